@@ -1,3 +1,43 @@
+/**
+ * The action's run: mask secrets → validate inputs → call the hooks endpoints → set outputs and
+ * write the job summary. Any failure fails the step with an `::error::` that says what to fix.
+ */
 import * as core from '@actions/core'
-export async function run(): Promise<void> { core.info('hi') }
-export const two = (): number => 2
+import { getOctokit } from '@actions/github'
+import { describeApiError, isApiError } from './api-error.js'
+import type { GitHubClient } from './hooks.js'
+import { getRequest, InputError, maskSecretInputs, type Connection, type WebhookRequest } from './input-helper.js'
+import { runOperation } from './operations.js'
+import { setOutputs, writeSummary } from './outputs.js'
+
+/** Builds the Octokit client of `@actions/github` for the API root, token and API version of the request. */
+export function createClient(connection: Connection): GitHubClient {
+  const client = getOctokit(connection.token, { baseUrl: connection.api_url, userAgent: 'manage-webhooks' })
+  client.hook.before('request', (options) => {
+    options.headers['x-github-api-version'] = connection.api_version
+  })
+  return client
+}
+
+/** Runs the action once; never throws (failures go to `core.setFailed`). */
+export async function run(): Promise<void> {
+  let request: WebhookRequest | undefined
+  try {
+    maskSecretInputs()
+    request = getRequest()
+    for (const warning of request.warnings) core.warning(warning)
+    const result = await runOperation(createClient(request.connection), request)
+    core.info(result.message)
+    setOutputs(result)
+    await writeSummary(request, result)
+  } catch (error) {
+    if (error instanceof InputError) {
+      error.problems.slice(0, -1).forEach((problem) => core.error(problem))
+      core.setFailed(error.problems[error.problems.length - 1] ?? error.message)
+    } else if (isApiError(error) && request) {
+      core.setFailed(describeApiError(error, request))
+    } else {
+      core.setFailed(error instanceof Error ? error.message : String(error))
+    }
+  }
+}

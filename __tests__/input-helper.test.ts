@@ -1,0 +1,159 @@
+import { describe, expect, test } from '@jest/globals'
+import { eventList, getRequest, InputError, type WebhookRequest } from '../src/input-helper.js'
+
+const ENV = { GITHUB_REPOSITORY: 'octo-org/hello-world', GITHUB_API_URL: 'https://api.github.com' }
+
+/** getRequest with the given inputs (token set unless overridden). */
+function request(inputs: Record<string, string>, env: NodeJS.ProcessEnv = ENV): WebhookRequest {
+  const all: Record<string, string> = { token: 't0ken', ...inputs }
+  return getRequest((name) => all[name] ?? '', env)
+}
+
+/** The problems getRequest reports for the inputs. */
+function problems(inputs: Record<string, string>, env?: NodeJS.ProcessEnv): string[] {
+  try {
+    request(inputs, env)
+  } catch (error) {
+    expect(error).toBeInstanceOf(InputError)
+    return (error as InputError).problems
+  }
+  throw new Error('expected an InputError')
+}
+
+describe('targets', () => {
+  test('repo scope defaults to the workflow repository', () => {
+    expect(request({ operation: 'list' }).target).toEqual({ scope: 'repo', owner: 'octo-org', repo: 'hello-world' })
+  })
+  test('org scope defaults to the repository owner, or takes org', () => {
+    expect(request({ operation: 'list', scope: 'org' }).target).toEqual({ scope: 'org', org: 'octo-org' })
+    expect(request({ operation: 'list', scope: 'org', org: 'other' }).target).toEqual({ scope: 'org', org: 'other' })
+  })
+  test('repository input wins over GITHUB_REPOSITORY', () => {
+    expect(request({ operation: 'list', repository: 'a/b' }).target).toEqual({ scope: 'repo', owner: 'a', repo: 'b' })
+  })
+  test('api_url defaults to GITHUB_API_URL and loses a trailing slash', () => {
+    expect(request({ operation: 'list' }, { ...ENV, GITHUB_API_URL: 'https://ghes.example/api/v3' }).connection.api_url).toBe(
+      'https://ghes.example/api/v3'
+    )
+    expect(request({ operation: 'list', api_url: 'https://api.x.ghe.com/' }).connection.api_url).toBe('https://api.x.ghe.com')
+  })
+  test('api_version defaults to 2022-11-28 and accepts 2026-03-10 without warning', () => {
+    expect(request({ operation: 'list' }).connection.api_version).toBe('2022-11-28')
+    const newest = request({ operation: 'list', api_version: '2026-03-10' })
+    expect(newest.connection.api_version).toBe('2026-03-10')
+    expect(newest.warnings).toEqual([])
+    expect(request({ operation: 'list', api_version: '2030-01-01' }).warnings[0]).toMatch(/api_version.*2030-01-01/)
+  })
+})
+
+describe('hook reference', () => {
+  test('hook_id names the hook', () => {
+    expect(request({ operation: 'get', hook_id: '42' }).hook).toEqual({ hook_id: 42 })
+  })
+  test('url names the hook when there is no hook_id', () => {
+    const r = request({ operation: 'delete', url: 'https://example.com/hook' })
+    expect(r.hook).toEqual({ url: 'https://example.com/hook' })
+    expect(r.config.url).toBeUndefined()
+  })
+  test('with hook_id, update takes url as the new config.url', () => {
+    const r = request({ operation: 'update', hook_id: '7', url: 'https://example.com/new' })
+    expect(r.hook).toEqual({ hook_id: 7 })
+    expect(r.config.url).toBe('https://example.com/new')
+  })
+  test('with hook_id, get ignores url with a warning', () => {
+    const r = request({ operation: 'get', hook_id: '7', url: 'https://example.com/x' })
+    expect(r.hook).toEqual({ hook_id: 7 })
+    expect(r.warnings).toEqual([expect.stringMatching(/'url' is ignored/)])
+  })
+  test('create takes url as config and names no hook', () => {
+    const r = request({ operation: 'create', url: 'https://example.com/hook', events: 'push' })
+    expect(r.hook).toBeUndefined()
+    expect(r.config).toEqual({ url: 'https://example.com/hook', content_type: undefined, insecure_ssl: undefined, secret: undefined })
+  })
+})
+
+describe('values', () => {
+  test('only the settings the user gave are set (defaults are applied on create only)', () => {
+    const r = request({ operation: 'update', hook_id: '1', active: 'false' })
+    expect(r.hook_fields).toEqual({ events: undefined, add_events: undefined, remove_events: undefined, active: false })
+    expect(r.config).toEqual({ content_type: undefined, insecure_ssl: undefined, secret: undefined })
+  })
+  test('secret is kept as given, not trimmed', () => {
+    const all: Record<string, string> = { token: 't', operation: 'update-config', hook_id: '1', secret: ' s3cret ' }
+    const r = getRequest((name, options) => (options?.trimWhitespace === false ? all[name] : all[name]?.trim()) ?? '', ENV)
+    expect(r.config.secret).toBe(' s3cret ')
+  })
+  test('per_page defaults to 100; list-deliveries limit to 100; list gathers all', () => {
+    expect(request({ operation: 'list' })).toMatchObject({ per_page: 100, limit: undefined })
+    expect(request({ operation: 'list-deliveries', hook_id: '1' })).toMatchObject({ per_page: 100, limit: 100 })
+    expect(request({ operation: 'list-deliveries', hook_id: '1', per_page: '5', limit: '12', status: 'failure' })).toMatchObject({
+      per_page: 5,
+      limit: 12,
+      status: 'failure'
+    })
+  })
+  test('a set input the operation ignores gives a warning', () => {
+    expect(request({ operation: 'list', secret: 'x' }).warnings).toEqual(["Input 'secret' is ignored by operation 'list'."])
+  })
+})
+
+describe('eventList', () => {
+  test.each([
+    ['push', ['push']],
+    ['push, pull_request', ['push', 'pull_request']],
+    ['push\npull_request\n', ['push', 'pull_request']],
+    ['push,\npull_request', ['push', 'pull_request']],
+    ['["push","issues"]', ['push', 'issues']],
+    ['*', ['*']],
+    ['push,push', ['push']]
+  ])('%j → %j', (raw, events) => {
+    expect(eventList(raw, 'events')).toEqual(events)
+  })
+  test.each(['push,,issues', 'Push', '["push", 1]', '[push', '[]', 'pull request'])('%j is refused', (raw) => {
+    expect(() => eventList(raw, 'events')).toThrow(/Input 'events' .*accepts/)
+  })
+})
+
+describe('bad input names the input and what it accepts', () => {
+  test.each<[Record<string, string>, RegExp]>([
+    [{}, /Input 'operation' is required; it accepts 'list'/],
+    [{ operation: 'explode' }, /Input 'operation' is 'explode'; it accepts 'list', 'get'/],
+    [{ operation: 'list', scope: 'team' }, /Input 'scope' is 'team'; it accepts 'repo' or 'org'/],
+    [{ operation: 'get', hook_id: 'abc' }, /Input 'hook_id' is 'abc'; it accepts a positive integer/],
+    [{ operation: 'get', hook_id: '0' }, /Input 'hook_id' is '0'; it accepts a positive integer/],
+    [{ operation: 'get-delivery', hook_id: '1', delivery_id: '-3' }, /Input 'delivery_id' is '-3'; it accepts a positive integer/],
+    [{ operation: 'create', url: 'ftp://example.com' }, /Input 'url' is 'ftp:\/\/example.com'; it accepts an absolute http/],
+    [{ operation: 'create', url: '/relative' }, /Input 'url' is '\/relative'; it accepts an absolute http/],
+    [{ operation: 'create', url: 'https://e.com', content_type: 'xml' }, /Input 'content_type' is 'xml'; it accepts 'json' or 'form'/],
+    [{ operation: 'create', url: 'https://e.com', insecure_ssl: 'yes' }, /Input 'insecure_ssl' is 'yes'; it accepts '0' or '1'/],
+    [{ operation: 'create', url: 'https://e.com', active: 'maybe' }, /Input 'active' is 'maybe'; it accepts true or false/],
+    [{ operation: 'list', per_page: '101' }, /Input 'per_page' is '101'; it accepts an integer from 1 to 100/],
+    [{ operation: 'list', per_page: '0' }, /Input 'per_page' is '0'; it accepts an integer from 1 to 100/],
+    [{ operation: 'list', limit: '1.5' }, /Input 'limit' is '1.5'; it accepts a positive integer/],
+    [{ operation: 'list-deliveries', hook_id: '1', status: 'ok' }, /Input 'status' is 'ok'; it accepts 'success' or 'failure'/],
+    [{ operation: 'list', repository: 'just-a-name' }, /Input 'repository' is 'just-a-name'; it accepts 'owner\/name'/],
+    [{ operation: 'list', scope: 'org', org: 'bad org' }, /Input 'org' is 'bad org'; it accepts an organization login/],
+    [{ operation: 'test', scope: 'org', hook_id: '1' }, /Input 'operation' is 'test', which exists for repository webhooks only/],
+    [{ operation: 'get' }, /Input 'hook_id' or 'url' is required for 'get'/],
+    [{ operation: 'ping' }, /Input 'hook_id' or 'url' is required for 'ping'/],
+    [{ operation: 'create' }, /Input 'url' is required for 'create'/],
+    [{ operation: 'redeliver', hook_id: '1' }, /Input 'delivery_id' is required for 'redeliver'/],
+    [{ operation: 'update', hook_id: '1', secret: '********' }, /Input 'secret' is '\*{8}', the mask GitHub returns/],
+    [{ operation: 'update', hook_id: '1' }, /'update' has nothing to change/],
+    [{ operation: 'update', url: 'https://e.com' }, /'update' has nothing to change/],
+    [{ operation: 'update', hook_id: '1', events: 'push', add_events: 'issues' }, /'events' replaces the whole list/],
+    [{ operation: 'list', api_url: 'api.github.com' }, /Input 'api_url' is 'api.github.com'; it accepts an absolute http/],
+    [{ operation: 'list', api_version: 'v3' }, /Input 'api_version' is 'v3'; it accepts a REST API version date/],
+    [{ operation: 'list', token: '' }, /Input 'token' is empty/]
+  ])('%j', (inputs, message) => {
+    expect(problems(inputs)).toEqual(expect.arrayContaining([expect.stringMatching(message)]))
+  })
+
+  test('every invalid input is reported at once', () => {
+    expect(problems({ operation: 'create', url: 'nope', content_type: 'xml', per_page: '500' })).toHaveLength(3)
+  })
+
+  test('repo scope needs a repository outside a workflow', () => {
+    expect(problems({ operation: 'list' }, {})).toEqual([expect.stringMatching(/Input 'repository' is required/)])
+  })
+})

@@ -1,0 +1,71 @@
+/**
+ * Turns a failed API request into a message users can act on: GitHub's own message and validation
+ * errors, plus a hint on the token for 401/403/404 (REST docs, "Fine-grained access tokens" and
+ * "OAuth app tokens and personal access tokens (classic)" of each hooks endpoint).
+ */
+import type { WebhookRequest } from './input-helper.js'
+import { scopeNoun, type Scope } from './target.js'
+
+/** The parts of Octokit's `RequestError` (`@octokit/request-error`) this module reads. */
+interface ApiError {
+  status: number
+  message: string
+  request?: { method?: string; url?: string }
+  response?: { data?: unknown }
+}
+
+/** True for an error thrown by Octokit for an HTTP error status (it carries `status` and `response`). */
+export function isApiError(error: unknown): error is ApiError {
+  return error instanceof Error && typeof (error as Partial<ApiError>).status === 'number'
+}
+
+/** GitHub's error body (REST schemas `basic-error` and `validation-error`). */
+interface ErrorBody {
+  message?: string
+  errors?: Array<{ message?: string; code?: string; field?: string; resource?: string } | string>
+  documentation_url?: string
+}
+
+/**
+ * The token permissions each scope needs to manage webhooks.
+ * @returns one sentence naming the classic scope, the fine-grained / GitHub App permission, and
+ *   that `GITHUB_TOKEN` cannot do it.
+ */
+export function permissionHint(scope: Scope): string {
+  const noun = scopeNoun(scope)
+  const classic = scope === 'repo' ? 'admin:repo_hook' : 'admin:org_hook'
+  const app = scope === 'repo' ? 'repository_hooks' : 'organization_hooks'
+  const owner = scope === 'org' ? ' (and the user must be an organization owner)' : ''
+  return (
+    `The token needs permission to manage ${noun} webhooks: a classic personal access token with the '${classic}' scope${owner}, ` +
+    `or a fine-grained token / GitHub App token with the "Webhooks" ${noun} permission (GitHub App: '${app}'; read to list and inspect, write to change). ` +
+    `The workflow's default GITHUB_TOKEN cannot manage webhooks. A 404 also means the ${noun} or the hook does not exist, or the token cannot see it.`
+  )
+}
+
+/**
+ * Describes an API error for `core.setFailed`: `GitHub answered <status> to <METHOD path>: <message>`,
+ * GitHub's validation errors (422) one per line, and a hint for 401, 403 and 404.
+ */
+export function describeApiError(error: ApiError, request: WebhookRequest): string {
+  const body = (error.response?.data ?? {}) as ErrorBody
+  const where = error.request?.method && error.request.url ? ` to ${error.request.method} ${pathOf(error.request.url)}` : ''
+  const lines = [`GitHub answered ${error.status}${where}: ${body.message ?? error.message}`]
+  for (const item of body.errors ?? []) {
+    lines.push(`- ${typeof item === 'string' ? item : (item.message ?? [item.resource, item.field, item.code].filter(Boolean).join(' '))}`)
+  }
+  if (error.status === 401) {
+    lines.push("The token in 'token' is invalid or expired, or it is not a token for this API ('api_url').")
+  } else if (error.status === 403 || error.status === 404) {
+    lines.push(permissionHint(request.target.scope))
+  }
+  return lines.join('\n')
+}
+
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return url
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * The REST hooks endpoints, as functions of a client and a target (REST docs "Repository webhooks"
+ * and "Organization webhooks"). They never write the scope themselves: {@link endpoint} does.
+ *
+ * Secret safety: `PATCH …/hooks/{hook_id}` is never sent a `config` object (GitHub replaces the
+ * whole config then and drops a secret that is absent); config fields go through
+ * `PATCH …/hooks/{hook_id}/config`, which merges.
+ */
+import type { getOctokit } from '@actions/github'
+import type { components } from '@octokit/openapi-types'
+import type { ConfigFields, HookFields, HookRef } from './input-helper.js'
+import { describeTarget, endpoint, type HooksPath, type Method, type Target } from './target.js'
+
+/** The Octokit client of `@actions/github` (`getOctokit(token, options)`). */
+export type GitHubClient = ReturnType<typeof getOctokit>
+
+/** A webhook as the API returns it: REST schema `hook` (repository) or `org-hook` (organization). */
+export type Hook = components['schemas']['hook'] | components['schemas']['org-hook']
+/** REST schema `webhook-config`; `secret` reads back as `********` when one is stored. */
+export type HookConfig = components['schemas']['webhook-config']
+/** A delivery in a list (REST schema `hook-delivery-item`). */
+export type DeliveryItem = components['schemas']['hook-delivery-item']
+/** One delivery with its request and response (REST schema `hook-delivery`). */
+export type Delivery = components['schemas']['hook-delivery']
+
+/** A hook that was looked up: its id, and the hook itself when the lookup already fetched it. */
+export interface ResolvedHook {
+  hook_id: number
+  hook?: Hook
+}
+
+/** A hook could not be picked by its URL: none or several hooks of the target have that `config.url`. */
+export class HookLookupError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'HookLookupError'
+  }
+}
+
+/** Sends one hooks request for the target and returns the response body. Throws Octokit's `RequestError` on 4xx/5xx. */
+async function send<T>(
+  client: GitHubClient,
+  target: Target,
+  method: Method,
+  path: HooksPath,
+  parameters: Record<string, unknown> = {}
+): Promise<T> {
+  const { route, params } = endpoint(target, method, path)
+  const response = await client.request(route, { ...params, ...parameters })
+  return response.data as T
+}
+
+/**
+ * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
+ * cursors for deliveries), until the pages end or `limit` items are gathered.
+ */
+async function gather<T>(
+  client: GitHubClient,
+  target: Target,
+  path: HooksPath,
+  parameters: Record<string, unknown>,
+  limit?: number
+): Promise<T[]> {
+  const { route, params } = endpoint(target, 'GET', path)
+  const items: T[] = []
+  for await (const response of client.paginate.iterator(route, { ...params, ...parameters })) {
+    items.push(...(response.data as T[]))
+    if (limit !== undefined && items.length >= limit) break
+  }
+  return limit === undefined ? items : items.slice(0, limit)
+}
+
+/**
+ * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
+ * @param options.per_page items per request, 1–100
+ * @param options.limit most hooks gathered; undefined = all
+ */
+export async function listHooks(
+  client: GitHubClient,
+  target: Target,
+  options: { per_page: number; limit?: number }
+): Promise<Hook[]> {
+  return gather<Hook>(client, target, '/hooks', { per_page: options.per_page }, options.limit)
+}
+
+/**
+ * Finds the hook an operation acts on. By `hook_id`: no request. By `url`: lists the target's hooks
+ * (100 a page) and picks the one whose `config.url` equals it exactly.
+ * @throws HookLookupError when no hook, or several hooks (GitHub allows one URL with non-overlapping
+ *   events), have that URL; the message lists the ids to choose from with `hook_id`.
+ */
+export async function resolveHook(client: GitHubClient, target: Target, ref: HookRef): Promise<ResolvedHook> {
+  if ('hook_id' in ref) return { hook_id: ref.hook_id }
+  const hooks = await listHooks(client, target, { per_page: 100 })
+  const matches = hooks.filter((hook) => hook.config.url === ref.url)
+  if (matches.length === 0) {
+    throw new HookLookupError(
+      `No webhook of ${describeTarget(target)} has the url '${ref.url}' (${hooks.length} webhooks checked); check 'url' or give 'hook_id'.`
+    )
+  }
+  if (matches.length > 1) {
+    const ids = matches.map((hook) => `${hook.id} (events: ${hook.events.join(', ')})`).join(', ')
+    throw new HookLookupError(
+      `${matches.length} webhooks of ${describeTarget(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`
+    )
+  }
+  return { hook_id: matches[0].id, hook: matches[0] }
+}
+
+/** `GET …/hooks/{hook_id}`. */
+export async function getHook(client: GitHubClient, target: Target, hook_id: number): Promise<Hook> {
+  return send<Hook>(client, target, 'GET', '/hooks/{hook_id}', { hook_id })
+}
+
+/** Settings of a new hook; unset fields get the defaults documented in the README. */
+export interface NewHook {
+  /** Required: the payload URL. */
+  config: ConfigFields & { url: string }
+  fields: HookFields
+}
+
+/**
+ * `POST …/hooks` with `name: web`. Defaults (this action's, not the raw API's): `events` `["push"]`,
+ * `active` true, `content_type` `json` (the raw API defaults to `form`), `insecure_ssl` `"0"`.
+ * @throws RequestError 422 "Hook already exists on this repository/organization" when a hook with
+ *   the same URL has overlapping events.
+ */
+export async function createHook(client: GitHubClient, target: Target, hook: NewHook): Promise<Hook> {
+  const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config
+  return send<Hook>(client, target, 'POST', '/hooks', {
+    name: 'web',
+    config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
+    events: hook.fields.events ?? ['push'],
+    active: hook.fields.active ?? true
+  })
+}
+
+/**
+ * Applies `add_events` then `remove_events` to a list of events, keeping its order: what the
+ * repository endpoint does server-side, done client-side for organizations (whose endpoint lacks them).
+ */
+export function mergeEvents(events: readonly string[], add: readonly string[] = [], remove: readonly string[] = []): string[] {
+  return [...new Set([...events, ...add])].filter((event) => !remove.includes(event))
+}
+
+/**
+ * Updates a hook without risking its secret: config fields (`url`, `content_type`, `insecure_ssl`,
+ * `secret`) through `PATCH …/hooks/{hook_id}/config` (merges), then `events`/`add_events`/
+ * `remove_events`/`active` through `PATCH …/hooks/{hook_id}` **without** `config`. On organizations,
+ * `add_events`/`remove_events` are merged here (read the hook, write `events`). Returns the hook as
+ * it is afterwards (one more `GET` when only the config changed).
+ * @param known the hook if a lookup already fetched it (saves the read of the org merge)
+ */
+export async function updateHook(
+  client: GitHubClient,
+  target: Target,
+  hook_id: number,
+  changes: { fields: HookFields; config: ConfigFields },
+  known?: Hook
+): Promise<Hook> {
+  if (Object.values(changes.config).some((value) => value !== undefined)) {
+    await updateHookConfig(client, target, hook_id, changes.config)
+  }
+  const { events, add_events, remove_events, active } = changes.fields
+  let patch: HookFields = { events, add_events, remove_events, active }
+  if (target.scope === 'org' && (add_events !== undefined || remove_events !== undefined)) {
+    const current = known ?? (await getHook(client, target, hook_id))
+    patch = { events: mergeEvents(current.events, add_events, remove_events), active }
+  }
+  const body = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined))
+  if (Object.keys(body).length === 0) return getHook(client, target, hook_id)
+  return send<Hook>(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id, ...body })
+}
+
+/** `DELETE …/hooks/{hook_id}` (204). */
+export async function deleteHook(client: GitHubClient, target: Target, hook_id: number): Promise<void> {
+  await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id })
+}
+
+/** `GET …/hooks/{hook_id}/config`: `url`, `content_type`, `insecure_ssl`, `secret` (`********` when set). */
+export async function getHookConfig(client: GitHubClient, target: Target, hook_id: number): Promise<HookConfig> {
+  return send<HookConfig>(client, target, 'GET', '/hooks/{hook_id}/config', { hook_id })
+}
+
+/**
+ * `PATCH …/hooks/{hook_id}/config` with only the given fields; GitHub merges them into the stored
+ * config, so an absent `secret` keeps the stored one.
+ */
+export async function updateHookConfig(
+  client: GitHubClient,
+  target: Target,
+  hook_id: number,
+  config: ConfigFields
+): Promise<HookConfig> {
+  const body = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined))
+  return send<HookConfig>(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id, ...body })
+}
+
+/**
+ * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
+ * @param options.status `success` or `failure` filter (server-side), or undefined for all
+ * @param options.limit most deliveries gathered; undefined = all GitHub still keeps
+ */
+export async function listDeliveries(
+  client: GitHubClient,
+  target: Target,
+  hook_id: number,
+  options: { per_page: number; limit?: number; status?: 'success' | 'failure' }
+): Promise<DeliveryItem[]> {
+  const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) }
+  return gather<DeliveryItem>(client, target, '/hooks/{hook_id}/deliveries', parameters, options.limit)
+}
+
+/** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */
+export async function getDelivery(
+  client: GitHubClient,
+  target: Target,
+  hook_id: number,
+  delivery_id: number
+): Promise<Delivery> {
+  return send<Delivery>(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id })
+}
+
+/** `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again, same `guid`, `redelivery: true`. */
+export async function redeliver(client: GitHubClient, target: Target, hook_id: number, delivery_id: number): Promise<void> {
+  await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id })
+}
+
+/** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. */
+export async function ping(client: GitHubClient, target: Target, hook_id: number): Promise<void> {
+  await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id })
+}
+
+/**
+ * `POST /repos/{owner}/{repo}/hooks/{hook_id}/tests` (204): GitHub sends the latest push again to the
+ * hook — only if it is subscribed to `push` (or `*`). Repository webhooks only.
+ * @throws Error for an organization target (no such endpoint).
+ */
+export async function testPush(client: GitHubClient, target: Target, hook_id: number): Promise<void> {
+  await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id })
+}

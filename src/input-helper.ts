@@ -1,0 +1,412 @@
+/**
+ * Turns the raw action inputs (strings from `action.yml`) into one typed, validated
+ * {@link WebhookRequest}. Every input is checked here, before the first API request; an invalid
+ * input throws an {@link InputError} that names the input and what it accepts.
+ */
+import * as core from '@actions/core'
+import type { Target } from './target.js'
+
+/** The operations of this action; each maps to one REST hooks endpoint (see README). */
+export const OPERATIONS = [
+  'list',
+  'get',
+  'create',
+  'update',
+  'delete',
+  'get-config',
+  'update-config',
+  'list-deliveries',
+  'get-delivery',
+  'redeliver',
+  'ping',
+  'test'
+] as const
+
+/** One of {@link OPERATIONS}. */
+export type Operation = (typeof OPERATIONS)[number]
+
+/** Inputs every operation reads. */
+const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version'] as const
+
+/**
+ * The inputs each operation uses besides {@link CONNECTION_INPUTS}. A set input that is not listed
+ * for the chosen operation is ignored with a warning.
+ */
+const OPERATION_INPUTS: Record<Operation, readonly string[]> = {
+  list: ['per_page', 'limit'],
+  get: ['hook_id', 'url'],
+  create: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active'],
+  update: [
+    'hook_id',
+    'url',
+    'events',
+    'add_events',
+    'remove_events',
+    'secret',
+    'content_type',
+    'insecure_ssl',
+    'active'
+  ],
+  delete: ['hook_id', 'url'],
+  'get-config': ['hook_id', 'url'],
+  'update-config': ['hook_id', 'url', 'secret', 'content_type', 'insecure_ssl'],
+  'list-deliveries': ['hook_id', 'url', 'status', 'per_page', 'limit'],
+  'get-delivery': ['hook_id', 'url', 'delivery_id'],
+  redeliver: ['hook_id', 'url', 'delivery_id'],
+  ping: ['hook_id', 'url'],
+  test: ['hook_id', 'url']
+}
+
+/** Every input of `action.yml` that the operations may read (used to warn about ignored ones). */
+const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flat())]
+
+/** Operations that change a hook's configuration and so may receive `url` as the new `config.url`. */
+const CONFIG_WRITERS: readonly Operation[] = ['update', 'update-config']
+
+/**
+ * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
+ * back would store eight asterisks as the secret, so it is rejected as input.
+ */
+export const SECRET_MASK = '********'
+
+/** API versions GitHub documents for the hooks endpoints (`X-GitHub-Api-Version`). */
+export const KNOWN_API_VERSIONS = ['2022-11-28', '2026-03-10'] as const
+
+/** How an operation names the hook it acts on: by id, or by its `config.url` (looked up in the list). */
+export type HookRef = { hook_id: number } | { url: string }
+
+/** Fields of `PATCH …/hooks/{hook_id}` / `POST …/hooks` outside `config`; only those the user set. */
+export interface HookFields {
+  events?: string[]
+  add_events?: string[]
+  remove_events?: string[]
+  active?: boolean
+}
+
+/** The `config` object of a webhook (REST schema `webhook-config`); only the fields the user set. */
+export interface ConfigFields {
+  url?: string
+  content_type?: 'json' | 'form'
+  secret?: string
+  insecure_ssl?: '0' | '1'
+}
+
+/** Where and how to reach the API. */
+export interface Connection {
+  token: string
+  /** REST API root, e.g. `https://api.github.com` or `https://ghes.example.com/api/v3`. */
+  api_url: string
+  /** Sent as `X-GitHub-Api-Version`. */
+  api_version: string
+}
+
+/** One fully validated request: what the action will do, built from the inputs. */
+export interface WebhookRequest {
+  operation: Operation
+  target: Target
+  /** The hook the operation acts on; absent for `list` and `create`. */
+  hook?: HookRef
+  hook_fields: HookFields
+  config: ConfigFields
+  /** `delivery_id` for `get-delivery` and `redeliver`. */
+  delivery_id?: number
+  /** Deliveries filter of `list-deliveries`: `success` (2xx) or `failure`. */
+  status?: 'success' | 'failure'
+  /** Items asked per page, 1–100. */
+  per_page: number
+  /** Most items gathered across pages; undefined = all. */
+  limit?: number
+  connection: Connection
+  /** Warnings about the inputs (e.g. an input the operation ignores), to log before running. */
+  warnings: string[]
+}
+
+/** Reads one raw input, like `core.getInput`: '' when unset. */
+export type InputReader = (name: string, options?: core.InputOptions) => string
+
+/** Invalid input: `problems` names each bad input and what it accepts. */
+export class InputError extends Error {
+  readonly problems: string[]
+  constructor(problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `${problems.length} invalid inputs:\n- ${problems.join('\n- ')}`)
+    this.name = 'InputError'
+    this.problems = problems
+  }
+}
+
+/** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
+export const DEFAULT_PER_PAGE = 100
+/** Default `limit` of `list-deliveries` (GitHub keeps deliveries for a few days; there may be thousands). */
+export const DEFAULT_DELIVERIES_LIMIT = 100
+
+/**
+ * Masks the secret and the token in the log (`core.setSecret`). Call it before anything else runs.
+ */
+export function maskSecretInputs(read: InputReader = core.getInput): void {
+  for (const name of ['secret', 'token']) {
+    const value = read(name, { trimWhitespace: false })
+    if (value.trim() !== '') core.setSecret(value)
+  }
+}
+
+/**
+ * Builds the validated request from the inputs.
+ *
+ * Defaults that depend on the workflow: `repository` falls back to `GITHUB_REPOSITORY`, `org` to the
+ * repository owner, `api_url` to `GITHUB_API_URL` then `https://api.github.com`.
+ *
+ * @param read input reader, `core.getInput` by default (tests pass their own)
+ * @param env environment for the workflow fallbacks, `process.env` by default
+ * @throws InputError listing every invalid input; nothing has been requested from GitHub then.
+ */
+export function getRequest(read: InputReader = core.getInput, env: NodeJS.ProcessEnv = process.env): WebhookRequest {
+  const problems: string[] = []
+  const warnings: string[] = []
+  const input = (name: string): string | undefined => {
+    const value = read(name)
+    return value === '' ? undefined : value
+  }
+  /** Runs a parser and records its error as a problem; undefined when the input is unset or invalid. */
+  const parse = <T>(name: string, parser: (raw: string, name: string) => T): T | undefined => {
+    const raw = input(name)
+    if (raw === undefined) return undefined
+    try {
+      return parser(raw, name)
+    } catch (error) {
+      problems.push((error as Error).message)
+      return undefined
+    }
+  }
+
+  const operation = parse('operation', oneOf(OPERATIONS))
+  if (input('operation') === undefined) problems.push(`Input 'operation' is required; it accepts ${list(OPERATIONS)}.`)
+  const scope = parse('scope', oneOf(['repo', 'org'] as const)) ?? 'repo'
+
+  const target = parseTarget(scope, input, env, problems)
+
+  const hookId = parse('hook_id', positiveInteger)
+  const url = parse('url', httpUrl)
+  const secret = read('secret', { trimWhitespace: false })
+  if (secret === SECRET_MASK) {
+    problems.push(
+      `Input 'secret' is '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; it accepts the real secret (or leave it unset to keep the stored one).`
+    )
+  }
+  const config: ConfigFields = {
+    content_type: parse('content_type', oneOf(['json', 'form'] as const)),
+    insecure_ssl: parse('insecure_ssl', oneOf(['0', '1'] as const)),
+    secret: secret.trim() === '' || secret === SECRET_MASK ? undefined : secret
+  }
+  const hook_fields: HookFields = {
+    events: parse('events', eventList),
+    add_events: parse('add_events', eventList),
+    remove_events: parse('remove_events', eventList),
+    active: parse('active', boolean)
+  }
+  const request: Omit<WebhookRequest, 'operation' | 'target'> = {
+    hook_fields,
+    config,
+    delivery_id: parse('delivery_id', positiveInteger),
+    status: parse('status', oneOf(['success', 'failure'] as const)),
+    per_page: parse('per_page', integerIn(1, 100)) ?? DEFAULT_PER_PAGE,
+    limit: parse('limit', positiveInteger),
+    connection: {
+      token: read('token'),
+      api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
+      api_version: parse('api_version', apiVersion) ?? KNOWN_API_VERSIONS[0]
+    },
+    warnings
+  }
+  if (!(KNOWN_API_VERSIONS as readonly string[]).includes(request.connection.api_version)) {
+    warnings.push(
+      `Input 'api_version' is '${request.connection.api_version}', which this action does not know (it knows ${list(KNOWN_API_VERSIONS)}); GitHub answers 400 if it does not support it.`
+    )
+  }
+  if (request.connection.token === '') {
+    problems.push(
+      "Input 'token' is empty; it accepts a token allowed to manage webhooks (classic PAT with admin:repo_hook / admin:org_hook, fine-grained token or GitHub App token with the Webhooks permission)."
+    )
+  }
+
+  if (operation !== undefined) {
+    checkOperation(operation, scope, request, problems, warnings, input)
+  }
+  if (problems.length > 0 || operation === undefined || target === undefined) throw new InputError(problems)
+
+  const uses = OPERATION_INPUTS[operation]
+  if (uses.includes('url') && url !== undefined) {
+    // `url` names the hook, unless a hook_id does and the operation can move the hook to a new URL.
+    if (operation === 'create' || (hookId !== undefined && CONFIG_WRITERS.includes(operation))) {
+      config.url = url
+    } else if (hookId !== undefined) {
+      warnings.push(`Input 'url' is ignored: 'hook_id' ${hookId} already names the hook for '${operation}'.`)
+    }
+  }
+  if (uses.includes('hook_id')) {
+    request.hook = hookId !== undefined ? { hook_id: hookId } : url !== undefined ? { url } : undefined
+  }
+  if (operation === 'list-deliveries') request.limit ??= DEFAULT_DELIVERIES_LIMIT
+  return { operation, target, ...request }
+}
+
+/** Resolves `scope`, `repository` and `org` into a target; records problems. */
+function parseTarget(
+  scope: 'repo' | 'org',
+  input: (name: string) => string | undefined,
+  env: NodeJS.ProcessEnv,
+  problems: string[]
+): Target | undefined {
+  const repository = input('repository') ?? env.GITHUB_REPOSITORY
+  const match = repository === undefined ? null : /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository)
+  if (repository !== undefined && match === null) {
+    problems.push(`Input 'repository' is '${repository}'; it accepts 'owner/name', e.g. 'octo-org/hello-world'.`)
+  }
+  if (scope === 'repo') {
+    if (repository === undefined) {
+      problems.push("Input 'repository' is required with scope 'repo' (outside a workflow); it accepts 'owner/name'.")
+    }
+    return match ? { scope, owner: match[1], repo: match[2] } : undefined
+  }
+  const org = input('org') ?? match?.[1]
+  if (org === undefined) {
+    problems.push("Input 'org' is required with scope 'org' when no repository is known; it accepts an organization login.")
+    return undefined
+  }
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(org)) {
+    problems.push(`Input 'org' is '${org}'; it accepts an organization login (letters, digits and inner hyphens).`)
+    return undefined
+  }
+  return { scope, org }
+}
+
+/** Checks what the chosen operation needs, and warns about set inputs it ignores. */
+function checkOperation(
+  operation: Operation,
+  scope: 'repo' | 'org',
+  request: Omit<WebhookRequest, 'operation' | 'target'>,
+  problems: string[],
+  warnings: string[],
+  input: (name: string) => string | undefined
+): void {
+  const uses = OPERATION_INPUTS[operation]
+  if (operation === 'test' && scope === 'org') {
+    problems.push(
+      "Input 'operation' is 'test', which exists for repository webhooks only (POST /repos/{owner}/{repo}/hooks/{hook_id}/tests); with scope 'org' use 'ping'."
+    )
+  }
+  // Presence is judged on the raw inputs: an invalid value is already reported by its parser.
+  if (operation === 'create' && input('url') === undefined) {
+    problems.push("Input 'url' is required for 'create'; it accepts the absolute http(s) URL that receives the payloads.")
+  } else if (uses.includes('hook_id') && input('hook_id') === undefined && input('url') === undefined) {
+    problems.push(
+      `Input 'hook_id' or 'url' is required for '${operation}'; 'hook_id' accepts the hook's id, 'url' its exact config.url.`
+    )
+  }
+  if (uses.includes('delivery_id') && input('delivery_id') === undefined) {
+    problems.push(`Input 'delivery_id' is required for '${operation}'; it accepts a delivery id (a positive integer).`)
+  }
+  const { events, add_events, remove_events } = request.hook_fields
+  if (events !== undefined && (add_events !== undefined || remove_events !== undefined)) {
+    problems.push("Input 'events' replaces the whole list; it cannot be combined with 'add_events' or 'remove_events'.")
+  }
+  if (operation === 'update' || operation === 'update-config') {
+    const changes = uses.filter((name) => name !== 'hook_id' && (name !== 'url' || input('hook_id') !== undefined))
+    if (changes.every((name) => input(name) === undefined)) {
+      problems.push(`'${operation}' has nothing to change: set at least one of ${list(changes)} (url with hook_id moves the hook).`)
+    }
+  }
+  for (const name of OPTIONAL_INPUTS) {
+    if (!uses.includes(name) && input(name) !== undefined) {
+      warnings.push(`Input '${name}' is ignored by operation '${operation}'.`)
+    }
+  }
+}
+
+// ---- parsers: each takes the raw (trimmed) value and the input name, and throws a message naming both
+
+/** Accepts one of the given words. */
+function oneOf<T extends string>(values: readonly T[]): (raw: string, name: string) => T {
+  return (raw, name) => {
+    if ((values as readonly string[]).includes(raw)) return raw as T
+    throw new Error(`Input '${name}' is '${raw}'; it accepts ${list(values)}.`)
+  }
+}
+
+/** Accepts a positive integer (ids, limits). */
+function positiveInteger(raw: string, name: string): number {
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN
+  if (Number.isSafeInteger(value) && value > 0) return value
+  throw new Error(`Input '${name}' is '${raw}'; it accepts a positive integer.`)
+}
+
+/** Accepts an integer within [min, max]. */
+function integerIn(min: number, max: number): (raw: string, name: string) => number {
+  return (raw, name) => {
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN
+    if (value >= min && value <= max) return value
+    throw new Error(`Input '${name}' is '${raw}'; it accepts an integer from ${min} to ${max}.`)
+  }
+}
+
+/** Accepts an absolute http:// or https:// URL (returned as given). */
+function httpUrl(raw: string, name: string): string {
+  let protocol: string | undefined
+  try {
+    protocol = new URL(raw).protocol
+  } catch {
+    protocol = undefined
+  }
+  if (protocol === 'http:' || protocol === 'https:') return raw
+  throw new Error(`Input '${name}' is '${raw}'; it accepts an absolute http:// or https:// URL.`)
+}
+
+/** Accepts the YAML 1.2 core booleans, as `core.getBooleanInput` does. */
+function boolean(raw: string, name: string): boolean {
+  if (['true', 'True', 'TRUE'].includes(raw)) return true
+  if (['false', 'False', 'FALSE'].includes(raw)) return false
+  throw new Error(`Input '${name}' is '${raw}'; it accepts true or false.`)
+}
+
+/** Accepts a date-shaped API version (`YYYY-MM-DD`); versions outside {@link KNOWN_API_VERSIONS} get a warning. */
+function apiVersion(raw: string, name: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(raw)) return raw
+  throw new Error(`Input '${name}' is '${raw}'; it accepts a REST API version date such as ${list(KNOWN_API_VERSIONS)}.`)
+}
+
+/**
+ * Accepts event names as a JSON array of strings, or separated by commas and/or new lines
+ * (`push, pull_request` or one per line). `*` stands for all events. Duplicates are dropped.
+ */
+export function eventList(raw: string, name: string): string[] {
+  const accepts = `it accepts webhook event names such as push, pull_request or * (all events), separated by commas or new lines, or a JSON array of them`
+  let names: unknown
+  if (raw.startsWith('[')) {
+    try {
+      names = JSON.parse(raw)
+    } catch {
+      names = undefined
+    }
+    if (!Array.isArray(names) || !names.every((item) => typeof item === 'string')) {
+      throw new Error(`Input '${name}' starts with '[' but is not a JSON array of strings; ${accepts}.`)
+    }
+  } else {
+    names = raw
+      .split(/\r?\n/)
+      .map((line) => line.trim().replace(/,$/, ''))
+      .filter((line) => line !== '')
+      .flatMap((line) => line.split(','))
+  }
+  const events = (names as string[]).map((event) => event.trim())
+  const bad = events.filter((event) => !/^(\*|[a-z][a-z0-9_.]*)$/.test(event))
+  if (bad.length > 0 || events.length === 0) {
+    const shown = bad.map((event) => (event === '' ? 'an empty name' : `'${event}'`)).join(', ') || 'no event'
+    throw new Error(`Input '${name}' has ${shown}; ${accepts}.`)
+  }
+  return [...new Set(events)]
+}
+
+/** `'a', 'b' or 'c'` */
+function list(values: readonly string[]): string {
+  const quoted = values.map((value) => `'${value}'`)
+  return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('')
+}

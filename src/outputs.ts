@@ -1,0 +1,119 @@
+/**
+ * Sets the step outputs and writes the job summary from an {@link OperationResult}.
+ * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
+ */
+import * as core from '@actions/core'
+import type { Delivery, DeliveryItem, Hook, HookConfig } from './hooks.js'
+import type { WebhookRequest } from './input-helper.js'
+import type { OperationResult } from './operations.js'
+import { describeTarget } from './target.js'
+
+type SummaryTableRow = Parameters<typeof core.summary.addTable>[0][number]
+
+/**
+ * Sets the outputs the result carries: `hook_id`, `hook`, `hooks`, `config`, `deliveries` (JSON),
+ * and for one delivery `delivery_id`, `delivery_guid`, `delivery_status` (GitHub's text, e.g. `OK`),
+ * `status_code` (the receiver's HTTP status) and `delivery` (JSON).
+ */
+export function setOutputs(result: OperationResult): void {
+  const outputs: Record<string, unknown> = {
+    hook_id: result.hook_id,
+    hook: result.hook,
+    hooks: result.hooks,
+    config: result.config,
+    deliveries: result.deliveries,
+    delivery_id: result.delivery_id,
+    delivery: result.delivery
+  }
+  if (result.delivery) {
+    outputs.delivery_guid = result.delivery.guid
+    outputs.delivery_status = result.delivery.status
+    outputs.status_code = result.delivery.status_code
+  }
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value !== undefined) core.setOutput(name, value) // objects are written as JSON
+  }
+}
+
+/**
+ * Writes the job summary: a heading with the operation and target, the result's message, then a
+ * table of hooks, of config, of deliveries, or of one delivery — whichever the result carries.
+ */
+export async function writeSummary(request: WebhookRequest, result: OperationResult): Promise<void> {
+  const summary = core.summary
+    .addHeading(`Webhooks: ${request.operation} on ${escape(describeTarget(request.target))}`, 3)
+    .addRaw(`<p>${escape(result.message)}</p>`, true)
+  const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined)
+  if (hookList) summary.addTable([HOOK_HEADER, ...hookList.map(hookRow)])
+  if (result.config) summary.addTable(configRows(result.config))
+  if (result.deliveries) summary.addTable([DELIVERY_HEADER, ...result.deliveries.map(deliveryRow)])
+  if (result.delivery) addDelivery(summary, result.delivery)
+  await summary.write()
+}
+
+const header = (...cells: string[]): SummaryTableRow => cells.map((data) => ({ data, header: true }))
+
+const HOOK_HEADER = header('id', 'url', 'events', 'active', 'content_type', 'insecure_ssl', 'secret', 'last response')
+
+function hookRow(hook: Hook): SummaryTableRow {
+  const last = 'last_response' in hook ? hook.last_response : undefined
+  return [
+    String(hook.id),
+    code(hook.config.url ?? ''),
+    escape(hook.events.join(', ')),
+    hook.active ? 'yes' : 'no',
+    escape(hook.config.content_type ?? ''),
+    escape(String(hook.config.insecure_ssl ?? '')),
+    secretState(hook.config.secret),
+    last ? escape([last.code, last.status].filter((part) => part !== null).join(' ')) : ''
+  ]
+}
+
+function configRows(config: HookConfig): SummaryTableRow[] {
+  return [
+    header('field', 'value'),
+    ['url', code(config.url ?? '')],
+    ['content_type', escape(config.content_type ?? '')],
+    ['insecure_ssl', escape(String(config.insecure_ssl ?? ''))],
+    ['secret', secretState(config.secret)]
+  ]
+}
+
+const DELIVERY_HEADER = header('id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery')
+
+function deliveryRow(delivery: DeliveryItem | Delivery): SummaryTableRow {
+  return [
+    String(delivery.id),
+    escape(delivery.event),
+    escape(delivery.action ?? ''),
+    String(delivery.status_code),
+    escape(delivery.status),
+    escape(delivery.delivered_at),
+    code(delivery.guid),
+    delivery.redelivery ? 'yes' : 'no'
+  ]
+}
+
+/** One delivery: its row, then the receiver's answer (start of the body) in a details block. */
+function addDelivery(summary: typeof core.summary, delivery: Delivery): void {
+  summary.addTable([DELIVERY_HEADER, deliveryRow(delivery)])
+  const body = delivery.response.payload
+  if (body) {
+    const shown = body.length > 2000 ? `${body.slice(0, 2000)}…` : body
+    summary.addDetails('Response body', `<pre>${escape(shown)}</pre>`)
+  }
+}
+
+/** The secret is never shown: GitHub reads it back as `********` when one is stored. */
+function secretState(secret: string | undefined): string {
+  return secret ? 'set' : 'not set'
+}
+
+function code(text: string): string {
+  return text === '' ? '' : `<code>${escape(text)}</code>`
+}
+
+/** Escapes text for the summary's HTML. */
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+}
