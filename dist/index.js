@@ -37599,10 +37599,16 @@ class HookLookupError extends Error {
         this.name = 'HookLookupError';
     }
 }
-/** Sends one hooks request for the target and returns the response body. Throws Octokit's `RequestError` on 4xx/5xx. */
-async function send(client, target, method, path, parameters = {}) {
+/**
+ * Sends one hooks request for the target and returns the response body.
+ * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
+ * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
+ *   (the config's payload URL) is never taken for the request URL
+ * @throws Octokit's `RequestError` on 4xx/5xx
+ */
+async function send(client, target, method, path, pathParams = {}, body) {
     const { route, params } = target_endpoint(target, method, path);
-    const response = await client.request(route, { ...params, ...parameters });
+    const response = await client.request(route, { ...params, ...pathParams, ...(body === undefined ? {} : { data: body }) });
     return response.data;
 }
 /**
@@ -37659,7 +37665,7 @@ async function getHook(client, target, hook_id) {
  */
 async function createHook(client, target, hook) {
     const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config;
-    return send(client, target, 'POST', '/hooks', {
+    return send(client, target, 'POST', '/hooks', {}, {
         name: 'web',
         config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
         events: hook.fields.events ?? ['push'],
@@ -37694,7 +37700,7 @@ async function updateHook(client, target, hook_id, changes, known) {
     const body = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
     if (Object.keys(body).length === 0)
         return getHook(client, target, hook_id);
-    return send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id, ...body });
+    return send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body);
 }
 /** `DELETE …/hooks/{hook_id}` (204). */
 async function deleteHook(client, target, hook_id) {
@@ -37710,7 +37716,7 @@ async function getHookConfig(client, target, hook_id) {
  */
 async function updateHookConfig(client, target, hook_id, config) {
     const body = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
-    return send(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id, ...body });
+    return send(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, body);
 }
 /**
  * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
@@ -37874,6 +37880,8 @@ function setOutputs(result) {
  * table of hooks, of config, of deliveries, or of one delivery — whichever the result carries.
  */
 async function writeSummary(request, result) {
+    if (!hasSummaryFile())
+        return;
     const summary = summary_summary
         .addHeading(`Webhooks: ${request.operation} on ${outputs_escape(describeTarget(request.target))}`, 3)
         .addRaw(`<p>${outputs_escape(result.message)}</p>`, true);
@@ -37887,6 +37895,23 @@ async function writeSummary(request, result) {
     if (result.delivery)
         addDelivery(summary, result.delivery);
     await summary.write();
+}
+/**
+ * Writes the job summary of a failed step: the operation (when the inputs were valid) and each
+ * error message, so the reason is on the run's page, not only in the log.
+ */
+async function writeFailureSummary(request, problems) {
+    if (!hasSummaryFile())
+        return;
+    const title = request ? `${request.operation} on ${describeTarget(request.target)} failed` : 'invalid inputs';
+    await summary_summary
+        .addHeading(`Webhooks: ${outputs_escape(title)}`, 3)
+        .addList(problems.map((problem) => `<pre>${outputs_escape(problem)}</pre>`))
+        .write();
+}
+/** Outside a runner (no `GITHUB_STEP_SUMMARY`), there is no job summary to write. */
+function hasSummaryFile() {
+    return Boolean(process.env.GITHUB_STEP_SUMMARY);
 }
 const header = (...cells) => cells.map((data) => ({ data, header: true }));
 const HOOK_HEADER = header('id', 'url', 'events', 'active', 'content_type', 'insecure_ssl', 'secret', 'last response');
@@ -37979,17 +38004,19 @@ async function run() {
         await writeSummary(request, result);
     }
     catch (error) {
-        if (error instanceof InputError) {
-            error.problems.slice(0, -1).forEach((problem) => core_error(problem));
-            setFailed(error.problems[error.problems.length - 1] ?? error.message);
-        }
-        else if (isApiError(error) && request) {
-            setFailed(describeApiError(error, request));
-        }
-        else {
-            setFailed(error instanceof Error ? error.message : String(error));
-        }
+        const problems = describeFailure(error, request);
+        problems.slice(0, -1).forEach((problem) => core_error(problem));
+        setFailed(problems[problems.length - 1]);
+        await writeFailureSummary(request, problems);
     }
+}
+/** The error messages of a failure: one per invalid input, or one for an API or lookup error. */
+function describeFailure(error, request) {
+    if (error instanceof InputError)
+        return error.problems;
+    if (isApiError(error) && request)
+        return [describeApiError(error, request)];
+    return [error instanceof Error ? error.message : String(error)];
 }
 
 

@@ -37,16 +37,23 @@ export class HookLookupError extends Error {
   }
 }
 
-/** Sends one hooks request for the target and returns the response body. Throws Octokit's `RequestError` on 4xx/5xx. */
+/**
+ * Sends one hooks request for the target and returns the response body.
+ * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
+ * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
+ *   (the config's payload URL) is never taken for the request URL
+ * @throws Octokit's `RequestError` on 4xx/5xx
+ */
 async function send<T>(
   client: GitHubClient,
   target: Target,
   method: Method,
   path: HooksPath,
-  parameters: Record<string, unknown> = {}
+  pathParams: Record<string, number> = {},
+  body?: Record<string, unknown>
 ): Promise<T> {
   const { route, params } = endpoint(target, method, path)
-  const response = await client.request(route, { ...params, ...parameters })
+  const response = await client.request(route, { ...params, ...pathParams, ...(body === undefined ? {} : { data: body }) })
   return response.data as T
 }
 
@@ -127,7 +134,7 @@ export interface NewHook {
  */
 export async function createHook(client: GitHubClient, target: Target, hook: NewHook): Promise<Hook> {
   const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config
-  return send<Hook>(client, target, 'POST', '/hooks', {
+  return send<Hook>(client, target, 'POST', '/hooks', {}, {
     name: 'web',
     config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
     events: hook.fields.events ?? ['push'],
@@ -169,7 +176,7 @@ export async function updateHook(
   }
   const body = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined))
   if (Object.keys(body).length === 0) return getHook(client, target, hook_id)
-  return send<Hook>(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id, ...body })
+  return send<Hook>(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body)
 }
 
 /** `DELETE …/hooks/{hook_id}` (204). */
@@ -193,7 +200,7 @@ export async function updateHookConfig(
   config: ConfigFields
 ): Promise<HookConfig> {
   const body = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined))
-  return send<HookConfig>(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id, ...body })
+  return send<HookConfig>(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, body)
 }
 
 /**

@@ -8,7 +8,7 @@ import { describeApiError, isApiError } from './api-error.js'
 import type { GitHubClient } from './hooks.js'
 import { getRequest, InputError, maskSecretInputs, type Connection, type WebhookRequest } from './input-helper.js'
 import { runOperation } from './operations.js'
-import { setOutputs, writeSummary } from './outputs.js'
+import { setOutputs, writeFailureSummary, writeSummary } from './outputs.js'
 
 /** Builds the Octokit client of `@actions/github` for the API root, token and API version of the request. */
 export function createClient(connection: Connection): GitHubClient {
@@ -31,13 +31,16 @@ export async function run(): Promise<void> {
     setOutputs(result)
     await writeSummary(request, result)
   } catch (error) {
-    if (error instanceof InputError) {
-      error.problems.slice(0, -1).forEach((problem) => core.error(problem))
-      core.setFailed(error.problems[error.problems.length - 1] ?? error.message)
-    } else if (isApiError(error) && request) {
-      core.setFailed(describeApiError(error, request))
-    } else {
-      core.setFailed(error instanceof Error ? error.message : String(error))
-    }
+    const problems = describeFailure(error, request)
+    problems.slice(0, -1).forEach((problem) => core.error(problem))
+    core.setFailed(problems[problems.length - 1])
+    await writeFailureSummary(request, problems)
   }
+}
+
+/** The error messages of a failure: one per invalid input, or one for an API or lookup error. */
+function describeFailure(error: unknown, request: WebhookRequest | undefined): string[] {
+  if (error instanceof InputError) return error.problems
+  if (isApiError(error) && request) return [describeApiError(error, request)]
+  return [error instanceof Error ? error.message : String(error)]
 }

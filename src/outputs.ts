@@ -40,6 +40,7 @@ export function setOutputs(result: OperationResult): void {
  * table of hooks, of config, of deliveries, or of one delivery — whichever the result carries.
  */
 export async function writeSummary(request: WebhookRequest, result: OperationResult): Promise<void> {
+  if (!hasSummaryFile()) return
   const summary = core.summary
     .addHeading(`Webhooks: ${request.operation} on ${escape(describeTarget(request.target))}`, 3)
     .addRaw(`<p>${escape(result.message)}</p>`, true)
@@ -49,6 +50,24 @@ export async function writeSummary(request: WebhookRequest, result: OperationRes
   if (result.deliveries) summary.addTable([DELIVERY_HEADER, ...result.deliveries.map(deliveryRow)])
   if (result.delivery) addDelivery(summary, result.delivery)
   await summary.write()
+}
+
+/**
+ * Writes the job summary of a failed step: the operation (when the inputs were valid) and each
+ * error message, so the reason is on the run's page, not only in the log.
+ */
+export async function writeFailureSummary(request: WebhookRequest | undefined, problems: string[]): Promise<void> {
+  if (!hasSummaryFile()) return
+  const title = request ? `${request.operation} on ${describeTarget(request.target)} failed` : 'invalid inputs'
+  await core.summary
+    .addHeading(`Webhooks: ${escape(title)}`, 3)
+    .addList(problems.map((problem) => `<pre>${escape(problem)}</pre>`))
+    .write()
+}
+
+/** Outside a runner (no `GITHUB_STEP_SUMMARY`), there is no job summary to write. */
+function hasSummaryFile(): boolean {
+  return Boolean(process.env.GITHUB_STEP_SUMMARY)
 }
 
 const header = (...cells: string[]): SummaryTableRow => cells.map((data) => ({ data, header: true }))

@@ -1,0 +1,115 @@
+/**
+ * A webhook receiver on 127.0.0.1 for tests and the demo: records every delivery POSTed to
+ * `/webhook`, checks its `X-Hub-Signature-256` (GitHub docs "Validating webhook deliveries", with
+ * `verify` from @octokit/webhooks-methods over the raw body) and answers with a configurable status.
+ */
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { verify } from '@octokit/webhooks-methods'
+import { flattenHeaders, readBody } from './http.js'
+
+/** One webhook delivery the receiver got. */
+export interface ReceivedDelivery {
+  /** `X-GitHub-Event`. */
+  event: string
+  /** `X-GitHub-Delivery`. */
+  guid: string
+  /** `X-GitHub-Hook-ID`. */
+  hookId: string
+  /** `Content-Type` of the request. */
+  contentType: string
+  /** Raw body as received (JSON, or `payload=…` for form hooks). */
+  body: string
+  /** `X-Hub-Signature-256`, when sent. */
+  signature256?: string
+  /** Whether the signature matches the receiver's secret; null when the receiver has no secret. */
+  signatureValid: boolean | null
+  /** All request headers, names in lower case. */
+  headers: Record<string, string>
+}
+
+/** A running receiver. */
+export interface Receiver {
+  /** `http://127.0.0.1:PORT/webhook`. */
+  url: string
+  /** Deliveries in arrival order; recorded before the receiver answers. */
+  received: ReceivedDelivery[]
+  /** Status code of the following answers, and their body when given (else the body is unchanged). */
+  setStatus(code: number, body?: string): void
+  /** Secret used to check signatures from now on; undefined to stop checking. */
+  setSecret(secret: string | undefined): void
+  close(): Promise<void>
+}
+
+const WEBHOOK_PATH = '/webhook'
+
+/** Checks `signature` against `body` with `secret`; malformed or missing signatures are invalid. */
+async function signatureMatches(secret: string, body: string, signature: string | undefined): Promise<boolean> {
+  if (!signature) return false
+  try {
+    return await verify(secret, body, signature)
+  } catch {
+    return false // verify() throws on an empty body or signature
+  }
+}
+
+/**
+ * Starts a receiver on a free port of 127.0.0.1. POSTs to `/webhook` are recorded and answered with
+ * the configured status and body (text/plain); anything else gets 404 and is not recorded.
+ *
+ * @param options.secret secret to verify `X-Hub-Signature-256` with (none: `signatureValid` is null)
+ * @param options.status answer status, default 200
+ * @param options.body answer body, default `ok`
+ */
+export async function startReceiver(options: { secret?: string; status?: number; body?: string } = {}): Promise<Receiver> {
+  let secret = options.secret
+  let status = options.status ?? 200
+  let answer = options.body ?? 'ok'
+  const received: ReceivedDelivery[] = []
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req)
+      if (req.method !== 'POST' || new URL(req.url ?? '/', 'http://receiver').pathname !== WEBHOOK_PATH) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found')
+        return
+      }
+      const headers = flattenHeaders(req.headers)
+      const signature256 = headers['x-hub-signature-256']
+      received.push({
+        event: headers['x-github-event'] ?? '',
+        guid: headers['x-github-delivery'] ?? '',
+        hookId: headers['x-github-hook-id'] ?? '',
+        contentType: headers['content-type'] ?? '',
+        body,
+        signature256,
+        signatureValid: secret === undefined ? null : await signatureMatches(secret, body, signature256),
+        headers
+      })
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(answer)
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500).end()
+    })
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}${WEBHOOK_PATH}`,
+    received,
+    setStatus(code, body) {
+      status = code
+      if (body !== undefined) answer = body
+    },
+    setSecret(value) {
+      secret = value
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()))
+        server.closeAllConnections()
+      })
+  }
+}
