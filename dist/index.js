@@ -29215,7 +29215,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3795);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2042);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -29224,7 +29224,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3795:
+/***/ 2042:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37283,7 +37283,9 @@ const OPERATIONS = [
     'get-delivery',
     'redeliver',
     'ping',
-    'test'
+    'test',
+    'ensure',
+    'ensure-absent'
 ];
 /** Inputs every operation reads. */
 const CONNECTION_INPUTS = (/* unused pure expression or super */ null && (['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version']));
@@ -37313,7 +37315,9 @@ const OPERATION_INPUTS = {
     'get-delivery': ['hook_id', 'url', 'delivery_id'],
     redeliver: ['hook_id', 'url', 'delivery_id'],
     ping: ['hook_id', 'url'],
-    test: ['hook_id', 'url']
+    test: ['hook_id', 'url'],
+    ensure: ['hook_id', 'url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'dry_run'],
+    'ensure-absent': ['hook_id', 'url', 'dry_run']
 };
 /** Every input of `action.yml` that the operations may read (used to warn about ignored ones). */
 const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flat())];
@@ -37408,6 +37412,7 @@ function getRequest(read = getInput, env = process.env) {
         status: parse('status', oneOf(['success', 'failure'])),
         per_page: parse('per_page', integerIn(1, 100)) ?? DEFAULT_PER_PAGE,
         limit: parse('limit', positiveInteger),
+        dry_run: parse('dry_run', input_helper_boolean) ?? false,
         connection: {
             token: read('token'),
             api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
@@ -37428,8 +37433,9 @@ function getRequest(read = getInput, env = process.env) {
         throw new InputError(problems);
     const uses = OPERATION_INPUTS[operation];
     if (uses.includes('url') && url !== undefined) {
-        // `url` names the hook, unless a hook_id does and the operation can move the hook to a new URL.
-        if (operation === 'create' || (hookId !== undefined && CONFIG_WRITERS.includes(operation))) {
+        // `url` names the hook, unless a hook_id does and the operation can move the hook to a new URL;
+        // for `ensure` it is both the hook's name and its wanted URL.
+        if (operation === 'create' || operation === 'ensure' || (hookId !== undefined && CONFIG_WRITERS.includes(operation))) {
             config.url = url;
         }
         else if (hookId !== undefined) {
@@ -37441,6 +37447,8 @@ function getRequest(read = getInput, env = process.env) {
     }
     if (operation === 'list-deliveries')
         request.limit ??= DEFAULT_DELIVERIES_LIMIT;
+    if (!uses.includes('dry_run'))
+        request.dry_run = false;
     return { operation, target, ...request };
 }
 /** Resolves `scope`, `repository` and `org` into a target; records problems. */
@@ -37590,13 +37598,83 @@ function list(values) {
     return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('');
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks-methods/dist-node/index.js
+// pkg/dist-src/node/sign.js
+
+
+// pkg/dist-src/version.js
+var dist_node_VERSION = "6.0.0";
+
+// pkg/dist-src/node/sign.js
+async function sign(secret, payload) {
+  if (!secret || !payload) {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] secret & payload required for sign()"
+    );
+  }
+  if (typeof payload !== "string") {
+    throw new TypeError("[@octokit/webhooks-methods] payload must be a string");
+  }
+  const algorithm = "sha256";
+  return `${algorithm}=${(0,external_node_crypto_.createHmac)(algorithm, secret).update(payload).digest("hex")}`;
+}
+sign.VERSION = dist_node_VERSION;
+
+// pkg/dist-src/node/verify.js
+
+
+async function verify(secret, eventPayload, signature) {
+  if (!secret || !eventPayload || !signature) {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] secret, eventPayload & signature required"
+    );
+  }
+  if (typeof eventPayload !== "string") {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] eventPayload must be a string"
+    );
+  }
+  const signatureBuffer = external_node_buffer_.Buffer.from(signature);
+  const verificationBuffer = external_node_buffer_.Buffer.from(await sign(secret, eventPayload));
+  if (signatureBuffer.length !== verificationBuffer.length) {
+    return false;
+  }
+  return (0,external_node_crypto_.timingSafeEqual)(signatureBuffer, verificationBuffer);
+}
+verify.VERSION = dist_node_VERSION;
+
+// pkg/dist-src/index.js
+async function verifyWithFallback(secret, payload, signature, additionalSecrets) {
+  const firstPass = await verify(secret, payload, signature);
+  if (firstPass) {
+    return true;
+  }
+  if (additionalSecrets !== void 0) {
+    for (const s of additionalSecrets) {
+      const v = await verify(s, payload, signature);
+      if (v) {
+        return v;
+      }
+    }
+  }
+  return false;
+}
+
+
 ;// CONCATENATED MODULE: ./src/hooks.ts
 
 /** A hook could not be picked by its URL: none or several hooks of the target have that `config.url`. */
 class HookLookupError extends Error {
-    constructor(message) {
+    /** How many hooks matched: 0 (none) or more than 1; undefined when the lookup was by `hook_id`. */
+    matches;
+    constructor(message, matches) {
         super(message);
         this.name = 'HookLookupError';
+        this.matches = matches;
     }
 }
 /**
@@ -37645,11 +37723,11 @@ async function resolveHook(client, target, ref) {
     const hooks = await listHooks(client, target, { per_page: 100 });
     const matches = hooks.filter((hook) => hook.config.url === ref.url);
     if (matches.length === 0) {
-        throw new HookLookupError(`No webhook of ${describeTarget(target)} has the url '${ref.url}' (${hooks.length} webhooks checked); check 'url' or give 'hook_id'.`);
+        throw new HookLookupError(`No webhook of ${describeTarget(target)} has the url '${ref.url}' (${hooks.length} webhooks checked); check 'url' or give 'hook_id'.`, 0);
     }
     if (matches.length > 1) {
         const ids = matches.map((hook) => `${hook.id} (events: ${hook.events.join(', ')})`).join(', ');
-        throw new HookLookupError(`${matches.length} webhooks of ${describeTarget(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`);
+        throw new HookLookupError(`${matches.length} webhooks of ${describeTarget(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`, matches.length);
     }
     return { hook_id: matches[0].id, hook: matches[0] };
 }
@@ -37748,6 +37826,224 @@ async function testPush(client, target, hook_id) {
     await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id });
 }
 
+;// CONCATENATED MODULE: ./src/ensure.ts
+/**
+ * Declarative hooks: `ensure` (the hook must exist with these settings) and `ensure-absent`.
+ *
+ * `ensure` reads the target's hooks once, writes only the fields that differ (events/active through
+ * `PATCH …/hooks/{hook_id}` without `config`, config fields through `PATCH …/hooks/{hook_id}/config`),
+ * and proves a given secret from a signed delivery instead of re-sending it ({@link proveSecret}).
+ */
+
+
+
+
+/** The action's create defaults applied to the given fields: events `["push"]`, active, `json`, `insecure_ssl` `"0"`. */
+function wantedSettings(config, fields) {
+    return {
+        url: config.url,
+        events: fields.events ?? ['push'],
+        active: fields.active ?? true,
+        content_type: config.content_type ?? 'json',
+        insecure_ssl: config.insecure_ssl ?? '0',
+        secret: config.secret
+    };
+}
+/** The config fields compared by `ensure` (the secret is handled by the proof). */
+const CONFIG_FIELDS = ['url', 'content_type', 'insecure_ssl'];
+/** Events compare as sets: order and duplicates do not matter; `*` is its own value. */
+function sameEvents(a, b) {
+    const left = new Set(a);
+    const right = new Set(b);
+    return left.size === right.size && [...left].every((event) => right.has(event));
+}
+/**
+ * The differences between a hook and the wanted settings, secret excluded: `url`, `content_type`,
+ * `insecure_ssl` (config), then `events` (as sets) and `active`.
+ */
+function diffHook(hook, wanted) {
+    const changes = [];
+    for (const field of CONFIG_FIELDS) {
+        if (wanted[field] === undefined)
+            continue;
+        const from = field === 'insecure_ssl' ? String(hook.config.insecure_ssl ?? '0') : hook.config[field];
+        if (from !== wanted[field])
+            changes.push({ field, from: from ?? null, to: wanted[field] });
+    }
+    if (!sameEvents(hook.events, wanted.events))
+        changes.push({ field: 'events', from: hook.events, to: wanted.events });
+    if (hook.active !== wanted.active)
+        changes.push({ field: 'active', from: hook.active, to: wanted.active });
+    return changes;
+}
+/** The body GitHub signed for a delivery: compact JSON, or `payload=<urlencoded JSON>` for `form` hooks (two encodings tried). */
+function signedBodies(payload, contentType) {
+    const json = JSON.stringify(payload);
+    if (!contentType.includes('x-www-form-urlencoded'))
+        return [json];
+    return [`payload=${encodeURIComponent(json)}`, new URLSearchParams({ payload: json }).toString()];
+}
+/** A header of a delivery's request, whatever its case. */
+function header(headers, name) {
+    const found = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
+    return typeof found?.[1] === 'string' ? found[1] : undefined;
+}
+/**
+ * Proves that the hook's stored secret equals `secret` without writing it (REST: "List deliveries
+ * for a … webhook" with `per_page=1`, then "Get a delivery"). The newest delivery must be made
+ * strictly after the hook's `updated_at` (so it was signed with the current secret); its
+ * `X-Hub-Signature-256` is checked against HMAC-SHA256 of its body re-serialised as GitHub sends it,
+ * in constant time (`verify` of `@octokit/webhooks-methods`). Costs 2 GET requests at most.
+ * @returns proven, and a note saying which delivery proved it or why nothing could (a mismatch only
+ *   means "not proven": the body may have been re-serialised differently)
+ */
+async function proveSecret(client, target, hook, secret) {
+    const [newest] = await listDeliveries(client, target, hook.id, { per_page: 1, limit: 1 });
+    if (!newest)
+        return { proven: false, note: 'no delivery to prove it with' };
+    if (Date.parse(newest.delivered_at) <= Date.parse(hook.updated_at)) {
+        return { proven: false, note: `the newest delivery (${newest.id}) is not newer than the hook's last change` };
+    }
+    const delivery = await getDelivery(client, target, hook.id, Number(newest.id));
+    const signature = header(delivery.request.headers, 'x-hub-signature-256');
+    if (!signature)
+        return { proven: false, note: `delivery ${delivery.id} is not signed` };
+    for (const body of signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '')) {
+        if (await verify(secret, body, signature))
+            return { proven: true, note: `delivery ${delivery.id} is signed with it` };
+    }
+    return { proven: false, note: `delivery ${delivery.id} does not verify with it` };
+}
+/** Finds the hook by id (404 → none) or by its exact `config.url` (several → HookLookupError). */
+async function findHook(client, target, ref) {
+    if ('hook_id' in ref) {
+        try {
+            return await getHook(client, target, ref.hook_id);
+        }
+        catch (error) {
+            if (isApiError(error) && error.status === 404)
+                return undefined;
+            throw error;
+        }
+    }
+    try {
+        return (await resolveHook(client, target, ref)).hook;
+    }
+    catch (error) {
+        if (error instanceof HookLookupError && error.matches === 0)
+            return undefined;
+        throw error;
+    }
+}
+/** True for GitHub's 422 "Hook already exists on this repository/organization". */
+function alreadyExists(error) {
+    return isApiError(error) && error.status === 422 && JSON.stringify(error.response?.data ?? '').includes('already exists');
+}
+/**
+ * `operation: ensure`: the hook named by `ref` exists with the wanted settings.
+ * - absent → `POST …/hooks` (by `hook_id` alone it cannot be created: error);
+ * - present → writes only what differs; in sync → no write at all;
+ * - a concurrent creator (`POST` answers 422 "Hook already exists") → lists again and converges on the
+ *   hook that won, so there is never a second hook.
+ * With `dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
+ * @throws HookLookupError when several hooks have the URL (set `hook_id`), or `hook_id` names no hook
+ */
+async function ensureHook(client, target, ref, wanted, dryRun) {
+    let hook = await findHook(client, target, ref);
+    if (!hook) {
+        if ('hook_id' in ref) {
+            throw new HookLookupError(`Webhook ${ref.hook_id} does not exist on ${describeTarget(target)}; leave 'hook_id' unset to create the hook by 'url'.`);
+        }
+        if (wanted.url === undefined)
+            throw new Error('internal error: ensure by url without a url');
+        const secret_proof = wanted.secret === undefined ? 'not-given' : 'written';
+        const changes = creationChanges({ ...wanted, url: wanted.url });
+        if (dryRun)
+            return { outcome: 'created', changes, secret_proof };
+        try {
+            const created = await createHook(client, target, {
+                config: { url: wanted.url, content_type: wanted.content_type, insecure_ssl: wanted.insecure_ssl, secret: wanted.secret },
+                fields: { events: wanted.events, active: wanted.active }
+            });
+            return { outcome: 'created', changes, secret_proof, hook: created, hook_id: created.id };
+        }
+        catch (error) {
+            hook = alreadyExists(error) ? await findHook(client, target, ref) : undefined;
+            if (!hook)
+                throw error;
+        }
+    }
+    return converge(client, target, hook, wanted, dryRun);
+}
+/** The changes of a creation: every wanted field from `null` (the secret as `none` → `set`). */
+function creationChanges(wanted) {
+    const changes = [
+        { field: 'url', from: null, to: wanted.url },
+        { field: 'content_type', from: null, to: wanted.content_type },
+        { field: 'insecure_ssl', from: null, to: wanted.insecure_ssl },
+        { field: 'events', from: null, to: wanted.events },
+        { field: 'active', from: null, to: wanted.active }
+    ];
+    if (wanted.secret !== undefined)
+        changes.push({ field: 'secret', from: 'none', to: 'set' });
+    return changes;
+}
+/** Brings an existing hook to the wanted settings, writing only what differs. */
+async function converge(client, target, hook, wanted, dryRun) {
+    const changes = diffHook(hook, wanted);
+    const config = {};
+    const fields = {};
+    for (const change of changes) {
+        if (change.field === 'events')
+            fields.events = wanted.events;
+        else if (change.field === 'active')
+            fields.active = wanted.active;
+        else if (change.field === 'url')
+            config.url = wanted.url;
+        else if (change.field === 'content_type')
+            config.content_type = wanted.content_type;
+        else if (change.field === 'insecure_ssl')
+            config.insecure_ssl = wanted.insecure_ssl;
+    }
+    let secret_proof = 'not-given';
+    let secret_note;
+    if (wanted.secret !== undefined) {
+        let proven = false;
+        if (!hook.config.secret)
+            secret_note = 'the hook had no secret';
+        else if (Object.keys(config).length > 0)
+            secret_note = 'sent along with the other config changes';
+        else
+            ({ proven, note: secret_note } = await proveSecret(client, target, hook, wanted.secret));
+        if (proven) {
+            secret_proof = 'proven';
+        }
+        else {
+            secret_proof = 'written';
+            config.secret = wanted.secret;
+            changes.push({ field: 'secret', from: hook.config.secret ? 'unproven' : 'none', to: 'set' });
+        }
+    }
+    const result = { changes, secret_proof, secret_note, hook_id: hook.id };
+    if (changes.length === 0)
+        return { ...result, outcome: 'unchanged', hook };
+    const updated = dryRun ? hook : await updateHook(client, target, hook.id, { fields, config }, hook);
+    return { ...result, outcome: 'updated', hook: updated };
+}
+/**
+ * `operation: ensure-absent`: deletes the hook named by `ref` if it exists (`deleted`), or does
+ * nothing (`absent`). With `dryRun`, no DELETE is sent.
+ * @throws HookLookupError when several hooks have the URL (set `hook_id`)
+ */
+async function ensureAbsent(client, target, ref, dryRun) {
+    const hook = await findHook(client, target, ref);
+    if (!hook)
+        return { outcome: 'absent', changes: [], secret_proof: 'not-given' };
+    if (!dryRun)
+        await deleteHook(client, target, hook.id);
+    return { outcome: 'deleted', changes: [], secret_proof: 'not-given', hook_id: hook.id, hook };
+}
+
 ;// CONCATENATED MODULE: ./src/operations.ts
 /**
  * Dispatches a validated request to the hooks endpoints and describes what happened as an
@@ -37755,7 +38051,8 @@ async function testPush(client, target, hook_id) {
  */
 
 
-/** Handlers of the operations that act on one hook; `list` and `create` are handled in {@link runOperation}. */
+
+/** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
 const HOOK_HANDLERS = {
     get: async (client, { target }, { hook_id, hook }) => {
         const found = hook ?? (await getHook(client, target, hook_id));
@@ -37833,8 +38130,24 @@ async function runOperation(client, request) {
         });
         return { message: `Created webhook ${hook.id} of ${describeTarget(target)}.`, hook_id: hook.id, hook };
     }
+    if (operation === 'ensure' || operation === 'ensure-absent') {
+        const ref = required(request.hook);
+        const ensure = operation === 'ensure'
+            ? await ensureHook(client, target, ref, wantedSettings(request.config, request.hook_fields), request.dry_run)
+            : await ensureAbsent(client, target, ref, request.dry_run);
+        return { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
+    }
     const resolved = await resolveHook(client, target, required(request.hook));
     return HOOK_HANDLERS[operation](client, request, resolved);
+}
+/** `Webhook 12 of repository o/r: updated (2 changes: events, secret); secret written (…).` plus a dry-run note. */
+function describeEnsure({ target, dry_run }, ensure) {
+    const which = ensure.hook_id === undefined ? 'The webhook' : `Webhook ${ensure.hook_id}`;
+    const fields = ensure.changes.map((change) => change.field).join(', ');
+    const changes = ensure.outcome === 'updated' ? ` (${ensure.changes.length} changes: ${fields})` : '';
+    const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${ensure.secret_proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`;
+    const dry = dry_run ? ' Dry run: nothing was written; this is what would happen.' : '';
+    return `${which} of ${describeTarget(target)}: ${ensure.outcome}${changes}${secret}.${dry}`;
 }
 /** Narrows a value the input helper guarantees for the operation. */
 function required(value) {
@@ -37853,7 +38166,9 @@ function required(value) {
 /**
  * Sets the outputs the result carries: `hook_id`, `hook`, `hooks`, `config`, `deliveries` (JSON),
  * and for one delivery `delivery_id`, `delivery_guid`, `delivery_status` (GitHub's text, e.g. `OK`),
- * `status_code` (the receiver's HTTP status) and `delivery` (JSON).
+ * `status_code` (the receiver's HTTP status) and `delivery` (JSON); for `ensure` / `ensure-absent`
+ * `result` (created, updated, unchanged, deleted, absent), `changes` (JSON `[{field, from, to}]`) and
+ * `secret_proof` (proven, written, not-given).
  */
 function setOutputs(result) {
     const outputs = {
@@ -37865,6 +38180,11 @@ function setOutputs(result) {
         delivery_id: result.delivery_id,
         delivery: result.delivery
     };
+    if (result.ensure) {
+        outputs.result = result.ensure.outcome;
+        outputs.changes = result.ensure.changes;
+        outputs.secret_proof = result.ensure.secret_proof;
+    }
     if (result.delivery) {
         outputs.delivery_guid = result.delivery.guid;
         outputs.delivery_status = result.delivery.status;
@@ -37885,6 +38205,8 @@ async function writeSummary(request, result) {
     const summary = summary_summary
         .addHeading(`Webhooks: ${request.operation} on ${outputs_escape(describeTarget(request.target))}`, 3)
         .addRaw(`<p>${outputs_escape(result.message)}</p>`, true);
+    if (result.ensure && result.ensure.changes.length > 0)
+        summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)]);
     const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined);
     if (hookList)
         summary.addTable([HOOK_HEADER, ...hookList.map(hookRow)]);
@@ -37913,8 +38235,8 @@ async function writeFailureSummary(request, problems) {
 function hasSummaryFile() {
     return Boolean(process.env.GITHUB_STEP_SUMMARY);
 }
-const header = (...cells) => cells.map((data) => ({ data, header: true }));
-const HOOK_HEADER = header('id', 'url', 'events', 'active', 'content_type', 'insecure_ssl', 'secret', 'last response');
+const outputs_header = (...cells) => cells.map((data) => ({ data, header: true }));
+const HOOK_HEADER = outputs_header('id', 'url', 'events', 'active', 'content_type', 'insecure_ssl', 'secret', 'last response');
 function hookRow(hook) {
     const last = 'last_response' in hook ? hook.last_response : undefined;
     return [
@@ -37930,14 +38252,20 @@ function hookRow(hook) {
 }
 function configRows(config) {
     return [
-        header('field', 'value'),
+        outputs_header('field', 'value'),
         ['url', code(config.url ?? '')],
         ['content_type', outputs_escape(config.content_type ?? '')],
         ['insecure_ssl', outputs_escape(String(config.insecure_ssl ?? ''))],
         ['secret', secretState(config.secret)]
     ];
 }
-const DELIVERY_HEADER = header('id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery');
+const CHANGE_HEADER = outputs_header('field', 'from', 'to');
+/** A row of the ensure diff; a secret's from/to are the words `none`/`unproven`/`set`, never a value. */
+function changeRow(change) {
+    const show = (value) => value === null || value === undefined ? '—' : Array.isArray(value) ? value.join(', ') : String(value);
+    return [outputs_escape(change.field), code(show(change.from)), code(show(change.to))];
+}
+const DELIVERY_HEADER = outputs_header('id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery');
 function deliveryRow(delivery) {
     return [
         String(delivery.id),
@@ -37982,11 +38310,18 @@ function outputs_escape(text) {
 
 
 
-/** Builds the Octokit client of `@actions/github` for the API root, token and API version of the request. */
-function createClient(connection) {
+/**
+ * Builds the Octokit client of `@actions/github` for the API root, token and API version of the
+ * request. With `dryRun`, the client refuses to send anything but GET: a last guard that a dry run
+ * writes nothing, whatever the operation code does.
+ */
+function createClient(connection, dryRun = false) {
     const client = getOctokit(connection.token, { baseUrl: connection.api_url, userAgent: 'manage-webhooks' });
     client.hook.before('request', (options) => {
         options.headers['x-github-api-version'] = connection.api_version;
+        if (dryRun && options.method !== 'GET') {
+            throw new Error(`internal error: dry run refused to send ${options.method} ${options.url}`);
+        }
     });
     return client;
 }
@@ -37998,7 +38333,7 @@ async function run() {
         request = getRequest();
         for (const warning of request.warnings)
             core_warning(warning);
-        const result = await runOperation(createClient(request.connection), request);
+        const result = await runOperation(createClient(request.connection, request.dry_run), request);
         info(result.message);
         setOutputs(result);
         await writeSummary(request, result);

@@ -31,9 +31,12 @@ export interface ResolvedHook {
 
 /** A hook could not be picked by its URL: none or several hooks of the target have that `config.url`. */
 export class HookLookupError extends Error {
-  constructor(message: string) {
+  /** How many hooks matched: 0 (none) or more than 1; undefined when the lookup was by `hook_id`. */
+  readonly matches?: number
+  constructor(message: string, matches?: number) {
     super(message)
     this.name = 'HookLookupError'
+    this.matches = matches
   }
 }
 
@@ -102,13 +105,15 @@ export async function resolveHook(client: GitHubClient, target: Target, ref: Hoo
   const matches = hooks.filter((hook) => hook.config.url === ref.url)
   if (matches.length === 0) {
     throw new HookLookupError(
-      `No webhook of ${describeTarget(target)} has the url '${ref.url}' (${hooks.length} webhooks checked); check 'url' or give 'hook_id'.`
+      `No webhook of ${describeTarget(target)} has the url '${ref.url}' (${hooks.length} webhooks checked); check 'url' or give 'hook_id'.`,
+      0
     )
   }
   if (matches.length > 1) {
     const ids = matches.map((hook) => `${hook.id} (events: ${hook.events.join(', ')})`).join(', ')
     throw new HookLookupError(
-      `${matches.length} webhooks of ${describeTarget(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`
+      `${matches.length} webhooks of ${describeTarget(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`,
+      matches.length
     )
   }
   return { hook_id: matches[0].id, hook: matches[0] }

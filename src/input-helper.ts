@@ -19,7 +19,9 @@ export const OPERATIONS = [
   'get-delivery',
   'redeliver',
   'ping',
-  'test'
+  'test',
+  'ensure',
+  'ensure-absent'
 ] as const
 
 /** One of {@link OPERATIONS}. */
@@ -54,7 +56,9 @@ const OPERATION_INPUTS: Record<Operation, readonly string[]> = {
   'get-delivery': ['hook_id', 'url', 'delivery_id'],
   redeliver: ['hook_id', 'url', 'delivery_id'],
   ping: ['hook_id', 'url'],
-  test: ['hook_id', 'url']
+  test: ['hook_id', 'url'],
+  ensure: ['hook_id', 'url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'dry_run'],
+  'ensure-absent': ['hook_id', 'url', 'dry_run']
 }
 
 /** Every input of `action.yml` that the operations may read (used to warn about ignored ones). */
@@ -116,6 +120,8 @@ export interface WebhookRequest {
   per_page: number
   /** Most items gathered across pages; undefined = all. */
   limit?: number
+  /** `ensure` / `ensure-absent`: compute everything, send no POST, PATCH or DELETE. */
+  dry_run: boolean
   connection: Connection
   /** Warnings about the inputs (e.g. an input the operation ignores), to log before running. */
   warnings: string[]
@@ -210,6 +216,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     status: parse('status', oneOf(['success', 'failure'] as const)),
     per_page: parse('per_page', integerIn(1, 100)) ?? DEFAULT_PER_PAGE,
     limit: parse('limit', positiveInteger),
+    dry_run: parse('dry_run', boolean) ?? false,
     connection: {
       token: read('token'),
       api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
@@ -235,8 +242,9 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
 
   const uses = OPERATION_INPUTS[operation]
   if (uses.includes('url') && url !== undefined) {
-    // `url` names the hook, unless a hook_id does and the operation can move the hook to a new URL.
-    if (operation === 'create' || (hookId !== undefined && CONFIG_WRITERS.includes(operation))) {
+    // `url` names the hook, unless a hook_id does and the operation can move the hook to a new URL;
+    // for `ensure` it is both the hook's name and its wanted URL.
+    if (operation === 'create' || operation === 'ensure' || (hookId !== undefined && CONFIG_WRITERS.includes(operation))) {
       config.url = url
     } else if (hookId !== undefined) {
       warnings.push(`Input 'url' is ignored: 'hook_id' ${hookId} already names the hook for '${operation}'.`)
@@ -246,6 +254,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     request.hook = hookId !== undefined ? { hook_id: hookId } : url !== undefined ? { url } : undefined
   }
   if (operation === 'list-deliveries') request.limit ??= DEFAULT_DELIVERIES_LIMIT
+  if (!uses.includes('dry_run')) request.dry_run = false
   return { operation, target, ...request }
 }
 

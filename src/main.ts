@@ -10,11 +10,18 @@ import { getRequest, InputError, maskSecretInputs, type Connection, type Webhook
 import { runOperation } from './operations.js'
 import { setOutputs, writeFailureSummary, writeSummary } from './outputs.js'
 
-/** Builds the Octokit client of `@actions/github` for the API root, token and API version of the request. */
-export function createClient(connection: Connection): GitHubClient {
+/**
+ * Builds the Octokit client of `@actions/github` for the API root, token and API version of the
+ * request. With `dryRun`, the client refuses to send anything but GET: a last guard that a dry run
+ * writes nothing, whatever the operation code does.
+ */
+export function createClient(connection: Connection, dryRun = false): GitHubClient {
   const client = getOctokit(connection.token, { baseUrl: connection.api_url, userAgent: 'manage-webhooks' })
   client.hook.before('request', (options) => {
     options.headers['x-github-api-version'] = connection.api_version
+    if (dryRun && options.method !== 'GET') {
+      throw new Error(`internal error: dry run refused to send ${options.method} ${options.url}`)
+    }
   })
   return client
 }
@@ -26,7 +33,7 @@ export async function run(): Promise<void> {
     maskSecretInputs()
     request = getRequest()
     for (const warning of request.warnings) core.warning(warning)
-    const result = await runOperation(createClient(request.connection), request)
+    const result = await runOperation(createClient(request.connection, request.dry_run), request)
     core.info(result.message)
     setOutputs(result)
     await writeSummary(request, result)

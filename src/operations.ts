@@ -2,6 +2,7 @@
  * Dispatches a validated request to the hooks endpoints and describes what happened as an
  * {@link OperationResult}, which `outputs.ts` turns into step outputs and the job summary.
  */
+import { ensureAbsent, ensureHook, wantedSettings, type EnsureResult } from './ensure.js'
 import * as hooks from './hooks.js'
 import type { Delivery, DeliveryItem, GitHubClient, Hook, HookConfig } from './hooks.js'
 import type { Operation, WebhookRequest } from './input-helper.js'
@@ -20,12 +21,14 @@ export interface OperationResult {
   delivery?: Delivery
   /** The delivery acted on (`redeliver`). */
   delivery_id?: number
+  /** What `ensure` / `ensure-absent` did or, in a dry run, would do. */
+  ensure?: EnsureResult
 }
 
 type Handler = (client: GitHubClient, request: WebhookRequest, hook: hooks.ResolvedHook) => Promise<OperationResult>
 
-/** Handlers of the operations that act on one hook; `list` and `create` are handled in {@link runOperation}. */
-const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create'>, Handler> = {
+/** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
+const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'ensure-absent'>, Handler> = {
   get: async (client, { target }, { hook_id, hook }) => {
     const found = hook ?? (await hooks.getHook(client, target, hook_id))
     return { message: `Webhook ${hook_id} of ${describeTarget(target)}.`, hook_id, hook: found }
@@ -103,8 +106,26 @@ export async function runOperation(client: GitHubClient, request: WebhookRequest
     })
     return { message: `Created webhook ${hook.id} of ${describeTarget(target)}.`, hook_id: hook.id, hook }
   }
+  if (operation === 'ensure' || operation === 'ensure-absent') {
+    const ref = required(request.hook)
+    const ensure =
+      operation === 'ensure'
+        ? await ensureHook(client, target, ref, wantedSettings(request.config, request.hook_fields), request.dry_run)
+        : await ensureAbsent(client, target, ref, request.dry_run)
+    return { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure }
+  }
   const resolved = await hooks.resolveHook(client, target, required(request.hook))
   return HOOK_HANDLERS[operation](client, request, resolved)
+}
+
+/** `Webhook 12 of repository o/r: updated (2 changes: events, secret); secret written (…).` plus a dry-run note. */
+function describeEnsure({ target, dry_run }: WebhookRequest, ensure: EnsureResult): string {
+  const which = ensure.hook_id === undefined ? 'The webhook' : `Webhook ${ensure.hook_id}`
+  const fields = ensure.changes.map((change) => change.field).join(', ')
+  const changes = ensure.outcome === 'updated' ? ` (${ensure.changes.length} changes: ${fields})` : ''
+  const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${ensure.secret_proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`
+  const dry = dry_run ? ' Dry run: nothing was written; this is what would happen.' : ''
+  return `${which} of ${describeTarget(target)}: ${ensure.outcome}${changes}${secret}.${dry}`
 }
 
 /** Narrows a value the input helper guarantees for the operation. */

@@ -3,6 +3,7 @@
  * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
  */
 import * as core from '@actions/core'
+import type { Change } from './ensure.js'
 import type { Delivery, DeliveryItem, Hook, HookConfig } from './hooks.js'
 import type { WebhookRequest } from './input-helper.js'
 import type { OperationResult } from './operations.js'
@@ -13,7 +14,9 @@ type SummaryTableRow = Parameters<typeof core.summary.addTable>[0][number]
 /**
  * Sets the outputs the result carries: `hook_id`, `hook`, `hooks`, `config`, `deliveries` (JSON),
  * and for one delivery `delivery_id`, `delivery_guid`, `delivery_status` (GitHub's text, e.g. `OK`),
- * `status_code` (the receiver's HTTP status) and `delivery` (JSON).
+ * `status_code` (the receiver's HTTP status) and `delivery` (JSON); for `ensure` / `ensure-absent`
+ * `result` (created, updated, unchanged, deleted, absent), `changes` (JSON `[{field, from, to}]`) and
+ * `secret_proof` (proven, written, not-given).
  */
 export function setOutputs(result: OperationResult): void {
   const outputs: Record<string, unknown> = {
@@ -24,6 +27,11 @@ export function setOutputs(result: OperationResult): void {
     deliveries: result.deliveries,
     delivery_id: result.delivery_id,
     delivery: result.delivery
+  }
+  if (result.ensure) {
+    outputs.result = result.ensure.outcome
+    outputs.changes = result.ensure.changes
+    outputs.secret_proof = result.ensure.secret_proof
   }
   if (result.delivery) {
     outputs.delivery_guid = result.delivery.guid
@@ -44,6 +52,7 @@ export async function writeSummary(request: WebhookRequest, result: OperationRes
   const summary = core.summary
     .addHeading(`Webhooks: ${request.operation} on ${escape(describeTarget(request.target))}`, 3)
     .addRaw(`<p>${escape(result.message)}</p>`, true)
+  if (result.ensure && result.ensure.changes.length > 0) summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)])
   const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined)
   if (hookList) summary.addTable([HOOK_HEADER, ...hookList.map(hookRow)])
   if (result.config) summary.addTable(configRows(result.config))
@@ -96,6 +105,15 @@ function configRows(config: HookConfig): SummaryTableRow[] {
     ['insecure_ssl', escape(String(config.insecure_ssl ?? ''))],
     ['secret', secretState(config.secret)]
   ]
+}
+
+const CHANGE_HEADER = header('field', 'from', 'to')
+
+/** A row of the ensure diff; a secret's from/to are the words `none`/`unproven`/`set`, never a value. */
+function changeRow(change: Change): SummaryTableRow {
+  const show = (value: unknown): string =>
+    value === null || value === undefined ? '—' : Array.isArray(value) ? value.join(', ') : String(value)
+  return [escape(change.field), code(show(change.from)), code(show(change.to))]
 }
 
 const DELIVERY_HEADER = header('id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery')

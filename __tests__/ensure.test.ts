@@ -1,0 +1,187 @@
+/**
+ * `ensure` and `ensure-absent` end to end against the emulator, both scopes: request counts, the
+ * secret kept or proven (read from the emulator's raw state, not the API), dry runs, the 422 race.
+ */
+import { beforeAll, describe, expect, test } from '@jest/globals'
+import type { Receiver } from '../emulator/receiver.js'
+import type { Emulator } from '../emulator/server.js'
+import { ensureHook, wantedSettings } from '../src/ensure.js'
+import { createClient } from '../src/main.js'
+import type { Target } from '../src/target.js'
+import { runAction } from './helpers/action.js'
+import { useEmulator } from './helpers/emulator.js'
+
+const SECRET = 'ensure-s3cret'
+const fixture = useEmulator({}, SECRET)
+let emulator: Emulator
+let receiver: Receiver
+beforeAll(() => {
+  ;({ emulator, receiver } = fixture)
+})
+
+/** Waits until the wall clock has entered a later second than `time` (GitHub's timestamps are whole seconds). */
+async function after(time: string): Promise<void> {
+  const next = Date.parse(time) + 1000
+  while (Date.now() < next) await new Promise((resolve) => setTimeout(resolve, next - Date.now() + 5))
+}
+
+describe.each([
+  { scope: 'repo', target: { owner: 'octo-org', repo: 'hello-world' }, client: { scope: 'repo', owner: 'octo-org', repo: 'hello-world' } },
+  { scope: 'org', target: { org: 'octo-org' }, client: { scope: 'org', org: 'octo-org' } }
+] as const)('$scope scope', ({ scope, target, client }) => {
+  const ensure = (inputs: Record<string, string>) =>
+    runAction({ scope, repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'ensure', url: receiver.url, ...inputs })
+  /** Requests made by `fn`, as `METHOD path`. */
+  const requestsOf = async <T>(fn: () => Promise<T>): Promise<[T, string[]]> => {
+    const before = emulator.requests.length
+    const value = await fn()
+    return [value, emulator.requests.slice(before).map((r) => `${r.method} ${r.path}`)]
+  }
+
+  test('absent → created (1 list + 1 POST) with the defaults; a re-run is unchanged with exactly one request', async () => {
+    const [created, first] = await requestsOf(() => ensure({ events: 'push, issues' }))
+    expect(created.exitCode).toBe(0)
+    expect(created.outputs).toMatchObject({ result: 'created', secret_proof: 'not-given' })
+    expect(first.map((r) => r.split(' ')[0])).toEqual(['GET', 'POST'])
+    expect(emulator.hooks(target)).toEqual([expect.objectContaining({ events: ['push', 'issues'], active: true, config: expect.objectContaining({ content_type: 'json', insecure_ssl: '0' }) })])
+
+    const [again, second] = await requestsOf(() => ensure({ events: 'issues,push,push' }))
+    expect(again.outputs).toMatchObject({ result: 'unchanged', changes: '[]', hook_id: created.outputs.hook_id })
+    expect(second).toHaveLength(1)
+    expect(second[0]).toMatch(/^GET .*\/hooks$/)
+    expect(emulator.requests.at(-1)?.query.per_page).toBe('100')
+  })
+
+  test('an events change is written without config, so the stored secret stays', async () => {
+    const stored = emulator.addHook(target, { url: receiver.url, events: ['push'], secret: SECRET, content_type: 'json' })
+    const [run, made] = await requestsOf(() => ensure({ events: 'push, release', active: 'false' }))
+    expect(run.outputs.result).toBe('updated')
+    expect(JSON.parse(run.outputs.changes)).toEqual([
+      { field: 'events', from: ['push'], to: ['push', 'release'] },
+      { field: 'active', from: true, to: false }
+    ])
+    expect(made.filter((r) => !r.startsWith('GET'))).toEqual([expect.stringMatching(new RegExp(`^PATCH .*/hooks/${stored.id}$`))])
+    expect(emulator.requests.find((r) => r.method === 'PATCH')?.body).toEqual({ events: ['push', 'release'], active: false })
+    expect(emulator.hooks(target)[0]).toMatchObject({ events: ['push', 'release'], active: false, config: { secret: SECRET } })
+    expect(run.summary).toMatch(/<td>events<\/td><td><code>push<\/code><\/td><td><code>push, release<\/code><\/td>/)
+  })
+
+  test('an update of events and url by hook_id is 1 read + 2 PATCH', async () => {
+    const stored = emulator.addHook(target, { url: 'https://old.example.com/hook', events: ['push'], secret: SECRET })
+    const [run, made] = await requestsOf(() => ensure({ hook_id: String(stored.id), events: 'push,issues' }))
+    expect(run.outputs.result).toBe('updated')
+    expect(made.map((r) => r.split(' ')[0])).toEqual(['GET', 'PATCH', 'PATCH'])
+    expect(emulator.hooks(target)[0]).toMatchObject({ events: ['push', 'issues'], config: { url: receiver.url, secret: SECRET } })
+  })
+
+  test('a secret given twice is proven by a signed delivery and not rewritten (3 GETs)', async () => {
+    const created = await ensure({ secret: SECRET })
+    expect(created.outputs).toMatchObject({ result: 'created', secret_proof: 'written' })
+    await after(JSON.parse(created.outputs.hook).updated_at)
+    await runAction({ scope, repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'ping', url: receiver.url })
+    await emulator.idle()
+    expect(receiver.received.at(-1)?.signatureValid).toBe(true)
+
+    const [proven, made] = await requestsOf(() => ensure({ secret: SECRET }))
+    expect(proven.outputs).toMatchObject({ result: 'unchanged', secret_proof: 'proven', changes: '[]' })
+    expect(made).toHaveLength(3)
+    expect(made.every((r) => r.startsWith('GET'))).toBe(true)
+    expect(proven.stdout).toMatch(/secret proven \(delivery \d+ is signed with it\)/)
+  })
+
+  test('a rotated secret is not proven and is written through the config endpoint', async () => {
+    const stored = emulator.addHook(target, { url: receiver.url, secret: 'old-secret', content_type: 'json' })
+    emulator.addDelivery(target, stored.id, { event: 'ping', delivered_at: new Date(Date.parse(stored.updated_at) + 2000).toISOString().replace(/\.\d+Z$/, 'Z'), payload: { zen: 'x' } })
+    const [run, made] = await requestsOf(() => ensure({ secret: SECRET }))
+    expect(run.outputs).toMatchObject({ result: 'updated', secret_proof: 'written' })
+    expect(JSON.parse(run.outputs.changes)).toEqual([{ field: 'secret', from: 'unproven', to: 'set' }])
+    expect(made.filter((r) => !r.startsWith('GET'))).toEqual([expect.stringMatching(/^PATCH .*\/config$/)])
+    expect(emulator.hooks(target)[0].config.secret).toBe(SECRET)
+    expect(run.outputs.changes).not.toContain(SECRET)
+    expect(run.summary).not.toContain(SECRET)
+  })
+
+  test('a secret on a hook without one is written (from none); with a config change it goes along, unproven', async () => {
+    const bare = emulator.addHook(target, { url: receiver.url, content_type: 'json' })
+    const run = await ensure({ secret: SECRET })
+    expect(JSON.parse(run.outputs.changes)).toEqual([{ field: 'secret', from: 'none', to: 'set' }])
+    expect(emulator.hooks(target)[0].config.secret).toBe(SECRET)
+
+    const [moved, made] = await requestsOf(() => ensure({ secret: SECRET, content_type: 'form', hook_id: String(bare.id) }))
+    expect(moved.outputs.secret_proof).toBe('written')
+    expect(made).toEqual([expect.stringMatching(/^GET /), expect.stringMatching(/^PATCH .*\/config$/), expect.stringMatching(/^GET /)])
+    expect(emulator.requests.find((r) => r.method === 'PATCH' && r.path.endsWith('/config') && (r.body as { content_type?: string }).content_type)?.body).toEqual({ content_type: 'form', secret: SECRET })
+  })
+
+  test('dry run: reports created/updated and sends no write', async () => {
+    const created = await ensure({ dry_run: 'true', secret: SECRET })
+    expect(created.outputs).toMatchObject({ result: 'created', secret_proof: 'written' })
+    expect(created.stdout).toContain('Dry run: nothing was written')
+    emulator.addHook(target, { url: receiver.url, events: ['push'], secret: SECRET, content_type: 'json' })
+    const updated = await ensure({ dry_run: 'true', events: 'issues', secret: SECRET })
+    expect(updated.outputs.result).toBe('updated')
+    expect(JSON.parse(updated.outputs.changes).map((c: { field: string }) => c.field)).toEqual(['events', 'secret'])
+    const absent = await runAction({ scope, repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'ensure-absent', url: receiver.url, dry_run: 'true' })
+    expect(absent.outputs.result).toBe('deleted')
+    expect(emulator.requests.filter((r) => r.method !== 'GET')).toEqual([])
+    expect(emulator.hooks(target)).toEqual([expect.objectContaining({ events: ['push'], config: expect.objectContaining({ secret: SECRET }) })])
+  })
+
+  test('ensure-absent twice: deleted, then absent', async () => {
+    emulator.addHook(target, { url: receiver.url })
+    const absent = (inputs: Record<string, string> = {}) =>
+      runAction({ scope, repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'ensure-absent', url: receiver.url, ...inputs })
+    expect((await absent()).outputs.result).toBe('deleted')
+    expect(emulator.hooks(target)).toEqual([])
+    expect((await absent()).outputs).toMatchObject({ result: 'absent' })
+    expect((await absent({ url: '', hook_id: '12345' })).outputs.result).toBe('absent')
+  })
+
+  test('several hooks with the url fail listing their ids, unless hook_id picks one', async () => {
+    const a = emulator.addHook(target, { url: receiver.url, events: ['push'] })
+    const b = emulator.addHook(target, { url: receiver.url, events: ['issues'], content_type: 'json' })
+    const failed = await ensure({ events: 'push' })
+    expect(failed.exitCode).toBe(1)
+    expect(failed.stdout).toMatch(new RegExp(`::error::2 webhooks .* ${a.id} .* ${b.id} .*Set 'hook_id'`))
+    const picked = await ensure({ hook_id: String(b.id), events: 'issues' })
+    expect(picked.outputs).toMatchObject({ result: 'unchanged', hook_id: String(b.id) })
+    expect(emulator.requests.filter((r) => r.method !== 'GET')).toEqual([])
+  })
+
+  test('a concurrent creator: the POST that loses (422) converges on the hook that won', async () => {
+    // Two ensures both list (no hook yet), then both POST: a barrier holds every POST until both lists are done.
+    let listed = 0
+    let release: () => void = () => undefined
+    const barrier = new Promise<void>((resolve) => (release = resolve))
+    const racer = () => {
+      const octokit = createClient({ token: 'test-token', api_url: emulator.url, api_version: '2022-11-28' })
+      octokit.hook.after('request', (_response, options) => {
+        if (options.method === 'GET' && ++listed === 2) release()
+      })
+      octokit.hook.before('request', async (options) => {
+        if (options.method === 'POST') await barrier
+      })
+      return ensureHook(octokit, client as Target, { url: receiver.url }, wantedSettings({ url: receiver.url }, { events: ['push'] }), false)
+    }
+    const results = await Promise.all([racer(), racer()])
+    expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'unchanged'])
+    expect(emulator.requests.filter((r) => r.method === 'POST').map((r) => r.status).sort()).toEqual([201, 422])
+    expect(emulator.hooks(target)).toHaveLength(1)
+    expect(results[0].hook_id).toBe(results[1].hook_id)
+  })
+})
+
+describe('bad input for ensure fails before any request', () => {
+  test.each<[Record<string, string>, RegExp]>([
+    [{ operation: 'ensure' }, /Input 'hook_id' or 'url' is required for 'ensure'/],
+    [{ operation: 'ensure', url: 'https://e.com', events: 'push,' + ',issues' }, /Input 'events' has an empty name/],
+    [{ operation: 'ensure', url: 'https://e.com', dry_run: 'yes' }, /Input 'dry_run' is 'yes'; it accepts true or false/],
+    [{ operation: 'ensure', url: 'https://e.com', secret: '********' }, /Input 'secret' is '\*{8}'/],
+    [{ operation: 'ensure-absent' }, /Input 'hook_id' or 'url' is required for 'ensure-absent'/]
+  ])('%j', async (inputs, message) => {
+    const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, ...inputs })
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toMatch(new RegExp(`::error::${message.source}`))
+    expect(emulator.requests).toEqual([])
+  })
+})
