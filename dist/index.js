@@ -29215,7 +29215,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2042);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3877);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -29224,7 +29224,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2042:
+/***/ 3877:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37285,7 +37285,8 @@ const OPERATIONS = [
     'ping',
     'test',
     'ensure',
-    'ensure-absent'
+    'ensure-absent',
+    'redeliver-failed'
 ];
 /** Inputs every operation reads. */
 const CONNECTION_INPUTS = (/* unused pure expression or super */ null && (['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version']));
@@ -37311,13 +37312,14 @@ const OPERATION_INPUTS = {
     delete: ['hook_id', 'url'],
     'get-config': ['hook_id', 'url'],
     'update-config': ['hook_id', 'url', 'secret', 'content_type', 'insecure_ssl'],
-    'list-deliveries': ['hook_id', 'url', 'status', 'per_page', 'limit'],
+    'list-deliveries': ['hook_id', 'url', 'status', 'per_page', 'limit', 'since'],
     'get-delivery': ['hook_id', 'url', 'delivery_id'],
     redeliver: ['hook_id', 'url', 'delivery_id'],
-    ping: ['hook_id', 'url'],
-    test: ['hook_id', 'url'],
+    ping: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'],
+    test: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'],
     ensure: ['hook_id', 'url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'dry_run'],
-    'ensure-absent': ['hook_id', 'url', 'dry_run']
+    'ensure-absent': ['hook_id', 'url', 'dry_run'],
+    'redeliver-failed': ['hook_id', 'url', 'since', 'max_redeliveries']
 };
 /** Every input of `action.yml` that the operations may read (used to warn about ignored ones). */
 const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flat())];
@@ -37341,6 +37343,12 @@ class InputError extends Error {
 }
 /** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
 const DEFAULT_PER_PAGE = 100;
+/** Default `wait_timeout` of `ping` / `test`, in seconds. */
+const DEFAULT_WAIT_TIMEOUT = 60;
+/** Default `max_redeliveries` of `redeliver-failed`. */
+const DEFAULT_MAX_REDELIVERIES = 50;
+/** Default `since` of `redeliver-failed`: 24 hours back, in milliseconds. */
+const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000;
 /** Default `limit` of `list-deliveries` (GitHub keeps deliveries for a few days; there may be thousands). */
 const DEFAULT_DELIVERIES_LIMIT = 100;
 /**
@@ -37413,6 +37421,11 @@ function getRequest(read = getInput, env = process.env) {
         per_page: parse('per_page', integerIn(1, 100)) ?? DEFAULT_PER_PAGE,
         limit: parse('limit', positiveInteger),
         dry_run: parse('dry_run', input_helper_boolean) ?? false,
+        wait: parse('wait', input_helper_boolean) ?? true,
+        wait_timeout: parse('wait_timeout', seconds(600)) ?? DEFAULT_WAIT_TIMEOUT,
+        fail_on_delivery_error: parse('fail_on_delivery_error', input_helper_boolean) ?? true,
+        since: parse('since', pointInTime),
+        max_redeliveries: parse('max_redeliveries', positiveInteger) ?? DEFAULT_MAX_REDELIVERIES,
         connection: {
             token: read('token'),
             api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
@@ -37449,6 +37462,8 @@ function getRequest(read = getInput, env = process.env) {
         request.limit ??= DEFAULT_DELIVERIES_LIMIT;
     if (!uses.includes('dry_run'))
         request.dry_run = false;
+    if (operation === 'redeliver-failed')
+        request.since ??= new Date(Date.now() - DEFAULT_REDELIVER_SINCE_MS);
     return { operation, target, ...request };
 }
 /** Resolves `scope`, `repository` and `org` into a target; records problems. */
@@ -37532,6 +37547,29 @@ function integerIn(min, max) {
         throw new Error(`Input '${name}' is '${raw}'; it accepts an integer from ${min} to ${max}.`);
     };
 }
+/** Accepts a positive number of seconds up to `max` (fractions allowed). */
+function seconds(max) {
+    return (raw, name) => {
+        const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+        if (value > 0 && value <= max)
+            return value;
+        throw new Error(`Input '${name}' is '${raw}'; it accepts a positive number of seconds up to ${max}.`);
+    };
+}
+const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3600_000, d: 86400_000, w: 7 * 86400_000 };
+/**
+ * Accepts an ISO 8601 time (`2026-11-20T06:00:00Z`, `2026-11-20`) or a duration back from now
+ * (`90s`, `30m`, `6h`, `7d`, `1w`), and returns the point in time.
+ */
+function pointInTime(raw, name) {
+    const duration = /^(\d+)\s*([smhdw])$/.exec(raw);
+    if (duration)
+        return new Date(Date.now() - Number(duration[1]) * DURATION_UNITS_MS[duration[2]]);
+    const time = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) ? Date.parse(raw) : NaN;
+    if (!Number.isNaN(time))
+        return new Date(time);
+    throw new Error(`Input '${name}' is '${raw}'; it accepts an ISO 8601 time such as 2026-11-20T06:00:00Z or a duration such as 30m, 6h or 7d.`);
+}
 /** Accepts an absolute http:// or https:// URL (returned as given). */
 function httpUrl(raw, name) {
     let protocol;
@@ -37598,73 +37636,8 @@ function list(values) {
     return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('');
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:buffer"
-var external_node_buffer_ = __nccwpck_require__(4573);
-;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks-methods/dist-node/index.js
-// pkg/dist-src/node/sign.js
-
-
-// pkg/dist-src/version.js
-var dist_node_VERSION = "6.0.0";
-
-// pkg/dist-src/node/sign.js
-async function sign(secret, payload) {
-  if (!secret || !payload) {
-    throw new TypeError(
-      "[@octokit/webhooks-methods] secret & payload required for sign()"
-    );
-  }
-  if (typeof payload !== "string") {
-    throw new TypeError("[@octokit/webhooks-methods] payload must be a string");
-  }
-  const algorithm = "sha256";
-  return `${algorithm}=${(0,external_node_crypto_.createHmac)(algorithm, secret).update(payload).digest("hex")}`;
-}
-sign.VERSION = dist_node_VERSION;
-
-// pkg/dist-src/node/verify.js
-
-
-async function verify(secret, eventPayload, signature) {
-  if (!secret || !eventPayload || !signature) {
-    throw new TypeError(
-      "[@octokit/webhooks-methods] secret, eventPayload & signature required"
-    );
-  }
-  if (typeof eventPayload !== "string") {
-    throw new TypeError(
-      "[@octokit/webhooks-methods] eventPayload must be a string"
-    );
-  }
-  const signatureBuffer = external_node_buffer_.Buffer.from(signature);
-  const verificationBuffer = external_node_buffer_.Buffer.from(await sign(secret, eventPayload));
-  if (signatureBuffer.length !== verificationBuffer.length) {
-    return false;
-  }
-  return (0,external_node_crypto_.timingSafeEqual)(signatureBuffer, verificationBuffer);
-}
-verify.VERSION = dist_node_VERSION;
-
-// pkg/dist-src/index.js
-async function verifyWithFallback(secret, payload, signature, additionalSecrets) {
-  const firstPass = await verify(secret, payload, signature);
-  if (firstPass) {
-    return true;
-  }
-  if (additionalSecrets !== void 0) {
-    for (const s of additionalSecrets) {
-      const v = await verify(s, payload, signature);
-      if (v) {
-        return v;
-      }
-    }
-  }
-  return false;
-}
-
-
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/hooks.ts
 
 /** A hook could not be picked by its URL: none or several hooks of the target have that `config.url`. */
@@ -37691,17 +37664,21 @@ async function send(client, target, method, path, pathParams = {}, body) {
 }
 /**
  * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
- * cursors for deliveries), until the pages end or `limit` items are gathered.
+ * cursors for deliveries), until the pages end, an empty page comes, `limit` items are gathered, or
+ * an item meets `until` (that item and the rest are left out).
  */
-async function hooks_gather(client, target, path, parameters, limit) {
+async function hooks_gather(client, target, path, parameters, stop = {}) {
     const { route, params } = target_endpoint(target, 'GET', path);
+    const { limit = Infinity, until = () => false } = stop;
     const items = [];
     for await (const response of client.paginate.iterator(route, { ...params, ...parameters })) {
-        items.push(...response.data);
-        if (limit !== undefined && items.length >= limit)
+        const page = response.data;
+        const end = page.findIndex(until);
+        items.push(...(end < 0 ? page : page.slice(0, end)));
+        if (page.length === 0 || end >= 0 || items.length >= limit)
             break;
     }
-    return limit === undefined ? items : items.slice(0, limit);
+    return items.slice(0, limit);
 }
 /**
  * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
@@ -37709,7 +37686,7 @@ async function hooks_gather(client, target, path, parameters, limit) {
  * @param options.limit most hooks gathered; undefined = all
  */
 async function listHooks(client, target, options) {
-    return hooks_gather(client, target, '/hooks', { per_page: options.per_page }, options.limit);
+    return hooks_gather(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit });
 }
 /**
  * Finds the hook an operation acts on. By `hook_id`: no request. By `url`: lists the target's hooks
@@ -37800,10 +37777,13 @@ async function updateHookConfig(client, target, hook_id, config) {
  * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
  * @param options.status `success` or `failure` filter (server-side), or undefined for all
  * @param options.limit most deliveries gathered; undefined = all GitHub still keeps
+ * @param options.since stop at the first delivery older than this (`delivered_at`)
  */
 async function listDeliveries(client, target, hook_id, options) {
     const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) };
-    return hooks_gather(client, target, '/hooks/{hook_id}/deliveries', parameters, options.limit);
+    const since = options.since?.getTime();
+    const until = since === undefined ? undefined : (delivery) => Date.parse(delivery.delivered_at) < since;
+    return hooks_gather(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until });
 }
 /** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */
 async function getDelivery(client, target, hook_id, delivery_id) {
@@ -37825,6 +37805,167 @@ async function ping(client, target, hook_id) {
 async function testPush(client, target, hook_id) {
     await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id });
 }
+
+;// CONCATENATED MODULE: ./src/deliveries.ts
+/**
+ * Delivery verdicts and redelivery of failures, built on the REST endpoints "List deliveries for a …
+ * webhook", "Get a delivery …" and "Redeliver a delivery …".
+ *
+ * GitHub answers `POST …/pings` and `POST …/tests` with 204 and no delivery id, so the delivery a
+ * ping caused is found by noting the newest delivery id before the request and polling for a newer
+ * one of the right event.
+ */
+
+
+/** First poll this long after the request (ms); GitHub usually delivers within it. */
+const FIRST_POLL_MS = 500;
+/** Polls grow by half each time up to this interval (ms), so a verdict comes ≤ 1 s after the delivery exists. */
+const MAX_POLL_MS = 1000;
+/** Deliveries asked per poll: a small page, newest first. */
+const POLL_PAGE = 10;
+/** True when the receiver answered 2xx. "failed to connect" and timeouts have status code 0: failures. */
+function succeeded(delivery) {
+    return delivery.status_code >= 200 && delivery.status_code < 300;
+}
+/** The id of the hook's newest delivery, or 0 when it has none (1 GET, `per_page=1`). */
+async function newestDeliveryId(client, target, hook_id) {
+    const [newest] = await listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 });
+    return newest ? Number(newest.id) : 0;
+}
+/**
+ * Polls the hook's deliveries (newest first, small pages; first after {@link FIRST_POLL_MS}, then
+ * every 1.5× longer up to {@link MAX_POLL_MS}) until a delivery of `event` newer than `after`
+ * appears, then fetches it in full. Never reports an older delivery.
+ * @param options.after the newest delivery id before the request that causes the delivery
+ * @param options.timeout_ms how long to wait, in milliseconds
+ * @returns the delivery, or undefined when GitHub recorded none in time
+ */
+async function waitForDelivery(client, target, hook_id, options) {
+    const deadline = Date.now() + options.timeout_ms;
+    let interval = FIRST_POLL_MS;
+    for (;;) {
+        await (0,promises_namespaceObject.setTimeout)(Math.max(0, Math.min(interval, deadline - Date.now())));
+        const page = await listDeliveries(client, target, hook_id, { per_page: POLL_PAGE, limit: POLL_PAGE });
+        const caused = page.filter((delivery) => Number(delivery.id) > options.after && delivery.event === options.event);
+        const first = caused.at(-1); // the oldest new one: the one the request caused
+        if (first)
+            return getDelivery(client, target, hook_id, Number(first.id));
+        if (Date.now() >= deadline)
+            return undefined;
+        interval = Math.min(interval * 1.5, MAX_POLL_MS);
+    }
+}
+/**
+ * Groups deliveries by `guid` and returns those none of whose attempts got a 2xx (a delivery with no
+ * status code, e.g. "failed to connect", is a failure), oldest guid first (by its first attempt).
+ */
+function failedGuids(deliveries) {
+    const groups = new Map();
+    for (const delivery of deliveries) {
+        const group = groups.get(delivery.guid) ?? { attempts: [], ok: false };
+        group.attempts.push(delivery);
+        group.ok ||= succeeded(delivery);
+        groups.set(delivery.guid, group);
+    }
+    const byId = (a, b) => Number(a.id) - Number(b.id);
+    return [...groups.entries()]
+        .filter(([, group]) => !group.ok)
+        .map(([guid, group]) => {
+        const attempts = [...group.attempts].sort(byId);
+        return { guid, newest: attempts[attempts.length - 1], attempts: attempts.length, first: attempts[0] };
+    })
+        .sort((a, b) => byId(a.first, b.first))
+        .map(({ guid, newest, attempts }) => ({ guid, newest, attempts }));
+}
+/**
+ * `operation: redeliver-failed`: walks the hook's deliveries back to `since`, finds the guids that
+ * never got a 2xx, and asks GitHub to redeliver the newest attempt of each, oldest guid first, at
+ * most `max` per run (`POST …/deliveries/{delivery_id}/attempts`). A refused redelivery is recorded
+ * in `errors` and the others still go.
+ */
+async function redeliverFailed(client, target, hook_id, options) {
+    const deliveries = await listDeliveries(client, target, hook_id, { since: options.since, per_page: 100 });
+    const failed = failedGuids(deliveries);
+    const redelivered = [];
+    const errors = [];
+    for (const item of failed.slice(0, options.max)) {
+        try {
+            await redeliver(client, target, hook_id, Number(item.newest.id));
+            redelivered.push(item);
+        }
+        catch (error) {
+            errors.push(`delivery ${item.newest.id} (guid ${item.guid}): ${error.message}`);
+        }
+    }
+    return { scanned: deliveries.length, failed, redelivered, errors };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks-methods/dist-node/index.js
+// pkg/dist-src/node/sign.js
+
+
+// pkg/dist-src/version.js
+var dist_node_VERSION = "6.0.0";
+
+// pkg/dist-src/node/sign.js
+async function sign(secret, payload) {
+  if (!secret || !payload) {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] secret & payload required for sign()"
+    );
+  }
+  if (typeof payload !== "string") {
+    throw new TypeError("[@octokit/webhooks-methods] payload must be a string");
+  }
+  const algorithm = "sha256";
+  return `${algorithm}=${(0,external_node_crypto_.createHmac)(algorithm, secret).update(payload).digest("hex")}`;
+}
+sign.VERSION = dist_node_VERSION;
+
+// pkg/dist-src/node/verify.js
+
+
+async function verify(secret, eventPayload, signature) {
+  if (!secret || !eventPayload || !signature) {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] secret, eventPayload & signature required"
+    );
+  }
+  if (typeof eventPayload !== "string") {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] eventPayload must be a string"
+    );
+  }
+  const signatureBuffer = external_node_buffer_.Buffer.from(signature);
+  const verificationBuffer = external_node_buffer_.Buffer.from(await sign(secret, eventPayload));
+  if (signatureBuffer.length !== verificationBuffer.length) {
+    return false;
+  }
+  return (0,external_node_crypto_.timingSafeEqual)(signatureBuffer, verificationBuffer);
+}
+verify.VERSION = dist_node_VERSION;
+
+// pkg/dist-src/index.js
+async function verifyWithFallback(secret, payload, signature, additionalSecrets) {
+  const firstPass = await verify(secret, payload, signature);
+  if (firstPass) {
+    return true;
+  }
+  if (additionalSecrets !== void 0) {
+    for (const s of additionalSecrets) {
+      const v = await verify(s, payload, signature);
+      if (v) {
+        return v;
+      }
+    }
+  }
+  return false;
+}
+
 
 ;// CONCATENATED MODULE: ./src/ensure.ts
 /**
@@ -38052,6 +38193,7 @@ async function ensureAbsent(client, target, ref, dryRun) {
 
 
 
+
 /** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
 const HOOK_HANDLERS = {
     get: async (client, { target }, { hook_id, hook }) => {
@@ -38079,9 +38221,9 @@ const HOOK_HANDLERS = {
             config: updated
         };
     },
-    'list-deliveries': async (client, { target, per_page, limit, status }, { hook_id }) => {
-        const deliveries = await listDeliveries(client, target, hook_id, { per_page, limit, status });
-        const filter = status ? ` with status ${status}` : '';
+    'list-deliveries': async (client, { target, per_page, limit, status, since }, { hook_id }) => {
+        const deliveries = await listDeliveries(client, target, hook_id, { per_page, limit, status, since });
+        const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '');
         return {
             message: `${deliveries.length} deliveries${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
             hook_id,
@@ -38094,25 +38236,74 @@ const HOOK_HANDLERS = {
             message: `Delivery ${delivery.id} (${delivery.event}) of webhook ${hook_id}: ${delivery.status_code} ${delivery.status}.`,
             hook_id,
             delivery,
-            delivery_id: delivery.id
+            delivery_id: Number(delivery.id)
         };
     },
     redeliver: async (client, { target, delivery_id }, { hook_id }) => {
         await redeliver(client, target, hook_id, required(delivery_id));
         return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, hook_id, delivery_id };
     },
-    ping: async (client, { target }, { hook_id }) => {
-        await ping(client, target, hook_id);
-        return { message: `Asked GitHub to send a ping event to webhook ${hook_id} of ${describeTarget(target)}.`, hook_id };
-    },
-    test: async (client, { target }, { hook_id }) => {
-        await testPush(client, target, hook_id);
+    ping: (client, request, resolved) => sendAndWait(client, request, resolved, 'ping'),
+    test: (client, request, resolved) => sendAndWait(client, request, resolved, 'push'),
+    'redeliver-failed': async (client, { target, since, max_redeliveries }, { hook_id }) => {
+        const from = required(since);
+        const report = await redeliverFailed(client, target, hook_id, { since: from, max: max_redeliveries });
+        const capped = report.failed.length > max_redeliveries ? ` (capped by max_redeliveries ${max_redeliveries}; run again for the rest)` : '';
+        const refused = report.errors.length > 0 ? `GitHub refused ${report.errors.length} redeliveries:\n- ${report.errors.join('\n- ')}` : undefined;
         return {
-            message: `Asked GitHub to send the latest push to webhook ${hook_id} of ${describeTarget(target)} (sent only if it is subscribed to push).`,
-            hook_id
+            message: `Webhook ${hook_id} of ${describeTarget(target)}: ${report.scanned} deliveries since ${from.toISOString()}, ` +
+                `${report.failed.length} guids never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
+            hook_id,
+            redeliver: report,
+            failure: refused
         };
     }
 };
+/**
+ * `ping` / `test`: asks GitHub for the delivery and, with `wait`, waits for it and judges it: the
+ * step fails (with `fail_on_delivery_error`) when the receiver did not answer 2xx or GitHub recorded
+ * no delivery within `wait_timeout`. A test push to a hook not subscribed to `push` (nor `*`) is sent
+ * nothing by GitHub: it warns and does not wait. Costs, waiting: 1 GET (newest id) + 1 POST + the
+ * polls + 1 GET of the delivery.
+ */
+async function sendAndWait(client, request, { hook_id, hook }, event) {
+    const { target } = request;
+    const send = event === 'ping' ? ping : testPush;
+    const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to webhook ${hook_id} of ${describeTarget(target)}`;
+    if (event === 'push' && (hook || request.wait)) {
+        const events = (hook ?? (await getHook(client, target, hook_id))).events;
+        if (!events.includes('push') && !events.includes('*')) {
+            await send(client, target, hook_id);
+            const warning = `Webhook ${hook_id} is not subscribed to push (events: ${events.join(', ')}): GitHub sends no test delivery, so there is nothing to wait for.`;
+            return { message: `${asked}.`, hook_id, warning };
+        }
+    }
+    if (!request.wait) {
+        await send(client, target, hook_id);
+        return { message: `${asked}; not waiting for the delivery (wait: false).`, hook_id };
+    }
+    const after = await newestDeliveryId(client, target, hook_id);
+    await send(client, target, hook_id);
+    const delivery = await waitForDelivery(client, target, hook_id, { after, event, timeout_ms: request.wait_timeout * 1000 });
+    if (!delivery) {
+        const failure = `Waited ${request.wait_timeout} s for the ${event} delivery of webhook ${hook_id}: GitHub recorded no delivery. Check that the hook is active and look at its deliveries later (list-deliveries).`;
+        return { message: `${asked}.`, hook_id, ...(request.fail_on_delivery_error ? { failure } : { warning: failure }) };
+    }
+    const verdict = succeeded(delivery) ? undefined : deliveryProblem(hook_id, delivery);
+    return {
+        message: `${asked}: delivery ${delivery.id} answered ${delivery.status_code} ${delivery.status} in ${delivery.duration} s.`,
+        hook_id,
+        delivery,
+        delivery_id: Number(delivery.id),
+        ...(verdict === undefined ? {} : request.fail_on_delivery_error ? { failure: verdict } : { warning: verdict })
+    };
+}
+/** Says what went wrong with a delivery: GitHub's status text, the status code and the start of the receiver's answer. */
+function deliveryProblem(hook_id, delivery) {
+    const answer = delivery.status_code === 0 ? `could not be reached (${delivery.status})` : `answered ${delivery.status_code} (${delivery.status}), not 2xx`;
+    const body = delivery.response.payload ? ` Response body: ${delivery.response.payload.slice(0, 300)}` : '';
+    return `The receiver of webhook ${hook_id} ${answer} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`;
+}
 /**
  * Runs the request's operation against the API.
  * @throws HookLookupError when `url` matches no hook or several; Octokit's `RequestError` on API errors.
@@ -38163,12 +38354,14 @@ function required(value) {
  */
 
 
+
 /**
  * Sets the outputs the result carries: `hook_id`, `hook`, `hooks`, `config`, `deliveries` (JSON),
  * and for one delivery `delivery_id`, `delivery_guid`, `delivery_status` (GitHub's text, e.g. `OK`),
  * `status_code` (the receiver's HTTP status) and `delivery` (JSON); for `ensure` / `ensure-absent`
  * `result` (created, updated, unchanged, deleted, absent), `changes` (JSON `[{field, from, to}]`) and
- * `secret_proof` (proven, written, not-given).
+ * `secret_proof` (proven, written, not-given); `duration` (seconds, as GitHub reports it) with a
+ * delivery; for `redeliver-failed` `redelivered` (count), `redelivered_ids` (JSON) and `failed_guids` (count).
  */
 function setOutputs(result) {
     const outputs = {
@@ -38189,6 +38382,12 @@ function setOutputs(result) {
         outputs.delivery_guid = result.delivery.guid;
         outputs.delivery_status = result.delivery.status;
         outputs.status_code = result.delivery.status_code;
+        outputs.duration = result.delivery.duration;
+    }
+    if (result.redeliver) {
+        outputs.redelivered = result.redeliver.redelivered.length;
+        outputs.redelivered_ids = result.redeliver.redelivered.map((item) => Number(item.newest.id));
+        outputs.failed_guids = result.redeliver.failed.length;
     }
     for (const [name, value] of Object.entries(outputs)) {
         if (value !== undefined)
@@ -38205,6 +38404,10 @@ async function writeSummary(request, result) {
     const summary = summary_summary
         .addHeading(`Webhooks: ${request.operation} on ${outputs_escape(describeTarget(request.target))}`, 3)
         .addRaw(`<p>${outputs_escape(result.message)}</p>`, true);
+    if (result.failure)
+        summary.addRaw(`<p>❌ ${outputs_escape(result.failure)}</p>`, true);
+    if (result.warning)
+        summary.addRaw(`<p>⚠️ ${outputs_escape(result.warning)}</p>`, true);
     if (result.ensure && result.ensure.changes.length > 0)
         summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)]);
     const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined);
@@ -38216,6 +38419,9 @@ async function writeSummary(request, result) {
         summary.addTable([DELIVERY_HEADER, ...result.deliveries.map(deliveryRow)]);
     if (result.delivery)
         addDelivery(summary, result.delivery);
+    if (result.redeliver && result.redeliver.redelivered.length > 0) {
+        summary.addTable([REDELIVERY_HEADER, ...result.redeliver.redelivered.map(redeliveryRow)]);
+    }
     await summary.write();
 }
 /**
@@ -38265,9 +38471,11 @@ function changeRow(change) {
     const show = (value) => value === null || value === undefined ? '—' : Array.isArray(value) ? value.join(', ') : String(value);
     return [outputs_escape(change.field), code(show(change.from)), code(show(change.to))];
 }
-const DELIVERY_HEADER = outputs_header('id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery');
+const DELIVERY_HEADER = outputs_header('', 'id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery');
+/** A delivery: ✅ when the receiver answered 2xx, ❌ otherwise. */
 function deliveryRow(delivery) {
     return [
+        succeeded(delivery) ? '✅' : '❌',
         String(delivery.id),
         outputs_escape(delivery.event),
         outputs_escape(delivery.action ?? ''),
@@ -38277,6 +38485,11 @@ function deliveryRow(delivery) {
         code(delivery.guid),
         delivery.redelivery ? 'yes' : 'no'
     ];
+}
+const REDELIVERY_HEADER = outputs_header('guid', 'event', 'attempts seen', 'redelivered delivery', 'its status');
+/** A guid that never got a 2xx and was redelivered. */
+function redeliveryRow({ guid, newest, attempts }) {
+    return [code(guid), outputs_escape(newest.event), String(attempts), String(newest.id), outputs_escape(`${newest.status_code} ${newest.status}`)];
 }
 /** One delivery: its row, then the receiver's answer (start of the body) in a details block. */
 function addDelivery(summary, delivery) {
@@ -38335,8 +38548,12 @@ async function run() {
             core_warning(warning);
         const result = await runOperation(createClient(request.connection, request.dry_run), request);
         info(result.message);
+        if (result.warning)
+            core_warning(result.warning);
         setOutputs(result);
         await writeSummary(request, result);
+        if (result.failure)
+            setFailed(result.failure);
     }
     catch (error) {
         const problems = describeFailure(error, request);

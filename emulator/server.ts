@@ -6,7 +6,8 @@
  * (`/repos/{owner}/{repo}/hooks…`) and "REST API endpoints for organization webhooks"
  * (`/orgs/{org}/hooks…`), both at the root (api.github.com style) and under `/api/v3` (GitHub
  * Enterprise Server style). With `validate: true` every JSON response is checked against GitHub's
- * OpenAPI description (see ./openapi.ts).
+ * OpenAPI description (see ./openapi.ts). Normal answers carry GitHub's `x-ratelimit-*` headers;
+ * `setFaults` injects 502s, rate-limit answers, dropped connections and delays (see ./faults.ts).
  *
  * Run directly (`npx tsx emulator/server.ts [--port N]`) it serves until interrupted.
  */
@@ -14,10 +15,14 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve as resolvePath } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { buildWebhookRequest, describeStatus, isoNow, sendWebhook, type DeliveryOutcome, type WebhookRequest } from './delivery.js'
+import { FaultInjector, RateLimitMeter, faultAnswer, type FaultKind, type FaultPlan } from './faults.js'
 import { flattenHeaders, readBody } from './http.js'
 import { validateResponse, type ApiFlavour } from './openapi.js'
+
+export type { AnswerFaultKind, FaultKind, FaultPlan } from './faults.js'
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -36,9 +41,18 @@ export interface EmulatorOptions {
    * requests through `/api/v3`) and record failures in {@link Emulator.violations}.
    */
   validate?: boolean
+  /**
+   * Delay in MILLISECONDS before every API request is handled and answered (faulted ones included),
+   * e.g. to make a benchmark's round trips realistic; default 0.
+   * @throws RangeError from {@link startEmulator} unless a non-negative finite number
+   */
+  latencyMs?: number
 }
 
-/** One API request the emulator answered (receiver deliveries are not recorded here). */
+/**
+ * One API request the emulator answered or dropped (receiver deliveries are not recorded here);
+ * recorded when the answer is sent, so delayed requests appear in the order they were answered.
+ */
 export interface RecordedRequest {
   method: string
   /** Request path without the `/api/v3` prefix and without the query string. */
@@ -48,8 +62,13 @@ export interface RecordedRequest {
   headers: Record<string, string | undefined>
   /** Parsed JSON body; the raw string when it is not JSON; undefined when empty. */
   body: unknown
-  /** Status code of the emulator's answer. */
+  /** Status code of the emulator's answer; 0 when the connection was dropped without an answer. */
   status: number
+  /**
+   * Present only for a faulted request: the {@link FaultPlan} rule that applied (`slow` when the
+   * request was only delayed; a delayed request that also got another fault shows the other one).
+   */
+  fault?: FaultKind
 }
 
 /** Which hooks: a repository's (`{ owner, repo }`) or an organization's (`{ org }`). */
@@ -154,7 +173,20 @@ export interface Emulator {
   addDelivery(target: HookTarget, hookId: number, fields?: DeliverySeed): StoredDelivery
   /** Resolves when no outgoing webhook delivery is in flight. */
   idle(): Promise<void>
-  /** Clears hooks, deliveries, recorded requests and violations (ids keep increasing). */
+  /**
+   * Replaces the fault plan and restarts its counters ("every Nth" counts from the next request,
+   * {@link Emulator.faultsInjected} from 0); `undefined` or `{}` turns faults off. See
+   * {@link FaultPlan} for the faults, their answers and their precedence.
+   * @throws TypeError or RangeError for an invalid plan (unknown field, `badGatewayEvery: 0`, …);
+   *   the previous plan then stays in force
+   */
+  setFaults(faults: FaultPlan | undefined): void
+  /** Requests that got a fault (an answer fault or a delay) since the last setFaults() or reset(). */
+  readonly faultsInjected: number
+  /**
+   * Clears hooks, deliveries, recorded requests and violations (ids keep increasing), the fault
+   * plan and its counters, and the rate-limit count (the next request starts a new window).
+   */
   reset(): void
   /** Waits for in-flight deliveries, then stops the server. */
   close(): Promise<void>
@@ -834,6 +866,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const requests: RecordedRequest[] = []
   const violations: string[] = []
   const inflight = new Set<Promise<void>>()
+  const faults = new FaultInjector()
+  const rateLimit = new RateLimitMeter()
+  const latencyMs = options.latencyMs ?? 0
+  if (!(typeof latencyMs === 'number' && Number.isFinite(latencyMs) && latencyMs >= 0)) {
+    throw new RangeError(`latencyMs must be a non-negative number of milliseconds, got ${JSON.stringify(options.latencyMs)}`)
+  }
+  /** Aborted by close(): requests still waiting out a delay are then dropped. */
+  const closing = new AbortController()
   let origin = ''
 
   /** Sends a delivery and records it; tracked so that idle() can wait for it. */
@@ -890,19 +930,56 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       body,
       apiBase: origin + (ghes ? GHES_PREFIX : '')
     }
-    const deliveries: Array<[StoredHook, DeliverySpec]> = []
-    let reply: Reply
-    try {
-      reply = answer(request, (hook, spec) => deliveries.push([hook, spec]))
-    } catch (error) {
-      if (!(error instanceof ApiError)) console.error('[emulator] internal error:', error)
-      reply = error instanceof ApiError ? { status: error.status, body: error.body } : json(500, { message: String(error) })
+    // Fault decision at arrival (so "every Nth" follows the arrival order), then the delays.
+    const fault = faults.decide(request.method)
+    const delayMs = latencyMs + (fault?.delayMs ?? 0)
+    if (delayMs > 0) {
+      try {
+        await sleep(delayMs, undefined, { signal: closing.signal })
+      } catch {
+        req.socket.destroy() // the emulator is closing
+        return
+      }
+    }
+    const { method, path, query } = request
+    const record = (status: number): void => {
+      requests.push({ method, path, query, headers: flattenHeaders(req.headers), body, status, ...(fault ? { fault: fault.kind ?? 'slow' } : {}) })
     }
 
+    // The request's own answer (state changes happen here); deliveries it triggers are collected.
+    const deliveries: Array<[StoredHook, DeliverySpec]> = []
+    const handled = (): Reply => {
+      try {
+        return answer(request, (hook, spec) => deliveries.push([hook, spec]))
+      } catch (error) {
+        if (!(error instanceof ApiError)) console.error('[emulator] internal error:', error)
+        return error instanceof ApiError ? { status: error.status, body: error.body } : json(500, { message: String(error) })
+      }
+    }
+
+    if (fault?.kind === 'dropConnection') {
+      // "The answer was lost": handle the request (and send its deliveries) but answer nothing.
+      if (fault.applyFirst) handled()
+      req.socket.destroy()
+      for (const [hook, spec] of deliveries) deliverLater(hook, spec)
+      record(0)
+      return
+    }
     const version = req.headers['x-github-api-version']
-    const headers: Record<string, string> = {
-      'X-GitHub-Api-Version-Selected': typeof version === 'string' && SUPPORTED_API_VERSIONS.includes(version) ? version : SUPPORTED_API_VERSIONS[0],
-      ...reply.headers
+    const apiHeaders: Record<string, string> = {
+      'X-GitHub-Api-Version-Selected': typeof version === 'string' && SUPPORTED_API_VERSIONS.includes(version) ? version : SUPPORTED_API_VERSIONS[0]
+    }
+    let reply: Reply
+    let headers: Record<string, string>
+    if (fault?.kind !== undefined) {
+      // Faults answer instead of the handler: the request has no effect.
+      const faulted = faultAnswer(fault.kind, rateLimit, faults.primaryRateLimitStatus)
+      reply = { status: faulted.status, body: faulted.body }
+      // A 502 comes from GitHub's front end, not from the API: no API headers.
+      headers = fault.kind === 'badGateway' ? faulted.headers : { ...apiHeaders, ...faulted.headers }
+    } else {
+      reply = handled()
+      headers = { ...apiHeaders, ...rateLimit.take(), ...reply.headers }
     }
     if (reply.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8'
     res.writeHead(reply.status, headers)
@@ -910,9 +987,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // Like GitHub, deliver only after answering.
     for (const [hook, spec] of deliveries) deliverLater(hook, spec)
 
-    const { method, path, query } = request
-    requests.push({ method, path, query, headers: flattenHeaders(req.headers), body, status: reply.status })
-    if (options.validate && matchRoute(method, path)) {
+    record(reply.status)
+    // Fault answers are not validated: 502 and 429 are infrastructure answers that the description
+    // does not declare per operation (they would all be "status not declared"), and a 403 fault is a
+    // fixed `basic-error`-shaped body. Only the handlers' own answers are checked.
+    if (options.validate && fault?.kind === undefined && matchRoute(method, path)) {
       const flavour: ApiFlavour = ghes ? 'ghes-3.19' : 'api.github.com'
       for (const v of validateResponse(flavour, method, path, reply.status, reply.body)) {
         violations.push(`${v} [${method} ${url.pathname}${url.search}]`)
@@ -965,12 +1044,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       return structuredClone(store.recordDelivery(hook, spec, store.webhookRequest(hook, spec).headers, outcome) as StoredDelivery)
     },
     idle,
+    setFaults: (plan) => faults.set(plan),
+    get faultsInjected() {
+      return faults.injected
+    },
     reset() {
       store.reset()
       requests.length = 0
       violations.length = 0
+      faults.set(undefined)
+      rateLimit.reset()
     },
     async close() {
+      closing.abort()
       await idle()
       await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()))

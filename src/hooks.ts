@@ -62,22 +62,26 @@ async function send<T>(
 
 /**
  * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
- * cursors for deliveries), until the pages end or `limit` items are gathered.
+ * cursors for deliveries), until the pages end, an empty page comes, `limit` items are gathered, or
+ * an item meets `until` (that item and the rest are left out).
  */
 async function gather<T>(
   client: GitHubClient,
   target: Target,
   path: HooksPath,
   parameters: Record<string, unknown>,
-  limit?: number
+  stop: { limit?: number; until?: (item: T) => boolean } = {}
 ): Promise<T[]> {
   const { route, params } = endpoint(target, 'GET', path)
+  const { limit = Infinity, until = () => false } = stop
   const items: T[] = []
   for await (const response of client.paginate.iterator(route, { ...params, ...parameters })) {
-    items.push(...(response.data as T[]))
-    if (limit !== undefined && items.length >= limit) break
+    const page = response.data as T[]
+    const end = page.findIndex(until)
+    items.push(...(end < 0 ? page : page.slice(0, end)))
+    if (page.length === 0 || end >= 0 || items.length >= limit) break
   }
-  return limit === undefined ? items : items.slice(0, limit)
+  return items.slice(0, limit)
 }
 
 /**
@@ -90,7 +94,7 @@ export async function listHooks(
   target: Target,
   options: { per_page: number; limit?: number }
 ): Promise<Hook[]> {
-  return gather<Hook>(client, target, '/hooks', { per_page: options.per_page }, options.limit)
+  return gather<Hook>(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit })
 }
 
 /**
@@ -212,15 +216,18 @@ export async function updateHookConfig(
  * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
  * @param options.status `success` or `failure` filter (server-side), or undefined for all
  * @param options.limit most deliveries gathered; undefined = all GitHub still keeps
+ * @param options.since stop at the first delivery older than this (`delivered_at`)
  */
 export async function listDeliveries(
   client: GitHubClient,
   target: Target,
   hook_id: number,
-  options: { per_page: number; limit?: number; status?: 'success' | 'failure' }
+  options: { per_page: number; limit?: number; status?: 'success' | 'failure'; since?: Date }
 ): Promise<DeliveryItem[]> {
   const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) }
-  return gather<DeliveryItem>(client, target, '/hooks/{hook_id}/deliveries', parameters, options.limit)
+  const since = options.since?.getTime()
+  const until = since === undefined ? undefined : (delivery: DeliveryItem) => Date.parse(delivery.delivered_at) < since
+  return gather<DeliveryItem>(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until })
 }
 
 /** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */

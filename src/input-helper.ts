@@ -21,7 +21,8 @@ export const OPERATIONS = [
   'ping',
   'test',
   'ensure',
-  'ensure-absent'
+  'ensure-absent',
+  'redeliver-failed'
 ] as const
 
 /** One of {@link OPERATIONS}. */
@@ -52,13 +53,14 @@ const OPERATION_INPUTS: Record<Operation, readonly string[]> = {
   delete: ['hook_id', 'url'],
   'get-config': ['hook_id', 'url'],
   'update-config': ['hook_id', 'url', 'secret', 'content_type', 'insecure_ssl'],
-  'list-deliveries': ['hook_id', 'url', 'status', 'per_page', 'limit'],
+  'list-deliveries': ['hook_id', 'url', 'status', 'per_page', 'limit', 'since'],
   'get-delivery': ['hook_id', 'url', 'delivery_id'],
   redeliver: ['hook_id', 'url', 'delivery_id'],
-  ping: ['hook_id', 'url'],
-  test: ['hook_id', 'url'],
+  ping: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'],
+  test: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'],
   ensure: ['hook_id', 'url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'dry_run'],
-  'ensure-absent': ['hook_id', 'url', 'dry_run']
+  'ensure-absent': ['hook_id', 'url', 'dry_run'],
+  'redeliver-failed': ['hook_id', 'url', 'since', 'max_redeliveries']
 }
 
 /** Every input of `action.yml` that the operations may read (used to warn about ignored ones). */
@@ -122,6 +124,16 @@ export interface WebhookRequest {
   limit?: number
   /** `ensure` / `ensure-absent`: compute everything, send no POST, PATCH or DELETE. */
   dry_run: boolean
+  /** `ping` / `test`: wait for the delivery and report it (default true). */
+  wait: boolean
+  /** How long `ping` / `test` wait for the delivery, in seconds (default 60, at most 600). */
+  wait_timeout: number
+  /** `ping` / `test`: fail the step when the receiver did not answer 2xx (default true). */
+  fail_on_delivery_error: boolean
+  /** Oldest delivery considered by `list-deliveries` and `redeliver-failed` (default there: 24 h ago). */
+  since?: Date
+  /** Most redeliveries one `redeliver-failed` run asks for (default 50). */
+  max_redeliveries: number
   connection: Connection
   /** Warnings about the inputs (e.g. an input the operation ignores), to log before running. */
   warnings: string[]
@@ -142,6 +154,12 @@ export class InputError extends Error {
 
 /** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
 export const DEFAULT_PER_PAGE = 100
+/** Default `wait_timeout` of `ping` / `test`, in seconds. */
+export const DEFAULT_WAIT_TIMEOUT = 60
+/** Default `max_redeliveries` of `redeliver-failed`. */
+export const DEFAULT_MAX_REDELIVERIES = 50
+/** Default `since` of `redeliver-failed`: 24 hours back, in milliseconds. */
+export const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000
 /** Default `limit` of `list-deliveries` (GitHub keeps deliveries for a few days; there may be thousands). */
 export const DEFAULT_DELIVERIES_LIMIT = 100
 
@@ -217,6 +235,11 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     per_page: parse('per_page', integerIn(1, 100)) ?? DEFAULT_PER_PAGE,
     limit: parse('limit', positiveInteger),
     dry_run: parse('dry_run', boolean) ?? false,
+    wait: parse('wait', boolean) ?? true,
+    wait_timeout: parse('wait_timeout', seconds(600)) ?? DEFAULT_WAIT_TIMEOUT,
+    fail_on_delivery_error: parse('fail_on_delivery_error', boolean) ?? true,
+    since: parse('since', pointInTime),
+    max_redeliveries: parse('max_redeliveries', positiveInteger) ?? DEFAULT_MAX_REDELIVERIES,
     connection: {
       token: read('token'),
       api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
@@ -255,6 +278,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   }
   if (operation === 'list-deliveries') request.limit ??= DEFAULT_DELIVERIES_LIMIT
   if (!uses.includes('dry_run')) request.dry_run = false
+  if (operation === 'redeliver-failed') request.since ??= new Date(Date.now() - DEFAULT_REDELIVER_SINCE_MS)
   return { operation, target, ...request }
 }
 
@@ -355,6 +379,29 @@ function integerIn(min: number, max: number): (raw: string, name: string) => num
     if (value >= min && value <= max) return value
     throw new Error(`Input '${name}' is '${raw}'; it accepts an integer from ${min} to ${max}.`)
   }
+}
+
+/** Accepts a positive number of seconds up to `max` (fractions allowed). */
+function seconds(max: number): (raw: string, name: string) => number {
+  return (raw, name) => {
+    const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN
+    if (value > 0 && value <= max) return value
+    throw new Error(`Input '${name}' is '${raw}'; it accepts a positive number of seconds up to ${max}.`)
+  }
+}
+
+const DURATION_UNITS_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3600_000, d: 86400_000, w: 7 * 86400_000 }
+
+/**
+ * Accepts an ISO 8601 time (`2026-11-20T06:00:00Z`, `2026-11-20`) or a duration back from now
+ * (`90s`, `30m`, `6h`, `7d`, `1w`), and returns the point in time.
+ */
+export function pointInTime(raw: string, name: string): Date {
+  const duration = /^(\d+)\s*([smhdw])$/.exec(raw)
+  if (duration) return new Date(Date.now() - Number(duration[1]) * DURATION_UNITS_MS[duration[2]])
+  const time = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) ? Date.parse(raw) : NaN
+  if (!Number.isNaN(time)) return new Date(time)
+  throw new Error(`Input '${name}' is '${raw}'; it accepts an ISO 8601 time such as 2026-11-20T06:00:00Z or a duration such as 30m, 6h or 7d.`)
 }
 
 /** Accepts an absolute http:// or https:// URL (returned as given). */

@@ -35,8 +35,10 @@ export async function run(): Promise<void> {
     for (const warning of request.warnings) core.warning(warning)
     const result = await runOperation(createClient(request.connection, request.dry_run), request)
     core.info(result.message)
+    if (result.warning) core.warning(result.warning)
     setOutputs(result)
     await writeSummary(request, result)
+    if (result.failure) core.setFailed(result.failure)
   } catch (error) {
     const problems = describeFailure(error, request)
     problems.slice(0, -1).forEach((problem) => core.error(problem))

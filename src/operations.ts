@@ -2,6 +2,7 @@
  * Dispatches a validated request to the hooks endpoints and describes what happened as an
  * {@link OperationResult}, which `outputs.ts` turns into step outputs and the job summary.
  */
+import { newestDeliveryId, redeliverFailed, succeeded, waitForDelivery, type RedeliverReport } from './deliveries.js'
 import { ensureAbsent, ensureHook, wantedSettings, type EnsureResult } from './ensure.js'
 import * as hooks from './hooks.js'
 import type { Delivery, DeliveryItem, GitHubClient, Hook, HookConfig } from './hooks.js'
@@ -23,6 +24,12 @@ export interface OperationResult {
   delivery_id?: number
   /** What `ensure` / `ensure-absent` did or, in a dry run, would do. */
   ensure?: EnsureResult
+  /** What `redeliver-failed` found and redelivered. */
+  redeliver?: RedeliverReport
+  /** Something the user should see, without failing the step. */
+  warning?: string
+  /** Why the step fails although the request succeeded (e.g. the receiver answered 500); outputs are still set. */
+  failure?: string
 }
 
 type Handler = (client: GitHubClient, request: WebhookRequest, hook: hooks.ResolvedHook) => Promise<OperationResult>
@@ -54,9 +61,9 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
       config: updated
     }
   },
-  'list-deliveries': async (client, { target, per_page, limit, status }, { hook_id }) => {
-    const deliveries = await hooks.listDeliveries(client, target, hook_id, { per_page, limit, status })
-    const filter = status ? ` with status ${status}` : ''
+  'list-deliveries': async (client, { target, per_page, limit, status, since }, { hook_id }) => {
+    const deliveries = await hooks.listDeliveries(client, target, hook_id, { per_page, limit, status, since })
+    const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '')
     return {
       message: `${deliveries.length} deliveries${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
       hook_id,
@@ -69,24 +76,81 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
       message: `Delivery ${delivery.id} (${delivery.event}) of webhook ${hook_id}: ${delivery.status_code} ${delivery.status}.`,
       hook_id,
       delivery,
-      delivery_id: delivery.id
+      delivery_id: Number(delivery.id)
     }
   },
   redeliver: async (client, { target, delivery_id }, { hook_id }) => {
     await hooks.redeliver(client, target, hook_id, required(delivery_id))
     return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, hook_id, delivery_id }
   },
-  ping: async (client, { target }, { hook_id }) => {
-    await hooks.ping(client, target, hook_id)
-    return { message: `Asked GitHub to send a ping event to webhook ${hook_id} of ${describeTarget(target)}.`, hook_id }
-  },
-  test: async (client, { target }, { hook_id }) => {
-    await hooks.testPush(client, target, hook_id)
+  ping: (client, request, resolved) => sendAndWait(client, request, resolved, 'ping'),
+  test: (client, request, resolved) => sendAndWait(client, request, resolved, 'push'),
+  'redeliver-failed': async (client, { target, since, max_redeliveries }, { hook_id }) => {
+    const from = required(since)
+    const report = await redeliverFailed(client, target, hook_id, { since: from, max: max_redeliveries })
+    const capped = report.failed.length > max_redeliveries ? ` (capped by max_redeliveries ${max_redeliveries}; run again for the rest)` : ''
+    const refused = report.errors.length > 0 ? `GitHub refused ${report.errors.length} redeliveries:\n- ${report.errors.join('\n- ')}` : undefined
     return {
-      message: `Asked GitHub to send the latest push to webhook ${hook_id} of ${describeTarget(target)} (sent only if it is subscribed to push).`,
-      hook_id
+      message:
+        `Webhook ${hook_id} of ${describeTarget(target)}: ${report.scanned} deliveries since ${from.toISOString()}, ` +
+        `${report.failed.length} guids never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
+      hook_id,
+      redeliver: report,
+      failure: refused
     }
   }
+}
+
+/**
+ * `ping` / `test`: asks GitHub for the delivery and, with `wait`, waits for it and judges it: the
+ * step fails (with `fail_on_delivery_error`) when the receiver did not answer 2xx or GitHub recorded
+ * no delivery within `wait_timeout`. A test push to a hook not subscribed to `push` (nor `*`) is sent
+ * nothing by GitHub: it warns and does not wait. Costs, waiting: 1 GET (newest id) + 1 POST + the
+ * polls + 1 GET of the delivery.
+ */
+async function sendAndWait(
+  client: GitHubClient,
+  request: WebhookRequest,
+  { hook_id, hook }: hooks.ResolvedHook,
+  event: 'ping' | 'push'
+): Promise<OperationResult> {
+  const { target } = request
+  const send = event === 'ping' ? hooks.ping : hooks.testPush
+  const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to webhook ${hook_id} of ${describeTarget(target)}`
+  if (event === 'push' && (hook || request.wait)) {
+    const events = (hook ?? (await hooks.getHook(client, target, hook_id))).events
+    if (!events.includes('push') && !events.includes('*')) {
+      await send(client, target, hook_id)
+      const warning = `Webhook ${hook_id} is not subscribed to push (events: ${events.join(', ')}): GitHub sends no test delivery, so there is nothing to wait for.`
+      return { message: `${asked}.`, hook_id, warning }
+    }
+  }
+  if (!request.wait) {
+    await send(client, target, hook_id)
+    return { message: `${asked}; not waiting for the delivery (wait: false).`, hook_id }
+  }
+  const after = await newestDeliveryId(client, target, hook_id)
+  await send(client, target, hook_id)
+  const delivery = await waitForDelivery(client, target, hook_id, { after, event, timeout_ms: request.wait_timeout * 1000 })
+  if (!delivery) {
+    const failure = `Waited ${request.wait_timeout} s for the ${event} delivery of webhook ${hook_id}: GitHub recorded no delivery. Check that the hook is active and look at its deliveries later (list-deliveries).`
+    return { message: `${asked}.`, hook_id, ...(request.fail_on_delivery_error ? { failure } : { warning: failure }) }
+  }
+  const verdict = succeeded(delivery) ? undefined : deliveryProblem(hook_id, delivery)
+  return {
+    message: `${asked}: delivery ${delivery.id} answered ${delivery.status_code} ${delivery.status} in ${delivery.duration} s.`,
+    hook_id,
+    delivery,
+    delivery_id: Number(delivery.id),
+    ...(verdict === undefined ? {} : request.fail_on_delivery_error ? { failure: verdict } : { warning: verdict })
+  }
+}
+
+/** Says what went wrong with a delivery: GitHub's status text, the status code and the start of the receiver's answer. */
+function deliveryProblem(hook_id: number, delivery: Delivery): string {
+  const answer = delivery.status_code === 0 ? `could not be reached (${delivery.status})` : `answered ${delivery.status_code} (${delivery.status}), not 2xx`
+  const body = delivery.response.payload ? ` Response body: ${delivery.response.payload.slice(0, 300)}` : ''
+  return `The receiver of webhook ${hook_id} ${answer} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`
 }
 
 /**

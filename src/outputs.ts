@@ -3,6 +3,7 @@
  * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
  */
 import * as core from '@actions/core'
+import { succeeded, type FailedGuid } from './deliveries.js'
 import type { Change } from './ensure.js'
 import type { Delivery, DeliveryItem, Hook, HookConfig } from './hooks.js'
 import type { WebhookRequest } from './input-helper.js'
@@ -16,7 +17,8 @@ type SummaryTableRow = Parameters<typeof core.summary.addTable>[0][number]
  * and for one delivery `delivery_id`, `delivery_guid`, `delivery_status` (GitHub's text, e.g. `OK`),
  * `status_code` (the receiver's HTTP status) and `delivery` (JSON); for `ensure` / `ensure-absent`
  * `result` (created, updated, unchanged, deleted, absent), `changes` (JSON `[{field, from, to}]`) and
- * `secret_proof` (proven, written, not-given).
+ * `secret_proof` (proven, written, not-given); `duration` (seconds, as GitHub reports it) with a
+ * delivery; for `redeliver-failed` `redelivered` (count), `redelivered_ids` (JSON) and `failed_guids` (count).
  */
 export function setOutputs(result: OperationResult): void {
   const outputs: Record<string, unknown> = {
@@ -37,6 +39,12 @@ export function setOutputs(result: OperationResult): void {
     outputs.delivery_guid = result.delivery.guid
     outputs.delivery_status = result.delivery.status
     outputs.status_code = result.delivery.status_code
+    outputs.duration = result.delivery.duration
+  }
+  if (result.redeliver) {
+    outputs.redelivered = result.redeliver.redelivered.length
+    outputs.redelivered_ids = result.redeliver.redelivered.map((item) => Number(item.newest.id))
+    outputs.failed_guids = result.redeliver.failed.length
   }
   for (const [name, value] of Object.entries(outputs)) {
     if (value !== undefined) core.setOutput(name, value) // objects are written as JSON
@@ -52,12 +60,17 @@ export async function writeSummary(request: WebhookRequest, result: OperationRes
   const summary = core.summary
     .addHeading(`Webhooks: ${request.operation} on ${escape(describeTarget(request.target))}`, 3)
     .addRaw(`<p>${escape(result.message)}</p>`, true)
+  if (result.failure) summary.addRaw(`<p>❌ ${escape(result.failure)}</p>`, true)
+  if (result.warning) summary.addRaw(`<p>⚠️ ${escape(result.warning)}</p>`, true)
   if (result.ensure && result.ensure.changes.length > 0) summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)])
   const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined)
   if (hookList) summary.addTable([HOOK_HEADER, ...hookList.map(hookRow)])
   if (result.config) summary.addTable(configRows(result.config))
   if (result.deliveries) summary.addTable([DELIVERY_HEADER, ...result.deliveries.map(deliveryRow)])
   if (result.delivery) addDelivery(summary, result.delivery)
+  if (result.redeliver && result.redeliver.redelivered.length > 0) {
+    summary.addTable([REDELIVERY_HEADER, ...result.redeliver.redelivered.map(redeliveryRow)])
+  }
   await summary.write()
 }
 
@@ -116,10 +129,12 @@ function changeRow(change: Change): SummaryTableRow {
   return [escape(change.field), code(show(change.from)), code(show(change.to))]
 }
 
-const DELIVERY_HEADER = header('id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery')
+const DELIVERY_HEADER = header('', 'id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery')
 
+/** A delivery: ✅ when the receiver answered 2xx, ❌ otherwise. */
 function deliveryRow(delivery: DeliveryItem | Delivery): SummaryTableRow {
   return [
+    succeeded(delivery) ? '✅' : '❌',
     String(delivery.id),
     escape(delivery.event),
     escape(delivery.action ?? ''),
@@ -129,6 +144,13 @@ function deliveryRow(delivery: DeliveryItem | Delivery): SummaryTableRow {
     code(delivery.guid),
     delivery.redelivery ? 'yes' : 'no'
   ]
+}
+
+const REDELIVERY_HEADER = header('guid', 'event', 'attempts seen', 'redelivered delivery', 'its status')
+
+/** A guid that never got a 2xx and was redelivered. */
+function redeliveryRow({ guid, newest, attempts }: FailedGuid): SummaryTableRow {
+  return [code(guid), escape(newest.event), String(attempts), String(newest.id), escape(`${newest.status_code} ${newest.status}`)]
 }
 
 /** One delivery: its row, then the receiver's answer (start of the body) in a details block. */

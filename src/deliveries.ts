@@ -1,0 +1,128 @@
+/**
+ * Delivery verdicts and redelivery of failures, built on the REST endpoints "List deliveries for a …
+ * webhook", "Get a delivery …" and "Redeliver a delivery …".
+ *
+ * GitHub answers `POST …/pings` and `POST …/tests` with 204 and no delivery id, so the delivery a
+ * ping caused is found by noting the newest delivery id before the request and polling for a newer
+ * one of the right event.
+ */
+import { setTimeout as sleep } from 'node:timers/promises'
+import * as hooks from './hooks.js'
+import type { Delivery, DeliveryItem, GitHubClient } from './hooks.js'
+import type { Target } from './target.js'
+
+/** First poll this long after the request (ms); GitHub usually delivers within it. */
+export const FIRST_POLL_MS = 500
+/** Polls grow by half each time up to this interval (ms), so a verdict comes ≤ 1 s after the delivery exists. */
+export const MAX_POLL_MS = 1000
+/** Deliveries asked per poll: a small page, newest first. */
+const POLL_PAGE = 10
+
+/** True when the receiver answered 2xx. "failed to connect" and timeouts have status code 0: failures. */
+export function succeeded(delivery: Pick<DeliveryItem, 'status_code'>): boolean {
+  return delivery.status_code >= 200 && delivery.status_code < 300
+}
+
+/** The id of the hook's newest delivery, or 0 when it has none (1 GET, `per_page=1`). */
+export async function newestDeliveryId(client: GitHubClient, target: Target, hook_id: number): Promise<number> {
+  const [newest] = await hooks.listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 })
+  return newest ? Number(newest.id) : 0
+}
+
+/**
+ * Polls the hook's deliveries (newest first, small pages; first after {@link FIRST_POLL_MS}, then
+ * every 1.5× longer up to {@link MAX_POLL_MS}) until a delivery of `event` newer than `after`
+ * appears, then fetches it in full. Never reports an older delivery.
+ * @param options.after the newest delivery id before the request that causes the delivery
+ * @param options.timeout_ms how long to wait, in milliseconds
+ * @returns the delivery, or undefined when GitHub recorded none in time
+ */
+export async function waitForDelivery(
+  client: GitHubClient,
+  target: Target,
+  hook_id: number,
+  options: { after: number; event: string; timeout_ms: number }
+): Promise<Delivery | undefined> {
+  const deadline = Date.now() + options.timeout_ms
+  let interval = FIRST_POLL_MS
+  for (;;) {
+    await sleep(Math.max(0, Math.min(interval, deadline - Date.now())))
+    const page = await hooks.listDeliveries(client, target, hook_id, { per_page: POLL_PAGE, limit: POLL_PAGE })
+    const caused = page.filter((delivery) => Number(delivery.id) > options.after && delivery.event === options.event)
+    const first = caused.at(-1) // the oldest new one: the one the request caused
+    if (first) return hooks.getDelivery(client, target, hook_id, Number(first.id))
+    if (Date.now() >= deadline) return undefined
+    interval = Math.min(interval * 1.5, MAX_POLL_MS)
+  }
+}
+
+/** A guid none of whose attempts got a 2xx, with the attempt to redeliver. */
+export interface FailedGuid {
+  guid: string
+  /** The newest attempt: the one to redeliver. */
+  newest: DeliveryItem
+  /** How many attempts the walk saw. */
+  attempts: number
+}
+
+/**
+ * Groups deliveries by `guid` and returns those none of whose attempts got a 2xx (a delivery with no
+ * status code, e.g. "failed to connect", is a failure), oldest guid first (by its first attempt).
+ */
+export function failedGuids(deliveries: readonly DeliveryItem[]): FailedGuid[] {
+  const groups = new Map<string, { attempts: DeliveryItem[]; ok: boolean }>()
+  for (const delivery of deliveries) {
+    const group = groups.get(delivery.guid) ?? { attempts: [], ok: false }
+    group.attempts.push(delivery)
+    group.ok ||= succeeded(delivery)
+    groups.set(delivery.guid, group)
+  }
+  const byId = (a: DeliveryItem, b: DeliveryItem): number => Number(a.id) - Number(b.id)
+  return [...groups.entries()]
+    .filter(([, group]) => !group.ok)
+    .map(([guid, group]) => {
+      const attempts = [...group.attempts].sort(byId)
+      return { guid, newest: attempts[attempts.length - 1], attempts: attempts.length, first: attempts[0] }
+    })
+    .sort((a, b) => byId(a.first, b.first))
+    .map(({ guid, newest, attempts }) => ({ guid, newest, attempts }))
+}
+
+/** What `redeliver-failed` found and did. */
+export interface RedeliverReport {
+  /** Deliveries walked (within `since`). */
+  scanned: number
+  /** Every failed guid found, oldest first. */
+  failed: FailedGuid[]
+  /** The failed guids redelivered (at most `max`), oldest first. */
+  redelivered: FailedGuid[]
+  /** Redeliveries GitHub refused, as messages. */
+  errors: string[]
+}
+
+/**
+ * `operation: redeliver-failed`: walks the hook's deliveries back to `since`, finds the guids that
+ * never got a 2xx, and asks GitHub to redeliver the newest attempt of each, oldest guid first, at
+ * most `max` per run (`POST …/deliveries/{delivery_id}/attempts`). A refused redelivery is recorded
+ * in `errors` and the others still go.
+ */
+export async function redeliverFailed(
+  client: GitHubClient,
+  target: Target,
+  hook_id: number,
+  options: { since: Date; max: number }
+): Promise<RedeliverReport> {
+  const deliveries = await hooks.listDeliveries(client, target, hook_id, { since: options.since, per_page: 100 })
+  const failed = failedGuids(deliveries)
+  const redelivered: FailedGuid[] = []
+  const errors: string[] = []
+  for (const item of failed.slice(0, options.max)) {
+    try {
+      await hooks.redeliver(client, target, hook_id, Number(item.newest.id))
+      redelivered.push(item)
+    } catch (error) {
+      errors.push(`delivery ${item.newest.id} (guid ${item.guid}): ${(error as Error).message}`)
+    }
+  }
+  return { scanned: deliveries.length, failed, redelivered, errors }
+}
