@@ -8,7 +8,7 @@ import { request as httpRequest } from 'node:http'
 import { beforeAll, describe, expect, test } from '@jest/globals'
 import { startEmulator, type Emulator, type FaultPlan } from '../emulator/server.js'
 import type { Receiver } from '../emulator/receiver.js'
-import { useEmulator } from './helpers/emulator.js'
+import { callApi, useEmulator, type Answer } from './helpers/emulator.js'
 
 const TOKEN = 'test-token'
 const SECRET = 'faulty-s3cret'
@@ -24,28 +24,8 @@ beforeAll(() => {
   ;({ emulator, receiver } = fixture)
 })
 
-/** A parsed JSON answer; `any` keeps property access in expectations short. */
-type Body = any
-
-interface Answer {
-  status: number
-  headers: Headers
-  body: Body
-  /** Wall-clock time of the round trip, ms. */
-  elapsedMs: number
-}
-
-/** Calls an emulator (default: the fixture's) with fetch; `path` is relative to its root. */
-async function call(method: string, path: string, body?: unknown, target: Emulator = emulator): Promise<Answer> {
-  const started = performance.now()
-  const response = await fetch(target.url + path, {
-    method,
-    headers: { Authorization: `token ${TOKEN}`, Accept: 'application/vnd.github+json' },
-    body: body === undefined ? undefined : JSON.stringify(body)
-  })
-  const text = await response.text()
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text), elapsedMs: performance.now() - started }
-}
+/** Calls an emulator (default: the fixture's) as TOKEN; `path` is relative to its root. */
+const call = (method: string, path: string, body?: unknown, target: Emulator = emulator): Promise<Answer> => callApi(target.url, method, path, { body, token: TOKEN })
 
 const list = (): Promise<Answer> => call('GET', HOOKS)
 const create = (url = 'https://example.com/hook', events = ['push']): Promise<Answer> =>

@@ -13,7 +13,7 @@ import type { AddressInfo } from 'node:net'
 import { buildWebhookRequest, isLoopbackHost, sendWebhook } from '../emulator/delivery.js'
 import { validateResponse, matchPathTemplate, type ApiFlavour } from '../emulator/openapi.js'
 import { startReceiver, type Receiver } from '../emulator/receiver.js'
-import { useEmulator } from './helpers/emulator.js'
+import { callApi, useEmulator, type Answer, type Body } from './helpers/emulator.js'
 import type { Emulator, HookTarget } from '../emulator/server.js'
 
 const TOKEN = 'test-token'
@@ -31,25 +31,8 @@ beforeAll(() => {
   ;({ emulator, receiver } = fixture)
 })
 
-/** A parsed JSON answer; `any` keeps property access in expectations short. */
-type Body = any
-
-interface Answer {
-  status: number
-  headers: Headers
-  body: Body
-}
-
-/** Calls the emulator: `path` is absolute, or relative to the api.github.com-style root. */
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-  const response = await fetch(path.startsWith('http') ? path : emulator.url + path, {
-    method,
-    headers: { Authorization: `token ${TOKEN}`, Accept: 'application/vnd.github+json', ...headers },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
-  })
-  const text = await response.text()
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text) }
-}
+/** Calls the emulator as TOKEN: `path` is absolute, or relative to the api.github.com-style root. */
+const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer> => callApi(emulator.url, method, path, { body, headers, token: TOKEN })
 
 /** URLs of a Link header by rel. */
 function links(answer: Answer): Record<string, string> {
