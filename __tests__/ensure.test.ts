@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, test } from '@jest/globals'
 import type { Receiver } from '../emulator/receiver.js'
 import type { Emulator } from '../emulator/server.js'
 import { ensureHook, wantedSettings } from '../src/ensure.js'
-import { createClient } from '../src/main.js'
+import { createClient } from '../src/client.js'
 import type { Target } from '../src/target.js'
 import { runAction } from './helpers/action.js'
 import { useEmulator } from './helpers/emulator.js'
@@ -154,7 +154,7 @@ describe.each([
     let release: () => void = () => undefined
     const barrier = new Promise<void>((resolve) => (release = resolve))
     const racer = () => {
-      const octokit = createClient({ token: 'test-token', api_url: emulator.url, api_version: '2022-11-28' })
+      const octokit = createClient({ token: 'test-token', api_url: emulator.url, api_version: '2022-11-28' }, { retries: 0 })
       octokit.hook.after('request', (_response, options) => {
         if (options.method === 'GET' && ++listed === 2) release()
       })

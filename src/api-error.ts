@@ -10,13 +10,24 @@ import { scopeNoun, type Scope } from './target.js'
 interface ApiError {
   status: number
   message: string
-  request?: { method?: string; url?: string }
+  /** The request options; `request.retryCount` is set by plugin-retry when the request was retried. */
+  request?: { method?: string; url?: string; request?: { retryCount?: number } }
   response?: { data?: unknown }
 }
 
 /** True for an error thrown by Octokit for an HTTP error status (it carries `status` and `response`). */
 export function isApiError(error: unknown): error is ApiError {
   return error instanceof Error && typeof (error as Partial<ApiError>).status === 'number'
+}
+
+/** True for GitHub's 422 "Hook already exists on this repository/organization". */
+export function isHookAlreadyExists(error: unknown): boolean {
+  return isApiError(error) && error.status === 422 && JSON.stringify(error.response?.data ?? '').includes('already exists')
+}
+
+/** True when the failed request had been retried (plugin-retry counts the attempts in `request.retryCount`). */
+export function wasRetried(error: unknown): boolean {
+  return isApiError(error) && (error.request?.request?.retryCount ?? 0) > 0
 }
 
 /** GitHub's error body (REST schemas `basic-error` and `validation-error`). */

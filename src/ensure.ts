@@ -6,7 +6,7 @@
  * and proves a given secret from a signed delivery instead of re-sending it ({@link proveSecret}).
  */
 import { verify } from '@octokit/webhooks-methods'
-import { isApiError } from './api-error.js'
+import { isApiError, isHookAlreadyExists } from './api-error.js'
 import * as hooks from './hooks.js'
 import type { GitHubClient, Hook } from './hooks.js'
 import type { ConfigFields, HookFields, HookRef } from './input-helper.js'
@@ -69,13 +69,6 @@ export function wantedSettings(config: ConfigFields, fields: HookFields): Wanted
 /** The config fields compared by `ensure` (the secret is handled by the proof). */
 const CONFIG_FIELDS = ['url', 'content_type', 'insecure_ssl'] as const
 
-/** Events compare as sets: order and duplicates do not matter; `*` is its own value. */
-export function sameEvents(a: readonly string[], b: readonly string[]): boolean {
-  const left = new Set(a)
-  const right = new Set(b)
-  return left.size === right.size && [...left].every((event) => right.has(event))
-}
-
 /**
  * The differences between a hook and the wanted settings, secret excluded: `url`, `content_type`,
  * `insecure_ssl` (config), then `events` (as sets) and `active`.
@@ -87,7 +80,7 @@ export function diffHook(hook: Hook, wanted: WantedHook): Change[] {
     const from = field === 'insecure_ssl' ? String(hook.config.insecure_ssl ?? '0') : hook.config[field]
     if (from !== wanted[field]) changes.push({ field, from: from ?? null, to: wanted[field] })
   }
-  if (!sameEvents(hook.events, wanted.events)) changes.push({ field: 'events', from: hook.events, to: wanted.events })
+  if (!hooks.sameEvents(hook.events, wanted.events)) changes.push({ field: 'events', from: hook.events, to: wanted.events })
   if (hook.active !== wanted.active) changes.push({ field: 'active', from: hook.active, to: wanted.active })
   return changes
 }
@@ -152,11 +145,6 @@ async function findHook(client: GitHubClient, target: Target, ref: HookRef): Pro
   }
 }
 
-/** True for GitHub's 422 "Hook already exists on this repository/organization". */
-function alreadyExists(error: unknown): boolean {
-  return isApiError(error) && error.status === 422 && JSON.stringify(error.response?.data ?? '').includes('already exists')
-}
-
 /**
  * `operation: ensure`: the hook named by `ref` exists with the wanted settings.
  * - absent → `POST …/hooks` (by `hook_id` alone it cannot be created: error);
@@ -191,7 +179,7 @@ export async function ensureHook(
       })
       return { outcome: 'created', changes, secret_proof, hook: created, hook_id: created.id }
     } catch (error) {
-      hook = alreadyExists(error) ? await findHook(client, target, ref) : undefined
+      hook = isHookAlreadyExists(error) ? await findHook(client, target, ref) : undefined
       if (!hook) throw error
     }
   }

@@ -9,6 +9,7 @@
 import type { getOctokit } from '@actions/github'
 import type { components } from '@octokit/openapi-types'
 import type { ConfigFields, HookFields, HookRef } from './input-helper.js'
+import { isHookAlreadyExists, wasRetried } from './api-error.js'
 import { describeTarget, endpoint, type HooksPath, type Method, type Target } from './target.js'
 
 /** The Octokit client of `@actions/github` (`getOctokit(token, options)`). */
@@ -135,20 +136,40 @@ export interface NewHook {
   fields: HookFields
 }
 
+/** Events compare as sets: order and duplicates do not matter; `*` is its own value. */
+export function sameEvents(a: readonly string[], b: readonly string[]): boolean {
+  const left = new Set(a)
+  const right = new Set(b)
+  return left.size === right.size && [...left].every((event) => right.has(event))
+}
+
 /**
  * `POST …/hooks` with `name: web`. Defaults (this action's, not the raw API's): `events` `["push"]`,
  * `active` true, `content_type` `json` (the raw API defaults to `form`), `insecure_ssl` `"0"`.
+ *
+ * A retried POST must not fail on its own success: when the first attempt created the hook but its
+ * answer was lost, the retry gets 422 "Hook already exists"; the hook with this URL and these events
+ * is then looked up and returned.
  * @throws RequestError 422 "Hook already exists on this repository/organization" when a hook with
- *   the same URL has overlapping events.
+ *   the same URL has overlapping events (and this request was not a retry that met its own hook).
  */
 export async function createHook(client: GitHubClient, target: Target, hook: NewHook): Promise<Hook> {
   const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config
-  return send<Hook>(client, target, 'POST', '/hooks', {}, {
-    name: 'web',
-    config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
-    events: hook.fields.events ?? ['push'],
-    active: hook.fields.active ?? true
-  })
+  const events = hook.fields.events ?? ['push']
+  try {
+    return await send<Hook>(client, target, 'POST', '/hooks', {}, {
+      name: 'web',
+      config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
+      events,
+      active: hook.fields.active ?? true
+    })
+  } catch (error) {
+    if (!(isHookAlreadyExists(error) && wasRetried(error))) throw error
+    const existing = await listHooks(client, target, { per_page: 100 })
+    const own = existing.find((candidate) => candidate.config.url === url && sameEvents(candidate.events, events))
+    if (!own) throw error
+    return own
+  }
 }
 
 /**

@@ -4,6 +4,7 @@
  * input throws an {@link InputError} that names the input and what it accepts.
  */
 import * as core from '@actions/core'
+import { mask, maskUrlCredentials } from './redact.js'
 import type { Target } from './target.js'
 
 /** The operations of this action; each maps to one REST hooks endpoint (see README). */
@@ -29,7 +30,7 @@ export const OPERATIONS = [
 export type Operation = (typeof OPERATIONS)[number]
 
 /** Inputs every operation reads. */
-const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version'] as const
+const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version', 'retries'] as const
 
 /**
  * The inputs each operation uses besides {@link CONNECTION_INPUTS}. A set input that is not listed
@@ -63,8 +64,11 @@ const OPERATION_INPUTS: Record<Operation, readonly string[]> = {
   'redeliver-failed': ['hook_id', 'url', 'since', 'max_redeliveries']
 }
 
-/** Every input of `action.yml` that the operations may read (used to warn about ignored ones). */
+/** The inputs that only some operations read (a set one that the operation ignores gets a warning). */
 const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flat())]
+
+/** Every input of `action.yml`. */
+export const INPUTS: readonly string[] = [...CONNECTION_INPUTS, ...OPTIONAL_INPUTS]
 
 /** Operations that change a hook's configuration and so may receive `url` as the new `config.url`. */
 const CONFIG_WRITERS: readonly Operation[] = ['update', 'update-config']
@@ -134,6 +138,8 @@ export interface WebhookRequest {
   since?: Date
   /** Most redeliveries one `redeliver-failed` run asks for (default 50). */
   max_redeliveries: number
+  /** Retries of a request after a 5xx, a network error or a rate limit (default 3, 0–10). */
+  retries: number
   connection: Connection
   /** Warnings about the inputs (e.g. an input the operation ignores), to log before running. */
   warnings: string[]
@@ -154,6 +160,8 @@ export class InputError extends Error {
 
 /** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
 export const DEFAULT_PER_PAGE = 100
+/** Default `retries` of every request. */
+export const DEFAULT_RETRIES = 3
 /** Default `wait_timeout` of `ping` / `test`, in seconds. */
 export const DEFAULT_WAIT_TIMEOUT = 60
 /** Default `max_redeliveries` of `redeliver-failed`. */
@@ -164,13 +172,15 @@ export const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000
 export const DEFAULT_DELIVERIES_LIMIT = 100
 
 /**
- * Masks the secret and the token in the log (`core.setSecret`). Call it before anything else runs.
+ * Masks the secret, the token and the credentials of the `url` input in the log (`core.setSecret`)
+ * and for {@link redact}. Call it before anything else runs.
  */
 export function maskSecretInputs(read: InputReader = core.getInput): void {
   for (const name of ['secret', 'token']) {
     const value = read(name, { trimWhitespace: false })
-    if (value.trim() !== '') core.setSecret(value)
+    if (value !== SECRET_MASK) mask(value) // the mask is refused later; it is no secret
   }
+  maskUrlCredentials(read('url'))
 }
 
 /**
@@ -240,6 +250,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     fail_on_delivery_error: parse('fail_on_delivery_error', boolean) ?? true,
     since: parse('since', pointInTime),
     max_redeliveries: parse('max_redeliveries', positiveInteger) ?? DEFAULT_MAX_REDELIVERIES,
+    retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
     connection: {
       token: read('token'),
       api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
@@ -264,6 +275,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   if (problems.length > 0 || operation === undefined || target === undefined) throw new InputError(problems)
 
   const uses = OPERATION_INPUTS[operation]
+  warnUnsafe(operation, uses, url, config.insecure_ssl, warnings)
   if (uses.includes('url') && url !== undefined) {
     // `url` names the hook, unless a hook_id does and the operation can move the hook to a new URL;
     // for `ensure` it is both the hook's name and its wanted URL.
@@ -310,6 +322,24 @@ function parseTarget(
     return undefined
   }
   return { scope, org }
+}
+
+/** Operations that write a hook's config, and so may set an unsafe URL or `insecure_ssl: 1`. */
+const WRITES_CONFIG: readonly Operation[] = ['create', 'update', 'update-config', 'ensure']
+
+/** Warns about settings that expose the payloads: `insecure_ssl: 1`, a plain `http://` payload URL. */
+function warnUnsafe(operation: Operation, uses: readonly string[], url: string | undefined, insecure_ssl: string | undefined, warnings: string[]): void {
+  if (!WRITES_CONFIG.includes(operation)) return
+  if (insecure_ssl === '1' && uses.includes('insecure_ssl')) {
+    warnings.push(
+      "Input 'insecure_ssl' is 1: GitHub will not verify the receiver's TLS certificate, so anyone between GitHub and the receiver can read and forge the payloads (man-in-the-middle). Use 0 with a valid certificate."
+    )
+  }
+  if (url?.startsWith('http://')) {
+    warnings.push(
+      "Input 'url' uses plain http://: payloads (and their signature) travel unencrypted and can be read on the way. Use https:// for anything but a local test."
+    )
+  }
 }
 
 /** Checks what the chosen operation needs, and warns about set inputs it ignores. */

@@ -3,28 +3,12 @@
  * write the job summary. Any failure fails the step with an `::error::` that says what to fix.
  */
 import * as core from '@actions/core'
-import { getOctokit } from '@actions/github'
 import { describeApiError, isApiError } from './api-error.js'
-import type { GitHubClient } from './hooks.js'
-import { getRequest, InputError, maskSecretInputs, type Connection, type WebhookRequest } from './input-helper.js'
+import { createClient } from './client.js'
+import { getRequest, InputError, maskSecretInputs, type WebhookRequest } from './input-helper.js'
 import { runOperation } from './operations.js'
 import { setOutputs, writeFailureSummary, writeSummary } from './outputs.js'
-
-/**
- * Builds the Octokit client of `@actions/github` for the API root, token and API version of the
- * request. With `dryRun`, the client refuses to send anything but GET: a last guard that a dry run
- * writes nothing, whatever the operation code does.
- */
-export function createClient(connection: Connection, dryRun = false): GitHubClient {
-  const client = getOctokit(connection.token, { baseUrl: connection.api_url, userAgent: 'manage-webhooks' })
-  client.hook.before('request', (options) => {
-    options.headers['x-github-api-version'] = connection.api_version
-    if (dryRun && options.method !== 'GET') {
-      throw new Error(`internal error: dry run refused to send ${options.method} ${options.url}`)
-    }
-  })
-  return client
-}
+import { maskUrlCredentials } from './redact.js'
 
 /** Runs the action once; never throws (failures go to `core.setFailed`). */
 export async function run(): Promise<void> {
@@ -33,7 +17,9 @@ export async function run(): Promise<void> {
     maskSecretInputs()
     request = getRequest()
     for (const warning of request.warnings) core.warning(warning)
-    const result = await runOperation(createClient(request.connection, request.dry_run), request)
+    const client = createClient(request.connection, { retries: request.retries, dryRun: request.dry_run })
+    const result = await runOperation(client, request)
+    maskUrlCredentials(result) // hooks from the API may carry credentials in their URLs
     core.info(result.message)
     if (result.warning) core.warning(result.warning)
     setOutputs(result)

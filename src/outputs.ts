@@ -8,6 +8,7 @@ import type { Change } from './ensure.js'
 import type { Delivery, DeliveryItem, Hook, HookConfig } from './hooks.js'
 import type { WebhookRequest } from './input-helper.js'
 import type { OperationResult } from './operations.js'
+import { redact } from './redact.js'
 import { describeTarget } from './target.js'
 
 type SummaryTableRow = Parameters<typeof core.summary.addTable>[0][number]
@@ -47,7 +48,7 @@ export function setOutputs(result: OperationResult): void {
     outputs.failed_guids = result.redeliver.failed.length
   }
   for (const [name, value] of Object.entries(outputs)) {
-    if (value !== undefined) core.setOutput(name, value) // objects are written as JSON
+    if (value !== undefined) core.setOutput(name, redact(typeof value === 'string' ? value : JSON.stringify(value)))
   }
 }
 
@@ -71,7 +72,7 @@ export async function writeSummary(request: WebhookRequest, result: OperationRes
   if (result.redeliver && result.redeliver.redelivered.length > 0) {
     summary.addTable([REDELIVERY_HEADER, ...result.redeliver.redelivered.map(redeliveryRow)])
   }
-  await summary.write()
+  await writeRedacted(summary)
 }
 
 /**
@@ -81,10 +82,13 @@ export async function writeSummary(request: WebhookRequest, result: OperationRes
 export async function writeFailureSummary(request: WebhookRequest | undefined, problems: string[]): Promise<void> {
   if (!hasSummaryFile()) return
   const title = request ? `${request.operation} on ${describeTarget(request.target)} failed` : 'invalid inputs'
-  await core.summary
-    .addHeading(`Webhooks: ${escape(title)}`, 3)
-    .addList(problems.map((problem) => `<pre>${escape(problem)}</pre>`))
-    .write()
+  await writeRedacted(core.summary.addHeading(`Webhooks: ${escape(title)}`, 3).addList(problems.map((problem) => `<pre>${escape(problem)}</pre>`)))
+}
+
+/** Appends the summary to the job summary with every masked value (secret, token, URL credentials) redacted. */
+async function writeRedacted(summary: typeof core.summary): Promise<void> {
+  const text = redact(summary.stringify())
+  await summary.emptyBuffer().addRaw(text).write()
 }
 
 /** Outside a runner (no `GITHUB_STEP_SUMMARY`), there is no job summary to write. */

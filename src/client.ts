@@ -1,0 +1,71 @@
+/**
+ * The Octokit client of `@actions/github`, with Octokit's own plugins for retries
+ * (`@octokit/plugin-retry`: 5xx and network errors, with backoff) and rate limits
+ * (`@octokit/plugin-throttling`: primary and secondary limits waited out, each wait logged as a
+ * warning; writes spaced one second apart, as GitHub asks of integrators).
+ */
+import * as core from '@actions/core'
+import { getOctokit } from '@actions/github'
+import { retry } from '@octokit/plugin-retry'
+import { throttling } from '@octokit/plugin-throttling'
+import { randomUUID } from 'node:crypto'
+import type { GitHubClient } from './hooks.js'
+import type { Connection } from './input-helper.js'
+
+/** Statuses never retried by plugin-retry: client errors, and 429, which the throttling plugin handles. */
+const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451]
+
+/** Options of {@link createClient}. */
+export interface ClientOptions {
+  /** Retries of a failed request (5xx, network error) and rate-limit waits per request; 0 disables them. */
+  retries: number
+  /** Refuse to send anything but GET (a last guard that a dry run writes nothing). */
+  dryRun?: boolean
+  /** Unit of the retry backoff in ms (plugin-retry waits (n+1)² units before retry n); 1000 by default. */
+  retryUnitMs?: number
+}
+
+/**
+ * Builds the client for the API root, token and API version of the request: `X-GitHub-Api-Version`
+ * on every request, retries and rate-limit waits bounded by `retries`.
+ */
+export function createClient(connection: Connection, options: ClientOptions): GitHubClient {
+  const { retries, dryRun = false, retryUnitMs = 1000 } = options
+  const wait = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _client: unknown, retryCount: number) => {
+    if (retryCount >= retries) {
+      core.warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; giving up after ${retries} retries.`)
+      return false
+    }
+    core.warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; waiting ${retryAfter} s before retry ${retryCount + 1} of ${retries}.`)
+    return true
+  }
+  const client = getOctokit(
+    connection.token,
+    {
+      baseUrl: connection.api_url,
+      userAgent: 'manage-webhooks',
+      retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: retryUnitMs },
+      throttle: {
+        // A key of its own: the limiter groups are shared per process, keyed by id.
+        id: randomUUID(),
+        onRateLimit: wait('primary'),
+        onSecondaryRateLimit: wait('secondary')
+      }
+    },
+    retry,
+    throttling
+  )
+  client.hook.after('request', (response, request) => core.debug(`${request.method} ${response.url} → ${response.status}`))
+  client.hook.error('request', (error, request) => {
+    const failed = error as { status?: number; request?: { url?: string } }
+    core.debug(`${request.method} ${failed.request?.url ?? request.url} → ${failed.status ?? error.message}`)
+    throw error
+  })
+  client.hook.before('request', (request) => {
+    request.headers['x-github-api-version'] = connection.api_version
+    if (dryRun && request.method !== 'GET') {
+      throw new Error(`internal error: dry run refused to send ${request.method} ${request.url}`)
+    }
+  })
+  return client
+}
