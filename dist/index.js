@@ -40532,6 +40532,8 @@ function outputs_escape(text) {
 /**
  * The action's run: mask secrets → validate inputs → call the hooks endpoints → set outputs and
  * write the job summary. Any failure fails the step with an `::error::` that says what to fix.
+ * Every message passes through `redact`, so no secret, token or URL credential is printed even
+ * where the runner's masking does not reach (a local run, a copied log).
  */
 
 
@@ -40547,20 +40549,20 @@ async function run() {
         maskSecretInputs();
         request = getRequest();
         for (const warning of request.warnings)
-            core_warning(warning);
+            core_warning(redact(warning));
         const client = createClient(request.connection, { retries: request.retries, dryRun: request.dry_run });
         const result = await runOperation(client, request);
         maskUrlCredentials(result); // hooks from the API may carry credentials in their URLs
-        info(result.message);
+        info(redact(result.message));
         if (result.warning)
-            core_warning(result.warning);
+            core_warning(redact(result.warning));
         setOutputs(result);
         await writeSummary(request, result);
         if (result.failure)
-            setFailed(result.failure);
+            setFailed(redact(result.failure));
     }
     catch (error) {
-        const problems = describeFailure(error, request);
+        const problems = describeFailure(error, request).map(redact);
         problems.slice(0, -1).forEach((problem) => core_error(problem));
         setFailed(problems[problems.length - 1]);
         await writeFailureSummary(request, problems);

@@ -1,6 +1,8 @@
 /**
  * The action's run: mask secrets → validate inputs → call the hooks endpoints → set outputs and
  * write the job summary. Any failure fails the step with an `::error::` that says what to fix.
+ * Every message passes through `redact`, so no secret, token or URL credential is printed even
+ * where the runner's masking does not reach (a local run, a copied log).
  */
 import * as core from '@actions/core'
 import { describeApiError, isApiError } from './api-error.js'
@@ -8,7 +10,7 @@ import { createClient } from './client.js'
 import { getRequest, InputError, maskSecretInputs, type WebhookRequest } from './input-helper.js'
 import { runOperation } from './operations.js'
 import { setOutputs, writeFailureSummary, writeSummary } from './outputs.js'
-import { maskUrlCredentials } from './redact.js'
+import { maskUrlCredentials, redact } from './redact.js'
 
 /** Runs the action once; never throws (failures go to `core.setFailed`). */
 export async function run(): Promise<void> {
@@ -16,17 +18,17 @@ export async function run(): Promise<void> {
   try {
     maskSecretInputs()
     request = getRequest()
-    for (const warning of request.warnings) core.warning(warning)
+    for (const warning of request.warnings) core.warning(redact(warning))
     const client = createClient(request.connection, { retries: request.retries, dryRun: request.dry_run })
     const result = await runOperation(client, request)
     maskUrlCredentials(result) // hooks from the API may carry credentials in their URLs
-    core.info(result.message)
-    if (result.warning) core.warning(result.warning)
+    core.info(redact(result.message))
+    if (result.warning) core.warning(redact(result.warning))
     setOutputs(result)
     await writeSummary(request, result)
-    if (result.failure) core.setFailed(result.failure)
+    if (result.failure) core.setFailed(redact(result.failure))
   } catch (error) {
-    const problems = describeFailure(error, request)
+    const problems = describeFailure(error, request).map(redact)
     problems.slice(0, -1).forEach((problem) => core.error(problem))
     core.setFailed(problems[problems.length - 1])
     await writeFailureSummary(request, problems)

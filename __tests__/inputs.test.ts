@@ -1,0 +1,82 @@
+/**
+ * Bad input, centrally: every input of action.yml, each of its invalid forms, fails the step with an
+ * `::error::` naming the input, and no request reaches GitHub (the emulator).
+ */
+import { beforeAll, describe, expect, test } from '@jest/globals'
+import { readFileSync } from 'node:fs'
+import type { Emulator } from '../emulator/server.js'
+import { INPUTS } from '../src/input-helper.js'
+import { runAction } from './helpers/action.js'
+import { useEmulator } from './helpers/emulator.js'
+
+const fixture = useEmulator({}, 'unused')
+let emulator: Emulator
+beforeAll(() => {
+  ;({ emulator } = fixture)
+})
+
+/** For each input: the invalid forms, and the other inputs of an operation that reads it. */
+const INVALID: Record<string, { forms: string[]; with: Record<string, string> }> = {
+  operation: { forms: ['explode', 'LIST', 'delete-all'], with: {} },
+  scope: { forms: ['team', 'repository', 'ORG'], with: { operation: 'list' } },
+  repository: { forms: ['no-slash', 'a/b/c', 'own er/x', '/x'], with: { operation: 'list' } },
+  org: { forms: ['bad org', '-starts-with-hyphen', 'a/b'], with: { operation: 'list', scope: 'org' } },
+  hook_id: { forms: ['0', '-1', 'abc', '1.5', '99999999999999999999'], with: { operation: 'get' } },
+  url: { forms: ['ftp://example.com/x', 'not a url', '/relative/path', 'example.com/hook'], with: { operation: 'create' } },
+  events: { forms: ['push,,issues', 'Push', '[1]', '[push', 'pull request'], with: { operation: 'create', url: 'https://example.com/h' } },
+  add_events: { forms: ['push,,issues', 'PUSH'], with: { operation: 'update', hook_id: '1' } },
+  remove_events: { forms: ['[""]', 'push;issues'], with: { operation: 'update', hook_id: '1' } },
+  secret: { forms: ['********'], with: { operation: 'update-config', hook_id: '1' } },
+  content_type: { forms: ['xml', 'application/json', 'JSON'], with: { operation: 'create', url: 'https://example.com/h' } },
+  insecure_ssl: { forms: ['2', 'true', 'yes'], with: { operation: 'create', url: 'https://example.com/h' } },
+  active: { forms: ['yes', '1', 'on'], with: { operation: 'create', url: 'https://example.com/h' } },
+  delivery_id: { forms: ['0', 'x', '-2'], with: { operation: 'get-delivery', hook_id: '1' } },
+  status: { forms: ['ok', 'failed', 'SUCCESS'], with: { operation: 'list-deliveries', hook_id: '1' } },
+  per_page: { forms: ['0', '101', 'ten', '-1'], with: { operation: 'list' } },
+  limit: { forms: ['0', '-5', 'all', '2.5'], with: { operation: 'list' } },
+  token: { forms: [''], with: { operation: 'list' } },
+  api_url: { forms: ['api.github.com', 'ftp://api.github.com', 'not a url'], with: { operation: 'list' } },
+  api_version: { forms: ['v3', '2022-11', 'latest'], with: { operation: 'list' } },
+  retries: { forms: ['-1', '11', 'x'], with: { operation: 'list' } },
+  dry_run: { forms: ['yes', 'dry'], with: { operation: 'ensure', url: 'https://example.com/h' } },
+  wait: { forms: ['sometimes', '2'], with: { operation: 'ping', hook_id: '1' } },
+  wait_timeout: { forms: ['0', '601', 'soon', '-5'], with: { operation: 'ping', hook_id: '1' } },
+  fail_on_delivery_error: { forms: ['maybe'], with: { operation: 'ping', hook_id: '1' } },
+  since: { forms: ['yesterday', '5 parsecs', '2026-13-45', '6 hours'], with: { operation: 'redeliver-failed', hook_id: '1' } },
+  max_redeliveries: { forms: ['0', 'all', '1.5'], with: { operation: 'redeliver-failed', hook_id: '1' } }
+}
+
+test('the table covers every input of action.yml, and the README documents each', () => {
+  const actionYml = readFileSync(new URL('../action.yml', import.meta.url), 'utf8')
+  const declared = [...actionYml.split(/^outputs:/m)[0].matchAll(/^ {2}([a-z_]+):$/gm)].map((match) => match[1])
+  expect([...declared].sort()).toEqual([...INPUTS].sort())
+  expect(Object.keys(INVALID).sort()).toEqual([...INPUTS].sort())
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+  expect(declared.filter((name) => !readme.includes(`| \`${name}\` |`))).toEqual([])
+})
+
+describe.each(Object.entries(INVALID).flatMap(([name, { forms, with: others }]) => forms.map((form) => ({ name, form, others }))))(
+  "$name = '$form'",
+  ({ name, form, others }) => {
+    test('fails naming the input, before any request', async () => {
+      const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, ...others, [name]: form })
+      expect(run.exitCode).toBe(1)
+      expect(run.stdout).toMatch(new RegExp(`^::error::Input '${name}' `, 'm'))
+      expect(emulator.requests).toEqual([])
+    })
+  }
+)
+
+test('an input the operation ignores is a warning, not an error', async () => {
+  emulator.addHook({ owner: 'octo-org', repo: 'hello-world' }, { url: 'https://example.com/h' })
+  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'list', secret: 'x-secret', events: 'push', delivery_id: '5' })
+  expect(run.exitCode).toBe(0)
+  for (const name of ['secret', 'events', 'delivery_id']) expect(run.stdout).toContain(`::warning::Input '${name}' is ignored by operation 'list'.`)
+})
+
+test('insecure_ssl 1 and a plain http:// URL each warn about the risk', async () => {
+  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'create', url: 'http://example.com/h', insecure_ssl: '1' })
+  expect(run.exitCode).toBe(0)
+  expect(run.stdout).toMatch(/::warning::Input 'insecure_ssl' is 1: GitHub will not verify the receiver's TLS certificate.*man-in-the-middle/)
+  expect(run.stdout).toMatch(/::warning::Input 'url' uses plain http:\/\/: payloads .* travel unencrypted/)
+})

@@ -1,0 +1,75 @@
+/**
+ * Secrets never leak: every operation runs as a runner runs it (the bundled dist/index.js in its own
+ * process) with step debug logging on, and the webhook secret, the token and the credentials of the
+ * hook URL appear nowhere in stdout, stderr, outputs or the job summary except in `::add-mask::`.
+ */
+import { beforeAll, expect, test } from '@jest/globals'
+import type { Receiver } from '../emulator/receiver.js'
+import { runStep, type StepRun } from '../emulator/runner.js'
+import type { Emulator } from '../emulator/server.js'
+import { useEmulator } from './helpers/emulator.js'
+
+const SECRET = 'leak-hunt-s3cret'
+const TOKEN = 'leak-hunt-token'
+const fixture = useEmulator({ tokens: [TOKEN] }, SECRET)
+let emulator: Emulator
+let receiver: Receiver
+beforeAll(() => {
+  ;({ emulator, receiver } = fixture)
+})
+
+/** Where a secret appears in a step's stdout, stderr, outputs or summary, other than in ::add-mask::. */
+function leaks(run: StepRun, secrets: string[]): string[] {
+  const places: Record<string, string> = {
+    stdout: run.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n'),
+    stderr: run.stderr,
+    outputs: JSON.stringify(run.outputs),
+    summary: run.summary
+  }
+  return Object.entries(places).flatMap(([place, text]) => secrets.filter((secret) => text.includes(secret)).map((secret) => `${secret} in ${place}`))
+}
+
+test('every operation, with RUNNER_DEBUG=1, shows no secret, token or URL credential', async () => {
+  const url = new URL(receiver.url)
+  url.username = 'hook-user'
+  url.password = 'pa55-w0rd'
+  url.searchParams.set('token', 'qu3ry-t0ken')
+  const hookUrl = url.toString()
+  const secrets = [SECRET, TOKEN, 'pa55-w0rd', 'qu3ry-t0ken', 'hook-user']
+  const step = async (inputs: Record<string, string>): Promise<StepRun> => {
+    const run = await runStep({ token: TOKEN, api_url: emulator.url, repository: 'octo-org/hello-world', url: hookUrl, ...inputs }, { RUNNER_DEBUG: '1' })
+    expect({ operation: inputs.operation, leaks: leaks(run, secrets) }).toEqual({ operation: inputs.operation, leaks: [] })
+    expect(run.stdout).toContain('::debug::') // debug logging was really on
+    return run
+  }
+
+  const created = await step({ operation: 'create', secret: SECRET, events: 'push' })
+  expect(created.exitCode).toBe(0)
+  expect(created.stdout).toContain('::add-mask::pa55-w0rd')
+  expect(JSON.parse(created.outputs.hook).config).toMatchObject({ secret: '********', url: expect.stringContaining('***') })
+  const hook_id = created.outputs.hook_id
+  await step({ operation: 'list', url: '' })
+  await step({ operation: 'get' })
+  await step({ operation: 'update', events: 'push, release' })
+  await step({ operation: 'get-config' })
+  await step({ operation: 'update-config', hook_id, secret: SECRET })
+  await step({ operation: 'ensure', secret: SECRET, events: 'push, release' })
+  const pinged = await step({ operation: 'ping', fail_on_delivery_error: 'false' })
+  await emulator.idle()
+  expect(receiver.received.some((r) => r.event === 'ping' && r.signatureValid)).toBe(true)
+  await step({ operation: 'test' })
+  const listed = await step({ operation: 'list-deliveries' })
+  const delivery_id = JSON.parse(listed.outputs.deliveries)[0].id
+  expect(pinged.outputs.delivery_id).toBeDefined()
+  await step({ operation: 'get-delivery', delivery_id: String(delivery_id) })
+  await step({ operation: 'redeliver', delivery_id: String(delivery_id) })
+  await step({ operation: 'redeliver-failed' })
+  await step({ operation: 'list-deliveries', hook_id, url: '', secret: SECRET }) // an ignored secret: warned about, still masked
+  await step({ operation: 'ensure-absent', dry_run: 'true' })
+  await step({ operation: 'delete' })
+  await emulator.idle()
+  expect(emulator.hooks({ owner: 'octo-org', repo: 'hello-world' })).toEqual([])
+  // a failing step leaks nothing either
+  const failed = await step({ operation: 'get', secret: SECRET })
+  expect(failed.exitCode).toBe(1)
+})

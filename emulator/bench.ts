@@ -1,0 +1,155 @@
+/**
+ * `npm run bench [-- --latency MS] [-- --runs N]`: what each operation costs against the local
+ * emulator with an injected latency (default 50 ms per API answer): requests, writes and wall time;
+ * the ensure and delivery paths the issues set targets for; how soon a ping's verdict follows its
+ * delivery; and the cold start of `dist/index.js` (median of several `list` runs) next to `node -e 0`.
+ * Not a test: it prints figures, and exits 1 only if a path misses its request-count target.
+ */
+import { spawn } from 'node:child_process'
+import { createClient } from '../src/client.js'
+import { getRequest } from '../src/input-helper.js'
+import { runOperation, type OperationResult } from '../src/operations.js'
+import { startReceiver } from './receiver.js'
+import { DIST_ENTRY, runStep } from './runner.js'
+import { startEmulator, type Emulator, type HookTarget } from './server.js'
+
+const argument = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(`--${name}`)
+  return at < 0 ? fallback : Number(process.argv[at + 1])
+}
+const LATENCY_MS = argument('latency', 50)
+const COLD_RUNS = argument('runs', 7)
+const SECRET = 'bench-secret'
+const REPO: HookTarget = { owner: 'octo-org', repo: 'hello-world' }
+
+interface Row {
+  path: string
+  requests: number
+  writes: number
+  ms: number
+  target?: string
+  ok?: boolean
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
+
+/** Runs one operation in-process (the action's own request building, client and dispatch) and measures it. */
+async function measure(emulator: Emulator, path: string, inputs: Record<string, string>, target?: { requests: number; writes: number }): Promise<[Row, OperationResult]> {
+  const all: Record<string, string> = { repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, ...inputs }
+  const request = getRequest((name) => all[name] ?? '', {})
+  const before = emulator.requests.length
+  const started = performance.now()
+  const result = await runOperation(createClient(request.connection, { retries: 3 }), request)
+  const ms = performance.now() - started
+  const made = emulator.requests.slice(before)
+  const writes = made.filter((r) => r.method !== 'GET').length
+  const row: Row = { path, requests: made.length, writes, ms }
+  if (target) {
+    row.target = `${target.requests} (${target.writes} writes)`
+    row.ok = made.length === target.requests && writes === target.writes
+  }
+  return [row, result]
+}
+
+/** Median wall time of a command, in ms. */
+async function timeCommand(command: string, args: string[], runs: number): Promise<number> {
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now()
+    await new Promise<void>((resolve, reject) => spawn(command, args, { stdio: 'ignore' }).on('close', () => resolve()).on('error', reject))
+    times.push(performance.now() - started)
+  }
+  return median(times)
+}
+
+async function main(): Promise<number> {
+  // The action's workflow commands (::debug:: per request, ::add-mask::) are noise here.
+  const write = process.stdout.write.bind(process.stdout)
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
+    chunk.toString().startsWith('::') ? true : write(chunk, ...rest)) as typeof process.stdout.write
+  const emulator = await startEmulator({ latencyMs: LATENCY_MS })
+  const receiver = await startReceiver({ secret: SECRET })
+  const url = receiver.url
+  const rows: Row[] = []
+  const add = async (path: string, inputs: Record<string, string>, target?: { requests: number; writes: number }) => {
+    const [row, result] = await measure(emulator, path, inputs, target)
+    rows.push(row)
+    await emulator.idle()
+    return result
+  }
+
+  for (let i = 0; i < 4; i++) emulator.addHook(REPO, { url: `https://example.com/other/${i}` })
+  const created = await add('create', { operation: 'create', url, secret: SECRET })
+  const hook_id = String(created.hook_id)
+  await add('list (5 hooks)', { operation: 'list' })
+  await add('get (by url)', { operation: 'get', url })
+  await add('update events (by url)', { operation: 'update', url, events: 'push, issues' })
+  await add('get-config (by hook_id)', { operation: 'get-config', hook_id })
+  await add('update-config content_type (by hook_id)', { operation: 'update-config', hook_id, content_type: 'json' })
+  await add('ping, wait: false', { operation: 'ping', hook_id, wait: 'false' })
+  const pinged = await add('ping with verdict (receiver answers at once)', { operation: 'ping', hook_id }, { requests: 4, writes: 1 })
+  await add('test with verdict', { operation: 'test', hook_id })
+  await add('list-deliveries', { operation: 'list-deliveries', hook_id })
+  await add('get-delivery', { operation: 'get-delivery', hook_id, delivery_id: String(pinged.delivery_id) })
+  await add('redeliver', { operation: 'redeliver', hook_id, delivery_id: String(pinged.delivery_id) })
+
+  // ensure: the issue's cost targets
+  const ensured = { operation: 'ensure', url: 'https://example.com/ensured', events: 'push' }
+  await add('ensure: absent → created', ensured, { requests: 2, writes: 1 })
+  await add('ensure: in sync, no secret', ensured, { requests: 1, writes: 0 })
+  await add('ensure: in sync, secret proven', { operation: 'ensure', hook_id, url, events: 'push, issues', secret: SECRET }, { requests: 3, writes: 0 })
+  const moving = emulator.addHook(REPO, { url: 'https://example.com/old', events: ['push'], content_type: 'json' })
+  await add('ensure: update events and url (by hook_id)', { operation: 'ensure', hook_id: String(moving.id), url: 'https://example.com/new', events: 'push, release' }, { requests: 3, writes: 2 })
+  await add('ensure-absent: deleted', { operation: 'ensure-absent', url: 'https://example.com/ensured' })
+  await add('delete (by hook_id)', { operation: 'delete', hook_id: String(moving.id) })
+
+  // redeliver-failed over 1,000 deliveries with 50 failed guids
+  const history = emulator.addHook(REPO, { url, secret: SECRET, content_type: 'json' })
+  for (let i = 0; i < 1000; i++) {
+    const failed = i % 20 === 0
+    emulator.addDelivery(REPO, history.id, { guid: `guid-${i}`, status_code: failed ? 502 : 200, delivered_at: new Date(Date.now() - (1000 - i) * 60_000).toISOString().replace(/\.\d+Z$/, 'Z') })
+  }
+  await add('redeliver-failed (1,000 deliveries, 50 failed guids)', { operation: 'redeliver-failed', hook_id: String(history.id), since: '7d' }, { requests: 60, writes: 50 })
+
+  // How soon the verdict follows the delivery: the receiver notes when the ping arrives.
+  const arrivals: number[] = []
+  const verdictGaps: number[] = []
+  for (let i = 0; i < 3; i++) {
+    const seen = receiver.received.length
+    const watcher = setInterval(() => receiver.received.length > seen && arrivals.length <= i && arrivals.push(performance.now()), 5)
+    await measure(emulator, 'ping', { operation: 'ping', hook_id })
+    clearInterval(watcher)
+    verdictGaps.push(performance.now() - arrivals[i])
+  }
+
+  // Cold start of the bundled action (a `list` step, as a runner runs it) next to a bare node.
+  const stepTimes: number[] = []
+  for (let i = 0; i < COLD_RUNS; i++) {
+    const started = performance.now()
+    await runStep({ operation: 'list', repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url })
+    stepTimes.push(performance.now() - started)
+  }
+  const bare = await timeCommand(process.execPath, ['-e', '0'], COLD_RUNS)
+  const importOnly = await timeCommand(process.execPath, ['-e', `import(${JSON.stringify(DIST_ENTRY)}).catch(() => {})`], COLD_RUNS)
+
+  await receiver.close()
+  await emulator.close()
+
+  console.log(`manage-webhooks benchmark — emulator latency ${LATENCY_MS} ms per answer, Node ${process.version}\n`)
+  console.log('| path | requests | writes | wall ms | target |')
+  console.log('| --- | ---: | ---: | ---: | --- |')
+  for (const row of rows) {
+    const target = row.target ? `${row.target} ${row.ok ? '✅' : '❌'}` : ''
+    console.log(`| ${row.path} | ${row.requests} | ${row.writes} | ${row.ms.toFixed(0)} | ${target} |`)
+  }
+  console.log(`\nping verdict after the delivery reached the receiver: ${verdictGaps.map((gap) => gap.toFixed(0)).join(', ')} ms (bound: 1000 ms)`)
+  console.log(`cold start, median of ${COLD_RUNS}: dist/index.js list step ${median(stepTimes).toFixed(0)} ms (incl. 1 request at ${LATENCY_MS} ms); loading dist/index.js with no inputs ${importOnly.toFixed(0)} ms; node -e 0 ${bare.toFixed(0)} ms`)
+  const missed = rows.filter((row) => row.ok === false)
+  if (missed.length > 0 || verdictGaps.some((gap) => gap > 1000)) {
+    console.error(`\nmissed targets: ${missed.map((row) => row.path).join(', ') || 'verdict bound'}`)
+    return 1
+  }
+  return 0
+}
+
+process.exitCode = await main()
