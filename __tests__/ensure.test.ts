@@ -101,6 +101,23 @@ describe.each([
     expect(run.summary).not.toContain(SECRET)
   })
 
+  test('a delivery not newer than the hook\'s last change proves nothing (it may predate a rotation)', async () => {
+    const stored = emulator.addHook(target, { url: receiver.url, secret: SECRET, content_type: 'json' })
+    emulator.addDelivery(target, stored.id, { event: 'ping', delivered_at: stored.updated_at, payload: { zen: 'same second' } })
+    const run = await ensure({ secret: SECRET })
+    expect(run.outputs).toMatchObject({ result: 'updated', secret_proof: 'written' })
+    expect(run.stdout).toMatch(/secret written \(the newest delivery \(\d+\) is not newer than the hook's last change\)/)
+  })
+
+  test('a form hook\'s secret is proven from its payload=… body', async () => {
+    const stored = emulator.addHook(target, { url: receiver.url, secret: SECRET, content_type: 'form' })
+    const later = new Date(Date.parse(stored.updated_at) + 2000).toISOString().replace(/\.\d+Z$/, 'Z')
+    emulator.addDelivery(target, stored.id, { event: 'ping', delivered_at: later, payload: { zen: "Keep it logically awesome & 'simple'!", n: [1, 2] } })
+    const [run, made] = await requestsOf(() => ensure({ secret: SECRET, content_type: 'form' }))
+    expect(run.outputs).toMatchObject({ result: 'unchanged', secret_proof: 'proven' })
+    expect(made.every((r) => r.startsWith('GET'))).toBe(true)
+  })
+
   test('a secret on a hook without one is written (from none); with a config change it goes along, unproven', async () => {
     const bare = emulator.addHook(target, { url: receiver.url, content_type: 'json' })
     const run = await ensure({ secret: SECRET })
@@ -169,6 +186,13 @@ describe.each([
     expect(emulator.hooks(target)).toHaveLength(1)
     expect(results[0].hook_id).toBe(results[1].hook_id)
   })
+})
+
+test('ensure-absent by hook_id: a 404 on a target the token cannot see is an error, not "absent"', async () => {
+  const run = await runAction({ repository: 'octo-org/unknown-repo', token: 'test-token', api_url: emulator.url, operation: 'ensure-absent', hook_id: '12345' })
+  expect(run.exitCode).toBe(1)
+  expect(run.stdout).toMatch(/::error::GitHub answered 404 to GET \/repos\/octo-org\/unknown-repo\/hooks: Not Found/)
+  expect(run.outputs.result).toBeUndefined()
 })
 
 describe('bad input for ensure fails before any request', () => {

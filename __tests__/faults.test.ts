@@ -87,6 +87,24 @@ test('a create whose answer was lost: the retry meets 422 "Hook already exists" 
   expect(emulator.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['POST 0', 'POST 422', 'GET 200'])
 })
 
+test('a delete whose answer was lost: the retry gets 404 and the step still succeeds', async () => {
+  const hook = emulator.addHook(TARGETS.repo, { url: receiver.url })
+  emulator.setFaults({ dropConnectionEvery: 1, dropAfterApplying: true, times: 1, methods: ['DELETE'] })
+  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'delete', hook_id: String(hook.id) })
+  expect(run.exitCode).toBe(0)
+  expect(emulator.hooks(TARGETS.repo)).toEqual([])
+  expect(emulator.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['DELETE 0', 'DELETE 404'])
+})
+
+test('a redelivery is not repeated after a 502 (GitHub may have done it): the step fails instead', async () => {
+  const hook = emulator.addHook(TARGETS.repo, { url: receiver.url })
+  const delivery = emulator.addDelivery(TARGETS.repo, hook.id, { status_code: 500 })
+  emulator.setFaults({ badGatewayEvery: 1, methods: ['POST'] })
+  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'redeliver', hook_id: String(hook.id), delivery_id: String(delivery.id) })
+  expect(run.exitCode).toBe(1)
+  expect(emulator.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
+})
+
 test('a plain second create still fails with 422 (only a retry resolves to the existing hook)', async () => {
   emulator.addHook(TARGETS.repo, { url: receiver.url, events: ['push'] })
   const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'create', url: receiver.url, events: 'push' })

@@ -78,10 +78,12 @@ describe('values', () => {
     expect(r.hook_fields).toEqual({ events: undefined, add_events: undefined, remove_events: undefined, active: false })
     expect(r.config).toEqual({ content_type: undefined, insecure_ssl: undefined, secret: undefined })
   })
-  test('secret is kept as given, not trimmed', () => {
-    const all: Record<string, string> = { token: 't', operation: 'update-config', hook_id: '1', secret: ' s3cret ' }
-    const r = getRequest((name, options) => (options?.trimWhitespace === false ? all[name] : all[name]?.trim()) ?? '', ENV)
-    expect(r.config.secret).toBe(' s3cret ')
+  test('secret is trimmed like every input, so a YAML block cannot smuggle the mask in', () => {
+    const all: Record<string, string> = { token: 't', operation: 'update-config', hook_id: '1', secret: ' s3cret\n' }
+    const reader = (name: string, options?: { trimWhitespace?: boolean }) => (options?.trimWhitespace === false ? all[name] : all[name]?.trim()) ?? ''
+    expect(getRequest(reader, ENV).config.secret).toBe('s3cret')
+    all.secret = '********\n'
+    expect(() => getRequest(reader, ENV)).toThrow(/Input 'secret' is '\*{8}'/)
   })
   test('per_page defaults to 100; list-deliveries limit to 100; list gathers all', () => {
     expect(request({ operation: 'list' })).toMatchObject({ per_page: 100, limit: undefined })

@@ -39192,23 +39192,38 @@ function createClient(connection, options) {
 
 /** What replaces a secret in outputs and the job summary. */
 const REDACTED = '***';
-/** Query parameter names whose values are credentials (matched case-insensitively, anywhere in the name). */
-const SECRET_QUERY_NAME = /token|secret|key|pass|sig|auth|cred|code|session/i;
+/**
+ * Query parameter names whose values are credentials: the whole name, or its last `_`/`-`/`.` part,
+ * is one of these words (`token`, `access_token`, `api-key`, `sig`…), case-insensitively. Words that
+ * merely contain them (`author`, `keyword`, `design`) do not count.
+ */
+const SECRET_QUERY_NAME = /^(?:.*[_.-])?(?:token|secret|key|apikey|password|passwd|pwd|pass|sig|signature|auth|authorization|credential|credentials|session|sessionid|jwt)$/i;
+/** A URL username at least this long is taken for a token (`https://<token>@host`); shorter ones (`api`, `admin`) are names. */
+const TOKEN_LIKE_USERNAME = 8;
 /** The values masked so far, longest first when redacting. */
 const masked = new Set();
-/** Values shorter than this are not masked: masking `ab` would garble every log line. */
-const MIN_MASKED_LENGTH = 3;
-/** Masks a value in the log and remembers it for {@link redact}. Blank or very short values are ignored. */
+/** URL credentials shorter than this are not masked: masking `ab` everywhere would garble every log line. */
+const MIN_URL_CREDENTIAL_LENGTH = 3;
+/** Masks a value in the log and remembers it for {@link redact}. Blank values are ignored. */
 function mask(value) {
-    if (value.trim().length < MIN_MASKED_LENGTH)
+    if (value.trim() === '')
         return;
     masked.add(value);
     core_setSecret(value);
 }
+/** `decodeURIComponent` that keeps a malformed escape (`%zz`) as written instead of throwing. */
+function decoded(text) {
+    try {
+        return decodeURIComponent(text.replace(/\+/g, ' '));
+    }
+    catch {
+        return text;
+    }
+}
 /**
- * The credentials a URL carries: its password, its username when there is a password, and the values
- * of query parameters named like credentials (`token`, `secret`, `key`, `sig`, `auth`, …), both as
- * written in the URL and decoded. Not a URL → none.
+ * The credentials a URL carries: its password, its username when it looks like a token (8+
+ * characters), and the values of query parameters named like credentials (`token`, `secret`, `key`,
+ * `sig`, `auth`, …), each as written in the URL and decoded. Any scheme; not a URL → none.
  */
 function urlCredentials(url) {
     let parsed;
@@ -39220,14 +39235,16 @@ function urlCredentials(url) {
     }
     const found = [];
     if (parsed.password)
-        found.push(parsed.password, decodeURIComponent(parsed.password));
-    if (parsed.password && parsed.username)
-        found.push(parsed.username, decodeURIComponent(parsed.username));
-    for (const [name, value] of parsed.searchParams) {
-        if (SECRET_QUERY_NAME.test(name) && value !== '')
-            found.push(value, encodeURIComponent(value));
+        found.push(parsed.password, decoded(parsed.password));
+    if (parsed.username.length >= TOKEN_LIKE_USERNAME)
+        found.push(parsed.username, decoded(parsed.username));
+    for (const pair of parsed.search.slice(1).split('&')) {
+        const at = pair.indexOf('=');
+        if (at > 0 && SECRET_QUERY_NAME.test(decoded(pair.slice(0, at))) && at < pair.length - 1) {
+            found.push(pair.slice(at + 1), decoded(pair.slice(at + 1)));
+        }
     }
-    return [...new Set(found)];
+    return [...new Set(found)].filter((value) => value.length >= MIN_URL_CREDENTIAL_LENGTH);
 }
 /** Masks the credentials of every http(s) URL found in a text or a JSON-able value (e.g. hooks from the API). */
 function maskUrlCredentials(value) {
@@ -39306,8 +39323,8 @@ const OPERATION_INPUTS = {
 const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flat())];
 /** Every input of `action.yml`. */
 const INPUTS = [...CONNECTION_INPUTS, ...OPTIONAL_INPUTS];
-/** Operations that change a hook's configuration and so may receive `url` as the new `config.url`. */
-const CONFIG_WRITERS = ['update', 'update-config'];
+/** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
+const CONFIG_WRITERS = ['create', 'update', 'update-config', 'ensure'];
 /**
  * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
  * back would store eight asterisks as the secret, so it is rejected as input.
@@ -39342,11 +39359,14 @@ const DEFAULT_DELIVERIES_LIMIT = 100;
  */
 function maskSecretInputs(read = getInput) {
     for (const name of ['secret', 'token']) {
-        const value = read(name, { trimWhitespace: false });
-        if (value !== SECRET_MASK)
-            mask(value); // the mask is refused later; it is no secret
+        const raw = read(name, { trimWhitespace: false });
+        if (raw.trim() === SECRET_MASK)
+            continue; // refused later; it is no secret
+        mask(raw);
+        if (raw.trim() !== raw)
+            mask(raw.trim());
     }
-    maskUrlCredentials(read('url'));
+    urlCredentials(read('url')).forEach(mask);
 }
 /**
  * Builds the validated request from the inputs.
@@ -39385,14 +39405,14 @@ function getRequest(read = getInput, env = process.env) {
     const target = parseTarget(scope, input, env, problems);
     const hookId = parse('hook_id', positiveInteger);
     const url = parse('url', httpUrl);
-    const secret = read('secret', { trimWhitespace: false });
+    const secret = read('secret'); // trimmed, like every input: surrounding whitespace is a paste accident
     if (secret === SECRET_MASK) {
         problems.push(`Input 'secret' is '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; it accepts the real secret (or leave it unset to keep the stored one).`);
     }
     const config = {
         content_type: parse('content_type', oneOf(['json', 'form'])),
         insecure_ssl: parse('insecure_ssl', oneOf(['0', '1'])),
-        secret: secret.trim() === '' || secret === SECRET_MASK ? undefined : secret
+        secret: secret === '' || secret === SECRET_MASK ? undefined : secret
     };
     const hook_fields = {
         events: parse('events', eventList),
@@ -39433,10 +39453,9 @@ function getRequest(read = getInput, env = process.env) {
     if (problems.length > 0 || operation === undefined || target === undefined)
         throw new InputError(problems);
     const uses = OPERATION_INPUTS[operation];
-    warnUnsafe(operation, uses, url, config.insecure_ssl, warnings);
     if (uses.includes('url') && url !== undefined) {
         // `url` names the hook, unless a hook_id does and the operation can move the hook to a new URL;
-        // for `ensure` it is both the hook's name and its wanted URL.
+        // for `create` it is the new hook's URL, for `ensure` both the hook's name and its wanted URL.
         if (operation === 'create' || operation === 'ensure' || (hookId !== undefined && CONFIG_WRITERS.includes(operation))) {
             config.url = url;
         }
@@ -39444,6 +39463,8 @@ function getRequest(read = getInput, env = process.env) {
             warnings.push(`Input 'url' is ignored: 'hook_id' ${hookId} already names the hook for '${operation}'.`);
         }
     }
+    if (CONFIG_WRITERS.includes(operation))
+        warnUnsafe(config, warnings);
     if (uses.includes('hook_id')) {
         request.hook = hookId !== undefined ? { hook_id: hookId } : url !== undefined ? { url } : undefined;
     }
@@ -39479,16 +39500,12 @@ function parseTarget(scope, input, env, problems) {
     }
     return { scope, org };
 }
-/** Operations that write a hook's config, and so may set an unsafe URL or `insecure_ssl: 1`. */
-const WRITES_CONFIG = ['create', 'update', 'update-config', 'ensure'];
-/** Warns about settings that expose the payloads: `insecure_ssl: 1`, a plain `http://` payload URL. */
-function warnUnsafe(operation, uses, url, insecure_ssl, warnings) {
-    if (!WRITES_CONFIG.includes(operation))
-        return;
-    if (insecure_ssl === '1' && uses.includes('insecure_ssl')) {
+/** Warns about config values to be written that expose the payloads: `insecure_ssl: 1`, a plain `http://` payload URL. */
+function warnUnsafe(config, warnings) {
+    if (config.insecure_ssl === '1') {
         warnings.push("Input 'insecure_ssl' is 1: GitHub will not verify the receiver's TLS certificate, so anyone between GitHub and the receiver can read and forge the payloads (man-in-the-middle). Use 0 with a valid certificate.");
     }
-    if (url?.startsWith('http://')) {
+    if (config.url !== undefined && new URL(config.url).protocol === 'http:') {
         warnings.push("Input 'url' uses plain http://: payloads (and their signature) travel unencrypted and can be read on the way. Use https:// for anything but a local test.");
     }
 }
@@ -39658,12 +39675,23 @@ class HookLookupError extends Error {
  * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
  * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
  *   (the config's payload URL) is never taken for the request URL
+ * @param once true for a POST that must not be repeated after a 5xx or a lost answer (a redelivery:
+ *   GitHub may have done it already); rate-limit waits still apply, as GitHub did nothing then
  * @throws Octokit's `RequestError` on 4xx/5xx
  */
-async function send(client, target, method, path, pathParams = {}, body) {
+async function send(client, target, method, path, pathParams = {}, body, once = false) {
     const { route, params } = endpoint(target, method, path);
-    const response = await client.request(route, { ...params, ...pathParams, ...(body === undefined ? {} : { data: body }) });
+    const response = await client.request(route, {
+        ...params,
+        ...pathParams,
+        ...(body === undefined ? {} : { data: body }),
+        ...(once ? { request: { retries: 0 } } : {})
+    });
     return response.data;
+}
+/** The fields of an object that are set (a PATCH body carries only what changes). */
+function definedFields(fields) {
+    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
 /**
  * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
@@ -39687,6 +39715,7 @@ async function hooks_gather(client, target, path, parameters, stop = {}) {
  * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
  * @param options.per_page items per request, 1–100
  * @param options.limit most hooks gathered; undefined = all
+ * @throws RequestError (404 when the target does not exist or the token may not see its hooks)
  */
 async function listHooks(client, target, options) {
     return hooks_gather(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit });
@@ -39711,7 +39740,7 @@ async function resolveHook(client, target, ref) {
     }
     return { hook_id: matches[0].id, hook: matches[0] };
 }
-/** `GET …/hooks/{hook_id}`. */
+/** `GET …/hooks/{hook_id}`. @throws RequestError (404 when the hook does not exist or the token may not see it) */
 async function getHook(client, target, hook_id) {
     return send(client, target, 'GET', '/hooks/{hook_id}', { hook_id });
 }
@@ -39745,9 +39774,8 @@ async function createHook(client, target, hook) {
     catch (error) {
         if (!(isHookAlreadyExists(error) && wasRetried(error)))
             throw error;
-        const existing = await listHooks(client, target, { per_page: 100 });
-        const own = existing.find((candidate) => candidate.config.url === url && sameEvents(candidate.events, events));
-        if (!own)
+        const { hook: own } = await resolveHook(client, target, { url });
+        if (!own || !sameEvents(own.events, events))
             throw error;
         return own;
     }
@@ -39768,7 +39796,7 @@ function mergeEvents(events, add = [], remove = []) {
  * @param known the hook if a lookup already fetched it (saves the read of the org merge)
  */
 async function updateHook(client, target, hook_id, changes, known) {
-    if (Object.values(changes.config).some((value) => value !== undefined)) {
+    if (Object.keys(definedFields(changes.config)).length > 0) {
         await updateHookConfig(client, target, hook_id, changes.config);
     }
     const { events, add_events, remove_events, active } = changes.fields;
@@ -39777,14 +39805,24 @@ async function updateHook(client, target, hook_id, changes, known) {
         const current = known ?? (await getHook(client, target, hook_id));
         patch = { events: mergeEvents(current.events, add_events, remove_events), active };
     }
-    const body = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined));
+    const body = definedFields(patch);
     if (Object.keys(body).length === 0)
         return getHook(client, target, hook_id);
     return send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body);
 }
-/** `DELETE …/hooks/{hook_id}` (204). */
+/**
+ * `DELETE …/hooks/{hook_id}` (204). A retry that gets 404 means the first attempt deleted the hook
+ * and its answer was lost: that counts as deleted.
+ * @throws RequestError (404 when the hook does not exist or the token may not see it)
+ */
 async function deleteHook(client, target, hook_id) {
-    await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id });
+    try {
+        await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id });
+    }
+    catch (error) {
+        if (!(isApiError(error) && error.status === 404 && wasRetried(error)))
+            throw error;
+    }
 }
 /** `GET …/hooks/{hook_id}/config`: `url`, `content_type`, `insecure_ssl`, `secret` (`********` when set). */
 async function getHookConfig(client, target, hook_id) {
@@ -39795,28 +39833,34 @@ async function getHookConfig(client, target, hook_id) {
  * config, so an absent `secret` keeps the stored one.
  */
 async function updateHookConfig(client, target, hook_id, config) {
-    const body = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined));
-    return send(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, body);
+    return send(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, definedFields(config));
 }
 /**
  * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
- * @param options.status `success` or `failure` filter (server-side), or undefined for all
+ * @param options.status server-side filter: `success` (status code 200–399) or `failure` (400–599;
+ *   "failed to connect", status code 0, is in neither), or undefined for all
  * @param options.limit most deliveries gathered; undefined = all GitHub still keeps
  * @param options.since stop at the first delivery older than this (`delivered_at`)
+ * @param options.until stop at the first delivery that meets it (left out with the rest)
+ * @throws RequestError (404 unknown hook)
  */
 async function listDeliveries(client, target, hook_id, options) {
     const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) };
-    const since = options.since?.getTime();
-    const until = since === undefined ? undefined : (delivery) => Date.parse(delivery.delivered_at) < since;
+    const since = options.since?.getTime() ?? -Infinity;
+    const until = (delivery) => Date.parse(delivery.delivered_at) < since || (options.until?.(delivery) ?? false);
     return hooks_gather(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until });
 }
 /** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */
 async function getDelivery(client, target, hook_id, delivery_id) {
     return send(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id });
 }
-/** `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again, same `guid`, `redelivery: true`. */
+/**
+ * `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again,
+ * same `guid`, `redelivery: true`. Not retried after a 5xx or a lost answer, which could redeliver twice.
+ * @throws RequestError (404 unknown delivery, 422 GitHub refuses it)
+ */
 async function redeliver(client, target, hook_id, delivery_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id });
+    await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, true);
 }
 /** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. */
 async function ping(client, target, hook_id) {
@@ -39852,15 +39896,16 @@ const POLL_PAGE = 10;
 function succeeded(delivery) {
     return delivery.status_code >= 200 && delivery.status_code < 300;
 }
-/** The id of the hook's newest delivery, or 0 when it has none (1 GET, `per_page=1`). */
-async function newestDeliveryId(client, target, hook_id) {
+/** The hook's newest delivery, or undefined when it has none (1 GET, `per_page=1`). */
+async function newestDelivery(client, target, hook_id) {
     const [newest] = await listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 });
-    return newest ? Number(newest.id) : 0;
+    return newest;
 }
 /**
  * Polls the hook's deliveries (newest first, small pages; first after {@link FIRST_POLL_MS}, then
  * every 1.5× longer up to {@link MAX_POLL_MS}) until a delivery of `event` newer than `after`
- * appears, then fetches it in full. Never reports an older delivery.
+ * appears, then fetches it in full. Never reports an older delivery. Each poll reads pages until it
+ * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
  * @param options.after the newest delivery id before the request that causes the delivery
  * @param options.timeout_ms how long to wait, in milliseconds
  * @returns the delivery, or undefined when GitHub recorded none in time
@@ -39870,8 +39915,11 @@ async function waitForDelivery(client, target, hook_id, options) {
     let interval = FIRST_POLL_MS;
     for (;;) {
         await (0,promises_namespaceObject.setTimeout)(Math.max(0, Math.min(interval, deadline - Date.now())));
-        const page = await listDeliveries(client, target, hook_id, { per_page: POLL_PAGE, limit: POLL_PAGE });
-        const caused = page.filter((delivery) => Number(delivery.id) > options.after && delivery.event === options.event);
+        const newer = await listDeliveries(client, target, hook_id, {
+            per_page: POLL_PAGE,
+            until: (delivery) => Number(delivery.id) <= options.after
+        });
+        const caused = newer.filter((delivery) => delivery.event === options.event);
         const first = caused.at(-1); // the oldest new one: the one the request caused
         if (first)
             return getDelivery(client, target, hook_id, Number(first.id));
@@ -40002,6 +40050,7 @@ async function verifyWithFallback(secret, payload, signature, additionalSecrets)
 
 
 
+
 /** The action's create defaults applied to the given fields: events `["push"]`, active, `json`, `insecure_ssl` `"0"`. */
 function wantedSettings(config, fields) {
     return {
@@ -40056,7 +40105,7 @@ function header(headers, name) {
  *   means "not proven": the body may have been re-serialised differently)
  */
 async function proveSecret(client, target, hook, secret) {
-    const [newest] = await listDeliveries(client, target, hook.id, { per_page: 1, limit: 1 });
+    const newest = await newestDelivery(client, target, hook.id);
     if (!newest)
         return { proven: false, note: 'no delivery to prove it with' };
     if (Date.parse(newest.delivered_at) <= Date.parse(hook.updated_at)) {
@@ -40072,16 +40121,21 @@ async function proveSecret(client, target, hook, secret) {
     }
     return { proven: false, note: `delivery ${delivery.id} does not verify with it` };
 }
-/** Finds the hook by id (404 → none) or by its exact `config.url` (several → HookLookupError). */
+/**
+ * Finds the hook by id or by its exact `config.url` (several → HookLookupError). By id, GitHub's 404
+ * may also mean "no permission" or "no such repository": the hook counts as absent only when the
+ * target's hooks can be listed (one more request, on the absent path only).
+ */
 async function findHook(client, target, ref) {
     if ('hook_id' in ref) {
         try {
             return await getHook(client, target, ref.hook_id);
         }
         catch (error) {
-            if (isApiError(error) && error.status === 404)
-                return undefined;
-            throw error;
+            if (!(isApiError(error) && error.status === 404))
+                throw error;
+            await listHooks(client, target, { per_page: 1, limit: 1 }); // throws the 403/404 of a target we may not see
+            return undefined;
         }
     }
     try {
@@ -40295,7 +40349,7 @@ async function sendAndWait(client, request, { hook_id, hook }, event) {
         await send(client, target, hook_id);
         return { message: `${asked}; not waiting for the delivery (wait: false).`, hook_id };
     }
-    const after = await newestDeliveryId(client, target, hook_id);
+    const after = Number((await newestDelivery(client, target, hook_id))?.id ?? 0);
     await send(client, target, hook_id);
     const delivery = await waitForDelivery(client, target, hook_id, { after, event, timeout_ms: request.wait_timeout * 1000 });
     if (!delivery) {

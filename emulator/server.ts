@@ -738,15 +738,16 @@ const ROUTES: Route[] = [
     perm: READ,
     handle(store, ctx) {
       // `status` filter, as the OpenAPI description defines it: `success` = status_code 200–399,
-      // `failure` = anything else. The description says 400–599 for failure; a delivery that got no
-      // HTTP response at all (status_code 0, "failed to connect") is counted as a failure too.
+      // `failure` = 400–599. A delivery that got no HTTP response (status_code 0, "failed to
+      // connect") is in neither: the server-side filter misses it, as on GitHub.
       const filter = ctx.query.status
       if (filter !== undefined && filter !== 'success' && filter !== 'failure') {
         throw validationFailed({ resource: 'HookDelivery', code: 'invalid', field: 'status', value: filter })
       }
-      const succeeded = (d: StoredDelivery): boolean => d.status_code >= 200 && d.status_code < 400
+      const inRange = (d: StoredDelivery): boolean =>
+        filter === 'success' ? d.status_code >= 200 && d.status_code < 400 : d.status_code >= 400 && d.status_code < 600
       let deliveries = store.deliveriesOf(store.hook(ctx.target, ctx.params.hook_id))
-      if (filter) deliveries = deliveries.filter((d) => succeeded(d) === (filter === 'success'))
+      if (filter) deliveries = deliveries.filter(inRange)
       // Cursor: opaque to clients; here `v1_<id>` = continue after (older than) delivery <id>.
       if (ctx.query.cursor !== undefined) {
         const after = /^v1_(\d+)$/.exec(ctx.query.cursor)

@@ -23,16 +23,17 @@ export function succeeded(delivery: Pick<DeliveryItem, 'status_code'>): boolean 
   return delivery.status_code >= 200 && delivery.status_code < 300
 }
 
-/** The id of the hook's newest delivery, or 0 when it has none (1 GET, `per_page=1`). */
-export async function newestDeliveryId(client: GitHubClient, target: Target, hook_id: number): Promise<number> {
+/** The hook's newest delivery, or undefined when it has none (1 GET, `per_page=1`). */
+export async function newestDelivery(client: GitHubClient, target: Target, hook_id: number): Promise<DeliveryItem | undefined> {
   const [newest] = await hooks.listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 })
-  return newest ? Number(newest.id) : 0
+  return newest
 }
 
 /**
  * Polls the hook's deliveries (newest first, small pages; first after {@link FIRST_POLL_MS}, then
  * every 1.5× longer up to {@link MAX_POLL_MS}) until a delivery of `event` newer than `after`
- * appears, then fetches it in full. Never reports an older delivery.
+ * appears, then fetches it in full. Never reports an older delivery. Each poll reads pages until it
+ * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
  * @param options.after the newest delivery id before the request that causes the delivery
  * @param options.timeout_ms how long to wait, in milliseconds
  * @returns the delivery, or undefined when GitHub recorded none in time
@@ -47,8 +48,11 @@ export async function waitForDelivery(
   let interval = FIRST_POLL_MS
   for (;;) {
     await sleep(Math.max(0, Math.min(interval, deadline - Date.now())))
-    const page = await hooks.listDeliveries(client, target, hook_id, { per_page: POLL_PAGE, limit: POLL_PAGE })
-    const caused = page.filter((delivery) => Number(delivery.id) > options.after && delivery.event === options.event)
+    const newer = await hooks.listDeliveries(client, target, hook_id, {
+      per_page: POLL_PAGE,
+      until: (delivery) => Number(delivery.id) <= options.after
+    })
+    const caused = newer.filter((delivery) => delivery.event === options.event)
     const first = caused.at(-1) // the oldest new one: the one the request caused
     if (first) return hooks.getDelivery(client, target, hook_id, Number(first.id))
     if (Date.now() >= deadline) return undefined

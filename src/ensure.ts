@@ -7,6 +7,7 @@
  */
 import { verify } from '@octokit/webhooks-methods'
 import { isApiError, isHookAlreadyExists } from './api-error.js'
+import { newestDelivery } from './deliveries.js'
 import * as hooks from './hooks.js'
 import type { GitHubClient, Hook } from './hooks.js'
 import type { ConfigFields, HookFields, HookRef } from './input-helper.js'
@@ -113,7 +114,7 @@ export async function proveSecret(
   hook: Hook,
   secret: string
 ): Promise<{ proven: boolean; note: string }> {
-  const [newest] = await hooks.listDeliveries(client, target, hook.id, { per_page: 1, limit: 1 })
+  const newest = await newestDelivery(client, target, hook.id)
   if (!newest) return { proven: false, note: 'no delivery to prove it with' }
   if (Date.parse(newest.delivered_at) <= Date.parse(hook.updated_at)) {
     return { proven: false, note: `the newest delivery (${newest.id}) is not newer than the hook's last change` }
@@ -127,14 +128,19 @@ export async function proveSecret(
   return { proven: false, note: `delivery ${delivery.id} does not verify with it` }
 }
 
-/** Finds the hook by id (404 → none) or by its exact `config.url` (several → HookLookupError). */
+/**
+ * Finds the hook by id or by its exact `config.url` (several → HookLookupError). By id, GitHub's 404
+ * may also mean "no permission" or "no such repository": the hook counts as absent only when the
+ * target's hooks can be listed (one more request, on the absent path only).
+ */
 async function findHook(client: GitHubClient, target: Target, ref: HookRef): Promise<Hook | undefined> {
   if ('hook_id' in ref) {
     try {
       return await hooks.getHook(client, target, ref.hook_id)
     } catch (error) {
-      if (isApiError(error) && error.status === 404) return undefined
-      throw error
+      if (!(isApiError(error) && error.status === 404)) throw error
+      await hooks.listHooks(client, target, { per_page: 1, limit: 1 }) // throws the 403/404 of a target we may not see
+      return undefined
     }
   }
   try {

@@ -9,7 +9,7 @@
 import type { getOctokit } from '@actions/github'
 import type { components } from '@octokit/openapi-types'
 import type { ConfigFields, HookFields, HookRef } from './input-helper.js'
-import { isHookAlreadyExists, wasRetried } from './api-error.js'
+import { isApiError, isHookAlreadyExists, wasRetried } from './api-error.js'
 import { describeTarget, endpoint, type HooksPath, type Method, type Target } from './target.js'
 
 /** The Octokit client of `@actions/github` (`getOctokit(token, options)`). */
@@ -46,6 +46,8 @@ export class HookLookupError extends Error {
  * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
  * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
  *   (the config's payload URL) is never taken for the request URL
+ * @param once true for a POST that must not be repeated after a 5xx or a lost answer (a redelivery:
+ *   GitHub may have done it already); rate-limit waits still apply, as GitHub did nothing then
  * @throws Octokit's `RequestError` on 4xx/5xx
  */
 async function send<T>(
@@ -54,11 +56,22 @@ async function send<T>(
   method: Method,
   path: HooksPath,
   pathParams: Record<string, number> = {},
-  body?: Record<string, unknown>
+  body?: Record<string, unknown>,
+  once = false
 ): Promise<T> {
   const { route, params } = endpoint(target, method, path)
-  const response = await client.request(route, { ...params, ...pathParams, ...(body === undefined ? {} : { data: body }) })
+  const response = await client.request(route, {
+    ...params,
+    ...pathParams,
+    ...(body === undefined ? {} : { data: body }),
+    ...(once ? { request: { retries: 0 } } : {})
+  })
   return response.data as T
+}
+
+/** The fields of an object that are set (a PATCH body carries only what changes). */
+function definedFields(fields: object): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
 }
 
 /**
@@ -89,6 +102,7 @@ async function gather<T>(
  * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
  * @param options.per_page items per request, 1–100
  * @param options.limit most hooks gathered; undefined = all
+ * @throws RequestError (404 when the target does not exist or the token may not see its hooks)
  */
 export async function listHooks(
   client: GitHubClient,
@@ -124,7 +138,7 @@ export async function resolveHook(client: GitHubClient, target: Target, ref: Hoo
   return { hook_id: matches[0].id, hook: matches[0] }
 }
 
-/** `GET …/hooks/{hook_id}`. */
+/** `GET …/hooks/{hook_id}`. @throws RequestError (404 when the hook does not exist or the token may not see it) */
 export async function getHook(client: GitHubClient, target: Target, hook_id: number): Promise<Hook> {
   return send<Hook>(client, target, 'GET', '/hooks/{hook_id}', { hook_id })
 }
@@ -165,9 +179,8 @@ export async function createHook(client: GitHubClient, target: Target, hook: New
     })
   } catch (error) {
     if (!(isHookAlreadyExists(error) && wasRetried(error))) throw error
-    const existing = await listHooks(client, target, { per_page: 100 })
-    const own = existing.find((candidate) => candidate.config.url === url && sameEvents(candidate.events, events))
-    if (!own) throw error
+    const { hook: own } = await resolveHook(client, target, { url })
+    if (!own || !sameEvents(own.events, events)) throw error
     return own
   }
 }
@@ -195,7 +208,7 @@ export async function updateHook(
   changes: { fields: HookFields; config: ConfigFields },
   known?: Hook
 ): Promise<Hook> {
-  if (Object.values(changes.config).some((value) => value !== undefined)) {
+  if (Object.keys(definedFields(changes.config)).length > 0) {
     await updateHookConfig(client, target, hook_id, changes.config)
   }
   const { events, add_events, remove_events, active } = changes.fields
@@ -204,14 +217,22 @@ export async function updateHook(
     const current = known ?? (await getHook(client, target, hook_id))
     patch = { events: mergeEvents(current.events, add_events, remove_events), active }
   }
-  const body = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined))
+  const body = definedFields(patch)
   if (Object.keys(body).length === 0) return getHook(client, target, hook_id)
   return send<Hook>(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body)
 }
 
-/** `DELETE …/hooks/{hook_id}` (204). */
+/**
+ * `DELETE …/hooks/{hook_id}` (204). A retry that gets 404 means the first attempt deleted the hook
+ * and its answer was lost: that counts as deleted.
+ * @throws RequestError (404 when the hook does not exist or the token may not see it)
+ */
 export async function deleteHook(client: GitHubClient, target: Target, hook_id: number): Promise<void> {
-  await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id })
+  try {
+    await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id })
+  } catch (error) {
+    if (!(isApiError(error) && error.status === 404 && wasRetried(error))) throw error
+  }
 }
 
 /** `GET …/hooks/{hook_id}/config`: `url`, `content_type`, `insecure_ssl`, `secret` (`********` when set). */
@@ -229,25 +250,33 @@ export async function updateHookConfig(
   hook_id: number,
   config: ConfigFields
 ): Promise<HookConfig> {
-  const body = Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined))
-  return send<HookConfig>(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, body)
+  return send<HookConfig>(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, definedFields(config))
 }
 
 /**
  * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
- * @param options.status `success` or `failure` filter (server-side), or undefined for all
+ * @param options.status server-side filter: `success` (status code 200–399) or `failure` (400–599;
+ *   "failed to connect", status code 0, is in neither), or undefined for all
  * @param options.limit most deliveries gathered; undefined = all GitHub still keeps
  * @param options.since stop at the first delivery older than this (`delivered_at`)
+ * @param options.until stop at the first delivery that meets it (left out with the rest)
+ * @throws RequestError (404 unknown hook)
  */
 export async function listDeliveries(
   client: GitHubClient,
   target: Target,
   hook_id: number,
-  options: { per_page: number; limit?: number; status?: 'success' | 'failure'; since?: Date }
+  options: {
+    per_page: number
+    limit?: number
+    status?: 'success' | 'failure'
+    since?: Date
+    until?: (delivery: DeliveryItem) => boolean
+  }
 ): Promise<DeliveryItem[]> {
   const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) }
-  const since = options.since?.getTime()
-  const until = since === undefined ? undefined : (delivery: DeliveryItem) => Date.parse(delivery.delivered_at) < since
+  const since = options.since?.getTime() ?? -Infinity
+  const until = (delivery: DeliveryItem): boolean => Date.parse(delivery.delivered_at) < since || (options.until?.(delivery) ?? false)
   return gather<DeliveryItem>(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until })
 }
 
@@ -261,9 +290,13 @@ export async function getDelivery(
   return send<Delivery>(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id })
 }
 
-/** `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again, same `guid`, `redelivery: true`. */
+/**
+ * `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again,
+ * same `guid`, `redelivery: true`. Not retried after a 5xx or a lost answer, which could redeliver twice.
+ * @throws RequestError (404 unknown delivery, 422 GitHub refuses it)
+ */
 export async function redeliver(client: GitHubClient, target: Target, hook_id: number, delivery_id: number): Promise<void> {
-  await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id })
+  await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, true)
 }
 
 /** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. */

@@ -4,7 +4,7 @@
  * input throws an {@link InputError} that names the input and what it accepts.
  */
 import * as core from '@actions/core'
-import { mask, maskUrlCredentials } from './redact.js'
+import { mask, urlCredentials } from './redact.js'
 import type { Target } from './target.js'
 
 /** The operations of this action; each maps to one REST hooks endpoint (see README). */
@@ -70,8 +70,8 @@ const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flat())]
 /** Every input of `action.yml`. */
 export const INPUTS: readonly string[] = [...CONNECTION_INPUTS, ...OPTIONAL_INPUTS]
 
-/** Operations that change a hook's configuration and so may receive `url` as the new `config.url`. */
-const CONFIG_WRITERS: readonly Operation[] = ['update', 'update-config']
+/** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
+const CONFIG_WRITERS: readonly Operation[] = ['create', 'update', 'update-config', 'ensure']
 
 /**
  * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
@@ -120,7 +120,7 @@ export interface WebhookRequest {
   config: ConfigFields
   /** `delivery_id` for `get-delivery` and `redeliver`. */
   delivery_id?: number
-  /** Deliveries filter of `list-deliveries`: `success` (2xx) or `failure`. */
+  /** Server-side deliveries filter of `list-deliveries`: `success` (status code 200–399) or `failure` (400–599). */
   status?: 'success' | 'failure'
   /** Items asked per page, 1–100. */
   per_page: number
@@ -134,7 +134,7 @@ export interface WebhookRequest {
   wait_timeout: number
   /** `ping` / `test`: fail the step when the receiver did not answer 2xx (default true). */
   fail_on_delivery_error: boolean
-  /** Oldest delivery considered by `list-deliveries` and `redeliver-failed` (default there: 24 h ago). */
+  /** Oldest delivery considered by `list-deliveries` (default: no bound) and `redeliver-failed` (default: 24 h ago). */
   since?: Date
   /** Most redeliveries one `redeliver-failed` run asks for (default 50). */
   max_redeliveries: number
@@ -177,10 +177,12 @@ export const DEFAULT_DELIVERIES_LIMIT = 100
  */
 export function maskSecretInputs(read: InputReader = core.getInput): void {
   for (const name of ['secret', 'token']) {
-    const value = read(name, { trimWhitespace: false })
-    if (value !== SECRET_MASK) mask(value) // the mask is refused later; it is no secret
+    const raw = read(name, { trimWhitespace: false })
+    if (raw.trim() === SECRET_MASK) continue // refused later; it is no secret
+    mask(raw)
+    if (raw.trim() !== raw) mask(raw.trim())
   }
-  maskUrlCredentials(read('url'))
+  urlCredentials(read('url')).forEach(mask)
 }
 
 /**
@@ -220,7 +222,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
 
   const hookId = parse('hook_id', positiveInteger)
   const url = parse('url', httpUrl)
-  const secret = read('secret', { trimWhitespace: false })
+  const secret = read('secret') // trimmed, like every input: surrounding whitespace is a paste accident
   if (secret === SECRET_MASK) {
     problems.push(
       `Input 'secret' is '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; it accepts the real secret (or leave it unset to keep the stored one).`
@@ -229,7 +231,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   const config: ConfigFields = {
     content_type: parse('content_type', oneOf(['json', 'form'] as const)),
     insecure_ssl: parse('insecure_ssl', oneOf(['0', '1'] as const)),
-    secret: secret.trim() === '' || secret === SECRET_MASK ? undefined : secret
+    secret: secret === '' || secret === SECRET_MASK ? undefined : secret
   }
   const hook_fields: HookFields = {
     events: parse('events', eventList),
@@ -275,16 +277,16 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   if (problems.length > 0 || operation === undefined || target === undefined) throw new InputError(problems)
 
   const uses = OPERATION_INPUTS[operation]
-  warnUnsafe(operation, uses, url, config.insecure_ssl, warnings)
   if (uses.includes('url') && url !== undefined) {
     // `url` names the hook, unless a hook_id does and the operation can move the hook to a new URL;
-    // for `ensure` it is both the hook's name and its wanted URL.
+    // for `create` it is the new hook's URL, for `ensure` both the hook's name and its wanted URL.
     if (operation === 'create' || operation === 'ensure' || (hookId !== undefined && CONFIG_WRITERS.includes(operation))) {
       config.url = url
     } else if (hookId !== undefined) {
       warnings.push(`Input 'url' is ignored: 'hook_id' ${hookId} already names the hook for '${operation}'.`)
     }
   }
+  if (CONFIG_WRITERS.includes(operation)) warnUnsafe(config, warnings)
   if (uses.includes('hook_id')) {
     request.hook = hookId !== undefined ? { hook_id: hookId } : url !== undefined ? { url } : undefined
   }
@@ -324,18 +326,14 @@ function parseTarget(
   return { scope, org }
 }
 
-/** Operations that write a hook's config, and so may set an unsafe URL or `insecure_ssl: 1`. */
-const WRITES_CONFIG: readonly Operation[] = ['create', 'update', 'update-config', 'ensure']
-
-/** Warns about settings that expose the payloads: `insecure_ssl: 1`, a plain `http://` payload URL. */
-function warnUnsafe(operation: Operation, uses: readonly string[], url: string | undefined, insecure_ssl: string | undefined, warnings: string[]): void {
-  if (!WRITES_CONFIG.includes(operation)) return
-  if (insecure_ssl === '1' && uses.includes('insecure_ssl')) {
+/** Warns about config values to be written that expose the payloads: `insecure_ssl: 1`, a plain `http://` payload URL. */
+function warnUnsafe(config: ConfigFields, warnings: string[]): void {
+  if (config.insecure_ssl === '1') {
     warnings.push(
       "Input 'insecure_ssl' is 1: GitHub will not verify the receiver's TLS certificate, so anyone between GitHub and the receiver can read and forge the payloads (man-in-the-middle). Use 0 with a valid certificate."
     )
   }
-  if (url?.startsWith('http://')) {
+  if (config.url !== undefined && new URL(config.url).protocol === 'http:') {
     warnings.push(
       "Input 'url' uses plain http://: payloads (and their signature) travel unencrypted and can be read on the way. Use https:// for anything but a local test."
     )

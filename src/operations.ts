@@ -2,7 +2,7 @@
  * Dispatches a validated request to the hooks endpoints and describes what happened as an
  * {@link OperationResult}, which `outputs.ts` turns into step outputs and the job summary.
  */
-import { newestDeliveryId, redeliverFailed, succeeded, waitForDelivery, type RedeliverReport } from './deliveries.js'
+import { newestDelivery, redeliverFailed, succeeded, waitForDelivery, type RedeliverReport } from './deliveries.js'
 import { ensureAbsent, ensureHook, wantedSettings, type EnsureResult } from './ensure.js'
 import * as hooks from './hooks.js'
 import type { Delivery, DeliveryItem, GitHubClient, Hook, HookConfig } from './hooks.js'
@@ -20,7 +20,7 @@ export interface OperationResult {
   deliveries?: DeliveryItem[]
   /** A delivery fetched in full (`get-delivery`). */
   delivery?: Delivery
-  /** The delivery acted on (`redeliver`). */
+  /** The delivery acted on (`redeliver`), fetched (`get-delivery`) or caused (`ping`/`test` waiting). */
   delivery_id?: number
   /** What `ensure` / `ensure-absent` did or, in a dry run, would do. */
   ensure?: EnsureResult
@@ -129,7 +129,7 @@ async function sendAndWait(
     await send(client, target, hook_id)
     return { message: `${asked}; not waiting for the delivery (wait: false).`, hook_id }
   }
-  const after = await newestDeliveryId(client, target, hook_id)
+  const after = Number((await newestDelivery(client, target, hook_id))?.id ?? 0)
   await send(client, target, hook_id)
   const delivery = await waitForDelivery(client, target, hook_id, { after, event, timeout_ms: request.wait_timeout * 1000 })
   if (!delivery) {
