@@ -96,6 +96,7 @@ describe('values', () => {
   })
   test('a set input the operation ignores gives a warning', () => {
     expect(request({ operation: 'list', secret: 'x' }).warnings).toEqual(["Input 'secret' is ignored by operation 'list'."])
+    expect(request({ operation: 'list', org: 'octo-org' }).warnings).toEqual(["Input 'org' is ignored with scope 'repo'."])
   })
 })
 

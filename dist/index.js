@@ -39289,38 +39289,38 @@ const OPERATIONS = [
 /** Inputs every operation reads. */
 const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version', 'retries'];
 /**
- * The inputs each operation uses besides {@link CONNECTION_INPUTS}. A set input that is not listed
- * for the chosen operation is ignored with a warning.
+ * What each operation needs (an error before any request when missing) and which inputs it reads
+ * besides {@link CONNECTION_INPUTS}. A set input that the chosen operation does not read is ignored
+ * with a warning.
  */
 const OPERATION_INPUTS = {
-    list: ['per_page', 'limit'],
-    get: ['hook_id', 'url'],
-    create: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active'],
-    update: [
-        'hook_id',
-        'url',
-        'events',
-        'add_events',
-        'remove_events',
-        'secret',
-        'content_type',
-        'insecure_ssl',
-        'active'
-    ],
-    delete: ['hook_id', 'url'],
-    'get-config': ['hook_id', 'url'],
-    'update-config': ['hook_id', 'url', 'secret', 'content_type', 'insecure_ssl'],
-    'list-deliveries': ['hook_id', 'url', 'status', 'per_page', 'limit', 'since'],
-    'get-delivery': ['hook_id', 'url', 'delivery_id'],
-    redeliver: ['hook_id', 'url', 'delivery_id'],
-    ping: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'],
-    test: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'],
-    ensure: ['hook_id', 'url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'dry_run'],
-    'ensure-absent': ['hook_id', 'url', 'dry_run'],
-    'redeliver-failed': ['hook_id', 'url', 'since', 'max_redeliveries']
+    list: { needs: [], uses: ['per_page', 'limit'] },
+    get: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
+    create: { needs: ['url'], uses: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active'] },
+    update: {
+        needs: ['hook_id|url', 'change'],
+        uses: ['hook_id', 'url', 'events', 'add_events', 'remove_events', 'secret', 'content_type', 'insecure_ssl', 'active']
+    },
+    delete: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
+    'get-config': { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
+    'update-config': { needs: ['hook_id|url', 'change'], uses: ['hook_id', 'url', 'secret', 'content_type', 'insecure_ssl'] },
+    'list-deliveries': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'status', 'per_page', 'limit', 'since'] },
+    'get-delivery': { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'] },
+    redeliver: { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'] },
+    ping: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
+    test: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
+    ensure: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'dry_run'] },
+    'ensure-absent': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'dry_run'] },
+    'redeliver-failed': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'since', 'max_redeliveries'] }
+};
+/** What a needed input accepts, for the error when it is missing. */
+const ACCEPTS = {
+    url: 'an absolute http(s) URL: the payload URL (config.url)',
+    hook_id: "the hook's id",
+    delivery_id: 'a delivery id (a positive integer)'
 };
 /** The inputs that only some operations read (a set one that the operation ignores gets a warning). */
-const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flat())];
+const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spec) => spec.uses))];
 /** Every input of `action.yml`. */
 const INPUTS = [...CONNECTION_INPUTS, ...OPTIONAL_INPUTS];
 /** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
@@ -39452,7 +39452,7 @@ function getRequest(read = getInput, env = process.env) {
     }
     if (problems.length > 0 || operation === undefined || target === undefined)
         throw new InputError(problems);
-    const uses = OPERATION_INPUTS[operation];
+    const { uses } = OPERATION_INPUTS[operation];
     if (uses.includes('url') && url !== undefined) {
         // `url` names the hook, unless a hook_id does and the operation can move the hook to a new URL;
         // for `create` it is the new hook's URL, for `ensure` both the hook's name and its wanted URL.
@@ -39511,35 +39511,36 @@ function warnUnsafe(config, warnings) {
 }
 /** Checks what the chosen operation needs, and warns about set inputs it ignores. */
 function checkOperation(operation, scope, request, problems, warnings, input) {
-    const uses = OPERATION_INPUTS[operation];
+    const { needs, uses } = OPERATION_INPUTS[operation];
     if (operation === 'test' && scope === 'org') {
         problems.push("Input 'operation' is 'test', which exists for repository webhooks only (POST /repos/{owner}/{repo}/hooks/{hook_id}/tests); with scope 'org' use 'ping'.");
     }
     // Presence is judged on the raw inputs: an invalid value is already reported by its parser.
-    if (operation === 'create' && input('url') === undefined) {
-        problems.push("Input 'url' is required for 'create'; it accepts the absolute http(s) URL that receives the payloads.");
-    }
-    else if (uses.includes('hook_id') && input('hook_id') === undefined && input('url') === undefined) {
-        problems.push(`Input 'hook_id' or 'url' is required for '${operation}'; 'hook_id' accepts the hook's id, 'url' its exact config.url.`);
-    }
-    if (uses.includes('delivery_id') && input('delivery_id') === undefined) {
-        problems.push(`Input 'delivery_id' is required for '${operation}'; it accepts a delivery id (a positive integer).`);
+    for (const need of needs) {
+        if (need === 'change') {
+            const changes = uses.filter((name) => name !== 'hook_id' && (name !== 'url' || input('hook_id') !== undefined));
+            if (changes.every((name) => input(name) === undefined)) {
+                problems.push(`'${operation}' has nothing to change: set at least one of ${list(changes)} (url with hook_id moves the hook).`);
+            }
+            continue;
+        }
+        const names = need.split('|');
+        if (names.some((name) => input(name) !== undefined))
+            continue;
+        const accepts = names.map((name) => (names.length > 1 ? `'${name}' accepts ${ACCEPTS[name]}` : `it accepts ${ACCEPTS[name]}`));
+        problems.push(`Input ${names.map((name) => `'${name}'`).join(' or ')} is required for '${operation}'; ${accepts.join(', ')}.`);
     }
     const { events, add_events, remove_events } = request.hook_fields;
     if (events !== undefined && (add_events !== undefined || remove_events !== undefined)) {
         problems.push("Input 'events' replaces the whole list; it cannot be combined with 'add_events' or 'remove_events'.");
-    }
-    if (operation === 'update' || operation === 'update-config') {
-        const changes = uses.filter((name) => name !== 'hook_id' && (name !== 'url' || input('hook_id') !== undefined));
-        if (changes.every((name) => input(name) === undefined)) {
-            problems.push(`'${operation}' has nothing to change: set at least one of ${list(changes)} (url with hook_id moves the hook).`);
-        }
     }
     for (const name of OPTIONAL_INPUTS) {
         if (!uses.includes(name) && input(name) !== undefined) {
             warnings.push(`Input '${name}' is ignored by operation '${operation}'.`);
         }
     }
+    if (scope === 'repo' && input('org') !== undefined)
+        warnings.push("Input 'org' is ignored with scope 'repo'.");
 }
 // ---- parsers: each takes the raw (trimmed) value and the input name, and throws a message naming both
 /** Accepts one of the given words. */
