@@ -2,23 +2,17 @@
  * Delivery verdicts (ping/test wait for their delivery) and redeliver-failed, end to end against the
  * emulator with a real loopback receiver; plus the pure grouping of failed guids.
  */
-import { beforeAll, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Receiver } from '../emulator/receiver.js'
-import type { Emulator, HookTarget } from '../emulator/server.js'
+import type { HookTarget } from '../emulator/server.js'
 import { failedGuids } from '../src/deliveries.js'
 import type { DeliveryItem } from '../src/hooks.js'
 import { runAction } from './helpers/action.js'
-import { useEmulator } from './helpers/emulator.js'
+import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 
 const SECRET = 'verdict-s3cret'
-const fixture = useEmulator({}, SECRET)
-let emulator: Emulator
-let receiver: Receiver
-beforeAll(() => {
-  ;({ emulator, receiver } = fixture)
-})
+useEmulator({}, SECRET)
 
 /** GitHub-style time (whole seconds, UTC) `ago` ms before now. */
 const isoAgo = (ago: number): string => new Date(Date.now() - ago).toISOString().replace(/\.\d+Z$/, 'Z')

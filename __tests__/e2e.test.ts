@@ -3,10 +3,8 @@
  * with a real webhook receiver on loopback. Every emulator response is checked against GitHub's
  * OpenAPI description (`validate: true`).
  */
-import { beforeAll, describe, expect, test } from '@jest/globals'
-import type { Emulator } from '../emulator/server.js'
-import type { Receiver } from '../emulator/receiver.js'
-import { useEmulator } from './helpers/emulator.js'
+import { describe, expect, test } from '@jest/globals'
+import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 import { runStep } from '../emulator/runner.js'
 import { runAction } from './helpers/action.js'
 
@@ -14,12 +12,7 @@ const SECRET = 'It$-a-s3cret'
 const REPO = { owner: 'octo-org', repo: 'hello-world' }
 const ORG = { org: 'octo-org' }
 
-const fixture = useEmulator({ readOnlyTokens: ['read-only-token'] }, SECRET)
-let emulator: Emulator
-let receiver: Receiver
-beforeAll(() => {
-  ;({ emulator, receiver } = fixture)
-})
+useEmulator({ readOnlyTokens: ['read-only-token'] }, SECRET)
 
 /** Writes made to the emulator: method and path of every non-GET request. */
 const writes = (): string[] => emulator.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`)

@@ -5,10 +5,9 @@
  * against the OpenAPI description and each test ends with no violation recorded.
  */
 import { request as httpRequest } from 'node:http'
-import { beforeAll, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import { startEmulator, type Emulator, type FaultPlan } from '../emulator/server.js'
-import type { Receiver } from '../emulator/receiver.js'
-import { callApi, useEmulator, type Answer } from './helpers/emulator.js'
+import { emulator, receiver, callApi, useEmulator, type Answer } from './helpers/emulator.js'
 
 const TOKEN = 'test-token'
 const SECRET = 'faulty-s3cret'
@@ -17,12 +16,7 @@ const HOOKS = '/repos/octo-org/hello-world/hooks'
 const SECONDARY_DOCS = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits'
 const PRIMARY_DOCS = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-primary-rate-limits'
 
-const fixture = useEmulator({}, SECRET)
-let emulator: Emulator
-let receiver: Receiver
-beforeAll(() => {
-  ;({ emulator, receiver } = fixture)
-})
+useEmulator({}, SECRET)
 
 /** Calls an emulator (default: the fixture's) as TOKEN; `path` is relative to its root. */
 const call = (method: string, path: string, body?: unknown, target: Emulator = emulator): Promise<Answer> => callApi(target.url, method, path, { body, token: TOKEN })

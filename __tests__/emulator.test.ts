@@ -7,14 +7,14 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
-import { beforeAll, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { buildWebhookRequest, isLoopbackHost, sendWebhook } from '../emulator/delivery.js'
 import { validateResponse, matchPathTemplate, type ApiFlavour } from '../emulator/openapi.js'
-import { startReceiver, type Receiver } from '../emulator/receiver.js'
-import { callApi, useEmulator, type Answer, type Body } from './helpers/emulator.js'
-import type { Emulator, HookTarget } from '../emulator/server.js'
+import { startReceiver } from '../emulator/receiver.js'
+import { emulator, receiver, callApi, useEmulator, type Answer, type Body } from './helpers/emulator.js'
+import type { HookTarget } from '../emulator/server.js'
 
 const TOKEN = 'test-token'
 const READ_ONLY_TOKEN = 'read-only-token'
@@ -24,12 +24,7 @@ const REPO = { owner: 'octo-org', repo: 'hello-world' }
 const ORG = { org: 'octo-org' }
 const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/
 
-const fixture = useEmulator({ readOnlyTokens: [READ_ONLY_TOKEN] }, SECRET)
-let emulator: Emulator
-let receiver: Receiver
-beforeAll(() => {
-  ;({ emulator, receiver } = fixture)
-})
+useEmulator({ readOnlyTokens: [READ_ONLY_TOKEN] }, SECRET)
 
 /** Calls the emulator as TOKEN: `path` is absolute, or relative to the api.github.com-style root. */
 const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer> => callApi(emulator.url, method, path, { body, headers, token: TOKEN })

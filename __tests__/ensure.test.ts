@@ -2,22 +2,15 @@
  * `ensure` and `ensure-absent` end to end against the emulator, both scopes: request counts, the
  * secret kept or proven (read from the emulator's raw state, not the API), dry runs, the 422 race.
  */
-import { beforeAll, describe, expect, test } from '@jest/globals'
-import type { Receiver } from '../emulator/receiver.js'
-import type { Emulator } from '../emulator/server.js'
+import { describe, expect, test } from '@jest/globals'
 import { ensureHook, wantedSettings } from '../src/ensure.js'
 import { createClient } from '../src/client.js'
 import type { Target } from '../src/target.js'
 import { runAction } from './helpers/action.js'
-import { useEmulator } from './helpers/emulator.js'
+import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 
 const SECRET = 'ensure-s3cret'
-const fixture = useEmulator({}, SECRET)
-let emulator: Emulator
-let receiver: Receiver
-beforeAll(() => {
-  ;({ emulator, receiver } = fixture)
-})
+useEmulator({}, SECRET)
 
 /** Waits until the wall clock has entered a later second than `time` (GitHub's timestamps are whole seconds). */
 async function after(time: string): Promise<void> {

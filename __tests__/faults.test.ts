@@ -4,19 +4,13 @@
  * list-deliveries → ping (waiting) and checks the final state in the emulator and the requests made:
  * exactly one more than a fault-free run per injected fault (each is retried once).
  */
-import { beforeAll, describe, expect, test } from '@jest/globals'
-import type { Receiver } from '../emulator/receiver.js'
-import type { Emulator, FaultPlan } from '../emulator/server.js'
+import { describe, expect, test } from '@jest/globals'
+import type { FaultPlan } from '../emulator/server.js'
 import { runAction } from './helpers/action.js'
-import { useEmulator } from './helpers/emulator.js'
+import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 
 const SECRET = 'fault-s3cret'
-const fixture = useEmulator({}, SECRET)
-let emulator: Emulator
-let receiver: Receiver
-beforeAll(() => {
-  ;({ emulator, receiver } = fixture)
-})
+useEmulator({}, SECRET)
 
 const TARGETS = { repo: { owner: 'octo-org', repo: 'hello-world' }, org: { org: 'octo-org' } } as const
 

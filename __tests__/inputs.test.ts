@@ -2,18 +2,13 @@
  * Bad input, centrally: every input of action.yml, each of its invalid forms, fails the step with an
  * `::error::` naming the input, and no request reaches GitHub (the emulator).
  */
-import { beforeAll, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
-import type { Emulator } from '../emulator/server.js'
 import { INPUTS } from '../src/input-helper.js'
 import { runAction } from './helpers/action.js'
-import { useEmulator } from './helpers/emulator.js'
+import { emulator, useEmulator } from './helpers/emulator.js'
 
-const fixture = useEmulator({}, 'unused')
-let emulator: Emulator
-beforeAll(() => {
-  ;({ emulator } = fixture)
-})
+useEmulator({}, 'unused')
 
 /** For each input: the invalid forms, and the other inputs of an operation that reads it. */
 const INVALID: Record<string, { forms: string[]; with: Record<string, string> }> = {

@@ -3,20 +3,13 @@
  * process) with step debug logging on, and the webhook secret, the token and the credentials of the
  * hook URL appear nowhere in stdout, stderr, outputs or the job summary except in `::add-mask::`.
  */
-import { beforeAll, expect, test } from '@jest/globals'
-import type { Receiver } from '../emulator/receiver.js'
+import { expect, test } from '@jest/globals'
 import { runStep, type StepRun } from '../emulator/runner.js'
-import type { Emulator } from '../emulator/server.js'
-import { useEmulator } from './helpers/emulator.js'
+import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 
 const SECRET = 'leak-hunt-s3cret'
 const TOKEN = 'leak-hunt-token'
-const fixture = useEmulator({ tokens: [TOKEN] }, SECRET)
-let emulator: Emulator
-let receiver: Receiver
-beforeAll(() => {
-  ;({ emulator, receiver } = fixture)
-})
+useEmulator({ tokens: [TOKEN] }, SECRET)
 
 /** Where a secret appears in a step's stdout, stderr, outputs or summary, other than in ::add-mask::. */
 function leaks(run: StepRun, secrets: string[]): string[] {

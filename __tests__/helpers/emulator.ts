@@ -7,37 +7,33 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/global
 import { startReceiver, type Receiver } from '../../emulator/receiver.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js'
 
-/** Filled in before the file's first test. */
-export interface Fixture {
-  emulator: Emulator
-  receiver: Receiver
-}
+/** The test file's emulator and receiver (live bindings: set before the file's first test). */
+export let emulator: Emulator
+export let receiver: Receiver
 
 /**
  * Registers the jest hooks that start, reset, check and stop the emulator and receiver.
  * @param options emulator options (`validate` is always on)
  * @param secret the receiver's secret, restored before each test
  */
-export function useEmulator(options: EmulatorOptions, secret: string): Fixture {
-  const fixture = {} as Fixture
+export function useEmulator(options: EmulatorOptions, secret: string): void {
   beforeAll(async () => {
-    fixture.emulator = await startEmulator({ ...options, validate: true })
-    fixture.receiver = await startReceiver({ secret })
+    emulator = await startEmulator({ ...options, validate: true })
+    receiver = await startReceiver({ secret })
   })
   afterAll(async () => {
-    await fixture.receiver?.close()
-    await fixture.emulator?.close()
+    await receiver?.close()
+    await emulator?.close()
   })
   beforeEach(() => {
-    fixture.emulator.reset()
-    fixture.receiver.received.length = 0
-    fixture.receiver.setStatus(200, 'ok')
-    fixture.receiver.setSecret(secret)
+    emulator.reset()
+    receiver.received.length = 0
+    receiver.setStatus(200, 'ok')
+    receiver.setSecret(secret)
   })
   afterEach(() => {
-    expect(fixture.emulator.violations).toEqual([])
+    expect(emulator.violations).toEqual([])
   })
-  return fixture
 }
 
 /** A parsed JSON answer body; `any` keeps property access in expectations short. */
