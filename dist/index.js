@@ -39147,7 +39147,7 @@ const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
  * on every request, retries and rate-limit waits bounded by `retries`.
  */
 function createClient(connection, options) {
-    const { retries, dryRun = false, retryUnitMs = 1000 } = options;
+    const { retries, dryRun = false } = options;
     const wait = (kind) => (retryAfter, request, _client, retryCount) => {
         if (retryCount >= retries) {
             core_warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; giving up after ${retries} retries.`);
@@ -39159,7 +39159,7 @@ function createClient(connection, options) {
     const client = getOctokit(connection.token, {
         baseUrl: connection.api_url,
         userAgent: 'manage-webhooks',
-        retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: retryUnitMs },
+        retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY },
         throttle: {
             // A key of its own: the limiter groups are shared per process, keyed by id.
             id: (0,external_node_crypto_.randomUUID)(),

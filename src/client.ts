@@ -21,8 +21,6 @@ export interface ClientOptions {
   retries: number
   /** Refuse to send anything but GET (a last guard that a dry run writes nothing). */
   dryRun?: boolean
-  /** Unit of the retry backoff in ms (plugin-retry waits (n+1)² units before retry n); 1000 by default. */
-  retryUnitMs?: number
 }
 
 /**
@@ -30,7 +28,7 @@ export interface ClientOptions {
  * on every request, retries and rate-limit waits bounded by `retries`.
  */
 export function createClient(connection: Connection, options: ClientOptions): GitHubClient {
-  const { retries, dryRun = false, retryUnitMs = 1000 } = options
+  const { retries, dryRun = false } = options
   const wait = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _client: unknown, retryCount: number) => {
     if (retryCount >= retries) {
       core.warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; giving up after ${retries} retries.`)
@@ -44,7 +42,7 @@ export function createClient(connection: Connection, options: ClientOptions): Gi
     {
       baseUrl: connection.api_url,
       userAgent: 'manage-webhooks',
-      retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: retryUnitMs },
+      retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY },
       throttle: {
         // A key of its own: the limiter groups are shared per process, keyed by id.
         id: randomUUID(),
