@@ -1,6 +1,7 @@
 /**
- * The GitHub webhooks API emulator (emulator/server.ts), its receiver (emulator/receiver.ts) and
- * the OpenAPI response validator (emulator/openapi.ts), driven over real HTTP on 127.0.0.1.
+ * The GitHub webhooks API emulator (emulator/server.ts, with store.ts, representations.ts, routes.ts
+ * and delivery.ts), its receiver (emulator/receiver.ts) and the OpenAPI response validator
+ * (emulator/openapi.ts), driven over real HTTP on 127.0.0.1.
  * Every emulator response is validated against GitHub's OpenAPI description (`validate: true`) and
  * each test ends by asserting that no violation was recorded.
  */
@@ -10,7 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from '@jest/globals'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { buildWebhookRequest, isLoopbackHost, sendWebhook } from '../emulator/delivery.js'
+import { createHmac } from 'node:crypto'
+import { buildWebhookRequest, isLoopbackHost, rubyJson, sendWebhook } from '../emulator/delivery.js'
 import { validateResponse, matchPathTemplate, type ApiFlavour } from '../emulator/openapi.js'
 import { startReceiver } from '../emulator/receiver.js'
 import { emulator, receiver, callApi, useEmulator, type Answer, type Body } from './helpers/emulator.js'
@@ -72,7 +74,14 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
     } else {
       expect(hook).not.toHaveProperty('test_url')
     }
-    expect((await call('GET', self)).body).toEqual(hook)
+    // The creation ping to example.com is never sent ("failed to connect"); only last_response shows it.
+    await emulator.idle()
+    const got = (await call('GET', self)).body
+    if (scope === 'repo') {
+      expect(got).toEqual({ ...hook, last_response: { code: null, status: 'failed', message: 'failed to connect' } })
+    } else {
+      expect(got).toEqual(hook)
+    }
     expect(emulator.hooks(target)).toHaveLength(1)
 
     const numeric = await create({ events: ['issues'], active: false, config: { url: 'https://example.com/other', insecure_ssl: 1, content_type: 'json' } })
@@ -180,21 +189,22 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
   })
 
   test.each(['json', 'form'] as const)('ping POSTs a signed %s delivery to the receiver and records it', async (contentType) => {
-    const created = await create({ config: { url: receiver.url, secret: SECRET, content_type: contentType } })
-    const self = created.body.url
+    // Seeded (no creation ping), so the explicit ping is the only delivery.
+    const seeded = emulator.addHook(target, { url: receiver.url, secret: SECRET, content_type: contentType })
+    const self = `${hooksUrl()}/${seeded.id}`
     expect((await call('POST', `${self}/pings`)).status).toBe(204)
     await emulator.idle()
 
     expect(receiver.received).toHaveLength(1)
     const got = receiver.received[0]
-    expect(got).toMatchObject({ event: 'ping', hookId: String(created.body.id), signatureValid: true })
+    expect(got).toMatchObject({ event: 'ping', hookId: String(seeded.id), signatureValid: true })
     expect(got.headers['x-github-hook-installation-target-type']).toBe(scope === 'repo' ? 'repository' : 'organization')
     expect(got.headers['x-hub-signature']).toMatch(/^sha1=[0-9a-f]{40}$/)
     expect(got.headers['user-agent']).toMatch(/^GitHub-Hookshot\//)
     const json = contentType === 'json' ? got.body : decodeURIComponent(got.body.replace(/^payload=/, ''))
     expect(got.contentType).toBe(contentType === 'json' ? 'application/json' : 'application/x-www-form-urlencoded')
     const payload = JSON.parse(json)
-    expect(payload).toMatchObject({ zen: expect.any(String), hook_id: created.body.id, hook: { id: created.body.id, type } })
+    expect(payload).toMatchObject({ zen: expect.any(String), hook_id: seeded.id, hook: { id: seeded.id, type } })
     expect(payload).toHaveProperty(scope === 'repo' ? 'repository.full_name' : 'organization.login')
 
     const listed = await call('GET', `${self}/deliveries`)
@@ -211,11 +221,32 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
     }
   })
 
+  test('create sends an automatic ping after the 201 (seeded hooks get none)', async () => {
+    const seeded = emulator.addHook(target, { url: receiver.url, secret: SECRET, events: ['issues'] })
+    const created = await create({ config: { url: receiver.url, secret: SECRET, content_type: 'json' } })
+    expect(created.status).toBe(201)
+    await emulator.idle()
+
+    expect(receiver.received).toHaveLength(1)
+    const got = receiver.received[0]
+    expect(got).toMatchObject({ event: 'ping', hookId: String(created.body.id), signatureValid: true })
+    const payload = JSON.parse(got.body)
+    expect(Object.keys(payload).sort()).toEqual(['hook', 'hook_id', scope === 'repo' ? 'repository' : 'organization', 'sender', 'zen'].sort())
+    expect(payload).toMatchObject({ zen: expect.any(String), hook_id: created.body.id, sender: { login: expect.any(String) } })
+    expect(payload.hook).toEqual(created.body) // the hook as the 201 showed it (repo: last_response "unused")
+
+    const listed = (await call('GET', `${created.body.url}/deliveries`)).body
+    expect(listed).toEqual([expect.objectContaining({ event: 'ping', action: null, redelivery: false, guid: got.guid, status: 'OK', status_code: 200 })])
+    expect(listed[0].delivered_at).toMatch(ISO_SECONDS)
+    expect((await call('GET', `${created.body.url}/deliveries/${listed[0].id}`)).body.request.payload).toEqual(payload)
+    expect((await call('GET', `${hooksUrl()}/${seeded.id}/deliveries`)).body).toEqual([])
+  })
+
   test('redelivery repeats guid, event and payload with redelivery: true and a new id', async () => {
     const created = await create({ config: { url: receiver.url, secret: SECRET, content_type: 'json' } })
-    await call('POST', `${created.body.url}/pings`)
     await emulator.idle()
-    const [original] = (await call('GET', `${created.body.url}/deliveries`)).body
+    const [original] = (await call('GET', `${created.body.url}/deliveries`)).body // the creation ping
+    expect(original).toMatchObject({ event: 'ping', redelivery: false })
 
     const attempt = await call('POST', `${created.body.url}/deliveries/${original.id}/attempts`)
     expect(attempt.status).toBe(202)
@@ -226,6 +257,8 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
     expect(first.id).toBe(original.id)
     expect(redelivery).toMatchObject({ guid: original.guid, event: 'ping', redelivery: true, status_code: 200 })
     expect(redelivery.id).toBeGreaterThan(original.id)
+    const [originalFull, redeliveryFull] = await Promise.all([original.id, redelivery.id].map(async (id) => (await call('GET', `${created.body.url}/deliveries/${id}`)).body))
+    expect(redeliveryFull.request.payload).toEqual(originalFull.request.payload)
     expect(receiver.received.map((r) => r.guid)).toEqual([original.guid, original.guid])
     expect(receiver.received[1].body).toBe(receiver.received[0].body)
     expect(receiver.received.every((r) => r.signatureValid)).toBe(true)
@@ -385,6 +418,147 @@ describe('scope-specific semantics', () => {
   })
 })
 
+describe('behaviour recorded from github.com', () => {
+  const REPO_HOOKS = '/repos/octo-org/hello-world/hooks'
+  const ORG_HOOKS = '/orgs/octo-org/hooks'
+  const DAY_MS = 24 * 3600_000
+  /** ISO 8601, whole seconds, `ms` milliseconds ago. */
+  const ago = (ms: number): string => new Date(Date.now() - ms).toISOString().replace(/\.\d{3}Z$/, 'Z')
+
+  test("deliveries (creation ping, ping, redelivery) leave the hook's updated_at alone", async () => {
+    const repoHook = (await call('POST', REPO_HOOKS, { config: { url: receiver.url, secret: SECRET } })).body
+    const orgHook = (await call('POST', ORG_HOOKS, { name: 'web', config: { url: receiver.url, secret: SECRET } })).body
+    await emulator.idle()
+    // Cross a second boundary, so that a delivery that touched updated_at would show.
+    await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20))
+    for (const hook of [repoHook, orgHook]) {
+      expect((await call('POST', `${hook.url}/pings`)).status).toBe(204)
+      await emulator.idle()
+      const [ping] = (await call('GET', `${hook.url}/deliveries`)).body
+      expect(Date.parse(ping.delivered_at)).toBeGreaterThan(Date.parse(hook.updated_at))
+      expect((await call('POST', `${hook.url}/deliveries/${ping.id}/attempts`)).status).toBe(202)
+      await emulator.idle()
+      expect((await call('GET', `${hook.url}/deliveries`)).body).toHaveLength(3)
+      const after = (await call('GET', hook.url)).body
+      expect([after.created_at, after.updated_at]).toEqual([hook.created_at, hook.updated_at])
+    }
+    expect([...emulator.hooks(REPO), ...emulator.hooks(ORG)].map((h) => h.updated_at)).toEqual([repoHook.updated_at, orgHook.updated_at])
+  })
+
+  test('last_response of a repository hook follows its latest delivery; organization hooks have none', async () => {
+    const hook = emulator.addHook(REPO, { url: receiver.url, secret: SECRET })
+    const self = `${REPO_HOOKS}/${hook.id}`
+    const lastResponse = async (): Promise<Body> => (await call('GET', self)).body.last_response
+    const ping = async (): Promise<void> => {
+      expect((await call('POST', `${self}/pings`)).status).toBe(204)
+      await emulator.idle()
+    }
+    expect(await lastResponse()).toEqual({ code: null, status: 'unused', message: null })
+    await ping()
+    expect(await lastResponse()).toEqual({ code: 200, status: 'active', message: 'OK' })
+    receiver.setStatus(500, 'receiver exploded')
+    await ping()
+    expect(await lastResponse()).toEqual({ code: 500, status: 'failed', message: 'Invalid HTTP Response: 500' })
+    expect((await call('GET', REPO_HOOKS)).body[0].last_response).toEqual({ code: 500, status: 'failed', message: 'Invalid HTTP Response: 500' })
+    receiver.setStatus(200)
+    await ping()
+    expect(await lastResponse()).toEqual({ code: 200, status: 'active', message: 'OK' })
+
+    const orgHook = emulator.addHook(ORG, { url: receiver.url, secret: SECRET })
+    expect((await call('POST', `${ORG_HOOKS}/${orgHook.id}/pings`)).status).toBe(204)
+    await emulator.idle()
+    expect((await call('GET', `${ORG_HOOKS}/${orgHook.id}/deliveries`)).body).toHaveLength(1)
+    expect((await call('GET', `${ORG_HOOKS}/${orgHook.id}`)).body).not.toHaveProperty('last_response')
+    expect((await call('GET', ORG_HOOKS)).body[0]).not.toHaveProperty('last_response')
+  })
+
+  test('delivered_at is in whole seconds (list and get, first delivery and redelivery)', async () => {
+    const created = (await call('POST', REPO_HOOKS, { config: { url: receiver.url, secret: SECRET } })).body
+    await emulator.idle()
+    const [first] = (await call('GET', `${created.url}/deliveries`)).body
+    await call('POST', `${created.url}/deliveries/${first.id}/attempts`)
+    await emulator.idle()
+    const listed = (await call('GET', `${created.url}/deliveries`)).body
+    expect(listed).toHaveLength(2)
+    for (const item of listed) {
+      expect(item.delivered_at).toMatch(ISO_SECONDS)
+      expect((await call('GET', `${created.url}/deliveries/${item.id}`)).body.delivered_at).toBe(item.delivered_at)
+    }
+  })
+
+  test('rubyJson escapes <, >, &, U+2028 and U+2029 as Rails does, and parses back to the same value', () => {
+    const value = { html: '<a href="x">&amp;</a>', separators: 'a\u2028b\u2029c', text: 'café ✓ \\& /', n: [1, 2.5, null, true] }
+    const text = rubyJson(value)
+    expect(text).toBe(String.raw`{"html":"\u003ca href=\"x\"\u003e\u0026amp;\u003c/a\u003e","separators":"a\u2028b\u2029c","text":"café ✓ \\\u0026 /","n":[1,2.5,null,true]}`)
+    expect(text).not.toMatch(/[<>&\u2028\u2029]/)
+    expect(JSON.parse(text)).toEqual(value)
+    expect(rubyJson({ plain: 'no specials', ü: 'ß' })).toBe(JSON.stringify({ plain: 'no specials', ü: 'ß' }))
+    expect(() => rubyJson(undefined)).toThrow(TypeError)
+
+    for (const contentType of ['json', 'form'] as const) {
+      const request = buildWebhookRequest({ hookId: 1, targetType: 'repository', targetId: 2, guid: 'g', event: 'ping', contentType, secret: SECRET, payload: value })
+      expect(request.body).toBe(contentType === 'json' ? text : `payload=${encodeURIComponent(text)}`)
+      expect(request.headers['X-Hub-Signature-256']).toBe(`sha256=${createHmac('sha256', SECRET).update(request.body).digest('hex')}`)
+    }
+  })
+
+  test.each(['json', 'form'] as const)('a %s delivery is sent and signed in the Rails serialisation; the API shows the parsed payload', async (contentType) => {
+    const url = `${receiver.url}?team=a&b=c` // & appears in the ping's hook.config.url; < and > would not be a valid uri
+    const created = (await call('POST', REPO_HOOKS, { config: { url, secret: SECRET, content_type: contentType } })).body
+    await emulator.idle()
+    expect(receiver.received).toHaveLength(1)
+    const got = receiver.received[0]
+    expect(got.signatureValid).toBe(true)
+    const json = contentType === 'json' ? got.body : decodeURIComponent(got.body.replace(/^payload=/, ''))
+    expect(json).toContain(String.raw`?team=a\u0026b=c`)
+    expect(json).not.toContain('&')
+    const payload = JSON.parse(json)
+    expect(payload.hook.config.url).toBe(url)
+    expect(json).toBe(rubyJson(payload))
+    // Re-serialising with plain JSON.stringify would not give the signed bytes.
+    const hmac = (body: string): string => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
+    const wrap = (text: string): string => (contentType === 'json' ? text : `payload=${encodeURIComponent(text)}`)
+    expect(got.signature256).toBe(hmac(wrap(rubyJson(payload))))
+    expect(got.signature256).not.toBe(hmac(wrap(JSON.stringify(payload))))
+
+    const [item] = (await call('GET', `${created.url}/deliveries`)).body
+    const delivery = (await call('GET', `${created.url}/deliveries/${item.id}`)).body
+    expect(delivery.request.payload).toEqual(payload)
+    expect(delivery.request.headers['X-Hub-Signature-256']).toBe(got.signature256)
+  })
+
+  test.each([
+    { label: 'repository', target: REPO as HookTarget, hooks: REPO_HOOKS },
+    { label: 'organization', target: ORG as HookTarget, hooks: `/api/v3${ORG_HOOKS}` }
+  ])('$label: deliveries older than 3 days are not listed, 404 when read, 422 when redelivered', async ({ target, hooks }) => {
+    const hook = emulator.addHook(target, { url: receiver.url })
+    const oldDate = ago(3 * DAY_MS + 60_000)
+    const expired = emulator.addDelivery(target, hook.id, { delivered_at: oldDate, status_code: 500 })
+    expect(expired.delivered_at).toBe(oldDate) // seeding accepts old dates as they are
+    const kept = emulator.addDelivery(target, hook.id, { delivered_at: ago(3 * DAY_MS - 60_000), status_code: 500 })
+    const deliveries = `${hooks}/${hook.id}/deliveries`
+
+    expect((await call('GET', deliveries)).body.map((d: Body) => d.id)).toEqual([kept.id])
+    expect((await call('GET', `${deliveries}?status=failure`)).body.map((d: Body) => d.id)).toEqual([kept.id])
+    const gone = await call('GET', `${deliveries}/${expired.id}`)
+    expect([gone.status, gone.body]).toEqual([404, { message: 'Not Found', documentation_url: DOCS, status: '404' }])
+    expect((await call('GET', `${deliveries}/${kept.id}`)).status).toBe(200)
+
+    const refused = await call('POST', `${deliveries}/${expired.id}/attempts`)
+    expect(refused.status).toBe(422)
+    expect(refused.body).toEqual({
+      message: 'Validation Failed',
+      errors: [{ resource: 'HookDelivery', code: 'custom', field: 'delivery_id', message: expect.stringContaining('older than 3 days') }],
+      documentation_url: DOCS,
+      status: '422'
+    })
+    expect((await call('POST', `${deliveries}/${kept.id}/attempts`)).status).toBe(202)
+    await emulator.idle()
+    expect(receiver.received.map((r) => r.guid)).toEqual([kept.guid])
+    expect((await call('GET', deliveries)).body.map((d: Body) => d.guid)).toEqual([kept.guid, kept.guid])
+  })
+})
+
 describe('authentication, versions and routing', () => {
   test('a missing or unknown token is 401 Bad credentials; Bearer works too', async () => {
     const expected = { message: 'Bad credentials', documentation_url: DOCS, status: '401' }
@@ -510,7 +684,7 @@ describe('validateResponse against the OpenAPI description', () => {
       ['POST', `${org}/1/deliveries/2/attempts`, 202, {}],
       ['DELETE', `${repo}/${id}`, 204, undefined]
     ]
-    expect(deliveries.body).toHaveLength(1)
+    expect(deliveries.body.map((d: Body) => d.event)).toEqual(['ping', 'ping']) // the explicit ping, the creation ping
     for (const [method, path, status, body] of checks) {
       expect([method, path, validateResponse(flavour, method, path, status, body)]).toEqual([method, path, []])
     }

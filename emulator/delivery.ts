@@ -5,7 +5,8 @@
  * Follows GitHub's "Webhook events and payloads › Delivery headers" and "Validating webhook
  * deliveries" docs: `X-Hub-Signature-256` is `sha256=` + hex HMAC-SHA256 of the exact body bytes keyed
  * with the hook's secret (`X-Hub-Signature` is the legacy SHA-1 variant); a `form` hook's body is
- * `payload=<url-encoded JSON>`.
+ * `payload=<url-encoded JSON>`. The JSON is serialised as GitHub's Rails code does (see
+ * {@link rubyJson}), so signatures match what a real receiver gets.
  */
 import { createHmac } from 'node:crypto'
 import { request as httpRequest } from 'node:http'
@@ -59,12 +60,42 @@ export function isoNow(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z')
 }
 
+/** Characters Rails escapes in JSON, with their escapes. */
+const RUBY_JSON_ESCAPES: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029'
+}
+
 /**
- * Builds the POST GitHub sends for a delivery. The JSON is compact `JSON.stringify(payload)`; a `form`
- * hook gets `payload=<encodeURIComponent(JSON)>`. Signatures cover the exact body string.
+ * Serialises a value as GitHub's webhook bodies are (built in Ruby on Rails, whose
+ * `ActiveSupport::JSON.encode` escapes HTML-significant characters): compact JSON like
+ * `JSON.stringify`, except that `<`, `>`, `&` become `\u003c`, `\u003e`, `\u0026` and U+2028 / U+2029
+ * become `\u2028` / `\u2029`. Other non-ASCII characters stay literal (UTF-8), as in Rails. Parsing
+ * the result gives back the same value. These characters can only occur inside JSON strings, so
+ * replacing them in the output is safe.
+ *
+ * Not modelled: Ruby's float formatting (`1.0`, `1.0e+20`), which JavaScript numbers cannot carry.
+ *
+ * @param value a JSON-serialisable value (a payload object)
+ * @returns the JSON text GitHub would send and sign
+ * @throws TypeError when `value` has no JSON form (undefined, a function, a symbol) or is cyclic
+ */
+export function rubyJson(value: unknown): string {
+  const json: string | undefined = JSON.stringify(value)
+  if (json === undefined) throw new TypeError(`rubyJson: ${typeof value} has no JSON form`)
+  return json.replace(/[<>&\u2028\u2029]/g, (c) => RUBY_JSON_ESCAPES[c])
+}
+
+/**
+ * Builds the POST GitHub sends for a delivery. The JSON is {@link rubyJson}`(payload)` (compact, with
+ * Rails' escapes); a `form` hook gets `payload=<encodeURIComponent(JSON)>`. Signatures cover the
+ * exact body string.
  */
 export function buildWebhookRequest(input: WebhookRequestInput): WebhookRequest {
-  const json = JSON.stringify(input.payload)
+  const json = rubyJson(input.payload)
   const body = input.contentType === 'json' ? json : `payload=${encodeURIComponent(json)}`
   const headers: Record<string, string> = {
     Accept: '*/*',

@@ -9,20 +9,37 @@
  * OpenAPI description (see ./openapi.ts). Normal answers carry GitHub's `x-ratelimit-*` headers;
  * `setFaults` injects 502s, rate-limit answers, dropped connections and delays (see ./faults.ts).
  *
+ * This file is the HTTP side: authentication, API versions, faults, answering, sending deliveries
+ * after the answer, validation, the test-facing {@link Emulator} API and the CLI. The state and the
+ * endpoints' semantics are in ./store.ts, the JSON shapes in ./representations.ts, the routing table
+ * in ./routes.ts; the types tests use are re-exported from here.
+ *
  * Run directly (`npx tsx emulator/server.ts [--port N]`) it serves until interrupted.
  */
-import { randomBytes, randomUUID } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve as resolvePath } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
-import { buildWebhookRequest, describeStatus, isoNow, sendWebhook, type DeliveryOutcome, type WebhookRequest } from './delivery.js'
+import { sendWebhook } from './delivery.js'
 import { FaultInjector, RateLimitMeter, faultAnswer, type FaultKind, type FaultPlan } from './faults.js'
 import { flattenHeaders, readBody } from './http.js'
 import { validateResponse, type ApiFlavour } from './openapi.js'
+import { matchRoute, type Reply, type RequestContext } from './routes.js'
+import {
+  ApiError,
+  HookStore,
+  notFound,
+  type DeliverySeed,
+  type DeliverySpec,
+  type HookSeed,
+  type HookTarget,
+  type StoredDelivery,
+  type StoredHook
+} from './store.js'
 
 export type { AnswerFaultKind, FaultKind, FaultPlan } from './faults.js'
+export type { DeliverySeed, HookSeed, HookTarget, StoredDelivery, StoredHook, StoredHookConfig } from './store.js'
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
@@ -71,80 +88,6 @@ export interface RecordedRequest {
   fault?: FaultKind
 }
 
-/** Which hooks: a repository's (`{ owner, repo }`) or an organization's (`{ org }`). */
-export type HookTarget = { owner: string; repo: string } | { org: string }
-
-/** A hook's configuration as stored, with the real secret. */
-export interface StoredHookConfig {
-  url: string
-  content_type: 'json' | 'form'
-  insecure_ssl: '0' | '1'
-  /** Absent when the hook has no secret. */
-  secret?: string
-}
-
-/** A hook as the emulator stores it (not the API representation: the secret is not masked). */
-export interface StoredHook {
-  id: number
-  scope: 'repo' | 'org'
-  /** Canonical `owner/repo` or organization name. */
-  target: string
-  active: boolean
-  events: string[]
-  config: StoredHookConfig
-  /** ISO 8601 timestamps, second precision. */
-  created_at: string
-  updated_at: string
-}
-
-/** A delivery as stored; its fields are those of the API schema `hook-delivery`, plus `hook_id`. */
-export interface StoredDelivery {
-  id: number
-  hook_id: number
-  guid: string
-  event: string
-  action: string | null
-  delivered_at: string
-  redelivery: boolean
-  /** Seconds. */
-  duration: number
-  status: string
-  /** Receiver's status code; 0 when no HTTP response came. */
-  status_code: number
-  installation_id: number | null
-  repository_id: number | null
-  throttled_at: string | null
-  /** The hook's `config.url` at delivery time. */
-  url: string
-  request: { headers: Record<string, string>; payload: Record<string, unknown> }
-  response: { headers: Record<string, string>; payload: string | null }
-}
-
-/** Fields of {@link Emulator.addHook}; defaults as for `POST …/hooks`. */
-export interface HookSeed {
-  url: string
-  events?: string[]
-  active?: boolean
-  content_type?: 'json' | 'form'
-  secret?: string
-  insecure_ssl?: '0' | '1'
-}
-
-/** Fields of {@link Emulator.addDelivery}; all optional (defaults: a successful `push`, now). */
-export type DeliverySeed = Partial<{
-  guid: string
-  event: string
-  action: string | null
-  status_code: number
-  status: string
-  redelivery: boolean
-  /** ISO 8601 string. */
-  delivered_at: string
-  /** Seconds. */
-  duration: number
-  payload: Record<string, unknown>
-}>
-
 /** A running emulator. */
 export interface Emulator {
   /** `http://127.0.0.1:PORT`, the api.github.com-style root. */
@@ -161,13 +104,16 @@ export interface Emulator {
    */
   hooks(target: HookTarget): StoredHook[]
   /**
-   * Adds a hook directly to the state (no HTTP, no duplicate check); defaults as for the API.
+   * Adds a hook directly to the state (no HTTP, no duplicate check, and unlike `POST …/hooks` no
+   * creation `ping` delivery); defaults as for the API.
    * @throws Error for an unknown target or invalid fields (e.g. a missing url)
    */
   addHook(target: HookTarget, fields: HookSeed): StoredHook
   /**
    * Adds a delivery of an existing hook directly to the state, with a new id (ids increase, so the
-   * newest is listed first). Nothing is sent.
+   * newest is listed first). Nothing is sent. `delivered_at` may be any ISO 8601 time: one older
+   * than 3 days makes an expired delivery (hidden from the API, not redeliverable). It counts for
+   * the hook's `last_response` like a real delivery.
    * @throws Error for an unknown target or hook
    */
   addDelivery(target: HookTarget, hookId: number, fields?: DeliverySeed): StoredDelivery
@@ -192,649 +138,10 @@ export interface Emulator {
   close(): Promise<void>
 }
 
-const DOCS_URL = 'https://docs.github.com/rest'
 const GHES_PREFIX = '/api/v3'
 const SUPPORTED_API_VERSIONS = ['2022-11-28', '2026-03-10']
 const DEFAULT_REPOS = ['octo-org/hello-world']
 const DEFAULT_ORGS = ['octo-org']
-const DEFAULT_PER_PAGE = 30
-const MAX_PER_PAGE = 100
-/** GitHub allows at most 20 webhooks per event on one repository or organization. */
-const MAX_HOOKS_PER_EVENT = 20
-const FIRST_HOOK_ID = 500_000_001
-const FIRST_DELIVERY_ID = 10_000_000_001
-const MASKED_SECRET = '********'
-const SENDER = { login: 'octocat', id: 583231, type: 'User' }
-const ZEN = [
-  'Keep it logically awesome.',
-  'Design for failure.',
-  'Speak like a human.',
-  'Approachable is better than simple.',
-  'Mind your words, they are important.',
-  'Responsive is better than fast.',
-  'Practicality beats purity.'
-]
-
-type Json = Record<string, unknown>
-type Scope = StoredHook['scope']
-
-/** A known repository or organization. */
-interface Target {
-  scope: Scope
-  /** Canonical `owner/repo` or org login. */
-  name: string
-  id: number
-  /** `/repos/owner/repo` or `/orgs/org`. */
-  apiPath: string
-}
-
-/** An error answer of the API: status plus GitHub's error body. */
-class ApiError extends Error {
-  readonly status: number
-  readonly body: Json
-  constructor(status: number, message: string, extra: Json = {}) {
-    super(message)
-    this.status = status
-    this.body = { message, ...extra, documentation_url: DOCS_URL, status: String(status) }
-  }
-}
-
-const notFound = (): ApiError => new ApiError(404, 'Not Found')
-
-/** 422 with GitHub's `validation-error` body. */
-function validationFailed(error: Json): ApiError {
-  return new ApiError(422, 'Validation Failed', { errors: [error] })
-}
-
-/** 422 as GitHub answers a body that does not match an endpoint's schema. */
-function invalidRequest(property: string, value: unknown, expected: string): ApiError {
-  return new ApiError(422, `Invalid request.\n\nFor '${property}', ${JSON.stringify(value)} is not ${expected}.`)
-}
-
-const isString = (v: unknown): v is string => typeof v === 'string'
-const isBoolean = (v: unknown): v is boolean => typeof v === 'boolean'
-const isStringOrNumber = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number'
-const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString)
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
-
-/** Reads an optional field of a request body, throwing 422 `Invalid request` when mistyped. */
-function optional<T>(obj: Json, key: string, guard: (v: unknown) => v is T, expected: string, label = key): T | undefined {
-  const value = obj[key]
-  if (value === undefined) return undefined
-  if (!guard(value)) throw invalidRequest(label, value, expected)
-  return value
-}
-
-/** A request body as an object (`{}` when empty). */
-function bodyObject(body: unknown): Json {
-  if (body === undefined || body === null) return {}
-  if (!isObject(body)) throw invalidRequest('body', body, 'an object')
-  return body
-}
-
-const DEFAULT_CONFIG: Partial<StoredHookConfig> = { content_type: 'form', insecure_ssl: '0' }
-
-/**
- * Applies config fields of a request on top of `base` and validates the result. Used by create
- * (base = defaults), `PATCH …/hooks/{id}` with `config` (replacement: base = defaults) and
- * `PATCH …/config` (merge: base = stored config). `insecure_ssl` may come as string or number and is
- * stored as a string; a blank `secret` means no secret, as on GitHub's settings page. A secret of
- * `"********"` is stored literally, as GitHub does.
- */
-function parseConfig(input: Json, base: Partial<StoredHookConfig>, labelPrefix = ''): StoredHookConfig {
-  const field = <T>(key: string, guard: (v: unknown) => v is T, expected: string): T | undefined =>
-    optional(input, key, guard, expected, labelPrefix + key)
-  const url = field('url', isString, 'a string') ?? base.url
-  const contentType = field('content_type', isString, 'a string') ?? base.content_type ?? 'form'
-  const insecureSsl = String(field('insecure_ssl', isStringOrNumber, 'a string or number') ?? base.insecure_ssl ?? '0')
-  const secret = field('secret', isString, 'a string') ?? base.secret
-  if (!url) throw validationFailed({ resource: 'Hook', code: 'custom', message: 'Config must contain URL for webhooks' })
-  if (!/^https?:$/.test(URL.parse(url)?.protocol ?? '')) {
-    throw validationFailed({ resource: 'Hook', code: 'custom', field: 'url', message: `url is not a valid URL: ${url}` })
-  }
-  if (contentType !== 'json' && contentType !== 'form') {
-    throw validationFailed({ resource: 'Hook', code: 'invalid', field: 'content_type', value: contentType })
-  }
-  if (insecureSsl !== '0' && insecureSsl !== '1') {
-    throw validationFailed({ resource: 'Hook', code: 'invalid', field: 'insecure_ssl', value: insecureSsl })
-  }
-  return { url, content_type: contentType, insecure_ssl: insecureSsl, ...(secret ? { secret } : {}) }
-}
-
-/** Two event lists overlap if they share an event or either contains the wildcard `*`. */
-function eventsOverlap(a: string[], b: string[]): boolean {
-  return a.includes('*') || b.includes('*') || a.some((event) => b.includes(event))
-}
-
-const unique = (events: string[]): string[] => [...new Set(events)]
-
-/** A numeric path parameter (`hook_id`, `delivery_id`); NaN unless it is all digits. */
-const idOf = (text: string | number): number => (/^\d+$/.test(String(text)) ? Number(text) : Number.NaN)
-
-/** Page size from `per_page`: default 30, clamped to 1…100. */
-function perPage(query: Record<string, string>): number {
-  const value = Number.parseInt(query.per_page ?? '', 10)
-  return Number.isNaN(value) || value < 1 ? DEFAULT_PER_PAGE : Math.min(value, MAX_PER_PAGE)
-}
-
-/** The state of the emulator and the documented semantics of the hooks endpoints, without HTTP. */
-class HookStore {
-  readonly targets = new Map<string, Target>()
-  readonly hooks = new Map<number, StoredHook>()
-  deliveries: StoredDelivery[] = []
-  nextHookId = FIRST_HOOK_ID
-  nextDeliveryId = FIRST_DELIVERY_ID
-
-  constructor(repos: string[], orgs: string[]) {
-    repos.forEach((name, i) => this.addTarget({ scope: 'repo', name, id: 1296269 + i, apiPath: `/repos/${name}` }))
-    orgs.forEach((name, i) => this.addTarget({ scope: 'org', name, id: 9919 + i, apiPath: `/orgs/${name}` }))
-  }
-
-  private addTarget(target: Target): void {
-    this.targets.set(`${target.scope}:${target.name.toLowerCase()}`, target)
-  }
-
-  /** The known repository (`owner/repo`) or organization, case-insensitively. */
-  target(scope: Scope, name: string): Target | undefined {
-    return this.targets.get(`${scope}:${name.toLowerCase()}`)
-  }
-
-  /** Resolves a {@link HookTarget} of the public API, throwing a plain Error when unknown. */
-  targetOf(target: HookTarget): Target {
-    const [scope, name] = 'org' in target ? (['org', target.org] as const) : (['repo', `${target.owner}/${target.repo}`] as const)
-    const found = this.target(scope, name)
-    if (!found) throw new Error(`The emulator knows no ${scope === 'org' ? 'organization' : 'repository'} '${name}'`)
-    return found
-  }
-
-  targetOfHook(hook: StoredHook): Target {
-    return this.target(hook.scope, hook.target) as Target
-  }
-
-  hooksOf(target: Target): StoredHook[] {
-    return [...this.hooks.values()].filter((h) => h.scope === target.scope && h.target === target.name)
-  }
-
-  /** The hook `id` of a target; 404 when there is none. */
-  hook(target: Target, id: string | number): StoredHook {
-    const hook = this.hooks.get(idOf(id))
-    if (!hook || hook.scope !== target.scope || hook.target !== target.name) throw notFound()
-    return hook
-  }
-
-  /**
-   * Refuses (422) a hook whose url and events collide with another hook of the same target
-   * ("Multiple webhooks can share the same config as long as those webhooks do not have any events
-   * that overlap"), or that would make an event exceed 20 hooks.
-   */
-  private checkCollisions(target: Target, candidate: { id?: number; url: string; events: string[] }): void {
-    const others = this.hooksOf(target).filter((h) => h.id !== candidate.id)
-    if (others.some((h) => h.config.url === candidate.url && eventsOverlap(h.events, candidate.events))) {
-      const where = target.scope === 'repo' ? 'repository' : 'organization'
-      throw validationFailed({ resource: 'Hook', code: 'custom', message: `Hook already exists on this ${where}` })
-    }
-    const crowded = candidate.events.find((e) => others.filter((h) => h.events.includes(e)).length >= MAX_HOOKS_PER_EVENT)
-    if (crowded !== undefined) {
-      throw validationFailed({ resource: 'Hook', code: 'custom', message: `The "${crowded}" event cannot have more than ${MAX_HOOKS_PER_EVENT} hooks` })
-    }
-  }
-
-  private store(target: Target, fields: Pick<StoredHook, 'active' | 'events' | 'config'>): StoredHook {
-    const now = isoNow()
-    const hook: StoredHook = { id: this.nextHookId++, scope: target.scope, target: target.name, ...fields, created_at: now, updated_at: now }
-    this.hooks.set(hook.id, hook)
-    return hook
-  }
-
-  /**
-   * `POST …/hooks`. `name` must be `web`: optional for repositories (default `web`), required for
-   * organizations (the org endpoint's schema lists it as required). Defaults: events `["push"]`,
-   * active true, content_type form, insecure_ssl "0".
-   */
-  createHook(target: Target, body: unknown): StoredHook {
-    const input = bodyObject(body)
-    const name = optional(input, 'name', isString, 'a string')
-    if (name === undefined && target.scope === 'org') {
-      throw validationFailed({ resource: 'Hook', code: 'missing_field', field: 'name' })
-    }
-    if (name !== undefined && name !== 'web') throw validationFailed({ resource: 'Hook', code: 'invalid', field: 'name' })
-    const config = parseConfig(optional(input, 'config', isObject, 'an object') ?? {}, DEFAULT_CONFIG, 'config/')
-    const events = unique(optional(input, 'events', isStringArray, 'an array of strings') ?? ['push'])
-    const active = optional(input, 'active', isBoolean, 'a boolean') ?? true
-    this.checkCollisions(target, { url: config.url, events })
-    return this.store(target, { active, events, config })
-  }
-
-  /** Seed helper behind {@link Emulator.addHook}: create defaults, no collision check. */
-  seedHook(target: Target, seed: HookSeed): StoredHook {
-    const { url, content_type, secret, insecure_ssl } = seed
-    const config = parseConfig({ url, content_type, secret, insecure_ssl }, DEFAULT_CONFIG)
-    return this.store(target, { active: seed.active ?? true, events: unique(seed.events ?? ['push']), config })
-  }
-
-  /**
-   * `PATCH …/hooks/{hook_id}`. `events` replaces the list; `add_events` / `remove_events` are applied
-   * after it for repositories (the org endpoint does not document them, and they are ignored there);
-   * `config`, when present, REPLACES the stored config: an absent secret is removed, absent
-   * content_type / insecure_ssl return to form / "0"; an absent url keeps the old one for repositories
-   * but is a 422 for organizations, whose schema requires it.
-   */
-  updateHook(target: Target, hook: StoredHook, body: unknown): void {
-    const input = bodyObject(body)
-    let events = optional(input, 'events', isStringArray, 'an array of strings') ?? hook.events
-    if (target.scope === 'repo') {
-      const added = optional(input, 'add_events', isStringArray, 'an array of strings') ?? []
-      const removed = optional(input, 'remove_events', isStringArray, 'an array of strings') ?? []
-      events = [...events, ...added].filter((e) => !removed.includes(e))
-    }
-    const active = optional(input, 'active', isBoolean, 'a boolean') ?? hook.active
-    const configInput = optional(input, 'config', isObject, 'an object')
-    const replacementBase = target.scope === 'repo' ? { ...DEFAULT_CONFIG, url: hook.config.url } : DEFAULT_CONFIG
-    const config = configInput ? parseConfig(configInput, replacementBase, 'config/') : hook.config
-    this.checkCollisions(target, { id: hook.id, url: config.url, events: unique(events) })
-    Object.assign(hook, { events: unique(events), active, config, updated_at: isoNow() })
-  }
-
-  /** `PATCH …/hooks/{hook_id}/config`: MERGES the given url, content_type, secret, insecure_ssl. */
-  updateConfig(target: Target, hook: StoredHook, body: unknown): void {
-    const config = parseConfig(bodyObject(body), hook.config)
-    this.checkCollisions(target, { id: hook.id, url: config.url, events: hook.events })
-    Object.assign(hook, { config, updated_at: isoNow() })
-  }
-
-  deleteHook(hook: StoredHook): void {
-    this.hooks.delete(hook.id)
-    this.deliveries = this.deliveries.filter((d) => d.hook_id !== hook.id)
-  }
-
-  /** A hook's deliveries, newest (highest id) first. */
-  deliveriesOf(hook: StoredHook): StoredDelivery[] {
-    return this.deliveries.filter((d) => d.hook_id === hook.id).sort((a, b) => b.id - a.id)
-  }
-
-  delivery(hook: StoredHook, id: string): StoredDelivery {
-    const found = this.deliveries.find((d) => d.hook_id === hook.id && d.id === idOf(id))
-    if (!found) throw notFound()
-    return found
-  }
-
-  /** Records an attempted delivery; dropped if the hook was deleted (or the state reset) meanwhile. */
-  recordDelivery(hook: StoredHook, spec: DeliverySpec, headers: Record<string, string>, outcome: DeliveryOutcome): StoredDelivery | undefined {
-    if (this.hooks.get(hook.id) !== hook) return undefined
-    const target = this.targetOfHook(hook)
-    const delivery: StoredDelivery = {
-      id: this.nextDeliveryId++,
-      hook_id: hook.id,
-      guid: spec.guid,
-      event: spec.event,
-      action: spec.action,
-      delivered_at: outcome.deliveredAt,
-      redelivery: spec.redelivery,
-      duration: outcome.duration,
-      status: outcome.status,
-      status_code: outcome.statusCode,
-      installation_id: null,
-      repository_id: target.scope === 'repo' ? target.id : null,
-      throttled_at: null,
-      url: hook.config.url,
-      request: { headers, payload: spec.payload },
-      response: { headers: outcome.responseHeaders, payload: outcome.responseBody }
-    }
-    this.deliveries.push(delivery)
-    return delivery
-  }
-
-  /** The request GitHub would send for `spec` to `hook` with its current config. */
-  webhookRequest(hook: StoredHook, spec: DeliverySpec): WebhookRequest {
-    const target = this.targetOfHook(hook)
-    return buildWebhookRequest({
-      hookId: hook.id,
-      targetType: target.scope === 'repo' ? 'repository' : 'organization',
-      targetId: target.id,
-      guid: spec.guid,
-      event: spec.event,
-      contentType: hook.config.content_type,
-      secret: hook.config.secret,
-      payload: spec.payload
-    })
-  }
-
-  reset(): void {
-    this.hooks.clear()
-    this.deliveries = []
-  }
-}
-
-/** What to deliver: one event occurrence (a redelivery repeats the guid, event, action and payload). */
-interface DeliverySpec {
-  guid: string
-  event: string
-  action: string | null
-  payload: Record<string, unknown>
-  redelivery: boolean
-}
-
-// ---------------------------------------------------------------------------------------------------
-// API representations
-
-/** `last_response` of a hook, from its newest delivery (approximation: status "active" after a 2xx). */
-function lastResponse(store: HookStore, hook: StoredHook): Json {
-  const [latest] = store.deliveriesOf(hook)
-  if (!latest) return { code: null, status: 'unused', message: null }
-  const ok = latest.status_code >= 200 && latest.status_code < 300
-  return { code: latest.status_code || null, status: ok ? 'active' : 'failed', message: latest.status }
-}
-
-/**
- * A hook as the API shows it: schema `hook` for repositories (type "Repository", with `test_url`
- * and `last_response`) or `org-hook` for organizations (type "Organization", neither). The secret is
- * masked. `apiBase` is the root the request came through (with `/api/v3` for GHES).
- */
-function hookJson(store: HookStore, hook: StoredHook, apiBase: string): Json {
-  const target = store.targetOfHook(hook)
-  const url = `${apiBase}${target.apiPath}/hooks/${hook.id}`
-  const repo = hook.scope === 'repo'
-  return {
-    type: repo ? 'Repository' : 'Organization',
-    id: hook.id,
-    name: 'web',
-    active: hook.active,
-    events: [...hook.events],
-    config: configJson(hook.config),
-    updated_at: hook.updated_at,
-    created_at: hook.created_at,
-    url,
-    ...(repo ? { test_url: `${url}/test` } : {}),
-    ping_url: `${url}/pings`,
-    deliveries_url: `${url}/deliveries`,
-    ...(repo ? { last_response: lastResponse(store, hook) } : {})
-  }
-}
-
-/** Schema `webhook-config`: the secret, when set, is shown as `********`. */
-function configJson(config: StoredHookConfig): Json {
-  const { content_type, insecure_ssl, url } = config
-  return { content_type, insecure_ssl, ...(config.secret !== undefined ? { secret: MASKED_SECRET } : {}), url }
-}
-
-/** Schema `hook-delivery-item`. */
-function deliveryItemJson(d: StoredDelivery): Json {
-  const { id, guid, delivered_at, redelivery, duration, status, status_code, event, action } = d
-  const { installation_id, repository_id, throttled_at } = d
-  return { id, guid, delivered_at, redelivery, duration, status, status_code, event, action, installation_id, repository_id, throttled_at }
-}
-
-/** Schema `hook-delivery`: the item plus `url`, `request` and `response`. */
-function deliveryJson(d: StoredDelivery): Json {
-  return { ...deliveryItemJson(d), url: d.url, request: structuredClone(d.request), response: structuredClone(d.response) }
-}
-
-/** The `repository` / `organization` and `sender` parts of an event payload. */
-function payloadContext(target: Target, apiBase: string): Json {
-  if (target.scope === 'org') {
-    return { organization: { login: target.name, id: target.id, url: `${apiBase}${target.apiPath}` }, sender: SENDER }
-  }
-  const [owner, name] = target.name.split('/')
-  return {
-    repository: {
-      id: target.id,
-      name,
-      full_name: target.name,
-      private: false,
-      owner: { login: owner, type: 'Organization' },
-      html_url: `https://github.com/${target.name}`,
-      url: `${apiBase}${target.apiPath}`,
-      default_branch: 'main'
-    },
-    sender: SENDER
-  }
-}
-
-/** A small but plausible `push` payload, as `POST …/tests` sends it. */
-function pushPayload(target: Target, apiBase: string): Json {
-  const before = randomBytes(20).toString('hex')
-  const after = randomBytes(20).toString('hex')
-  const author = { name: 'The Octocat', email: 'octocat@github.com', username: 'octocat' }
-  const commit = {
-    id: after,
-    tree_id: randomBytes(20).toString('hex'),
-    distinct: true,
-    message: 'Update README.md',
-    timestamp: isoNow(),
-    url: `https://github.com/${target.name}/commit/${after}`,
-    author,
-    committer: author,
-    added: [],
-    removed: [],
-    modified: ['README.md']
-  }
-  return {
-    ref: 'refs/heads/main',
-    before,
-    after,
-    created: false,
-    deleted: false,
-    forced: false,
-    base_ref: null,
-    compare: `https://github.com/${target.name}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`,
-    commits: [commit],
-    head_commit: commit,
-    pusher: { name: 'octocat', email: 'octocat@github.com' },
-    ...payloadContext(target, apiBase)
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Routes
-
-interface RequestContext {
-  target: Target
-  params: Record<string, string>
-  query: Record<string, string>
-  body: unknown
-  /** Root the request came through: `http://127.0.0.1:PORT` or `…/api/v3`. */
-  apiBase: string
-  /** Path of the request without prefix and query, for building Link URLs. */
-  path: string
-  /** Schedules an outgoing delivery, sent after the API answer. */
-  deliver(hook: StoredHook, spec: DeliverySpec): void
-}
-
-interface Reply {
-  status: number
-  body?: unknown
-  headers?: Record<string, string>
-}
-
-type Permission = 'read' | 'write'
-
-/**
- * One endpoint, for the scopes it exists in. `perm` gives the fine-grained "Webhooks" permission
- * the docs list per scope (e.g. a repository ping needs only read, an organization ping write); a
- * scope not listed has no such endpoint (404).
- */
-interface Route {
-  method: string
-  path: string
-  perm: Partial<Record<Scope, Permission>>
-  handle(store: HookStore, ctx: RequestContext): Reply
-}
-
-const READ: Route['perm'] = { repo: 'read', org: 'read' }
-const WRITE: Route['perm'] = { repo: 'write', org: 'write' }
-
-const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers })
-
-const ROUTES: Route[] = [
-  {
-    method: 'GET',
-    path: 'hooks',
-    perm: READ,
-    handle(store, ctx) {
-      const hooks = store.hooksOf(ctx.target)
-      const size = perPage(ctx.query)
-      const lastPage = Math.max(1, Math.ceil(hooks.length / size))
-      const page = Math.max(1, Number.parseInt(ctx.query.page ?? '', 10) || 1)
-      const items = hooks.slice((page - 1) * size, page * size).map((h) => hookJson(store, h, ctx.apiBase))
-      const link = (p: number, rel: string): string => `<${ctx.apiBase}${ctx.path}?per_page=${size}&page=${p}>; rel="${rel}"`
-      const links = [
-        ...(page > 1 ? [link(Math.min(page - 1, lastPage), 'prev')] : []),
-        ...(page < lastPage ? [link(page + 1, 'next'), link(lastPage, 'last')] : []),
-        ...(page > 1 ? [link(1, 'first')] : [])
-      ]
-      return json(200, items, links.length > 0 ? { Link: links.join(', ') } : undefined)
-    }
-  },
-  {
-    method: 'POST',
-    path: 'hooks',
-    perm: WRITE,
-    handle: (store, ctx) => json(201, hookJson(store, store.createHook(ctx.target, ctx.body), ctx.apiBase))
-  },
-  {
-    method: 'GET',
-    path: 'hooks/:hook_id',
-    perm: READ,
-    handle: (store, ctx) => json(200, hookJson(store, store.hook(ctx.target, ctx.params.hook_id), ctx.apiBase))
-  },
-  {
-    method: 'PATCH',
-    path: 'hooks/:hook_id',
-    perm: WRITE,
-    handle(store, ctx) {
-      const hook = store.hook(ctx.target, ctx.params.hook_id)
-      store.updateHook(ctx.target, hook, ctx.body)
-      return json(200, hookJson(store, hook, ctx.apiBase))
-    }
-  },
-  {
-    method: 'DELETE',
-    path: 'hooks/:hook_id',
-    perm: WRITE,
-    handle(store, ctx) {
-      store.deleteHook(store.hook(ctx.target, ctx.params.hook_id))
-      return { status: 204 }
-    }
-  },
-  {
-    method: 'GET',
-    path: 'hooks/:hook_id/config',
-    perm: READ,
-    handle: (store, ctx) => json(200, configJson(store.hook(ctx.target, ctx.params.hook_id).config))
-  },
-  {
-    method: 'PATCH',
-    path: 'hooks/:hook_id/config',
-    perm: WRITE,
-    handle(store, ctx) {
-      const hook = store.hook(ctx.target, ctx.params.hook_id)
-      store.updateConfig(ctx.target, hook, ctx.body)
-      return json(200, configJson(hook.config))
-    }
-  },
-  {
-    method: 'GET',
-    path: 'hooks/:hook_id/deliveries',
-    perm: READ,
-    handle(store, ctx) {
-      // `status` filter, as the OpenAPI description defines it: `success` = status_code 200–399,
-      // `failure` = 400–599. A delivery that got no HTTP response (status_code 0, "failed to
-      // connect") is in neither: the server-side filter misses it, as on GitHub.
-      const filter = ctx.query.status
-      if (filter !== undefined && filter !== 'success' && filter !== 'failure') {
-        throw validationFailed({ resource: 'HookDelivery', code: 'invalid', field: 'status', value: filter })
-      }
-      const inRange = (d: StoredDelivery): boolean =>
-        filter === 'success' ? d.status_code >= 200 && d.status_code < 400 : d.status_code >= 400 && d.status_code < 600
-      let deliveries = store.deliveriesOf(store.hook(ctx.target, ctx.params.hook_id))
-      if (filter) deliveries = deliveries.filter(inRange)
-      // Cursor: opaque to clients; here `v1_<id>` = continue after (older than) delivery <id>.
-      if (ctx.query.cursor !== undefined) {
-        const after = /^v1_(\d+)$/.exec(ctx.query.cursor)
-        if (!after) throw new ApiError(400, 'Invalid cursor')
-        deliveries = deliveries.filter((d) => d.id < Number(after[1]))
-      }
-      const size = perPage(ctx.query)
-      const page = deliveries.slice(0, size)
-      if (deliveries.length <= size) return json(200, page.map(deliveryItemJson))
-      const next = new URLSearchParams({ per_page: String(size), cursor: `v1_${page[page.length - 1].id}` })
-      if (filter) next.set('status', filter)
-      return json(200, page.map(deliveryItemJson), { Link: `<${ctx.apiBase}${ctx.path}?${next}>; rel="next"` })
-    }
-  },
-  {
-    method: 'GET',
-    path: 'hooks/:hook_id/deliveries/:delivery_id',
-    perm: READ,
-    handle(store, ctx) {
-      const hook = store.hook(ctx.target, ctx.params.hook_id)
-      return json(200, deliveryJson(store.delivery(hook, ctx.params.delivery_id)))
-    }
-  },
-  {
-    method: 'POST',
-    path: 'hooks/:hook_id/deliveries/:delivery_id/attempts',
-    perm: WRITE,
-    handle(store, ctx) {
-      const hook = store.hook(ctx.target, ctx.params.hook_id)
-      const { guid, event, action, request } = store.delivery(hook, ctx.params.delivery_id)
-      ctx.deliver(hook, { guid, event, action, payload: structuredClone(request.payload), redelivery: true })
-      return json(202, {})
-    }
-  },
-  {
-    method: 'POST',
-    path: 'hooks/:hook_id/pings',
-    perm: { repo: 'read', org: 'write' },
-    handle(store, ctx) {
-      const hook = store.hook(ctx.target, ctx.params.hook_id)
-      const payload = {
-        zen: ZEN[Math.floor(Math.random() * ZEN.length)],
-        hook_id: hook.id,
-        hook: hookJson(store, hook, ctx.apiBase),
-        ...payloadContext(ctx.target, ctx.apiBase)
-      }
-      ctx.deliver(hook, { guid: randomUUID(), event: 'ping', action: null, payload, redelivery: false })
-      return { status: 204 }
-    }
-  },
-  {
-    method: 'POST',
-    path: 'hooks/:hook_id/tests',
-    perm: { repo: 'read' },
-    handle(store, ctx) {
-      // "If the hook is not subscribed to push events, the server will respond with 204 but no test
-      // POST will be generated."
-      const hook = store.hook(ctx.target, ctx.params.hook_id)
-      if (hook.events.includes('push') || hook.events.includes('*')) {
-        const payload = pushPayload(ctx.target, ctx.apiBase)
-        ctx.deliver(hook, { guid: randomUUID(), event: 'push', action: null, payload, redelivery: false })
-      }
-      return { status: 204 }
-    }
-  }
-]
-
-const COMPILED_ROUTES = ROUTES.map((route) => ({
-  route,
-  pattern: new RegExp(`^${route.path.replace(/:(\w+)/g, '(?<$1>[^/]+)')}$`)
-}))
-
-/** Splits an API path (`/repos/o/r/hooks/1`) into scope, target name and route. */
-function matchRoute(method: string, path: string): { route: Route; scope: Scope; name: string; params: Record<string, string> } | undefined {
-  const m = /^\/(?:repos\/([^/]+)\/([^/]+)|orgs\/([^/]+))\/(.+)$/.exec(path)
-  if (!m) return undefined
-  const scope: Scope = m[3] === undefined ? 'repo' : 'org'
-  const name = decodeURIComponent(scope === 'org' ? m[3] : `${m[1]}/${m[2]}`)
-  for (const { route, pattern } of COMPILED_ROUTES) {
-    const found = route.method === method && route.perm[scope] !== undefined ? pattern.exec(m[4]) : null
-    if (found) return { route, scope, name, params: { ...found.groups } }
-  }
-  return undefined
-}
-
-// ---------------------------------------------------------------------------------------------------
-// HTTP server
 
 /** The token of an `Authorization: token X` or `Authorization: Bearer X` header. */
 function tokenOf(authorization: string | undefined): string | undefined {
@@ -954,7 +261,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return answer(request, (hook, spec) => deliveries.push([hook, spec]))
       } catch (error) {
         if (!(error instanceof ApiError)) console.error('[emulator] internal error:', error)
-        return error instanceof ApiError ? { status: error.status, body: error.body } : json(500, { message: String(error) })
+        return error instanceof ApiError ? { status: error.status, body: error.body } : { status: 500, body: { message: String(error) } }
       }
     }
 
@@ -1026,23 +333,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     addDelivery(target, hookId, fields = {}) {
       const hook = store.hooksOf(store.targetOf(target)).find((h) => h.id === hookId)
       if (!hook) throw new Error(`No hook ${hookId} on that target`)
-      const statusCode = fields.status_code ?? 200
-      const spec: DeliverySpec = {
-        guid: fields.guid ?? randomUUID(),
-        event: fields.event ?? 'push',
-        action: fields.action ?? null,
-        payload: fields.payload ?? {},
-        redelivery: fields.redelivery ?? false
-      }
-      const outcome: DeliveryOutcome = {
-        statusCode,
-        status: fields.status ?? describeStatus(statusCode),
-        duration: fields.duration ?? 0.05,
-        deliveredAt: fields.delivered_at ?? isoNow(),
-        responseHeaders: {},
-        responseBody: null
-      }
-      return structuredClone(store.recordDelivery(hook, spec, store.webhookRequest(hook, spec).headers, outcome) as StoredDelivery)
+      return structuredClone(store.seedDelivery(hook, fields))
     },
     idle,
     setFaults: (plan) => faults.set(plan),

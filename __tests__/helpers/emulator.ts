@@ -25,7 +25,8 @@ export function useEmulator(options: EmulatorOptions, secret: string): void {
     await receiver?.close()
     await emulator?.close()
   })
-  beforeEach(() => {
+  beforeEach(async () => {
+    await emulator.idle() // a delivery still in flight from the last test must not land in this one
     emulator.reset()
     receiver.received.length = 0
     receiver.setStatus(200, 'ok')

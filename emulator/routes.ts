@@ -1,0 +1,239 @@
+/**
+ * The endpoints of GitHub's hooks API as the emulator routes them: the {@link ROUTES} table (method,
+ * path under `/repos/{owner}/{repo}/` or `/orgs/{org}/`, fine-grained permission per scope, handler)
+ * and {@link matchRoute}. Handlers turn a request into calls on the {@link HookStore} (./store.ts)
+ * and an answer built from ./representations.ts; the deliveries they ask for are sent by
+ * ./server.ts after the answer.
+ */
+import { randomUUID } from 'node:crypto'
+import { configJson, deliveryItemJson, deliveryJson, hookJson, pingDelivery, pushPayload } from './representations.js'
+import { ApiError, validationFailed, type DeliverySpec, type HookStore, type Scope, type StoredDelivery, type StoredHook, type Target } from './store.js'
+
+const DEFAULT_PER_PAGE = 30
+const MAX_PER_PAGE = 100
+
+/** What a route handler gets to know about its request. */
+export interface RequestContext {
+  target: Target
+  /** Path parameters (`hook_id`, `delivery_id`) as strings. */
+  params: Record<string, string>
+  query: Record<string, string>
+  /** Parsed JSON body; undefined when empty. */
+  body: unknown
+  /** Root the request came through: `http://127.0.0.1:PORT` or `…/api/v3`. */
+  apiBase: string
+  /** Path of the request without prefix and query, for building Link URLs. */
+  path: string
+  /** Schedules an outgoing delivery, sent after the API answer. */
+  deliver(hook: StoredHook, spec: DeliverySpec): void
+}
+
+/** An answer: status, JSON body (none when undefined) and extra headers. */
+export interface Reply {
+  status: number
+  body?: unknown
+  headers?: Record<string, string>
+}
+
+/** A fine-grained "Webhooks" permission level. */
+export type Permission = 'read' | 'write'
+
+/**
+ * One endpoint, for the scopes it exists in. `perm` gives the fine-grained "Webhooks" permission
+ * the docs list per scope (e.g. a repository ping needs only read, an organization ping write); a
+ * scope not listed has no such endpoint (404). `handle` throws {@link ApiError} for error answers.
+ */
+export interface Route {
+  method: string
+  /** Relative to the target, with `:name` parameters, e.g. `hooks/:hook_id/config`. */
+  path: string
+  perm: Partial<Record<Scope, Permission>>
+  handle(store: HookStore, ctx: RequestContext): Reply
+}
+
+const READ: Route['perm'] = { repo: 'read', org: 'read' }
+const WRITE: Route['perm'] = { repo: 'write', org: 'write' }
+
+const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers })
+
+/** Page size from `per_page`: default 30, clamped to 1…100. */
+function perPage(query: Record<string, string>): number {
+  const value = Number.parseInt(query.per_page ?? '', 10)
+  return Number.isNaN(value) || value < 1 ? DEFAULT_PER_PAGE : Math.min(value, MAX_PER_PAGE)
+}
+
+/** Every endpoint of the repository and organization webhooks docs. */
+export const ROUTES: Route[] = [
+  {
+    method: 'GET',
+    path: 'hooks',
+    perm: READ,
+    handle(store, ctx) {
+      const hooks = store.hooksOf(ctx.target)
+      const size = perPage(ctx.query)
+      const lastPage = Math.max(1, Math.ceil(hooks.length / size))
+      const page = Math.max(1, Number.parseInt(ctx.query.page ?? '', 10) || 1)
+      const items = hooks.slice((page - 1) * size, page * size).map((h) => hookJson(store, h, ctx.apiBase))
+      const link = (p: number, rel: string): string => `<${ctx.apiBase}${ctx.path}?per_page=${size}&page=${p}>; rel="${rel}"`
+      const links = [
+        ...(page > 1 ? [link(Math.min(page - 1, lastPage), 'prev')] : []),
+        ...(page < lastPage ? [link(page + 1, 'next'), link(lastPage, 'last')] : []),
+        ...(page > 1 ? [link(1, 'first')] : [])
+      ]
+      return json(200, items, links.length > 0 ? { Link: links.join(', ') } : undefined)
+    }
+  },
+  {
+    method: 'POST',
+    path: 'hooks',
+    perm: WRITE,
+    handle(store, ctx) {
+      // "When you create a new webhook, we'll send you a simple ping event": after the 201, like
+      // every delivery. (Hooks seeded with Emulator.addHook get none.)
+      const hook = store.createHook(ctx.target, ctx.body)
+      const answer = json(201, hookJson(store, hook, ctx.apiBase))
+      ctx.deliver(hook, pingDelivery(store, hook, ctx.apiBase))
+      return answer
+    }
+  },
+  {
+    method: 'GET',
+    path: 'hooks/:hook_id',
+    perm: READ,
+    handle: (store, ctx) => json(200, hookJson(store, store.hook(ctx.target, ctx.params.hook_id), ctx.apiBase))
+  },
+  {
+    method: 'PATCH',
+    path: 'hooks/:hook_id',
+    perm: WRITE,
+    handle(store, ctx) {
+      const hook = store.hook(ctx.target, ctx.params.hook_id)
+      store.updateHook(ctx.target, hook, ctx.body)
+      return json(200, hookJson(store, hook, ctx.apiBase))
+    }
+  },
+  {
+    method: 'DELETE',
+    path: 'hooks/:hook_id',
+    perm: WRITE,
+    handle(store, ctx) {
+      store.deleteHook(store.hook(ctx.target, ctx.params.hook_id))
+      return { status: 204 }
+    }
+  },
+  {
+    method: 'GET',
+    path: 'hooks/:hook_id/config',
+    perm: READ,
+    handle: (store, ctx) => json(200, configJson(store.hook(ctx.target, ctx.params.hook_id).config))
+  },
+  {
+    method: 'PATCH',
+    path: 'hooks/:hook_id/config',
+    perm: WRITE,
+    handle(store, ctx) {
+      const hook = store.hook(ctx.target, ctx.params.hook_id)
+      store.updateConfig(ctx.target, hook, ctx.body)
+      return json(200, configJson(hook.config))
+    }
+  },
+  {
+    method: 'GET',
+    path: 'hooks/:hook_id/deliveries',
+    perm: READ,
+    handle(store, ctx) {
+      // `status` filter, as the OpenAPI description defines it: `success` = status_code 200–399,
+      // `failure` = 400–599. A delivery that got no HTTP response (status_code 0, "failed to
+      // connect") is in neither: the server-side filter misses it, as on GitHub.
+      const filter = ctx.query.status
+      if (filter !== undefined && filter !== 'success' && filter !== 'failure') {
+        throw validationFailed({ resource: 'HookDelivery', code: 'invalid', field: 'status', value: filter })
+      }
+      const inRange = (d: StoredDelivery): boolean =>
+        filter === 'success' ? d.status_code >= 200 && d.status_code < 400 : d.status_code >= 400 && d.status_code < 600
+      // Deliveries past the 3-day retention are left out (HookStore.deliveriesOf).
+      let deliveries = store.deliveriesOf(store.hook(ctx.target, ctx.params.hook_id))
+      if (filter) deliveries = deliveries.filter(inRange)
+      // Cursor: opaque to clients; here `v1_<id>` = continue after (older than) delivery <id>.
+      if (ctx.query.cursor !== undefined) {
+        const after = /^v1_(\d+)$/.exec(ctx.query.cursor)
+        if (!after) throw new ApiError(400, 'Invalid cursor')
+        deliveries = deliveries.filter((d) => d.id < Number(after[1]))
+      }
+      const size = perPage(ctx.query)
+      const page = deliveries.slice(0, size)
+      if (deliveries.length <= size) return json(200, page.map(deliveryItemJson))
+      const next = new URLSearchParams({ per_page: String(size), cursor: `v1_${page[page.length - 1].id}` })
+      if (filter) next.set('status', filter)
+      return json(200, page.map(deliveryItemJson), { Link: `<${ctx.apiBase}${ctx.path}?${next}>; rel="next"` })
+    }
+  },
+  {
+    method: 'GET',
+    path: 'hooks/:hook_id/deliveries/:delivery_id',
+    perm: READ,
+    handle(store, ctx) {
+      const hook = store.hook(ctx.target, ctx.params.hook_id)
+      return json(200, deliveryJson(store.delivery(hook, ctx.params.delivery_id)))
+    }
+  },
+  {
+    method: 'POST',
+    path: 'hooks/:hook_id/deliveries/:delivery_id/attempts',
+    perm: WRITE,
+    handle(store, ctx) {
+      // A new delivery (new id) repeating guid, event, action and payload, marked as a redelivery.
+      const hook = store.hook(ctx.target, ctx.params.hook_id)
+      const { guid, event, action, request } = store.redeliverable(hook, ctx.params.delivery_id)
+      ctx.deliver(hook, { guid, event, action, payload: structuredClone(request.payload), redelivery: true })
+      return json(202, {})
+    }
+  },
+  {
+    method: 'POST',
+    path: 'hooks/:hook_id/pings',
+    perm: { repo: 'read', org: 'write' },
+    handle(store, ctx) {
+      const hook = store.hook(ctx.target, ctx.params.hook_id)
+      ctx.deliver(hook, pingDelivery(store, hook, ctx.apiBase))
+      return { status: 204 }
+    }
+  },
+  {
+    method: 'POST',
+    path: 'hooks/:hook_id/tests',
+    perm: { repo: 'read' },
+    handle(store, ctx) {
+      // "If the hook is not subscribed to push events, the server will respond with 204 but no test
+      // POST will be generated."
+      const hook = store.hook(ctx.target, ctx.params.hook_id)
+      if (hook.events.includes('push') || hook.events.includes('*')) {
+        const payload = pushPayload(ctx.target, ctx.apiBase)
+        ctx.deliver(hook, { guid: randomUUID(), event: 'push', action: null, payload, redelivery: false })
+      }
+      return { status: 204 }
+    }
+  }
+]
+
+const COMPILED_ROUTES = ROUTES.map((route) => ({
+  route,
+  pattern: new RegExp(`^${route.path.replace(/:(\w+)/g, '(?<$1>[^/]+)')}$`)
+}))
+
+/**
+ * Splits an API path without the `/api/v3` prefix and query (`/repos/o/r/hooks/1`) into scope,
+ * target name (URL-decoded, not yet checked to exist) and the matching route with its parameters.
+ * @returns undefined when no route of that scope matches the method and path
+ */
+export function matchRoute(method: string, path: string): { route: Route; scope: Scope; name: string; params: Record<string, string> } | undefined {
+  const m = /^\/(?:repos\/([^/]+)\/([^/]+)|orgs\/([^/]+))\/(.+)$/.exec(path)
+  if (!m) return undefined
+  const scope: Scope = m[3] === undefined ? 'repo' : 'org'
+  const name = decodeURIComponent(scope === 'org' ? m[3] : `${m[1]}/${m[2]}`)
+  for (const { route, pattern } of COMPILED_ROUTES) {
+    const found = route.method === method && route.perm[scope] !== undefined ? pattern.exec(m[4]) : null
+    if (found) return { route, scope, name, params: { ...found.groups } }
+  }
+  return undefined
+}
