@@ -7,7 +7,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { HookTarget } from '../emulator/server.js'
 import { failedGuids } from '../src/deliveries.js'
-import type { DeliveryItem } from '../src/hooks.js'
+import type { DeliveryItem } from '../src/model.js'
 import { runAction } from './helpers/action.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 
@@ -109,7 +109,8 @@ describe.each([
 
     const first = await action({ operation: 'redeliver-failed', hook_id: String(hook.id), max_redeliveries: '5' })
     expect(first.exitCode).toBe(0)
-    expect(first.outputs).toMatchObject({ failed_guids: '12', redelivered: '5' })
+    expect(first.outputs).toMatchObject({ failed_count: '12', redelivered: '5' })
+    expect(JSON.parse(first.outputs.failed_guids)).toEqual(failing)
     expect(JSON.parse(first.outputs.redelivered_ids)).toEqual(failing.slice(0, 5).map((guid) => attempts[guid].at(-1)))
     expect(emulator.requests.filter((r) => r.method === 'GET')).toHaveLength(3)
     expect(first.summary).toContain('guid-000')
@@ -117,10 +118,10 @@ describe.each([
     expect(receiver.received.map((r) => r.guid)).toEqual(failing.slice(0, 5))
 
     const second = await action({ operation: 'redeliver-failed', hook_id: String(hook.id) })
-    expect(second.outputs).toMatchObject({ failed_guids: '7', redelivered: '7' })
+    expect(second.outputs).toMatchObject({ failed_count: '7', redelivered: '7' })
     await emulator.idle()
     const third = await action({ operation: 'redeliver-failed', hook_id: String(hook.id) })
-    expect(third.outputs).toMatchObject({ failed_guids: '0', redelivered: '0', redelivered_ids: '[]' })
+    expect(third.outputs).toMatchObject({ failed_count: '0', failed_guids: '[]', redelivered: '0', redelivered_ids: '[]' })
   })
 })
 

@@ -23,7 +23,7 @@ describe.each([
   { scope: 'org', target: { org: 'octo-org' }, client: { scope: 'org', org: 'octo-org' } }
 ] as const)('$scope scope', ({ scope, target, client }) => {
   const ensure = (inputs: Record<string, string>) =>
-    runAction({ scope, repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'ensure', url: receiver.url, ...inputs })
+    runAction({ scope, repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'ensure', url: receiver.url, verify: 'false', ...inputs })
   /** Requests made by `fn`, as `METHOD path`. */
   const requestsOf = async <T>(fn: () => Promise<T>): Promise<[T, string[]]> => {
     const before = emulator.requests.length
@@ -59,12 +59,12 @@ describe.each([
     expect(run.summary).toMatch(/<td>events<\/td><td><code>push<\/code><\/td><td><code>push, release<\/code><\/td>/)
   })
 
-  test('an update of events and url by hook_id is 1 read + 2 PATCH', async () => {
+  test('an update of events and content_type by hook_id is 1 read + 2 PATCH; the url stays', async () => {
     const stored = emulator.addHook(target, { url: 'https://old.example.com/hook', events: ['push'], secret: SECRET })
-    const [run, made] = await requestsOf(() => ensure({ hook_id: String(stored.id), events: 'push,issues' }))
+    const [run, made] = await requestsOf(() => ensure({ hook_id: String(stored.id), url: '', events: 'push,issues', content_type: 'json' }))
     expect(run.outputs.result).toBe('updated')
     expect(made.map((r) => r.split(' ')[0])).toEqual(['GET', 'PATCH', 'PATCH'])
-    expect(emulator.hooks(target)[0]).toMatchObject({ events: ['push', 'issues'], config: { url: receiver.url, secret: SECRET } })
+    expect(emulator.hooks(target)[0]).toMatchObject({ events: ['push', 'issues'], config: { url: 'https://old.example.com/hook', content_type: 'json', secret: SECRET } })
   })
 
   test('a secret given twice is proven by a signed delivery and not rewritten (3 GETs)', async () => {
@@ -99,7 +99,7 @@ describe.each([
     emulator.addDelivery(target, stored.id, { event: 'ping', delivered_at: stored.updated_at, payload: { zen: 'same second' } })
     const run = await ensure({ secret: SECRET })
     expect(run.outputs).toMatchObject({ result: 'updated', secret_proof: 'written' })
-    expect(run.stdout).toMatch(/secret written \(the newest delivery \(\d+\) is not newer than the hook's last change\)/)
+    expect(run.stdout).toMatch(/secret written \(no delivery newer than the hook's last change to prove it with\)/)
   })
 
   test('a form hook\'s secret is proven from its payload=… body', async () => {
@@ -125,7 +125,7 @@ describe.each([
 
   test('dry run: reports created/updated and sends no write', async () => {
     const created = await ensure({ dry_run: 'true', secret: SECRET })
-    expect(created.outputs).toMatchObject({ result: 'created', secret_proof: 'written' })
+    expect(created.outputs).toMatchObject({ result: 'created', secret_proof: 'would-write' })
     expect(created.stdout).toContain('Dry run: nothing was written')
     emulator.addHook(target, { url: receiver.url, events: ['push'], secret: SECRET, content_type: 'json' })
     const updated = await ensure({ dry_run: 'true', events: 'issues', secret: SECRET })
@@ -164,14 +164,14 @@ describe.each([
     let release: () => void = () => undefined
     const barrier = new Promise<void>((resolve) => (release = resolve))
     const racer = () => {
-      const octokit = createClient({ token: 'test-token', api_url: emulator.url, api_version: '2022-11-28' }, { retries: 0 })
+      const octokit = createClient({ token: 'test-token', api_url: emulator.url, api_version: '2022-11-28', request_timeout: 30 }, { retries: 0 })
       octokit.hook.after('request', (_response, options) => {
         if (options.method === 'GET' && ++listed === 2) release()
       })
       octokit.hook.before('request', async (options) => {
         if (options.method === 'POST') await barrier
       })
-      return ensureHook(octokit, client as Target, { url: receiver.url }, wantedSettings({ url: receiver.url }, { events: ['push'] }), false)
+      return ensureHook(octokit, client as Target, { url: receiver.url }, wantedSettings({ url: receiver.url }, { events: ['push'] }), { dryRun: false })
     }
     const results = await Promise.all([racer(), racer()])
     expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'unchanged'])

@@ -60,10 +60,10 @@ describe('hook reference', () => {
     expect(r.hook).toEqual({ hook_id: 7 })
     expect(r.config.url).toBe('https://example.com/new')
   })
-  test('with hook_id, get ignores url with a warning', () => {
+  test('with hook_id, get takes url as a second name of the same hook (checked against the hook)', () => {
     const r = request({ operation: 'get', hook_id: '7', url: 'https://example.com/x' })
-    expect(r.hook).toEqual({ hook_id: 7 })
-    expect(r.warnings).toEqual([expect.stringMatching(/'url' is ignored/)])
+    expect(r.hook).toEqual({ hook_id: 7, url: 'https://example.com/x' })
+    expect(r.warnings).toEqual([])
   })
   test('create takes url as config and names no hook', () => {
     const r = request({ operation: 'create', url: 'https://example.com/hook', events: 'push' })
@@ -112,7 +112,7 @@ describe('eventList', () => {
   ])('%j → %j', (raw, events) => {
     expect(eventList(raw, 'events')).toEqual(events)
   })
-  test.each(['push,,issues', 'Push', '["push", 1]', '[push', '[]', 'pull request'])('%j is refused', (raw) => {
+  test.each(['push,,issues', '["push", 1]', '[push', '[]', 'pull request', 'push;issues'])('%j is refused', (raw) => {
     expect(() => eventList(raw, 'events')).toThrow(/Input 'events' .*accepts/)
   })
 })
@@ -147,7 +147,8 @@ describe('bad input names the input and what it accepts', () => {
     [{ operation: 'update', hook_id: '1', events: 'push', add_events: 'issues' }, /'events' replaces the whole list/],
     [{ operation: 'list', api_url: 'api.github.com' }, /Input 'api_url' is 'api.github.com'; it accepts an absolute http/],
     [{ operation: 'list', api_version: 'v3' }, /Input 'api_version' is 'v3'; it accepts a REST API version date/],
-    [{ operation: 'list', token: '' }, /Input 'token' is empty/]
+    [{ operation: 'list', token: '' }, /Input 'token' is required; .*GITHUB_TOKEN can never manage webhooks/],
+    [{ operation: 'create', url: 'https://e.com', events: 'Push' }, /Input 'events' has an unknown webhook event: 'Push' \(did you mean 'push'\?\)/]
   ])('%j', (inputs, message) => {
     expect(problems(inputs)).toEqual(expect.arrayContaining([expect.stringMatching(message)]))
   })

@@ -2374,6 +2374,156 @@ class DecodedURL extends URL {
 
 /***/ }),
 
+/***/ 1916:
+/***/ ((__unused_webpack_module, exports) => {
+
+var __webpack_unused_export__;
+
+__webpack_unused_export__ = true;
+exports.Io = exports.kp = void 0;
+var peq = new Uint32Array(0x10000);
+var myers_32 = function (a, b) {
+    var n = a.length;
+    var m = b.length;
+    var lst = 1 << (n - 1);
+    var pv = -1;
+    var mv = 0;
+    var sc = n;
+    var i = n;
+    while (i--) {
+        peq[a.charCodeAt(i)] |= 1 << i;
+    }
+    for (i = 0; i < m; i++) {
+        var eq = peq[b.charCodeAt(i)];
+        var xv = eq | mv;
+        eq |= ((eq & pv) + pv) ^ pv;
+        mv |= ~(eq | pv);
+        pv &= eq;
+        if (mv & lst) {
+            sc++;
+        }
+        if (pv & lst) {
+            sc--;
+        }
+        mv = (mv << 1) | 1;
+        pv = (pv << 1) | ~(xv | mv);
+        mv &= xv;
+    }
+    i = n;
+    while (i--) {
+        peq[a.charCodeAt(i)] = 0;
+    }
+    return sc;
+};
+var myers_x = function (b, a) {
+    var n = a.length;
+    var m = b.length;
+    var mhc = [];
+    var phc = [];
+    var hsize = Math.ceil(n / 32);
+    var vsize = Math.ceil(m / 32);
+    for (var i = 0; i < hsize; i++) {
+        phc[i] = -1;
+        mhc[i] = 0;
+    }
+    var j = 0;
+    for (; j < vsize - 1; j++) {
+        var mv_1 = 0;
+        var pv_1 = -1;
+        var start_1 = j * 32;
+        var vlen_1 = Math.min(32, m) + start_1;
+        for (var k = start_1; k < vlen_1; k++) {
+            peq[b.charCodeAt(k)] |= 1 << k;
+        }
+        for (var i = 0; i < n; i++) {
+            var eq = peq[a.charCodeAt(i)];
+            var pb = (phc[(i / 32) | 0] >>> i) & 1;
+            var mb = (mhc[(i / 32) | 0] >>> i) & 1;
+            var xv = eq | mv_1;
+            var xh = ((((eq | mb) & pv_1) + pv_1) ^ pv_1) | eq | mb;
+            var ph = mv_1 | ~(xh | pv_1);
+            var mh = pv_1 & xh;
+            if ((ph >>> 31) ^ pb) {
+                phc[(i / 32) | 0] ^= 1 << i;
+            }
+            if ((mh >>> 31) ^ mb) {
+                mhc[(i / 32) | 0] ^= 1 << i;
+            }
+            ph = (ph << 1) | pb;
+            mh = (mh << 1) | mb;
+            pv_1 = mh | ~(xv | ph);
+            mv_1 = ph & xv;
+        }
+        for (var k = start_1; k < vlen_1; k++) {
+            peq[b.charCodeAt(k)] = 0;
+        }
+    }
+    var mv = 0;
+    var pv = -1;
+    var start = j * 32;
+    var vlen = Math.min(32, m - start) + start;
+    for (var k = start; k < vlen; k++) {
+        peq[b.charCodeAt(k)] |= 1 << k;
+    }
+    var score = m;
+    for (var i = 0; i < n; i++) {
+        var eq = peq[a.charCodeAt(i)];
+        var pb = (phc[(i / 32) | 0] >>> i) & 1;
+        var mb = (mhc[(i / 32) | 0] >>> i) & 1;
+        var xv = eq | mv;
+        var xh = ((((eq | mb) & pv) + pv) ^ pv) | eq | mb;
+        var ph = mv | ~(xh | pv);
+        var mh = pv & xh;
+        score += (ph >>> (m - 1)) & 1;
+        score -= (mh >>> (m - 1)) & 1;
+        if ((ph >>> 31) ^ pb) {
+            phc[(i / 32) | 0] ^= 1 << i;
+        }
+        if ((mh >>> 31) ^ mb) {
+            mhc[(i / 32) | 0] ^= 1 << i;
+        }
+        ph = (ph << 1) | pb;
+        mh = (mh << 1) | mb;
+        pv = mh | ~(xv | ph);
+        mv = ph & xv;
+    }
+    for (var k = start; k < vlen; k++) {
+        peq[b.charCodeAt(k)] = 0;
+    }
+    return score;
+};
+var distance = function (a, b) {
+    if (a.length < b.length) {
+        var tmp = b;
+        b = a;
+        a = tmp;
+    }
+    if (b.length === 0) {
+        return a.length;
+    }
+    if (a.length <= 32) {
+        return myers_32(a, b);
+    }
+    return myers_x(a, b);
+};
+exports.Io = distance;
+var closest = function (str, arr) {
+    var min_distance = Infinity;
+    var min_index = 0;
+    for (var i = 0; i < arr.length; i++) {
+        var dist = distance(str, arr[i]);
+        if (dist < min_distance) {
+            min_distance = dist;
+            min_index = i;
+        }
+    }
+    return arr[min_index];
+};
+exports.kp = closest;
+
+
+/***/ }),
+
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -30745,7 +30895,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1592);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7537);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -30754,7 +30904,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1592:
+/***/ 7537:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -30787,7 +30937,7 @@ function utils_toCommandValue(input) {
  * @returns The command properties to send with the actual annotation command
  * See IssueCommandProperties: https://github.com/actions/runner/blob/main/src/Runner.Worker/ActionCommandManager.cs#L646
  */
-function utils_toCommandProperties(annotationProperties) {
+function toCommandProperties(annotationProperties) {
     if (!Object.keys(annotationProperties).length) {
         return {};
     }
@@ -33598,7 +33748,7 @@ function core_debug(message) {
  * @param properties optional properties to add to the annotation.
  */
 function core_error(message, properties = {}) {
-    command_issueCommand('error', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('error', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a warning issue
@@ -33606,7 +33756,7 @@ function core_error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function core_warning(message, properties = {}) {
-    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -33614,7 +33764,7 @@ function core_warning(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function notice(message, properties = {}) {
-    issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('notice', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Writes info to log with console.log.
@@ -33755,6 +33905,19 @@ function isApiError(error) {
 function isHookAlreadyExists(error) {
     return isApiError(error) && error.status === 422 && JSON.stringify(error.response?.data ?? '').includes('already exists');
 }
+/**
+ * Adds a sentence about what this step had already done, or could not tell, to an error on its way
+ * up: shown as its own line under GitHub's answer ({@link describeApiError}), or appended to the
+ * message of any other error.
+ * @returns the same error, for `throw withContext(error, …)`
+ */
+function withContext(error, sentence) {
+    if (isApiError(error))
+        (error.context ??= []).push(sentence);
+    else if (error instanceof Error)
+        error.message += ` (${sentence})`;
+    return error;
+}
 /** True when the failed request had been retried (plugin-retry counts the attempts in `request.retryCount`). */
 function wasRetried(error) {
     return isApiError(error) && (error.request?.request?.retryCount ?? 0) > 0;
@@ -33784,6 +33947,7 @@ function describeApiError(error, request) {
     for (const item of body.errors ?? []) {
         lines.push(`- ${typeof item === 'string' ? item : (item.message ?? [item.resource, item.field, item.code].filter(Boolean).join(' '))}`);
     }
+    lines.push(...(error.context ?? []));
     if (error.status === 401) {
         lines.push("The token in 'token' is invalid or expired, or it is not a token for this API ('api_url').");
     }
@@ -39128,13 +39292,401 @@ throttling.triggersNotification = triggersNotification;
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/redact.ts
+/**
+ * Keeps secrets out of everything the step shows: the log (messages and `RUNNER_DEBUG` lines), the
+ * step outputs and the job summary. Two mechanisms work together in {@link redact}:
+ *
+ * 1. By value: the `secret` and `token` inputs, and the URL credentials of 8+ characters, are
+ *    masked ({@link mask}): the runner hides them in the log (`core.setSecret`, i.e. the workflow
+ *    command `::add-mask::`, GitHub docs "Workflow commands for GitHub Actions" → "Masking a value
+ *    in a log"), and {@link redact} replaces them in everything else, in their plain, JSON-escaped,
+ *    HTML-escaped and percent-encoded forms. A masked value shorter than 8 characters is replaced
+ *    only where it stands alone (no letter or digit on either side), so a token `t` never turns
+ *    "list" into "lis***".
+ * 2. By position: in every http(s) URL found in a text, the credential parts (see
+ *    {@link urlCredentialParts} for the one rule) are replaced by `***` where they stand, whatever
+ *    their length: `?v=1` becomes `?v=***` without touching any other `1`.
+ *
+ * URL credentials shorter than 8 characters are not given to the runner's mask: `::add-mask::` hides
+ * a value everywhere in the log, and masking `1` or `prod` would garble every line; (2) covers them
+ * inside URLs. GitHub's masking is a safety net, not a guarantee (GitHub docs "Using secrets in GitHub
+ * Actions"): it misses transformed forms such as a URL-encoded password, hence this module.
+ */
+
+/** What replaces a secret in messages, outputs and the job summary. */
+const REDACTED = '***';
+/**
+ * Values shorter than this are "short": a short URL credential is neither masked in the log nor
+ * replaced by value (only by position, inside URLs), and a short `secret` / `token` is replaced only
+ * where it stands alone.
+ */
+const SHORT_VALUE_LENGTH = 8;
+/** A URL's scheme, e.g. `https://`. */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** {@link SCHEME} at a given offset (`lastIndex`). */
+const SCHEME_AT = /[A-Za-z][A-Za-z0-9+.-]*:\/\//y;
+/** Where an http(s) URL starts in a text. */
+const URL_IN_TEXT = /\bhttps?:\/\//gi;
+/** Characters of a generated path segment (unreserved, plus `=` and `+` of base64); `%XX` escapes count too. */
+const GENERATED_SEGMENT = /^(?:[A-Za-z0-9_~.=+-]|%[0-9A-Fa-f]{2})+$/;
+/** Shortest path segment taken for a generated secret (as written). */
+const GENERATED_SEGMENT_LENGTH = 16;
+/**
+ * Services that carry a secret in a path segment of any shape (rule d of {@link urlCredentialParts}):
+ * given the URL's host name and its path segments, the indexes of the secret segments.
+ */
+const KNOWN_SERVICES = [
+    // https://hooks.slack.com/services/T…/B…/<token> (also /workflows/…, /triggers/…): everything after the 3rd segment.
+    { name: 'Slack', host: (h) => h === 'hooks.slack.com', secrets: (s) => s.map((_, i) => i).filter((i) => i >= 3) },
+    // https://discord.com/api/webhooks/<id>/<token>[/github|/slack]; also discordapp.com, ptb./canary. subdomains, /api/v10/….
+    {
+        name: 'Discord',
+        host: (h) => /(?:^|\.)discord(?:app)?\.com$/.test(h),
+        secrets: (s) => {
+            const at = s.indexOf('webhooks');
+            return s[0] === 'api' && at > 0 ? [at + 2] : [];
+        }
+    },
+    // https://hooks.zapier.com/hooks/catch/<account>/<key>/
+    { name: 'Zapier', host: (h) => h === 'hooks.zapier.com', secrets: (s) => (s[0] === 'hooks' && s[1] === 'catch' ? [3] : []) },
+    // https://maker.ifttt.com/trigger/<event>/with/key/<key>
+    {
+        name: 'IFTTT',
+        host: (h) => h === 'maker.ifttt.com',
+        secrets: (s) => {
+            const at = s.indexOf('key');
+            return at >= 0 ? [at + 1] : [];
+        }
+    }
+];
+/** The `api_url` of the request, set by {@link trustApiRoot}. */
+let apiRoot;
+/**
+ * Tells the redaction which API root the step talks to (the validated `api_url`), so that its URLs
+ * (repository names, page numbers, cursors) are treated as GitHub's own: only their userinfo is a credential.
+ */
+function trustApiRoot(api_url) {
+    apiRoot = api_url;
+}
+/**
+ * Whether a URL is GitHub's own (its host is github.com or a subdomain, a subdomain of
+ * githubusercontent.com, ghe.com or a subdomain, or the host of `api_url` ({@link trustApiRoot}), `GITHUB_API_URL` or
+ * `GITHUB_SERVER_URL`). Those carry repository names, commit SHAs and page numbers, never a
+ * credential of the user's outside their userinfo; only rule (a) applies to them.
+ */
+function isGitHubHost(host) {
+    const hostname = host.replace(/:\d*$/, '');
+    if (/(?:^|\.)github\.com$|\.githubusercontent\.com$|(?:^|\.)ghe\.com$/.test(hostname))
+        return true;
+    const roots = [apiRoot, process.env.GITHUB_API_URL, process.env.GITHUB_SERVER_URL];
+    return roots.some((root) => root !== undefined && root !== '' && hostOf(root) === host);
+}
+/** The lower-cased `host[:port]` of a URL, or undefined. */
+function hostOf(url) {
+    try {
+        return new URL(url).host.toLowerCase();
+    }
+    catch {
+        return undefined;
+    }
+}
+/** Whether a path segment (as written) looks like a generated secret: rule (c) of {@link urlCredentialParts}. */
+function looksGenerated(segment) {
+    if (segment.length < GENERATED_SEGMENT_LENGTH || !GENERATED_SEGMENT.test(segment))
+        return false;
+    const plain = percentDecoded(segment);
+    return /[A-Za-z]/.test(plain) && /[0-9]/.test(plain);
+}
+/** `decodeURIComponent` that keeps a malformed escape (`%zz`) as written instead of throwing. */
+function percentDecoded(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+/** The first `char` in `text[from, to)`, or `to`. */
+function find(text, char, from, to) {
+    const at = text.indexOf(char, from);
+    return at >= 0 && at < to ? at : to;
+}
+/** In a text, `\"` and `\\` are JSON escapes inside a URL; the length of the escape at `at`, or 0. */
+function jsonEscape(text, at) {
+    return text[at] === '\\' && (text[at + 1] === '"' || text[at + 1] === '\\') ? 2 : 0;
+}
+/**
+ * Reads the URL whose scheme starts at `start` and returns where it ends and its credential parts.
+ * With `whole`, the URL runs to the end of `text`; otherwise (a URL inside a message, JSON or HTML)
+ * its userinfo ends at the last `@` before white space, a backtick or `/ ? #` (so a password may
+ * hold `' " < > &`), and the URL ends at white space, `"`, `<`, `>` or a backtick (JSON escapes `\"`
+ * `\\` excepted), trailing `' . , ; : ! ? ) ] }` left out.
+ */
+function scanUrl(text, start, whole) {
+    const parts = [];
+    const add = (kind, from, to) => {
+        if (to > from)
+            parts.push({ kind, value: text.slice(from, to), start: from, end: to });
+    };
+    SCHEME_AT.lastIndex = start;
+    const authority = start + (SCHEME_AT.exec(text)?.[0].length ?? 0);
+    // userinfo: up to the last `@` before the host's end. A password may hold `' " < > &`; in a text,
+    // a `"` followed by `,` `:` `}` `]` or white space ends a JSON string, so it ends the URL too, and
+    // an HTML entity (`&#39;`, `&amp;`) is one character.
+    let lastAt = -1;
+    for (let k = authority; k < text.length; k++) {
+        const c = text[k];
+        if (!whole) {
+            const entity = /^&(?:#\d+|#x[0-9a-f]+|[a-z]+);/i.exec(text.slice(k, k + 12));
+            if (entity) {
+                k += entity[0].length - 1;
+                continue;
+            }
+            if (/[\s`]/.test(c))
+                break;
+            if (c === '\\') {
+                if (jsonEscape(text, k) === 0)
+                    break;
+                k++;
+                continue;
+            }
+            if (c === '"' && (k + 1 >= text.length || /[\s,:}\]]/.test(text[k + 1])))
+                break;
+        }
+        if (c === '/' || c === '?' || c === '#')
+            break;
+        if (c === '@')
+            lastAt = k;
+    }
+    const hostStart = lastAt >= 0 ? lastAt + 1 : authority;
+    // the URL's end
+    let end = text.length;
+    if (!whole) {
+        for (end = hostStart; end < text.length; end++) {
+            if (/[\s"<>`]/.test(text[end]))
+                break;
+            if (text[end] === '\\') {
+                if (jsonEscape(text, end) === 0)
+                    break;
+                end++;
+            }
+        }
+        end = Math.min(end, text.length);
+        while (end > hostStart && /['.,;:!?)\]}]/.test(text[end - 1]))
+            end--;
+    }
+    // (a) userinfo: the user name and the password
+    if (lastAt >= 0) {
+        const colon = find(text, ':', authority, lastAt);
+        const hasPassword = colon < lastAt;
+        add('username', authority, colon);
+        if (hasPassword)
+            add('password', colon + 1, lastAt);
+    }
+    const firstOf = (chars, from) => {
+        for (let k = from; k < end; k++)
+            if (chars.includes(text[k]))
+                return k;
+        return end;
+    };
+    const pathStart = firstOf('/?#', hostStart);
+    const host = text.slice(hostStart, pathStart).toLowerCase();
+    if (isGitHubHost(host))
+        return { end, parts };
+    const queryStart = firstOf('?#', pathStart);
+    const fragmentStart = firstOf('#', queryStart);
+    // (c) generated-looking path segments, (d) known services' secret segments
+    const segments = [];
+    for (let from = pathStart + 1; from <= queryStart && pathStart < queryStart;) {
+        const to = find(text, '/', from, queryStart);
+        segments.push({ from, to });
+        from = to + 1;
+    }
+    const texts = segments.map(({ from, to }) => text.slice(from, to));
+    const hostname = host.replace(/:\d*$/, '');
+    const service = new Set(KNOWN_SERVICES.filter((known) => known.host(hostname)).flatMap((known) => known.secrets(texts)));
+    segments.forEach(({ from, to }, i) => {
+        if (service.has(i))
+            add('service', from, to);
+        else if (looksGenerated(texts[i]))
+            add('path', from, to);
+    });
+    // (b) every query value; a parameter without `=` when it looks generated
+    const pairs = (kind, from, to) => {
+        for (let item = from; item <= to;) {
+            const itemEnd = find(text, '&', item, to);
+            const eq = find(text, '=', item, itemEnd);
+            if (eq < itemEnd)
+                add(kind, eq + 1, itemEnd);
+            else if (kind === 'query' && looksGenerated(text.slice(item, itemEnd)))
+                add(kind, item, itemEnd);
+            item = itemEnd + 1;
+        }
+    };
+    if (queryStart < fragmentStart)
+        pairs('query', queryStart + 1, fragmentStart);
+    // (b) the fragment's values when it holds `name=value` pairs (`#access_token=…`)
+    if (fragmentStart < end && text.slice(fragmentStart, end).includes('='))
+        pairs('fragment', fragmentStart + 1, end);
+    return { end, parts };
+}
+/**
+ * THE RULE: the credential parts of one URL (`url` is the whole URL, any `scheme://`; not a URL → none).
+ *
+ * (a) userinfo: the user name and the password (`https://<user>:<password>@host`, `https://<token>@host`,
+ *     `https://<token>:x-oauth-basic@host`): either may be the secret.
+ * (b) every query value, whatever the parameter's name (`?code=…`, `?sig=…`, `?X-Amz-Signature=…`,
+ *     `?token=…`, `?key=…`, but also `?v=1`); a parameter without `=` when it looks generated (c); and
+ *     the fragment's values when the fragment holds `name=value` pairs (`#access_token=…`).
+ * (c) path segments that look generated: 16 or more characters, only letters, digits, `_ ~ . = + -`
+ *     and `%XX` escapes, with at least one letter and one digit (UUIDs, Slack, Discord, Teams keys).
+ * (d) known services, whatever the secret's shape: Slack `hooks.slack.com/<kind>/<team>/<id>/<token…>`
+ *     (every segment after the third), Discord `discord.com` / `discordapp.com` `/api/webhooks/<id>/<token>`,
+ *     Zapier `hooks.zapier.com/hooks/catch/<account>/<key>`, IFTTT `maker.ifttt.com/…/key/<key>`.
+ *
+ * GitHub's own URLs (see {@link isGitHubHost}: github.com, api_url…) carry only (a).
+ * Never credentials: the scheme, host, port, parameter names, and other path segments
+ * (`/generic-webhook-trigger/invoke`, `/services/`).
+ *
+ * @returns each part as written, with its offsets in `url`
+ */
+function urlCredentialParts(url) {
+    return SCHEME.test(url) ? scanUrl(url, 0, true).parts : [];
+}
+/** Every http(s) URL in a text (message, JSON, HTML): its offsets and credential parts. */
+function urlsIn(text) {
+    const oneUrl = /^https?:\/\/\S*$/i.test(text); // e.g. a summary cell or output that is a hook's URL: read whole
+    return [...text.matchAll(URL_IN_TEXT)].map((match) => ({ start: match.index, ...scanUrl(text, match.index, oneUrl && match.index === 0) }));
+}
+/**
+ * Replaces the credential parts ({@link urlCredentialParts}) of every http(s) URL in a text by
+ * {@link REDACTED}, in place and whatever their length: `https://u:p@h/x?v=1` → `https://u:***@h/x?v=***`.
+ * A text that is one URL (no white space) is read whole; a URL inside a longer text ends at white
+ * space, `"`, `<`, `>` or a backtick (JSON escapes `\"` `\\` excepted), without trailing
+ * `' . , ; : ! ? ) ] }`, but its password may hold any of these but white space.
+ */
+function redactUrls(text) {
+    const spans = urlsIn(text)
+        .flatMap((url) => url.parts)
+        .sort((a, b) => a.start - b.start);
+    let result = '';
+    let done = 0;
+    for (const { start, end } of spans) {
+        if (end <= done)
+            continue; // inside a part already replaced (a URL in a query value)
+        result += text.slice(done, Math.max(start, done)) + (start >= done ? REDACTED : '');
+        done = end;
+    }
+    return result + text.slice(done);
+}
+/**
+ * The URL credentials to mask by value: each credential part ({@link urlCredentialParts}) of the
+ * URL as written, of its WHATWG-normalized form (`new URL(url).href`, which percent-encodes e.g.
+ * `"` `<` `>` in a password) and percent-decoded (in query and fragment also with `+` as space);
+ * only those of at least {@link SHORT_VALUE_LENGTH} characters (shorter ones are redacted by
+ * position only, see {@link redactUrls}). Not a URL → none.
+ */
+function urlCredentials(url) {
+    const found = new Set();
+    let normalized;
+    try {
+        normalized = new URL(url).href;
+    }
+    catch {
+        normalized = undefined;
+    }
+    for (const form of normalized === undefined || normalized === url ? [url] : [url, normalized]) {
+        for (const { kind, value } of urlCredentialParts(form)) {
+            found.add(value).add(percentDecoded(value));
+            if (kind === 'query' || kind === 'fragment')
+                found.add(percentDecoded(value.replace(/\+/g, ' ')));
+        }
+    }
+    return [...found].filter((value) => value.length >= SHORT_VALUE_LENGTH);
+}
+/** The values masked so far (see {@link mask}). */
+const masked = new Set();
+/**
+ * Masks a value: `core.setSecret` (the runner's `::add-mask::`) and remembered for {@link redact},
+ * which replaces it wherever it occurs, or, when shorter than {@link SHORT_VALUE_LENGTH}, wherever it
+ * stands alone. For the `secret` and `token` inputs (always) and URL credentials of 8+ characters
+ * (from {@link urlCredentials}). Blank values are ignored.
+ */
+function mask(value) {
+    if (value.trim() === '')
+        return;
+    if (!masked.has(value))
+        pattern = undefined;
+    masked.add(value);
+    core_setSecret(value);
+}
+/**
+ * Masks ({@link mask}) the URL credentials ({@link urlCredentials}) of every http(s) URL in a text or
+ * in the strings of a JSON-able value (e.g. hooks and deliveries from the API). A string that is one
+ * URL (no white space) is read whole, so a password holding `"` `<` `>` is found too.
+ */
+function maskUrlCredentials(value) {
+    const seen = new WeakSet();
+    const visit = (item) => {
+        if (typeof item === 'string') {
+            for (const { start, end } of urlsIn(item))
+                urlCredentials(item.slice(start, end)).forEach(mask);
+        }
+        else if (typeof item === 'object' && item !== null && !seen.has(item)) {
+            seen.add(item);
+            Object.values(item).forEach(visit);
+        }
+    };
+    visit(value);
+}
+/** The forms a masked value may take in a text: plain, JSON-escaped, HTML-escaped (numeric and named), percent-encoded. */
+function redact_forms(value) {
+    const named = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+    return [
+        value,
+        JSON.stringify(value).slice(1, -1),
+        value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`),
+        value.replace(/[&<>"']/g, (char) => named[char]),
+        encodeURIComponent(value)
+    ];
+}
+/** The one regular expression of all masked values' forms, longest first; rebuilt after a {@link mask}. */
+let pattern;
+function maskedPattern() {
+    if (pattern === undefined && masked.size > 0) {
+        const alternatives = new Map();
+        for (const value of masked) {
+            for (const form of redact_forms(value)) {
+                const literal = form.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+                alternatives.set(form, value.length >= SHORT_VALUE_LENGTH ? literal : `(?<![\\p{L}\\p{N}])${literal}(?![\\p{L}\\p{N}])`);
+            }
+        }
+        const ordered = [...alternatives].sort(([a], [b]) => b.length - a.length).map(([, source]) => source);
+        pattern = new RegExp(ordered.join('|'), 'gu');
+    }
+    return pattern;
+}
+/**
+ * Redacts a text for a message, an output, the job summary or a debug line: first every masked
+ * value ({@link mask}) in any of its forms, longest first (a short one only where it stands alone),
+ * then the credential parts of every http(s) URL by position ({@link redactUrls}). Idempotent.
+ */
+function redact(text) {
+    const byValue = maskedPattern();
+    return redactUrls(byValue ? text.replace(byValue, REDACTED) : text);
+}
+
 ;// CONCATENATED MODULE: ./src/client.ts
 /**
  * The Octokit client of `@actions/github`, with Octokit's own plugins for retries
  * (`@octokit/plugin-retry`: 5xx and network errors, with backoff) and rate limits
  * (`@octokit/plugin-throttling`: primary and secondary limits waited out, each wait logged as a
- * warning; writes spaced one second apart, as GitHub asks of integrators).
+ * warning; writes spaced one second apart, as GitHub asks of integrators), and a time limit on every
+ * HTTP request (each attempt: a hung connection is cut after `request_timeout` seconds and retried
+ * like a network error).
  */
+
 
 
 
@@ -39143,8 +39695,25 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 /** Statuses never retried by plugin-retry: client errors, and 429, which the throttling plugin handles. */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 /**
+ * A `fetch` that gives up after `seconds` (an `AbortSignal.timeout`, combined with the caller's own
+ * signal). Octokit calls it once per attempt, so each retry gets the full time again. A timed-out
+ * request becomes Octokit's `RequestError` with status 500, which plugin-retry retries.
+ */
+function fetchWithTimeout(seconds) {
+    return (input, init = {}) => {
+        const limit = AbortSignal.timeout(seconds * 1000);
+        const signal = init.signal ? AbortSignal.any([init.signal, limit]) : limit;
+        return fetch(input, { ...init, signal }).catch((error) => {
+            if (limit.aborted)
+                throw new Error(`no answer within request_timeout (${seconds} s)`, { cause: error });
+            throw error;
+        });
+    };
+}
+/**
  * Builds the client for the API root, token and API version of the request: `X-GitHub-Api-Version`
- * on every request, retries and rate-limit waits bounded by `retries`.
+ * on every request, retries and rate-limit waits bounded by `retries`, each attempt bounded by
+ * `connection.request_timeout` (seconds).
  */
 function createClient(connection, options) {
     const { retries, dryRun = false } = options;
@@ -39159,6 +39728,7 @@ function createClient(connection, options) {
     const client = getOctokit(connection.token, {
         baseUrl: connection.api_url,
         userAgent: 'manage-webhooks',
+        request: { fetch: fetchWithTimeout(connection.request_timeout) },
         retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY },
         throttle: {
             // A key of its own: the limiter groups are shared per process, keyed by id.
@@ -39167,10 +39737,10 @@ function createClient(connection, options) {
             onSecondaryRateLimit: wait('secondary')
         }
     }, retry, throttling);
-    client.hook.after('request', (response, request) => core_debug(`${request.method} ${response.url} → ${response.status}`));
+    client.hook.after('request', (response, request) => core_debug(redact(`${request.method} ${response.url} → ${response.status}`)));
     client.hook.error('request', (error, request) => {
         const failed = error;
-        core_debug(`${request.method} ${failed.request?.url ?? request.url} → ${failed.status ?? error.message}`);
+        core_debug(redact(`${request.method} ${failed.request?.url ?? request.url} → ${failed.status ?? error.message}`));
         throw error;
     });
     client.hook.before('request', (request) => {
@@ -39182,83 +39752,897 @@ function createClient(connection, options) {
     return client;
 }
 
-;// CONCATENATED MODULE: ./src/redact.ts
-/**
- * Keeps secrets out of everything the step shows: the webhook secret, the token, and credentials
- * carried by hook URLs (`https://user:pass@host/…`, or a query value such as `?token=…`).
- * Each is masked in the log (`core.setSecret`, the runner's `::add-mask::`) and remembered, so that
- * {@link redact} can take it out of outputs and the job summary too.
- */
+;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks/dist-bundle/index.js
+// pkg/dist-src/create-logger.js
+var dist_bundle_createLogger = (logger = {}) => {
+  if (typeof logger.debug !== "function") {
+    logger.debug = () => {
+    };
+  }
+  if (typeof logger.info !== "function") {
+    logger.info = () => {
+    };
+  }
+  if (typeof logger.warn !== "function") {
+    logger.warn = console.warn.bind(console);
+  }
+  if (typeof logger.error !== "function") {
+    logger.error = console.error.bind(console);
+  }
+  return logger;
+};
 
-/** What replaces a secret in outputs and the job summary. */
-const REDACTED = '***';
-/**
- * Query parameter names whose values are credentials: the whole name, or its last `_`/`-`/`.` part,
- * is one of these words (`token`, `access_token`, `api-key`, `sig`…), case-insensitively. Words that
- * merely contain them (`author`, `keyword`, `design`) do not count.
- */
-const SECRET_QUERY_NAME = /^(?:.*[_.-])?(?:token|secret|key|apikey|password|passwd|pwd|pass|sig|signature|auth|authorization|credential|credentials|session|sessionid|jwt)$/i;
-/** A URL username at least this long is taken for a token (`https://<token>@host`); shorter ones (`api`, `admin`) are names. */
-const TOKEN_LIKE_USERNAME = 8;
-/** The values masked so far, longest first when redacting. */
-const masked = new Set();
-/** URL credentials shorter than this are not masked: masking `ab` everywhere would garble every log line. */
-const MIN_URL_CREDENTIAL_LENGTH = 3;
-/** Masks a value in the log and remembers it for {@link redact}. Blank values are ignored. */
-function mask(value) {
-    if (value.trim() === '')
-        return;
-    masked.add(value);
-    core_setSecret(value);
+// pkg/dist-src/generated/webhook-names.js
+var emitterEventNames = [
+  "branch_protection_configuration",
+  "branch_protection_configuration.disabled",
+  "branch_protection_configuration.enabled",
+  "branch_protection_rule",
+  "branch_protection_rule.created",
+  "branch_protection_rule.deleted",
+  "branch_protection_rule.edited",
+  "check_run",
+  "check_run.completed",
+  "check_run.created",
+  "check_run.requested_action",
+  "check_run.rerequested",
+  "check_suite",
+  "check_suite.completed",
+  "check_suite.requested",
+  "check_suite.rerequested",
+  "code_scanning_alert",
+  "code_scanning_alert.appeared_in_branch",
+  "code_scanning_alert.closed_by_user",
+  "code_scanning_alert.created",
+  "code_scanning_alert.fixed",
+  "code_scanning_alert.reopened",
+  "code_scanning_alert.reopened_by_user",
+  "commit_comment",
+  "commit_comment.created",
+  "create",
+  "custom_property",
+  "custom_property.created",
+  "custom_property.deleted",
+  "custom_property.promote_to_enterprise",
+  "custom_property.updated",
+  "custom_property_values",
+  "custom_property_values.updated",
+  "delete",
+  "dependabot_alert",
+  "dependabot_alert.auto_dismissed",
+  "dependabot_alert.auto_reopened",
+  "dependabot_alert.created",
+  "dependabot_alert.dismissed",
+  "dependabot_alert.fixed",
+  "dependabot_alert.reintroduced",
+  "dependabot_alert.reopened",
+  "deploy_key",
+  "deploy_key.created",
+  "deploy_key.deleted",
+  "deployment",
+  "deployment.created",
+  "deployment_protection_rule",
+  "deployment_protection_rule.requested",
+  "deployment_review",
+  "deployment_review.approved",
+  "deployment_review.rejected",
+  "deployment_review.requested",
+  "deployment_status",
+  "deployment_status.created",
+  "discussion",
+  "discussion.answered",
+  "discussion.category_changed",
+  "discussion.closed",
+  "discussion.created",
+  "discussion.deleted",
+  "discussion.edited",
+  "discussion.labeled",
+  "discussion.locked",
+  "discussion.pinned",
+  "discussion.reopened",
+  "discussion.transferred",
+  "discussion.unanswered",
+  "discussion.unlabeled",
+  "discussion.unlocked",
+  "discussion.unpinned",
+  "discussion_comment",
+  "discussion_comment.created",
+  "discussion_comment.deleted",
+  "discussion_comment.edited",
+  "fork",
+  "github_app_authorization",
+  "github_app_authorization.revoked",
+  "gollum",
+  "installation",
+  "installation.created",
+  "installation.deleted",
+  "installation.new_permissions_accepted",
+  "installation.suspend",
+  "installation.unsuspend",
+  "installation_repositories",
+  "installation_repositories.added",
+  "installation_repositories.removed",
+  "installation_target",
+  "installation_target.renamed",
+  "issue_comment",
+  "issue_comment.created",
+  "issue_comment.deleted",
+  "issue_comment.edited",
+  "issue_dependencies",
+  "issue_dependencies.blocked_by_added",
+  "issue_dependencies.blocked_by_removed",
+  "issue_dependencies.blocking_added",
+  "issue_dependencies.blocking_removed",
+  "issues",
+  "issues.assigned",
+  "issues.closed",
+  "issues.deleted",
+  "issues.demilestoned",
+  "issues.edited",
+  "issues.labeled",
+  "issues.locked",
+  "issues.milestoned",
+  "issues.opened",
+  "issues.pinned",
+  "issues.reopened",
+  "issues.transferred",
+  "issues.typed",
+  "issues.unassigned",
+  "issues.unlabeled",
+  "issues.unlocked",
+  "issues.unpinned",
+  "issues.untyped",
+  "label",
+  "label.created",
+  "label.deleted",
+  "label.edited",
+  "marketplace_purchase",
+  "marketplace_purchase.cancelled",
+  "marketplace_purchase.changed",
+  "marketplace_purchase.pending_change",
+  "marketplace_purchase.pending_change_cancelled",
+  "marketplace_purchase.purchased",
+  "member",
+  "member.added",
+  "member.edited",
+  "member.removed",
+  "membership",
+  "membership.added",
+  "membership.removed",
+  "merge_group",
+  "merge_group.checks_requested",
+  "merge_group.destroyed",
+  "meta",
+  "meta.deleted",
+  "milestone",
+  "milestone.closed",
+  "milestone.created",
+  "milestone.deleted",
+  "milestone.edited",
+  "milestone.opened",
+  "org_block",
+  "org_block.blocked",
+  "org_block.unblocked",
+  "organization",
+  "organization.deleted",
+  "organization.member_added",
+  "organization.member_invited",
+  "organization.member_removed",
+  "organization.renamed",
+  "package",
+  "package.published",
+  "package.updated",
+  "page_build",
+  "personal_access_token_request",
+  "personal_access_token_request.approved",
+  "personal_access_token_request.cancelled",
+  "personal_access_token_request.created",
+  "personal_access_token_request.denied",
+  "ping",
+  "project",
+  "project.closed",
+  "project.created",
+  "project.deleted",
+  "project.edited",
+  "project.reopened",
+  "project_card",
+  "project_card.converted",
+  "project_card.created",
+  "project_card.deleted",
+  "project_card.edited",
+  "project_card.moved",
+  "project_column",
+  "project_column.created",
+  "project_column.deleted",
+  "project_column.edited",
+  "project_column.moved",
+  "projects_v2",
+  "projects_v2.closed",
+  "projects_v2.created",
+  "projects_v2.deleted",
+  "projects_v2.edited",
+  "projects_v2.reopened",
+  "projects_v2_item",
+  "projects_v2_item.archived",
+  "projects_v2_item.converted",
+  "projects_v2_item.created",
+  "projects_v2_item.deleted",
+  "projects_v2_item.edited",
+  "projects_v2_item.reordered",
+  "projects_v2_item.restored",
+  "projects_v2_status_update",
+  "projects_v2_status_update.created",
+  "projects_v2_status_update.deleted",
+  "projects_v2_status_update.edited",
+  "public",
+  "pull_request",
+  "pull_request.assigned",
+  "pull_request.auto_merge_disabled",
+  "pull_request.auto_merge_enabled",
+  "pull_request.closed",
+  "pull_request.converted_to_draft",
+  "pull_request.demilestoned",
+  "pull_request.dequeued",
+  "pull_request.edited",
+  "pull_request.enqueued",
+  "pull_request.labeled",
+  "pull_request.locked",
+  "pull_request.milestoned",
+  "pull_request.opened",
+  "pull_request.ready_for_review",
+  "pull_request.reopened",
+  "pull_request.review_request_removed",
+  "pull_request.review_requested",
+  "pull_request.synchronize",
+  "pull_request.unassigned",
+  "pull_request.unlabeled",
+  "pull_request.unlocked",
+  "pull_request_review",
+  "pull_request_review.dismissed",
+  "pull_request_review.edited",
+  "pull_request_review.submitted",
+  "pull_request_review_comment",
+  "pull_request_review_comment.created",
+  "pull_request_review_comment.deleted",
+  "pull_request_review_comment.edited",
+  "pull_request_review_thread",
+  "pull_request_review_thread.resolved",
+  "pull_request_review_thread.unresolved",
+  "push",
+  "registry_package",
+  "registry_package.published",
+  "registry_package.updated",
+  "release",
+  "release.created",
+  "release.deleted",
+  "release.edited",
+  "release.prereleased",
+  "release.published",
+  "release.released",
+  "release.unpublished",
+  "repository",
+  "repository.archived",
+  "repository.created",
+  "repository.deleted",
+  "repository.edited",
+  "repository.privatized",
+  "repository.publicized",
+  "repository.renamed",
+  "repository.transferred",
+  "repository.unarchived",
+  "repository_advisory",
+  "repository_advisory.published",
+  "repository_advisory.reported",
+  "repository_dispatch",
+  "repository_dispatch.sample.collected",
+  "repository_import",
+  "repository_ruleset",
+  "repository_ruleset.created",
+  "repository_ruleset.deleted",
+  "repository_ruleset.edited",
+  "repository_vulnerability_alert",
+  "repository_vulnerability_alert.create",
+  "repository_vulnerability_alert.dismiss",
+  "repository_vulnerability_alert.reopen",
+  "repository_vulnerability_alert.resolve",
+  "secret_scanning_alert",
+  "secret_scanning_alert.assigned",
+  "secret_scanning_alert.created",
+  "secret_scanning_alert.publicly_leaked",
+  "secret_scanning_alert.reopened",
+  "secret_scanning_alert.resolved",
+  "secret_scanning_alert.unassigned",
+  "secret_scanning_alert.validated",
+  "secret_scanning_alert_location",
+  "secret_scanning_alert_location.created",
+  "secret_scanning_scan",
+  "secret_scanning_scan.completed",
+  "security_advisory",
+  "security_advisory.published",
+  "security_advisory.updated",
+  "security_advisory.withdrawn",
+  "security_and_analysis",
+  "sponsorship",
+  "sponsorship.cancelled",
+  "sponsorship.created",
+  "sponsorship.edited",
+  "sponsorship.pending_cancellation",
+  "sponsorship.pending_tier_change",
+  "sponsorship.tier_changed",
+  "star",
+  "star.created",
+  "star.deleted",
+  "status",
+  "sub_issues",
+  "sub_issues.parent_issue_added",
+  "sub_issues.parent_issue_removed",
+  "sub_issues.sub_issue_added",
+  "sub_issues.sub_issue_removed",
+  "team",
+  "team.added_to_repository",
+  "team.created",
+  "team.deleted",
+  "team.edited",
+  "team.removed_from_repository",
+  "team_add",
+  "watch",
+  "watch.started",
+  "workflow_dispatch",
+  "workflow_job",
+  "workflow_job.completed",
+  "workflow_job.in_progress",
+  "workflow_job.queued",
+  "workflow_job.waiting",
+  "workflow_run",
+  "workflow_run.completed",
+  "workflow_run.in_progress",
+  "workflow_run.requested"
+];
+
+// pkg/dist-src/event-handler/validate-event-name.js
+function validateEventName(eventName, options = {}) {
+  if (typeof eventName !== "string") {
+    throw new TypeError("eventName must be of type string");
+  }
+  if (eventName === "*") {
+    throw new TypeError(
+      `Using the "*" event with the regular Webhooks.on() function is not supported. Please use the Webhooks.onAny() method instead`
+    );
+  }
+  if (eventName === "error") {
+    throw new TypeError(
+      `Using the "error" event with the regular Webhooks.on() function is not supported. Please use the Webhooks.onError() method instead`
+    );
+  }
+  if (options.onUnknownEventName === "ignore") {
+    return;
+  }
+  if (!emitterEventNames.includes(eventName)) {
+    if (options.onUnknownEventName !== "warn") {
+      throw new TypeError(
+        `"${eventName}" is not a known webhook name (https://developer.github.com/v3/activity/events/types/)`
+      );
+    } else {
+      (options.log || console).warn(
+        `"${eventName}" is not a known webhook name (https://developer.github.com/v3/activity/events/types/)`
+      );
+    }
+  }
 }
-/** `decodeURIComponent` that keeps a malformed escape (`%zz`) as written instead of throwing. */
-function decoded(text) {
-    try {
-        return decodeURIComponent(text.replace(/\+/g, ' '));
-    }
-    catch {
-        return text;
-    }
+
+// pkg/dist-src/event-handler/on.js
+function handleEventHandlers(state, webhookName, handler) {
+  if (!state.hooks[webhookName]) {
+    state.hooks[webhookName] = [];
+  }
+  state.hooks[webhookName].push(handler);
 }
-/**
- * The credentials a URL carries: its password, its username when it looks like a token (8+
- * characters), and the values of query parameters named like credentials (`token`, `secret`, `key`,
- * `sig`, `auth`, …), each as written in the URL and decoded. Any scheme; not a URL → none.
- */
-function urlCredentials(url) {
-    let parsed;
-    try {
-        parsed = new URL(url);
+function receiverOn(state, webhookNameOrNames, handler) {
+  if (Array.isArray(webhookNameOrNames)) {
+    webhookNameOrNames.forEach(
+      (webhookName) => receiverOn(state, webhookName, handler)
+    );
+    return;
+  }
+  validateEventName(webhookNameOrNames, {
+    onUnknownEventName: "warn",
+    log: state.log
+  });
+  handleEventHandlers(state, webhookNameOrNames, handler);
+}
+function receiverOnAny(state, handler) {
+  handleEventHandlers(state, "*", handler);
+}
+function receiverOnError(state, handler) {
+  handleEventHandlers(state, "error", handler);
+}
+
+// pkg/dist-src/event-handler/wrap-error-handler.js
+function wrapErrorHandler(handler, error) {
+  let returnValue;
+  try {
+    returnValue = handler(error);
+  } catch (error2) {
+    console.log('FATAL: Error occurred in "error" event handler');
+    console.log(error2);
+  }
+  if (returnValue && returnValue.catch) {
+    returnValue.catch((error2) => {
+      console.log('FATAL: Error occurred in "error" event handler');
+      console.log(error2);
+    });
+  }
+}
+
+// pkg/dist-src/event-handler/receive.js
+function getHooks(state, eventPayloadAction, eventName) {
+  const hooks = [state.hooks[eventName], state.hooks["*"]];
+  if (eventPayloadAction) {
+    hooks.unshift(state.hooks[`${eventName}.${eventPayloadAction}`]);
+  }
+  return [].concat(...hooks.filter(Boolean));
+}
+function receiverHandle(state, event) {
+  const errorHandlers = state.hooks.error || [];
+  if (event instanceof Error) {
+    const error = Object.assign(new AggregateError([event], event.message), {
+      event
+    });
+    errorHandlers.forEach((handler) => wrapErrorHandler(handler, error));
+    return Promise.reject(error);
+  }
+  if (!event || !event.name) {
+    const error = new Error("Event name not passed");
+    throw new AggregateError([error], error.message);
+  }
+  if (!event.payload) {
+    const error = new Error("Event name not passed");
+    throw new AggregateError([error], error.message);
+  }
+  const hooks = getHooks(
+    state,
+    "action" in event.payload ? event.payload.action : null,
+    event.name
+  );
+  if (hooks.length === 0) {
+    return Promise.resolve();
+  }
+  const errors = [];
+  const promises = hooks.map((handler) => {
+    let promise = Promise.resolve(event);
+    if (state.transform) {
+      promise = promise.then(state.transform);
     }
-    catch {
-        return [];
+    return promise.then((event2) => {
+      return handler(event2);
+    }).catch((error) => errors.push(Object.assign(error, { event })));
+  });
+  return Promise.all(promises).then(() => {
+    if (errors.length === 0) {
+      return;
     }
-    const found = [];
-    if (parsed.password)
-        found.push(parsed.password, decoded(parsed.password));
-    if (parsed.username.length >= TOKEN_LIKE_USERNAME)
-        found.push(parsed.username, decoded(parsed.username));
-    for (const pair of parsed.search.slice(1).split('&')) {
-        const at = pair.indexOf('=');
-        if (at > 0 && SECRET_QUERY_NAME.test(decoded(pair.slice(0, at))) && at < pair.length - 1) {
-            found.push(pair.slice(at + 1), decoded(pair.slice(at + 1)));
+    const error = new AggregateError(
+      errors,
+      errors.map((error2) => error2.message).join("\n")
+    );
+    Object.assign(error, {
+      event
+    });
+    errorHandlers.forEach((handler) => wrapErrorHandler(handler, error));
+    throw error;
+  });
+}
+
+// pkg/dist-src/event-handler/remove-listener.js
+function removeListener(state, webhookNameOrNames, handler) {
+  if (Array.isArray(webhookNameOrNames)) {
+    webhookNameOrNames.forEach(
+      (webhookName) => removeListener(state, webhookName, handler)
+    );
+    return;
+  }
+  if (!state.hooks[webhookNameOrNames]) {
+    return;
+  }
+  for (let i = state.hooks[webhookNameOrNames].length - 1; i >= 0; i--) {
+    if (state.hooks[webhookNameOrNames][i] === handler) {
+      state.hooks[webhookNameOrNames].splice(i, 1);
+      return;
+    }
+  }
+}
+
+// pkg/dist-src/event-handler/index.js
+function createEventHandler(options) {
+  const state = {
+    hooks: {},
+    log: dist_bundle_createLogger(options && options.log)
+  };
+  if (options && options.transform) {
+    state.transform = options.transform;
+  }
+  return {
+    on: receiverOn.bind(null, state),
+    onAny: receiverOnAny.bind(null, state),
+    onError: receiverOnError.bind(null, state),
+    removeListener: removeListener.bind(null, state),
+    receive: receiverHandle.bind(null, state)
+  };
+}
+
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/verify-and-receive.js
+
+async function verifyAndReceive(state, event) {
+  const matchesSignature = await verifyWithFallback(
+    state.secret,
+    event.payload,
+    event.signature,
+    state.additionalSecrets
+  ).catch(() => false);
+  if (!matchesSignature) {
+    const error = new Error(
+      "[@octokit/webhooks] signature does not match event payload and secret"
+    );
+    error.event = event;
+    error.status = 400;
+    return state.eventHandler.receive(error);
+  }
+  let payload;
+  try {
+    payload = JSON.parse(event.payload);
+  } catch (error) {
+    error.message = "Invalid JSON";
+    error.status = 400;
+    throw new AggregateError([error], error.message);
+  }
+  return state.eventHandler.receive({
+    id: event.id,
+    name: event.name,
+    payload
+  });
+}
+
+// pkg/dist-src/normalize-trailing-slashes.js
+function normalizeTrailingSlashes(path) {
+  let i = path.length;
+  if (i === 0) {
+    return "/";
+  }
+  while (i > 0) {
+    if (path.charCodeAt(--i) !== 47) {
+      break;
+    }
+  }
+  if (i === -1) {
+    return "/";
+  }
+  return path.slice(0, i + 1);
+}
+
+// pkg/dist-src/middleware/create-middleware.js
+var isApplicationJsonRE = /^\s*(application\/json)\s*(?:;|$)/u;
+var WEBHOOK_HEADERS = (/* unused pure expression or super */ null && ([
+  "x-github-event",
+  "x-hub-signature-256",
+  "x-github-delivery"
+]));
+function createMiddleware(options) {
+  const { handleResponse: handleResponse3, getRequestHeader: getRequestHeader3, getPayload: getPayload3 } = options;
+  return function middleware(webhooks, options2) {
+    const middlewarePath = normalizeTrailingSlashes(options2.path);
+    return async function octokitWebhooksMiddleware(request, response, next) {
+      let pathname;
+      try {
+        pathname = new URL(
+          normalizeTrailingSlashes(request.url),
+          "http://localhost"
+        ).pathname;
+      } catch (error) {
+        return handleResponse3(
+          JSON.stringify({
+            error: `Request URL could not be parsed: ${request.url}`
+          }),
+          422,
+          {
+            "content-type": "application/json"
+          },
+          response
+        );
+      }
+      if (pathname !== middlewarePath) {
+        next?.();
+        return handleResponse3(null);
+      } else if (request.method !== "POST") {
+        return handleResponse3(
+          JSON.stringify({
+            error: `Unknown route: ${request.method} ${pathname}`
+          }),
+          404,
+          {
+            "content-type": "application/json"
+          },
+          response
+        );
+      }
+      const contentType = getRequestHeader3(request, "content-type");
+      if (typeof contentType !== "string" || !isApplicationJsonRE.test(contentType)) {
+        return handleResponse3(
+          JSON.stringify({
+            error: `Unsupported "Content-Type" header value. Must be "application/json"`
+          }),
+          415,
+          {
+            "content-type": "application/json",
+            accept: "application/json"
+          },
+          response
+        );
+      }
+      const missingHeaders = WEBHOOK_HEADERS.filter((header) => {
+        return getRequestHeader3(request, header) == void 0;
+      }).join(", ");
+      if (missingHeaders) {
+        return handleResponse3(
+          JSON.stringify({
+            error: `Required headers missing: ${missingHeaders}`
+          }),
+          400,
+          {
+            "content-type": "application/json",
+            accept: "application/json"
+          },
+          response
+        );
+      }
+      const eventName = getRequestHeader3(
+        request,
+        "x-github-event"
+      );
+      const signature = getRequestHeader3(request, "x-hub-signature-256");
+      const id = getRequestHeader3(request, "x-github-delivery");
+      options2.log.debug(`${eventName} event received (id: ${id})`);
+      let didTimeout = false;
+      let timeout;
+      const timeoutPromise = new Promise((resolve) => {
+        timeout = setTimeout(() => {
+          didTimeout = true;
+          resolve(
+            handleResponse3(
+              "still processing\n",
+              202,
+              {
+                "Content-Type": "text/plain",
+                accept: "application/json"
+              },
+              response
+            )
+          );
+        }, options2.timeout);
+      });
+      const processWebhook = async () => {
+        try {
+          const payload = await getPayload3(request);
+          await webhooks.verifyAndReceive({
+            id,
+            name: eventName,
+            payload,
+            signature
+          });
+          clearTimeout(timeout);
+          if (didTimeout) return handleResponse3(null);
+          return handleResponse3(
+            "ok\n",
+            200,
+            {
+              "content-type": "text/plain",
+              accept: "application/json"
+            },
+            response
+          );
+        } catch (error) {
+          clearTimeout(timeout);
+          if (didTimeout) return handleResponse3(null);
+          const err = Array.from(error.errors)[0];
+          const errorMessage = err.message ? `${err.name}: ${err.message}` : "Error: An Unspecified error occurred";
+          const statusCode = typeof err.status !== "undefined" ? err.status : 500;
+          options2.log.error(error);
+          return handleResponse3(
+            JSON.stringify({
+              error: errorMessage
+            }),
+            statusCode,
+            {
+              "content-type": "application/json",
+              accept: "application/json"
+            },
+            response
+          );
         }
+      };
+      return await Promise.race([timeoutPromise, processWebhook()]);
+    };
+  };
+}
+
+// pkg/dist-src/middleware/node/handle-response.js
+function handleResponse(body, status = 200, headers = {}, response) {
+  if (body === null) {
+    return false;
+  }
+  headers["content-length"] = body.length.toString();
+  response.writeHead(status, headers).end(body);
+  return true;
+}
+
+// pkg/dist-src/middleware/node/get-request-header.js
+function getRequestHeader(request, key) {
+  return request.headers[key];
+}
+
+// pkg/dist-src/concat-uint8array.js
+function concatUint8Array(data) {
+  if (data.length === 0) {
+    return new Uint8Array(0);
+  }
+  let totalLength = 0;
+  for (let i = 0; i < data.length; i++) {
+    totalLength += data[i].length;
+  }
+  if (totalLength === 0) {
+    return new Uint8Array(0);
+  }
+  const result = new Uint8Array(totalLength);
+  let offset = 0;
+  for (let i = 0; i < data.length; i++) {
+    result.set(data[i], offset);
+    offset += data[i].length;
+  }
+  return result;
+}
+
+// pkg/dist-src/middleware/node/get-payload.js
+var textDecoder = new TextDecoder("utf-8", { fatal: false });
+var decode = textDecoder.decode.bind(textDecoder);
+async function getPayload(request) {
+  if (typeof request.body === "object" && "rawBody" in request && request.rawBody instanceof Uint8Array) {
+    return decode(request.rawBody);
+  } else if (typeof request.body === "string") {
+    return request.body;
+  }
+  const payload = await getPayloadFromRequestStream(request);
+  return decode(payload);
+}
+function getPayloadFromRequestStream(request) {
+  return new Promise((resolve, reject) => {
+    let data = [];
+    request.on(
+      "error",
+      (error) => reject(new AggregateError([error], error.message))
+    );
+    request.on("data", data.push.bind(data));
+    request.on("end", () => {
+      const result = concatUint8Array(data);
+      queueMicrotask(() => resolve(result));
+    });
+  });
+}
+
+// pkg/dist-src/middleware/node/index.js
+function createNodeMiddleware(webhooks, {
+  path = "/api/github/webhooks",
+  log = dist_bundle_createLogger(),
+  timeout = 9e3
+} = {}) {
+  return createMiddleware({
+    handleResponse,
+    getRequestHeader,
+    getPayload
+  })(webhooks, {
+    path,
+    log,
+    timeout
+  });
+}
+
+// pkg/dist-src/middleware/web/get-payload.js
+function getPayload2(request) {
+  return request.text();
+}
+
+// pkg/dist-src/middleware/web/get-request-header.js
+function getRequestHeader2(request, key) {
+  return request.headers.get(key);
+}
+
+// pkg/dist-src/middleware/web/handle-response.js
+function handleResponse2(body, status = 200, headers = {}) {
+  if (body !== null) {
+    headers["content-length"] = body.length.toString();
+  }
+  return new Response(body, {
+    status,
+    headers
+  });
+}
+
+// pkg/dist-src/middleware/web/index.js
+function createWebMiddleware(webhooks, {
+  path = "/api/github/webhooks",
+  log = dist_bundle_createLogger(),
+  timeout = 9e3
+} = {}) {
+  return createMiddleware({
+    handleResponse: handleResponse2,
+    getRequestHeader: getRequestHeader2,
+    getPayload: getPayload2
+  })(webhooks, {
+    path,
+    log,
+    timeout
+  });
+}
+
+// pkg/dist-src/index.js
+var Webhooks = class {
+  sign;
+  verify;
+  on;
+  onAny;
+  onError;
+  removeListener;
+  receive;
+  verifyAndReceive;
+  constructor(options) {
+    if (!options || !options.secret) {
+      throw new Error("[@octokit/webhooks] options.secret required");
     }
-    return [...new Set(found)].filter((value) => value.length >= MIN_URL_CREDENTIAL_LENGTH);
+    const state = {
+      eventHandler: createEventHandler(options),
+      secret: options.secret,
+      additionalSecrets: options.additionalSecrets,
+      hooks: {},
+      log: dist_bundle_createLogger(options.log)
+    };
+    this.sign = sign.bind(null, options.secret);
+    this.verify = verify.bind(null, options.secret);
+    this.on = state.eventHandler.on;
+    this.onAny = state.eventHandler.onAny;
+    this.onError = state.eventHandler.onError;
+    this.removeListener = state.eventHandler.removeListener;
+    this.receive = state.eventHandler.receive;
+    this.verifyAndReceive = verifyAndReceive.bind(null, state);
+  }
+};
+
+
+// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
+var mod = __nccwpck_require__(1916);
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/model.ts
+
+/**
+ * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
+ * back would store eight asterisks as the secret.
+ */
+const SECRET_MASK = '********';
+/**
+ * How long GitHub keeps a hook's deliveries (and lets them be redelivered), in days: 3 on
+ * github.com and GHE.com, 7 on GitHub Enterprise Server (REST docs "Redeliver a delivery …",
+ * "Handling failed webhook deliveries"). A GHES API root ends in `/api/v3`; api.github.com and
+ * `api.SUBDOMAIN.ghe.com` do not.
+ */
+function deliveryRetentionDays(api_url) {
+    return /\/api\/v3\/?$/.test(URL.parse(api_url)?.pathname ?? '') ? 7 : 3;
 }
-/** Masks the credentials of every http(s) URL found in a text or a JSON-able value (e.g. hooks from the API). */
-function maskUrlCredentials(value) {
-    const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
-    for (const [url] of text.matchAll(/https?:\/\/[^\s"'<>\\]+/g))
-        urlCredentials(url).forEach(mask);
-}
-/** Replaces every masked value in a text with {@link REDACTED}. */
-function redact(text) {
-    let result = text;
-    for (const value of [...masked].sort((a, b) => b.length - a.length))
-        result = result.split(value).join(REDACTED);
-    return result;
-}
+/** The real clock: `Date.now` and `node:timers/promises`' `setTimeout`. */
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms, signal) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal })
+};
 
 ;// CONCATENATED MODULE: ./src/input-helper.ts
 /**
@@ -39266,6 +40650,10 @@ function redact(text) {
  * {@link WebhookRequest}. Every input is checked here, before the first API request; an invalid
  * input throws an {@link InputError} that names the input and what it accepts.
  */
+
+
+
+
 
 
 /** The operations of this action; each maps to one REST hooks endpoint (see README). */
@@ -39287,7 +40675,7 @@ const OPERATIONS = [
     'redeliver-failed'
 ];
 /** Inputs every operation reads. */
-const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version', 'retries'];
+const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version', 'retries', 'request_timeout'];
 /**
  * What each operation needs (an error before any request when missing) and which inputs it reads
  * besides {@link CONNECTION_INPUTS}. A set input that the chosen operation does not read is ignored
@@ -39296,10 +40684,10 @@ const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', '
 const OPERATION_INPUTS = {
     list: { needs: [], uses: ['per_page', 'limit'] },
     get: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
-    create: { needs: ['url'], uses: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active'] },
+    create: { needs: ['url'], uses: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events'] },
     update: {
         needs: ['hook_id|url', 'change'],
-        uses: ['hook_id', 'url', 'events', 'add_events', 'remove_events', 'secret', 'content_type', 'insecure_ssl', 'active']
+        uses: ['hook_id', 'url', 'events', 'add_events', 'remove_events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events']
     },
     delete: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
     'get-config': { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
@@ -39309,7 +40697,23 @@ const OPERATION_INPUTS = {
     redeliver: { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'] },
     ping: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
     test: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
-    ensure: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'dry_run'] },
+    ensure: {
+        needs: ['hook_id|url'],
+        uses: [
+            'hook_id',
+            'url',
+            'events',
+            'secret',
+            'content_type',
+            'insecure_ssl',
+            'active',
+            'dry_run',
+            'verify',
+            'wait_timeout',
+            'fail_on_delivery_error',
+            'allow_unknown_events'
+        ]
+    },
     'ensure-absent': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'dry_run'] },
     'redeliver-failed': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'since', 'max_redeliveries'] }
 };
@@ -39325,11 +40729,13 @@ const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spe
 const INPUTS = [...CONNECTION_INPUTS, ...OPTIONAL_INPUTS];
 /** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
 const CONFIG_WRITERS = ['create', 'update', 'update-config', 'ensure'];
+/** Operations where `url` with `hook_id` is the hook's NEW url, not a second name of the hook. */
+const URL_MOVERS = ['update', 'update-config'];
 /**
- * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
- * back would store eight asterisks as the secret, so it is rejected as input.
+ * GitHub's webhook event names (the event, without `.action`), from `@octokit/webhooks`, which
+ * follows GitHub's webhooks OpenAPI description; `*` (all events) is allowed too.
  */
-const SECRET_MASK = '********';
+const KNOWN_EVENTS = new Set(emitterEventNames.filter((name) => !name.includes('.')));
 /** API versions GitHub documents for the hooks endpoints (`X-GitHub-Api-Version`). */
 const KNOWN_API_VERSIONS = ['2022-11-28', '2026-03-10'];
 /** Invalid input: `problems` names each bad input and what it accepts. */
@@ -39353,6 +40759,10 @@ const DEFAULT_MAX_REDELIVERIES = 50;
 const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000;
 /** Default `limit` of `list-deliveries` (GitHub keeps deliveries for a few days; there may be thousands). */
 const DEFAULT_DELIVERIES_LIMIT = 100;
+/** Default `request_timeout`: seconds one HTTP request (each attempt) may take. */
+const DEFAULT_REQUEST_TIMEOUT = 30;
+/** What `token` must be, for the error when it is missing. */
+const TOKEN_HELP = "it accepts a token allowed to manage webhooks, stored as a secret: a fine-grained personal access token or GitHub App installation token with the \"Webhooks\" repository permission (read and write) for scope 'repo' or the \"Webhooks\" organization permission for scope 'org', or a classic personal access token with the admin:repo_hook / admin:org_hook scope. The workflow's GITHUB_TOKEN can never manage webhooks.";
 /**
  * Masks the secret, the token and the credentials of the `url` input in the log (`core.setSecret`)
  * and for {@link redact}. Call it before anything else runs.
@@ -39379,6 +40789,7 @@ function maskSecretInputs(read = getInput) {
  * @throws InputError listing every invalid input; nothing has been requested from GitHub then.
  */
 function getRequest(read = getInput, env = process.env) {
+    const started_at = new Date();
     const problems = [];
     const warnings = [];
     const input = (name) => {
@@ -39431,21 +40842,30 @@ function getRequest(read = getInput, env = process.env) {
         wait: parse('wait', input_helper_boolean) ?? true,
         wait_timeout: parse('wait_timeout', seconds(600)) ?? DEFAULT_WAIT_TIMEOUT,
         fail_on_delivery_error: parse('fail_on_delivery_error', input_helper_boolean) ?? true,
+        verify: parse('verify', input_helper_boolean) ?? true,
         since: parse('since', pointInTime),
         max_redeliveries: parse('max_redeliveries', positiveInteger) ?? DEFAULT_MAX_REDELIVERIES,
         retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
+        started_at,
         connection: {
             token: read('token'),
             api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
-            api_version: parse('api_version', apiVersion) ?? KNOWN_API_VERSIONS[0]
+            api_version: parse('api_version', apiVersion) ?? KNOWN_API_VERSIONS[0],
+            request_timeout: parse('request_timeout', seconds(600)) ?? DEFAULT_REQUEST_TIMEOUT
         },
         warnings
     };
     if (!KNOWN_API_VERSIONS.includes(request.connection.api_version)) {
         warnings.push(`Input 'api_version' is '${request.connection.api_version}', which this action does not know (it knows ${list(KNOWN_API_VERSIONS)}); GitHub answers 400 if it does not support it.`);
     }
-    if (request.connection.token === '') {
-        problems.push("Input 'token' is empty; it accepts a token allowed to manage webhooks (classic PAT with admin:repo_hook / admin:org_hook, fine-grained token or GitHub App token with the Webhooks permission).");
+    if (request.connection.token === '')
+        problems.push(`Input 'token' is required; ${TOKEN_HELP}`);
+    if (parse('allow_unknown_events', input_helper_boolean) !== true) {
+        for (const name of ['events', 'add_events', 'remove_events']) {
+            const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !KNOWN_EVENTS.has(event));
+            if (unknown.length > 0)
+                problems.push(unknownEvents(name, unknown));
+        }
     }
     if (operation !== undefined) {
         checkOperation(operation, scope, request, problems, warnings, input);
@@ -39453,28 +40873,49 @@ function getRequest(read = getInput, env = process.env) {
     if (problems.length > 0 || operation === undefined || target === undefined)
         throw new InputError(problems);
     const { uses } = OPERATION_INPUTS[operation];
-    if (uses.includes('url') && url !== undefined) {
-        // `url` names the hook, unless a hook_id does and the operation can move the hook to a new URL;
-        // for `create` it is the new hook's URL, for `ensure` both the hook's name and its wanted URL.
-        if (operation === 'create' || operation === 'ensure' || (hookId !== undefined && CONFIG_WRITERS.includes(operation))) {
-            config.url = url;
-        }
-        else if (hookId !== undefined) {
-            warnings.push(`Input 'url' is ignored: 'hook_id' ${hookId} already names the hook for '${operation}'.`);
-        }
-    }
+    // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
+    // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
+    const moves = hookId !== undefined && URL_MOVERS.includes(operation);
+    if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves))
+        config.url = url;
     if (CONFIG_WRITERS.includes(operation))
         warnUnsafe(config, warnings);
     if (uses.includes('hook_id')) {
-        request.hook = hookId !== undefined ? { hook_id: hookId } : url !== undefined ? { url } : undefined;
+        request.hook = hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined;
     }
     if (operation === 'list-deliveries')
         request.limit ??= DEFAULT_DELIVERIES_LIMIT;
     if (!uses.includes('dry_run'))
         request.dry_run = false;
     if (operation === 'redeliver-failed')
-        request.since ??= new Date(Date.now() - DEFAULT_REDELIVER_SINCE_MS);
+        request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS);
+    if (request.since !== undefined)
+        request.since = clampSince(request.since, request.connection.api_url, started_at, warnings);
     return { operation, target, ...request };
+}
+/**
+ * GitHub keeps deliveries for {@link deliveryRetentionDays} days (3 on github.com, 7 on GHES): an
+ * older `since` is clamped to that bound, with a warning.
+ */
+function clampSince(since, api_url, now, warnings) {
+    const days = deliveryRetentionDays(api_url);
+    const oldest = new Date(now.getTime() - days * 86400_000);
+    if (since >= oldest)
+        return since;
+    warnings.push(`Input 'since' (${since.toISOString()}) is older than GitHub keeps deliveries (${days} days for this API); using ${oldest.toISOString()} instead.`);
+    return oldest;
+}
+/** The error for event names GitHub does not know, with the closest known name for each. */
+function unknownEvents(name, events) {
+    const known = [...KNOWN_EVENTS];
+    const named = events.map((event) => {
+        const typed = event.toLowerCase().replace(/-/g, '_');
+        const near = (0,mod/* closest */.kp)(typed, known);
+        return (0,mod/* distance */.Io)(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${event}' (did you mean '${near}'?)` : `'${event}'`;
+    });
+    return (`Input '${name}' has ${events.length === 1 ? 'an unknown webhook event' : 'unknown webhook events'}: ${named.join(', ')}; ` +
+        `it accepts GitHub's webhook event names (push, pull_request, issues, … or * for all). ` +
+        `Set 'allow_unknown_events: true' for an event newer than this action knows (e.g. on GitHub Enterprise Server).`);
 }
 /** Resolves `scope`, `repository` and `org` into a target; records problems. */
 function parseTarget(scope, input, env, problems) {
@@ -39643,7 +41084,7 @@ function eventList(raw, name) {
             .flatMap((line) => line.split(','));
     }
     const events = names.map((event) => event.trim());
-    const bad = events.filter((event) => !/^(\*|[a-z][a-z0-9_.]*)$/.test(event));
+    const bad = events.filter((event) => !/^(\*|[A-Za-z][A-Za-z0-9_.-]*)$/.test(event));
     if (bad.length > 0 || events.length === 0) {
         const shown = bad.map((event) => (event === '' ? 'an empty name' : `'${event}'`)).join(', ') || 'no event';
         throw new Error(`Input '${name}' has ${shown}; ${accepts}.`);
@@ -39656,9 +41097,16 @@ function list(values) {
     return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('');
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/hooks.ts
+/**
+ * The REST hooks endpoints, as functions of a client and a target (REST docs "Repository webhooks"
+ * and "Organization webhooks"). They never write the scope themselves: {@link endpoint} does.
+ *
+ * Secret safety: `PATCH …/hooks/{hook_id}` is never sent a `config` object (GitHub replaces the
+ * whole config then and drops a secret that is absent); config fields go through
+ * `PATCH …/hooks/{hook_id}/config`, which merges. POSTs that make GitHub send something (pings,
+ * test pushes, redeliveries) are sent once: never repeated after a 5xx or a lost answer.
+ */
 
 
 /** A hook could not be picked by its URL: none or several hooks of the target have that `config.url`. */
@@ -39676,20 +41124,33 @@ class HookLookupError extends Error {
  * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
  * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
  *   (the config's payload URL) is never taken for the request URL
- * @param once true for a POST that must not be repeated after a 5xx or a lost answer (a redelivery:
- *   GitHub may have done it already); rate-limit waits still apply, as GitHub did nothing then
- * @throws Octokit's `RequestError` on 4xx/5xx
+ * @param request Octokit request options: {@link ONCE} for a POST that must not be repeated after a
+ *   5xx or a lost answer; `{ signal }` to bound it by a deadline
+ * @throws Octokit's `RequestError` on 4xx/5xx (a timed-out or aborted request: status 500)
  */
-async function send(client, target, method, path, pathParams = {}, body, once = false) {
+async function send(client, target, method, path, pathParams = {}, body, request) {
     const { route, params } = endpoint(target, method, path);
-    const response = await client.request(route, {
-        ...params,
-        ...pathParams,
-        ...(body === undefined ? {} : { data: body }),
-        ...(once ? { request: { retries: 0 } } : {})
-    });
-    return response.data;
+    try {
+        const response = await client.request(route, {
+            ...params,
+            ...pathParams,
+            ...(body === undefined ? {} : { data: body }),
+            ...(request ? { request } : {})
+        });
+        return response.data;
+    }
+    catch (error) {
+        if (request !== ONCE || !isApiError(error) || error.status < 500)
+            throw error;
+        throw withContext(error, `${method} ${path} was not repeated: GitHub may have acted on it already, and a receiver would get it twice.`);
+    }
 }
+/**
+ * Request options of a POST that makes GitHub send something (a ping, a test push, a redelivery):
+ * never retried after a 5xx or a lost answer, since GitHub may have sent it already and a receiver
+ * that deploys on push would act twice. Rate-limit answers are still waited out: GitHub did nothing then.
+ */
+const ONCE = { retries: 0 };
 /** The fields of an object that are set (a PATCH body carries only what changes). */
 function definedFields(fields) {
     return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
@@ -39698,39 +41159,60 @@ function definedFields(fields) {
  * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
  * cursors for deliveries), until the pages end, an empty page comes, `limit` items are gathered, or
  * an item meets `until` (that item and the rest are left out).
+ * @param request extra Octokit request options (e.g. `{ retries: 0, signal }` for a poll)
  */
-async function hooks_gather(client, target, path, parameters, stop = {}) {
+async function hooks_gather(client, target, path, parameters, stop = {}, request) {
     const { route, params } = endpoint(target, 'GET', path);
     const { limit = Infinity, until = () => false } = stop;
     const items = [];
-    for await (const response of client.paginate.iterator(route, { ...params, ...parameters })) {
+    let more = false;
+    for await (const response of client.paginate.iterator(route, { ...params, ...parameters, ...(request ? { request } : {}) })) {
         const page = response.data;
         const end = page.findIndex(until);
         items.push(...(end < 0 ? page : page.slice(0, end)));
+        more = end < 0 && page.length > 0 && /rel="next"/.test(response.headers.link ?? '');
         if (page.length === 0 || end >= 0 || items.length >= limit)
             break;
     }
-    return items.slice(0, limit);
+    return { items: items.slice(0, limit), truncated: items.length > limit || (items.length === limit && more) };
 }
 /**
  * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
  * @param options.per_page items per request, 1–100
  * @param options.limit most hooks gathered; undefined = all
+ * @returns the hooks, and `truncated` when `limit` left some out
  * @throws RequestError (404 when the target does not exist or the token may not see its hooks)
  */
 async function listHooks(client, target, options) {
     return hooks_gather(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit });
 }
 /**
- * Finds the hook an operation acts on. By `hook_id`: no request. By `url`: lists the target's hooks
+ * Checks that a hook fetched by `hook_id` has the `url` also given (both name one hook).
+ * @throws HookLookupError naming both when its `config.url` differs
+ */
+function checkSameHook(target, hook, url) {
+    if (url === undefined || hook.config.url === url)
+        return;
+    throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${hook.id} of ${describeTarget(target)} has the url '${hook.config.url ?? ''}', not '${url}'. ` +
+        'Give only one of them, or both for the same hook; nothing was changed.');
+}
+/**
+ * Finds the hook an operation acts on. By `hook_id` alone: no request. By `hook_id` and `url`:
+ * `GET …/hooks/{hook_id}`, whose `config.url` must be `url`. By `url`: lists the target's hooks
  * (100 a page) and picks the one whose `config.url` equals it exactly.
  * @throws HookLookupError when no hook, or several hooks (GitHub allows one URL with non-overlapping
- *   events), have that URL; the message lists the ids to choose from with `hook_id`.
+ *   events), have that URL (the message lists the ids to choose from with `hook_id`), or when
+ *   `hook_id` and `url` name different hooks; RequestError 404 for an unknown `hook_id`.
  */
 async function resolveHook(client, target, ref) {
-    if ('hook_id' in ref)
-        return { hook_id: ref.hook_id };
-    const hooks = await listHooks(client, target, { per_page: 100 });
+    if ('hook_id' in ref) {
+        if (ref.url === undefined)
+            return { hook_id: ref.hook_id };
+        const hook = await getHook(client, target, ref.hook_id);
+        checkSameHook(target, hook, ref.url);
+        return { hook_id: hook.id, hook };
+    }
+    const { items: hooks } = await listHooks(client, target, { per_page: 100 });
     const matches = hooks.filter((hook) => hook.config.url === ref.url);
     if (matches.length === 0) {
         throw new HookLookupError(`No webhook of ${describeTarget(target)} has the url '${ref.url}' (${hooks.length} webhooks checked); check 'url' or give 'hook_id'.`, 0);
@@ -39751,34 +41233,53 @@ function sameEvents(a, b) {
     const right = new Set(b);
     return left.size === right.size && [...left].every((event) => right.has(event));
 }
+/** True when a hook was created at or after `since` (GitHub's `created_at` has whole seconds). */
+function createdSince(hook, since) {
+    return Date.parse(hook.created_at) >= Math.floor(since.getTime() / 1000) * 1000;
+}
 /**
  * `POST …/hooks` with `name: web`. Defaults (this action's, not the raw API's): `events` `["push"]`,
  * `active` true, `content_type` `json` (the raw API defaults to `form`), `insecure_ssl` `"0"`.
  *
  * A retried POST must not fail on its own success: when the first attempt created the hook but its
- * answer was lost, the retry gets 422 "Hook already exists"; the hook with this URL and these events
- * is then looked up and returned.
+ * answer was lost, the retry gets 422 "Hook already exists". With `adoptSince`, the hook with this
+ * URL is then taken as the one this POST created only when it was created at or after `adoptSince`
+ * (the step's start) with the same events, content type, TLS setting and active state; a given
+ * secret is then written to it through the config endpoint (a hook created meanwhile by someone else
+ * could hold another one). An older hook is never adopted: GitHub's 422 is thrown, as without a retry.
+ * @returns the hook, and `adopted` when it came from the 422 path
  * @throws RequestError 422 "Hook already exists on this repository/organization" when a hook with
  *   the same URL has overlapping events (and this request was not a retry that met its own hook).
  */
-async function createHook(client, target, hook) {
+async function createHook(client, target, hook, adoptSince) {
     const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config;
     const events = hook.fields.events ?? ['push'];
+    const active = hook.fields.active ?? true;
     try {
-        return await send(client, target, 'POST', '/hooks', {}, {
+        const created = await send(client, target, 'POST', '/hooks', {}, {
             name: 'web',
             config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
             events,
-            active: hook.fields.active ?? true
+            active
         });
+        return { hook: created, adopted: false };
     }
     catch (error) {
-        if (!(isHookAlreadyExists(error) && wasRetried(error)))
+        if (!(adoptSince && isHookAlreadyExists(error) && wasRetried(error)))
             throw error;
         const { hook: own } = await resolveHook(client, target, { url });
-        if (!own || !sameEvents(own.events, events))
+        const same = own !== undefined &&
+            createdSince(own, adoptSince) &&
+            sameEvents(own.events, events) &&
+            own.active === active &&
+            own.config.content_type === content_type &&
+            String(own.config.insecure_ssl) === insecure_ssl &&
+            Boolean(own.config.secret) === (secret !== undefined);
+        if (!own || !same)
             throw error;
-        return own;
+        if (secret !== undefined)
+            await updateHookConfig(client, target, own.id, { secret });
+        return { hook: own, adopted: true };
     }
 }
 /**
@@ -39797,32 +41298,57 @@ function mergeEvents(events, add = [], remove = []) {
  * @param known the hook if a lookup already fetched it (saves the read of the org merge)
  */
 async function updateHook(client, target, hook_id, changes, known) {
-    if (Object.keys(definedFields(changes.config)).length > 0) {
+    const written = Object.keys(definedFields(changes.config));
+    if (written.length > 0)
         await updateHookConfig(client, target, hook_id, changes.config);
-    }
-    const { events, add_events, remove_events, active } = changes.fields;
-    let patch = { events, add_events, remove_events, active };
-    if (target.scope === 'org' && (add_events !== undefined || remove_events !== undefined)) {
-        const current = known ?? (await getHook(client, target, hook_id));
-        patch = { events: mergeEvents(current.events, add_events, remove_events), active };
-    }
-    const body = definedFields(patch);
-    if (Object.keys(body).length === 0)
-        return getHook(client, target, hook_id);
-    return send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body);
-}
-/**
- * `DELETE …/hooks/{hook_id}` (204). A retry that gets 404 means the first attempt deleted the hook
- * and its answer was lost: that counts as deleted.
- * @throws RequestError (404 when the hook does not exist or the token may not see it)
- */
-async function deleteHook(client, target, hook_id) {
     try {
-        await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id });
+        const { events, add_events, remove_events, active } = changes.fields;
+        let patch = { events, add_events, remove_events, active };
+        if (target.scope === 'org' && (add_events !== undefined || remove_events !== undefined)) {
+            const current = known ?? (await getHook(client, target, hook_id));
+            patch = { events: mergeEvents(current.events, add_events, remove_events), active };
+        }
+        const body = definedFields(patch);
+        if (Object.keys(body).length === 0)
+            return await getHook(client, target, hook_id);
+        return await send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body);
     }
     catch (error) {
-        if (!(isApiError(error) && error.status === 404 && wasRetried(error)))
+        if (written.length === 0)
             throw error;
+        throw withContext(error, `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`);
+    }
+}
+/**
+ * `DELETE …/hooks/{hook_id}` (204). GitHub's 404 means "no such hook" or "no permission", so a 404
+ * counts as the hook being gone only when the hook was `seen` to exist in this step and a
+ * `GET …/hooks/{hook_id}` now answers 404 too (it still exists → a permission problem: the 404 is thrown).
+ * @returns `deleted` (this request deleted it, or its retry met a 404 after a lost answer), or `gone`
+ *   (it was seen, and someone else deleted it before this DELETE arrived)
+ * @throws RequestError (404 for a hook not seen in this step, or still there; 403 without permission)
+ */
+async function deleteHook(client, target, hook_id, seen) {
+    try {
+        await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id });
+        return 'deleted';
+    }
+    catch (error) {
+        if (!(isApiError(error) && error.status === 404))
+            throw error;
+        if (!seen) {
+            if (!wasRetried(error))
+                throw error;
+            throw withContext(error, `The first DELETE got no answer, so this step cannot tell whether it deleted webhook ${hook_id} or the hook never existed (or the token cannot see it).`);
+        }
+        try {
+            await getHook(client, target, hook_id);
+        }
+        catch (check) {
+            if (isApiError(check) && check.status === 404)
+                return wasRetried(error) ? 'deleted' : 'gone';
+            throw check;
+        }
+        throw error;
     }
 }
 /** `GET …/hooks/{hook_id}/config`: `url`, `content_type`, `insecure_ssl`, `secret` (`********` when set). */
@@ -39849,11 +41375,11 @@ async function listDeliveries(client, target, hook_id, options) {
     const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) };
     const since = options.since?.getTime() ?? -Infinity;
     const until = (delivery) => Date.parse(delivery.delivered_at) < since || (options.until?.(delivery) ?? false);
-    return hooks_gather(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until });
+    return hooks_gather(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until }, options.request);
 }
 /** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */
-async function getDelivery(client, target, hook_id, delivery_id) {
-    return send(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id });
+async function getDelivery(client, target, hook_id, delivery_id, request) {
+    return send(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id }, undefined, request);
 }
 /**
  * `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again,
@@ -39861,19 +41387,19 @@ async function getDelivery(client, target, hook_id, delivery_id) {
  * @throws RequestError (404 unknown delivery, 422 GitHub refuses it)
  */
 async function redeliver(client, target, hook_id, delivery_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, true);
+    await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, ONCE);
 }
-/** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. */
+/** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. Sent once ({@link ONCE}). */
 async function ping(client, target, hook_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id });
+    await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id }, undefined, ONCE);
 }
 /**
  * `POST /repos/{owner}/{repo}/hooks/{hook_id}/tests` (204): GitHub sends the latest push again to the
- * hook — only if it is subscribed to `push` (or `*`). Repository webhooks only.
+ * hook — only if it is subscribed to `push` (or `*`). Repository webhooks only. Sent once ({@link ONCE}).
  * @throws Error for an organization target (no such endpoint).
  */
 async function testPush(client, target, hook_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id });
+    await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id }, undefined, ONCE);
 }
 
 ;// CONCATENATED MODULE: ./src/deliveries.ts
@@ -39885,6 +41411,7 @@ async function testPush(client, target, hook_id) {
  * ping caused is found by noting the newest delivery id before the request and polling for a newer
  * one of the right event.
  */
+
 
 
 /** First poll this long after the request (ms); GitHub usually delivers within it. */
@@ -39899,7 +41426,7 @@ function succeeded(delivery) {
 }
 /** The hook's newest delivery, or undefined when it has none (1 GET, `per_page=1`). */
 async function newestDelivery(client, target, hook_id) {
-    const [newest] = await listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 });
+    const { items: [newest] } = await listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 });
     return newest;
 }
 /**
@@ -39907,27 +41434,67 @@ async function newestDelivery(client, target, hook_id) {
  * every 1.5× longer up to {@link MAX_POLL_MS}) until a delivery of `event` newer than `after`
  * appears, then fetches it in full. Never reports an older delivery. Each poll reads pages until it
  * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
+ *
+ * The wait never outlasts `timeout_ms`: every poll and the final fetch are aborted at the deadline,
+ * and a poll that fails with a 5xx or a network error is not retried but simply followed by the next
+ * poll (a 4xx is thrown).
  * @param options.after the newest delivery id before the request that causes the delivery
+ * @param options.event the delivery's event (`ping`, `push`)
+ * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
+ *   this ISO 8601 time counts (e.g. a hook's `updated_at`, so the delivery can prove its secret)
  * @param options.timeout_ms how long to wait, in milliseconds
+ * @param clock the clock the waits go through (tests drive it); the real one by default
  * @returns the delivery, or undefined when GitHub recorded none in time
+ * @throws RequestError for a 4xx answer to a poll (e.g. 404: the hook was deleted meanwhile)
  */
-async function waitForDelivery(client, target, hook_id, options) {
-    const deadline = Date.now() + options.timeout_ms;
+async function waitForDelivery(client, target, hook_id, options, clock = realClock) {
+    const deadline = clock.now() + options.timeout_ms;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), options.timeout_ms);
+    const request = { retries: 0, signal: abort.signal };
+    const newerThan = options.delivered_after === undefined ? -Infinity : Date.parse(options.delivered_after);
     let interval = FIRST_POLL_MS;
-    for (;;) {
-        await (0,promises_namespaceObject.setTimeout)(Math.max(0, Math.min(interval, deadline - Date.now())));
-        const newer = await listDeliveries(client, target, hook_id, {
-            per_page: POLL_PAGE,
-            until: (delivery) => Number(delivery.id) <= options.after
-        });
-        const caused = newer.filter((delivery) => delivery.event === options.event);
-        const first = caused.at(-1); // the oldest new one: the one the request caused
-        if (first)
-            return getDelivery(client, target, hook_id, Number(first.id));
-        if (Date.now() >= deadline)
-            return undefined;
-        interval = Math.min(interval * 1.5, MAX_POLL_MS);
+    try {
+        for (;;) {
+            await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), abort.signal).catch(() => undefined);
+            if (abort.signal.aborted)
+                return undefined;
+            try {
+                const { items: newer } = await listDeliveries(client, target, hook_id, {
+                    per_page: POLL_PAGE,
+                    until: (delivery) => Number(delivery.id) <= options.after,
+                    request
+                });
+                const caused = newer.filter((delivery) => delivery.event === options.event && Date.parse(delivery.delivered_at) > newerThan);
+                const first = caused.at(-1); // the oldest new one: the one the request caused
+                if (first)
+                    return await getDelivery(client, target, hook_id, Number(first.id), request);
+            }
+            catch (error) {
+                if (abort.signal.aborted)
+                    return undefined;
+                if (isApiError(error) && error.status < 500)
+                    throw error;
+            }
+            if (clock.now() >= deadline)
+                return undefined;
+            interval = Math.min(interval * 1.5, MAX_POLL_MS);
+        }
     }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/**
+ * Makes GitHub send a delivery and waits for it: notes the newest delivery id, calls `send` (a
+ * `POST …/pings` or `…/tests`, which answer 204 without an id), then {@link waitForDelivery}.
+ * Costs 1 GET + the POST + the polls + 1 GET.
+ * @returns the delivery `send` caused, or undefined when GitHub recorded none within `timeout_ms`
+ */
+async function sendAndAwait(client, target, hook_id, send, options, clock = realClock) {
+    const after = Number((await newestDelivery(client, target, hook_id))?.id ?? 0);
+    await send();
+    return waitForDelivery(client, target, hook_id, { after, ...options }, clock);
 }
 /**
  * Groups deliveries by `guid` and returns those none of whose attempts got a 2xx (a delivery with no
@@ -39958,7 +41525,7 @@ function failedGuids(deliveries) {
  * in `errors` and the others still go.
  */
 async function redeliverFailed(client, target, hook_id, options) {
-    const deliveries = await listDeliveries(client, target, hook_id, { since: options.since, per_page: 100 });
+    const { items: deliveries } = await listDeliveries(client, target, hook_id, { since: options.since, per_page: 100 });
     const failed = failedGuids(deliveries);
     const redelivered = [];
     const errors = [];
@@ -39984,7 +41551,7 @@ var external_node_buffer_ = __nccwpck_require__(4573);
 var dist_node_VERSION = "6.0.0";
 
 // pkg/dist-src/node/sign.js
-async function sign(secret, payload) {
+async function dist_node_sign(secret, payload) {
   if (!secret || !payload) {
     throw new TypeError(
       "[@octokit/webhooks-methods] secret & payload required for sign()"
@@ -39996,12 +41563,12 @@ async function sign(secret, payload) {
   const algorithm = "sha256";
   return `${algorithm}=${(0,external_node_crypto_.createHmac)(algorithm, secret).update(payload).digest("hex")}`;
 }
-sign.VERSION = dist_node_VERSION;
+dist_node_sign.VERSION = dist_node_VERSION;
 
 // pkg/dist-src/node/verify.js
 
 
-async function verify(secret, eventPayload, signature) {
+async function dist_node_verify(secret, eventPayload, signature) {
   if (!secret || !eventPayload || !signature) {
     throw new TypeError(
       "[@octokit/webhooks-methods] secret, eventPayload & signature required"
@@ -40013,23 +41580,23 @@ async function verify(secret, eventPayload, signature) {
     );
   }
   const signatureBuffer = external_node_buffer_.Buffer.from(signature);
-  const verificationBuffer = external_node_buffer_.Buffer.from(await sign(secret, eventPayload));
+  const verificationBuffer = external_node_buffer_.Buffer.from(await dist_node_sign(secret, eventPayload));
   if (signatureBuffer.length !== verificationBuffer.length) {
     return false;
   }
   return (0,external_node_crypto_.timingSafeEqual)(signatureBuffer, verificationBuffer);
 }
-verify.VERSION = dist_node_VERSION;
+dist_node_verify.VERSION = dist_node_VERSION;
 
 // pkg/dist-src/index.js
-async function verifyWithFallback(secret, payload, signature, additionalSecrets) {
-  const firstPass = await verify(secret, payload, signature);
+async function dist_node_verifyWithFallback(secret, payload, signature, additionalSecrets) {
+  const firstPass = await dist_node_verify(secret, payload, signature);
   if (firstPass) {
     return true;
   }
   if (additionalSecrets !== void 0) {
     for (const s of additionalSecrets) {
-      const v = await verify(s, payload, signature);
+      const v = await dist_node_verify(s, payload, signature);
       if (v) {
         return v;
       }
@@ -40046,7 +41613,10 @@ async function verifyWithFallback(secret, payload, signature, additionalSecrets)
  * `ensure` reads the target's hooks once, writes only the fields that differ (events/active through
  * `PATCH …/hooks/{hook_id}` without `config`, config fields through `PATCH …/hooks/{hook_id}/config`),
  * and proves a given secret from a signed delivery instead of re-sending it ({@link proveSecret}).
+ * After it creates a hook or writes its secret, it pings the hook (`verify`) so that the receiver's
+ * answer is known now and the next run can prove the secret from that ping instead of writing it again.
  */
+
 
 
 
@@ -40084,53 +41654,82 @@ function diffHook(hook, wanted) {
         changes.push({ field: 'active', from: hook.active, to: wanted.active });
     return changes;
 }
-/** The body GitHub signed for a delivery: compact JSON, or `payload=<urlencoded JSON>` for `form` hooks (two encodings tried). */
+/**
+ * The bodies GitHub may have signed for a delivery whose payload the API returns parsed: GitHub
+ * builds payloads in Ruby and may escape `<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026` and
+ * U+2028/U+2029 as `\u2028`/`\u2029` (Rails' JSON encoding), `/` as `\/` (Ruby's `script_safe`), or
+ * every non-ASCII character as `\uXXXX`; a `form` hook's body is `payload=<url-encoded JSON>`
+ * (two encodings). Each of these JSON texts differs from `JSON.stringify` only inside strings.
+ */
 function signedBodies(payload, contentType) {
     const json = JSON.stringify(payload);
+    const unicode = (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    const separators = json.replace(/[\u2028\u2029]/g, unicode);
+    const texts = [
+        json,
+        separators.replace(/[<>&]/g, unicode),
+        separators.replace(/\//g, '\\/'),
+        json.replace(/[\u0080-\uffff]/g, unicode),
+        separators
+    ];
+    const unique = [...new Set(texts)];
     if (!contentType.includes('x-www-form-urlencoded'))
-        return [json];
-    return [`payload=${encodeURIComponent(json)}`, new URLSearchParams({ payload: json }).toString()];
+        return unique;
+    return [...new Set(unique.flatMap((text) => [`payload=${encodeURIComponent(text)}`, new URLSearchParams({ payload: text }).toString()]))];
 }
 /** A header of a delivery's request, whatever its case. */
 function header(headers, name) {
     const found = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
     return typeof found?.[1] === 'string' ? found[1] : undefined;
 }
+/** How many recent deliveries {@link proveSecret} looks at, newest first. */
+const PROOF_DELIVERIES = 3;
 /**
  * Proves that the hook's stored secret equals `secret` without writing it (REST: "List deliveries
- * for a … webhook" with `per_page=1`, then "Get a delivery"). The newest delivery must be made
- * strictly after the hook's `updated_at` (so it was signed with the current secret); its
- * `X-Hub-Signature-256` is checked against HMAC-SHA256 of its body re-serialised as GitHub sends it,
- * in constant time (`verify` of `@octokit/webhooks-methods`). Costs 2 GET requests at most.
- * @returns proven, and a note saying which delivery proved it or why nothing could (a mismatch only
- *   means "not proven": the body may have been re-serialised differently)
+ * for a … webhook", then "Get a delivery"). Looks at up to {@link PROOF_DELIVERIES} recent
+ * deliveries made strictly after the hook's `updated_at` (so they were signed with the current
+ * secret), newest first; each one's `X-Hub-Signature-256` is checked against HMAC-SHA256 of every
+ * plausible serialisation of its body ({@link signedBodies}), in constant time (`verify` of
+ * `@octokit/webhooks-methods`). A match with any proves the secret; a mismatch proves nothing (the
+ * body may have been serialised otherwise). Costs 1 GET of the list + 1 GET per delivery checked.
+ * @returns proven, and a note saying which delivery proved it or why nothing could
  */
 async function proveSecret(client, target, hook, secret) {
-    const newest = await newestDelivery(client, target, hook.id);
-    if (!newest)
-        return { proven: false, note: 'no delivery to prove it with' };
-    if (Date.parse(newest.delivered_at) <= Date.parse(hook.updated_at)) {
-        return { proven: false, note: `the newest delivery (${newest.id}) is not newer than the hook's last change` };
+    const changed = Date.parse(hook.updated_at);
+    const { items: recent } = await listDeliveries(client, target, hook.id, {
+        per_page: PROOF_DELIVERIES,
+        limit: PROOF_DELIVERIES,
+        until: (delivery) => Date.parse(delivery.delivered_at) <= changed
+    });
+    if (recent.length === 0)
+        return { proven: false, note: "no delivery newer than the hook's last change to prove it with" };
+    const checked = [];
+    for (const item of recent) {
+        const delivery = await getDelivery(client, target, hook.id, Number(item.id));
+        const signature = header(delivery.request.headers, 'x-hub-signature-256');
+        checked.push(String(delivery.id));
+        if (!signature)
+            continue;
+        for (const body of signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '')) {
+            if (await dist_node_verify(secret, body, signature))
+                return { proven: true, note: `delivery ${delivery.id} is signed with it` };
+        }
     }
-    const delivery = await getDelivery(client, target, hook.id, Number(newest.id));
-    const signature = header(delivery.request.headers, 'x-hub-signature-256');
-    if (!signature)
-        return { proven: false, note: `delivery ${delivery.id} is not signed` };
-    for (const body of signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '')) {
-        if (await verify(secret, body, signature))
-            return { proven: true, note: `delivery ${delivery.id} is signed with it` };
-    }
-    return { proven: false, note: `delivery ${delivery.id} does not verify with it` };
+    const which = checked.length === 1 ? `delivery ${checked[0]} does` : `deliveries ${checked.join(', ')} do`;
+    return { proven: false, note: `${which} not verify with it` };
 }
 /**
  * Finds the hook by id or by its exact `config.url` (several → HookLookupError). By id, GitHub's 404
  * may also mean "no permission" or "no such repository": the hook counts as absent only when the
- * target's hooks can be listed (one more request, on the absent path only).
+ * target's hooks can be listed (one more request, on the absent path only). By id and url, the
+ * hook found must have that url.
+ * @throws HookLookupError (several hooks with the url; `hook_id` and `url` naming different hooks)
  */
 async function findHook(client, target, ref) {
     if ('hook_id' in ref) {
+        let hook;
         try {
-            return await getHook(client, target, ref.hook_id);
+            hook = await getHook(client, target, ref.hook_id);
         }
         catch (error) {
             if (!(isApiError(error) && error.status === 404))
@@ -40138,6 +41737,8 @@ async function findHook(client, target, ref) {
             await listHooks(client, target, { per_page: 1, limit: 1 }); // throws the 403/404 of a target we may not see
             return undefined;
         }
+        checkSameHook(target, hook, ref.url);
+        return hook;
     }
     try {
         return (await resolveHook(client, target, ref)).hook;
@@ -40152,37 +41753,69 @@ async function findHook(client, target, ref) {
  * `operation: ensure`: the hook named by `ref` exists with the wanted settings.
  * - absent → `POST …/hooks` (by `hook_id` alone it cannot be created: error);
  * - present → writes only what differs; in sync → no write at all;
- * - a concurrent creator (`POST` answers 422 "Hook already exists") → lists again and converges on the
- *   hook that won, so there is never a second hook.
- * With `dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
- * @throws HookLookupError when several hooks have the URL (set `hook_id`), or `hook_id` names no hook
+ * - `POST` answered 422 "Hook already exists" (a concurrent creator, or this POST's own retry after a
+ *   lost answer) → lists again and converges on the hook found, writing what differs and the secret
+ *   (it cannot be known which secret that hook was created with), so there is never a second hook;
+ * - with `options.verify`, after a creation or a secret write: {@link verifyByPing}.
+ * With `options.dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
+ * @throws HookLookupError when several hooks have the URL (set `hook_id`), `hook_id` names no hook,
+ *   or `hook_id` and `url` name different hooks
  */
-async function ensureHook(client, target, ref, wanted, dryRun) {
+async function ensureHook(client, target, ref, wanted, options) {
+    const { dryRun, clock = realClock } = options;
     let hook = await findHook(client, target, ref);
-    if (!hook) {
+    let result;
+    if (hook) {
+        result = await converge(client, target, hook, wanted, dryRun, false);
+    }
+    else {
         if ('hook_id' in ref) {
             throw new HookLookupError(`Webhook ${ref.hook_id} does not exist on ${describeTarget(target)}; leave 'hook_id' unset to create the hook by 'url'.`);
         }
         if (wanted.url === undefined)
             throw new Error('internal error: ensure by url without a url');
-        const secret_proof = wanted.secret === undefined ? 'not-given' : 'written';
         const changes = creationChanges({ ...wanted, url: wanted.url });
         if (dryRun)
-            return { outcome: 'created', changes, secret_proof };
+            return { outcome: 'created', changes, secret_proof: wanted.secret === undefined ? 'not-given' : 'would-write' };
         try {
-            const created = await createHook(client, target, {
+            const { hook: created } = await createHook(client, target, {
                 config: { url: wanted.url, content_type: wanted.content_type, insecure_ssl: wanted.insecure_ssl, secret: wanted.secret },
                 fields: { events: wanted.events, active: wanted.active }
             });
-            return { outcome: 'created', changes, secret_proof, hook: created, hook_id: created.id };
+            result = { outcome: 'created', changes, secret_proof: wanted.secret === undefined ? 'not-given' : 'written', hook: created, hook_id: created.id };
         }
         catch (error) {
             hook = isHookAlreadyExists(error) ? await findHook(client, target, ref) : undefined;
             if (!hook)
                 throw error;
+            result = await converge(client, target, hook, wanted, dryRun, true);
+            result.note = `GitHub answered 422 "Hook already exists" to the create: webhook ${hook.id} (created ${hook.created_at}) was adopted and converged`;
         }
     }
-    return converge(client, target, hook, wanted, dryRun);
+    const wroteSecret = result.secret_proof === 'written' || (result.outcome === 'created' && !dryRun);
+    if (options.verify && !dryRun && wroteSecret && result.hook) {
+        result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) };
+    }
+    return result;
+}
+/**
+ * Pings a hook just created or given a new secret, and waits for the ping's delivery (as `ping`
+ * does), so that the receiver's answer is reported now and the next run can prove the secret from
+ * this ping instead of writing it again. The ping is sent once the clock has passed the write by a
+ * whole second (GitHub's times have whole seconds, and the proof takes only a delivery strictly
+ * newer than `updated_at`); the automatic ping GitHub sends on creation is not newer, so it is not taken.
+ * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
+ * @param timeout_ms how long to wait for the delivery, in MILLISECONDS
+ * @returns the ping's delivery, or undefined when GitHub recorded none in time
+ */
+async function verifyByPing(client, target, hook, timeout_ms, clock) {
+    const written = Date.parse(hook.updated_at);
+    await clock.sleep(Math.max(0, written + 1000 - clock.now()));
+    return sendAndAwait(client, target, hook.id, () => ping(client, target, hook.id), {
+        event: 'ping',
+        delivered_after: hook.updated_at,
+        timeout_ms
+    }, clock);
 }
 /** The changes of a creation: every wanted field from `null` (the secret as `none` → `set`). */
 function creationChanges(wanted) {
@@ -40197,8 +41830,11 @@ function creationChanges(wanted) {
         changes.push({ field: 'secret', from: 'none', to: 'set' });
     return changes;
 }
-/** Brings an existing hook to the wanted settings, writing only what differs. */
-async function converge(client, target, hook, wanted, dryRun) {
+/**
+ * Brings an existing hook to the wanted settings, writing only what differs. The secret is proven
+ * when it can be, else written; `adopted` (a hook found after a 422 on create) always gets it written.
+ */
+async function converge(client, target, hook, wanted, dryRun, adopted) {
     const changes = diffHook(hook, wanted);
     const config = {};
     const fields = {};
@@ -40218,7 +41854,9 @@ async function converge(client, target, hook, wanted, dryRun) {
     let secret_note;
     if (wanted.secret !== undefined) {
         let proven = false;
-        if (!hook.config.secret)
+        if (adopted)
+            secret_note = 'the adopted hook may hold another secret';
+        else if (!hook.config.secret)
             secret_note = 'the hook had no secret';
         else if (Object.keys(config).length > 0)
             secret_note = 'sent along with the other config changes';
@@ -40228,7 +41866,7 @@ async function converge(client, target, hook, wanted, dryRun) {
             secret_proof = 'proven';
         }
         else {
-            secret_proof = 'written';
+            secret_proof = dryRun ? 'would-write' : 'written';
             config.secret = wanted.secret;
             changes.push({ field: 'secret', from: hook.config.secret ? 'unproven' : 'none', to: 'set' });
         }
@@ -40241,15 +41879,19 @@ async function converge(client, target, hook, wanted, dryRun) {
 }
 /**
  * `operation: ensure-absent`: deletes the hook named by `ref` if it exists (`deleted`), or does
- * nothing (`absent`). With `dryRun`, no DELETE is sent.
- * @throws HookLookupError when several hooks have the URL (set `hook_id`)
+ * nothing (`absent`). A hook that someone else deletes between the lookup and the DELETE (GitHub
+ * answers 404, and the hook is gone) ends `absent` too. With `dryRun`, no DELETE is sent.
+ * @throws HookLookupError when several hooks have the URL (set `hook_id`), or `hook_id` and `url`
+ *   name different hooks; RequestError when GitHub refuses the DELETE (403, or 404 for a hook still there)
  */
 async function ensureAbsent(client, target, ref, dryRun) {
     const hook = await findHook(client, target, ref);
     if (!hook)
         return { outcome: 'absent', changes: [], secret_proof: 'not-given' };
-    if (!dryRun)
-        await deleteHook(client, target, hook.id);
+    const done = dryRun ? 'deleted' : await deleteHook(client, target, hook.id, true);
+    if (done === 'gone') {
+        return { outcome: 'absent', changes: [], secret_proof: 'not-given', hook_id: hook.id, note: `webhook ${hook.id} was deleted by someone else during this step` };
+    }
     return { outcome: 'deleted', changes: [], secret_proof: 'not-given', hook_id: hook.id, hook };
 }
 
@@ -40272,9 +41914,10 @@ const HOOK_HANDLERS = {
         const updated = await updateHook(client, target, hook_id, { fields: hook_fields, config }, hook);
         return { message: `Updated webhook ${hook_id} of ${describeTarget(target)}.`, hook_id, hook: updated };
     },
-    delete: async (client, { target }, { hook_id }) => {
-        await deleteHook(client, target, hook_id);
-        return { message: `Deleted webhook ${hook_id} of ${describeTarget(target)}.`, hook_id };
+    delete: async (client, { target }, { hook_id, hook }) => {
+        const done = await deleteHook(client, target, hook_id, hook !== undefined);
+        const what = done === 'deleted' ? 'Deleted' : 'Did not delete: someone else deleted';
+        return { message: `${what} webhook ${hook_id} of ${describeTarget(target)}.`, hook_id };
     },
     'get-config': async (client, { target }, { hook_id }) => {
         const config = await getHookConfig(client, target, hook_id);
@@ -40290,12 +41933,14 @@ const HOOK_HANDLERS = {
         };
     },
     'list-deliveries': async (client, { target, per_page, limit, status, since }, { hook_id }) => {
-        const deliveries = await listDeliveries(client, target, hook_id, { per_page, limit, status, since });
+        const { items: deliveries, truncated } = await listDeliveries(client, target, hook_id, { per_page, limit, status, since });
         const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '');
         return {
             message: `${deliveries.length} deliveries${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
             hook_id,
-            deliveries
+            deliveries,
+            truncated,
+            ...(truncated ? { notice: `Stopped at limit ${limit}: the webhook has more deliveries${filter}; raise 'limit' or narrow 'since' to see them.` } : {})
         };
     },
     'get-delivery': async (client, { target, delivery_id }, { hook_id }) => {
@@ -40350,27 +41995,30 @@ async function sendAndWait(client, request, { hook_id, hook }, event) {
         await send(client, target, hook_id);
         return { message: `${asked}; not waiting for the delivery (wait: false).`, hook_id };
     }
-    const after = Number((await newestDelivery(client, target, hook_id))?.id ?? 0);
-    await send(client, target, hook_id);
-    const delivery = await waitForDelivery(client, target, hook_id, { after, event, timeout_ms: request.wait_timeout * 1000 });
-    if (!delivery) {
-        const failure = `Waited ${request.wait_timeout} s for the ${event} delivery of webhook ${hook_id}: GitHub recorded no delivery. Check that the hook is active and look at its deliveries later (list-deliveries).`;
-        return { message: `${asked}.`, hook_id, ...(request.fail_on_delivery_error ? { failure } : { warning: failure }) };
-    }
-    const verdict = succeeded(delivery) ? undefined : deliveryProblem(hook_id, delivery);
-    return {
-        message: `${asked}: delivery ${delivery.id} answered ${delivery.status_code} ${delivery.status} in ${delivery.duration} s.`,
-        hook_id,
-        delivery,
-        delivery_id: Number(delivery.id),
-        ...(verdict === undefined ? {} : request.fail_on_delivery_error ? { failure: verdict } : { warning: verdict })
-    };
+    const delivery = await sendAndAwait(client, target, hook_id, () => send(client, target, hook_id), { event, timeout_ms: request.wait_timeout * 1000 });
+    const judged = judgeDelivery(request, hook_id, event, delivery);
+    return { message: `${asked}${judged.message}.`, hook_id, ...judged.result };
 }
-/** Says what went wrong with a delivery: GitHub's status text, the status code and the start of the receiver's answer. */
-function deliveryProblem(hook_id, delivery) {
-    const answer = delivery.status_code === 0 ? `could not be reached (${delivery.status})` : `answered ${delivery.status_code} (${delivery.status}), not 2xx`;
+/**
+ * The verdict on a delivery the step caused and waited for (`ping`, `test`, the verifying ping of
+ * `ensure`): the delivery's outputs, and a failure (or, without `fail_on_delivery_error`, a
+ * warning) when the receiver did not answer 2xx or GitHub recorded no delivery within `wait_timeout`.
+ * @returns `message`, to append to the sentence that says what was asked: `: delivery N answered …` or ''
+ */
+function judgeDelivery(request, hook_id, event, delivery) {
+    const blame = (problem) => (request.fail_on_delivery_error ? { failure: problem } : { warning: problem });
+    if (!delivery) {
+        const problem = `Waited ${request.wait_timeout} s for the ${event} delivery of webhook ${hook_id}: GitHub recorded no delivery. Check that the hook is active and look at its deliveries later (list-deliveries).`;
+        return { message: '', result: blame(problem) };
+    }
+    const answer = delivery.status_code === 0 ? `could not be reached (${delivery.status})` : `answered ${delivery.status_code} ${delivery.status}`;
+    const result = { delivery, delivery_id: Number(delivery.id) };
+    const message = `: delivery ${delivery.id} ${answer} in ${delivery.duration} s`;
+    if (succeeded(delivery))
+        return { message, result };
     const body = delivery.response.payload ? ` Response body: ${delivery.response.payload.slice(0, 300)}` : '';
-    return `The receiver of webhook ${hook_id} ${answer} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`;
+    const why = delivery.status_code === 0 ? answer : `answered ${delivery.status_code} (${delivery.status}), not 2xx`;
+    return { message, result: { ...result, ...blame(`The receiver of webhook ${hook_id} ${why} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`) } };
 }
 /**
  * Runs the request's operation against the API.
@@ -40379,21 +42027,29 @@ function deliveryProblem(hook_id, delivery) {
 async function runOperation(client, request) {
     const { operation, target } = request;
     if (operation === 'list') {
-        const list = await listHooks(client, target, { per_page: request.per_page, limit: request.limit });
-        return { message: `${list.length} webhooks of ${describeTarget(target)}.`, hooks: list };
+        const { items: list, truncated } = await listHooks(client, target, { per_page: request.per_page, limit: request.limit });
+        const notice = truncated ? `Stopped at limit ${request.limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.` : undefined;
+        return { message: `${list.length} webhooks of ${describeTarget(target)}.`, hooks: list, truncated, notice };
     }
     if (operation === 'create') {
-        const hook = await createHook(client, target, {
-            config: { ...request.config, url: required(request.config.url) },
-            fields: request.hook_fields
-        });
-        return { message: `Created webhook ${hook.id} of ${describeTarget(target)}.`, hook_id: hook.id, hook };
+        const { hook, adopted } = await createHook(client, target, { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields }, request.started_at);
+        const how = adopted ? ' (its answer was lost; the retry found the hook it had created)' : '';
+        return { message: `Created webhook ${hook.id} of ${describeTarget(target)}${how}.`, hook_id: hook.id, hook };
     }
-    if (operation === 'ensure' || operation === 'ensure-absent') {
-        const ref = required(request.hook);
-        const ensure = operation === 'ensure'
-            ? await ensureHook(client, target, ref, wantedSettings(request.config, request.hook_fields), request.dry_run)
-            : await ensureAbsent(client, target, ref, request.dry_run);
+    if (operation === 'ensure') {
+        const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined;
+        const ensure = await ensureHook(client, target, required(request.hook), wantedSettings(request.config, request.hook_fields), {
+            dryRun: request.dry_run,
+            verify
+        });
+        const result = { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
+        if (!ensure.verification || ensure.hook_id === undefined)
+            return result;
+        const judged = judgeDelivery(request, ensure.hook_id, 'ping', ensure.verification.delivery);
+        return { ...result, message: `${result.message} Verified with a ping${judged.message || ''}.`, ...judged.result };
+    }
+    if (operation === 'ensure-absent') {
+        const ensure = await ensureAbsent(client, target, required(request.hook), request.dry_run);
         return { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
     }
     const resolved = await resolveHook(client, target, required(request.hook));
@@ -40404,9 +42060,11 @@ function describeEnsure({ target, dry_run }, ensure) {
     const which = ensure.hook_id === undefined ? 'The webhook' : `Webhook ${ensure.hook_id}`;
     const fields = ensure.changes.map((change) => change.field).join(', ');
     const changes = ensure.outcome === 'updated' ? ` (${ensure.changes.length} changes: ${fields})` : '';
-    const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${ensure.secret_proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`;
+    const proof = ensure.secret_proof === 'would-write' ? 'would be written' : ensure.secret_proof;
+    const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`;
+    const note = ensure.note ? `; ${ensure.note}` : '';
     const dry = dry_run ? ' Dry run: nothing was written; this is what would happen.' : '';
-    return `${which} of ${describeTarget(target)}: ${ensure.outcome}${changes}${secret}.${dry}`;
+    return `${which} of ${describeTarget(target)}: ${ensure.outcome}${changes}${secret}${note}.${dry}`;
 }
 /** Narrows a value the input helper guarantees for the operation. */
 function required(value) {
@@ -40429,8 +42087,10 @@ function required(value) {
  * and for one delivery `delivery_id`, `delivery_guid`, `delivery_status` (GitHub's text, e.g. `OK`),
  * `status_code` (the receiver's HTTP status) and `delivery` (JSON); for `ensure` / `ensure-absent`
  * `result` (created, updated, unchanged, deleted, absent), `changes` (JSON `[{field, from, to}]`) and
- * `secret_proof` (proven, written, not-given); `duration` (seconds, as GitHub reports it) with a
- * delivery; for `redeliver-failed` `redelivered` (count), `redelivered_ids` (JSON) and `failed_guids` (count).
+ * `secret_proof` (proven, written, would-write, not-given); `duration` (seconds, as GitHub reports it)
+ * with a delivery (also the verifying ping of `ensure`); for `list` / `list-deliveries` `truncated`
+ * (true when `limit` left items out); for `redeliver-failed` `redelivered` (count), `redelivered_ids`
+ * (JSON), `failed_guids` (JSON list of the guids that never got a 2xx) and `failed_count`.
  */
 function setOutputs(result) {
     const outputs = {
@@ -40440,7 +42100,8 @@ function setOutputs(result) {
         config: result.config,
         deliveries: result.deliveries,
         delivery_id: result.delivery_id,
-        delivery: result.delivery
+        delivery: result.delivery,
+        truncated: result.truncated
     };
     if (result.ensure) {
         outputs.result = result.ensure.outcome;
@@ -40456,7 +42117,8 @@ function setOutputs(result) {
     if (result.redeliver) {
         outputs.redelivered = result.redeliver.redelivered.length;
         outputs.redelivered_ids = result.redeliver.redelivered.map((item) => Number(item.newest.id));
-        outputs.failed_guids = result.redeliver.failed.length;
+        outputs.failed_guids = result.redeliver.failed.map((item) => item.guid);
+        outputs.failed_count = result.redeliver.failed.length;
     }
     for (const [name, value] of Object.entries(outputs)) {
         if (value !== undefined)
@@ -40477,6 +42139,8 @@ async function writeSummary(request, result) {
         summary.addRaw(`<p>❌ ${outputs_escape(result.failure)}</p>`, true);
     if (result.warning)
         summary.addRaw(`<p>⚠️ ${outputs_escape(result.warning)}</p>`, true);
+    if (result.notice)
+        summary.addRaw(`<p>ℹ️ ${outputs_escape(result.notice)}</p>`, true);
     if (result.ensure && result.ensure.changes.length > 0)
         summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)]);
     const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined);
@@ -40575,12 +42239,17 @@ function addDelivery(summary, delivery) {
 function secretState(secret) {
     return secret ? 'set' : 'not set';
 }
+/** Text (redacted, HTML-escaped, see {@link escape}) in a `<code>` element; '' stays ''. */
 function code(text) {
     return text === '' ? '' : `<code>${outputs_escape(text)}</code>`;
 }
-/** Escapes text for the summary's HTML. */
+/**
+ * Makes text safe for the summary's HTML: redacts it first (`redact`: masked values, URL
+ * credentials), then escapes `& < > " '`. In this order, no escaped form of a secret (`Pa&#38;ss`)
+ * can slip past redaction; the whole summary is redacted once more before it is written.
+ */
 function outputs_escape(text) {
-    return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+    return redact(text).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -40603,6 +42272,7 @@ async function run() {
     try {
         maskSecretInputs();
         request = getRequest();
+        trustApiRoot(request.connection.api_url);
         for (const warning of request.warnings)
             core_warning(redact(warning));
         const client = createClient(request.connection, { retries: request.retries, dryRun: request.dry_run });
@@ -40611,6 +42281,8 @@ async function run() {
         info(redact(result.message));
         if (result.warning)
             core_warning(redact(result.warning));
+        if (result.notice)
+            notice(redact(result.notice));
         setOutputs(result);
         await writeSummary(request, result);
         if (result.failure)

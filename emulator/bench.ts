@@ -94,12 +94,15 @@ async function main(): Promise<number> {
   await add('redeliver', { operation: 'redeliver', hook_id, delivery_id: String(pinged.delivery_id) })
 
   // ensure: the issue's cost targets
-  const ensured = { operation: 'ensure', url: 'https://example.com/ensured', events: 'push' }
-  await add('ensure: absent → created', ensured, { requests: 2, writes: 1 })
+  const ensured = { operation: 'ensure', url: 'https://example.com/ensured', events: 'push', verify: 'false' }
+  await add('ensure: absent → created (verify: false)', ensured, { requests: 2, writes: 1 })
   await add('ensure: in sync, no secret', ensured, { requests: 1, writes: 0 })
   await add('ensure: in sync, secret proven', { operation: 'ensure', hook_id, url, events: 'push, issues', secret: SECRET }, { requests: 3, writes: 0 })
-  const moving = emulator.addHook(REPO, { url: 'https://example.com/old', events: ['push'], content_type: 'json' })
-  await add('ensure: update events and url (by hook_id)', { operation: 'ensure', hook_id: String(moving.id), url: 'https://example.com/new', events: 'push, release' }, { requests: 3, writes: 2 })
+  const moving = emulator.addHook(REPO, { url: 'https://example.com/old', events: ['push'], content_type: 'form' })
+  await add('ensure: update events and content_type (by hook_id)', { operation: 'ensure', hook_id: String(moving.id), events: 'push, release' }, { requests: 3, writes: 2 })
+  const verified = { operation: 'ensure', url: `${url}?verified`, events: 'push', secret: SECRET }
+  await add('ensure: absent → created, verified by a ping', verified)
+  await add('ensure: the rerun proves the secret from that ping', verified, { requests: 3, writes: 0 })
   await add('ensure-absent: deleted', { operation: 'ensure-absent', url: 'https://example.com/ensured' })
   await add('delete (by hook_id)', { operation: 'delete', hook_id: String(moving.id) })
 

@@ -1,9 +1,11 @@
 /**
  * `npm run demo`: the bundled action on real input. Starts the local GitHub emulator and a webhook
  * receiver that verifies signatures with `@octokit/webhooks-methods`, then runs `dist/index.js` as a
- * runner does (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files) through
- * create → list → ping → list-deliveries → get-delivery → update → delete, for a repository and an
- * organization. Prints each step's outputs and summary; exits 1 if any step misbehaves.
+ * runner does (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files) through the headline
+ * jobs, for a repository and an organization: `ensure` (created and verified by a ping, then a rerun
+ * that proves the secret and writes nothing), a `dry_run`, `ping`, `test`, `redeliver-failed` after
+ * the receiver failed, `update` (the secret survives) and `ensure-absent`. Prints each step's log
+ * lines (info, warnings, errors), outputs and summary; exits 1 if any step misbehaves.
  */
 import { startReceiver, type Receiver } from './receiver.js'
 import { runStep, type StepRun } from './runner.js'
@@ -13,6 +15,17 @@ const SECRET = 'demo-secret-rotate-me'
 
 /** A step's check: returns a problem, or undefined when the step did what it should. */
 type Check = (run: StepRun) => string | undefined
+
+/**
+ * The action's own log lines, as a person reads them in the run's log: info lines as they are,
+ * `::warning::` / `::error::` / `::notice::` as `warning: …`; debug and mask commands left out.
+ */
+function log(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '' && !/^::(debug|add-mask)::/.test(line))
+    .map((line) => line.replace(/^::(warning|error|notice)[^:]*::/, '$1: ').replace(/%0A/g, '\n      '))
+}
 
 /** Renders the job summary's HTML as plain text for the terminal. */
 function plain(summary: string): string {
@@ -34,10 +47,9 @@ async function main(): Promise<number> {
   /** Runs one step; it must exit with `exitCode` and pass `check`. */
   const step = async (title: string, inputs: Record<string, string>, check: Check, exitCode = 0): Promise<StepRun> => {
     const run = await runStep({ token: 'test-token', api_url: emulator.url, repository: 'octo-org/hello-world', ...inputs })
-    const errors = run.stdout.match(/::error::.*/g)?.join(' ') ?? ''
-    const problem = run.exitCode !== exitCode ? `exit code ${run.exitCode} ${errors}` : check(run)
+    const problem = run.exitCode !== exitCode ? `exit code ${run.exitCode}` : check(run)
     console.log(`${problem ? '✗' : '✓'} ${title}`)
-    if (errors) console.log(`    ${errors}`)
+    for (const line of log(run.stdout)) console.log(`    ${line}`)
     for (const [name, value] of Object.entries(run.outputs)) {
       console.log(`    ${name} = ${value.length > 160 ? `${value.slice(0, 160)}…` : value}`)
     }
@@ -46,51 +58,72 @@ async function main(): Promise<number> {
     console.log()
     return run
   }
+  /** How many requests other than GET the emulator answered since `from`. */
+  const writesSince = (from: number): number => emulator.requests.slice(from).filter((r) => r.method !== 'GET').length
 
   for (const scope of ['repo', 'org'] as const) {
     const target = scope === 'repo' ? { owner: 'octo-org', repo: 'hello-world' } : { org: 'octo-org' }
-    const on = { scope, org: 'octo-org' }
+    const on = scope === 'org' ? { scope, org: 'octo-org' } : { scope }
+    const hook = { ...on, url: receiver.url, events: 'push, issues', secret: SECRET }
     console.log(`=== ${scope === 'repo' ? 'repository octo-org/hello-world' : 'organization octo-org'} ===\n`)
     receiver.received.length = 0
 
-    const created = await step('create', { ...on, operation: 'create', url: receiver.url, events: 'push, issues', secret: SECRET }, (run) =>
-      /^\d+$/.test(run.outputs.hook_id ?? '') ? undefined : 'no hook_id output'
+    const created = await step('ensure: the hook is created, then verified with a ping', { ...hook, operation: 'ensure' }, (run) =>
+      run.outputs.result === 'created' && run.outputs.delivery_status === 'OK' ? undefined : `result ${run.outputs.result}, ping ${run.outputs.delivery_status}`
     )
     const hook_id = created.outputs.hook_id
-    await step('list', { ...on, operation: 'list' }, (run) =>
-      JSON.parse(run.outputs.hooks ?? '[]').some((hook: { id: number }) => String(hook.id) === hook_id) ? undefined : 'the new hook is not listed'
-    )
-    await step('ping (by url)', { ...on, operation: 'ping', url: receiver.url }, () => undefined)
-    await emulator.idle()
-    const ping = receiver.received.at(-1)
-    if (!ping || ping.event !== 'ping') problems.push(`${scope}: the receiver got no ping`)
-    else if (ping.signatureValid !== true) problems.push(`${scope}: the receiver saw a bad X-Hub-Signature-256`)
-    else console.log(`  receiver: ping ${ping.guid} with a valid X-Hub-Signature-256\n`)
-
-    const listed = await step('list-deliveries', { ...on, operation: 'list-deliveries', hook_id }, (run) => {
-      const [newest] = JSON.parse(run.outputs.deliveries ?? '[]')
-      return newest?.event === 'ping' && newest.guid === ping?.guid ? undefined : 'the ping is not the newest delivery'
+    let from = emulator.requests.length
+    await step('ensure again: unchanged, the secret proven from that ping, nothing written', { ...hook, operation: 'ensure' }, (run) => {
+      if (run.outputs.result !== 'unchanged' || run.outputs.secret_proof !== 'proven') return `result ${run.outputs.result}, secret ${run.outputs.secret_proof}`
+      return writesSince(from) === 0 ? undefined : `${writesSince(from)} writes`
     })
-    const delivery_id = String(JSON.parse(listed.outputs.deliveries ?? '[{}]')[0]?.id)
-    await step('get-delivery', { ...on, operation: 'get-delivery', hook_id, delivery_id }, (run) =>
-      run.outputs.status_code === '200' && run.outputs.delivery_status === 'OK' ? undefined : `status ${run.outputs.status_code}`
+    from = emulator.requests.length
+    await step('ensure, dry run: what would change', { ...hook, operation: 'ensure', events: 'push, release', dry_run: 'true' }, (run) => {
+      if (run.outputs.result !== 'updated') return `result ${run.outputs.result}`
+      return writesSince(from) === 0 ? undefined : 'a dry run wrote'
+    })
+    await step('ping (by url)', { ...on, operation: 'ping', url: receiver.url }, (run) => (run.outputs.status_code === '200' ? undefined : `status ${run.outputs.status_code}`))
+    if (scope === 'repo') {
+      await step('test: GitHub sends the latest push again', { ...on, operation: 'test', url: receiver.url }, (run) =>
+        run.outputs.status_code === '200' ? undefined : `status ${run.outputs.status_code}`
+      )
+    }
+    await emulator.idle()
+    const bad = receiver.received.filter((delivery) => delivery.signatureValid !== true)
+    if (bad.length > 0) problems.push(`${scope}: the receiver saw ${bad.length} bad X-Hub-Signature-256`)
+    else console.log(`  receiver: ${receiver.received.length} deliveries, every X-Hub-Signature-256 valid\n`)
+
+    receiver.setStatus(503, 'deploying, try later')
+    await step('ping while the receiver is down (fail_on_delivery_error: false: a warning)', { ...on, operation: 'ping', hook_id, fail_on_delivery_error: 'false' }, (run) =>
+      run.outputs.status_code === '503' ? undefined : `status ${run.outputs.status_code}`
+    )
+    receiver.setStatus(200, 'ok')
+    const failed = await step('redeliver-failed: the receiver is back', { ...on, operation: 'redeliver-failed', hook_id }, (run) =>
+      Number(run.outputs.failed_count) >= 1 && run.outputs.redelivered === run.outputs.failed_count ? undefined : `failed ${run.outputs.failed_count}, redelivered ${run.outputs.redelivered}`
+    )
+    await emulator.idle()
+    const guids: string[] = JSON.parse(failed.outputs.failed_guids ?? '[]')
+    const redelivered = receiver.received.filter((delivery) => guids.includes(delivery.guid))
+    if (redelivered.length < guids.length * 2) problems.push(`${scope}: the receiver did not get the redeliveries`)
+    await step('list-deliveries', { ...on, operation: 'list-deliveries', hook_id, limit: '5' }, (run) =>
+      JSON.parse(run.outputs.deliveries ?? '[]')[0]?.redelivery === true ? undefined : 'the redelivery is not the newest delivery'
     )
     await step('update (events by url; the secret must survive)', { ...on, operation: 'update', url: receiver.url, events: 'push, release' }, (run) => {
       const events = JSON.parse(run.outputs.hook ?? '{}').events
       if (JSON.stringify(events) !== '["push","release"]') return `events are ${JSON.stringify(events)}`
       return emulator.hooks(target)[0]?.config.secret === SECRET ? undefined : 'the stored secret changed'
     })
-    await step('delete', { ...on, operation: 'delete', hook_id }, () =>
-      emulator.hooks(target).length === 0 ? undefined : 'the hook is still there'
+    await step('ensure-absent', { ...on, operation: 'ensure-absent', url: receiver.url }, (run) =>
+      run.outputs.result === 'deleted' && emulator.hooks(target).length === 0 ? undefined : 'the hook is still there'
     )
   }
 
   const before = emulator.requests.length
   await step(
     'bad input fails the step before any request',
-    { operation: 'get', hook_id: 'abc' },
+    { operation: 'create', url: receiver.url, events: 'push, pull-request' },
     (run) => {
-      if (!run.stdout.includes("::error::Input 'hook_id' is 'abc'; it accepts a positive integer.")) return 'no clear ::error::'
+      if (!run.stdout.includes("::error::Input 'events' has an unknown webhook event: 'pull-request' (did you mean 'pull_request'?)")) return 'no clear ::error::'
       return emulator.requests.length === before ? undefined : 'a request was sent'
     },
     1

@@ -13,6 +13,8 @@ interface ApiError {
   /** The request options; `request.retryCount` is set by plugin-retry when the request was retried. */
   request?: { method?: string; url?: string; request?: { retryCount?: number } }
   response?: { data?: unknown }
+  /** What this action adds to GitHub's answer ({@link withContext}), one sentence each. */
+  context?: string[]
 }
 
 /** True for an error thrown by Octokit for an HTTP error status (it carries `status` and `response`). */
@@ -23,6 +25,18 @@ export function isApiError(error: unknown): error is ApiError {
 /** True for GitHub's 422 "Hook already exists on this repository/organization". */
 export function isHookAlreadyExists(error: unknown): boolean {
   return isApiError(error) && error.status === 422 && JSON.stringify(error.response?.data ?? '').includes('already exists')
+}
+
+/**
+ * Adds a sentence about what this step had already done, or could not tell, to an error on its way
+ * up: shown as its own line under GitHub's answer ({@link describeApiError}), or appended to the
+ * message of any other error.
+ * @returns the same error, for `throw withContext(error, …)`
+ */
+export function withContext(error: unknown, sentence: string): unknown {
+  if (isApiError(error)) (error.context ??= []).push(sentence)
+  else if (error instanceof Error) error.message += ` (${sentence})`
+  return error
 }
 
 /** True when the failed request had been retried (plugin-retry counts the attempts in `request.retryCount`). */
@@ -65,6 +79,7 @@ export function describeApiError(error: ApiError, request: WebhookRequest): stri
   for (const item of body.errors ?? []) {
     lines.push(`- ${typeof item === 'string' ? item : (item.message ?? [item.resource, item.field, item.code].filter(Boolean).join(' '))}`)
   }
+  lines.push(...(error.context ?? []))
   if (error.status === 401) {
     lines.push("The token in 'token' is invalid or expired, or it is not a token for this API ('api_url').")
   } else if (error.status === 403 || error.status === 404) {

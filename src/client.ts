@@ -2,15 +2,17 @@
  * The Octokit client of `@actions/github`, with Octokit's own plugins for retries
  * (`@octokit/plugin-retry`: 5xx and network errors, with backoff) and rate limits
  * (`@octokit/plugin-throttling`: primary and secondary limits waited out, each wait logged as a
- * warning; writes spaced one second apart, as GitHub asks of integrators).
+ * warning; writes spaced one second apart, as GitHub asks of integrators), and a time limit on every
+ * HTTP request (each attempt: a hung connection is cut after `request_timeout` seconds and retried
+ * like a network error).
  */
 import * as core from '@actions/core'
 import { getOctokit } from '@actions/github'
 import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import { randomUUID } from 'node:crypto'
-import type { GitHubClient } from './hooks.js'
-import type { Connection } from './input-helper.js'
+import type { Connection, GitHubClient } from './model.js'
+import { redact } from './redact.js'
 
 /** Statuses never retried by plugin-retry: client errors, and 429, which the throttling plugin handles. */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451]
@@ -24,8 +26,25 @@ export interface ClientOptions {
 }
 
 /**
+ * A `fetch` that gives up after `seconds` (an `AbortSignal.timeout`, combined with the caller's own
+ * signal). Octokit calls it once per attempt, so each retry gets the full time again. A timed-out
+ * request becomes Octokit's `RequestError` with status 500, which plugin-retry retries.
+ */
+function fetchWithTimeout(seconds: number): typeof fetch {
+  return (input, init = {}) => {
+    const limit = AbortSignal.timeout(seconds * 1000)
+    const signal = init.signal ? AbortSignal.any([init.signal, limit]) : limit
+    return fetch(input, { ...init, signal }).catch((error: unknown) => {
+      if (limit.aborted) throw new Error(`no answer within request_timeout (${seconds} s)`, { cause: error })
+      throw error
+    })
+  }
+}
+
+/**
  * Builds the client for the API root, token and API version of the request: `X-GitHub-Api-Version`
- * on every request, retries and rate-limit waits bounded by `retries`.
+ * on every request, retries and rate-limit waits bounded by `retries`, each attempt bounded by
+ * `connection.request_timeout` (seconds).
  */
 export function createClient(connection: Connection, options: ClientOptions): GitHubClient {
   const { retries, dryRun = false } = options
@@ -42,6 +61,7 @@ export function createClient(connection: Connection, options: ClientOptions): Gi
     {
       baseUrl: connection.api_url,
       userAgent: 'manage-webhooks',
+      request: { fetch: fetchWithTimeout(connection.request_timeout) },
       retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY },
       throttle: {
         // A key of its own: the limiter groups are shared per process, keyed by id.
@@ -53,10 +73,10 @@ export function createClient(connection: Connection, options: ClientOptions): Gi
     retry,
     throttling
   )
-  client.hook.after('request', (response, request) => core.debug(`${request.method} ${response.url} → ${response.status}`))
+  client.hook.after('request', (response, request) => core.debug(redact(`${request.method} ${response.url} → ${response.status}`)))
   client.hook.error('request', (error, request) => {
     const failed = error as { status?: number; request?: { url?: string } }
-    core.debug(`${request.method} ${failed.request?.url ?? request.url} → ${failed.status ?? error.message}`)
+    core.debug(redact(`${request.method} ${failed.request?.url ?? request.url} → ${failed.status ?? error.message}`))
     throw error
   })
   client.hook.before('request', (request) => {

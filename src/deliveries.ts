@@ -6,9 +6,9 @@
  * ping caused is found by noting the newest delivery id before the request and polling for a newer
  * one of the right event.
  */
-import { setTimeout as sleep } from 'node:timers/promises'
+import { isApiError } from './api-error.js'
 import * as hooks from './hooks.js'
-import type { Delivery, DeliveryItem, GitHubClient } from './hooks.js'
+import { realClock, type Clock, type Delivery, type DeliveryItem, type GitHubClient } from './model.js'
 import type { Target } from './target.js'
 
 /** First poll this long after the request (ms); GitHub usually delivers within it. */
@@ -25,7 +25,9 @@ export function succeeded(delivery: Pick<DeliveryItem, 'status_code'>): boolean 
 
 /** The hook's newest delivery, or undefined when it has none (1 GET, `per_page=1`). */
 export async function newestDelivery(client: GitHubClient, target: Target, hook_id: number): Promise<DeliveryItem | undefined> {
-  const [newest] = await hooks.listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 })
+  const {
+    items: [newest]
+  } = await hooks.listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 })
   return newest
 }
 
@@ -34,30 +36,74 @@ export async function newestDelivery(client: GitHubClient, target: Target, hook_
  * every 1.5× longer up to {@link MAX_POLL_MS}) until a delivery of `event` newer than `after`
  * appears, then fetches it in full. Never reports an older delivery. Each poll reads pages until it
  * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
+ *
+ * The wait never outlasts `timeout_ms`: every poll and the final fetch are aborted at the deadline,
+ * and a poll that fails with a 5xx or a network error is not retried but simply followed by the next
+ * poll (a 4xx is thrown).
  * @param options.after the newest delivery id before the request that causes the delivery
+ * @param options.event the delivery's event (`ping`, `push`)
+ * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
+ *   this ISO 8601 time counts (e.g. a hook's `updated_at`, so the delivery can prove its secret)
  * @param options.timeout_ms how long to wait, in milliseconds
+ * @param clock the clock the waits go through (tests drive it); the real one by default
  * @returns the delivery, or undefined when GitHub recorded none in time
+ * @throws RequestError for a 4xx answer to a poll (e.g. 404: the hook was deleted meanwhile)
  */
 export async function waitForDelivery(
   client: GitHubClient,
   target: Target,
   hook_id: number,
-  options: { after: number; event: string; timeout_ms: number }
+  options: { after: number; event: string; timeout_ms: number; delivered_after?: string },
+  clock: Clock = realClock
 ): Promise<Delivery | undefined> {
-  const deadline = Date.now() + options.timeout_ms
+  const deadline = clock.now() + options.timeout_ms
+  const abort = new AbortController()
+  const timer = setTimeout(() => abort.abort(), options.timeout_ms)
+  const request = { retries: 0, signal: abort.signal }
+  const newerThan = options.delivered_after === undefined ? -Infinity : Date.parse(options.delivered_after)
   let interval = FIRST_POLL_MS
-  for (;;) {
-    await sleep(Math.max(0, Math.min(interval, deadline - Date.now())))
-    const newer = await hooks.listDeliveries(client, target, hook_id, {
-      per_page: POLL_PAGE,
-      until: (delivery) => Number(delivery.id) <= options.after
-    })
-    const caused = newer.filter((delivery) => delivery.event === options.event)
-    const first = caused.at(-1) // the oldest new one: the one the request caused
-    if (first) return hooks.getDelivery(client, target, hook_id, Number(first.id))
-    if (Date.now() >= deadline) return undefined
-    interval = Math.min(interval * 1.5, MAX_POLL_MS)
+  try {
+    for (;;) {
+      await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), abort.signal).catch(() => undefined)
+      if (abort.signal.aborted) return undefined
+      try {
+        const { items: newer } = await hooks.listDeliveries(client, target, hook_id, {
+          per_page: POLL_PAGE,
+          until: (delivery) => Number(delivery.id) <= options.after,
+          request
+        })
+        const caused = newer.filter((delivery) => delivery.event === options.event && Date.parse(delivery.delivered_at) > newerThan)
+        const first = caused.at(-1) // the oldest new one: the one the request caused
+        if (first) return await hooks.getDelivery(client, target, hook_id, Number(first.id), request)
+      } catch (error) {
+        if (abort.signal.aborted) return undefined
+        if (isApiError(error) && error.status < 500) throw error
+      }
+      if (clock.now() >= deadline) return undefined
+      interval = Math.min(interval * 1.5, MAX_POLL_MS)
+    }
+  } finally {
+    clearTimeout(timer)
   }
+}
+
+/**
+ * Makes GitHub send a delivery and waits for it: notes the newest delivery id, calls `send` (a
+ * `POST …/pings` or `…/tests`, which answer 204 without an id), then {@link waitForDelivery}.
+ * Costs 1 GET + the POST + the polls + 1 GET.
+ * @returns the delivery `send` caused, or undefined when GitHub recorded none within `timeout_ms`
+ */
+export async function sendAndAwait(
+  client: GitHubClient,
+  target: Target,
+  hook_id: number,
+  send: () => Promise<void>,
+  options: { event: string; timeout_ms: number; delivered_after?: string },
+  clock: Clock = realClock
+): Promise<Delivery | undefined> {
+  const after = Number((await newestDelivery(client, target, hook_id))?.id ?? 0)
+  await send()
+  return waitForDelivery(client, target, hook_id, { after, ...options }, clock)
 }
 
 /** A guid none of whose attempts got a 2xx, with the attempt to redeliver. */
@@ -116,7 +162,7 @@ export async function redeliverFailed(
   hook_id: number,
   options: { since: Date; max: number }
 ): Promise<RedeliverReport> {
-  const deliveries = await hooks.listDeliveries(client, target, hook_id, { since: options.since, per_page: 100 })
+  const { items: deliveries } = await hooks.listDeliveries(client, target, hook_id, { since: options.since, per_page: 100 })
   const failed = failedGuids(deliveries)
   const redelivered: FailedGuid[] = []
   const errors: string[] = []

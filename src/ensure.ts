@@ -4,13 +4,14 @@
  * `ensure` reads the target's hooks once, writes only the fields that differ (events/active through
  * `PATCH …/hooks/{hook_id}` without `config`, config fields through `PATCH …/hooks/{hook_id}/config`),
  * and proves a given secret from a signed delivery instead of re-sending it ({@link proveSecret}).
+ * After it creates a hook or writes its secret, it pings the hook (`verify`) so that the receiver's
+ * answer is known now and the next run can prove the secret from that ping instead of writing it again.
  */
 import { verify } from '@octokit/webhooks-methods'
 import { isApiError, isHookAlreadyExists } from './api-error.js'
-import { newestDelivery } from './deliveries.js'
+import { sendAndAwait } from './deliveries.js'
 import * as hooks from './hooks.js'
-import type { GitHubClient, Hook } from './hooks.js'
-import type { ConfigFields, HookFields, HookRef } from './input-helper.js'
+import { realClock, type Clock, type ConfigFields, type Delivery, type GitHubClient, type Hook, type HookFields, type HookRef } from './model.js'
 import { describeTarget, type Target } from './target.js'
 
 /** The outcome word of `ensure` / `ensure-absent` (the same words in a dry run, where nothing is written). */
@@ -18,9 +19,10 @@ export type EnsureOutcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'a
 
 /**
  * How a given secret was handled: `proven` (a delivery made after the hook's last change is signed
- * with it: nothing written), `written` (sent through the config endpoint), `not-given`.
+ * with it: nothing written), `written` (sent, at creation or through the config endpoint),
+ * `would-write` (a dry run that would send it), `not-given`.
  */
-export type SecretProof = 'proven' | 'written' | 'not-given'
+export type SecretProof = 'proven' | 'written' | 'would-write' | 'not-given'
 
 /**
  * One difference between the hook and the wanted settings. A secret shows as
@@ -42,6 +44,23 @@ export interface EnsureResult {
   /** The hook afterwards (in a dry run: as it is now; absent when created in a dry run or deleted). */
   hook?: Hook
   hook_id?: number
+  /** Something else worth saying (a hook adopted after a 422, a hook someone else deleted meanwhile). */
+  note?: string
+  /**
+   * The verifying ping after a creation or a secret write: `delivery` is the ping's delivery
+   * (undefined when GitHub recorded none within the wait). Absent when no ping was sent.
+   */
+  verification?: { delivery?: Delivery }
+}
+
+/** Options of {@link ensureHook}. */
+export interface EnsureOptions {
+  /** Compute everything, send no POST, PATCH or DELETE. */
+  dryRun: boolean
+  /** Ping after creating the hook or writing its secret, waiting at most `timeout_ms` MILLISECONDS for the delivery; undefined: no ping. */
+  verify?: { timeout_ms: number }
+  /** The clock of the waits (the pause before the ping, the polls); the real one by default. */
+  clock?: Clock
 }
 
 /** The settings `ensure` makes true; unset inputs take the create defaults (see {@link wantedSettings}). */
@@ -86,11 +105,27 @@ export function diffHook(hook: Hook, wanted: WantedHook): Change[] {
   return changes
 }
 
-/** The body GitHub signed for a delivery: compact JSON, or `payload=<urlencoded JSON>` for `form` hooks (two encodings tried). */
-function signedBodies(payload: unknown, contentType: string): string[] {
+/**
+ * The bodies GitHub may have signed for a delivery whose payload the API returns parsed: GitHub
+ * builds payloads in Ruby and may escape `<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026` and
+ * U+2028/U+2029 as `\u2028`/`\u2029` (Rails' JSON encoding), `/` as `\/` (Ruby's `script_safe`), or
+ * every non-ASCII character as `\uXXXX`; a `form` hook's body is `payload=<url-encoded JSON>`
+ * (two encodings). Each of these JSON texts differs from `JSON.stringify` only inside strings.
+ */
+export function signedBodies(payload: unknown, contentType: string): string[] {
   const json = JSON.stringify(payload)
-  if (!contentType.includes('x-www-form-urlencoded')) return [json]
-  return [`payload=${encodeURIComponent(json)}`, new URLSearchParams({ payload: json }).toString()]
+  const unicode = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
+  const separators = json.replace(/[\u2028\u2029]/g, unicode)
+  const texts = [
+    json,
+    separators.replace(/[<>&]/g, unicode),
+    separators.replace(/\//g, '\\/'),
+    json.replace(/[\u0080-\uffff]/g, unicode),
+    separators
+  ]
+  const unique = [...new Set(texts)]
+  if (!contentType.includes('x-www-form-urlencoded')) return unique
+  return [...new Set(unique.flatMap((text) => [`payload=${encodeURIComponent(text)}`, new URLSearchParams({ payload: text }).toString()]))]
 }
 
 /** A header of a delivery's request, whatever its case. */
@@ -99,14 +134,18 @@ function header(headers: Record<string, unknown> | null | undefined, name: strin
   return typeof found?.[1] === 'string' ? found[1] : undefined
 }
 
+/** How many recent deliveries {@link proveSecret} looks at, newest first. */
+export const PROOF_DELIVERIES = 3
+
 /**
  * Proves that the hook's stored secret equals `secret` without writing it (REST: "List deliveries
- * for a … webhook" with `per_page=1`, then "Get a delivery"). The newest delivery must be made
- * strictly after the hook's `updated_at` (so it was signed with the current secret); its
- * `X-Hub-Signature-256` is checked against HMAC-SHA256 of its body re-serialised as GitHub sends it,
- * in constant time (`verify` of `@octokit/webhooks-methods`). Costs 2 GET requests at most.
- * @returns proven, and a note saying which delivery proved it or why nothing could (a mismatch only
- *   means "not proven": the body may have been re-serialised differently)
+ * for a … webhook", then "Get a delivery"). Looks at up to {@link PROOF_DELIVERIES} recent
+ * deliveries made strictly after the hook's `updated_at` (so they were signed with the current
+ * secret), newest first; each one's `X-Hub-Signature-256` is checked against HMAC-SHA256 of every
+ * plausible serialisation of its body ({@link signedBodies}), in constant time (`verify` of
+ * `@octokit/webhooks-methods`). A match with any proves the secret; a mismatch proves nothing (the
+ * body may have been serialised otherwise). Costs 1 GET of the list + 1 GET per delivery checked.
+ * @returns proven, and a note saying which delivery proved it or why nothing could
  */
 export async function proveSecret(
   client: GitHubClient,
@@ -114,34 +153,46 @@ export async function proveSecret(
   hook: Hook,
   secret: string
 ): Promise<{ proven: boolean; note: string }> {
-  const newest = await newestDelivery(client, target, hook.id)
-  if (!newest) return { proven: false, note: 'no delivery to prove it with' }
-  if (Date.parse(newest.delivered_at) <= Date.parse(hook.updated_at)) {
-    return { proven: false, note: `the newest delivery (${newest.id}) is not newer than the hook's last change` }
+  const changed = Date.parse(hook.updated_at)
+  const { items: recent } = await hooks.listDeliveries(client, target, hook.id, {
+    per_page: PROOF_DELIVERIES,
+    limit: PROOF_DELIVERIES,
+    until: (delivery) => Date.parse(delivery.delivered_at) <= changed
+  })
+  if (recent.length === 0) return { proven: false, note: "no delivery newer than the hook's last change to prove it with" }
+  const checked: string[] = []
+  for (const item of recent) {
+    const delivery = await hooks.getDelivery(client, target, hook.id, Number(item.id))
+    const signature = header(delivery.request.headers, 'x-hub-signature-256')
+    checked.push(String(delivery.id))
+    if (!signature) continue
+    for (const body of signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '')) {
+      if (await verify(secret, body, signature)) return { proven: true, note: `delivery ${delivery.id} is signed with it` }
+    }
   }
-  const delivery = await hooks.getDelivery(client, target, hook.id, Number(newest.id))
-  const signature = header(delivery.request.headers, 'x-hub-signature-256')
-  if (!signature) return { proven: false, note: `delivery ${delivery.id} is not signed` }
-  for (const body of signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '')) {
-    if (await verify(secret, body, signature)) return { proven: true, note: `delivery ${delivery.id} is signed with it` }
-  }
-  return { proven: false, note: `delivery ${delivery.id} does not verify with it` }
+  const which = checked.length === 1 ? `delivery ${checked[0]} does` : `deliveries ${checked.join(', ')} do`
+  return { proven: false, note: `${which} not verify with it` }
 }
 
 /**
  * Finds the hook by id or by its exact `config.url` (several → HookLookupError). By id, GitHub's 404
  * may also mean "no permission" or "no such repository": the hook counts as absent only when the
- * target's hooks can be listed (one more request, on the absent path only).
+ * target's hooks can be listed (one more request, on the absent path only). By id and url, the
+ * hook found must have that url.
+ * @throws HookLookupError (several hooks with the url; `hook_id` and `url` naming different hooks)
  */
 async function findHook(client: GitHubClient, target: Target, ref: HookRef): Promise<Hook | undefined> {
   if ('hook_id' in ref) {
+    let hook: Hook
     try {
-      return await hooks.getHook(client, target, ref.hook_id)
+      hook = await hooks.getHook(client, target, ref.hook_id)
     } catch (error) {
       if (!(isApiError(error) && error.status === 404)) throw error
       await hooks.listHooks(client, target, { per_page: 1, limit: 1 }) // throws the 403/404 of a target we may not see
       return undefined
     }
+    hooks.checkSameHook(target, hook, ref.url)
+    return hook
   }
   try {
     return (await hooks.resolveHook(client, target, ref)).hook
@@ -155,41 +206,73 @@ async function findHook(client: GitHubClient, target: Target, ref: HookRef): Pro
  * `operation: ensure`: the hook named by `ref` exists with the wanted settings.
  * - absent → `POST …/hooks` (by `hook_id` alone it cannot be created: error);
  * - present → writes only what differs; in sync → no write at all;
- * - a concurrent creator (`POST` answers 422 "Hook already exists") → lists again and converges on the
- *   hook that won, so there is never a second hook.
- * With `dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
- * @throws HookLookupError when several hooks have the URL (set `hook_id`), or `hook_id` names no hook
+ * - `POST` answered 422 "Hook already exists" (a concurrent creator, or this POST's own retry after a
+ *   lost answer) → lists again and converges on the hook found, writing what differs and the secret
+ *   (it cannot be known which secret that hook was created with), so there is never a second hook;
+ * - with `options.verify`, after a creation or a secret write: {@link verifyByPing}.
+ * With `options.dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
+ * @throws HookLookupError when several hooks have the URL (set `hook_id`), `hook_id` names no hook,
+ *   or `hook_id` and `url` name different hooks
  */
 export async function ensureHook(
   client: GitHubClient,
   target: Target,
   ref: HookRef,
   wanted: WantedHook,
-  dryRun: boolean
+  options: EnsureOptions
 ): Promise<EnsureResult> {
+  const { dryRun, clock = realClock } = options
   let hook = await findHook(client, target, ref)
-  if (!hook) {
+  let result: EnsureResult
+  if (hook) {
+    result = await converge(client, target, hook, wanted, dryRun, false)
+  } else {
     if ('hook_id' in ref) {
       throw new hooks.HookLookupError(
         `Webhook ${ref.hook_id} does not exist on ${describeTarget(target)}; leave 'hook_id' unset to create the hook by 'url'.`
       )
     }
     if (wanted.url === undefined) throw new Error('internal error: ensure by url without a url')
-    const secret_proof: SecretProof = wanted.secret === undefined ? 'not-given' : 'written'
     const changes = creationChanges({ ...wanted, url: wanted.url })
-    if (dryRun) return { outcome: 'created', changes, secret_proof }
+    if (dryRun) return { outcome: 'created', changes, secret_proof: wanted.secret === undefined ? 'not-given' : 'would-write' }
     try {
-      const created = await hooks.createHook(client, target, {
+      const { hook: created } = await hooks.createHook(client, target, {
         config: { url: wanted.url, content_type: wanted.content_type, insecure_ssl: wanted.insecure_ssl, secret: wanted.secret },
         fields: { events: wanted.events, active: wanted.active }
       })
-      return { outcome: 'created', changes, secret_proof, hook: created, hook_id: created.id }
+      result = { outcome: 'created', changes, secret_proof: wanted.secret === undefined ? 'not-given' : 'written', hook: created, hook_id: created.id }
     } catch (error) {
       hook = isHookAlreadyExists(error) ? await findHook(client, target, ref) : undefined
       if (!hook) throw error
+      result = await converge(client, target, hook, wanted, dryRun, true)
+      result.note = `GitHub answered 422 "Hook already exists" to the create: webhook ${hook.id} (created ${hook.created_at}) was adopted and converged`
     }
   }
-  return converge(client, target, hook, wanted, dryRun)
+  const wroteSecret = result.secret_proof === 'written' || (result.outcome === 'created' && !dryRun)
+  if (options.verify && !dryRun && wroteSecret && result.hook) {
+    result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) }
+  }
+  return result
+}
+
+/**
+ * Pings a hook just created or given a new secret, and waits for the ping's delivery (as `ping`
+ * does), so that the receiver's answer is reported now and the next run can prove the secret from
+ * this ping instead of writing it again. The ping is sent once the clock has passed the write by a
+ * whole second (GitHub's times have whole seconds, and the proof takes only a delivery strictly
+ * newer than `updated_at`); the automatic ping GitHub sends on creation is not newer, so it is not taken.
+ * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
+ * @param timeout_ms how long to wait for the delivery, in MILLISECONDS
+ * @returns the ping's delivery, or undefined when GitHub recorded none in time
+ */
+export async function verifyByPing(client: GitHubClient, target: Target, hook: Hook, timeout_ms: number, clock: Clock): Promise<Delivery | undefined> {
+  const written = Date.parse(hook.updated_at)
+  await clock.sleep(Math.max(0, written + 1000 - clock.now()))
+  return sendAndAwait(client, target, hook.id, () => hooks.ping(client, target, hook.id), {
+    event: 'ping',
+    delivered_after: hook.updated_at,
+    timeout_ms
+  }, clock)
 }
 
 /** The changes of a creation: every wanted field from `null` (the secret as `none` → `set`). */
@@ -205,13 +288,17 @@ function creationChanges(wanted: WantedHook & { url: string }): Change[] {
   return changes
 }
 
-/** Brings an existing hook to the wanted settings, writing only what differs. */
+/**
+ * Brings an existing hook to the wanted settings, writing only what differs. The secret is proven
+ * when it can be, else written; `adopted` (a hook found after a 422 on create) always gets it written.
+ */
 async function converge(
   client: GitHubClient,
   target: Target,
   hook: Hook,
   wanted: WantedHook,
-  dryRun: boolean
+  dryRun: boolean,
+  adopted: boolean
 ): Promise<EnsureResult> {
   const changes = diffHook(hook, wanted)
   const config: ConfigFields = {}
@@ -227,13 +314,14 @@ async function converge(
   let secret_note: string | undefined
   if (wanted.secret !== undefined) {
     let proven = false
-    if (!hook.config.secret) secret_note = 'the hook had no secret'
+    if (adopted) secret_note = 'the adopted hook may hold another secret'
+    else if (!hook.config.secret) secret_note = 'the hook had no secret'
     else if (Object.keys(config).length > 0) secret_note = 'sent along with the other config changes'
     else ({ proven, note: secret_note } = await proveSecret(client, target, hook, wanted.secret))
     if (proven) {
       secret_proof = 'proven'
     } else {
-      secret_proof = 'written'
+      secret_proof = dryRun ? 'would-write' : 'written'
       config.secret = wanted.secret
       changes.push({ field: 'secret', from: hook.config.secret ? 'unproven' : 'none', to: 'set' })
     }
@@ -246,12 +334,17 @@ async function converge(
 
 /**
  * `operation: ensure-absent`: deletes the hook named by `ref` if it exists (`deleted`), or does
- * nothing (`absent`). With `dryRun`, no DELETE is sent.
- * @throws HookLookupError when several hooks have the URL (set `hook_id`)
+ * nothing (`absent`). A hook that someone else deletes between the lookup and the DELETE (GitHub
+ * answers 404, and the hook is gone) ends `absent` too. With `dryRun`, no DELETE is sent.
+ * @throws HookLookupError when several hooks have the URL (set `hook_id`), or `hook_id` and `url`
+ *   name different hooks; RequestError when GitHub refuses the DELETE (403, or 404 for a hook still there)
  */
 export async function ensureAbsent(client: GitHubClient, target: Target, ref: HookRef, dryRun: boolean): Promise<EnsureResult> {
   const hook = await findHook(client, target, ref)
   if (!hook) return { outcome: 'absent', changes: [], secret_proof: 'not-given' }
-  if (!dryRun) await hooks.deleteHook(client, target, hook.id)
+  const done = dryRun ? 'deleted' : await hooks.deleteHook(client, target, hook.id, true)
+  if (done === 'gone') {
+    return { outcome: 'absent', changes: [], secret_proof: 'not-given', hook_id: hook.id, note: `webhook ${hook.id} was deleted by someone else during this step` }
+  }
   return { outcome: 'deleted', changes: [], secret_proof: 'not-given', hook_id: hook.id, hook }
 }

@@ -4,25 +4,12 @@
  *
  * Secret safety: `PATCH …/hooks/{hook_id}` is never sent a `config` object (GitHub replaces the
  * whole config then and drops a secret that is absent); config fields go through
- * `PATCH …/hooks/{hook_id}/config`, which merges.
+ * `PATCH …/hooks/{hook_id}/config`, which merges. POSTs that make GitHub send something (pings,
+ * test pushes, redeliveries) are sent once: never repeated after a 5xx or a lost answer.
  */
-import type { getOctokit } from '@actions/github'
-import type { components } from '@octokit/openapi-types'
-import type { ConfigFields, HookFields, HookRef } from './input-helper.js'
-import { isApiError, isHookAlreadyExists, wasRetried } from './api-error.js'
+import { isApiError, isHookAlreadyExists, wasRetried, withContext } from './api-error.js'
+import type { ConfigFields, Delivery, DeliveryItem, GitHubClient, Hook, HookConfig, HookFields, HookRef } from './model.js'
 import { describeTarget, endpoint, type HooksPath, type Method, type Target } from './target.js'
-
-/** The Octokit client of `@actions/github` (`getOctokit(token, options)`). */
-export type GitHubClient = ReturnType<typeof getOctokit>
-
-/** A webhook as the API returns it: REST schema `hook` (repository) or `org-hook` (organization). */
-export type Hook = components['schemas']['hook'] | components['schemas']['org-hook']
-/** REST schema `webhook-config`; `secret` reads back as `********` when one is stored. */
-export type HookConfig = components['schemas']['webhook-config']
-/** A delivery in a list (REST schema `hook-delivery-item`). */
-export type DeliveryItem = components['schemas']['hook-delivery-item']
-/** One delivery with its request and response (REST schema `hook-delivery`). */
-export type Delivery = components['schemas']['hook-delivery']
 
 /** A hook that was looked up: its id, and the hook itself when the lookup already fetched it. */
 export interface ResolvedHook {
@@ -46,9 +33,9 @@ export class HookLookupError extends Error {
  * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
  * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
  *   (the config's payload URL) is never taken for the request URL
- * @param once true for a POST that must not be repeated after a 5xx or a lost answer (a redelivery:
- *   GitHub may have done it already); rate-limit waits still apply, as GitHub did nothing then
- * @throws Octokit's `RequestError` on 4xx/5xx
+ * @param request Octokit request options: {@link ONCE} for a POST that must not be repeated after a
+ *   5xx or a lost answer; `{ signal }` to bound it by a deadline
+ * @throws Octokit's `RequestError` on 4xx/5xx (a timed-out or aborted request: status 500)
  */
 async function send<T>(
   client: GitHubClient,
@@ -57,70 +44,113 @@ async function send<T>(
   path: HooksPath,
   pathParams: Record<string, number> = {},
   body?: Record<string, unknown>,
-  once = false
+  request?: Record<string, unknown>
 ): Promise<T> {
   const { route, params } = endpoint(target, method, path)
-  const response = await client.request(route, {
-    ...params,
-    ...pathParams,
-    ...(body === undefined ? {} : { data: body }),
-    ...(once ? { request: { retries: 0 } } : {})
-  })
-  return response.data as T
+  try {
+    const response = await client.request(route, {
+      ...params,
+      ...pathParams,
+      ...(body === undefined ? {} : { data: body }),
+      ...(request ? { request } : {})
+    })
+    return response.data as T
+  } catch (error) {
+    if (request !== ONCE || !isApiError(error) || error.status < 500) throw error
+    throw withContext(error, `${method} ${path} was not repeated: GitHub may have acted on it already, and a receiver would get it twice.`)
+  }
 }
+
+/**
+ * Request options of a POST that makes GitHub send something (a ping, a test push, a redelivery):
+ * never retried after a 5xx or a lost answer, since GitHub may have sent it already and a receiver
+ * that deploys on push would act twice. Rate-limit answers are still waited out: GitHub did nothing then.
+ */
+const ONCE = { retries: 0 }
 
 /** The fields of an object that are set (a PATCH body carries only what changes). */
 function definedFields(fields: object): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined))
 }
 
+/** Items of a paginated list, and whether `limit` cut it short (GitHub had more). */
+export interface Listing<T> {
+  items: T[]
+  /** True when `limit` stopped the walk while more items existed; false when the list ended or `until` stopped it. */
+  truncated: boolean
+}
+
 /**
  * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
  * cursors for deliveries), until the pages end, an empty page comes, `limit` items are gathered, or
  * an item meets `until` (that item and the rest are left out).
+ * @param request extra Octokit request options (e.g. `{ retries: 0, signal }` for a poll)
  */
 async function gather<T>(
   client: GitHubClient,
   target: Target,
   path: HooksPath,
   parameters: Record<string, unknown>,
-  stop: { limit?: number; until?: (item: T) => boolean } = {}
-): Promise<T[]> {
+  stop: { limit?: number; until?: (item: T) => boolean } = {},
+  request?: Record<string, unknown>
+): Promise<Listing<T>> {
   const { route, params } = endpoint(target, 'GET', path)
   const { limit = Infinity, until = () => false } = stop
   const items: T[] = []
-  for await (const response of client.paginate.iterator(route, { ...params, ...parameters })) {
+  let more = false
+  for await (const response of client.paginate.iterator(route, { ...params, ...parameters, ...(request ? { request } : {}) })) {
     const page = response.data as T[]
     const end = page.findIndex(until)
     items.push(...(end < 0 ? page : page.slice(0, end)))
+    more = end < 0 && page.length > 0 && /rel="next"/.test(response.headers.link ?? '')
     if (page.length === 0 || end >= 0 || items.length >= limit) break
   }
-  return items.slice(0, limit)
+  return { items: items.slice(0, limit), truncated: items.length > limit || (items.length === limit && more) }
 }
 
 /**
  * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
  * @param options.per_page items per request, 1–100
  * @param options.limit most hooks gathered; undefined = all
+ * @returns the hooks, and `truncated` when `limit` left some out
  * @throws RequestError (404 when the target does not exist or the token may not see its hooks)
  */
 export async function listHooks(
   client: GitHubClient,
   target: Target,
   options: { per_page: number; limit?: number }
-): Promise<Hook[]> {
+): Promise<Listing<Hook>> {
   return gather<Hook>(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit })
 }
 
 /**
- * Finds the hook an operation acts on. By `hook_id`: no request. By `url`: lists the target's hooks
+ * Checks that a hook fetched by `hook_id` has the `url` also given (both name one hook).
+ * @throws HookLookupError naming both when its `config.url` differs
+ */
+export function checkSameHook(target: Target, hook: Hook, url: string | undefined): void {
+  if (url === undefined || hook.config.url === url) return
+  throw new HookLookupError(
+    `Inputs 'hook_id' and 'url' name different webhooks: hook ${hook.id} of ${describeTarget(target)} has the url '${hook.config.url ?? ''}', not '${url}'. ` +
+      'Give only one of them, or both for the same hook; nothing was changed.'
+  )
+}
+
+/**
+ * Finds the hook an operation acts on. By `hook_id` alone: no request. By `hook_id` and `url`:
+ * `GET …/hooks/{hook_id}`, whose `config.url` must be `url`. By `url`: lists the target's hooks
  * (100 a page) and picks the one whose `config.url` equals it exactly.
  * @throws HookLookupError when no hook, or several hooks (GitHub allows one URL with non-overlapping
- *   events), have that URL; the message lists the ids to choose from with `hook_id`.
+ *   events), have that URL (the message lists the ids to choose from with `hook_id`), or when
+ *   `hook_id` and `url` name different hooks; RequestError 404 for an unknown `hook_id`.
  */
 export async function resolveHook(client: GitHubClient, target: Target, ref: HookRef): Promise<ResolvedHook> {
-  if ('hook_id' in ref) return { hook_id: ref.hook_id }
-  const hooks = await listHooks(client, target, { per_page: 100 })
+  if ('hook_id' in ref) {
+    if (ref.url === undefined) return { hook_id: ref.hook_id }
+    const hook = await getHook(client, target, ref.hook_id)
+    checkSameHook(target, hook, ref.url)
+    return { hook_id: hook.id, hook }
+  }
+  const { items: hooks } = await listHooks(client, target, { per_page: 100 })
   const matches = hooks.filter((hook) => hook.config.url === ref.url)
   if (matches.length === 0) {
     throw new HookLookupError(
@@ -157,31 +187,56 @@ export function sameEvents(a: readonly string[], b: readonly string[]): boolean 
   return left.size === right.size && [...left].every((event) => right.has(event))
 }
 
+/** True when a hook was created at or after `since` (GitHub's `created_at` has whole seconds). */
+export function createdSince(hook: Hook, since: Date): boolean {
+  return Date.parse(hook.created_at) >= Math.floor(since.getTime() / 1000) * 1000
+}
+
 /**
  * `POST …/hooks` with `name: web`. Defaults (this action's, not the raw API's): `events` `["push"]`,
  * `active` true, `content_type` `json` (the raw API defaults to `form`), `insecure_ssl` `"0"`.
  *
  * A retried POST must not fail on its own success: when the first attempt created the hook but its
- * answer was lost, the retry gets 422 "Hook already exists"; the hook with this URL and these events
- * is then looked up and returned.
+ * answer was lost, the retry gets 422 "Hook already exists". With `adoptSince`, the hook with this
+ * URL is then taken as the one this POST created only when it was created at or after `adoptSince`
+ * (the step's start) with the same events, content type, TLS setting and active state; a given
+ * secret is then written to it through the config endpoint (a hook created meanwhile by someone else
+ * could hold another one). An older hook is never adopted: GitHub's 422 is thrown, as without a retry.
+ * @returns the hook, and `adopted` when it came from the 422 path
  * @throws RequestError 422 "Hook already exists on this repository/organization" when a hook with
  *   the same URL has overlapping events (and this request was not a retry that met its own hook).
  */
-export async function createHook(client: GitHubClient, target: Target, hook: NewHook): Promise<Hook> {
+export async function createHook(
+  client: GitHubClient,
+  target: Target,
+  hook: NewHook,
+  adoptSince?: Date
+): Promise<{ hook: Hook; adopted: boolean }> {
   const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config
   const events = hook.fields.events ?? ['push']
+  const active = hook.fields.active ?? true
   try {
-    return await send<Hook>(client, target, 'POST', '/hooks', {}, {
+    const created = await send<Hook>(client, target, 'POST', '/hooks', {}, {
       name: 'web',
       config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
       events,
-      active: hook.fields.active ?? true
+      active
     })
+    return { hook: created, adopted: false }
   } catch (error) {
-    if (!(isHookAlreadyExists(error) && wasRetried(error))) throw error
+    if (!(adoptSince && isHookAlreadyExists(error) && wasRetried(error))) throw error
     const { hook: own } = await resolveHook(client, target, { url })
-    if (!own || !sameEvents(own.events, events)) throw error
-    return own
+    const same =
+      own !== undefined &&
+      createdSince(own, adoptSince) &&
+      sameEvents(own.events, events) &&
+      own.active === active &&
+      own.config.content_type === content_type &&
+      String(own.config.insecure_ssl) === insecure_ssl &&
+      Boolean(own.config.secret) === (secret !== undefined)
+    if (!own || !same) throw error
+    if (secret !== undefined) await updateHookConfig(client, target, own.id, { secret })
+    return { hook: own, adopted: true }
   }
 }
 
@@ -208,30 +263,52 @@ export async function updateHook(
   changes: { fields: HookFields; config: ConfigFields },
   known?: Hook
 ): Promise<Hook> {
-  if (Object.keys(definedFields(changes.config)).length > 0) {
-    await updateHookConfig(client, target, hook_id, changes.config)
+  const written = Object.keys(definedFields(changes.config))
+  if (written.length > 0) await updateHookConfig(client, target, hook_id, changes.config)
+  try {
+    const { events, add_events, remove_events, active } = changes.fields
+    let patch: HookFields = { events, add_events, remove_events, active }
+    if (target.scope === 'org' && (add_events !== undefined || remove_events !== undefined)) {
+      const current = known ?? (await getHook(client, target, hook_id))
+      patch = { events: mergeEvents(current.events, add_events, remove_events), active }
+    }
+    const body = definedFields(patch)
+    if (Object.keys(body).length === 0) return await getHook(client, target, hook_id)
+    return await send<Hook>(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body)
+  } catch (error) {
+    if (written.length === 0) throw error
+    throw withContext(error, `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`)
   }
-  const { events, add_events, remove_events, active } = changes.fields
-  let patch: HookFields = { events, add_events, remove_events, active }
-  if (target.scope === 'org' && (add_events !== undefined || remove_events !== undefined)) {
-    const current = known ?? (await getHook(client, target, hook_id))
-    patch = { events: mergeEvents(current.events, add_events, remove_events), active }
-  }
-  const body = definedFields(patch)
-  if (Object.keys(body).length === 0) return getHook(client, target, hook_id)
-  return send<Hook>(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body)
 }
 
 /**
- * `DELETE …/hooks/{hook_id}` (204). A retry that gets 404 means the first attempt deleted the hook
- * and its answer was lost: that counts as deleted.
- * @throws RequestError (404 when the hook does not exist or the token may not see it)
+ * `DELETE …/hooks/{hook_id}` (204). GitHub's 404 means "no such hook" or "no permission", so a 404
+ * counts as the hook being gone only when the hook was `seen` to exist in this step and a
+ * `GET …/hooks/{hook_id}` now answers 404 too (it still exists → a permission problem: the 404 is thrown).
+ * @returns `deleted` (this request deleted it, or its retry met a 404 after a lost answer), or `gone`
+ *   (it was seen, and someone else deleted it before this DELETE arrived)
+ * @throws RequestError (404 for a hook not seen in this step, or still there; 403 without permission)
  */
-export async function deleteHook(client: GitHubClient, target: Target, hook_id: number): Promise<void> {
+export async function deleteHook(client: GitHubClient, target: Target, hook_id: number, seen: boolean): Promise<'deleted' | 'gone'> {
   try {
     await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id })
+    return 'deleted'
   } catch (error) {
-    if (!(isApiError(error) && error.status === 404 && wasRetried(error))) throw error
+    if (!(isApiError(error) && error.status === 404)) throw error
+    if (!seen) {
+      if (!wasRetried(error)) throw error
+      throw withContext(
+        error,
+        `The first DELETE got no answer, so this step cannot tell whether it deleted webhook ${hook_id} or the hook never existed (or the token cannot see it).`
+      )
+    }
+    try {
+      await getHook(client, target, hook_id)
+    } catch (check) {
+      if (isApiError(check) && check.status === 404) return wasRetried(error) ? 'deleted' : 'gone'
+      throw check
+    }
+    throw error
   }
 }
 
@@ -272,12 +349,14 @@ export async function listDeliveries(
     status?: 'success' | 'failure'
     since?: Date
     until?: (delivery: DeliveryItem) => boolean
+    /** Octokit request options, e.g. `{ retries: 0, signal }` for a poll bounded by a deadline. */
+    request?: Record<string, unknown>
   }
-): Promise<DeliveryItem[]> {
+): Promise<Listing<DeliveryItem>> {
   const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) }
   const since = options.since?.getTime() ?? -Infinity
   const until = (delivery: DeliveryItem): boolean => Date.parse(delivery.delivered_at) < since || (options.until?.(delivery) ?? false)
-  return gather<DeliveryItem>(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until })
+  return gather<DeliveryItem>(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until }, options.request)
 }
 
 /** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */
@@ -285,9 +364,10 @@ export async function getDelivery(
   client: GitHubClient,
   target: Target,
   hook_id: number,
-  delivery_id: number
+  delivery_id: number,
+  request?: Record<string, unknown>
 ): Promise<Delivery> {
-  return send<Delivery>(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id })
+  return send<Delivery>(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id }, undefined, request)
 }
 
 /**
@@ -296,19 +376,19 @@ export async function getDelivery(
  * @throws RequestError (404 unknown delivery, 422 GitHub refuses it)
  */
 export async function redeliver(client: GitHubClient, target: Target, hook_id: number, delivery_id: number): Promise<void> {
-  await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, true)
+  await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, ONCE)
 }
 
-/** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. */
+/** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. Sent once ({@link ONCE}). */
 export async function ping(client: GitHubClient, target: Target, hook_id: number): Promise<void> {
-  await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id })
+  await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id }, undefined, ONCE)
 }
 
 /**
  * `POST /repos/{owner}/{repo}/hooks/{hook_id}/tests` (204): GitHub sends the latest push again to the
- * hook — only if it is subscribed to `push` (or `*`). Repository webhooks only.
+ * hook — only if it is subscribed to `push` (or `*`). Repository webhooks only. Sent once ({@link ONCE}).
  * @throws Error for an organization target (no such endpoint).
  */
 export async function testPush(client: GitHubClient, target: Target, hook_id: number): Promise<void> {
-  await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id })
+  await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id }, undefined, ONCE)
 }

@@ -4,8 +4,14 @@
  * input throws an {@link InputError} that names the input and what it accepts.
  */
 import * as core from '@actions/core'
+import { emitterEventNames } from '@octokit/webhooks'
+import { closest, distance } from 'fastest-levenshtein'
+import { deliveryRetentionDays, SECRET_MASK, type ConfigFields, type Connection, type HookFields, type HookRef } from './model.js'
 import { mask, urlCredentials } from './redact.js'
 import type { Target } from './target.js'
+
+export { SECRET_MASK } from './model.js'
+export type { ConfigFields, Connection, HookFields, HookRef } from './model.js'
 
 /** The operations of this action; each maps to one REST hooks endpoint (see README). */
 export const OPERATIONS = [
@@ -30,7 +36,7 @@ export const OPERATIONS = [
 export type Operation = (typeof OPERATIONS)[number]
 
 /** Inputs every operation reads. */
-const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version', 'retries'] as const
+const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version', 'retries', 'request_timeout'] as const
 
 /** A need that one of several inputs meets (`hook_id|url`), or `change`: at least one setting to change. */
 type Need = 'url' | 'hook_id|url' | 'delivery_id' | 'change'
@@ -43,10 +49,10 @@ type Need = 'url' | 'hook_id|url' | 'delivery_id' | 'change'
 const OPERATION_INPUTS: Record<Operation, { needs: readonly Need[]; uses: readonly string[] }> = {
   list: { needs: [], uses: ['per_page', 'limit'] },
   get: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
-  create: { needs: ['url'], uses: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active'] },
+  create: { needs: ['url'], uses: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events'] },
   update: {
     needs: ['hook_id|url', 'change'],
-    uses: ['hook_id', 'url', 'events', 'add_events', 'remove_events', 'secret', 'content_type', 'insecure_ssl', 'active']
+    uses: ['hook_id', 'url', 'events', 'add_events', 'remove_events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events']
   },
   delete: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
   'get-config': { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
@@ -56,7 +62,23 @@ const OPERATION_INPUTS: Record<Operation, { needs: readonly Need[]; uses: readon
   redeliver: { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'] },
   ping: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
   test: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
-  ensure: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'dry_run'] },
+  ensure: {
+    needs: ['hook_id|url'],
+    uses: [
+      'hook_id',
+      'url',
+      'events',
+      'secret',
+      'content_type',
+      'insecure_ssl',
+      'active',
+      'dry_run',
+      'verify',
+      'wait_timeout',
+      'fail_on_delivery_error',
+      'allow_unknown_events'
+    ]
+  },
   'ensure-absent': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'dry_run'] },
   'redeliver-failed': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'since', 'max_redeliveries'] }
 }
@@ -77,42 +99,17 @@ export const INPUTS: readonly string[] = [...CONNECTION_INPUTS, ...OPTIONAL_INPU
 /** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
 const CONFIG_WRITERS: readonly Operation[] = ['create', 'update', 'update-config', 'ensure']
 
+/** Operations where `url` with `hook_id` is the hook's NEW url, not a second name of the hook. */
+const URL_MOVERS: readonly Operation[] = ['update', 'update-config']
+
 /**
- * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
- * back would store eight asterisks as the secret, so it is rejected as input.
+ * GitHub's webhook event names (the event, without `.action`), from `@octokit/webhooks`, which
+ * follows GitHub's webhooks OpenAPI description; `*` (all events) is allowed too.
  */
-export const SECRET_MASK = '********'
+export const KNOWN_EVENTS: ReadonlySet<string> = new Set(emitterEventNames.filter((name) => !name.includes('.')))
 
 /** API versions GitHub documents for the hooks endpoints (`X-GitHub-Api-Version`). */
 export const KNOWN_API_VERSIONS = ['2022-11-28', '2026-03-10'] as const
-
-/** How an operation names the hook it acts on: by id, or by its `config.url` (looked up in the list). */
-export type HookRef = { hook_id: number } | { url: string }
-
-/** Fields of `PATCH …/hooks/{hook_id}` / `POST …/hooks` outside `config`; only those the user set. */
-export interface HookFields {
-  events?: string[]
-  add_events?: string[]
-  remove_events?: string[]
-  active?: boolean
-}
-
-/** The `config` object of a webhook (REST schema `webhook-config`); only the fields the user set. */
-export interface ConfigFields {
-  url?: string
-  content_type?: 'json' | 'form'
-  secret?: string
-  insecure_ssl?: '0' | '1'
-}
-
-/** Where and how to reach the API. */
-export interface Connection {
-  token: string
-  /** REST API root, e.g. `https://api.github.com` or `https://ghes.example.com/api/v3`. */
-  api_url: string
-  /** Sent as `X-GitHub-Api-Version`. */
-  api_version: string
-}
 
 /** One fully validated request: what the action will do, built from the inputs. */
 export interface WebhookRequest {
@@ -134,16 +131,20 @@ export interface WebhookRequest {
   dry_run: boolean
   /** `ping` / `test`: wait for the delivery and report it (default true). */
   wait: boolean
-  /** How long `ping` / `test` wait for the delivery, in seconds (default 60, at most 600). */
+  /** How long `ping` / `test` / the verifying ping of `ensure` wait for the delivery, in SECONDS (default 60, at most 600). */
   wait_timeout: number
-  /** `ping` / `test`: fail the step when the receiver did not answer 2xx (default true). */
+  /** `ping` / `test` / `ensure` (its verifying ping): fail the step when the receiver did not answer 2xx (default true). */
   fail_on_delivery_error: boolean
+  /** `ensure`: after creating the hook or writing its secret, ping it and wait for the receiver's answer (default true). */
+  verify: boolean
   /** Oldest delivery considered by `list-deliveries` (default: no bound) and `redeliver-failed` (default: 24 h ago). */
   since?: Date
   /** Most redeliveries one `redeliver-failed` run asks for (default 50). */
   max_redeliveries: number
   /** Retries of a request after a 5xx, a network error or a rate limit (default 3, 0–10). */
   retries: number
+  /** When the step began (before the first request): a retried create adopts only a hook created since. */
+  started_at: Date
   connection: Connection
   /** Warnings about the inputs (e.g. an input the operation ignores), to log before running. */
   warnings: string[]
@@ -174,6 +175,12 @@ export const DEFAULT_MAX_REDELIVERIES = 50
 export const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000
 /** Default `limit` of `list-deliveries` (GitHub keeps deliveries for a few days; there may be thousands). */
 export const DEFAULT_DELIVERIES_LIMIT = 100
+/** Default `request_timeout`: seconds one HTTP request (each attempt) may take. */
+export const DEFAULT_REQUEST_TIMEOUT = 30
+
+/** What `token` must be, for the error when it is missing. */
+const TOKEN_HELP =
+  "it accepts a token allowed to manage webhooks, stored as a secret: a fine-grained personal access token or GitHub App installation token with the \"Webhooks\" repository permission (read and write) for scope 'repo' or the \"Webhooks\" organization permission for scope 'org', or a classic personal access token with the admin:repo_hook / admin:org_hook scope. The workflow's GITHUB_TOKEN can never manage webhooks."
 
 /**
  * Masks the secret, the token and the credentials of the `url` input in the log (`core.setSecret`)
@@ -200,6 +207,7 @@ export function maskSecretInputs(read: InputReader = core.getInput): void {
  * @throws InputError listing every invalid input; nothing has been requested from GitHub then.
  */
 export function getRequest(read: InputReader = core.getInput, env: NodeJS.ProcessEnv = process.env): WebhookRequest {
+  const started_at = new Date()
   const problems: string[] = []
   const warnings: string[] = []
   const input = (name: string): string | undefined => {
@@ -254,13 +262,16 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     wait: parse('wait', boolean) ?? true,
     wait_timeout: parse('wait_timeout', seconds(600)) ?? DEFAULT_WAIT_TIMEOUT,
     fail_on_delivery_error: parse('fail_on_delivery_error', boolean) ?? true,
+    verify: parse('verify', boolean) ?? true,
     since: parse('since', pointInTime),
     max_redeliveries: parse('max_redeliveries', positiveInteger) ?? DEFAULT_MAX_REDELIVERIES,
     retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
+    started_at,
     connection: {
       token: read('token'),
       api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
-      api_version: parse('api_version', apiVersion) ?? KNOWN_API_VERSIONS[0]
+      api_version: parse('api_version', apiVersion) ?? KNOWN_API_VERSIONS[0],
+      request_timeout: parse('request_timeout', seconds(600)) ?? DEFAULT_REQUEST_TIMEOUT
     },
     warnings
   }
@@ -269,10 +280,12 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
       `Input 'api_version' is '${request.connection.api_version}', which this action does not know (it knows ${list(KNOWN_API_VERSIONS)}); GitHub answers 400 if it does not support it.`
     )
   }
-  if (request.connection.token === '') {
-    problems.push(
-      "Input 'token' is empty; it accepts a token allowed to manage webhooks (classic PAT with admin:repo_hook / admin:org_hook, fine-grained token or GitHub App token with the Webhooks permission)."
-    )
+  if (request.connection.token === '') problems.push(`Input 'token' is required; ${TOKEN_HELP}`)
+  if (parse('allow_unknown_events', boolean) !== true) {
+    for (const name of ['events', 'add_events', 'remove_events'] as const) {
+      const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !KNOWN_EVENTS.has(event))
+      if (unknown.length > 0) problems.push(unknownEvents(name, unknown))
+    }
   }
 
   if (operation !== undefined) {
@@ -281,23 +294,48 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   if (problems.length > 0 || operation === undefined || target === undefined) throw new InputError(problems)
 
   const { uses } = OPERATION_INPUTS[operation]
-  if (uses.includes('url') && url !== undefined) {
-    // `url` names the hook, unless a hook_id does and the operation can move the hook to a new URL;
-    // for `create` it is the new hook's URL, for `ensure` both the hook's name and its wanted URL.
-    if (operation === 'create' || operation === 'ensure' || (hookId !== undefined && CONFIG_WRITERS.includes(operation))) {
-      config.url = url
-    } else if (hookId !== undefined) {
-      warnings.push(`Input 'url' is ignored: 'hook_id' ${hookId} already names the hook for '${operation}'.`)
-    }
-  }
+  // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
+  // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
+  const moves = hookId !== undefined && URL_MOVERS.includes(operation)
+  if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves)) config.url = url
   if (CONFIG_WRITERS.includes(operation)) warnUnsafe(config, warnings)
   if (uses.includes('hook_id')) {
-    request.hook = hookId !== undefined ? { hook_id: hookId } : url !== undefined ? { url } : undefined
+    request.hook = hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined
   }
   if (operation === 'list-deliveries') request.limit ??= DEFAULT_DELIVERIES_LIMIT
   if (!uses.includes('dry_run')) request.dry_run = false
-  if (operation === 'redeliver-failed') request.since ??= new Date(Date.now() - DEFAULT_REDELIVER_SINCE_MS)
+  if (operation === 'redeliver-failed') request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS)
+  if (request.since !== undefined) request.since = clampSince(request.since, request.connection.api_url, started_at, warnings)
   return { operation, target, ...request }
+}
+
+/**
+ * GitHub keeps deliveries for {@link deliveryRetentionDays} days (3 on github.com, 7 on GHES): an
+ * older `since` is clamped to that bound, with a warning.
+ */
+function clampSince(since: Date, api_url: string, now: Date, warnings: string[]): Date {
+  const days = deliveryRetentionDays(api_url)
+  const oldest = new Date(now.getTime() - days * 86400_000)
+  if (since >= oldest) return since
+  warnings.push(
+    `Input 'since' (${since.toISOString()}) is older than GitHub keeps deliveries (${days} days for this API); using ${oldest.toISOString()} instead.`
+  )
+  return oldest
+}
+
+/** The error for event names GitHub does not know, with the closest known name for each. */
+function unknownEvents(name: string, events: string[]): string {
+  const known = [...KNOWN_EVENTS]
+  const named = events.map((event) => {
+    const typed = event.toLowerCase().replace(/-/g, '_')
+    const near = closest(typed, known)
+    return distance(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${event}' (did you mean '${near}'?)` : `'${event}'`
+  })
+  return (
+    `Input '${name}' has ${events.length === 1 ? 'an unknown webhook event' : 'unknown webhook events'}: ${named.join(', ')}; ` +
+    `it accepts GitHub's webhook event names (push, pull_request, issues, … or * for all). ` +
+    `Set 'allow_unknown_events: true' for an event newer than this action knows (e.g. on GitHub Enterprise Server).`
+  )
 }
 
 /** Resolves `scope`, `repository` and `org` into a target; records problems. */
@@ -483,7 +521,7 @@ export function eventList(raw: string, name: string): string[] {
       .flatMap((line) => line.split(','))
   }
   const events = (names as string[]).map((event) => event.trim())
-  const bad = events.filter((event) => !/^(\*|[a-z][a-z0-9_.]*)$/.test(event))
+  const bad = events.filter((event) => !/^(\*|[A-Za-z][A-Za-z0-9_.-]*)$/.test(event))
   if (bad.length > 0 || events.length === 0) {
     const shown = bad.map((event) => (event === '' ? 'an empty name' : `'${event}'`)).join(', ') || 'no event'
     throw new Error(`Input '${name}' has ${shown}; ${accepts}.`)

@@ -10,7 +10,7 @@ import { createClient } from './client.js'
 import { getRequest, InputError, maskSecretInputs, type WebhookRequest } from './input-helper.js'
 import { runOperation } from './operations.js'
 import { setOutputs, writeFailureSummary, writeSummary } from './outputs.js'
-import { maskUrlCredentials, redact } from './redact.js'
+import { maskUrlCredentials, redact, trustApiRoot } from './redact.js'
 
 /** Runs the action once; never throws (failures go to `core.setFailed`). */
 export async function run(): Promise<void> {
@@ -18,12 +18,14 @@ export async function run(): Promise<void> {
   try {
     maskSecretInputs()
     request = getRequest()
+    trustApiRoot(request.connection.api_url)
     for (const warning of request.warnings) core.warning(redact(warning))
     const client = createClient(request.connection, { retries: request.retries, dryRun: request.dry_run })
     const result = await runOperation(client, request)
     maskUrlCredentials(result) // hooks from the API may carry credentials in their URLs
     core.info(redact(result.message))
     if (result.warning) core.warning(redact(result.warning))
+    if (result.notice) core.notice(redact(result.notice))
     setOutputs(result)
     await writeSummary(request, result)
     if (result.failure) core.setFailed(redact(result.failure))

@@ -2,11 +2,11 @@
  * Dispatches a validated request to the hooks endpoints and describes what happened as an
  * {@link OperationResult}, which `outputs.ts` turns into step outputs and the job summary.
  */
-import { newestDelivery, redeliverFailed, succeeded, waitForDelivery, type RedeliverReport } from './deliveries.js'
+import { redeliverFailed, sendAndAwait, succeeded, type RedeliverReport } from './deliveries.js'
 import { ensureAbsent, ensureHook, wantedSettings, type EnsureResult } from './ensure.js'
 import * as hooks from './hooks.js'
-import type { Delivery, DeliveryItem, GitHubClient, Hook, HookConfig } from './hooks.js'
 import type { Operation, WebhookRequest } from './input-helper.js'
+import type { Delivery, DeliveryItem, GitHubClient, Hook, HookConfig } from './model.js'
 import { describeTarget } from './target.js'
 
 /** What an operation did; every field is optional and set only when the operation produced it. */
@@ -18,6 +18,8 @@ export interface OperationResult {
   hooks?: Hook[]
   config?: HookConfig
   deliveries?: DeliveryItem[]
+  /** `list` / `list-deliveries`: true when `limit` left items out. */
+  truncated?: boolean
   /** A delivery fetched in full (`get-delivery`). */
   delivery?: Delivery
   /** The delivery acted on (`redeliver`), fetched (`get-delivery`) or caused (`ping`/`test` waiting). */
@@ -28,6 +30,8 @@ export interface OperationResult {
   redeliver?: RedeliverReport
   /** Something the user should see, without failing the step. */
   warning?: string
+  /** Something worth a `::notice::` (e.g. a list cut short by `limit`). */
+  notice?: string
   /** Why the step fails although the request succeeded (e.g. the receiver answered 500); outputs are still set. */
   failure?: string
 }
@@ -44,9 +48,10 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
     const updated = await hooks.updateHook(client, target, hook_id, { fields: hook_fields, config }, hook)
     return { message: `Updated webhook ${hook_id} of ${describeTarget(target)}.`, hook_id, hook: updated }
   },
-  delete: async (client, { target }, { hook_id }) => {
-    await hooks.deleteHook(client, target, hook_id)
-    return { message: `Deleted webhook ${hook_id} of ${describeTarget(target)}.`, hook_id }
+  delete: async (client, { target }, { hook_id, hook }) => {
+    const done = await hooks.deleteHook(client, target, hook_id, hook !== undefined)
+    const what = done === 'deleted' ? 'Deleted' : 'Did not delete: someone else deleted'
+    return { message: `${what} webhook ${hook_id} of ${describeTarget(target)}.`, hook_id }
   },
   'get-config': async (client, { target }, { hook_id }) => {
     const config = await hooks.getHookConfig(client, target, hook_id)
@@ -62,12 +67,14 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
     }
   },
   'list-deliveries': async (client, { target, per_page, limit, status, since }, { hook_id }) => {
-    const deliveries = await hooks.listDeliveries(client, target, hook_id, { per_page, limit, status, since })
+    const { items: deliveries, truncated } = await hooks.listDeliveries(client, target, hook_id, { per_page, limit, status, since })
     const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '')
     return {
       message: `${deliveries.length} deliveries${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
       hook_id,
-      deliveries
+      deliveries,
+      truncated,
+      ...(truncated ? { notice: `Stopped at limit ${limit}: the webhook has more deliveries${filter}; raise 'limit' or narrow 'since' to see them.` } : {})
     }
   },
   'get-delivery': async (client, { target, delivery_id }, { hook_id }) => {
@@ -129,28 +136,35 @@ async function sendAndWait(
     await send(client, target, hook_id)
     return { message: `${asked}; not waiting for the delivery (wait: false).`, hook_id }
   }
-  const after = Number((await newestDelivery(client, target, hook_id))?.id ?? 0)
-  await send(client, target, hook_id)
-  const delivery = await waitForDelivery(client, target, hook_id, { after, event, timeout_ms: request.wait_timeout * 1000 })
-  if (!delivery) {
-    const failure = `Waited ${request.wait_timeout} s for the ${event} delivery of webhook ${hook_id}: GitHub recorded no delivery. Check that the hook is active and look at its deliveries later (list-deliveries).`
-    return { message: `${asked}.`, hook_id, ...(request.fail_on_delivery_error ? { failure } : { warning: failure }) }
-  }
-  const verdict = succeeded(delivery) ? undefined : deliveryProblem(hook_id, delivery)
-  return {
-    message: `${asked}: delivery ${delivery.id} answered ${delivery.status_code} ${delivery.status} in ${delivery.duration} s.`,
-    hook_id,
-    delivery,
-    delivery_id: Number(delivery.id),
-    ...(verdict === undefined ? {} : request.fail_on_delivery_error ? { failure: verdict } : { warning: verdict })
-  }
+  const delivery = await sendAndAwait(client, target, hook_id, () => send(client, target, hook_id), { event, timeout_ms: request.wait_timeout * 1000 })
+  const judged = judgeDelivery(request, hook_id, event, delivery)
+  return { message: `${asked}${judged.message}.`, hook_id, ...judged.result }
 }
 
-/** Says what went wrong with a delivery: GitHub's status text, the status code and the start of the receiver's answer. */
-function deliveryProblem(hook_id: number, delivery: Delivery): string {
-  const answer = delivery.status_code === 0 ? `could not be reached (${delivery.status})` : `answered ${delivery.status_code} (${delivery.status}), not 2xx`
+/**
+ * The verdict on a delivery the step caused and waited for (`ping`, `test`, the verifying ping of
+ * `ensure`): the delivery's outputs, and a failure (or, without `fail_on_delivery_error`, a
+ * warning) when the receiver did not answer 2xx or GitHub recorded no delivery within `wait_timeout`.
+ * @returns `message`, to append to the sentence that says what was asked: `: delivery N answered …` or ''
+ */
+function judgeDelivery(
+  request: WebhookRequest,
+  hook_id: number,
+  event: string,
+  delivery: Delivery | undefined
+): { message: string; result: Pick<OperationResult, 'delivery' | 'delivery_id' | 'failure' | 'warning'> } {
+  const blame = (problem: string) => (request.fail_on_delivery_error ? { failure: problem } : { warning: problem })
+  if (!delivery) {
+    const problem = `Waited ${request.wait_timeout} s for the ${event} delivery of webhook ${hook_id}: GitHub recorded no delivery. Check that the hook is active and look at its deliveries later (list-deliveries).`
+    return { message: '', result: blame(problem) }
+  }
+  const answer = delivery.status_code === 0 ? `could not be reached (${delivery.status})` : `answered ${delivery.status_code} ${delivery.status}`
+  const result = { delivery, delivery_id: Number(delivery.id) }
+  const message = `: delivery ${delivery.id} ${answer} in ${delivery.duration} s`
+  if (succeeded(delivery)) return { message, result }
   const body = delivery.response.payload ? ` Response body: ${delivery.response.payload.slice(0, 300)}` : ''
-  return `The receiver of webhook ${hook_id} ${answer} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`
+  const why = delivery.status_code === 0 ? answer : `answered ${delivery.status_code} (${delivery.status}), not 2xx`
+  return { message, result: { ...result, ...blame(`The receiver of webhook ${hook_id} ${why} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`) } }
 }
 
 /**
@@ -160,22 +174,33 @@ function deliveryProblem(hook_id: number, delivery: Delivery): string {
 export async function runOperation(client: GitHubClient, request: WebhookRequest): Promise<OperationResult> {
   const { operation, target } = request
   if (operation === 'list') {
-    const list = await hooks.listHooks(client, target, { per_page: request.per_page, limit: request.limit })
-    return { message: `${list.length} webhooks of ${describeTarget(target)}.`, hooks: list }
+    const { items: list, truncated } = await hooks.listHooks(client, target, { per_page: request.per_page, limit: request.limit })
+    const notice = truncated ? `Stopped at limit ${request.limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.` : undefined
+    return { message: `${list.length} webhooks of ${describeTarget(target)}.`, hooks: list, truncated, notice }
   }
   if (operation === 'create') {
-    const hook = await hooks.createHook(client, target, {
-      config: { ...request.config, url: required(request.config.url) },
-      fields: request.hook_fields
-    })
-    return { message: `Created webhook ${hook.id} of ${describeTarget(target)}.`, hook_id: hook.id, hook }
+    const { hook, adopted } = await hooks.createHook(
+      client,
+      target,
+      { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields },
+      request.started_at
+    )
+    const how = adopted ? ' (its answer was lost; the retry found the hook it had created)' : ''
+    return { message: `Created webhook ${hook.id} of ${describeTarget(target)}${how}.`, hook_id: hook.id, hook }
   }
-  if (operation === 'ensure' || operation === 'ensure-absent') {
-    const ref = required(request.hook)
-    const ensure =
-      operation === 'ensure'
-        ? await ensureHook(client, target, ref, wantedSettings(request.config, request.hook_fields), request.dry_run)
-        : await ensureAbsent(client, target, ref, request.dry_run)
+  if (operation === 'ensure') {
+    const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined
+    const ensure = await ensureHook(client, target, required(request.hook), wantedSettings(request.config, request.hook_fields), {
+      dryRun: request.dry_run,
+      verify
+    })
+    const result: OperationResult = { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure }
+    if (!ensure.verification || ensure.hook_id === undefined) return result
+    const judged = judgeDelivery(request, ensure.hook_id, 'ping', ensure.verification.delivery)
+    return { ...result, message: `${result.message} Verified with a ping${judged.message || ''}.`, ...judged.result }
+  }
+  if (operation === 'ensure-absent') {
+    const ensure = await ensureAbsent(client, target, required(request.hook), request.dry_run)
     return { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure }
   }
   const resolved = await hooks.resolveHook(client, target, required(request.hook))
@@ -187,9 +212,11 @@ function describeEnsure({ target, dry_run }: WebhookRequest, ensure: EnsureResul
   const which = ensure.hook_id === undefined ? 'The webhook' : `Webhook ${ensure.hook_id}`
   const fields = ensure.changes.map((change) => change.field).join(', ')
   const changes = ensure.outcome === 'updated' ? ` (${ensure.changes.length} changes: ${fields})` : ''
-  const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${ensure.secret_proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`
+  const proof = ensure.secret_proof === 'would-write' ? 'would be written' : ensure.secret_proof
+  const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`
+  const note = ensure.note ? `; ${ensure.note}` : ''
   const dry = dry_run ? ' Dry run: nothing was written; this is what would happen.' : ''
-  return `${which} of ${describeTarget(target)}: ${ensure.outcome}${changes}${secret}.${dry}`
+  return `${which} of ${describeTarget(target)}: ${ensure.outcome}${changes}${secret}${note}.${dry}`
 }
 
 /** Narrows a value the input helper guarantees for the operation. */

@@ -5,7 +5,7 @@
 import * as core from '@actions/core'
 import { succeeded, type FailedGuid } from './deliveries.js'
 import type { Change } from './ensure.js'
-import type { Delivery, DeliveryItem, Hook, HookConfig } from './hooks.js'
+import type { Delivery, DeliveryItem, Hook, HookConfig } from './model.js'
 import type { WebhookRequest } from './input-helper.js'
 import type { OperationResult } from './operations.js'
 import { redact } from './redact.js'
@@ -18,8 +18,10 @@ type SummaryTableRow = Parameters<typeof core.summary.addTable>[0][number]
  * and for one delivery `delivery_id`, `delivery_guid`, `delivery_status` (GitHub's text, e.g. `OK`),
  * `status_code` (the receiver's HTTP status) and `delivery` (JSON); for `ensure` / `ensure-absent`
  * `result` (created, updated, unchanged, deleted, absent), `changes` (JSON `[{field, from, to}]`) and
- * `secret_proof` (proven, written, not-given); `duration` (seconds, as GitHub reports it) with a
- * delivery; for `redeliver-failed` `redelivered` (count), `redelivered_ids` (JSON) and `failed_guids` (count).
+ * `secret_proof` (proven, written, would-write, not-given); `duration` (seconds, as GitHub reports it)
+ * with a delivery (also the verifying ping of `ensure`); for `list` / `list-deliveries` `truncated`
+ * (true when `limit` left items out); for `redeliver-failed` `redelivered` (count), `redelivered_ids`
+ * (JSON), `failed_guids` (JSON list of the guids that never got a 2xx) and `failed_count`.
  */
 export function setOutputs(result: OperationResult): void {
   const outputs: Record<string, unknown> = {
@@ -29,7 +31,8 @@ export function setOutputs(result: OperationResult): void {
     config: result.config,
     deliveries: result.deliveries,
     delivery_id: result.delivery_id,
-    delivery: result.delivery
+    delivery: result.delivery,
+    truncated: result.truncated
   }
   if (result.ensure) {
     outputs.result = result.ensure.outcome
@@ -45,7 +48,8 @@ export function setOutputs(result: OperationResult): void {
   if (result.redeliver) {
     outputs.redelivered = result.redeliver.redelivered.length
     outputs.redelivered_ids = result.redeliver.redelivered.map((item) => Number(item.newest.id))
-    outputs.failed_guids = result.redeliver.failed.length
+    outputs.failed_guids = result.redeliver.failed.map((item) => item.guid)
+    outputs.failed_count = result.redeliver.failed.length
   }
   for (const [name, value] of Object.entries(outputs)) {
     if (value !== undefined) core.setOutput(name, redact(typeof value === 'string' ? value : JSON.stringify(value)))
@@ -63,6 +67,7 @@ export async function writeSummary(request: WebhookRequest, result: OperationRes
     .addRaw(`<p>${escape(result.message)}</p>`, true)
   if (result.failure) summary.addRaw(`<p>❌ ${escape(result.failure)}</p>`, true)
   if (result.warning) summary.addRaw(`<p>⚠️ ${escape(result.warning)}</p>`, true)
+  if (result.notice) summary.addRaw(`<p>ℹ️ ${escape(result.notice)}</p>`, true)
   if (result.ensure && result.ensure.changes.length > 0) summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)])
   const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined)
   if (hookList) summary.addTable([HOOK_HEADER, ...hookList.map(hookRow)])
@@ -172,11 +177,16 @@ function secretState(secret: string | undefined): string {
   return secret ? 'set' : 'not set'
 }
 
-function code(text: string): string {
+/** Text (redacted, HTML-escaped, see {@link escape}) in a `<code>` element; '' stays ''. */
+export function code(text: string): string {
   return text === '' ? '' : `<code>${escape(text)}</code>`
 }
 
-/** Escapes text for the summary's HTML. */
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+/**
+ * Makes text safe for the summary's HTML: redacts it first (`redact`: masked values, URL
+ * credentials), then escapes `& < > " '`. In this order, no escaped form of a secret (`Pa&#38;ss`)
+ * can slip past redaction; the whole summary is redacted once more before it is written.
+ */
+export function escape(text: string): string {
+  return redact(text).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
 }

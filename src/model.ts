@@ -1,0 +1,86 @@
+/**
+ * The domain types every layer may import: the client, hooks and deliveries as the REST API returns
+ * them, how an operation names a hook, the fields it writes, where the API is, and the clock that
+ * waits are driven by. Nothing here imports another module of the action, so lower layers (hooks,
+ * deliveries, ensure) never depend on the input layer.
+ */
+import type { getOctokit } from '@actions/github'
+import type { components } from '@octokit/openapi-types'
+import { setTimeout as sleep } from 'node:timers/promises'
+
+/** The Octokit client of `@actions/github` (`getOctokit(token, options)`), with the retry and throttling plugins. */
+export type GitHubClient = ReturnType<typeof getOctokit>
+
+/** A webhook as the API returns it: REST schema `hook` (repository) or `org-hook` (organization). */
+export type Hook = components['schemas']['hook'] | components['schemas']['org-hook']
+/** REST schema `webhook-config`; `secret` reads back as `********` when one is stored. */
+export type HookConfig = components['schemas']['webhook-config']
+/** A delivery in a list (REST schema `hook-delivery-item`). */
+export type DeliveryItem = components['schemas']['hook-delivery-item']
+/** One delivery with its request and response (REST schema `hook-delivery`). */
+export type Delivery = components['schemas']['hook-delivery']
+
+/**
+ * How an operation names the hook it acts on: by id, by its `config.url` (looked up in the list),
+ * or by both, which must then name the same hook (checked before any write).
+ */
+export type HookRef = { hook_id: number; url?: string } | { url: string }
+
+/** Fields of `PATCH …/hooks/{hook_id}` / `POST …/hooks` outside `config`; only those the user set. */
+export interface HookFields {
+  events?: string[]
+  add_events?: string[]
+  remove_events?: string[]
+  active?: boolean
+}
+
+/** The `config` object of a webhook (REST schema `webhook-config`); only the fields the user set. */
+export interface ConfigFields {
+  url?: string
+  content_type?: 'json' | 'form'
+  secret?: string
+  insecure_ssl?: '0' | '1'
+}
+
+/** Where and how to reach the API. */
+export interface Connection {
+  token: string
+  /** REST API root, e.g. `https://api.github.com` or `https://ghes.example.com/api/v3`. */
+  api_url: string
+  /** Sent as `X-GitHub-Api-Version`. */
+  api_version: string
+  /** Time limit of one HTTP request (each attempt of it), in SECONDS. */
+  request_timeout: number
+}
+
+/**
+ * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
+ * back would store eight asterisks as the secret.
+ */
+export const SECRET_MASK = '********'
+
+/**
+ * How long GitHub keeps a hook's deliveries (and lets them be redelivered), in days: 3 on
+ * github.com and GHE.com, 7 on GitHub Enterprise Server (REST docs "Redeliver a delivery …",
+ * "Handling failed webhook deliveries"). A GHES API root ends in `/api/v3`; api.github.com and
+ * `api.SUBDOMAIN.ghe.com` do not.
+ */
+export function deliveryRetentionDays(api_url: string): number {
+  return /\/api\/v3\/?$/.test(URL.parse(api_url)?.pathname ?? '') ? 7 : 3
+}
+
+/**
+ * The clock that every wait of the action goes through (poll intervals, the pause before a
+ * verifying ping), so that tests may drive it; `now` in milliseconds since the epoch, `sleep` in
+ * milliseconds.
+ */
+export interface Clock {
+  now(): number
+  sleep(ms: number, signal?: AbortSignal): Promise<void>
+}
+
+/** The real clock: `Date.now` and `node:timers/promises`' `setTimeout`. */
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, { signal })
+}
