@@ -63,7 +63,7 @@ async function main(): Promise<number> {
 
   for (const scope of ['repo', 'org'] as const) {
     const target = scope === 'repo' ? { owner: 'octo-org', repo: 'hello-world' } : { org: 'octo-org' }
-    const on = scope === 'org' ? { scope, org: 'octo-org' } : { scope }
+    const on: Record<string, string> = scope === 'org' ? { scope, org: 'octo-org' } : { scope }
     const hook = { ...on, url: receiver.url, events: 'push, issues', secret: SECRET }
     console.log(`=== ${scope === 'repo' ? 'repository octo-org/hello-world' : 'organization octo-org'} ===\n`)
     receiver.received.length = 0
