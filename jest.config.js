@@ -10,6 +10,9 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true }] },
   testMatch: ['<rootDir>/__tests__/**/*.test.ts'],
+  setupFiles: ['<rootDir>/__tests__/helpers/setup.ts'],
+  // The tests mostly wait on sockets and timers, not on the CPU: more workers than cores pay off.
+  maxWorkers: 4,
   testTimeout: 30000,
   clearMocks: true
 }

@@ -21,7 +21,15 @@ describe('failedGuids', () => {
   const item = (id: number, guid: string, status_code: number): DeliveryItem =>
     ({ id, guid, status_code, status: '', event: 'push', action: null, delivered_at: '', redelivery: false, duration: 0 }) as DeliveryItem
   test('a guid has failed when none of its attempts got a 2xx; newest attempt kept; oldest guid first', () => {
-    const deliveries = [item(9, 'c', 0), item(8, 'b', 200), item(7, 'a', 502), item(6, 'b', 500), item(5, 'c', 404), item(4, 'a', 500), item(3, 'd', 302)]
+    const deliveries = [
+      item(9, 'c', 0),
+      item(8, 'b', 200),
+      item(7, 'a', 502),
+      item(6, 'b', 500),
+      item(5, 'c', 404),
+      item(4, 'a', 500),
+      item(3, 'd', 302)
+    ]
     expect(failedGuids(deliveries).map((f) => [f.guid, f.newest.id, f.attempts])).toEqual([
       ['d', 3, 1],
       ['a', 7, 2],
@@ -51,7 +59,9 @@ describe.each([
     expect(failed.outputs.status_code).toBe('500')
     expect(failed.outputs.delivery_id).not.toBe(ok.outputs.delivery_id)
     expect(failed.outputs.delivery_guid).toBe(receiver.received[1].guid)
-    expect(failed.stdout).toMatch(/::error::The receiver of webhook \d+ answered 500 \(.*\), not 2xx for ping delivery \d+ .*Response body: database is down/)
+    expect(failed.stdout).toMatch(
+      /::error::The receiver of webhook \d+ answered 500 \(.*\), not 2xx for ping delivery \d+ .*Response body: database is down/
+    )
     expect(failed.summary).toContain('❌')
 
     const tolerated = await action({ operation: 'ping', url: receiver.url, fail_on_delivery_error: 'false' })
@@ -92,7 +102,13 @@ describe.each([
   test('redeliver-failed redelivers exactly the guids that never succeeded, oldest first, capped; a re-run redelivers nothing', async () => {
     const hook = emulator.addHook(target, { url: receiver.url, secret: SECRET })
     const seed = (guid: string, status_code: number, ago: number) =>
-      emulator.addDelivery(target, hook.id, { guid, status_code, event: 'push', delivered_at: isoAgo(ago), status: status_code === 0 ? 'failed to connect' : undefined })
+      emulator.addDelivery(target, hook.id, {
+        guid,
+        status_code,
+        event: 'push',
+        delivered_at: isoAgo(ago),
+        status: status_code === 0 ? 'failed to connect' : undefined
+      })
     seed('too-old', 500, 30 * 3600_000) // before the default since (24h): left alone
     const attempts: Record<string, number[]> = {}
     for (let i = 0; i < 230; i++) {

@@ -30,7 +30,11 @@ describe.each([
     expect(created.exitCode).toBe(0)
     const hook = JSON.parse(created.outputs.hook)
     expect(created.outputs.hook_id).toBe(String(hook.id))
-    expect(hook).toMatchObject({ active: true, events: ['push'], config: { url: receiver.url, content_type: 'json', insecure_ssl: '0', secret: '********' } })
+    expect(hook).toMatchObject({
+      active: true,
+      events: ['push'],
+      config: { url: receiver.url, content_type: 'json', insecure_ssl: '0', secret: '********' }
+    })
     expect(emulator.hooks(target)[0].config.secret).toBe(SECRET)
     expect(created.summary).toContain(`Webhooks: create on ${noun} octo-org`)
     expect(created.summary).not.toContain(SECRET)
@@ -44,7 +48,9 @@ describe.each([
   test('list gathers every page and respects limit', async () => {
     for (let i = 0; i < 5; i++) emulator.addHook(target, { url: `https://example.com/${i}` })
     const all = await action({ operation: 'list', per_page: '2' })
-    expect(JSON.parse(all.outputs.hooks).map((h: { config: { url: string } }) => h.config.url)).toEqual([0, 1, 2, 3, 4].map((i) => `https://example.com/${i}`))
+    expect(JSON.parse(all.outputs.hooks).map((h: { config: { url: string } }) => h.config.url)).toEqual(
+      [0, 1, 2, 3, 4].map((i) => `https://example.com/${i}`)
+    )
     expect(emulator.requests.filter((r) => r.path === `${root}/hooks`)).toHaveLength(3)
     expect((all.summary.match(/<tr>/g) ?? []).length).toBe(6) // header + 5 hooks
 
@@ -174,7 +180,9 @@ describe.each([
     const b = emulator.addHook(target, { url: receiver.url, events: ['issues'] })
     const several = await action({ operation: 'delete', url: receiver.url })
     expect(several.exitCode).toBe(1)
-    expect(several.stdout).toMatch(new RegExp(`::error::2 webhooks of ${noun} octo-org.* have the url .*${a.id} \\(events: push\\), ${b.id} \\(events: issues\\)\\. Set 'hook_id'`))
+    expect(several.stdout).toMatch(
+      new RegExp(`::error::2 webhooks of ${noun} octo-org.* have the url .*${a.id} \\(events: push\\), ${b.id} \\(events: issues\\)\\. Set 'hook_id'`)
+    )
     expect(writes()).toEqual([])
     expect(emulator.hooks(target)).toHaveLength(2)
   })
@@ -226,7 +234,13 @@ describe('repository only', () => {
   })
 
   test('GHES-style /api/v3 root and API version 2026-03-10', async () => {
-    const created = await action({ operation: 'create', url: receiver.url, api_url: emulator.ghesUrl, api_version: '2026-03-10', content_type: 'form' })
+    const created = await action({
+      operation: 'create',
+      url: receiver.url,
+      api_url: emulator.ghesUrl,
+      api_version: '2026-03-10',
+      content_type: 'form'
+    })
     expect(created.exitCode).toBe(0)
     const hook = JSON.parse(created.outputs.hook)
     expect(hook.url).toBe(`${emulator.ghesUrl}/repos/octo-org/hello-world/hooks/${hook.id}`)

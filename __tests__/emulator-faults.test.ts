@@ -19,11 +19,11 @@ const PRIMARY_DOCS = 'https://docs.github.com/rest/overview/rate-limits-for-the-
 useEmulator({}, SECRET)
 
 /** Calls an emulator (default: the fixture's) as TOKEN; `path` is relative to its root. */
-const call = (method: string, path: string, body?: unknown, target: Emulator = emulator): Promise<Answer> => callApi(target.url, method, path, { body, token: TOKEN })
+const call = (method: string, path: string, body?: unknown, target: Emulator = emulator): Promise<Answer> =>
+  callApi(target.url, method, path, { body, token: TOKEN })
 
 const list = (): Promise<Answer> => call('GET', HOOKS)
-const create = (url = 'https://example.com/hook', events = ['push']): Promise<Answer> =>
-  call('POST', HOOKS, { name: 'web', events, config: { url } })
+const create = (url = 'https://example.com/hook', events = ['push']): Promise<Answer> => call('POST', HOOKS, { name: 'web', events, config: { url } })
 
 /** Sends `count` GETs of the hook list one after the other; their statuses. */
 async function statuses(count: number): Promise<number[]> {
@@ -347,7 +347,10 @@ describe('delays', () => {
     const latencyMs = 150
     const slowed = await startEmulator({ latencyMs, validate: true })
     try {
-      for (const answer of [await call('GET', HOOKS, undefined, slowed), await call('POST', HOOKS, { name: 'web', config: { url: 'https://example.com/x' } }, slowed)]) {
+      for (const answer of [
+        await call('GET', HOOKS, undefined, slowed),
+        await call('POST', HOOKS, { name: 'web', config: { url: 'https://example.com/x' } }, slowed)
+      ]) {
         expect(answer.status).toBeLessThan(300)
         expect(answer.elapsedMs).toBeGreaterThanOrEqual(latencyMs * 0.8)
       }

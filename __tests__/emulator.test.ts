@@ -29,7 +29,8 @@ const ISO_SECONDS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/
 useEmulator({ readOnlyTokens: [READ_ONLY_TOKEN] }, SECRET)
 
 /** Calls the emulator as TOKEN: `path` is absolute, or relative to the api.github.com-style root. */
-const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer> => callApi(emulator.url, method, path, { body, headers, token: TOKEN })
+const call = (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer> =>
+  callApi(emulator.url, method, path, { body, headers, token: TOKEN })
 
 /** URLs of a Link header by rel. */
 function links(answer: Answer): Record<string, string> {
@@ -84,7 +85,11 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
     }
     expect(emulator.hooks(target)).toHaveLength(1)
 
-    const numeric = await create({ events: ['issues'], active: false, config: { url: 'https://example.com/other', insecure_ssl: 1, content_type: 'json' } })
+    const numeric = await create({
+      events: ['issues'],
+      active: false,
+      config: { url: 'https://example.com/other', insecure_ssl: 1, content_type: 'json' }
+    })
     expect(numeric.status).toBe(201)
     expect(numeric.body).toMatchObject({ active: false, events: ['issues'], config: { insecure_ssl: '1', content_type: 'json' } })
   })
@@ -119,7 +124,11 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
 
     const replaced = await call('PATCH', self, { active: false, config: { url: 'https://example.com/c' } })
     expect(replaced.status).toBe(200)
-    expect(replaced.body).toMatchObject({ active: false, events: ['push'], config: { content_type: 'form', insecure_ssl: '0', url: 'https://example.com/c' } })
+    expect(replaced.body).toMatchObject({
+      active: false,
+      events: ['push'],
+      config: { content_type: 'form', insecure_ssl: '0', url: 'https://example.com/c' }
+    })
     expect(replaced.body.config).not.toHaveProperty('secret')
     expect(emulator.hooks(target)[0].config.secret).toBeUndefined()
     expect(replaced.body.updated_at >= created.body.updated_at).toBe(true)
@@ -236,7 +245,9 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
     expect(payload.hook).toEqual(created.body) // the hook as the 201 showed it (repo: last_response "unused")
 
     const listed = (await call('GET', `${created.body.url}/deliveries`)).body
-    expect(listed).toEqual([expect.objectContaining({ event: 'ping', action: null, redelivery: false, guid: got.guid, status: 'OK', status_code: 200 })])
+    expect(listed).toEqual([
+      expect.objectContaining({ event: 'ping', action: null, redelivery: false, guid: got.guid, status: 'OK', status_code: 200 })
+    ])
     expect(listed[0].delivered_at).toMatch(ISO_SECONDS)
     expect((await call('GET', `${created.body.url}/deliveries/${listed[0].id}`)).body.request.payload).toEqual(payload)
     expect((await call('GET', `${hooksUrl()}/${seeded.id}/deliveries`)).body).toEqual([])
@@ -257,7 +268,9 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
     expect(first.id).toBe(original.id)
     expect(redelivery).toMatchObject({ guid: original.guid, event: 'ping', redelivery: true, status_code: 200 })
     expect(redelivery.id).toBeGreaterThan(original.id)
-    const [originalFull, redeliveryFull] = await Promise.all([original.id, redelivery.id].map(async (id) => (await call('GET', `${created.body.url}/deliveries/${id}`)).body))
+    const [originalFull, redeliveryFull] = await Promise.all(
+      [original.id, redelivery.id].map(async (id) => (await call('GET', `${created.body.url}/deliveries/${id}`)).body)
+    )
     expect(redeliveryFull.request.payload).toEqual(originalFull.request.payload)
     expect(receiver.received.map((r) => r.guid)).toEqual([original.guid, original.guid])
     expect(receiver.received[1].body).toBe(receiver.received[0].body)
@@ -392,7 +405,15 @@ describe('scope-specific semantics', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
     try {
       const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/webhook`
-      const request = buildWebhookRequest({ hookId: 1, targetType: 'repository', targetId: 2, guid: 'g', event: 'ping', contentType: 'json', payload: { zen: 'z' } })
+      const request = buildWebhookRequest({
+        hookId: 1,
+        targetType: 'repository',
+        targetId: 2,
+        guid: 'g',
+        event: 'ping',
+        contentType: 'json',
+        payload: { zen: 'z' }
+      })
       const outcome = await sendWebhook(url, request, { insecureSsl: false, timeoutMs: 200 })
       expect(outcome).toMatchObject({ statusCode: 0, status: 'timed out', responseBody: null })
       expect(outcome.duration).toBeGreaterThanOrEqual(0.15)
@@ -407,11 +428,14 @@ describe('scope-specific semantics', () => {
     const crowded = await call('POST', '/repos/octo-org/hello-world/hooks', { events: ['issues', 'push'], config: { url: 'https://example.com/21' } })
     expect(crowded.status).toBe(422)
     expect(crowded.body.errors[0].message).toContain('"push"')
-    expect((await call('POST', '/repos/octo-org/hello-world/hooks', { events: ['issues'], config: { url: 'https://example.com/21' } })).status).toBe(201)
+    expect((await call('POST', '/repos/octo-org/hello-world/hooks', { events: ['issues'], config: { url: 'https://example.com/21' } })).status).toBe(
+      201
+    )
   })
 
   test('isLoopbackHost accepts only loopback hosts', () => {
-    for (const host of ['localhost', '127.0.0.1', '127.10.20.30', '[::1]', '::1', 'LOCALHOST']) expect([host, isLoopbackHost(host)]).toEqual([host, true])
+    for (const host of ['localhost', '127.0.0.1', '127.10.20.30', '[::1]', '::1', 'LOCALHOST'])
+      expect([host, isLoopbackHost(host)]).toEqual([host, true])
     for (const host of ['0.0.0.0', '10.0.0.1', '192.168.1.1', 'example.com', 'localhost.example.com', '127.0.0.1.nip.io', '[::ffff:7f00:1]']) {
       expect([host, isLoopbackHost(host)]).toEqual([host, false])
     }
@@ -489,43 +513,57 @@ describe('behaviour recorded from github.com', () => {
   test('rubyJson escapes <, >, &, U+2028 and U+2029 as Rails does, and parses back to the same value', () => {
     const value = { html: '<a href="x">&amp;</a>', separators: 'a\u2028b\u2029c', text: 'café ✓ \\& /', n: [1, 2.5, null, true] }
     const text = rubyJson(value)
-    expect(text).toBe(String.raw`{"html":"\u003ca href=\"x\"\u003e\u0026amp;\u003c/a\u003e","separators":"a\u2028b\u2029c","text":"café ✓ \\\u0026 /","n":[1,2.5,null,true]}`)
+    expect(text).toBe(
+      String.raw`{"html":"\u003ca href=\"x\"\u003e\u0026amp;\u003c/a\u003e","separators":"a\u2028b\u2029c","text":"café ✓ \\\u0026 /","n":[1,2.5,null,true]}`
+    )
     expect(text).not.toMatch(/[<>&\u2028\u2029]/)
     expect(JSON.parse(text)).toEqual(value)
     expect(rubyJson({ plain: 'no specials', ü: 'ß' })).toBe(JSON.stringify({ plain: 'no specials', ü: 'ß' }))
     expect(() => rubyJson(undefined)).toThrow(TypeError)
 
     for (const contentType of ['json', 'form'] as const) {
-      const request = buildWebhookRequest({ hookId: 1, targetType: 'repository', targetId: 2, guid: 'g', event: 'ping', contentType, secret: SECRET, payload: value })
+      const request = buildWebhookRequest({
+        hookId: 1,
+        targetType: 'repository',
+        targetId: 2,
+        guid: 'g',
+        event: 'ping',
+        contentType,
+        secret: SECRET,
+        payload: value
+      })
       expect(request.body).toBe(contentType === 'json' ? text : `payload=${encodeURIComponent(text)}`)
       expect(request.headers['X-Hub-Signature-256']).toBe(`sha256=${createHmac('sha256', SECRET).update(request.body).digest('hex')}`)
     }
   })
 
-  test.each(['json', 'form'] as const)('a %s delivery is sent and signed in the Rails serialisation; the API shows the parsed payload', async (contentType) => {
-    const url = `${receiver.url}?team=a&b=c` // & appears in the ping's hook.config.url; < and > would not be a valid uri
-    const created = (await call('POST', REPO_HOOKS, { config: { url, secret: SECRET, content_type: contentType } })).body
-    await emulator.idle()
-    expect(receiver.received).toHaveLength(1)
-    const got = receiver.received[0]
-    expect(got.signatureValid).toBe(true)
-    const json = contentType === 'json' ? got.body : decodeURIComponent(got.body.replace(/^payload=/, ''))
-    expect(json).toContain(String.raw`?team=a\u0026b=c`)
-    expect(json).not.toContain('&')
-    const payload = JSON.parse(json)
-    expect(payload.hook.config.url).toBe(url)
-    expect(json).toBe(rubyJson(payload))
-    // Re-serialising with plain JSON.stringify would not give the signed bytes.
-    const hmac = (body: string): string => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
-    const wrap = (text: string): string => (contentType === 'json' ? text : `payload=${encodeURIComponent(text)}`)
-    expect(got.signature256).toBe(hmac(wrap(rubyJson(payload))))
-    expect(got.signature256).not.toBe(hmac(wrap(JSON.stringify(payload))))
+  test.each(['json', 'form'] as const)(
+    'a %s delivery is sent and signed in the Rails serialisation; the API shows the parsed payload',
+    async (contentType) => {
+      const url = `${receiver.url}?team=a&b=c` // & appears in the ping's hook.config.url; < and > would not be a valid uri
+      const created = (await call('POST', REPO_HOOKS, { config: { url, secret: SECRET, content_type: contentType } })).body
+      await emulator.idle()
+      expect(receiver.received).toHaveLength(1)
+      const got = receiver.received[0]
+      expect(got.signatureValid).toBe(true)
+      const json = contentType === 'json' ? got.body : decodeURIComponent(got.body.replace(/^payload=/, ''))
+      expect(json).toContain(String.raw`?team=a\u0026b=c`)
+      expect(json).not.toContain('&')
+      const payload = JSON.parse(json)
+      expect(payload.hook.config.url).toBe(url)
+      expect(json).toBe(rubyJson(payload))
+      // Re-serialising with plain JSON.stringify would not give the signed bytes.
+      const hmac = (body: string): string => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`
+      const wrap = (text: string): string => (contentType === 'json' ? text : `payload=${encodeURIComponent(text)}`)
+      expect(got.signature256).toBe(hmac(wrap(rubyJson(payload))))
+      expect(got.signature256).not.toBe(hmac(wrap(JSON.stringify(payload))))
 
-    const [item] = (await call('GET', `${created.url}/deliveries`)).body
-    const delivery = (await call('GET', `${created.url}/deliveries/${item.id}`)).body
-    expect(delivery.request.payload).toEqual(payload)
-    expect(delivery.request.headers['X-Hub-Signature-256']).toBe(got.signature256)
-  })
+      const [item] = (await call('GET', `${created.url}/deliveries`)).body
+      const delivery = (await call('GET', `${created.url}/deliveries/${item.id}`)).body
+      expect(delivery.request.payload).toEqual(payload)
+      expect(delivery.request.headers['X-Hub-Signature-256']).toBe(got.signature256)
+    }
+  )
 
   test.each([
     { label: 'repository', target: REPO as HookTarget, hooks: REPO_HOOKS },
@@ -623,14 +661,22 @@ describe('authentication, versions and routing', () => {
     await call('POST', '/repos/octo-org/hello-world/hooks', { config: { url: 'https://example.com/hook' } })
     expect(emulator.requests).toEqual([
       expect.objectContaining({ method: 'GET', path: '/orgs/octo-org/hooks', query: { per_page: '5' }, status: 200, body: undefined }),
-      expect.objectContaining({ method: 'POST', path: '/repos/octo-org/hello-world/hooks', status: 201, body: { config: { url: 'https://example.com/hook' } } })
+      expect.objectContaining({
+        method: 'POST',
+        path: '/repos/octo-org/hello-world/hooks',
+        status: 201,
+        body: { config: { url: 'https://example.com/hook' } }
+      })
     ])
     expect(emulator.requests[0].headers.authorization).toBe(`token ${TOKEN}`)
   })
 
   test('the CLI serves on the requested port and prints its URL', async () => {
     const root = fileURLToPath(new URL('..', import.meta.url))
-    const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'emulator/server.ts', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'emulator/server.ts', '--port', '0'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit']
+    })
     try {
       let output = ''
       child.stdout.setEncoding('utf8')
@@ -656,7 +702,9 @@ describe('validateResponse against the OpenAPI description', () => {
   const flavours: ApiFlavour[] = ['api.github.com', 'ghes-3.19']
 
   test('matches concrete paths (with or without /api/v3 and a query) to templates', () => {
-    expect(matchPathTemplate('ghes-3.19', '/api/v3/orgs/o/hooks/1/deliveries/2/attempts')).toBe('/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts')
+    expect(matchPathTemplate('ghes-3.19', '/api/v3/orgs/o/hooks/1/deliveries/2/attempts')).toBe(
+      '/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts'
+    )
     expect(matchPathTemplate('api.github.com', '/repos/o/r/hooks?page=2')).toBe('/repos/{owner}/{repo}/hooks')
     expect(matchPathTemplate('api.github.com', '/repos/o/r/hooks/1/bogus')).toBeUndefined()
   })
@@ -721,7 +769,19 @@ describe('validateResponse against the OpenAPI description', () => {
     expect(validateResponse('api.github.com', 'GET', '/orgs/o/hooks/1', 200, { ...good, type: 'Organization', ping_url: undefined })).toEqual([
       "GET /orgs/{org}/hooks/{hook_id} 200: (body) must have required property 'ping_url'"
     ])
-    const item = { id: 1, guid: 'g', delivered_at: '2024-01-01T00:00:00Z', redelivery: false, duration: 0.1, status: 'OK', status_code: '200', event: 'ping', action: null, installation_id: null, repository_id: null }
+    const item = {
+      id: 1,
+      guid: 'g',
+      delivered_at: '2024-01-01T00:00:00Z',
+      redelivery: false,
+      duration: 0.1,
+      status: 'OK',
+      status_code: '200',
+      event: 'ping',
+      action: null,
+      installation_id: null,
+      repository_id: null
+    }
     expect(validateResponse('api.github.com', 'GET', '/repos/o/r/hooks/1/deliveries', 200, [item])).toEqual([
       'GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries 200: /0/status_code must be integer'
     ])
@@ -729,7 +789,9 @@ describe('validateResponse against the OpenAPI description', () => {
       "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id} 200: (body) must have required property 'request'",
       "GET /repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id} 200: (body) must have required property 'response'"
     ])
-    expect(validateResponse('api.github.com', 'POST', '/orgs/o/hooks', 422, { message: 'Validation Failed', errors: [{ resource: 'Hook' }] })).toEqual([
+    expect(
+      validateResponse('api.github.com', 'POST', '/orgs/o/hooks', 422, { message: 'Validation Failed', errors: [{ resource: 'Hook' }] })
+    ).toEqual([
       "POST /orgs/{org}/hooks 422: (body) must have required property 'documentation_url'",
       "POST /orgs/{org}/hooks 422: /errors/0 must have required property 'code'"
     ])

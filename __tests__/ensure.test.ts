@@ -23,7 +23,16 @@ describe.each([
   { scope: 'org', target: { org: 'octo-org' }, client: { scope: 'org', org: 'octo-org' } }
 ] as const)('$scope scope', ({ scope, target, client }) => {
   const ensure = (inputs: Record<string, string>) =>
-    runAction({ scope, repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'ensure', url: receiver.url, verify: 'false', ...inputs })
+    runAction({
+      scope,
+      repository: 'octo-org/hello-world',
+      token: 'test-token',
+      api_url: emulator.url,
+      operation: 'ensure',
+      url: receiver.url,
+      verify: 'false',
+      ...inputs
+    })
   /** Requests made by `fn`, as `METHOD path`. */
   const requestsOf = async <T>(fn: () => Promise<T>): Promise<[T, string[]]> => {
     const before = emulator.requests.length
@@ -36,7 +45,13 @@ describe.each([
     expect(created.exitCode).toBe(0)
     expect(created.outputs).toMatchObject({ result: 'created', secret_proof: 'not-given' })
     expect(first.map((r) => r.split(' ')[0])).toEqual(['GET', 'POST'])
-    expect(emulator.hooks(target)).toEqual([expect.objectContaining({ events: ['push', 'issues'], active: true, config: expect.objectContaining({ content_type: 'json', insecure_ssl: '0' }) })])
+    expect(emulator.hooks(target)).toEqual([
+      expect.objectContaining({
+        events: ['push', 'issues'],
+        active: true,
+        config: expect.objectContaining({ content_type: 'json', insecure_ssl: '0' })
+      })
+    ])
 
     const [again, second] = await requestsOf(() => ensure({ events: 'issues,push,push' }))
     expect(again.outputs).toMatchObject({ result: 'unchanged', changes: '[]', hook_id: created.outputs.hook_id })
@@ -64,7 +79,10 @@ describe.each([
     const [run, made] = await requestsOf(() => ensure({ hook_id: String(stored.id), url: '', events: 'push,issues', content_type: 'json' }))
     expect(run.outputs.result).toBe('updated')
     expect(made.map((r) => r.split(' ')[0])).toEqual(['GET', 'PATCH', 'PATCH'])
-    expect(emulator.hooks(target)[0]).toMatchObject({ events: ['push', 'issues'], config: { url: 'https://old.example.com/hook', content_type: 'json', secret: SECRET } })
+    expect(emulator.hooks(target)[0]).toMatchObject({
+      events: ['push', 'issues'],
+      config: { url: 'https://old.example.com/hook', content_type: 'json', secret: SECRET }
+    })
   })
 
   test('a secret given twice is proven by a signed delivery and not rewritten (3 GETs)', async () => {
@@ -84,7 +102,11 @@ describe.each([
 
   test('a rotated secret is not proven and is written through the config endpoint', async () => {
     const stored = emulator.addHook(target, { url: receiver.url, secret: 'old-secret', content_type: 'json' })
-    emulator.addDelivery(target, stored.id, { event: 'ping', delivered_at: new Date(Date.parse(stored.updated_at) + 2000).toISOString().replace(/\.\d+Z$/, 'Z'), payload: { zen: 'x' } })
+    emulator.addDelivery(target, stored.id, {
+      event: 'ping',
+      delivered_at: new Date(Date.parse(stored.updated_at) + 2000).toISOString().replace(/\.\d+Z$/, 'Z'),
+      payload: { zen: 'x' }
+    })
     const [run, made] = await requestsOf(() => ensure({ secret: SECRET }))
     expect(run.outputs).toMatchObject({ result: 'updated', secret_proof: 'written' })
     expect(JSON.parse(run.outputs.changes)).toEqual([{ field: 'secret', from: 'unproven', to: 'set' }])
@@ -94,7 +116,7 @@ describe.each([
     expect(run.summary).not.toContain(SECRET)
   })
 
-  test('a delivery not newer than the hook\'s last change proves nothing (it may predate a rotation)', async () => {
+  test("a delivery not newer than the hook's last change proves nothing (it may predate a rotation)", async () => {
     const stored = emulator.addHook(target, { url: receiver.url, secret: SECRET, content_type: 'json' })
     emulator.addDelivery(target, stored.id, { event: 'ping', delivered_at: stored.updated_at, payload: { zen: 'same second' } })
     const run = await ensure({ secret: SECRET })
@@ -102,10 +124,14 @@ describe.each([
     expect(run.stdout).toMatch(/secret written \(no delivery newer than the hook's last change to prove it with\)/)
   })
 
-  test('a form hook\'s secret is proven from its payload=… body', async () => {
+  test("a form hook's secret is proven from its payload=… body", async () => {
     const stored = emulator.addHook(target, { url: receiver.url, secret: SECRET, content_type: 'form' })
     const later = new Date(Date.parse(stored.updated_at) + 2000).toISOString().replace(/\.\d+Z$/, 'Z')
-    emulator.addDelivery(target, stored.id, { event: 'ping', delivered_at: later, payload: { zen: "Keep it logically awesome & 'simple'!", n: [1, 2] } })
+    emulator.addDelivery(target, stored.id, {
+      event: 'ping',
+      delivered_at: later,
+      payload: { zen: "Keep it logically awesome & 'simple'!", n: [1, 2] }
+    })
     const [run, made] = await requestsOf(() => ensure({ secret: SECRET, content_type: 'form' }))
     expect(run.outputs).toMatchObject({ result: 'unchanged', secret_proof: 'proven' })
     expect(made.every((r) => r.startsWith('GET'))).toBe(true)
@@ -120,7 +146,9 @@ describe.each([
     const [moved, made] = await requestsOf(() => ensure({ secret: SECRET, content_type: 'form', hook_id: String(bare.id) }))
     expect(moved.outputs.secret_proof).toBe('written')
     expect(made).toEqual([expect.stringMatching(/^GET /), expect.stringMatching(/^PATCH .*\/config$/), expect.stringMatching(/^GET /)])
-    expect(emulator.requests.find((r) => r.method === 'PATCH' && r.path.endsWith('/config') && (r.body as { content_type?: string }).content_type)?.body).toEqual({ content_type: 'form', secret: SECRET })
+    expect(
+      emulator.requests.find((r) => r.method === 'PATCH' && r.path.endsWith('/config') && (r.body as { content_type?: string }).content_type)?.body
+    ).toEqual({ content_type: 'form', secret: SECRET })
   })
 
   test('dry run: reports created/updated and sends no write', async () => {
@@ -131,7 +159,15 @@ describe.each([
     const updated = await ensure({ dry_run: 'true', events: 'issues', secret: SECRET })
     expect(updated.outputs.result).toBe('updated')
     expect(JSON.parse(updated.outputs.changes).map((c: { field: string }) => c.field)).toEqual(['events', 'secret'])
-    const absent = await runAction({ scope, repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'ensure-absent', url: receiver.url, dry_run: 'true' })
+    const absent = await runAction({
+      scope,
+      repository: 'octo-org/hello-world',
+      token: 'test-token',
+      api_url: emulator.url,
+      operation: 'ensure-absent',
+      url: receiver.url,
+      dry_run: 'true'
+    })
     expect(absent.outputs.result).toBe('deleted')
     expect(emulator.requests.filter((r) => r.method !== 'GET')).toEqual([])
     expect(emulator.hooks(target)).toEqual([expect.objectContaining({ events: ['push'], config: expect.objectContaining({ secret: SECRET }) })])
@@ -140,7 +176,15 @@ describe.each([
   test('ensure-absent twice: deleted, then absent', async () => {
     emulator.addHook(target, { url: receiver.url })
     const absent = (inputs: Record<string, string> = {}) =>
-      runAction({ scope, repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'ensure-absent', url: receiver.url, ...inputs })
+      runAction({
+        scope,
+        repository: 'octo-org/hello-world',
+        token: 'test-token',
+        api_url: emulator.url,
+        operation: 'ensure-absent',
+        url: receiver.url,
+        ...inputs
+      })
     expect((await absent()).outputs.result).toBe('deleted')
     expect(emulator.hooks(target)).toEqual([])
     expect((await absent()).outputs).toMatchObject({ result: 'absent' })
@@ -171,18 +215,31 @@ describe.each([
       octokit.hook.before('request', async (options) => {
         if (options.method === 'POST') await barrier
       })
-      return ensureHook(octokit, client as Target, { url: receiver.url }, wantedSettings({ url: receiver.url }, { events: ['push'] }), { dryRun: false })
+      return ensureHook(octokit, client as Target, { url: receiver.url }, wantedSettings({ url: receiver.url }, { events: ['push'] }), {
+        dryRun: false
+      })
     }
     const results = await Promise.all([racer(), racer()])
     expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'unchanged'])
-    expect(emulator.requests.filter((r) => r.method === 'POST').map((r) => r.status).sort()).toEqual([201, 422])
+    expect(
+      emulator.requests
+        .filter((r) => r.method === 'POST')
+        .map((r) => r.status)
+        .sort()
+    ).toEqual([201, 422])
     expect(emulator.hooks(target)).toHaveLength(1)
     expect(results[0].hook_id).toBe(results[1].hook_id)
   })
 })
 
 test('ensure-absent by hook_id: a 404 on a target the token cannot see is an error, not "absent"', async () => {
-  const run = await runAction({ repository: 'octo-org/unknown-repo', token: 'test-token', api_url: emulator.url, operation: 'ensure-absent', hook_id: '12345' })
+  const run = await runAction({
+    repository: 'octo-org/unknown-repo',
+    token: 'test-token',
+    api_url: emulator.url,
+    operation: 'ensure-absent',
+    hook_id: '12345'
+  })
   expect(run.exitCode).toBe(1)
   expect(run.stdout).toMatch(/::error::GitHub answered 404 to GET \/repos\/octo-org\/unknown-repo\/hooks: Not Found/)
   expect(run.outputs.result).toBeUndefined()

@@ -33,7 +33,10 @@ function expectGoodEnd(scope: 'repo' | 'org', runs: Awaited<ReturnType<typeof sc
     expect.objectContaining({ events: ['push', 'release'], config: expect.objectContaining({ secret: SECRET }) })
   ])
   expect(runs[3].outputs.status_code).toBe('200')
-  expect(receiver.received.filter((r) => r.event === 'ping')).toEqual([expect.objectContaining({ signatureValid: true }), expect.objectContaining({ signatureValid: true })])
+  expect(receiver.received.filter((r) => r.event === 'ping')).toEqual([
+    expect.objectContaining({ signatureValid: true }),
+    expect.objectContaining({ signatureValid: true })
+  ])
 }
 
 /**
@@ -56,9 +59,17 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
     // A 502 or a lost answer is retried for every request but the POSTs that make GitHub send
     // something (a ping is sent once: see trust.test.ts), so these two fault reads and PATCHes only.
     ['502 on every 4th read or update', { badGatewayEvery: 4, methods: ['GET', 'PATCH'] }, undefined],
-    ['secondary rate limit (403, retry-after) on every 4th', { secondaryRateLimitEvery: 4 }, /::warning::GitHub's secondary rate limit was hit on \w+ \S+; waiting 1 s before retry 1 of 3\./],
+    [
+      'secondary rate limit (403, retry-after) on every 4th',
+      { secondaryRateLimitEvery: 4 },
+      /::warning::GitHub's secondary rate limit was hit on \w+ \S+; waiting 1 s before retry 1 of 3\./
+    ],
     ['429 on every 5th', { tooManyRequestsEvery: 5 }, /::warning::GitHub's secondary rate limit was hit/],
-    ['primary rate limit on every 4th', { primaryRateLimitEvery: 4 }, /::warning::GitHub's primary rate limit was hit on \w+ \S+; waiting \d s before retry 1 of 3\./],
+    [
+      'primary rate limit on every 4th',
+      { primaryRateLimitEvery: 4 },
+      /::warning::GitHub's primary rate limit was hit on \w+ \S+; waiting \d s before retry 1 of 3\./
+    ],
     ['a dropped connection on every 4th read or update', { dropConnectionEvery: 4, methods: ['GET', 'PATCH'] }, undefined],
     ['a slow answer (300 ms) on every 2nd', { slowEvery: 2, slowMs: 300 }, undefined]
   ])('%s: same end state, one extra request per fault', async (_name, faults, warning) => {
@@ -75,7 +86,14 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
 
 test('a create whose answer was lost: the retry meets 422 "Hook already exists" and resolves to that hook', async () => {
   emulator.setFaults({ dropConnectionEvery: 1, dropAfterApplying: true, times: 1, methods: ['POST'] })
-  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'create', url: receiver.url, events: 'push' })
+  const run = await runAction({
+    repository: 'octo-org/hello-world',
+    token: 'test-token',
+    api_url: emulator.url,
+    operation: 'create',
+    url: receiver.url,
+    events: 'push'
+  })
   expect(run.exitCode).toBe(0)
   const hooks = emulator.hooks(TARGETS.repo)
   expect(hooks).toHaveLength(1)
@@ -86,7 +104,13 @@ test('a create whose answer was lost: the retry meets 422 "Hook already exists" 
 test('a delete by hook_id whose answer was lost: the retry gets 404, and the step says it cannot tell whether it deleted the hook', async () => {
   const hook = emulator.addHook(TARGETS.repo, { url: receiver.url })
   emulator.setFaults({ dropConnectionEvery: 1, dropAfterApplying: true, times: 1, methods: ['DELETE'] })
-  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'delete', hook_id: String(hook.id) })
+  const run = await runAction({
+    repository: 'octo-org/hello-world',
+    token: 'test-token',
+    api_url: emulator.url,
+    operation: 'delete',
+    hook_id: String(hook.id)
+  })
   expect(run.exitCode).toBe(1)
   expect(run.stdout).toContain(`this step cannot tell whether it deleted webhook ${hook.id} or the hook never existed`)
   expect(emulator.hooks(TARGETS.repo)).toEqual([])
@@ -97,14 +121,28 @@ test('a redelivery is not repeated after a 502 (GitHub may have done it): the st
   const hook = emulator.addHook(TARGETS.repo, { url: receiver.url })
   const delivery = emulator.addDelivery(TARGETS.repo, hook.id, { status_code: 500 })
   emulator.setFaults({ badGatewayEvery: 1, methods: ['POST'] })
-  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'redeliver', hook_id: String(hook.id), delivery_id: String(delivery.id) })
+  const run = await runAction({
+    repository: 'octo-org/hello-world',
+    token: 'test-token',
+    api_url: emulator.url,
+    operation: 'redeliver',
+    hook_id: String(hook.id),
+    delivery_id: String(delivery.id)
+  })
   expect(run.exitCode).toBe(1)
   expect(emulator.requests.filter((r) => r.method === 'POST')).toHaveLength(1)
 })
 
 test('a plain second create still fails with 422 (only a retry resolves to the existing hook)', async () => {
   emulator.addHook(TARGETS.repo, { url: receiver.url, events: ['push'] })
-  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'create', url: receiver.url, events: 'push' })
+  const run = await runAction({
+    repository: 'octo-org/hello-world',
+    token: 'test-token',
+    api_url: emulator.url,
+    operation: 'create',
+    url: receiver.url,
+    events: 'push'
+  })
   expect(run.exitCode).toBe(1)
   expect(run.stdout).toContain('Hook already exists on this repository')
 })

@@ -18,7 +18,10 @@ const INVALID: Record<string, { forms: string[]; with: Record<string, string> }>
   org: { forms: ['bad org', '-starts-with-hyphen', 'a/b'], with: { operation: 'list', scope: 'org' } },
   hook_id: { forms: ['0', '-1', 'abc', '1.5', '99999999999999999999'], with: { operation: 'get' } },
   url: { forms: ['ftp://example.com/x', 'not a url', '/relative/path', 'example.com/hook'], with: { operation: 'create' } },
-  events: { forms: ['push,,issues', 'Push', '[1]', '[push', 'pull request', 'pull-request', 'pull_requests'], with: { operation: 'create', url: 'https://example.com/h' } },
+  events: {
+    forms: ['push,,issues', 'Push', '[1]', '[push', 'pull request', 'pull-request', 'pull_requests'],
+    with: { operation: 'create', url: 'https://example.com/h' }
+  },
   add_events: { forms: ['push,,issues', 'PUSH'], with: { operation: 'update', hook_id: '1' } },
   remove_events: { forms: ['[""]', 'push;issues'], with: { operation: 'update', hook_id: '1' } },
   secret: { forms: ['********'], with: { operation: 'update-config', hook_id: '1' } },
@@ -67,7 +70,15 @@ describe.each(Object.entries(INVALID).flatMap(([name, { forms, with: others }]) 
 
 test('an input the operation ignores is a warning, not an error', async () => {
   emulator.addHook({ owner: 'octo-org', repo: 'hello-world' }, { url: 'https://example.com/h' })
-  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'list', secret: 'x-secret', events: 'push', delivery_id: '5' })
+  const run = await runAction({
+    repository: 'octo-org/hello-world',
+    token: 'test-token',
+    api_url: emulator.url,
+    operation: 'list',
+    secret: 'x-secret',
+    events: 'push',
+    delivery_id: '5'
+  })
   expect(run.exitCode).toBe(0)
   for (const name of ['secret', 'events', 'delivery_id']) expect(run.stdout).toContain(`::warning::Input '${name}' is ignored by operation 'list'.`)
 })
@@ -76,26 +87,40 @@ test('an unknown event name fails before any request and suggests the closest kn
   const inputs = { repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'create', url: 'https://example.com/h' }
   const run = await runAction({ ...inputs, events: 'push, pull-request, workflow_jobs' })
   expect(run.exitCode).toBe(1)
-  expect(run.stdout).toMatch(/::error::Input 'events' has unknown webhook events: 'pull-request' \(did you mean 'pull_request'\?\), 'workflow_jobs' \(did you mean 'workflow_job'\?\)/)
+  expect(run.stdout).toMatch(
+    /::error::Input 'events' has unknown webhook events: 'pull-request' \(did you mean 'pull_request'\?\), 'workflow_jobs' \(did you mean 'workflow_job'\?\)/
+  )
   expect(emulator.requests).toEqual([])
   const star = await runAction({ ...inputs, events: '*' })
   expect(star.exitCode).toBe(0)
   const allowed = await runAction({ ...inputs, url: 'https://example.com/new', events: 'brand_new_event', allow_unknown_events: 'true' })
   expect(allowed.exitCode).toBe(0)
-  expect(emulator.requests.filter((r) => r.method === 'POST').map((r) => (r.body as { events: string[] }).events)).toEqual([['*'], ['brand_new_event']])
+  expect(emulator.requests.filter((r) => r.method === 'POST').map((r) => (r.body as { events: string[] }).events)).toEqual([
+    ['*'],
+    ['brand_new_event']
+  ])
 })
 
 test('token is required: an empty one fails before any request, saying which token to create', async () => {
   const run = await runAction({ repository: 'octo-org/hello-world', token: '', api_url: emulator.url, operation: 'list' })
   expect(run.exitCode).toBe(1)
-  expect(run.stdout).toMatch(/::error::Input 'token' is required; .*fine-grained personal access token .*"Webhooks" repository permission.*GITHUB_TOKEN can never manage webhooks/)
+  expect(run.stdout).toMatch(
+    /::error::Input 'token' is required; .*fine-grained personal access token .*"Webhooks" repository permission.*GITHUB_TOKEN can never manage webhooks/
+  )
   expect(emulator.requests).toEqual([])
   const actionYml = readFileSync(new URL('../action.yml', import.meta.url), 'utf8')
   expect(actionYml).toMatch(/ {2}token:\n(?: {4}.*\n)*? {4}required: true\n(?! {4}default)/)
 })
 
 test('insecure_ssl 1 and a plain http:// URL each warn about the risk', async () => {
-  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'create', url: 'http://example.com/h', insecure_ssl: '1' })
+  const run = await runAction({
+    repository: 'octo-org/hello-world',
+    token: 'test-token',
+    api_url: emulator.url,
+    operation: 'create',
+    url: 'http://example.com/h',
+    insecure_ssl: '1'
+  })
   expect(run.exitCode).toBe(0)
   expect(run.stdout).toMatch(/::warning::Input 'insecure_ssl' is 1: GitHub will not verify the receiver's TLS certificate.*man-in-the-middle/)
   expect(run.stdout).toMatch(/::warning::Input 'url' uses plain http:\/\/: payloads .* travel unencrypted/)

@@ -34,22 +34,38 @@ const SHAPES: [name: string, url: string, parts: [string, string][], kept: strin
   [
     'Azure Functions ?code=',
     'https://fn-app.azurewebsites.net/api/HttpTrigger1?code=AzFuncK3y%3D%3D&clientId=default',
-    [['query', 'AzFuncK3y%3D%3D'], ['query', 'default']],
+    [
+      ['query', 'AzFuncK3y%3D%3D'],
+      ['query', 'default']
+    ],
     ['/api/HttpTrigger1?code=', '&clientId=']
   ],
   [
     'signed cloud URL X-Amz-Signature',
     'https://bucket.s3.amazonaws.com/obj.json?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=900&X-Amz-Signature=0badc0ffee1234567890',
-    [['query', 'AWS4-HMAC-SHA256'], ['query', '900'], ['query', '0badc0ffee1234567890']],
+    [
+      ['query', 'AWS4-HMAC-SHA256'],
+      ['query', '900'],
+      ['query', '0badc0ffee1234567890']
+    ],
     ['bucket.s3.amazonaws.com/obj.json?X-Amz-Algorithm=', '&X-Amz-Signature=']
   ],
   [
     'signed cloud URL sig',
     'https://acct.blob.core.windows.net/hooks/in?sv=2022-11-02&sr=b&sig=SaS%2Bsig%3D123abc',
-    [['query', '2022-11-02'], ['query', 'b'], ['query', 'SaS%2Bsig%3D123abc']],
+    [
+      ['query', '2022-11-02'],
+      ['query', 'b'],
+      ['query', 'SaS%2Bsig%3D123abc']
+    ],
     ['/hooks/in?sv=']
   ],
-  ['signature=', 'https://receiver.example.com/hook?signature=5ignatureValue99', [['query', '5ignatureValue99']], ['receiver.example.com/hook?signature=']],
+  [
+    'signature=',
+    'https://receiver.example.com/hook?signature=5ignatureValue99',
+    [['query', '5ignatureValue99']],
+    ['receiver.example.com/hook?signature=']
+  ],
   [
     'Teams / Power Automate sig=',
     'https://prod-12.westeurope.logic.azure.com:443/workflows/0123456789abcdef0123456789abcdef/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=PaSig-AbC_dEf123456',
@@ -78,14 +94,64 @@ const SHAPES: [name: string, url: string, parts: [string, string][], kept: strin
     ['jenkins.example.com/generic-webhook-trigger/invoke?token=']
   ],
   ['Jenkins build ?token= (short)', 'https://jenkins.example.com/job/deploy/build?token=abc', [['query', 'abc']], ['/job/deploy/build?token=']],
-  ['generic ?key=', 'https://receiver.example.com/hook?key=K3y-value-42&env=prod', [['query', 'K3y-value-42'], ['query', 'prod']], ['?key=', '&env=']],
-  ['Google Chat ?key=&token=', 'https://chat.googleapis.com/v1/spaces/AAAA1234/messages?key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI&token=gCh4tT0ken%3D', [['query', 'AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI'], ['query', 'gCh4tT0ken%3D']], ['/v1/spaces/AAAA1234/messages?key=']],
-  ['user:password with & \' " < >', `https://deploybot:${PASSWORD}@hooks.example.com/github`, [['username', 'deploybot'], ['password', PASSWORD]], ['https://***:***@hooks.example.com/github']],
-  ['user:password percent-encoded', `https://deploybot:${PASSWORD_ENCODED}@hooks.example.com/github`, [['username', 'deploybot'], ['password', PASSWORD_ENCODED]], ['https://***:***@hooks.example.com/github']],
+  [
+    'generic ?key=',
+    'https://receiver.example.com/hook?key=K3y-value-42&env=prod',
+    [
+      ['query', 'K3y-value-42'],
+      ['query', 'prod']
+    ],
+    ['?key=', '&env=']
+  ],
+  [
+    'Google Chat ?key=&token=',
+    'https://chat.googleapis.com/v1/spaces/AAAA1234/messages?key=AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI&token=gCh4tT0ken%3D',
+    [
+      ['query', 'AIzaSyDdI0hCZtE6vySjMm-WEfRq3CPzqKqqsHI'],
+      ['query', 'gCh4tT0ken%3D']
+    ],
+    ['/v1/spaces/AAAA1234/messages?key=']
+  ],
+  [
+    'user:password with & \' " < >',
+    `https://deploybot:${PASSWORD}@hooks.example.com/github`,
+    [
+      ['username', 'deploybot'],
+      ['password', PASSWORD]
+    ],
+    ['https://***:***@hooks.example.com/github']
+  ],
+  [
+    'user:password percent-encoded',
+    `https://deploybot:${PASSWORD_ENCODED}@hooks.example.com/github`,
+    [
+      ['username', 'deploybot'],
+      ['password', PASSWORD_ENCODED]
+    ],
+    ['https://***:***@hooks.example.com/github']
+  ],
   ['token as user name', 'https://ghp_tokenAsUser123@hooks.example.com/', [['username', 'ghp_tokenAsUser123']], ['https://***@hooks.example.com/']],
-  ['token as user name, dummy password', 'https://ghp_t0kenAsUser@github.example.com/o/r.git', [['username', 'ghp_t0kenAsUser']], ['@github.example.com/o/r.git']],
-  ['UUID path segment', 'https://hooks.example.com/in/5f0c6d3e-8a4b-4c2d-9e1f-0a2b3c4d5e6f', [['path', '5f0c6d3e-8a4b-4c2d-9e1f-0a2b3c4d5e6f']], ['hooks.example.com/in/']],
-  ['fragment pairs', 'https://app.example.com/cb#access_token=fr4gT0ken&state=x', [['fragment', 'fr4gT0ken'], ['fragment', 'x']], ['#access_token=']]
+  [
+    'token as user name, dummy password',
+    'https://ghp_t0kenAsUser@github.example.com/o/r.git',
+    [['username', 'ghp_t0kenAsUser']],
+    ['@github.example.com/o/r.git']
+  ],
+  [
+    'UUID path segment',
+    'https://hooks.example.com/in/5f0c6d3e-8a4b-4c2d-9e1f-0a2b3c4d5e6f',
+    [['path', '5f0c6d3e-8a4b-4c2d-9e1f-0a2b3c4d5e6f']],
+    ['hooks.example.com/in/']
+  ],
+  [
+    'fragment pairs',
+    'https://app.example.com/cb#access_token=fr4gT0ken&state=x',
+    [
+      ['fragment', 'fr4gT0ken'],
+      ['fragment', 'x']
+    ],
+    ['#access_token=']
+  ]
 ]
 
 /** Every form a credential may take: as written, percent-decoded, `+` as space. */
@@ -107,14 +173,38 @@ describe('urlCredentialParts: the rule', () => {
   })
 
   test.each<[string, [string, string][]]>([
-    ['https://user:pa55word@example.com/hook', [['username', 'user'], ['password', 'pa55word']]],
-    ['https://ghp_t0ken:x-oauth-basic@example.com/hook', [['username', 'ghp_t0ken'], ['password', 'x-oauth-basic']]],
+    [
+      'https://user:pa55word@example.com/hook',
+      [
+        ['username', 'user'],
+        ['password', 'pa55word']
+      ]
+    ],
+    [
+      'https://ghp_t0ken:x-oauth-basic@example.com/hook',
+      [
+        ['username', 'ghp_t0ken'],
+        ['password', 'x-oauth-basic']
+      ]
+    ],
     ['https://user:@example.com/hook', [['username', 'user']]],
-    ['https://example.com/hook?author=main&design=push', [['query', 'main'], ['query', 'push']]], // every value, whatever the name
+    [
+      'https://example.com/hook?author=main&design=push',
+      [
+        ['query', 'main'],
+        ['query', 'push']
+      ]
+    ], // every value, whatever the name
     ['https://example.com/hook?wsdl', []], // a parameter without "=" only when it looks generated
     ['https://example.com/hook?0a1b2c3d4e5f6a7b8c9d', [['query', '0a1b2c3d4e5f6a7b8c9d']]],
     ['https://example.com/docs#section-2', []], // a fragment without name=value pairs is no credential
-    ['ftp://user:hunter22@example.com/', [['username', 'user'], ['password', 'hunter22']]],
+    [
+      'ftp://user:hunter22@example.com/',
+      [
+        ['username', 'user'],
+        ['password', 'hunter22']
+      ]
+    ],
     ['not a url', []]
   ])('%s', (url, parts) => {
     expect(urlCredentialParts(url).map(({ kind, value }) => [kind, value])).toEqual(parts)
@@ -139,7 +229,10 @@ describe('urlCredentialParts: the rule', () => {
       'https://avatars.githubusercontent.com/u/583231?v=4'
     ]
     for (const url of urls) expect(urlCredentialParts(url)).toEqual([])
-    expect(urlCredentialParts('https://x-access-token:ghs_abcdefgh@github.com/o/r.git').map((part) => part.value)).toEqual(['x-access-token', 'ghs_abcdefgh'])
+    expect(urlCredentialParts('https://x-access-token:ghs_abcdefgh@github.com/o/r.git').map((part) => part.value)).toEqual([
+      'x-access-token',
+      'ghs_abcdefgh'
+    ])
   })
 })
 
@@ -149,7 +242,7 @@ describe('urlCredentials: the values masked in the log', () => {
     ['https://example.com/hook?token=t0k3n&env=prod', []], // shorter than 8: redacted by position only
     ['https://example.com/hook?api-key=k3y%2Bv4lue%2B', ['k3y%2Bv4lue%2B', 'k3y+v4lue+']],
     ['https://example.com/hook?sig=a+b+c+d+e', ['a+b+c+d+e', 'a b c d e']],
-    [`https://deploybot:${PASSWORD}@hooks.example.com/`, ['deploybot', PASSWORD, 'Pa&ss\'w%22%3C%3E0rd']], // as written and WHATWG-normalized
+    [`https://deploybot:${PASSWORD}@hooks.example.com/`, ['deploybot', PASSWORD, "Pa&ss'w%22%3C%3E0rd"]], // as written and WHATWG-normalized
     [`https://deploybot:${PASSWORD_ENCODED}@hooks.example.com/`, ['deploybot', PASSWORD_ENCODED, PASSWORD]],
     ['https://api:x@api.github.com/hook', []],
     ['https://example.com/hook?token=%zz-bad-value', ['%zz-bad-value']],
@@ -190,7 +283,9 @@ describe('redact', () => {
   })
 
   test('positional: a short query value is replaced where it stands, nowhere else', () => {
-    expect(redactUrls('hook 1 of https://h.example.com/x?v=1&w=1 got 1 delivery')).toBe('hook 1 of https://h.example.com/x?v=***&w=*** got 1 delivery')
+    expect(redactUrls('hook 1 of https://h.example.com/x?v=1&w=1 got 1 delivery')).toBe(
+      'hook 1 of https://h.example.com/x?v=***&w=*** got 1 delivery'
+    )
     expect(redactUrls('(see https://h.example.com/x?token=abc).')).toBe('(see https://h.example.com/x?token=***).')
   })
 
@@ -211,13 +306,19 @@ describe('redact', () => {
     expect(redact('a redact-me-please b redact-me c xredact-mex')).toBe(`a ${REDACTED} b ${REDACTED} c x${REDACTED}x`)
     mask('s3cr"et&<v>a\'l\\ue')
     const secret = 's3cr"et&<v>a\'l\\ue'
-    for (const form of [secret, JSON.stringify(secret), encodeURIComponent(secret), secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')]) {
+    for (const form of [
+      secret,
+      JSON.stringify(secret),
+      encodeURIComponent(secret),
+      secret.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;')
+    ]) {
       expect(redact(`[${form}]`)).not.toMatch(/s3cr|l\\?\\?ue/)
     }
   })
 
   test('ordinary words, paths and host names are not redacted', () => {
-    const text = 'Created webhook 12 of octo-org/hello-world for push, pull_request at https://hooks.example.com/generic-webhook-trigger/invoke (content_type json, insecure_ssl 0).'
+    const text =
+      'Created webhook 12 of octo-org/hello-world for push, pull_request at https://hooks.example.com/generic-webhook-trigger/invoke (content_type json, insecure_ssl 0).'
     expect(redact(text)).toBe(text)
   })
 })
@@ -226,12 +327,16 @@ describe('the job summary', () => {
   const dir = mkdtempSync(join(tmpdir(), 'redact-summary-'))
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  test.each([PASSWORD, PASSWORD_ENCODED, 'Pa&amp;ss%26w0', `a'b"c`])('a summary cell of a URL with the password %s shows *** and no part of it', (password) => {
-    const url = `https://deploybot:${password}@hooks.example.com/github?token=q%26t'k`
-    const cell = code(url) // not masked: positional redaction alone
-    expect(cell).toBe(`<code>https://${REDACTED}:${REDACTED}@hooks.example.com/github?token=${REDACTED}</code>`)
-    for (const leak of ['&#38;', '&amp;', '%26', '&#39;', '&#34;', '&#60;', 'Pa', 'ss', 'w0', "a'b", 'q%26', 'deploybot']) expect(cell).not.toContain(leak)
-  })
+  test.each([PASSWORD, PASSWORD_ENCODED, 'Pa&amp;ss%26w0', `a'b"c`])(
+    'a summary cell of a URL with the password %s shows *** and no part of it',
+    (password) => {
+      const url = `https://deploybot:${password}@hooks.example.com/github?token=q%26t'k`
+      const cell = code(url) // not masked: positional redaction alone
+      expect(cell).toBe(`<code>https://${REDACTED}:${REDACTED}@hooks.example.com/github?token=${REDACTED}</code>`)
+      for (const leak of ['&#38;', '&amp;', '%26', '&#39;', '&#34;', '&#60;', 'Pa', 'ss', 'w0', "a'b", 'q%26', 'deploybot'])
+        expect(cell).not.toContain(leak)
+    }
+  )
 
   test('writeSummary: hooks, config and the ensure diff show *** for URL credentials', async () => {
     const file = join(dir, 'summary.md')
@@ -241,7 +346,13 @@ describe('the job summary', () => {
     try {
       const url = `https://deploybot:${PASSWORD}@hooks.example.com/in/5f0c6d3e-8a4b-4c2d-9e1f-0a2b3c4d5e6f?sig=s1g&token=${PASSWORD_ENCODED}`
       maskUrlCredentials(url)
-      const hook = { id: 7, name: 'web', active: true, events: ['push'], config: { url, content_type: 'json', insecure_ssl: '0', secret: '********' } }
+      const hook = {
+        id: 7,
+        name: 'web',
+        active: true,
+        events: ['push'],
+        config: { url, content_type: 'json', insecure_ssl: '0', secret: '********' }
+      }
       const request = { operation: 'ensure', target: { scope: 'repo', owner: 'octo-org', repo: 'hello-world' } } as unknown as WebhookRequest
       const result = {
         message: `Created webhook 7 with the url ${url}.`,

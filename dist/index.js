@@ -38965,6 +38965,7 @@ function getOctokit(token, options, ...additionalPlugins) {
 //# sourceMappingURL=github.js.map
 // EXTERNAL MODULE: ./node_modules/bottleneck/light.js
 var light = __nccwpck_require__(3251);
+var light_default = /*#__PURE__*/__nccwpck_require__.n(light);
 ;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
@@ -39692,6 +39693,7 @@ function redact(text) {
 
 
 
+
 /** Statuses never retried by plugin-retry: client errors, and 429, which the throttling plugin handles. */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 /**
@@ -39716,7 +39718,8 @@ function fetchWithTimeout(seconds) {
  * `connection.request_timeout` (seconds).
  */
 function createClient(connection, options) {
-    const { retries, dryRun = false } = options;
+    const { retries, dryRun = false, timeScale = 1 } = options;
+    const second = 1000 * timeScale;
     const wait = (kind) => (retryAfter, request, _client, retryCount) => {
         if (retryCount >= retries) {
             core_warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; giving up after ${retries} retries.`);
@@ -39729,10 +39732,13 @@ function createClient(connection, options) {
         baseUrl: connection.api_url,
         userAgent: 'manage-webhooks',
         request: { fetch: fetchWithTimeout(connection.request_timeout) },
-        retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY },
+        retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: second },
         throttle: {
             // A key of its own: the limiter groups are shared per process, keyed by id.
             id: (0,external_node_crypto_.randomUUID)(),
+            retryAfterBaseValue: second,
+            // The plugin's own write limiter spaces writes one second apart; scaled, a group of our own.
+            ...(timeScale === 1 ? {} : { write: new (light_default()).Group({ maxConcurrent: 1, minTime: second }) }),
             onRateLimit: wait('primary'),
             onSecondaryRateLimit: wait('secondary')
         }
@@ -39750,6 +39756,46 @@ function createClient(connection, options) {
         }
     });
     return client;
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/model.ts
+
+/**
+ * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
+ * back would store eight asterisks as the secret.
+ */
+const SECRET_MASK = '********';
+/**
+ * How long GitHub keeps a hook's deliveries (and lets them be redelivered), in days: 3 on
+ * github.com and GHE.com, 7 on GitHub Enterprise Server (REST docs "Redeliver a delivery …",
+ * "Handling failed webhook deliveries"). A GHES API root ends in `/api/v3`; api.github.com and
+ * `api.SUBDOMAIN.ghe.com` do not.
+ */
+function deliveryRetentionDays(api_url) {
+    return /\/api\/v3\/?$/.test(URL.parse(api_url)?.pathname ?? '') ? 7 : 3;
+}
+/** The real clock: `Date.now` and `node:timers/promises`' `setTimeout`. */
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms, signal) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal })
+};
+/**
+ * The real clock with every sleep multiplied by `scale` (0 < scale ≤ 1): polls come sooner. Only
+ * pacing waits go through it; a wait that GitHub's whole-second timestamps require does not.
+ */
+function scaledClock(scale) {
+    return scale === 1 ? realClock : { now: realClock.now, sleep: (ms, signal) => realClock.sleep(ms * scale, signal) };
+}
+/**
+ * The pace of the action's waits from the environment variable `MANAGE_WEBHOOKS_TIME_SCALE`, FOR
+ * TESTS against the local emulator: a number in (0, 1] that multiplies poll intervals, retry
+ * backoff, rate-limit waits and the spacing of writes. Unset or invalid: 1, the pace GitHub asks for.
+ */
+function timeScaleOf(env) {
+    const scale = Number(env.MANAGE_WEBHOOKS_TIME_SCALE ?? '1');
+    return scale > 0 && scale <= 1 ? scale : 1;
 }
 
 ;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks/dist-bundle/index.js
@@ -40620,30 +40666,6 @@ var Webhooks = class {
 
 // EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
 var mod = __nccwpck_require__(1916);
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/model.ts
-
-/**
- * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
- * back would store eight asterisks as the secret.
- */
-const SECRET_MASK = '********';
-/**
- * How long GitHub keeps a hook's deliveries (and lets them be redelivered), in days: 3 on
- * github.com and GHE.com, 7 on GitHub Enterprise Server (REST docs "Redeliver a delivery …",
- * "Handling failed webhook deliveries"). A GHES API root ends in `/api/v3`; api.github.com and
- * `api.SUBDOMAIN.ghe.com` do not.
- */
-function deliveryRetentionDays(api_url) {
-    return /\/api\/v3\/?$/.test(URL.parse(api_url)?.pathname ?? '') ? 7 : 3;
-}
-/** The real clock: `Date.now` and `node:timers/promises`' `setTimeout`. */
-const realClock = {
-    now: () => Date.now(),
-    sleep: (ms, signal) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal })
-};
-
 ;// CONCATENATED MODULE: ./src/input-helper.ts
 /**
  * Turns the raw action inputs (strings from `action.yml`) into one typed, validated
@@ -40881,7 +40903,8 @@ function getRequest(read = getInput, env = process.env) {
     if (CONFIG_WRITERS.includes(operation))
         warnUnsafe(config, warnings);
     if (uses.includes('hook_id')) {
-        request.hook = hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined;
+        request.hook =
+            hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined;
     }
     if (operation === 'list-deliveries')
         request.limit ??= DEFAULT_DELIVERIES_LIMIT;
@@ -41166,7 +41189,12 @@ async function hooks_gather(client, target, path, parameters, stop = {}, request
     const { limit = Infinity, until = () => false } = stop;
     const items = [];
     let more = false;
-    for await (const response of client.paginate.iterator(route, { ...params, ...parameters, ...(request ? { request } : {}) })) {
+    // paginate.iterator sends only method, url and headers to the request function it is given, so
+    // request options (a poll's `retries: 0` and deadline `signal`) ride on a request function of their own.
+    const [method, url] = route.split(' ');
+    // (The overload that takes a request function types its parameters as a route string: hence `never`.)
+    const requester = request ? client.request.defaults({ request }) : client.request;
+    for await (const response of client.paginate.iterator(requester, { method, url, ...params, ...parameters })) {
         const page = response.data;
         const end = page.findIndex(until);
         items.push(...(end < 0 ? page : page.slice(0, end)));
@@ -41665,13 +41693,7 @@ function signedBodies(payload, contentType) {
     const json = JSON.stringify(payload);
     const unicode = (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
     const separators = json.replace(/[\u2028\u2029]/g, unicode);
-    const texts = [
-        json,
-        separators.replace(/[<>&]/g, unicode),
-        separators.replace(/\//g, '\\/'),
-        json.replace(/[\u0080-\uffff]/g, unicode),
-        separators
-    ];
+    const texts = [json, separators.replace(/[<>&]/g, unicode), separators.replace(/\//g, '\\/'), json.replace(/[\u0080-\uffff]/g, unicode), separators];
     const unique = [...new Set(texts)];
     if (!contentType.includes('x-www-form-urlencoded'))
         return unique;
@@ -41782,7 +41804,13 @@ async function ensureHook(client, target, ref, wanted, options) {
                 config: { url: wanted.url, content_type: wanted.content_type, insecure_ssl: wanted.insecure_ssl, secret: wanted.secret },
                 fields: { events: wanted.events, active: wanted.active }
             });
-            result = { outcome: 'created', changes, secret_proof: wanted.secret === undefined ? 'not-given' : 'written', hook: created, hook_id: created.id };
+            result = {
+                outcome: 'created',
+                changes,
+                secret_proof: wanted.secret === undefined ? 'not-given' : 'written',
+                hook: created,
+                hook_id: created.id
+            };
         }
         catch (error) {
             hook = isHookAlreadyExists(error) ? await findHook(client, target, ref) : undefined;
@@ -41809,13 +41837,10 @@ async function ensureHook(client, target, ref, wanted, options) {
  * @returns the ping's delivery, or undefined when GitHub recorded none in time
  */
 async function verifyByPing(client, target, hook, timeout_ms, clock) {
-    const written = Date.parse(hook.updated_at);
-    await clock.sleep(Math.max(0, written + 1000 - clock.now()));
-    return sendAndAwait(client, target, hook.id, () => ping(client, target, hook.id), {
-        event: 'ping',
-        delivered_after: hook.updated_at,
-        timeout_ms
-    }, clock);
+    // GitHub's clock, not a pace: always the real one, whatever `clock` does to the polls.
+    await realClock.sleep(Math.max(0, Date.parse(hook.updated_at) + 1000 - realClock.now()));
+    const options = { event: 'ping', delivered_after: hook.updated_at, timeout_ms };
+    return sendAndAwait(client, target, hook.id, () => ping(client, target, hook.id), options, clock);
 }
 /** The changes of a creation: every wanted field from `null` (the secret as `none` → `set`). */
 function creationChanges(wanted) {
@@ -41890,7 +41915,13 @@ async function ensureAbsent(client, target, ref, dryRun) {
         return { outcome: 'absent', changes: [], secret_proof: 'not-given' };
     const done = dryRun ? 'deleted' : await deleteHook(client, target, hook.id, true);
     if (done === 'gone') {
-        return { outcome: 'absent', changes: [], secret_proof: 'not-given', hook_id: hook.id, note: `webhook ${hook.id} was deleted by someone else during this step` };
+        return {
+            outcome: 'absent',
+            changes: [],
+            secret_proof: 'not-given',
+            hook_id: hook.id,
+            note: `webhook ${hook.id} was deleted by someone else during this step`
+        };
     }
     return { outcome: 'deleted', changes: [], secret_proof: 'not-given', hook_id: hook.id, hook };
 }
@@ -41900,6 +41931,7 @@ async function ensureAbsent(client, target, ref, dryRun) {
  * Dispatches a validated request to the hooks endpoints and describes what happened as an
  * {@link OperationResult}, which `outputs.ts` turns into step outputs and the job summary.
  */
+
 
 
 
@@ -41940,7 +41972,9 @@ const HOOK_HANDLERS = {
             hook_id,
             deliveries,
             truncated,
-            ...(truncated ? { notice: `Stopped at limit ${limit}: the webhook has more deliveries${filter}; raise 'limit' or narrow 'since' to see them.` } : {})
+            ...(truncated
+                ? { notice: `Stopped at limit ${limit}: the webhook has more deliveries${filter}; raise 'limit' or narrow 'since' to see them.` }
+                : {})
         };
     },
     'get-delivery': async (client, { target, delivery_id }, { hook_id }) => {
@@ -41956,8 +41990,8 @@ const HOOK_HANDLERS = {
         await redeliver(client, target, hook_id, required(delivery_id));
         return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, hook_id, delivery_id };
     },
-    ping: (client, request, resolved) => sendAndWait(client, request, resolved, 'ping'),
-    test: (client, request, resolved) => sendAndWait(client, request, resolved, 'push'),
+    ping: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock),
+    test: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock),
     'redeliver-failed': async (client, { target, since, max_redeliveries }, { hook_id }) => {
         const from = required(since);
         const report = await redeliverFailed(client, target, hook_id, { since: from, max: max_redeliveries });
@@ -41979,7 +42013,7 @@ const HOOK_HANDLERS = {
  * nothing by GitHub: it warns and does not wait. Costs, waiting: 1 GET (newest id) + 1 POST + the
  * polls + 1 GET of the delivery.
  */
-async function sendAndWait(client, request, { hook_id, hook }, event) {
+async function sendAndWait(client, request, { hook_id, hook }, event, clock) {
     const { target } = request;
     const send = event === 'ping' ? ping : testPush;
     const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to webhook ${hook_id} of ${describeTarget(target)}`;
@@ -41995,7 +42029,8 @@ async function sendAndWait(client, request, { hook_id, hook }, event) {
         await send(client, target, hook_id);
         return { message: `${asked}; not waiting for the delivery (wait: false).`, hook_id };
     }
-    const delivery = await sendAndAwait(client, target, hook_id, () => send(client, target, hook_id), { event, timeout_ms: request.wait_timeout * 1000 });
+    const options = { event, timeout_ms: request.wait_timeout * 1000 };
+    const delivery = await sendAndAwait(client, target, hook_id, () => send(client, target, hook_id), options, clock);
     const judged = judgeDelivery(request, hook_id, event, delivery);
     return { message: `${asked}${judged.message}.`, hook_id, ...judged.result };
 }
@@ -42018,17 +42053,26 @@ function judgeDelivery(request, hook_id, event, delivery) {
         return { message, result };
     const body = delivery.response.payload ? ` Response body: ${delivery.response.payload.slice(0, 300)}` : '';
     const why = delivery.status_code === 0 ? answer : `answered ${delivery.status_code} (${delivery.status}), not 2xx`;
-    return { message, result: { ...result, ...blame(`The receiver of webhook ${hook_id} ${why} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`) } };
+    return {
+        message,
+        result: {
+            ...result,
+            ...blame(`The receiver of webhook ${hook_id} ${why} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`)
+        }
+    };
 }
 /**
  * Runs the request's operation against the API.
+ * @param clock the clock of the pacing waits (polls for a delivery); the real one by default
  * @throws HookLookupError when `url` matches no hook or several; Octokit's `RequestError` on API errors.
  */
-async function runOperation(client, request) {
+async function runOperation(client, request, clock = realClock) {
     const { operation, target } = request;
     if (operation === 'list') {
         const { items: list, truncated } = await listHooks(client, target, { per_page: request.per_page, limit: request.limit });
-        const notice = truncated ? `Stopped at limit ${request.limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.` : undefined;
+        const notice = truncated
+            ? `Stopped at limit ${request.limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.`
+            : undefined;
         return { message: `${list.length} webhooks of ${describeTarget(target)}.`, hooks: list, truncated, notice };
     }
     if (operation === 'create') {
@@ -42040,7 +42084,8 @@ async function runOperation(client, request) {
         const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined;
         const ensure = await ensureHook(client, target, required(request.hook), wantedSettings(request.config, request.hook_fields), {
             dryRun: request.dry_run,
-            verify
+            verify,
+            clock
         });
         const result = { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
         if (!ensure.verification || ensure.hook_id === undefined)
@@ -42053,7 +42098,7 @@ async function runOperation(client, request) {
         return { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
     }
     const resolved = await resolveHook(client, target, required(request.hook));
-    return HOOK_HANDLERS[operation](client, request, resolved);
+    return HOOK_HANDLERS[operation](client, request, resolved, clock);
 }
 /** `Webhook 12 of repository o/r: updated (2 changes: events, secret); secret written (…).` plus a dry-run note. */
 function describeEnsure({ target, dry_run }, ensure) {
@@ -42203,7 +42248,7 @@ function configRows(config) {
 const CHANGE_HEADER = outputs_header('field', 'from', 'to');
 /** A row of the ensure diff; a secret's from/to are the words `none`/`unproven`/`set`, never a value. */
 function changeRow(change) {
-    const show = (value) => value === null || value === undefined ? '—' : Array.isArray(value) ? value.join(', ') : String(value);
+    const show = (value) => (value === null || value === undefined ? '—' : Array.isArray(value) ? value.join(', ') : String(value));
     return [outputs_escape(change.field), code(show(change.from)), code(show(change.to))];
 }
 const DELIVERY_HEADER = outputs_header('', 'id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery');
@@ -42266,6 +42311,7 @@ function outputs_escape(text) {
 
 
 
+
 /** Runs the action once; never throws (failures go to `core.setFailed`). */
 async function run() {
     let request;
@@ -42275,8 +42321,9 @@ async function run() {
         trustApiRoot(request.connection.api_url);
         for (const warning of request.warnings)
             core_warning(redact(warning));
-        const client = createClient(request.connection, { retries: request.retries, dryRun: request.dry_run });
-        const result = await runOperation(client, request);
+        const timeScale = timeScaleOf(process.env);
+        const client = createClient(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale });
+        const result = await runOperation(client, request, scaledClock(timeScale));
         maskUrlCredentials(result); // hooks from the API may carry credentials in their URLs
         info(redact(result.message));
         if (result.warning)
@@ -42605,6 +42652,18 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 			return fn.r ? promise : getResult();
 /******/ 		}, (err) => ((err ? reject(promise[webpackError] = err) : outerResolve(exports)), resolveQueue(queue)));
 /******/ 		queue && queue.d < 0 && (queue.d = 0);
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/compat get default export */
+/******/ (() => {
+/******/ 	// getDefaultExport function for compatibility with non-harmony modules
+/******/ 	__nccwpck_require__.n = (module) => {
+/******/ 		var getter = module && module.__esModule ?
+/******/ 			() => (module['default']) :
+/******/ 			() => (module);
+/******/ 		__nccwpck_require__.d(getter, { a: getter });
+/******/ 		return getter;
 /******/ 	};
 /******/ })();
 /******/ 

@@ -34,7 +34,12 @@ interface Row {
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]
 
 /** Runs one operation in-process (the action's own request building, client and dispatch) and measures it. */
-async function measure(emulator: Emulator, path: string, inputs: Record<string, string>, target?: { requests: number; writes: number }): Promise<[Row, OperationResult]> {
+async function measure(
+  emulator: Emulator,
+  path: string,
+  inputs: Record<string, string>,
+  target?: { requests: number; writes: number }
+): Promise<[Row, OperationResult]> {
   const all: Record<string, string> = { repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, ...inputs }
   const request = getRequest((name) => all[name] ?? '', {})
   const before = emulator.requests.length
@@ -56,7 +61,11 @@ async function timeCommand(command: string, args: string[], runs: number): Promi
   const times: number[] = []
   for (let i = 0; i < runs; i++) {
     const started = performance.now()
-    await new Promise<void>((resolve, reject) => spawn(command, args, { stdio: 'ignore' }).on('close', () => resolve()).on('error', reject))
+    await new Promise<void>((resolve, reject) =>
+      spawn(command, args, { stdio: 'ignore' })
+        .on('close', () => resolve())
+        .on('error', reject)
+    )
     times.push(performance.now() - started)
   }
   return median(times)
@@ -97,9 +106,17 @@ async function main(): Promise<number> {
   const ensured = { operation: 'ensure', url: 'https://example.com/ensured', events: 'push', verify: 'false' }
   await add('ensure: absent → created (verify: false)', ensured, { requests: 2, writes: 1 })
   await add('ensure: in sync, no secret', ensured, { requests: 1, writes: 0 })
-  await add('ensure: in sync, secret proven', { operation: 'ensure', hook_id, url, events: 'push, issues', secret: SECRET }, { requests: 3, writes: 0 })
+  await add(
+    'ensure: in sync, secret proven',
+    { operation: 'ensure', hook_id, url, events: 'push, issues', secret: SECRET },
+    { requests: 3, writes: 0 }
+  )
   const moving = emulator.addHook(REPO, { url: 'https://example.com/old', events: ['push'], content_type: 'form' })
-  await add('ensure: update events and content_type (by hook_id)', { operation: 'ensure', hook_id: String(moving.id), events: 'push, release' }, { requests: 3, writes: 2 })
+  await add(
+    'ensure: update events and content_type (by hook_id)',
+    { operation: 'ensure', hook_id: String(moving.id), events: 'push, release' },
+    { requests: 3, writes: 2 }
+  )
   const verified = { operation: 'ensure', url: `${url}?verified`, events: 'push', secret: SECRET }
   await add('ensure: absent → created, verified by a ping', verified)
   await add('ensure: the rerun proves the secret from that ping', verified, { requests: 3, writes: 0 })
@@ -110,9 +127,17 @@ async function main(): Promise<number> {
   const history = emulator.addHook(REPO, { url, secret: SECRET, content_type: 'json' })
   for (let i = 0; i < 1000; i++) {
     const failed = i % 20 === 0
-    emulator.addDelivery(REPO, history.id, { guid: `guid-${i}`, status_code: failed ? 502 : 200, delivered_at: new Date(Date.now() - (1000 - i) * 60_000).toISOString().replace(/\.\d+Z$/, 'Z') })
+    emulator.addDelivery(REPO, history.id, {
+      guid: `guid-${i}`,
+      status_code: failed ? 502 : 200,
+      delivered_at: new Date(Date.now() - (1000 - i) * 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
+    })
   }
-  await add('redeliver-failed (1,000 deliveries, 50 failed guids)', { operation: 'redeliver-failed', hook_id: String(history.id), since: '7d' }, { requests: 60, writes: 50 })
+  await add(
+    'redeliver-failed (1,000 deliveries, 50 failed guids)',
+    { operation: 'redeliver-failed', hook_id: String(history.id), since: '7d' },
+    { requests: 60, writes: 50 }
+  )
 
   // How soon the verdict follows the delivery: the receiver notes when the ping arrives.
   const arrivals: number[] = []
@@ -146,7 +171,9 @@ async function main(): Promise<number> {
     console.log(`| ${row.path} | ${row.requests} | ${row.writes} | ${row.ms.toFixed(0)} | ${target} |`)
   }
   console.log(`\nping verdict after the delivery reached the receiver: ${verdictGaps.map((gap) => gap.toFixed(0)).join(', ')} ms (bound: 1000 ms)`)
-  console.log(`cold start, median of ${COLD_RUNS}: dist/index.js list step ${median(stepTimes).toFixed(0)} ms (incl. 1 request at ${LATENCY_MS} ms); loading dist/index.js with no inputs ${importOnly.toFixed(0)} ms; node -e 0 ${bare.toFixed(0)} ms`)
+  console.log(
+    `cold start, median of ${COLD_RUNS}: dist/index.js list step ${median(stepTimes).toFixed(0)} ms (incl. 1 request at ${LATENCY_MS} ms); loading dist/index.js with no inputs ${importOnly.toFixed(0)} ms; node -e 0 ${bare.toFixed(0)} ms`
+  )
   const missed = rows.filter((row) => row.ok === false)
   if (missed.length > 0 || verdictGaps.some((gap) => gap > 1000)) {
     console.error(`\nmissed targets: ${missed.map((row) => row.path).join(', ') || 'verdict bound'}`)

@@ -146,11 +146,7 @@ export function describeStatus(statusCode: number): string {
  * @param options.insecureSsl skip TLS certificate verification (the hook's `insecure_ssl: "1"`)
  * @param options.timeoutMs overall limit, default {@link DELIVERY_TIMEOUT_MS}
  */
-export function sendWebhook(
-  url: string,
-  request: WebhookRequest,
-  options: { insecureSsl: boolean; timeoutMs?: number }
-): Promise<DeliveryOutcome> {
+export function sendWebhook(url: string, request: WebhookRequest, options: { insecureSsl: boolean; timeoutMs?: number }): Promise<DeliveryOutcome> {
   const deliveredAt = isoNow()
   const started = performance.now()
   const finish = (

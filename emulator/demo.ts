@@ -69,12 +69,15 @@ async function main(): Promise<number> {
     receiver.received.length = 0
 
     const created = await step('ensure: the hook is created, then verified with a ping', { ...hook, operation: 'ensure' }, (run) =>
-      run.outputs.result === 'created' && run.outputs.delivery_status === 'OK' ? undefined : `result ${run.outputs.result}, ping ${run.outputs.delivery_status}`
+      run.outputs.result === 'created' && run.outputs.delivery_status === 'OK'
+        ? undefined
+        : `result ${run.outputs.result}, ping ${run.outputs.delivery_status}`
     )
     const hook_id = created.outputs.hook_id
     let from = emulator.requests.length
     await step('ensure again: unchanged, the secret proven from that ping, nothing written', { ...hook, operation: 'ensure' }, (run) => {
-      if (run.outputs.result !== 'unchanged' || run.outputs.secret_proof !== 'proven') return `result ${run.outputs.result}, secret ${run.outputs.secret_proof}`
+      if (run.outputs.result !== 'unchanged' || run.outputs.secret_proof !== 'proven')
+        return `result ${run.outputs.result}, secret ${run.outputs.secret_proof}`
       return writesSince(from) === 0 ? undefined : `${writesSince(from)} writes`
     })
     from = emulator.requests.length
@@ -82,7 +85,9 @@ async function main(): Promise<number> {
       if (run.outputs.result !== 'updated') return `result ${run.outputs.result}`
       return writesSince(from) === 0 ? undefined : 'a dry run wrote'
     })
-    await step('ping (by url)', { ...on, operation: 'ping', url: receiver.url }, (run) => (run.outputs.status_code === '200' ? undefined : `status ${run.outputs.status_code}`))
+    await step('ping (by url)', { ...on, operation: 'ping', url: receiver.url }, (run) =>
+      run.outputs.status_code === '200' ? undefined : `status ${run.outputs.status_code}`
+    )
     if (scope === 'repo') {
       await step('test: GitHub sends the latest push again', { ...on, operation: 'test', url: receiver.url }, (run) =>
         run.outputs.status_code === '200' ? undefined : `status ${run.outputs.status_code}`
@@ -94,12 +99,16 @@ async function main(): Promise<number> {
     else console.log(`  receiver: ${receiver.received.length} deliveries, every X-Hub-Signature-256 valid\n`)
 
     receiver.setStatus(503, 'deploying, try later')
-    await step('ping while the receiver is down (fail_on_delivery_error: false: a warning)', { ...on, operation: 'ping', hook_id, fail_on_delivery_error: 'false' }, (run) =>
-      run.outputs.status_code === '503' ? undefined : `status ${run.outputs.status_code}`
+    await step(
+      'ping while the receiver is down (fail_on_delivery_error: false: a warning)',
+      { ...on, operation: 'ping', hook_id, fail_on_delivery_error: 'false' },
+      (run) => (run.outputs.status_code === '503' ? undefined : `status ${run.outputs.status_code}`)
     )
     receiver.setStatus(200, 'ok')
     const failed = await step('redeliver-failed: the receiver is back', { ...on, operation: 'redeliver-failed', hook_id }, (run) =>
-      Number(run.outputs.failed_count) >= 1 && run.outputs.redelivered === run.outputs.failed_count ? undefined : `failed ${run.outputs.failed_count}, redelivered ${run.outputs.redelivered}`
+      Number(run.outputs.failed_count) >= 1 && run.outputs.redelivered === run.outputs.failed_count
+        ? undefined
+        : `failed ${run.outputs.failed_count}, redelivered ${run.outputs.redelivered}`
     )
     await emulator.idle()
     const guids: string[] = JSON.parse(failed.outputs.failed_guids ?? '[]')
@@ -108,11 +117,15 @@ async function main(): Promise<number> {
     await step('list-deliveries', { ...on, operation: 'list-deliveries', hook_id, limit: '5' }, (run) =>
       JSON.parse(run.outputs.deliveries ?? '[]')[0]?.redelivery === true ? undefined : 'the redelivery is not the newest delivery'
     )
-    await step('update (events by url; the secret must survive)', { ...on, operation: 'update', url: receiver.url, events: 'push, release' }, (run) => {
-      const events = JSON.parse(run.outputs.hook ?? '{}').events
-      if (JSON.stringify(events) !== '["push","release"]') return `events are ${JSON.stringify(events)}`
-      return emulator.hooks(target)[0]?.config.secret === SECRET ? undefined : 'the stored secret changed'
-    })
+    await step(
+      'update (events by url; the secret must survive)',
+      { ...on, operation: 'update', url: receiver.url, events: 'push, release' },
+      (run) => {
+        const events = JSON.parse(run.outputs.hook ?? '{}').events
+        if (JSON.stringify(events) !== '["push","release"]') return `events are ${JSON.stringify(events)}`
+        return emulator.hooks(target)[0]?.config.secret === SECRET ? undefined : 'the stored secret changed'
+      }
+    )
     await step('ensure-absent', { ...on, operation: 'ensure-absent', url: receiver.url }, (run) =>
       run.outputs.result === 'deleted' && emulator.hooks(target).length === 0 ? undefined : 'the hook is still there'
     )
@@ -123,7 +136,8 @@ async function main(): Promise<number> {
     'bad input fails the step before any request',
     { operation: 'create', url: receiver.url, events: 'push, pull-request' },
     (run) => {
-      if (!run.stdout.includes("::error::Input 'events' has an unknown webhook event: 'pull-request' (did you mean 'pull_request'?)")) return 'no clear ::error::'
+      if (!run.stdout.includes("::error::Input 'events' has an unknown webhook event: 'pull-request' (did you mean 'pull_request'?)"))
+        return 'no clear ::error::'
       return emulator.requests.length === before ? undefined : 'a request was sent'
     },
     1

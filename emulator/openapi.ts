@@ -135,13 +135,7 @@ function describeError(error: ErrorObject): string {
  *   array means the response conforms. Never throws for a bad response; throws only if the fixture
  *   files are missing or unreadable.
  */
-export function validateResponse(
-  flavour: ApiFlavour,
-  method: string,
-  path: string,
-  status: number,
-  body: unknown
-): string[] {
+export function validateResponse(flavour: ApiFlavour, method: string, path: string, status: number, body: unknown): string[] {
   const { document, ajv, validators } = description(flavour)
   const verb = method.toUpperCase()
   const template = matchPathTemplate(flavour, path)

@@ -7,7 +7,16 @@
  */
 import { randomUUID } from 'node:crypto'
 import { configJson, deliveryItemJson, deliveryJson, hookJson, pingDelivery, pushPayload } from './representations.js'
-import { ApiError, validationFailed, type DeliverySpec, type HookStore, type Scope, type StoredDelivery, type StoredHook, type Target } from './store.js'
+import {
+  ApiError,
+  validationFailed,
+  type DeliverySpec,
+  type HookStore,
+  type Scope,
+  type StoredDelivery,
+  type StoredHook,
+  type Target
+} from './store.js'
 
 const DEFAULT_PER_PAGE = 30
 const MAX_PER_PAGE = 100

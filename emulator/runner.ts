@@ -55,11 +55,7 @@ export function parseOutputFile(text: string): Record<string, string> {
  * @param env extra environment (e.g. `RUNNER_DEBUG`); the parent's `INPUT_*` variables are not passed on.
  * @param node the Node.js binary, by default the one running this code
  */
-export async function runStep(
-  inputs: Record<string, string>,
-  env: Record<string, string> = {},
-  node: string = process.execPath
-): Promise<StepRun> {
+export async function runStep(inputs: Record<string, string>, env: Record<string, string> = {}, node: string = process.execPath): Promise<StepRun> {
   const dir = mkdtempSync(join(tmpdir(), 'manage-webhooks-step-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')

@@ -304,7 +304,11 @@ export class HookStore {
     }
     const crowded = candidate.events.find((e) => others.filter((h) => h.events.includes(e)).length >= MAX_HOOKS_PER_EVENT)
     if (crowded !== undefined) {
-      throw validationFailed({ resource: 'Hook', code: 'custom', message: `The "${crowded}" event cannot have more than ${MAX_HOOKS_PER_EVENT} hooks` })
+      throw validationFailed({
+        resource: 'Hook',
+        code: 'custom',
+        message: `The "${crowded}" event cannot have more than ${MAX_HOOKS_PER_EVENT} hooks`
+      })
     }
   }
 
@@ -396,7 +400,10 @@ export class HookStore {
 
   /** The hook's most recently recorded delivery (highest id), expired or not; for `last_response`. */
   latestDelivery(hook: StoredHook): StoredDelivery | undefined {
-    return this.deliveries.reduce<StoredDelivery | undefined>((latest, d) => (d.hook_id === hook.id && (!latest || d.id > latest.id) ? d : latest), undefined)
+    return this.deliveries.reduce<StoredDelivery | undefined>(
+      (latest, d) => (d.hook_id === hook.id && (!latest || d.id > latest.id) ? d : latest),
+      undefined
+    )
   }
 
   /**
@@ -418,7 +425,12 @@ export class HookStore {
     const found = this.deliveries.find((d) => d.hook_id === hook.id && d.id === idOf(id))
     if (!found) throw notFound()
     if (isExpired(found, now)) {
-      throw validationFailed({ resource: 'HookDelivery', code: 'custom', field: 'delivery_id', message: 'Deliveries older than 3 days cannot be redelivered' })
+      throw validationFailed({
+        resource: 'HookDelivery',
+        code: 'custom',
+        field: 'delivery_id',
+        message: 'Deliveries older than 3 days cannot be redelivered'
+      })
     }
     return found
   }

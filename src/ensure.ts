@@ -116,13 +116,7 @@ export function signedBodies(payload: unknown, contentType: string): string[] {
   const json = JSON.stringify(payload)
   const unicode = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
   const separators = json.replace(/[\u2028\u2029]/g, unicode)
-  const texts = [
-    json,
-    separators.replace(/[<>&]/g, unicode),
-    separators.replace(/\//g, '\\/'),
-    json.replace(/[\u0080-\uffff]/g, unicode),
-    separators
-  ]
+  const texts = [json, separators.replace(/[<>&]/g, unicode), separators.replace(/\//g, '\\/'), json.replace(/[\u0080-\uffff]/g, unicode), separators]
   const unique = [...new Set(texts)]
   if (!contentType.includes('x-www-form-urlencoded')) return unique
   return [...new Set(unique.flatMap((text) => [`payload=${encodeURIComponent(text)}`, new URLSearchParams({ payload: text }).toString()]))]
@@ -147,12 +141,7 @@ export const PROOF_DELIVERIES = 3
  * body may have been serialised otherwise). Costs 1 GET of the list + 1 GET per delivery checked.
  * @returns proven, and a note saying which delivery proved it or why nothing could
  */
-export async function proveSecret(
-  client: GitHubClient,
-  target: Target,
-  hook: Hook,
-  secret: string
-): Promise<{ proven: boolean; note: string }> {
+export async function proveSecret(client: GitHubClient, target: Target, hook: Hook, secret: string): Promise<{ proven: boolean; note: string }> {
   const changed = Date.parse(hook.updated_at)
   const { items: recent } = await hooks.listDeliveries(client, target, hook.id, {
     per_page: PROOF_DELIVERIES,
@@ -240,7 +229,13 @@ export async function ensureHook(
         config: { url: wanted.url, content_type: wanted.content_type, insecure_ssl: wanted.insecure_ssl, secret: wanted.secret },
         fields: { events: wanted.events, active: wanted.active }
       })
-      result = { outcome: 'created', changes, secret_proof: wanted.secret === undefined ? 'not-given' : 'written', hook: created, hook_id: created.id }
+      result = {
+        outcome: 'created',
+        changes,
+        secret_proof: wanted.secret === undefined ? 'not-given' : 'written',
+        hook: created,
+        hook_id: created.id
+      }
     } catch (error) {
       hook = isHookAlreadyExists(error) ? await findHook(client, target, ref) : undefined
       if (!hook) throw error
@@ -265,14 +260,17 @@ export async function ensureHook(
  * @param timeout_ms how long to wait for the delivery, in MILLISECONDS
  * @returns the ping's delivery, or undefined when GitHub recorded none in time
  */
-export async function verifyByPing(client: GitHubClient, target: Target, hook: Hook, timeout_ms: number, clock: Clock): Promise<Delivery | undefined> {
-  const written = Date.parse(hook.updated_at)
-  await clock.sleep(Math.max(0, written + 1000 - clock.now()))
-  return sendAndAwait(client, target, hook.id, () => hooks.ping(client, target, hook.id), {
-    event: 'ping',
-    delivered_after: hook.updated_at,
-    timeout_ms
-  }, clock)
+export async function verifyByPing(
+  client: GitHubClient,
+  target: Target,
+  hook: Hook,
+  timeout_ms: number,
+  clock: Clock
+): Promise<Delivery | undefined> {
+  // GitHub's clock, not a pace: always the real one, whatever `clock` does to the polls.
+  await realClock.sleep(Math.max(0, Date.parse(hook.updated_at) + 1000 - realClock.now()))
+  const options = { event: 'ping', delivered_after: hook.updated_at, timeout_ms }
+  return sendAndAwait(client, target, hook.id, () => hooks.ping(client, target, hook.id), options, clock)
 }
 
 /** The changes of a creation: every wanted field from `null` (the secret as `none` → `set`). */
@@ -344,7 +342,13 @@ export async function ensureAbsent(client: GitHubClient, target: Target, ref: Ho
   if (!hook) return { outcome: 'absent', changes: [], secret_proof: 'not-given' }
   const done = dryRun ? 'deleted' : await hooks.deleteHook(client, target, hook.id, true)
   if (done === 'gone') {
-    return { outcome: 'absent', changes: [], secret_proof: 'not-given', hook_id: hook.id, note: `webhook ${hook.id} was deleted by someone else during this step` }
+    return {
+      outcome: 'absent',
+      changes: [],
+      secret_proof: 'not-given',
+      hook_id: hook.id,
+      note: `webhook ${hook.id} was deleted by someone else during this step`
+    }
   }
   return { outcome: 'deleted', changes: [], secret_proof: 'not-given', hook_id: hook.id, hook }
 }

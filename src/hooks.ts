@@ -98,7 +98,12 @@ async function gather<T>(
   const { limit = Infinity, until = () => false } = stop
   const items: T[] = []
   let more = false
-  for await (const response of client.paginate.iterator(route, { ...params, ...parameters, ...(request ? { request } : {}) })) {
+  // paginate.iterator sends only method, url and headers to the request function it is given, so
+  // request options (a poll's `retries: 0` and deadline `signal`) ride on a request function of their own.
+  const [method, url] = route.split(' ')
+  // (The overload that takes a request function types its parameters as a route string: hence `never`.)
+  const requester = request ? client.request.defaults({ request }) : client.request
+  for await (const response of client.paginate.iterator(requester, { method, url, ...params, ...parameters } as never)) {
     const page = response.data as T[]
     const end = page.findIndex(until)
     items.push(...(end < 0 ? page : page.slice(0, end)))
@@ -115,11 +120,7 @@ async function gather<T>(
  * @returns the hooks, and `truncated` when `limit` left some out
  * @throws RequestError (404 when the target does not exist or the token may not see its hooks)
  */
-export async function listHooks(
-  client: GitHubClient,
-  target: Target,
-  options: { per_page: number; limit?: number }
-): Promise<Listing<Hook>> {
+export async function listHooks(client: GitHubClient, target: Target, options: { per_page: number; limit?: number }): Promise<Listing<Hook>> {
   return gather<Hook>(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit })
 }
 
@@ -206,22 +207,24 @@ export function createdSince(hook: Hook, since: Date): boolean {
  * @throws RequestError 422 "Hook already exists on this repository/organization" when a hook with
  *   the same URL has overlapping events (and this request was not a retry that met its own hook).
  */
-export async function createHook(
-  client: GitHubClient,
-  target: Target,
-  hook: NewHook,
-  adoptSince?: Date
-): Promise<{ hook: Hook; adopted: boolean }> {
+export async function createHook(client: GitHubClient, target: Target, hook: NewHook, adoptSince?: Date): Promise<{ hook: Hook; adopted: boolean }> {
   const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config
   const events = hook.fields.events ?? ['push']
   const active = hook.fields.active ?? true
   try {
-    const created = await send<Hook>(client, target, 'POST', '/hooks', {}, {
-      name: 'web',
-      config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
-      events,
-      active
-    })
+    const created = await send<Hook>(
+      client,
+      target,
+      'POST',
+      '/hooks',
+      {},
+      {
+        name: 'web',
+        config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
+        events,
+        active
+      }
+    )
     return { hook: created, adopted: false }
   } catch (error) {
     if (!(adoptSince && isHookAlreadyExists(error) && wasRetried(error))) throw error
@@ -277,7 +280,10 @@ export async function updateHook(
     return await send<Hook>(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body)
   } catch (error) {
     if (written.length === 0) throw error
-    throw withContext(error, `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`)
+    throw withContext(
+      error,
+      `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`
+    )
   }
 }
 
@@ -321,12 +327,7 @@ export async function getHookConfig(client: GitHubClient, target: Target, hook_i
  * `PATCH …/hooks/{hook_id}/config` with only the given fields; GitHub merges them into the stored
  * config, so an absent `secret` keeps the stored one.
  */
-export async function updateHookConfig(
-  client: GitHubClient,
-  target: Target,
-  hook_id: number,
-  config: ConfigFields
-): Promise<HookConfig> {
+export async function updateHookConfig(client: GitHubClient, target: Target, hook_id: number, config: ConfigFields): Promise<HookConfig> {
   return send<HookConfig>(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, definedFields(config))
 }
 

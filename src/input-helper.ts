@@ -300,7 +300,8 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves)) config.url = url
   if (CONFIG_WRITERS.includes(operation)) warnUnsafe(config, warnings)
   if (uses.includes('hook_id')) {
-    request.hook = hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined
+    request.hook =
+      hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined
   }
   if (operation === 'list-deliveries') request.limit ??= DEFAULT_DELIVERIES_LIMIT
   if (!uses.includes('dry_run')) request.dry_run = false

@@ -7,6 +7,7 @@
 import * as core from '@actions/core'
 import { describeApiError, isApiError } from './api-error.js'
 import { createClient } from './client.js'
+import { scaledClock, timeScaleOf } from './model.js'
 import { getRequest, InputError, maskSecretInputs, type WebhookRequest } from './input-helper.js'
 import { runOperation } from './operations.js'
 import { setOutputs, writeFailureSummary, writeSummary } from './outputs.js'
@@ -20,8 +21,9 @@ export async function run(): Promise<void> {
     request = getRequest()
     trustApiRoot(request.connection.api_url)
     for (const warning of request.warnings) core.warning(redact(warning))
-    const client = createClient(request.connection, { retries: request.retries, dryRun: request.dry_run })
-    const result = await runOperation(client, request)
+    const timeScale = timeScaleOf(process.env)
+    const client = createClient(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale })
+    const result = await runOperation(client, request, scaledClock(timeScale))
     maskUrlCredentials(result) // hooks from the API may carry credentials in their URLs
     core.info(redact(result.message))
     if (result.warning) core.warning(redact(result.warning))

@@ -84,3 +84,21 @@ export const realClock: Clock = {
   now: () => Date.now(),
   sleep: (ms, signal) => sleep(ms, undefined, { signal })
 }
+
+/**
+ * The real clock with every sleep multiplied by `scale` (0 < scale ≤ 1): polls come sooner. Only
+ * pacing waits go through it; a wait that GitHub's whole-second timestamps require does not.
+ */
+export function scaledClock(scale: number): Clock {
+  return scale === 1 ? realClock : { now: realClock.now, sleep: (ms, signal) => realClock.sleep(ms * scale, signal) }
+}
+
+/**
+ * The pace of the action's waits from the environment variable `MANAGE_WEBHOOKS_TIME_SCALE`, FOR
+ * TESTS against the local emulator: a number in (0, 1] that multiplies poll intervals, retry
+ * backoff, rate-limit waits and the spacing of writes. Unset or invalid: 1, the pace GitHub asks for.
+ */
+export function timeScaleOf(env: NodeJS.ProcessEnv): number {
+  const scale = Number(env.MANAGE_WEBHOOKS_TIME_SCALE ?? '1')
+  return scale > 0 && scale <= 1 ? scale : 1
+}

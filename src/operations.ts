@@ -6,7 +6,7 @@ import { redeliverFailed, sendAndAwait, succeeded, type RedeliverReport } from '
 import { ensureAbsent, ensureHook, wantedSettings, type EnsureResult } from './ensure.js'
 import * as hooks from './hooks.js'
 import type { Operation, WebhookRequest } from './input-helper.js'
-import type { Delivery, DeliveryItem, GitHubClient, Hook, HookConfig } from './model.js'
+import { realClock, type Clock, type Delivery, type DeliveryItem, type GitHubClient, type Hook, type HookConfig } from './model.js'
 import { describeTarget } from './target.js'
 
 /** What an operation did; every field is optional and set only when the operation produced it. */
@@ -36,7 +36,7 @@ export interface OperationResult {
   failure?: string
 }
 
-type Handler = (client: GitHubClient, request: WebhookRequest, hook: hooks.ResolvedHook) => Promise<OperationResult>
+type Handler = (client: GitHubClient, request: WebhookRequest, hook: hooks.ResolvedHook, clock: Clock) => Promise<OperationResult>
 
 /** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
 const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'ensure-absent'>, Handler> = {
@@ -74,7 +74,9 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
       hook_id,
       deliveries,
       truncated,
-      ...(truncated ? { notice: `Stopped at limit ${limit}: the webhook has more deliveries${filter}; raise 'limit' or narrow 'since' to see them.` } : {})
+      ...(truncated
+        ? { notice: `Stopped at limit ${limit}: the webhook has more deliveries${filter}; raise 'limit' or narrow 'since' to see them.` }
+        : {})
     }
   },
   'get-delivery': async (client, { target, delivery_id }, { hook_id }) => {
@@ -90,8 +92,8 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
     await hooks.redeliver(client, target, hook_id, required(delivery_id))
     return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, hook_id, delivery_id }
   },
-  ping: (client, request, resolved) => sendAndWait(client, request, resolved, 'ping'),
-  test: (client, request, resolved) => sendAndWait(client, request, resolved, 'push'),
+  ping: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock),
+  test: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock),
   'redeliver-failed': async (client, { target, since, max_redeliveries }, { hook_id }) => {
     const from = required(since)
     const report = await redeliverFailed(client, target, hook_id, { since: from, max: max_redeliveries })
@@ -119,7 +121,8 @@ async function sendAndWait(
   client: GitHubClient,
   request: WebhookRequest,
   { hook_id, hook }: hooks.ResolvedHook,
-  event: 'ping' | 'push'
+  event: 'ping' | 'push',
+  clock: Clock
 ): Promise<OperationResult> {
   const { target } = request
   const send = event === 'ping' ? hooks.ping : hooks.testPush
@@ -136,7 +139,8 @@ async function sendAndWait(
     await send(client, target, hook_id)
     return { message: `${asked}; not waiting for the delivery (wait: false).`, hook_id }
   }
-  const delivery = await sendAndAwait(client, target, hook_id, () => send(client, target, hook_id), { event, timeout_ms: request.wait_timeout * 1000 })
+  const options = { event, timeout_ms: request.wait_timeout * 1000 }
+  const delivery = await sendAndAwait(client, target, hook_id, () => send(client, target, hook_id), options, clock)
   const judged = judgeDelivery(request, hook_id, event, delivery)
   return { message: `${asked}${judged.message}.`, hook_id, ...judged.result }
 }
@@ -164,18 +168,27 @@ function judgeDelivery(
   if (succeeded(delivery)) return { message, result }
   const body = delivery.response.payload ? ` Response body: ${delivery.response.payload.slice(0, 300)}` : ''
   const why = delivery.status_code === 0 ? answer : `answered ${delivery.status_code} (${delivery.status}), not 2xx`
-  return { message, result: { ...result, ...blame(`The receiver of webhook ${hook_id} ${why} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`) } }
+  return {
+    message,
+    result: {
+      ...result,
+      ...blame(`The receiver of webhook ${hook_id} ${why} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`)
+    }
+  }
 }
 
 /**
  * Runs the request's operation against the API.
+ * @param clock the clock of the pacing waits (polls for a delivery); the real one by default
  * @throws HookLookupError when `url` matches no hook or several; Octokit's `RequestError` on API errors.
  */
-export async function runOperation(client: GitHubClient, request: WebhookRequest): Promise<OperationResult> {
+export async function runOperation(client: GitHubClient, request: WebhookRequest, clock: Clock = realClock): Promise<OperationResult> {
   const { operation, target } = request
   if (operation === 'list') {
     const { items: list, truncated } = await hooks.listHooks(client, target, { per_page: request.per_page, limit: request.limit })
-    const notice = truncated ? `Stopped at limit ${request.limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.` : undefined
+    const notice = truncated
+      ? `Stopped at limit ${request.limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.`
+      : undefined
     return { message: `${list.length} webhooks of ${describeTarget(target)}.`, hooks: list, truncated, notice }
   }
   if (operation === 'create') {
@@ -192,7 +205,8 @@ export async function runOperation(client: GitHubClient, request: WebhookRequest
     const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined
     const ensure = await ensureHook(client, target, required(request.hook), wantedSettings(request.config, request.hook_fields), {
       dryRun: request.dry_run,
-      verify
+      verify,
+      clock
     })
     const result: OperationResult = { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure }
     if (!ensure.verification || ensure.hook_id === undefined) return result
@@ -204,7 +218,7 @@ export async function runOperation(client: GitHubClient, request: WebhookRequest
     return { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure }
   }
   const resolved = await hooks.resolveHook(client, target, required(request.hook))
-  return HOOK_HANDLERS[operation](client, request, resolved)
+  return HOOK_HANDLERS[operation](client, request, resolved, clock)
 }
 
 /** `Webhook 12 of repository o/r: updated (2 changes: events, secret); secret written (…).` plus a dry-run note. */

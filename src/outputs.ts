@@ -133,8 +133,7 @@ const CHANGE_HEADER = header('field', 'from', 'to')
 
 /** A row of the ensure diff; a secret's from/to are the words `none`/`unproven`/`set`, never a value. */
 function changeRow(change: Change): SummaryTableRow {
-  const show = (value: unknown): string =>
-    value === null || value === undefined ? '—' : Array.isArray(value) ? value.join(', ') : String(value)
+  const show = (value: unknown): string => (value === null || value === undefined ? '—' : Array.isArray(value) ? value.join(', ') : String(value))
   return [escape(change.field), code(show(change.from)), code(show(change.to))]
 }
 

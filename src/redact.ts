@@ -222,7 +222,7 @@ function scanUrl(text: string, start: number, whole: boolean): { end: number; pa
 
   // (c) generated-looking path segments, (d) known services' secret segments
   const segments: { from: number; to: number }[] = []
-  for (let from = pathStart + 1; from <= queryStart && pathStart < queryStart; ) {
+  for (let from = pathStart + 1; from <= queryStart && pathStart < queryStart;) {
     const to = find(text, '/', from, queryStart)
     segments.push({ from, to })
     from = to + 1
@@ -237,7 +237,7 @@ function scanUrl(text: string, start: number, whole: boolean): { end: number; pa
 
   // (b) every query value; a parameter without `=` when it looks generated
   const pairs = (kind: 'query' | 'fragment', from: number, to: number): void => {
-    for (let item = from; item <= to; ) {
+    for (let item = from; item <= to;) {
       const itemEnd = find(text, '&', item, to)
       const eq = find(text, '=', item, itemEnd)
       if (eq < itemEnd) add(kind, eq + 1, itemEnd)

@@ -38,6 +38,7 @@ export function useEmulator(options: EmulatorOptions, secret: string): void {
 }
 
 /** A parsed JSON answer body; `any` keeps property access in expectations short. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test expectations read arbitrary JSON
 export type Body = any
 
 /** One HTTP answer, as `callApi` reads it. */
@@ -73,5 +74,10 @@ export async function callApi(
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body)
   })
   const text = await response.text()
-  return { status: response.status, headers: response.headers, body: text === '' ? undefined : JSON.parse(text), elapsedMs: performance.now() - started }
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: text === '' ? undefined : JSON.parse(text),
+    elapsedMs: performance.now() - started
+  }
 }

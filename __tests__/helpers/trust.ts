@@ -1,0 +1,34 @@
+/**
+ * Shared pieces of the trust tests (`trust-writes.test.ts`, `trust-results.test.ts`): the targets,
+ * a step of the bundled action on a scope, and what the emulator saw.
+ */
+import { runStep, type StepRun } from '../../emulator/runner.js'
+import { emulator } from './emulator.js'
+
+/** The emulator's repository and organization, as its seeding API names them. */
+export const TARGETS = { repo: { owner: 'octo-org', repo: 'hello-world' }, org: { org: 'octo-org' } } as const
+/** Their API roots. */
+export const ROOTS = { repo: '/repos/octo-org/hello-world', org: '/orgs/octo-org' } as const
+/** A time well before any step of the tests began, as GitHub prints it. */
+export const LONG_AGO = '2026-01-02T03:04:05Z'
+
+/** Non-GET requests the emulator answered (or dropped), as `METHOD path status`. */
+export const writes = (): string[] => emulator.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path} ${r.status}`)
+
+/** Resolves once the emulator has answered a request that `match` accepts (polling its record). */
+export async function seen(match: (r: (typeof emulator.requests)[number]) => boolean): Promise<void> {
+  while (!emulator.requests.some(match)) await new Promise((resolve) => setTimeout(resolve, 10))
+}
+
+/** Runs the bundled action (dist/index.js) on a scope of the emulator, as a runner would. */
+export function stepOn(scope: 'repo' | 'org'): (inputs: Record<string, string>) => Promise<StepRun> {
+  return (inputs) =>
+    runStep({
+      scope,
+      repository: 'octo-org/hello-world',
+      ...(scope === 'org' ? { org: 'octo-org' } : {}),
+      token: 'test-token',
+      api_url: emulator.url,
+      ...inputs
+    })
+}
