@@ -211,6 +211,30 @@ describe.each([
     const missing = await action({ operation: 'get', hook_id: '999' })
     expect(missing.stdout).toMatch(new RegExp(`GitHub answered 404 to GET ${root}/hooks/999: Not Found.*"Webhooks" ${noun} permission`, 's'))
   })
+
+  test('wording: counts take the right number, empty lists say so, a column a scope never has is left out', async () => {
+    const none = await action({ operation: 'list' })
+    expect(none.stdout).toContain(`0 webhooks of ${noun} octo-org`)
+    expect(none.summary).toContain('<p>No webhooks.</p>')
+    expect(none.summary).not.toContain('<table>')
+
+    const hook = emulator.addHook(target, { url: 'https://unreachable.example.com/hook', events: ['push'], content_type: 'json' })
+    const one = await action({ operation: 'list' })
+    expect(one.stdout).toContain(`1 webhook of ${noun} octo-org`)
+    expect(one.summary.includes('last response')).toBe(scope === 'repo') // organization hooks have no last_response
+
+    const empty = await action({ operation: 'list-deliveries', hook_id: String(hook.id) })
+    expect(empty.stdout).toContain(`0 deliveries of webhook ${hook.id}`)
+    expect(empty.summary).toContain('<p>No deliveries.</p>')
+
+    const changed = await action({ operation: 'ensure', url: 'https://unreachable.example.com/hook', events: 'push, issues' })
+    expect(changed.stdout).toMatch(/: updated \(1 change: events\)/)
+
+    const pinged = await action({ operation: 'ping', hook_id: String(hook.id), fail_on_delivery_error: 'false' })
+    expect(pinged.stdout).toMatch(/the receiver could not be reached \(failed to connect\)/)
+    expect(pinged.stdout).not.toMatch(/answered 0/)
+    expect(pinged.summary).toContain('— (no answer)')
+  })
 })
 
 describe('repository only', () => {

@@ -39694,18 +39694,25 @@ function redact(text) {
 
 
 
+
 /** Statuses never retried by plugin-retry: client errors, and 429, which the throttling plugin handles. */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 /**
- * A `fetch` that gives up after `seconds` (an `AbortSignal.timeout`, combined with the caller's own
- * signal). Octokit calls it once per attempt, so each retry gets the full time again. A timed-out
- * request becomes Octokit's `RequestError` with status 500, which plugin-retry retries.
+ * The `fetch` that `@actions/github` gives Octokit: its own undici `fetch` through the runner's proxy
+ * settings (`HTTPS_PROXY`, `NO_PROXY`); Node's global `fetch` only if it has none.
+ */
+const actionsFetch = defaults.request?.fetch ?? fetch;
+/**
+ * `@actions/github`'s `fetch` ({@link actionsFetch}), giving up after `seconds` (an
+ * `AbortSignal.timeout`, combined with the caller's own signal). Octokit calls it once per attempt,
+ * so each retry gets the full time again. A timed-out request becomes Octokit's `RequestError` with
+ * status 500, which plugin-retry retries.
  */
 function fetchWithTimeout(seconds) {
     return (input, init = {}) => {
         const limit = AbortSignal.timeout(seconds * 1000);
         const signal = init.signal ? AbortSignal.any([init.signal, limit]) : limit;
-        return fetch(input, { ...init, signal }).catch((error) => {
+        return actionsFetch(input, { ...init, signal }).catch((error) => {
             if (limit.aborted)
                 throw new Error(`no answer within request_timeout (${seconds} s)`, { cause: error });
             throw error;
@@ -41968,7 +41975,7 @@ const HOOK_HANDLERS = {
         const { items: deliveries, truncated } = await listDeliveries(client, target, hook_id, { per_page, limit, status, since });
         const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '');
         return {
-            message: `${deliveries.length} deliveries${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
+            message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
             hook_id,
             deliveries,
             truncated,
@@ -41996,10 +42003,12 @@ const HOOK_HANDLERS = {
         const from = required(since);
         const report = await redeliverFailed(client, target, hook_id, { since: from, max: max_redeliveries });
         const capped = report.failed.length > max_redeliveries ? ` (capped by max_redeliveries ${max_redeliveries}; run again for the rest)` : '';
-        const refused = report.errors.length > 0 ? `GitHub refused ${report.errors.length} redeliveries:\n- ${report.errors.join('\n- ')}` : undefined;
+        const refused = report.errors.length > 0
+            ? `GitHub refused ${count(report.errors.length, 'redelivery', 'redeliveries')}:\n- ${report.errors.join('\n- ')}`
+            : undefined;
         return {
-            message: `Webhook ${hook_id} of ${describeTarget(target)}: ${report.scanned} deliveries since ${from.toISOString()}, ` +
-                `${report.failed.length} guids never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
+            message: `Webhook ${hook_id} of ${describeTarget(target)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
+                `${count(report.failed.length, 'guid')} never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
             hook_id,
             redeliver: report,
             failure: refused
@@ -42048,7 +42057,7 @@ function judgeDelivery(request, hook_id, event, delivery) {
     }
     const answer = delivery.status_code === 0 ? `could not be reached (${delivery.status})` : `answered ${delivery.status_code} ${delivery.status}`;
     const result = { delivery, delivery_id: Number(delivery.id) };
-    const message = `: delivery ${delivery.id} ${answer} in ${delivery.duration} s`;
+    const message = `: delivery ${delivery.id}, the receiver ${answer} (after ${delivery.duration} s)`;
     if (succeeded(delivery))
         return { message, result };
     const body = delivery.response.payload ? ` Response body: ${delivery.response.payload.slice(0, 300)}` : '';
@@ -42073,7 +42082,7 @@ async function runOperation(client, request, clock = realClock) {
         const notice = truncated
             ? `Stopped at limit ${request.limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.`
             : undefined;
-        return { message: `${list.length} webhooks of ${describeTarget(target)}.`, hooks: list, truncated, notice };
+        return { message: `${count(list.length, 'webhook')} of ${describeTarget(target)}.`, hooks: list, truncated, notice };
     }
     if (operation === 'create') {
         const { hook, adopted } = await createHook(client, target, { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields }, request.started_at);
@@ -42104,12 +42113,16 @@ async function runOperation(client, request, clock = realClock) {
 function describeEnsure({ target, dry_run }, ensure) {
     const which = ensure.hook_id === undefined ? 'The webhook' : `Webhook ${ensure.hook_id}`;
     const fields = ensure.changes.map((change) => change.field).join(', ');
-    const changes = ensure.outcome === 'updated' ? ` (${ensure.changes.length} changes: ${fields})` : '';
+    const changes = ensure.outcome === 'updated' ? ` (${count(ensure.changes.length, 'change')}: ${fields})` : '';
     const proof = ensure.secret_proof === 'would-write' ? 'would be written' : ensure.secret_proof;
     const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`;
     const note = ensure.note ? `; ${ensure.note}` : '';
     const dry = dry_run ? ' Dry run: nothing was written; this is what would happen.' : '';
     return `${which} of ${describeTarget(target)}: ${ensure.outcome}${changes}${secret}${note}.${dry}`;
+}
+/** `1 webhook`, `2 webhooks`, `0 deliveries`: a count with its noun in the right number. */
+function count(n, singular, plural = `${singular}s`) {
+    return `${n} ${n === 1 ? singular : plural}`;
 }
 /** Narrows a value the input helper guarantees for the operation. */
 function required(value) {
@@ -42189,11 +42202,17 @@ async function writeSummary(request, result) {
     if (result.ensure && result.ensure.changes.length > 0)
         summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)]);
     const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined);
-    if (hookList)
-        summary.addTable([HOOK_HEADER, ...hookList.map(hookRow)]);
+    // Organization hooks have no last_response: the column is shown for repositories only.
+    const lastResponse = request.target.scope === 'repo';
+    if (hookList?.length === 0)
+        summary.addRaw('<p>No webhooks.</p>', true);
+    else if (hookList)
+        summary.addTable([hookHeader(lastResponse), ...hookList.map((hook) => hookRow(hook, lastResponse))]);
     if (result.config)
         summary.addTable(configRows(result.config));
-    if (result.deliveries)
+    if (result.deliveries?.length === 0)
+        summary.addRaw('<p>No deliveries.</p>', true);
+    else if (result.deliveries)
         summary.addTable([DELIVERY_HEADER, ...result.deliveries.map(deliveryRow)]);
     if (result.delivery)
         addDelivery(summary, result.delivery);
@@ -42222,19 +42241,25 @@ function hasSummaryFile() {
     return Boolean(process.env.GITHUB_STEP_SUMMARY);
 }
 const outputs_header = (...cells) => cells.map((data) => ({ data, header: true }));
-const HOOK_HEADER = outputs_header('id', 'url', 'events', 'active', 'content_type', 'insecure_ssl', 'secret', 'last response');
-function hookRow(hook) {
+/** The header of the hooks table; `last response` only where hooks have one (repositories). */
+function hookHeader(lastResponse) {
+    const cells = ['id', 'url', 'events', 'active', 'content_type', 'insecure_ssl', 'secret'];
+    return outputs_header(...cells, ...(lastResponse ? ['last response'] : []));
+}
+function hookRow(hook, lastResponse) {
     const last = 'last_response' in hook ? hook.last_response : undefined;
-    return [
+    const cells = [
         String(hook.id),
         code(hook.config.url ?? ''),
         outputs_escape(hook.events.join(', ')),
         hook.active ? 'yes' : 'no',
         outputs_escape(hook.config.content_type ?? ''),
         outputs_escape(String(hook.config.insecure_ssl ?? '')),
-        secretState(hook.config.secret),
-        last ? outputs_escape([last.code, last.status].filter((part) => part !== null).join(' ')) : ''
+        secretState(hook.config.secret)
     ];
+    if (!lastResponse)
+        return cells;
+    return [...cells, last ? outputs_escape([last.code, last.status].filter((part) => part !== null).join(' ')) : ''];
 }
 function configRows(config) {
     return [
@@ -42259,7 +42284,7 @@ function deliveryRow(delivery) {
         String(delivery.id),
         outputs_escape(delivery.event),
         outputs_escape(delivery.action ?? ''),
-        String(delivery.status_code),
+        delivery.status_code === 0 ? '— (no answer)' : String(delivery.status_code),
         outputs_escape(delivery.status),
         outputs_escape(delivery.delivered_at),
         code(delivery.guid),

@@ -1,11 +1,15 @@
 /**
- * `npm run bench [-- --latency MS] [-- --runs N]`: what each operation costs against the local
+ * `npm run bench [-- --latency MS] [-- --runs N] [-- --cold-only]`: what each operation costs against the local
  * emulator with an injected latency (default 50 ms per API answer): requests, writes and wall time;
  * the ensure and delivery paths the issues set targets for; how soon a ping's verdict follows its
  * delivery; and the cold start of `dist/index.js` (median of several `list` runs) next to `node -e 0`.
  * Not a test: it prints figures, and exits 1 only if a path misses its request-count target.
  */
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { createClient } from '../src/client.js'
 import { getRequest } from '../src/input-helper.js'
 import { runOperation, type OperationResult } from '../src/operations.js'
@@ -19,7 +23,11 @@ const argument = (name: string, fallback: number): number => {
 }
 const LATENCY_MS = argument('latency', 50)
 const COLD_RUNS = argument('runs', 7)
+/** `--cold-only`: measure only the cold start (the comparison with the baseline). */
+const COLD_ONLY = process.argv.includes('--cold-only')
 const SECRET = 'bench-secret'
+/** The github-script-like baseline of the cold-start comparison. */
+const BASELINE_SOURCE = fileURLToPath(new URL('./baseline/list-webhooks.ts', import.meta.url))
 const REPO: HookTarget = { owner: 'octo-org', repo: 'hello-world' }
 
 interface Row {
@@ -87,76 +95,88 @@ async function main(): Promise<number> {
     return result
   }
 
-  for (let i = 0; i < 4; i++) emulator.addHook(REPO, { url: `https://example.com/other/${i}` })
-  const created = await add('create', { operation: 'create', url, secret: SECRET })
-  const hook_id = String(created.hook_id)
-  await add('list (5 hooks)', { operation: 'list' })
-  await add('get (by url)', { operation: 'get', url })
-  await add('update events (by url)', { operation: 'update', url, events: 'push, issues' })
-  await add('get-config (by hook_id)', { operation: 'get-config', hook_id })
-  await add('update-config content_type (by hook_id)', { operation: 'update-config', hook_id, content_type: 'json' })
-  await add('ping, wait: false', { operation: 'ping', hook_id, wait: 'false' })
-  const pinged = await add('ping with verdict (receiver answers at once)', { operation: 'ping', hook_id }, { requests: 4, writes: 1 })
-  await add('test with verdict', { operation: 'test', hook_id })
-  await add('list-deliveries', { operation: 'list-deliveries', hook_id })
-  await add('get-delivery', { operation: 'get-delivery', hook_id, delivery_id: String(pinged.delivery_id) })
-  await add('redeliver', { operation: 'redeliver', hook_id, delivery_id: String(pinged.delivery_id) })
-
-  // ensure: the issue's cost targets
-  const ensured = { operation: 'ensure', url: 'https://example.com/ensured', events: 'push', verify: 'false' }
-  await add('ensure: absent → created (verify: false)', ensured, { requests: 2, writes: 1 })
-  await add('ensure: in sync, no secret', ensured, { requests: 1, writes: 0 })
-  await add(
-    'ensure: in sync, secret proven',
-    { operation: 'ensure', hook_id, url, events: 'push, issues', secret: SECRET },
-    { requests: 3, writes: 0 }
-  )
-  const moving = emulator.addHook(REPO, { url: 'https://example.com/old', events: ['push'], content_type: 'form' })
-  await add(
-    'ensure: update events and content_type (by hook_id)',
-    { operation: 'ensure', hook_id: String(moving.id), events: 'push, release' },
-    { requests: 3, writes: 2 }
-  )
-  const verified = { operation: 'ensure', url: `${url}?verified`, events: 'push', secret: SECRET }
-  await add('ensure: absent → created, verified by a ping', verified)
-  await add('ensure: the rerun proves the secret from that ping', verified, { requests: 3, writes: 0 })
-  await add('ensure-absent: deleted', { operation: 'ensure-absent', url: 'https://example.com/ensured' })
-  await add('delete (by hook_id)', { operation: 'delete', hook_id: String(moving.id) })
-
-  // redeliver-failed over 1,000 deliveries with 50 failed guids
-  const history = emulator.addHook(REPO, { url, secret: SECRET, content_type: 'json' })
-  for (let i = 0; i < 1000; i++) {
-    const failed = i % 20 === 0
-    emulator.addDelivery(REPO, history.id, {
-      guid: `guid-${i}`,
-      status_code: failed ? 502 : 200,
-      delivered_at: new Date(Date.now() - (1000 - i) * 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
-    })
-  }
-  await add(
-    'redeliver-failed (1,000 deliveries, 50 failed guids)',
-    { operation: 'redeliver-failed', hook_id: String(history.id), since: '7d' },
-    { requests: 60, writes: 50 }
-  )
-
-  // How soon the verdict follows the delivery: the receiver notes when the ping arrives.
-  const arrivals: number[] = []
   const verdictGaps: number[] = []
-  for (let i = 0; i < 3; i++) {
-    const seen = receiver.received.length
-    const watcher = setInterval(() => receiver.received.length > seen && arrivals.length <= i && arrivals.push(performance.now()), 5)
-    await measure(emulator, 'ping', { operation: 'ping', hook_id })
-    clearInterval(watcher)
-    verdictGaps.push(performance.now() - arrivals[i])
+  if (!COLD_ONLY) {
+    for (let i = 0; i < 4; i++) emulator.addHook(REPO, { url: `https://example.com/other/${i}` })
+    const created = await add('create', { operation: 'create', url, secret: SECRET })
+    const hook_id = String(created.hook_id)
+    await add('list (5 hooks)', { operation: 'list' })
+    await add('get (by url)', { operation: 'get', url })
+    await add('update events (by url)', { operation: 'update', url, events: 'push, issues' })
+    await add('get-config (by hook_id)', { operation: 'get-config', hook_id })
+    await add('update-config content_type (by hook_id)', { operation: 'update-config', hook_id, content_type: 'json' })
+    await add('ping, wait: false', { operation: 'ping', hook_id, wait: 'false' })
+    const pinged = await add('ping with verdict (receiver answers at once)', { operation: 'ping', hook_id }, { requests: 4, writes: 1 })
+    await add('test with verdict', { operation: 'test', hook_id })
+    await add('list-deliveries', { operation: 'list-deliveries', hook_id })
+    await add('get-delivery', { operation: 'get-delivery', hook_id, delivery_id: String(pinged.delivery_id) })
+    await add('redeliver', { operation: 'redeliver', hook_id, delivery_id: String(pinged.delivery_id) })
+
+    // ensure: the issue's cost targets
+    const ensured = { operation: 'ensure', url: 'https://example.com/ensured', events: 'push', verify: 'false' }
+    await add('ensure: absent → created (verify: false)', ensured, { requests: 2, writes: 1 })
+    await add('ensure: in sync, no secret', ensured, { requests: 1, writes: 0 })
+    await add(
+      'ensure: in sync, secret proven',
+      { operation: 'ensure', hook_id, url, events: 'push, issues', secret: SECRET },
+      { requests: 3, writes: 0 }
+    )
+    const moving = emulator.addHook(REPO, { url: 'https://example.com/old', events: ['push'], content_type: 'form' })
+    await add(
+      'ensure: update events and content_type (by hook_id)',
+      { operation: 'ensure', hook_id: String(moving.id), events: 'push, release' },
+      { requests: 3, writes: 2 }
+    )
+    const verified = { operation: 'ensure', url: `${url}?verified`, events: 'push', secret: SECRET }
+    await add('ensure: absent → created, verified by a ping', verified)
+    await add('ensure: the rerun proves the secret from that ping', verified, { requests: 3, writes: 0 })
+    await add('ensure-absent: deleted', { operation: 'ensure-absent', url: 'https://example.com/ensured' })
+    await add('delete (by hook_id)', { operation: 'delete', hook_id: String(moving.id) })
+
+    // redeliver-failed over 1,000 deliveries with 50 failed guids
+    const history = emulator.addHook(REPO, { url, secret: SECRET, content_type: 'json' })
+    for (let i = 0; i < 1000; i++) {
+      const failed = i % 20 === 0
+      emulator.addDelivery(REPO, history.id, {
+        guid: `guid-${i}`,
+        status_code: failed ? 502 : 200,
+        delivered_at: new Date(Date.now() - (1000 - i) * 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
+      })
+    }
+    await add(
+      'redeliver-failed (1,000 deliveries, 50 failed guids)',
+      { operation: 'redeliver-failed', hook_id: String(history.id), since: '7d' },
+      { requests: 60, writes: 50 }
+    )
+
+    // How soon the verdict follows the delivery: the receiver notes when the ping arrives.
+    const arrivals: number[] = []
+    for (let i = 0; i < 3; i++) {
+      const seen = receiver.received.length
+      const watcher = setInterval(() => receiver.received.length > seen && arrivals.length <= i && arrivals.push(performance.now()), 5)
+      await measure(emulator, 'ping', { operation: 'ping', hook_id })
+      clearInterval(watcher)
+      verdictGaps.push(performance.now() - arrivals[i])
+    }
   }
 
-  // Cold start of the bundled action (a `list` step, as a runner runs it) next to a bare node.
+  // Cold start of the bundled action (a `list` step, as a runner runs it) next to the baseline
+  // (what actions/github-script does inside, bundled the same way) and a bare node, interleaved.
+  const baselineDir = mkdtempSync(join(tmpdir(), 'manage-webhooks-baseline-'))
+  const built = spawnSync('npx', ['ncc', 'build', BASELINE_SOURCE, '-o', baselineDir], { stdio: 'ignore' })
+  if (built.status !== 0) throw new Error('could not build the baseline bundle with ncc')
   const stepTimes: number[] = []
+  const baselineTimes: number[] = []
+  const listInputs = { operation: 'list', repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url }
   for (let i = 0; i < COLD_RUNS; i++) {
-    const started = performance.now()
-    await runStep({ operation: 'list', repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url })
+    let started = performance.now()
+    await runStep(listInputs)
     stepTimes.push(performance.now() - started)
+    started = performance.now()
+    await runStep(listInputs, {}, process.execPath, join(baselineDir, 'index.js'))
+    baselineTimes.push(performance.now() - started)
   }
+  rmSync(baselineDir, { recursive: true, force: true })
   const bare = await timeCommand(process.execPath, ['-e', '0'], COLD_RUNS)
   const importOnly = await timeCommand(process.execPath, ['-e', `import(${JSON.stringify(DIST_ENTRY)}).catch(() => {})`], COLD_RUNS)
 
@@ -171,8 +191,9 @@ async function main(): Promise<number> {
     console.log(`| ${row.path} | ${row.requests} | ${row.writes} | ${row.ms.toFixed(0)} | ${target} |`)
   }
   console.log(`\nping verdict after the delivery reached the receiver: ${verdictGaps.map((gap) => gap.toFixed(0)).join(', ')} ms (bound: 1000 ms)`)
+  const ratio = median(stepTimes) / median(baselineTimes)
   console.log(
-    `cold start, median of ${COLD_RUNS}: dist/index.js list step ${median(stepTimes).toFixed(0)} ms (incl. 1 request at ${LATENCY_MS} ms); loading dist/index.js with no inputs ${importOnly.toFixed(0)} ms; node -e 0 ${bare.toFixed(0)} ms`
+    `cold start, median of ${COLD_RUNS}: dist/index.js list step ${median(stepTimes).toFixed(0)} ms; baseline (getOctokit(token).rest.repos.listWebhooks, ncc-bundled) ${median(baselineTimes).toFixed(0)} ms; ratio ${ratio.toFixed(2)}× (each incl. 1 request at ${LATENCY_MS} ms); loading dist/index.js with no inputs ${importOnly.toFixed(0)} ms; node -e 0 ${bare.toFixed(0)} ms`
   )
   const missed = rows.filter((row) => row.ok === false)
   if (missed.length > 0 || verdictGaps.some((gap) => gap > 1000)) {

@@ -54,8 +54,14 @@ export function parseOutputFile(text: string): Record<string, string> {
  * Runs `node dist/index.js` with the inputs (names as in action.yml) and resolves when it exits.
  * @param env extra environment (e.g. `RUNNER_DEBUG`); the parent's `INPUT_*` variables are not passed on.
  * @param node the Node.js binary, by default the one running this code
+ * @param entry the script to run, by default the bundled action (`dist/index.js`)
  */
-export async function runStep(inputs: Record<string, string>, env: Record<string, string> = {}, node: string = process.execPath): Promise<StepRun> {
+export async function runStep(
+  inputs: Record<string, string>,
+  env: Record<string, string> = {},
+  node: string = process.execPath,
+  entry: string = DIST_ENTRY
+): Promise<StepRun> {
   const dir = mkdtempSync(join(tmpdir(), 'manage-webhooks-step-'))
   const outputFile = join(dir, 'output')
   const summaryFile = join(dir, 'summary')
@@ -65,7 +71,7 @@ export async function runStep(inputs: Record<string, string>, env: Record<string
   const stepEnv: NodeJS.ProcessEnv = { ...base, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, ...env }
   for (const [name, value] of Object.entries(inputs)) stepEnv[inputVariable(name)] = value
   try {
-    const child = spawn(node, [DIST_ENTRY], { env: stepEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(node, [entry], { env: stepEnv, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))

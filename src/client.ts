@@ -8,6 +8,7 @@
  */
 import * as core from '@actions/core'
 import { getOctokit } from '@actions/github'
+import { defaults as actionsDefaults } from '@actions/github/lib/utils'
 import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck/light.js'
@@ -33,15 +34,22 @@ export interface ClientOptions {
 }
 
 /**
- * A `fetch` that gives up after `seconds` (an `AbortSignal.timeout`, combined with the caller's own
- * signal). Octokit calls it once per attempt, so each retry gets the full time again. A timed-out
- * request becomes Octokit's `RequestError` with status 500, which plugin-retry retries.
+ * The `fetch` that `@actions/github` gives Octokit: its own undici `fetch` through the runner's proxy
+ * settings (`HTTPS_PROXY`, `NO_PROXY`); Node's global `fetch` only if it has none.
+ */
+const actionsFetch: typeof fetch = (actionsDefaults.request as { fetch?: typeof fetch } | undefined)?.fetch ?? fetch
+
+/**
+ * `@actions/github`'s `fetch` ({@link actionsFetch}), giving up after `seconds` (an
+ * `AbortSignal.timeout`, combined with the caller's own signal). Octokit calls it once per attempt,
+ * so each retry gets the full time again. A timed-out request becomes Octokit's `RequestError` with
+ * status 500, which plugin-retry retries.
  */
 function fetchWithTimeout(seconds: number): typeof fetch {
   return (input, init = {}) => {
     const limit = AbortSignal.timeout(seconds * 1000)
     const signal = init.signal ? AbortSignal.any([init.signal, limit]) : limit
-    return fetch(input, { ...init, signal }).catch((error: unknown) => {
+    return actionsFetch(input, { ...init, signal }).catch((error: unknown) => {
       if (limit.aborted) throw new Error(`no answer within request_timeout (${seconds} s)`, { cause: error })
       throw error
     })

@@ -70,7 +70,7 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
     const { items: deliveries, truncated } = await hooks.listDeliveries(client, target, hook_id, { per_page, limit, status, since })
     const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '')
     return {
-      message: `${deliveries.length} deliveries${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
+      message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
       hook_id,
       deliveries,
       truncated,
@@ -98,11 +98,14 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
     const from = required(since)
     const report = await redeliverFailed(client, target, hook_id, { since: from, max: max_redeliveries })
     const capped = report.failed.length > max_redeliveries ? ` (capped by max_redeliveries ${max_redeliveries}; run again for the rest)` : ''
-    const refused = report.errors.length > 0 ? `GitHub refused ${report.errors.length} redeliveries:\n- ${report.errors.join('\n- ')}` : undefined
+    const refused =
+      report.errors.length > 0
+        ? `GitHub refused ${count(report.errors.length, 'redelivery', 'redeliveries')}:\n- ${report.errors.join('\n- ')}`
+        : undefined
     return {
       message:
-        `Webhook ${hook_id} of ${describeTarget(target)}: ${report.scanned} deliveries since ${from.toISOString()}, ` +
-        `${report.failed.length} guids never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
+        `Webhook ${hook_id} of ${describeTarget(target)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
+        `${count(report.failed.length, 'guid')} never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
       hook_id,
       redeliver: report,
       failure: refused
@@ -164,7 +167,7 @@ function judgeDelivery(
   }
   const answer = delivery.status_code === 0 ? `could not be reached (${delivery.status})` : `answered ${delivery.status_code} ${delivery.status}`
   const result = { delivery, delivery_id: Number(delivery.id) }
-  const message = `: delivery ${delivery.id} ${answer} in ${delivery.duration} s`
+  const message = `: delivery ${delivery.id}, the receiver ${answer} (after ${delivery.duration} s)`
   if (succeeded(delivery)) return { message, result }
   const body = delivery.response.payload ? ` Response body: ${delivery.response.payload.slice(0, 300)}` : ''
   const why = delivery.status_code === 0 ? answer : `answered ${delivery.status_code} (${delivery.status}), not 2xx`
@@ -189,7 +192,7 @@ export async function runOperation(client: GitHubClient, request: WebhookRequest
     const notice = truncated
       ? `Stopped at limit ${request.limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.`
       : undefined
-    return { message: `${list.length} webhooks of ${describeTarget(target)}.`, hooks: list, truncated, notice }
+    return { message: `${count(list.length, 'webhook')} of ${describeTarget(target)}.`, hooks: list, truncated, notice }
   }
   if (operation === 'create') {
     const { hook, adopted } = await hooks.createHook(
@@ -225,12 +228,17 @@ export async function runOperation(client: GitHubClient, request: WebhookRequest
 function describeEnsure({ target, dry_run }: WebhookRequest, ensure: EnsureResult): string {
   const which = ensure.hook_id === undefined ? 'The webhook' : `Webhook ${ensure.hook_id}`
   const fields = ensure.changes.map((change) => change.field).join(', ')
-  const changes = ensure.outcome === 'updated' ? ` (${ensure.changes.length} changes: ${fields})` : ''
+  const changes = ensure.outcome === 'updated' ? ` (${count(ensure.changes.length, 'change')}: ${fields})` : ''
   const proof = ensure.secret_proof === 'would-write' ? 'would be written' : ensure.secret_proof
   const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`
   const note = ensure.note ? `; ${ensure.note}` : ''
   const dry = dry_run ? ' Dry run: nothing was written; this is what would happen.' : ''
   return `${which} of ${describeTarget(target)}: ${ensure.outcome}${changes}${secret}${note}.${dry}`
+}
+
+/** `1 webhook`, `2 webhooks`, `0 deliveries`: a count with its noun in the right number. */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`
 }
 
 /** Narrows a value the input helper guarantees for the operation. */

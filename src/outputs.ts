@@ -70,9 +70,13 @@ export async function writeSummary(request: WebhookRequest, result: OperationRes
   if (result.notice) summary.addRaw(`<p>ℹ️ ${escape(result.notice)}</p>`, true)
   if (result.ensure && result.ensure.changes.length > 0) summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)])
   const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined)
-  if (hookList) summary.addTable([HOOK_HEADER, ...hookList.map(hookRow)])
+  // Organization hooks have no last_response: the column is shown for repositories only.
+  const lastResponse = request.target.scope === 'repo'
+  if (hookList?.length === 0) summary.addRaw('<p>No webhooks.</p>', true)
+  else if (hookList) summary.addTable([hookHeader(lastResponse), ...hookList.map((hook) => hookRow(hook, lastResponse))])
   if (result.config) summary.addTable(configRows(result.config))
-  if (result.deliveries) summary.addTable([DELIVERY_HEADER, ...result.deliveries.map(deliveryRow)])
+  if (result.deliveries?.length === 0) summary.addRaw('<p>No deliveries.</p>', true)
+  else if (result.deliveries) summary.addTable([DELIVERY_HEADER, ...result.deliveries.map(deliveryRow)])
   if (result.delivery) addDelivery(summary, result.delivery)
   if (result.redeliver && result.redeliver.redelivered.length > 0) {
     summary.addTable([REDELIVERY_HEADER, ...result.redeliver.redelivered.map(redeliveryRow)])
@@ -103,20 +107,25 @@ function hasSummaryFile(): boolean {
 
 const header = (...cells: string[]): SummaryTableRow => cells.map((data) => ({ data, header: true }))
 
-const HOOK_HEADER = header('id', 'url', 'events', 'active', 'content_type', 'insecure_ssl', 'secret', 'last response')
+/** The header of the hooks table; `last response` only where hooks have one (repositories). */
+function hookHeader(lastResponse: boolean): SummaryTableRow {
+  const cells = ['id', 'url', 'events', 'active', 'content_type', 'insecure_ssl', 'secret']
+  return header(...cells, ...(lastResponse ? ['last response'] : []))
+}
 
-function hookRow(hook: Hook): SummaryTableRow {
+function hookRow(hook: Hook, lastResponse: boolean): SummaryTableRow {
   const last = 'last_response' in hook ? hook.last_response : undefined
-  return [
+  const cells = [
     String(hook.id),
     code(hook.config.url ?? ''),
     escape(hook.events.join(', ')),
     hook.active ? 'yes' : 'no',
     escape(hook.config.content_type ?? ''),
     escape(String(hook.config.insecure_ssl ?? '')),
-    secretState(hook.config.secret),
-    last ? escape([last.code, last.status].filter((part) => part !== null).join(' ')) : ''
+    secretState(hook.config.secret)
   ]
+  if (!lastResponse) return cells
+  return [...cells, last ? escape([last.code, last.status].filter((part) => part !== null).join(' ')) : '']
 }
 
 function configRows(config: HookConfig): SummaryTableRow[] {
@@ -146,7 +155,7 @@ function deliveryRow(delivery: DeliveryItem | Delivery): SummaryTableRow {
     String(delivery.id),
     escape(delivery.event),
     escape(delivery.action ?? ''),
-    String(delivery.status_code),
+    delivery.status_code === 0 ? '— (no answer)' : String(delivery.status_code),
     escape(delivery.status),
     escape(delivery.delivered_at),
     code(delivery.guid),
