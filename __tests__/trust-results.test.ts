@@ -90,6 +90,15 @@ describe('repository scope', () => {
     })
   })
 
+  test('8. an inactive hook is not pinged (GitHub delivers nothing to it), and the step says so', async () => {
+    const run = await step({ operation: 'ensure', url: receiver.url, secret: SECRET, active: 'false' })
+    expect(run.exitCode).toBe(0)
+    expect(run.outputs).toMatchObject({ result: 'created', secret_proof: 'written' })
+    expect(run.outputs.delivery_status).toBeUndefined()
+    expect(run.stdout).toContain('not verified with a ping: the hook is inactive')
+    expect(writes().filter((w) => w.includes('/pings'))).toEqual([])
+  })
+
   describe("9. the secret proof survives GitHub's serialisation and looks past the newest delivery", () => {
     test('a payload with < > & and U+2028, signed as Ruby escapes it, proves the secret', async () => {
       const hook = emulator.addHook(target, { url: receiver.url, secret: SECRET, content_type: 'json', created_at: LONG_AGO })

@@ -41302,7 +41302,8 @@ async function createHook(client, target, hook, adoptSince) {
     catch (error) {
         if (!(adoptSince && isHookAlreadyExists(error) && wasRetried(error)))
             throw error;
-        const { hook: own } = await resolveHook(client, target, { url });
+        // Several hooks with the url (non-overlapping events) cannot name one: GitHub's 422 stands then.
+        const own = await resolveHook(client, target, { url }).then((found) => found.hook, () => undefined);
         const same = own !== undefined &&
             createdSince(own, adoptSince) &&
             sameEvents(own.events, events) &&
@@ -41785,7 +41786,7 @@ async function findHook(client, target, ref) {
  * - `POST` answered 422 "Hook already exists" (a concurrent creator, or this POST's own retry after a
  *   lost answer) → lists again and converges on the hook found, writing what differs and the secret
  *   (it cannot be known which secret that hook was created with), so there is never a second hook;
- * - with `options.verify`, after a creation or a secret write: {@link verifyByPing}.
+ * - with `options.verify`, after a creation or a secret write to an active hook: {@link verifyByPing}.
  * With `options.dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
  * @throws HookLookupError when several hooks have the URL (set `hook_id`), `hook_id` names no hook,
  *   or `hook_id` and `url` name different hooks
@@ -41829,7 +41830,14 @@ async function ensureHook(client, target, ref, wanted, options) {
     }
     const wroteSecret = result.secret_proof === 'written' || (result.outcome === 'created' && !dryRun);
     if (options.verify && !dryRun && wroteSecret && result.hook) {
-        result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) };
+        if (result.hook.active) {
+            result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) };
+        }
+        else {
+            result.note = [result.note, 'not verified with a ping: the hook is inactive (active: false), so GitHub delivers nothing to it']
+                .filter(Boolean)
+                .join('; ');
+        }
     }
     return result;
 }

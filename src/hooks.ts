@@ -228,7 +228,11 @@ export async function createHook(client: GitHubClient, target: Target, hook: New
     return { hook: created, adopted: false }
   } catch (error) {
     if (!(adoptSince && isHookAlreadyExists(error) && wasRetried(error))) throw error
-    const { hook: own } = await resolveHook(client, target, { url })
+    // Several hooks with the url (non-overlapping events) cannot name one: GitHub's 422 stands then.
+    const own = await resolveHook(client, target, { url }).then(
+      (found) => found.hook,
+      () => undefined
+    )
     const same =
       own !== undefined &&
       createdSince(own, adoptSince) &&
