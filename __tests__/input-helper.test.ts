@@ -161,3 +161,18 @@ describe('bad input names the input and what it accepts', () => {
     expect(problems({ operation: 'list' }, {})).toEqual([expect.stringMatching(/Input 'repository' is required/)])
   })
 })
+
+describe('since and the delivery window', () => {
+  const DAY = 86400_000
+  test.each([
+    ['https://api.github.com', 3],
+    ['https://api.octocorp.ghe.com', 3],
+    ['https://github.example.com/api/v3', 7]
+  ])('%s keeps deliveries %d days: an older since is clamped to that, with a warning', (api_url, days) => {
+    const r = request({ operation: 'redeliver-failed', hook_id: '1', since: '10d', api_url })
+    expect(r.started_at.getTime() - (r.since?.getTime() ?? 0)).toBe(days * DAY)
+    expect(r.warnings).toEqual([expect.stringContaining(`older than GitHub keeps deliveries (${days} days for this API)`)])
+    const inside = request({ operation: 'list-deliveries', hook_id: '1', since: `${days * 24 - 1}h`, api_url })
+    expect(inside.warnings).toEqual([])
+  })
+})
