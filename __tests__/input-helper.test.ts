@@ -125,8 +125,8 @@ describe('bad input names the input and what it accepts', () => {
     [{ operation: 'get', hook_id: 'abc' }, /Input 'hook_id' is 'abc'; it accepts a positive integer/],
     [{ operation: 'get', hook_id: '0' }, /Input 'hook_id' is '0'; it accepts a positive integer/],
     [{ operation: 'get-delivery', hook_id: '1', delivery_id: '-3' }, /Input 'delivery_id' is '-3'; it accepts a positive integer/],
-    [{ operation: 'create', url: 'ftp://example.com' }, /Input 'url' is 'ftp:\/\/example.com'; it accepts an absolute http/],
-    [{ operation: 'create', url: '/relative' }, /Input 'url' is '\/relative'; it accepts an absolute http/],
+    [{ operation: 'create', url: 'ftp://example.com' }, /Input 'url' is not an absolute http:\/\/ or https:\/\/ URL \(its value is not shown/],
+    [{ operation: 'create', url: '/relative' }, /Input 'url' is not an absolute http:\/\/ or https:\/\/ URL .*; it accepts an absolute http/],
     [{ operation: 'create', url: 'https://e.com', content_type: 'xml' }, /Input 'content_type' is 'xml'; it accepts 'json' or 'form'/],
     [{ operation: 'create', url: 'https://e.com', insecure_ssl: 'yes' }, /Input 'insecure_ssl' is 'yes'; it accepts '0' or '1'/],
     [{ operation: 'create', url: 'https://e.com', active: 'maybe' }, /Input 'active' is 'maybe'; it accepts true or false/],
@@ -145,7 +145,10 @@ describe('bad input names the input and what it accepts', () => {
     [{ operation: 'update', hook_id: '1' }, /'update' has nothing to change/],
     [{ operation: 'update', url: 'https://e.com' }, /'update' has nothing to change/],
     [{ operation: 'update', hook_id: '1', events: 'push', add_events: 'issues' }, /'events' replaces the whole list/],
-    [{ operation: 'list', api_url: 'api.github.com' }, /Input 'api_url' is 'api.github.com'; it accepts an absolute http/],
+    [
+      { operation: 'list', api_url: 'api.github.com' },
+      /Input 'api_url' is not an absolute http:\/\/ or https:\/\/ URL .*; it accepts an absolute http/
+    ],
     [{ operation: 'list', api_version: 'v3' }, /Input 'api_version' is 'v3'; it accepts a REST API version date/],
     [{ operation: 'list', token: '' }, /Input 'token' is required; .*GITHUB_TOKEN can never manage webhooks/],
     [{ operation: 'create', url: 'https://e.com', events: 'Push' }, /Input 'events' has an unknown webhook event: 'Push' \(did you mean 'push'\?\)/]

@@ -93,3 +93,17 @@ test('hooks of every URL shape, read back from the API (list, get), show no cred
   expect(got.exitCode).toBe(0)
   expect(leaks(got, secrets)).toEqual([])
 })
+
+test.each([
+  ['a forgotten scheme', 'hooks.slack.com/services/T0ABCDEF1/B0GHIJKL2/xoxbSlackT0kenAbCdEf1234', 'xoxbSlackT0kenAbCdEf1234'],
+  ['an unencoded / in a password', 'https://deploybot:Zm9v/YmFy+cXV4@ci.example.com/hook', 'Zm9v/YmFy+cXV4']
+])('a url input that does not parse (%s) fails without showing it', async (_name, url, credential) => {
+  const run = await runStep(
+    { token: TOKEN, api_url: emulator.url, repository: 'octo-org/hello-world', operation: 'create', url },
+    { RUNNER_DEBUG: '1' }
+  )
+  expect(run.exitCode).toBe(1)
+  expect(run.stdout).toMatch(/::error::Input 'url' is not an absolute http:\/\/ or https:\/\/ URL/)
+  expect(leaks(run, [credential])).toEqual([])
+  expect(emulator.requests).toEqual([])
+})

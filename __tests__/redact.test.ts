@@ -246,9 +246,20 @@ describe('urlCredentials: the values masked in the log', () => {
     [`https://deploybot:${PASSWORD_ENCODED}@hooks.example.com/`, ['deploybot', PASSWORD_ENCODED, PASSWORD]],
     ['https://api:x@api.github.com/hook', []],
     ['https://example.com/hook?token=%zz-bad-value', ['%zz-bad-value']],
+    // ordinary values of 8+ characters are redacted in place only: masked by value, they would hide
+    // the words and dates everywhere (credential names and generated-looking values still are)
+    ['https://ci.example.com/hook?env=production&api-version=2016-06-01&source=github-webhooks', []],
+    ['https://ci.example.com/hook?env=production&X-Amz-Signature=0badc0ffee12&state=a1b2c3d4e5f6a7b8c9', ['0badc0ffee12', 'a1b2c3d4e5f6a7b8c9']],
     ['not a url', []]
   ])('%s', (url, credentials) => {
     expect(urlCredentials(url)).toEqual(credentials)
+  })
+
+  test('ordinary query values stay readable elsewhere in the log, and are still redacted inside the URL', () => {
+    const url = 'https://ci.example.com/hook?env=production&api-version=2016-06-01'
+    maskUrlCredentials({ hook: { config: { url } } })
+    expect(redact('deployed to production on 2016-06-01T10:00:00Z')).toBe('deployed to production on 2016-06-01T10:00:00Z')
+    expect(redact(`hook ${url} ok`)).toBe('hook https://ci.example.com/hook?env=***&api-version=*** ok')
   })
 
   test(`every value is at least ${SHORT_VALUE_LENGTH} characters`, () => {

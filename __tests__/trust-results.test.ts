@@ -42,6 +42,14 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
       expect(second.outputs).toMatchObject({ result: 'unchanged', secret_proof: 'proven' })
     })
 
+    test('a verifying ping that GitHub refuses fails the step but still reports the creation', async () => {
+      emulator.setFaults({ badGatewayEvery: 2, methods: ['POST'], times: 1 }) // the creation goes through, the ping gets a 502
+      const run = await step({ operation: 'ensure', url: receiver.url, secret: SECRET })
+      expect(run.exitCode).toBe(1)
+      expect(run.outputs).toMatchObject({ result: 'created', secret_proof: 'written', hook_id: String(emulator.hooks(target)[0].id) })
+      expect(run.stdout).toMatch(/::error::The webhook was created as reported, but its verifying ping failed: .*was not repeated/)
+    })
+
     test('a receiver that rejects the ping fails the step (the hook is written); verify: false sends no ping', async () => {
       receiver.setStatus(401, 'bad signature')
       const rejected = await step({ operation: 'ensure', url: receiver.url, secret: SECRET })

@@ -36,6 +36,20 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
       ])
     })
 
+    test('create: its own lost POST is found among other hooks with the url (non-overlapping events)', async () => {
+      emulator.addHook(target, { url: receiver.url, events: ['issues'], content_type: 'json', secret: 'old-secret', created_at: LONG_AGO })
+      emulator.setFaults({ dropConnectionEvery: 1, dropAfterApplying: true, methods: ['POST'], times: 1 })
+      const run = await step({ operation: 'create', url: receiver.url, secret: SECRET, events: 'push' })
+      expect(run.exitCode).toBe(0)
+      const hooks = emulator.hooks(target)
+      expect(hooks).toHaveLength(2)
+      expect(hooks.find((h) => h.id === Number(run.outputs.hook_id))).toMatchObject({
+        events: ['push'],
+        config: expect.objectContaining({ secret: SECRET })
+      })
+      expect(hooks.find((h) => h.id !== Number(run.outputs.hook_id))?.config.secret).toBe('old-secret')
+    })
+
     test('ensure: a foreign hook met by the retry (form, no secret) is converged, secret included — never reported as created', async () => {
       // The first POST waits, then gets a 502; meanwhile someone else creates a hook with the url.
       emulator.setFaults({ slowEvery: 1, slowMs: 400, badGatewayEvery: 1, methods: ['POST'], times: 1 })
@@ -69,6 +83,20 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
         )
         expect(writes()).toEqual([])
         expect(emulator.hooks(target)).toHaveLength(2)
+      }
+    )
+
+    test.each(['ensure-absent', 'ensure', 'delete'])(
+      '%s with a hook_id that does not exist and the url of a hook that does fails, naming both',
+      async (operation) => {
+        const b = emulator.addHook(target, { url: 'https://b.example.com/prod', secret: SECRET })
+        const run = await step({ operation, hook_id: '999999', url: 'https://b.example.com/prod' })
+        expect(run.exitCode).toBe(1)
+        expect(run.stdout).toContain(
+          `::error::Inputs 'hook_id' and 'url' name different webhooks: hook 999999 does not exist on ${scope === 'repo' ? 'repository octo-org/hello-world' : 'organization octo-org'}, and the url 'https://b.example.com/prod' is webhook ${b.id}.`
+        )
+        expect(writes()).toEqual([])
+        expect(emulator.hooks(target)).toHaveLength(1)
       }
     )
 

@@ -33918,6 +33918,15 @@ function withContext(error, sentence) {
         error.message += ` (${sentence})`;
     return error;
 }
+/**
+ * An error as one sentence for a message that goes on: its status and message, then the context
+ * this action added ({@link withContext}).
+ */
+function errorText(error) {
+    if (!isApiError(error))
+        return error instanceof Error ? error.message : String(error);
+    return [`${error.status} ${error.message}`, ...(error.context ?? [])].join('. ');
+}
 /** True when the failed request had been retried (plugin-retry counts the attempts in `request.retryCount`). */
 function wasRetried(error) {
     return isApiError(error) && (error.request?.request?.retryCount ?? 0) > 0;
@@ -39392,6 +39401,12 @@ function hostOf(url) {
         return undefined;
     }
 }
+/**
+ * Query or fragment parameter names whose values are masked by value too (see {@link urlCredentials}):
+ * the whole name, or its last `_` / `-` / `.` part, is a credential word (`token`, `access_token`,
+ * `api-key`, `X-Amz-Signature`, `sig`, `code`…), case-insensitively.
+ */
+const CREDENTIAL_NAME = /^(?:.*[_.-])?(?:token|secret|key|apikey|password|passwd|pwd|pass|sig|signature|auth|authorization|credential|credentials|session|sessionid|jwt|code|hash|hmac)$/i;
 /** Whether a path segment (as written) looks like a generated secret: rule (c) of {@link urlCredentialParts}. */
 function looksGenerated(segment) {
     if (segment.length < GENERATED_SEGMENT_LENGTH || !GENERATED_SEGMENT.test(segment))
@@ -39426,9 +39441,9 @@ function jsonEscape(text, at) {
  */
 function scanUrl(text, start, whole) {
     const parts = [];
-    const add = (kind, from, to) => {
+    const add = (kind, from, to, name) => {
         if (to > from)
-            parts.push({ kind, value: text.slice(from, to), start: from, end: to });
+            parts.push({ kind, value: text.slice(from, to), start: from, end: to, ...(name === undefined ? {} : { name }) });
     };
     SCHEME_AT.lastIndex = start;
     const authority = start + (SCHEME_AT.exec(text)?.[0].length ?? 0);
@@ -39519,7 +39534,7 @@ function scanUrl(text, start, whole) {
             const itemEnd = find(text, '&', item, to);
             const eq = find(text, '=', item, itemEnd);
             if (eq < itemEnd)
-                add(kind, eq + 1, itemEnd);
+                add(kind, eq + 1, itemEnd, text.slice(item, eq));
             else if (kind === 'query' && looksGenerated(text.slice(item, itemEnd)))
                 add(kind, item, itemEnd);
             item = itemEnd + 1;
@@ -39585,11 +39600,17 @@ function redactUrls(text) {
  * The URL credentials to mask by value: each credential part ({@link urlCredentialParts}) of the
  * URL as written, of its WHATWG-normalized form (`new URL(url).href`, which percent-encodes e.g.
  * `"` `<` `>` in a password) and percent-decoded (in query and fragment also with `+` as space);
- * only those of at least {@link SHORT_VALUE_LENGTH} characters (shorter ones are redacted by
- * position only, see {@link redactUrls}). Not a URL → none.
+ * only those of at least {@link SHORT_VALUE_LENGTH} characters, and of query and fragment values only
+ * those whose parameter is named like a credential ({@link CREDENTIAL_NAME}) or that look generated
+ * (the others, like shorter values, are redacted by position only, see {@link redactUrls}).
+ * Not a URL → none.
  */
 function urlCredentials(url) {
     const found = new Set();
+    // Every query value is redacted where it stands (positionally), but only those named like a
+    // credential or looking generated are masked by value: `?env=production` must not hide the word
+    // "production" from every later log line.
+    const byValue = ({ kind, name, value }) => !(kind === 'query' || kind === 'fragment') || name === undefined || CREDENTIAL_NAME.test(percentDecoded(name)) || looksGenerated(value);
     let normalized;
     try {
         normalized = new URL(url).href;
@@ -39598,7 +39619,8 @@ function urlCredentials(url) {
         normalized = undefined;
     }
     for (const form of normalized === undefined || normalized === url ? [url] : [url, normalized]) {
-        for (const { kind, value } of urlCredentialParts(form)) {
+        for (const part of urlCredentialParts(form).filter(byValue)) {
+            const { kind, value } = part;
             found.add(value).add(percentDecoded(value));
             if (kind === 'query' || kind === 'fragment')
                 found.add(percentDecoded(value.replace(/\+/g, ' ')));
@@ -39728,6 +39750,10 @@ function createClient(connection, options) {
     const { retries, dryRun = false, timeScale = 1 } = options;
     const second = 1000 * timeScale;
     const wait = (kind) => (retryAfter, request, _client, retryCount) => {
+        if (request.request?.signal !== undefined) {
+            core_warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; not waiting ${retryAfter} s: this request is bounded by a deadline (a poll for a delivery).`);
+            return false;
+        }
         if (retryCount >= retries) {
             core_warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; giving up after ${retries} retries.`);
             return false;
@@ -40805,7 +40831,11 @@ function maskSecretInputs(read = getInput) {
         if (raw.trim() !== raw)
             mask(raw.trim());
     }
-    urlCredentials(read('url')).forEach(mask);
+    const url = read('url');
+    // A url that does not parse (a forgotten scheme, an unencoded `/` in a password) is masked whole.
+    if (url !== '' && !URL.canParse(url))
+        mask(url);
+    urlCredentials(url).forEach(mask);
 }
 /**
  * Builds the validated request from the inputs.
@@ -41072,7 +41102,8 @@ function httpUrl(raw, name) {
     }
     if (protocol === 'http:' || protocol === 'https:')
         return raw;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts an absolute http:// or https:// URL.`);
+    // Not repeated: a URL that does not parse may still carry a credential the redaction cannot find.
+    throw new Error(`Input '${name}' is not an absolute http:// or https:// URL (its value is not shown: it may hold a credential); it accepts an absolute http:// or https:// URL.`);
 }
 /** Accepts the YAML 1.2 core booleans, as `core.getBooleanInput` does. */
 function input_helper_boolean(raw, name) {
@@ -41232,6 +41263,29 @@ function checkSameHook(target, hook, url) {
         'Give only one of them, or both for the same hook; nothing was changed.');
 }
 /**
+ * `GET …/hooks/{hook_id}` for a hook named by both `hook_id` and `url`: the hook must have that url.
+ * When GitHub answers 404 and another hook has the url, the two inputs name different hooks too.
+ * @throws HookLookupError naming both inputs; RequestError 404 when neither names a hook
+ */
+async function getNamedHook(client, target, ref) {
+    let hook;
+    try {
+        hook = await getHook(client, target, ref.hook_id);
+    }
+    catch (error) {
+        if (!(isApiError(error) && error.status === 404))
+            throw error;
+        const { items } = await listHooks(client, target, { per_page: 100 });
+        const named = items.find((candidate) => candidate.config.url === ref.url);
+        if (!named)
+            throw error;
+        throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${ref.hook_id} does not exist on ${describeTarget(target)}, and the url '${ref.url}' is webhook ${named.id}. ` +
+            'Give only one of them, or both for the same hook; nothing was changed.');
+    }
+    checkSameHook(target, hook, ref.url);
+    return hook;
+}
+/**
  * Finds the hook an operation acts on. By `hook_id` alone: no request. By `hook_id` and `url`:
  * `GET …/hooks/{hook_id}`, whose `config.url` must be `url`. By `url`: lists the target's hooks
  * (100 a page) and picks the one whose `config.url` equals it exactly.
@@ -41243,8 +41297,7 @@ async function resolveHook(client, target, ref) {
     if ('hook_id' in ref) {
         if (ref.url === undefined)
             return { hook_id: ref.hook_id };
-        const hook = await getHook(client, target, ref.hook_id);
-        checkSameHook(target, hook, ref.url);
+        const hook = await getNamedHook(client, target, { hook_id: ref.hook_id, url: ref.url });
         return { hook_id: hook.id, hook };
     }
     const { items: hooks } = await listHooks(client, target, { per_page: 100 });
@@ -41302,17 +41355,19 @@ async function createHook(client, target, hook, adoptSince) {
     catch (error) {
         if (!(adoptSince && isHookAlreadyExists(error) && wasRetried(error)))
             throw error;
-        // Several hooks with the url (non-overlapping events) cannot name one: GitHub's 422 stands then.
-        const own = await resolveHook(client, target, { url }).then((found) => found.hook, () => undefined);
-        const same = own !== undefined &&
-            createdSince(own, adoptSince) &&
-            sameEvents(own.events, events) &&
-            own.active === active &&
-            own.config.content_type === content_type &&
-            String(own.config.insecure_ssl) === insecure_ssl &&
-            Boolean(own.config.secret) === (secret !== undefined);
-        if (!own || !same)
+        // Among the hooks with the url (GitHub allows several with non-overlapping events), the one this
+        // POST created was created since the step began, with these settings; exactly one, or none is adopted.
+        const { items } = await listHooks(client, target, { per_page: 100 });
+        const mine = items.filter((candidate) => candidate.config.url === url &&
+            createdSince(candidate, adoptSince) &&
+            sameEvents(candidate.events, events) &&
+            candidate.active === active &&
+            candidate.config.content_type === content_type &&
+            String(candidate.config.insecure_ssl) === insecure_ssl &&
+            Boolean(candidate.config.secret) === (secret !== undefined));
+        if (mine.length !== 1)
             throw error;
+        const [own] = mine;
         if (secret !== undefined)
             await updateHookConfig(client, target, own.id, { secret });
         return { hook: own, adopted: true };
@@ -41472,8 +41527,8 @@ async function newestDelivery(client, target, hook_id) {
  * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
  *
  * The wait never outlasts `timeout_ms`: every poll and the final fetch are aborted at the deadline,
- * and a poll that fails with a 5xx or a network error is not retried but simply followed by the next
- * poll (a 4xx is thrown).
+ * and a poll that fails with a 5xx, a network error or a rate limit is not retried (nor waited out)
+ * but simply followed by the next poll (another 4xx is thrown).
  * @param options.after the newest delivery id before the request that causes the delivery
  * @param options.event the delivery's event (`ping`, `push`)
  * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
@@ -41509,7 +41564,9 @@ async function waitForDelivery(client, target, hook_id, options, clock = realClo
             catch (error) {
                 if (abort.signal.aborted)
                     return undefined;
-                if (isApiError(error) && error.status < 500)
+                // A 5xx, a network error or a rate limit is followed by the next poll; another 4xx is thrown.
+                const limited = isApiError(error) && (error.status === 429 || (error.status === 403 && /rate limit/i.test(error.message)));
+                if (isApiError(error) && error.status < 500 && !limited)
                     throw error;
             }
             if (clock.now() >= deadline)
@@ -41757,9 +41814,9 @@ async function proveSecret(client, target, hook, secret) {
  */
 async function findHook(client, target, ref) {
     if ('hook_id' in ref) {
-        let hook;
         try {
-            hook = await getHook(client, target, ref.hook_id);
+            const { hook_id, url } = ref;
+            return await (url === undefined ? getHook(client, target, hook_id) : getNamedHook(client, target, { hook_id, url }));
         }
         catch (error) {
             if (!(isApiError(error) && error.status === 404))
@@ -41767,8 +41824,6 @@ async function findHook(client, target, ref) {
             await listHooks(client, target, { per_page: 1, limit: 1 }); // throws the 403/404 of a target we may not see
             return undefined;
         }
-        checkSameHook(target, hook, ref.url);
-        return hook;
     }
     try {
         return (await resolveHook(client, target, ref)).hook;
@@ -41831,7 +41886,13 @@ async function ensureHook(client, target, ref, wanted, options) {
     const wroteSecret = result.secret_proof === 'written' || (result.outcome === 'created' && !dryRun);
     if (options.verify && !dryRun && wroteSecret && result.hook) {
         if (result.hook.active) {
-            result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) };
+            try {
+                result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) };
+            }
+            catch (error) {
+                // The write stands and is reported; only its verification failed.
+                result.verification = { error: errorText(error) };
+            }
         }
         else {
             result.note = [result.note, 'not verified with a ping: the hook is inactive (active: false), so GitHub delivers nothing to it']
@@ -41844,16 +41905,18 @@ async function ensureHook(client, target, ref, wanted, options) {
 /**
  * Pings a hook just created or given a new secret, and waits for the ping's delivery (as `ping`
  * does), so that the receiver's answer is reported now and the next run can prove the secret from
- * this ping instead of writing it again. The ping is sent once the clock has passed the write by a
- * whole second (GitHub's times have whole seconds, and the proof takes only a delivery strictly
+ * this ping instead of writing it again. Call it right after the write's answer: the ping is sent one
+ * second later, so that GitHub's clock has passed the write by a whole second (GitHub's times have whole seconds, and the proof takes only a delivery strictly
  * newer than `updated_at`); the automatic ping GitHub sends on creation is not newer, so it is not taken.
  * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
  * @param timeout_ms how long to wait for the delivery, in MILLISECONDS
  * @returns the ping's delivery, or undefined when GitHub recorded none in time
  */
 async function verifyByPing(client, target, hook, timeout_ms, clock) {
-    // GitHub's clock, not a pace: always the real one, whatever `clock` does to the polls.
-    await realClock.sleep(Math.max(0, Date.parse(hook.updated_at) + 1000 - realClock.now()));
+    // GitHub's clock, not a pace: always the real one, whatever `clock` does to the polls. The write
+    // was answered just now, after GitHub stamped updated_at; one second from here puts GitHub's clock
+    // past updated_at by a whole second whatever the runner's clock says (it may be skewed).
+    await realClock.sleep(1000);
     const options = { event: 'ping', delivered_after: hook.updated_at, timeout_ms };
     return sendAndAwait(client, target, hook.id, () => ping(client, target, hook.id), options, clock);
 }
@@ -42107,6 +42170,10 @@ async function runOperation(client, request, clock = realClock) {
         const result = { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
         if (!ensure.verification || ensure.hook_id === undefined)
             return result;
+        if (ensure.verification.error !== undefined) {
+            const problem = `The webhook was ${ensure.outcome} as reported, but its verifying ping failed: ${ensure.verification.error}`;
+            return { ...result, ...(request.fail_on_delivery_error ? { failure: problem } : { warning: problem }) };
+        }
         const judged = judgeDelivery(request, ensure.hook_id, 'ping', ensure.verification.delivery);
         return { ...result, message: `${result.message} Verified with a ping${judged.message || ''}.`, ...judged.result };
     }

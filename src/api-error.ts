@@ -39,6 +39,15 @@ export function withContext(error: unknown, sentence: string): unknown {
   return error
 }
 
+/**
+ * An error as one sentence for a message that goes on: its status and message, then the context
+ * this action added ({@link withContext}).
+ */
+export function errorText(error: unknown): string {
+  if (!isApiError(error)) return error instanceof Error ? error.message : String(error)
+  return [`${error.status} ${error.message}`, ...(error.context ?? [])].join('. ')
+}
+
 /** True when the failed request had been retried (plugin-retry counts the attempts in `request.retryCount`). */
 export function wasRetried(error: unknown): boolean {
   return isApiError(error) && (error.request?.request?.retryCount ?? 0) > 0

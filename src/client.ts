@@ -64,16 +64,24 @@ function fetchWithTimeout(seconds: number): typeof fetch {
 export function createClient(connection: Connection, options: ClientOptions): GitHubClient {
   const { retries, dryRun = false, timeScale = 1 } = options
   const second = 1000 * timeScale
-  const wait = (kind: string) => (retryAfter: number, request: { method: string; url: string }, _client: unknown, retryCount: number) => {
-    if (retryCount >= retries) {
-      core.warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; giving up after ${retries} retries.`)
-      return false
+  const wait =
+    (kind: string) =>
+    (retryAfter: number, request: { method: string; url: string; request?: { signal?: unknown } }, _client: unknown, retryCount: number) => {
+      if (request.request?.signal !== undefined) {
+        core.warning(
+          `GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; not waiting ${retryAfter} s: this request is bounded by a deadline (a poll for a delivery).`
+        )
+        return false
+      }
+      if (retryCount >= retries) {
+        core.warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; giving up after ${retries} retries.`)
+        return false
+      }
+      core.warning(
+        `GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; waiting ${retryAfter} s before retry ${retryCount + 1} of ${retries}.`
+      )
+      return true
     }
-    core.warning(
-      `GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; waiting ${retryAfter} s before retry ${retryCount + 1} of ${retries}.`
-    )
-    return true
-  }
   const client = getOctokit(
     connection.token,
     {

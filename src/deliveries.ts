@@ -38,8 +38,8 @@ export async function newestDelivery(client: GitHubClient, target: Target, hook_
  * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
  *
  * The wait never outlasts `timeout_ms`: every poll and the final fetch are aborted at the deadline,
- * and a poll that fails with a 5xx or a network error is not retried but simply followed by the next
- * poll (a 4xx is thrown).
+ * and a poll that fails with a 5xx, a network error or a rate limit is not retried (nor waited out)
+ * but simply followed by the next poll (another 4xx is thrown).
  * @param options.after the newest delivery id before the request that causes the delivery
  * @param options.event the delivery's event (`ping`, `push`)
  * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
@@ -77,7 +77,9 @@ export async function waitForDelivery(
         if (first) return await hooks.getDelivery(client, target, hook_id, Number(first.id), request)
       } catch (error) {
         if (abort.signal.aborted) return undefined
-        if (isApiError(error) && error.status < 500) throw error
+        // A 5xx, a network error or a rate limit is followed by the next poll; another 4xx is thrown.
+        const limited = isApiError(error) && (error.status === 429 || (error.status === 403 && /rate limit/i.test(error.message)))
+        if (isApiError(error) && error.status < 500 && !limited) throw error
       }
       if (clock.now() >= deadline) return undefined
       interval = Math.min(interval * 1.5, MAX_POLL_MS)

@@ -8,7 +8,7 @@
  * answer is known now and the next run can prove the secret from that ping instead of writing it again.
  */
 import { verify } from '@octokit/webhooks-methods'
-import { isApiError, isHookAlreadyExists } from './api-error.js'
+import { errorText, isApiError, isHookAlreadyExists } from './api-error.js'
 import { sendAndAwait } from './deliveries.js'
 import * as hooks from './hooks.js'
 import { realClock, type Clock, type ConfigFields, type Delivery, type GitHubClient, type Hook, type HookFields, type HookRef } from './model.js'
@@ -48,9 +48,10 @@ export interface EnsureResult {
   note?: string
   /**
    * The verifying ping after a creation or a secret write: `delivery` is the ping's delivery
-   * (undefined when GitHub recorded none within the wait). Absent when no ping was sent.
+   * (undefined when GitHub recorded none within the wait); `error` why the ping or the wait failed
+   * (the write stands). Absent when no ping was sent.
    */
-  verification?: { delivery?: Delivery }
+  verification?: { delivery?: Delivery; error?: string }
 }
 
 /** Options of {@link ensureHook}. */
@@ -172,16 +173,14 @@ export async function proveSecret(client: GitHubClient, target: Target, hook: Ho
  */
 async function findHook(client: GitHubClient, target: Target, ref: HookRef): Promise<Hook | undefined> {
   if ('hook_id' in ref) {
-    let hook: Hook
     try {
-      hook = await hooks.getHook(client, target, ref.hook_id)
+      const { hook_id, url } = ref
+      return await (url === undefined ? hooks.getHook(client, target, hook_id) : hooks.getNamedHook(client, target, { hook_id, url }))
     } catch (error) {
       if (!(isApiError(error) && error.status === 404)) throw error
       await hooks.listHooks(client, target, { per_page: 1, limit: 1 }) // throws the 403/404 of a target we may not see
       return undefined
     }
-    hooks.checkSameHook(target, hook, ref.url)
-    return hook
   }
   try {
     return (await hooks.resolveHook(client, target, ref)).hook
@@ -246,7 +245,12 @@ export async function ensureHook(
   const wroteSecret = result.secret_proof === 'written' || (result.outcome === 'created' && !dryRun)
   if (options.verify && !dryRun && wroteSecret && result.hook) {
     if (result.hook.active) {
-      result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) }
+      try {
+        result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) }
+      } catch (error) {
+        // The write stands and is reported; only its verification failed.
+        result.verification = { error: errorText(error) }
+      }
     } else {
       result.note = [result.note, 'not verified with a ping: the hook is inactive (active: false), so GitHub delivers nothing to it']
         .filter(Boolean)
@@ -259,8 +263,8 @@ export async function ensureHook(
 /**
  * Pings a hook just created or given a new secret, and waits for the ping's delivery (as `ping`
  * does), so that the receiver's answer is reported now and the next run can prove the secret from
- * this ping instead of writing it again. The ping is sent once the clock has passed the write by a
- * whole second (GitHub's times have whole seconds, and the proof takes only a delivery strictly
+ * this ping instead of writing it again. Call it right after the write's answer: the ping is sent one
+ * second later, so that GitHub's clock has passed the write by a whole second (GitHub's times have whole seconds, and the proof takes only a delivery strictly
  * newer than `updated_at`); the automatic ping GitHub sends on creation is not newer, so it is not taken.
  * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
  * @param timeout_ms how long to wait for the delivery, in MILLISECONDS
@@ -273,8 +277,10 @@ export async function verifyByPing(
   timeout_ms: number,
   clock: Clock
 ): Promise<Delivery | undefined> {
-  // GitHub's clock, not a pace: always the real one, whatever `clock` does to the polls.
-  await realClock.sleep(Math.max(0, Date.parse(hook.updated_at) + 1000 - realClock.now()))
+  // GitHub's clock, not a pace: always the real one, whatever `clock` does to the polls. The write
+  // was answered just now, after GitHub stamped updated_at; one second from here puts GitHub's clock
+  // past updated_at by a whole second whatever the runner's clock says (it may be skewed).
+  await realClock.sleep(1000)
   const options = { event: 'ping', delivered_after: hook.updated_at, timeout_ms }
   return sendAndAwait(client, target, hook.id, () => hooks.ping(client, target, hook.id), options, clock)
 }

@@ -137,6 +137,29 @@ export function checkSameHook(target: Target, hook: Hook, url: string | undefine
 }
 
 /**
+ * `GET …/hooks/{hook_id}` for a hook named by both `hook_id` and `url`: the hook must have that url.
+ * When GitHub answers 404 and another hook has the url, the two inputs name different hooks too.
+ * @throws HookLookupError naming both inputs; RequestError 404 when neither names a hook
+ */
+export async function getNamedHook(client: GitHubClient, target: Target, ref: { hook_id: number; url: string }): Promise<Hook> {
+  let hook: Hook
+  try {
+    hook = await getHook(client, target, ref.hook_id)
+  } catch (error) {
+    if (!(isApiError(error) && error.status === 404)) throw error
+    const { items } = await listHooks(client, target, { per_page: 100 })
+    const named = items.find((candidate) => candidate.config.url === ref.url)
+    if (!named) throw error
+    throw new HookLookupError(
+      `Inputs 'hook_id' and 'url' name different webhooks: hook ${ref.hook_id} does not exist on ${describeTarget(target)}, and the url '${ref.url}' is webhook ${named.id}. ` +
+        'Give only one of them, or both for the same hook; nothing was changed.'
+    )
+  }
+  checkSameHook(target, hook, ref.url)
+  return hook
+}
+
+/**
  * Finds the hook an operation acts on. By `hook_id` alone: no request. By `hook_id` and `url`:
  * `GET …/hooks/{hook_id}`, whose `config.url` must be `url`. By `url`: lists the target's hooks
  * (100 a page) and picks the one whose `config.url` equals it exactly.
@@ -147,8 +170,7 @@ export function checkSameHook(target: Target, hook: Hook, url: string | undefine
 export async function resolveHook(client: GitHubClient, target: Target, ref: HookRef): Promise<ResolvedHook> {
   if ('hook_id' in ref) {
     if (ref.url === undefined) return { hook_id: ref.hook_id }
-    const hook = await getHook(client, target, ref.hook_id)
-    checkSameHook(target, hook, ref.url)
+    const hook = await getNamedHook(client, target, { hook_id: ref.hook_id, url: ref.url })
     return { hook_id: hook.id, hook }
   }
   const { items: hooks } = await listHooks(client, target, { per_page: 100 })
@@ -228,20 +250,21 @@ export async function createHook(client: GitHubClient, target: Target, hook: New
     return { hook: created, adopted: false }
   } catch (error) {
     if (!(adoptSince && isHookAlreadyExists(error) && wasRetried(error))) throw error
-    // Several hooks with the url (non-overlapping events) cannot name one: GitHub's 422 stands then.
-    const own = await resolveHook(client, target, { url }).then(
-      (found) => found.hook,
-      () => undefined
+    // Among the hooks with the url (GitHub allows several with non-overlapping events), the one this
+    // POST created was created since the step began, with these settings; exactly one, or none is adopted.
+    const { items } = await listHooks(client, target, { per_page: 100 })
+    const mine = items.filter(
+      (candidate) =>
+        candidate.config.url === url &&
+        createdSince(candidate, adoptSince) &&
+        sameEvents(candidate.events, events) &&
+        candidate.active === active &&
+        candidate.config.content_type === content_type &&
+        String(candidate.config.insecure_ssl) === insecure_ssl &&
+        Boolean(candidate.config.secret) === (secret !== undefined)
     )
-    const same =
-      own !== undefined &&
-      createdSince(own, adoptSince) &&
-      sameEvents(own.events, events) &&
-      own.active === active &&
-      own.config.content_type === content_type &&
-      String(own.config.insecure_ssl) === insecure_ssl &&
-      Boolean(own.config.secret) === (secret !== undefined)
-    if (!own || !same) throw error
+    if (mine.length !== 1) throw error
+    const [own] = mine
     if (secret !== undefined) await updateHookConfig(client, target, own.id, { secret })
     return { hook: own, adopted: true }
   }

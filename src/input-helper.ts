@@ -193,7 +193,10 @@ export function maskSecretInputs(read: InputReader = core.getInput): void {
     mask(raw)
     if (raw.trim() !== raw) mask(raw.trim())
   }
-  urlCredentials(read('url')).forEach(mask)
+  const url = read('url')
+  // A url that does not parse (a forgotten scheme, an unencoded `/` in a password) is masked whole.
+  if (url !== '' && !URL.canParse(url)) mask(url)
+  urlCredentials(url).forEach(mask)
 }
 
 /**
@@ -482,7 +485,10 @@ function httpUrl(raw: string, name: string): string {
     protocol = undefined
   }
   if (protocol === 'http:' || protocol === 'https:') return raw
-  throw new Error(`Input '${name}' is '${raw}'; it accepts an absolute http:// or https:// URL.`)
+  // Not repeated: a URL that does not parse may still carry a credential the redaction cannot find.
+  throw new Error(
+    `Input '${name}' is not an absolute http:// or https:// URL (its value is not shown: it may hold a credential); it accepts an absolute http:// or https:// URL.`
+  )
 }
 
 /** Accepts the YAML 1.2 core booleans, as `core.getBooleanInput` does. */

@@ -213,6 +213,10 @@ export async function runOperation(client: GitHubClient, request: WebhookRequest
     })
     const result: OperationResult = { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure }
     if (!ensure.verification || ensure.hook_id === undefined) return result
+    if (ensure.verification.error !== undefined) {
+      const problem = `The webhook was ${ensure.outcome} as reported, but its verifying ping failed: ${ensure.verification.error}`
+      return { ...result, ...(request.fail_on_delivery_error ? { failure: problem } : { warning: problem }) }
+    }
     const judged = judgeDelivery(request, ensure.hook_id, 'ping', ensure.verification.delivery)
     return { ...result, message: `${result.message} Verified with a ping${judged.message || ''}.`, ...judged.result }
   }

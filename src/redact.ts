@@ -38,6 +38,8 @@ export interface UrlCredentialPart {
   kind: UrlCredentialKind
   /** The part as written (percent-encodings kept): `text.slice(start, end)`. */
   value: string
+  /** For a query or fragment value: its parameter's name, as written. */
+  name?: string
   /** Offset of the part in the text searched. */
   start: number
   /** Offset just past the part. */
@@ -121,6 +123,14 @@ function hostOf(url: string): string | undefined {
   }
 }
 
+/**
+ * Query or fragment parameter names whose values are masked by value too (see {@link urlCredentials}):
+ * the whole name, or its last `_` / `-` / `.` part, is a credential word (`token`, `access_token`,
+ * `api-key`, `X-Amz-Signature`, `sig`, `code`…), case-insensitively.
+ */
+const CREDENTIAL_NAME =
+  /^(?:.*[_.-])?(?:token|secret|key|apikey|password|passwd|pwd|pass|sig|signature|auth|authorization|credential|credentials|session|sessionid|jwt|code|hash|hmac)$/i
+
 /** Whether a path segment (as written) looks like a generated secret: rule (c) of {@link urlCredentialParts}. */
 function looksGenerated(segment: string): boolean {
   if (segment.length < GENERATED_SEGMENT_LENGTH || !GENERATED_SEGMENT.test(segment)) return false
@@ -157,8 +167,8 @@ function jsonEscape(text: string, at: number): number {
  */
 function scanUrl(text: string, start: number, whole: boolean): { end: number; parts: UrlCredentialPart[] } {
   const parts: UrlCredentialPart[] = []
-  const add = (kind: UrlCredentialKind, from: number, to: number): void => {
-    if (to > from) parts.push({ kind, value: text.slice(from, to), start: from, end: to })
+  const add = (kind: UrlCredentialKind, from: number, to: number, name?: string): void => {
+    if (to > from) parts.push({ kind, value: text.slice(from, to), start: from, end: to, ...(name === undefined ? {} : { name }) })
   }
   SCHEME_AT.lastIndex = start
   const authority = start + (SCHEME_AT.exec(text)?.[0].length ?? 0)
@@ -240,7 +250,7 @@ function scanUrl(text: string, start: number, whole: boolean): { end: number; pa
     for (let item = from; item <= to;) {
       const itemEnd = find(text, '&', item, to)
       const eq = find(text, '=', item, itemEnd)
-      if (eq < itemEnd) add(kind, eq + 1, itemEnd)
+      if (eq < itemEnd) add(kind, eq + 1, itemEnd, text.slice(item, eq))
       else if (kind === 'query' && looksGenerated(text.slice(item, itemEnd))) add(kind, item, itemEnd)
       item = itemEnd + 1
     }
@@ -306,11 +316,18 @@ export function redactUrls(text: string): string {
  * The URL credentials to mask by value: each credential part ({@link urlCredentialParts}) of the
  * URL as written, of its WHATWG-normalized form (`new URL(url).href`, which percent-encodes e.g.
  * `"` `<` `>` in a password) and percent-decoded (in query and fragment also with `+` as space);
- * only those of at least {@link SHORT_VALUE_LENGTH} characters (shorter ones are redacted by
- * position only, see {@link redactUrls}). Not a URL → none.
+ * only those of at least {@link SHORT_VALUE_LENGTH} characters, and of query and fragment values only
+ * those whose parameter is named like a credential ({@link CREDENTIAL_NAME}) or that look generated
+ * (the others, like shorter values, are redacted by position only, see {@link redactUrls}).
+ * Not a URL → none.
  */
 export function urlCredentials(url: string): string[] {
   const found = new Set<string>()
+  // Every query value is redacted where it stands (positionally), but only those named like a
+  // credential or looking generated are masked by value: `?env=production` must not hide the word
+  // "production" from every later log line.
+  const byValue = ({ kind, name, value }: UrlCredentialPart): boolean =>
+    !(kind === 'query' || kind === 'fragment') || name === undefined || CREDENTIAL_NAME.test(percentDecoded(name)) || looksGenerated(value)
   let normalized: string | undefined
   try {
     normalized = new URL(url).href
@@ -318,7 +335,8 @@ export function urlCredentials(url: string): string[] {
     normalized = undefined
   }
   for (const form of normalized === undefined || normalized === url ? [url] : [url, normalized]) {
-    for (const { kind, value } of urlCredentialParts(form)) {
+    for (const part of urlCredentialParts(form).filter(byValue)) {
+      const { kind, value } = part
       found.add(value).add(percentDecoded(value))
       if (kind === 'query' || kind === 'fragment') found.add(percentDecoded(value.replace(/\+/g, ' ')))
     }
