@@ -179,3 +179,8 @@ describe('since and the delivery window', () => {
     expect(inside.warnings).toEqual([])
   })
 })
+
+test('event names are checked only for an operation that sends them; elsewhere they are an ignored input', () => {
+  expect(request({ operation: 'list', events: 'pushh' }).warnings).toEqual(["Input 'events' is ignored by operation 'list'."])
+  expect(problems({ operation: 'create', url: 'https://e.com', events: 'pushh' })).toEqual([expect.stringMatching(/did you mean 'push'/)])
+})

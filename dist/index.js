@@ -33952,7 +33952,11 @@ function permissionHint(scope) {
 function describeApiError(error, request) {
     const body = (error.response?.data ?? {});
     const where = error.request?.method && error.request.url ? ` to ${error.request.method} ${pathOf(error.request.url)}` : '';
-    const lines = [`GitHub answered ${error.status}${where}: ${body.message ?? error.message}`];
+    // Octokit reports a request that got no answer (a timeout, a dropped connection) as status 500 with no response.
+    const answered = error.response !== undefined;
+    const lines = [
+        answered ? `GitHub answered ${error.status}${where}: ${body.message ?? error.message}` : `No answer from GitHub${where}: ${error.message}`
+    ];
     for (const item of body.errors ?? []) {
         lines.push(`- ${typeof item === 'string' ? item : (item.message ?? [item.resource, item.field, item.code].filter(Boolean).join(' '))}`);
     }
@@ -40920,7 +40924,9 @@ function getRequest(read = getInput, env = process.env) {
     if (request.connection.token === '')
         problems.push(`Input 'token' is required; ${TOKEN_HELP}`);
     if (parse('allow_unknown_events', input_helper_boolean) !== true) {
-        for (const name of ['events', 'add_events', 'remove_events']) {
+        // Only for an operation that sends them; an ignored input gets its warning below instead.
+        const sent = operation === undefined ? [] : OPERATION_INPUTS[operation].uses;
+        for (const name of ['events', 'add_events', 'remove_events'].filter((input) => sent.includes(input))) {
             const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !KNOWN_EVENTS.has(event));
             if (unknown.length > 0)
                 problems.push(unknownEvents(name, unknown));
@@ -41400,12 +41406,16 @@ async function updateHook(client, target, hook_id, changes, known) {
             patch = { events: mergeEvents(current.events, add_events, remove_events), active };
         }
         const body = definedFields(patch);
-        if (Object.keys(body).length === 0)
-            return await getHook(client, target, hook_id);
+        if (Object.keys(body).length === 0) {
+            // Only the config changed: the hook is read back. Its failure does not undo the write.
+            return await getHook(client, target, hook_id).catch((error) => {
+                throw withContext(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`);
+            });
+        }
         return await send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body);
     }
     catch (error) {
-        if (written.length === 0)
+        if (written.length === 0 || (isApiError(error) && error.context?.length))
             throw error;
         throw withContext(error, `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`);
     }

@@ -84,7 +84,11 @@ export function permissionHint(scope: Scope): string {
 export function describeApiError(error: ApiError, request: WebhookRequest): string {
   const body = (error.response?.data ?? {}) as ErrorBody
   const where = error.request?.method && error.request.url ? ` to ${error.request.method} ${pathOf(error.request.url)}` : ''
-  const lines = [`GitHub answered ${error.status}${where}: ${body.message ?? error.message}`]
+  // Octokit reports a request that got no answer (a timeout, a dropped connection) as status 500 with no response.
+  const answered = error.response !== undefined
+  const lines = [
+    answered ? `GitHub answered ${error.status}${where}: ${body.message ?? error.message}` : `No answer from GitHub${where}: ${error.message}`
+  ]
   for (const item of body.errors ?? []) {
     lines.push(`- ${typeof item === 'string' ? item : (item.message ?? [item.resource, item.field, item.code].filter(Boolean).join(' '))}`)
   }

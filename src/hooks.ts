@@ -303,10 +303,15 @@ export async function updateHook(
       patch = { events: mergeEvents(current.events, add_events, remove_events), active }
     }
     const body = definedFields(patch)
-    if (Object.keys(body).length === 0) return await getHook(client, target, hook_id)
+    if (Object.keys(body).length === 0) {
+      // Only the config changed: the hook is read back. Its failure does not undo the write.
+      return await getHook(client, target, hook_id).catch((error: unknown) => {
+        throw withContext(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`)
+      })
+    }
     return await send<Hook>(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body)
   } catch (error) {
-    if (written.length === 0) throw error
+    if (written.length === 0 || (isApiError(error) && error.context?.length)) throw error
     throw withContext(
       error,
       `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`

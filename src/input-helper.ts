@@ -285,7 +285,9 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   }
   if (request.connection.token === '') problems.push(`Input 'token' is required; ${TOKEN_HELP}`)
   if (parse('allow_unknown_events', boolean) !== true) {
-    for (const name of ['events', 'add_events', 'remove_events'] as const) {
+    // Only for an operation that sends them; an ignored input gets its warning below instead.
+    const sent = operation === undefined ? [] : OPERATION_INPUTS[operation].uses
+    for (const name of (['events', 'add_events', 'remove_events'] as const).filter((input) => sent.includes(input))) {
       const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !KNOWN_EVENTS.has(event))
       if (unknown.length > 0) problems.push(unknownEvents(name, unknown))
     }
