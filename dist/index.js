@@ -41893,8 +41893,8 @@ async function ensureHook(client, target, ref, wanted, options) {
             result.note = `GitHub answered 422 "Hook already exists" to the create: webhook ${hook.id} (created ${hook.created_at}) was adopted and converged`;
         }
     }
-    const wroteSecret = result.secret_proof === 'written' || (result.outcome === 'created' && !dryRun);
-    if (options.verify && !dryRun && wroteSecret && result.hook) {
+    const wrote = result.outcome === 'created' || result.secret_proof === 'written';
+    if (options.verify && !dryRun && wrote && result.hook) {
         if (result.hook.active) {
             try {
                 result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) };

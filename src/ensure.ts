@@ -60,7 +60,7 @@ export interface EnsureOptions {
   dryRun: boolean
   /** Ping after creating the hook or writing its secret, waiting at most `timeout_ms` MILLISECONDS for the delivery; undefined: no ping. */
   verify?: { timeout_ms: number }
-  /** The clock of the waits (the pause before the ping, the polls); the real one by default. */
+  /** The clock of the polls for the verifying ping's delivery; the real one by default (the one-second pause before the ping is always real). */
   clock?: Clock
 }
 
@@ -242,8 +242,8 @@ export async function ensureHook(
       result.note = `GitHub answered 422 "Hook already exists" to the create: webhook ${hook.id} (created ${hook.created_at}) was adopted and converged`
     }
   }
-  const wroteSecret = result.secret_proof === 'written' || (result.outcome === 'created' && !dryRun)
-  if (options.verify && !dryRun && wroteSecret && result.hook) {
+  const wrote = result.outcome === 'created' || result.secret_proof === 'written'
+  if (options.verify && !dryRun && wrote && result.hook) {
     if (result.hook.active) {
       try {
         result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) }

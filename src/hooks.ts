@@ -128,7 +128,7 @@ export async function listHooks(client: GitHubClient, target: Target, options: {
  * Checks that a hook fetched by `hook_id` has the `url` also given (both name one hook).
  * @throws HookLookupError naming both when its `config.url` differs
  */
-export function checkSameHook(target: Target, hook: Hook, url: string | undefined): void {
+function checkSameHook(target: Target, hook: Hook, url: string | undefined): void {
   if (url === undefined || hook.config.url === url) return
   throw new HookLookupError(
     `Inputs 'hook_id' and 'url' name different webhooks: hook ${hook.id} of ${describeTarget(target)} has the url '${hook.config.url ?? ''}', not '${url}'. ` +
