@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { eventList, getRequest, InputError, type WebhookRequest } from '../src/input-helper.js'
+import { eventList, getRequest, InputError, repositoryPatterns, type WebhookRequest } from '../src/input-helper.js'
 
 const ENV = { GITHUB_REPOSITORY: 'octo-org/hello-world', GITHUB_API_URL: 'https://api.github.com' }
 
@@ -22,14 +22,14 @@ function problems(inputs: Record<string, string>, env?: NodeJS.ProcessEnv): stri
 
 describe('targets', () => {
   test('repo scope defaults to the workflow repository', () => {
-    expect(request({ operation: 'list' }).target).toEqual({ scope: 'repo', owner: 'octo-org', repo: 'hello-world' })
+    expect(request({ operation: 'list' }).targets).toEqual({ kind: 'one', target: { scope: 'repo', owner: 'octo-org', repo: 'hello-world' } })
   })
   test('org scope defaults to the repository owner, or takes org', () => {
-    expect(request({ operation: 'list', scope: 'org' }).target).toEqual({ scope: 'org', org: 'octo-org' })
-    expect(request({ operation: 'list', scope: 'org', org: 'other' }).target).toEqual({ scope: 'org', org: 'other' })
+    expect(request({ operation: 'list', scope: 'org' }).targets).toEqual({ kind: 'one', target: { scope: 'org', org: 'octo-org' } })
+    expect(request({ operation: 'list', scope: 'org', org: 'other' }).targets).toEqual({ kind: 'one', target: { scope: 'org', org: 'other' } })
   })
   test('repository input wins over GITHUB_REPOSITORY', () => {
-    expect(request({ operation: 'list', repository: 'a/b' }).target).toEqual({ scope: 'repo', owner: 'a', repo: 'b' })
+    expect(request({ operation: 'list', repository: 'a/b' }).targets).toEqual({ kind: 'one', target: { scope: 'repo', owner: 'a', repo: 'b' } })
   })
   test('api_url defaults to GITHUB_API_URL and loses a trailing slash', () => {
     expect(request({ operation: 'list' }, { ...ENV, GITHUB_API_URL: 'https://ghes.example/api/v3' }).connection.api_url).toBe(
@@ -183,4 +183,70 @@ describe('since and the delivery window', () => {
 test('event names are checked only for an operation that sends them; elsewhere they are an ignored input', () => {
   expect(request({ operation: 'list', events: 'pushh' }).warnings).toEqual(["Input 'events' is ignored by operation 'list'."])
   expect(problems({ operation: 'create', url: 'https://e.com', events: 'pushh' })).toEqual([expect.stringMatching(/did you mean 'push'/)])
+})
+
+describe('repositories', () => {
+  const fleet = (inputs: Record<string, string>) => {
+    const r = request({ operation: 'ensure', url: 'https://example.com/h', ...inputs })
+    if (r.targets.kind !== 'repositories') throw new Error('expected a selection')
+    return { request: r, selection: r.targets.selection }
+  }
+  test('entries split on new lines and commas; comment lines, blanks and duplicates are dropped; globs and exclusions are told apart', () => {
+    const raw = '# services\nocto-org/svc-*, !octo-org/svc-legacy\n\nocto-org/api\nocto-org/api\n!octo-org/svc-[ab]*'
+    expect(repositoryPatterns(raw, 'repositories')).toEqual([
+      { text: 'octo-org/svc-*', owner: 'octo-org', name: 'svc-*', glob: true, exclude: false },
+      { text: '!octo-org/svc-legacy', owner: 'octo-org', name: 'svc-legacy', glob: false, exclude: true },
+      { text: 'octo-org/api', owner: 'octo-org', name: 'api', glob: false, exclude: false },
+      { text: '!octo-org/svc-[ab]*', owner: 'octo-org', name: 'svc-[ab]*', glob: true, exclude: true }
+    ])
+  })
+  test('filters have their defaults, and are parsed', () => {
+    expect(fleet({ repositories: 'o/*' }).selection).toMatchObject({ include_archived: false, include_forks: true, topics: [], property: undefined })
+    const { selection } = fleet({
+      repositories: 'o/*',
+      include_forks: 'false',
+      topics: 'Deploy, team-a\nteam-a',
+      repository_property: 'team = platform'
+    })
+    expect(selection).toMatchObject({ include_forks: false, topics: ['deploy', 'team-a'], property: { name: 'team', value: 'platform' } })
+  })
+  test('max_writes and fail_fast are read', () => {
+    expect(fleet({ repositories: 'o/*' }).request).toMatchObject({ fail_fast: false, max_writes: undefined, writes: true })
+    expect(fleet({ repositories: 'o/*', max_writes: '25', fail_fast: 'true' }).request).toMatchObject({ fail_fast: true, max_writes: 25 })
+    expect(fleet({ repositories: 'o/*', dry_run: 'true' }).request.writes).toBe(false)
+  })
+  test('repository and repositories together, or with scope org, fail', () => {
+    expect(problems({ operation: 'list', repository: 'o/r', repositories: 'o/*' })).toEqual([
+      expect.stringMatching(/^Inputs 'repository' and 'repositories' are both set/)
+    ])
+    expect(problems({ operation: 'list', scope: 'org', repositories: 'o/*' })).toEqual([
+      expect.stringMatching(/^Input 'repositories' .* scope 'repo' only/)
+    ])
+  })
+  test('hook_id and delivery_id need repositories to be one owner/name', () => {
+    expect(problems({ operation: 'get', hook_id: '5', repositories: 'o/*' })).toEqual([
+      expect.stringMatching(/^Input 'hook_id' names a hook of one repository .*name the hook by 'url'/)
+    ])
+    expect(problems({ operation: 'get', hook_id: '5', repositories: 'o/a, o/b' })).toHaveLength(1)
+    expect(problems({ operation: 'get-delivery', hook_id: '5', delivery_id: '9', repositories: 'o/a, !o/b' })).toEqual([
+      expect.stringMatching(/^Input 'hook_id'/),
+      expect.stringMatching(/^Input 'delivery_id' names a delivery of one repository/)
+    ])
+    expect(request({ operation: 'get-delivery', hook_id: '5', delivery_id: '9', repositories: 'o/a' }).targets).toMatchObject({
+      kind: 'repositories'
+    })
+  })
+  test('warnings: filters with no glob entry, include_archived with an operation that writes, fleet inputs without repositories', () => {
+    expect(fleet({ repositories: 'o/a', topics: 'x' }).request.warnings).toEqual([
+      expect.stringMatching(/^'topics' narrow only the repositories a glob entry lists/)
+    ])
+    expect(fleet({ repositories: 'o/*', include_archived: 'true' }).request.warnings).toEqual([
+      expect.stringMatching(/^Input 'include_archived' keeps archived repositories for operations that only read; 'ensure' writes/)
+    ])
+    expect(fleet({ repositories: 'o/*', include_archived: 'true', dry_run: 'true' }).request.warnings).toEqual([])
+    expect(request({ operation: 'list', max_writes: '3', topics: 'x' }).warnings).toEqual([
+      "Input 'topics' is ignored without 'repositories' (it applies to a run over several repositories).",
+      "Input 'max_writes' is ignored without 'repositories' (it applies to a run over several repositories)."
+    ])
+  })
 })

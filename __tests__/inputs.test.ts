@@ -44,7 +44,23 @@ const INVALID: Record<string, { forms: string[]; with: Record<string, string> }>
   max_redeliveries: { forms: ['0', 'all', '1.5'], with: { operation: 'redeliver-failed', hook_id: '1' } },
   request_timeout: { forms: ['0', '601', 'never', '-1'], with: { operation: 'list' } },
   verify: { forms: ['always', '1'], with: { operation: 'ensure', url: 'https://example.com/h' } },
-  allow_unknown_events: { forms: ['perhaps'], with: { operation: 'create', url: 'https://example.com/h' } }
+  allow_unknown_events: { forms: ['perhaps'], with: { operation: 'create', url: 'https://example.com/h' } },
+  repositories: {
+    forms: ['octo-org', '!', 'octo-org/a, !', '!octo-org/a', 'octo-org/a/b', 'oc to/x', '*/svc-*', ' , '],
+    with: { operation: 'list', repository: '' }
+  },
+  include_archived: { forms: ['yes'], with: { operation: 'list', repository: '', repositories: 'octo-org/*' } },
+  include_forks: { forms: ['no'], with: { operation: 'list', repository: '', repositories: 'octo-org/*' } },
+  topics: { forms: ['Bad Topic', 'a_b', ','], with: { operation: 'list', repository: '', repositories: 'octo-org/*' } },
+  repository_property: {
+    forms: ['team', '=platform', 'team=', 'my team=x'],
+    with: { operation: 'list', repository: '', repositories: 'octo-org/*' }
+  },
+  fail_fast: { forms: ['sometimes'], with: { operation: 'list', repository: '', repositories: 'octo-org/*' } },
+  max_writes: {
+    forms: ['0', '-1', 'many', '1.5'],
+    with: { operation: 'ensure', url: 'https://example.com/h', repository: '', repositories: 'octo-org/*' }
+  }
 }
 
 test('the table covers every input of action.yml, and the README documents each', () => {

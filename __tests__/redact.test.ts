@@ -364,7 +364,8 @@ describe('the job summary', () => {
         events: ['push'],
         config: { url, content_type: 'json', insecure_ssl: '0', secret: '********' }
       }
-      const request = { operation: 'ensure', target: { scope: 'repo', owner: 'octo-org', repo: 'hello-world' } } as unknown as WebhookRequest
+      const target = { scope: 'repo', owner: 'octo-org', repo: 'hello-world' } as const
+      const request = { operation: 'ensure', targets: { kind: 'one', target } } as unknown as WebhookRequest
       const result = {
         message: `Created webhook 7 with the url ${url}.`,
         hook_id: 7,
@@ -372,7 +373,7 @@ describe('the job summary', () => {
         config: hook.config,
         ensure: { outcome: 'created', changes: [{ field: 'url', from: null, to: url }], secret_proof: 'written' }
       } as unknown as OperationResult
-      await writeSummary(request, result)
+      await writeSummary(request, target, result)
       const summary = readFileSync(file, 'utf8')
       expect(summary).toContain(`https://${REDACTED}:${REDACTED}@hooks.example.com/in/${REDACTED}?sig=${REDACTED}&#38;token=${REDACTED}`)
       for (const leak of ['Pa', '0rd', '&#38;ss', '&amp;ss', '%26ss', '5f0c6d3e', 's1g']) expect(summary).not.toContain(leak)

@@ -2524,6 +2524,2510 @@ exports.kp = closest;
 
 /***/ }),
 
+/***/ 4006:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const pico = __nccwpck_require__(8016);
+const utils = __nccwpck_require__(4059);
+
+function picomatch(glob, options, returnState = false) {
+  // default to os.platform()
+  if (options && (options.windows === null || options.windows === undefined)) {
+    // don't mutate the original options object
+    options = { ...options, windows: utils.isWindows() };
+  }
+
+  return pico(glob, options, returnState);
+}
+
+Object.assign(picomatch, pico);
+module.exports = picomatch;
+
+
+/***/ }),
+
+/***/ 5595:
+/***/ ((module) => {
+
+
+
+const WIN_SLASH = '\\\\/';
+const WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+
+const DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+
+/**
+ * Posix glob regex
+ */
+
+const DOT_LITERAL = '\\.';
+const PLUS_LITERAL = '\\+';
+const QMARK_LITERAL = '\\?';
+const SLASH_LITERAL = '\\/';
+const ONE_CHAR = '(?=.)';
+const QMARK = '[^/]';
+const END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+const START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+const DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+const NO_DOT = `(?!${DOT_LITERAL})`;
+const NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+const NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+const NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+const QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+const STAR = `${QMARK}*?`;
+const SEP = '/';
+
+const POSIX_CHARS = {
+  DOT_LITERAL,
+  PLUS_LITERAL,
+  QMARK_LITERAL,
+  SLASH_LITERAL,
+  ONE_CHAR,
+  QMARK,
+  END_ANCHOR,
+  DOTS_SLASH,
+  NO_DOT,
+  NO_DOTS,
+  NO_DOT_SLASH,
+  NO_DOTS_SLASH,
+  QMARK_NO_DOT,
+  STAR,
+  START_ANCHOR,
+  SEP
+};
+
+/**
+ * Windows glob regex
+ */
+
+const WINDOWS_CHARS = {
+  ...POSIX_CHARS,
+
+  SLASH_LITERAL: `[${WIN_SLASH}]`,
+  QMARK: WIN_NO_SLASH,
+  STAR: `${WIN_NO_SLASH}*?`,
+  DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+  NO_DOT: `(?!${DOT_LITERAL})`,
+  NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+  NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+  NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+  QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+  START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+  END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+  SEP: '\\'
+};
+
+/**
+ * POSIX Bracket Regex
+ */
+
+const POSIX_REGEX_SOURCE = {
+  __proto__: null,
+  alnum: 'a-zA-Z0-9',
+  alpha: 'a-zA-Z',
+  ascii: '\\x00-\\x7F',
+  blank: ' \\t',
+  cntrl: '\\x00-\\x1F\\x7F',
+  digit: '0-9',
+  graph: '\\x21-\\x7E',
+  lower: 'a-z',
+  print: '\\x20-\\x7E ',
+  punct: '\\-!"#$%&\'()\\*+,./:;<=>?@[\\]^_`{|}~',
+  space: ' \\t\\r\\n\\v\\f',
+  upper: 'A-Z',
+  word: 'A-Za-z0-9_',
+  xdigit: 'A-Fa-f0-9'
+};
+
+module.exports = {
+  DEFAULT_MAX_EXTGLOB_RECURSION,
+  MAX_LENGTH: 1024 * 64,
+  POSIX_REGEX_SOURCE,
+
+  // regular expressions
+  REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+  REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+  REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+  REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+  REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+  REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+
+  // Replace globs with equivalent patterns to reduce parsing time.
+  REPLACEMENTS: {
+    __proto__: null,
+    '***': '*',
+    '**/**': '**',
+    '**/**/**': '**'
+  },
+
+  // Digits
+  CHAR_0: 48, /* 0 */
+  CHAR_9: 57, /* 9 */
+
+  // Alphabet chars.
+  CHAR_UPPERCASE_A: 65, /* A */
+  CHAR_LOWERCASE_A: 97, /* a */
+  CHAR_UPPERCASE_Z: 90, /* Z */
+  CHAR_LOWERCASE_Z: 122, /* z */
+
+  CHAR_LEFT_PARENTHESES: 40, /* ( */
+  CHAR_RIGHT_PARENTHESES: 41, /* ) */
+
+  CHAR_ASTERISK: 42, /* * */
+
+  // Non-alphabetic chars.
+  CHAR_AMPERSAND: 38, /* & */
+  CHAR_AT: 64, /* @ */
+  CHAR_BACKWARD_SLASH: 92, /* \ */
+  CHAR_CARRIAGE_RETURN: 13, /* \r */
+  CHAR_CIRCUMFLEX_ACCENT: 94, /* ^ */
+  CHAR_COLON: 58, /* : */
+  CHAR_COMMA: 44, /* , */
+  CHAR_DOT: 46, /* . */
+  CHAR_DOUBLE_QUOTE: 34, /* " */
+  CHAR_EQUAL: 61, /* = */
+  CHAR_EXCLAMATION_MARK: 33, /* ! */
+  CHAR_FORM_FEED: 12, /* \f */
+  CHAR_FORWARD_SLASH: 47, /* / */
+  CHAR_GRAVE_ACCENT: 96, /* ` */
+  CHAR_HASH: 35, /* # */
+  CHAR_HYPHEN_MINUS: 45, /* - */
+  CHAR_LEFT_ANGLE_BRACKET: 60, /* < */
+  CHAR_LEFT_CURLY_BRACE: 123, /* { */
+  CHAR_LEFT_SQUARE_BRACKET: 91, /* [ */
+  CHAR_LINE_FEED: 10, /* \n */
+  CHAR_NO_BREAK_SPACE: 160, /* \u00A0 */
+  CHAR_PERCENT: 37, /* % */
+  CHAR_PLUS: 43, /* + */
+  CHAR_QUESTION_MARK: 63, /* ? */
+  CHAR_RIGHT_ANGLE_BRACKET: 62, /* > */
+  CHAR_RIGHT_CURLY_BRACE: 125, /* } */
+  CHAR_RIGHT_SQUARE_BRACKET: 93, /* ] */
+  CHAR_SEMICOLON: 59, /* ; */
+  CHAR_SINGLE_QUOTE: 39, /* ' */
+  CHAR_SPACE: 32, /*   */
+  CHAR_TAB: 9, /* \t */
+  CHAR_UNDERSCORE: 95, /* _ */
+  CHAR_VERTICAL_LINE: 124, /* | */
+  CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279, /* \uFEFF */
+
+  /**
+   * Create EXTGLOB_CHARS
+   */
+
+  extglobChars(chars) {
+    return {
+      '!': { type: 'negate', open: '(?:(?!(?:', close: `))${chars.STAR})` },
+      '?': { type: 'qmark', open: '(?:', close: ')?' },
+      '+': { type: 'plus', open: '(?:', close: ')+' },
+      '*': { type: 'star', open: '(?:', close: ')*' },
+      '@': { type: 'at', open: '(?:', close: ')' }
+    };
+  },
+
+  /**
+   * Create GLOB_CHARS
+   */
+
+  globChars(win32) {
+    return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+  }
+};
+
+
+/***/ }),
+
+/***/ 8265:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const constants = __nccwpck_require__(5595);
+const utils = __nccwpck_require__(4059);
+
+/**
+ * Constants
+ */
+
+const {
+  MAX_LENGTH,
+  POSIX_REGEX_SOURCE,
+  REGEX_NON_SPECIAL_CHARS,
+  REGEX_SPECIAL_CHARS_BACKREF,
+  REPLACEMENTS
+} = constants;
+
+/**
+ * Helpers
+ */
+
+const expandRange = (args, options) => {
+  if (typeof options.expandRange === 'function') {
+    return options.expandRange(...args, options);
+  }
+
+  args.sort();
+  const value = `[${args.join('-')}]`;
+
+  try {
+    /* eslint-disable-next-line no-new */
+    new RegExp(value);
+  } catch (ex) {
+    return args.map(v => utils.escapeRegex(v)).join('..');
+  }
+
+  return value;
+};
+
+/**
+ * Create the message for a syntax error
+ */
+
+const syntaxError = (type, char) => {
+  return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+};
+
+const splitTopLevel = input => {
+  const parts = [];
+  let bracket = 0;
+  let paren = 0;
+  let quote = 0;
+  let value = '';
+  let escaped = false;
+
+  for (const ch of input) {
+    if (escaped === true) {
+      value += ch;
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      value += ch;
+      escaped = true;
+      continue;
+    }
+
+    if (ch === '"') {
+      quote = quote === 1 ? 0 : 1;
+      value += ch;
+      continue;
+    }
+
+    if (quote === 0) {
+      if (ch === '[') {
+        bracket++;
+      } else if (ch === ']' && bracket > 0) {
+        bracket--;
+      } else if (bracket === 0) {
+        if (ch === '(') {
+          paren++;
+        } else if (ch === ')' && paren > 0) {
+          paren--;
+        } else if (ch === '|' && paren === 0) {
+          parts.push(value);
+          value = '';
+          continue;
+        }
+      }
+    }
+
+    value += ch;
+  }
+
+  parts.push(value);
+  return parts;
+};
+
+const isPlainBranch = branch => {
+  let escaped = false;
+
+  for (const ch of branch) {
+    if (escaped === true) {
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      escaped = true;
+      continue;
+    }
+
+    if (/[?*+@!()[\]{}]/.test(ch)) {
+      return false;
+    }
+  }
+
+  return true;
+};
+
+const normalizeSimpleBranch = branch => {
+  let value = branch.trim();
+  let changed = true;
+
+  while (changed === true) {
+    changed = false;
+
+    if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+      value = value.slice(2, -1);
+      changed = true;
+    }
+  }
+
+  if (!isPlainBranch(value)) {
+    return;
+  }
+
+  return value.replace(/\\(.)/g, '$1');
+};
+
+const hasRepeatedCharPrefixOverlap = branches => {
+  const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+
+  for (let i = 0; i < values.length; i++) {
+    for (let j = i + 1; j < values.length; j++) {
+      const a = values[i];
+      const b = values[j];
+      const char = a[0];
+
+      if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+        continue;
+      }
+
+      if (a === b || a.startsWith(b) || b.startsWith(a)) {
+        return true;
+      }
+    }
+  }
+
+  return false;
+};
+
+const parseRepeatedExtglob = (pattern, requireEnd = true) => {
+  if ((pattern[0] !== '+' && pattern[0] !== '*') || pattern[1] !== '(') {
+    return;
+  }
+
+  let bracket = 0;
+  let paren = 0;
+  let quote = 0;
+  let escaped = false;
+
+  for (let i = 1; i < pattern.length; i++) {
+    const ch = pattern[i];
+
+    if (escaped === true) {
+      escaped = false;
+      continue;
+    }
+
+    if (ch === '\\') {
+      escaped = true;
+      continue;
+    }
+
+    if (ch === '"') {
+      quote = quote === 1 ? 0 : 1;
+      continue;
+    }
+
+    if (quote === 1) {
+      continue;
+    }
+
+    if (ch === '[') {
+      bracket++;
+      continue;
+    }
+
+    if (ch === ']' && bracket > 0) {
+      bracket--;
+      continue;
+    }
+
+    if (bracket > 0) {
+      continue;
+    }
+
+    if (ch === '(') {
+      paren++;
+      continue;
+    }
+
+    if (ch === ')') {
+      paren--;
+
+      if (paren === 0) {
+        if (requireEnd === true && i !== pattern.length - 1) {
+          return;
+        }
+
+        return {
+          type: pattern[0],
+          body: pattern.slice(2, i),
+          end: i
+        };
+      }
+    }
+  }
+};
+
+const buildCharClassStar = chars => {
+  const source = chars.length === 1
+    ? utils.escapeRegex(chars[0])
+    : `[${chars.map(ch => utils.escapeRegex(ch)).join('')}]`;
+
+  return `${source}*`;
+};
+
+const getStarExtglobSequenceChars = pattern => {
+  let index = 0;
+  const chars = [];
+
+  while (index < pattern.length) {
+    const match = parseRepeatedExtglob(pattern.slice(index), false);
+
+    if (!match || match.type !== '*') {
+      return;
+    }
+
+    const branches = splitTopLevel(match.body).map(branch => branch.trim());
+    if (branches.length !== 1) {
+      return;
+    }
+
+    const branch = normalizeSimpleBranch(branches[0]);
+    if (!branch || branch.length !== 1) {
+      return;
+    }
+
+    chars.push(branch);
+    index += match.end + 1;
+  }
+
+  if (chars.length < 1) {
+    return;
+  }
+
+  return chars;
+};
+
+const repeatedExtglobRecursion = pattern => {
+  let depth = 0;
+  let value = pattern.trim();
+  let match = parseRepeatedExtglob(value);
+
+  while (match) {
+    depth++;
+    value = match.body.trim();
+    match = parseRepeatedExtglob(value);
+  }
+
+  return depth;
+};
+
+const analyzeRepeatedExtglob = (body, options) => {
+  if (options.maxExtglobRecursion === false) {
+    return { risky: false };
+  }
+
+  const max =
+    typeof options.maxExtglobRecursion === 'number'
+      ? options.maxExtglobRecursion
+      : constants.DEFAULT_MAX_EXTGLOB_RECURSION;
+
+  const branches = splitTopLevel(body).map(branch => branch.trim());
+
+  if (branches.length > 1) {
+    if (
+      branches.some(branch => branch === '') ||
+      branches.some(branch => /^[*?]+$/.test(branch)) ||
+      hasRepeatedCharPrefixOverlap(branches)
+    ) {
+      return { risky: true };
+    }
+  }
+
+  // A repeated extglob is "risky" (prone to catastrophic backtracking) when a
+  // branch is itself a `*(...)` sequence, since that nests an unbounded quantifier
+  // inside the outer `+(...)`/`*(...)`. When *every* branch reduces to single
+  // characters we can emit one flat, ReDoS-safe character class that preserves the
+  // meaning of ALL branches (e.g. `+(*(a)|*(b))` -> `[ab]*`), rather than dropping
+  // every branch but the first.
+  const safeChars = [];
+  let sawStarSequence = false;
+  let combinable = true;
+
+  for (const branch of branches) {
+    const chars = getStarExtglobSequenceChars(branch);
+    if (chars) {
+      sawStarSequence = true;
+      safeChars.push(...chars);
+      continue;
+    }
+
+    const literal = normalizeSimpleBranch(branch);
+    if (literal && literal.length === 1) {
+      safeChars.push(literal);
+      continue;
+    }
+
+    combinable = false;
+
+    if (repeatedExtglobRecursion(branch) > max) {
+      return { risky: true };
+    }
+  }
+
+  if (sawStarSequence) {
+    return combinable
+      ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) }
+      : { risky: true };
+  }
+
+  return { risky: false };
+};
+
+/**
+ * Parse the given input string.
+ * @param {String} input
+ * @param {Object} options
+ * @return {Object}
+ */
+
+const parse = (input, options) => {
+  if (typeof input !== 'string') {
+    throw new TypeError('Expected a string');
+  }
+
+  input = REPLACEMENTS[input] || input;
+
+  const opts = { ...options };
+  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+
+  let len = input.length;
+  if (len > max) {
+    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+  }
+
+  const bos = { type: 'bos', value: '', output: opts.prepend || '' };
+  const tokens = [bos];
+
+  const capture = opts.capture ? '' : '?:';
+
+  // create constants based on platform, for windows or posix
+  const PLATFORM_CHARS = constants.globChars(opts.windows);
+  const EXTGLOB_CHARS = constants.extglobChars(PLATFORM_CHARS);
+
+  const {
+    DOT_LITERAL,
+    PLUS_LITERAL,
+    SLASH_LITERAL,
+    ONE_CHAR,
+    DOTS_SLASH,
+    NO_DOT,
+    NO_DOT_SLASH,
+    NO_DOTS_SLASH,
+    QMARK,
+    QMARK_NO_DOT,
+    STAR,
+    START_ANCHOR
+  } = PLATFORM_CHARS;
+
+  const globstar = opts => {
+    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+  };
+
+  const nodot = opts.dot ? '' : NO_DOT;
+  const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+  let star = opts.bash === true ? globstar(opts) : STAR;
+
+  if (opts.capture) {
+    star = `(${star})`;
+  }
+
+  // minimatch options support
+  if (typeof opts.noext === 'boolean') {
+    opts.noextglob = opts.noext;
+  }
+
+  const state = {
+    input,
+    index: -1,
+    start: 0,
+    dot: opts.dot === true,
+    consumed: '',
+    output: '',
+    prefix: '',
+    backtrack: false,
+    negated: false,
+    brackets: 0,
+    braces: 0,
+    parens: 0,
+    quotes: 0,
+    globstar: false,
+    tokens
+  };
+
+  input = utils.removePrefix(input, state);
+  len = input.length;
+
+  const extglobs = [];
+  const braces = [];
+  const stack = [];
+  let prev = bos;
+  let value;
+
+  /**
+   * Tokenizing helpers
+   */
+
+  const eos = () => state.index === len - 1;
+  const peek = state.peek = (n = 1) => input[state.index + n];
+  const advance = state.advance = () => input[++state.index] || '';
+  const remaining = () => input.slice(state.index + 1);
+  const consume = (value = '', num = 0) => {
+    state.consumed += value;
+    state.index += num;
+  };
+
+  const append = token => {
+    state.output += token.output != null ? token.output : token.value;
+    consume(token.value);
+  };
+
+  const negate = () => {
+    let count = 1;
+
+    while (peek() === '!' && (peek(2) !== '(' || peek(3) === '?')) {
+      advance();
+      state.start++;
+      count++;
+    }
+
+    if (count % 2 === 0) {
+      return false;
+    }
+
+    state.negated = true;
+    state.start++;
+    return true;
+  };
+
+  const increment = type => {
+    state[type]++;
+    stack.push(type);
+  };
+
+  const decrement = type => {
+    state[type]--;
+    stack.pop();
+  };
+
+  /**
+   * Push tokens onto the tokens array. This helper speeds up
+   * tokenizing by 1) helping us avoid backtracking as much as possible,
+   * and 2) helping us avoid creating extra tokens when consecutive
+   * characters are plain text. This improves performance and simplifies
+   * lookbehinds.
+   */
+
+  const push = tok => {
+    if (prev.type === 'globstar') {
+      const isBrace = state.braces > 0 && (tok.type === 'comma' || tok.type === 'brace');
+      const isExtglob = tok.extglob === true || (extglobs.length && (tok.type === 'pipe' || tok.type === 'paren'));
+
+      if (tok.type !== 'slash' && tok.type !== 'paren' && !isBrace && !isExtglob) {
+        state.output = state.output.slice(0, -prev.output.length);
+        prev.type = 'star';
+        prev.value = '*';
+        prev.output = star;
+        state.output += prev.output;
+      }
+    }
+
+    if (extglobs.length && tok.type !== 'paren') {
+      extglobs[extglobs.length - 1].inner += tok.value;
+    }
+
+    if (tok.value || tok.output) append(tok);
+    if (prev && prev.type === 'text' && tok.type === 'text') {
+      prev.output = (prev.output || prev.value) + tok.value;
+      prev.value += tok.value;
+      return;
+    }
+
+    tok.prev = prev;
+    tokens.push(tok);
+    prev = tok;
+  };
+
+  const extglobOpen = (type, value) => {
+    const token = { ...EXTGLOB_CHARS[value], conditions: 1, inner: '' };
+
+    token.prev = prev;
+    token.parens = state.parens;
+    token.output = state.output;
+    token.startIndex = state.index;
+    token.tokensIndex = tokens.length;
+    const output = (opts.capture ? '(' : '') + token.open;
+
+    increment('parens');
+    push({ type, value, output: state.output ? '' : ONE_CHAR });
+    push({ type: 'paren', extglob: true, value: advance(), output });
+    extglobs.push(token);
+  };
+
+  const extglobClose = token => {
+    const literal = input.slice(token.startIndex, state.index + 1);
+    const body = input.slice(token.startIndex + 2, state.index);
+    const analysis = analyzeRepeatedExtglob(body, opts);
+
+    if ((token.type === 'plus' || token.type === 'star') && analysis.risky) {
+      const safeOutput = analysis.safeOutput
+        ? (token.output ? '' : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput)
+        : undefined;
+      const open = tokens[token.tokensIndex];
+
+      open.type = 'text';
+      open.value = literal;
+      open.output = safeOutput || utils.escapeRegex(literal);
+
+      for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+        tokens[i].value = '';
+        tokens[i].output = '';
+        delete tokens[i].suffix;
+      }
+
+      state.output = token.output + open.output;
+      state.backtrack = true;
+
+      push({ type: 'paren', extglob: true, value, output: '' });
+      decrement('parens');
+      return;
+    }
+
+    let output = token.close + (opts.capture ? ')' : '');
+    let rest;
+
+    if (token.type === 'negate') {
+      let extglobStar = star;
+
+      if (token.inner && token.inner.length > 1 && token.inner.includes('/')) {
+        extglobStar = globstar(opts);
+      }
+
+      if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+        output = token.close = `)$))${extglobStar}`;
+      }
+
+      if (token.inner.includes('*') && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+        // Any non-magical string (`.ts`) or even nested expression (`.{ts,tsx}`) can follow after the closing parenthesis.
+        // In this case, we need to parse the string and use it in the output of the original pattern.
+        // Suitable patterns: `/!(*.d).ts`, `/!(*.d).{ts,tsx}`, `**/!(*-dbg).@(js)`.
+        //
+        // Disabling the `fastpaths` option due to a problem with parsing strings as `.ts` in the pattern like `**/!(*.d).ts`.
+        const expression = parse(rest, { ...options, fastpaths: false }).output;
+
+        output = token.close = `)${expression})${extglobStar})`;
+      }
+
+      if (token.prev.type === 'bos') {
+        state.negatedExtglob = true;
+      }
+    }
+
+    push({ type: 'paren', extglob: true, value, output });
+    decrement('parens');
+  };
+
+  /**
+   * Fast paths
+   */
+
+  if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+    let backslashes = false;
+
+    let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
+      if (first === '\\') {
+        backslashes = true;
+        return m;
+      }
+
+      if (first === '?') {
+        if (esc) {
+          return esc + first + (rest ? QMARK.repeat(rest.length) : '');
+        }
+        if (index === 0) {
+          return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : '');
+        }
+        return QMARK.repeat(chars.length);
+      }
+
+      if (first === '.') {
+        return DOT_LITERAL.repeat(chars.length);
+      }
+
+      if (first === '*') {
+        if (esc) {
+          return esc + first + (rest ? star : '');
+        }
+        return star;
+      }
+      return esc ? m : `\\${m}`;
+    });
+
+    if (backslashes === true) {
+      if (opts.unescape === true) {
+        output = output.replace(/\\/g, '');
+      } else {
+        output = output.replace(/\\+/g, m => {
+          return m.length % 2 === 0 ? '\\\\' : (m ? '\\' : '');
+        });
+      }
+    }
+
+    if (output === input && opts.contains === true) {
+      state.output = input;
+      return state;
+    }
+
+    state.output = utils.wrapOutput(output, state, options);
+    return state;
+  }
+
+  /**
+   * Tokenize input until we reach end-of-string
+   */
+
+  while (!eos()) {
+    value = advance();
+
+    if (value === '\u0000') {
+      continue;
+    }
+
+    /**
+     * Escaped characters
+     */
+
+    if (value === '\\') {
+      const next = peek();
+
+      if (next === '/' && opts.bash !== true) {
+        continue;
+      }
+
+      if (next === '.' || next === ';') {
+        continue;
+      }
+
+      if (!next) {
+        value += '\\';
+        push({ type: 'text', value });
+        continue;
+      }
+
+      // collapse slashes to reduce potential for exploits
+      const match = /^\\+/.exec(remaining());
+      let slashes = 0;
+
+      if (match && match[0].length > 2) {
+        slashes = match[0].length;
+        state.index += slashes;
+        if (slashes % 2 !== 0) {
+          value += '\\';
+        }
+      }
+
+      if (opts.unescape === true) {
+        value = advance();
+      } else {
+        value += advance();
+      }
+
+      if (state.brackets === 0) {
+        push({ type: 'text', value });
+        continue;
+      }
+    }
+
+    /**
+     * If we're inside a regex character class, continue
+     * until we reach the closing bracket.
+     */
+
+    if (state.brackets > 0 && (value !== ']' || prev.value === '[' || prev.value === '[^')) {
+      if (opts.posix !== false && value === ':') {
+        const inner = prev.value.slice(1);
+        if (inner.includes('[')) {
+          prev.posix = true;
+
+          if (inner.includes(':')) {
+            const idx = prev.value.lastIndexOf('[');
+            const pre = prev.value.slice(0, idx);
+            const rest = prev.value.slice(idx + 2);
+            const posix = POSIX_REGEX_SOURCE[rest];
+            if (posix) {
+              prev.value = pre + posix;
+              state.backtrack = true;
+              advance();
+
+              if (!bos.output && tokens.indexOf(prev) === 1) {
+                bos.output = ONE_CHAR;
+              }
+              continue;
+            }
+          }
+        }
+      }
+
+      if ((value === '[' && peek() !== ':') || (value === '-' && peek() === ']')) {
+        value = `\\${value}`;
+      }
+
+      if (value === ']' && (prev.value === '[' || prev.value === '[^')) {
+        value = `\\${value}`;
+      }
+
+      if (opts.posix === true && value === '!' && prev.value === '[') {
+        value = '^';
+      }
+
+      prev.value += value;
+      append({ value });
+      continue;
+    }
+
+    /**
+     * If we're inside a quoted string, continue
+     * until we reach the closing double quote.
+     */
+
+    if (state.quotes === 1 && value !== '"') {
+      value = utils.escapeRegex(value);
+      prev.value += value;
+      append({ value });
+      continue;
+    }
+
+    /**
+     * Double quotes
+     */
+
+    if (value === '"') {
+      state.quotes = state.quotes === 1 ? 0 : 1;
+      if (opts.keepQuotes === true) {
+        push({ type: 'text', value });
+      }
+      continue;
+    }
+
+    /**
+     * Parentheses
+     */
+
+    if (value === '(') {
+      increment('parens');
+      push({ type: 'paren', value });
+      continue;
+    }
+
+    if (value === ')') {
+      if (state.parens === 0 && opts.strictBrackets === true) {
+        throw new SyntaxError(syntaxError('opening', '('));
+      }
+
+      const extglob = extglobs[extglobs.length - 1];
+      if (extglob && state.parens === extglob.parens + 1) {
+        extglobClose(extglobs.pop());
+        continue;
+      }
+
+      push({ type: 'paren', value, output: state.parens ? ')' : '\\)' });
+      decrement('parens');
+      continue;
+    }
+
+    /**
+     * Square brackets
+     */
+
+    if (value === '[') {
+      if (opts.nobracket === true || !remaining().includes(']')) {
+        if (opts.nobracket !== true && opts.strictBrackets === true) {
+          throw new SyntaxError(syntaxError('closing', ']'));
+        }
+
+        value = `\\${value}`;
+      } else {
+        increment('brackets');
+      }
+
+      push({ type: 'bracket', value });
+      continue;
+    }
+
+    if (value === ']') {
+      if (opts.nobracket === true || (prev && prev.type === 'bracket' && prev.value.length === 1)) {
+        push({ type: 'text', value, output: `\\${value}` });
+        continue;
+      }
+
+      if (state.brackets === 0) {
+        if (opts.strictBrackets === true) {
+          throw new SyntaxError(syntaxError('opening', '['));
+        }
+
+        push({ type: 'text', value, output: `\\${value}` });
+        continue;
+      }
+
+      decrement('brackets');
+
+      const prevValue = prev.value.slice(1);
+      if (prev.posix !== true && prevValue[0] === '^' && !prevValue.includes('/')) {
+        value = `/${value}`;
+      }
+
+      prev.value += value;
+      append({ value });
+
+      // when literal brackets are explicitly disabled
+      // assume we should match with a regex character class
+      if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+        continue;
+      }
+
+      const escaped = utils.escapeRegex(prev.value);
+      state.output = state.output.slice(0, -prev.value.length);
+
+      // when literal brackets are explicitly enabled
+      // assume we should escape the brackets to match literal characters
+      if (opts.literalBrackets === true) {
+        state.output += escaped;
+        prev.value = escaped;
+        continue;
+      }
+
+      // when the user specifies nothing, try to match both
+      prev.value = `(${capture}${escaped}|${prev.value})`;
+      state.output += prev.value;
+      continue;
+    }
+
+    /**
+     * Braces
+     */
+
+    if (value === '{' && opts.nobrace !== true) {
+      increment('braces');
+
+      const open = {
+        type: 'brace',
+        value,
+        output: '(',
+        outputIndex: state.output.length,
+        tokensIndex: state.tokens.length
+      };
+
+      braces.push(open);
+      push(open);
+      continue;
+    }
+
+    if (value === '}') {
+      const brace = braces[braces.length - 1];
+
+      if (opts.nobrace === true || !brace) {
+        push({ type: 'text', value, output: value });
+        continue;
+      }
+
+      let output = ')';
+
+      if (brace.dots === true) {
+        const arr = tokens.slice();
+        const range = [];
+
+        for (let i = arr.length - 1; i >= 0; i--) {
+          tokens.pop();
+          if (arr[i].type === 'brace') {
+            break;
+          }
+          if (arr[i].type !== 'dots') {
+            range.unshift(arr[i].value);
+          }
+        }
+
+        output = expandRange(range, opts);
+        state.backtrack = true;
+      }
+
+      if (brace.comma !== true && brace.dots !== true) {
+        const out = state.output.slice(0, brace.outputIndex);
+        const toks = state.tokens.slice(brace.tokensIndex);
+        brace.value = brace.output = '\\{';
+        value = output = '\\}';
+        state.output = out;
+        for (const t of toks) {
+          state.output += (t.output || t.value);
+        }
+      }
+
+      push({ type: 'brace', value, output });
+      decrement('braces');
+      braces.pop();
+      continue;
+    }
+
+    /**
+     * Pipes
+     */
+
+    if (value === '|') {
+      if (extglobs.length > 0) {
+        extglobs[extglobs.length - 1].conditions++;
+      }
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Commas
+     */
+
+    if (value === ',') {
+      let output = value;
+
+      const brace = braces[braces.length - 1];
+      if (brace && stack[stack.length - 1] === 'braces') {
+        brace.comma = true;
+        output = '|';
+      }
+
+      push({ type: 'comma', value, output });
+      continue;
+    }
+
+    /**
+     * Slashes
+     */
+
+    if (value === '/') {
+      // if the beginning of the glob is "./", advance the start
+      // to the current index, and don't add the "./" characters
+      // to the state. This greatly simplifies lookbehinds when
+      // checking for BOS characters like "!" and "." (not "./")
+      if (prev.type === 'dot' && state.index === state.start + 1) {
+        state.start = state.index + 1;
+        state.consumed = '';
+        state.output = '';
+        tokens.pop();
+        prev = bos; // reset "prev" to the first token
+        continue;
+      }
+
+      push({ type: 'slash', value, output: SLASH_LITERAL });
+      continue;
+    }
+
+    /**
+     * Dots
+     */
+
+    if (value === '.') {
+      if (state.braces > 0 && prev.type === 'dot') {
+        if (prev.value === '.') prev.output = DOT_LITERAL;
+        const brace = braces[braces.length - 1];
+        prev.type = 'dots';
+        prev.output += value;
+        prev.value += value;
+        brace.dots = true;
+        continue;
+      }
+
+      if ((state.braces + state.parens) === 0 && prev.type !== 'bos' && prev.type !== 'slash') {
+        push({ type: 'text', value, output: DOT_LITERAL });
+        continue;
+      }
+
+      push({ type: 'dot', value, output: DOT_LITERAL });
+      continue;
+    }
+
+    /**
+     * Question marks
+     */
+
+    if (value === '?') {
+      const isGroup = prev && prev.value === '(';
+      if (!isGroup && opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        extglobOpen('qmark', value);
+        continue;
+      }
+
+      if (prev && prev.type === 'paren') {
+        const next = peek();
+        let output = value;
+
+        if ((prev.value === '(' && !/[!=<:]/.test(next)) || (next === '<' && !/<([!=]|\w+>)/.test(remaining()))) {
+          output = `\\${value}`;
+        }
+
+        push({ type: 'text', value, output });
+        continue;
+      }
+
+      if (opts.dot !== true && (prev.type === 'slash' || prev.type === 'bos')) {
+        push({ type: 'qmark', value, output: QMARK_NO_DOT });
+        continue;
+      }
+
+      push({ type: 'qmark', value, output: QMARK });
+      continue;
+    }
+
+    /**
+     * Exclamation
+     */
+
+    if (value === '!') {
+      if (opts.noextglob !== true && peek() === '(') {
+        if (peek(2) !== '?' || !/[!=<:]/.test(peek(3))) {
+          extglobOpen('negate', value);
+          continue;
+        }
+      }
+
+      if (opts.nonegate !== true && state.index === 0) {
+        negate();
+        continue;
+      }
+    }
+
+    /**
+     * Plus
+     */
+
+    if (value === '+') {
+      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        extglobOpen('plus', value);
+        continue;
+      }
+
+      if ((prev && prev.value === '(') || opts.regex === false) {
+        push({ type: 'plus', value, output: PLUS_LITERAL });
+        continue;
+      }
+
+      if ((prev && (prev.type === 'bracket' || prev.type === 'paren' || prev.type === 'brace')) || state.parens > 0) {
+        push({ type: 'plus', value });
+        continue;
+      }
+
+      push({ type: 'plus', value: PLUS_LITERAL });
+      continue;
+    }
+
+    /**
+     * Plain text
+     */
+
+    if (value === '@') {
+      if (opts.noextglob !== true && peek() === '(' && peek(2) !== '?') {
+        push({ type: 'at', extglob: true, value, output: '' });
+        continue;
+      }
+
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Plain text
+     */
+
+    if (value !== '*') {
+      if (value === '$' || value === '^') {
+        value = `\\${value}`;
+      }
+
+      const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+      if (match) {
+        value += match[0];
+        state.index += match[0].length;
+      }
+
+      push({ type: 'text', value });
+      continue;
+    }
+
+    /**
+     * Stars
+     */
+
+    if (prev && (prev.type === 'globstar' || prev.star === true)) {
+      prev.type = 'star';
+      prev.star = true;
+      prev.value += value;
+      prev.output = star;
+      state.backtrack = true;
+      state.globstar = true;
+      consume(value);
+      continue;
+    }
+
+    let rest = remaining();
+    if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+      extglobOpen('star', value);
+      continue;
+    }
+
+    if (prev.type === 'star') {
+      if (opts.noglobstar === true) {
+        consume(value);
+        continue;
+      }
+
+      const prior = prev.prev;
+      const before = prior.prev;
+      const isStart = prior.type === 'slash' || prior.type === 'bos';
+      const afterStar = before && (before.type === 'star' || before.type === 'globstar');
+
+      if (opts.bash === true && (!isStart || (rest[0] && rest[0] !== '/'))) {
+        push({ type: 'star', value, output: '' });
+        continue;
+      }
+
+      const isBrace = state.braces > 0 && (prior.type === 'comma' || prior.type === 'brace');
+      const isExtglob = extglobs.length && (prior.type === 'pipe' || prior.type === 'paren');
+      if (!isStart && prior.type !== 'paren' && !isBrace && !isExtglob) {
+        push({ type: 'star', value, output: '' });
+        continue;
+      }
+
+      // strip consecutive `/**/`
+      while (rest.slice(0, 3) === '/**') {
+        const after = input[state.index + 4];
+        if (after && after !== '/') {
+          break;
+        }
+        rest = rest.slice(3);
+        consume('/**', 3);
+      }
+
+      // A globstar followed only by balanced closing parens is at the logical end of patterns like
+      // `test(/utils/**)` and `test?(/utils/**)`. Treat it as EOS so the trailing `/**` can match its
+      // parent path, except in negated extglobs where that would change the exclusion semantics.
+      const isEnd = eos() || (
+        state.parens > 0
+        && rest === ')'.repeat(state.parens)
+        && !extglobs.some(extglob => extglob.type === 'negate')
+      );
+
+      if (prior.type === 'bos' && eos()) {
+        prev.type = 'globstar';
+        prev.value += value;
+        prev.output = globstar(opts);
+        state.output = prev.output;
+        state.globstar = true;
+        consume(value);
+        continue;
+      }
+
+      if (prior.type === 'slash' && prior.prev.type !== 'bos' && !afterStar && isEnd) {
+        state.output = state.output.slice(0, -(prior.output + prev.output).length);
+        prior.output = `(?:${prior.output}`;
+
+        prev.type = 'globstar';
+        prev.output = globstar(opts) + (opts.strictSlashes ? ')' : '|$)');
+        prev.value += value;
+        state.globstar = true;
+        state.output += prior.output + prev.output;
+        consume(value);
+        continue;
+      }
+
+      if (prior.type === 'slash' && prior.prev.type !== 'bos' && rest[0] === '/') {
+        const end = rest[1] !== void 0 ? '|$' : '';
+
+        state.output = state.output.slice(0, -(prior.output + prev.output).length);
+        prior.output = `(?:${prior.output}`;
+
+        prev.type = 'globstar';
+        prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+        prev.value += value;
+
+        state.output += prior.output + prev.output;
+        state.globstar = true;
+
+        consume(value + advance());
+
+        push({ type: 'slash', value: '/', output: '' });
+        continue;
+      }
+
+      if (prior.type === 'bos' && rest[0] === '/') {
+        prev.type = 'globstar';
+        prev.value += value;
+        prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+        state.output = prev.output;
+        state.globstar = true;
+        consume(value + advance());
+        push({ type: 'slash', value: '/', output: '' });
+        continue;
+      }
+
+      // remove single star from output
+      state.output = state.output.slice(0, -prev.output.length);
+
+      // reset previous token to globstar
+      prev.type = 'globstar';
+      prev.output = globstar(opts);
+      prev.value += value;
+
+      // reset output with globstar
+      state.output += prev.output;
+      state.globstar = true;
+      consume(value);
+      continue;
+    }
+
+    const token = { type: 'star', value, output: star };
+
+    if (opts.bash === true) {
+      token.output = '.*?';
+      if (prev.type === 'bos' || prev.type === 'slash') {
+        token.output = nodot + token.output;
+      }
+      push(token);
+      continue;
+    }
+
+    if (prev && (prev.type === 'bracket' || prev.type === 'paren') && opts.regex === true) {
+      token.output = value;
+      push(token);
+      continue;
+    }
+
+    if (state.index === state.start || prev.type === 'slash' || prev.type === 'dot') {
+      if (prev.type === 'dot') {
+        state.output += NO_DOT_SLASH;
+        prev.output += NO_DOT_SLASH;
+
+      } else if (opts.dot === true) {
+        state.output += NO_DOTS_SLASH;
+        prev.output += NO_DOTS_SLASH;
+
+      } else {
+        state.output += nodot;
+        prev.output += nodot;
+      }
+
+      if (peek() !== '*') {
+        state.output += ONE_CHAR;
+        prev.output += ONE_CHAR;
+      }
+    }
+
+    push(token);
+  }
+
+  while (state.brackets > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ']'));
+    state.output = utils.escapeLast(state.output, '[');
+    decrement('brackets');
+  }
+
+  while (state.parens > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', ')'));
+    state.output = utils.escapeLast(state.output, '(');
+    decrement('parens');
+  }
+
+  while (state.braces > 0) {
+    if (opts.strictBrackets === true) throw new SyntaxError(syntaxError('closing', '}'));
+    state.output = utils.escapeLast(state.output, '{');
+    decrement('braces');
+  }
+
+  if (opts.strictSlashes !== true && (prev.type === 'star' || prev.type === 'bracket')) {
+    push({ type: 'maybe_slash', value: '', output: `${SLASH_LITERAL}?` });
+  }
+
+  // rebuild the output if we had to backtrack at any point
+  if (state.backtrack === true) {
+    state.output = '';
+
+    for (const token of state.tokens) {
+      state.output += token.output != null ? token.output : token.value;
+
+      if (token.suffix) {
+        state.output += token.suffix;
+      }
+    }
+  }
+
+  return state;
+};
+
+/**
+ * Fast paths for creating regular expressions for common glob patterns.
+ * This can significantly speed up processing and has very little downside
+ * impact when none of the fast paths match.
+ */
+
+parse.fastpaths = (input, options) => {
+  const opts = { ...options };
+  const max = typeof opts.maxLength === 'number' ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+  const len = input.length;
+  if (len > max) {
+    throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+  }
+
+  input = REPLACEMENTS[input] || input;
+
+  // create constants based on platform, for windows or posix
+  const {
+    DOT_LITERAL,
+    SLASH_LITERAL,
+    ONE_CHAR,
+    DOTS_SLASH,
+    NO_DOT,
+    NO_DOTS,
+    NO_DOTS_SLASH,
+    STAR,
+    START_ANCHOR
+  } = constants.globChars(opts.windows);
+
+  const nodot = opts.dot ? NO_DOTS : NO_DOT;
+  const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+  const capture = opts.capture ? '' : '?:';
+  const state = { negated: false, prefix: '' };
+  let star = opts.bash === true ? '.*?' : STAR;
+
+  if (opts.capture) {
+    star = `(${star})`;
+  }
+
+  const globstar = opts => {
+    if (opts.noglobstar === true) return star;
+    return `(${capture}(?:(?!${START_ANCHOR}${opts.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+  };
+
+  const create = str => {
+    switch (str) {
+      case '*':
+        return `${nodot}${ONE_CHAR}${star}`;
+
+      case '.*':
+        return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '*.*':
+        return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '*/*':
+        return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+
+      case '**':
+        return nodot + globstar(opts);
+
+      case '**/*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+
+      case '**/*.*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      case '**/.*':
+        return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+
+      default: {
+        const match = /^(.*?)\.(\w+)$/.exec(str);
+        if (!match) return;
+
+        const source = create(match[1]);
+        if (!source) return;
+
+        return source + DOT_LITERAL + match[2];
+      }
+    }
+  };
+
+  const output = utils.removePrefix(input, state);
+  let source = create(output);
+
+  if (source && opts.strictSlashes !== true) {
+    source += `${SLASH_LITERAL}?`;
+  }
+
+  return source;
+};
+
+module.exports = parse;
+
+
+/***/ }),
+
+/***/ 8016:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const scan = __nccwpck_require__(1781);
+const parse = __nccwpck_require__(8265);
+const utils = __nccwpck_require__(4059);
+const constants = __nccwpck_require__(5595);
+const isObject = val => val && typeof val === 'object' && !Array.isArray(val);
+
+/**
+ * Creates a matcher function from one or more glob patterns. The
+ * returned function takes a string to match as its first argument,
+ * and returns true if the string is a match. The returned matcher
+ * function also takes a boolean as the second argument that, when true,
+ * returns an object with additional information.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch(glob[, options]);
+ *
+ * const isMatch = picomatch('*.!(*a)');
+ * console.log(isMatch('a.a')); //=> false
+ * console.log(isMatch('a.b')); //=> true
+ *
+ * // For environments without `node.js`, `picomatch/posix` provides you a dependency-free matcher, without automatic OS detection.
+ * const picomatch = require('picomatch/posix');
+ * // the same API, defaulting to posix paths
+ * const isMatch = picomatch('a/*');
+ * console.log(isMatch('a\\b')); //=> false
+ * console.log(isMatch('a/b')); //=> true
+ *
+ * // you can still configure the matcher function to accept windows paths
+ * const isMatch = picomatch('a/*', { options: windows });
+ * console.log(isMatch('a\\b')); //=> true
+ * console.log(isMatch('a/b')); //=> true
+ * ```
+ * @name picomatch
+ * @param {String|Array} `globs` One or more glob patterns.
+ * @param {Object=} `options`
+ * @return {Function=} Returns a matcher function.
+ * @api public
+ */
+
+const picomatch = (glob, options, returnState = false) => {
+  if (Array.isArray(glob)) {
+    const fns = glob.map(input => picomatch(input, options, returnState));
+    const arrayMatcher = str => {
+      for (const isMatch of fns) {
+        const state = isMatch(str);
+        if (state) return state;
+      }
+      return false;
+    };
+    return arrayMatcher;
+  }
+
+  const isState = isObject(glob) && glob.tokens && glob.input;
+
+  if (glob === '' || (typeof glob !== 'string' && !isState)) {
+    throw new TypeError('Expected pattern to be a non-empty string');
+  }
+
+  const opts = options || {};
+  const posix = opts.windows;
+  const regex = isState
+    ? picomatch.compileRe(glob, options)
+    : picomatch.makeRe(glob, options, false, true);
+
+  const state = regex.state;
+  delete regex.state;
+
+  let isIgnored = () => false;
+  if (opts.ignore) {
+    const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+    isIgnored = picomatch(opts.ignore, ignoreOpts, returnState);
+  }
+
+  const matcher = (input, returnObject = false) => {
+    const { isMatch, match, output } = picomatch.test(input, regex, options, { glob, posix });
+    const result = { glob, state, regex, posix, input, output, match, isMatch };
+
+    if (typeof opts.onResult === 'function') {
+      opts.onResult(result);
+    }
+
+    if (isMatch === false) {
+      result.isMatch = false;
+      return returnObject ? result : false;
+    }
+
+    if (isIgnored(input)) {
+      if (typeof opts.onIgnore === 'function') {
+        opts.onIgnore(result);
+      }
+      result.isMatch = false;
+      return returnObject ? result : false;
+    }
+
+    if (typeof opts.onMatch === 'function') {
+      opts.onMatch(result);
+    }
+    return returnObject ? result : true;
+  };
+
+  if (returnState) {
+    matcher.state = state;
+  }
+
+  return matcher;
+};
+
+/**
+ * Test `input` with the given `regex`. This is used by the main
+ * `picomatch()` function to test the input string.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.test(input, regex[, options]);
+ *
+ * console.log(picomatch.test('foo/bar', /^(?:([^/]*?)\/([^/]*?))$/));
+ * // { isMatch: true, match: [ 'foo/', 'foo', 'bar' ], output: 'foo/bar' }
+ * ```
+ * @param {String} `input` String to test.
+ * @param {RegExp} `regex`
+ * @return {Object} Returns an object with matching info.
+ * @api public
+ */
+
+picomatch.test = (input, regex, options, { glob, posix } = {}) => {
+  if (typeof input !== 'string') {
+    throw new TypeError('Expected input to be a string');
+  }
+
+  if (input === '') {
+    return { isMatch: false, output: '' };
+  }
+
+  const opts = options || {};
+  const format = opts.format || (posix ? utils.toPosixSlashes : null);
+  let match = input === glob;
+  let output = (match && format) ? format(input) : input;
+
+  if (match === false) {
+    output = format ? format(input) : input;
+    match = output === glob;
+  }
+
+  if (match === false || opts.capture === true) {
+    if (opts.matchBase === true || opts.basename === true) {
+      match = picomatch.matchBase(input, regex, options, posix);
+    } else {
+      match = regex.exec(output);
+    }
+  }
+
+  return { isMatch: Boolean(match), match, output };
+};
+
+/**
+ * Match the basename of a filepath.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.matchBase(input, glob[, options]);
+ * console.log(picomatch.matchBase('foo/bar.js', '*.js'); // true
+ * ```
+ * @param {String} `input` String to test.
+ * @param {RegExp|String} `glob` Glob pattern or regex created by [.makeRe](#makeRe).
+ * @return {Boolean}
+ * @api public
+ */
+
+picomatch.matchBase = (input, glob, options, posix = options && options.windows) => {
+  const regex = glob instanceof RegExp ? glob : picomatch.makeRe(glob, options);
+  return regex.test(utils.basename(input, { windows: posix }));
+};
+
+/**
+ * Returns true if **any** of the given glob `patterns` match the specified `string`.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.isMatch(string, patterns[, options]);
+ *
+ * console.log(picomatch.isMatch('a.a', ['b.*', '*.a'])); //=> true
+ * console.log(picomatch.isMatch('a.a', 'b.*')); //=> false
+ * ```
+ * @param {String|Array} str The string to test.
+ * @param {String|Array} patterns One or more glob patterns to use for matching.
+ * @param {Object} [options] See available [options](#options).
+ * @return {Boolean} Returns true if any patterns match `str`
+ * @api public
+ */
+
+picomatch.isMatch = (str, patterns, options) => picomatch(patterns, options)(str);
+
+/**
+ * Parse a glob pattern to create the source string for a regular
+ * expression.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * const result = picomatch.parse(pattern[, options]);
+ * ```
+ * @param {String} `pattern`
+ * @param {Object} `options`
+ * @return {Object} Returns an object with useful properties and output to be used as a regex source string.
+ * @api public
+ */
+
+picomatch.parse = (pattern, options) => {
+  if (Array.isArray(pattern)) return pattern.map(p => picomatch.parse(p, options));
+  return parse(pattern, { ...options, fastpaths: false });
+};
+
+/**
+ * Scan a glob pattern to separate the pattern into segments.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.scan(input[, options]);
+ *
+ * const result = picomatch.scan('!./foo/*.js');
+ * console.log(result);
+ * { prefix: '!./',
+ *   input: '!./foo/*.js',
+ *   start: 3,
+ *   base: 'foo',
+ *   glob: '*.js',
+ *   isBrace: false,
+ *   isBracket: false,
+ *   isGlob: true,
+ *   isExtglob: false,
+ *   isGlobstar: false,
+ *   negated: true }
+ * ```
+ * @param {String} `input` Glob pattern to scan.
+ * @param {Object} `options`
+ * @return {Object} Returns an object with
+ * @api public
+ */
+
+picomatch.scan = (input, options) => scan(input, options);
+
+/**
+ * Compile a regular expression from the `state` object returned by the
+ * [parse()](#parse) method.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * const state = picomatch.parse('*.js');
+ * // picomatch.compileRe(state[, options]);
+ *
+ * console.log(picomatch.compileRe(state));
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {Object} `state`
+ * @param {Object} `options`
+ * @param {Boolean} `returnOutput` Intended for implementors, this argument allows you to return the raw output from the parser.
+ * @param {Boolean} `returnState` Adds the state to a `state` property on the returned regex. Useful for implementors and debugging.
+ * @return {RegExp}
+ * @api public
+ */
+
+picomatch.compileRe = (state, options, returnOutput = false, returnState = false) => {
+  if (returnOutput === true) {
+    return state.output;
+  }
+
+  const opts = options || {};
+  const prepend = opts.contains ? '' : '^';
+  const append = opts.contains ? '' : '$';
+
+  let source = `${prepend}(?:${state.output})${append}`;
+  if (state && state.negated === true) {
+    source = `^(?!${source}).*$`;
+  }
+
+  const regex = picomatch.toRegex(source, options);
+  if (returnState === true) {
+    regex.state = state;
+  }
+
+  return regex;
+};
+
+/**
+ * Create a regular expression from a parsed glob pattern.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.makeRe(state[, options]);
+ *
+ * const result = picomatch.makeRe('*.js');
+ * console.log(result);
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {String} `state` The object returned from the `.parse` method.
+ * @param {Object} `options`
+ * @param {Boolean} `returnOutput` Implementors may use this argument to return the compiled output, instead of a regular expression. This is not exposed on the options to prevent end-users from mutating the result.
+ * @param {Boolean} `returnState` Implementors may use this argument to return the state from the parsed glob with the returned regular expression.
+ * @return {RegExp} Returns a regex created from the given pattern.
+ * @api public
+ */
+
+picomatch.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+  if (!input || typeof input !== 'string') {
+    throw new TypeError('Expected a non-empty string');
+  }
+
+  let parsed = { negated: false, fastpaths: true };
+
+  if (options.fastpaths !== false && (input[0] === '.' || input[0] === '*')) {
+    parsed.output = parse.fastpaths(input, options);
+  }
+
+  if (!parsed.output) {
+    parsed = parse(input, options);
+  }
+
+  return picomatch.compileRe(parsed, options, returnOutput, returnState);
+};
+
+/**
+ * Create a regular expression from the given regex source string.
+ *
+ * ```js
+ * const picomatch = require('picomatch');
+ * // picomatch.toRegex(source[, options]);
+ *
+ * const { output } = picomatch.parse('*.js');
+ * console.log(picomatch.toRegex(output));
+ * //=> /^(?:(?!\.)(?=.)[^/]*?\.js)$/
+ * ```
+ * @param {String} `source` Regular expression source string.
+ * @param {Object} `options`
+ * @return {RegExp}
+ * @api public
+ */
+
+picomatch.toRegex = (source, options) => {
+  try {
+    const opts = options || {};
+    return new RegExp(source, opts.flags || (opts.nocase ? 'i' : ''));
+  } catch (err) {
+    if (options && options.debug === true) throw err;
+    return /$^/;
+  }
+};
+
+/**
+ * Picomatch constants.
+ * @return {Object}
+ */
+
+picomatch.constants = constants;
+
+/**
+ * Expose "picomatch"
+ */
+
+module.exports = picomatch;
+
+
+/***/ }),
+
+/***/ 1781:
+/***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
+
+
+
+const utils = __nccwpck_require__(4059);
+const {
+  CHAR_ASTERISK,             /* * */
+  CHAR_AT,                   /* @ */
+  CHAR_BACKWARD_SLASH,       /* \ */
+  CHAR_COMMA,                /* , */
+  CHAR_DOT,                  /* . */
+  CHAR_EXCLAMATION_MARK,     /* ! */
+  CHAR_FORWARD_SLASH,        /* / */
+  CHAR_LEFT_CURLY_BRACE,     /* { */
+  CHAR_LEFT_PARENTHESES,     /* ( */
+  CHAR_LEFT_SQUARE_BRACKET,  /* [ */
+  CHAR_PLUS,                 /* + */
+  CHAR_QUESTION_MARK,        /* ? */
+  CHAR_RIGHT_CURLY_BRACE,    /* } */
+  CHAR_RIGHT_PARENTHESES,    /* ) */
+  CHAR_RIGHT_SQUARE_BRACKET  /* ] */
+} = __nccwpck_require__(5595);
+
+const isPathSeparator = code => {
+  return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+};
+
+const depth = token => {
+  if (token.isPrefix !== true) {
+    token.depth = token.isGlobstar ? Infinity : 1;
+  }
+};
+
+/**
+ * Quickly scans a glob pattern and returns an object with a handful of
+ * useful properties, like `isGlob`, `path` (the leading non-glob, if it exists),
+ * `glob` (the actual pattern), `negated` (true if the path starts with `!` but not
+ * with `!(`) and `negatedExtglob` (true if the path starts with `!(`).
+ *
+ * ```js
+ * const pm = require('picomatch');
+ * console.log(pm.scan('foo/bar/*.js'));
+ * { isGlob: true, input: 'foo/bar/*.js', base: 'foo/bar', glob: '*.js' }
+ * ```
+ * @param {String} `str`
+ * @param {Object} `options`
+ * @return {Object} Returns an object with tokens and regex source string.
+ * @api public
+ */
+
+const scan = (input, options) => {
+  const opts = options || {};
+
+  const length = input.length - 1;
+  const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+  const slashes = [];
+  const tokens = [];
+  const parts = [];
+
+  let str = input;
+  let index = -1;
+  let start = 0;
+  let lastIndex = 0;
+  let isBrace = false;
+  let isBracket = false;
+  let isGlob = false;
+  let isExtglob = false;
+  let isGlobstar = false;
+  let braceEscaped = false;
+  let backslashes = false;
+  let negated = false;
+  let negatedExtglob = false;
+  let finished = false;
+  let braces = 0;
+  let prev;
+  let code;
+  let token = { value: '', depth: 0, isGlob: false };
+
+  const eos = () => index >= length;
+  const peek = () => str.charCodeAt(index + 1);
+  const advance = () => {
+    prev = code;
+    return str.charCodeAt(++index);
+  };
+
+  while (index < length) {
+    code = advance();
+    let next;
+
+    if (code === CHAR_BACKWARD_SLASH) {
+      backslashes = token.backslashes = true;
+      code = advance();
+
+      if (code === CHAR_LEFT_CURLY_BRACE) {
+        braceEscaped = true;
+      }
+      continue;
+    }
+
+    if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+      braces++;
+
+      while (eos() !== true && (code = advance())) {
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          advance();
+          continue;
+        }
+
+        if (code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          continue;
+        }
+
+        if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+          isBrace = token.isBrace = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+
+          if (scanToEnd === true) {
+            continue;
+          }
+
+          break;
+        }
+
+        if (braceEscaped !== true && code === CHAR_COMMA) {
+          isBrace = token.isBrace = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+
+          if (scanToEnd === true) {
+            continue;
+          }
+
+          break;
+        }
+
+        if (code === CHAR_RIGHT_CURLY_BRACE) {
+          braces--;
+
+          if (braces === 0) {
+            braceEscaped = false;
+            isBrace = token.isBrace = true;
+            finished = true;
+            break;
+          }
+        }
+      }
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+
+    if (code === CHAR_FORWARD_SLASH) {
+      slashes.push(index);
+      tokens.push(token);
+      token = { value: '', depth: 0, isGlob: false };
+
+      if (finished === true) continue;
+      if (prev === CHAR_DOT && index === (start + 1)) {
+        start += 2;
+        continue;
+      }
+
+      lastIndex = index + 1;
+      continue;
+    }
+
+    if (opts.noext !== true) {
+      const isExtglobChar = code === CHAR_PLUS
+        || code === CHAR_AT
+        || code === CHAR_ASTERISK
+        || code === CHAR_QUESTION_MARK
+        || code === CHAR_EXCLAMATION_MARK;
+
+      if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+        isGlob = token.isGlob = true;
+        isExtglob = token.isExtglob = true;
+        finished = true;
+        if (code === CHAR_EXCLAMATION_MARK && index === start) {
+          negatedExtglob = true;
+        }
+
+        if (scanToEnd === true) {
+          let parens = 0;
+
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+
+            if (code === CHAR_LEFT_PARENTHESES) {
+              parens++;
+              continue;
+            }
+
+            if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+              finished = true;
+              break;
+            }
+          }
+          continue;
+        }
+        break;
+      }
+    }
+
+    if (code === CHAR_ASTERISK) {
+      if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+      isGlob = token.isGlob = true;
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+      break;
+    }
+
+    if (code === CHAR_QUESTION_MARK) {
+      isGlob = token.isGlob = true;
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+      break;
+    }
+
+    if (code === CHAR_LEFT_SQUARE_BRACKET) {
+      while (eos() !== true && (next = advance())) {
+        if (next === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          advance();
+          continue;
+        }
+
+        if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+          isBracket = token.isBracket = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          break;
+        }
+      }
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+
+    if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+      negated = token.negated = true;
+      start++;
+      continue;
+    }
+
+    if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+      isGlob = token.isGlob = true;
+
+      if (scanToEnd === true) {
+        let parens = 1;
+
+        while (eos() !== true && (code = advance())) {
+          if (code === CHAR_BACKWARD_SLASH) {
+            backslashes = token.backslashes = true;
+            advance();
+            continue;
+          }
+
+          if (code === CHAR_LEFT_PARENTHESES) {
+            parens++;
+            continue;
+          }
+
+          if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+            finished = true;
+            break;
+          }
+        }
+        continue;
+      }
+      break;
+    }
+
+    if (isGlob === true) {
+      finished = true;
+
+      if (scanToEnd === true) {
+        continue;
+      }
+
+      break;
+    }
+  }
+
+  if (opts.noext === true) {
+    isExtglob = false;
+    isGlob = false;
+  }
+
+  let base = str;
+  let prefix = '';
+  let glob = '';
+
+  if (start > 0) {
+    prefix = str.slice(0, start);
+    str = str.slice(start);
+    lastIndex -= start;
+  }
+
+  if (base && isGlob === true && lastIndex > 0) {
+    base = str.slice(0, lastIndex);
+    glob = str.slice(lastIndex);
+  } else if (isGlob === true) {
+    base = '';
+    glob = str;
+  } else {
+    base = str;
+  }
+
+  if (base && base !== '' && base !== '/' && base !== str) {
+    if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+      base = base.slice(0, -1);
+    }
+  }
+
+  if (opts.unescape === true) {
+    if (glob) glob = utils.removeBackslashes(glob);
+
+    if (base && backslashes === true) {
+      base = utils.removeBackslashes(base);
+    }
+  }
+
+  const state = {
+    prefix,
+    input,
+    start,
+    base,
+    glob,
+    isBrace,
+    isBracket,
+    isGlob,
+    isExtglob,
+    isGlobstar,
+    negated,
+    negatedExtglob
+  };
+
+  if (opts.tokens === true) {
+    state.maxDepth = 0;
+    if (!isPathSeparator(code)) {
+      tokens.push(token);
+    }
+    state.tokens = tokens;
+  }
+
+  if (opts.parts === true || opts.tokens === true) {
+    let prevIndex;
+
+    for (let idx = 0; idx < slashes.length; idx++) {
+      const n = prevIndex !== undefined ? prevIndex + 1 : start;
+      const i = slashes[idx];
+      const value = input.slice(n, i);
+      if (opts.tokens) {
+        if (idx === 0 && start !== 0) {
+          tokens[idx].isPrefix = true;
+          tokens[idx].value = prefix;
+        } else {
+          tokens[idx].value = value;
+        }
+        depth(tokens[idx]);
+        state.maxDepth += tokens[idx].depth;
+      }
+      if (i >= start) {
+        parts.push(value);
+        prevIndex = i;
+      }
+    }
+
+    const n = prevIndex !== undefined ? prevIndex + 1 : start;
+    const value = input.slice(n);
+    parts.push(value);
+
+    if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+      tokens[tokens.length - 1].value = value;
+      depth(tokens[tokens.length - 1]);
+      state.maxDepth += tokens[tokens.length - 1].depth;
+    }
+
+    state.slashes = slashes;
+    state.parts = parts;
+  }
+
+  return state;
+};
+
+module.exports = scan;
+
+
+/***/ }),
+
+/***/ 4059:
+/***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
+
+/*global navigator*/
+
+
+const {
+  REGEX_BACKSLASH,
+  REGEX_REMOVE_BACKSLASH,
+  REGEX_SPECIAL_CHARS,
+  REGEX_SPECIAL_CHARS_GLOBAL
+} = __nccwpck_require__(5595);
+
+exports.isObject = val => val !== null && typeof val === 'object' && !Array.isArray(val);
+exports.hasRegexChars = str => REGEX_SPECIAL_CHARS.test(str);
+exports.isRegexChar = str => str.length === 1 && exports.hasRegexChars(str);
+exports.escapeRegex = str => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, '\\$1');
+exports.toPosixSlashes = str => str.replace(REGEX_BACKSLASH, '/');
+
+exports.isWindows = () => {
+  if (typeof navigator !== 'undefined' && navigator.platform) {
+    const platform = navigator.platform.toLowerCase();
+    return platform === 'win32' || platform === 'windows';
+  }
+
+  if (typeof process !== 'undefined' && process.platform) {
+    return process.platform === 'win32';
+  }
+
+  return false;
+};
+
+exports.removeBackslashes = str => {
+  return str.replace(REGEX_REMOVE_BACKSLASH, match => {
+    return match === '\\' ? '' : match;
+  });
+};
+
+exports.escapeLast = (input, char, lastIdx) => {
+  const idx = input.lastIndexOf(char, lastIdx);
+  if (idx === -1) return input;
+  if (input[idx - 1] === '\\') return exports.escapeLast(input, char, idx - 1);
+  return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+};
+
+exports.removePrefix = (input, state = {}) => {
+  let output = input;
+  if (output.startsWith('./')) {
+    output = output.slice(2);
+    state.prefix = './';
+  }
+  return output;
+};
+
+exports.wrapOutput = (input, state = {}, options = {}) => {
+  const prepend = options.contains ? '' : '^';
+  const append = options.contains ? '' : '$';
+
+  let output = `${prepend}(?:${input})${append}`;
+  if (state.negated === true) {
+    output = `(?:^(?!${output}).*$)`;
+  }
+  return output;
+};
+
+exports.basename = (path, { windows } = {}) => {
+  const segs = path.split(windows ? /[\\/]/ : '/');
+  const last = segs[segs.length - 1];
+
+  if (last === '') {
+    return segs[segs.length - 2];
+  }
+
+  return last;
+};
+
+
+/***/ }),
+
 /***/ 770:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
@@ -30895,7 +33399,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7537);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(697);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -30904,7 +33408,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 7537:
+/***/ 697:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33894,8 +36398,21 @@ function describeTarget(target) {
 function scopeNoun(scope) {
     return scope === 'repo' ? 'repository' : 'organization';
 }
+/** A target's name as GitHub writes it: `owner/repo` for a repository, the login for an organization. */
+function targetName(target) {
+    return target.scope === 'repo' ? `${target.owner}/${target.repo}` : target.org;
+}
+/** A target as fields of a JSON result: `{ repository: 'owner/repo' }` or `{ organization: 'login' }`. */
+function targetFields(target) {
+    return target.scope === 'repo' ? { repository: targetName(target) } : { organization: target.org };
+}
 
 ;// CONCATENATED MODULE: ./src/api-error.ts
+/**
+ * Turns a failed API request into a message users can act on: GitHub's own message and validation
+ * errors, plus a hint on the token for 401/403/404 (REST docs, "Fine-grained access tokens" and
+ * "OAuth app tokens and personal access tokens (classic)" of each hooks endpoint).
+ */
 
 /** True for an error thrown by Octokit for an HTTP error status (it carries `status` and `response`). */
 function isApiError(error) {
@@ -33948,8 +36465,11 @@ function permissionHint(scope) {
 /**
  * Describes an API error for `core.setFailed`: `GitHub answered <status> to <METHOD path>: <message>`,
  * GitHub's validation errors (422) one per line, and a hint for 401, 403 and 404.
+ * @param scope the scope of the target the request was for: the hint names its permission
+ * @param options.hint false to leave out the hint on the token (a run over many repositories gives it once)
+ * @returns lines joined by `\n`; the first one says what GitHub answered
  */
-function describeApiError(error, request) {
+function describeApiError(error, scope, options = {}) {
     const body = (error.response?.data ?? {});
     const where = error.request?.method && error.request.url ? ` to ${error.request.method} ${pathOf(error.request.url)}` : '';
     // Octokit reports a request that got no answer (a timeout, a dropped connection) as status 500 with no response.
@@ -33961,13 +36481,26 @@ function describeApiError(error, request) {
         lines.push(`- ${typeof item === 'string' ? item : (item.message ?? [item.resource, item.field, item.code].filter(Boolean).join(' '))}`);
     }
     lines.push(...(error.context ?? []));
-    if (error.status === 401) {
-        lines.push("The token in 'token' is invalid or expired, or it is not a token for this API ('api_url').");
-    }
-    else if (error.status === 403 || error.status === 404) {
-        lines.push(permissionHint(request.target.scope));
-    }
-    return lines.join('\n');
+    const hint = options.hint === false ? undefined : tokenHint(error, scope);
+    return [...lines, ...(hint ? [hint] : [])].join('\n');
+}
+/**
+ * What to check about the token after an error: for 401 that it is valid and meant for `api_url`;
+ * for 403 and 404 the permission the scope needs ({@link permissionHint}); otherwise (and for the
+ * 403 on an archived repository, which no token can lift) nothing.
+ */
+function tokenHint(error, scope) {
+    if (!isApiError(error))
+        return undefined;
+    if (error.status === 401)
+        return "The token in 'token' is invalid or expired, or it is not a token for this API ('api_url').";
+    if ((error.status === 403 && !isReadOnlyRepository(error)) || error.status === 404)
+        return permissionHint(scope);
+    return undefined;
+}
+/** GitHub's 403 for a write to an archived repository: no token can help, so no permission hint. */
+function isReadOnlyRepository(error) {
+    return /archived so is read-only/i.test((error.response?.data ?? {}).message ?? '');
 }
 function pathOf(url) {
     try {
@@ -39304,8 +41837,6 @@ throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
 throttling.triggersNotification = triggersNotification;
 
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./src/redact.ts
 /**
  * Keeps secrets out of everything the step shows: the log (messages and `RUNNER_DEBUG` lines), the
@@ -39720,7 +42251,6 @@ function redact(text) {
 
 
 
-
 /** Statuses never retried by plugin-retry: client errors, and 429, which the throttling plugin handles. */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 /**
@@ -39745,14 +42275,20 @@ function fetchWithTimeout(seconds) {
         });
     };
 }
+/** Counter of the throttling ids: every factory's clients share limiters, other factories' do not. */
+let factories = 0;
 /**
- * Builds the client for the API root, token and API version of the request: `X-GitHub-Api-Version`
+ * The client factory for the API root, token and API version of the request: `X-GitHub-Api-Version`
  * on every request, retries and rate-limit waits bounded by `retries`, each attempt bounded by
  * `connection.request_timeout` (seconds).
  */
-function createClient(connection, options) {
+function clientFactory(connection, options) {
     const { retries, dryRun = false, timeScale = 1 } = options;
     const second = 1000 * timeScale;
+    // A key of its own: the plugin's limiter groups are shared per process, keyed by id.
+    const id = `manage-webhooks-${++factories}`;
+    // The plugin's own write limiter spaces writes one second apart; scaled, a group of our own (shared by the factory's clients).
+    const write = timeScale === 1 ? undefined : new (light_default()).Group({ maxConcurrent: 1, minTime: second });
     const wait = (kind) => (retryAfter, request, _client, retryCount) => {
         if (request.request?.signal !== undefined) {
             core_warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; not waiting ${retryAfter} s: this request is bounded by a deadline (a poll for a delivery).`);
@@ -39765,34 +42301,365 @@ function createClient(connection, options) {
         core_warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; waiting ${retryAfter} s before retry ${retryCount + 1} of ${retries}.`);
         return true;
     };
-    const client = getOctokit(connection.token, {
-        baseUrl: connection.api_url,
-        userAgent: 'manage-webhooks',
-        request: { fetch: fetchWithTimeout(connection.request_timeout) },
-        retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: second },
-        throttle: {
-            // A key of its own: the limiter groups are shared per process, keyed by id.
-            id: (0,external_node_crypto_.randomUUID)(),
-            retryAfterBaseValue: second,
-            // The plugin's own write limiter spaces writes one second apart; scaled, a group of our own.
-            ...(timeScale === 1 ? {} : { write: new (light_default()).Group({ maxConcurrent: 1, minTime: second }) }),
-            onRateLimit: wait('primary'),
-            onSecondaryRateLimit: wait('secondary')
+    return ({ beforeWrite } = {}) => {
+        const client = getOctokit(connection.token, {
+            baseUrl: connection.api_url,
+            userAgent: 'manage-webhooks',
+            request: { fetch: fetchWithTimeout(connection.request_timeout) },
+            retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: second },
+            throttle: {
+                id,
+                retryAfterBaseValue: second,
+                ...(write ? { write } : {}),
+                onRateLimit: wait('primary'),
+                onSecondaryRateLimit: wait('secondary')
+            }
+        }, retry, throttling);
+        client.hook.after('request', (response, request) => core_debug(redact(`${request.method} ${response.url} → ${response.status}`)));
+        client.hook.error('request', (error, request) => {
+            const failed = error;
+            core_debug(redact(`${request.method} ${failed.request?.url ?? request.url} → ${failed.status ?? error.message}`));
+            throw error;
+        });
+        client.hook.before('request', (request) => {
+            request.headers['x-github-api-version'] = connection.api_version;
+            if (request.method === 'GET')
+                return;
+            if (dryRun)
+                throw new Error(`internal error: dry run refused to send ${request.method} ${request.url}`);
+            beforeWrite?.(request);
+        });
+        return client;
+    };
+}
+/** One client of its own factory ({@link clientFactory}): for a run over one target. */
+function createClient(connection, options) {
+    return clientFactory(connection, options)();
+}
+
+;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
+/*
+How it works:
+`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
+*/
+
+class Node {
+	value;
+	next;
+
+	constructor(value) {
+		this.value = value;
+	}
+}
+
+class Queue {
+	#head;
+	#tail;
+	#size;
+
+	constructor() {
+		this.clear();
+	}
+
+	enqueue(value) {
+		const node = new Node(value);
+
+		if (this.#head) {
+			this.#tail.next = node;
+			this.#tail = node;
+		} else {
+			this.#head = node;
+			this.#tail = node;
+		}
+
+		this.#size++;
+	}
+
+	dequeue() {
+		const current = this.#head;
+		if (!current) {
+			return;
+		}
+
+		this.#head = this.#head.next;
+		this.#size--;
+
+		// Clean up tail reference when queue becomes empty
+		if (!this.#head) {
+			this.#tail = undefined;
+		}
+
+		return current.value;
+	}
+
+	peek() {
+		if (!this.#head) {
+			return;
+		}
+
+		return this.#head.value;
+
+		// TODO: Node.js 18.
+		// return this.#head?.value;
+	}
+
+	clear() {
+		this.#head = undefined;
+		this.#tail = undefined;
+		this.#size = 0;
+	}
+
+	get size() {
+		return this.#size;
+	}
+
+	* [Symbol.iterator]() {
+		let current = this.#head;
+
+		while (current) {
+			yield current.value;
+			current = current.next;
+		}
+	}
+
+	* drain() {
+		while (this.#head) {
+			yield this.dequeue();
+		}
+	}
+}
+
+;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
+
+
+function pLimit(concurrency) {
+	let rejectOnClear = false;
+
+	if (typeof concurrency === 'object') {
+		({concurrency, rejectOnClear = false} = concurrency);
+	}
+
+	validateConcurrency(concurrency);
+
+	if (typeof rejectOnClear !== 'boolean') {
+		throw new TypeError('Expected `rejectOnClear` to be a boolean');
+	}
+
+	const queue = new Queue();
+	let activeCount = 0;
+
+	const resumeNext = () => {
+		// Process the next queued function if we're under the concurrency limit
+		if (activeCount < concurrency && queue.size > 0) {
+			activeCount++;
+			queue.dequeue().run();
+		}
+	};
+
+	const next = () => {
+		activeCount--;
+		resumeNext();
+	};
+
+	const run = async (function_, resolve, arguments_) => {
+		// Execute the function and capture the result promise
+		const result = (async () => function_(...arguments_))();
+
+		// Resolve immediately with the promise (don't wait for completion)
+		resolve(result);
+
+		// Wait for the function to complete (success or failure)
+		// We catch errors here to prevent unhandled rejections,
+		// but the original promise rejection is preserved for the caller
+		try {
+			await result;
+		} catch {}
+
+		// Decrement active count and process next queued function
+		next();
+	};
+
+	const enqueue = (function_, resolve, reject, arguments_) => {
+		const queueItem = {reject};
+
+		// Queue the internal resolve function instead of the run function
+		// to preserve the asynchronous execution context.
+		new Promise(internalResolve => { // eslint-disable-line promise/param-names
+			queueItem.run = internalResolve;
+			queue.enqueue(queueItem);
+		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
+
+		// Start processing immediately if we haven't reached the concurrency limit
+		if (activeCount < concurrency) {
+			resumeNext();
+		}
+	};
+
+	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+		enqueue(function_, resolve, reject, arguments_);
+	});
+
+	Object.defineProperties(generator, {
+		activeCount: {
+			get: () => activeCount,
+		},
+		pendingCount: {
+			get: () => queue.size,
+		},
+		clearQueue: {
+			value() {
+				if (!rejectOnClear) {
+					queue.clear();
+					return;
+				}
+
+				const abortError = AbortSignal.abort().reason;
+
+				while (queue.size > 0) {
+					queue.dequeue().reject(abortError);
+				}
+			},
+		},
+		concurrency: {
+			get: () => concurrency,
+
+			set(newConcurrency) {
+				validateConcurrency(newConcurrency);
+				concurrency = newConcurrency;
+
+				queueMicrotask(() => {
+					// eslint-disable-next-line no-unmodified-loop-condition
+					while (activeCount < concurrency && queue.size > 0) {
+						resumeNext();
+					}
+				});
+			},
+		},
+		map: {
+			async value(iterable, function_) {
+				const promises = [];
+
+				try {
+					Array.from(iterable, (value, index) => {
+						const promise = generator(function_, value, index);
+						promises.push(promise);
+						return promise;
+					});
+				} catch (error) {
+					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
+					for (const promise of promises) {
+						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
+					}
+
+					throw error;
+				}
+
+				return Promise.all(promises);
+			},
+		},
+	});
+
+	return generator;
+}
+
+function limitFunction(function_, options) {
+	const limit = pLimit(options);
+
+	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
+	Object.defineProperty(limitedFunction, 'clearQueue', {
+		value: limit.clearQueue,
+	});
+
+	return limitedFunction;
+}
+
+function validateConcurrency(concurrency) {
+	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
+	}
+}
+
+;// CONCATENATED MODULE: ./src/fleet.ts
+/**
+ * The one place that runs an operation over several targets and gathers one result per target: a
+ * repository that fails does not stop the others (unless `fail_fast`), `max_writes` bounds how many
+ * repositories are written, and each target reports as it finishes. Requests are paced by the
+ * throttling plugin's limiters, which the clients of one factory share (at most 10 requests at once,
+ * writes one second apart); `p-limit` only bounds how many targets are in progress.
+ */
+
+
+
+/**
+ * How many targets are in progress at once. Above the throttling plugin's 10 concurrent requests, so
+ * that targets waiting for their turn to write (one write per second) do not leave it idle.
+ */
+const FLEET_CONCURRENCY = 20;
+/** A target that was not run, or refused its first write, because of a limit of the run. */
+class NotRun extends Error {
+}
+/**
+ * Runs `operation` on every target, each with a client of its own from `makeClient` (clients of one
+ * factory share the rate limiters), and gathers the results in the order of `targets`.
+ * Never throws for a target's failure: it becomes that target's result.
+ * @param operation the operation bound to the request, as a function of a client and a target
+ * @returns one result per target, and the totals
+ */
+async function runFleet(targets, makeClient, operation, options) {
+    const limit = pLimit(options.concurrency ?? FLEET_CONCURRENCY);
+    let writes = 0;
+    let done = 0;
+    let stoppedBy;
+    const runOne = async (target) => {
+        const name = targetName(target);
+        if (stoppedBy !== undefined)
+            return { target, name, result: 'skipped', changed: false, error: `not run: fail_fast stopped the run after ${stoppedBy} failed` };
+        let writing = false;
+        const client = makeClient({
+            beforeWrite: () => {
+                if (writing)
+                    return;
+                if (options.max_writes !== undefined && writes >= options.max_writes) {
+                    throw new NotRun(`not written: max_writes (${options.max_writes}) was reached; run again to continue`);
+                }
+                writes++;
+                writing = true;
+            }
+        });
+        try {
+            const result = await operation(client, target);
+            const base = { target, name, hook_id: result.hook_id, operation: result };
+            if (result.failure)
+                return { ...base, result: 'failed', changed: result.changed ?? false, error: result.failure };
+            return { ...base, result: result.outcome, changed: result.changed ?? false };
         }
-    }, retry, throttling);
-    client.hook.after('request', (response, request) => core_debug(redact(`${request.method} ${response.url} → ${response.status}`)));
-    client.hook.error('request', (error, request) => {
-        const failed = error;
-        core_debug(redact(`${request.method} ${failed.request?.url ?? request.url} → ${failed.status ?? error.message}`));
-        throw error;
-    });
-    client.hook.before('request', (request) => {
-        request.headers['x-github-api-version'] = connection.api_version;
-        if (dryRun && request.method !== 'GET') {
-            throw new Error(`internal error: dry run refused to send ${request.method} ${request.url}`);
+        catch (error) {
+            if (error instanceof NotRun)
+                return { target, name, result: 'skipped', changed: false, error: error.message };
+            return { target, name, result: 'failed', changed: false, error: fleet_errorText(error, target), thrown: error };
         }
-    });
-    return client;
+    };
+    const results = await Promise.all(targets.map((target) => limit(async () => {
+        const result = await runOne(target);
+        if (result.result === 'failed' && options.fail_fast)
+            stoppedBy ??= result.name;
+        options.onResult?.(result, ++done, targets.length);
+        return result;
+    })));
+    return { results, counts: countResults(results) };
+}
+/** The totals of a list of results. */
+function countResults(results) {
+    const failed = results.filter((result) => result.result === 'failed').length;
+    const skipped = results.filter((result) => result.result === 'skipped').length;
+    const changed = results.filter((result) => result.changed && result.result !== 'skipped').length;
+    return { succeeded: results.length - failed - skipped, failed, changed, skipped };
+}
+/** An error as the text of a target's result: GitHub's answer (without the token hint, given once for the run) or the message. */
+function fleet_errorText(error, target) {
+    if (isApiError(error))
+        return describeApiError(error, target.scope, { hint: false });
+    return error instanceof Error ? error.message : String(error);
 }
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
@@ -40736,6 +43603,12 @@ const OPERATIONS = [
 /** Inputs every operation reads. */
 const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version', 'retries', 'request_timeout'];
 /**
+ * Inputs of a fleet run (several repositories in one step): the selection and its filters, and how
+ * the run goes on after a failure and how many repositories it may write. Without `repositories`
+ * they are ignored with a warning.
+ */
+const FLEET_INPUTS = ['repositories', 'include_archived', 'include_forks', 'topics', 'repository_property', 'fail_fast', 'max_writes'];
+/**
  * What each operation needs (an error before any request when missing) and which inputs it reads
  * besides {@link CONNECTION_INPUTS}. A set input that the chosen operation does not read is ignored
  * with a warning.
@@ -40785,7 +43658,9 @@ const ACCEPTS = {
 /** The inputs that only some operations read (a set one that the operation ignores gets a warning). */
 const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spec) => spec.uses))];
 /** Every input of `action.yml`. */
-const INPUTS = [...CONNECTION_INPUTS, ...OPTIONAL_INPUTS];
+const INPUTS = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS];
+/** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
+const READ_ONLY_OPERATIONS = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery'];
 /** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
 const CONFIG_WRITERS = ['create', 'update', 'update-config', 'ensure'];
 /** Operations where `url` with `hook_id` is the hook's NEW url, not a second name of the hook. */
@@ -40876,7 +43751,8 @@ function getRequest(read = getInput, env = process.env) {
     if (input('operation') === undefined)
         problems.push(`Input 'operation' is required; it accepts ${list(OPERATIONS)}.`);
     const scope = parse('scope', oneOf(['repo', 'org'])) ?? 'repo';
-    const target = parseTarget(scope, input, env, problems);
+    const repositories = parse('repositories', repositoryPatterns);
+    const targets = repositories ? selectionSpec(repositories, scope, parse, input, problems) : oneTarget(scope, input, env, problems);
     const hookId = parse('hook_id', positiveInteger);
     const url = parse('url', httpUrl);
     const secret = read('secret'); // trimmed, like every input: surrounding whitespace is a paste accident
@@ -40895,6 +43771,9 @@ function getRequest(read = getInput, env = process.env) {
         active: parse('active', input_helper_boolean)
     };
     const request = {
+        writes: false,
+        fail_fast: parse('fail_fast', input_helper_boolean) ?? false,
+        max_writes: parse('max_writes', positiveInteger),
         hook_fields,
         config,
         delivery_id: parse('delivery_id', positiveInteger),
@@ -40934,8 +43813,15 @@ function getRequest(read = getInput, env = process.env) {
     }
     if (operation !== undefined) {
         checkOperation(operation, scope, request, problems, warnings, input);
+        if (targets?.kind === 'repositories')
+            checkFleet(operation, targets.selection, request, problems, warnings, input);
     }
-    if (problems.length > 0 || operation === undefined || target === undefined)
+    if (targets?.kind !== 'repositories') {
+        for (const name of FLEET_INPUTS.filter((name) => name !== 'repositories' && input(name) !== undefined)) {
+            warnings.push(`Input '${name}' is ignored without 'repositories' (it applies to a run over several repositories).`);
+        }
+    }
+    if (problems.length > 0 || operation === undefined || targets === undefined)
         throw new InputError(problems);
     const { uses } = OPERATION_INPUTS[operation];
     // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
@@ -40953,11 +43839,12 @@ function getRequest(read = getInput, env = process.env) {
         request.limit ??= DEFAULT_DELIVERIES_LIMIT;
     if (!uses.includes('dry_run'))
         request.dry_run = false;
+    request.writes = !READ_ONLY_OPERATIONS.includes(operation) && !request.dry_run;
     if (operation === 'redeliver-failed')
         request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS);
     if (request.since !== undefined)
         request.since = clampSince(request.since, request.connection.api_url, started_at, warnings);
-    return { operation, target, ...request };
+    return { operation, targets, ...request };
 }
 /**
  * GitHub keeps deliveries for {@link deliveryRetentionDays} days (3 on github.com, 7 on GHES): an
@@ -40982,6 +43869,52 @@ function unknownEvents(name, events) {
     return (`Input '${name}' has ${events.length === 1 ? 'an unknown webhook event' : 'unknown webhook events'}: ${named.join(', ')}; ` +
         `it accepts GitHub's webhook event names (push, pull_request, issues, … or * for all). ` +
         `Set 'allow_unknown_events: true' for an event newer than this action knows (e.g. on GitHub Enterprise Server).`);
+}
+/** Resolves `scope`, `repository` and `org` into one target; records problems. */
+function oneTarget(scope, input, env, problems) {
+    const target = parseTarget(scope, input, env, problems);
+    return target && { kind: 'one', target };
+}
+/**
+ * The selection of `repositories` with its filters; records problems: `repository` set too, a scope
+ * other than `repo`, a malformed `topics` or `repository_property`.
+ */
+function selectionSpec(patterns, scope, parse, input, problems) {
+    if (input('repository') !== undefined) {
+        problems.push("Inputs 'repository' and 'repositories' are both set; set one: 'repository' names one repository, 'repositories' several (owner/name, owner/glob such as owner/svc-*, !entry to exclude).");
+    }
+    if (scope !== 'repo') {
+        problems.push(`Input 'repositories' selects repositories, so it works with scope 'repo' only; with scope '${scope}' use 'org'.`);
+    }
+    const selection = {
+        patterns,
+        include_archived: parse('include_archived', input_helper_boolean) ?? false,
+        include_forks: parse('include_forks', input_helper_boolean) ?? true,
+        topics: parse('topics', topicList) ?? [],
+        property: parse('repository_property', propertyFilter)
+    };
+    return { kind: 'repositories', selection };
+}
+/**
+ * Checks a fleet run: ids name one hook or delivery in ONE repository, so `hook_id` and
+ * `delivery_id` need `repositories` to be one `owner/name`; warns about filters that cannot apply.
+ */
+function checkFleet(operation, selection, request, problems, warnings, input) {
+    const one = selection.patterns.length === 1 && !selection.patterns[0].glob && !selection.patterns[0].exclude;
+    for (const name of ['hook_id', 'delivery_id']) {
+        if (!one && input(name) !== undefined && OPERATION_INPUTS[operation].uses.includes(name)) {
+            problems.push(`Input '${name}' names ${name === 'hook_id' ? 'a hook' : 'a delivery'} of one repository (ids differ per repository), but 'repositories' may select several; ` +
+                (name === 'hook_id' ? "name the hook by 'url' instead, or set 'repositories' to one owner/name." : "set 'repositories' to one owner/name."));
+        }
+    }
+    const filters = ['include_archived', 'include_forks', 'topics', 'repository_property'].filter((name) => input(name) !== undefined);
+    if (filters.length > 0 && !selection.patterns.some((pattern) => pattern.glob && !pattern.exclude)) {
+        warnings.push(`${filters.map((name) => `'${name}'`).join(', ')} narrow only the repositories a glob entry lists (owner/svc-*); every entry of 'repositories' names one repository exactly, so they change nothing.`);
+    }
+    const writes = !READ_ONLY_OPERATIONS.includes(operation) && !request.dry_run;
+    if (selection.include_archived && writes) {
+        warnings.push(`Input 'include_archived' keeps archived repositories for operations that only read; '${operation}' writes (GitHub makes an archived repository's hooks read-only), so they are left out.`);
+    }
 }
 /** Resolves `scope`, `repository` and `org` into a target; records problems. */
 function parseTarget(scope, input, env, problems) {
@@ -41157,6 +44090,65 @@ function eventList(raw, name) {
         throw new Error(`Input '${name}' has ${shown}; ${accepts}.`);
     }
     return [...new Set(events)];
+}
+/** Owner logins: letters, digits and inner hyphens (GitHub's rule for user and organization names). */
+const LOGIN = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+/**
+ * Accepts the `repositories` entries, separated by new lines or commas (blank lines and `#` comment
+ * lines are skipped): `owner/name`; `owner/glob` with `*`, `?` or `[…]` over the owner's repository
+ * names (`owner/*`, `owner/svc-*`); `!owner/name` or `!owner/glob` to exclude what the earlier entries
+ * selected. The owner is always written out. Duplicates are dropped.
+ */
+function repositoryPatterns(raw, name) {
+    const accepts = 'it accepts entries separated by new lines or commas: owner/name, owner/glob over names (owner/*, owner/svc-*), or !entry to exclude what earlier entries selected';
+    const entries = raw
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'))
+        .flatMap((line) => line.split(','))
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== '');
+    if (entries.length === 0)
+        throw new Error(`Input '${name}' has no entry; ${accepts}.`);
+    const problems = [];
+    const patterns = [];
+    for (const text of new Set(entries)) {
+        const exclude = text.startsWith('!');
+        const body = exclude ? text.slice(1).trim() : text;
+        const match = new RegExp(`^(${LOGIN})/([A-Za-z0-9_.*?\\[\\]!^-]+)$`).exec(body);
+        if (body === '')
+            problems.push("a bare '!' (it excludes nothing: write !owner/name or !owner/glob)");
+        else if (match === null)
+            problems.push(`'${text}'`);
+        else if (exclude && patterns.length === 0)
+            problems.push(`'${text}' first (an exclusion removes what EARLIER entries selected)`);
+        else
+            patterns.push({ text, owner: match[1], name: match[2], glob: /[*?[]/.test(match[2]), exclude });
+    }
+    if (problems.length > 0)
+        throw new Error(`Input '${name}' has ${problems.join(', ')}; ${accepts}.`);
+    return patterns;
+}
+/** Accepts repository topics separated by commas or new lines (GitHub's topic format: lower case, digits, hyphens). */
+function topicList(raw, name) {
+    const topics = raw
+        .split(/[\r\n,]+/)
+        .map((topic) => topic.trim().toLowerCase())
+        .filter((topic) => topic !== '');
+    const bad = topics.filter((topic) => !/^[a-z0-9][a-z0-9-]{0,49}$/.test(topic));
+    if (bad.length > 0 || topics.length === 0) {
+        throw new Error(`Input '${name}' has ${bad.map((topic) => `'${topic}'`).join(', ') || 'no topic'}; it accepts repository topics (lower-case letters, digits and hyphens, at most 50 characters), separated by commas or new lines.`);
+    }
+    return [...new Set(topics)];
+}
+/** Accepts `name=value`: a custom property of the organization and the value a repository must have. */
+function propertyFilter(raw, name) {
+    const at = raw.indexOf('=');
+    const property = raw.slice(0, at).trim();
+    const value = raw.slice(at + 1).trim();
+    if (at > 0 && property !== '' && value !== '' && !/\s/.test(property))
+        return { name: property, value };
+    throw new Error(`Input '${name}' is '${raw}'; it accepts name=value: a custom property of the organization and the value a repository must have, e.g. team=platform.`);
 }
 /** `'a', 'b' or 'c'` */
 function list(values) {
@@ -41638,12 +44630,16 @@ async function redeliverFailed(client, target, hook_id, options) {
             redelivered.push(item);
         }
         catch (error) {
+            if (!isApiError(error))
+                throw error; // not GitHub's refusal (e.g. a fleet's max_writes): the run stops here
             errors.push(`delivery ${item.newest.id} (guid ${item.guid}): ${error.message}`);
         }
     }
     return { scanned: deliveries.length, failed, redelivered, errors };
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks-methods/dist-node/index.js
@@ -42028,26 +45024,33 @@ async function ensureAbsent(client, target, ref, dryRun) {
 const HOOK_HANDLERS = {
     get: async (client, { target }, { hook_id, hook }) => {
         const found = hook ?? (await getHook(client, target, hook_id));
-        return { message: `Webhook ${hook_id} of ${describeTarget(target)}.`, hook_id, hook: found };
+        return { message: `Webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'found', hook_id, hook: found };
     },
     update: async (client, { target, hook_fields, config }, { hook_id, hook }) => {
         const updated = await updateHook(client, target, hook_id, { fields: hook_fields, config }, hook);
-        return { message: `Updated webhook ${hook_id} of ${describeTarget(target)}.`, hook_id, hook: updated };
+        return { message: `Updated webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'updated', changed: true, hook_id, hook: updated };
     },
     delete: async (client, { target }, { hook_id, hook }) => {
         const done = await deleteHook(client, target, hook_id, hook !== undefined);
         const what = done === 'deleted' ? 'Deleted' : 'Did not delete: someone else deleted';
-        return { message: `${what} webhook ${hook_id} of ${describeTarget(target)}.`, hook_id };
+        return {
+            message: `${what} webhook ${hook_id} of ${describeTarget(target)}.`,
+            outcome: done === 'deleted' ? 'deleted' : 'gone',
+            changed: done === 'deleted',
+            hook_id
+        };
     },
     'get-config': async (client, { target }, { hook_id }) => {
         const config = await getHookConfig(client, target, hook_id);
-        return { message: `Configuration of webhook ${hook_id} of ${describeTarget(target)}.`, hook_id, config };
+        return { message: `Configuration of webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'found', hook_id, config };
     },
     'update-config': async (client, { target, config }, { hook_id }) => {
         const updated = await updateHookConfig(client, target, hook_id, config);
         const fields = Object.keys(config).filter((key) => config[key] !== undefined);
         return {
             message: `Updated ${fields.join(', ')} in the configuration of webhook ${hook_id} of ${describeTarget(target)}.`,
+            outcome: 'updated',
+            changed: true,
             hook_id,
             config: updated
         };
@@ -42057,6 +45060,7 @@ const HOOK_HANDLERS = {
         const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '');
         return {
             message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
+            outcome: 'listed',
             hook_id,
             deliveries,
             truncated,
@@ -42069,6 +45073,7 @@ const HOOK_HANDLERS = {
         const delivery = await getDelivery(client, target, hook_id, required(delivery_id));
         return {
             message: `Delivery ${delivery.id} (${delivery.event}) of webhook ${hook_id}: ${delivery.status_code} ${delivery.status}.`,
+            outcome: 'found',
             hook_id,
             delivery,
             delivery_id: Number(delivery.id)
@@ -42076,7 +45081,7 @@ const HOOK_HANDLERS = {
     },
     redeliver: async (client, { target, delivery_id }, { hook_id }) => {
         await redeliver(client, target, hook_id, required(delivery_id));
-        return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, hook_id, delivery_id };
+        return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, outcome: 'redelivered', hook_id, delivery_id };
     },
     ping: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock),
     test: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock),
@@ -42090,6 +45095,7 @@ const HOOK_HANDLERS = {
         return {
             message: `Webhook ${hook_id} of ${describeTarget(target)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
                 `${count(report.failed.length, 'guid')} never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
+            outcome: report.redelivered.length > 0 ? 'redelivered' : 'none-failed',
             hook_id,
             redeliver: report,
             failure: refused
@@ -42112,17 +45118,17 @@ async function sendAndWait(client, request, { hook_id, hook }, event, clock) {
         if (!events.includes('push') && !events.includes('*')) {
             await send(client, target, hook_id);
             const warning = `Webhook ${hook_id} is not subscribed to push (events: ${events.join(', ')}): GitHub sends no test delivery, so there is nothing to wait for.`;
-            return { message: `${asked}.`, hook_id, warning };
+            return { message: `${asked}.`, outcome: 'sent', hook_id, warning };
         }
     }
     if (!request.wait) {
         await send(client, target, hook_id);
-        return { message: `${asked}; not waiting for the delivery (wait: false).`, hook_id };
+        return { message: `${asked}; not waiting for the delivery (wait: false).`, outcome: 'sent', hook_id };
     }
     const options = { event, timeout_ms: request.wait_timeout * 1000 };
     const delivery = await sendAndAwait(client, target, hook_id, () => send(client, target, hook_id), options, clock);
     const judged = judgeDelivery(request, hook_id, event, delivery);
-    return { message: `${asked}${judged.message}.`, hook_id, ...judged.result };
+    return { message: `${asked}${judged.message}.`, outcome: 'delivered', hook_id, ...judged.result };
 }
 /**
  * The verdict on a delivery the step caused and waited for (`ping`, `test`, the verifying ping of
@@ -42152,23 +45158,26 @@ function judgeDelivery(request, hook_id, event, delivery) {
     };
 }
 /**
- * Runs the request's operation against the API.
+ * Runs the request's operation on one target (a repository or organization).
  * @param clock the clock of the pacing waits (polls for a delivery); the real one by default
+ * @returns what happened; `failure` set when the step must fail although the requests succeeded
+ *   (a receiver that did not answer 2xx)
  * @throws HookLookupError when `url` matches no hook or several; Octokit's `RequestError` on API errors.
  */
-async function runOperation(client, request, clock = realClock) {
-    const { operation, target } = request;
+async function runOperation(client, target, webhookRequest, clock = realClock) {
+    const request = { ...webhookRequest, target };
+    const { operation } = request;
     if (operation === 'list') {
         const { items: list, truncated } = await listHooks(client, target, { per_page: request.per_page, limit: request.limit });
         const notice = truncated
             ? `Stopped at limit ${request.limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.`
             : undefined;
-        return { message: `${count(list.length, 'webhook')} of ${describeTarget(target)}.`, hooks: list, truncated, notice };
+        return { message: `${count(list.length, 'webhook')} of ${describeTarget(target)}.`, outcome: 'listed', hooks: list, truncated, notice };
     }
     if (operation === 'create') {
         const { hook, adopted } = await createHook(client, target, { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields }, request.started_at);
         const how = adopted ? ' (its answer was lost; the retry found the hook it had created)' : '';
-        return { message: `Created webhook ${hook.id} of ${describeTarget(target)}${how}.`, hook_id: hook.id, hook };
+        return { message: `Created webhook ${hook.id} of ${describeTarget(target)}${how}.`, outcome: 'created', changed: true, hook_id: hook.id, hook };
     }
     if (operation === 'ensure') {
         const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined;
@@ -42177,7 +45186,13 @@ async function runOperation(client, request, clock = realClock) {
             verify,
             clock
         });
-        const result = { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
+        const result = {
+            message: describeEnsure(request, ensure),
+            ...ensureOutcome(ensure),
+            hook_id: ensure.hook_id,
+            hook: ensure.hook,
+            ensure
+        };
         if (!ensure.verification || ensure.hook_id === undefined)
             return result;
         if (ensure.verification.error !== undefined) {
@@ -42189,10 +45204,14 @@ async function runOperation(client, request, clock = realClock) {
     }
     if (operation === 'ensure-absent') {
         const ensure = await ensureAbsent(client, target, required(request.hook), request.dry_run);
-        return { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
+        return { message: describeEnsure(request, ensure), ...ensureOutcome(ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
     }
     const resolved = await resolveHook(client, target, required(request.hook));
     return HOOK_HANDLERS[operation](client, request, resolved, clock);
+}
+/** The outcome word of `ensure` / `ensure-absent`, and whether the hook was (or, in a dry run, would be) written. */
+function ensureOutcome(ensure) {
+    return { outcome: ensure.outcome, changed: ensure.outcome !== 'unchanged' && ensure.outcome !== 'absent' };
 }
 /** `Webhook 12 of repository o/r: updated (2 changes: events, secret); secret written (…).` plus a dry-run note. */
 function describeEnsure({ target, dry_run }, ensure) {
@@ -42221,6 +45240,7 @@ function required(value) {
  * Sets the step outputs and writes the job summary from an {@link OperationResult}.
  * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
  */
+
 
 
 
@@ -42272,11 +45292,11 @@ function setOutputs(result) {
  * Writes the job summary: a heading with the operation and target, the result's message, then a
  * table of hooks, of config, of deliveries, or of one delivery — whichever the result carries.
  */
-async function writeSummary(request, result) {
+async function writeSummary(request, target, result) {
     if (!hasSummaryFile())
         return;
     const summary = summary_summary
-        .addHeading(`Webhooks: ${request.operation} on ${outputs_escape(describeTarget(request.target))}`, 3)
+        .addHeading(`Webhooks: ${request.operation} on ${outputs_escape(describeTarget(target))}`, 3)
         .addRaw(`<p>${outputs_escape(result.message)}</p>`, true);
     if (result.failure)
         summary.addRaw(`<p>❌ ${outputs_escape(result.failure)}</p>`, true);
@@ -42288,7 +45308,7 @@ async function writeSummary(request, result) {
         summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)]);
     const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined);
     // Organization hooks have no last_response: the column is shown for repositories only.
-    const lastResponse = request.target.scope === 'repo';
+    const lastResponse = target.scope === 'repo';
     if (hookList?.length === 0)
         summary.addRaw('<p>No webhooks.</p>', true);
     else if (hookList)
@@ -42313,8 +45333,92 @@ async function writeSummary(request, result) {
 async function writeFailureSummary(request, problems) {
     if (!hasSummaryFile())
         return;
-    const title = request ? `${request.operation} on ${describeTarget(request.target)} failed` : 'invalid inputs';
+    const title = request ? `${request.operation} on ${describeTargets(request.targets)} failed` : 'invalid inputs';
     await writeRedacted(summary_summary.addHeading(`Webhooks: ${outputs_escape(title)}`, 3).addList(problems.map((problem) => `<pre>${outputs_escape(problem)}</pre>`)));
+}
+/** `repository octo/hello`, `organization octo`, or `repositories octo-org/svc-*, !octo-org/svc-legacy`. */
+function describeTargets(targets) {
+    return targets.kind === 'one' ? describeTarget(targets.target) : `repositories ${targets.selection.patterns.map((p) => p.text).join(', ')}`;
+}
+/** A target's result as an entry of the `results` output: `{ repository, result, hook_id, error }` (`organization` for an organization). */
+function resultEntry(result) {
+    const hook_ids = result.operation?.hooks?.map((hook) => hook.id);
+    return { ...targetFields(result.target), result: result.result, hook_id: result.hook_id, error: result.error, hook_ids };
+}
+/**
+ * Sets the outputs of a run over targets: `results` (JSON list, one {@link resultEntry} per target,
+ * in the order selected; `list` adds `hook_ids`) and the counts `succeeded`, `failed`, `changed`,
+ * `skipped`.
+ */
+function setFleetOutputs(results, counts) {
+    setOutput('results', redact(JSON.stringify(results.map(resultEntry))));
+    for (const [name, value] of Object.entries(counts))
+        setOutput(name, String(value));
+}
+/** Logs a target's result as it finishes: `[37/1000] octo-org/api: unchanged (hook 12)`, its warning, and why it failed. */
+function logResult(result, done, total) {
+    const hook = result.hook_id === undefined ? '' : ` (hook ${result.hook_id})`;
+    const why = result.error === undefined ? '' : ` — ${result.error.split('\n')[0]}`;
+    info(redact(`[${done}/${total}] ${result.name}: ${result.result}${hook}${why}`));
+    if (result.operation?.warning)
+        core_warning(redact(`${result.name}: ${result.operation.warning}`));
+}
+/**
+ * The error of a run over several targets where some failed: how many, then each failed target with
+ * the first line of its error, and once the token hint that the errors call for (401, 403, 404).
+ */
+function fleetFailure(results) {
+    const failed = results.filter((result) => result.result === 'failed');
+    const shown = failed.slice(0, FAILURES_LISTED).map((result) => `- ${result.name}: ${(result.error ?? '').split('\n')[0]}`);
+    const more = failed.length > FAILURES_LISTED ? [`- … and ${failed.length - FAILURES_LISTED} more (see the results output and the job summary)`] : [];
+    const hints = new Set(failed.map((result) => tokenHint(result.thrown, result.target.scope)).filter((hint) => hint !== undefined));
+    const noun = results.length === 1 ? 'repository' : 'repositories';
+    return [`${failed.length} of ${results.length} ${noun} failed:`, ...shown, ...more, ...hints].join('\n');
+}
+/** Failed targets named one by one in the step's error; the rest are counted. */
+const FAILURES_LISTED = 20;
+/** Rows of the fleet table shown before the rest is folded into a `<details>` block. */
+const ROWS_SHOWN = 50;
+/**
+ * Writes the job summary of a run over several repositories: the selection, the totals, then one row
+ * per repository (failures first, then skipped, changed, the rest; in selection order within each),
+ * the rows after the first {@link ROWS_SHOWN} folded in `<details>`.
+ */
+async function writeFleetSummary(request, selected, results, counts) {
+    if (!hasSummaryFile())
+        return;
+    const rank = (result) => (result.result === 'failed' ? 0 : result.result === 'skipped' ? 1 : result.changed ? 2 : 3);
+    const rows = results
+        .map((result, index) => ({ result, index }))
+        .sort((a, b) => rank(a.result) - rank(b.result) || a.index - b.index)
+        .map(({ result }) => fleetRow(result));
+    const summary = summary_summary
+        .addHeading(`Webhooks: ${request.operation} on ${outputs_escape(describeTargets(request.targets))}`, 3)
+        .addRaw(`<p>${outputs_escape(selected)}${request.dry_run ? ' Dry run: nothing was written; "changed" counts what would change.' : ''}</p>`, true)
+        .addTable([
+        outputs_header('repositories', 'succeeded', 'changed', 'failed', 'skipped'),
+        [String(results.length), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
+    ])
+        .addTable([FLEET_HEADER, ...rows.slice(0, ROWS_SHOWN)]);
+    if (rows.length > ROWS_SHOWN) {
+        summary
+            .addRaw(`<details><summary>${rows.length - ROWS_SHOWN} more repositories</summary>`, true)
+            .addTable([FLEET_HEADER, ...rows.slice(ROWS_SHOWN)])
+            .addRaw('</details>', true);
+    }
+    await writeRedacted(summary);
+}
+const FLEET_HEADER = [
+    { data: 'repository', header: true },
+    { data: 'result', header: true },
+    { data: 'hook', header: true },
+    { data: 'details', header: true }
+];
+/** One repository of the fleet table: its result (❌ failed, ⏭️ skipped), hook id, and the error or the operation's message. */
+function fleetRow(result) {
+    const mark = result.result === 'failed' ? '❌ ' : result.result === 'skipped' ? '⏭️ ' : '';
+    const details = result.error ?? result.operation?.message ?? '';
+    return [code(result.name), `${mark}${outputs_escape(result.result)}`, result.hook_id === undefined ? '' : String(result.hook_id), outputs_escape(details)];
 }
 /** Appends the summary to the job summary with every masked value (secret, token, URL credentials) redacted. */
 async function writeRedacted(summary) {
@@ -42407,6 +45511,180 @@ function outputs_escape(text) {
     return redact(text).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(4006);
+var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
+;// CONCATENATED MODULE: ./src/selection.ts
+/**
+ * Turns the `repositories` input into the repositories a fleet run covers: the owners' repositories
+ * listed from the API (REST docs "List organization repositories" `GET /orgs/{org}/repos`, or "List
+ * repositories for a user" `GET /users/{username}/repos` when the owner is a user), matched against
+ * the entries in order, narrowed by the filters (archived, forks, topics, and a custom property from
+ * "List custom property values for organization repositories" `GET /orgs/{org}/properties/values`).
+ * Nothing here writes; it runs before the first hooks request.
+ */
+
+
+/** The `repositories` input selects nothing usable: `problems` names each entry or filter at fault. */
+class SelectionError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.join('\n'));
+        this.name = 'SelectionError';
+        this.problems = problems;
+    }
+}
+/**
+ * Selects the repositories of a fleet run. Entries apply in order: `owner/name` adds that repository
+ * as named (no request, no filter); `owner/glob` adds the owner's listed repositories whose name
+ * matches (case-insensitively) and that pass the filters; `!entry` removes what earlier entries added.
+ * Costs: per owner with a glob entry, ceil(n/100) list requests, plus as many for custom property
+ * values when `property` is set.
+ * @param options.writes whether the operation writes: archived repositories (read-only on GitHub)
+ *   are then left out even with `include_archived`
+ * @returns the repositories in the order selected, and what was listed and left out
+ * @throws SelectionError when a glob entry matches no repository (saying what was listed), an owner
+ *   is unknown, `property` is set for a user, or nothing is left; Octokit's `RequestError` on other
+ *   API errors
+ */
+async function selectRepositories(client, selection, options) {
+    const problems = [];
+    const owners = [...new Set(selection.patterns.filter((p) => p.glob && !p.exclude).map((p) => p.owner.toLowerCase()))];
+    const listed = new Map();
+    await Promise.all(owners.map(async (owner) => {
+        const found = await listOwner(client, owner, selection, problems);
+        if (found)
+            listed.set(owner, found);
+    }));
+    if (problems.length > 0)
+        throw new SelectionError(problems);
+    const report = {
+        listings: [...listed.values()].map((entry) => entry.listing),
+        left_out: { archived: 0, forks: 0, topics: 0, property: 0 }
+    };
+    const chosen = new Map();
+    for (const pattern of selection.patterns) {
+        if (pattern.exclude) {
+            for (const [key, target] of chosen)
+                if (target.scope === 'repo' && matches(pattern, target.owner, target.repo))
+                    chosen.delete(key);
+            continue;
+        }
+        if (!pattern.glob) {
+            chosen.set(`${pattern.owner}/${pattern.name}`.toLowerCase(), { scope: 'repo', owner: pattern.owner, repo: pattern.name });
+            continue;
+        }
+        const owner = listed.get(pattern.owner.toLowerCase());
+        const named = owner.repositories.filter((repository) => matches(pattern, repository.owner.login, repository.name));
+        const kept = named.filter((repository) => passes(repository, owner, selection, options.writes, report));
+        if (kept.length === 0)
+            problems.push(nothingMatched(pattern, owner, named.length, selection, options.writes));
+        for (const repository of kept) {
+            chosen.set(`${repository.owner.login}/${repository.name}`.toLowerCase(), {
+                scope: 'repo',
+                owner: repository.owner.login,
+                repo: repository.name
+            });
+        }
+    }
+    if (problems.length === 0 && chosen.size === 0) {
+        problems.push(`Input 'repositories' selects no repository: its exclusions remove everything the other entries select.`);
+    }
+    if (problems.length > 0)
+        throw new SelectionError(problems);
+    return { targets: [...chosen.values()], report };
+}
+/** One line for the log: `Selected 37 repositories (octo-org: 120 listed; left out: 3 archived, 1 fork).` */
+function describeSelection(count, report) {
+    const listed = report.listings.map((listing) => `${listing.owner}: ${listing.count} listed${listing.kind === 'user' ? ' (a user: public repositories only)' : ''}`);
+    const { archived, forks, topics, property } = report.left_out;
+    const reasons = [
+        archived > 0 ? `${archived} archived` : '',
+        forks > 0 ? `${forks} ${forks === 1 ? 'fork' : 'forks'}` : '',
+        topics > 0 ? `${topics} without the topics` : '',
+        property > 0 ? `${property} without the property value` : ''
+    ].filter((reason) => reason !== '');
+    const details = [...listed, ...(reasons.length > 0 ? [`left out: ${reasons.join(', ')}`] : [])];
+    return `Selected ${count} ${count === 1 ? 'repository' : 'repositories'}${details.length > 0 ? ` (${details.join('; ')})` : ''}.`;
+}
+/** True when the entry's owner is `owner` and its name (or glob) matches `name`, both case-insensitively. */
+function matches(pattern, owner, name) {
+    if (pattern.owner.toLowerCase() !== owner.toLowerCase())
+        return false;
+    return pattern.glob ? picomatch_default().isMatch(name, pattern.name, { nocase: true, dot: true }) : pattern.name.toLowerCase() === name.toLowerCase();
+}
+/** Applies the filters to a listed repository, counting what each one leaves out. */
+function passes(repository, owner, selection, writes, report) {
+    const left = report.left_out;
+    if (repository.archived && (writes || !selection.include_archived))
+        return (left.archived++, false);
+    if (repository.fork && !selection.include_forks)
+        return (left.forks++, false);
+    const topics = repository.topics ?? [];
+    if (!selection.topics.every((topic) => topics.includes(topic)))
+        return (left.topics++, false);
+    if (selection.property) {
+        const value = owner.properties?.get(`${repository.owner.login}/${repository.name}`.toLowerCase())?.get(selection.property.name);
+        const wanted = selection.property.value;
+        if (!(Array.isArray(value) ? value.includes(wanted) : value === wanted))
+            return (left.property++, false);
+    }
+    return true;
+}
+/** The problem of a glob entry that selects nothing: what was listed and which filters left the name matches out. */
+function nothingMatched(pattern, owner, named, selection, writes) {
+    const { listing } = owner;
+    const listedText = `${listing.count} ${listing.count === 1 ? 'repository' : 'repositories'} listed for ${listing.kind} ${listing.owner}`;
+    if (named === 0)
+        return `Input 'repositories': '${pattern.text}' matches none of the ${listedText}.`;
+    const filters = [
+        writes || !selection.include_archived
+            ? 'archived ones are left out' + (writes && selection.include_archived ? ' (the operation writes)' : '')
+            : '',
+        selection.include_forks ? '' : 'forks are left out (include_forks: false)',
+        selection.topics.length > 0 ? `topics: ${selection.topics.join(', ')}` : '',
+        selection.property ? `repository_property: ${selection.property.name}=${selection.property.value}` : ''
+    ].filter((filter) => filter !== '');
+    return `Input 'repositories': '${pattern.text}' matches ${named} of the ${listedText}, but the filters leave none (${filters.join('; ')}).`;
+}
+/**
+ * Lists an owner's repositories, all pages: the organization's list, or on 404 the user's; with a
+ * `property` filter, the organization's custom property values too. Records a problem for an owner
+ * GitHub does not know and for a property filter on a user.
+ */
+async function listOwner(client, owner, selection, problems) {
+    const query = { per_page: 100, sort: 'full_name' };
+    let kind = 'organization';
+    let repositories;
+    try {
+        repositories = await client.paginate('GET /orgs/{org}/repos', { org: owner, type: 'all', ...query });
+    }
+    catch (error) {
+        if (!isApiError(error) || error.status !== 404)
+            throw error;
+        kind = 'user';
+        try {
+            repositories = await client.paginate('GET /users/{username}/repos', { username: owner, type: 'owner', ...query });
+        }
+        catch (userError) {
+            if (!isApiError(userError) || userError.status !== 404)
+                throw userError;
+            problems.push(`Input 'repositories': GitHub knows no organization or user '${owner}' (or the token cannot see it).`);
+            return undefined;
+        }
+    }
+    const listing = { owner: repositories[0]?.owner.login ?? owner, kind, count: repositories.length };
+    if (!selection.property)
+        return { listing, repositories };
+    if (kind === 'user') {
+        problems.push(`Input 'repository_property' filters by an organization's custom properties, but '${owner}' is a user; leave it out for a user's repositories.`);
+        return undefined;
+    }
+    const values = await client.paginate('GET /orgs/{org}/properties/values', { org: owner, per_page: 100 });
+    const properties = new Map(values.map((entry) => [entry.repository_full_name.toLowerCase(), new Map(entry.properties.map((p) => [p.property_name, p.value]))]));
+    return { listing, repositories, properties };
+}
+
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
  * The action's run: mask secrets → validate inputs → call the hooks endpoints → set outputs and
@@ -42414,6 +45692,8 @@ function outputs_escape(text) {
  * Every message passes through `redact`, so no secret, token or URL credential is printed even
  * where the runner's masking does not reach (a local run, a copied log).
  */
+
+
 
 
 
@@ -42432,18 +45712,12 @@ async function run() {
         for (const warning of request.warnings)
             core_warning(redact(warning));
         const timeScale = timeScaleOf(process.env);
-        const client = createClient(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale });
-        const result = await runOperation(client, request, scaledClock(timeScale));
-        maskUrlCredentials(result); // hooks from the API may carry credentials in their URLs
-        info(redact(result.message));
-        if (result.warning)
-            core_warning(redact(result.warning));
-        if (result.notice)
-            notice(redact(result.notice));
-        setOutputs(result);
-        await writeSummary(request, result);
-        if (result.failure)
-            setFailed(redact(result.failure));
+        const makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale });
+        const clock = scaledClock(timeScale);
+        if (request.targets.kind === 'one')
+            await runOne(request, request.targets.target, makeClient, clock);
+        else
+            await runMany(request, makeClient, clock);
     }
     catch (error) {
         const problems = describeFailure(error, request).map(redact);
@@ -42452,12 +45726,60 @@ async function run() {
         await writeFailureSummary(request, problems);
     }
 }
+/** One repository or organization: its outputs and summary; an error fails the step as GitHub answered it. */
+async function runOne(request, target, makeClient, clock) {
+    const fleet = await runFleet([target], makeClient, (client, at) => runOperation(client, at, request, clock), { fail_fast: true });
+    const [{ operation: result, thrown }] = fleet.results;
+    if (!result)
+        throw thrown;
+    maskUrlCredentials(result); // hooks from the API may carry credentials in their URLs
+    info(redact(result.message));
+    if (result.warning)
+        core_warning(redact(result.warning));
+    if (result.notice)
+        notice(redact(result.notice));
+    setOutputs(result);
+    setFleetOutputs(fleet.results, fleet.counts);
+    await writeSummary(request, target, result);
+    if (result.failure)
+        setFailed(redact(result.failure));
+}
+/**
+ * The repositories `repositories` selects: each one's result logged as it finishes, then the
+ * `results` output and counts, the summary table, and a failed step listing the repositories that
+ * failed. With exactly one repository, the outputs of a single run are set too.
+ */
+async function runMany(request, makeClient, clock) {
+    if (request.targets.kind !== 'repositories')
+        return;
+    const { targets, report } = await selectRepositories(makeClient(), request.targets.selection, { writes: request.writes });
+    const selected = describeSelection(targets.length, report);
+    info(redact(selected));
+    const fleet = await runFleet(targets, makeClient, (client, target) => runOperation(client, target, request, clock), {
+        fail_fast: request.fail_fast,
+        max_writes: request.max_writes,
+        onResult(result, done, total) {
+            if (result.operation)
+                maskUrlCredentials(result.operation);
+            logResult(result, done, total);
+        }
+    });
+    const only = fleet.results.length === 1 ? fleet.results[0].operation : undefined;
+    if (only)
+        setOutputs(only);
+    setFleetOutputs(fleet.results, fleet.counts);
+    await writeFleetSummary(request, selected, fleet.results, fleet.counts);
+    if (fleet.counts.failed > 0)
+        setFailed(redact(fleetFailure(fleet.results)));
+}
 /** The error messages of a failure: one per invalid input, or one for an API or lookup error. */
 function describeFailure(error, request) {
-    if (error instanceof InputError)
+    if (error instanceof InputError || error instanceof SelectionError)
         return error.problems;
-    if (isApiError(error) && request)
-        return [describeApiError(error, request)];
+    // An API error outside a target's run: listing the repositories of `repositories`.
+    const scope = request?.targets.kind === 'one' ? request.targets.target.scope : 'repo';
+    if (isApiError(error))
+        return [describeApiError(error, scope)];
     return [error instanceof Error ? error.message : String(error)];
 }
 

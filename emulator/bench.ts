@@ -52,7 +52,8 @@ async function measure(
   const request = getRequest((name) => all[name] ?? '', {})
   const before = emulator.requests.length
   const started = performance.now()
-  const result = await runOperation(createClient(request.connection, { retries: 3 }), request)
+  if (request.targets.kind !== 'one') throw new Error('bench: one repository expected')
+  const result = await runOperation(createClient(request.connection, { retries: 3 }), request.targets.target, request)
   const ms = performance.now() - started
   const made = emulator.requests.slice(before)
   const writes = made.filter((r) => r.method !== 'GET').length

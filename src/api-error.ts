@@ -3,7 +3,6 @@
  * errors, plus a hint on the token for 401/403/404 (REST docs, "Fine-grained access tokens" and
  * "OAuth app tokens and personal access tokens (classic)" of each hooks endpoint).
  */
-import type { WebhookRequest } from './input-helper.js'
 import { scopeNoun, type Scope } from './target.js'
 
 /** The parts of Octokit's `RequestError` (`@octokit/request-error`) this module reads. */
@@ -80,8 +79,11 @@ export function permissionHint(scope: Scope): string {
 /**
  * Describes an API error for `core.setFailed`: `GitHub answered <status> to <METHOD path>: <message>`,
  * GitHub's validation errors (422) one per line, and a hint for 401, 403 and 404.
+ * @param scope the scope of the target the request was for: the hint names its permission
+ * @param options.hint false to leave out the hint on the token (a run over many repositories gives it once)
+ * @returns lines joined by `\n`; the first one says what GitHub answered
  */
-export function describeApiError(error: ApiError, request: WebhookRequest): string {
+export function describeApiError(error: ApiError, scope: Scope, options: { hint?: boolean } = {}): string {
   const body = (error.response?.data ?? {}) as ErrorBody
   const where = error.request?.method && error.request.url ? ` to ${error.request.method} ${pathOf(error.request.url)}` : ''
   // Octokit reports a request that got no answer (a timeout, a dropped connection) as status 500 with no response.
@@ -93,12 +95,25 @@ export function describeApiError(error: ApiError, request: WebhookRequest): stri
     lines.push(`- ${typeof item === 'string' ? item : (item.message ?? [item.resource, item.field, item.code].filter(Boolean).join(' '))}`)
   }
   lines.push(...(error.context ?? []))
-  if (error.status === 401) {
-    lines.push("The token in 'token' is invalid or expired, or it is not a token for this API ('api_url').")
-  } else if (error.status === 403 || error.status === 404) {
-    lines.push(permissionHint(request.target.scope))
-  }
-  return lines.join('\n')
+  const hint = options.hint === false ? undefined : tokenHint(error, scope)
+  return [...lines, ...(hint ? [hint] : [])].join('\n')
+}
+
+/**
+ * What to check about the token after an error: for 401 that it is valid and meant for `api_url`;
+ * for 403 and 404 the permission the scope needs ({@link permissionHint}); otherwise (and for the
+ * 403 on an archived repository, which no token can lift) nothing.
+ */
+export function tokenHint(error: unknown, scope: Scope): string | undefined {
+  if (!isApiError(error)) return undefined
+  if (error.status === 401) return "The token in 'token' is invalid or expired, or it is not a token for this API ('api_url')."
+  if ((error.status === 403 && !isReadOnlyRepository(error)) || error.status === 404) return permissionHint(scope)
+  return undefined
+}
+
+/** GitHub's 403 for a write to an archived repository: no token can help, so no permission hint. */
+function isReadOnlyRepository(error: ApiError): boolean {
+  return /archived so is read-only/i.test(((error.response?.data ?? {}) as ErrorBody).message ?? '')
 }
 
 function pathOf(url: string): string {

@@ -12,7 +12,6 @@ import { defaults as actionsDefaults } from '@actions/github/lib/utils'
 import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck/light.js'
-import { randomUUID } from 'node:crypto'
 import type { Connection, GitHubClient } from './model.js'
 import { redact } from './redact.js'
 
@@ -56,14 +55,37 @@ function fetchWithTimeout(seconds: number): typeof fetch {
   }
 }
 
+/** Options of one client made by a {@link ClientFactory}. */
+export interface TargetClientOptions {
+  /**
+   * Called before every write (any method but GET) is sent, after the dry-run guard; it throws to
+   * refuse the write, which is then not sent (a fleet's `max_writes`, `fail_fast`).
+   */
+  beforeWrite?: (request: { method: string; url: string }) => void
+}
+
 /**
- * Builds the client for the API root, token and API version of the request: `X-GitHub-Api-Version`
+ * Makes clients that share one set of rate limiters: the throttling plugin's limiters are keyed by
+ * the factory's id, so however many clients it makes (one per repository of a fleet), at most 10
+ * requests run at once and writes stay one second apart across all of them.
+ */
+export type ClientFactory = (options?: TargetClientOptions) => GitHubClient
+
+/** Counter of the throttling ids: every factory's clients share limiters, other factories' do not. */
+let factories = 0
+
+/**
+ * The client factory for the API root, token and API version of the request: `X-GitHub-Api-Version`
  * on every request, retries and rate-limit waits bounded by `retries`, each attempt bounded by
  * `connection.request_timeout` (seconds).
  */
-export function createClient(connection: Connection, options: ClientOptions): GitHubClient {
+export function clientFactory(connection: Connection, options: ClientOptions): ClientFactory {
   const { retries, dryRun = false, timeScale = 1 } = options
   const second = 1000 * timeScale
+  // A key of its own: the plugin's limiter groups are shared per process, keyed by id.
+  const id = `manage-webhooks-${++factories}`
+  // The plugin's own write limiter spaces writes one second apart; scaled, a group of our own (shared by the factory's clients).
+  const write = timeScale === 1 ? undefined : new Bottleneck.Group({ maxConcurrent: 1, minTime: second })
   const wait =
     (kind: string) =>
     (retryAfter: number, request: { method: string; url: string; request?: { signal?: unknown } }, _client: unknown, retryCount: number) => {
@@ -82,37 +104,42 @@ export function createClient(connection: Connection, options: ClientOptions): Gi
       )
       return true
     }
-  const client = getOctokit(
-    connection.token,
-    {
-      baseUrl: connection.api_url,
-      userAgent: 'manage-webhooks',
-      request: { fetch: fetchWithTimeout(connection.request_timeout) },
-      retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: second },
-      throttle: {
-        // A key of its own: the limiter groups are shared per process, keyed by id.
-        id: randomUUID(),
-        retryAfterBaseValue: second,
-        // The plugin's own write limiter spaces writes one second apart; scaled, a group of our own.
-        ...(timeScale === 1 ? {} : { write: new Bottleneck.Group({ maxConcurrent: 1, minTime: second }) }),
-        onRateLimit: wait('primary'),
-        onSecondaryRateLimit: wait('secondary')
-      }
-    },
-    retry,
-    throttling
-  )
-  client.hook.after('request', (response, request) => core.debug(redact(`${request.method} ${response.url} → ${response.status}`)))
-  client.hook.error('request', (error, request) => {
-    const failed = error as { status?: number; request?: { url?: string } }
-    core.debug(redact(`${request.method} ${failed.request?.url ?? request.url} → ${failed.status ?? error.message}`))
-    throw error
-  })
-  client.hook.before('request', (request) => {
-    request.headers['x-github-api-version'] = connection.api_version
-    if (dryRun && request.method !== 'GET') {
-      throw new Error(`internal error: dry run refused to send ${request.method} ${request.url}`)
-    }
-  })
-  return client
+  return ({ beforeWrite } = {}) => {
+    const client = getOctokit(
+      connection.token,
+      {
+        baseUrl: connection.api_url,
+        userAgent: 'manage-webhooks',
+        request: { fetch: fetchWithTimeout(connection.request_timeout) },
+        retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: second },
+        throttle: {
+          id,
+          retryAfterBaseValue: second,
+          ...(write ? { write } : {}),
+          onRateLimit: wait('primary'),
+          onSecondaryRateLimit: wait('secondary')
+        }
+      },
+      retry,
+      throttling
+    )
+    client.hook.after('request', (response, request) => core.debug(redact(`${request.method} ${response.url} → ${response.status}`)))
+    client.hook.error('request', (error, request) => {
+      const failed = error as { status?: number; request?: { url?: string } }
+      core.debug(redact(`${request.method} ${failed.request?.url ?? request.url} → ${failed.status ?? error.message}`))
+      throw error
+    })
+    client.hook.before('request', (request) => {
+      request.headers['x-github-api-version'] = connection.api_version
+      if (request.method === 'GET') return
+      if (dryRun) throw new Error(`internal error: dry run refused to send ${request.method} ${request.url}`)
+      beforeWrite?.(request)
+    })
+    return client
+  }
+}
+
+/** One client of its own factory ({@link clientFactory}): for a run over one target. */
+export function createClient(connection: Connection, options: ClientOptions): GitHubClient {
+  return clientFactory(connection, options)()
 }

@@ -173,7 +173,8 @@ export async function redeliverFailed(
       await hooks.redeliver(client, target, hook_id, Number(item.newest.id))
       redelivered.push(item)
     } catch (error) {
-      errors.push(`delivery ${item.newest.id} (guid ${item.guid}): ${(error as Error).message}`)
+      if (!isApiError(error)) throw error // not GitHub's refusal (e.g. a fleet's max_writes): the run stops here
+      errors.push(`delivery ${item.newest.id} (guid ${item.guid}): ${error.message}`)
     }
   }
   return { scanned: deliveries.length, failed, redelivered, errors }

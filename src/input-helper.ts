@@ -6,12 +6,21 @@
 import * as core from '@actions/core'
 import { emitterEventNames } from '@octokit/webhooks'
 import { closest, distance } from 'fastest-levenshtein'
-import { deliveryRetentionDays, SECRET_MASK, type ConfigFields, type Connection, type HookFields, type HookRef } from './model.js'
+import {
+  deliveryRetentionDays,
+  SECRET_MASK,
+  type ConfigFields,
+  type Connection,
+  type HookFields,
+  type HookRef,
+  type RepositoryPattern,
+  type RepositorySelection
+} from './model.js'
 import { mask, urlCredentials } from './redact.js'
 import type { Target } from './target.js'
 
 export { SECRET_MASK } from './model.js'
-export type { ConfigFields, Connection, HookFields, HookRef } from './model.js'
+export type { ConfigFields, Connection, HookFields, HookRef, RepositorySelection } from './model.js'
 
 /** The operations of this action; each maps to one REST hooks endpoint (see README). */
 export const OPERATIONS = [
@@ -37,6 +46,13 @@ export type Operation = (typeof OPERATIONS)[number]
 
 /** Inputs every operation reads. */
 const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version', 'retries', 'request_timeout'] as const
+
+/**
+ * Inputs of a fleet run (several repositories in one step): the selection and its filters, and how
+ * the run goes on after a failure and how many repositories it may write. Without `repositories`
+ * they are ignored with a warning.
+ */
+const FLEET_INPUTS = ['repositories', 'include_archived', 'include_forks', 'topics', 'repository_property', 'fail_fast', 'max_writes'] as const
 
 /** A need that one of several inputs meets (`hook_id|url`), or `change`: at least one setting to change. */
 type Need = 'url' | 'hook_id|url' | 'delivery_id' | 'change'
@@ -94,7 +110,10 @@ const ACCEPTS: Record<string, string> = {
 const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spec) => spec.uses))]
 
 /** Every input of `action.yml`. */
-export const INPUTS: readonly string[] = [...CONNECTION_INPUTS, ...OPTIONAL_INPUTS]
+export const INPUTS: readonly string[] = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS]
+
+/** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
+const READ_ONLY_OPERATIONS: readonly Operation[] = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery']
 
 /** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
 const CONFIG_WRITERS: readonly Operation[] = ['create', 'update', 'update-config', 'ensure']
@@ -111,10 +130,22 @@ export const KNOWN_EVENTS: ReadonlySet<string> = new Set(emitterEventNames.filte
 /** API versions GitHub documents for the hooks endpoints (`X-GitHub-Api-Version`). */
 export const KNOWN_API_VERSIONS = ['2022-11-28', '2026-03-10'] as const
 
+/**
+ * The targets a request names: one repository or organization (`repository` / `org`), or the
+ * repositories that `repositories` selects, which are listed from the API before the operation runs.
+ */
+export type TargetSpec = { kind: 'one'; target: Target } | { kind: 'repositories'; selection: RepositorySelection }
+
 /** One fully validated request: what the action will do, built from the inputs. */
 export interface WebhookRequest {
   operation: Operation
-  target: Target
+  targets: TargetSpec
+  /** True when the operation may write (POST, PATCH, DELETE); false for reads and dry runs. */
+  writes: boolean
+  /** Several repositories: stop starting new ones after the first failure (default false: go on, fail at the end). */
+  fail_fast: boolean
+  /** Several repositories: most repositories written in one run; the rest are reported `skipped`. Undefined: no limit. */
+  max_writes?: number
   /** The hook the operation acts on; absent for `list` and `create`. */
   hook?: HookRef
   hook_fields: HookFields
@@ -233,7 +264,8 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   if (input('operation') === undefined) problems.push(`Input 'operation' is required; it accepts ${list(OPERATIONS)}.`)
   const scope = parse('scope', oneOf(['repo', 'org'] as const)) ?? 'repo'
 
-  const target = parseTarget(scope, input, env, problems)
+  const repositories = parse('repositories', repositoryPatterns)
+  const targets = repositories ? selectionSpec(repositories, scope, parse, input, problems) : oneTarget(scope, input, env, problems)
 
   const hookId = parse('hook_id', positiveInteger)
   const url = parse('url', httpUrl)
@@ -254,7 +286,10 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     remove_events: parse('remove_events', eventList),
     active: parse('active', boolean)
   }
-  const request: Omit<WebhookRequest, 'operation' | 'target'> = {
+  const request: Omit<WebhookRequest, 'operation' | 'targets'> = {
+    writes: false,
+    fail_fast: parse('fail_fast', boolean) ?? false,
+    max_writes: parse('max_writes', positiveInteger),
     hook_fields,
     config,
     delivery_id: parse('delivery_id', positiveInteger),
@@ -295,8 +330,14 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
 
   if (operation !== undefined) {
     checkOperation(operation, scope, request, problems, warnings, input)
+    if (targets?.kind === 'repositories') checkFleet(operation, targets.selection, request, problems, warnings, input)
   }
-  if (problems.length > 0 || operation === undefined || target === undefined) throw new InputError(problems)
+  if (targets?.kind !== 'repositories') {
+    for (const name of FLEET_INPUTS.filter((name) => name !== 'repositories' && input(name) !== undefined)) {
+      warnings.push(`Input '${name}' is ignored without 'repositories' (it applies to a run over several repositories).`)
+    }
+  }
+  if (problems.length > 0 || operation === undefined || targets === undefined) throw new InputError(problems)
 
   const { uses } = OPERATION_INPUTS[operation]
   // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
@@ -310,9 +351,10 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   }
   if (operation === 'list-deliveries') request.limit ??= DEFAULT_DELIVERIES_LIMIT
   if (!uses.includes('dry_run')) request.dry_run = false
+  request.writes = !READ_ONLY_OPERATIONS.includes(operation) && !request.dry_run
   if (operation === 'redeliver-failed') request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS)
   if (request.since !== undefined) request.since = clampSince(request.since, request.connection.api_url, started_at, warnings)
-  return { operation, target, ...request }
+  return { operation, targets, ...request }
 }
 
 /**
@@ -342,6 +384,81 @@ function unknownEvents(name: string, events: string[]): string {
     `it accepts GitHub's webhook event names (push, pull_request, issues, … or * for all). ` +
     `Set 'allow_unknown_events: true' for an event newer than this action knows (e.g. on GitHub Enterprise Server).`
   )
+}
+
+/** Resolves `scope`, `repository` and `org` into one target; records problems. */
+function oneTarget(
+  scope: 'repo' | 'org',
+  input: (name: string) => string | undefined,
+  env: NodeJS.ProcessEnv,
+  problems: string[]
+): TargetSpec | undefined {
+  const target = parseTarget(scope, input, env, problems)
+  return target && { kind: 'one', target }
+}
+
+/**
+ * The selection of `repositories` with its filters; records problems: `repository` set too, a scope
+ * other than `repo`, a malformed `topics` or `repository_property`.
+ */
+function selectionSpec(
+  patterns: RepositoryPattern[],
+  scope: 'repo' | 'org',
+  parse: <T>(name: string, parser: (raw: string, name: string) => T) => T | undefined,
+  input: (name: string) => string | undefined,
+  problems: string[]
+): TargetSpec {
+  if (input('repository') !== undefined) {
+    problems.push(
+      "Inputs 'repository' and 'repositories' are both set; set one: 'repository' names one repository, 'repositories' several (owner/name, owner/glob such as owner/svc-*, !entry to exclude)."
+    )
+  }
+  if (scope !== 'repo') {
+    problems.push(`Input 'repositories' selects repositories, so it works with scope 'repo' only; with scope '${scope}' use 'org'.`)
+  }
+  const selection: RepositorySelection = {
+    patterns,
+    include_archived: parse('include_archived', boolean) ?? false,
+    include_forks: parse('include_forks', boolean) ?? true,
+    topics: parse('topics', topicList) ?? [],
+    property: parse('repository_property', propertyFilter)
+  }
+  return { kind: 'repositories', selection }
+}
+
+/**
+ * Checks a fleet run: ids name one hook or delivery in ONE repository, so `hook_id` and
+ * `delivery_id` need `repositories` to be one `owner/name`; warns about filters that cannot apply.
+ */
+function checkFleet(
+  operation: Operation,
+  selection: RepositorySelection,
+  request: Omit<WebhookRequest, 'operation' | 'targets'>,
+  problems: string[],
+  warnings: string[],
+  input: (name: string) => string | undefined
+): void {
+  const one = selection.patterns.length === 1 && !selection.patterns[0].glob && !selection.patterns[0].exclude
+  for (const name of ['hook_id', 'delivery_id']) {
+    if (!one && input(name) !== undefined && OPERATION_INPUTS[operation].uses.includes(name)) {
+      problems.push(
+        `Input '${name}' names ${name === 'hook_id' ? 'a hook' : 'a delivery'} of one repository (ids differ per repository), but 'repositories' may select several; ` +
+          (name === 'hook_id' ? "name the hook by 'url' instead, or set 'repositories' to one owner/name." : "set 'repositories' to one owner/name.")
+      )
+    }
+  }
+  const filters = ['include_archived', 'include_forks', 'topics', 'repository_property'].filter((name) => input(name) !== undefined)
+  if (filters.length > 0 && !selection.patterns.some((pattern) => pattern.glob && !pattern.exclude)) {
+    warnings.push(
+      `${filters.map((name) => `'${name}'`).join(', ')} narrow only the repositories a glob entry lists (owner/svc-*); every entry of 'repositories' names one repository exactly, so they change nothing.`
+    )
+  }
+  const writes = !READ_ONLY_OPERATIONS.includes(operation) && !request.dry_run
+  if (selection.include_archived && writes) {
+    warnings.push(
+      `Input 'include_archived' keeps archived repositories for operations that only read; '${operation}' writes (GitHub makes an archived repository's hooks read-only), so they are left out.`
+    )
+  }
 }
 
 /** Resolves `scope`, `repository` and `org` into a target; records problems. */
@@ -392,7 +509,7 @@ function warnUnsafe(config: ConfigFields, warnings: string[]): void {
 function checkOperation(
   operation: Operation,
   scope: 'repo' | 'org',
-  request: Omit<WebhookRequest, 'operation' | 'target'>,
+  request: Omit<WebhookRequest, 'operation' | 'targets'>,
   problems: string[],
   warnings: string[],
   input: (name: string) => string | undefined
@@ -536,6 +653,67 @@ export function eventList(raw: string, name: string): string[] {
     throw new Error(`Input '${name}' has ${shown}; ${accepts}.`)
   }
   return [...new Set(events)]
+}
+
+/** Owner logins: letters, digits and inner hyphens (GitHub's rule for user and organization names). */
+const LOGIN = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?'
+
+/**
+ * Accepts the `repositories` entries, separated by new lines or commas (blank lines and `#` comment
+ * lines are skipped): `owner/name`; `owner/glob` with `*`, `?` or `[…]` over the owner's repository
+ * names (`owner/*`, `owner/svc-*`); `!owner/name` or `!owner/glob` to exclude what the earlier entries
+ * selected. The owner is always written out. Duplicates are dropped.
+ */
+export function repositoryPatterns(raw: string, name: string): RepositoryPattern[] {
+  const accepts =
+    'it accepts entries separated by new lines or commas: owner/name, owner/glob over names (owner/*, owner/svc-*), or !entry to exclude what earlier entries selected'
+  const entries = raw
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .flatMap((line) => line.split(','))
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+  if (entries.length === 0) throw new Error(`Input '${name}' has no entry; ${accepts}.`)
+  const problems: string[] = []
+  const patterns: RepositoryPattern[] = []
+  for (const text of new Set(entries)) {
+    const exclude = text.startsWith('!')
+    const body = exclude ? text.slice(1).trim() : text
+    const match = new RegExp(`^(${LOGIN})/([A-Za-z0-9_.*?\\[\\]!^-]+)$`).exec(body)
+    if (body === '') problems.push("a bare '!' (it excludes nothing: write !owner/name or !owner/glob)")
+    else if (match === null) problems.push(`'${text}'`)
+    else if (exclude && patterns.length === 0) problems.push(`'${text}' first (an exclusion removes what EARLIER entries selected)`)
+    else patterns.push({ text, owner: match[1], name: match[2], glob: /[*?[]/.test(match[2]), exclude })
+  }
+  if (problems.length > 0) throw new Error(`Input '${name}' has ${problems.join(', ')}; ${accepts}.`)
+  return patterns
+}
+
+/** Accepts repository topics separated by commas or new lines (GitHub's topic format: lower case, digits, hyphens). */
+function topicList(raw: string, name: string): string[] {
+  const topics = raw
+    .split(/[\r\n,]+/)
+    .map((topic) => topic.trim().toLowerCase())
+    .filter((topic) => topic !== '')
+  const bad = topics.filter((topic) => !/^[a-z0-9][a-z0-9-]{0,49}$/.test(topic))
+  if (bad.length > 0 || topics.length === 0) {
+    throw new Error(
+      `Input '${name}' has ${bad.map((topic) => `'${topic}'`).join(', ') || 'no topic'}; it accepts repository topics (lower-case letters, digits and hyphens, at most 50 characters), separated by commas or new lines.`
+    )
+  }
+  return [...new Set(topics)]
+}
+
+/** Accepts `name=value`: a custom property of the organization and the value a repository must have. */
+function propertyFilter(raw: string, name: string): { name: string; value: string } {
+  const at = raw.indexOf('=')
+  const property = raw.slice(0, at).trim()
+  const value = raw.slice(at + 1).trim()
+  if (at > 0 && property !== '' && value !== '' && !/\s/.test(property)) return { name: property, value }
+  throw new Error(
+    `Input '${name}' is '${raw}'; it accepts name=value: a custom property of the organization and the value a repository must have, e.g. team=platform.`
+  )
 }
 
 /** `'a', 'b' or 'c'` */

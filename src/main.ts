@@ -6,12 +6,15 @@
  */
 import * as core from '@actions/core'
 import { describeApiError, isApiError } from './api-error.js'
-import { createClient } from './client.js'
-import { scaledClock, timeScaleOf } from './model.js'
+import { clientFactory, type ClientFactory } from './client.js'
+import { runFleet } from './fleet.js'
+import { scaledClock, timeScaleOf, type Clock } from './model.js'
 import { getRequest, InputError, maskSecretInputs, type WebhookRequest } from './input-helper.js'
 import { runOperation } from './operations.js'
-import { setOutputs, writeFailureSummary, writeSummary } from './outputs.js'
+import { fleetFailure, logResult, setFleetOutputs, setOutputs, writeFailureSummary, writeFleetSummary, writeSummary } from './outputs.js'
 import { maskUrlCredentials, redact, trustApiRoot } from './redact.js'
+import { describeSelection, selectRepositories, SelectionError } from './selection.js'
+import type { Target } from './target.js'
 
 /** Runs the action once; never throws (failures go to `core.setFailed`). */
 export async function run(): Promise<void> {
@@ -22,15 +25,10 @@ export async function run(): Promise<void> {
     trustApiRoot(request.connection.api_url)
     for (const warning of request.warnings) core.warning(redact(warning))
     const timeScale = timeScaleOf(process.env)
-    const client = createClient(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale })
-    const result = await runOperation(client, request, scaledClock(timeScale))
-    maskUrlCredentials(result) // hooks from the API may carry credentials in their URLs
-    core.info(redact(result.message))
-    if (result.warning) core.warning(redact(result.warning))
-    if (result.notice) core.notice(redact(result.notice))
-    setOutputs(result)
-    await writeSummary(request, result)
-    if (result.failure) core.setFailed(redact(result.failure))
+    const makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale })
+    const clock = scaledClock(timeScale)
+    if (request.targets.kind === 'one') await runOne(request, request.targets.target, makeClient, clock)
+    else await runMany(request, makeClient, clock)
   } catch (error) {
     const problems = describeFailure(error, request).map(redact)
     problems.slice(0, -1).forEach((problem) => core.error(problem))
@@ -39,9 +37,51 @@ export async function run(): Promise<void> {
   }
 }
 
+/** One repository or organization: its outputs and summary; an error fails the step as GitHub answered it. */
+async function runOne(request: WebhookRequest, target: Target, makeClient: ClientFactory, clock: Clock): Promise<void> {
+  const fleet = await runFleet([target], makeClient, (client, at) => runOperation(client, at, request, clock), { fail_fast: true })
+  const [{ operation: result, thrown }] = fleet.results
+  if (!result) throw thrown
+  maskUrlCredentials(result) // hooks from the API may carry credentials in their URLs
+  core.info(redact(result.message))
+  if (result.warning) core.warning(redact(result.warning))
+  if (result.notice) core.notice(redact(result.notice))
+  setOutputs(result)
+  setFleetOutputs(fleet.results, fleet.counts)
+  await writeSummary(request, target, result)
+  if (result.failure) core.setFailed(redact(result.failure))
+}
+
+/**
+ * The repositories `repositories` selects: each one's result logged as it finishes, then the
+ * `results` output and counts, the summary table, and a failed step listing the repositories that
+ * failed. With exactly one repository, the outputs of a single run are set too.
+ */
+async function runMany(request: WebhookRequest, makeClient: ClientFactory, clock: Clock): Promise<void> {
+  if (request.targets.kind !== 'repositories') return
+  const { targets, report } = await selectRepositories(makeClient(), request.targets.selection, { writes: request.writes })
+  const selected = describeSelection(targets.length, report)
+  core.info(redact(selected))
+  const fleet = await runFleet(targets, makeClient, (client, target) => runOperation(client, target, request, clock), {
+    fail_fast: request.fail_fast,
+    max_writes: request.max_writes,
+    onResult(result, done, total) {
+      if (result.operation) maskUrlCredentials(result.operation)
+      logResult(result, done, total)
+    }
+  })
+  const only = fleet.results.length === 1 ? fleet.results[0].operation : undefined
+  if (only) setOutputs(only)
+  setFleetOutputs(fleet.results, fleet.counts)
+  await writeFleetSummary(request, selected, fleet.results, fleet.counts)
+  if (fleet.counts.failed > 0) core.setFailed(redact(fleetFailure(fleet.results)))
+}
+
 /** The error messages of a failure: one per invalid input, or one for an API or lookup error. */
 function describeFailure(error: unknown, request: WebhookRequest | undefined): string[] {
-  if (error instanceof InputError) return error.problems
-  if (isApiError(error) && request) return [describeApiError(error, request)]
+  if (error instanceof InputError || error instanceof SelectionError) return error.problems
+  // An API error outside a target's run: listing the repositories of `repositories`.
+  const scope = request?.targets.kind === 'one' ? request.targets.target.scope : 'repo'
+  if (isApiError(error)) return [describeApiError(error, scope)]
   return [error instanceof Error ? error.message : String(error)]
 }

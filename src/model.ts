@@ -42,6 +42,39 @@ export interface ConfigFields {
   insecure_ssl?: '0' | '1'
 }
 
+/**
+ * One entry of the `repositories` input: `owner/name`, `owner/glob` (a glob over the owner's
+ * repository names, e.g. `svc-*`), or either one after `!` (an exclusion).
+ */
+export interface RepositoryPattern {
+  /** The entry as written, for messages (`!octo-org/svc-legacy`). */
+  text: string
+  /** The owner's login, literal (no glob). */
+  owner: string
+  /** A repository name, or a glob over names (`*`, `?`, `[…]`). */
+  name: string
+  /** True when `name` has glob characters: the owner's repositories are listed to match it. */
+  glob: boolean
+  /** True for `!pattern`: removes what the earlier entries selected. */
+  exclude: boolean
+}
+
+/**
+ * Which repositories a fleet run covers: the `repositories` entries in order, and the filters that
+ * narrow the repositories a glob lists (a repository named exactly is always taken as named).
+ */
+export interface RepositorySelection {
+  patterns: RepositoryPattern[]
+  /** Keep archived repositories (read-only on GitHub) for operations that only read. Default false. */
+  include_archived: boolean
+  /** Keep forks. Default true. */
+  include_forks: boolean
+  /** Keep only repositories that carry every one of these topics (lower case). Empty: no filter. */
+  topics: string[]
+  /** Keep only repositories whose custom property `name` has `value` (organizations only). */
+  property?: { name: string; value: string }
+}
+
 /** Where and how to reach the API. */
 export interface Connection {
   token: string

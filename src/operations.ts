@@ -7,12 +7,20 @@ import { ensureAbsent, ensureHook, wantedSettings, type EnsureResult } from './e
 import * as hooks from './hooks.js'
 import type { Operation, WebhookRequest } from './input-helper.js'
 import { realClock, type Clock, type Delivery, type DeliveryItem, type GitHubClient, type Hook, type HookConfig } from './model.js'
-import { describeTarget } from './target.js'
+import { describeTarget, type Target } from './target.js'
 
-/** What an operation did; every field is optional and set only when the operation produced it. */
+/** What an operation did; besides `message` and `outcome`, a field is set only when the operation produced it. */
 export interface OperationResult {
   /** One sentence for the log and the job summary. */
   message: string
+  /**
+   * The operation's outcome in one word, for a fleet's `results`: `listed`, `found`, `created`,
+   * `updated`, `unchanged`, `deleted`, `absent`, `gone` (someone else deleted it), `sent` (a ping or
+   * test not waited for), `delivered` (the receiver answered 2xx), `redelivered`, `none-failed`.
+   */
+  outcome: string
+  /** True when the hook was created, changed or deleted (in a dry run: would be). */
+  changed?: boolean
   hook_id?: number
   hook?: Hook
   hooks?: Hook[]
@@ -36,32 +44,42 @@ export interface OperationResult {
   failure?: string
 }
 
-type Handler = (client: GitHubClient, request: WebhookRequest, hook: hooks.ResolvedHook, clock: Clock) => Promise<OperationResult>
+/** A request bound to one of its targets: what one operation runs with. */
+type TargetRequest = WebhookRequest & { target: Target }
+
+type Handler = (client: GitHubClient, request: TargetRequest, hook: hooks.ResolvedHook, clock: Clock) => Promise<OperationResult>
 
 /** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
 const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'ensure-absent'>, Handler> = {
   get: async (client, { target }, { hook_id, hook }) => {
     const found = hook ?? (await hooks.getHook(client, target, hook_id))
-    return { message: `Webhook ${hook_id} of ${describeTarget(target)}.`, hook_id, hook: found }
+    return { message: `Webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'found', hook_id, hook: found }
   },
   update: async (client, { target, hook_fields, config }, { hook_id, hook }) => {
     const updated = await hooks.updateHook(client, target, hook_id, { fields: hook_fields, config }, hook)
-    return { message: `Updated webhook ${hook_id} of ${describeTarget(target)}.`, hook_id, hook: updated }
+    return { message: `Updated webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'updated', changed: true, hook_id, hook: updated }
   },
   delete: async (client, { target }, { hook_id, hook }) => {
     const done = await hooks.deleteHook(client, target, hook_id, hook !== undefined)
     const what = done === 'deleted' ? 'Deleted' : 'Did not delete: someone else deleted'
-    return { message: `${what} webhook ${hook_id} of ${describeTarget(target)}.`, hook_id }
+    return {
+      message: `${what} webhook ${hook_id} of ${describeTarget(target)}.`,
+      outcome: done === 'deleted' ? 'deleted' : 'gone',
+      changed: done === 'deleted',
+      hook_id
+    }
   },
   'get-config': async (client, { target }, { hook_id }) => {
     const config = await hooks.getHookConfig(client, target, hook_id)
-    return { message: `Configuration of webhook ${hook_id} of ${describeTarget(target)}.`, hook_id, config }
+    return { message: `Configuration of webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'found', hook_id, config }
   },
   'update-config': async (client, { target, config }, { hook_id }) => {
     const updated = await hooks.updateHookConfig(client, target, hook_id, config)
     const fields = Object.keys(config).filter((key) => config[key as keyof typeof config] !== undefined)
     return {
       message: `Updated ${fields.join(', ')} in the configuration of webhook ${hook_id} of ${describeTarget(target)}.`,
+      outcome: 'updated',
+      changed: true,
       hook_id,
       config: updated
     }
@@ -71,6 +89,7 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
     const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '')
     return {
       message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
+      outcome: 'listed',
       hook_id,
       deliveries,
       truncated,
@@ -83,6 +102,7 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
     const delivery = await hooks.getDelivery(client, target, hook_id, required(delivery_id))
     return {
       message: `Delivery ${delivery.id} (${delivery.event}) of webhook ${hook_id}: ${delivery.status_code} ${delivery.status}.`,
+      outcome: 'found',
       hook_id,
       delivery,
       delivery_id: Number(delivery.id)
@@ -90,7 +110,7 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
   },
   redeliver: async (client, { target, delivery_id }, { hook_id }) => {
     await hooks.redeliver(client, target, hook_id, required(delivery_id))
-    return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, hook_id, delivery_id }
+    return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, outcome: 'redelivered', hook_id, delivery_id }
   },
   ping: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock),
   test: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock),
@@ -106,6 +126,7 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
       message:
         `Webhook ${hook_id} of ${describeTarget(target)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
         `${count(report.failed.length, 'guid')} never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
+      outcome: report.redelivered.length > 0 ? 'redelivered' : 'none-failed',
       hook_id,
       redeliver: report,
       failure: refused
@@ -122,7 +143,7 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
  */
 async function sendAndWait(
   client: GitHubClient,
-  request: WebhookRequest,
+  request: TargetRequest,
   { hook_id, hook }: hooks.ResolvedHook,
   event: 'ping' | 'push',
   clock: Clock
@@ -135,17 +156,17 @@ async function sendAndWait(
     if (!events.includes('push') && !events.includes('*')) {
       await send(client, target, hook_id)
       const warning = `Webhook ${hook_id} is not subscribed to push (events: ${events.join(', ')}): GitHub sends no test delivery, so there is nothing to wait for.`
-      return { message: `${asked}.`, hook_id, warning }
+      return { message: `${asked}.`, outcome: 'sent', hook_id, warning }
     }
   }
   if (!request.wait) {
     await send(client, target, hook_id)
-    return { message: `${asked}; not waiting for the delivery (wait: false).`, hook_id }
+    return { message: `${asked}; not waiting for the delivery (wait: false).`, outcome: 'sent', hook_id }
   }
   const options = { event, timeout_ms: request.wait_timeout * 1000 }
   const delivery = await sendAndAwait(client, target, hook_id, () => send(client, target, hook_id), options, clock)
   const judged = judgeDelivery(request, hook_id, event, delivery)
-  return { message: `${asked}${judged.message}.`, hook_id, ...judged.result }
+  return { message: `${asked}${judged.message}.`, outcome: 'delivered', hook_id, ...judged.result }
 }
 
 /**
@@ -181,18 +202,26 @@ function judgeDelivery(
 }
 
 /**
- * Runs the request's operation against the API.
+ * Runs the request's operation on one target (a repository or organization).
  * @param clock the clock of the pacing waits (polls for a delivery); the real one by default
+ * @returns what happened; `failure` set when the step must fail although the requests succeeded
+ *   (a receiver that did not answer 2xx)
  * @throws HookLookupError when `url` matches no hook or several; Octokit's `RequestError` on API errors.
  */
-export async function runOperation(client: GitHubClient, request: WebhookRequest, clock: Clock = realClock): Promise<OperationResult> {
-  const { operation, target } = request
+export async function runOperation(
+  client: GitHubClient,
+  target: Target,
+  webhookRequest: WebhookRequest,
+  clock: Clock = realClock
+): Promise<OperationResult> {
+  const request: TargetRequest = { ...webhookRequest, target }
+  const { operation } = request
   if (operation === 'list') {
     const { items: list, truncated } = await hooks.listHooks(client, target, { per_page: request.per_page, limit: request.limit })
     const notice = truncated
       ? `Stopped at limit ${request.limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.`
       : undefined
-    return { message: `${count(list.length, 'webhook')} of ${describeTarget(target)}.`, hooks: list, truncated, notice }
+    return { message: `${count(list.length, 'webhook')} of ${describeTarget(target)}.`, outcome: 'listed', hooks: list, truncated, notice }
   }
   if (operation === 'create') {
     const { hook, adopted } = await hooks.createHook(
@@ -202,7 +231,7 @@ export async function runOperation(client: GitHubClient, request: WebhookRequest
       request.started_at
     )
     const how = adopted ? ' (its answer was lost; the retry found the hook it had created)' : ''
-    return { message: `Created webhook ${hook.id} of ${describeTarget(target)}${how}.`, hook_id: hook.id, hook }
+    return { message: `Created webhook ${hook.id} of ${describeTarget(target)}${how}.`, outcome: 'created', changed: true, hook_id: hook.id, hook }
   }
   if (operation === 'ensure') {
     const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined
@@ -211,7 +240,13 @@ export async function runOperation(client: GitHubClient, request: WebhookRequest
       verify,
       clock
     })
-    const result: OperationResult = { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure }
+    const result: OperationResult = {
+      message: describeEnsure(request, ensure),
+      ...ensureOutcome(ensure),
+      hook_id: ensure.hook_id,
+      hook: ensure.hook,
+      ensure
+    }
     if (!ensure.verification || ensure.hook_id === undefined) return result
     if (ensure.verification.error !== undefined) {
       const problem = `The webhook was ${ensure.outcome} as reported, but its verifying ping failed: ${ensure.verification.error}`
@@ -222,14 +257,19 @@ export async function runOperation(client: GitHubClient, request: WebhookRequest
   }
   if (operation === 'ensure-absent') {
     const ensure = await ensureAbsent(client, target, required(request.hook), request.dry_run)
-    return { message: describeEnsure(request, ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure }
+    return { message: describeEnsure(request, ensure), ...ensureOutcome(ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure }
   }
   const resolved = await hooks.resolveHook(client, target, required(request.hook))
   return HOOK_HANDLERS[operation](client, request, resolved, clock)
 }
 
+/** The outcome word of `ensure` / `ensure-absent`, and whether the hook was (or, in a dry run, would be) written. */
+function ensureOutcome(ensure: EnsureResult): Pick<OperationResult, 'outcome' | 'changed'> {
+  return { outcome: ensure.outcome, changed: ensure.outcome !== 'unchanged' && ensure.outcome !== 'absent' }
+}
+
 /** `Webhook 12 of repository o/r: updated (2 changes: events, secret); secret written (…).` plus a dry-run note. */
-function describeEnsure({ target, dry_run }: WebhookRequest, ensure: EnsureResult): string {
+function describeEnsure({ target, dry_run }: TargetRequest, ensure: EnsureResult): string {
   const which = ensure.hook_id === undefined ? 'The webhook' : `Webhook ${ensure.hook_id}`
   const fields = ensure.changes.map((change) => change.field).join(', ')
   const changes = ensure.outcome === 'updated' ? ` (${count(ensure.changes.length, 'change')}: ${fields})` : ''

@@ -3,13 +3,15 @@
  * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
  */
 import * as core from '@actions/core'
+import { tokenHint } from './api-error.js'
 import { succeeded, type FailedGuid } from './deliveries.js'
 import type { Change } from './ensure.js'
+import type { FleetCounts, TargetResult } from './fleet.js'
 import type { Delivery, DeliveryItem, Hook, HookConfig } from './model.js'
-import type { WebhookRequest } from './input-helper.js'
+import type { TargetSpec, WebhookRequest } from './input-helper.js'
 import type { OperationResult } from './operations.js'
 import { redact } from './redact.js'
-import { describeTarget } from './target.js'
+import { describeTarget, targetFields, type Target } from './target.js'
 
 type SummaryTableRow = Parameters<typeof core.summary.addTable>[0][number]
 
@@ -60,10 +62,10 @@ export function setOutputs(result: OperationResult): void {
  * Writes the job summary: a heading with the operation and target, the result's message, then a
  * table of hooks, of config, of deliveries, or of one delivery — whichever the result carries.
  */
-export async function writeSummary(request: WebhookRequest, result: OperationResult): Promise<void> {
+export async function writeSummary(request: WebhookRequest, target: Target, result: OperationResult): Promise<void> {
   if (!hasSummaryFile()) return
   const summary = core.summary
-    .addHeading(`Webhooks: ${request.operation} on ${escape(describeTarget(request.target))}`, 3)
+    .addHeading(`Webhooks: ${request.operation} on ${escape(describeTarget(target))}`, 3)
     .addRaw(`<p>${escape(result.message)}</p>`, true)
   if (result.failure) summary.addRaw(`<p>❌ ${escape(result.failure)}</p>`, true)
   if (result.warning) summary.addRaw(`<p>⚠️ ${escape(result.warning)}</p>`, true)
@@ -71,7 +73,7 @@ export async function writeSummary(request: WebhookRequest, result: OperationRes
   if (result.ensure && result.ensure.changes.length > 0) summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)])
   const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined)
   // Organization hooks have no last_response: the column is shown for repositories only.
-  const lastResponse = request.target.scope === 'repo'
+  const lastResponse = target.scope === 'repo'
   if (hookList?.length === 0) summary.addRaw('<p>No webhooks.</p>', true)
   else if (hookList) summary.addTable([hookHeader(lastResponse), ...hookList.map((hook) => hookRow(hook, lastResponse))])
   if (result.config) summary.addTable(configRows(result.config))
@@ -90,8 +92,104 @@ export async function writeSummary(request: WebhookRequest, result: OperationRes
  */
 export async function writeFailureSummary(request: WebhookRequest | undefined, problems: string[]): Promise<void> {
   if (!hasSummaryFile()) return
-  const title = request ? `${request.operation} on ${describeTarget(request.target)} failed` : 'invalid inputs'
+  const title = request ? `${request.operation} on ${describeTargets(request.targets)} failed` : 'invalid inputs'
   await writeRedacted(core.summary.addHeading(`Webhooks: ${escape(title)}`, 3).addList(problems.map((problem) => `<pre>${escape(problem)}</pre>`)))
+}
+
+/** `repository octo/hello`, `organization octo`, or `repositories octo-org/svc-*, !octo-org/svc-legacy`. */
+function describeTargets(targets: TargetSpec): string {
+  return targets.kind === 'one' ? describeTarget(targets.target) : `repositories ${targets.selection.patterns.map((p) => p.text).join(', ')}`
+}
+
+/** A target's result as an entry of the `results` output: `{ repository, result, hook_id, error }` (`organization` for an organization). */
+function resultEntry(result: TargetResult): Record<string, unknown> {
+  const hook_ids = result.operation?.hooks?.map((hook) => hook.id)
+  return { ...targetFields(result.target), result: result.result, hook_id: result.hook_id, error: result.error, hook_ids }
+}
+
+/**
+ * Sets the outputs of a run over targets: `results` (JSON list, one {@link resultEntry} per target,
+ * in the order selected; `list` adds `hook_ids`) and the counts `succeeded`, `failed`, `changed`,
+ * `skipped`.
+ */
+export function setFleetOutputs(results: readonly TargetResult[], counts: FleetCounts): void {
+  core.setOutput('results', redact(JSON.stringify(results.map(resultEntry))))
+  for (const [name, value] of Object.entries(counts)) core.setOutput(name, String(value))
+}
+
+/** Logs a target's result as it finishes: `[37/1000] octo-org/api: unchanged (hook 12)`, its warning, and why it failed. */
+export function logResult(result: TargetResult, done: number, total: number): void {
+  const hook = result.hook_id === undefined ? '' : ` (hook ${result.hook_id})`
+  const why = result.error === undefined ? '' : ` — ${result.error.split('\n')[0]}`
+  core.info(redact(`[${done}/${total}] ${result.name}: ${result.result}${hook}${why}`))
+  if (result.operation?.warning) core.warning(redact(`${result.name}: ${result.operation.warning}`))
+}
+
+/**
+ * The error of a run over several targets where some failed: how many, then each failed target with
+ * the first line of its error, and once the token hint that the errors call for (401, 403, 404).
+ */
+export function fleetFailure(results: readonly TargetResult[]): string {
+  const failed = results.filter((result) => result.result === 'failed')
+  const shown = failed.slice(0, FAILURES_LISTED).map((result) => `- ${result.name}: ${(result.error ?? '').split('\n')[0]}`)
+  const more = failed.length > FAILURES_LISTED ? [`- … and ${failed.length - FAILURES_LISTED} more (see the results output and the job summary)`] : []
+  const hints = new Set(failed.map((result) => tokenHint(result.thrown, result.target.scope)).filter((hint) => hint !== undefined))
+  const noun = results.length === 1 ? 'repository' : 'repositories'
+  return [`${failed.length} of ${results.length} ${noun} failed:`, ...shown, ...more, ...hints].join('\n')
+}
+
+/** Failed targets named one by one in the step's error; the rest are counted. */
+const FAILURES_LISTED = 20
+
+/** Rows of the fleet table shown before the rest is folded into a `<details>` block. */
+const ROWS_SHOWN = 50
+
+/**
+ * Writes the job summary of a run over several repositories: the selection, the totals, then one row
+ * per repository (failures first, then skipped, changed, the rest; in selection order within each),
+ * the rows after the first {@link ROWS_SHOWN} folded in `<details>`.
+ */
+export async function writeFleetSummary(
+  request: WebhookRequest,
+  selected: string,
+  results: readonly TargetResult[],
+  counts: FleetCounts
+): Promise<void> {
+  if (!hasSummaryFile()) return
+  const rank = (result: TargetResult): number => (result.result === 'failed' ? 0 : result.result === 'skipped' ? 1 : result.changed ? 2 : 3)
+  const rows = results
+    .map((result, index) => ({ result, index }))
+    .sort((a, b) => rank(a.result) - rank(b.result) || a.index - b.index)
+    .map(({ result }) => fleetRow(result))
+  const summary = core.summary
+    .addHeading(`Webhooks: ${request.operation} on ${escape(describeTargets(request.targets))}`, 3)
+    .addRaw(`<p>${escape(selected)}${request.dry_run ? ' Dry run: nothing was written; "changed" counts what would change.' : ''}</p>`, true)
+    .addTable([
+      header('repositories', 'succeeded', 'changed', 'failed', 'skipped'),
+      [String(results.length), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
+    ])
+    .addTable([FLEET_HEADER, ...rows.slice(0, ROWS_SHOWN)])
+  if (rows.length > ROWS_SHOWN) {
+    summary
+      .addRaw(`<details><summary>${rows.length - ROWS_SHOWN} more repositories</summary>`, true)
+      .addTable([FLEET_HEADER, ...rows.slice(ROWS_SHOWN)])
+      .addRaw('</details>', true)
+  }
+  await writeRedacted(summary)
+}
+
+const FLEET_HEADER: SummaryTableRow = [
+  { data: 'repository', header: true },
+  { data: 'result', header: true },
+  { data: 'hook', header: true },
+  { data: 'details', header: true }
+]
+
+/** One repository of the fleet table: its result (❌ failed, ⏭️ skipped), hook id, and the error or the operation's message. */
+function fleetRow(result: TargetResult): SummaryTableRow {
+  const mark = result.result === 'failed' ? '❌ ' : result.result === 'skipped' ? '⏭️ ' : ''
+  const details = result.error ?? result.operation?.message ?? ''
+  return [code(result.name), `${mark}${escape(result.result)}`, result.hook_id === undefined ? '' : String(result.hook_id), escape(details)]
 }
 
 /** Appends the summary to the job summary with every masked value (secret, token, URL credentials) redacted. */

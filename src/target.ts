@@ -60,3 +60,13 @@ export function describeTarget(target: Target): string {
 export function scopeNoun(scope: Scope): 'repository' | 'organization' {
   return scope === 'repo' ? 'repository' : 'organization'
 }
+
+/** A target's name as GitHub writes it: `owner/repo` for a repository, the login for an organization. */
+export function targetName(target: Target): string {
+  return target.scope === 'repo' ? `${target.owner}/${target.repo}` : target.org
+}
+
+/** A target as fields of a JSON result: `{ repository: 'owner/repo' }` or `{ organization: 'login' }`. */
+export function targetFields(target: Target): { repository: string } | { organization: string } {
+  return target.scope === 'repo' ? { repository: targetName(target) } : { organization: target.org }
+}
