@@ -1,14 +1,19 @@
 /**
- * Response validation against GitHub's official OpenAPI 3.0.3 description of the webhooks endpoints
- * (the trimmed copies committed under `__tests__/fixtures/openapi/`).
+ * Response validation against GitHub's official OpenAPI 3.0.3 description of the endpoints the
+ * emulator serves (the trimmed copies committed under `__tests__/fixtures/openapi/`: per flavour, a
+ * `*-hooks.json` with the repository and organization webhooks paths and a `*-app-and-repos.json`
+ * with the repository lists, custom properties and GitHub App webhook paths).
  *
  * How the description is used:
- * - The whole document is registered with Ajv under the key `openapi.json`, and each response schema
- *   is compiled as `{ $ref: 'openapi.json#/<json pointer to the schema>' }`, so the `#/components/...`
- *   references inside the description resolve against the document itself.
- * - OpenAPI 3.0's `nullable: true` is understood by Ajv 8 natively (its `nullable` keyword, which
- *   needs a sibling `type`, as every nullable schema in these paths has). `strict: false` lets Ajv
- *   ignore OpenAPI-only keywords such as `example`.
+ * - Each document (file) is registered with Ajv under its own key (its file name), and each response
+ *   schema is compiled as `{ $ref: '<file name>#/<json pointer to the schema>' }`, so the
+ *   `#/components/...` references inside a document resolve against that document itself (the files
+ *   repeat some components, e.g. `basic-error`, without clashing).
+ * - OpenAPI 3.0's `nullable: true` is understood by Ajv 8 natively (its `nullable` keyword), but only
+ *   beside a `type`. The few nullable schemas without one (`oneOf` of string or string array, e.g.
+ *   `custom-property-value.value`) are rewritten on load to `anyOf: [<the schema>, {type: null}]`
+ *   (see {@link nullableWithoutType}). `strict: false` lets Ajv ignore OpenAPI-only keywords such as
+ *   `example`.
  * - Formats (`uri`, `date-time`, `int64`) are checked with ajv-formats.
  */
 import { readFileSync } from 'node:fs'
@@ -22,13 +27,11 @@ const addFormats = formatsPlugin as unknown as typeof formatsPlugin.default
 /** Which GitHub API description to validate against: GitHub.com, or GitHub Enterprise Server 3.19. */
 export type ApiFlavour = 'api.github.com' | 'ghes-3.19'
 
-const DESCRIPTION_FILES: Record<ApiFlavour, string> = {
-  'api.github.com': 'api.github.com-hooks.json',
-  'ghes-3.19': 'ghes-3.19-hooks.json'
+/** The description files of a flavour; their path sets are disjoint. */
+const DESCRIPTION_FILES: Record<ApiFlavour, string[]> = {
+  'api.github.com': ['api.github.com-hooks.json', 'api.github.com-app-and-repos.json'],
+  'ghes-3.19': ['ghes-3.19-hooks.json', 'ghes-3.19-app-and-repos.json']
 }
-
-/** Key under which the description is registered with Ajv (the base of every compiled `$ref`). */
-const DOCUMENT_KEY = 'openapi.json'
 
 /** Media type whose schema is used; the fixtures list the same schema under the vnd.github ones. */
 const MEDIA_TYPE = 'application/json'
@@ -38,7 +41,7 @@ const MEDIA_TYPE = 'application/json'
  * are not violations when undeclared; their body must still be a `basic-error`:
  * - 400: `Problems parsing JSON` and `API version '…' is not supported.` (version header check);
  * - 401: `Bad credentials` / `Requires authentication`;
- * - 403: missing token permissions, rate limits;
+ * - 403: missing token permissions, rate limits, writes to an archived repository;
  * - 404: a repository, organization or hook that does not exist or that the token may not see
  *   (e.g. the `…/config` routes declare only 200, yet GitHub answers 404 for an unknown hook).
  * Any other undeclared status (say 422 from `GET …/config`, or 200 where 201 is documented) is a
@@ -66,31 +69,68 @@ interface OpenApiDocument {
   components?: { responses?: Record<string, ResponseObject> }
 }
 
-interface LoadedDescription {
+/** One path template of a flavour and the document (Ajv key) that describes it. */
+interface PathTemplate {
+  template: string
+  pattern: RegExp
   document: OpenApiDocument
+  /** Key under which the document is registered with Ajv (the base of every compiled `$ref`). */
+  documentKey: string
+}
+
+interface LoadedDescription {
   ajv: Ajv
-  templates: Array<{ template: string; pattern: RegExp }>
+  templates: PathTemplate[]
+  /** Compiled validators by `<document key>#<schema pointer>`. */
   validators: Map<string, ValidateFunction>
 }
 
 const loaded = new Map<ApiFlavour, LoadedDescription>()
 
-/** Loads (once) and returns the description of a flavour with its Ajv instance. */
+/**
+ * Rewrites, in place, every schema of `node` that has `nullable: true` but no `type` (which Ajv's
+ * `nullable` keyword refuses) into `{ <annotations>, anyOf: [<the schema without nullable>, { type:
+ * 'null' }] }`; `description`, `title` and `example`(s) stay outside. Example values are not walked.
+ */
+function nullableWithoutType(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(nullableWithoutType)
+  if (typeof node !== 'object' || node === null) return
+  const schema = node as Record<string, unknown>
+  for (const [key, value] of Object.entries(schema)) if (key !== 'example' && key !== 'examples') nullableWithoutType(value)
+  if (schema.nullable !== true || 'type' in schema) return
+  const annotations = ['description', 'title', 'example', 'examples']
+  const inner = Object.fromEntries(Object.entries(schema).filter(([key]) => key !== 'nullable' && !annotations.includes(key)))
+  for (const key of Object.keys(schema)) if (!annotations.includes(key)) delete schema[key]
+  schema.anyOf = [inner, { type: 'null' }]
+}
+
+/** Loads (once) and returns the description files of a flavour with their Ajv instance. */
 function description(flavour: ApiFlavour): LoadedDescription {
   const cached = loaded.get(flavour)
   if (cached) return cached
-  const file = new URL(`../__tests__/fixtures/openapi/${DESCRIPTION_FILES[flavour]}`, import.meta.url)
-  const document = JSON.parse(readFileSync(file, 'utf8')) as OpenApiDocument
   const ajv = new Ajv({ strict: false, allErrors: true })
   addFormats(ajv)
-  ajv.addSchema(document, DOCUMENT_KEY)
-  const templates = Object.keys(document.paths).map((template) => ({
-    template,
-    pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`)
-  }))
-  const result = { document, ajv, templates, validators: new Map<string, ValidateFunction>() }
+  const templates = DESCRIPTION_FILES[flavour].flatMap((documentKey) => {
+    const file = new URL(`../__tests__/fixtures/openapi/${documentKey}`, import.meta.url)
+    const document = JSON.parse(readFileSync(file, 'utf8')) as OpenApiDocument
+    nullableWithoutType(document)
+    ajv.addSchema(document, documentKey)
+    return Object.keys(document.paths).map((template) => ({
+      template,
+      pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+      document,
+      documentKey
+    }))
+  })
+  const result = { ajv, templates, validators: new Map<string, ValidateFunction>() }
   loaded.set(flavour, result)
   return result
+}
+
+/** The template (and its document) matching a concrete path or a template. */
+function findTemplate(flavour: ApiFlavour, path: string): PathTemplate | undefined {
+  const bare = path.split('?')[0].replace(/^\/api\/v3(?=\/)/, '')
+  return description(flavour).templates.find(({ pattern }) => pattern.test(bare))
 }
 
 /** Escapes path segments into an RFC 6901 JSON pointer usable in a `$ref` URI fragment. */
@@ -107,8 +147,7 @@ function pointer(...segments: string[]): string {
  * @returns the template, e.g. `/repos/{owner}/{repo}/hooks/{hook_id}`, or undefined when none matches
  */
 export function matchPathTemplate(flavour: ApiFlavour, path: string): string | undefined {
-  const bare = path.split('?')[0].replace(/^\/api\/v3(?=\/)/, '')
-  return description(flavour).templates.find(({ pattern }) => pattern.test(bare))?.template
+  return findTemplate(flavour, path)?.template
 }
 
 /** Formats one Ajv error as `<instance path> <message> (<details>)`. */
@@ -124,7 +163,8 @@ function describeError(error: ErrorObject): string {
 }
 
 /**
- * Validates one response of the webhooks REST API against GitHub's OpenAPI description.
+ * Validates one response of the REST API (the hooks paths, the repository lists and custom property
+ * values, …) against GitHub's OpenAPI description.
  *
  * @param flavour `api.github.com` or `ghes-3.19` (what a request through `/api/v3` should match)
  * @param method HTTP method, any case
@@ -136,10 +176,11 @@ function describeError(error: ErrorObject): string {
  *   files are missing or unreadable.
  */
 export function validateResponse(flavour: ApiFlavour, method: string, path: string, status: number, body: unknown): string[] {
-  const { document, ajv, validators } = description(flavour)
+  const { ajv, validators } = description(flavour)
   const verb = method.toUpperCase()
-  const template = matchPathTemplate(flavour, path)
-  if (!template) return [`${verb} ${path}: no such path in the ${flavour} description`]
+  const found = findTemplate(flavour, path)
+  if (!found) return [`${verb} ${path}: no such path in the ${flavour} description`]
+  const { template, document, documentKey } = found
   const prefix = `${verb} ${template} ${status}:`
   const operation = document.paths[template][verb.toLowerCase()]
   if (!operation?.responses) return [`${prefix} no such operation in the ${flavour} description`]
@@ -171,10 +212,11 @@ export function validateResponse(flavour: ApiFlavour, method: string, path: stri
   }
 
   if (body === undefined) return [`${prefix} the description declares a body, but none was sent`]
-  let validate = validators.get(schemaPointer)
+  const ref = `${documentKey}#${schemaPointer}`
+  let validate = validators.get(ref)
   if (!validate) {
-    validate = ajv.compile({ $ref: `${DOCUMENT_KEY}#${schemaPointer}` })
-    validators.set(schemaPointer, validate)
+    validate = ajv.compile({ $ref: ref })
+    validators.set(ref, validate)
   }
   if (validate(body)) return []
   return (validate.errors ?? []).map((error) => `${prefix} ${describeError(error)}`)

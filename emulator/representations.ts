@@ -1,11 +1,15 @@
 /**
  * The JSON the emulator shows: API representations of stored hooks and deliveries (the OpenAPI
- * schemas `hook`, `org-hook`, `webhook-config`, `hook-delivery-item`, `hook-delivery`) and the
- * webhook payloads it sends (`ping`, the `push` of `POST …/tests`). Pure functions of the state in
- * ./store.ts; `apiBase` is always the root the request came through (with `/api/v3` for GHES).
+ * schemas `hook`, `org-hook`, `webhook-config`, `hook-delivery-item`, `hook-delivery`), of
+ * repositories and their owners (`minimal-repository`, `simple-user`,
+ * `org-repo-custom-property-values`) and the webhook payloads it sends (`ping`, the `push` of
+ * `POST …/tests`). Pure functions of the state in ./store.ts and ./repositories.ts; `apiBase` is
+ * always the root the request came through (with `/api/v3` for GHES).
  */
+import { Buffer } from 'node:buffer'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { isoNow } from './delivery.js'
+import type { Owner, RepositoryRecord } from './repositories.js'
 import type { DeliverySpec, HookStore, Json, StoredDelivery, StoredHook, StoredHookConfig, Target } from './store.js'
 
 /** How the API shows a set secret. */
@@ -149,5 +153,152 @@ export function pushPayload(target: Target, apiBase: string): Json {
     head_commit: commit,
     pusher: { name: 'octocat', email: 'octocat@github.com' },
     ...payloadContext(target, apiBase)
+  }
+}
+
+/**
+ * The web root matching an API root: the GHES host itself for `…/api/v3`, otherwise
+ * `https://github.com` (as api.github.com's answers link to github.com).
+ */
+function webRoot(apiBase: string): string {
+  return apiBase.endsWith('/api/v3') ? apiBase.slice(0, -'/api/v3'.length) : 'https://github.com'
+}
+
+/** A legacy global node id as GitHub forms them, e.g. `MDEwOlJlcG9zaXRvcnkxMjk2MjY5` (`010:Repository1296269`). */
+const nodeId = (prefix: string, id: number): string => Buffer.from(`${prefix}${id}`).toString('base64')
+
+/** Schema `simple-user` of an account (`type` "Organization" or "User"), as a repository's `owner`. */
+export function simpleUserJson(owner: Owner, apiBase: string): Json {
+  const url = `${apiBase}/users/${owner.login}`
+  return {
+    login: owner.login,
+    id: owner.id,
+    node_id: owner.type === 'Organization' ? nodeId('012:Organization', owner.id) : nodeId('04:User', owner.id),
+    avatar_url: `https://avatars.githubusercontent.com/u/${owner.id}?v=4`,
+    gravatar_id: '',
+    url,
+    html_url: `${webRoot(apiBase)}/${owner.login}`,
+    followers_url: `${url}/followers`,
+    following_url: `${url}/following{/other_user}`,
+    gists_url: `${url}/gists{/gist_id}`,
+    starred_url: `${url}/starred{/owner}{/repo}`,
+    subscriptions_url: `${url}/subscriptions`,
+    organizations_url: `${url}/orgs`,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events{/privacy}`,
+    received_events_url: `${url}/received_events`,
+    type: owner.type,
+    user_view_type: 'public',
+    site_admin: false
+  }
+}
+
+/**
+ * Schema `minimal-repository`, as the repository lists show an element: every required field, plus
+ * `archived`, `disabled` (false), `fork`, `private`, `visibility` (`public` | `private`), `topics`,
+ * the timestamps, zero counts and, for organization repositories, `custom_properties` (the set
+ * values by name; unset ones left out).
+ */
+export function minimalRepositoryJson(repo: RepositoryRecord, apiBase: string): Json {
+  const url = `${apiBase}/repos/${repo.full_name}`
+  const html = `${webRoot(apiBase)}/${repo.full_name}`
+  const host = new URL(html).host
+  const customProperties = Object.fromEntries(Object.entries(repo.properties).filter(([, value]) => value !== null))
+  return {
+    id: repo.id,
+    node_id: nodeId('010:Repository', repo.id),
+    name: repo.name,
+    full_name: repo.full_name,
+    private: repo.private,
+    owner: simpleUserJson(repo.owner, apiBase),
+    html_url: html,
+    description: null,
+    fork: repo.fork,
+    url,
+    archive_url: `${url}/{archive_format}{/ref}`,
+    assignees_url: `${url}/assignees{/user}`,
+    blobs_url: `${url}/git/blobs{/sha}`,
+    branches_url: `${url}/branches{/branch}`,
+    collaborators_url: `${url}/collaborators{/collaborator}`,
+    comments_url: `${url}/comments{/number}`,
+    commits_url: `${url}/commits{/sha}`,
+    compare_url: `${url}/compare/{base}...{head}`,
+    contents_url: `${url}/contents/{+path}`,
+    contributors_url: `${url}/contributors`,
+    deployments_url: `${url}/deployments`,
+    downloads_url: `${url}/downloads`,
+    events_url: `${url}/events`,
+    forks_url: `${url}/forks`,
+    git_commits_url: `${url}/git/commits{/sha}`,
+    git_refs_url: `${url}/git/refs{/sha}`,
+    git_tags_url: `${url}/git/tags{/sha}`,
+    git_url: `git://${host}/${repo.full_name}.git`,
+    issue_comment_url: `${url}/issues/comments{/number}`,
+    issue_events_url: `${url}/issues/events{/number}`,
+    issues_url: `${url}/issues{/number}`,
+    keys_url: `${url}/keys{/key_id}`,
+    labels_url: `${url}/labels{/name}`,
+    languages_url: `${url}/languages`,
+    merges_url: `${url}/merges`,
+    milestones_url: `${url}/milestones{/number}`,
+    notifications_url: `${url}/notifications{?since,all,participating}`,
+    pulls_url: `${url}/pulls{/number}`,
+    releases_url: `${url}/releases{/id}`,
+    ssh_url: `git@${host}:${repo.full_name}.git`,
+    stargazers_url: `${url}/stargazers`,
+    statuses_url: `${url}/statuses/{sha}`,
+    subscribers_url: `${url}/subscribers`,
+    subscription_url: `${url}/subscription`,
+    tags_url: `${url}/tags`,
+    teams_url: `${url}/teams`,
+    trees_url: `${url}/git/trees{/sha}`,
+    clone_url: `${html}.git`,
+    mirror_url: null,
+    hooks_url: `${url}/hooks`,
+    svn_url: html,
+    homepage: null,
+    language: null,
+    forks_count: 0,
+    stargazers_count: 0,
+    watchers_count: 0,
+    size: 0,
+    default_branch: 'main',
+    open_issues_count: 0,
+    is_template: false,
+    topics: [...repo.topics],
+    has_issues: true,
+    has_projects: true,
+    has_wiki: true,
+    has_pages: false,
+    has_downloads: true,
+    has_discussions: false,
+    archived: repo.archived,
+    disabled: false,
+    visibility: repo.private ? 'private' : 'public',
+    pushed_at: repo.pushed_at,
+    created_at: repo.created_at,
+    updated_at: repo.updated_at,
+    license: null,
+    forks: 0,
+    open_issues: 0,
+    watchers: 0,
+    ...(repo.owner.type === 'Organization' ? { custom_properties: customProperties } : {})
+  }
+}
+
+/**
+ * Schema `org-repo-custom-property-values`: `{ repository_id, repository_name, repository_full_name,
+ * properties: [{ property_name, value }] }`, the properties in the seed's key order. A null value
+ * means "not set" (as `PATCH …/properties/values` with `value: null` unsets one) and is left out, so
+ * a repository without values has `properties: []`.
+ */
+export function customPropertyValuesJson(repo: RepositoryRecord): Json {
+  return {
+    repository_id: repo.id,
+    repository_name: repo.name,
+    repository_full_name: repo.full_name,
+    properties: Object.entries(repo.properties)
+      .filter(([, value]) => value !== null)
+      .map(([property_name, value]) => ({ property_name, value: Array.isArray(value) ? [...value] : value }))
   }
 }

@@ -6,6 +6,7 @@
  * ./server.ts after the answer.
  */
 import { randomUUID } from 'node:crypto'
+import { paginate, perPage } from './pagination.js'
 import { configJson, deliveryItemJson, deliveryJson, hookJson, pingDelivery, pushPayload } from './representations.js'
 import {
   ApiError,
@@ -17,9 +18,6 @@ import {
   type StoredHook,
   type Target
 } from './store.js'
-
-const DEFAULT_PER_PAGE = 30
-const MAX_PER_PAGE = 100
 
 /** What a route handler gets to know about its request. */
 export interface RequestContext {
@@ -65,12 +63,6 @@ const WRITE: Route['perm'] = { repo: 'write', org: 'write' }
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers })
 
-/** Page size from `per_page`: default 30, clamped to 1…100. */
-function perPage(query: Record<string, string>): number {
-  const value = Number.parseInt(query.per_page ?? '', 10)
-  return Number.isNaN(value) || value < 1 ? DEFAULT_PER_PAGE : Math.min(value, MAX_PER_PAGE)
-}
-
 /** Every endpoint of the repository and organization webhooks docs. */
 export const ROUTES: Route[] = [
   {
@@ -78,18 +70,12 @@ export const ROUTES: Route[] = [
     path: 'hooks',
     perm: READ,
     handle(store, ctx) {
-      const hooks = store.hooksOf(ctx.target)
-      const size = perPage(ctx.query)
-      const lastPage = Math.max(1, Math.ceil(hooks.length / size))
-      const page = Math.max(1, Number.parseInt(ctx.query.page ?? '', 10) || 1)
-      const items = hooks.slice((page - 1) * size, page * size).map((h) => hookJson(store, h, ctx.apiBase))
-      const link = (p: number, rel: string): string => `<${ctx.apiBase}${ctx.path}?per_page=${size}&page=${p}>; rel="${rel}"`
-      const links = [
-        ...(page > 1 ? [link(Math.min(page - 1, lastPage), 'prev')] : []),
-        ...(page < lastPage ? [link(page + 1, 'next'), link(lastPage, 'last')] : []),
-        ...(page > 1 ? [link(1, 'first')] : [])
-      ]
-      return json(200, items, links.length > 0 ? { Link: links.join(', ') } : undefined)
+      const { items, headers } = paginate(store.hooksOf(ctx.target), ctx)
+      return json(
+        200,
+        items.map((h) => hookJson(store, h, ctx.apiBase)),
+        headers
+      )
     }
   },
   {

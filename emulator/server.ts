@@ -4,15 +4,19 @@
  *
  * Implements the endpoints of GitHub's docs "REST API endpoints for repository webhooks"
  * (`/repos/{owner}/{repo}/hooks…`) and "REST API endpoints for organization webhooks"
- * (`/orgs/{org}/hooks…`), both at the root (api.github.com style) and under `/api/v3` (GitHub
- * Enterprise Server style). With `validate: true` every JSON response is checked against GitHub's
- * OpenAPI description (see ./openapi.ts). Normal answers carry GitHub's `x-ratelimit-*` headers;
- * `setFaults` injects 502s, rate-limit answers, dropped connections and delays (see ./faults.ts).
+ * (`/orgs/{org}/hooks…`), plus the lists that find a fleet of repositories (`GET /orgs/{org}/repos`,
+ * `GET /users/{username}/repos`, `GET /orgs/{org}/properties/values`), both at the root
+ * (api.github.com style) and under `/api/v3` (GitHub Enterprise Server style). Hook writes on an
+ * archived repository answer 403. With `validate: true` every JSON response is checked against
+ * GitHub's OpenAPI description (see ./openapi.ts). Normal answers carry GitHub's `x-ratelimit-*`
+ * headers; `setFaults` injects 502s, rate-limit answers, dropped connections and delays (see
+ * ./faults.ts).
  *
  * This file is the HTTP side: authentication, API versions, faults, answering, sending deliveries
- * after the answer, validation, the test-facing {@link Emulator} API and the CLI. The state and the
- * endpoints' semantics are in ./store.ts, the JSON shapes in ./representations.ts, the routing table
- * in ./routes.ts; the types tests use are re-exported from here.
+ * after the answer, validation, the test-facing {@link Emulator} API and the CLI. The hooks state and
+ * semantics are in ./store.ts, the accounts and repositories in ./repositories.ts, the JSON shapes in
+ * ./representations.ts, the routing tables in ./routes.ts (hooks) and ./repository-routes.ts
+ * (lists); the types tests use are re-exported from here.
  *
  * Run directly (`npx tsx emulator/server.ts [--port N]`) it serves until interrupted.
  */
@@ -25,6 +29,8 @@ import { sendWebhook } from './delivery.js'
 import { FaultInjector, RateLimitMeter, faultAnswer, type FaultKind, type FaultPlan } from './faults.js'
 import { flattenHeaders, readBody } from './http.js'
 import { validateResponse, type ApiFlavour } from './openapi.js'
+import { RepositoryRegistry, type RepositorySeed } from './repositories.js'
+import { matchListRoute } from './repository-routes.js'
 import { matchRoute, type Reply, type RequestContext } from './routes.js'
 import {
   ApiError,
@@ -39,6 +45,7 @@ import {
 } from './store.js'
 
 export type { AnswerFaultKind, FaultKind, FaultPlan } from './faults.js'
+export type { CustomPropertyValue, RepositorySeed } from './repositories.js'
 export type { DeliverySeed, HookSeed, HookTarget, StoredDelivery, StoredHook, StoredHookConfig } from './store.js'
 
 /** Options of {@link startEmulator}. */
@@ -49,9 +56,21 @@ export interface EmulatorOptions {
   tokens?: string[]
   /** Tokens that may read but get 403 on endpoints whose docs require the "write" permission. */
   readOnlyTokens?: string[]
-  /** Existing repositories as `owner/name` (case-insensitive); default `['octo-org/hello-world']`. */
+  /**
+   * Existing repositories as `owner/name` (case-insensitive): public, not archived, not forks, no
+   * topics. Default `['octo-org/hello-world']`, but only when `repositories` is not given either.
+   */
   repos?: string[]
-  /** Existing organizations (case-insensitive); default `['octo-org']`. */
+  /**
+   * Existing repositories with their attributes (archived, fork, private, topics, custom property
+   * values), listed after `repos`. Ids: 1296269, 1296270, … over `repos` then `repositories`, in
+   * order. Seed many (e.g. with `fleetSeed` of ./fleet-seed.ts) to emulate a fleet: lookups are O(1).
+   */
+  repositories?: RepositorySeed[]
+  /**
+   * Existing organizations (case-insensitive); default `['octo-org']`. Every other owner of a
+   * repository is a User (no organization hooks, no custom properties, 404 on `/orgs/{org}/…`).
+   */
   orgs?: string[]
   /**
    * Validate every JSON response against the OpenAPI description (api.github.com, or ghes-3.19 for
@@ -131,7 +150,8 @@ export interface Emulator {
   readonly faultsInjected: number
   /**
    * Clears hooks, deliveries, recorded requests and violations (ids keep increasing), the fault
-   * plan and its counters, and the rate-limit count (the next request starts a new window).
+   * plan and its counters, and the rate-limit count (the next request starts a new window). The
+   * repositories and organizations of the options stay as they are.
    */
   reset(): void
   /** Waits for in-flight deliveries, then stops the server. */
@@ -165,10 +185,13 @@ interface ApiRequest {
  *
  * @param options see {@link EmulatorOptions}
  * @returns the running emulator, once it listens
- * @throws when the port cannot be bound (e.g. EADDRINUSE)
+ * @throws when the port cannot be bound (e.g. EADDRINUSE); TypeError for invalid repositories or
+ *   organizations (see {@link RepositoryRegistry}); RangeError for an invalid `latencyMs`
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
-  const store = new HookStore(options.repos ?? DEFAULT_REPOS, options.orgs ?? DEFAULT_ORGS)
+  const plainRepos = options.repos ?? (options.repositories === undefined ? DEFAULT_REPOS : [])
+  const registry = new RepositoryRegistry([...plainRepos, ...(options.repositories ?? [])], options.orgs ?? DEFAULT_ORGS)
+  const store = new HookStore(registry.all(), registry.organizations())
   const writeTokens = new Set(options.tokens ?? ['test-token'])
   const readOnlyTokens = new Set(options.readOnlyTokens ?? [])
   const requests: RecordedRequest[] = []
@@ -197,8 +220,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   /**
-   * Answers one API request: version check (400), authentication (401), route and target (404),
-   * permission (403), then the route's handler. Deliveries the handler asks for go to `deliver`.
+   * Answers one API request: version check (400), authentication (401); then either a list route
+   * (./repository-routes.ts, no further permission), or a hooks route: route and target (404),
+   * permission (403), archived repository on a write (403), then the route's handler. Deliveries the
+   * handler asks for go to `deliver`.
    */
   const answer = (request: ApiRequest, deliver: RequestContext['deliver']): Reply => {
     const version = request.headers['x-github-api-version']
@@ -209,12 +234,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (token === undefined || !(writeTokens.has(token) || readOnlyTokens.has(token))) {
       throw new ApiError(401, 'Bad credentials')
     }
+    const list = matchListRoute(request.method, request.path)
+    if (list) return list.route.handle(registry, { login: list.login, query: request.query, apiBase: request.apiBase, path: request.path })
     const match = matchRoute(request.method, request.path)
     const target = match && store.target(match.scope, match.name)
     if (!match || !target) throw notFound()
     if (match.route.perm[match.scope] === 'write' && !writeTokens.has(token)) {
       throw new ApiError(403, 'Resource not accessible by personal access token')
     }
+    if (match.scope === 'repo' && request.method !== 'GET') registry.assertWritable(target.name)
     if (typeof request.body === 'string') throw new ApiError(400, 'Problems parsing JSON')
     const { path, query, body, apiBase } = request
     return match.route.handle(store, { target, params: match.params, query, body, apiBase, path, deliver })
@@ -299,11 +327,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // Fault answers are not validated: 502 and 429 are infrastructure answers that the description
     // does not declare per operation (they would all be "status not declared"), and a 403 fault is a
     // fixed `basic-error`-shaped body. Only the handlers' own answers are checked.
-    if (options.validate && fault?.kind === undefined && matchRoute(method, path)) {
+    if (options.validate && fault?.kind === undefined && (matchRoute(method, path) || matchListRoute(method, path))) {
       const flavour: ApiFlavour = ghes ? 'ghes-3.19' : 'api.github.com'
-      for (const v of validateResponse(flavour, method, path, reply.status, reply.body)) {
-        violations.push(`${v} [${method} ${url.pathname}${url.search}]`)
+      let found: string[]
+      try {
+        found = validateResponse(flavour, method, path, reply.status, reply.body)
+      } catch (error) {
+        // A schema Ajv cannot compile must fail the test, not vanish in the log.
+        found = [`${method} ${path} ${reply.status}: the validator failed: ${error instanceof Error ? error.message : String(error)}`]
       }
+      for (const v of found) violations.push(`${v} [${method} ${url.pathname}${url.search}]`)
     }
   }
 

@@ -243,12 +243,13 @@ export class HookStore {
   nextDeliveryId = FIRST_DELIVERY_ID
 
   /**
-   * @param repos existing repositories as `owner/name` (ids from 1296269 on)
-   * @param orgs existing organizations (ids from 9919 on)
+   * @param repos existing repositories (canonical `owner/name` and id), e.g. those of a
+   *   `RepositoryRegistry` (./repositories.ts)
+   * @param orgs existing organizations (canonical login and id)
    */
-  constructor(repos: string[], orgs: string[]) {
-    repos.forEach((name, i) => this.addTarget({ scope: 'repo', name, id: 1296269 + i, apiPath: `/repos/${name}` }))
-    orgs.forEach((name, i) => this.addTarget({ scope: 'org', name, id: 9919 + i, apiPath: `/orgs/${name}` }))
+  constructor(repos: ReadonlyArray<{ full_name: string; id: number }>, orgs: ReadonlyArray<{ login: string; id: number }>) {
+    for (const { full_name: name, id } of repos) this.addTarget({ scope: 'repo', name, id, apiPath: `/repos/${name}` })
+    for (const { login: name, id } of orgs) this.addTarget({ scope: 'org', name, id, apiPath: `/orgs/${name}` })
   }
 
   private addTarget(target: Target): void {
