@@ -4,9 +4,12 @@
  * runner does (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files) through the headline
  * jobs, for a repository and an organization: `ensure` (created and verified by a ping, then a rerun
  * that proves the secret and writes nothing), a `dry_run`, `ping`, `test`, `redeliver-failed` after
- * the receiver failed, `update` (the secret survives) and `ensure-absent`. Prints each step's log
+ * the receiver failed, `update` (the secret survives) and `ensure-absent`; then a fleet `ensure` over
+ * the organization's repositories, capped by `max_writes` and resumed by reruns until a rerun writes
+ * nothing. Prints each step's log
  * lines (info, warnings, errors), outputs and summary; exits 1 if any step misbehaves.
  */
+import { fleetSeed } from './fleet-seed.js'
 import { startReceiver, type Receiver } from './receiver.js'
 import { runStep, type StepRun } from './runner.js'
 import { startEmulator, type Emulator } from './server.js'
@@ -39,7 +42,8 @@ function plain(summary: string): string {
 }
 
 async function main(): Promise<number> {
-  const emulator: Emulator = await startEmulator({ validate: true })
+  // octo-org/hello-world, and octo-org's svc-000 … svc-005, web-site, docs and the archived legacy-monolith.
+  const emulator: Emulator = await startEmulator({ validate: true, repos: ['octo-org/hello-world'], ...fleetSeed({ count: 6, userCount: 0 }) })
   const receiver: Receiver = await startReceiver({ secret: SECRET })
   console.log(`GitHub emulator: ${emulator.url}    webhook receiver: ${receiver.url}\n`)
   const problems: string[] = []
@@ -130,6 +134,29 @@ async function main(): Promise<number> {
       run.outputs.result === 'deleted' && emulator.hooks(target).length === 0 ? undefined : 'the hook is still there'
     )
   }
+
+  console.log('=== many repositories: octo-org/* except web-site ===\n')
+  // verify: false keeps the demo short (each verifying ping is one more write, one second apart).
+  const fleet = {
+    repository: '',
+    repositories: 'octo-org/*\n!octo-org/web-site\n!octo-org/hello-world',
+    url: receiver.url,
+    events: 'push',
+    verify: 'false'
+  }
+  const tally = (run: StepRun): string => ['changed', 'skipped', 'failed'].map((name) => `${name} ${run.outputs[name]}`).join(', ')
+  await step('ensure over the repositories, at most 4 written per run (max_writes)', { ...fleet, operation: 'ensure', max_writes: '4' }, (run) =>
+    run.outputs.changed === '4' && run.outputs.skipped === '3' ? undefined : tally(run)
+  )
+  await step('the same step again: resumes with the 3 left', { ...fleet, operation: 'ensure', max_writes: '4' }, (run) =>
+    run.outputs.changed === '3' && run.outputs.skipped === '0' ? undefined : tally(run)
+  )
+  const fleetFrom = emulator.requests.length
+  await step('and again: every repository in sync, zero writes', { ...fleet, operation: 'ensure' }, (run) => {
+    const results: { result: string }[] = JSON.parse(run.outputs.results ?? '[]')
+    if (results.length !== 7 || results.some((entry) => entry.result !== 'unchanged')) return tally(run)
+    return writesSince(fleetFrom) === 0 ? undefined : `${writesSince(fleetFrom)} writes`
+  })
 
   const before = emulator.requests.length
   await step(
