@@ -45355,13 +45355,15 @@ function setFleetOutputs(results, counts) {
     for (const [name, value] of Object.entries(counts))
         setOutput(name, String(value));
 }
-/** Logs a target's result as it finishes: `[37/1000] octo-org/api: unchanged (hook 12)`, its warning, and why it failed. */
+/** Logs a target's result as it finishes: `[37/1000] octo-org/api: unchanged (hook 12)`, why it failed, and its warning or notice. */
 function logResult(result, done, total) {
     const hook = result.hook_id === undefined ? '' : ` (hook ${result.hook_id})`;
     const why = result.error === undefined ? '' : ` — ${result.error.split('\n')[0]}`;
     info(redact(`[${done}/${total}] ${result.name}: ${result.result}${hook}${why}`));
     if (result.operation?.warning)
         core_warning(redact(`${result.name}: ${result.operation.warning}`));
+    if (result.operation?.notice)
+        notice(redact(`${result.name}: ${result.operation.notice}`));
 }
 /**
  * The error of a run over several targets where some failed: how many, then each failed target with

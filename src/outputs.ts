@@ -117,12 +117,13 @@ export function setFleetOutputs(results: readonly TargetResult[], counts: FleetC
   for (const [name, value] of Object.entries(counts)) core.setOutput(name, String(value))
 }
 
-/** Logs a target's result as it finishes: `[37/1000] octo-org/api: unchanged (hook 12)`, its warning, and why it failed. */
+/** Logs a target's result as it finishes: `[37/1000] octo-org/api: unchanged (hook 12)`, why it failed, and its warning or notice. */
 export function logResult(result: TargetResult, done: number, total: number): void {
   const hook = result.hook_id === undefined ? '' : ` (hook ${result.hook_id})`
   const why = result.error === undefined ? '' : ` — ${result.error.split('\n')[0]}`
   core.info(redact(`[${done}/${total}] ${result.name}: ${result.result}${hook}${why}`))
   if (result.operation?.warning) core.warning(redact(`${result.name}: ${result.operation.warning}`))
+  if (result.operation?.notice) core.notice(redact(`${result.name}: ${result.operation.notice}`))
 }
 
 /**
