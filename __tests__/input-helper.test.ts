@@ -250,3 +250,41 @@ describe('repositories', () => {
     ])
   })
 })
+
+describe('audit-secret and rotate-secret', () => {
+  test('both need secret; previous_secret alone is refused, naming secret', () => {
+    expect(problems({ operation: 'audit-secret', previous_secret: 'old' })).toEqual([
+      expect.stringMatching(/^Input 'secret' is required for 'audit-secret'; .*'previous_secret' alone cannot tell which secret is current/)
+    ])
+    expect(problems({ operation: 'rotate-secret' })).toEqual([expect.stringMatching(/^Input 'secret' is required for 'rotate-secret'/)])
+  })
+  test('previous_secret may be neither the mask nor the same as secret', () => {
+    expect(problems({ operation: 'rotate-secret', secret: 'same', previous_secret: 'same' })).toEqual([
+      "Input 'previous_secret' is the same as 'secret'; it accepts the OLD secret (the one to go back to), 'secret' the new one."
+    ])
+    expect(problems({ operation: 'rotate-secret', secret: 'new', previous_secret: '********' })).toEqual([
+      expect.stringMatching(/^Input 'previous_secret' is '\*{8}'/)
+    ])
+  })
+  test('defaults and values of the rotation plan; canary 0 means no canary', () => {
+    expect(request({ operation: 'rotate-secret', secret: 'new' })).toMatchObject({
+      canary: 1,
+      batch_size: 10,
+      max_failures: 1,
+      previous_secret: undefined
+    })
+    expect(
+      request({ operation: 'rotate-secret', secret: 'new', previous_secret: 'old', canary: '0', batch_size: '25', max_failures: '3' })
+    ).toMatchObject({
+      canary: 0,
+      batch_size: 25,
+      max_failures: 3,
+      previous_secret: 'old'
+    })
+  })
+  test('an audit without pings only reads: archived repositories may stay in a fleet for it', () => {
+    expect(request({ operation: 'audit-secret', secret: 's' }).writes).toBe(true)
+    expect(request({ operation: 'audit-secret', secret: 's', ping_if_needed: 'false' }).writes).toBe(false)
+    expect(request({ operation: 'rotate-secret', secret: 's', dry_run: 'true' }).writes).toBe(false)
+  })
+})

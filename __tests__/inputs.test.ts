@@ -57,6 +57,12 @@ const INVALID: Record<string, { forms: string[]; with: Record<string, string> }>
     with: { operation: 'list', repository: '', repositories: 'octo-org/*' }
   },
   fail_fast: { forms: ['sometimes'], with: { operation: 'list', repository: '', repositories: 'octo-org/*' } },
+  previous_secret: { forms: ['********', 'same-as-secret'], with: { operation: 'rotate-secret', secret: 'same-as-secret' } },
+  ping_if_needed: { forms: ['maybe'], with: { operation: 'audit-secret', secret: 's3cret' } },
+  fail_on_mismatch: { forms: ['nah'], with: { operation: 'audit-secret', secret: 's3cret' } },
+  canary: { forms: ['-1', 'one', '1.5'], with: { operation: 'rotate-secret', secret: 's3cret' } },
+  batch_size: { forms: ['0', 'ten', '-2'], with: { operation: 'rotate-secret', secret: 's3cret' } },
+  max_failures: { forms: ['0', 'none'], with: { operation: 'rotate-secret', secret: 's3cret' } },
   max_writes: {
     forms: ['0', '-1', 'many', '1.5'],
     with: { operation: 'ensure', url: 'https://example.com/h', repository: '', repositories: 'octo-org/*' }

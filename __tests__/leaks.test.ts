@@ -19,7 +19,9 @@ test.each(['repo', 'org'] as const)('%s: every operation, with RUNNER_DEBUG=1, s
   url.password = 'pa55-w0rd'
   url.searchParams.set('token', 'qu3ry-t0ken')
   const hookUrl = url.toString()
-  const secrets = [SECRET, TOKEN, 'pa55-w0rd', 'qu3ry-t0ken', 'hook-user']
+  const rotated = 'leak-hunt-r0tated'
+  const previous = 'leak-hunt-prev1ous'
+  const secrets = [SECRET, TOKEN, 'pa55-w0rd', 'qu3ry-t0ken', 'hook-user', rotated, previous]
   const step = async (inputs: Record<string, string>): Promise<StepRun> => {
     const run = await runStep(
       { scope, token: TOKEN, api_url: emulator.url, repository: 'octo-org/hello-world', url: hookUrl, ...inputs },
@@ -52,6 +54,13 @@ test.each(['repo', 'org'] as const)('%s: every operation, with RUNNER_DEBUG=1, s
   await step({ operation: 'redeliver', delivery_id: String(delivery_id) })
   await step({ operation: 'redeliver-failed' })
   await step({ operation: 'list-deliveries', hook_id, url: '', secret: SECRET }) // an ignored secret: warned about, still masked
+  // The secret audit and rotation: previous_secret and the new secret are masked like secret.
+  const audited = await step({ operation: 'audit-secret', secret: SECRET, previous_secret: previous })
+  expect(JSON.parse(audited.outputs.audit)).toEqual([expect.objectContaining({ verdict: 'current' })])
+  const rotation = await step({ operation: 'rotate-secret', secret: rotated, previous_secret: SECRET })
+  expect(JSON.parse(rotation.outputs.results)).toEqual([expect.objectContaining({ result: 'rotated' })])
+  await step({ operation: 'audit-secret', secret: previous, previous_secret: rotated, fail_on_mismatch: 'false' })
+  await step({ operation: 'rotate-secret', secret: SECRET, previous_secret: rotated, dry_run: 'true' })
   await step({ operation: 'ensure-absent', dry_run: 'true' })
   await step({ operation: 'delete' })
   await emulator.idle()

@@ -33399,7 +33399,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(697);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6749);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33408,7 +33408,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 697:
+/***/ 6749:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42595,67 +42595,76 @@ function validateConcurrency(concurrency) {
  * that targets waiting for their turn to write (one write per second) do not leave it idle.
  */
 const FLEET_CONCURRENCY = 20;
-/** A target that was not run, or refused its first write, because of a limit of the run. */
+/** Fresh counters for a run that will report `total` results. */
+function fleetState(total) {
+    return { writes: 0, done: 0, total };
+}
+/** Reports a result decided without running the operation (a hook already rotated, one not started). */
+function report(result, options, state) {
+    options.onResult?.(result, ++state.done, state.total);
+    return result;
+}
+/** An item that was not run, or refused its first write, because of a limit of the run. */
 class NotRun extends Error {
 }
 /**
- * Runs `operation` on every target, each with a client of its own from `makeClient` (clients of one
- * factory share the rate limiters), and gathers the results in the order of `targets`.
- * Never throws for a target's failure: it becomes that target's result.
- * @param operation the operation bound to the request, as a function of a client and a target
- * @returns one result per target, and the totals
+ * Runs `operation` on every item (a target, or a hook of one), each with a client of its own from
+ * `makeClient` (clients of one factory share the rate limiters), and gathers the results in the
+ * order of `items`. Never throws for an item's failure: it becomes that item's result.
+ * @param operation the operation bound to the request, as a function of a client and an item
+ * @returns one result per item, and the totals
  */
-async function runFleet(targets, makeClient, operation, options) {
+async function runFleet(items, makeClient, operation, options) {
     const limit = pLimit(options.concurrency ?? FLEET_CONCURRENCY);
-    let writes = 0;
-    let done = 0;
-    let stoppedBy;
-    const runOne = async (target) => {
-        const name = targetName(target);
-        if (stoppedBy !== undefined)
-            return { target, name, result: 'skipped', changed: false, error: `not run: fail_fast stopped the run after ${stoppedBy} failed` };
+    const state = options.state ?? fleetState(items.length);
+    const runOne = async (item) => {
+        const { target } = item;
+        const base = { target, name: targetName(target), hook_id: item.hook?.id, changed: false, ok: false };
+        if (state.stoppedBy !== undefined)
+            return { ...base, result: 'skipped', error: `not run: fail_fast stopped the run after ${state.stoppedBy} failed` };
         let writing = false;
         const client = makeClient({
             beforeWrite: () => {
                 if (writing)
                     return;
-                if (options.max_writes !== undefined && writes >= options.max_writes) {
+                if (options.max_writes !== undefined && state.writes >= options.max_writes) {
                     throw new NotRun(`not written: max_writes (${options.max_writes}) was reached; run again to continue`);
                 }
-                writes++;
+                state.writes++;
                 writing = true;
             }
         });
         try {
-            const result = await operation(client, target);
-            const base = { target, name, hook_id: result.hook_id, operation: result };
-            if (result.failure)
-                return { ...base, result: 'failed', changed: result.changed ?? false, error: result.failure };
-            return { ...base, result: result.outcome, changed: result.changed ?? false };
+            const result = await operation(client, item);
+            const done = { ...base, hook_id: result.hook_id ?? base.hook_id, result: result.outcome, changed: result.changed ?? false, operation: result };
+            return result.failure ? { ...done, error: result.failure } : { ...done, ok: true };
         }
         catch (error) {
             if (error instanceof NotRun)
-                return { target, name, result: 'skipped', changed: false, error: error.message };
-            return { target, name, result: 'failed', changed: false, error: fleet_errorText(error, target), thrown: error };
+                return { ...base, result: 'skipped', error: error.message };
+            return { ...base, result: 'failed', error: fleet_errorText(error, target), thrown: error };
         }
     };
-    const results = await Promise.all(targets.map((target) => limit(async () => {
-        const result = await runOne(target);
-        if (result.result === 'failed' && options.fail_fast)
-            stoppedBy ??= result.name;
-        options.onResult?.(result, ++done, targets.length);
-        return result;
+    const results = await Promise.all(items.map((item) => limit(async () => {
+        const result = await runOne(item);
+        if (isFailure(result) && options.fail_fast)
+            state.stoppedBy ??= result.name;
+        return report(result, options, state);
     })));
     return { results, counts: countResults(results) };
 }
+/** True for a result that counts as failed: not ok, and not skipped. */
+function isFailure(result) {
+    return !result.ok && result.result !== 'skipped';
+}
 /** The totals of a list of results. */
 function countResults(results) {
-    const failed = results.filter((result) => result.result === 'failed').length;
+    const failed = results.filter(isFailure).length;
     const skipped = results.filter((result) => result.result === 'skipped').length;
     const changed = results.filter((result) => result.changed && result.result !== 'skipped').length;
     return { succeeded: results.length - failed - skipped, failed, changed, skipped };
 }
-/** An error as the text of a target's result: GitHub's answer (without the token hint, given once for the run) or the message. */
+/** An error as the text of an item's result: GitHub's answer (without the token hint, given once for the run) or the message. */
 function fleet_errorText(error, target) {
     if (isApiError(error))
         return describeApiError(error, target.scope, { hint: false });
@@ -43598,7 +43607,9 @@ const OPERATIONS = [
     'test',
     'ensure',
     'ensure-absent',
-    'redeliver-failed'
+    'redeliver-failed',
+    'audit-secret',
+    'rotate-secret'
 ];
 /** Inputs every operation reads. */
 const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version', 'retries', 'request_timeout'];
@@ -43647,13 +43658,20 @@ const OPERATION_INPUTS = {
         ]
     },
     'ensure-absent': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'dry_run'] },
-    'redeliver-failed': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'since', 'max_redeliveries'] }
+    'redeliver-failed': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'since', 'max_redeliveries'] },
+    // Without hook_id or url: every hook of the target.
+    'audit-secret': { needs: ['secret'], uses: ['hook_id', 'url', 'secret', 'previous_secret', 'ping_if_needed', 'wait_timeout', 'fail_on_mismatch'] },
+    'rotate-secret': {
+        needs: ['secret'],
+        uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'wait_timeout', 'dry_run']
+    }
 };
 /** What a needed input accepts, for the error when it is missing. */
 const ACCEPTS = {
     url: 'an absolute http(s) URL: the payload URL (config.url)',
     hook_id: "the hook's id",
-    delivery_id: 'a delivery id (a positive integer)'
+    delivery_id: 'a delivery id (a positive integer)',
+    secret: "the secret the hooks should sign with (for 'rotate-secret', the new one); 'previous_secret' alone cannot tell which secret is current"
 };
 /** The inputs that only some operations read (a set one that the operation ignores gets a warning). */
 const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spec) => spec.uses))];
@@ -43661,6 +43679,12 @@ const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spe
 const INPUTS = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS];
 /** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
 const READ_ONLY_OPERATIONS = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery'];
+/** Default `canary` of `rotate-secret`: hooks rotated first, alone. */
+const DEFAULT_CANARY = 1;
+/** Default `batch_size` of `rotate-secret`. */
+const DEFAULT_BATCH_SIZE = 10;
+/** Default `max_failures` of `rotate-secret`. */
+const DEFAULT_MAX_FAILURES = 1;
 /** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
 const CONFIG_WRITERS = ['create', 'update', 'update-config', 'ensure'];
 /** Operations where `url` with `hook_id` is the hook's NEW url, not a second name of the hook. */
@@ -43702,7 +43726,7 @@ const TOKEN_HELP = "it accepts a token allowed to manage webhooks, stored as a s
  * and for {@link redact}. Call it before anything else runs.
  */
 function maskSecretInputs(read = getInput) {
-    for (const name of ['secret', 'token']) {
+    for (const name of ['secret', 'previous_secret', 'token']) {
         const raw = read(name, { trimWhitespace: false });
         if (raw.trim() === SECRET_MASK)
             continue; // refused later; it is no secret
@@ -43759,6 +43783,13 @@ function getRequest(read = getInput, env = process.env) {
     if (secret === SECRET_MASK) {
         problems.push(`Input 'secret' is '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; it accepts the real secret (or leave it unset to keep the stored one).`);
     }
+    const previous = read('previous_secret');
+    if (previous === SECRET_MASK) {
+        problems.push(`Input 'previous_secret' is '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; it accepts the secret receivers knew before the rotation.`);
+    }
+    else if (previous !== '' && previous === secret) {
+        problems.push("Input 'previous_secret' is the same as 'secret'; it accepts the OLD secret (the one to go back to), 'secret' the new one.");
+    }
     const config = {
         content_type: parse('content_type', oneOf(['json', 'form'])),
         insecure_ssl: parse('insecure_ssl', oneOf(['0', '1'])),
@@ -43787,6 +43818,12 @@ function getRequest(read = getInput, env = process.env) {
         verify: parse('verify', input_helper_boolean) ?? true,
         since: parse('since', pointInTime),
         max_redeliveries: parse('max_redeliveries', positiveInteger) ?? DEFAULT_MAX_REDELIVERIES,
+        previous_secret: previous === '' || previous === SECRET_MASK ? undefined : previous,
+        ping_if_needed: parse('ping_if_needed', input_helper_boolean) ?? true,
+        fail_on_mismatch: parse('fail_on_mismatch', input_helper_boolean) ?? true,
+        canary: parse('canary', integerIn(0, 1000)) ?? DEFAULT_CANARY,
+        batch_size: parse('batch_size', positiveInteger) ?? DEFAULT_BATCH_SIZE,
+        max_failures: parse('max_failures', positiveInteger) ?? DEFAULT_MAX_FAILURES,
         retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
         started_at,
         connection: {
@@ -43839,7 +43876,7 @@ function getRequest(read = getInput, env = process.env) {
         request.limit ??= DEFAULT_DELIVERIES_LIMIT;
     if (!uses.includes('dry_run'))
         request.dry_run = false;
-    request.writes = !READ_ONLY_OPERATIONS.includes(operation) && !request.dry_run;
+    request.writes = mayWrite(operation, request);
     if (operation === 'redeliver-failed')
         request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS);
     if (request.since !== undefined)
@@ -43911,10 +43948,15 @@ function checkFleet(operation, selection, request, problems, warnings, input) {
     if (filters.length > 0 && !selection.patterns.some((pattern) => pattern.glob && !pattern.exclude)) {
         warnings.push(`${filters.map((name) => `'${name}'`).join(', ')} narrow only the repositories a glob entry lists (owner/svc-*); every entry of 'repositories' names one repository exactly, so they change nothing.`);
     }
-    const writes = !READ_ONLY_OPERATIONS.includes(operation) && !request.dry_run;
-    if (selection.include_archived && writes) {
+    if (selection.include_archived && mayWrite(operation, request)) {
         warnings.push(`Input 'include_archived' keeps archived repositories for operations that only read; '${operation}' writes (GitHub makes an archived repository's hooks read-only), so they are left out.`);
     }
+}
+/** Whether the operation may send a POST, PATCH or DELETE: not a read, not a dry run, not an audit without pings. */
+function mayWrite(operation, request) {
+    if (READ_ONLY_OPERATIONS.includes(operation) || request.dry_run)
+        return false;
+    return operation !== 'audit-secret' || request.ping_if_needed;
 }
 /** Resolves `scope`, `repository` and `org` into a target; records problems. */
 function parseTarget(scope, input, env, problems) {
@@ -44483,7 +44525,7 @@ async function redeliver(client, target, hook_id, delivery_id) {
     await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, ONCE);
 }
 /** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. Sent once ({@link ONCE}). */
-async function ping(client, target, hook_id) {
+async function hooks_ping(client, target, hook_id) {
     await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id }, undefined, ONCE);
 }
 /**
@@ -44590,6 +44632,23 @@ async function sendAndAwait(client, target, hook_id, send, options, clock = real
     const after = Number((await newestDelivery(client, target, hook_id))?.id ?? 0);
     await send();
     return waitForDelivery(client, target, hook_id, { after, ...options }, clock);
+}
+/**
+ * Pings a hook whose config was just written (created, or given a new secret) and waits for the
+ * ping's delivery, as `ping` does: so the receiver's answer is known now, and a later run can prove
+ * the secret from this ping instead of writing it again. Call it right after the write's answer: the
+ * ping goes one second later, so that GitHub's clock is past the write by a whole second (GitHub's
+ * times have whole seconds, and a proof takes only a delivery strictly newer than `updated_at`).
+ * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
+ * @param options.delivered_after only a delivery later than this ISO 8601 time counts (the hook's
+ *   `updated_at` after a creation, which leaves out the ping GitHub sends on creation)
+ * @param options.timeout_ms how long to wait for the delivery, in MILLISECONDS
+ * @param clock the clock of the polls (the one-second pause is always real: it is GitHub's clock that must pass)
+ * @returns the ping's delivery, or undefined when GitHub recorded none in time
+ */
+async function pingAfterWrite(client, target, hook_id, options, clock = realClock) {
+    await realClock.sleep(1000);
+    return sendAndAwait(client, target, hook_id, () => hooks_ping(client, target, hook_id), { event: 'ping', ...options }, clock);
 }
 /**
  * Groups deliveries by `guid` and returns those none of whose attempts got a 2xx (a delivery with no
@@ -44705,6 +44764,183 @@ async function dist_node_verifyWithFallback(secret, payload, signature, addition
 }
 
 
+;// CONCATENATED MODULE: ./src/secrets.ts
+/**
+ * Which secret a hook signs with, told from its signed deliveries (REST: "List deliveries for a …
+ * webhook", "Get a delivery for a … webhook"): GitHub never returns a stored secret (it reads
+ * `********`), but every delivery carries `X-Hub-Signature-256`, HMAC-SHA256 of its body with the
+ * stored secret, and the API returns the delivery's headers and payload. Recomputing the HMAC of the
+ * body with a candidate secret tells whether that candidate is the stored one, without writing it.
+ */
+
+
+/**
+ * The bodies GitHub may have signed for a delivery whose payload the API returns parsed: GitHub
+ * builds payloads in Ruby and may escape `<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026` and
+ * U+2028/U+2029 as `\u2028`/`\u2029` (Rails' JSON encoding), `/` as `\/` (Ruby's `script_safe`), or
+ * every non-ASCII character as `\uXXXX`; a `form` hook's body is `payload=<url-encoded JSON>`
+ * (two encodings). Each of these JSON texts differs from `JSON.stringify` only inside strings.
+ */
+function signedBodies(payload, contentType) {
+    const json = JSON.stringify(payload);
+    const unicode = (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    const separators = json.replace(/[\u2028\u2029]/g, unicode);
+    const texts = [json, separators.replace(/[<>&]/g, unicode), separators.replace(/\//g, '\\/'), json.replace(/[\u0080-\uffff]/g, unicode), separators];
+    const unique = [...new Set(texts)];
+    if (!contentType.includes('x-www-form-urlencoded'))
+        return unique;
+    return [...new Set(unique.flatMap((text) => [`payload=${encodeURIComponent(text)}`, new URLSearchParams({ payload: text }).toString()]))];
+}
+/** A header of a delivery's request, whatever its case. */
+function header(headers, name) {
+    const found = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
+    return typeof found?.[1] === 'string' ? found[1] : undefined;
+}
+/** How many recent deliveries {@link identifySecret} looks at, newest first. */
+const PROOF_DELIVERIES = 3;
+/**
+ * Which of the candidate secrets signed a delivery: the name of the first candidate whose
+ * HMAC-SHA256 of one of the body's plausible serialisations ({@link signedBodies}) equals the
+ * delivery's `X-Hub-Signature-256`, compared in constant time (`verify` of `@octokit/webhooks-methods`).
+ * @param candidates secrets by name, e.g. `{ current: '…', previous: '…' }`; unset ones are skipped
+ * @returns the candidate's name; undefined when none verifies or the delivery is not signed
+ */
+async function signerOf(delivery, candidates) {
+    const signature = header(delivery.request.headers, 'x-hub-signature-256');
+    if (!signature)
+        return undefined;
+    const bodies = signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '');
+    for (const [name, secret] of Object.entries(candidates)) {
+        if (secret === undefined)
+            continue;
+        for (const body of bodies)
+            if (await dist_node_verify(secret, body, signature))
+                return name;
+    }
+    return undefined;
+}
+/**
+ * Tells which candidate secret the hook signs with, from up to {@link PROOF_DELIVERIES} recent
+ * deliveries made strictly after the hook's `updated_at` (so they were signed with the secret stored
+ * now), newest first; the first delivery that verifies with a candidate decides. A delivery that
+ * verifies with none proves nothing by itself (its body may have been serialised otherwise), so the
+ * next one is tried. Costs 1 GET of the list + 1 GET per delivery checked; writes nothing.
+ * @param candidates secrets by name (see {@link signerOf})
+ */
+async function identifySecret(client, target, hook, candidates) {
+    const changed = Date.parse(hook.updated_at);
+    const { items: recent } = await listDeliveries(client, target, hook.id, {
+        per_page: PROOF_DELIVERIES,
+        limit: PROOF_DELIVERIES,
+        until: (delivery) => Date.parse(delivery.delivered_at) <= changed
+    });
+    if (recent.length === 0)
+        return { checked: [], note: "no delivery newer than the hook's last change" };
+    const checked = [];
+    for (const item of recent) {
+        const delivery = await getDelivery(client, target, hook.id, Number(item.id));
+        checked.push(Number(delivery.id));
+        const matched = await signerOf(delivery, candidates);
+        if (matched)
+            return { matched, delivery_id: Number(delivery.id), checked, note: `delivery ${delivery.id} is signed with it` };
+    }
+    const which = checked.length === 1 ? `delivery ${checked[0]} is` : `deliveries ${checked.join(', ')} are`;
+    return { checked, note: `${which} signed with none of the secrets given` };
+}
+/**
+ * Proves that the hook's stored secret equals `secret` without writing it ({@link identifySecret}
+ * with that one candidate).
+ * @returns proven, and a note saying which delivery proved it or why nothing could
+ */
+async function proveSecret(client, target, hook, secret) {
+    const match = await identifySecret(client, target, hook, { secret });
+    if (match.matched)
+        return { proven: true, note: match.note };
+    if (match.checked.length === 0)
+        return { proven: false, note: "no delivery newer than the hook's last change to prove it with" };
+    const which = match.checked.length === 1 ? `delivery ${match.checked[0]} does` : `deliveries ${match.checked.join(', ')} do`;
+    return { proven: false, note: `${which} not verify with it` };
+}
+
+;// CONCATENATED MODULE: ./src/audit.ts
+/**
+ * `operation: audit-secret`: which secret each hook signs with, told from signed deliveries
+ * ({@link identifySecret}) and, when a hook has none to check, from a ping it is sent. Nothing is
+ * written but those pings.
+ */
+
+
+
+
+/** Every verdict, in the order a summary lists them. */
+const VERDICTS = ['current', 'previous', 'unknown', 'none', 'unproven'];
+/**
+ * Audits one hook: `none` when GitHub stores no secret; otherwise the secret that signed the newest
+ * checkable delivery made after the hook's `updated_at`; with no such delivery, an active hook is
+ * pinged (`ping_if_needed`) and the ping's signature decides. Costs 1 GET of deliveries + 1 GET per
+ * delivery checked; a ping adds 1 POST + the polls + 1 GET.
+ * @param clock the clock of the polls for the ping's delivery
+ */
+async function auditHook(client, target, hook, options, clock = realClock) {
+    const base = { hook_id: hook.id, url: hook.config.url ?? '' };
+    if (!hook.config.secret)
+        return { ...base, verdict: 'none', note: 'GitHub stores no secret for this hook (config.secret is absent): its deliveries are not signed' };
+    const candidates = { current: options.secret, previous: options.previous_secret };
+    const match = await identifySecret(client, target, hook, candidates);
+    if (match.matched) {
+        return {
+            ...base,
+            verdict: match.matched,
+            proved_by: match.delivery_id,
+            note: `delivery ${match.delivery_id} is signed with the ${match.matched} secret`
+        };
+    }
+    if (match.checked.length > 0)
+        return { ...base, verdict: 'unknown', note: match.note };
+    if (!options.ping_if_needed) {
+        return { ...base, verdict: 'unproven', note: "no delivery since the hook's last change, and ping_if_needed is false" };
+    }
+    if (!hook.active) {
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: "no delivery since the hook's last change, and it is inactive: GitHub sends it nothing, not even a ping"
+        };
+    }
+    const ping = { event: 'ping', timeout_ms: options.timeout_ms };
+    const delivery = await sendAndAwait(client, target, hook.id, () => hooks_ping(client, target, hook.id), ping, clock);
+    if (!delivery) {
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: `no delivery since the hook's last change; it was pinged, but GitHub recorded no delivery within ${options.timeout_ms / 1000} s`
+        };
+    }
+    const signer = await signerOf(delivery, candidates);
+    const note = signer
+        ? `ping delivery ${delivery.id} is signed with the ${signer} secret`
+        : `ping delivery ${delivery.id} is signed with none of the secrets given`;
+    return { ...base, verdict: signer ?? 'unknown', proved_by: Number(delivery.id), note };
+}
+/**
+ * Audits the hook named by `ref`, or every hook of the target when `ref` is undefined, one after the
+ * other (REST "Get a … webhook" / "List … webhooks", then {@link auditHook} each).
+ * @returns the hooks audited, in id order, and their audits
+ * @throws HookLookupError when `ref` names no hook or several
+ */
+async function auditTarget(client, target, ref, options, clock = realClock) {
+    const found = ref ? [await namedHook(client, target, ref)] : (await listHooks(client, target, { per_page: 100 })).items;
+    const audits = [];
+    for (const hook of found)
+        audits.push(await auditHook(client, target, hook, options, clock));
+    return { hooks: found, audits };
+}
+/** The hook `ref` names, fetched in full. */
+async function namedHook(client, target, ref) {
+    const { hook_id, hook } = await resolveHook(client, target, ref);
+    return hook ?? (await getHook(client, target, hook_id));
+}
+
 ;// CONCATENATED MODULE: ./src/ensure.ts
 /**
  * Declarative hooks: `ensure` (the hook must exist with these settings) and `ensure-absent`.
@@ -44754,64 +44990,6 @@ function diffHook(hook, wanted) {
     return changes;
 }
 /**
- * The bodies GitHub may have signed for a delivery whose payload the API returns parsed: GitHub
- * builds payloads in Ruby and may escape `<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026` and
- * U+2028/U+2029 as `\u2028`/`\u2029` (Rails' JSON encoding), `/` as `\/` (Ruby's `script_safe`), or
- * every non-ASCII character as `\uXXXX`; a `form` hook's body is `payload=<url-encoded JSON>`
- * (two encodings). Each of these JSON texts differs from `JSON.stringify` only inside strings.
- */
-function signedBodies(payload, contentType) {
-    const json = JSON.stringify(payload);
-    const unicode = (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-    const separators = json.replace(/[\u2028\u2029]/g, unicode);
-    const texts = [json, separators.replace(/[<>&]/g, unicode), separators.replace(/\//g, '\\/'), json.replace(/[\u0080-\uffff]/g, unicode), separators];
-    const unique = [...new Set(texts)];
-    if (!contentType.includes('x-www-form-urlencoded'))
-        return unique;
-    return [...new Set(unique.flatMap((text) => [`payload=${encodeURIComponent(text)}`, new URLSearchParams({ payload: text }).toString()]))];
-}
-/** A header of a delivery's request, whatever its case. */
-function header(headers, name) {
-    const found = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
-    return typeof found?.[1] === 'string' ? found[1] : undefined;
-}
-/** How many recent deliveries {@link proveSecret} looks at, newest first. */
-const PROOF_DELIVERIES = 3;
-/**
- * Proves that the hook's stored secret equals `secret` without writing it (REST: "List deliveries
- * for a … webhook", then "Get a delivery"). Looks at up to {@link PROOF_DELIVERIES} recent
- * deliveries made strictly after the hook's `updated_at` (so they were signed with the current
- * secret), newest first; each one's `X-Hub-Signature-256` is checked against HMAC-SHA256 of every
- * plausible serialisation of its body ({@link signedBodies}), in constant time (`verify` of
- * `@octokit/webhooks-methods`). A match with any proves the secret; a mismatch proves nothing (the
- * body may have been serialised otherwise). Costs 1 GET of the list + 1 GET per delivery checked.
- * @returns proven, and a note saying which delivery proved it or why nothing could
- */
-async function proveSecret(client, target, hook, secret) {
-    const changed = Date.parse(hook.updated_at);
-    const { items: recent } = await listDeliveries(client, target, hook.id, {
-        per_page: PROOF_DELIVERIES,
-        limit: PROOF_DELIVERIES,
-        until: (delivery) => Date.parse(delivery.delivered_at) <= changed
-    });
-    if (recent.length === 0)
-        return { proven: false, note: "no delivery newer than the hook's last change to prove it with" };
-    const checked = [];
-    for (const item of recent) {
-        const delivery = await getDelivery(client, target, hook.id, Number(item.id));
-        const signature = header(delivery.request.headers, 'x-hub-signature-256');
-        checked.push(String(delivery.id));
-        if (!signature)
-            continue;
-        for (const body of signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '')) {
-            if (await dist_node_verify(secret, body, signature))
-                return { proven: true, note: `delivery ${delivery.id} is signed with it` };
-        }
-    }
-    const which = checked.length === 1 ? `delivery ${checked[0]} does` : `deliveries ${checked.join(', ')} do`;
-    return { proven: false, note: `${which} not verify with it` };
-}
-/**
  * Finds the hook by id or by its exact `config.url` (several → HookLookupError). By id, GitHub's 404
  * may also mean "no permission" or "no such repository": the hook counts as absent only when the
  * target's hooks can be listed (one more request, on the absent path only). By id and url, the
@@ -44847,7 +45025,8 @@ async function findHook(client, target, ref) {
  * - `POST` answered 422 "Hook already exists" (a concurrent creator, or this POST's own retry after a
  *   lost answer) → lists again and converges on the hook found, writing what differs and the secret
  *   (it cannot be known which secret that hook was created with), so there is never a second hook;
- * - with `options.verify`, after a creation or a secret write to an active hook: {@link verifyByPing}.
+ * - with `options.verify`, after a creation or a secret write to an active hook: {@link pingAfterWrite},
+ *   whose `delivered_after` (the hook's `updated_at`) leaves out the ping GitHub sends on creation.
  * With `options.dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
  * @throws HookLookupError when several hooks have the URL (set `hook_id`), `hook_id` names no hook,
  *   or `hook_id` and `url` name different hooks
@@ -44893,7 +45072,9 @@ async function ensureHook(client, target, ref, wanted, options) {
     if (options.verify && !dryRun && wrote && result.hook) {
         if (result.hook.active) {
             try {
-                result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) };
+                result.verification = {
+                    delivery: await pingAfterWrite(client, target, result.hook.id, { delivered_after: result.hook.updated_at, timeout_ms: options.verify.timeout_ms }, clock)
+                };
             }
             catch (error) {
                 // The write stands and is reported; only its verification failed.
@@ -44907,24 +45088,6 @@ async function ensureHook(client, target, ref, wanted, options) {
         }
     }
     return result;
-}
-/**
- * Pings a hook just created or given a new secret, and waits for the ping's delivery (as `ping`
- * does), so that the receiver's answer is reported now and the next run can prove the secret from
- * this ping instead of writing it again. Call it right after the write's answer: the ping is sent one
- * second later, so that GitHub's clock has passed the write by a whole second (GitHub's times have whole seconds, and the proof takes only a delivery strictly
- * newer than `updated_at`); the automatic ping GitHub sends on creation is not newer, so it is not taken.
- * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
- * @param timeout_ms how long to wait for the delivery, in MILLISECONDS
- * @returns the ping's delivery, or undefined when GitHub recorded none in time
- */
-async function verifyByPing(client, target, hook, timeout_ms, clock) {
-    // GitHub's clock, not a pace: always the real one, whatever `clock` does to the polls. The write
-    // was answered just now, after GitHub stamped updated_at; one second from here puts GitHub's clock
-    // past updated_at by a whole second whatever the runner's clock says (it may be skewed).
-    await realClock.sleep(1000);
-    const options = { event: 'ping', delivered_after: hook.updated_at, timeout_ms };
-    return sendAndAwait(client, target, hook.id, () => ping(client, target, hook.id), options, clock);
 }
 /** The changes of a creation: every wanted field from `null` (the secret as `none` → `set`). */
 function creationChanges(wanted) {
@@ -45015,6 +45178,7 @@ async function ensureAbsent(client, target, ref, dryRun) {
  * Dispatches a validated request to the hooks endpoints and describes what happened as an
  * {@link OperationResult}, which `outputs.ts` turns into step outputs and the job summary.
  */
+
 
 
 
@@ -45111,7 +45275,7 @@ const HOOK_HANDLERS = {
  */
 async function sendAndWait(client, request, { hook_id, hook }, event, clock) {
     const { target } = request;
-    const send = event === 'ping' ? ping : testPush;
+    const send = event === 'ping' ? hooks_ping : testPush;
     const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to webhook ${hook_id} of ${describeTarget(target)}`;
     if (event === 'push' && (hook || request.wait)) {
         const events = (hook ?? (await getHook(client, target, hook_id))).events;
@@ -45165,8 +45329,19 @@ function judgeDelivery(request, hook_id, event, delivery) {
  * @throws HookLookupError when `url` matches no hook or several; Octokit's `RequestError` on API errors.
  */
 async function runOperation(client, target, webhookRequest, clock = realClock) {
-    const request = { ...webhookRequest, target };
-    const { operation } = request;
+    const result = await dispatch(client, { ...webhookRequest, target }, clock);
+    // A result that fails the step says so in its outcome word, unless the word already is a failing one.
+    return result.failure && !FAILING_OUTCOMES.includes(result.outcome) ? { ...result, outcome: 'failed' } : result;
+}
+/** Outcome words that already say the operation failed (`rotate-secret`'s rollback, an audit's mismatch). */
+const FAILING_OUTCOMES = ['failed', 'rolled-back', 'mismatch'];
+/** Runs the operation of a request bound to one target (see {@link runOperation}). */
+async function dispatch(client, request, clock) {
+    const { operation, target } = request;
+    if (operation === 'audit-secret')
+        return auditOperation(client, request, clock);
+    if (operation === 'rotate-secret')
+        throw new Error('internal error: rotate-secret runs through rotateSecrets, over all targets at once');
     if (operation === 'list') {
         const { items: list, truncated } = await listHooks(client, target, { per_page: request.per_page, limit: request.limit });
         const notice = truncated
@@ -45209,6 +45384,31 @@ async function runOperation(client, target, webhookRequest, clock = realClock) {
     const resolved = await resolveHook(client, target, required(request.hook));
     return HOOK_HANDLERS[operation](client, request, resolved, clock);
 }
+/**
+ * `audit-secret` on one target: the hook `hook_id` / `url` names, or every hook; a mismatch (a hook
+ * not signed with `secret`) fails the step with `fail_on_mismatch`.
+ */
+async function auditOperation(client, request, clock) {
+    const { target } = request;
+    const options = {
+        secret: required(request.config.secret),
+        previous_secret: request.previous_secret,
+        ping_if_needed: request.ping_if_needed,
+        timeout_ms: request.wait_timeout * 1000
+    };
+    const { hooks: audited, audits } = await auditTarget(client, target, request.hook, options, clock);
+    const tally = VERDICTS.map((verdict) => [verdict, audits.filter((audit) => audit.verdict === verdict).length])
+        .filter(([, n]) => n > 0)
+        .map(([verdict, n]) => `${n} ${verdict}`);
+    const message = `${count(audits.length, 'webhook')} of ${describeTarget(target)}${tally.length > 0 ? `: ${tally.join(', ')}` : ''}.`;
+    const mismatched = audits.filter((audit) => audit.verdict !== 'current');
+    const result = { message, outcome: 'audited', hooks: audited, audit: audits };
+    if (mismatched.length === 0 || !request.fail_on_mismatch)
+        return result;
+    const which = mismatched.map((audit) => `webhook ${audit.hook_id} (${audit.url}): ${audit.verdict} — ${audit.note}`);
+    const failure = `${count(mismatched.length, 'webhook')} of ${describeTarget(target)} ${mismatched.length === 1 ? 'does' : 'do'} not sign with the current secret: ${which.join('; ')}.`;
+    return { ...result, outcome: 'mismatch', failure };
+}
 /** The outcome word of `ensure` / `ensure-absent`, and whether the hook was (or, in a dry run, would be) written. */
 function ensureOutcome(ensure) {
     return { outcome: ensure.outcome, changed: ensure.outcome !== 'unchanged' && ensure.outcome !== 'absent' };
@@ -45235,11 +45435,175 @@ function required(value) {
     return value;
 }
 
+;// CONCATENATED MODULE: ./src/rotate.ts
+/**
+ * `operation: rotate-secret`: a new secret for every hook named, without downtime — each hook gets
+ * the new secret only through `PATCH …/hooks/{hook_id}/config` (REST "Update a webhook configuration
+ * for a …"), is pinged, and keeps it only if the receiver answers 2xx to a ping signed with it;
+ * otherwise `previous_secret` is written back. A canary goes first, then batches, and the run stops
+ * once `max_failures` hooks failed. Hooks already proven on the new secret are left alone, so a
+ * rerun resumes where the last one stopped.
+ */
+
+
+
+
+
+
+
+
+/**
+ * Rotates one hook that is not yet proven on the new secret: writes the new secret (config endpoint
+ * only), pings one second later and waits for the delivery; it must be signed with the new secret
+ * and answered 2xx. Otherwise writes `previous_secret` back and pings again to confirm
+ * (`rolled-back`), or without one reports `failed`, the hook keeping the new secret.
+ * Costs per ping: 1 GET + 1 POST + the polls + 1 GET; per write 1 PATCH.
+ * @throws RequestError when GitHub refuses a write or a ping; its message says which secret the hook has then
+ */
+async function rotateHook(client, target, hook, options, clock = realClock) {
+    const { secret, previous_secret, timeout_ms } = options;
+    if (options.dryRun) {
+        const back = previous_secret ? ', and back to previous_secret if the receiver does not answer 2xx' : '';
+        return { outcome: 'rotated', changed: true, note: `would write the new secret through PATCH …/hooks/${hook.id}/config and ping it${back}` };
+    }
+    await updateHookConfig(client, target, hook.id, { secret });
+    const delivery = await pingAfterWrite(client, target, hook.id, { timeout_ms }, clock).catch((error) => {
+        throw withContext(error, 'The new secret was written; its verifying ping failed.');
+    });
+    const problem = await refusal(delivery, secret);
+    if (!problem)
+        return {
+            outcome: 'rotated',
+            changed: true,
+            note: `new secret written; ping delivery ${delivery?.id} signed with it, the receiver answered ${delivery?.status_code}`,
+            delivery_id: Number(delivery?.id)
+        };
+    if (!previous_secret)
+        return {
+            outcome: 'failed',
+            changed: true,
+            note: `${problem}; the hook now has the NEW secret (no previous_secret to go back to)`,
+            delivery_id: idOf(delivery)
+        };
+    try {
+        await updateHookConfig(client, target, hook.id, { secret: previous_secret });
+    }
+    catch (error) {
+        throw withContext(error, `${problem}; writing previous_secret back failed, so the hook has the NEW secret.`);
+    }
+    const back = await pingAfterWrite(client, target, hook.id, { timeout_ms }, clock);
+    if (back && succeeded(back)) {
+        return {
+            outcome: 'rolled-back',
+            changed: false,
+            note: `${problem}; previous_secret written back, its ping delivery ${back.id} answered ${back.status_code}`,
+            delivery_id: Number(back.id)
+        };
+    }
+    const then = back ? `its ping delivery ${back.id} was answered ${answer(back)} too` : 'GitHub recorded no delivery of its ping';
+    return { outcome: 'failed', changed: false, note: `${problem}; previous_secret written back, but ${then}`, delivery_id: idOf(back) };
+}
+/** Why a rotation's ping does not confirm the new secret, or undefined when it does. */
+async function refusal(delivery, secret) {
+    if (!delivery)
+        return 'GitHub recorded no delivery of the ping within wait_timeout';
+    if (!succeeded(delivery))
+        return `the receiver answered ${answer(delivery)} to ping delivery ${delivery.id} signed with the new secret`;
+    if ((await signerOf(delivery, { secret })) === undefined)
+        return `ping delivery ${delivery.id} is not signed with the new secret`;
+    return undefined;
+}
+const answer = (delivery) => delivery.status_code === 0 ? `nothing (${delivery.status})` : `${delivery.status_code} ${delivery.status}`;
+const idOf = (delivery) => (delivery ? Number(delivery.id) : undefined);
+/**
+ * Runs `rotate-secret` over targets: (1) surveys each target's hooks (the one `ref` names, or all)
+ * and proves which already sign with the new secret (`unchanged`, nothing written); (2) rotates the
+ * others with {@link rotateHook} — the first `canary` hooks alone, then batches of `batch_size` —
+ * and starts no further batch once the canary failed or `max_failures` hooks failed or were rolled
+ * back (the rest: `skipped`). A target whose survey fails is one `failed` result.
+ * @param fleet the run's options: `fail_fast`, `max_writes` and the progress callback apply across both phases
+ * @returns one result per hook (per target for a failed survey), in target and hook order, and the totals
+ */
+async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = realClock) {
+    const surveyOptions = { secret: options.secret, ping_if_needed: false, timeout_ms: options.timeout_ms };
+    const survey = await runFleet(targets.map((target) => ({ target })), makeClient, async (client, { target }) => {
+        const { hooks: found, audits } = await auditTarget(client, target, ref, surveyOptions, clock);
+        return { message: '', outcome: 'surveyed', hooks: found, audit: audits };
+    }, { fail_fast: false });
+    const total = survey.results.reduce((sum, result) => sum + (result.ok ? (result.operation?.hooks?.length ?? 0) : 1), 0);
+    const state = fleetState(total);
+    const run = { ...fleet, state };
+    const results = [];
+    const pending = [];
+    for (const surveyed of survey.results) {
+        if (!surveyed.ok) {
+            results.push(report(surveyed, run, state));
+            continue;
+        }
+        const audits = surveyed.operation?.audit ?? [];
+        for (const [index, hook] of (surveyed.operation?.hooks ?? []).entries()) {
+            const audit = audits[index];
+            if (audit.verdict !== 'current') {
+                pending.push({ target: surveyed.target, hook });
+                continue;
+            }
+            const message = `Webhook ${hook.id} of ${describeTarget(surveyed.target)}: unchanged; ${audit.note}.`;
+            const done = { target: surveyed.target, name: surveyed.name, hook_id: hook.id, result: 'unchanged', ok: true, changed: false };
+            results.push(report({ ...done, operation: { message, outcome: 'unchanged', hook_id: hook.id } }, run, state));
+        }
+    }
+    const rotate = async (client, { target, hook }) => {
+        const rotation = await rotateHook(client, target, hook, options, clock);
+        const failed = rotation.outcome === 'failed' || rotation.outcome === 'rolled-back';
+        const message = `Webhook ${hook.id} of ${describeTarget(target)}: ${rotation.outcome}; ${rotation.note}.`;
+        return {
+            message,
+            outcome: rotation.outcome,
+            changed: rotation.changed,
+            hook_id: hook.id,
+            delivery_id: rotation.delivery_id,
+            ...(failed ? { failure: message } : {})
+        };
+    };
+    let failures = 0;
+    let stop;
+    for (const [index, batch] of batches(pending, options).entries()) {
+        if (stop !== undefined) {
+            for (const item of batch) {
+                const skipped = { target: item.target, name: targetName(item.target), hook_id: item.hook.id, result: 'skipped', ok: false, changed: false };
+                results.push(report({ ...skipped, error: stop }, run, state));
+            }
+            continue;
+        }
+        const done = await runFleet(batch, makeClient, rotate, run);
+        results.push(...done.results);
+        failures += done.counts.failed;
+        if (index === 0 && options.canary > 0 && !done.results.every((result) => result.ok)) {
+            stop = `not rotated: the canary (${done.results.map((result) => `${result.name} hook ${result.hook_id}`).join(', ')}) did not succeed`;
+        }
+        else if (failures >= options.max_failures) {
+            stop = `not rotated: ${failures} ${failures === 1 ? 'hook' : 'hooks'} failed or were rolled back (max_failures ${options.max_failures})`;
+        }
+    }
+    const order = new Map(targets.map((target, index) => [targetName(target), index]));
+    results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0) || (a.hook_id ?? 0) - (b.hook_id ?? 0));
+    return { results, counts: countResults(results) };
+}
+/** The canary (when `canary` > 0), then batches of `batch_size`. */
+function batches(items, plan) {
+    const groups = plan.canary > 0 ? [items.slice(0, plan.canary)] : [];
+    for (let at = plan.canary; at < items.length; at += plan.batch_size)
+        groups.push(items.slice(at, at + plan.batch_size));
+    return groups.filter((group) => group.length > 0);
+}
+
 ;// CONCATENATED MODULE: ./src/outputs.ts
 /**
  * Sets the step outputs and writes the job summary from an {@link OperationResult}.
  * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
  */
+
+
 
 
 
@@ -45324,6 +45688,8 @@ async function writeSummary(request, target, result) {
     if (result.redeliver && result.redeliver.redelivered.length > 0) {
         summary.addTable([REDELIVERY_HEADER, ...result.redeliver.redelivered.map(redeliveryRow)]);
     }
+    if (result.audit)
+        addAudits(summary, [{ target, name: '', result: result.outcome, ok: !result.failure, changed: false, operation: result }]);
     await writeRedacted(summary);
 }
 /**
@@ -45347,13 +45713,41 @@ function resultEntry(result) {
 }
 /**
  * Sets the outputs of a run over targets: `results` (JSON list, one {@link resultEntry} per target,
- * in the order selected; `list` adds `hook_ids`) and the counts `succeeded`, `failed`, `changed`,
- * `skipped`.
+ * or per hook for `rotate-secret`, in the order selected; `list` adds `hook_ids`), the counts
+ * `succeeded`, `failed`, `changed`, `skipped`, and `result_counts` (JSON: how many results have each
+ * outcome word); for `audit-secret` also `audit` (JSON list: one {@link auditEntries} entry per hook)
+ * and `verdict_counts` (JSON: how many hooks have each verdict).
  */
 function setFleetOutputs(results, counts) {
     setOutput('results', redact(JSON.stringify(results.map(resultEntry))));
     for (const [name, value] of Object.entries(counts))
         setOutput(name, String(value));
+    const tally = {};
+    for (const result of results)
+        tally[result.result] = (tally[result.result] ?? 0) + 1;
+    setOutput('result_counts', JSON.stringify(tally));
+    const audit = auditEntries(results);
+    if (audit === undefined)
+        return;
+    setOutput('audit', redact(JSON.stringify(audit)));
+    const verdicts = Object.fromEntries(VERDICTS.map((verdict) => [verdict, audit.filter((entry) => entry.verdict === verdict).length]));
+    setOutput('verdict_counts', JSON.stringify(verdicts));
+}
+/**
+ * The audits of the results as entries of the `audit` output: `{ repository (or organization),
+ * hook_id, url, verdict, proved_by, note }`, in result then hook order; undefined when no result carries one.
+ */
+function auditEntries(results) {
+    if (!results.some((result) => result.operation?.audit))
+        return undefined;
+    return results.flatMap((result) => (result.operation?.audit ?? []).map(({ hook_id, url, verdict, proved_by, note }) => ({
+        ...targetFields(result.target),
+        hook_id,
+        url,
+        verdict,
+        proved_by,
+        note
+    })));
 }
 /** Logs a target's result as it finishes: `[37/1000] octo-org/api: unchanged (hook 12)`, why it failed, and its warning or notice. */
 function logResult(result, done, total) {
@@ -45370,7 +45764,7 @@ function logResult(result, done, total) {
  * the first line of its error, and once the token hint that the errors call for (401, 403, 404).
  */
 function fleetFailure(results) {
-    const failed = results.filter((result) => result.result === 'failed');
+    const failed = results.filter(isFailure);
     const shown = failed.slice(0, FAILURES_LISTED).map((result) => `- ${result.name}: ${(result.error ?? '').split('\n')[0]}`);
     const more = failed.length > FAILURES_LISTED ? [`- … and ${failed.length - FAILURES_LISTED} more (see the results output and the job summary)`] : [];
     const hints = new Set(failed.map((result) => tokenHint(result.thrown, result.target.scope)).filter((hint) => hint !== undefined));
@@ -45389,14 +45783,14 @@ const ROWS_SHOWN = 50;
 async function writeFleetSummary(request, selected, results, counts) {
     if (!hasSummaryFile())
         return;
-    const rank = (result) => (result.result === 'failed' ? 0 : result.result === 'skipped' ? 1 : result.changed ? 2 : 3);
+    const rank = (result) => (isFailure(result) ? 0 : result.result === 'skipped' ? 1 : result.changed ? 2 : 3);
     const rows = results
         .map((result, index) => ({ result, index }))
         .sort((a, b) => rank(a.result) - rank(b.result) || a.index - b.index)
         .map(({ result }) => fleetRow(result));
     const summary = summary_summary
         .addHeading(`Webhooks: ${request.operation} on ${outputs_escape(describeTargets(request.targets))}`, 3)
-        .addRaw(`<p>${outputs_escape(selected)}${request.dry_run ? ' Dry run: nothing was written; "changed" counts what would change.' : ''}</p>`, true)
+        .addRaw(`<p>${outputs_escape(selected ?? '')}${request.dry_run ? ' Dry run: nothing was written; "changed" counts what would change.' : ''}</p>`, true)
         .addTable([
         outputs_header('repositories', 'succeeded', 'changed', 'failed', 'skipped'),
         [String(results.length), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
@@ -45408,7 +45802,35 @@ async function writeFleetSummary(request, selected, results, counts) {
             .addTable([FLEET_HEADER, ...rows.slice(ROWS_SHOWN)])
             .addRaw('</details>', true);
     }
+    addAudits(summary, results);
     await writeRedacted(summary);
+}
+/** Words for the verdicts, as a security reviewer would write them in a ticket. */
+const VERDICT_WORDS = {
+    current: '✅ signs with the current secret',
+    previous: '⚠️ still signs with the PREVIOUS secret',
+    unknown: '❌ signs with an UNKNOWN secret (neither the current nor the previous one)',
+    none: '❌ has NO secret: its deliveries are not signed',
+    unproven: '❔ unproven: no signed delivery to check'
+};
+/** The audit tables: one per target, its hooks with their verdicts and how each was told; beyond {@link ROWS_SHOWN} targets folded. */
+function addAudits(summary, results) {
+    const audited = results.filter((result) => result.operation?.audit);
+    audited.forEach((result, index) => {
+        if (index === ROWS_SHOWN)
+            summary.addRaw(`<details><summary>${audited.length - ROWS_SHOWN} more audited targets</summary>`, true);
+        summary.addHeading(`Secret audit: ${outputs_escape(describeTarget(result.target))}`, 4);
+        const audits = result.operation?.audit ?? [];
+        if (audits.length === 0)
+            summary.addRaw('<p>No webhooks.</p>', true);
+        else
+            summary.addTable([outputs_header('hook', 'url', 'verdict', 'how it was told'), ...audits.map(auditRow)]);
+    });
+    if (audited.length > ROWS_SHOWN)
+        summary.addRaw('</details>', true);
+}
+function auditRow(audit) {
+    return [String(audit.hook_id), code(audit.url), outputs_escape(VERDICT_WORDS[audit.verdict]), outputs_escape(audit.note)];
 }
 const FLEET_HEADER = [
     { data: 'repository', header: true },
@@ -45704,6 +46126,7 @@ async function listOwner(client, owner, selection, problems) {
 
 
 
+
 /** Runs the action once; never throws (failures go to `core.setFailed`). */
 async function run() {
     let request;
@@ -45719,7 +46142,7 @@ async function run() {
         if (request.targets.kind === 'one')
             await runOne(request, request.targets.target, makeClient, clock);
         else
-            await runMany(request, makeClient, clock);
+            await runSelection(request, makeClient, clock);
     }
     catch (error) {
         const problems = describeFailure(error, request).map(redact);
@@ -45730,7 +46153,9 @@ async function run() {
 }
 /** One repository or organization: its outputs and summary; an error fails the step as GitHub answered it. */
 async function runOne(request, target, makeClient, clock) {
-    const fleet = await runFleet([target], makeClient, (client, at) => runOperation(client, at, request, clock), { fail_fast: true });
+    if (request.operation === 'rotate-secret')
+        return runMany(request, [target], undefined, makeClient, clock);
+    const fleet = await runFleet([{ target }], makeClient, (client, item) => runOperation(client, item.target, request, clock), { fail_fast: true });
     const [{ operation: result, thrown }] = fleet.results;
     if (!result)
         throw thrown;
@@ -45746,18 +46171,23 @@ async function runOne(request, target, makeClient, clock) {
     if (result.failure)
         setFailed(redact(result.failure));
 }
-/**
- * The repositories `repositories` selects: each one's result logged as it finishes, then the
- * `results` output and counts, the summary table, and a failed step listing the repositories that
- * failed. With exactly one repository, the outputs of a single run are set too.
- */
-async function runMany(request, makeClient, clock) {
+/** The repositories `repositories` selects, listed from the API, then {@link runMany}. */
+async function runSelection(request, makeClient, clock) {
     if (request.targets.kind !== 'repositories')
         return;
     const { targets, report } = await selectRepositories(makeClient(), request.targets.selection, { writes: request.writes });
     const selected = describeSelection(targets.length, report);
     info(redact(selected));
-    const fleet = await runFleet(targets, makeClient, (client, target) => runOperation(client, target, request, clock), {
+    await runMany(request, targets, selected, makeClient, clock);
+}
+/**
+ * Several targets (or the hooks of one, for `rotate-secret`): each result logged as it finishes,
+ * then the `results` output and counts, the summary table, and a failed step listing what failed.
+ * With exactly one result of a plain operation, the outputs of a single run are set too.
+ * @param selected the line that says what `repositories` selected, for the summary
+ */
+async function runMany(request, targets, selected, makeClient, clock) {
+    const options = {
         fail_fast: request.fail_fast,
         max_writes: request.max_writes,
         onResult(result, done, total) {
@@ -45765,14 +46195,32 @@ async function runMany(request, makeClient, clock) {
                 maskUrlCredentials(result.operation);
             logResult(result, done, total);
         }
-    });
-    const only = fleet.results.length === 1 ? fleet.results[0].operation : undefined;
+    };
+    const fleet = request.operation === 'rotate-secret'
+        ? await rotateSecrets(targets, makeClient, request.hook, rotation(request), options, clock)
+        : await runFleet(targets.map((target) => ({ target })), makeClient, (client, item) => runOperation(client, item.target, request, clock), options);
+    const only = request.operation !== 'rotate-secret' && fleet.results.length === 1 ? fleet.results[0].operation : undefined;
     if (only)
         setOutputs(only);
     setFleetOutputs(fleet.results, fleet.counts);
     await writeFleetSummary(request, selected, fleet.results, fleet.counts);
     if (fleet.counts.failed > 0)
         setFailed(redact(fleetFailure(fleet.results)));
+}
+/** The options of `rotate-secret` from the request. */
+function rotation(request) {
+    const { secret } = request.config;
+    if (secret === undefined)
+        throw new Error('internal error: rotate-secret without a secret');
+    return {
+        secret,
+        previous_secret: request.previous_secret,
+        timeout_ms: request.wait_timeout * 1000,
+        dryRun: request.dry_run,
+        canary: request.canary,
+        batch_size: request.batch_size,
+        max_failures: request.max_failures
+    };
 }
 /** The error messages of a failure: one per invalid input, or one for an API or lookup error. */
 function describeFailure(error, request) {

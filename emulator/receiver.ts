@@ -1,7 +1,9 @@
 /**
  * A webhook receiver on 127.0.0.1 for tests and the demo: records every delivery POSTed to
  * `/webhook`, checks its `X-Hub-Signature-256` (GitHub docs "Validating webhook deliveries", with
- * `verify` from @octokit/webhooks-methods over the raw body) and answers with a configurable status.
+ * `verify` from @octokit/webhooks-methods over the raw body) against the secrets it knows — one, or
+ * several during a rotation, as `@octokit/webhooks`' `additionalSecrets` allows — and answers with a
+ * configurable status; with `rejectUnverified`, a delivery signed with none of them gets 401.
  */
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -22,8 +24,10 @@ export interface ReceivedDelivery {
   body: string
   /** `X-Hub-Signature-256`, when sent. */
   signature256?: string
-  /** Whether the signature matches the receiver's secret; null when the receiver has no secret. */
+  /** Whether the signature matches one of the receiver's secrets; null when the receiver has none. */
   signatureValid: boolean | null
+  /** The secret that verified the signature, when one did. */
+  signedWith?: string
   /** All request headers, names in lower case. */
   headers: Record<string, string>
 }
@@ -38,6 +42,10 @@ export interface Receiver {
   setStatus(code: number, body?: string): void
   /** Secret used to check signatures from now on; undefined to stop checking. */
   setSecret(secret: string | undefined): void
+  /** Secrets used to check signatures from now on (any one verifies, as during a rotation); [] to stop checking. */
+  setSecrets(secrets: readonly string[]): void
+  /** From now on, answer 401 to a delivery whose signature verifies with none of the secrets (true), or record it and answer as configured (false). */
+  setRejectUnverified(reject: boolean): void
   close(): Promise<void>
 }
 
@@ -58,11 +66,16 @@ async function signatureMatches(secret: string, body: string, signature: string 
  * the configured status and body (text/plain); anything else gets 404 and is not recorded.
  *
  * @param options.secret secret to verify `X-Hub-Signature-256` with (none: `signatureValid` is null)
+ * @param options.secrets several secrets, any of which verifies (instead of `secret`)
+ * @param options.rejectUnverified answer 401 `signature does not verify` to a delivery signed with none of them (default false)
  * @param options.status answer status, default 200
  * @param options.body answer body, default `ok`
  */
-export async function startReceiver(options: { secret?: string; status?: number; body?: string } = {}): Promise<Receiver> {
-  let secret = options.secret
+export async function startReceiver(
+  options: { secret?: string; secrets?: string[]; rejectUnverified?: boolean; status?: number; body?: string } = {}
+): Promise<Receiver> {
+  let secrets: readonly string[] = options.secrets ?? (options.secret === undefined ? [] : [options.secret])
+  let rejectUnverified = options.rejectUnverified ?? false
   let status = options.status ?? 200
   let answer = options.body ?? 'ok'
   const received: ReceivedDelivery[] = []
@@ -76,6 +89,9 @@ export async function startReceiver(options: { secret?: string; status?: number;
       }
       const headers = flattenHeaders(req.headers)
       const signature256 = headers['x-hub-signature-256']
+      let signedWith: string | undefined
+      for (const secret of secrets) if (signedWith === undefined && (await signatureMatches(secret, body, signature256))) signedWith = secret
+      const signatureValid = secrets.length === 0 ? null : signedWith !== undefined
       received.push({
         event: headers['x-github-event'] ?? '',
         guid: headers['x-github-delivery'] ?? '',
@@ -83,9 +99,14 @@ export async function startReceiver(options: { secret?: string; status?: number;
         contentType: headers['content-type'] ?? '',
         body,
         signature256,
-        signatureValid: secret === undefined ? null : await signatureMatches(secret, body, signature256),
+        signatureValid,
+        signedWith,
         headers
       })
+      if (rejectUnverified && signatureValid === false) {
+        res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end('signature does not verify')
+        return
+      }
       res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(answer)
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500).end()
@@ -104,7 +125,13 @@ export async function startReceiver(options: { secret?: string; status?: number;
       if (body !== undefined) answer = body
     },
     setSecret(value) {
-      secret = value
+      secrets = value === undefined ? [] : [value]
+    },
+    setSecrets(values) {
+      secrets = [...values]
+    },
+    setRejectUnverified(reject) {
+      rejectUnverified = reject
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -108,6 +108,30 @@ export async function sendAndAwait(
   return waitForDelivery(client, target, hook_id, { after, ...options }, clock)
 }
 
+/**
+ * Pings a hook whose config was just written (created, or given a new secret) and waits for the
+ * ping's delivery, as `ping` does: so the receiver's answer is known now, and a later run can prove
+ * the secret from this ping instead of writing it again. Call it right after the write's answer: the
+ * ping goes one second later, so that GitHub's clock is past the write by a whole second (GitHub's
+ * times have whole seconds, and a proof takes only a delivery strictly newer than `updated_at`).
+ * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
+ * @param options.delivered_after only a delivery later than this ISO 8601 time counts (the hook's
+ *   `updated_at` after a creation, which leaves out the ping GitHub sends on creation)
+ * @param options.timeout_ms how long to wait for the delivery, in MILLISECONDS
+ * @param clock the clock of the polls (the one-second pause is always real: it is GitHub's clock that must pass)
+ * @returns the ping's delivery, or undefined when GitHub recorded none in time
+ */
+export async function pingAfterWrite(
+  client: GitHubClient,
+  target: Target,
+  hook_id: number,
+  options: { delivered_after?: string; timeout_ms: number },
+  clock: Clock = realClock
+): Promise<Delivery | undefined> {
+  await realClock.sleep(1000)
+  return sendAndAwait(client, target, hook_id, () => hooks.ping(client, target, hook_id), { event: 'ping', ...options }, clock)
+}
+
 /** A guid none of whose attempts got a 2xx, with the attempt to redeliver. */
 export interface FailedGuid {
   guid: string

@@ -7,10 +7,10 @@
  * After it creates a hook or writes its secret, it pings the hook (`verify`) so that the receiver's
  * answer is known now and the next run can prove the secret from that ping instead of writing it again.
  */
-import { verify } from '@octokit/webhooks-methods'
 import { errorText, isApiError, isHookAlreadyExists } from './api-error.js'
-import { sendAndAwait } from './deliveries.js'
+import { pingAfterWrite } from './deliveries.js'
 import * as hooks from './hooks.js'
+import { proveSecret } from './secrets.js'
 import { realClock, type Clock, type ConfigFields, type Delivery, type GitHubClient, type Hook, type HookFields, type HookRef } from './model.js'
 import { describeTarget, type Target } from './target.js'
 
@@ -107,64 +107,6 @@ export function diffHook(hook: Hook, wanted: WantedHook): Change[] {
 }
 
 /**
- * The bodies GitHub may have signed for a delivery whose payload the API returns parsed: GitHub
- * builds payloads in Ruby and may escape `<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026` and
- * U+2028/U+2029 as `\u2028`/`\u2029` (Rails' JSON encoding), `/` as `\/` (Ruby's `script_safe`), or
- * every non-ASCII character as `\uXXXX`; a `form` hook's body is `payload=<url-encoded JSON>`
- * (two encodings). Each of these JSON texts differs from `JSON.stringify` only inside strings.
- */
-export function signedBodies(payload: unknown, contentType: string): string[] {
-  const json = JSON.stringify(payload)
-  const unicode = (char: string): string => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`
-  const separators = json.replace(/[\u2028\u2029]/g, unicode)
-  const texts = [json, separators.replace(/[<>&]/g, unicode), separators.replace(/\//g, '\\/'), json.replace(/[\u0080-\uffff]/g, unicode), separators]
-  const unique = [...new Set(texts)]
-  if (!contentType.includes('x-www-form-urlencoded')) return unique
-  return [...new Set(unique.flatMap((text) => [`payload=${encodeURIComponent(text)}`, new URLSearchParams({ payload: text }).toString()]))]
-}
-
-/** A header of a delivery's request, whatever its case. */
-function header(headers: Record<string, unknown> | null | undefined, name: string): string | undefined {
-  const found = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name)
-  return typeof found?.[1] === 'string' ? found[1] : undefined
-}
-
-/** How many recent deliveries {@link proveSecret} looks at, newest first. */
-export const PROOF_DELIVERIES = 3
-
-/**
- * Proves that the hook's stored secret equals `secret` without writing it (REST: "List deliveries
- * for a … webhook", then "Get a delivery"). Looks at up to {@link PROOF_DELIVERIES} recent
- * deliveries made strictly after the hook's `updated_at` (so they were signed with the current
- * secret), newest first; each one's `X-Hub-Signature-256` is checked against HMAC-SHA256 of every
- * plausible serialisation of its body ({@link signedBodies}), in constant time (`verify` of
- * `@octokit/webhooks-methods`). A match with any proves the secret; a mismatch proves nothing (the
- * body may have been serialised otherwise). Costs 1 GET of the list + 1 GET per delivery checked.
- * @returns proven, and a note saying which delivery proved it or why nothing could
- */
-export async function proveSecret(client: GitHubClient, target: Target, hook: Hook, secret: string): Promise<{ proven: boolean; note: string }> {
-  const changed = Date.parse(hook.updated_at)
-  const { items: recent } = await hooks.listDeliveries(client, target, hook.id, {
-    per_page: PROOF_DELIVERIES,
-    limit: PROOF_DELIVERIES,
-    until: (delivery) => Date.parse(delivery.delivered_at) <= changed
-  })
-  if (recent.length === 0) return { proven: false, note: "no delivery newer than the hook's last change to prove it with" }
-  const checked: string[] = []
-  for (const item of recent) {
-    const delivery = await hooks.getDelivery(client, target, hook.id, Number(item.id))
-    const signature = header(delivery.request.headers, 'x-hub-signature-256')
-    checked.push(String(delivery.id))
-    if (!signature) continue
-    for (const body of signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '')) {
-      if (await verify(secret, body, signature)) return { proven: true, note: `delivery ${delivery.id} is signed with it` }
-    }
-  }
-  const which = checked.length === 1 ? `delivery ${checked[0]} does` : `deliveries ${checked.join(', ')} do`
-  return { proven: false, note: `${which} not verify with it` }
-}
-
-/**
  * Finds the hook by id or by its exact `config.url` (several → HookLookupError). By id, GitHub's 404
  * may also mean "no permission" or "no such repository": the hook counts as absent only when the
  * target's hooks can be listed (one more request, on the absent path only). By id and url, the
@@ -197,7 +139,8 @@ async function findHook(client: GitHubClient, target: Target, ref: HookRef): Pro
  * - `POST` answered 422 "Hook already exists" (a concurrent creator, or this POST's own retry after a
  *   lost answer) → lists again and converges on the hook found, writing what differs and the secret
  *   (it cannot be known which secret that hook was created with), so there is never a second hook;
- * - with `options.verify`, after a creation or a secret write to an active hook: {@link verifyByPing}.
+ * - with `options.verify`, after a creation or a secret write to an active hook: {@link pingAfterWrite},
+ *   whose `delivered_after` (the hook's `updated_at`) leaves out the ping GitHub sends on creation.
  * With `options.dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
  * @throws HookLookupError when several hooks have the URL (set `hook_id`), `hook_id` names no hook,
  *   or `hook_id` and `url` name different hooks
@@ -246,7 +189,15 @@ export async function ensureHook(
   if (options.verify && !dryRun && wrote && result.hook) {
     if (result.hook.active) {
       try {
-        result.verification = { delivery: await verifyByPing(client, target, result.hook, options.verify.timeout_ms, clock) }
+        result.verification = {
+          delivery: await pingAfterWrite(
+            client,
+            target,
+            result.hook.id,
+            { delivered_after: result.hook.updated_at, timeout_ms: options.verify.timeout_ms },
+            clock
+          )
+        }
       } catch (error) {
         // The write stands and is reported; only its verification failed.
         result.verification = { error: errorText(error) }
@@ -258,31 +209,6 @@ export async function ensureHook(
     }
   }
   return result
-}
-
-/**
- * Pings a hook just created or given a new secret, and waits for the ping's delivery (as `ping`
- * does), so that the receiver's answer is reported now and the next run can prove the secret from
- * this ping instead of writing it again. Call it right after the write's answer: the ping is sent one
- * second later, so that GitHub's clock has passed the write by a whole second (GitHub's times have whole seconds, and the proof takes only a delivery strictly
- * newer than `updated_at`); the automatic ping GitHub sends on creation is not newer, so it is not taken.
- * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
- * @param timeout_ms how long to wait for the delivery, in MILLISECONDS
- * @returns the ping's delivery, or undefined when GitHub recorded none in time
- */
-export async function verifyByPing(
-  client: GitHubClient,
-  target: Target,
-  hook: Hook,
-  timeout_ms: number,
-  clock: Clock
-): Promise<Delivery | undefined> {
-  // GitHub's clock, not a pace: always the real one, whatever `clock` does to the polls. The write
-  // was answered just now, after GitHub stamped updated_at; one second from here puts GitHub's clock
-  // past updated_at by a whole second whatever the runner's clock says (it may be skewed).
-  await realClock.sleep(1000)
-  const options = { event: 'ping', delivered_after: hook.updated_at, timeout_ms }
-  return sendAndAwait(client, target, hook.id, () => hooks.ping(client, target, hook.id), options, clock)
 }
 
 /** The changes of a creation: every wanted field from `null` (the secret as `none` → `set`). */

@@ -8,7 +8,7 @@
 import pLimit from 'p-limit'
 import { describeApiError, isApiError } from './api-error.js'
 import type { ClientFactory } from './client.js'
-import type { GitHubClient } from './model.js'
+import type { GitHubClient, Hook } from './model.js'
 import type { OperationResult } from './operations.js'
 import { targetName, type Target } from './target.js'
 
@@ -18,13 +18,24 @@ import { targetName, type Target } from './target.js'
  */
 export const FLEET_CONCURRENCY = 20
 
-/** What happened on one target. */
+/** What the fleet runs an operation on: a target, or one hook of a target (`rotate-secret`). */
+export interface FleetItem {
+  target: Target
+  hook?: Hook
+}
+
+/** What happened on one target (or one hook of it). */
 export interface TargetResult {
   target: Target
   /** `owner/name`, or the organization's login. */
   name: string
-  /** The operation's outcome word ({@link OperationResult.outcome}), or `failed` / `skipped`. */
+  /**
+   * The operation's outcome word ({@link OperationResult.outcome}; a failing one is `failed`,
+   * `rolled-back` or `mismatch`), or `failed` when it threw, or `skipped`.
+   */
   result: string
+  /** False when the operation threw or reported a failure, or did not run (`skipped`). */
+  ok: boolean
   hook_id?: number
   /** Why it failed or was skipped: GitHub's answer, the receiver's, or the run's limit. */
   error?: string
@@ -36,100 +47,127 @@ export interface TargetResult {
   thrown?: unknown
 }
 
-/** Totals over the targets: `succeeded` + `failed` + `skipped` = the number of targets. */
+/** Totals over the results: `succeeded` + `failed` + `skipped` = the number of results. */
 export interface FleetCounts {
   succeeded: number
   failed: number
-  /** Targets whose hook was created, changed or deleted (in a dry run: would be); part of `succeeded`. */
+  /** Results whose hook was created, changed or deleted (in a dry run: would be); part of `succeeded` or `failed`. */
   changed: number
   skipped: number
 }
 
 /** Options of {@link runFleet}. */
 export interface FleetOptions {
-  /** Start no further target after the first failure; those not started are `skipped`. */
+  /** Start no further item after the first failure; those not started are `skipped`. */
   fail_fast: boolean
   /**
-   * Most targets written: a target's first write (POST, PATCH, DELETE) takes one unit, its further
-   * writes are free; once none is left, a target about to write is refused before anything is sent
+   * Most items written: an item's first write (POST, PATCH, DELETE) takes one unit, its further
+   * writes are free; once none is left, an item about to write is refused before anything is sent
    * and reported `skipped`. Undefined: no limit.
    */
   max_writes?: number
-  /** Targets in progress at once (default {@link FLEET_CONCURRENCY}). */
+  /** Items in progress at once (default {@link FLEET_CONCURRENCY}). */
   concurrency?: number
-  /** Told each result as its target finishes, with its position: `done` of `total`. */
+  /** Told each result as its item finishes, with its position: `done` of `total`. */
   onResult?: (result: TargetResult, done: number, total: number) => void
+  /** Shared by the calls of one run (the phases of `rotate-secret`): writes, positions, the fail_fast stop. */
+  state?: FleetState
 }
 
-/** A target that was not run, or refused its first write, because of a limit of the run. */
+/** The counters of one run, across its calls of {@link runFleet}. */
+export interface FleetState {
+  /** Items written so far (see {@link FleetOptions.max_writes}). */
+  writes: number
+  /** Results reported so far. */
+  done: number
+  /** How many results the run reports, for `[done/total]`. */
+  total: number
+  /** The name of the first item that failed, once `fail_fast` stopped the run. */
+  stoppedBy?: string
+}
+
+/** Fresh counters for a run that will report `total` results. */
+export function fleetState(total: number): FleetState {
+  return { writes: 0, done: 0, total }
+}
+
+/** Reports a result decided without running the operation (a hook already rotated, one not started). */
+export function report(result: TargetResult, options: FleetOptions, state: FleetState): TargetResult {
+  options.onResult?.(result, ++state.done, state.total)
+  return result
+}
+
+/** An item that was not run, or refused its first write, because of a limit of the run. */
 class NotRun extends Error {}
 
 /**
- * Runs `operation` on every target, each with a client of its own from `makeClient` (clients of one
- * factory share the rate limiters), and gathers the results in the order of `targets`.
- * Never throws for a target's failure: it becomes that target's result.
- * @param operation the operation bound to the request, as a function of a client and a target
- * @returns one result per target, and the totals
+ * Runs `operation` on every item (a target, or a hook of one), each with a client of its own from
+ * `makeClient` (clients of one factory share the rate limiters), and gathers the results in the
+ * order of `items`. Never throws for an item's failure: it becomes that item's result.
+ * @param operation the operation bound to the request, as a function of a client and an item
+ * @returns one result per item, and the totals
  */
-export async function runFleet(
-  targets: readonly Target[],
+export async function runFleet<T extends FleetItem>(
+  items: readonly T[],
   makeClient: ClientFactory,
-  operation: (client: GitHubClient, target: Target) => Promise<OperationResult>,
+  operation: (client: GitHubClient, item: T) => Promise<OperationResult>,
   options: FleetOptions
 ): Promise<{ results: TargetResult[]; counts: FleetCounts }> {
   const limit = pLimit(options.concurrency ?? FLEET_CONCURRENCY)
-  let writes = 0
-  let done = 0
-  let stoppedBy: string | undefined
+  const state = options.state ?? fleetState(items.length)
 
-  const runOne = async (target: Target): Promise<TargetResult> => {
-    const name = targetName(target)
-    if (stoppedBy !== undefined)
-      return { target, name, result: 'skipped', changed: false, error: `not run: fail_fast stopped the run after ${stoppedBy} failed` }
+  const runOne = async (item: T): Promise<TargetResult> => {
+    const { target } = item
+    const base = { target, name: targetName(target), hook_id: item.hook?.id, changed: false, ok: false }
+    if (state.stoppedBy !== undefined)
+      return { ...base, result: 'skipped', error: `not run: fail_fast stopped the run after ${state.stoppedBy} failed` }
     let writing = false
     const client = makeClient({
       beforeWrite: () => {
         if (writing) return
-        if (options.max_writes !== undefined && writes >= options.max_writes) {
+        if (options.max_writes !== undefined && state.writes >= options.max_writes) {
           throw new NotRun(`not written: max_writes (${options.max_writes}) was reached; run again to continue`)
         }
-        writes++
+        state.writes++
         writing = true
       }
     })
     try {
-      const result = await operation(client, target)
-      const base = { target, name, hook_id: result.hook_id, operation: result }
-      if (result.failure) return { ...base, result: 'failed', changed: result.changed ?? false, error: result.failure }
-      return { ...base, result: result.outcome, changed: result.changed ?? false }
+      const result = await operation(client, item)
+      const done = { ...base, hook_id: result.hook_id ?? base.hook_id, result: result.outcome, changed: result.changed ?? false, operation: result }
+      return result.failure ? { ...done, error: result.failure } : { ...done, ok: true }
     } catch (error) {
-      if (error instanceof NotRun) return { target, name, result: 'skipped', changed: false, error: error.message }
-      return { target, name, result: 'failed', changed: false, error: errorText(error, target), thrown: error }
+      if (error instanceof NotRun) return { ...base, result: 'skipped', error: error.message }
+      return { ...base, result: 'failed', error: errorText(error, target), thrown: error }
     }
   }
 
   const results = await Promise.all(
-    targets.map((target) =>
+    items.map((item) =>
       limit(async () => {
-        const result = await runOne(target)
-        if (result.result === 'failed' && options.fail_fast) stoppedBy ??= result.name
-        options.onResult?.(result, ++done, targets.length)
-        return result
+        const result = await runOne(item)
+        if (isFailure(result) && options.fail_fast) state.stoppedBy ??= result.name
+        return report(result, options, state)
       })
     )
   )
   return { results, counts: countResults(results) }
 }
 
+/** True for a result that counts as failed: not ok, and not skipped. */
+export function isFailure(result: TargetResult): boolean {
+  return !result.ok && result.result !== 'skipped'
+}
+
 /** The totals of a list of results. */
 export function countResults(results: readonly TargetResult[]): FleetCounts {
-  const failed = results.filter((result) => result.result === 'failed').length
+  const failed = results.filter(isFailure).length
   const skipped = results.filter((result) => result.result === 'skipped').length
   const changed = results.filter((result) => result.changed && result.result !== 'skipped').length
   return { succeeded: results.length - failed - skipped, failed, changed, skipped }
 }
 
-/** An error as the text of a target's result: GitHub's answer (without the token hint, given once for the run) or the message. */
+/** An error as the text of an item's result: GitHub's answer (without the token hint, given once for the run) or the message. */
 function errorText(error: unknown, target: Target): string {
   if (isApiError(error)) return describeApiError(error, target.scope, { hint: false })
   return error instanceof Error ? error.message : String(error)

@@ -38,7 +38,9 @@ export const OPERATIONS = [
   'test',
   'ensure',
   'ensure-absent',
-  'redeliver-failed'
+  'redeliver-failed',
+  'audit-secret',
+  'rotate-secret'
 ] as const
 
 /** One of {@link OPERATIONS}. */
@@ -55,7 +57,7 @@ const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', '
 const FLEET_INPUTS = ['repositories', 'include_archived', 'include_forks', 'topics', 'repository_property', 'fail_fast', 'max_writes'] as const
 
 /** A need that one of several inputs meets (`hook_id|url`), or `change`: at least one setting to change. */
-type Need = 'url' | 'hook_id|url' | 'delivery_id' | 'change'
+type Need = 'url' | 'hook_id|url' | 'delivery_id' | 'change' | 'secret'
 
 /**
  * What each operation needs (an error before any request when missing) and which inputs it reads
@@ -96,14 +98,21 @@ const OPERATION_INPUTS: Record<Operation, { needs: readonly Need[]; uses: readon
     ]
   },
   'ensure-absent': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'dry_run'] },
-  'redeliver-failed': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'since', 'max_redeliveries'] }
+  'redeliver-failed': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'since', 'max_redeliveries'] },
+  // Without hook_id or url: every hook of the target.
+  'audit-secret': { needs: ['secret'], uses: ['hook_id', 'url', 'secret', 'previous_secret', 'ping_if_needed', 'wait_timeout', 'fail_on_mismatch'] },
+  'rotate-secret': {
+    needs: ['secret'],
+    uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'wait_timeout', 'dry_run']
+  }
 }
 
 /** What a needed input accepts, for the error when it is missing. */
 const ACCEPTS: Record<string, string> = {
   url: 'an absolute http(s) URL: the payload URL (config.url)',
   hook_id: "the hook's id",
-  delivery_id: 'a delivery id (a positive integer)'
+  delivery_id: 'a delivery id (a positive integer)',
+  secret: "the secret the hooks should sign with (for 'rotate-secret', the new one); 'previous_secret' alone cannot tell which secret is current"
 }
 
 /** The inputs that only some operations read (a set one that the operation ignores gets a warning). */
@@ -114,6 +123,13 @@ export const INPUTS: readonly string[] = [...CONNECTION_INPUTS, ...FLEET_INPUTS,
 
 /** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
 const READ_ONLY_OPERATIONS: readonly Operation[] = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery']
+
+/** Default `canary` of `rotate-secret`: hooks rotated first, alone. */
+export const DEFAULT_CANARY = 1
+/** Default `batch_size` of `rotate-secret`. */
+export const DEFAULT_BATCH_SIZE = 10
+/** Default `max_failures` of `rotate-secret`. */
+export const DEFAULT_MAX_FAILURES = 1
 
 /** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
 const CONFIG_WRITERS: readonly Operation[] = ['create', 'update', 'update-config', 'ensure']
@@ -168,6 +184,18 @@ export interface WebhookRequest {
   fail_on_delivery_error: boolean
   /** `ensure`: after creating the hook or writing its secret, ping it and wait for the receiver's answer (default true). */
   verify: boolean
+  /** `audit-secret` / `rotate-secret`: the secret receivers knew before (`previous_secret`); masked like `secret`. */
+  previous_secret?: string
+  /** `audit-secret`: ping a hook that has no delivery to check (default true). */
+  ping_if_needed: boolean
+  /** `audit-secret`: fail the step when a hook does not sign with `secret` (default true). */
+  fail_on_mismatch: boolean
+  /** `rotate-secret`: hooks rotated first, alone (default 1; 0: no canary). */
+  canary: number
+  /** `rotate-secret`: hooks rotated together after the canary (default 10). */
+  batch_size: number
+  /** `rotate-secret`: stop starting batches once this many hooks failed or were rolled back (default 1). */
+  max_failures: number
   /** Oldest delivery considered by `list-deliveries` (default: no bound) and `redeliver-failed` (default: 24 h ago). */
   since?: Date
   /** Most redeliveries one `redeliver-failed` run asks for (default 50). */
@@ -218,7 +246,7 @@ const TOKEN_HELP =
  * and for {@link redact}. Call it before anything else runs.
  */
 export function maskSecretInputs(read: InputReader = core.getInput): void {
-  for (const name of ['secret', 'token']) {
+  for (const name of ['secret', 'previous_secret', 'token']) {
     const raw = read(name, { trimWhitespace: false })
     if (raw.trim() === SECRET_MASK) continue // refused later; it is no secret
     mask(raw)
@@ -275,6 +303,14 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
       `Input 'secret' is '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; it accepts the real secret (or leave it unset to keep the stored one).`
     )
   }
+  const previous = read('previous_secret')
+  if (previous === SECRET_MASK) {
+    problems.push(
+      `Input 'previous_secret' is '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; it accepts the secret receivers knew before the rotation.`
+    )
+  } else if (previous !== '' && previous === secret) {
+    problems.push("Input 'previous_secret' is the same as 'secret'; it accepts the OLD secret (the one to go back to), 'secret' the new one.")
+  }
   const config: ConfigFields = {
     content_type: parse('content_type', oneOf(['json', 'form'] as const)),
     insecure_ssl: parse('insecure_ssl', oneOf(['0', '1'] as const)),
@@ -303,6 +339,12 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     verify: parse('verify', boolean) ?? true,
     since: parse('since', pointInTime),
     max_redeliveries: parse('max_redeliveries', positiveInteger) ?? DEFAULT_MAX_REDELIVERIES,
+    previous_secret: previous === '' || previous === SECRET_MASK ? undefined : previous,
+    ping_if_needed: parse('ping_if_needed', boolean) ?? true,
+    fail_on_mismatch: parse('fail_on_mismatch', boolean) ?? true,
+    canary: parse('canary', integerIn(0, 1000)) ?? DEFAULT_CANARY,
+    batch_size: parse('batch_size', positiveInteger) ?? DEFAULT_BATCH_SIZE,
+    max_failures: parse('max_failures', positiveInteger) ?? DEFAULT_MAX_FAILURES,
     retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
     started_at,
     connection: {
@@ -351,7 +393,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   }
   if (operation === 'list-deliveries') request.limit ??= DEFAULT_DELIVERIES_LIMIT
   if (!uses.includes('dry_run')) request.dry_run = false
-  request.writes = !READ_ONLY_OPERATIONS.includes(operation) && !request.dry_run
+  request.writes = mayWrite(operation, request)
   if (operation === 'redeliver-failed') request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS)
   if (request.since !== undefined) request.since = clampSince(request.since, request.connection.api_url, started_at, warnings)
   return { operation, targets, ...request }
@@ -453,12 +495,17 @@ function checkFleet(
       `${filters.map((name) => `'${name}'`).join(', ')} narrow only the repositories a glob entry lists (owner/svc-*); every entry of 'repositories' names one repository exactly, so they change nothing.`
     )
   }
-  const writes = !READ_ONLY_OPERATIONS.includes(operation) && !request.dry_run
-  if (selection.include_archived && writes) {
+  if (selection.include_archived && mayWrite(operation, request)) {
     warnings.push(
       `Input 'include_archived' keeps archived repositories for operations that only read; '${operation}' writes (GitHub makes an archived repository's hooks read-only), so they are left out.`
     )
   }
+}
+
+/** Whether the operation may send a POST, PATCH or DELETE: not a read, not a dry run, not an audit without pings. */
+function mayWrite(operation: Operation, request: Pick<WebhookRequest, 'dry_run' | 'ping_if_needed'>): boolean {
+  if (READ_ONLY_OPERATIONS.includes(operation) || request.dry_run) return false
+  return operation !== 'audit-secret' || request.ping_if_needed
 }
 
 /** Resolves `scope`, `repository` and `org` into a target; records problems. */

@@ -7,10 +7,11 @@
 import * as core from '@actions/core'
 import { describeApiError, isApiError } from './api-error.js'
 import { clientFactory, type ClientFactory } from './client.js'
-import { runFleet } from './fleet.js'
+import { runFleet, type FleetOptions } from './fleet.js'
 import { scaledClock, timeScaleOf, type Clock } from './model.js'
 import { getRequest, InputError, maskSecretInputs, type WebhookRequest } from './input-helper.js'
 import { runOperation } from './operations.js'
+import { rotateSecrets, type RotationOptions, type RotationPlan } from './rotate.js'
 import { fleetFailure, logResult, setFleetOutputs, setOutputs, writeFailureSummary, writeFleetSummary, writeSummary } from './outputs.js'
 import { maskUrlCredentials, redact, trustApiRoot } from './redact.js'
 import { describeSelection, selectRepositories, SelectionError } from './selection.js'
@@ -28,7 +29,7 @@ export async function run(): Promise<void> {
     const makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale })
     const clock = scaledClock(timeScale)
     if (request.targets.kind === 'one') await runOne(request, request.targets.target, makeClient, clock)
-    else await runMany(request, makeClient, clock)
+    else await runSelection(request, makeClient, clock)
   } catch (error) {
     const problems = describeFailure(error, request).map(redact)
     problems.slice(0, -1).forEach((problem) => core.error(problem))
@@ -39,7 +40,8 @@ export async function run(): Promise<void> {
 
 /** One repository or organization: its outputs and summary; an error fails the step as GitHub answered it. */
 async function runOne(request: WebhookRequest, target: Target, makeClient: ClientFactory, clock: Clock): Promise<void> {
-  const fleet = await runFleet([target], makeClient, (client, at) => runOperation(client, at, request, clock), { fail_fast: true })
+  if (request.operation === 'rotate-secret') return runMany(request, [target], undefined, makeClient, clock)
+  const fleet = await runFleet([{ target }], makeClient, (client, item) => runOperation(client, item.target, request, clock), { fail_fast: true })
   const [{ operation: result, thrown }] = fleet.results
   if (!result) throw thrown
   maskUrlCredentials(result) // hooks from the API may carry credentials in their URLs
@@ -52,29 +54,65 @@ async function runOne(request: WebhookRequest, target: Target, makeClient: Clien
   if (result.failure) core.setFailed(redact(result.failure))
 }
 
-/**
- * The repositories `repositories` selects: each one's result logged as it finishes, then the
- * `results` output and counts, the summary table, and a failed step listing the repositories that
- * failed. With exactly one repository, the outputs of a single run are set too.
- */
-async function runMany(request: WebhookRequest, makeClient: ClientFactory, clock: Clock): Promise<void> {
+/** The repositories `repositories` selects, listed from the API, then {@link runMany}. */
+async function runSelection(request: WebhookRequest, makeClient: ClientFactory, clock: Clock): Promise<void> {
   if (request.targets.kind !== 'repositories') return
   const { targets, report } = await selectRepositories(makeClient(), request.targets.selection, { writes: request.writes })
   const selected = describeSelection(targets.length, report)
   core.info(redact(selected))
-  const fleet = await runFleet(targets, makeClient, (client, target) => runOperation(client, target, request, clock), {
+  await runMany(request, targets, selected, makeClient, clock)
+}
+
+/**
+ * Several targets (or the hooks of one, for `rotate-secret`): each result logged as it finishes,
+ * then the `results` output and counts, the summary table, and a failed step listing what failed.
+ * With exactly one result of a plain operation, the outputs of a single run are set too.
+ * @param selected the line that says what `repositories` selected, for the summary
+ */
+async function runMany(
+  request: WebhookRequest,
+  targets: Target[],
+  selected: string | undefined,
+  makeClient: ClientFactory,
+  clock: Clock
+): Promise<void> {
+  const options: FleetOptions = {
     fail_fast: request.fail_fast,
     max_writes: request.max_writes,
     onResult(result, done, total) {
       if (result.operation) maskUrlCredentials(result.operation)
       logResult(result, done, total)
     }
-  })
-  const only = fleet.results.length === 1 ? fleet.results[0].operation : undefined
+  }
+  const fleet =
+    request.operation === 'rotate-secret'
+      ? await rotateSecrets(targets, makeClient, request.hook, rotation(request), options, clock)
+      : await runFleet(
+          targets.map((target) => ({ target })),
+          makeClient,
+          (client, item) => runOperation(client, item.target, request, clock),
+          options
+        )
+  const only = request.operation !== 'rotate-secret' && fleet.results.length === 1 ? fleet.results[0].operation : undefined
   if (only) setOutputs(only)
   setFleetOutputs(fleet.results, fleet.counts)
   await writeFleetSummary(request, selected, fleet.results, fleet.counts)
   if (fleet.counts.failed > 0) core.setFailed(redact(fleetFailure(fleet.results)))
+}
+
+/** The options of `rotate-secret` from the request. */
+function rotation(request: WebhookRequest): RotationOptions & RotationPlan {
+  const { secret } = request.config
+  if (secret === undefined) throw new Error('internal error: rotate-secret without a secret')
+  return {
+    secret,
+    previous_secret: request.previous_secret,
+    timeout_ms: request.wait_timeout * 1000,
+    dryRun: request.dry_run,
+    canary: request.canary,
+    batch_size: request.batch_size,
+    max_failures: request.max_failures
+  }
 }
 
 /** The error messages of a failure: one per invalid input, or one for an API or lookup error. */

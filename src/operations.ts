@@ -2,6 +2,7 @@
  * Dispatches a validated request to the hooks endpoints and describes what happened as an
  * {@link OperationResult}, which `outputs.ts` turns into step outputs and the job summary.
  */
+import { auditTarget, VERDICTS, type HookAudit } from './audit.js'
 import { redeliverFailed, sendAndAwait, succeeded, type RedeliverReport } from './deliveries.js'
 import { ensureAbsent, ensureHook, wantedSettings, type EnsureResult } from './ensure.js'
 import * as hooks from './hooks.js'
@@ -36,6 +37,8 @@ export interface OperationResult {
   ensure?: EnsureResult
   /** What `redeliver-failed` found and redelivered. */
   redeliver?: RedeliverReport
+  /** `audit-secret`: which secret each hook signs with (the hooks audited are in `hooks`). */
+  audit?: HookAudit[]
   /** Something the user should see, without failing the step. */
   warning?: string
   /** Something worth a `::notice::` (e.g. a list cut short by `limit`). */
@@ -50,7 +53,7 @@ type TargetRequest = WebhookRequest & { target: Target }
 type Handler = (client: GitHubClient, request: TargetRequest, hook: hooks.ResolvedHook, clock: Clock) => Promise<OperationResult>
 
 /** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
-const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'ensure-absent'>, Handler> = {
+const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'ensure-absent' | 'audit-secret' | 'rotate-secret'>, Handler> = {
   get: async (client, { target }, { hook_id, hook }) => {
     const found = hook ?? (await hooks.getHook(client, target, hook_id))
     return { message: `Webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'found', hook_id, hook: found }
@@ -214,8 +217,19 @@ export async function runOperation(
   webhookRequest: WebhookRequest,
   clock: Clock = realClock
 ): Promise<OperationResult> {
-  const request: TargetRequest = { ...webhookRequest, target }
-  const { operation } = request
+  const result = await dispatch(client, { ...webhookRequest, target }, clock)
+  // A result that fails the step says so in its outcome word, unless the word already is a failing one.
+  return result.failure && !FAILING_OUTCOMES.includes(result.outcome) ? { ...result, outcome: 'failed' } : result
+}
+
+/** Outcome words that already say the operation failed (`rotate-secret`'s rollback, an audit's mismatch). */
+const FAILING_OUTCOMES: readonly string[] = ['failed', 'rolled-back', 'mismatch']
+
+/** Runs the operation of a request bound to one target (see {@link runOperation}). */
+async function dispatch(client: GitHubClient, request: TargetRequest, clock: Clock): Promise<OperationResult> {
+  const { operation, target } = request
+  if (operation === 'audit-secret') return auditOperation(client, request, clock)
+  if (operation === 'rotate-secret') throw new Error('internal error: rotate-secret runs through rotateSecrets, over all targets at once')
   if (operation === 'list') {
     const { items: list, truncated } = await hooks.listHooks(client, target, { per_page: request.per_page, limit: request.limit })
     const notice = truncated
@@ -261,6 +275,31 @@ export async function runOperation(
   }
   const resolved = await hooks.resolveHook(client, target, required(request.hook))
   return HOOK_HANDLERS[operation](client, request, resolved, clock)
+}
+
+/**
+ * `audit-secret` on one target: the hook `hook_id` / `url` names, or every hook; a mismatch (a hook
+ * not signed with `secret`) fails the step with `fail_on_mismatch`.
+ */
+async function auditOperation(client: GitHubClient, request: TargetRequest, clock: Clock): Promise<OperationResult> {
+  const { target } = request
+  const options = {
+    secret: required(request.config.secret),
+    previous_secret: request.previous_secret,
+    ping_if_needed: request.ping_if_needed,
+    timeout_ms: request.wait_timeout * 1000
+  }
+  const { hooks: audited, audits } = await auditTarget(client, target, request.hook, options, clock)
+  const tally = VERDICTS.map((verdict) => [verdict, audits.filter((audit) => audit.verdict === verdict).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([verdict, n]) => `${n} ${verdict}`)
+  const message = `${count(audits.length, 'webhook')} of ${describeTarget(target)}${tally.length > 0 ? `: ${tally.join(', ')}` : ''}.`
+  const mismatched = audits.filter((audit) => audit.verdict !== 'current')
+  const result: OperationResult = { message, outcome: 'audited', hooks: audited, audit: audits }
+  if (mismatched.length === 0 || !request.fail_on_mismatch) return result
+  const which = mismatched.map((audit) => `webhook ${audit.hook_id} (${audit.url}): ${audit.verdict} — ${audit.note}`)
+  const failure = `${count(mismatched.length, 'webhook')} of ${describeTarget(target)} ${mismatched.length === 1 ? 'does' : 'do'} not sign with the current secret: ${which.join('; ')}.`
+  return { ...result, outcome: 'mismatch', failure }
 }
 
 /** The outcome word of `ensure` / `ensure-absent`, and whether the hook was (or, in a dry run, would be) written. */

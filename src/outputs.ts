@@ -4,9 +4,10 @@
  */
 import * as core from '@actions/core'
 import { tokenHint } from './api-error.js'
+import { VERDICTS, type HookAudit } from './audit.js'
 import { succeeded, type FailedGuid } from './deliveries.js'
 import type { Change } from './ensure.js'
-import type { FleetCounts, TargetResult } from './fleet.js'
+import { isFailure, type FleetCounts, type TargetResult } from './fleet.js'
 import type { Delivery, DeliveryItem, Hook, HookConfig } from './model.js'
 import type { TargetSpec, WebhookRequest } from './input-helper.js'
 import type { OperationResult } from './operations.js'
@@ -83,6 +84,7 @@ export async function writeSummary(request: WebhookRequest, target: Target, resu
   if (result.redeliver && result.redeliver.redelivered.length > 0) {
     summary.addTable([REDELIVERY_HEADER, ...result.redeliver.redelivered.map(redeliveryRow)])
   }
+  if (result.audit) addAudits(summary, [{ target, name: '', result: result.outcome, ok: !result.failure, changed: false, operation: result }])
   await writeRedacted(summary)
 }
 
@@ -109,12 +111,40 @@ function resultEntry(result: TargetResult): Record<string, unknown> {
 
 /**
  * Sets the outputs of a run over targets: `results` (JSON list, one {@link resultEntry} per target,
- * in the order selected; `list` adds `hook_ids`) and the counts `succeeded`, `failed`, `changed`,
- * `skipped`.
+ * or per hook for `rotate-secret`, in the order selected; `list` adds `hook_ids`), the counts
+ * `succeeded`, `failed`, `changed`, `skipped`, and `result_counts` (JSON: how many results have each
+ * outcome word); for `audit-secret` also `audit` (JSON list: one {@link auditEntries} entry per hook)
+ * and `verdict_counts` (JSON: how many hooks have each verdict).
  */
 export function setFleetOutputs(results: readonly TargetResult[], counts: FleetCounts): void {
   core.setOutput('results', redact(JSON.stringify(results.map(resultEntry))))
   for (const [name, value] of Object.entries(counts)) core.setOutput(name, String(value))
+  const tally: Record<string, number> = {}
+  for (const result of results) tally[result.result] = (tally[result.result] ?? 0) + 1
+  core.setOutput('result_counts', JSON.stringify(tally))
+  const audit = auditEntries(results)
+  if (audit === undefined) return
+  core.setOutput('audit', redact(JSON.stringify(audit)))
+  const verdicts = Object.fromEntries(VERDICTS.map((verdict) => [verdict, audit.filter((entry) => entry.verdict === verdict).length]))
+  core.setOutput('verdict_counts', JSON.stringify(verdicts))
+}
+
+/**
+ * The audits of the results as entries of the `audit` output: `{ repository (or organization),
+ * hook_id, url, verdict, proved_by, note }`, in result then hook order; undefined when no result carries one.
+ */
+function auditEntries(results: readonly TargetResult[]): HookAudit[] | undefined {
+  if (!results.some((result) => result.operation?.audit)) return undefined
+  return results.flatMap((result) =>
+    (result.operation?.audit ?? []).map(({ hook_id, url, verdict, proved_by, note }) => ({
+      ...targetFields(result.target),
+      hook_id,
+      url,
+      verdict,
+      proved_by,
+      note
+    }))
+  )
 }
 
 /** Logs a target's result as it finishes: `[37/1000] octo-org/api: unchanged (hook 12)`, why it failed, and its warning or notice. */
@@ -131,7 +161,7 @@ export function logResult(result: TargetResult, done: number, total: number): vo
  * the first line of its error, and once the token hint that the errors call for (401, 403, 404).
  */
 export function fleetFailure(results: readonly TargetResult[]): string {
-  const failed = results.filter((result) => result.result === 'failed')
+  const failed = results.filter(isFailure)
   const shown = failed.slice(0, FAILURES_LISTED).map((result) => `- ${result.name}: ${(result.error ?? '').split('\n')[0]}`)
   const more = failed.length > FAILURES_LISTED ? [`- … and ${failed.length - FAILURES_LISTED} more (see the results output and the job summary)`] : []
   const hints = new Set(failed.map((result) => tokenHint(result.thrown, result.target.scope)).filter((hint) => hint !== undefined))
@@ -152,19 +182,19 @@ const ROWS_SHOWN = 50
  */
 export async function writeFleetSummary(
   request: WebhookRequest,
-  selected: string,
+  selected: string | undefined,
   results: readonly TargetResult[],
   counts: FleetCounts
 ): Promise<void> {
   if (!hasSummaryFile()) return
-  const rank = (result: TargetResult): number => (result.result === 'failed' ? 0 : result.result === 'skipped' ? 1 : result.changed ? 2 : 3)
+  const rank = (result: TargetResult): number => (isFailure(result) ? 0 : result.result === 'skipped' ? 1 : result.changed ? 2 : 3)
   const rows = results
     .map((result, index) => ({ result, index }))
     .sort((a, b) => rank(a.result) - rank(b.result) || a.index - b.index)
     .map(({ result }) => fleetRow(result))
   const summary = core.summary
     .addHeading(`Webhooks: ${request.operation} on ${escape(describeTargets(request.targets))}`, 3)
-    .addRaw(`<p>${escape(selected)}${request.dry_run ? ' Dry run: nothing was written; "changed" counts what would change.' : ''}</p>`, true)
+    .addRaw(`<p>${escape(selected ?? '')}${request.dry_run ? ' Dry run: nothing was written; "changed" counts what would change.' : ''}</p>`, true)
     .addTable([
       header('repositories', 'succeeded', 'changed', 'failed', 'skipped'),
       [String(results.length), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
@@ -176,7 +206,34 @@ export async function writeFleetSummary(
       .addTable([FLEET_HEADER, ...rows.slice(ROWS_SHOWN)])
       .addRaw('</details>', true)
   }
+  addAudits(summary, results)
   await writeRedacted(summary)
+}
+
+/** Words for the verdicts, as a security reviewer would write them in a ticket. */
+const VERDICT_WORDS: Record<HookAudit['verdict'], string> = {
+  current: '✅ signs with the current secret',
+  previous: '⚠️ still signs with the PREVIOUS secret',
+  unknown: '❌ signs with an UNKNOWN secret (neither the current nor the previous one)',
+  none: '❌ has NO secret: its deliveries are not signed',
+  unproven: '❔ unproven: no signed delivery to check'
+}
+
+/** The audit tables: one per target, its hooks with their verdicts and how each was told; beyond {@link ROWS_SHOWN} targets folded. */
+function addAudits(summary: typeof core.summary, results: readonly TargetResult[]): void {
+  const audited = results.filter((result) => result.operation?.audit)
+  audited.forEach((result, index) => {
+    if (index === ROWS_SHOWN) summary.addRaw(`<details><summary>${audited.length - ROWS_SHOWN} more audited targets</summary>`, true)
+    summary.addHeading(`Secret audit: ${escape(describeTarget(result.target))}`, 4)
+    const audits = result.operation?.audit ?? []
+    if (audits.length === 0) summary.addRaw('<p>No webhooks.</p>', true)
+    else summary.addTable([header('hook', 'url', 'verdict', 'how it was told'), ...audits.map(auditRow)])
+  })
+  if (audited.length > ROWS_SHOWN) summary.addRaw('</details>', true)
+}
+
+function auditRow(audit: HookAudit): SummaryTableRow {
+  return [String(audit.hook_id), code(audit.url), escape(VERDICT_WORDS[audit.verdict]), escape(audit.note)]
 }
 
 const FLEET_HEADER: SummaryTableRow = [

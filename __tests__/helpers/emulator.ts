@@ -31,6 +31,7 @@ export function useEmulator(options: EmulatorOptions, secret: string): void {
     receiver.received.length = 0
     receiver.setStatus(200, 'ok')
     receiver.setSecret(secret)
+    receiver.setRejectUnverified(false)
   })
   afterEach(() => {
     expect(emulator.violations).toEqual([])
