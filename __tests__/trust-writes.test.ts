@@ -130,7 +130,8 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
 
     test('two ensure-absent at once: the one whose DELETE meets 404 ends "absent"', async () => {
       const hook = emulator.addHook(target, { url: receiver.url })
-      emulator.setFaults({ slowEvery: 1, slowMs: 400, methods: ['DELETE'], times: 1 })
+      // Held long enough that the other DELETE lands first even on a loaded machine.
+      emulator.setFaults({ slowEvery: 1, slowMs: 1500, methods: ['DELETE'], times: 1 })
       const loser = step({ operation: 'ensure-absent', url: receiver.url })
       await seen((r) => r.method === 'GET' && r.path === `${root}/hooks`)
       await new Promise((resolve) => setTimeout(resolve, 100)) // the step's DELETE is now held by the emulator

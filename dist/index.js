@@ -45513,7 +45513,12 @@ async function refusal(delivery, secret) {
         return `ping delivery ${delivery.id} is not signed with the new secret`;
     return undefined;
 }
-const answer = (delivery) => delivery.status_code === 0 ? `nothing (${delivery.status})` : `${delivery.status_code} ${delivery.status}`;
+/** `200 OK`; GitHub's `Invalid HTTP Response: 401` as it is; no answer as `nothing (failed to connect)`. */
+function answer(delivery) {
+    if (delivery.status_code === 0)
+        return `nothing (${delivery.status})`;
+    return delivery.status.includes(String(delivery.status_code)) ? delivery.status : `${delivery.status_code} ${delivery.status}`;
+}
 const idOf = (delivery) => (delivery ? Number(delivery.id) : undefined);
 /**
  * Runs `rotate-secret` over targets: (1) surveys each target's hooks (the one `ref` names, or all)

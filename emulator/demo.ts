@@ -2,11 +2,12 @@
  * `npm run demo`: the bundled action on real input. Starts the local GitHub emulator and a webhook
  * receiver that verifies signatures with `@octokit/webhooks-methods`, then runs `dist/index.js` as a
  * runner does (INPUT_* variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files) through the headline
- * jobs, for a repository and an organization: `ensure` (created and verified by a ping, then a rerun
+ * jobs, for a repository and (the writes, not the delivery-failure jobs again) an organization: `ensure` (created and verified by a ping, then a rerun
  * that proves the secret and writes nothing), a `dry_run`, `ping`, `test`, `redeliver-failed` after
  * the receiver failed, `update` (the secret survives) and `ensure-absent`; then a fleet `ensure` over
  * the organization's repositories, capped by `max_writes` and resumed by reruns until a rerun writes
- * nothing. Prints each step's log
+ * nothing; and a secret rotation: `audit-secret`, `rotate-secret` with a canary (a receiver that does
+ * not know the new secret is rolled back), `audit-secret` again. Prints each step's log
  * lines (info, warnings, errors), outputs and summary; exits 1 if any step misbehaves.
  */
 import { fleetSeed } from './fleet-seed.js'
@@ -65,6 +66,29 @@ async function main(): Promise<number> {
   /** How many requests other than GET the emulator answered since `from`. */
   const writesSince = (from: number): number => emulator.requests.slice(from).filter((r) => r.method !== 'GET').length
 
+  /** The receiver goes down for a ping, comes back, and `redeliver-failed` redelivers what failed; `list-deliveries` shows it. */
+  const failAndRedeliver = async (on: Record<string, string>, hook_id: string): Promise<void> => {
+    receiver.setStatus(503, 'deploying, try later')
+    await step(
+      'ping while the receiver is down (fail_on_delivery_error: false: a warning)',
+      { ...on, operation: 'ping', hook_id, fail_on_delivery_error: 'false' },
+      (run) => (run.outputs.status_code === '503' ? undefined : `status ${run.outputs.status_code}`)
+    )
+    receiver.setStatus(200, 'ok')
+    const failed = await step('redeliver-failed: the receiver is back', { ...on, operation: 'redeliver-failed', hook_id }, (run) =>
+      Number(run.outputs.failed_count) >= 1 && run.outputs.redelivered === run.outputs.failed_count
+        ? undefined
+        : `failed ${run.outputs.failed_count}, redelivered ${run.outputs.redelivered}`
+    )
+    await emulator.idle()
+    const guids: string[] = JSON.parse(failed.outputs.failed_guids ?? '[]')
+    const redelivered = receiver.received.filter((delivery) => guids.includes(delivery.guid))
+    if (redelivered.length < guids.length * 2) problems.push('the receiver did not get the redeliveries')
+    await step('list-deliveries', { ...on, operation: 'list-deliveries', hook_id, limit: '5' }, (run) =>
+      JSON.parse(run.outputs.deliveries ?? '[]')[0]?.redelivery === true ? undefined : 'the redelivery is not the newest delivery'
+    )
+  }
+
   for (const scope of ['repo', 'org'] as const) {
     const target = scope === 'repo' ? { owner: 'octo-org', repo: 'hello-world' } : { org: 'octo-org' }
     const on: Record<string, string> = scope === 'org' ? { scope, org: 'octo-org' } : { scope }
@@ -102,25 +126,8 @@ async function main(): Promise<number> {
     if (bad.length > 0) problems.push(`${scope}: the receiver saw ${bad.length} bad X-Hub-Signature-256`)
     else console.log(`  receiver: ${receiver.received.length} deliveries, every X-Hub-Signature-256 valid\n`)
 
-    receiver.setStatus(503, 'deploying, try later')
-    await step(
-      'ping while the receiver is down (fail_on_delivery_error: false: a warning)',
-      { ...on, operation: 'ping', hook_id, fail_on_delivery_error: 'false' },
-      (run) => (run.outputs.status_code === '503' ? undefined : `status ${run.outputs.status_code}`)
-    )
-    receiver.setStatus(200, 'ok')
-    const failed = await step('redeliver-failed: the receiver is back', { ...on, operation: 'redeliver-failed', hook_id }, (run) =>
-      Number(run.outputs.failed_count) >= 1 && run.outputs.redelivered === run.outputs.failed_count
-        ? undefined
-        : `failed ${run.outputs.failed_count}, redelivered ${run.outputs.redelivered}`
-    )
-    await emulator.idle()
-    const guids: string[] = JSON.parse(failed.outputs.failed_guids ?? '[]')
-    const redelivered = receiver.received.filter((delivery) => guids.includes(delivery.guid))
-    if (redelivered.length < guids.length * 2) problems.push(`${scope}: the receiver did not get the redeliveries`)
-    await step('list-deliveries', { ...on, operation: 'list-deliveries', hook_id, limit: '5' }, (run) =>
-      JSON.parse(run.outputs.deliveries ?? '[]')[0]?.redelivery === true ? undefined : 'the redelivery is not the newest delivery'
-    )
+    // The delivery-failure jobs once, on the repository: the organization goes through the writes.
+    if (scope === 'repo') await failAndRedeliver(on, hook_id)
     await step(
       'update (events by url; the secret must survive)',
       { ...on, operation: 'update', url: receiver.url, events: 'push, release' },
@@ -135,28 +142,61 @@ async function main(): Promise<number> {
     )
   }
 
-  console.log('=== many repositories: octo-org/* except web-site ===\n')
+  console.log('=== many repositories: octo-org/svc-000 … svc-003 ===\n')
   // verify: false keeps the demo short (each verifying ping is one more write, one second apart).
   const fleet = {
     repository: '',
-    repositories: 'octo-org/*\n!octo-org/web-site\n!octo-org/hello-world',
+    repositories: 'octo-org/svc-*\n!octo-org/svc-00[4-5]',
     url: receiver.url,
     events: 'push',
     verify: 'false'
   }
   const tally = (run: StepRun): string => ['changed', 'skipped', 'failed'].map((name) => `${name} ${run.outputs[name]}`).join(', ')
-  await step('ensure over the repositories, at most 4 written per run (max_writes)', { ...fleet, operation: 'ensure', max_writes: '4' }, (run) =>
-    run.outputs.changed === '4' && run.outputs.skipped === '3' ? undefined : tally(run)
+  await step('ensure over the repositories, at most 2 written per run (max_writes)', { ...fleet, operation: 'ensure', max_writes: '2' }, (run) =>
+    run.outputs.changed === '2' && run.outputs.skipped === '2' ? undefined : tally(run)
   )
-  await step('the same step again: resumes with the 3 left', { ...fleet, operation: 'ensure', max_writes: '4' }, (run) =>
-    run.outputs.changed === '3' && run.outputs.skipped === '0' ? undefined : tally(run)
+  await step('the same step again: resumes with the 2 left', { ...fleet, operation: 'ensure', max_writes: '2' }, (run) =>
+    run.outputs.changed === '2' && run.outputs.skipped === '0' ? undefined : tally(run)
   )
   const fleetFrom = emulator.requests.length
   await step('and again: every repository in sync, zero writes', { ...fleet, operation: 'ensure' }, (run) => {
     const results: { result: string }[] = JSON.parse(run.outputs.results ?? '[]')
-    if (results.length !== 7 || results.some((entry) => entry.result !== 'unchanged')) return tally(run)
+    if (results.length !== 4 || results.some((entry) => entry.result !== 'unchanged')) return tally(run)
     return writesSince(fleetFrom) === 0 ? undefined : `${writesSince(fleetFrom)} writes`
   })
+
+  console.log('=== rotating a secret: octo-org/svc-004 and svc-005, whose receiver does not know the new secret ===\n')
+  // Two hooks on the old secret, each with a signed delivery: the receiver of svc-004 already accepts
+  // both secrets; the one of svc-005 knows only the old one and answers 401 to the new one.
+  const OLD = SECRET
+  const NEW = 'demo-secret-after-rotation'
+  receiver.setSecrets([OLD, NEW])
+  const stubborn = await startReceiver({ secret: OLD, rejectUnverified: true })
+  const signedAgo = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
+  for (const [repo, url] of [
+    ['svc-004', receiver.url],
+    ['svc-005', stubborn.url]
+  ]) {
+    const seeded = emulator.addHook({ owner: 'octo-org', repo }, { url, secret: OLD, content_type: 'json', created_at: '2026-01-02T03:04:05Z' })
+    emulator.addDelivery({ owner: 'octo-org', repo }, seeded.id, { delivered_at: signedAgo })
+  }
+  const pair = { repository: '', repositories: 'octo-org/svc-00[4-5]' }
+  const verdicts = (run: StepRun): string => run.outputs.verdict_counts ?? ''
+  await step('audit-secret: both hooks sign with the old secret', { ...pair, operation: 'audit-secret', secret: OLD }, (run) =>
+    JSON.parse(verdicts(run) || '{}').current === 2 ? undefined : verdicts(run)
+  )
+  await step(
+    'rotate-secret with a canary: svc-004 rotated; svc-005 refuses the new secret and is rolled back (the step fails)',
+    { ...pair, operation: 'rotate-secret', secret: NEW, previous_secret: OLD, canary: '1' },
+    (run) => (run.outputs.result_counts === '{"rotated":1,"rolled-back":1}' ? undefined : run.outputs.result_counts),
+    1
+  )
+  await step(
+    'audit-secret again: svc-004 on the new secret, svc-005 still on the previous one',
+    { ...pair, operation: 'audit-secret', secret: NEW, previous_secret: OLD, fail_on_mismatch: 'false' },
+    (run) => (JSON.parse(verdicts(run) || '{}').previous === 1 ? undefined : verdicts(run))
+  )
+  await stubborn.close()
 
   const before = emulator.requests.length
   await step(

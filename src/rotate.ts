@@ -115,8 +115,11 @@ async function refusal(delivery: Delivery | undefined, secret: string): Promise<
   return undefined
 }
 
-const answer = (delivery: Delivery): string =>
-  delivery.status_code === 0 ? `nothing (${delivery.status})` : `${delivery.status_code} ${delivery.status}`
+/** `200 OK`; GitHub's `Invalid HTTP Response: 401` as it is; no answer as `nothing (failed to connect)`. */
+function answer(delivery: Delivery): string {
+  if (delivery.status_code === 0) return `nothing (${delivery.status})`
+  return delivery.status.includes(String(delivery.status_code)) ? delivery.status : `${delivery.status_code} ${delivery.status}`
+}
 const idOf = (delivery: Delivery | undefined): number | undefined => (delivery ? Number(delivery.id) : undefined)
 
 /** A hook to rotate, with what the survey found. */
