@@ -2,10 +2,12 @@
  * Secrets never leak, for each shape of URL credential the README names (Slack, Discord, Azure
  * `?code=`, signed cloud URLs, Teams / Power Automate `sig=`, Jenkins `?token=`, `?key=`, a password
  * holding `& ' " < >`…): the bundled action, run as a runner runs it with step debug logging on,
- * shows none of them in stdout, stderr, outputs or the job summary except in `::add-mask::`.
+ * shows none of them in stdout, stderr, outputs or the job summary except in `::add-mask::`; a
+ * failure that quotes the URL is checked in-process (the same code, without a second process start).
  */
 import { expect, test } from '@jest/globals'
 import { runStep, type StepRun } from '../emulator/runner.js'
+import { runAction } from './helpers/action.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 import { leaks } from './helpers/leaks.js'
 
@@ -54,11 +56,11 @@ test.each(URL_SHAPES)(
   async (_name, build, credentials) => {
     const hookUrl = build(new URL(receiver.url).origin)
     const secrets = [SECRET, TOKEN, ...credentials]
+    // The step that creates the hook runs the bundled action; the failing one runs in this process,
+    // which has never seen these credentials (each shape has its own), so nothing masked them before.
     const step = async (inputs: Record<string, string>, exitCode = 0): Promise<StepRun> => {
-      const run = await runStep(
-        { token: TOKEN, api_url: emulator.url, repository: 'octo-org/hello-world', url: hookUrl, ...inputs },
-        { RUNNER_DEBUG: '1' }
-      )
+      const all = { token: TOKEN, api_url: emulator.url, repository: 'octo-org/hello-world', url: hookUrl, ...inputs }
+      const run = await (exitCode === 0 ? runStep : runAction)(all, { RUNNER_DEBUG: '1' })
       expect({ operation: inputs.operation, exitCode: run.exitCode, leaks: leaks(run, secrets) }).toEqual({
         operation: inputs.operation,
         exitCode,

@@ -213,6 +213,16 @@ describe('rotate-secret', () => {
     expect(targets.map((target) => emulator.hooks(target)[0].config.secret)).toEqual([NEW, NEW, OLD, OLD, OLD, OLD])
   })
 
+  test('an inactive hook gets the new secret without a ping (GitHub sends it nothing), and the note says it is not verified', async () => {
+    emulator.addHook(REPO, { url: receiver.url, secret: OLD, active: false, created_at: LONG_AGO })
+    const run = await inProcess({ operation: 'rotate-secret', secret: NEW, previous_secret: OLD })
+    expect(run.exitCode).toBe(0)
+    expect(results(run)).toEqual([expect.objectContaining({ result: 'rotated' })])
+    expect(run.summary).toContain('not verified: the hook is inactive')
+    expect(emulator.hooks(REPO)[0].config.secret).toBe(NEW)
+    expect(emulator.requests.filter((r) => r.path.endsWith('/pings'))).toEqual([])
+  })
+
   test('a dry run says what would be written, and writes and pings nothing', async () => {
     seed(REPO, receiver.url, OLD, {})
     const run = await inProcess({ operation: 'rotate-secret', secret: NEW, previous_secret: OLD, dry_run: 'true' })

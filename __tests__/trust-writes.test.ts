@@ -130,11 +130,10 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
 
     test('two ensure-absent at once: the one whose DELETE meets 404 ends "absent"', async () => {
       const hook = emulator.addHook(target, { url: receiver.url })
-      // Held long enough that the other DELETE lands first even on a loaded machine.
-      emulator.setFaults({ slowEvery: 1, slowMs: 1500, methods: ['DELETE'], times: 1 })
+      emulator.setFaults({ slowEvery: 1, slowMs: 400, methods: ['DELETE'], times: 1 })
       const loser = step({ operation: 'ensure-absent', url: receiver.url })
-      await seen((r) => r.method === 'GET' && r.path === `${root}/hooks`)
-      await new Promise((resolve) => setTimeout(resolve, 100)) // the step's DELETE is now held by the emulator
+      // The step's DELETE has arrived and is held (the fault counts it on arrival): the other one lands first.
+      while (emulator.faultsInjected === 0) await new Promise((resolve) => setTimeout(resolve, 10))
       const winner = await callApi(emulator.url, 'DELETE', `${root}/hooks/${hook.id}`, { token: 'test-token' })
       expect(winner.status).toBe(204)
       const run = await loser

@@ -45455,7 +45455,7 @@ function required(value) {
 /**
  * Rotates one hook that is not yet proven on the new secret: writes the new secret (config endpoint
  * only), pings one second later and waits for the delivery; it must be signed with the new secret
- * and answered 2xx. Otherwise writes `previous_secret` back and pings again to confirm
+ * and answered 2xx (an inactive hook, which GitHub sends nothing, is written and not verified). Otherwise writes `previous_secret` back and pings again to confirm
  * (`rolled-back`), or without one reports `failed`, the hook keeping the new secret.
  * Costs per ping: 1 GET + 1 POST + the polls + 1 GET; per write 1 PATCH.
  * @throws RequestError when GitHub refuses a write or a ping; its message says which secret the hook has then
@@ -45467,6 +45467,12 @@ async function rotateHook(client, target, hook, options, clock = realClock) {
         return { outcome: 'rotated', changed: true, note: `would write the new secret through PATCH …/hooks/${hook.id}/config and ping it${back}` };
     }
     await updateHookConfig(client, target, hook.id, { secret });
+    if (!hook.active) {
+        // GitHub delivers nothing to an inactive hook, not even a ping: nothing can verify the new secret,
+        // and nothing can go wrong with it until the hook is activated. A leaked secret is replaced anyway.
+        const note = 'new secret written, not verified: the hook is inactive (active: false), so GitHub sends it nothing, not even a ping; with no delivery to prove it, a rerun writes it again';
+        return { outcome: 'rotated', changed: true, note };
+    }
     const delivery = await pingAfterWrite(client, target, hook.id, { timeout_ms }, clock).catch((error) => {
         throw withContext(error, 'The new secret was written; its verifying ping failed.');
     });
