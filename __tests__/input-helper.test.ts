@@ -121,7 +121,7 @@ describe('bad input names the input and what it accepts', () => {
   test.each<[Record<string, string>, RegExp]>([
     [{}, /Input 'operation' is required; it accepts 'list'/],
     [{ operation: 'explode' }, /Input 'operation' is 'explode'; it accepts 'list', 'get'/],
-    [{ operation: 'list', scope: 'team' }, /Input 'scope' is 'team'; it accepts 'repo' or 'org'/],
+    [{ operation: 'list', scope: 'team' }, /Input 'scope' is 'team'; it accepts 'repo', 'org' or 'app'/],
     [{ operation: 'get', hook_id: 'abc' }, /Input 'hook_id' is 'abc'; it accepts a positive integer/],
     [{ operation: 'get', hook_id: '0' }, /Input 'hook_id' is '0'; it accepts a positive integer/],
     [{ operation: 'get-delivery', hook_id: '1', delivery_id: '-3' }, /Input 'delivery_id' is '-3'; it accepts a positive integer/],

@@ -57,6 +57,11 @@ const INVALID: Record<string, { forms: string[]; with: Record<string, string> }>
     with: { operation: 'list', repository: '', repositories: 'octo-org/*' }
   },
   fail_fast: { forms: ['sometimes'], with: { operation: 'list', repository: '', repositories: 'octo-org/*' } },
+  app_id: { forms: ['App 12', '-5', 'abc'], with: { operation: 'get-config', scope: 'app', private_key: 'unused' } },
+  private_key: {
+    forms: ['not a key', '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----'],
+    with: { operation: 'get-config', scope: 'app', app_id: '42' }
+  },
   previous_secret: { forms: ['********', 'same-as-secret'], with: { operation: 'rotate-secret', secret: 'same-as-secret' } },
   ping_if_needed: { forms: ['maybe'], with: { operation: 'audit-secret', secret: 's3cret' } },
   fail_on_mismatch: { forms: ['nah'], with: { operation: 'audit-secret', secret: 's3cret' } },

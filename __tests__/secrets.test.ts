@@ -155,7 +155,7 @@ describe('rotate-secret', () => {
     expect(run.exitCode).toBe(1)
     expect(results(run)).toEqual([expect.objectContaining({ hook_id: hook.id, result: 'rolled-back' })])
     expect(results(run)[0].error).toMatch(
-      /the receiver answered Invalid HTTP Response: 401 to ping delivery \d+ signed with the new secret; previous_secret written back, its ping delivery \d+ answered 200/
+      /the receiver answered Invalid HTTP Response: 401 to delivery \d+ signed with the new secret; previous_secret written back, delivery \d+ answered 200/
     )
     expect(emulator.hooks(REPO)[0].config.secret).toBe(OLD)
     await emulator.idle()

@@ -33399,7 +33399,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6749);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2477);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33408,7 +33408,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6749:
+/***/ 2477:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36364,47 +36364,77 @@ function getIDToken(aud) {
 //# sourceMappingURL=core.js.map
 ;// CONCATENATED MODULE: ./src/target.ts
 /**
- * The one module that knows the difference between repository and organization webhooks.
+ * The one module that knows the difference between repository, organization and GitHub App webhooks.
  *
- * GitHub serves the same hooks API under two roots (REST docs "Repository webhooks" and
- * "Organization webhooks"): `/repos/{owner}/{repo}/hooks…` and `/orgs/{org}/hooks…`. Everything
- * below the `/hooks` segment is the same for both scopes, except `POST …/hooks/{hook_id}/tests`,
- * which exists for repositories only. Operations name a path relative to the root (`/hooks/{hook_id}`)
- * and this module turns it into the full Octokit route and its scope parameters.
+ * GitHub serves the hooks API under three roots (REST docs "Repository webhooks", "Organization
+ * webhooks", and "Webhooks" under "Apps"): `/repos/{owner}/{repo}/hooks…`, `/orgs/{org}/hooks…`, and
+ * `/app/hook…` for the App's one webhook, authenticated as the App (a JWT). Operations name a path
+ * relative to the root as if every target had hooks with ids (`/hooks/{hook_id}/config`); this module
+ * turns it into the full Octokit route and its scope parameters, and says ({@link SCOPE_TRAITS})
+ * what each root offers beyond config and deliveries.
  */
+/** The traits of each scope. */
+const SCOPE_TRAITS = {
+    repo: { hooks: true, ping: true, test: true, addRemoveEvents: true, lastResponse: true, noun: 'repository' },
+    org: { hooks: true, ping: true, test: false, addRemoveEvents: false, lastResponse: false, noun: 'organization' },
+    app: { hooks: false, ping: false, test: false, addRemoveEvents: false, lastResponse: false, noun: 'GitHub App' }
+};
 /** Paths that exist on the repository root only (REST docs: "Test the push repository webhook"). */
 const REPO_ONLY_PATHS = ['/hooks/{hook_id}/tests'];
+/** The paths of one hook's config and deliveries: what an App's webhook has (`/app/hook/config`, `/app/hook/deliveries…`). */
+const SINGLE_HOOK_PATH = /^\/hooks\/\{hook_id\}(\/config|\/deliveries(\/\{delivery_id\}(\/attempts)?)?)$/;
 /**
  * Builds the Octokit route of a hooks endpoint for a target.
  *
  * @example endpoint({ scope: 'org', org: 'octo-org' }, 'GET', '/hooks')
  *   // → { route: 'GET /orgs/{org}/hooks', params: { org: 'octo-org' } }
- * @throws Error when the path does not exist for the target's scope (`/hooks/{hook_id}/tests` on `org`).
+ * @example endpoint({ scope: 'app', app_id: '42' }, 'GET', '/hooks/{hook_id}/deliveries')
+ *   // → { route: 'GET /app/hook/deliveries', params: {} }
+ * @throws Error when the path does not exist for the target's scope (`/hooks/{hook_id}/tests` on
+ *   `org`; anything but config and deliveries on `app`).
  */
 function endpoint(target, method, path) {
     if (target.scope === 'repo') {
         return { route: `${method} /repos/{owner}/{repo}${path}`, params: { owner: target.owner, repo: target.repo } };
+    }
+    if (target.scope === 'app') {
+        const single = SINGLE_HOOK_PATH.exec(path);
+        if (!single)
+            throw new Error(`${method} ${path} does not exist for a GitHub App's webhook (only its config and deliveries do)`);
+        return { route: `${method} /app/hook${single[1]}`, params: {} };
     }
     if (REPO_ONLY_PATHS.includes(path)) {
         throw new Error(`${method} ${path} exists for repository webhooks only, not for organization webhooks`);
     }
     return { route: `${method} /orgs/{org}${path}`, params: { org: target.org } };
 }
-/** Human-readable name of a target for messages and the job summary: `repository octo/hello` or `organization octo`. */
+/** Human-readable name of a target for messages and the job summary: `repository octo/hello`, `organization octo`, `GitHub App 42`. */
 function describeTarget(target) {
-    return target.scope === 'repo' ? `repository ${target.owner}/${target.repo}` : `organization ${target.org}`;
+    return `${SCOPE_TRAITS[target.scope].noun} ${targetName(target)}`;
 }
-/** The word GitHub uses for the target in its messages and permission names: `repository` or `organization`. */
+/**
+ * A hook of a target for messages: `webhook 12 of repository octo/hello`, or for a target with one
+ * webhook and no hook ids (a GitHub App) `the webhook of GitHub App 42`; `capital` for the start of a sentence.
+ */
+function describeHook(target, hook_id, capital = false) {
+    const text = SCOPE_TRAITS[target.scope].hooks ? `webhook ${hook_id} of ${describeTarget(target)}` : `the webhook of ${describeTarget(target)}`;
+    return capital ? text[0].toUpperCase() + text.slice(1) : text;
+}
+/** The word GitHub uses for the target in its messages and permission names: `repository`, `organization`, `GitHub App`. */
 function scopeNoun(scope) {
-    return scope === 'repo' ? 'repository' : 'organization';
+    return SCOPE_TRAITS[scope].noun;
 }
-/** A target's name as GitHub writes it: `owner/repo` for a repository, the login for an organization. */
+/** A target's name as GitHub writes it: `owner/repo` for a repository, the login for an organization, the id for an App. */
 function targetName(target) {
-    return target.scope === 'repo' ? `${target.owner}/${target.repo}` : target.org;
+    return target.scope === 'repo' ? `${target.owner}/${target.repo}` : target.scope === 'org' ? target.org : target.app_id;
 }
-/** A target as fields of a JSON result: `{ repository: 'owner/repo' }` or `{ organization: 'login' }`. */
+/** A target as fields of a JSON result: `{ repository: 'owner/repo' }`, `{ organization: 'login' }` or `{ app_id: '42' }`. */
 function targetFields(target) {
-    return target.scope === 'repo' ? { repository: targetName(target) } : { organization: target.org };
+    return target.scope === 'repo'
+        ? { repository: targetName(target) }
+        : target.scope === 'org'
+            ? { organization: target.org }
+            : { app_id: target.app_id };
 }
 
 ;// CONCATENATED MODULE: ./src/api-error.ts
@@ -36454,6 +36484,10 @@ function wasRetried(error) {
  *   that `GITHUB_TOKEN` cannot do it.
  */
 function permissionHint(scope) {
+    if (scope === 'app') {
+        return ("A GitHub App's webhook is managed as the App itself: a JWT signed with its private key ('app_id', 'private_key'), no installation token. " +
+            'A 404 means the App has no webhook set up (give it a webhook URL on its settings page), or app_id names another App.');
+    }
     const noun = scopeNoun(scope);
     const classic = scope === 'repo' ? 'admin:repo_hook' : 'admin:org_hook';
     const app = scope === 'repo' ? 'repository_hooks' : 'organization_hooks';
@@ -36492,6 +36526,9 @@ function describeApiError(error, scope, options = {}) {
 function tokenHint(error, scope) {
     if (!isApiError(error))
         return undefined;
+    if (error.status === 401 && scope === 'app') {
+        return "GitHub refused the App's JWT: check that 'app_id' is the App's id (or client id), that 'private_key' is one of its current keys (not revoked), and that the runner's clock is right (a JWT is valid for 10 minutes).";
+    }
     if (error.status === 401)
         return "The token in 'token' is invalid or expired, or it is not a token for this API ('api_url').";
     if ((error.status === 403 && !isReadOnlyRepository(error)) || error.status === 404)
@@ -36619,21 +36656,8 @@ function getUserAgentWithOrchestrationId(baseUserAgent) {
     return baseUserAgent;
 }
 //# sourceMappingURL=utils.js.map
-;// CONCATENATED MODULE: ./node_modules/universal-user-agent/index.js
-function getUserAgent() {
-  if (typeof navigator === "object" && "userAgent" in navigator) {
-    return navigator.userAgent;
-  }
-
-  if (typeof process === "object" && process.version !== undefined) {
-    return `Node.js/${process.version.substr(1)} (${process.platform}; ${
-      process.arch
-    })`;
-  }
-
-  return "<environment undetectable>";
-}
-
+// EXTERNAL MODULE: ./node_modules/universal-user-agent/index.js
+var universal_user_agent = __nccwpck_require__(6396);
 ;// CONCATENATED MODULE: ./node_modules/before-after-hook/lib/register.js
 // @ts-check
 
@@ -36779,1500 +36803,15 @@ function Collection() {
 
 /* harmony default export */ const before_after_hook = ({ Singular, Collection });
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
-// pkg/dist-src/defaults.js
-
-
-// pkg/dist-src/version.js
-var VERSION = "0.0.0-development";
-
-// pkg/dist-src/defaults.js
-var userAgent = `octokit-endpoint.js/${VERSION} ${getUserAgent()}`;
-var DEFAULTS = {
-  method: "GET",
-  baseUrl: "https://api.github.com",
-  headers: {
-    accept: "application/vnd.github.v3+json",
-    "user-agent": userAgent
-  },
-  mediaType: {
-    format: ""
-  }
-};
-
-// pkg/dist-src/util/lowercase-keys.js
-function dist_bundle_lowercaseKeys(object) {
-  if (!object) {
-    return {};
-  }
-  return Object.keys(object).reduce((newObj, key) => {
-    newObj[key.toLowerCase()] = object[key];
-    return newObj;
-  }, {});
-}
-
-// pkg/dist-src/util/is-plain-object.js
-function isPlainObject(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-
-// pkg/dist-src/util/merge-deep.js
-function mergeDeep(defaults, options) {
-  const result = Object.assign({}, defaults);
-  Object.keys(options).forEach((key) => {
-    if (isPlainObject(options[key])) {
-      if (!(key in defaults)) Object.assign(result, { [key]: options[key] });
-      else result[key] = mergeDeep(defaults[key], options[key]);
-    } else {
-      Object.assign(result, { [key]: options[key] });
-    }
-  });
-  return result;
-}
-
-// pkg/dist-src/util/remove-undefined-properties.js
-function removeUndefinedProperties(obj) {
-  for (const key in obj) {
-    if (obj[key] === void 0) {
-      delete obj[key];
-    }
-  }
-  return obj;
-}
-
-// pkg/dist-src/merge.js
-function merge(defaults, route, options) {
-  if (typeof route === "string") {
-    let [method, url] = route.split(" ");
-    options = Object.assign(url ? { method, url } : { url: method }, options);
-  } else {
-    options = Object.assign({}, route);
-  }
-  options.headers = dist_bundle_lowercaseKeys(options.headers);
-  removeUndefinedProperties(options);
-  removeUndefinedProperties(options.headers);
-  const mergedOptions = mergeDeep(defaults || {}, options);
-  if (options.url === "/graphql") {
-    if (defaults && defaults.mediaType.previews?.length) {
-      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
-        (preview) => !mergedOptions.mediaType.previews.includes(preview)
-      ).concat(mergedOptions.mediaType.previews);
-    }
-    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
-  }
-  return mergedOptions;
-}
-
-// pkg/dist-src/util/add-query-parameters.js
-function addQueryParameters(url, parameters) {
-  const separator = /\?/.test(url) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
-    return url;
-  }
-  return url + separator + names.map((name) => {
-    if (name === "q") {
-      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
-    }
-    return `${name}=${encodeURIComponent(parameters[name])}`;
-  }).join("&");
-}
-
-// pkg/dist-src/util/extract-url-variable-names.js
-var urlVariableRegex = /\{[^{}}]+\}/g;
-function removeNonChars(variableName) {
-  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
-}
-function extractUrlVariableNames(url) {
-  const matches = url.match(urlVariableRegex);
-  if (!matches) {
-    return [];
-  }
-  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
-}
-
-// pkg/dist-src/util/omit.js
-function omit(object, keysToOmit) {
-  const result = { __proto__: null };
-  for (const key of Object.keys(object)) {
-    if (keysToOmit.indexOf(key) === -1) {
-      result[key] = object[key];
-    }
-  }
-  return result;
-}
-
-// pkg/dist-src/util/url-template.js
-function encodeReserved(str) {
-  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
-    if (!/%[0-9A-Fa-f]/.test(part)) {
-      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
-    }
-    return part;
-  }).join("");
-}
-function encodeUnreserved(str) {
-  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
-    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
-  });
-}
-function encodeValue(operator, value, key) {
-  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
-  if (key) {
-    return encodeUnreserved(key) + "=" + value;
-  } else {
-    return value;
-  }
-}
-function isDefined(value) {
-  return value !== void 0 && value !== null;
-}
-function isKeyOperator(operator) {
-  return operator === ";" || operator === "&" || operator === "?";
-}
-function getValues(context, operator, key, modifier) {
-  var value = context[key], result = [];
-  if (isDefined(value) && value !== "") {
-    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
-      value = value.toString();
-      if (modifier && modifier !== "*") {
-        value = value.substring(0, parseInt(modifier, 10));
-      }
-      result.push(
-        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
-      );
-    } else {
-      if (modifier === "*") {
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            result.push(
-              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
-            );
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              result.push(encodeValue(operator, value[k], k));
-            }
-          });
-        }
-      } else {
-        const tmp = [];
-        if (Array.isArray(value)) {
-          value.filter(isDefined).forEach(function(value2) {
-            tmp.push(encodeValue(operator, value2));
-          });
-        } else {
-          Object.keys(value).forEach(function(k) {
-            if (isDefined(value[k])) {
-              tmp.push(encodeUnreserved(k));
-              tmp.push(encodeValue(operator, value[k].toString()));
-            }
-          });
-        }
-        if (isKeyOperator(operator)) {
-          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
-        } else if (tmp.length !== 0) {
-          result.push(tmp.join(","));
-        }
-      }
-    }
-  } else {
-    if (operator === ";") {
-      if (isDefined(value)) {
-        result.push(encodeUnreserved(key));
-      }
-    } else if (value === "" && (operator === "&" || operator === "?")) {
-      result.push(encodeUnreserved(key) + "=");
-    } else if (value === "") {
-      result.push("");
-    }
-  }
-  return result;
-}
-function parseUrl(template) {
-  return {
-    expand: expand.bind(null, template)
-  };
-}
-function expand(template, context) {
-  var operators = ["+", "#", ".", "/", ";", "?", "&"];
-  template = template.replace(
-    /\{([^\{\}]+)\}|([^\{\}]+)/g,
-    function(_, expression, literal) {
-      if (expression) {
-        let operator = "";
-        const values = [];
-        if (operators.indexOf(expression.charAt(0)) !== -1) {
-          operator = expression.charAt(0);
-          expression = expression.substr(1);
-        }
-        expression.split(/,/g).forEach(function(variable) {
-          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
-          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
-        });
-        if (operator && operator !== "+") {
-          var separator = ",";
-          if (operator === "?") {
-            separator = "&";
-          } else if (operator !== "#") {
-            separator = operator;
-          }
-          return (values.length !== 0 ? operator : "") + values.join(separator);
-        } else {
-          return values.join(",");
-        }
-      } else {
-        return encodeReserved(literal);
-      }
-    }
-  );
-  if (template === "/") {
-    return template;
-  } else {
-    return template.replace(/\/$/, "");
-  }
-}
-
-// pkg/dist-src/parse.js
-function parse(options) {
-  let method = options.method.toUpperCase();
-  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
-  let headers = Object.assign({}, options.headers);
-  let body;
-  let parameters = omit(options, [
-    "method",
-    "baseUrl",
-    "url",
-    "headers",
-    "request",
-    "mediaType"
-  ]);
-  const urlVariableNames = extractUrlVariableNames(url);
-  url = parseUrl(url).expand(parameters);
-  if (!/^http/.test(url)) {
-    url = options.baseUrl + url;
-  }
-  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
-  const remainingParameters = omit(parameters, omittedParameters);
-  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
-  if (!isBinaryRequest) {
-    if (options.mediaType.format) {
-      headers.accept = headers.accept.split(/,/).map(
-        (format) => format.replace(
-          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
-          `application/vnd$1$2.${options.mediaType.format}`
-        )
-      ).join(",");
-    }
-    if (url.endsWith("/graphql")) {
-      if (options.mediaType.previews?.length) {
-        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
-        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
-          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
-          return `application/vnd.github.${preview}-preview${format}`;
-        }).join(",");
-      }
-    }
-  }
-  if (["GET", "HEAD"].includes(method)) {
-    url = addQueryParameters(url, remainingParameters);
-  } else {
-    if ("data" in remainingParameters) {
-      body = remainingParameters.data;
-    } else {
-      if (Object.keys(remainingParameters).length) {
-        body = remainingParameters;
-      }
-    }
-  }
-  if (!headers["content-type"] && typeof body !== "undefined") {
-    headers["content-type"] = "application/json; charset=utf-8";
-  }
-  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
-    body = "";
-  }
-  return Object.assign(
-    { method, url, headers },
-    typeof body !== "undefined" ? { body } : null,
-    options.request ? { request: options.request } : null
-  );
-}
-
-// pkg/dist-src/endpoint-with-defaults.js
-function endpointWithDefaults(defaults, route, options) {
-  return parse(merge(defaults, route, options));
-}
-
-// pkg/dist-src/with-defaults.js
-function withDefaults(oldDefaults, newDefaults) {
-  const DEFAULTS2 = merge(oldDefaults, newDefaults);
-  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
-  return Object.assign(endpoint2, {
-    DEFAULTS: DEFAULTS2,
-    defaults: withDefaults.bind(null, DEFAULTS2),
-    merge: merge.bind(null, DEFAULTS2),
-    parse
-  });
-}
-
-// pkg/dist-src/index.js
-var dist_bundle_endpoint = withDefaults(null, DEFAULTS);
-
-
-;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
-/*!
- * content-type
- * Copyright(c) 2015 Douglas Christopher Wilson
- * MIT Licensed
- */
-const SP = 32; // " "
-const HTAB = 9; // "\t"
-const SEMI = 59; // ";"
-const EQ = 61; // "="
-const DQUOTE = 34; // '"'
-const BSLASH = 92; // "\\"
-const COMMA = 44; // ","
-const LOWER_CASE = 1;
-const OWS = 2;
-const SEMI_FLAG = 4;
-const COMMA_FLAG = 8;
-const TOKEN_FLAG = 16;
-const NON_ASCII = 0xff00;
-const CASE_FLAGS = LOWER_CASE | NON_ASCII;
-/**
- * Character flags used to normalize HTTP field values while scanning.
- * Out-of-range reads intentionally coerce to zero in bitwise expressions.
- */
-const CHAR_MAP = new Uint8Array(0x100);
-CHAR_MAP[HTAB] |= OWS;
-CHAR_MAP[SP] |= OWS;
-CHAR_MAP[SEMI] |= SEMI_FLAG;
-CHAR_MAP[COMMA] |= COMMA_FLAG;
-for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
-    CHAR_MAP[code] |= LOWER_CASE;
-}
-for (const char of "!#$%&'*+-.^_`|~") {
-    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
-}
-for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
-    CHAR_MAP[code] |= TOKEN_FLAG;
-}
-for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
-    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
-}
-for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
-    CHAR_MAP[code] |= TOKEN_FLAG;
-}
-/**
- * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
- */
-const NullObject = /* @__PURE__ */ (() => {
-    const C = function () { };
-    C.prototype = Object.create(null);
-    return C;
-})();
-/**
- * Validate a type string against RFC 9110.
- */
-function isTypeValid(type, start = 0, end = type.length) {
-    let hasSlash = false;
-    for (let index = start; index < end; index++) {
-        const code = type.charCodeAt(index);
-        if (code === 47 /* / */) {
-            if (hasSlash || index === start || index >= end - 1)
-                return false;
-            hasSlash = true;
-        }
-        else if (!isTokenCode(code)) {
-            return false;
-        }
-    }
-    return hasSlash;
-}
-/**
- * Validate a token against RFC 9110.
- */
-function isTokenValid(token, start = 0, end = token.length) {
-    if (start >= end)
-        return false;
-    for (let index = start; index < end; index++) {
-        if (!isTokenCode(token.charCodeAt(index)))
-            return false;
-    }
-    return true;
-}
-/**
- * Check whether a character code belongs to the token production in RFC 9110.
- */
-function isTokenCode(code) {
-    return (CHAR_MAP[code] & TOKEN_FLAG) !== 0;
-}
-/**
- * Serialize a parameter value.
- */
-function parameterValue(str) {
-    const len = str.length;
-    if (len === 0)
-        return '""';
-    let index = 0;
-    while (index < len && isTokenCode(str.charCodeAt(index)))
-        index++;
-    if (index === len)
-        return str;
-    let result = '"';
-    let start = 0;
-    while (index < len) {
-        const code = str.charCodeAt(index);
-        if (code !== HTAB && (code < SP || code === 127 || code > 255)) {
-            throw new TypeError(`Invalid parameter value: ${str}`);
-        }
-        if (code === 34 /* " */ || code === 92 /* \\ */) {
-            result += `${str.slice(start, index)}\\`;
-            start = index;
-        }
-        index++;
-    }
-    return `${result}${str.slice(start)}"`;
-}
-/**
- * Format an object into a `Content-Type` header.
- */
-function format(obj) {
-    const { type, parameters } = obj;
-    if (!type || !isTypeValid(type)) {
-        throw new TypeError(`Invalid type: ${type}`);
-    }
-    let result = type;
-    if (parameters) {
-        for (const param of Object.keys(parameters)) {
-            if (!isTokenValid(param)) {
-                throw new TypeError(`Invalid parameter name: ${param}`);
-            }
-            result += `; ${param}=${parameterValue(parameters[param])}`;
-        }
-    }
-    return result;
-}
-/**
- * Parse a `Content-Type` header.
- */
-function dist_parse(header, options) {
-    const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
-    const len = header.length;
-    let valueStart = options?.start ?? 0;
-    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
-        valueStart++;
-    }
-    let index = valueStart;
-    let typeFlags = 0;
-    let whitespace = -1;
-    let stop = options?.parameters === false ? COMMA_FLAG : 0;
-    while (index < len) {
-        const code = header.charCodeAt(index);
-        const flags = CHAR_MAP[code];
-        if ((flags & stopFlags) !== 0) {
-            stop |= flags & COMMA_FLAG;
-            break;
-        }
-        if ((flags & OWS) !== 0) {
-            if (whitespace === -1)
-                whitespace = index;
-        }
-        else {
-            whitespace = -1;
-        }
-        typeFlags |= (code & NON_ASCII) | flags;
-        index++;
-    }
-    const valueEnd = whitespace === -1 ? index : whitespace;
-    const value = header.slice(valueStart, valueEnd);
-    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-    if (index === len || stop !== 0) {
-        return { type, index, parameters: new NullObject() };
-    }
-    return parseParameters(header, type, index, len, stopFlags);
-}
-/**
- * Parses the parameters of a `Content-Type` header starting at the given index.
- */
-function parseParameters(header, type, index, len, stopFlags) {
-    const parameters = new NullObject();
-    parameter: while (index < len) {
-        index++; // Skip over ;
-        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-            index++;
-        }
-        const keyStart = index;
-        let keyFlags = 0;
-        let keyWhitespace = -1;
-        while (index < len) {
-            const code = header.charCodeAt(index);
-            const flags = CHAR_MAP[code];
-            if ((flags & stopFlags) !== 0) {
-                if ((flags & COMMA_FLAG) !== 0)
-                    break parameter;
-                continue parameter;
-            }
-            if (code === EQ) {
-                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
-                const value = header.slice(keyStart, keyEnd);
-                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
-                index++;
-                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
-                    index++;
-                }
-                if (index < len && header.charCodeAt(index) === DQUOTE) {
-                    const quotedStart = ++index;
-                    let escaped = false;
-                    while (index < len) {
-                        const code = header.charCodeAt(index);
-                        if (code === DQUOTE) {
-                            if (parameters[key] === undefined) {
-                                parameters[key] = escaped
-                                    ? unescapeQuotedPairs(header, quotedStart, index)
-                                    : header.slice(quotedStart, index);
-                            }
-                            index++;
-                            let stop = 0;
-                            // Discard characters between quote and delimiter.
-                            while (index < len) {
-                                const code = header.charCodeAt(index);
-                                const flags = CHAR_MAP[code];
-                                if ((flags & stopFlags) !== 0) {
-                                    stop = flags & COMMA_FLAG;
-                                    break;
-                                }
-                                index++;
-                            }
-                            if (stop !== 0)
-                                break parameter;
-                            continue parameter;
-                        }
-                        if (code === BSLASH && index + 1 < len) {
-                            escaped = true;
-                            index += 2;
-                            continue;
-                        }
-                        index++;
-                    }
-                    continue parameter;
-                }
-                const valueStart = index;
-                let stop = 0;
-                let valueWhitespace = -1;
-                while (index < len) {
-                    const code = header.charCodeAt(index);
-                    const flags = CHAR_MAP[code];
-                    if ((flags & stopFlags) !== 0) {
-                        stop = flags & COMMA_FLAG;
-                        break;
-                    }
-                    if ((flags & OWS) !== 0) {
-                        if (valueWhitespace === -1)
-                            valueWhitespace = index;
-                    }
-                    else {
-                        valueWhitespace = -1;
-                    }
-                    index++;
-                }
-                if (parameters[key] === undefined) {
-                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
-                    parameters[key] = header.slice(valueStart, valueEnd);
-                }
-                if (stop !== 0)
-                    break parameter;
-                continue parameter;
-            }
-            if ((flags & OWS) !== 0) {
-                if (keyWhitespace === -1)
-                    keyWhitespace = index;
-            }
-            else {
-                keyWhitespace = -1;
-            }
-            keyFlags |= (code & NON_ASCII) | flags;
-            index++;
-        }
-    }
-    return { type, index, parameters };
-}
-/**
- * Remove backslashes from quoted pairs in a known-terminated quoted string body.
- */
-function unescapeQuotedPairs(str, start, end) {
-    let result = "";
-    for (let index = start; index < end; index++) {
-        if (str.charCodeAt(index) === BSLASH) {
-            result += str.slice(start, index);
-            start = ++index;
-        }
-    }
-    return result + str.slice(start, end);
-}
-//# sourceMappingURL=index.js.map
-;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
-const intRegex = /^-?\d+$/;
-const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
-const originalStringify = JSON.stringify;
-const originalParse = JSON.parse;
-const customFormat = /^-?\d+n$/;
-
-const bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
-const noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
-
-/**
- * @typedef {(this: any, key: string | number | undefined, value: any) => any} Replacer
- * @typedef {(key: string | number | undefined, value: any, context?: { source: string }) => any} Reviver
- */
-
-/**
- * Checks if a value is unstringifiable according to native JSON.stringify rules.
- *
- * @param {any} val The value to check.
- * @returns {boolean} True if the value is undefined, a function, or a symbol.
- */
-const isUnstringifiable = (val) =>
-  val === undefined || typeof val === "function" || typeof val === "symbol";
-
-/**
- * Checks if a value is a native JSON.rawJSON object (Node.js 22+).
- *
- * @param {any} val The value to check.
- * @returns {boolean} True if the value is a RawJSON instance.
- */
-const isRawJSON = (val) =>
-  val !== null &&
-  typeof val === "object" &&
-  val.constructor &&
-  val.constructor.name === "RawJSON";
-
-/**
- * Iteratively converts a JS value to a JSON string.
- * Used as a fallback when the native JSON.stringify hits the Maximum Call Stack size.
- * Fully compliant with JSON formatting (space), replacers, and toJSON behaviors.
- *
- * @param {any} rootValue The value to stringify.
- * @param {Replacer | Array<string | number> | null} [replacer] User's custom replacer function.
- * @param {string | number} [spaceParam] Indentation for pretty-printing.
- * @returns {string | undefined} The generated JSON string.
- */
-const stringifyIteratively = (rootValue, replacer, spaceParam) => {
-  let space = "";
-
-  if (typeof spaceParam === "number") {
-    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
-  } else if (typeof spaceParam === "string") {
-    space = spaceParam.slice(0, 10);
-  }
-
-  const isFunctionReplacer = typeof replacer === "function";
-  const propertyList = Array.isArray(replacer)
-    ? new Set(replacer.map(String))
-    : null;
-
-  /**
-   * Prepares a value for stringification by resolving toJSON, handling BigInts,
-   * applying custom replacers, and unwrapping primitive objects.
-   *
-   * @param {object|Array} parent The parent object or array holding the value.
-   * @param {string} key The key associated with the value.
-   * @param {any} val The raw value to process.
-   * @returns {any} The processed value ready for stringification.
-   */
-  const prepareVal = (parent, key, val) => {
-    const isObject = val !== null && typeof val === "object";
-    const hasToJSON = isObject && typeof val.toJSON === "function";
-
-    if (hasToJSON) {
-      val = val.toJSON(key);
-    }
-
-    const isNoise = typeof val === "string" && noiseValue.test(val);
-
-    if (isNoise) return val + "n";
-
-    const isBigInt = typeof val === "bigint";
-
-    if (isBigInt) {
-      const supportsRawJSON = "rawJSON" in JSON;
-
-      if (supportsRawJSON) return JSON.rawJSON(val.toString());
-
-      return val.toString() + "n";
-    }
-
-    if (isFunctionReplacer) {
-      val = replacer.call(parent, key, val);
-    }
-
-    const isPostReplacerObject = val !== null && typeof val === "object";
-
-    if (isPostReplacerObject) {
-      const isPrimitiveWrapper =
-        val instanceof Number ||
-        val instanceof String ||
-        val instanceof Boolean;
-
-      if (isPrimitiveWrapper) {
-        val = val.valueOf();
-      }
-    }
-
-    return val;
-  };
-
-  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
-
-  if (isUnstringifiable(rootProcessed)) {
-    return undefined;
-  }
-
-  const isRootPrimitive =
-    rootProcessed === null || typeof rootProcessed !== "object";
-  const isRootNativeRawJSON = isRawJSON(rootProcessed);
-
-  if (isRootPrimitive || isRootNativeRawJSON) {
-    return originalStringify(rootProcessed);
-  }
-
-  const chunks = [];
-  let level = 0;
-
-  const stack = [
-    {
-      parent: { "": rootProcessed },
-      key: "",
-      val: rootProcessed,
-      isArray: Array.isArray(rootProcessed),
-      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
-      index: 0,
-      first: true,
-    },
-  ];
-
-  const visited = new WeakSet([rootProcessed]);
-
-  while (stack.length > 0) {
-    const node = stack[stack.length - 1];
-
-    if (node.index === 0) {
-      chunks.push(node.isArray ? "[" : "{");
-      level++;
-    }
-
-    let isDone = false;
-
-    if (node.isArray) {
-      if (node.index < node.val.length) {
-        if (!node.first) chunks.push(",");
-
-        if (space) chunks.push("\n" + space.repeat(level));
-
-        const childRaw = node.val[node.index];
-        const childVal = prepareVal(node.val, String(node.index), childRaw);
-
-        if (isUnstringifiable(childVal)) {
-          chunks.push("null");
-          node.first = false;
-          node.index++;
-        } else {
-          const isComplexObject =
-            childVal !== null && typeof childVal === "object";
-          const isNativeRaw = isRawJSON(childVal);
-
-          if (isComplexObject && !isNativeRaw) {
-            if (visited.has(childVal)) {
-              throw new TypeError("Converting circular structure to JSON");
-            }
-
-            visited.add(childVal);
-
-            stack.push({
-              parent: node.val,
-              key: String(node.index),
-              val: childVal,
-              isArray: Array.isArray(childVal),
-              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-              index: 0,
-              first: true,
-            });
-
-            node.first = false;
-            node.index++;
-          } else {
-            chunks.push(originalStringify(childVal));
-            node.first = false;
-            node.index++;
-          }
-        }
-      } else {
-        isDone = true;
-      }
-    } else {
-      while (node.index < node.keys.length) {
-        const k = node.keys[node.index++];
-
-        const isFilteredOutByArray = propertyList && !propertyList.has(k);
-
-        if (isFilteredOutByArray) continue;
-
-        const childRaw = node.val[k];
-        const childVal = prepareVal(node.val, k, childRaw);
-
-        if (isUnstringifiable(childVal)) continue;
-
-        if (!node.first) chunks.push(",");
-
-        if (space) {
-          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
-        } else {
-          chunks.push(originalStringify(k) + ":");
-        }
-
-        const isComplexObject =
-          childVal !== null && typeof childVal === "object";
-        const isNativeRaw = isRawJSON(childVal);
-
-        if (isComplexObject && !isNativeRaw) {
-          if (visited.has(childVal)) {
-            throw new TypeError("Converting circular structure to JSON");
-          }
-
-          visited.add(childVal);
-
-          stack.push({
-            parent: node.val,
-            key: k,
-            val: childVal,
-            isArray: Array.isArray(childVal),
-            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
-            index: 0,
-            first: true,
-          });
-
-          node.first = false;
-
-          break; // Stop current loop level to process the newly pushed stack node
-        } else {
-          chunks.push(originalStringify(childVal));
-          node.first = false;
-        }
-      }
-
-      const isNodeFullyProcessed =
-        node.index >= node.keys.length && stack[stack.length - 1] === node;
-
-      if (isNodeFullyProcessed) {
-        isDone = true;
-      }
-    }
-
-    if (isDone) {
-      level--;
-
-      if (!node.first && space) chunks.push("\n" + space.repeat(level));
-
-      chunks.push(node.isArray ? "]" : "}");
-      visited.delete(node.val);
-      stack.pop();
-    }
-  }
-
-  return chunks.join("");
-};
-
-/**
- * Converts a JavaScript value to a JSON string.
- *
- * Supports serialization of BigInt values using two strategies:
- * 1. Custom format "123n" → "123" (universal fallback)
- * 2. Native JSON.rawJSON() (Node.js 22+, fastest) when available
- *
- * All other values are serialized exactly like native JSON.stringify().
- *
- * @param {*} value The value to convert to a JSON string.
- * @param {Replacer | Array<string | number> | null} [replacer]
- * A function that alters the behavior of the stringification process,
- * or an array of strings/numbers to indicate properties to exclude.
- * @param {string | number} [space]
- * A string or number to specify indentation or pretty-printing.
- * @returns {string} The JSON string representation.
- */
-const JSONStringify = (value, replacer, space) => {
-  try {
-    const supportsRawJSON = "rawJSON" in JSON;
-
-    if (supportsRawJSON) {
-      return originalStringify(
-        value,
-        (key, val) => {
-          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
-
-          const hasFunctionReplacer = typeof replacer === "function";
-
-          if (hasFunctionReplacer) return replacer(key, val);
-
-          const isKeyInArrayReplacer =
-            Array.isArray(replacer) && replacer.includes(key);
-
-          if (isKeyInArrayReplacer) return val;
-
-          return val;
-        },
-        space,
-      );
-    }
-
-    if (!value) return originalStringify(value, replacer, space);
-
-    const convertedToCustomJSON = originalStringify(
-      value,
-      (key, val) => {
-        const isNoise = typeof val === "string" && noiseValue.test(val);
-
-        if (isNoise) return val.toString() + "n"; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
-
-        if (typeof val === "bigint") return val.toString() + "n";
-
-        const hasFunctionReplacer = typeof replacer === "function";
-
-        if (hasFunctionReplacer) return replacer(key, val);
-
-        const isKeyInArrayReplacer =
-          Array.isArray(replacer) && replacer.includes(key);
-
-        if (isKeyInArrayReplacer) return val;
-
-        return val;
-      },
-      space,
-    );
-
-    const processedJSON = convertedToCustomJSON.replace(
-      bigIntsStringify,
-      "$1$2$3",
-    ); // Delete one "n" off the end of every BigInt value
-
-    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3"); // Remove one "n" off the end of every noisy string
-
-    return denoisedJSON;
-  } catch (error) {
-    if (error instanceof RangeError) {
-      const convertedJSON = stringifyIteratively(value, replacer, space);
-
-      if (convertedJSON === undefined) return undefined;
-
-      const supportsRawJSON = "rawJSON" in JSON;
-
-      if (supportsRawJSON) return convertedJSON;
-
-      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
-
-      return processedJSON.replace(noiseStringify, "$1$2$3");
-    }
-
-    throw error;
-  }
-};
-
-const featureCache = new Map();
-
-/**
- * Detects if the current JSON.parse implementation supports the context.source feature.
- *
- * Uses toString() fingerprinting to cache results and automatically detect runtime
- * replacements of JSON.parse (polyfills, mocks, etc.).
- *
- * @returns {boolean} true if context.source is supported, false otherwise.
- */
-const isContextSourceSupported = () => {
-  const parseFingerprint = JSON.parse.toString();
-
-  if (featureCache.has(parseFingerprint)) {
-    return featureCache.get(parseFingerprint);
-  }
-
-  try {
-    const result = JSON.parse(
-      "1",
-      (_, __, context) => !!context?.source && context.source === "1",
-    );
-    featureCache.set(parseFingerprint, result);
-
-    return result;
-  } catch {
-    featureCache.set(parseFingerprint, false);
-
-    return false;
-  }
-};
-
-/**
- * Reviver function that converts custom-format BigInt strings back to BigInt values.
- * Also handles "noise" strings that accidentally match the BigInt format.
- *
- * @param {string | number | undefined} key The object key.
- * @param {*} value The value being parsed.
- * @param {object} [context] Parse context (if supported by JSON.parse).
- * @param {Reviver} [userReviver] User's custom reviver function.
- * @returns {any} The transformed value.
- */
-const convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
-  const isCustomFormatBigInt =
-    typeof value === "string" && customFormat.test(value);
-
-  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
-
-  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
-  if (isNoiseValue) return value.slice(0, -1);
-
-  const hasUserReviver = typeof userReviver === "function";
-
-  if (!hasUserReviver) return value;
-
-  return userReviver(key, value, context);
-};
-
-/**
- * Fast JSON.parse implementation (~2x faster than classic fallback).
- * Uses JSON.parse's context.source feature to detect integers and convert
- * large numbers directly to BigInt without string manipulation.
- *
- * Does not support legacy custom format from v1 of this library.
- *
- * @param {string} text JSON string to parse.
- * @param {Reviver} [reviver] Transform function to apply to each value.
- * @returns {any} Parsed JavaScript value.
- */
-const JSONParseV2 = (text, reviver) => {
-  return JSON.parse(text, (key, value, context) => {
-    const isNumber = typeof value === "number";
-    const isOutOfBounds =
-      value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
-    const isBigNumber = isNumber && isOutOfBounds;
-    const isInt = context && intRegex.test(context.source);
-    const isBigInt = isBigNumber && isInt;
-
-    if (isBigInt) return BigInt(context.source);
-
-    const hasCustomReviver = typeof reviver === "function";
-
-    if (!hasCustomReviver) return value;
-
-    return reviver(key, value, context);
-  });
-};
-
-const MAX_INT = Number.MAX_SAFE_INTEGER.toString();
-const MAX_DIGITS = MAX_INT.length;
-const stringsOrLargeNumbers =
-  /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
-const noiseValueWithQuotes = /^"-?\d+n+"$/; // Noise - strings that match the custom format before being converted to it
-
-/**
- * Iteratively traverses the parsed object bottom-up (post-order),
- * emulating the native JSON.parse reviver behavior.
- * This avoids Call Stack overflows (RangeError) on deeply nested structures.
- *
- * @param {any} parsed The natively parsed JSON object.
- * @param {Reviver} [userReviver] User's custom reviver function.
- * @returns {any} The fully processed object.
- */
-const applyReviverIteratively = (parsed, userReviver) => {
-  const rootHolder = { "": parsed };
-  const stack = [{ parent: rootHolder, key: "", visited: false }];
-
-  while (stack.length > 0) {
-    const node = stack[stack.length - 1];
-
-    if (!node.visited) {
-      node.visited = true;
-
-      const value = node.parent[node.key];
-      const isComplexObject = value !== null && typeof value === "object";
-
-      if (isComplexObject) {
-        const keys = Object.keys(value);
-
-        for (let i = keys.length - 1; i >= 0; i--) {
-          stack.push({ parent: value, key: keys[i], visited: false });
-        }
-      }
-    } else {
-      const { parent, key } = node;
-      let value = parent[key];
-
-      if (typeof value === "string") {
-        const isCustomFormatBigInt = customFormat.test(value);
-
-        if (isCustomFormatBigInt) {
-          value = BigInt(value.slice(0, -1));
-        } else {
-          const isNoise = noiseValue.test(value);
-
-          if (isNoise) value = value.slice(0, -1);
-        }
-      }
-
-      const hasUserReviver = typeof userReviver === "function";
-
-      if (hasUserReviver) {
-        value = userReviver.call(parent, key, value);
-      }
-
-      const isDeleted = value === undefined;
-
-      if (isDeleted) {
-        delete parent[key];
-      } else {
-        parent[key] = value;
-      }
-
-      stack.pop();
-    }
-  }
-
-  return rootHolder[""];
-};
-
-/**
- * Pre-processes the JSON string to mark large numbers with an 'n' suffix.
- *
- * @param {string} text The raw JSON string.
- * @returns {string} The serialized string with marked BigInts.
- */
-const serializeBigInts = (text) => {
-  return text.replace(
-    stringsOrLargeNumbers,
-    (match, digits, fractional, exponential) => {
-      const isString = match[0] === '"';
-      const isNoise = isString && noiseValueWithQuotes.test(match);
-
-      if (isNoise) return match.substring(0, match.length - 1) + 'n"'; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
-
-      const hasFractionalOrExponential = fractional || exponential;
-
-      // With a fixed number of digits, we can correctly use lexicographical comparison to do a numeric comparison
-      const isLessThanMaxSafeInt =
-        digits &&
-        (digits.length < MAX_DIGITS ||
-          (digits.length === MAX_DIGITS && digits <= MAX_INT));
-
-      const isStandardValue =
-        isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
-
-      if (isStandardValue) return match;
-
-      return '"' + match + 'n"';
-    },
-  );
-};
-
-/**
- * Converts a JSON string into a JavaScript value.
- *
- * Supports parsing of large integers using two strategies:
- * 1. Classic fallback: Marks large numbers with "123n" format, then converts to BigInt
- * 2. Fast path (JSONParseV2): Uses context.source feature (~2x faster) when available
- *
- * All other JSON values are parsed exactly like native JSON.parse().
- *
- * @param {string} text A valid JSON string.
- * @param {Reviver} [reviver]
- * A function that transforms the results. This function is called for each member
- * of the object. If a member contains nested objects, the nested objects are
- * transformed before the parent object is.
- * @returns {any} The parsed JavaScript value.
- * @throws {SyntaxError} If text is not valid JSON.
- */
-const JSONParse = (text, reviver) => {
-  if (!text) return originalParse(text, reviver);
-
-  try {
-    if (isContextSourceSupported()) return JSONParseV2(text, reviver); // Shortcut to a faster (2x) and simpler version
-
-    // Find and mark big numbers with "n"
-    const serializedData = serializeBigInts(text);
-
-    return originalParse(serializedData, (key, value, context) =>
-      convertMarkedBigIntsReviver(key, value, context, reviver),
-    );
-  } catch (error) {
-    if (error instanceof RangeError) {
-      const serializedData = serializeBigInts(text);
-      const parsed = originalParse(serializedData);
-
-      return applyReviverIteratively(parsed, reviver);
-    }
-
-    throw error;
-  }
-};
-
-
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
-class RequestError extends Error {
-  name;
-  /**
-   * http status code
-   */
-  status;
-  /**
-   * Request options that lead to the error.
-   */
-  request;
-  /**
-   * Response object if a response was received
-   */
-  response;
-  constructor(message, statusCode, options) {
-    super(message, { cause: options.cause });
-    this.name = "HttpError";
-    this.status = Number.parseInt(statusCode);
-    if (Number.isNaN(this.status)) {
-      this.status = 0;
-    }
-    /* v8 ignore else -- @preserve -- Bug with vitest coverage where it sees an else branch that doesn't exist */
-    if ("response" in options) {
-      this.response = options.response;
-    }
-    const requestCopy = Object.assign({}, options.request);
-    if (options.request.headers.authorization) {
-      requestCopy.headers = Object.assign({}, options.request.headers, {
-        authorization: options.request.headers.authorization.replace(
-          /(?<! ) .*$/,
-          " [REDACTED]"
-        )
-      });
-    }
-    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
-    this.request = requestCopy;
-  }
-}
-
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
-// pkg/dist-src/index.js
-
-
-// pkg/dist-src/defaults.js
-
-
-// pkg/dist-src/version.js
-var dist_bundle_VERSION = "10.0.16";
-
-// pkg/dist-src/defaults.js
-var defaults_default = {
-  headers: {
-    "user-agent": `octokit-request.js/${dist_bundle_VERSION} ${getUserAgent()}`
-  }
-};
-
-// pkg/dist-src/fetch-wrapper.js
-
-
-
-// pkg/dist-src/is-plain-object.js
-function dist_bundle_isPlainObject(value) {
-  if (typeof value !== "object" || value === null) return false;
-  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
-  const proto = Object.getPrototypeOf(value);
-  if (proto === null) return true;
-  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
-  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
-}
-
-// pkg/dist-src/fetch-wrapper.js
-
-var noop = () => "";
-async function fetchWrapper(requestOptions) {
-  const fetch = requestOptions.request?.fetch || globalThis.fetch;
-  if (!fetch) {
-    throw new Error(
-      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
-    );
-  }
-  const log = requestOptions.request?.log || console;
-  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
-  const body = dist_bundle_isPlainObject(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
-  const requestHeaders = Object.fromEntries(
-    Object.entries(requestOptions.headers).map(([name, value]) => [
-      name,
-      String(value)
-    ])
-  );
-  let fetchResponse;
-  try {
-    fetchResponse = await fetch(requestOptions.url, {
-      method: requestOptions.method,
-      body,
-      redirect: requestOptions.request?.redirect,
-      headers: requestHeaders,
-      signal: requestOptions.request?.signal,
-      // duplex must be set if request.body is ReadableStream or Async Iterables.
-      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
-      ...requestOptions.body && { duplex: "half" }
-    });
-  } catch (error) {
-    let message = "Unknown Error";
-    if (error instanceof Error) {
-      if (error.name === "AbortError") {
-        error.status = 500;
-        throw error;
-      }
-      message = error.message;
-      if (error.name === "TypeError" && "cause" in error) {
-        if (error.cause instanceof Error) {
-          message = error.cause.message;
-        } else if (typeof error.cause === "string") {
-          message = error.cause;
-        }
-      }
-    }
-    const requestError = new RequestError(message, 500, {
-      request: requestOptions
-    });
-    requestError.cause = error;
-    throw requestError;
-  }
-  const status = fetchResponse.status;
-  const url = fetchResponse.url;
-  const responseHeaders = {};
-  for (const [key, value] of fetchResponse.headers) {
-    responseHeaders[key] = value;
-  }
-  const octokitResponse = {
-    url,
-    status,
-    headers: responseHeaders,
-    data: ""
-  };
-  if ("deprecation" in responseHeaders) {
-    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
-    const deprecationLink = matches && matches.pop();
-    log.warn(
-      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
-    );
-  }
-  if (status === 204 || status === 205) {
-    return octokitResponse;
-  }
-  if (requestOptions.method === "HEAD") {
-    if (status < 400) {
-      return octokitResponse;
-    }
-    throw new RequestError(fetchResponse.statusText, status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status === 304) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError("Not modified", status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  if (status >= 400) {
-    octokitResponse.data = await getResponseData(fetchResponse);
-    throw new RequestError(toErrorMessage(octokitResponse.data), status, {
-      response: octokitResponse,
-      request: requestOptions
-    });
-  }
-  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
-  return octokitResponse;
-}
-async function getResponseData(response) {
-  const contentType = response.headers.get("content-type");
-  if (!contentType) {
-    return response.text().catch(noop);
-  }
-  const mimetype = dist_parse(contentType);
-  if (isJSONResponse(mimetype)) {
-    let text = "";
-    try {
-      text = await response.text();
-      return JSONParse(text);
-    } catch (err) {
-      return text;
-    }
-  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
-  // (RFC 2046) and must never be decoded as text, even when the response
-  // carries a (misleading) `charset=utf-8` parameter — see #751.
-  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
-    return response.text().catch(noop);
-  } else {
-    return response.arrayBuffer().catch(
-      /* v8 ignore next -- @preserve */
-      () => new ArrayBuffer(0)
-    );
-  }
-}
-function isJSONResponse(mimetype) {
-  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
-}
-function toErrorMessage(data) {
-  if (typeof data === "string") {
-    return data;
-  }
-  if (data instanceof ArrayBuffer) {
-    return "Unknown error";
-  }
-  if (typeof data === "object" && data !== null && "message" in data) {
-    const objectData = data;
-    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
-    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
-  }
-  return `Unknown error: ${JSON.stringify(data)}`;
-}
-
-// pkg/dist-src/with-defaults.js
-function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
-  const endpoint2 = oldEndpoint.defaults(newDefaults);
-  const newApi = function(route, parameters) {
-    const endpointOptions = endpoint2.merge(route, parameters);
-    if (!endpointOptions.request || !endpointOptions.request.hook) {
-      return fetchWrapper(endpoint2.parse(endpointOptions));
-    }
-    const request2 = (route2, parameters2) => {
-      return fetchWrapper(
-        endpoint2.parse(endpoint2.merge(route2, parameters2))
-      );
-    };
-    Object.assign(request2, {
-      endpoint: endpoint2,
-      defaults: dist_bundle_withDefaults.bind(null, endpoint2)
-    });
-    return endpointOptions.request.hook(request2, endpointOptions);
-  };
-  return Object.assign(newApi, {
-    endpoint: endpoint2,
-    defaults: dist_bundle_withDefaults.bind(null, endpoint2)
-  });
-}
-
-// pkg/dist-src/index.js
-var request = dist_bundle_withDefaults(dist_bundle_endpoint, defaults_default);
-
-/* v8 ignore next -- @preserve */
-/* v8 ignore else -- @preserve */
-
+// EXTERNAL MODULE: ./node_modules/@octokit/request/dist-bundle/index.js + 3 modules
+var dist_bundle = __nccwpck_require__(7561);
 ;// CONCATENATED MODULE: ./node_modules/@octokit/graphql/dist-bundle/index.js
 // pkg/dist-src/index.js
 
 
 
 // pkg/dist-src/version.js
-var graphql_dist_bundle_VERSION = "0.0.0-development";
+var VERSION = "0.0.0-development";
 
 // pkg/dist-src/with-defaults.js
 
@@ -38369,27 +36908,27 @@ function graphql(request2, query, options) {
 }
 
 // pkg/dist-src/with-defaults.js
-function graphql_dist_bundle_withDefaults(request2, newDefaults) {
+function withDefaults(request2, newDefaults) {
   const newRequest = request2.defaults(newDefaults);
   const newApi = (query, options) => {
     return graphql(newRequest, query, options);
   };
   return Object.assign(newApi, {
-    defaults: graphql_dist_bundle_withDefaults.bind(null, newRequest),
+    defaults: withDefaults.bind(null, newRequest),
     endpoint: newRequest.endpoint
   });
 }
 
 // pkg/dist-src/index.js
-var graphql2 = graphql_dist_bundle_withDefaults(request, {
+var graphql2 = withDefaults(dist_bundle/* request */.E, {
   headers: {
-    "user-agent": `octokit-graphql.js/${graphql_dist_bundle_VERSION} ${getUserAgent()}`
+    "user-agent": `octokit-graphql.js/${VERSION} ${(0,universal_user_agent/* getUserAgent */.$)()}`
   },
   method: "POST",
   url: "/graphql"
 });
 function withCustomRequest(customRequest) {
-  return graphql_dist_bundle_withDefaults(customRequest, {
+  return withDefaults(customRequest, {
     method: "POST",
     url: "/graphql"
   });
@@ -38463,16 +37002,16 @@ const version_VERSION = "7.0.8";
 
 
 
-const dist_src_noop = () => {
+const noop = () => {
 };
 const consoleWarn = console.warn.bind(console);
 const consoleError = console.error.bind(console);
 function createLogger(logger = {}) {
   if (typeof logger.debug !== "function") {
-    logger.debug = dist_src_noop;
+    logger.debug = noop;
   }
   if (typeof logger.info !== "function") {
-    logger.info = dist_src_noop;
+    logger.info = noop;
   }
   if (typeof logger.warn !== "function") {
     logger.warn = consoleWarn;
@@ -38482,7 +37021,7 @@ function createLogger(logger = {}) {
   }
   return logger;
 }
-const userAgentTrail = `octokit-core.js/${version_VERSION} ${getUserAgent()}`;
+const userAgentTrail = `octokit-core.js/${version_VERSION} ${(0,universal_user_agent/* getUserAgent */.$)()}`;
 class Octokit {
   static VERSION = version_VERSION;
   static defaults(defaults) {
@@ -38526,7 +37065,7 @@ class Octokit {
   constructor(options = {}) {
     const hook = new before_after_hook.Collection();
     const requestDefaults = {
-      baseUrl: request.endpoint.DEFAULTS.baseUrl,
+      baseUrl: dist_bundle/* request */.E.endpoint.DEFAULTS.baseUrl,
       headers: {},
       request: Object.assign({}, options.request, {
         // @ts-ignore internal usage only, no need to type
@@ -38547,7 +37086,7 @@ class Octokit {
     if (options.timeZone) {
       requestDefaults.headers["time-zone"] = options.timeZone;
     }
-    this.request = request.defaults(requestDefaults);
+    this.request = dist_bundle/* request */.E.defaults(requestDefaults);
     this.graphql = withCustomRequest(this.request).defaults(requestDefaults);
     this.log = createLogger(options.log);
     this.hook = hook;
@@ -41045,7 +39584,7 @@ legacyRestEndpointMethods.VERSION = dist_src_version_VERSION;
 
 ;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-paginate-rest/dist-bundle/index.js
 // pkg/dist-src/version.js
-var plugin_paginate_rest_dist_bundle_VERSION = "0.0.0-development";
+var dist_bundle_VERSION = "0.0.0-development";
 
 // pkg/dist-src/normalize-paginated-list-response.js
 function normalizePaginatedListResponse(response) {
@@ -41452,7 +39991,7 @@ function paginateRest(octokit) {
     })
   };
 }
-paginateRest.VERSION = plugin_paginate_rest_dist_bundle_VERSION;
+paginateRest.VERSION = dist_bundle_VERSION;
 
 
 ;// CONCATENATED MODULE: ./node_modules/@actions/github/lib/utils.js
@@ -41512,6 +40051,8 @@ function getOctokit(token, options, ...additionalPlugins) {
 // EXTERNAL MODULE: ./node_modules/bottleneck/light.js
 var light = __nccwpck_require__(3251);
 var light_default = /*#__PURE__*/__nccwpck_require__.n(light);
+// EXTERNAL MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+var dist_src = __nccwpck_require__(1015);
 ;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
 // pkg/dist-src/version.js
 var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
@@ -41555,7 +40096,7 @@ async function requestWithGraphqlErrorHandling(state, octokit, request, options)
   if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
     response.data.errors[0].message
   )) {
-    const error = new RequestError(response.data.errors[0].message, 500, {
+    const error = new dist_src/* RequestError */.G(response.data.errors[0].message, 500, {
       request: options,
       response
     });
@@ -42302,7 +40843,7 @@ function clientFactory(connection, options) {
         return true;
     };
     return ({ beforeWrite } = {}) => {
-        const client = getOctokit(connection.token, {
+        const octokitOptions = {
             baseUrl: connection.api_url,
             userAgent: 'manage-webhooks',
             request: { fetch: fetchWithTimeout(connection.request_timeout) },
@@ -42314,7 +40855,10 @@ function clientFactory(connection, options) {
                 onRateLimit: wait('primary'),
                 onSecondaryRateLimit: wait('secondary')
             }
-        }, retry, throttling);
+        };
+        const client = connection.app
+            ? appClient(connection.app, octokitOptions, options.appAuth)
+            : getOctokit(connection.token, octokitOptions, retry, throttling);
         client.hook.after('request', (response, request) => core_debug(redact(`${request.method} ${response.url} → ${response.status}`)));
         client.hook.error('request', (error, request) => {
             const failed = error;
@@ -42331,6 +40875,23 @@ function clientFactory(connection, options) {
         });
         return client;
     };
+}
+/** Loads `@octokit/auth-app` (for scope `app` only: other runs need not load it). */
+async function appAuthStrategy() {
+    return (await __nccwpck_require__.e(/* import() */ 479).then(__nccwpck_require__.bind(__nccwpck_require__, 6479))).createAppAuth;
+}
+/**
+ * The Octokit client of `@actions/github` (its `GitHub` class, which `getOctokit` builds on) with the
+ * same plugins, authenticated as the App by `@octokit/auth-app`: every request to `/app/…` carries
+ * a JWT signed with the App's private key (RS256, `iss` = the app id, valid 10 minutes, renewed as
+ * needed). `getOctokit` itself takes only a token, not an authentication strategy.
+ * @throws Error when the strategy was not loaded ({@link appAuthStrategy})
+ */
+function appClient(app, options, strategy) {
+    if (!strategy)
+        throw new Error("internal error: scope 'app' without @octokit/auth-app loaded");
+    const AppOctokit = GitHub.plugin(retry, throttling);
+    return new AppOctokit({ ...options, authStrategy: strategy, auth: { appId: app.app_id, privateKey: app.private_key } });
 }
 /** One client of its own factory ({@link clientFactory}): for a run over one target. */
 function createClient(connection, options) {
@@ -42619,7 +41180,14 @@ async function runFleet(items, makeClient, operation, options) {
     const state = options.state ?? fleetState(items.length);
     const runOne = async (item) => {
         const { target } = item;
-        const base = { target, name: targetName(target), hook_id: item.hook?.id, changed: false, ok: false };
+        // A target's one webhook (a GitHub App's) has no id to report.
+        const base = {
+            target,
+            name: targetName(target),
+            hook_id: SCOPE_TRAITS[target.scope].hooks ? item.hook?.id : undefined,
+            changed: false,
+            ok: false
+        };
         if (state.stoppedBy !== undefined)
             return { ...base, result: 'skipped', error: `not run: fail_fast stopped the run after ${state.stoppedBy} failed` };
         let writing = false;
@@ -42636,7 +41204,8 @@ async function runFleet(items, makeClient, operation, options) {
         });
         try {
             const result = await operation(client, item);
-            const done = { ...base, hook_id: result.hook_id ?? base.hook_id, result: result.outcome, changed: result.changed ?? false, operation: result };
+            const hook_id = SCOPE_TRAITS[target.scope].hooks ? (result.hook_id ?? base.hook_id) : undefined;
+            const done = { ...base, hook_id, result: result.outcome, changed: result.changed ?? false, operation: result };
             return result.failure ? { ...done, error: result.failure } : { ...done, ok: true };
         }
         catch (error) {
@@ -42711,6 +41280,8 @@ function timeScaleOf(env) {
     return scale > 0 && scale <= 1 ? scale : 1;
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks/dist-bundle/index.js
 // pkg/dist-src/create-logger.js
 var dist_bundle_createLogger = (logger = {}) => {
@@ -43591,6 +42162,8 @@ var mod = __nccwpck_require__(1916);
 
 
 
+
+
 /** The operations of this action; each maps to one REST hooks endpoint (see README). */
 const OPERATIONS = [
     'list',
@@ -43612,7 +42185,33 @@ const OPERATIONS = [
     'rotate-secret'
 ];
 /** Inputs every operation reads. */
-const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version', 'retries', 'request_timeout'];
+const CONNECTION_INPUTS = [
+    'operation',
+    'scope',
+    'repository',
+    'org',
+    'app_id',
+    'private_key',
+    'token',
+    'api_url',
+    'api_version',
+    'retries',
+    'request_timeout'
+];
+/**
+ * What an operation needs of its target's hooks API ({@link SCOPE_TRAITS}): a GitHub App's webhook
+ * (scope `app`) has no list, no id, no ping; only organization and repository hooks have those.
+ */
+const NEEDS_TRAIT = {
+    list: 'hooks',
+    get: 'hooks',
+    create: 'hooks',
+    update: 'hooks',
+    delete: 'hooks',
+    'ensure-absent': 'hooks',
+    ping: 'ping',
+    test: 'test'
+};
 /**
  * Inputs of a fleet run (several repositories in one step): the selection and its filters, and how
  * the run goes on after a failure and how many repositories it may write. Without `repositories`
@@ -43722,8 +42321,8 @@ const DEFAULT_REQUEST_TIMEOUT = 30;
 /** What `token` must be, for the error when it is missing. */
 const TOKEN_HELP = "it accepts a token allowed to manage webhooks, stored as a secret: a fine-grained personal access token or GitHub App installation token with the \"Webhooks\" repository permission (read and write) for scope 'repo' or the \"Webhooks\" organization permission for scope 'org', or a classic personal access token with the admin:repo_hook / admin:org_hook scope. The workflow's GITHUB_TOKEN can never manage webhooks.";
 /**
- * Masks the secret, the token and the credentials of the `url` input in the log (`core.setSecret`)
- * and for {@link redact}. Call it before anything else runs.
+ * Masks the secret, the previous secret, the token, the App's private key and the credentials of the
+ * `url` input in the log (`core.setSecret`) and for {@link redact}. Call it before anything else runs.
  */
 function maskSecretInputs(read = getInput) {
     for (const name of ['secret', 'previous_secret', 'token']) {
@@ -43733,6 +42332,16 @@ function maskSecretInputs(read = getInput) {
         mask(raw);
         if (raw.trim() !== raw)
             mask(raw.trim());
+    }
+    // The App's private key: whole, as given and with \n escapes resolved, and line by line (a log may
+    // show one line of it); its BEGIN/END lines are no secret.
+    const key = read('private_key');
+    if (key !== '') {
+        for (const value of new Set([key, appPrivateKey(key)]))
+            mask(value);
+        for (const line of appPrivateKey(key).split('\n'))
+            if (!/^-----(BEGIN|END) /.test(line.trim()))
+                mask(line.trim());
     }
     const url = read('url');
     // A url that does not parse (a forgotten scheme, an unencoded `/` in a password) is masked whole.
@@ -43774,7 +42383,7 @@ function getRequest(read = getInput, env = process.env) {
     const operation = parse('operation', oneOf(OPERATIONS));
     if (input('operation') === undefined)
         problems.push(`Input 'operation' is required; it accepts ${list(OPERATIONS)}.`);
-    const scope = parse('scope', oneOf(['repo', 'org'])) ?? 'repo';
+    const scope = parse('scope', oneOf(['repo', 'org', 'app'])) ?? 'repo';
     const repositories = parse('repositories', repositoryPatterns);
     const targets = repositories ? selectionSpec(repositories, scope, parse, input, problems) : oneTarget(scope, input, env, problems);
     const hookId = parse('hook_id', positiveInteger);
@@ -43837,8 +42446,15 @@ function getRequest(read = getInput, env = process.env) {
     if (!KNOWN_API_VERSIONS.includes(request.connection.api_version)) {
         warnings.push(`Input 'api_version' is '${request.connection.api_version}', which this action does not know (it knows ${list(KNOWN_API_VERSIONS)}); GitHub answers 400 if it does not support it.`);
     }
-    if (request.connection.token === '')
+    if (scope === 'app') {
+        request.connection.app = appCredentials(input, problems);
+        if (request.connection.token !== '')
+            warnings.push("Input 'token' is ignored with scope 'app': the action authenticates as the App (app_id, private_key).");
+        request.connection.token = '';
+    }
+    else if (request.connection.token === '') {
         problems.push(`Input 'token' is required; ${TOKEN_HELP}`);
+    }
     if (parse('allow_unknown_events', input_helper_boolean) !== true) {
         // Only for an operation that sends them; an ignored input gets its warning below instead.
         const sent = operation === undefined ? [] : OPERATION_INPUTS[operation].uses;
@@ -43863,12 +42479,14 @@ function getRequest(read = getInput, env = process.env) {
     const { uses } = OPERATION_INPUTS[operation];
     // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
     // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
-    const moves = hookId !== undefined && URL_MOVERS.includes(operation);
+    // A GitHub App's one webhook is never named: url is always the url to write.
+    const single = targets.kind === 'one' && !SCOPE_TRAITS[targets.target.scope].hooks;
+    const moves = (hookId !== undefined || single) && URL_MOVERS.includes(operation);
     if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves))
         config.url = url;
     if (CONFIG_WRITERS.includes(operation))
         warnUnsafe(config, warnings);
-    if (uses.includes('hook_id')) {
+    if (uses.includes('hook_id') && !single) {
         request.hook =
             hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined;
     }
@@ -43909,6 +42527,10 @@ function unknownEvents(name, events) {
 }
 /** Resolves `scope`, `repository` and `org` into one target; records problems. */
 function oneTarget(scope, input, env, problems) {
+    if (scope === 'app') {
+        const app_id = input('app_id');
+        return app_id !== undefined && APP_ID.test(app_id) ? { kind: 'one', target: { scope, app_id } } : undefined;
+    }
     const target = parseTarget(scope, input, env, problems);
     return target && { kind: 'one', target };
 }
@@ -43994,13 +42616,29 @@ function warnUnsafe(config, warnings) {
 /** Checks what the chosen operation needs, and warns about set inputs it ignores. */
 function checkOperation(operation, scope, request, problems, warnings, input) {
     const { needs, uses } = OPERATION_INPUTS[operation];
+    const traits = SCOPE_TRAITS[scope];
+    const needed = NEEDS_TRAIT[operation];
     if (operation === 'test' && scope === 'org') {
         problems.push("Input 'operation' is 'test', which exists for repository webhooks only (POST /repos/{owner}/{repo}/hooks/{hook_id}/tests); with scope 'org' use 'ping'.");
     }
+    else if (needed !== undefined && !traits[needed]) {
+        const works = OPERATIONS.filter((name) => NEEDS_TRAIT[name] === undefined || traits[NEEDS_TRAIT[name]]);
+        problems.push(`Input 'operation' is '${operation}', which does not work on the webhook of a ${traits.noun} (scope '${scope}'); it takes ${list(works)}.`);
+    }
+    if (!traits.hooks) {
+        // A GitHub App's one webhook: no id to name it by, no events or active state of its own.
+        for (const name of ['events', 'active', 'add_events', 'remove_events'].filter((name) => input(name) !== undefined && uses.includes(name))) {
+            problems.push(`Input '${name}' cannot be set with scope '${scope}': a ${traits.noun}'s events and active state are set in its settings on GitHub, not through its webhook.`);
+        }
+        if (input('hook_id') !== undefined)
+            warnings.push(`Input 'hook_id' is ignored with scope '${scope}': a ${traits.noun} has one webhook.`);
+    }
     // Presence is judged on the raw inputs: an invalid value is already reported by its parser.
     for (const need of needs) {
+        if (need === 'hook_id|url' && !traits.hooks)
+            continue; // the target's one webhook
         if (need === 'change') {
-            const changes = uses.filter((name) => name !== 'hook_id' && (name !== 'url' || input('hook_id') !== undefined));
+            const changes = uses.filter((name) => name !== 'hook_id' && (name !== 'url' || input('hook_id') !== undefined || !traits.hooks));
             if (changes.every((name) => input(name) === undefined)) {
                 problems.push(`'${operation}' has nothing to change: set at least one of ${list(changes)} (url with hook_id moves the hook).`);
             }
@@ -44133,6 +42771,38 @@ function eventList(raw, name) {
     }
     return [...new Set(events)];
 }
+/** A GitHub App's id (digits) or client id (`Iv1.…`, `Iv23…`), which GitHub takes as the JWT's issuer. */
+const APP_ID = /^(\d+|Iv[0-9A-Za-z.]+)$/;
+/**
+ * The App's credentials for scope `app`: `app_id` and `private_key` (PEM, also with literal `\n`
+ * escapes as secrets often hold it), checked before any request: the key must parse as a private key.
+ * Records a problem for each one missing or malformed; the key is never repeated.
+ */
+function appCredentials(input, problems) {
+    const app_id = input('app_id');
+    const raw = input('private_key');
+    if (app_id === undefined)
+        problems.push("Input 'app_id' is required with scope 'app'; it accepts the App's id (a number, on its settings page) or its client id.");
+    else if (!APP_ID.test(app_id))
+        problems.push(`Input 'app_id' is '${app_id}'; it accepts the App's id (a number) or its client id (Iv…).`);
+    if (raw === undefined) {
+        problems.push("Input 'private_key' is required with scope 'app'; it accepts the App's private key (the .pem file GitHub generates), from a secret.");
+        return undefined;
+    }
+    const private_key = appPrivateKey(raw);
+    try {
+        (0,external_node_crypto_.createPrivateKey)(private_key);
+    }
+    catch {
+        problems.push("Input 'private_key' is not a private key (its value is not shown); it accepts the PEM the App's settings page generates, -----BEGIN RSA PRIVATE KEY----- to its END line, with real line breaks or literal \\n.");
+        return undefined;
+    }
+    return app_id === undefined ? undefined : { app_id, private_key };
+}
+/** A private key as given: trimmed, and literal `\n` escapes (a key pasted into a one-line secret) turned into line breaks. */
+function appPrivateKey(raw) {
+    return raw.trim().replace(/\\n/g, '\n');
+}
 /** Owner logins: letters, digits and inner hyphens (GitHub's rule for user and organization names). */
 const LOGIN = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
 /**
@@ -44234,7 +42904,7 @@ async function send(client, target, method, path, pathParams = {}, body, request
     try {
         const response = await client.request(route, {
             ...params,
-            ...pathParams,
+            ...pathParamsOf(route, pathParams),
             ...(body === undefined ? {} : { data: body }),
             ...(request ? { request } : {})
         });
@@ -44245,6 +42915,13 @@ async function send(client, target, method, path, pathParams = {}, body, request
             throw error;
         throw withContext(error, `${method} ${path} was not repeated: GitHub may have acted on it already, and a receiver would get it twice.`);
     }
+}
+/**
+ * The path parameters the route has: an App's webhook has no `{hook_id}` (any other parameter would
+ * be sent as a query parameter or in the body).
+ */
+function pathParamsOf(route, pathParams) {
+    return Object.fromEntries(Object.entries(pathParams).filter(([name]) => route.includes(`{${name}}`)));
 }
 /**
  * Request options of a POST that makes GitHub send something (a ping, a test push, a redelivery):
@@ -44272,7 +42949,9 @@ async function hooks_gather(client, target, path, parameters, stop = {}, request
     const [method, url] = route.split(' ');
     // (The overload that takes a request function types its parameters as a route string: hence `never`.)
     const requester = request ? client.request.defaults({ request }) : client.request;
-    for await (const response of client.paginate.iterator(requester, { method, url, ...params, ...parameters })) {
+    const { hook_id, ...query } = parameters;
+    const all = { method, url, ...params, ...(typeof hook_id === 'number' ? pathParamsOf(route, { hook_id }) : {}), ...query };
+    for await (const response of client.paginate.iterator(requester, all)) {
         const page = response.data;
         const end = page.findIndex(until);
         items.push(...(end < 0 ? page : page.slice(0, end)));
@@ -44334,6 +43013,10 @@ async function getNamedHook(client, target, ref) {
  *   `hook_id` and `url` name different hooks; RequestError 404 for an unknown `hook_id`.
  */
 async function resolveHook(client, target, ref) {
+    if (!SCOPE_TRAITS[target.scope].hooks)
+        return { hook_id: SINGLE_HOOK_ID, hook: await singleHook(client, target) };
+    if (ref === undefined)
+        throw new Error('internal error: no hook named (hook_id or url)');
     if ('hook_id' in ref) {
         if (ref.url === undefined)
             return { hook_id: ref.hook_id };
@@ -44350,6 +43033,34 @@ async function resolveHook(client, target, ref) {
         throw new HookLookupError(`${matches.length} webhooks of ${describeTarget(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`, matches.length);
     }
     return { hook_id: matches[0].id, hook: matches[0] };
+}
+/** The id the one hook of a target without several hooks (a GitHub App's) goes by: it has none of its own. */
+const SINGLE_HOOK_ID = 0;
+/**
+ * The one webhook of a target that has no list of hooks (a GitHub App: REST "Get a webhook
+ * configuration for an app", `GET /app/hook/config`), in the shape of a hook: its config, active,
+ * no events of its own (an App's events are set in its settings), id {@link SINGLE_HOOK_ID}, and
+ * `updated_at` empty — GitHub does not say when it changed, so a secret proof can trust only its
+ * newest delivery.
+ */
+async function singleHook(client, target) {
+    const config = await getHookConfig(client, target, SINGLE_HOOK_ID);
+    const none = { code: null, status: null, message: null };
+    return {
+        id: SINGLE_HOOK_ID,
+        type: 'App',
+        name: 'web',
+        active: true,
+        events: [],
+        config,
+        updated_at: '',
+        created_at: '',
+        url: '',
+        ping_url: '',
+        deliveries_url: '',
+        test_url: '',
+        last_response: none
+    };
 }
 /** `GET …/hooks/{hook_id}`. @throws RequestError (404 when the hook does not exist or the token may not see it) */
 async function getHook(client, target, hook_id) {
@@ -44435,14 +43146,15 @@ async function updateHook(client, target, hook_id, changes, known) {
     try {
         const { events, add_events, remove_events, active } = changes.fields;
         let patch = { events, add_events, remove_events, active };
-        if (target.scope === 'org' && (add_events !== undefined || remove_events !== undefined)) {
+        if (!SCOPE_TRAITS[target.scope].addRemoveEvents && (add_events !== undefined || remove_events !== undefined)) {
             const current = known ?? (await getHook(client, target, hook_id));
             patch = { events: mergeEvents(current.events, add_events, remove_events), active };
         }
         const body = definedFields(patch);
         if (Object.keys(body).length === 0) {
             // Only the config changed: the hook is read back. Its failure does not undo the write.
-            return await getHook(client, target, hook_id).catch((error) => {
+            const readBack = SCOPE_TRAITS[target.scope].hooks ? getHook(client, target, hook_id) : singleHook(client, target);
+            return await readBack.catch((error) => {
                 throw withContext(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`);
             });
         }
@@ -44574,7 +43286,7 @@ async function newestDelivery(client, target, hook_id) {
  * and a poll that fails with a 5xx, a network error or a rate limit is not retried (nor waited out)
  * but simply followed by the next poll (another 4xx is thrown).
  * @param options.after the newest delivery id before the request that causes the delivery
- * @param options.event the delivery's event (`ping`, `push`)
+ * @param options.event the delivery's event (`ping`, `push`); undefined: any event
  * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
  *   this ISO 8601 time counts (e.g. a hook's `updated_at`, so the delivery can prove its secret)
  * @param options.timeout_ms how long to wait, in milliseconds
@@ -44600,7 +43312,7 @@ async function waitForDelivery(client, target, hook_id, options, clock = realClo
                     until: (delivery) => Number(delivery.id) <= options.after,
                     request
                 });
-                const caused = newer.filter((delivery) => delivery.event === options.event && Date.parse(delivery.delivered_at) > newerThan);
+                const caused = newer.filter((delivery) => (options.event === undefined || delivery.event === options.event) && Date.parse(delivery.delivered_at) > newerThan);
                 const first = caused.at(-1); // the oldest new one: the one the request caused
                 if (first)
                     return await getDelivery(client, target, hook_id, Number(first.id), request);
@@ -44697,8 +43409,6 @@ async function redeliverFailed(client, target, hook_id, options) {
     return { scanned: deliveries.length, failed, redelivered, errors };
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks-methods/dist-node/index.js
@@ -44822,16 +43532,18 @@ async function signerOf(delivery, candidates) {
 /**
  * Tells which candidate secret the hook signs with, from up to {@link PROOF_DELIVERIES} recent
  * deliveries made strictly after the hook's `updated_at` (so they were signed with the secret stored
- * now), newest first; the first delivery that verifies with a candidate decides. A delivery that
+ * now), newest first — only the newest one when the hook has no `updated_at` (a GitHub App's); the first delivery that verifies with a candidate decides. A delivery that
  * verifies with none proves nothing by itself (its body may have been serialised otherwise), so the
  * next one is tried. Costs 1 GET of the list + 1 GET per delivery checked; writes nothing.
  * @param candidates secrets by name (see {@link signerOf})
  */
 async function identifySecret(client, target, hook, candidates) {
-    const changed = Date.parse(hook.updated_at);
+    // Without updated_at (a GitHub App's hook), only the newest delivery tells the secret stored now.
+    const changed = hook.updated_at ? Date.parse(hook.updated_at) : -Infinity;
+    const limit = hook.updated_at ? PROOF_DELIVERIES : 1;
     const { items: recent } = await listDeliveries(client, target, hook.id, {
-        per_page: PROOF_DELIVERIES,
-        limit: PROOF_DELIVERIES,
+        per_page: limit,
+        limit,
         until: (delivery) => Date.parse(delivery.delivered_at) <= changed
     });
     if (recent.length === 0)
@@ -44872,6 +43584,7 @@ async function proveSecret(client, target, hook, secret) {
 
 
 
+
 /** Every verdict, in the order a summary lists them. */
 const VERDICTS = ['current', 'previous', 'unknown', 'none', 'unproven'];
 /**
@@ -44899,6 +43612,9 @@ async function auditHook(client, target, hook, options, clock = realClock) {
         return { ...base, verdict: 'unknown', note: match.note };
     if (!options.ping_if_needed) {
         return { ...base, verdict: 'unproven', note: "no delivery since the hook's last change, and ping_if_needed is false" };
+    }
+    if (!SCOPE_TRAITS[target.scope].ping) {
+        return { ...base, verdict: 'unproven', note: "no delivery to check, and a GitHub App's webhook cannot be pinged: its next delivery will tell" };
     }
     if (!hook.active) {
         return {
@@ -44929,7 +43645,8 @@ async function auditHook(client, target, hook, options, clock = realClock) {
  * @throws HookLookupError when `ref` names no hook or several
  */
 async function auditTarget(client, target, ref, options, clock = realClock) {
-    const found = ref ? [await namedHook(client, target, ref)] : (await listHooks(client, target, { per_page: 100 })).items;
+    const several = SCOPE_TRAITS[target.scope].hooks && ref === undefined;
+    const found = several ? (await listHooks(client, target, { per_page: 100 })).items : [await namedHook(client, target, ref)];
     const audits = [];
     for (const hook of found)
         audits.push(await auditHook(client, target, hook, options, clock));
@@ -44957,12 +43674,15 @@ async function namedHook(client, target, ref) {
 
 
 
-/** The action's create defaults applied to the given fields: events `["push"]`, active, `json`, `insecure_ssl` `"0"`. */
-function wantedSettings(config, fields) {
+/**
+ * The action's create defaults applied to the given fields: events `["push"]`, active, `json`,
+ * `insecure_ssl` `"0"`; with `hookFields` false (a GitHub App's hook), events and active are left out.
+ */
+function wantedSettings(config, fields, hookFields = true) {
     return {
         url: config.url,
-        events: fields.events ?? ['push'],
-        active: fields.active ?? true,
+        events: hookFields ? (fields.events ?? ['push']) : undefined,
+        active: hookFields ? (fields.active ?? true) : undefined,
         content_type: config.content_type ?? 'json',
         insecure_ssl: config.insecure_ssl ?? '0',
         secret: config.secret
@@ -44983,9 +43703,9 @@ function diffHook(hook, wanted) {
         if (from !== wanted[field])
             changes.push({ field, from: from ?? null, to: wanted[field] });
     }
-    if (!sameEvents(hook.events, wanted.events))
+    if (wanted.events && !sameEvents(hook.events, wanted.events))
         changes.push({ field: 'events', from: hook.events, to: wanted.events });
-    if (hook.active !== wanted.active)
+    if (wanted.active !== undefined && hook.active !== wanted.active)
         changes.push({ field: 'active', from: hook.active, to: wanted.active });
     return changes;
 }
@@ -44997,6 +43717,8 @@ function diffHook(hook, wanted) {
  * @throws HookLookupError (several hooks with the url; `hook_id` and `url` naming different hooks)
  */
 async function findHook(client, target, ref) {
+    if (ref === undefined || !SCOPE_TRAITS[target.scope].hooks)
+        return (await resolveHook(client, target, ref)).hook;
     if ('hook_id' in ref) {
         try {
             const { hook_id, url } = ref;
@@ -45039,8 +43761,8 @@ async function ensureHook(client, target, ref, wanted, options) {
         result = await converge(client, target, hook, wanted, dryRun, false);
     }
     else {
-        if ('hook_id' in ref) {
-            throw new HookLookupError(`Webhook ${ref.hook_id} does not exist on ${describeTarget(target)}; leave 'hook_id' unset to create the hook by 'url'.`);
+        if (ref === undefined || 'hook_id' in ref) {
+            throw new HookLookupError(`Webhook ${ref === undefined ? '' : ref.hook_id} does not exist on ${describeTarget(target)}; leave 'hook_id' unset to create the hook by 'url'.`);
         }
         if (wanted.url === undefined)
             throw new Error('internal error: ensure by url without a url');
@@ -45069,7 +43791,8 @@ async function ensureHook(client, target, ref, wanted, options) {
         }
     }
     const wrote = result.outcome === 'created' || result.secret_proof === 'written';
-    if (options.verify && !dryRun && wrote && result.hook) {
+    // A hook that cannot be pinged (a GitHub App's) is proven by its next delivery instead.
+    if (options.verify && SCOPE_TRAITS[target.scope].ping && !dryRun && wrote && result.hook) {
         if (result.hook.active) {
             try {
                 result.verification = {
@@ -45188,17 +43911,17 @@ async function ensureAbsent(client, target, ref, dryRun) {
 const HOOK_HANDLERS = {
     get: async (client, { target }, { hook_id, hook }) => {
         const found = hook ?? (await getHook(client, target, hook_id));
-        return { message: `Webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'found', hook_id, hook: found };
+        return { message: `${describeHook(target, hook_id, true)}.`, outcome: 'found', hook_id, hook: found };
     },
     update: async (client, { target, hook_fields, config }, { hook_id, hook }) => {
         const updated = await updateHook(client, target, hook_id, { fields: hook_fields, config }, hook);
-        return { message: `Updated webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'updated', changed: true, hook_id, hook: updated };
+        return { message: `Updated ${describeHook(target, hook_id)}.`, outcome: 'updated', changed: true, hook_id, hook: updated };
     },
     delete: async (client, { target }, { hook_id, hook }) => {
         const done = await deleteHook(client, target, hook_id, hook !== undefined);
         const what = done === 'deleted' ? 'Deleted' : 'Did not delete: someone else deleted';
         return {
-            message: `${what} webhook ${hook_id} of ${describeTarget(target)}.`,
+            message: `${what} ${describeHook(target, hook_id)}.`,
             outcome: done === 'deleted' ? 'deleted' : 'gone',
             changed: done === 'deleted',
             hook_id
@@ -45206,13 +43929,13 @@ const HOOK_HANDLERS = {
     },
     'get-config': async (client, { target }, { hook_id }) => {
         const config = await getHookConfig(client, target, hook_id);
-        return { message: `Configuration of webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'found', hook_id, config };
+        return { message: `Configuration of ${describeHook(target, hook_id)}.`, outcome: 'found', hook_id, config };
     },
     'update-config': async (client, { target, config }, { hook_id }) => {
         const updated = await updateHookConfig(client, target, hook_id, config);
         const fields = Object.keys(config).filter((key) => config[key] !== undefined);
         return {
-            message: `Updated ${fields.join(', ')} in the configuration of webhook ${hook_id} of ${describeTarget(target)}.`,
+            message: `Updated ${fields.join(', ')} in the configuration of ${describeHook(target, hook_id)}.`,
             outcome: 'updated',
             changed: true,
             hook_id,
@@ -45223,7 +43946,7 @@ const HOOK_HANDLERS = {
         const { items: deliveries, truncated } = await listDeliveries(client, target, hook_id, { per_page, limit, status, since });
         const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '');
         return {
-            message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
+            message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of ${describeHook(target, hook_id)} (newest first).`,
             outcome: 'listed',
             hook_id,
             deliveries,
@@ -45257,7 +43980,7 @@ const HOOK_HANDLERS = {
             ? `GitHub refused ${count(report.errors.length, 'redelivery', 'redeliveries')}:\n- ${report.errors.join('\n- ')}`
             : undefined;
         return {
-            message: `Webhook ${hook_id} of ${describeTarget(target)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
+            message: `${describeHook(target, hook_id, true)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
                 `${count(report.failed.length, 'guid')} never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
             outcome: report.redelivered.length > 0 ? 'redelivered' : 'none-failed',
             hook_id,
@@ -45276,7 +43999,7 @@ const HOOK_HANDLERS = {
 async function sendAndWait(client, request, { hook_id, hook }, event, clock) {
     const { target } = request;
     const send = event === 'ping' ? hooks_ping : testPush;
-    const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to webhook ${hook_id} of ${describeTarget(target)}`;
+    const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to ${describeHook(target, hook_id)}`;
     if (event === 'push' && (hook || request.wait)) {
         const events = (hook ?? (await getHook(client, target, hook_id))).events;
         if (!events.includes('push') && !events.includes('*')) {
@@ -45329,7 +44052,9 @@ function judgeDelivery(request, hook_id, event, delivery) {
  * @throws HookLookupError when `url` matches no hook or several; Octokit's `RequestError` on API errors.
  */
 async function runOperation(client, target, webhookRequest, clock = realClock) {
-    const result = await dispatch(client, { ...webhookRequest, target }, clock);
+    const dispatched = await dispatch(client, { ...webhookRequest, target }, clock);
+    // A target's one webhook (a GitHub App's) has no id to report.
+    const result = SCOPE_TRAITS[target.scope].hooks ? dispatched : { ...dispatched, hook_id: undefined };
     // A result that fails the step says so in its outcome word, unless the word already is a failing one.
     return result.failure && !FAILING_OUTCOMES.includes(result.outcome) ? { ...result, outcome: 'failed' } : result;
 }
@@ -45352,11 +44077,11 @@ async function dispatch(client, request, clock) {
     if (operation === 'create') {
         const { hook, adopted } = await createHook(client, target, { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields }, request.started_at);
         const how = adopted ? ' (its answer was lost; the retry found the hook it had created)' : '';
-        return { message: `Created webhook ${hook.id} of ${describeTarget(target)}${how}.`, outcome: 'created', changed: true, hook_id: hook.id, hook };
+        return { message: `Created ${describeHook(target, hook.id)}${how}.`, outcome: 'created', changed: true, hook_id: hook.id, hook };
     }
     if (operation === 'ensure') {
         const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined;
-        const ensure = await ensureHook(client, target, required(request.hook), wantedSettings(request.config, request.hook_fields), {
+        const ensure = await ensureHook(client, target, request.hook, wantedSettings(request.config, request.hook_fields, SCOPE_TRAITS[target.scope].hooks), {
             dryRun: request.dry_run,
             verify,
             clock
@@ -45381,7 +44106,7 @@ async function dispatch(client, request, clock) {
         const ensure = await ensureAbsent(client, target, required(request.hook), request.dry_run);
         return { message: describeEnsure(request, ensure), ...ensureOutcome(ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
     }
-    const resolved = await resolveHook(client, target, required(request.hook));
+    const resolved = await resolveHook(client, target, request.hook);
     return HOOK_HANDLERS[operation](client, request, resolved, clock);
 }
 /**
@@ -45415,14 +44140,14 @@ function ensureOutcome(ensure) {
 }
 /** `Webhook 12 of repository o/r: updated (2 changes: events, secret); secret written (…).` plus a dry-run note. */
 function describeEnsure({ target, dry_run }, ensure) {
-    const which = ensure.hook_id === undefined ? 'The webhook' : `Webhook ${ensure.hook_id}`;
+    const which = ensure.hook_id === undefined ? `The webhook of ${describeTarget(target)}` : describeHook(target, ensure.hook_id, true);
     const fields = ensure.changes.map((change) => change.field).join(', ');
     const changes = ensure.outcome === 'updated' ? ` (${count(ensure.changes.length, 'change')}: ${fields})` : '';
     const proof = ensure.secret_proof === 'would-write' ? 'would be written' : ensure.secret_proof;
     const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`;
     const note = ensure.note ? `; ${ensure.note}` : '';
     const dry = dry_run ? ' Dry run: nothing was written; this is what would happen.' : '';
-    return `${which} of ${describeTarget(target)}: ${ensure.outcome}${changes}${secret}${note}.${dry}`;
+    return `${which}: ${ensure.outcome}${changes}${secret}${note}.${dry}`;
 }
 /** `1 webhook`, `2 webhooks`, `0 deliveries`: a count with its noun in the right number. */
 function count(n, singular, plural = `${singular}s`) {
@@ -45462,10 +44187,16 @@ function required(value) {
  */
 async function rotateHook(client, target, hook, options, clock = realClock) {
     const { secret, previous_secret, timeout_ms } = options;
+    const canPing = SCOPE_TRAITS[target.scope].ping;
     if (options.dryRun) {
         const back = previous_secret ? ', and back to previous_secret if the receiver does not answer 2xx' : '';
-        return { outcome: 'rotated', changed: true, note: `would write the new secret through PATCH …/hooks/${hook.id}/config and ping it${back}` };
+        const check = canPing ? 'ping it' : 'wait for its next delivery';
+        return { outcome: 'rotated', changed: true, note: `would write the new secret through PATCH …/config and ${check}${back}` };
     }
+    // A hook that cannot be pinged (a GitHub App's) is judged by its next delivery, newer than this one.
+    const newest = canPing ? 0 : Number((await newestDelivery(client, target, hook.id))?.id ?? 0);
+    /** The delivery that tells whether the receiver accepts the secret just written. */
+    const confirmation = (after) => canPing ? pingAfterWrite(client, target, hook.id, { timeout_ms }, clock) : waitForDelivery(client, target, hook.id, { after, timeout_ms }, clock);
     await updateHookConfig(client, target, hook.id, { secret });
     if (!hook.active) {
         // GitHub delivers nothing to an inactive hook, not even a ping: nothing can verify the new secret,
@@ -45473,17 +44204,18 @@ async function rotateHook(client, target, hook, options, clock = realClock) {
         const note = 'new secret written, not verified: the hook is inactive (active: false), so GitHub sends it nothing, not even a ping; with no delivery to prove it, a rerun writes it again';
         return { outcome: 'rotated', changed: true, note };
     }
-    const delivery = await pingAfterWrite(client, target, hook.id, { timeout_ms }, clock).catch((error) => {
-        throw withContext(error, 'The new secret was written; its verifying ping failed.');
+    const delivery = await confirmation(newest).catch((error) => {
+        throw withContext(error, 'The new secret was written; waiting for the delivery that verifies it failed.');
     });
+    if (!delivery && !canPing) {
+        const note = `new secret written, not verified: a GitHub App's webhook cannot be pinged, and no delivery came within ${timeout_ms / 1000} s; audit-secret proves it from the next one`;
+        return { outcome: 'rotated', changed: true, note };
+    }
     const problem = await refusal(delivery, secret);
-    if (!problem)
-        return {
-            outcome: 'rotated',
-            changed: true,
-            note: `new secret written; ping delivery ${delivery?.id} signed with it, the receiver answered ${delivery?.status_code}`,
-            delivery_id: Number(delivery?.id)
-        };
+    if (!problem) {
+        const note = `new secret written; ${canPing ? 'ping ' : ''}delivery ${delivery?.id} signed with it, the receiver answered ${delivery?.status_code}`;
+        return { outcome: 'rotated', changed: true, note, delivery_id: idOf(delivery) };
+    }
     if (!previous_secret)
         return {
             outcome: 'failed',
@@ -45497,26 +44229,31 @@ async function rotateHook(client, target, hook, options, clock = realClock) {
     catch (error) {
         throw withContext(error, `${problem}; writing previous_secret back failed, so the hook has the NEW secret.`);
     }
-    const back = await pingAfterWrite(client, target, hook.id, { timeout_ms }, clock);
+    const back = await confirmation(idOf(delivery) ?? newest);
     if (back && succeeded(back)) {
         return {
             outcome: 'rolled-back',
             changed: false,
-            note: `${problem}; previous_secret written back, its ping delivery ${back.id} answered ${back.status_code}`,
+            note: `${problem}; previous_secret written back, delivery ${back.id} answered ${back.status_code}`,
             delivery_id: Number(back.id)
         };
     }
-    const then = back ? `its ping delivery ${back.id} was answered ${answer(back)} too` : 'GitHub recorded no delivery of its ping';
-    return { outcome: 'failed', changed: false, note: `${problem}; previous_secret written back, but ${then}`, delivery_id: idOf(back) };
+    const then = back ? `delivery ${back.id} was answered ${answer(back)} too` : `no delivery came within ${timeout_ms / 1000} s to confirm it`;
+    return {
+        outcome: canPing || back ? 'failed' : 'rolled-back',
+        changed: false,
+        note: `${problem}; previous_secret written back, but ${then}`,
+        delivery_id: idOf(back)
+    };
 }
 /** Why a rotation's ping does not confirm the new secret, or undefined when it does. */
 async function refusal(delivery, secret) {
     if (!delivery)
         return 'GitHub recorded no delivery of the ping within wait_timeout';
     if (!succeeded(delivery))
-        return `the receiver answered ${answer(delivery)} to ping delivery ${delivery.id} signed with the new secret`;
+        return `the receiver answered ${answer(delivery)} to delivery ${delivery.id} signed with the new secret`;
     if ((await signerOf(delivery, { secret })) === undefined)
-        return `ping delivery ${delivery.id} is not signed with the new secret`;
+        return `delivery ${delivery.id} is not signed with the new secret`;
     return undefined;
 }
 /** `200 OK`; GitHub's `Invalid HTTP Response: 401` as it is; no answer as `nothing (failed to connect)`. */
@@ -45558,15 +44295,16 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = r
                 pending.push({ target: surveyed.target, hook });
                 continue;
             }
-            const message = `Webhook ${hook.id} of ${describeTarget(surveyed.target)}: unchanged; ${audit.note}.`;
-            const done = { target: surveyed.target, name: surveyed.name, hook_id: hook.id, result: 'unchanged', ok: true, changed: false };
-            results.push(report({ ...done, operation: { message, outcome: 'unchanged', hook_id: hook.id } }, run, state));
+            const message = `${describeHook(surveyed.target, hook.id, true)}: unchanged; ${audit.note}.`;
+            const hook_id = SCOPE_TRAITS[surveyed.target.scope].hooks ? hook.id : undefined;
+            const done = { target: surveyed.target, name: surveyed.name, hook_id, result: 'unchanged', ok: true, changed: false };
+            results.push(report({ ...done, operation: { message, outcome: 'unchanged', hook_id } }, run, state));
         }
     }
     const rotate = async (client, { target, hook }) => {
         const rotation = await rotateHook(client, target, hook, options, clock);
         const failed = rotation.outcome === 'failed' || rotation.outcome === 'rolled-back';
-        const message = `Webhook ${hook.id} of ${describeTarget(target)}: ${rotation.outcome}; ${rotation.note}.`;
+        const message = `${describeHook(target, hook.id, true)}: ${rotation.outcome}; ${rotation.note}.`;
         return {
             message,
             outcome: rotation.outcome,
@@ -45683,7 +44421,7 @@ async function writeSummary(request, target, result) {
         summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)]);
     const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined);
     // Organization hooks have no last_response: the column is shown for repositories only.
-    const lastResponse = target.scope === 'repo';
+    const lastResponse = SCOPE_TRAITS[target.scope].lastResponse;
     if (hookList?.length === 0)
         summary.addRaw('<p>No webhooks.</p>', true);
     else if (hookList)
@@ -45774,13 +44512,18 @@ function logResult(result, done, total) {
  * The error of a run over several targets where some failed: how many, then each failed target with
  * the first line of its error, and once the token hint that the errors call for (401, 403, 404).
  */
-function fleetFailure(results) {
+function fleetFailure(request, results) {
     const failed = results.filter(isFailure);
     const shown = failed.slice(0, FAILURES_LISTED).map((result) => `- ${result.name}: ${(result.error ?? '').split('\n')[0]}`);
     const more = failed.length > FAILURES_LISTED ? [`- … and ${failed.length - FAILURES_LISTED} more (see the results output and the job summary)`] : [];
     const hints = new Set(failed.map((result) => tokenHint(result.thrown, result.target.scope)).filter((hint) => hint !== undefined));
-    const noun = results.length === 1 ? 'repository' : 'repositories';
-    return [`${failed.length} of ${results.length} ${noun} failed:`, ...shown, ...more, ...hints].join('\n');
+    return [`${failed.length} of ${itemCount(request, results)} failed:`, ...shown, ...more, ...hints].join('\n');
+}
+/** What the results are about, counted: `3 repositories`, `1 organization`, `12 webhooks` (`rotate-secret` reports per hook). */
+function itemCount(request, results) {
+    const noun = request.operation === 'rotate-secret' ? 'webhook' : SCOPE_TRAITS[results[0]?.target.scope ?? 'repo'].noun;
+    const plural = noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`;
+    return `${results.length} ${results.length === 1 ? noun : plural}`;
 }
 /** Failed targets named one by one in the step's error; the rest are counted. */
 const FAILURES_LISTED = 20;
@@ -45803,14 +44546,14 @@ async function writeFleetSummary(request, selected, results, counts) {
         .addHeading(`Webhooks: ${request.operation} on ${outputs_escape(describeTargets(request.targets))}`, 3)
         .addRaw(`<p>${outputs_escape(selected ?? '')}${request.dry_run ? ' Dry run: nothing was written; "changed" counts what would change.' : ''}</p>`, true)
         .addTable([
-        outputs_header('repositories', 'succeeded', 'changed', 'failed', 'skipped'),
-        [String(results.length), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
+        outputs_header('total', 'succeeded', 'changed', 'failed', 'skipped'),
+        [outputs_escape(itemCount(request, results)), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
     ])
-        .addTable([FLEET_HEADER, ...rows.slice(0, ROWS_SHOWN)]);
+        .addTable([fleetHeader(results), ...rows.slice(0, ROWS_SHOWN)]);
     if (rows.length > ROWS_SHOWN) {
         summary
             .addRaw(`<details><summary>${rows.length - ROWS_SHOWN} more repositories</summary>`, true)
-            .addTable([FLEET_HEADER, ...rows.slice(ROWS_SHOWN)])
+            .addTable([fleetHeader(results), ...rows.slice(ROWS_SHOWN)])
             .addRaw('</details>', true);
     }
     addAudits(summary, results);
@@ -45843,12 +44586,10 @@ function addAudits(summary, results) {
 function auditRow(audit) {
     return [String(audit.hook_id), code(audit.url), outputs_escape(VERDICT_WORDS[audit.verdict]), outputs_escape(audit.note)];
 }
-const FLEET_HEADER = [
-    { data: 'repository', header: true },
-    { data: 'result', header: true },
-    { data: 'hook', header: true },
-    { data: 'details', header: true }
-];
+/** The header of the fleet table; its first column is named for the targets (`repository`, `organization`, `GitHub App`). */
+function fleetHeader(results) {
+    return outputs_header(SCOPE_TRAITS[results[0]?.target.scope ?? 'repo'].noun, 'result', 'hook', 'details');
+}
 /** One repository of the fleet table: its result (❌ failed, ⏭️ skipped), hook id, and the error or the operation's message. */
 function fleetRow(result) {
     const mark = result.result === 'failed' ? '❌ ' : result.result === 'skipped' ? '⏭️ ' : '';
@@ -46148,7 +44889,8 @@ async function run() {
         for (const warning of request.warnings)
             core_warning(redact(warning));
         const timeScale = timeScaleOf(process.env);
-        const makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale });
+        const appAuth = request.connection.app ? await appAuthStrategy() : undefined;
+        const makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth });
         const clock = scaledClock(timeScale);
         if (request.targets.kind === 'one')
             await runOne(request, request.targets.target, makeClient, clock);
@@ -46216,7 +44958,7 @@ async function runMany(request, targets, selected, makeClient, clock) {
     setFleetOutputs(fleet.results, fleet.counts);
     await writeFleetSummary(request, selected, fleet.results, fleet.counts);
     if (fleet.counts.failed > 0)
-        setFailed(redact(fleetFailure(fleet.results)));
+        setFailed(redact(fleetFailure(request, fleet.results)));
 }
 /** The options of `rotate-secret` from the request. */
 function rotation(request) {
@@ -46441,6 +45183,1540 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("tls");
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
+/***/ }),
+
+/***/ 1015:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   G: () => (/* binding */ RequestError)
+/* harmony export */ });
+class RequestError extends Error {
+  name;
+  /**
+   * http status code
+   */
+  status;
+  /**
+   * Request options that lead to the error.
+   */
+  request;
+  /**
+   * Response object if a response was received
+   */
+  response;
+  constructor(message, statusCode, options) {
+    super(message, { cause: options.cause });
+    this.name = "HttpError";
+    this.status = Number.parseInt(statusCode);
+    if (Number.isNaN(this.status)) {
+      this.status = 0;
+    }
+    /* v8 ignore else -- @preserve -- Bug with vitest coverage where it sees an else branch that doesn't exist */
+    if ("response" in options) {
+      this.response = options.response;
+    }
+    const requestCopy = Object.assign({}, options.request);
+    if (options.request.headers.authorization) {
+      requestCopy.headers = Object.assign({}, options.request.headers, {
+        authorization: options.request.headers.authorization.replace(
+          /(?<! ) .*$/,
+          " [REDACTED]"
+        )
+      });
+    }
+    requestCopy.url = requestCopy.url.replace(/\bclient_secret=\w+/g, "client_secret=[REDACTED]").replace(/\baccess_token=\w+/g, "access_token=[REDACTED]");
+    this.request = requestCopy;
+  }
+}
+
+
+
+/***/ }),
+
+/***/ 7561:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  E: () => (/* binding */ request)
+});
+
+// EXTERNAL MODULE: ./node_modules/universal-user-agent/index.js
+var universal_user_agent = __nccwpck_require__(6396);
+;// CONCATENATED MODULE: ./node_modules/@octokit/endpoint/dist-bundle/index.js
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var VERSION = "0.0.0-development";
+
+// pkg/dist-src/defaults.js
+var userAgent = `octokit-endpoint.js/${VERSION} ${(0,universal_user_agent/* getUserAgent */.$)()}`;
+var DEFAULTS = {
+  method: "GET",
+  baseUrl: "https://api.github.com",
+  headers: {
+    accept: "application/vnd.github.v3+json",
+    "user-agent": userAgent
+  },
+  mediaType: {
+    format: ""
+  }
+};
+
+// pkg/dist-src/util/lowercase-keys.js
+function lowercaseKeys(object) {
+  if (!object) {
+    return {};
+  }
+  return Object.keys(object).reduce((newObj, key) => {
+    newObj[key.toLowerCase()] = object[key];
+    return newObj;
+  }, {});
+}
+
+// pkg/dist-src/util/is-plain-object.js
+function isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/util/merge-deep.js
+function mergeDeep(defaults, options) {
+  const result = Object.assign({}, defaults);
+  Object.keys(options).forEach((key) => {
+    if (isPlainObject(options[key])) {
+      if (!(key in defaults)) Object.assign(result, { [key]: options[key] });
+      else result[key] = mergeDeep(defaults[key], options[key]);
+    } else {
+      Object.assign(result, { [key]: options[key] });
+    }
+  });
+  return result;
+}
+
+// pkg/dist-src/util/remove-undefined-properties.js
+function removeUndefinedProperties(obj) {
+  for (const key in obj) {
+    if (obj[key] === void 0) {
+      delete obj[key];
+    }
+  }
+  return obj;
+}
+
+// pkg/dist-src/merge.js
+function merge(defaults, route, options) {
+  if (typeof route === "string") {
+    let [method, url] = route.split(" ");
+    options = Object.assign(url ? { method, url } : { url: method }, options);
+  } else {
+    options = Object.assign({}, route);
+  }
+  options.headers = lowercaseKeys(options.headers);
+  removeUndefinedProperties(options);
+  removeUndefinedProperties(options.headers);
+  const mergedOptions = mergeDeep(defaults || {}, options);
+  if (options.url === "/graphql") {
+    if (defaults && defaults.mediaType.previews?.length) {
+      mergedOptions.mediaType.previews = defaults.mediaType.previews.filter(
+        (preview) => !mergedOptions.mediaType.previews.includes(preview)
+      ).concat(mergedOptions.mediaType.previews);
+    }
+    mergedOptions.mediaType.previews = (mergedOptions.mediaType.previews || []).map((preview) => preview.replace(/-preview/, ""));
+  }
+  return mergedOptions;
+}
+
+// pkg/dist-src/util/add-query-parameters.js
+function addQueryParameters(url, parameters) {
+  const separator = /\?/.test(url) ? "&" : "?";
+  const names = Object.keys(parameters);
+  if (names.length === 0) {
+    return url;
+  }
+  return url + separator + names.map((name) => {
+    if (name === "q") {
+      return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
+    }
+    return `${name}=${encodeURIComponent(parameters[name])}`;
+  }).join("&");
+}
+
+// pkg/dist-src/util/extract-url-variable-names.js
+var urlVariableRegex = /\{[^{}}]+\}/g;
+function removeNonChars(variableName) {
+  return variableName.replace(/(?:^\W+)|(?:(?<!\W)\W+$)/g, "").split(/,/);
+}
+function extractUrlVariableNames(url) {
+  const matches = url.match(urlVariableRegex);
+  if (!matches) {
+    return [];
+  }
+  return matches.map(removeNonChars).reduce((a, b) => a.concat(b), []);
+}
+
+// pkg/dist-src/util/omit.js
+function omit(object, keysToOmit) {
+  const result = { __proto__: null };
+  for (const key of Object.keys(object)) {
+    if (keysToOmit.indexOf(key) === -1) {
+      result[key] = object[key];
+    }
+  }
+  return result;
+}
+
+// pkg/dist-src/util/url-template.js
+function encodeReserved(str) {
+  return str.split(/(%[0-9A-Fa-f]{2})/g).map(function(part) {
+    if (!/%[0-9A-Fa-f]/.test(part)) {
+      part = encodeURI(part).replace(/%5B/g, "[").replace(/%5D/g, "]");
+    }
+    return part;
+  }).join("");
+}
+function encodeUnreserved(str) {
+  return encodeURIComponent(str).replace(/[!'()*]/g, function(c) {
+    return "%" + c.charCodeAt(0).toString(16).toUpperCase();
+  });
+}
+function encodeValue(operator, value, key) {
+  value = operator === "+" || operator === "#" ? encodeReserved(value) : encodeUnreserved(value);
+  if (key) {
+    return encodeUnreserved(key) + "=" + value;
+  } else {
+    return value;
+  }
+}
+function isDefined(value) {
+  return value !== void 0 && value !== null;
+}
+function isKeyOperator(operator) {
+  return operator === ";" || operator === "&" || operator === "?";
+}
+function getValues(context, operator, key, modifier) {
+  var value = context[key], result = [];
+  if (isDefined(value) && value !== "") {
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") {
+      value = value.toString();
+      if (modifier && modifier !== "*") {
+        value = value.substring(0, parseInt(modifier, 10));
+      }
+      result.push(
+        encodeValue(operator, value, isKeyOperator(operator) ? key : "")
+      );
+    } else {
+      if (modifier === "*") {
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            result.push(
+              encodeValue(operator, value2, isKeyOperator(operator) ? key : "")
+            );
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              result.push(encodeValue(operator, value[k], k));
+            }
+          });
+        }
+      } else {
+        const tmp = [];
+        if (Array.isArray(value)) {
+          value.filter(isDefined).forEach(function(value2) {
+            tmp.push(encodeValue(operator, value2));
+          });
+        } else {
+          Object.keys(value).forEach(function(k) {
+            if (isDefined(value[k])) {
+              tmp.push(encodeUnreserved(k));
+              tmp.push(encodeValue(operator, value[k].toString()));
+            }
+          });
+        }
+        if (isKeyOperator(operator)) {
+          result.push(encodeUnreserved(key) + "=" + tmp.join(","));
+        } else if (tmp.length !== 0) {
+          result.push(tmp.join(","));
+        }
+      }
+    }
+  } else {
+    if (operator === ";") {
+      if (isDefined(value)) {
+        result.push(encodeUnreserved(key));
+      }
+    } else if (value === "" && (operator === "&" || operator === "?")) {
+      result.push(encodeUnreserved(key) + "=");
+    } else if (value === "") {
+      result.push("");
+    }
+  }
+  return result;
+}
+function parseUrl(template) {
+  return {
+    expand: expand.bind(null, template)
+  };
+}
+function expand(template, context) {
+  var operators = ["+", "#", ".", "/", ";", "?", "&"];
+  template = template.replace(
+    /\{([^\{\}]+)\}|([^\{\}]+)/g,
+    function(_, expression, literal) {
+      if (expression) {
+        let operator = "";
+        const values = [];
+        if (operators.indexOf(expression.charAt(0)) !== -1) {
+          operator = expression.charAt(0);
+          expression = expression.substr(1);
+        }
+        expression.split(/,/g).forEach(function(variable) {
+          var tmp = /([^:\*]*)(?::(\d+)|(\*))?/.exec(variable);
+          values.push(getValues(context, operator, tmp[1], tmp[2] || tmp[3]));
+        });
+        if (operator && operator !== "+") {
+          var separator = ",";
+          if (operator === "?") {
+            separator = "&";
+          } else if (operator !== "#") {
+            separator = operator;
+          }
+          return (values.length !== 0 ? operator : "") + values.join(separator);
+        } else {
+          return values.join(",");
+        }
+      } else {
+        return encodeReserved(literal);
+      }
+    }
+  );
+  if (template === "/") {
+    return template;
+  } else {
+    return template.replace(/\/$/, "");
+  }
+}
+
+// pkg/dist-src/parse.js
+function parse(options) {
+  let method = options.method.toUpperCase();
+  let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
+  let headers = Object.assign({}, options.headers);
+  let body;
+  let parameters = omit(options, [
+    "method",
+    "baseUrl",
+    "url",
+    "headers",
+    "request",
+    "mediaType"
+  ]);
+  const urlVariableNames = extractUrlVariableNames(url);
+  url = parseUrl(url).expand(parameters);
+  if (!/^http/.test(url)) {
+    url = options.baseUrl + url;
+  }
+  const omittedParameters = Object.keys(options).filter((option) => urlVariableNames.includes(option)).concat("baseUrl");
+  const remainingParameters = omit(parameters, omittedParameters);
+  const isBinaryRequest = /application\/octet-stream/i.test(headers.accept);
+  if (!isBinaryRequest) {
+    if (options.mediaType.format) {
+      headers.accept = headers.accept.split(/,/).map(
+        (format) => format.replace(
+          /application\/vnd(\.\w+)(\.v3)?(\.\w+)?(\+json)?$/,
+          `application/vnd$1$2.${options.mediaType.format}`
+        )
+      ).join(",");
+    }
+    if (url.endsWith("/graphql")) {
+      if (options.mediaType.previews?.length) {
+        const previewsFromAcceptHeader = headers.accept.match(/(?<![\w-])[\w-]+(?=-preview)/g) || [];
+        headers.accept = previewsFromAcceptHeader.concat(options.mediaType.previews).map((preview) => {
+          const format = options.mediaType.format ? `.${options.mediaType.format}` : "+json";
+          return `application/vnd.github.${preview}-preview${format}`;
+        }).join(",");
+      }
+    }
+  }
+  if (["GET", "HEAD"].includes(method)) {
+    url = addQueryParameters(url, remainingParameters);
+  } else {
+    if ("data" in remainingParameters) {
+      body = remainingParameters.data;
+    } else {
+      if (Object.keys(remainingParameters).length) {
+        body = remainingParameters;
+      }
+    }
+  }
+  if (!headers["content-type"] && typeof body !== "undefined") {
+    headers["content-type"] = "application/json; charset=utf-8";
+  }
+  if (["PATCH", "PUT"].includes(method) && typeof body === "undefined") {
+    body = "";
+  }
+  return Object.assign(
+    { method, url, headers },
+    typeof body !== "undefined" ? { body } : null,
+    options.request ? { request: options.request } : null
+  );
+}
+
+// pkg/dist-src/endpoint-with-defaults.js
+function endpointWithDefaults(defaults, route, options) {
+  return parse(merge(defaults, route, options));
+}
+
+// pkg/dist-src/with-defaults.js
+function withDefaults(oldDefaults, newDefaults) {
+  const DEFAULTS2 = merge(oldDefaults, newDefaults);
+  const endpoint2 = endpointWithDefaults.bind(null, DEFAULTS2);
+  return Object.assign(endpoint2, {
+    DEFAULTS: DEFAULTS2,
+    defaults: withDefaults.bind(null, DEFAULTS2),
+    merge: merge.bind(null, DEFAULTS2),
+    parse
+  });
+}
+
+// pkg/dist-src/index.js
+var endpoint = withDefaults(null, DEFAULTS);
+
+
+;// CONCATENATED MODULE: ./node_modules/content-type/dist/index.js
+/*!
+ * content-type
+ * Copyright(c) 2015 Douglas Christopher Wilson
+ * MIT Licensed
+ */
+const SP = 32; // " "
+const HTAB = 9; // "\t"
+const SEMI = 59; // ";"
+const EQ = 61; // "="
+const DQUOTE = 34; // '"'
+const BSLASH = 92; // "\\"
+const COMMA = 44; // ","
+const LOWER_CASE = 1;
+const OWS = 2;
+const SEMI_FLAG = 4;
+const COMMA_FLAG = 8;
+const TOKEN_FLAG = 16;
+const NON_ASCII = 0xff00;
+const CASE_FLAGS = LOWER_CASE | NON_ASCII;
+/**
+ * Character flags used to normalize HTTP field values while scanning.
+ * Out-of-range reads intentionally coerce to zero in bitwise expressions.
+ */
+const CHAR_MAP = new Uint8Array(0x100);
+CHAR_MAP[HTAB] |= OWS;
+CHAR_MAP[SP] |= OWS;
+CHAR_MAP[SEMI] |= SEMI_FLAG;
+CHAR_MAP[COMMA] |= COMMA_FLAG;
+for (let code = 0x80 /* non-ASCII */; code <= 0xff; code++) {
+    CHAR_MAP[code] |= LOWER_CASE;
+}
+for (const char of "!#$%&'*+-.^_`|~") {
+    CHAR_MAP[char.charCodeAt(0)] |= TOKEN_FLAG;
+}
+for (let code = 0x30 /* 0 */; code <= 0x39 /* 9 */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+for (let code = 0x41 /* A */; code <= 0x5a /* Z */; code++) {
+    CHAR_MAP[code] |= LOWER_CASE | TOKEN_FLAG;
+}
+for (let code = 0x61 /* a */; code <= 0x7a /* z */; code++) {
+    CHAR_MAP[code] |= TOKEN_FLAG;
+}
+/**
+ * Null object perf optimization. Faster than `Object.create(null)` and `{ __proto__: null }`.
+ */
+const NullObject = /* @__PURE__ */ (() => {
+    const C = function () { };
+    C.prototype = Object.create(null);
+    return C;
+})();
+/**
+ * Validate a type string against RFC 9110.
+ */
+function isTypeValid(type, start = 0, end = type.length) {
+    let hasSlash = false;
+    for (let index = start; index < end; index++) {
+        const code = type.charCodeAt(index);
+        if (code === 47 /* / */) {
+            if (hasSlash || index === start || index >= end - 1)
+                return false;
+            hasSlash = true;
+        }
+        else if (!isTokenCode(code)) {
+            return false;
+        }
+    }
+    return hasSlash;
+}
+/**
+ * Validate a token against RFC 9110.
+ */
+function isTokenValid(token, start = 0, end = token.length) {
+    if (start >= end)
+        return false;
+    for (let index = start; index < end; index++) {
+        if (!isTokenCode(token.charCodeAt(index)))
+            return false;
+    }
+    return true;
+}
+/**
+ * Check whether a character code belongs to the token production in RFC 9110.
+ */
+function isTokenCode(code) {
+    return (CHAR_MAP[code] & TOKEN_FLAG) !== 0;
+}
+/**
+ * Serialize a parameter value.
+ */
+function parameterValue(str) {
+    const len = str.length;
+    if (len === 0)
+        return '""';
+    let index = 0;
+    while (index < len && isTokenCode(str.charCodeAt(index)))
+        index++;
+    if (index === len)
+        return str;
+    let result = '"';
+    let start = 0;
+    while (index < len) {
+        const code = str.charCodeAt(index);
+        if (code !== HTAB && (code < SP || code === 127 || code > 255)) {
+            throw new TypeError(`Invalid parameter value: ${str}`);
+        }
+        if (code === 34 /* " */ || code === 92 /* \\ */) {
+            result += `${str.slice(start, index)}\\`;
+            start = index;
+        }
+        index++;
+    }
+    return `${result}${str.slice(start)}"`;
+}
+/**
+ * Format an object into a `Content-Type` header.
+ */
+function format(obj) {
+    const { type, parameters } = obj;
+    if (!type || !isTypeValid(type)) {
+        throw new TypeError(`Invalid type: ${type}`);
+    }
+    let result = type;
+    if (parameters) {
+        for (const param of Object.keys(parameters)) {
+            if (!isTokenValid(param)) {
+                throw new TypeError(`Invalid parameter name: ${param}`);
+            }
+            result += `; ${param}=${parameterValue(parameters[param])}`;
+        }
+    }
+    return result;
+}
+/**
+ * Parse a `Content-Type` header.
+ */
+function dist_parse(header, options) {
+    const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
+    const len = header.length;
+    let valueStart = options?.start ?? 0;
+    while ((CHAR_MAP[header.charCodeAt(valueStart)] & OWS) !== 0) {
+        valueStart++;
+    }
+    let index = valueStart;
+    let typeFlags = 0;
+    let whitespace = -1;
+    let stop = options?.parameters === false ? COMMA_FLAG : 0;
+    while (index < len) {
+        const code = header.charCodeAt(index);
+        const flags = CHAR_MAP[code];
+        if ((flags & stopFlags) !== 0) {
+            stop |= flags & COMMA_FLAG;
+            break;
+        }
+        if ((flags & OWS) !== 0) {
+            if (whitespace === -1)
+                whitespace = index;
+        }
+        else {
+            whitespace = -1;
+        }
+        typeFlags |= (code & NON_ASCII) | flags;
+        index++;
+    }
+    const valueEnd = whitespace === -1 ? index : whitespace;
+    const value = header.slice(valueStart, valueEnd);
+    const type = (typeFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+    if (index === len || stop !== 0) {
+        return { type, index, parameters: new NullObject() };
+    }
+    return parseParameters(header, type, index, len, stopFlags);
+}
+/**
+ * Parses the parameters of a `Content-Type` header starting at the given index.
+ */
+function parseParameters(header, type, index, len, stopFlags) {
+    const parameters = new NullObject();
+    parameter: while (index < len) {
+        index++; // Skip over ;
+        while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+            index++;
+        }
+        const keyStart = index;
+        let keyFlags = 0;
+        let keyWhitespace = -1;
+        while (index < len) {
+            const code = header.charCodeAt(index);
+            const flags = CHAR_MAP[code];
+            if ((flags & stopFlags) !== 0) {
+                if ((flags & COMMA_FLAG) !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if (code === EQ) {
+                const keyEnd = keyWhitespace === -1 ? index : keyWhitespace;
+                const value = header.slice(keyStart, keyEnd);
+                const key = (keyFlags & CASE_FLAGS) === 0 ? value : value.toLowerCase();
+                index++;
+                while ((CHAR_MAP[header.charCodeAt(index)] & OWS) !== 0) {
+                    index++;
+                }
+                if (index < len && header.charCodeAt(index) === DQUOTE) {
+                    const quotedStart = ++index;
+                    let escaped = false;
+                    while (index < len) {
+                        const code = header.charCodeAt(index);
+                        if (code === DQUOTE) {
+                            if (parameters[key] === undefined) {
+                                parameters[key] = escaped
+                                    ? unescapeQuotedPairs(header, quotedStart, index)
+                                    : header.slice(quotedStart, index);
+                            }
+                            index++;
+                            let stop = 0;
+                            // Discard characters between quote and delimiter.
+                            while (index < len) {
+                                const code = header.charCodeAt(index);
+                                const flags = CHAR_MAP[code];
+                                if ((flags & stopFlags) !== 0) {
+                                    stop = flags & COMMA_FLAG;
+                                    break;
+                                }
+                                index++;
+                            }
+                            if (stop !== 0)
+                                break parameter;
+                            continue parameter;
+                        }
+                        if (code === BSLASH && index + 1 < len) {
+                            escaped = true;
+                            index += 2;
+                            continue;
+                        }
+                        index++;
+                    }
+                    continue parameter;
+                }
+                const valueStart = index;
+                let stop = 0;
+                let valueWhitespace = -1;
+                while (index < len) {
+                    const code = header.charCodeAt(index);
+                    const flags = CHAR_MAP[code];
+                    if ((flags & stopFlags) !== 0) {
+                        stop = flags & COMMA_FLAG;
+                        break;
+                    }
+                    if ((flags & OWS) !== 0) {
+                        if (valueWhitespace === -1)
+                            valueWhitespace = index;
+                    }
+                    else {
+                        valueWhitespace = -1;
+                    }
+                    index++;
+                }
+                if (parameters[key] === undefined) {
+                    const valueEnd = valueWhitespace === -1 ? index : valueWhitespace;
+                    parameters[key] = header.slice(valueStart, valueEnd);
+                }
+                if (stop !== 0)
+                    break parameter;
+                continue parameter;
+            }
+            if ((flags & OWS) !== 0) {
+                if (keyWhitespace === -1)
+                    keyWhitespace = index;
+            }
+            else {
+                keyWhitespace = -1;
+            }
+            keyFlags |= (code & NON_ASCII) | flags;
+            index++;
+        }
+    }
+    return { type, index, parameters };
+}
+/**
+ * Remove backslashes from quoted pairs in a known-terminated quoted string body.
+ */
+function unescapeQuotedPairs(str, start, end) {
+    let result = "";
+    for (let index = start; index < end; index++) {
+        if (str.charCodeAt(index) === BSLASH) {
+            result += str.slice(start, index);
+            start = ++index;
+        }
+    }
+    return result + str.slice(start, end);
+}
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ./node_modules/json-with-bigint/json-with-bigint.js
+const intRegex = /^-?\d+$/;
+const noiseValue = /^-?\d+n+$/; // Noise - strings that match the custom format before being converted to it
+const originalStringify = JSON.stringify;
+const originalParse = JSON.parse;
+const customFormat = /^-?\d+n$/;
+
+const bigIntsStringify = /([\[:])?"(-?\d+)n"($|\s*[,\}\]])/g;
+const noiseStringify = /([\[:])?("-?\d+n+)n("$|"\s*[,\}\]])/g;
+
+/**
+ * @typedef {(this: any, key: string | number | undefined, value: any) => any} Replacer
+ * @typedef {(key: string | number | undefined, value: any, context?: { source: string }) => any} Reviver
+ */
+
+/**
+ * Checks if a value is unstringifiable according to native JSON.stringify rules.
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is undefined, a function, or a symbol.
+ */
+const isUnstringifiable = (val) =>
+  val === undefined || typeof val === "function" || typeof val === "symbol";
+
+/**
+ * Checks if a value is a native JSON.rawJSON object (Node.js 22+).
+ *
+ * @param {any} val The value to check.
+ * @returns {boolean} True if the value is a RawJSON instance.
+ */
+const isRawJSON = (val) =>
+  val !== null &&
+  typeof val === "object" &&
+  val.constructor &&
+  val.constructor.name === "RawJSON";
+
+/**
+ * Iteratively converts a JS value to a JSON string.
+ * Used as a fallback when the native JSON.stringify hits the Maximum Call Stack size.
+ * Fully compliant with JSON formatting (space), replacers, and toJSON behaviors.
+ *
+ * @param {any} rootValue The value to stringify.
+ * @param {Replacer | Array<string | number> | null} [replacer] User's custom replacer function.
+ * @param {string | number} [spaceParam] Indentation for pretty-printing.
+ * @returns {string | undefined} The generated JSON string.
+ */
+const stringifyIteratively = (rootValue, replacer, spaceParam) => {
+  let space = "";
+
+  if (typeof spaceParam === "number") {
+    space = " ".repeat(Math.min(10, Math.max(0, Math.floor(spaceParam))));
+  } else if (typeof spaceParam === "string") {
+    space = spaceParam.slice(0, 10);
+  }
+
+  const isFunctionReplacer = typeof replacer === "function";
+  const propertyList = Array.isArray(replacer)
+    ? new Set(replacer.map(String))
+    : null;
+
+  /**
+   * Prepares a value for stringification by resolving toJSON, handling BigInts,
+   * applying custom replacers, and unwrapping primitive objects.
+   *
+   * @param {object|Array} parent The parent object or array holding the value.
+   * @param {string} key The key associated with the value.
+   * @param {any} val The raw value to process.
+   * @returns {any} The processed value ready for stringification.
+   */
+  const prepareVal = (parent, key, val) => {
+    const isObject = val !== null && typeof val === "object";
+    const hasToJSON = isObject && typeof val.toJSON === "function";
+
+    if (hasToJSON) {
+      val = val.toJSON(key);
+    }
+
+    const isNoise = typeof val === "string" && noiseValue.test(val);
+
+    if (isNoise) return val + "n";
+
+    const isBigInt = typeof val === "bigint";
+
+    if (isBigInt) {
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return JSON.rawJSON(val.toString());
+
+      return val.toString() + "n";
+    }
+
+    if (isFunctionReplacer) {
+      val = replacer.call(parent, key, val);
+    }
+
+    const isPostReplacerObject = val !== null && typeof val === "object";
+
+    if (isPostReplacerObject) {
+      const isPrimitiveWrapper =
+        val instanceof Number ||
+        val instanceof String ||
+        val instanceof Boolean;
+
+      if (isPrimitiveWrapper) {
+        val = val.valueOf();
+      }
+    }
+
+    return val;
+  };
+
+  const rootProcessed = prepareVal({ "": rootValue }, "", rootValue);
+
+  if (isUnstringifiable(rootProcessed)) {
+    return undefined;
+  }
+
+  const isRootPrimitive =
+    rootProcessed === null || typeof rootProcessed !== "object";
+  const isRootNativeRawJSON = isRawJSON(rootProcessed);
+
+  if (isRootPrimitive || isRootNativeRawJSON) {
+    return originalStringify(rootProcessed);
+  }
+
+  const chunks = [];
+  let level = 0;
+
+  const stack = [
+    {
+      parent: { "": rootProcessed },
+      key: "",
+      val: rootProcessed,
+      isArray: Array.isArray(rootProcessed),
+      keys: Array.isArray(rootProcessed) ? null : Object.keys(rootProcessed),
+      index: 0,
+      first: true,
+    },
+  ];
+
+  const visited = new WeakSet([rootProcessed]);
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (node.index === 0) {
+      chunks.push(node.isArray ? "[" : "{");
+      level++;
+    }
+
+    let isDone = false;
+
+    if (node.isArray) {
+      if (node.index < node.val.length) {
+        if (!node.first) chunks.push(",");
+
+        if (space) chunks.push("\n" + space.repeat(level));
+
+        const childRaw = node.val[node.index];
+        const childVal = prepareVal(node.val, String(node.index), childRaw);
+
+        if (isUnstringifiable(childVal)) {
+          chunks.push("null");
+          node.first = false;
+          node.index++;
+        } else {
+          const isComplexObject =
+            childVal !== null && typeof childVal === "object";
+          const isNativeRaw = isRawJSON(childVal);
+
+          if (isComplexObject && !isNativeRaw) {
+            if (visited.has(childVal)) {
+              throw new TypeError("Converting circular structure to JSON");
+            }
+
+            visited.add(childVal);
+
+            stack.push({
+              parent: node.val,
+              key: String(node.index),
+              val: childVal,
+              isArray: Array.isArray(childVal),
+              keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+              index: 0,
+              first: true,
+            });
+
+            node.first = false;
+            node.index++;
+          } else {
+            chunks.push(originalStringify(childVal));
+            node.first = false;
+            node.index++;
+          }
+        }
+      } else {
+        isDone = true;
+      }
+    } else {
+      while (node.index < node.keys.length) {
+        const k = node.keys[node.index++];
+
+        const isFilteredOutByArray = propertyList && !propertyList.has(k);
+
+        if (isFilteredOutByArray) continue;
+
+        const childRaw = node.val[k];
+        const childVal = prepareVal(node.val, k, childRaw);
+
+        if (isUnstringifiable(childVal)) continue;
+
+        if (!node.first) chunks.push(",");
+
+        if (space) {
+          chunks.push("\n" + space.repeat(level) + originalStringify(k) + ": ");
+        } else {
+          chunks.push(originalStringify(k) + ":");
+        }
+
+        const isComplexObject =
+          childVal !== null && typeof childVal === "object";
+        const isNativeRaw = isRawJSON(childVal);
+
+        if (isComplexObject && !isNativeRaw) {
+          if (visited.has(childVal)) {
+            throw new TypeError("Converting circular structure to JSON");
+          }
+
+          visited.add(childVal);
+
+          stack.push({
+            parent: node.val,
+            key: k,
+            val: childVal,
+            isArray: Array.isArray(childVal),
+            keys: Array.isArray(childVal) ? null : Object.keys(childVal),
+            index: 0,
+            first: true,
+          });
+
+          node.first = false;
+
+          break; // Stop current loop level to process the newly pushed stack node
+        } else {
+          chunks.push(originalStringify(childVal));
+          node.first = false;
+        }
+      }
+
+      const isNodeFullyProcessed =
+        node.index >= node.keys.length && stack[stack.length - 1] === node;
+
+      if (isNodeFullyProcessed) {
+        isDone = true;
+      }
+    }
+
+    if (isDone) {
+      level--;
+
+      if (!node.first && space) chunks.push("\n" + space.repeat(level));
+
+      chunks.push(node.isArray ? "]" : "}");
+      visited.delete(node.val);
+      stack.pop();
+    }
+  }
+
+  return chunks.join("");
+};
+
+/**
+ * Converts a JavaScript value to a JSON string.
+ *
+ * Supports serialization of BigInt values using two strategies:
+ * 1. Custom format "123n" → "123" (universal fallback)
+ * 2. Native JSON.rawJSON() (Node.js 22+, fastest) when available
+ *
+ * All other values are serialized exactly like native JSON.stringify().
+ *
+ * @param {*} value The value to convert to a JSON string.
+ * @param {Replacer | Array<string | number> | null} [replacer]
+ * A function that alters the behavior of the stringification process,
+ * or an array of strings/numbers to indicate properties to exclude.
+ * @param {string | number} [space]
+ * A string or number to specify indentation or pretty-printing.
+ * @returns {string} The JSON string representation.
+ */
+const JSONStringify = (value, replacer, space) => {
+  try {
+    const supportsRawJSON = "rawJSON" in JSON;
+
+    if (supportsRawJSON) {
+      return originalStringify(
+        value,
+        (key, val) => {
+          if (typeof val === "bigint") return JSON.rawJSON(val.toString());
+
+          const hasFunctionReplacer = typeof replacer === "function";
+
+          if (hasFunctionReplacer) return replacer(key, val);
+
+          const isKeyInArrayReplacer =
+            Array.isArray(replacer) && replacer.includes(key);
+
+          if (isKeyInArrayReplacer) return val;
+
+          return val;
+        },
+        space,
+      );
+    }
+
+    if (!value) return originalStringify(value, replacer, space);
+
+    const convertedToCustomJSON = originalStringify(
+      value,
+      (key, val) => {
+        const isNoise = typeof val === "string" && noiseValue.test(val);
+
+        if (isNoise) return val.toString() + "n"; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+        if (typeof val === "bigint") return val.toString() + "n";
+
+        const hasFunctionReplacer = typeof replacer === "function";
+
+        if (hasFunctionReplacer) return replacer(key, val);
+
+        const isKeyInArrayReplacer =
+          Array.isArray(replacer) && replacer.includes(key);
+
+        if (isKeyInArrayReplacer) return val;
+
+        return val;
+      },
+      space,
+    );
+
+    const processedJSON = convertedToCustomJSON.replace(
+      bigIntsStringify,
+      "$1$2$3",
+    ); // Delete one "n" off the end of every BigInt value
+
+    const denoisedJSON = processedJSON.replace(noiseStringify, "$1$2$3"); // Remove one "n" off the end of every noisy string
+
+    return denoisedJSON;
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const convertedJSON = stringifyIteratively(value, replacer, space);
+
+      if (convertedJSON === undefined) return undefined;
+
+      const supportsRawJSON = "rawJSON" in JSON;
+
+      if (supportsRawJSON) return convertedJSON;
+
+      const processedJSON = convertedJSON.replace(bigIntsStringify, "$1$2$3");
+
+      return processedJSON.replace(noiseStringify, "$1$2$3");
+    }
+
+    throw error;
+  }
+};
+
+const featureCache = new Map();
+
+/**
+ * Detects if the current JSON.parse implementation supports the context.source feature.
+ *
+ * Uses toString() fingerprinting to cache results and automatically detect runtime
+ * replacements of JSON.parse (polyfills, mocks, etc.).
+ *
+ * @returns {boolean} true if context.source is supported, false otherwise.
+ */
+const isContextSourceSupported = () => {
+  const parseFingerprint = JSON.parse.toString();
+
+  if (featureCache.has(parseFingerprint)) {
+    return featureCache.get(parseFingerprint);
+  }
+
+  try {
+    const result = JSON.parse(
+      "1",
+      (_, __, context) => !!context?.source && context.source === "1",
+    );
+    featureCache.set(parseFingerprint, result);
+
+    return result;
+  } catch {
+    featureCache.set(parseFingerprint, false);
+
+    return false;
+  }
+};
+
+/**
+ * Reviver function that converts custom-format BigInt strings back to BigInt values.
+ * Also handles "noise" strings that accidentally match the BigInt format.
+ *
+ * @param {string | number | undefined} key The object key.
+ * @param {*} value The value being parsed.
+ * @param {object} [context] Parse context (if supported by JSON.parse).
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The transformed value.
+ */
+const convertMarkedBigIntsReviver = (key, value, context, userReviver) => {
+  const isCustomFormatBigInt =
+    typeof value === "string" && customFormat.test(value);
+
+  if (isCustomFormatBigInt) return BigInt(value.slice(0, -1));
+
+  const isNoiseValue = typeof value === "string" && noiseValue.test(value);
+  if (isNoiseValue) return value.slice(0, -1);
+
+  const hasUserReviver = typeof userReviver === "function";
+
+  if (!hasUserReviver) return value;
+
+  return userReviver(key, value, context);
+};
+
+/**
+ * Fast JSON.parse implementation (~2x faster than classic fallback).
+ * Uses JSON.parse's context.source feature to detect integers and convert
+ * large numbers directly to BigInt without string manipulation.
+ *
+ * Does not support legacy custom format from v1 of this library.
+ *
+ * @param {string} text JSON string to parse.
+ * @param {Reviver} [reviver] Transform function to apply to each value.
+ * @returns {any} Parsed JavaScript value.
+ */
+const JSONParseV2 = (text, reviver) => {
+  return JSON.parse(text, (key, value, context) => {
+    const isNumber = typeof value === "number";
+    const isOutOfBounds =
+      value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
+    const isBigNumber = isNumber && isOutOfBounds;
+    const isInt = context && intRegex.test(context.source);
+    const isBigInt = isBigNumber && isInt;
+
+    if (isBigInt) return BigInt(context.source);
+
+    const hasCustomReviver = typeof reviver === "function";
+
+    if (!hasCustomReviver) return value;
+
+    return reviver(key, value, context);
+  });
+};
+
+const MAX_INT = Number.MAX_SAFE_INTEGER.toString();
+const MAX_DIGITS = MAX_INT.length;
+const stringsOrLargeNumbers =
+  /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
+const noiseValueWithQuotes = /^"-?\d+n+"$/; // Noise - strings that match the custom format before being converted to it
+
+/**
+ * Iteratively traverses the parsed object bottom-up (post-order),
+ * emulating the native JSON.parse reviver behavior.
+ * This avoids Call Stack overflows (RangeError) on deeply nested structures.
+ *
+ * @param {any} parsed The natively parsed JSON object.
+ * @param {Reviver} [userReviver] User's custom reviver function.
+ * @returns {any} The fully processed object.
+ */
+const applyReviverIteratively = (parsed, userReviver) => {
+  const rootHolder = { "": parsed };
+  const stack = [{ parent: rootHolder, key: "", visited: false }];
+
+  while (stack.length > 0) {
+    const node = stack[stack.length - 1];
+
+    if (!node.visited) {
+      node.visited = true;
+
+      const value = node.parent[node.key];
+      const isComplexObject = value !== null && typeof value === "object";
+
+      if (isComplexObject) {
+        const keys = Object.keys(value);
+
+        for (let i = keys.length - 1; i >= 0; i--) {
+          stack.push({ parent: value, key: keys[i], visited: false });
+        }
+      }
+    } else {
+      const { parent, key } = node;
+      let value = parent[key];
+
+      if (typeof value === "string") {
+        const isCustomFormatBigInt = customFormat.test(value);
+
+        if (isCustomFormatBigInt) {
+          value = BigInt(value.slice(0, -1));
+        } else {
+          const isNoise = noiseValue.test(value);
+
+          if (isNoise) value = value.slice(0, -1);
+        }
+      }
+
+      const hasUserReviver = typeof userReviver === "function";
+
+      if (hasUserReviver) {
+        value = userReviver.call(parent, key, value);
+      }
+
+      const isDeleted = value === undefined;
+
+      if (isDeleted) {
+        delete parent[key];
+      } else {
+        parent[key] = value;
+      }
+
+      stack.pop();
+    }
+  }
+
+  return rootHolder[""];
+};
+
+/**
+ * Pre-processes the JSON string to mark large numbers with an 'n' suffix.
+ *
+ * @param {string} text The raw JSON string.
+ * @returns {string} The serialized string with marked BigInts.
+ */
+const serializeBigInts = (text) => {
+  return text.replace(
+    stringsOrLargeNumbers,
+    (match, digits, fractional, exponential) => {
+      const isString = match[0] === '"';
+      const isNoise = isString && noiseValueWithQuotes.test(match);
+
+      if (isNoise) return match.substring(0, match.length - 1) + 'n"'; // Mark noise values with additional "n" to offset the deletion of one "n" during the processing
+
+      const hasFractionalOrExponential = fractional || exponential;
+
+      // With a fixed number of digits, we can correctly use lexicographical comparison to do a numeric comparison
+      const isLessThanMaxSafeInt =
+        digits &&
+        (digits.length < MAX_DIGITS ||
+          (digits.length === MAX_DIGITS && digits <= MAX_INT));
+
+      const isStandardValue =
+        isString || hasFractionalOrExponential || isLessThanMaxSafeInt;
+
+      if (isStandardValue) return match;
+
+      return '"' + match + 'n"';
+    },
+  );
+};
+
+/**
+ * Converts a JSON string into a JavaScript value.
+ *
+ * Supports parsing of large integers using two strategies:
+ * 1. Classic fallback: Marks large numbers with "123n" format, then converts to BigInt
+ * 2. Fast path (JSONParseV2): Uses context.source feature (~2x faster) when available
+ *
+ * All other JSON values are parsed exactly like native JSON.parse().
+ *
+ * @param {string} text A valid JSON string.
+ * @param {Reviver} [reviver]
+ * A function that transforms the results. This function is called for each member
+ * of the object. If a member contains nested objects, the nested objects are
+ * transformed before the parent object is.
+ * @returns {any} The parsed JavaScript value.
+ * @throws {SyntaxError} If text is not valid JSON.
+ */
+const JSONParse = (text, reviver) => {
+  if (!text) return originalParse(text, reviver);
+
+  try {
+    if (isContextSourceSupported()) return JSONParseV2(text, reviver); // Shortcut to a faster (2x) and simpler version
+
+    // Find and mark big numbers with "n"
+    const serializedData = serializeBigInts(text);
+
+    return originalParse(serializedData, (key, value, context) =>
+      convertMarkedBigIntsReviver(key, value, context, reviver),
+    );
+  } catch (error) {
+    if (error instanceof RangeError) {
+      const serializedData = serializeBigInts(text);
+      const parsed = originalParse(serializedData);
+
+      return applyReviverIteratively(parsed, reviver);
+    }
+
+    throw error;
+  }
+};
+
+
+
+// EXTERNAL MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
+var dist_src = __nccwpck_require__(1015);
+;// CONCATENATED MODULE: ./node_modules/@octokit/request/dist-bundle/index.js
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/defaults.js
+
+
+// pkg/dist-src/version.js
+var dist_bundle_VERSION = "10.0.16";
+
+// pkg/dist-src/defaults.js
+var defaults_default = {
+  headers: {
+    "user-agent": `octokit-request.js/${dist_bundle_VERSION} ${(0,universal_user_agent/* getUserAgent */.$)()}`
+  }
+};
+
+// pkg/dist-src/fetch-wrapper.js
+
+
+
+// pkg/dist-src/is-plain-object.js
+function dist_bundle_isPlainObject(value) {
+  if (typeof value !== "object" || value === null) return false;
+  if (Object.prototype.toString.call(value) !== "[object Object]") return false;
+  const proto = Object.getPrototypeOf(value);
+  if (proto === null) return true;
+  const Ctor = Object.prototype.hasOwnProperty.call(proto, "constructor") && proto.constructor;
+  return typeof Ctor === "function" && Ctor instanceof Ctor && Function.prototype.call(Ctor) === Function.prototype.call(value);
+}
+
+// pkg/dist-src/fetch-wrapper.js
+
+var noop = () => "";
+async function fetchWrapper(requestOptions) {
+  const fetch = requestOptions.request?.fetch || globalThis.fetch;
+  if (!fetch) {
+    throw new Error(
+      "fetch is not set. Please pass a fetch implementation as new Octokit({ request: { fetch }}). Learn more at https://github.com/octokit/octokit.js/#fetch-missing"
+    );
+  }
+  const log = requestOptions.request?.log || console;
+  const parseSuccessResponseBody = requestOptions.request?.parseSuccessResponseBody !== false;
+  const body = dist_bundle_isPlainObject(requestOptions.body) || Array.isArray(requestOptions.body) ? JSONStringify(requestOptions.body) : requestOptions.body;
+  const requestHeaders = Object.fromEntries(
+    Object.entries(requestOptions.headers).map(([name, value]) => [
+      name,
+      String(value)
+    ])
+  );
+  let fetchResponse;
+  try {
+    fetchResponse = await fetch(requestOptions.url, {
+      method: requestOptions.method,
+      body,
+      redirect: requestOptions.request?.redirect,
+      headers: requestHeaders,
+      signal: requestOptions.request?.signal,
+      // duplex must be set if request.body is ReadableStream or Async Iterables.
+      // See https://fetch.spec.whatwg.org/#dom-requestinit-duplex.
+      ...requestOptions.body && { duplex: "half" }
+    });
+  } catch (error) {
+    let message = "Unknown Error";
+    if (error instanceof Error) {
+      if (error.name === "AbortError") {
+        error.status = 500;
+        throw error;
+      }
+      message = error.message;
+      if (error.name === "TypeError" && "cause" in error) {
+        if (error.cause instanceof Error) {
+          message = error.cause.message;
+        } else if (typeof error.cause === "string") {
+          message = error.cause;
+        }
+      }
+    }
+    const requestError = new dist_src/* RequestError */.G(message, 500, {
+      request: requestOptions
+    });
+    requestError.cause = error;
+    throw requestError;
+  }
+  const status = fetchResponse.status;
+  const url = fetchResponse.url;
+  const responseHeaders = {};
+  for (const [key, value] of fetchResponse.headers) {
+    responseHeaders[key] = value;
+  }
+  const octokitResponse = {
+    url,
+    status,
+    headers: responseHeaders,
+    data: ""
+  };
+  if ("deprecation" in responseHeaders) {
+    const matches = responseHeaders.link && responseHeaders.link.match(/<([^<>]+)>; rel="deprecation"/);
+    const deprecationLink = matches && matches.pop();
+    log.warn(
+      `[@octokit/request] "${requestOptions.method} ${requestOptions.url}" is deprecated. It is scheduled to be removed on ${responseHeaders.sunset}${deprecationLink ? `. See ${deprecationLink}` : ""}`
+    );
+  }
+  if (status === 204 || status === 205) {
+    return octokitResponse;
+  }
+  if (requestOptions.method === "HEAD") {
+    if (status < 400) {
+      return octokitResponse;
+    }
+    throw new dist_src/* RequestError */.G(fetchResponse.statusText, status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status === 304) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new dist_src/* RequestError */.G("Not modified", status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  if (status >= 400) {
+    octokitResponse.data = await getResponseData(fetchResponse);
+    throw new dist_src/* RequestError */.G(toErrorMessage(octokitResponse.data), status, {
+      response: octokitResponse,
+      request: requestOptions
+    });
+  }
+  octokitResponse.data = parseSuccessResponseBody ? await getResponseData(fetchResponse) : fetchResponse.body;
+  return octokitResponse;
+}
+async function getResponseData(response) {
+  const contentType = response.headers.get("content-type");
+  if (!contentType) {
+    return response.text().catch(noop);
+  }
+  const mimetype = dist_parse(contentType);
+  if (isJSONResponse(mimetype)) {
+    let text = "";
+    try {
+      text = await response.text();
+      return JSONParse(text);
+    } catch (err) {
+      return text;
+    }
+  } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
+  // (RFC 2046) and must never be decoded as text, even when the response
+  // carries a (misleading) `charset=utf-8` parameter — see #751.
+  mimetype.parameters.charset?.toLowerCase() === "utf-8" && mimetype.type !== "application/octet-stream") {
+    return response.text().catch(noop);
+  } else {
+    return response.arrayBuffer().catch(
+      /* v8 ignore next -- @preserve */
+      () => new ArrayBuffer(0)
+    );
+  }
+}
+function isJSONResponse(mimetype) {
+  return mimetype.type === "application/json" || mimetype.type === "application/scim+json";
+}
+function toErrorMessage(data) {
+  if (typeof data === "string") {
+    return data;
+  }
+  if (data instanceof ArrayBuffer) {
+    return "Unknown error";
+  }
+  if (typeof data === "object" && data !== null && "message" in data) {
+    const objectData = data;
+    const suffix = "documentation_url" in objectData ? ` - ${objectData.documentation_url}` : "";
+    return Array.isArray(objectData.errors) ? `${objectData.message}: ${objectData.errors.map((v) => JSON.stringify(v)).join(", ")}${suffix}` : `${objectData.message}${suffix}`;
+  }
+  return `Unknown error: ${JSON.stringify(data)}`;
+}
+
+// pkg/dist-src/with-defaults.js
+function dist_bundle_withDefaults(oldEndpoint, newDefaults) {
+  const endpoint2 = oldEndpoint.defaults(newDefaults);
+  const newApi = function(route, parameters) {
+    const endpointOptions = endpoint2.merge(route, parameters);
+    if (!endpointOptions.request || !endpointOptions.request.hook) {
+      return fetchWrapper(endpoint2.parse(endpointOptions));
+    }
+    const request2 = (route2, parameters2) => {
+      return fetchWrapper(
+        endpoint2.parse(endpoint2.merge(route2, parameters2))
+      );
+    };
+    Object.assign(request2, {
+      endpoint: endpoint2,
+      defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+    });
+    return endpointOptions.request.hook(request2, endpointOptions);
+  };
+  return Object.assign(newApi, {
+    endpoint: endpoint2,
+    defaults: dist_bundle_withDefaults.bind(null, endpoint2)
+  });
+}
+
+// pkg/dist-src/index.js
+var request = dist_bundle_withDefaults(endpoint, defaults_default);
+
+/* v8 ignore next -- @preserve */
+/* v8 ignore else -- @preserve */
+
+
+/***/ }),
+
+/***/ 6396:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $: () => (/* binding */ getUserAgent)
+/* harmony export */ });
+function getUserAgent() {
+  if (typeof navigator === "object" && "userAgent" in navigator) {
+    return navigator.userAgent;
+  }
+
+  if (typeof process === "object" && process.version !== undefined) {
+    return `Node.js/${process.version.substr(1)} (${process.platform}; ${
+      process.arch
+    })`;
+  }
+
+  return "<environment undetectable>";
+}
+
+
 /***/ })
 
 /******/ });
@@ -46474,6 +46750,9 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 	// Return the exports of the module
 /******/ 	return module.exports;
 /******/ }
+/******/ 
+/******/ // expose the modules object (__webpack_modules__)
+/******/ __nccwpck_require__.m = __webpack_modules__;
 /******/ 
 /************************************************************************/
 /******/ /* webpack/runtime/asset-relocator-loader */
@@ -46572,9 +46851,105 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 /******/ 	};
 /******/ })();
 /******/ 
+/******/ /* webpack/runtime/ensure chunk */
+/******/ (() => {
+/******/ 	__nccwpck_require__.f = {};
+/******/ 	// This file contains only the entry chunk.
+/******/ 	// The chunk loading function for additional chunks
+/******/ 	__nccwpck_require__.e = (chunkId) => {
+/******/ 		return Promise.all(Object.keys(__nccwpck_require__.f).reduce((promises, key) => {
+/******/ 			__nccwpck_require__.f[key](chunkId, promises);
+/******/ 			return promises;
+/******/ 		}, []));
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/get javascript chunk filename */
+/******/ (() => {
+/******/ 	// This function allow to reference async chunks
+/******/ 	__nccwpck_require__.u = (chunkId) => {
+/******/ 		// return url for filenames based on template
+/******/ 		return "" + chunkId + ".index.js";
+/******/ 	};
+/******/ })();
+/******/ 
 /******/ /* webpack/runtime/hasOwnProperty shorthand */
 /******/ (() => {
 /******/ 	__nccwpck_require__.o = (obj, prop) => (Object.prototype.hasOwnProperty.call(obj, prop))
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/make namespace object */
+/******/ (() => {
+/******/ 	// define __esModule on exports
+/******/ 	__nccwpck_require__.r = (exports) => {
+/******/ 		if(typeof Symbol !== 'undefined' && Symbol.toStringTag) {
+/******/ 			Object.defineProperty(exports, Symbol.toStringTag, { value: 'Module' });
+/******/ 		}
+/******/ 		Object.defineProperty(exports, '__esModule', { value: true });
+/******/ 	};
+/******/ })();
+/******/ 
+/******/ /* webpack/runtime/import chunk loading */
+/******/ (() => {
+/******/ 	// no baseURI
+/******/ 	
+/******/ 	// object to store loaded and loading chunks
+/******/ 	// undefined = chunk not loaded, null = chunk preloaded/prefetched
+/******/ 	// [resolve, Promise] = chunk loading, 0 = chunk loaded
+/******/ 	var installedChunks = {
+/******/ 		792: 0
+/******/ 	};
+/******/ 	
+/******/ 	var installChunk = (data) => {
+/******/ 		var {ids, modules, runtime} = data;
+/******/ 		// add "modules" to the modules object,
+/******/ 		// then flag all "ids" as loaded and fire callback
+/******/ 		var moduleId, chunkId, i = 0;
+/******/ 		for(moduleId in modules) {
+/******/ 			if(__nccwpck_require__.o(modules, moduleId)) {
+/******/ 				__nccwpck_require__.m[moduleId] = modules[moduleId];
+/******/ 			}
+/******/ 		}
+/******/ 		if(runtime) runtime(__nccwpck_require__);
+/******/ 		for(;i < ids.length; i++) {
+/******/ 			chunkId = ids[i];
+/******/ 			if(__nccwpck_require__.o(installedChunks, chunkId) && installedChunks[chunkId]) {
+/******/ 				installedChunks[chunkId][0]();
+/******/ 			}
+/******/ 			installedChunks[ids[i]] = 0;
+/******/ 		}
+/******/ 	
+/******/ 	}
+/******/ 	
+/******/ 	__nccwpck_require__.f.j = (chunkId, promises) => {
+/******/ 			// import() chunk loading for javascript
+/******/ 			var installedChunkData = __nccwpck_require__.o(installedChunks, chunkId) ? installedChunks[chunkId] : undefined;
+/******/ 			if(installedChunkData !== 0) { // 0 means "already installed".
+/******/ 	
+/******/ 				// a Promise means "currently loading".
+/******/ 				if(installedChunkData) {
+/******/ 					promises.push(installedChunkData[1]);
+/******/ 				} else {
+/******/ 					if(true) { // all chunks have JS
+/******/ 						// setup Promise in chunk cache
+/******/ 						var promise = import("./" + __nccwpck_require__.u(chunkId)).then(installChunk, (e) => {
+/******/ 							if(installedChunks[chunkId] !== 0) installedChunks[chunkId] = undefined;
+/******/ 							throw e;
+/******/ 						});
+/******/ 						var promise = Promise.race([promise, new Promise((resolve) => (installedChunkData = installedChunks[chunkId] = [resolve]))])
+/******/ 						promises.push(installedChunkData[1] = promise);
+/******/ 					}
+/******/ 				}
+/******/ 			}
+/******/ 	};
+/******/ 	
+/******/ 	// no prefetching
+/******/ 	
+/******/ 	// no preloaded
+/******/ 	
+/******/ 	// no external install chunk
+/******/ 	
+/******/ 	// no on chunks loaded
 /******/ })();
 /******/ 
 /************************************************************************/

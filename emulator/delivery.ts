@@ -45,7 +45,9 @@ export interface DeliveryOutcome {
 /** What {@link buildWebhookRequest} needs to know about one delivery. */
 export interface WebhookRequestInput {
   hookId: number
-  targetType: 'repository' | 'organization'
+  /** `X-GitHub-Hook-Installation-Target-Type`: `integration` for a GitHub App's webhook. */
+  targetType: 'repository' | 'organization' | 'integration'
+  /** `X-GitHub-Hook-Installation-Target-ID`: the repository, organization or app id. */
   targetId: number
   guid: string
   event: string

@@ -7,9 +7,11 @@
  * the receiver failed, `update` (the secret survives) and `ensure-absent`; then a fleet `ensure` over
  * the organization's repositories, capped by `max_writes` and resumed by reruns until a rerun writes
  * nothing; and a secret rotation: `audit-secret`, `rotate-secret` with a canary (a receiver that does
- * not know the new secret is rolled back), `audit-secret` again. Prints each step's log
+ * not know the new secret is rolled back), `audit-secret` again; and `redeliver-failed` on a GitHub App's
+ * webhook (scope `app`, authenticated with a JWT). Prints each step's log
  * lines (info, warnings, errors), outputs and summary; exits 1 if any step misbehaves.
  */
+import { appKeyPair } from './apps.js'
 import { fleetSeed } from './fleet-seed.js'
 import { startReceiver, type Receiver } from './receiver.js'
 import { runStep, type StepRun } from './runner.js'
@@ -44,7 +46,15 @@ function plain(summary: string): string {
 
 async function main(): Promise<number> {
   // octo-org/hello-world, and octo-org's svc-000 … svc-005, web-site, docs and the archived legacy-monolith.
-  const emulator: Emulator = await startEmulator({ validate: true, repos: ['octo-org/hello-world'], ...fleetSeed({ count: 6, userCount: 0 }) })
+  // … and a GitHub App, whose webhook is managed with a JWT signed by its private key.
+  const APP_ID = 4242
+  const appKeys = appKeyPair()
+  const emulator: Emulator = await startEmulator({
+    validate: true,
+    repos: ['octo-org/hello-world'],
+    ...fleetSeed({ count: 6, userCount: 0 }),
+    apps: [{ id: APP_ID, publicKey: appKeys.publicKey }]
+  })
   const receiver: Receiver = await startReceiver({ secret: SECRET })
   console.log(`GitHub emulator: ${emulator.url}    webhook receiver: ${receiver.url}\n`)
   const problems: string[] = []
@@ -197,6 +207,23 @@ async function main(): Promise<number> {
     (run) => (JSON.parse(verdicts(run) || '{}').previous === 1 ? undefined : verdicts(run))
   )
   await stubborn.close()
+
+  console.log(`=== the webhook of GitHub App ${APP_ID} (scope app: a JWT from its private key, no token) ===\n`)
+  emulator.setAppHook(APP_ID, { url: receiver.url, secret: OLD, content_type: 'json' })
+  const minutesAgo = (n: number): string => new Date(Date.now() - n * 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
+  emulator.addAppDelivery(APP_ID, { guid: 'job-queued-lost', event: 'workflow_job', status_code: 502, delivered_at: minutesAgo(20) })
+  emulator.addAppDelivery(APP_ID, { guid: 'job-done', event: 'workflow_job', status_code: 200, delivered_at: minutesAgo(10) })
+  const asApp = { scope: 'app', app_id: String(APP_ID), private_key: appKeys.privateKey, repository: '', token: '' }
+  const redeliveredApp = await step(
+    'redeliver-failed on the App hook: the lost workflow_job delivery',
+    { ...asApp, operation: 'redeliver-failed', since: '1h' },
+    (run) =>
+      run.outputs.failed_guids === '["job-queued-lost"]' && run.outputs.redelivered === '1' ? undefined : `failed ${run.outputs.failed_guids}`
+  )
+  await emulator.idle()
+  if (!receiver.received.some((delivery) => delivery.guid === 'job-queued-lost' && delivery.signatureValid)) {
+    problems.push(`the receiver did not get the App's redelivery (${redeliveredApp.outputs.redelivered_ids})`)
+  }
 
   const before = emulator.requests.length
   await step(

@@ -3,7 +3,8 @@
  * path under `/repos/{owner}/{repo}/` or `/orgs/{org}/`, fine-grained permission per scope, handler)
  * and {@link matchRoute}. Handlers turn a request into calls on the {@link HookStore} (./store.ts)
  * and an answer built from ./representations.ts; the deliveries they ask for are sent by
- * ./server.ts after the answer.
+ * ./server.ts after the answer. The deliveries list and the redelivery are exported
+ * ({@link listDeliveries}, {@link redeliver}) for the GitHub App webhook routes of ./app-routes.ts.
  */
 import { randomUUID } from 'node:crypto'
 import { paginate, perPage } from './pagination.js'
@@ -62,6 +63,50 @@ const READ: Route['perm'] = { repo: 'read', org: 'read' }
 const WRITE: Route['perm'] = { repo: 'write', org: 'write' }
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers })
+
+/**
+ * `GET …/deliveries` of a hook (repository, organization or App webhook): `hook-delivery-item`s,
+ * newest first, without those past the 3-day retention, `per_page` of them (default 30, at most
+ * 100) from the `cursor` on, optionally filtered by `status`, as the OpenAPI description defines
+ * it: `success` = status_code 200–399, `failure` = 400–599. A delivery that got no HTTP response
+ * (status_code 0, "failed to connect") is in neither: the server-side filter misses it, as on
+ * GitHub. When more follow, a `Link` header with `rel="next"` carries the next cursor (opaque to
+ * clients; here `v1_<id>` = continue after, i.e. older than, delivery <id>).
+ * @throws ApiError 422 for an unknown `status`; 400 `Invalid cursor` for a cursor it did not issue
+ */
+export function listDeliveries(store: HookStore, hook: StoredHook, ctx: Pick<RequestContext, 'query' | 'apiBase' | 'path'>): Reply {
+  const filter = ctx.query.status
+  if (filter !== undefined && filter !== 'success' && filter !== 'failure') {
+    throw validationFailed({ resource: 'HookDelivery', code: 'invalid', field: 'status', value: filter })
+  }
+  const inRange = (d: StoredDelivery): boolean =>
+    filter === 'success' ? d.status_code >= 200 && d.status_code < 400 : d.status_code >= 400 && d.status_code < 600
+  let deliveries = store.deliveriesOf(hook)
+  if (filter) deliveries = deliveries.filter(inRange)
+  if (ctx.query.cursor !== undefined) {
+    const after = /^v1_(\d+)$/.exec(ctx.query.cursor)
+    if (!after) throw new ApiError(400, 'Invalid cursor')
+    deliveries = deliveries.filter((d) => d.id < Number(after[1]))
+  }
+  const size = perPage(ctx.query)
+  const page = deliveries.slice(0, size)
+  if (deliveries.length <= size) return json(200, page.map(deliveryItemJson))
+  const next = new URLSearchParams({ per_page: String(size), cursor: `v1_${page[page.length - 1].id}` })
+  if (filter) next.set('status', filter)
+  return json(200, page.map(deliveryItemJson), { Link: `<${ctx.apiBase}${ctx.path}?${next}>; rel="next"` })
+}
+
+/**
+ * `POST …/deliveries/{delivery_id}/attempts`: schedules a new delivery (new id) repeating the guid,
+ * event, action and payload of `deliveryId`, marked as a redelivery and signed with the hook's
+ * current secret; answers 202 `{}`.
+ * @throws ApiError 404 for an unknown delivery; 422 for one older than 3 days
+ */
+export function redeliver(store: HookStore, hook: StoredHook, deliveryId: string, ctx: Pick<RequestContext, 'deliver'>): Reply {
+  const { guid, event, action, request } = store.redeliverable(hook, deliveryId)
+  ctx.deliver(hook, { guid, event, action, payload: structuredClone(request.payload), redelivery: true })
+  return json(202, {})
+}
 
 /** Every endpoint of the repository and organization webhooks docs. */
 export const ROUTES: Route[] = [
@@ -136,32 +181,7 @@ export const ROUTES: Route[] = [
     method: 'GET',
     path: 'hooks/:hook_id/deliveries',
     perm: READ,
-    handle(store, ctx) {
-      // `status` filter, as the OpenAPI description defines it: `success` = status_code 200–399,
-      // `failure` = 400–599. A delivery that got no HTTP response (status_code 0, "failed to
-      // connect") is in neither: the server-side filter misses it, as on GitHub.
-      const filter = ctx.query.status
-      if (filter !== undefined && filter !== 'success' && filter !== 'failure') {
-        throw validationFailed({ resource: 'HookDelivery', code: 'invalid', field: 'status', value: filter })
-      }
-      const inRange = (d: StoredDelivery): boolean =>
-        filter === 'success' ? d.status_code >= 200 && d.status_code < 400 : d.status_code >= 400 && d.status_code < 600
-      // Deliveries past the 3-day retention are left out (HookStore.deliveriesOf).
-      let deliveries = store.deliveriesOf(store.hook(ctx.target, ctx.params.hook_id))
-      if (filter) deliveries = deliveries.filter(inRange)
-      // Cursor: opaque to clients; here `v1_<id>` = continue after (older than) delivery <id>.
-      if (ctx.query.cursor !== undefined) {
-        const after = /^v1_(\d+)$/.exec(ctx.query.cursor)
-        if (!after) throw new ApiError(400, 'Invalid cursor')
-        deliveries = deliveries.filter((d) => d.id < Number(after[1]))
-      }
-      const size = perPage(ctx.query)
-      const page = deliveries.slice(0, size)
-      if (deliveries.length <= size) return json(200, page.map(deliveryItemJson))
-      const next = new URLSearchParams({ per_page: String(size), cursor: `v1_${page[page.length - 1].id}` })
-      if (filter) next.set('status', filter)
-      return json(200, page.map(deliveryItemJson), { Link: `<${ctx.apiBase}${ctx.path}?${next}>; rel="next"` })
-    }
+    handle: (store, ctx) => listDeliveries(store, store.hook(ctx.target, ctx.params.hook_id), ctx)
   },
   {
     method: 'GET',
@@ -176,13 +196,7 @@ export const ROUTES: Route[] = [
     method: 'POST',
     path: 'hooks/:hook_id/deliveries/:delivery_id/attempts',
     perm: WRITE,
-    handle(store, ctx) {
-      // A new delivery (new id) repeating guid, event, action and payload, marked as a redelivery.
-      const hook = store.hook(ctx.target, ctx.params.hook_id)
-      const { guid, event, action, request } = store.redeliverable(hook, ctx.params.delivery_id)
-      ctx.deliver(hook, { guid, event, action, payload: structuredClone(request.payload), redelivery: true })
-      return json(202, {})
-    }
+    handle: (store, ctx) => redeliver(store, store.hook(ctx.target, ctx.params.hook_id), ctx.params.delivery_id, ctx)
   },
   {
     method: 'POST',

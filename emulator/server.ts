@@ -5,18 +5,20 @@
  * Implements the endpoints of GitHub's docs "REST API endpoints for repository webhooks"
  * (`/repos/{owner}/{repo}/hooks…`) and "REST API endpoints for organization webhooks"
  * (`/orgs/{org}/hooks…`), plus the lists that find a fleet of repositories (`GET /orgs/{org}/repos`,
- * `GET /users/{username}/repos`, `GET /orgs/{org}/properties/values`), both at the root
- * (api.github.com style) and under `/api/v3` (GitHub Enterprise Server style). Hook writes on an
- * archived repository answer 403. With `validate: true` every JSON response is checked against
- * GitHub's OpenAPI description (see ./openapi.ts). Normal answers carry GitHub's `x-ratelimit-*`
- * headers; `setFaults` injects 502s, rate-limit answers, dropped connections and delays (see
- * ./faults.ts).
+ * `GET /users/{username}/repos`, `GET /orgs/{org}/properties/values`) and the webhook of GitHub Apps
+ * ("REST API endpoints for GitHub App webhooks", `/app/hook/…`, authenticated with the App's JWT),
+ * both at the root (api.github.com style) and under `/api/v3` (GitHub Enterprise Server style). Hook
+ * writes on an archived repository answer 403. With `validate: true` every JSON response is checked
+ * against GitHub's OpenAPI description (see ./openapi.ts). Normal answers carry GitHub's
+ * `x-ratelimit-*` headers; `setFaults` injects 502s, rate-limit answers, dropped connections and
+ * delays (see ./faults.ts).
  *
  * This file is the HTTP side: authentication, API versions, faults, answering, sending deliveries
  * after the answer, validation, the test-facing {@link Emulator} API and the CLI. The hooks state and
- * semantics are in ./store.ts, the accounts and repositories in ./repositories.ts, the JSON shapes in
- * ./representations.ts, the routing tables in ./routes.ts (hooks) and ./repository-routes.ts
- * (lists); the types tests use are re-exported from here.
+ * semantics are in ./store.ts, the accounts and repositories in ./repositories.ts, the Apps and their
+ * JWT check in ./apps.ts, the JSON shapes in ./representations.ts, the routing tables in ./routes.ts
+ * (hooks), ./app-routes.ts (App webhook) and ./repository-routes.ts (lists), the App webhook seeding
+ * in ./app-hooks.ts; the types tests use are re-exported from here.
  *
  * Run directly (`npx tsx emulator/server.ts [--port N]`) it serves until interrupted.
  */
@@ -25,6 +27,9 @@ import type { AddressInfo } from 'node:net'
 import { resolve as resolvePath } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
+import { appHookApi, type AppHookApi } from './app-hooks.js'
+import { matchAppRoute } from './app-routes.js'
+import { AppRegistry, type AppSeed } from './apps.js'
 import { sendWebhook } from './delivery.js'
 import { FaultInjector, RateLimitMeter, faultAnswer, type FaultKind, type FaultPlan } from './faults.js'
 import { flattenHeaders, readBody } from './http.js'
@@ -44,6 +49,8 @@ import {
   type StoredHook
 } from './store.js'
 
+export type { AppHookApi, AppHookSeed } from './app-hooks.js'
+export { appKeyPair, signAppJwt, type AppSeed } from './apps.js'
 export type { AnswerFaultKind, FaultKind, FaultPlan } from './faults.js'
 export type { CustomPropertyValue, RepositorySeed } from './repositories.js'
 export type { DeliverySeed, HookSeed, HookTarget, StoredDelivery, StoredHook, StoredHookConfig } from './store.js'
@@ -83,6 +90,19 @@ export interface EmulatorOptions {
    * @throws RangeError from {@link startEmulator} unless a non-negative finite number
    */
   latencyMs?: number
+  /**
+   * GitHub Apps whose webhook can be managed through `/app/hook/…` with a JWT the app signs (see
+   * ./apps.ts, `appKeyPair`); each starts without a webhook URL. Default none.
+   * @throws TypeError from {@link startEmulator} for invalid ids, duplicates or non-RSA keys
+   */
+  apps?: AppSeed[]
+  /**
+   * How far the emulator's clock runs ahead of the real one for the JWT checks, in MILLISECONDS
+   * (negative: behind); the `Date` header of its answers shows that clock too, as @octokit/auth-app
+   * reads it to correct a skew. Default 0.
+   * @throws RangeError from {@link startEmulator} unless a finite number
+   */
+  clockSkewMs?: number
 }
 
 /**
@@ -107,8 +127,8 @@ export interface RecordedRequest {
   fault?: FaultKind
 }
 
-/** A running emulator. */
-export interface Emulator {
+/** A running emulator (the App webhook methods: see {@link AppHookApi}). */
+export interface Emulator extends AppHookApi {
   /** `http://127.0.0.1:PORT`, the api.github.com-style root. */
   url: string
   /** `http://127.0.0.1:PORT/api/v3`, the GHES-style root; every route works under it too. */
@@ -149,9 +169,9 @@ export interface Emulator {
   /** Requests that got a fault (an answer fault or a delay) since the last setFaults() or reset(). */
   readonly faultsInjected: number
   /**
-   * Clears hooks, deliveries, recorded requests and violations (ids keep increasing), the fault
-   * plan and its counters, and the rate-limit count (the next request starts a new window). The
-   * repositories and organizations of the options stay as they are.
+   * Clears hooks (App webhooks included), deliveries, recorded requests and violations (ids keep
+   * increasing), the fault plan and its counters, and the rate-limit count (the next request starts a
+   * new window). The repositories, organizations and apps of the options stay as they are.
    */
   reset(): void
   /** Waits for in-flight deliveries, then stops the server. */
@@ -191,7 +211,8 @@ interface ApiRequest {
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const plainRepos = options.repos ?? (options.repositories === undefined ? DEFAULT_REPOS : [])
   const registry = new RepositoryRegistry([...plainRepos, ...(options.repositories ?? [])], options.orgs ?? DEFAULT_ORGS)
-  const store = new HookStore(registry.all(), registry.organizations())
+  const apps = new AppRegistry(options.apps ?? [])
+  const store = new HookStore(registry.all(), registry.organizations(), apps.all())
   const writeTokens = new Set(options.tokens ?? ['test-token'])
   const readOnlyTokens = new Set(options.readOnlyTokens ?? [])
   const requests: RecordedRequest[] = []
@@ -202,6 +223,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const latencyMs = options.latencyMs ?? 0
   if (!(typeof latencyMs === 'number' && Number.isFinite(latencyMs) && latencyMs >= 0)) {
     throw new RangeError(`latencyMs must be a non-negative number of milliseconds, got ${JSON.stringify(options.latencyMs)}`)
+  }
+  const clockSkewMs = options.clockSkewMs ?? 0
+  if (!(typeof clockSkewMs === 'number' && Number.isFinite(clockSkewMs))) {
+    throw new RangeError(`clockSkewMs must be a finite number of milliseconds, got ${JSON.stringify(options.clockSkewMs)}`)
   }
   /** Aborted by close(): requests still waiting out a delay are then dropped. */
   const closing = new AbortController()
@@ -220,15 +245,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 
   /**
-   * Answers one API request: version check (400), authentication (401); then either a list route
-   * (./repository-routes.ts, no further permission), or a hooks route: route and target (404),
-   * permission (403), archived repository on a write (403), then the route's handler. Deliveries the
-   * handler asks for go to `deliver`.
+   * Answers one API request: version check (400); an App webhook route (./app-routes.ts) is then
+   * authenticated with the App's JWT (401) and handled for that app. Otherwise token authentication
+   * (401); then either a list route (./repository-routes.ts, no further permission), or a hooks
+   * route: route and target (404), permission (403), archived repository on a write (403), then the
+   * route's handler. Deliveries the handler asks for go to `deliver`.
    */
   const answer = (request: ApiRequest, deliver: RequestContext['deliver']): Reply => {
     const version = request.headers['x-github-api-version']
     if (typeof version === 'string' && !SUPPORTED_API_VERSIONS.includes(version)) {
       throw new ApiError(400, `API version '${version}' is not supported.`)
+    }
+    const appRoute = matchAppRoute(request.method, request.path)
+    if (appRoute) {
+      const app = apps.authenticate(request.headers.authorization, Date.now() + clockSkewMs)
+      if (typeof request.body === 'string') throw new ApiError(400, 'Problems parsing JSON')
+      const { path, query, body, apiBase } = request
+      return appRoute.route.handle(store, { target: store.appTargetOf(app.id), params: appRoute.params, query, body, apiBase, path, deliver })
     }
     const token = tokenOf(request.headers.authorization)
     if (token === undefined || !(writeTokens.has(token) || readOnlyTokens.has(token))) {
@@ -318,6 +351,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       headers = { ...apiHeaders, ...rateLimit.take(), ...reply.headers }
     }
     if (reply.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8'
+    if (clockSkewMs !== 0) headers.Date = new Date(Date.now() + clockSkewMs).toUTCString()
     res.writeHead(reply.status, headers)
     res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body))
     // Like GitHub, deliver only after answering.
@@ -327,7 +361,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     // Fault answers are not validated: 502 and 429 are infrastructure answers that the description
     // does not declare per operation (they would all be "status not declared"), and a 403 fault is a
     // fixed `basic-error`-shaped body. Only the handlers' own answers are checked.
-    if (options.validate && fault?.kind === undefined && (matchRoute(method, path) || matchListRoute(method, path))) {
+    if (options.validate && fault?.kind === undefined && (matchRoute(method, path) || matchListRoute(method, path) || matchAppRoute(method, path))) {
       const flavour: ApiFlavour = ghes ? 'ghes-3.19' : 'api.github.com'
       let found: string[]
       try {
@@ -368,6 +402,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (!hook) throw new Error(`No hook ${hookId} on that target`)
       return structuredClone(store.seedDelivery(hook, fields))
     },
+    ...appHookApi(store),
     idle,
     setFaults: (plan) => faults.set(plan),
     get faultsInjected() {

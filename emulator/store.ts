@@ -3,8 +3,11 @@
  * which repositories and organizations exist, their hooks (with the real secret), the deliveries
  * made to them, and the rules of GitHub's docs "REST API endpoints for repository webhooks" and
  * "REST API endpoints for organization webhooks" (defaults, validation, duplicate and per-event
- * limits, config replacement versus merge, delivery retention). Errors of the API are thrown as
- * {@link ApiError}; ./routes.ts maps requests onto these methods and ./server.ts serves them.
+ * limits, config replacement versus merge, delivery retention), plus the one webhook of each GitHub
+ * App (docs "REST API endpoints for GitHub App webhooks": `/app/hook/config`, `/app/hook/deliveries…`),
+ * stored as a hook of scope `app` so that it shares the delivery model. Errors of the API are thrown
+ * as {@link ApiError}; ./routes.ts and ./app-routes.ts map requests onto these methods and
+ * ./server.ts serves them.
  */
 import { randomUUID } from 'node:crypto'
 import { buildWebhookRequest, describeStatus, isoNow, type DeliveryOutcome, type WebhookRequest } from './delivery.js'
@@ -30,16 +33,17 @@ export type Json = Record<string, unknown>
 /** Which hooks: a repository's (`{ owner, repo }`) or an organization's (`{ org }`). */
 export type HookTarget = { owner: string; repo: string } | { org: string }
 
-/** Scope of a hook: repository or organization. */
-export type Scope = 'repo' | 'org'
+/** Scope of a hook: repository, organization, or GitHub App (whose one webhook is `/app/hook`). */
+export type Scope = 'repo' | 'org' | 'app'
 
-/** A known repository or organization. */
+/** A known repository, organization or GitHub App. */
 export interface Target {
   scope: Scope
-  /** Canonical `owner/repo` or org login. */
+  /** Canonical `owner/repo`, org login, or the app id as a decimal string. */
   name: string
+  /** Repository, organization or app id. */
   id: number
-  /** `/repos/owner/repo` or `/orgs/org`. */
+  /** `/repos/owner/repo`, `/orgs/org` or `/app`. */
   apiPath: string
 }
 
@@ -56,9 +60,11 @@ export interface StoredHookConfig {
 export interface StoredHook {
   id: number
   scope: Scope
-  /** Canonical `owner/repo` or organization name. */
+  /** Canonical `owner/repo`, organization name, or the app id (decimal string) for an App's webhook. */
   target: string
+  /** Always true for an App's webhook. */
   active: boolean
+  /** Empty for an App's webhook (an App subscribes to events in its settings, not on the hook). */
   events: string[]
   config: StoredHookConfig
   /**
@@ -118,6 +124,10 @@ export type DeliverySeed = Partial<{
   delivered_at: string
   /** Seconds. */
   duration: number
+  /**
+   * Default `{}`. For an App's webhook, the delivery's `installation_id` / `repository_id` are the
+   * payload's `installation.id` / `repository.id` (null when absent), as on GitHub.
+   */
   payload: Record<string, unknown>
   /**
    * Sign the recorded request with this secret instead of the hook's (e.g. a delivery made before a
@@ -186,6 +196,8 @@ function bodyObject(body: unknown): Json {
 }
 
 const DEFAULT_CONFIG: Partial<StoredHookConfig> = { content_type: 'form', insecure_ssl: '0' }
+/** Defaults of a GitHub App's webhook config: Apps deliver JSON. */
+const APP_DEFAULT_CONFIG: Partial<StoredHookConfig> = { content_type: 'json', insecure_ssl: '0' }
 
 /**
  * Applies config fields of a request on top of `base` and validates the result. Used by create
@@ -225,6 +237,13 @@ const unique = (events: string[]): string[] => [...new Set(events)]
 /** A numeric path parameter (`hook_id`, `delivery_id`); NaN unless it is all digits. */
 const idOf = (text: string | number): number => (/^\d+$/.test(String(text)) ? Number(text) : Number.NaN)
 
+/** The id of a payload's `installation` or `repository` object; null when absent or not an integer. */
+function payloadObjectId(payload: Record<string, unknown>, key: 'installation' | 'repository'): number | null {
+  const value = payload[key]
+  const id = isObject(value) ? value.id : undefined
+  return Number.isSafeInteger(id) ? (id as number) : null
+}
+
 /**
  * Whether a delivery is past GitHub's retention ({@link DELIVERY_RETENTION_MS}) at `now` (epoch ms).
  * An unparsable `delivered_at` never expires.
@@ -232,6 +251,9 @@ const idOf = (text: string | number): number => (/^\d+$/.test(String(text)) ? Nu
 export function isExpired(delivery: Pick<StoredDelivery, 'delivered_at'>, now = Date.now()): boolean {
   return Date.parse(delivery.delivered_at) < now - DELIVERY_RETENTION_MS
 }
+
+/** `X-GitHub-Hook-Installation-Target-Type` of a scope's deliveries (an App's hook: `integration`). */
+const TARGET_TYPES = { repo: 'repository', org: 'organization', app: 'integration' } as const
 
 /** The state of the emulator and the documented semantics of the hooks endpoints, without HTTP. */
 export class HookStore {
@@ -246,17 +268,23 @@ export class HookStore {
    * @param repos existing repositories (canonical `owner/name` and id), e.g. those of a
    *   `RepositoryRegistry` (./repositories.ts)
    * @param orgs existing organizations (canonical login and id)
+   * @param apps existing GitHub Apps (their ids), each with room for one webhook
    */
-  constructor(repos: ReadonlyArray<{ full_name: string; id: number }>, orgs: ReadonlyArray<{ login: string; id: number }>) {
+  constructor(
+    repos: ReadonlyArray<{ full_name: string; id: number }>,
+    orgs: ReadonlyArray<{ login: string; id: number }>,
+    apps: ReadonlyArray<{ id: number }> = []
+  ) {
     for (const { full_name: name, id } of repos) this.addTarget({ scope: 'repo', name, id, apiPath: `/repos/${name}` })
     for (const { login: name, id } of orgs) this.addTarget({ scope: 'org', name, id, apiPath: `/orgs/${name}` })
+    for (const { id } of apps) this.addTarget({ scope: 'app', name: String(id), id, apiPath: '/app' })
   }
 
   private addTarget(target: Target): void {
     this.targets.set(`${target.scope}:${target.name.toLowerCase()}`, target)
   }
 
-  /** The known repository (`owner/repo`) or organization, case-insensitively. */
+  /** The known repository (`owner/repo`), organization or app (id as a string), case-insensitively. */
   target(scope: Scope, name: string): Target | undefined {
     return this.targets.get(`${scope}:${name.toLowerCase()}`)
   }
@@ -272,7 +300,17 @@ export class HookStore {
     return found
   }
 
-  /** The repository or organization a stored hook belongs to. */
+  /**
+   * The GitHub App `appId` as a target.
+   * @throws Error (not an ApiError) when the emulator knows no such app
+   */
+  appTargetOf(appId: number): Target {
+    const found = this.target('app', String(appId))
+    if (!found) throw new Error(`The emulator knows no GitHub App ${appId}`)
+    return found
+  }
+
+  /** The repository, organization or app a stored hook belongs to. */
   targetOfHook(hook: StoredHook): Target {
     return this.target(hook.scope, hook.target) as Target
   }
@@ -391,6 +429,40 @@ export class HookStore {
     this.deliveries = this.deliveries.filter((d) => d.hook_id !== hook.id)
   }
 
+  /** The webhook of a GitHub App (target of scope `app`); undefined while the app has no webhook URL. */
+  appHook(target: Target): StoredHook | undefined {
+    return this.hooksOf(target)[0]
+  }
+
+  /**
+   * `PATCH /app/hook/config`: MERGES the given url, content_type, secret, insecure_ssl into the app's
+   * webhook config, with the validation of `PATCH …/hooks/{hook_id}/config` (`********` is stored
+   * literally). An app without a webhook yet gets one (defaults: content_type json, insecure_ssl
+   * "0"; the url is then required). Sets `updated_at`.
+   * @throws ApiError 422 for invalid fields or a missing url
+   */
+  updateAppConfig(target: Target, body: unknown): StoredHook {
+    const hook = this.appHook(target)
+    const config = parseConfig(bodyObject(body), hook?.config ?? APP_DEFAULT_CONFIG)
+    if (!hook) return this.store(target, { active: true, events: [], config })
+    Object.assign(hook, { config, updated_at: isoNow() })
+    return hook
+  }
+
+  /**
+   * Seed helper behind `Emulator.setAppHook`: REPLACES the app's webhook config (defaults:
+   * content_type json, insecure_ssl "0", no secret), creating the webhook if needed. Its deliveries stay.
+   * @throws ApiError 422 for invalid fields (e.g. a missing or non-http(s) url)
+   */
+  seedAppHook(target: Target, seed: Pick<HookSeed, 'url' | 'content_type' | 'secret' | 'insecure_ssl'>): StoredHook {
+    const { url, content_type, secret, insecure_ssl } = seed
+    const config = parseConfig({ url, content_type, secret, insecure_ssl }, APP_DEFAULT_CONFIG)
+    const hook = this.appHook(target)
+    if (!hook) return this.store(target, { active: true, events: [], config })
+    Object.assign(hook, { config, updated_at: isoNow() })
+    return hook
+  }
+
   /**
    * A hook's deliveries as `GET …/deliveries` sees them: newest (highest id) first, without those
    * past the 3-day retention ({@link DELIVERY_RETENTION_MS}).
@@ -455,8 +527,8 @@ export class HookStore {
       duration: outcome.duration,
       status: outcome.status,
       status_code: outcome.statusCode,
-      installation_id: null,
-      repository_id: target.scope === 'repo' ? target.id : null,
+      installation_id: target.scope === 'app' ? payloadObjectId(spec.payload, 'installation') : null,
+      repository_id: target.scope === 'repo' ? target.id : target.scope === 'app' ? payloadObjectId(spec.payload, 'repository') : null,
       throttled_at: null,
       url: hook.config.url,
       request: { headers, payload: spec.payload },
@@ -498,7 +570,7 @@ export class HookStore {
     const target = this.targetOfHook(hook)
     return buildWebhookRequest({
       hookId: hook.id,
-      targetType: target.scope === 'repo' ? 'repository' : 'organization',
+      targetType: TARGET_TYPES[target.scope],
       targetId: target.id,
       guid: spec.guid,
       event: spec.event,

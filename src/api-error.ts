@@ -65,6 +65,12 @@ interface ErrorBody {
  *   that `GITHUB_TOKEN` cannot do it.
  */
 export function permissionHint(scope: Scope): string {
+  if (scope === 'app') {
+    return (
+      "A GitHub App's webhook is managed as the App itself: a JWT signed with its private key ('app_id', 'private_key'), no installation token. " +
+      'A 404 means the App has no webhook set up (give it a webhook URL on its settings page), or app_id names another App.'
+    )
+  }
   const noun = scopeNoun(scope)
   const classic = scope === 'repo' ? 'admin:repo_hook' : 'admin:org_hook'
   const app = scope === 'repo' ? 'repository_hooks' : 'organization_hooks'
@@ -106,6 +112,9 @@ export function describeApiError(error: ApiError, scope: Scope, options: { hint?
  */
 export function tokenHint(error: unknown, scope: Scope): string | undefined {
   if (!isApiError(error)) return undefined
+  if (error.status === 401 && scope === 'app') {
+    return "GitHub refused the App's JWT: check that 'app_id' is the App's id (or client id), that 'private_key' is one of its current keys (not revoked), and that the runner's clock is right (a JWT is valid for 10 minutes)."
+  }
   if (error.status === 401) return "The token in 'token' is invalid or expired, or it is not a token for this API ('api_url')."
   if ((error.status === 403 && !isReadOnlyRepository(error)) || error.status === 404) return permissionHint(scope)
   return undefined

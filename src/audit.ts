@@ -7,7 +7,7 @@ import { sendAndAwait } from './deliveries.js'
 import * as hooks from './hooks.js'
 import { realClock, type Clock, type GitHubClient, type Hook, type HookRef } from './model.js'
 import { identifySecret, signerOf } from './secrets.js'
-import type { Target } from './target.js'
+import { SCOPE_TRAITS, type Target } from './target.js'
 
 /**
  * Which secret a hook signs with: `current` (the `secret` input), `previous` (`previous_secret`),
@@ -74,6 +74,9 @@ export async function auditHook(
   if (!options.ping_if_needed) {
     return { ...base, verdict: 'unproven', note: "no delivery since the hook's last change, and ping_if_needed is false" }
   }
+  if (!SCOPE_TRAITS[target.scope].ping) {
+    return { ...base, verdict: 'unproven', note: "no delivery to check, and a GitHub App's webhook cannot be pinged: its next delivery will tell" }
+  }
   if (!hook.active) {
     return {
       ...base,
@@ -110,14 +113,15 @@ export async function auditTarget(
   options: AuditOptions,
   clock: Clock = realClock
 ): Promise<{ hooks: Hook[]; audits: HookAudit[] }> {
-  const found = ref ? [await namedHook(client, target, ref)] : (await hooks.listHooks(client, target, { per_page: 100 })).items
+  const several = SCOPE_TRAITS[target.scope].hooks && ref === undefined
+  const found = several ? (await hooks.listHooks(client, target, { per_page: 100 })).items : [await namedHook(client, target, ref)]
   const audits: HookAudit[] = []
   for (const hook of found) audits.push(await auditHook(client, target, hook, options, clock))
   return { hooks: found, audits }
 }
 
 /** The hook `ref` names, fetched in full. */
-async function namedHook(client: GitHubClient, target: Target, ref: HookRef): Promise<Hook> {
+async function namedHook(client: GitHubClient, target: Target, ref: HookRef | undefined): Promise<Hook> {
   const { hook_id, hook } = await hooks.resolveHook(client, target, ref)
   return hook ?? (await hooks.getHook(client, target, hook_id))
 }

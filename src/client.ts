@@ -8,7 +8,8 @@
  */
 import * as core from '@actions/core'
 import { getOctokit } from '@actions/github'
-import { defaults as actionsDefaults } from '@actions/github/lib/utils'
+import { defaults as actionsDefaults, GitHub } from '@actions/github/lib/utils'
+import type { createAppAuth } from '@octokit/auth-app'
 import { retry } from '@octokit/plugin-retry'
 import { throttling } from '@octokit/plugin-throttling'
 import Bottleneck from 'bottleneck/light.js'
@@ -30,6 +31,8 @@ export interface ClientOptions {
    * with less (see {@link timeScaleOf}).
    */
   timeScale?: number
+  /** Scope `app`: `@octokit/auth-app`'s strategy ({@link appAuthStrategy}), which signs the JWTs. */
+  appAuth?: AppAuthStrategy
 }
 
 /**
@@ -105,24 +108,22 @@ export function clientFactory(connection: Connection, options: ClientOptions): C
       return true
     }
   return ({ beforeWrite } = {}) => {
-    const client = getOctokit(
-      connection.token,
-      {
-        baseUrl: connection.api_url,
-        userAgent: 'manage-webhooks',
-        request: { fetch: fetchWithTimeout(connection.request_timeout) },
-        retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: second },
-        throttle: {
-          id,
-          retryAfterBaseValue: second,
-          ...(write ? { write } : {}),
-          onRateLimit: wait('primary'),
-          onSecondaryRateLimit: wait('secondary')
-        }
-      },
-      retry,
-      throttling
-    )
+    const octokitOptions = {
+      baseUrl: connection.api_url,
+      userAgent: 'manage-webhooks',
+      request: { fetch: fetchWithTimeout(connection.request_timeout) },
+      retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: second },
+      throttle: {
+        id,
+        retryAfterBaseValue: second,
+        ...(write ? { write } : {}),
+        onRateLimit: wait('primary'),
+        onSecondaryRateLimit: wait('secondary')
+      }
+    }
+    const client = connection.app
+      ? appClient(connection.app, octokitOptions, options.appAuth)
+      : getOctokit(connection.token, octokitOptions, retry, throttling)
     client.hook.after('request', (response, request) => core.debug(redact(`${request.method} ${response.url} → ${response.status}`)))
     client.hook.error('request', (error, request) => {
       const failed = error as { status?: number; request?: { url?: string } }
@@ -137,6 +138,27 @@ export function clientFactory(connection: Connection, options: ClientOptions): C
     })
     return client
   }
+}
+
+/** `@octokit/auth-app`'s `createAppAuth`: the authentication strategy of scope `app`. */
+export type AppAuthStrategy = typeof createAppAuth
+
+/** Loads `@octokit/auth-app` (for scope `app` only: other runs need not load it). */
+export async function appAuthStrategy(): Promise<AppAuthStrategy> {
+  return (await import('@octokit/auth-app')).createAppAuth
+}
+
+/**
+ * The Octokit client of `@actions/github` (its `GitHub` class, which `getOctokit` builds on) with the
+ * same plugins, authenticated as the App by `@octokit/auth-app`: every request to `/app/…` carries
+ * a JWT signed with the App's private key (RS256, `iss` = the app id, valid 10 minutes, renewed as
+ * needed). `getOctokit` itself takes only a token, not an authentication strategy.
+ * @throws Error when the strategy was not loaded ({@link appAuthStrategy})
+ */
+function appClient(app: NonNullable<Connection['app']>, options: object, strategy: AppAuthStrategy | undefined): GitHubClient {
+  if (!strategy) throw new Error("internal error: scope 'app' without @octokit/auth-app loaded")
+  const AppOctokit = GitHub.plugin(retry, throttling)
+  return new AppOctokit({ ...options, authStrategy: strategy, auth: { appId: app.app_id, privateKey: app.private_key } }) as unknown as GitHubClient
 }
 
 /** One client of its own factory ({@link clientFactory}): for a run over one target. */

@@ -41,7 +41,7 @@ export async function newestDelivery(client: GitHubClient, target: Target, hook_
  * and a poll that fails with a 5xx, a network error or a rate limit is not retried (nor waited out)
  * but simply followed by the next poll (another 4xx is thrown).
  * @param options.after the newest delivery id before the request that causes the delivery
- * @param options.event the delivery's event (`ping`, `push`)
+ * @param options.event the delivery's event (`ping`, `push`); undefined: any event
  * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
  *   this ISO 8601 time counts (e.g. a hook's `updated_at`, so the delivery can prove its secret)
  * @param options.timeout_ms how long to wait, in milliseconds
@@ -53,7 +53,7 @@ export async function waitForDelivery(
   client: GitHubClient,
   target: Target,
   hook_id: number,
-  options: { after: number; event: string; timeout_ms: number; delivered_after?: string },
+  options: { after: number; event?: string; timeout_ms: number; delivered_after?: string },
   clock: Clock = realClock
 ): Promise<Delivery | undefined> {
   const deadline = clock.now() + options.timeout_ms
@@ -72,7 +72,9 @@ export async function waitForDelivery(
           until: (delivery) => Number(delivery.id) <= options.after,
           request
         })
-        const caused = newer.filter((delivery) => delivery.event === options.event && Date.parse(delivery.delivered_at) > newerThan)
+        const caused = newer.filter(
+          (delivery) => (options.event === undefined || delivery.event === options.event) && Date.parse(delivery.delivered_at) > newerThan
+        )
         const first = caused.at(-1) // the oldest new one: the one the request caused
         if (first) return await hooks.getDelivery(client, target, hook_id, Number(first.id), request)
       } catch (error) {

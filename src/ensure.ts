@@ -12,7 +12,7 @@ import { pingAfterWrite } from './deliveries.js'
 import * as hooks from './hooks.js'
 import { proveSecret } from './secrets.js'
 import { realClock, type Clock, type ConfigFields, type Delivery, type GitHubClient, type Hook, type HookFields, type HookRef } from './model.js'
-import { describeTarget, type Target } from './target.js'
+import { describeTarget, SCOPE_TRAITS, type Target } from './target.js'
 
 /** The outcome word of `ensure` / `ensure-absent` (the same words in a dry run, where nothing is written). */
 export type EnsureOutcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'absent'
@@ -68,19 +68,23 @@ export interface EnsureOptions {
 export interface WantedHook {
   /** Undefined when the hook is named by `hook_id` alone: its URL is then left as it is. */
   url?: string
-  events: string[]
-  active: boolean
+  /** Undefined for a hook without events and active state of its own (a GitHub App's): not compared, not written. */
+  events?: string[]
+  active?: boolean
   content_type: 'json' | 'form'
   insecure_ssl: '0' | '1'
   secret?: string
 }
 
-/** The action's create defaults applied to the given fields: events `["push"]`, active, `json`, `insecure_ssl` `"0"`. */
-export function wantedSettings(config: ConfigFields, fields: HookFields): WantedHook {
+/**
+ * The action's create defaults applied to the given fields: events `["push"]`, active, `json`,
+ * `insecure_ssl` `"0"`; with `hookFields` false (a GitHub App's hook), events and active are left out.
+ */
+export function wantedSettings(config: ConfigFields, fields: HookFields, hookFields = true): WantedHook {
   return {
     url: config.url,
-    events: fields.events ?? ['push'],
-    active: fields.active ?? true,
+    events: hookFields ? (fields.events ?? ['push']) : undefined,
+    active: hookFields ? (fields.active ?? true) : undefined,
     content_type: config.content_type ?? 'json',
     insecure_ssl: config.insecure_ssl ?? '0',
     secret: config.secret
@@ -101,8 +105,8 @@ export function diffHook(hook: Hook, wanted: WantedHook): Change[] {
     const from = field === 'insecure_ssl' ? String(hook.config.insecure_ssl ?? '0') : hook.config[field]
     if (from !== wanted[field]) changes.push({ field, from: from ?? null, to: wanted[field] })
   }
-  if (!hooks.sameEvents(hook.events, wanted.events)) changes.push({ field: 'events', from: hook.events, to: wanted.events })
-  if (hook.active !== wanted.active) changes.push({ field: 'active', from: hook.active, to: wanted.active })
+  if (wanted.events && !hooks.sameEvents(hook.events, wanted.events)) changes.push({ field: 'events', from: hook.events, to: wanted.events })
+  if (wanted.active !== undefined && hook.active !== wanted.active) changes.push({ field: 'active', from: hook.active, to: wanted.active })
   return changes
 }
 
@@ -113,7 +117,8 @@ export function diffHook(hook: Hook, wanted: WantedHook): Change[] {
  * hook found must have that url.
  * @throws HookLookupError (several hooks with the url; `hook_id` and `url` naming different hooks)
  */
-async function findHook(client: GitHubClient, target: Target, ref: HookRef): Promise<Hook | undefined> {
+async function findHook(client: GitHubClient, target: Target, ref: HookRef | undefined): Promise<Hook | undefined> {
+  if (ref === undefined || !SCOPE_TRAITS[target.scope].hooks) return (await hooks.resolveHook(client, target, ref)).hook
   if ('hook_id' in ref) {
     try {
       const { hook_id, url } = ref
@@ -148,7 +153,7 @@ async function findHook(client: GitHubClient, target: Target, ref: HookRef): Pro
 export async function ensureHook(
   client: GitHubClient,
   target: Target,
-  ref: HookRef,
+  ref: HookRef | undefined,
   wanted: WantedHook,
   options: EnsureOptions
 ): Promise<EnsureResult> {
@@ -158,9 +163,9 @@ export async function ensureHook(
   if (hook) {
     result = await converge(client, target, hook, wanted, dryRun, false)
   } else {
-    if ('hook_id' in ref) {
+    if (ref === undefined || 'hook_id' in ref) {
       throw new hooks.HookLookupError(
-        `Webhook ${ref.hook_id} does not exist on ${describeTarget(target)}; leave 'hook_id' unset to create the hook by 'url'.`
+        `Webhook ${ref === undefined ? '' : ref.hook_id} does not exist on ${describeTarget(target)}; leave 'hook_id' unset to create the hook by 'url'.`
       )
     }
     if (wanted.url === undefined) throw new Error('internal error: ensure by url without a url')
@@ -186,7 +191,8 @@ export async function ensureHook(
     }
   }
   const wrote = result.outcome === 'created' || result.secret_proof === 'written'
-  if (options.verify && !dryRun && wrote && result.hook) {
+  // A hook that cannot be pinged (a GitHub App's) is proven by its next delivery instead.
+  if (options.verify && SCOPE_TRAITS[target.scope].ping && !dryRun && wrote && result.hook) {
     if (result.hook.active) {
       try {
         result.verification = {

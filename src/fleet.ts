@@ -10,7 +10,7 @@ import { describeApiError, isApiError } from './api-error.js'
 import type { ClientFactory } from './client.js'
 import type { GitHubClient, Hook } from './model.js'
 import type { OperationResult } from './operations.js'
-import { targetName, type Target } from './target.js'
+import { SCOPE_TRAITS, targetName, type Target } from './target.js'
 
 /**
  * How many targets are in progress at once. Above the throttling plugin's 10 concurrent requests, so
@@ -118,7 +118,14 @@ export async function runFleet<T extends FleetItem>(
 
   const runOne = async (item: T): Promise<TargetResult> => {
     const { target } = item
-    const base = { target, name: targetName(target), hook_id: item.hook?.id, changed: false, ok: false }
+    // A target's one webhook (a GitHub App's) has no id to report.
+    const base = {
+      target,
+      name: targetName(target),
+      hook_id: SCOPE_TRAITS[target.scope].hooks ? item.hook?.id : undefined,
+      changed: false,
+      ok: false
+    }
     if (state.stoppedBy !== undefined)
       return { ...base, result: 'skipped', error: `not run: fail_fast stopped the run after ${state.stoppedBy} failed` }
     let writing = false
@@ -134,7 +141,8 @@ export async function runFleet<T extends FleetItem>(
     })
     try {
       const result = await operation(client, item)
-      const done = { ...base, hook_id: result.hook_id ?? base.hook_id, result: result.outcome, changed: result.changed ?? false, operation: result }
+      const hook_id = SCOPE_TRAITS[target.scope].hooks ? (result.hook_id ?? base.hook_id) : undefined
+      const done = { ...base, hook_id, result: result.outcome, changed: result.changed ?? false, operation: result }
       return result.failure ? { ...done, error: result.failure } : { ...done, ok: true }
     } catch (error) {
       if (error instanceof NotRun) return { ...base, result: 'skipped', error: error.message }

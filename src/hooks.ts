@@ -9,7 +9,7 @@
  */
 import { isApiError, isHookAlreadyExists, wasRetried, withContext } from './api-error.js'
 import type { ConfigFields, Delivery, DeliveryItem, GitHubClient, Hook, HookConfig, HookFields, HookRef } from './model.js'
-import { describeTarget, endpoint, type HooksPath, type Method, type Target } from './target.js'
+import { describeTarget, endpoint, SCOPE_TRAITS, type HooksPath, type Method, type Target } from './target.js'
 
 /** A hook that was looked up: its id, and the hook itself when the lookup already fetched it. */
 export interface ResolvedHook {
@@ -50,7 +50,7 @@ async function send<T>(
   try {
     const response = await client.request(route, {
       ...params,
-      ...pathParams,
+      ...pathParamsOf(route, pathParams),
       ...(body === undefined ? {} : { data: body }),
       ...(request ? { request } : {})
     })
@@ -59,6 +59,14 @@ async function send<T>(
     if (request !== ONCE || !isApiError(error) || error.status < 500) throw error
     throw withContext(error, `${method} ${path} was not repeated: GitHub may have acted on it already, and a receiver would get it twice.`)
   }
+}
+
+/**
+ * The path parameters the route has: an App's webhook has no `{hook_id}` (any other parameter would
+ * be sent as a query parameter or in the body).
+ */
+function pathParamsOf(route: string, pathParams: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(pathParams).filter(([name]) => route.includes(`{${name}}`)))
 }
 
 /**
@@ -103,7 +111,9 @@ async function gather<T>(
   const [method, url] = route.split(' ')
   // (The overload that takes a request function types its parameters as a route string: hence `never`.)
   const requester = request ? client.request.defaults({ request }) : client.request
-  for await (const response of client.paginate.iterator(requester, { method, url, ...params, ...parameters } as never)) {
+  const { hook_id, ...query } = parameters
+  const all = { method, url, ...params, ...(typeof hook_id === 'number' ? pathParamsOf(route, { hook_id }) : {}), ...query }
+  for await (const response of client.paginate.iterator(requester, all as never)) {
     const page = response.data as T[]
     const end = page.findIndex(until)
     items.push(...(end < 0 ? page : page.slice(0, end)))
@@ -167,7 +177,9 @@ export async function getNamedHook(client: GitHubClient, target: Target, ref: { 
  *   events), have that URL (the message lists the ids to choose from with `hook_id`), or when
  *   `hook_id` and `url` name different hooks; RequestError 404 for an unknown `hook_id`.
  */
-export async function resolveHook(client: GitHubClient, target: Target, ref: HookRef): Promise<ResolvedHook> {
+export async function resolveHook(client: GitHubClient, target: Target, ref: HookRef | undefined): Promise<ResolvedHook> {
+  if (!SCOPE_TRAITS[target.scope].hooks) return { hook_id: SINGLE_HOOK_ID, hook: await singleHook(client, target) }
+  if (ref === undefined) throw new Error('internal error: no hook named (hook_id or url)')
   if ('hook_id' in ref) {
     if (ref.url === undefined) return { hook_id: ref.hook_id }
     const hook = await getNamedHook(client, target, { hook_id: ref.hook_id, url: ref.url })
@@ -189,6 +201,36 @@ export async function resolveHook(client: GitHubClient, target: Target, ref: Hoo
     )
   }
   return { hook_id: matches[0].id, hook: matches[0] }
+}
+
+/** The id the one hook of a target without several hooks (a GitHub App's) goes by: it has none of its own. */
+export const SINGLE_HOOK_ID = 0
+
+/**
+ * The one webhook of a target that has no list of hooks (a GitHub App: REST "Get a webhook
+ * configuration for an app", `GET /app/hook/config`), in the shape of a hook: its config, active,
+ * no events of its own (an App's events are set in its settings), id {@link SINGLE_HOOK_ID}, and
+ * `updated_at` empty — GitHub does not say when it changed, so a secret proof can trust only its
+ * newest delivery.
+ */
+async function singleHook(client: GitHubClient, target: Target): Promise<Hook> {
+  const config = await getHookConfig(client, target, SINGLE_HOOK_ID)
+  const none = { code: null, status: null, message: null }
+  return {
+    id: SINGLE_HOOK_ID,
+    type: 'App',
+    name: 'web',
+    active: true,
+    events: [],
+    config,
+    updated_at: '',
+    created_at: '',
+    url: '',
+    ping_url: '',
+    deliveries_url: '',
+    test_url: '',
+    last_response: none
+  }
 }
 
 /** `GET …/hooks/{hook_id}`. @throws RequestError (404 when the hook does not exist or the token may not see it) */
@@ -298,14 +340,15 @@ export async function updateHook(
   try {
     const { events, add_events, remove_events, active } = changes.fields
     let patch: HookFields = { events, add_events, remove_events, active }
-    if (target.scope === 'org' && (add_events !== undefined || remove_events !== undefined)) {
+    if (!SCOPE_TRAITS[target.scope].addRemoveEvents && (add_events !== undefined || remove_events !== undefined)) {
       const current = known ?? (await getHook(client, target, hook_id))
       patch = { events: mergeEvents(current.events, add_events, remove_events), active }
     }
     const body = definedFields(patch)
     if (Object.keys(body).length === 0) {
       // Only the config changed: the hook is read back. Its failure does not undo the write.
-      return await getHook(client, target, hook_id).catch((error: unknown) => {
+      const readBack = SCOPE_TRAITS[target.scope].hooks ? getHook(client, target, hook_id) : singleHook(client, target)
+      return await readBack.catch((error: unknown) => {
         throw withContext(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`)
       })
     }

@@ -4,6 +4,7 @@
  * input throws an {@link InputError} that names the input and what it accepts.
  */
 import * as core from '@actions/core'
+import { createPrivateKey } from 'node:crypto'
 import { emitterEventNames } from '@octokit/webhooks'
 import { closest, distance } from 'fastest-levenshtein'
 import {
@@ -17,7 +18,7 @@ import {
   type RepositorySelection
 } from './model.js'
 import { mask, urlCredentials } from './redact.js'
-import type { Target } from './target.js'
+import { SCOPE_TRAITS, type Scope, type Target } from './target.js'
 
 export { SECRET_MASK } from './model.js'
 export type { ConfigFields, Connection, HookFields, HookRef, RepositorySelection } from './model.js'
@@ -47,7 +48,34 @@ export const OPERATIONS = [
 export type Operation = (typeof OPERATIONS)[number]
 
 /** Inputs every operation reads. */
-const CONNECTION_INPUTS = ['operation', 'scope', 'repository', 'org', 'token', 'api_url', 'api_version', 'retries', 'request_timeout'] as const
+const CONNECTION_INPUTS = [
+  'operation',
+  'scope',
+  'repository',
+  'org',
+  'app_id',
+  'private_key',
+  'token',
+  'api_url',
+  'api_version',
+  'retries',
+  'request_timeout'
+] as const
+
+/**
+ * What an operation needs of its target's hooks API ({@link SCOPE_TRAITS}): a GitHub App's webhook
+ * (scope `app`) has no list, no id, no ping; only organization and repository hooks have those.
+ */
+const NEEDS_TRAIT: Partial<Record<Operation, 'hooks' | 'ping' | 'test'>> = {
+  list: 'hooks',
+  get: 'hooks',
+  create: 'hooks',
+  update: 'hooks',
+  delete: 'hooks',
+  'ensure-absent': 'hooks',
+  ping: 'ping',
+  test: 'test'
+}
 
 /**
  * Inputs of a fleet run (several repositories in one step): the selection and its filters, and how
@@ -242,8 +270,8 @@ const TOKEN_HELP =
   "it accepts a token allowed to manage webhooks, stored as a secret: a fine-grained personal access token or GitHub App installation token with the \"Webhooks\" repository permission (read and write) for scope 'repo' or the \"Webhooks\" organization permission for scope 'org', or a classic personal access token with the admin:repo_hook / admin:org_hook scope. The workflow's GITHUB_TOKEN can never manage webhooks."
 
 /**
- * Masks the secret, the token and the credentials of the `url` input in the log (`core.setSecret`)
- * and for {@link redact}. Call it before anything else runs.
+ * Masks the secret, the previous secret, the token, the App's private key and the credentials of the
+ * `url` input in the log (`core.setSecret`) and for {@link redact}. Call it before anything else runs.
  */
 export function maskSecretInputs(read: InputReader = core.getInput): void {
   for (const name of ['secret', 'previous_secret', 'token']) {
@@ -251,6 +279,13 @@ export function maskSecretInputs(read: InputReader = core.getInput): void {
     if (raw.trim() === SECRET_MASK) continue // refused later; it is no secret
     mask(raw)
     if (raw.trim() !== raw) mask(raw.trim())
+  }
+  // The App's private key: whole, as given and with \n escapes resolved, and line by line (a log may
+  // show one line of it); its BEGIN/END lines are no secret.
+  const key = read('private_key')
+  if (key !== '') {
+    for (const value of new Set([key, appPrivateKey(key)])) mask(value)
+    for (const line of appPrivateKey(key).split('\n')) if (!/^-----(BEGIN|END) /.test(line.trim())) mask(line.trim())
   }
   const url = read('url')
   // A url that does not parse (a forgotten scheme, an unencoded `/` in a password) is masked whole.
@@ -290,7 +325,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
 
   const operation = parse('operation', oneOf(OPERATIONS))
   if (input('operation') === undefined) problems.push(`Input 'operation' is required; it accepts ${list(OPERATIONS)}.`)
-  const scope = parse('scope', oneOf(['repo', 'org'] as const)) ?? 'repo'
+  const scope = parse('scope', oneOf(['repo', 'org', 'app'] as const)) ?? 'repo'
 
   const repositories = parse('repositories', repositoryPatterns)
   const targets = repositories ? selectionSpec(repositories, scope, parse, input, problems) : oneTarget(scope, input, env, problems)
@@ -360,7 +395,14 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
       `Input 'api_version' is '${request.connection.api_version}', which this action does not know (it knows ${list(KNOWN_API_VERSIONS)}); GitHub answers 400 if it does not support it.`
     )
   }
-  if (request.connection.token === '') problems.push(`Input 'token' is required; ${TOKEN_HELP}`)
+  if (scope === 'app') {
+    request.connection.app = appCredentials(input, problems)
+    if (request.connection.token !== '')
+      warnings.push("Input 'token' is ignored with scope 'app': the action authenticates as the App (app_id, private_key).")
+    request.connection.token = ''
+  } else if (request.connection.token === '') {
+    problems.push(`Input 'token' is required; ${TOKEN_HELP}`)
+  }
   if (parse('allow_unknown_events', boolean) !== true) {
     // Only for an operation that sends them; an ignored input gets its warning below instead.
     const sent = operation === undefined ? [] : OPERATION_INPUTS[operation].uses
@@ -384,10 +426,12 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   const { uses } = OPERATION_INPUTS[operation]
   // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
   // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
-  const moves = hookId !== undefined && URL_MOVERS.includes(operation)
+  // A GitHub App's one webhook is never named: url is always the url to write.
+  const single = targets.kind === 'one' && !SCOPE_TRAITS[targets.target.scope].hooks
+  const moves = (hookId !== undefined || single) && URL_MOVERS.includes(operation)
   if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves)) config.url = url
   if (CONFIG_WRITERS.includes(operation)) warnUnsafe(config, warnings)
-  if (uses.includes('hook_id')) {
+  if (uses.includes('hook_id') && !single) {
     request.hook =
       hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined
   }
@@ -429,12 +473,11 @@ function unknownEvents(name: string, events: string[]): string {
 }
 
 /** Resolves `scope`, `repository` and `org` into one target; records problems. */
-function oneTarget(
-  scope: 'repo' | 'org',
-  input: (name: string) => string | undefined,
-  env: NodeJS.ProcessEnv,
-  problems: string[]
-): TargetSpec | undefined {
+function oneTarget(scope: Scope, input: (name: string) => string | undefined, env: NodeJS.ProcessEnv, problems: string[]): TargetSpec | undefined {
+  if (scope === 'app') {
+    const app_id = input('app_id')
+    return app_id !== undefined && APP_ID.test(app_id) ? { kind: 'one', target: { scope, app_id } } : undefined
+  }
   const target = parseTarget(scope, input, env, problems)
   return target && { kind: 'one', target }
 }
@@ -445,7 +488,7 @@ function oneTarget(
  */
 function selectionSpec(
   patterns: RepositoryPattern[],
-  scope: 'repo' | 'org',
+  scope: Scope,
   parse: <T>(name: string, parser: (raw: string, name: string) => T) => T | undefined,
   input: (name: string) => string | undefined,
   problems: string[]
@@ -555,22 +598,39 @@ function warnUnsafe(config: ConfigFields, warnings: string[]): void {
 /** Checks what the chosen operation needs, and warns about set inputs it ignores. */
 function checkOperation(
   operation: Operation,
-  scope: 'repo' | 'org',
+  scope: Scope,
   request: Omit<WebhookRequest, 'operation' | 'targets'>,
   problems: string[],
   warnings: string[],
   input: (name: string) => string | undefined
 ): void {
   const { needs, uses } = OPERATION_INPUTS[operation]
+  const traits = SCOPE_TRAITS[scope]
+  const needed = NEEDS_TRAIT[operation]
   if (operation === 'test' && scope === 'org') {
     problems.push(
       "Input 'operation' is 'test', which exists for repository webhooks only (POST /repos/{owner}/{repo}/hooks/{hook_id}/tests); with scope 'org' use 'ping'."
     )
+  } else if (needed !== undefined && !traits[needed]) {
+    const works = OPERATIONS.filter((name) => NEEDS_TRAIT[name] === undefined || traits[NEEDS_TRAIT[name]])
+    problems.push(
+      `Input 'operation' is '${operation}', which does not work on the webhook of a ${traits.noun} (scope '${scope}'); it takes ${list(works)}.`
+    )
+  }
+  if (!traits.hooks) {
+    // A GitHub App's one webhook: no id to name it by, no events or active state of its own.
+    for (const name of ['events', 'active', 'add_events', 'remove_events'].filter((name) => input(name) !== undefined && uses.includes(name))) {
+      problems.push(
+        `Input '${name}' cannot be set with scope '${scope}': a ${traits.noun}'s events and active state are set in its settings on GitHub, not through its webhook.`
+      )
+    }
+    if (input('hook_id') !== undefined) warnings.push(`Input 'hook_id' is ignored with scope '${scope}': a ${traits.noun} has one webhook.`)
   }
   // Presence is judged on the raw inputs: an invalid value is already reported by its parser.
   for (const need of needs) {
+    if (need === 'hook_id|url' && !traits.hooks) continue // the target's one webhook
     if (need === 'change') {
-      const changes = uses.filter((name) => name !== 'hook_id' && (name !== 'url' || input('hook_id') !== undefined))
+      const changes = uses.filter((name) => name !== 'hook_id' && (name !== 'url' || input('hook_id') !== undefined || !traits.hooks))
       if (changes.every((name) => input(name) === undefined)) {
         problems.push(`'${operation}' has nothing to change: set at least one of ${list(changes)} (url with hook_id moves the hook).`)
       }
@@ -700,6 +760,43 @@ export function eventList(raw: string, name: string): string[] {
     throw new Error(`Input '${name}' has ${shown}; ${accepts}.`)
   }
   return [...new Set(events)]
+}
+
+/** A GitHub App's id (digits) or client id (`Iv1.…`, `Iv23…`), which GitHub takes as the JWT's issuer. */
+const APP_ID = /^(\d+|Iv[0-9A-Za-z.]+)$/
+
+/**
+ * The App's credentials for scope `app`: `app_id` and `private_key` (PEM, also with literal `\n`
+ * escapes as secrets often hold it), checked before any request: the key must parse as a private key.
+ * Records a problem for each one missing or malformed; the key is never repeated.
+ */
+function appCredentials(input: (name: string) => string | undefined, problems: string[]): { app_id: string; private_key: string } | undefined {
+  const app_id = input('app_id')
+  const raw = input('private_key')
+  if (app_id === undefined)
+    problems.push("Input 'app_id' is required with scope 'app'; it accepts the App's id (a number, on its settings page) or its client id.")
+  else if (!APP_ID.test(app_id)) problems.push(`Input 'app_id' is '${app_id}'; it accepts the App's id (a number) or its client id (Iv…).`)
+  if (raw === undefined) {
+    problems.push(
+      "Input 'private_key' is required with scope 'app'; it accepts the App's private key (the .pem file GitHub generates), from a secret."
+    )
+    return undefined
+  }
+  const private_key = appPrivateKey(raw)
+  try {
+    createPrivateKey(private_key)
+  } catch {
+    problems.push(
+      "Input 'private_key' is not a private key (its value is not shown); it accepts the PEM the App's settings page generates, -----BEGIN RSA PRIVATE KEY----- to its END line, with real line breaks or literal \\n."
+    )
+    return undefined
+  }
+  return app_id === undefined ? undefined : { app_id, private_key }
+}
+
+/** A private key as given: trimmed, and literal `\n` escapes (a key pasted into a one-line secret) turned into line breaks. */
+export function appPrivateKey(raw: string): string {
+  return raw.trim().replace(/\\n/g, '\n')
 }
 
 /** Owner logins: letters, digits and inner hyphens (GitHub's rule for user and organization names). */

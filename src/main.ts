@@ -6,7 +6,7 @@
  */
 import * as core from '@actions/core'
 import { describeApiError, isApiError } from './api-error.js'
-import { clientFactory, type ClientFactory } from './client.js'
+import { appAuthStrategy, clientFactory, type ClientFactory } from './client.js'
 import { runFleet, type FleetOptions } from './fleet.js'
 import { scaledClock, timeScaleOf, type Clock } from './model.js'
 import { getRequest, InputError, maskSecretInputs, type WebhookRequest } from './input-helper.js'
@@ -26,7 +26,8 @@ export async function run(): Promise<void> {
     trustApiRoot(request.connection.api_url)
     for (const warning of request.warnings) core.warning(redact(warning))
     const timeScale = timeScaleOf(process.env)
-    const makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale })
+    const appAuth = request.connection.app ? await appAuthStrategy() : undefined
+    const makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth })
     const clock = scaledClock(timeScale)
     if (request.targets.kind === 'one') await runOne(request, request.targets.target, makeClient, clock)
     else await runSelection(request, makeClient, clock)
@@ -97,7 +98,7 @@ async function runMany(
   if (only) setOutputs(only)
   setFleetOutputs(fleet.results, fleet.counts)
   await writeFleetSummary(request, selected, fleet.results, fleet.counts)
-  if (fleet.counts.failed > 0) core.setFailed(redact(fleetFailure(fleet.results)))
+  if (fleet.counts.failed > 0) core.setFailed(redact(fleetFailure(request, fleet.results)))
 }
 
 /** The options of `rotate-secret` from the request. */

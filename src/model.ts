@@ -77,7 +77,10 @@ export interface RepositorySelection {
 
 /** Where and how to reach the API. */
 export interface Connection {
+  /** The token of scopes `repo` and `org`; '' for scope `app`, which authenticates as the App. */
   token: string
+  /** Scope `app`: the App's id (or client id) and its private key (PEM); requests carry a JWT signed with the key. */
+  app?: { app_id: string; private_key: string }
   /** REST API root, e.g. `https://api.github.com` or `https://ghes.example.com/api/v3`. */
   api_url: string
   /** Sent as `X-GitHub-Api-Version`. */

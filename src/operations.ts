@@ -8,7 +8,7 @@ import { ensureAbsent, ensureHook, wantedSettings, type EnsureResult } from './e
 import * as hooks from './hooks.js'
 import type { Operation, WebhookRequest } from './input-helper.js'
 import { realClock, type Clock, type Delivery, type DeliveryItem, type GitHubClient, type Hook, type HookConfig } from './model.js'
-import { describeTarget, type Target } from './target.js'
+import { describeHook, describeTarget, SCOPE_TRAITS, type Target } from './target.js'
 
 /** What an operation did; besides `message` and `outcome`, a field is set only when the operation produced it. */
 export interface OperationResult {
@@ -56,17 +56,17 @@ type Handler = (client: GitHubClient, request: TargetRequest, hook: hooks.Resolv
 const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'ensure-absent' | 'audit-secret' | 'rotate-secret'>, Handler> = {
   get: async (client, { target }, { hook_id, hook }) => {
     const found = hook ?? (await hooks.getHook(client, target, hook_id))
-    return { message: `Webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'found', hook_id, hook: found }
+    return { message: `${describeHook(target, hook_id, true)}.`, outcome: 'found', hook_id, hook: found }
   },
   update: async (client, { target, hook_fields, config }, { hook_id, hook }) => {
     const updated = await hooks.updateHook(client, target, hook_id, { fields: hook_fields, config }, hook)
-    return { message: `Updated webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'updated', changed: true, hook_id, hook: updated }
+    return { message: `Updated ${describeHook(target, hook_id)}.`, outcome: 'updated', changed: true, hook_id, hook: updated }
   },
   delete: async (client, { target }, { hook_id, hook }) => {
     const done = await hooks.deleteHook(client, target, hook_id, hook !== undefined)
     const what = done === 'deleted' ? 'Deleted' : 'Did not delete: someone else deleted'
     return {
-      message: `${what} webhook ${hook_id} of ${describeTarget(target)}.`,
+      message: `${what} ${describeHook(target, hook_id)}.`,
       outcome: done === 'deleted' ? 'deleted' : 'gone',
       changed: done === 'deleted',
       hook_id
@@ -74,13 +74,13 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
   },
   'get-config': async (client, { target }, { hook_id }) => {
     const config = await hooks.getHookConfig(client, target, hook_id)
-    return { message: `Configuration of webhook ${hook_id} of ${describeTarget(target)}.`, outcome: 'found', hook_id, config }
+    return { message: `Configuration of ${describeHook(target, hook_id)}.`, outcome: 'found', hook_id, config }
   },
   'update-config': async (client, { target, config }, { hook_id }) => {
     const updated = await hooks.updateHookConfig(client, target, hook_id, config)
     const fields = Object.keys(config).filter((key) => config[key as keyof typeof config] !== undefined)
     return {
-      message: `Updated ${fields.join(', ')} in the configuration of webhook ${hook_id} of ${describeTarget(target)}.`,
+      message: `Updated ${fields.join(', ')} in the configuration of ${describeHook(target, hook_id)}.`,
       outcome: 'updated',
       changed: true,
       hook_id,
@@ -91,7 +91,7 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
     const { items: deliveries, truncated } = await hooks.listDeliveries(client, target, hook_id, { per_page, limit, status, since })
     const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '')
     return {
-      message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of webhook ${hook_id} of ${describeTarget(target)} (newest first).`,
+      message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of ${describeHook(target, hook_id)} (newest first).`,
       outcome: 'listed',
       hook_id,
       deliveries,
@@ -127,7 +127,7 @@ const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'e
         : undefined
     return {
       message:
-        `Webhook ${hook_id} of ${describeTarget(target)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
+        `${describeHook(target, hook_id, true)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
         `${count(report.failed.length, 'guid')} never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
       outcome: report.redelivered.length > 0 ? 'redelivered' : 'none-failed',
       hook_id,
@@ -153,7 +153,7 @@ async function sendAndWait(
 ): Promise<OperationResult> {
   const { target } = request
   const send = event === 'ping' ? hooks.ping : hooks.testPush
-  const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to webhook ${hook_id} of ${describeTarget(target)}`
+  const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to ${describeHook(target, hook_id)}`
   if (event === 'push' && (hook || request.wait)) {
     const events = (hook ?? (await hooks.getHook(client, target, hook_id))).events
     if (!events.includes('push') && !events.includes('*')) {
@@ -217,7 +217,9 @@ export async function runOperation(
   webhookRequest: WebhookRequest,
   clock: Clock = realClock
 ): Promise<OperationResult> {
-  const result = await dispatch(client, { ...webhookRequest, target }, clock)
+  const dispatched = await dispatch(client, { ...webhookRequest, target }, clock)
+  // A target's one webhook (a GitHub App's) has no id to report.
+  const result = SCOPE_TRAITS[target.scope].hooks ? dispatched : { ...dispatched, hook_id: undefined }
   // A result that fails the step says so in its outcome word, unless the word already is a failing one.
   return result.failure && !FAILING_OUTCOMES.includes(result.outcome) ? { ...result, outcome: 'failed' } : result
 }
@@ -245,15 +247,21 @@ async function dispatch(client: GitHubClient, request: TargetRequest, clock: Clo
       request.started_at
     )
     const how = adopted ? ' (its answer was lost; the retry found the hook it had created)' : ''
-    return { message: `Created webhook ${hook.id} of ${describeTarget(target)}${how}.`, outcome: 'created', changed: true, hook_id: hook.id, hook }
+    return { message: `Created ${describeHook(target, hook.id)}${how}.`, outcome: 'created', changed: true, hook_id: hook.id, hook }
   }
   if (operation === 'ensure') {
     const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined
-    const ensure = await ensureHook(client, target, required(request.hook), wantedSettings(request.config, request.hook_fields), {
-      dryRun: request.dry_run,
-      verify,
-      clock
-    })
+    const ensure = await ensureHook(
+      client,
+      target,
+      request.hook,
+      wantedSettings(request.config, request.hook_fields, SCOPE_TRAITS[target.scope].hooks),
+      {
+        dryRun: request.dry_run,
+        verify,
+        clock
+      }
+    )
     const result: OperationResult = {
       message: describeEnsure(request, ensure),
       ...ensureOutcome(ensure),
@@ -273,7 +281,7 @@ async function dispatch(client: GitHubClient, request: TargetRequest, clock: Clo
     const ensure = await ensureAbsent(client, target, required(request.hook), request.dry_run)
     return { message: describeEnsure(request, ensure), ...ensureOutcome(ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure }
   }
-  const resolved = await hooks.resolveHook(client, target, required(request.hook))
+  const resolved = await hooks.resolveHook(client, target, request.hook)
   return HOOK_HANDLERS[operation](client, request, resolved, clock)
 }
 
@@ -309,14 +317,14 @@ function ensureOutcome(ensure: EnsureResult): Pick<OperationResult, 'outcome' | 
 
 /** `Webhook 12 of repository o/r: updated (2 changes: events, secret); secret written (…).` plus a dry-run note. */
 function describeEnsure({ target, dry_run }: TargetRequest, ensure: EnsureResult): string {
-  const which = ensure.hook_id === undefined ? 'The webhook' : `Webhook ${ensure.hook_id}`
+  const which = ensure.hook_id === undefined ? `The webhook of ${describeTarget(target)}` : describeHook(target, ensure.hook_id, true)
   const fields = ensure.changes.map((change) => change.field).join(', ')
   const changes = ensure.outcome === 'updated' ? ` (${count(ensure.changes.length, 'change')}: ${fields})` : ''
   const proof = ensure.secret_proof === 'would-write' ? 'would be written' : ensure.secret_proof
   const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`
   const note = ensure.note ? `; ${ensure.note}` : ''
   const dry = dry_run ? ' Dry run: nothing was written; this is what would happen.' : ''
-  return `${which} of ${describeTarget(target)}: ${ensure.outcome}${changes}${secret}${note}.${dry}`
+  return `${which}: ${ensure.outcome}${changes}${secret}${note}.${dry}`
 }
 
 /** `1 webhook`, `2 webhooks`, `0 deliveries`: a count with its noun in the right number. */

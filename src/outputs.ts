@@ -12,7 +12,7 @@ import type { Delivery, DeliveryItem, Hook, HookConfig } from './model.js'
 import type { TargetSpec, WebhookRequest } from './input-helper.js'
 import type { OperationResult } from './operations.js'
 import { redact } from './redact.js'
-import { describeTarget, targetFields, type Target } from './target.js'
+import { describeTarget, SCOPE_TRAITS, targetFields, type Target } from './target.js'
 
 type SummaryTableRow = Parameters<typeof core.summary.addTable>[0][number]
 
@@ -74,7 +74,7 @@ export async function writeSummary(request: WebhookRequest, target: Target, resu
   if (result.ensure && result.ensure.changes.length > 0) summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)])
   const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined)
   // Organization hooks have no last_response: the column is shown for repositories only.
-  const lastResponse = target.scope === 'repo'
+  const lastResponse = SCOPE_TRAITS[target.scope].lastResponse
   if (hookList?.length === 0) summary.addRaw('<p>No webhooks.</p>', true)
   else if (hookList) summary.addTable([hookHeader(lastResponse), ...hookList.map((hook) => hookRow(hook, lastResponse))])
   if (result.config) summary.addTable(configRows(result.config))
@@ -160,13 +160,19 @@ export function logResult(result: TargetResult, done: number, total: number): vo
  * The error of a run over several targets where some failed: how many, then each failed target with
  * the first line of its error, and once the token hint that the errors call for (401, 403, 404).
  */
-export function fleetFailure(results: readonly TargetResult[]): string {
+export function fleetFailure(request: WebhookRequest, results: readonly TargetResult[]): string {
   const failed = results.filter(isFailure)
   const shown = failed.slice(0, FAILURES_LISTED).map((result) => `- ${result.name}: ${(result.error ?? '').split('\n')[0]}`)
   const more = failed.length > FAILURES_LISTED ? [`- … and ${failed.length - FAILURES_LISTED} more (see the results output and the job summary)`] : []
   const hints = new Set(failed.map((result) => tokenHint(result.thrown, result.target.scope)).filter((hint) => hint !== undefined))
-  const noun = results.length === 1 ? 'repository' : 'repositories'
-  return [`${failed.length} of ${results.length} ${noun} failed:`, ...shown, ...more, ...hints].join('\n')
+  return [`${failed.length} of ${itemCount(request, results)} failed:`, ...shown, ...more, ...hints].join('\n')
+}
+
+/** What the results are about, counted: `3 repositories`, `1 organization`, `12 webhooks` (`rotate-secret` reports per hook). */
+function itemCount(request: WebhookRequest, results: readonly TargetResult[]): string {
+  const noun = request.operation === 'rotate-secret' ? 'webhook' : SCOPE_TRAITS[results[0]?.target.scope ?? 'repo'].noun
+  const plural = noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`
+  return `${results.length} ${results.length === 1 ? noun : plural}`
 }
 
 /** Failed targets named one by one in the step's error; the rest are counted. */
@@ -196,14 +202,14 @@ export async function writeFleetSummary(
     .addHeading(`Webhooks: ${request.operation} on ${escape(describeTargets(request.targets))}`, 3)
     .addRaw(`<p>${escape(selected ?? '')}${request.dry_run ? ' Dry run: nothing was written; "changed" counts what would change.' : ''}</p>`, true)
     .addTable([
-      header('repositories', 'succeeded', 'changed', 'failed', 'skipped'),
-      [String(results.length), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
+      header('total', 'succeeded', 'changed', 'failed', 'skipped'),
+      [escape(itemCount(request, results)), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
     ])
-    .addTable([FLEET_HEADER, ...rows.slice(0, ROWS_SHOWN)])
+    .addTable([fleetHeader(results), ...rows.slice(0, ROWS_SHOWN)])
   if (rows.length > ROWS_SHOWN) {
     summary
       .addRaw(`<details><summary>${rows.length - ROWS_SHOWN} more repositories</summary>`, true)
-      .addTable([FLEET_HEADER, ...rows.slice(ROWS_SHOWN)])
+      .addTable([fleetHeader(results), ...rows.slice(ROWS_SHOWN)])
       .addRaw('</details>', true)
   }
   addAudits(summary, results)
@@ -236,12 +242,10 @@ function auditRow(audit: HookAudit): SummaryTableRow {
   return [String(audit.hook_id), code(audit.url), escape(VERDICT_WORDS[audit.verdict]), escape(audit.note)]
 }
 
-const FLEET_HEADER: SummaryTableRow = [
-  { data: 'repository', header: true },
-  { data: 'result', header: true },
-  { data: 'hook', header: true },
-  { data: 'details', header: true }
-]
+/** The header of the fleet table; its first column is named for the targets (`repository`, `organization`, `GitHub App`). */
+function fleetHeader(results: readonly TargetResult[]): SummaryTableRow {
+  return header(SCOPE_TRAITS[results[0]?.target.scope ?? 'repo'].noun, 'result', 'hook', 'details')
+}
 
 /** One repository of the fleet table: its result (❌ failed, ⏭️ skipped), hook id, and the error or the operation's message. */
 function fleetRow(result: TargetResult): SummaryTableRow {

@@ -9,13 +9,13 @@
 import { withContext } from './api-error.js'
 import { auditTarget } from './audit.js'
 import type { ClientFactory } from './client.js'
-import { pingAfterWrite, succeeded } from './deliveries.js'
+import { newestDelivery, pingAfterWrite, succeeded, waitForDelivery } from './deliveries.js'
 import { countResults, fleetState, report, runFleet, type FleetCounts, type FleetItem, type FleetOptions, type TargetResult } from './fleet.js'
 import * as hooks from './hooks.js'
 import { realClock, type Clock, type Delivery, type GitHubClient, type Hook, type HookRef } from './model.js'
 import type { OperationResult } from './operations.js'
 import { signerOf } from './secrets.js'
-import { describeTarget, targetName, type Target } from './target.js'
+import { describeHook, SCOPE_TRAITS, targetName, type Target } from './target.js'
 
 /** How a hook's rotation ended: `rotated`, `unchanged` (already on the new secret), `rolled-back` (back on the previous one), `failed`. */
 export type RotationOutcome = 'rotated' | 'unchanged' | 'rolled-back' | 'failed'
@@ -66,10 +66,17 @@ export async function rotateHook(
   clock: Clock = realClock
 ): Promise<HookRotation> {
   const { secret, previous_secret, timeout_ms } = options
+  const canPing = SCOPE_TRAITS[target.scope].ping
   if (options.dryRun) {
     const back = previous_secret ? ', and back to previous_secret if the receiver does not answer 2xx' : ''
-    return { outcome: 'rotated', changed: true, note: `would write the new secret through PATCH …/hooks/${hook.id}/config and ping it${back}` }
+    const check = canPing ? 'ping it' : 'wait for its next delivery'
+    return { outcome: 'rotated', changed: true, note: `would write the new secret through PATCH …/config and ${check}${back}` }
   }
+  // A hook that cannot be pinged (a GitHub App's) is judged by its next delivery, newer than this one.
+  const newest = canPing ? 0 : Number((await newestDelivery(client, target, hook.id))?.id ?? 0)
+  /** The delivery that tells whether the receiver accepts the secret just written. */
+  const confirmation = (after: number): Promise<Delivery | undefined> =>
+    canPing ? pingAfterWrite(client, target, hook.id, { timeout_ms }, clock) : waitForDelivery(client, target, hook.id, { after, timeout_ms }, clock)
   await hooks.updateHookConfig(client, target, hook.id, { secret })
   if (!hook.active) {
     // GitHub delivers nothing to an inactive hook, not even a ping: nothing can verify the new secret,
@@ -78,17 +85,18 @@ export async function rotateHook(
       'new secret written, not verified: the hook is inactive (active: false), so GitHub sends it nothing, not even a ping; with no delivery to prove it, a rerun writes it again'
     return { outcome: 'rotated', changed: true, note }
   }
-  const delivery = await pingAfterWrite(client, target, hook.id, { timeout_ms }, clock).catch((error: unknown) => {
-    throw withContext(error, 'The new secret was written; its verifying ping failed.')
+  const delivery = await confirmation(newest).catch((error: unknown) => {
+    throw withContext(error, 'The new secret was written; waiting for the delivery that verifies it failed.')
   })
+  if (!delivery && !canPing) {
+    const note = `new secret written, not verified: a GitHub App's webhook cannot be pinged, and no delivery came within ${timeout_ms / 1000} s; audit-secret proves it from the next one`
+    return { outcome: 'rotated', changed: true, note }
+  }
   const problem = await refusal(delivery, secret)
-  if (!problem)
-    return {
-      outcome: 'rotated',
-      changed: true,
-      note: `new secret written; ping delivery ${delivery?.id} signed with it, the receiver answered ${delivery?.status_code}`,
-      delivery_id: Number(delivery?.id)
-    }
+  if (!problem) {
+    const note = `new secret written; ${canPing ? 'ping ' : ''}delivery ${delivery?.id} signed with it, the receiver answered ${delivery?.status_code}`
+    return { outcome: 'rotated', changed: true, note, delivery_id: idOf(delivery) }
+  }
   if (!previous_secret)
     return {
       outcome: 'failed',
@@ -101,24 +109,29 @@ export async function rotateHook(
   } catch (error) {
     throw withContext(error, `${problem}; writing previous_secret back failed, so the hook has the NEW secret.`)
   }
-  const back = await pingAfterWrite(client, target, hook.id, { timeout_ms }, clock)
+  const back = await confirmation(idOf(delivery) ?? newest)
   if (back && succeeded(back)) {
     return {
       outcome: 'rolled-back',
       changed: false,
-      note: `${problem}; previous_secret written back, its ping delivery ${back.id} answered ${back.status_code}`,
+      note: `${problem}; previous_secret written back, delivery ${back.id} answered ${back.status_code}`,
       delivery_id: Number(back.id)
     }
   }
-  const then = back ? `its ping delivery ${back.id} was answered ${answer(back)} too` : 'GitHub recorded no delivery of its ping'
-  return { outcome: 'failed', changed: false, note: `${problem}; previous_secret written back, but ${then}`, delivery_id: idOf(back) }
+  const then = back ? `delivery ${back.id} was answered ${answer(back)} too` : `no delivery came within ${timeout_ms / 1000} s to confirm it`
+  return {
+    outcome: canPing || back ? 'failed' : 'rolled-back',
+    changed: false,
+    note: `${problem}; previous_secret written back, but ${then}`,
+    delivery_id: idOf(back)
+  }
 }
 
 /** Why a rotation's ping does not confirm the new secret, or undefined when it does. */
 async function refusal(delivery: Delivery | undefined, secret: string): Promise<string | undefined> {
   if (!delivery) return 'GitHub recorded no delivery of the ping within wait_timeout'
-  if (!succeeded(delivery)) return `the receiver answered ${answer(delivery)} to ping delivery ${delivery.id} signed with the new secret`
-  if ((await signerOf(delivery, { secret })) === undefined) return `ping delivery ${delivery.id} is not signed with the new secret`
+  if (!succeeded(delivery)) return `the receiver answered ${answer(delivery)} to delivery ${delivery.id} signed with the new secret`
+  if ((await signerOf(delivery, { secret })) === undefined) return `delivery ${delivery.id} is not signed with the new secret`
   return undefined
 }
 
@@ -178,16 +191,17 @@ export async function rotateSecrets(
         pending.push({ target: surveyed.target, hook })
         continue
       }
-      const message = `Webhook ${hook.id} of ${describeTarget(surveyed.target)}: unchanged; ${audit.note}.`
-      const done: TargetResult = { target: surveyed.target, name: surveyed.name, hook_id: hook.id, result: 'unchanged', ok: true, changed: false }
-      results.push(report({ ...done, operation: { message, outcome: 'unchanged', hook_id: hook.id } }, run, state))
+      const message = `${describeHook(surveyed.target, hook.id, true)}: unchanged; ${audit.note}.`
+      const hook_id = SCOPE_TRAITS[surveyed.target.scope].hooks ? hook.id : undefined
+      const done: TargetResult = { target: surveyed.target, name: surveyed.name, hook_id, result: 'unchanged', ok: true, changed: false }
+      results.push(report({ ...done, operation: { message, outcome: 'unchanged', hook_id } }, run, state))
     }
   }
 
   const rotate = async (client: GitHubClient, { target, hook }: Pending): Promise<OperationResult> => {
     const rotation = await rotateHook(client, target, hook, options, clock)
     const failed = rotation.outcome === 'failed' || rotation.outcome === 'rolled-back'
-    const message = `Webhook ${hook.id} of ${describeTarget(target)}: ${rotation.outcome}; ${rotation.note}.`
+    const message = `${describeHook(target, hook.id, true)}: ${rotation.outcome}; ${rotation.note}.`
     return {
       message,
       outcome: rotation.outcome,

@@ -69,7 +69,7 @@ export interface SecretMatch {
 /**
  * Tells which candidate secret the hook signs with, from up to {@link PROOF_DELIVERIES} recent
  * deliveries made strictly after the hook's `updated_at` (so they were signed with the secret stored
- * now), newest first; the first delivery that verifies with a candidate decides. A delivery that
+ * now), newest first — only the newest one when the hook has no `updated_at` (a GitHub App's); the first delivery that verifies with a candidate decides. A delivery that
  * verifies with none proves nothing by itself (its body may have been serialised otherwise), so the
  * next one is tried. Costs 1 GET of the list + 1 GET per delivery checked; writes nothing.
  * @param candidates secrets by name (see {@link signerOf})
@@ -80,10 +80,12 @@ export async function identifySecret(
   hook: Hook,
   candidates: Record<string, string | undefined>
 ): Promise<SecretMatch> {
-  const changed = Date.parse(hook.updated_at)
+  // Without updated_at (a GitHub App's hook), only the newest delivery tells the secret stored now.
+  const changed = hook.updated_at ? Date.parse(hook.updated_at) : -Infinity
+  const limit = hook.updated_at ? PROOF_DELIVERIES : 1
   const { items: recent } = await hooks.listDeliveries(client, target, hook.id, {
-    per_page: PROOF_DELIVERIES,
-    limit: PROOF_DELIVERIES,
+    per_page: limit,
+    limit,
     until: (delivery) => Date.parse(delivery.delivered_at) <= changed
   })
   if (recent.length === 0) return { checked: [], note: "no delivery newer than the hook's last change" }
