@@ -1,11 +1,12 @@
 /**
  * Secrets never leak: every operation runs as a runner runs it (the bundled dist/index.js in its own
- * process) with step debug logging on, and the webhook secret, the token and the credentials of the
+ * process; for the organization scope, the same code in-process) with step debug logging on, and the webhook secret, the token and the credentials of the
  * hook URL appear nowhere in stdout, stderr, outputs or the job summary except in `::add-mask::`.
  * (leaks-url-shapes.test.ts does so for each shape of URL credential the README names.)
  */
 import { expect, test } from '@jest/globals'
 import { runStep, type StepRun } from '../emulator/runner.js'
+import { runAction } from './helpers/action.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 import { leaks } from './helpers/leaks.js'
 
@@ -22,8 +23,11 @@ test.each(['repo', 'org'] as const)('%s: every operation, with RUNNER_DEBUG=1, s
   const rotated = 'leak-hunt-r0tated'
   const previous = 'leak-hunt-prev1ous'
   const secrets = [SECRET, TOKEN, 'pa55-w0rd', 'qu3ry-t0ken', 'hook-user', rotated, previous]
+  // The repository scope runs the bundled action, a process per step; the organization scope runs the
+  // same code in this process (the only differences are its routes and words), each step with its own inputs.
+  const runner = scope === 'repo' ? runStep : runAction
   const step = async (inputs: Record<string, string>): Promise<StepRun> => {
-    const run = await runStep(
+    const run = await runner(
       { scope, token: TOKEN, api_url: emulator.url, repository: 'octo-org/hello-world', url: hookUrl, ...inputs },
       { RUNNER_DEBUG: '1' }
     )

@@ -1,6 +1,7 @@
 /**
  * What a hostile review found (issue "Trust"), time limits and results that say what happened: each test drives the bundled action
- * (dist/index.js, run as a runner runs it) against the emulator, and fails on the code before the fix.
+ * (dist/index.js, run as a runner runs it) against the emulator — on the organization scope, the same
+ * code in-process (see stepOn) — and fails on the code before the fix.
  * The verifying ping of `ensure` is tested on both scopes (an organization ping needs write access);
  * the rest is the same code for both scopes, and runs on the repository scope.
  */

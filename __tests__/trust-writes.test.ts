@@ -1,6 +1,7 @@
 /**
  * What a hostile review found (issue "Trust"), secret safety and sends: each test drives the bundled action
- * (dist/index.js, run as a runner runs it) against the emulator, and fails on the code before the fix.
+ * (dist/index.js, run as a runner runs it) against the emulator — on the organization scope, the same
+ * code in-process (see stepOn) — and fails on the code before the fix.
  */
 import { describe, expect, test } from '@jest/globals'
 import { callApi, emulator, receiver, useEmulator } from './helpers/emulator.js'

@@ -1,8 +1,9 @@
 /**
  * Shared pieces of the trust tests (`trust-writes.test.ts`, `trust-results.test.ts`): the targets,
- * a step of the bundled action on a scope, and what the emulator saw.
+ * a step of the action on a scope (bundled for `repo`, in-process for `org`), and what the emulator saw.
  */
 import { runStep, type StepRun } from '../../emulator/runner.js'
+import { runAction } from './action.js'
 import { emulator } from './emulator.js'
 
 /** The emulator's repository and organization, as its seeding API names them. */
@@ -20,10 +21,15 @@ export async function seen(match: (r: (typeof emulator.requests)[number]) => boo
   while (!emulator.requests.some(match)) await new Promise((resolve) => setTimeout(resolve, 10))
 }
 
-/** Runs the bundled action (dist/index.js) on a scope of the emulator, as a runner would. */
+/**
+ * Runs the action on a scope of the emulator: for `repo` the bundled action (dist/index.js), as a
+ * runner would, a process per step; for `org` the same code in this process (what differs between
+ * the scopes is only their routes and words), which keeps the suite within its minute.
+ */
 export function stepOn(scope: 'repo' | 'org'): (inputs: Record<string, string>) => Promise<StepRun> {
+  const runner = scope === 'repo' ? runStep : runAction
   return (inputs) =>
-    runStep({
+    runner({
       scope,
       repository: 'octo-org/hello-world',
       ...(scope === 'org' ? { org: 'octo-org' } : {}),
