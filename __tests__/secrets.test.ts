@@ -171,12 +171,12 @@ describe('rotate-secret', () => {
     expect(emulator.hooks(REPO)[0].config.secret).toBe(NEW)
   })
 
-  test('a canary that fails stops the rotation: the other hooks are skipped, untouched', async () => {
+  test('over a fleet, a canary that fails stops the rotation: the other hooks are skipped, untouched (bundled action)', async () => {
     const targets = [0, 1, 2].map((i) => ({ owner: 'octo-org', repo: fleetServiceRepo(i).name }))
     seed(targets[0], stubborn.url, OLD, {})
     seed(targets[1], receiver.url, OLD, {})
     seed(targets[2], receiver.url, OLD, {})
-    const run = await inProcess({
+    const run = await bundled({
       operation: 'rotate-secret',
       repository: '',
       repositories: 'octo-org/svc-00[0-2]',
