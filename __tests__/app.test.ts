@@ -73,7 +73,7 @@ describe('authentication as the App', () => {
     expect(noId.stdout).toMatch(/^::error::Input 'app_id' is required with scope 'app'/m)
     const list = await inProcess({ operation: 'list' })
     expect(list.stdout).toMatch(
-      /^::error::Input 'operation' is 'list', which does not work on the webhook of a GitHub App \(scope 'app'\); it takes 'get-config', 'update-config', 'list-deliveries', 'get-delivery', 'redeliver', 'ensure', 'redeliver-failed', 'audit-secret' or 'rotate-secret'\./m
+      /^::error::Input 'operation' is 'list', which does not work on the webhook of a GitHub App \(scope 'app'\); it takes 'get-config', 'update-config', 'list-deliveries', 'get-delivery', 'redeliver', 'ensure', 'redeliver-failed', 'audit-secret', 'rotate-secret' or 'report'\./m
     )
     const events = await inProcess({ operation: 'ensure', url: receiver.url, events: 'push' })
     expect(events.stdout).toMatch(

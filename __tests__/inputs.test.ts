@@ -40,7 +40,10 @@ const INVALID: Record<string, { forms: string[]; with: Record<string, string> }>
   wait: { forms: ['sometimes', '2'], with: { operation: 'ping', hook_id: '1' } },
   wait_timeout: { forms: ['0', '601', 'soon', '-5'], with: { operation: 'ping', hook_id: '1' } },
   fail_on_delivery_error: { forms: ['maybe'], with: { operation: 'ping', hook_id: '1' } },
-  since: { forms: ['yesterday', '5 parsecs', '2026-13-45', '6 hours'], with: { operation: 'redeliver-failed', hook_id: '1' } },
+  since: {
+    forms: ['yesterday', '5 parsecs', '2026-13-45', '6 hours', '2099-01-01T00:00:00Z'],
+    with: { operation: 'redeliver-failed', hook_id: '1' }
+  },
   max_redeliveries: { forms: ['0', 'all', '1.5'], with: { operation: 'redeliver-failed', hook_id: '1' } },
   request_timeout: { forms: ['0', '601', 'never', '-1'], with: { operation: 'list' } },
   verify: { forms: ['always', '1'], with: { operation: 'ensure', url: 'https://example.com/h' } },
@@ -62,6 +65,8 @@ const INVALID: Record<string, { forms: string[]; with: Record<string, string> }>
     forms: ['not a key', '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----'],
     with: { operation: 'get-config', scope: 'app', app_id: '42' }
   },
+  fail_below: { forms: ['95', '1.5', '-0.1', 'high', '95%'], with: { operation: 'report' } },
+  fail_on_quiet: { forms: ['yes'], with: { operation: 'report' } },
   previous_secret: { forms: ['********', 'same-as-secret'], with: { operation: 'rotate-secret', secret: 'same-as-secret' } },
   ping_if_needed: { forms: ['maybe'], with: { operation: 'audit-secret', secret: 's3cret' } },
   fail_on_mismatch: { forms: ['nah'], with: { operation: 'audit-secret', secret: 's3cret' } },

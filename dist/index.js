@@ -33399,7 +33399,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2477);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4405);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33408,7 +33408,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 2477:
+/***/ 4405:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40846,6 +40846,14 @@ function clientFactory(connection, options) {
         const octokitOptions = {
             baseUrl: connection.api_url,
             userAgent: 'manage-webhooks',
+            // Octokit's own messages (e.g. @octokit/auth-app's "GitHub API time and system time are
+            // different") go to the step's log as workflow commands, not to the console.
+            log: {
+                debug: (message) => core_debug(redact(message)),
+                info: (message) => core_debug(redact(message)),
+                warn: (message) => core_warning(redact(message)),
+                error: (message) => core_error(redact(message))
+            },
             request: { fetch: fetchWithTimeout(connection.request_timeout) },
             retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: second },
             throttle: {
@@ -42182,7 +42190,8 @@ const OPERATIONS = [
     'ensure-absent',
     'redeliver-failed',
     'audit-secret',
-    'rotate-secret'
+    'rotate-secret',
+    'report'
 ];
 /** Inputs every operation reads. */
 const CONNECTION_INPUTS = [
@@ -42263,7 +42272,9 @@ const OPERATION_INPUTS = {
     'rotate-secret': {
         needs: ['secret'],
         uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'wait_timeout', 'dry_run']
-    }
+    },
+    // Without hook_id or url: every hook of the target.
+    report: { needs: [], uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'] }
 };
 /** What a needed input accepts, for the error when it is missing. */
 const ACCEPTS = {
@@ -42277,7 +42288,7 @@ const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spe
 /** Every input of `action.yml`. */
 const INPUTS = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS];
 /** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
-const READ_ONLY_OPERATIONS = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery'];
+const READ_ONLY_OPERATIONS = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery', 'report'];
 /** Default `canary` of `rotate-secret`: hooks rotated first, alone. */
 const DEFAULT_CANARY = 1;
 /** Default `batch_size` of `rotate-secret`. */
@@ -42433,6 +42444,8 @@ function getRequest(read = getInput, env = process.env) {
         canary: parse('canary', integerIn(0, 1000)) ?? DEFAULT_CANARY,
         batch_size: parse('batch_size', positiveInteger) ?? DEFAULT_BATCH_SIZE,
         max_failures: parse('max_failures', positiveInteger) ?? DEFAULT_MAX_FAILURES,
+        fail_below: parse('fail_below', fraction),
+        fail_on_quiet: parse('fail_on_quiet', input_helper_boolean) ?? false,
         retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
         started_at,
         connection: {
@@ -42463,6 +42476,9 @@ function getRequest(read = getInput, env = process.env) {
             if (unknown.length > 0)
                 problems.push(unknownEvents(name, unknown));
         }
+    }
+    if (request.since !== undefined && request.since > started_at) {
+        problems.push(`Input 'since' is ${request.since.toISOString()}, in the future; it accepts a time in the past or a duration back from now (30m, 6h, 3d).`);
     }
     if (operation !== undefined) {
         checkOperation(operation, scope, request, problems, warnings, input);
@@ -42495,7 +42511,7 @@ function getRequest(read = getInput, env = process.env) {
     if (!uses.includes('dry_run'))
         request.dry_run = false;
     request.writes = mayWrite(operation, request);
-    if (operation === 'redeliver-failed')
+    if (operation === 'redeliver-failed' || operation === 'report')
         request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS);
     if (request.since !== undefined)
         request.since = clampSince(request.since, request.connection.api_url, started_at, warnings);
@@ -42686,6 +42702,13 @@ function integerIn(min, max) {
             return value;
         throw new Error(`Input '${name}' is '${raw}'; it accepts an integer from ${min} to ${max}.`);
     };
+}
+/** Accepts a fraction from 0 to 1 (`0.95`), e.g. a success rate. */
+function fraction(raw, name) {
+    const value = /^(0|1)?(\.\d+)?$/.test(raw) && raw !== '' && raw !== '.' ? Number(raw) : NaN;
+    if (value >= 0 && value <= 1)
+        return value;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts a number from 0 to 1, e.g. 0.95 for 95 %.`);
 }
 /** Accepts a positive number of seconds up to `max` (fractions allowed). */
 function seconds(max) {
@@ -43033,6 +43056,19 @@ async function resolveHook(client, target, ref) {
         throw new HookLookupError(`${matches.length} webhooks of ${describeTarget(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`, matches.length);
     }
     return { hook_id: matches[0].id, hook: matches[0] };
+}
+/**
+ * The hooks an operation over "one hook, or all of them" works on: the one `ref` names (fetched in
+ * full), every hook of the target when `ref` is undefined (REST "List … webhooks", all pages), or a
+ * target's one webhook (a GitHub App's).
+ * @returns the hooks, in id order
+ * @throws HookLookupError when `ref` names no hook or several
+ */
+async function selectHooks(client, target, ref) {
+    if (SCOPE_TRAITS[target.scope].hooks && ref === undefined)
+        return (await listHooks(client, target, { per_page: 100 })).items;
+    const { hook_id, hook } = await resolveHook(client, target, ref);
+    return [hook ?? (await getHook(client, target, hook_id))];
 }
 /** The id the one hook of a target without several hooks (a GitHub App's) goes by: it has none of its own. */
 const SINGLE_HOOK_ID = 0;
@@ -43645,17 +43681,176 @@ async function auditHook(client, target, hook, options, clock = realClock) {
  * @throws HookLookupError when `ref` names no hook or several
  */
 async function auditTarget(client, target, ref, options, clock = realClock) {
-    const several = SCOPE_TRAITS[target.scope].hooks && ref === undefined;
-    const found = several ? (await listHooks(client, target, { per_page: 100 })).items : [await namedHook(client, target, ref)];
+    const found = await selectHooks(client, target, ref);
     const audits = [];
     for (const hook of found)
         audits.push(await auditHook(client, target, hook, options, clock));
     return { hooks: found, audits };
 }
-/** The hook `ref` names, fetched in full. */
-async function namedHook(client, target, ref) {
-    const { hook_id, hook } = await resolveHook(client, target, ref);
-    return hook ?? (await getHook(client, target, hook_id));
+
+;// CONCATENATED MODULE: ./src/report.ts
+/**
+ * Delivery health (`operation: report`): pure figures computed from the deliveries the REST API lists
+ * for each hook ("List deliveries for a … webhook", REST schema `hook-delivery-item`), within a time
+ * window. Nothing here calls the API.
+ *
+ * Conventions, for every function of this module:
+ * - The window is half-open: a delivery counts when `since ≤ delivered_at < until`. A delivery whose
+ *   `delivered_at` does not parse is outside every window.
+ * - A delivery succeeded when its receiver answered 2xx ({@link succeeded}); status code 0 ("failed to
+ *   connect", a timeout) is a failure.
+ * - Durations are the API's `duration`, in SECONDS; so are all duration figures here.
+ * - Percentiles are nearest-rank ({@link nearestRank}): always one of the values measured, never an
+ *   interpolation.
+ */
+
+/** At most this many hours in a {@link hourlySeries}: the newest ones. 72 h covers github.com's 3-day delivery retention. */
+const MAX_HOURS = 72;
+const HOUR_MS = 3_600_000;
+/**
+ * The nearest-rank `p`th percentile of `values`: the smallest value such that at least `p` % of the
+ * values are ≤ it, i.e. the `⌈p·n/100⌉`th smallest (p50 of `[1, 2, 3, 4]` is 2, p95 of 20 values
+ * the 19th smallest, p100 the largest).
+ * @param values any order; not modified
+ * @param p in (0, 100]
+ * @returns one of `values`, or null when `values` is empty
+ * @throws RangeError when `p` is outside (0, 100]
+ */
+function nearestRank(values, p) {
+    if (!(p > 0 && p <= 100))
+        throw new RangeError(`percentile ${p} is outside (0, 100]`);
+    if (values.length === 0)
+        return null;
+    const sorted = [...values].sort((a, b) => a - b);
+    // p·n is exact for the integer p used here, so the quotient is not pushed past an integer by rounding.
+    return sorted[Math.max(0, Math.ceil((p * sorted.length) / 100) - 1)];
+}
+/** True when the delivery's `delivered_at` lies in the half-open window. */
+function inWindow(delivery, window) {
+    const time = Date.parse(delivery.delivered_at);
+    return time >= window.since.getTime() && time < window.until.getTime();
+}
+/** Newest first: by `delivered_at`, then by id (ids grow with time; deliveries of one second are told apart by it). */
+function newestFirst(a, b) {
+    return Date.parse(b.delivered_at) - Date.parse(a.delivered_at) || Number(b.id) - Number(a.id);
+}
+/** Counts by key, most frequent first, then by key; an own-property object whatever the keys. */
+function tally(keys) {
+    const counts = new Map();
+    for (const key of keys)
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+    return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+}
+/**
+ * The delivery health of one hook: every figure of {@link HookReport} over the deliveries within
+ * `window` (half-open, `since ≤ delivered_at < until`; the others are ignored).
+ * @param info the hook as the caller names it; copied into the report
+ * @param deliveries the hook's deliveries as the API lists them (newest first; the order is not relied on)
+ * @param window the time window
+ * @returns the report; a hook without delivery in the window is `quiet`, with null rate, durations and last success
+ */
+function hookReport(info, deliveries, window) {
+    const inside = deliveries.filter((delivery) => inWindow(delivery, window)).sort(newestFirst);
+    const guids = new Set(inside.map((delivery) => delivery.guid)).size;
+    const failed_guids = failedGuids(inside).length;
+    const durations = inside.map((delivery) => delivery.duration).filter((duration) => Number.isFinite(duration));
+    const failures = inside.filter((delivery) => !succeeded(delivery));
+    const streak = inside.findIndex(succeeded);
+    return {
+        target: info.target,
+        hook_id: info.hook_id,
+        url: info.url,
+        active: info.active,
+        deliveries: inside.length,
+        guids,
+        failed_guids,
+        success_rate: guids === 0 ? null : (guids - failed_guids) / guids,
+        duration_p50: nearestRank(durations, 50),
+        duration_p95: nearestRank(durations, 95),
+        duration_max: durations.length === 0 ? null : Math.max(...durations),
+        last_success: inside.find(succeeded)?.delivered_at ?? null,
+        failing_streak: streak === -1 ? inside.length : streak,
+        failures_by_status: tally(failures.map((delivery) => `${delivery.status_code} ${delivery.status}`.trim())),
+        by_event: tally(inside.map((delivery) => delivery.event)),
+        inactive: !info.active,
+        quiet: inside.length === 0
+    };
+}
+/**
+ * The success rate over every guid of every hook: `Σ (guids - failed_guids) / Σ guids`, a fraction in
+ * [0, 1]. An event delivered to two hooks has one guid but counts once per hook (two deliveries to
+ * get through). Null when no hook has a guid.
+ */
+function overallSuccessRate(reports) {
+    const guids = reports.reduce((sum, report) => sum + report.guids, 0);
+    const failed = reports.reduce((sum, report) => sum + report.failed_guids, 0);
+    return guids === 0 ? null : (guids - failed) / guids;
+}
+/**
+ * The reports, worst hook first (a new array; `reports` is not modified). Order:
+ * 1. longest `failing_streak` first (a hook failing right now);
+ * 2. lowest `success_rate` first; hooks without a rate (no guid: quiet) after every hook with one;
+ * 3. most `failed_guids` first;
+ * 4. then, as a tie-break, `target`, `url` and `hook_id` ascending, so the order is deterministic.
+ */
+function worstFirst(reports) {
+    const rate = (report) => report.success_rate ?? Infinity;
+    const text = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+    return [...reports].sort((a, b) => b.failing_streak - a.failing_streak ||
+        (rate(a) === rate(b) ? 0 : rate(a) < rate(b) ? -1 : 1) ||
+        b.failed_guids - a.failed_guids ||
+        text(a.target, b.target) ||
+        text(a.url, b.url) ||
+        (a.hook_id ?? -1) - (b.hook_id ?? -1));
+}
+/** `HH:00` or `MM-DD HH:00` of an hour's start, UTC. */
+function hourLabel(start, withDate) {
+    const iso = new Date(start).toISOString(); // 2026-06-12T09:00:00.000Z
+    return `${withDate ? `${iso.slice(5, 10)} ` : ''}${iso.slice(11, 13)}:00`;
+}
+/**
+ * Deliveries per hour over all hooks (for the charts of the job summary). The hours are whole UTC
+ * hours, from the one holding `since` to the one holding the last instant before `until`; when that
+ * makes more than {@link MAX_HOURS} (72), only the newest 72 are kept and older deliveries are left
+ * out. A delivery counts in the hour holding its `delivered_at`, when it lies in the window
+ * (`since ≤ delivered_at < until`). `succeeded` and `failed` count deliveries (every attempt), not
+ * guids; `p95` is nearest-rank over the hour's durations, in SECONDS, null for an hour without delivery.
+ * @param deliveries any hooks' deliveries, any order
+ * @returns one entry per hour in every array (at least one hour)
+ * @throws RangeError when `since` or `until` is not a valid date, or `until` is not after `since`
+ */
+function hourlySeries(deliveries, window) {
+    const since = window.since.getTime();
+    const until = window.until.getTime();
+    if (Number.isNaN(since) || Number.isNaN(until) || until <= since) {
+        throw new RangeError(`hourlySeries: the window must end after it starts (since ${window.since}, until ${window.until})`);
+    }
+    const end = Math.ceil(until / HOUR_MS) * HOUR_MS; // the end of the hour holding until's last instant
+    const first = Math.max(Math.floor(since / HOUR_MS) * HOUR_MS, end - MAX_HOURS * HOUR_MS);
+    const count = (end - first) / HOUR_MS;
+    const starts = Array.from({ length: count }, (_, index) => first + index * HOUR_MS);
+    const ok = new Array(count).fill(0);
+    const failed = new Array(count).fill(0);
+    const durations = starts.map(() => []);
+    for (const delivery of deliveries) {
+        const time = Date.parse(delivery.delivered_at);
+        if (!(time >= Math.max(since, first) && time < until))
+            continue;
+        const index = Math.floor((time - first) / HOUR_MS);
+        if (succeeded(delivery))
+            ok[index] += 1;
+        else
+            failed[index] += 1;
+        if (Number.isFinite(delivery.duration))
+            durations[index].push(delivery.duration);
+    }
+    return {
+        hours: starts.map((start) => hourLabel(start, count > 24)),
+        starts: starts.map((start) => new Date(start).toISOString()),
+        succeeded: ok,
+        failed,
+        p95: durations.map((values) => nearestRank(values, 95))
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/ensure.ts
@@ -43907,6 +44102,7 @@ async function ensureAbsent(client, target, ref, dryRun) {
 
 
 
+
 /** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
 const HOOK_HANDLERS = {
     get: async (client, { target }, { hook_id, hook }) => {
@@ -44059,12 +44255,14 @@ async function runOperation(client, target, webhookRequest, clock = realClock) {
     return result.failure && !FAILING_OUTCOMES.includes(result.outcome) ? { ...result, outcome: 'failed' } : result;
 }
 /** Outcome words that already say the operation failed (`rotate-secret`'s rollback, an audit's mismatch). */
-const FAILING_OUTCOMES = ['failed', 'rolled-back', 'mismatch'];
+const FAILING_OUTCOMES = ['failed', 'rolled-back', 'mismatch', 'unhealthy'];
 /** Runs the operation of a request bound to one target (see {@link runOperation}). */
 async function dispatch(client, request, clock) {
     const { operation, target } = request;
     if (operation === 'audit-secret')
         return auditOperation(client, request, clock);
+    if (operation === 'report')
+        return reportOperation(client, request);
     if (operation === 'rotate-secret')
         throw new Error('internal error: rotate-secret runs through rotateSecrets, over all targets at once');
     if (operation === 'list') {
@@ -44133,6 +44331,44 @@ async function auditOperation(client, request, clock) {
     const which = mismatched.map((audit) => `webhook ${audit.hook_id} (${audit.url}): ${audit.verdict} — ${audit.note}`);
     const failure = `${count(mismatched.length, 'webhook')} of ${describeTarget(target)} ${mismatched.length === 1 ? 'does' : 'do'} not sign with the current secret: ${which.join('; ')}.`;
     return { ...result, outcome: 'mismatch', failure };
+}
+/**
+ * `report` on one target: the hook `hook_id` / `url` names, or every hook; for each, its deliveries
+ * back to `since` (pages of 100; nothing written) and their health ({@link hookReport}). With
+ * `fail_below` a hook whose success rate is lower fails the step; with `fail_on_quiet` a hook with no
+ * delivery in the window does.
+ */
+async function reportOperation(client, request) {
+    const { target } = request;
+    const window = { since: required(request.since), until: new Date() };
+    const reports = [];
+    const deliveries = [];
+    for (const hook of await selectHooks(client, target, request.hook)) {
+        const { items } = await listDeliveries(client, target, hook.id, { per_page: 100, since: window.since });
+        deliveries.push(...items);
+        const hook_id = SCOPE_TRAITS[target.scope].hooks ? hook.id : undefined;
+        reports.push(hookReport({ target: describeTarget(target), hook_id, url: hook.config.url ?? '', active: hook.active }, items, window));
+    }
+    const rate = overallSuccessRate(reports);
+    const failing = reports.filter((report) => report.failed_guids > 0).length;
+    const quiet = reports.filter((report) => report.quiet).length;
+    const message = `${count(reports.length, 'webhook')} of ${describeTarget(target)} since ${window.since.toISOString()}: ` +
+        `${count(deliveries.length, 'delivery', 'deliveries')}, success rate ${percent(rate)}` +
+        `${failing > 0 ? `, ${failing} with guids that never got a 2xx` : ''}${quiet > 0 ? `, ${quiet} quiet` : ''}.`;
+    const problems = reports.flatMap((report) => {
+        const name = describeHook(target, report.hook_id);
+        const low = request.fail_below !== undefined && report.success_rate !== null && report.success_rate < request.fail_below;
+        return [
+            ...(low ? [`${name}: success rate ${percent(report.success_rate)} is below fail_below (${percent(request.fail_below ?? 0)})`] : []),
+            ...(request.fail_on_quiet && report.quiet ? [`${name}: no delivery since ${window.since.toISOString()} (fail_on_quiet)`] : [])
+        ];
+    });
+    const result = { message, outcome: 'reported', report: { hooks: reports, deliveries, window } };
+    return problems.length === 0 ? result : { ...result, outcome: 'unhealthy', failure: `${problems.join('; ')}.` };
+}
+/** A rate as a percentage with one decimal (`97.5 %`), or `n/a` when there is none. */
+function percent(rate) {
+    return rate === null || rate === undefined ? 'n/a' : `${(Math.round(rate * 1000) / 10).toString()} %`;
 }
 /** The outcome word of `ensure` / `ensure-absent`, and whether the hook was (or, in a dry run, would be) written. */
 function ensureOutcome(ensure) {
@@ -44346,11 +44582,103 @@ function batches(items, plan) {
     return groups.filter((group) => group.length > 0);
 }
 
+;// CONCATENATED MODULE: ./src/charts.ts
+/** GitHub's (Primer) green, red and blue: succeeded, failed, durations. */
+const GREEN = '#2da44e';
+const RED = '#cf222e';
+const BLUE = '#0969da';
+/**
+ * A number as Mermaid's xychart grammar takes it: rounded to 3 decimals (a millisecond for
+ * seconds), no exponent; not finite (NaN, ±Infinity): 0.
+ */
+function plainNumber(value) {
+    if (!Number.isFinite(value))
+        return '0';
+    const rounded = Math.round(value * 1000) / 1000;
+    const text = String(rounded === 0 ? 0 : rounded); // no `-0`
+    return /e/i.test(text) ? rounded.toFixed(3) : text;
+}
+/**
+ * A quoted Mermaid string: letters (any script), digits, spaces and `. , : ( ) / + - _ '` kept; every
+ * other character (`"`, backticks, `#`, `%`, `;`, `<`, `>`, `&`, brackets, line breaks, …) becomes a
+ * space, then runs of spaces become one. So `"`, a `#…;` entity, a `%%` comment or a closing fence
+ * cannot appear inside.
+ */
+function mermaidString(text) {
+    const safe = text
+        .replace(/[^\p{L}\p{N} .,:()/+\-_']/gu, ' ')
+        .replace(/ {2,}/g, ' ')
+        .trim();
+    return `"${safe}"`;
+}
+/** The hours as the x axis's categories, after checking the series' shape. */
+function xAxis(series, values) {
+    const { hours } = series;
+    if (hours.length === 0)
+        throw new RangeError('chart: the series has no hour');
+    if (values.some((list) => list.length !== hours.length))
+        throw new RangeError('chart: the series arrays differ in length');
+    // Mermaid merges equal categories into one band, which would draw two hours' bars on top of each other.
+    if (new Set(hours).size !== hours.length)
+        throw new RangeError('chart: the hour labels repeat');
+    return `x-axis "Hour (UTC)" [${hours.map(mermaidString).join(', ')}]`;
+}
+/** The top of a y axis starting at 0: the largest value, or 1 when every value is 0. */
+function yMax(values) {
+    const max = Math.max(0, ...values.filter(Number.isFinite));
+    return plainNumber(max > 0 ? Math.ceil(max * 1000) / 1000 : 1);
+}
+/** The fenced block of one chart. */
+function fenced(palette, lines) {
+    const init = `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": "${palette}"}}}}%%`;
+    return ['```mermaid', 'xychart-beta', `    ${init}`, ...lines.map((line) => `    ${line}`), '```'].join('\n');
+}
+/**
+ * Deliveries per hour, succeeded vs failed, as a fenced Mermaid block (```` ```mermaid ```` …
+ * ```` ``` ````, no trailing newline): an `xychart-beta` whose two `bar` series overlap into a stack,
+ * all deliveries (green) behind the failed ones (red); the y axis from 0 to the busiest hour's total.
+ * @param series from `hourlySeries`; `succeeded` and `failed` are counts of deliveries
+ * @param options.title default `Deliveries per hour (UTC): green succeeded, red failed`
+ * @throws RangeError when the series has no hour, arrays of different lengths, or repeated hour labels
+ */
+function deliveriesChart(series, options = {}) {
+    const axis = xAxis(series, [series.succeeded, series.failed]);
+    const total = series.succeeded.map((ok, index) => ok + series.failed[index]);
+    return fenced(`${GREEN}, ${RED}`, [
+        `title ${mermaidString(options.title ?? 'Deliveries per hour (UTC): green succeeded, red failed')}`,
+        axis,
+        `y-axis "Deliveries" 0 --> ${yMax(total)}`,
+        `bar [${total.map(plainNumber).join(', ')}]`,
+        `bar [${series.failed.map(plainNumber).join(', ')}]`
+    ]);
+}
+/**
+ * The 95th percentile of the delivery durations per hour, in SECONDS (3 decimals), as a fenced
+ * Mermaid block: an `xychart-beta` `line`. An hour without delivery (p95 null) is plotted as 0,
+ * since a Mermaid line has a value for every category; the y axis runs from 0 to the largest p95.
+ * @param series from `hourlySeries`
+ * @param options.title default `Delivery duration p95 per hour (UTC), seconds`
+ * @throws RangeError when the series has no hour, arrays of different lengths, or repeated hour labels
+ */
+function durationChart(series, options = {}) {
+    const axis = xAxis(series, [series.p95]);
+    const p95 = series.p95.map((value) => value ?? 0);
+    return fenced(BLUE, [
+        `title ${mermaidString(options.title ?? 'Delivery duration p95 per hour (UTC), seconds')}`,
+        axis,
+        `y-axis "Seconds" 0 --> ${yMax(p95)}`,
+        `line [${p95.map(plainNumber).join(', ')}]`
+    ]);
+}
+
 ;// CONCATENATED MODULE: ./src/outputs.ts
 /**
  * Sets the step outputs and writes the job summary from an {@link OperationResult}.
  * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
  */
+
+
+
 
 
 
@@ -44437,8 +44765,11 @@ async function writeSummary(request, target, result) {
     if (result.redeliver && result.redeliver.redelivered.length > 0) {
         summary.addTable([REDELIVERY_HEADER, ...result.redeliver.redelivered.map(redeliveryRow)]);
     }
+    const asResult = { target, name: '', result: result.outcome, ok: !result.failure, changed: false, operation: result };
     if (result.audit)
-        addAudits(summary, [{ target, name: '', result: result.outcome, ok: !result.failure, changed: false, operation: result }]);
+        addAudits(summary, [asResult]);
+    if (result.report)
+        addReports(summary, [asResult]);
     await writeRedacted(summary);
 }
 /**
@@ -44475,12 +44806,83 @@ function setFleetOutputs(results, counts) {
     for (const result of results)
         tally[result.result] = (tally[result.result] ?? 0) + 1;
     setOutput('result_counts', JSON.stringify(tally));
+    setReportOutputs(results);
     const audit = auditEntries(results);
     if (audit === undefined)
         return;
     setOutput('audit', redact(JSON.stringify(audit)));
     const verdicts = Object.fromEntries(VERDICTS.map((verdict) => [verdict, audit.filter((entry) => entry.verdict === verdict).length]));
     setOutput('verdict_counts', JSON.stringify(verdicts));
+}
+/**
+ * The outputs of `report`: `report` (JSON list, one entry per hook, worst first), `success_rate`
+ * (over all guids of all hooks, 0–1; empty when there was no delivery) and `failing_hooks` (JSON list
+ * of the hooks with guids that never got a 2xx: `target`, `hook_id`, `url`, `success_rate`,
+ * `failed_guids`, `failing_streak`). Nothing when no result carries a report.
+ */
+function setReportOutputs(results) {
+    const reports = results.flatMap((result) => result.operation?.report?.hooks ?? []);
+    if (!results.some((result) => result.operation?.report))
+        return;
+    const ordered = worstFirst(reports);
+    setOutput('report', redact(JSON.stringify(ordered)));
+    const rate = overallSuccessRate(reports);
+    setOutput('success_rate', rate === null ? '' : String(Math.round(rate * 10000) / 10000));
+    const failing = ordered.filter((report) => report.failed_guids > 0);
+    const fields = failing.map(({ target, hook_id, url, success_rate, failed_guids, failing_streak }) => ({
+        target,
+        hook_id,
+        url,
+        success_rate,
+        failed_guids,
+        failing_streak
+    }));
+    setOutput('failing_hooks', redact(JSON.stringify(fields)));
+}
+/**
+ * The report table, worst hook first, then the charts people read faster than tables: deliveries per
+ * hour (succeeded vs failed) and the p95 duration per hour, over every hook reported (Mermaid, which
+ * GitHub renders in job summaries).
+ */
+function addReports(summary, results) {
+    const reported = results.flatMap((result) => (result.operation?.report ? [result.operation.report] : []));
+    if (reported.length === 0)
+        return;
+    const reports = worstFirst(reported.flatMap((report) => report.hooks));
+    if (reports.length === 0) {
+        summary.addRaw('<p>No webhooks.</p>', true);
+        return;
+    }
+    summary.addTable([reportHeader(), ...reports.slice(0, REPORT_ROWS).map(reportRow)]);
+    if (reports.length > REPORT_ROWS)
+        summary.addRaw(`<p>… and ${reports.length - REPORT_ROWS} more webhooks in the report output.</p>`, true);
+    const series = hourlySeries(reported.flatMap((report) => report.deliveries), reported[0].window);
+    summary.addRaw(`\n\n${deliveriesChart(series)}\n\n${durationChart(series)}\n`, true);
+}
+/** Rows of the report table; the full list is in the `report` output. */
+const REPORT_ROWS = 50;
+/** The header of the report table. */
+const reportHeader = () => outputs_header('webhook', 'url', 'success rate', 'guids', 'never 2xx', 'failing streak', 'duration p50 / p95 / max (s)', 'last success', 'failures', 'events');
+/** One hook of the report: its figures, with ⚠️ for failures and 💤 for a quiet or inactive hook. */
+function reportRow(report) {
+    const seconds = (value) => (value === null ? '—' : String(value));
+    const flags = [report.failed_guids > 0 ? '⚠️' : '', report.quiet ? '💤 quiet' : '', report.inactive ? 'inactive' : ''].filter(Boolean).join(' ');
+    const list = (counts) => Object.entries(counts)
+        .sort((a, b) => b[1] - a[1])
+        .map(([key, n]) => `${key}: ${n}`)
+        .join(', ');
+    return [
+        outputs_escape(`${report.target}${report.hook_id === undefined ? '' : `, hook ${report.hook_id}`}${flags ? ` ${flags}` : ''}`),
+        code(report.url),
+        outputs_escape(percent(report.success_rate)),
+        String(report.guids),
+        String(report.failed_guids),
+        String(report.failing_streak),
+        `${seconds(report.duration_p50)} / ${seconds(report.duration_p95)} / ${seconds(report.duration_max)}`,
+        outputs_escape(report.last_success ?? '—'),
+        outputs_escape(list(report.failures_by_status)),
+        outputs_escape(list(report.by_event))
+    ];
 }
 /**
  * The audits of the results as entries of the `audit` output: `{ repository (or organization),
@@ -44557,6 +44959,7 @@ async function writeFleetSummary(request, selected, results, counts) {
             .addRaw('</details>', true);
     }
     addAudits(summary, results);
+    addReports(summary, results);
     await writeRedacted(summary);
 }
 /** Words for the verdicts, as a security reviewer would write them in a ticket. */

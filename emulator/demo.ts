@@ -7,7 +7,8 @@
  * the receiver failed, `update` (the secret survives) and `ensure-absent`; then a fleet `ensure` over
  * the organization's repositories, capped by `max_writes` and resumed by reruns until a rerun writes
  * nothing; and a secret rotation: `audit-secret`, `rotate-secret` with a canary (a receiver that does
- * not know the new secret is rolled back), `audit-secret` again; and `redeliver-failed` on a GitHub App's
+ * not know the new secret is rolled back), `audit-secret` again, a `report` of their delivery health
+ * (the summary, charts included, is printed); and `redeliver-failed` on a GitHub App's
  * webhook (scope `app`, authenticated with a JWT). Prints each step's log
  * lines (info, warnings, errors), outputs and summary; exits 1 if any step misbehaves.
  */
@@ -205,6 +206,11 @@ async function main(): Promise<number> {
     'audit-secret again: svc-004 on the new secret, svc-005 still on the previous one',
     { ...pair, operation: 'audit-secret', secret: NEW, previous_secret: OLD, fail_on_mismatch: 'false' },
     (run) => (JSON.parse(verdicts(run) || '{}').previous === 1 ? undefined : verdicts(run))
+  )
+  await step(
+    'report: the delivery health of both hooks over the last hour (the summary shows the table and the Mermaid charts)',
+    { ...pair, operation: 'report', since: '1h' },
+    (run) => (JSON.parse(run.outputs.report ?? '[]').length === 2 && run.summary.includes('```mermaid') ? undefined : 'no report or no chart')
   )
   await stubborn.close()
 

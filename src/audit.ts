@@ -113,15 +113,8 @@ export async function auditTarget(
   options: AuditOptions,
   clock: Clock = realClock
 ): Promise<{ hooks: Hook[]; audits: HookAudit[] }> {
-  const several = SCOPE_TRAITS[target.scope].hooks && ref === undefined
-  const found = several ? (await hooks.listHooks(client, target, { per_page: 100 })).items : [await namedHook(client, target, ref)]
+  const found = await hooks.selectHooks(client, target, ref)
   const audits: HookAudit[] = []
   for (const hook of found) audits.push(await auditHook(client, target, hook, options, clock))
   return { hooks: found, audits }
-}
-
-/** The hook `ref` names, fetched in full. */
-async function namedHook(client: GitHubClient, target: Target, ref: HookRef | undefined): Promise<Hook> {
-  const { hook_id, hook } = await hooks.resolveHook(client, target, ref)
-  return hook ?? (await hooks.getHook(client, target, hook_id))
 }

@@ -111,6 +111,14 @@ export function clientFactory(connection: Connection, options: ClientOptions): C
     const octokitOptions = {
       baseUrl: connection.api_url,
       userAgent: 'manage-webhooks',
+      // Octokit's own messages (e.g. @octokit/auth-app's "GitHub API time and system time are
+      // different") go to the step's log as workflow commands, not to the console.
+      log: {
+        debug: (message: string) => core.debug(redact(message)),
+        info: (message: string) => core.debug(redact(message)),
+        warn: (message: string) => core.warning(redact(message)),
+        error: (message: string) => core.error(redact(message))
+      },
       request: { fetch: fetchWithTimeout(connection.request_timeout) },
       retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: second },
       throttle: {

@@ -203,6 +203,19 @@ export async function resolveHook(client: GitHubClient, target: Target, ref: Hoo
   return { hook_id: matches[0].id, hook: matches[0] }
 }
 
+/**
+ * The hooks an operation over "one hook, or all of them" works on: the one `ref` names (fetched in
+ * full), every hook of the target when `ref` is undefined (REST "List … webhooks", all pages), or a
+ * target's one webhook (a GitHub App's).
+ * @returns the hooks, in id order
+ * @throws HookLookupError when `ref` names no hook or several
+ */
+export async function selectHooks(client: GitHubClient, target: Target, ref: HookRef | undefined): Promise<Hook[]> {
+  if (SCOPE_TRAITS[target.scope].hooks && ref === undefined) return (await listHooks(client, target, { per_page: 100 })).items
+  const { hook_id, hook } = await resolveHook(client, target, ref)
+  return [hook ?? (await getHook(client, target, hook_id))]
+}
+
 /** The id the one hook of a target without several hooks (a GitHub App's) goes by: it has none of its own. */
 export const SINGLE_HOOK_ID = 0
 

@@ -41,7 +41,8 @@ export const OPERATIONS = [
   'ensure-absent',
   'redeliver-failed',
   'audit-secret',
-  'rotate-secret'
+  'rotate-secret',
+  'report'
 ] as const
 
 /** One of {@link OPERATIONS}. */
@@ -132,7 +133,9 @@ const OPERATION_INPUTS: Record<Operation, { needs: readonly Need[]; uses: readon
   'rotate-secret': {
     needs: ['secret'],
     uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'wait_timeout', 'dry_run']
-  }
+  },
+  // Without hook_id or url: every hook of the target.
+  report: { needs: [], uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'] }
 }
 
 /** What a needed input accepts, for the error when it is missing. */
@@ -150,7 +153,7 @@ const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spe
 export const INPUTS: readonly string[] = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS]
 
 /** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
-const READ_ONLY_OPERATIONS: readonly Operation[] = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery']
+const READ_ONLY_OPERATIONS: readonly Operation[] = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery', 'report']
 
 /** Default `canary` of `rotate-secret`: hooks rotated first, alone. */
 export const DEFAULT_CANARY = 1
@@ -224,6 +227,10 @@ export interface WebhookRequest {
   batch_size: number
   /** `rotate-secret`: stop starting batches once this many hooks failed or were rolled back (default 1). */
   max_failures: number
+  /** `report`: fail the step when a hook's success rate (over guids) is below this fraction (0–1); undefined: never. */
+  fail_below?: number
+  /** `report`: fail the step when a hook had no delivery in the window (default false). */
+  fail_on_quiet: boolean
   /** Oldest delivery considered by `list-deliveries` (default: no bound) and `redeliver-failed` (default: 24 h ago). */
   since?: Date
   /** Most redeliveries one `redeliver-failed` run asks for (default 50). */
@@ -380,6 +387,8 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     canary: parse('canary', integerIn(0, 1000)) ?? DEFAULT_CANARY,
     batch_size: parse('batch_size', positiveInteger) ?? DEFAULT_BATCH_SIZE,
     max_failures: parse('max_failures', positiveInteger) ?? DEFAULT_MAX_FAILURES,
+    fail_below: parse('fail_below', fraction),
+    fail_on_quiet: parse('fail_on_quiet', boolean) ?? false,
     retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
     started_at,
     connection: {
@@ -412,6 +421,11 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     }
   }
 
+  if (request.since !== undefined && request.since > started_at) {
+    problems.push(
+      `Input 'since' is ${request.since.toISOString()}, in the future; it accepts a time in the past or a duration back from now (30m, 6h, 3d).`
+    )
+  }
   if (operation !== undefined) {
     checkOperation(operation, scope, request, problems, warnings, input)
     if (targets?.kind === 'repositories') checkFleet(operation, targets.selection, request, problems, warnings, input)
@@ -438,7 +452,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   if (operation === 'list-deliveries') request.limit ??= DEFAULT_DELIVERIES_LIMIT
   if (!uses.includes('dry_run')) request.dry_run = false
   request.writes = mayWrite(operation, request)
-  if (operation === 'redeliver-failed') request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS)
+  if (operation === 'redeliver-failed' || operation === 'report') request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS)
   if (request.since !== undefined) request.since = clampSince(request.since, request.connection.api_url, started_at, warnings)
   return { operation, targets, ...request }
 }
@@ -677,6 +691,13 @@ function integerIn(min: number, max: number): (raw: string, name: string) => num
     if (value >= min && value <= max) return value
     throw new Error(`Input '${name}' is '${raw}'; it accepts an integer from ${min} to ${max}.`)
   }
+}
+
+/** Accepts a fraction from 0 to 1 (`0.95`), e.g. a success rate. */
+function fraction(raw: string, name: string): number {
+  const value = /^(0|1)?(\.\d+)?$/.test(raw) && raw !== '' && raw !== '.' ? Number(raw) : NaN
+  if (value >= 0 && value <= 1) return value
+  throw new Error(`Input '${name}' is '${raw}'; it accepts a number from 0 to 1, e.g. 0.95 for 95 %.`)
 }
 
 /** Accepts a positive number of seconds up to `max` (fractions allowed). */

@@ -3,6 +3,7 @@
  * {@link OperationResult}, which `outputs.ts` turns into step outputs and the job summary.
  */
 import { auditTarget, VERDICTS, type HookAudit } from './audit.js'
+import { hookReport, overallSuccessRate, type HookReport } from './report.js'
 import { redeliverFailed, sendAndAwait, succeeded, type RedeliverReport } from './deliveries.js'
 import { ensureAbsent, ensureHook, wantedSettings, type EnsureResult } from './ensure.js'
 import * as hooks from './hooks.js'
@@ -39,6 +40,8 @@ export interface OperationResult {
   redeliver?: RedeliverReport
   /** `audit-secret`: which secret each hook signs with (the hooks audited are in `hooks`). */
   audit?: HookAudit[]
+  /** `report`: each hook's delivery health in the window, and the deliveries it was computed from (newest first). */
+  report?: { hooks: HookReport[]; deliveries: DeliveryItem[]; window: { since: Date; until: Date } }
   /** Something the user should see, without failing the step. */
   warning?: string
   /** Something worth a `::notice::` (e.g. a list cut short by `limit`). */
@@ -53,7 +56,10 @@ type TargetRequest = WebhookRequest & { target: Target }
 type Handler = (client: GitHubClient, request: TargetRequest, hook: hooks.ResolvedHook, clock: Clock) => Promise<OperationResult>
 
 /** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
-const HOOK_HANDLERS: Record<Exclude<Operation, 'list' | 'create' | 'ensure' | 'ensure-absent' | 'audit-secret' | 'rotate-secret'>, Handler> = {
+const HOOK_HANDLERS: Record<
+  Exclude<Operation, 'list' | 'create' | 'ensure' | 'ensure-absent' | 'audit-secret' | 'rotate-secret' | 'report'>,
+  Handler
+> = {
   get: async (client, { target }, { hook_id, hook }) => {
     const found = hook ?? (await hooks.getHook(client, target, hook_id))
     return { message: `${describeHook(target, hook_id, true)}.`, outcome: 'found', hook_id, hook: found }
@@ -225,12 +231,13 @@ export async function runOperation(
 }
 
 /** Outcome words that already say the operation failed (`rotate-secret`'s rollback, an audit's mismatch). */
-const FAILING_OUTCOMES: readonly string[] = ['failed', 'rolled-back', 'mismatch']
+const FAILING_OUTCOMES: readonly string[] = ['failed', 'rolled-back', 'mismatch', 'unhealthy']
 
 /** Runs the operation of a request bound to one target (see {@link runOperation}). */
 async function dispatch(client: GitHubClient, request: TargetRequest, clock: Clock): Promise<OperationResult> {
   const { operation, target } = request
   if (operation === 'audit-secret') return auditOperation(client, request, clock)
+  if (operation === 'report') return reportOperation(client, request)
   if (operation === 'rotate-secret') throw new Error('internal error: rotate-secret runs through rotateSecrets, over all targets at once')
   if (operation === 'list') {
     const { items: list, truncated } = await hooks.listHooks(client, target, { per_page: request.per_page, limit: request.limit })
@@ -308,6 +315,47 @@ async function auditOperation(client: GitHubClient, request: TargetRequest, cloc
   const which = mismatched.map((audit) => `webhook ${audit.hook_id} (${audit.url}): ${audit.verdict} — ${audit.note}`)
   const failure = `${count(mismatched.length, 'webhook')} of ${describeTarget(target)} ${mismatched.length === 1 ? 'does' : 'do'} not sign with the current secret: ${which.join('; ')}.`
   return { ...result, outcome: 'mismatch', failure }
+}
+
+/**
+ * `report` on one target: the hook `hook_id` / `url` names, or every hook; for each, its deliveries
+ * back to `since` (pages of 100; nothing written) and their health ({@link hookReport}). With
+ * `fail_below` a hook whose success rate is lower fails the step; with `fail_on_quiet` a hook with no
+ * delivery in the window does.
+ */
+async function reportOperation(client: GitHubClient, request: TargetRequest): Promise<OperationResult> {
+  const { target } = request
+  const window = { since: required(request.since), until: new Date() }
+  const reports: HookReport[] = []
+  const deliveries: DeliveryItem[] = []
+  for (const hook of await hooks.selectHooks(client, target, request.hook)) {
+    const { items } = await hooks.listDeliveries(client, target, hook.id, { per_page: 100, since: window.since })
+    deliveries.push(...items)
+    const hook_id = SCOPE_TRAITS[target.scope].hooks ? hook.id : undefined
+    reports.push(hookReport({ target: describeTarget(target), hook_id, url: hook.config.url ?? '', active: hook.active }, items, window))
+  }
+  const rate = overallSuccessRate(reports)
+  const failing = reports.filter((report) => report.failed_guids > 0).length
+  const quiet = reports.filter((report) => report.quiet).length
+  const message =
+    `${count(reports.length, 'webhook')} of ${describeTarget(target)} since ${window.since.toISOString()}: ` +
+    `${count(deliveries.length, 'delivery', 'deliveries')}, success rate ${percent(rate)}` +
+    `${failing > 0 ? `, ${failing} with guids that never got a 2xx` : ''}${quiet > 0 ? `, ${quiet} quiet` : ''}.`
+  const problems = reports.flatMap((report) => {
+    const name = describeHook(target, report.hook_id)
+    const low = request.fail_below !== undefined && report.success_rate !== null && report.success_rate < request.fail_below
+    return [
+      ...(low ? [`${name}: success rate ${percent(report.success_rate)} is below fail_below (${percent(request.fail_below ?? 0)})`] : []),
+      ...(request.fail_on_quiet && report.quiet ? [`${name}: no delivery since ${window.since.toISOString()} (fail_on_quiet)`] : [])
+    ]
+  })
+  const result: OperationResult = { message, outcome: 'reported', report: { hooks: reports, deliveries, window } }
+  return problems.length === 0 ? result : { ...result, outcome: 'unhealthy', failure: `${problems.join('; ')}.` }
+}
+
+/** A rate as a percentage with one decimal (`97.5 %`), or `n/a` when there is none. */
+export function percent(rate: number | null | undefined): string {
+  return rate === null || rate === undefined ? 'n/a' : `${(Math.round(rate * 1000) / 10).toString()} %`
 }
 
 /** The outcome word of `ensure` / `ensure-absent`, and whether the hook was (or, in a dry run, would be) written. */

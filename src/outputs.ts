@@ -5,12 +5,14 @@
 import * as core from '@actions/core'
 import { tokenHint } from './api-error.js'
 import { VERDICTS, type HookAudit } from './audit.js'
+import { deliveriesChart, durationChart } from './charts.js'
+import { hourlySeries, overallSuccessRate, worstFirst, type HookReport } from './report.js'
 import { succeeded, type FailedGuid } from './deliveries.js'
 import type { Change } from './ensure.js'
 import { isFailure, type FleetCounts, type TargetResult } from './fleet.js'
 import type { Delivery, DeliveryItem, Hook, HookConfig } from './model.js'
 import type { TargetSpec, WebhookRequest } from './input-helper.js'
-import type { OperationResult } from './operations.js'
+import { percent, type OperationResult } from './operations.js'
 import { redact } from './redact.js'
 import { describeTarget, SCOPE_TRAITS, targetFields, type Target } from './target.js'
 
@@ -84,7 +86,9 @@ export async function writeSummary(request: WebhookRequest, target: Target, resu
   if (result.redeliver && result.redeliver.redelivered.length > 0) {
     summary.addTable([REDELIVERY_HEADER, ...result.redeliver.redelivered.map(redeliveryRow)])
   }
-  if (result.audit) addAudits(summary, [{ target, name: '', result: result.outcome, ok: !result.failure, changed: false, operation: result }])
+  const asResult: TargetResult = { target, name: '', result: result.outcome, ok: !result.failure, changed: false, operation: result }
+  if (result.audit) addAudits(summary, [asResult])
+  if (result.report) addReports(summary, [asResult])
   await writeRedacted(summary)
 }
 
@@ -122,11 +126,100 @@ export function setFleetOutputs(results: readonly TargetResult[], counts: FleetC
   const tally: Record<string, number> = {}
   for (const result of results) tally[result.result] = (tally[result.result] ?? 0) + 1
   core.setOutput('result_counts', JSON.stringify(tally))
+  setReportOutputs(results)
   const audit = auditEntries(results)
   if (audit === undefined) return
   core.setOutput('audit', redact(JSON.stringify(audit)))
   const verdicts = Object.fromEntries(VERDICTS.map((verdict) => [verdict, audit.filter((entry) => entry.verdict === verdict).length]))
   core.setOutput('verdict_counts', JSON.stringify(verdicts))
+}
+
+/**
+ * The outputs of `report`: `report` (JSON list, one entry per hook, worst first), `success_rate`
+ * (over all guids of all hooks, 0–1; empty when there was no delivery) and `failing_hooks` (JSON list
+ * of the hooks with guids that never got a 2xx: `target`, `hook_id`, `url`, `success_rate`,
+ * `failed_guids`, `failing_streak`). Nothing when no result carries a report.
+ */
+function setReportOutputs(results: readonly TargetResult[]): void {
+  const reports = results.flatMap((result) => result.operation?.report?.hooks ?? [])
+  if (!results.some((result) => result.operation?.report)) return
+  const ordered = worstFirst(reports)
+  core.setOutput('report', redact(JSON.stringify(ordered)))
+  const rate = overallSuccessRate(reports)
+  core.setOutput('success_rate', rate === null ? '' : String(Math.round(rate * 10000) / 10000))
+  const failing = ordered.filter((report) => report.failed_guids > 0)
+  const fields = failing.map(({ target, hook_id, url, success_rate, failed_guids, failing_streak }) => ({
+    target,
+    hook_id,
+    url,
+    success_rate,
+    failed_guids,
+    failing_streak
+  }))
+  core.setOutput('failing_hooks', redact(JSON.stringify(fields)))
+}
+
+/**
+ * The report table, worst hook first, then the charts people read faster than tables: deliveries per
+ * hour (succeeded vs failed) and the p95 duration per hour, over every hook reported (Mermaid, which
+ * GitHub renders in job summaries).
+ */
+function addReports(summary: typeof core.summary, results: readonly TargetResult[]): void {
+  const reported = results.flatMap((result) => (result.operation?.report ? [result.operation.report] : []))
+  if (reported.length === 0) return
+  const reports = worstFirst(reported.flatMap((report) => report.hooks))
+  if (reports.length === 0) {
+    summary.addRaw('<p>No webhooks.</p>', true)
+    return
+  }
+  summary.addTable([reportHeader(), ...reports.slice(0, REPORT_ROWS).map(reportRow)])
+  if (reports.length > REPORT_ROWS) summary.addRaw(`<p>… and ${reports.length - REPORT_ROWS} more webhooks in the report output.</p>`, true)
+  const series = hourlySeries(
+    reported.flatMap((report) => report.deliveries),
+    reported[0].window
+  )
+  summary.addRaw(`\n\n${deliveriesChart(series)}\n\n${durationChart(series)}\n`, true)
+}
+
+/** Rows of the report table; the full list is in the `report` output. */
+const REPORT_ROWS = 50
+
+/** The header of the report table. */
+const reportHeader = (): SummaryTableRow =>
+  header(
+    'webhook',
+    'url',
+    'success rate',
+    'guids',
+    'never 2xx',
+    'failing streak',
+    'duration p50 / p95 / max (s)',
+    'last success',
+    'failures',
+    'events'
+  )
+
+/** One hook of the report: its figures, with ⚠️ for failures and 💤 for a quiet or inactive hook. */
+function reportRow(report: HookReport): SummaryTableRow {
+  const seconds = (value: number | null): string => (value === null ? '—' : String(value))
+  const flags = [report.failed_guids > 0 ? '⚠️' : '', report.quiet ? '💤 quiet' : '', report.inactive ? 'inactive' : ''].filter(Boolean).join(' ')
+  const list = (counts: Record<string, number>): string =>
+    Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([key, n]) => `${key}: ${n}`)
+      .join(', ')
+  return [
+    escape(`${report.target}${report.hook_id === undefined ? '' : `, hook ${report.hook_id}`}${flags ? ` ${flags}` : ''}`),
+    code(report.url),
+    escape(percent(report.success_rate)),
+    String(report.guids),
+    String(report.failed_guids),
+    String(report.failing_streak),
+    `${seconds(report.duration_p50)} / ${seconds(report.duration_p95)} / ${seconds(report.duration_max)}`,
+    escape(report.last_success ?? '—'),
+    escape(list(report.failures_by_status)),
+    escape(list(report.by_event))
+  ]
 }
 
 /**
@@ -213,6 +306,7 @@ export async function writeFleetSummary(
       .addRaw('</details>', true)
   }
   addAudits(summary, results)
+  addReports(summary, results)
   await writeRedacted(summary)
 }
 
