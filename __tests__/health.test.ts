@@ -7,6 +7,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { runStep, type StepRun } from '../emulator/runner.js'
 import type { HookTarget, StoredDelivery } from '../emulator/server.js'
+import type { HookReport } from '../src/report.js'
 import { runAction } from './helpers/action.js'
 import { emulator, useEmulator } from './helpers/emulator.js'
 
@@ -15,24 +16,6 @@ useEmulator({}, 'unused')
 const REPO: HookTarget = { owner: 'octo-org', repo: 'hello-world' }
 const base = { token: 'test-token', repository: 'octo-org/hello-world' }
 const minutesAgo = (n: number): string => new Date(Date.now() - n * 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
-
-interface Report {
-  hook_id: number
-  url: string
-  deliveries: number
-  guids: number
-  failed_guids: number
-  success_rate: number | null
-  duration_p50: number | null
-  duration_p95: number | null
-  duration_max: number | null
-  last_success: string | null
-  failing_streak: number
-  failures_by_status: Record<string, number>
-  by_event: Record<string, number>
-  inactive: boolean
-  quiet: boolean
-}
 
 /**
  * The mix, oldest first: g1 succeeds; g2 fails with 502 and its redelivery succeeds; g3 cannot
@@ -56,7 +39,7 @@ function seedMix() {
   return { busy, quiet, idle, mix, old }
 }
 
-const reportOf = (run: StepRun): Report[] => JSON.parse(run.outputs.report) as Report[]
+const reportOf = (run: StepRun): HookReport[] => JSON.parse(run.outputs.report) as HookReport[]
 
 describe('report', () => {
   test('every figure of a hook with a known mix of deliveries; quiet and inactive hooks flagged; charts in the summary (bundled action)', async () => {
