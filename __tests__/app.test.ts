@@ -83,19 +83,19 @@ describe('authentication as the App', () => {
   })
 })
 
-describe('operations on the App hook', () => {
+describe('operations on the App hook (bundled action)', () => {
   test('ensure writes only the config that differs; the rerun proves the secret from the newest delivery and writes nothing', async () => {
     emulator.setAppHook(APP_ID, { url: 'https://old.example.com/hook', secret: SECRET, content_type: 'form' })
     emulator.addAppDelivery(APP_ID, { delivered_at: RECENT() })
     const inputs = { operation: 'ensure', url: receiver.url, secret: SECRET }
-    const first = await inProcess(inputs)
+    const first = await bundled(inputs)
     expect(first.exitCode).toBe(0)
     expect(first.outputs.result).toBe('updated')
     expect(JSON.parse(first.outputs.changes).map((change: { field: string }) => change.field)).toEqual(['url', 'content_type', 'secret'])
     expect(emulator.appHook(APP_ID)).toEqual({ url: receiver.url, content_type: 'json', insecure_ssl: '0', secret: SECRET })
     expect(writes().map((r) => `${r.method} ${r.path}`)).toEqual(['PATCH /app/hook/config']) // no ping: the App hook has none
     const before = emulator.requests.length
-    const rerun = await inProcess(inputs)
+    const rerun = await bundled(inputs)
     expect(rerun.outputs).toMatchObject({ result: 'unchanged', secret_proof: 'proven' })
     expect(emulator.requests.slice(before).filter((r) => r.method !== 'GET')).toEqual([])
   })
@@ -132,14 +132,16 @@ describe('operations on the App hook', () => {
     expect(leaks(run, KEY_LINES)).toEqual([])
   })
 
-  test('list-deliveries, get-delivery and update-config work on the App hook', async () => {
+  test('list-deliveries, get-delivery, redeliver and update-config work on the App hook', async () => {
     emulator.setAppHook(APP_ID, { url: receiver.url, secret: SECRET })
     const delivery = emulator.addAppDelivery(APP_ID, { delivered_at: RECENT() })
-    const listed = await inProcess({ operation: 'list-deliveries' })
+    const listed = await bundled({ operation: 'list-deliveries' })
     expect(JSON.parse(listed.outputs.deliveries).map((d: { id: number }) => d.id)).toEqual([delivery.id])
-    const got = await inProcess({ operation: 'get-delivery', delivery_id: String(delivery.id) })
+    const got = await bundled({ operation: 'get-delivery', delivery_id: String(delivery.id) })
+    const again = await bundled({ operation: 'redeliver', delivery_id: String(delivery.id) })
+    expect(again.outputs.delivery_id).toBe(String(delivery.id))
     expect(got.outputs.delivery_guid).toBe(delivery.guid)
-    const updated = await inProcess({ operation: 'update-config', url: 'https://new.example.com/app-hook', insecure_ssl: '0' })
+    const updated = await bundled({ operation: 'update-config', url: 'https://new.example.com/app-hook', insecure_ssl: '0' })
     expect(updated.exitCode).toBe(0)
     expect(emulator.appHook(APP_ID)).toMatchObject({ url: 'https://new.example.com/app-hook', secret: SECRET })
   })
@@ -150,18 +152,37 @@ describe('operations on the App hook', () => {
     expect(JSON.parse(quiet.outputs.audit)).toEqual([expect.objectContaining({ app_id: String(APP_ID), verdict: 'unproven' })])
     expect(writes()).toEqual([])
     emulator.addAppDelivery(APP_ID, { delivered_at: RECENT(), signed_with: 'old-s3cret' })
-    const previous = await inProcess({ operation: 'audit-secret', secret: SECRET, previous_secret: 'old-s3cret' })
+    const previous = await bundled({ operation: 'audit-secret', secret: SECRET, previous_secret: 'old-s3cret' })
     expect(previous.exitCode).toBe(1)
     expect(JSON.parse(previous.outputs.audit)).toEqual([expect.objectContaining({ verdict: 'previous' })])
   })
 
   test('rotate-secret writes the new secret through the config endpoint; with no delivery to judge it, it says it is not verified', async () => {
     emulator.setAppHook(APP_ID, { url: receiver.url, secret: SECRET })
-    const run = await inProcess({ operation: 'rotate-secret', secret: 'app-new-s3cret', previous_secret: SECRET, wait_timeout: '1' })
+    const run = await bundled({ operation: 'rotate-secret', secret: 'app-new-s3cret', previous_secret: SECRET, wait_timeout: '1' })
     expect(run.exitCode).toBe(0)
     expect(JSON.parse(run.outputs.results)).toEqual([expect.objectContaining({ app_id: String(APP_ID), result: 'rotated' })])
     expect(run.summary).toContain('not verified: a GitHub App&#39;s webhook cannot be pinged')
     expect(emulator.appHook(APP_ID)?.secret).toBe('app-new-s3cret')
     expect(writes().map((r) => `${r.method} ${r.path}`)).toEqual(['PATCH /app/hook/config'])
+  })
+
+  test('report on the App hook: its health from the deliveries since since', async () => {
+    emulator.setAppHook(APP_ID, { url: receiver.url, secret: SECRET })
+    emulator.addAppDelivery(APP_ID, { guid: 'a1', status_code: 200, event: 'workflow_job', delivered_at: RECENT() })
+    emulator.addAppDelivery(APP_ID, { guid: 'a2', status_code: 502, event: 'workflow_job', delivered_at: RECENT() })
+    const run = await bundled({ operation: 'report', since: '2h' })
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.outputs.report)).toEqual([
+      expect.objectContaining({
+        target: 'GitHub App 4242',
+        deliveries: 2,
+        guids: 2,
+        failed_guids: 1,
+        success_rate: 0.5,
+        by_event: { workflow_job: 2 }
+      })
+    ])
+    expect(JSON.parse(run.outputs.report)[0].hook_id).toBeUndefined()
   })
 })

@@ -11,7 +11,7 @@ import type { HookReport } from '../src/report.js'
 import { runAction } from './helpers/action.js'
 import { emulator, useEmulator } from './helpers/emulator.js'
 
-useEmulator({}, 'unused')
+useEmulator({ repos: ['octo-org/hello-world', 'octo-org/other'] }, 'unused')
 
 const REPO: HookTarget = { owner: 'octo-org', repo: 'hello-world' }
 const base = { token: 'test-token', repository: 'octo-org/hello-world' }
@@ -99,5 +99,28 @@ describe('report', () => {
     const silent = await runAction({ ...inputs, fail_on_quiet: 'true' })
     expect(silent.exitCode).toBe(1)
     expect(silent.stdout).toContain(`webhook ${quiet.id} of repository octo-org/hello-world: no delivery since`)
+  })
+
+  test('over a fleet: one entry per hook of every repository, worst first, and the failing ones listed (bundled action)', async () => {
+    const other: HookTarget = { owner: 'octo-org', repo: 'other' }
+    const good = emulator.addHook(REPO, { url: 'https://hooks.example.com/good' })
+    const bad = emulator.addHook(other, { url: 'https://hooks.example.com/bad' })
+    emulator.addDelivery(REPO, good.id, { guid: 'ok', status_code: 200, delivered_at: minutesAgo(5) })
+    emulator.addDelivery(other, bad.id, { guid: 'lost', status_code: 0, delivered_at: minutesAgo(5) })
+    const run = await runStep({
+      token: 'test-token',
+      repository: '',
+      repositories: 'octo-org/hello-world, octo-org/other',
+      api_url: emulator.url,
+      operation: 'report'
+    })
+    expect(run.exitCode).toBe(0)
+    expect(reportOf(run).map((report) => [report.target, report.hook_id, report.success_rate])).toEqual([
+      ['repository octo-org/other', bad.id, 0],
+      ['repository octo-org/hello-world', good.id, 1]
+    ])
+    expect(run.outputs.success_rate).toBe('0.5')
+    expect(JSON.parse(run.outputs.failing_hooks)).toEqual([expect.objectContaining({ target: 'repository octo-org/other', failed_guids: 1 })])
+    expect(run.summary.match(/```mermaid/g)).toHaveLength(2)
   })
 })
