@@ -43956,8 +43956,11 @@ async function ensureHook(client, target, ref, wanted, options) {
         result = await converge(client, target, hook, wanted, dryRun, false);
     }
     else {
-        if (ref === undefined || 'hook_id' in ref) {
-            throw new HookLookupError(`Webhook ${ref === undefined ? '' : ref.hook_id} does not exist on ${describeTarget(target)}; leave 'hook_id' unset to create the hook by 'url'.`);
+        // A target's one webhook (a GitHub App's) is always found: only a named hook can be missing.
+        if (ref === undefined)
+            throw new Error('internal error: no hook named, and none found');
+        if ('hook_id' in ref) {
+            throw new HookLookupError(`Webhook ${ref.hook_id} does not exist on ${describeTarget(target)}; leave 'hook_id' unset to create the hook by 'url'.`);
         }
         if (wanted.url === undefined)
             throw new Error('internal error: ensure by url without a url');

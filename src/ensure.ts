@@ -163,9 +163,11 @@ export async function ensureHook(
   if (hook) {
     result = await converge(client, target, hook, wanted, dryRun, false)
   } else {
-    if (ref === undefined || 'hook_id' in ref) {
+    // A target's one webhook (a GitHub App's) is always found: only a named hook can be missing.
+    if (ref === undefined) throw new Error('internal error: no hook named, and none found')
+    if ('hook_id' in ref) {
       throw new hooks.HookLookupError(
-        `Webhook ${ref === undefined ? '' : ref.hook_id} does not exist on ${describeTarget(target)}; leave 'hook_id' unset to create the hook by 'url'.`
+        `Webhook ${ref.hook_id} does not exist on ${describeTarget(target)}; leave 'hook_id' unset to create the hook by 'url'.`
       )
     }
     if (wanted.url === undefined) throw new Error('internal error: ensure by url without a url')
