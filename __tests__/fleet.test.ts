@@ -1,7 +1,7 @@
 /**
- * Fleet (issue "Fleet"): one step over many repositories. The runs that write drive the bundled action
- * (dist/index.js, as a runner runs it) over real HTTP against the emulator's fleet of repositories;
- * the selection rules run the action in-process (same code, no bundle) to keep the suite fast.
+ * Fleet (issue "Fleet"): one step over many repositories. The runs that write, and the main selection
+ * rules, drive the bundled action (dist/index.js, as a runner runs it) over real HTTP against the
+ * emulator's fleet of repositories; the other selection cases run the action in-process (same code).
  * Expectations are computed from the emulator's seed rule (emulator/fleet-seed.ts), not hard-coded.
  */
 import { describe, expect, test } from '@jest/globals'
@@ -43,8 +43,8 @@ const hookRequests = () => emulator.requests.filter((r) => r.path.includes('/hoo
 const writesSince = (from: number) => emulator.requests.slice(from).filter((r) => r.method !== 'GET')
 
 describe('selecting repositories', () => {
-  test('a glob lists the owner’s repositories; an exclusion removes what earlier entries selected; archived ones are left out', async () => {
-    const run = await inProcess({ operation: 'list', repositories: 'octo-org/svc-*\n!octo-org/svc-0[0-4]*' })
+  test('a glob lists the owner’s repositories; an exclusion removes what earlier entries selected; archived ones are left out (bundled action)', async () => {
+    const run = await bundled({ operation: 'list', repositories: 'octo-org/svc-*\n!octo-org/svc-0[0-4]*' })
     expect(run.exitCode).toBe(0)
     const expected = SERVICES.filter((repo, i) => i >= 50 && !repo.archived).map(full('octo-org'))
     expect(names(run)).toEqual(expected)
@@ -53,8 +53,8 @@ describe('selecting repositories', () => {
     expect(results(run).every((entry) => entry.result === 'listed' && Array.isArray(entry.hook_ids))).toBe(true)
   })
 
-  test('topics, include_forks: false and repository_property narrow what a glob lists; a named repository is taken as named', async () => {
-    const run = await inProcess({
+  test('topics, include_forks: false and repository_property narrow what a glob lists; a named repository is taken as named (bundled action)', async () => {
+    const run = await bundled({
       operation: 'list',
       repositories: 'octo-org/*, octo-org/docs',
       topics: 'deploy',
@@ -81,8 +81,8 @@ describe('selecting repositories', () => {
     expect(run.stdout).toContain(`octocat: ${USER_REPOS.filter((repo) => !repo.private).length} listed (a user: public repositories only)`)
   })
 
-  test('a glob that matches nothing fails the step saying what was listed, before any hooks request', async () => {
-    const run = await inProcess({ operation: 'ensure', url: receiver.url, repositories: 'octo-org/svc-*\nocto-org/nope-*\noctocat/svc-*' })
+  test('a glob that matches nothing fails the step saying what was listed, before any hooks request (bundled action)', async () => {
+    const run = await bundled({ operation: 'ensure', url: receiver.url, repositories: 'octo-org/svc-*\nocto-org/nope-*\noctocat/svc-*' })
     expect(run.exitCode).toBe(1)
     expect(run.stdout).toContain(
       `::error::Input 'repositories': 'octo-org/nope-*' matches none of the ${ORG_REPOS.length} repositories listed for organization octo-org.`
