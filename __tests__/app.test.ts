@@ -37,6 +37,7 @@ describe('authentication as the App', () => {
       expect(leaks(run, [SECRET, ...KEY_LINES])).toEqual([])
     }
     expect(emulator.requests.every((r) => r.path === '/app/hook/config' && /^bearer /i.test(r.headers.authorization ?? ''))).toBe(true)
+    expect(emulator.requests).toHaveLength(2) // one GET per run: the config is the App hook
   })
 
   test('a key that is not the App’s, or another app id, gets GitHub’s 401 and says what to check', async () => {

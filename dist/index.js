@@ -43037,7 +43037,7 @@ async function getNamedHook(client, target, ref) {
  */
 async function resolveHook(client, target, ref) {
     if (!SCOPE_TRAITS[target.scope].hooks)
-        return { hook_id: SINGLE_HOOK_ID, hook: await singleHook(client, target) };
+        return { hook_id: SINGLE_HOOK_ID }; // the target's one webhook: nothing to look up
     if (ref === undefined)
         throw new Error('internal error: no hook named (hook_id or url)');
     if ('hook_id' in ref) {
@@ -43098,8 +43098,13 @@ async function singleHook(client, target) {
         last_response: none
     };
 }
-/** `GET …/hooks/{hook_id}`. @throws RequestError (404 when the hook does not exist or the token may not see it) */
+/**
+ * `GET …/hooks/{hook_id}`; for a target's one webhook (a GitHub App's), its config in the shape of a hook.
+ * @throws RequestError (404 when the hook does not exist or the token may not see it)
+ */
 async function getHook(client, target, hook_id) {
+    if (!SCOPE_TRAITS[target.scope].hooks)
+        return singleHook(client, target);
     return send(client, target, 'GET', '/hooks/{hook_id}', { hook_id });
 }
 /** Events compare as sets: order and duplicates do not matter; `*` is its own value. */
@@ -43189,8 +43194,7 @@ async function updateHook(client, target, hook_id, changes, known) {
         const body = definedFields(patch);
         if (Object.keys(body).length === 0) {
             // Only the config changed: the hook is read back. Its failure does not undo the write.
-            const readBack = SCOPE_TRAITS[target.scope].hooks ? getHook(client, target, hook_id) : singleHook(client, target);
-            return await readBack.catch((error) => {
+            return await getHook(client, target, hook_id).catch((error) => {
                 throw withContext(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`);
             });
         }
@@ -43912,8 +43916,10 @@ function diffHook(hook, wanted) {
  * @throws HookLookupError (several hooks with the url; `hook_id` and `url` naming different hooks)
  */
 async function findHook(client, target, ref) {
-    if (ref === undefined || !SCOPE_TRAITS[target.scope].hooks)
-        return (await resolveHook(client, target, ref)).hook;
+    if (!SCOPE_TRAITS[target.scope].hooks)
+        return getHook(client, target, SINGLE_HOOK_ID); // a GitHub App's one webhook
+    if (ref === undefined)
+        throw new Error('internal error: no hook named (hook_id or url)');
     if ('hook_id' in ref) {
         try {
             const { hook_id, url } = ref;

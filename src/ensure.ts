@@ -118,7 +118,8 @@ export function diffHook(hook: Hook, wanted: WantedHook): Change[] {
  * @throws HookLookupError (several hooks with the url; `hook_id` and `url` naming different hooks)
  */
 async function findHook(client: GitHubClient, target: Target, ref: HookRef | undefined): Promise<Hook | undefined> {
-  if (ref === undefined || !SCOPE_TRAITS[target.scope].hooks) return (await hooks.resolveHook(client, target, ref)).hook
+  if (!SCOPE_TRAITS[target.scope].hooks) return hooks.getHook(client, target, hooks.SINGLE_HOOK_ID) // a GitHub App's one webhook
+  if (ref === undefined) throw new Error('internal error: no hook named (hook_id or url)')
   if ('hook_id' in ref) {
     try {
       const { hook_id, url } = ref

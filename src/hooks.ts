@@ -178,7 +178,7 @@ export async function getNamedHook(client: GitHubClient, target: Target, ref: { 
  *   `hook_id` and `url` name different hooks; RequestError 404 for an unknown `hook_id`.
  */
 export async function resolveHook(client: GitHubClient, target: Target, ref: HookRef | undefined): Promise<ResolvedHook> {
-  if (!SCOPE_TRAITS[target.scope].hooks) return { hook_id: SINGLE_HOOK_ID, hook: await singleHook(client, target) }
+  if (!SCOPE_TRAITS[target.scope].hooks) return { hook_id: SINGLE_HOOK_ID } // the target's one webhook: nothing to look up
   if (ref === undefined) throw new Error('internal error: no hook named (hook_id or url)')
   if ('hook_id' in ref) {
     if (ref.url === undefined) return { hook_id: ref.hook_id }
@@ -246,8 +246,12 @@ async function singleHook(client: GitHubClient, target: Target): Promise<Hook> {
   }
 }
 
-/** `GET …/hooks/{hook_id}`. @throws RequestError (404 when the hook does not exist or the token may not see it) */
+/**
+ * `GET …/hooks/{hook_id}`; for a target's one webhook (a GitHub App's), its config in the shape of a hook.
+ * @throws RequestError (404 when the hook does not exist or the token may not see it)
+ */
 export async function getHook(client: GitHubClient, target: Target, hook_id: number): Promise<Hook> {
+  if (!SCOPE_TRAITS[target.scope].hooks) return singleHook(client, target)
   return send<Hook>(client, target, 'GET', '/hooks/{hook_id}', { hook_id })
 }
 
@@ -360,8 +364,7 @@ export async function updateHook(
     const body = definedFields(patch)
     if (Object.keys(body).length === 0) {
       // Only the config changed: the hook is read back. Its failure does not undo the write.
-      const readBack = SCOPE_TRAITS[target.scope].hooks ? getHook(client, target, hook_id) : singleHook(client, target)
-      return await readBack.catch((error: unknown) => {
+      return await getHook(client, target, hook_id).catch((error: unknown) => {
         throw withContext(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`)
       })
     }
