@@ -62,13 +62,13 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
     [
       'secondary rate limit (403, retry-after) on every 4th',
       { secondaryRateLimitEvery: 4 },
-      /::warning::GitHub's secondary rate limit was hit on \w+ \S+; waiting 1 s before retry 1 of 3\./
+      /::warning::GitHub's secondary rate limit: GitHub answered 403 "You have exceeded a secondary rate limit\. .*" with retry-after: 1; every request waits 1 s/
     ],
-    ['429 on every 5th', { tooManyRequestsEvery: 5 }, /::warning::GitHub's secondary rate limit was hit/],
+    ['429 on every 5th', { tooManyRequestsEvery: 5 }, /::warning::GitHub's secondary rate limit: GitHub answered 429 /],
     [
       'primary rate limit on every 4th',
       { primaryRateLimitEvery: 4 },
-      /::warning::GitHub's primary rate limit was hit on \w+ \S+; waiting \d s before retry 1 of 3\./
+      /::warning::GitHub's primary rate limit \(the token's hourly budget\): 0 requests left; every request waits for the reset/
     ],
     ['a dropped connection on every 4th read or update', { dropConnectionEvery: 4, methods: ['GET', 'PATCH'] }, undefined],
     ['a slow answer (300 ms) on every 2nd', { slowEvery: 2, slowMs: 300 }, undefined]
@@ -155,11 +155,13 @@ test('retries: 0 fails on the first 502, naming the status', async () => {
   expect(emulator.requests).toHaveLength(1)
 })
 
-test('rate limits are waited out a bounded number of times', async () => {
-  emulator.setFaults({ secondaryRateLimitEvery: 1 })
-  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'list', retries: '1' })
+test('a secondary limit that keeps refusing: waits retry-after, then doubles it, and stops after 4 refusals in a row saying when to run again', async () => {
+  emulator.setFaults({ secondaryRateLimitEvery: 1 }) // 403 with retry-after: 1
+  const run = await runAction({ repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, operation: 'list' })
   expect(run.exitCode).toBe(1)
-  expect(emulator.requests).toHaveLength(2)
-  expect(run.stdout).toContain('giving up after 1 retries')
-  expect(run.stdout).toMatch(/::error::GitHub answered 403 .*secondary rate limit/)
+  expect(emulator.requests).toHaveLength(4)
+  // Nothing was sent before GitHub's retry-after (1 s), then 2 s, then 4 s.
+  const gaps = emulator.requests.slice(1).map((r, i) => (r.receivedAt ?? 0) - (emulator.requests[i].answeredAt ?? 0))
+  expect(gaps.map((gap, i) => gap >= 1000 * 2 ** i)).toEqual([true, true, true])
+  expect(run.stdout).toMatch(/::error::GitHub's secondary rate limit: 4 refusals in a row; GitHub answered 403 "You have exceeded a secondary rate limit.*" with retry-after: 1\. Stopped, .* Run again after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\./)
 })

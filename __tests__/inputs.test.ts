@@ -46,6 +46,8 @@ const INVALID: Record<string, { forms: string[]; with: Record<string, string> }>
   },
   max_redeliveries: { forms: ['0', 'all', '1.5'], with: { operation: 'redeliver-failed', hook_id: '1' } },
   request_timeout: { forms: ['0', '601', 'never', '-1'], with: { operation: 'list' } },
+  rate_limit_wait: { forms: ['-1', '3601', 'soon', '1e3'], with: { operation: 'list' } },
+  ghes_rate_limit_factor: { forms: ['0', '1001', 'fast', '-2'], with: { operation: 'list' } },
   verify: { forms: ['always', '1'], with: { operation: 'ensure', url: 'https://example.com/h' } },
   allow_unknown_events: { forms: ['perhaps'], with: { operation: 'create', url: 'https://example.com/h' } },
   repositories: {

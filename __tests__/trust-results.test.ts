@@ -17,14 +17,16 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
   const step = stepOn(scope)
 
   describe('8. ensure verifies a written secret with a ping, so the next run settles', () => {
-    test('created → pinged (delivery_status, status_code); the rerun proves the secret from that ping and writes nothing', async () => {
+    test("created → verified by GitHub's own creation ping (one write in all); the rerun proves the secret from that ping and writes nothing", async () => {
       const created = await step({ operation: 'ensure', url: receiver.url, secret: SECRET })
       expect(created.exitCode).toBe(0)
       expect(created.outputs).toMatchObject({ result: 'created', secret_proof: 'written', delivery_status: 'OK', status_code: '200' })
+      expect(writes()).toEqual([expect.stringMatching(/^POST \S+\/hooks 201$/)]) // no ping of our own
       const hook = JSON.parse(created.outputs.hook)
       const ping = JSON.parse(created.outputs.delivery)
       expect(ping.event).toBe('ping')
-      expect(Date.parse(ping.delivered_at)).toBeGreaterThan(Date.parse(hook.updated_at))
+      expect(hook.updated_at).toBe(hook.created_at)
+      expect(Date.parse(ping.delivered_at)).toBeGreaterThanOrEqual(Date.parse(hook.created_at))
       await emulator.idle()
       expect(receiver.received.filter((r) => r.event === 'ping').every((r) => r.signatureValid)).toBe(true)
 
@@ -43,15 +45,17 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
       expect(second.outputs).toMatchObject({ result: 'unchanged', secret_proof: 'proven' })
     })
 
-    test('a verifying ping that GitHub refuses fails the step but still reports the creation', async () => {
-      emulator.setFaults({ badGatewayEvery: 2, methods: ['POST'], times: 1 }) // the creation goes through, the ping gets a 502
+    test('a verifying ping that GitHub refuses fails the step but still reports the secret write', async () => {
+      const hook = emulator.addHook(target, { url: receiver.url, secret: 'older-secret', content_type: 'json' })
+      emulator.setFaults({ badGatewayEvery: 1, methods: ['POST'], times: 1 }) // the secret is written, the ping gets a 502
       const run = await step({ operation: 'ensure', url: receiver.url, secret: SECRET })
       expect(run.exitCode).toBe(1)
-      expect(run.outputs).toMatchObject({ result: 'created', secret_proof: 'written', hook_id: String(emulator.hooks(target)[0].id) })
-      expect(run.stdout).toMatch(/::error::The webhook was created as reported, but its verifying ping failed: .*was not repeated/)
+      expect(run.outputs).toMatchObject({ result: 'updated', secret_proof: 'written', hook_id: String(hook.id) })
+      expect(run.stdout).toMatch(/::error::The webhook was updated as reported, but its verifying ping failed: .*was not repeated/)
+      expect(emulator.hooks(target)[0].config.secret).toBe(SECRET)
     })
 
-    test('a receiver that rejects the ping fails the step (the hook is written); verify: false sends no ping', async () => {
+    test("a receiver that rejects GitHub's creation ping fails the step (the hook is written); the action sends no ping of its own", async () => {
       receiver.setStatus(401, 'bad signature')
       const rejected = await step({ operation: 'ensure', url: receiver.url, secret: SECRET })
       expect(rejected.exitCode).toBe(1)
@@ -59,7 +63,7 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
       expect(rejected.stdout).toMatch(/::error::The receiver of webhook \d+ answered 401/)
       const quiet = await step({ operation: 'ensure', url: 'https://quiet.example.com/hook', secret: SECRET, verify: 'false' })
       expect(quiet.exitCode).toBe(0)
-      expect(writes().filter((w) => w.includes('/pings'))).toHaveLength(1)
+      expect(writes().filter((w) => w.includes('/pings'))).toHaveLength(0)
       expect(quiet.outputs.delivery_status).toBeUndefined()
     })
   })

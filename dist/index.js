@@ -33399,7 +33399,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4405);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6007);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33408,7 +33408,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 4405:
+/***/ 6007:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40136,247 +40136,519 @@ function retry(octokit, octokitOptions) {
 retry.VERSION = plugin_retry_dist_bundle_VERSION;
 
 
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-throttling/dist-bundle/index.js
-// pkg/dist-src/index.js
+;// CONCATENATED MODULE: external "node:timers/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/pacing.ts
+/**
+ * The one pacing layer: every HTTP request of a run (hooks, deliveries, polls, repository lists, the
+ * App's, and each retry of them) goes through one {@link Pacer}, which keeps the run inside GitHub's
+ * documented rate limits and stops when GitHub says stop.
+ *
+ * Source: REST docs "Rate limits for the REST API" (secondary limits: concurrency, points per minute
+ * per endpoint, CPU time, content creation; the primary budget and its `x-ratelimit-*` headers) and
+ * "Best practices for using the REST API" (mutating requests one second apart; on a refusal wait for
+ * `retry-after`, or at least a minute, then back off exponentially and give up after a few tries).
+ *
+ * The budgets are Bottleneck limiters (the library @octokit/plugin-throttling is built on), nested
+ * in this order around the `fetch` of one attempt:
+ * 1. concurrency: at most {@link PacingBudget.concurrency} requests in flight;
+ * 2. response time: a reservoir of milliseconds refilled gradually; each request reserves its
+ *    estimated response time and settles the difference when answered (GitHub estimates its CPU
+ *    time from "the total response time of your API requests");
+ * 3. writes (any method but GET, HEAD, OPTIONS): one at a time, each sent at least
+ *    {@link PacingBudget.write_spacing_ms} after the previous one;
+ * 4. hook creations: reservoirs per minute and per hour;
+ * 5. points per route template (GET 1, other methods 5): a reservoir refilled gradually.
+ * Then, right before sending, the gate: a run-wide pause that GitHub asked for, and the primary
+ * budget. A reservoir that refills gradually is what makes "a minute" any 60 s: see
+ * {@link windowReservoir}.
+ */
 
 
-// pkg/dist-src/version.js
-var plugin_throttling_dist_bundle_VERSION = "0.0.0-development";
-
-// pkg/dist-src/wrap-request.js
-var dist_bundle_noop = () => Promise.resolve();
-function dist_bundle_wrapRequest(state, request, options) {
-  return state.retryLimiter.schedule(doRequest, state, request, options);
-}
-async function doRequest(state, request, options) {
-  const { pathname } = new URL(options.url, "http://github.test");
-  const isAuth = isAuthRequest(options.method, pathname);
-  const isWrite = !isAuth && options.method !== "GET" && options.method !== "HEAD";
-  const isSearch = options.method === "GET" && pathname.startsWith("/search/");
-  const isGraphQL = pathname.startsWith("/graphql");
-  const retryCount = ~~request.retryCount;
-  const jobOptions = retryCount > 0 ? { priority: 0, weight: 0 } : {};
-  if (state.clustering) {
-    jobOptions.expiration = 1e3 * 60;
-  }
-  if (isWrite || isGraphQL) {
-    await state.write.key(state.id).schedule(jobOptions, dist_bundle_noop);
-  }
-  if (isWrite && state.triggersNotification(pathname)) {
-    await state.notifications.key(state.id).schedule(jobOptions, dist_bundle_noop);
-  }
-  if (isSearch) {
-    await state.search.key(state.id).schedule(jobOptions, dist_bundle_noop);
-  }
-  const req = (isAuth ? state.auth : state.global).key(state.id).schedule(jobOptions, request, options);
-  if (isGraphQL) {
-    const res = await req;
-    if (res.data.errors != null && res.data.errors.some((error) => error.type === "RATE_LIMITED")) {
-      const error = Object.assign(new Error("GraphQL Rate Limit Exceeded"), {
-        response: res,
-        data: res.data
-      });
-      throw error;
-    }
-  }
-  return req;
-}
-function isAuthRequest(method, pathname) {
-  return method === "PATCH" && // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-a-scoped-access-token
-  /^\/applications\/[^/]+\/token\/scoped$/.test(pathname) || method === "POST" && // https://docs.github.com/en/rest/apps/oauth-applications?apiVersion=2022-11-28#reset-a-token
-  (/^\/applications\/[^/]+\/token$/.test(pathname) || // https://docs.github.com/en/rest/apps/apps?apiVersion=2022-11-28#create-an-installation-access-token-for-an-app
-  /^\/app\/installations\/[^/]+\/access_tokens$/.test(pathname) || // https://docs.github.com/en/apps/oauth-apps/building-oauth-apps/authorizing-oauth-apps
-  pathname === "/login/oauth/access_token");
-}
-
-// pkg/dist-src/generated/triggers-notification-paths.js
-var triggers_notification_paths_default = [
-  "/orgs/{org}/invitations",
-  "/orgs/{org}/invitations/{invitation_id}",
-  "/orgs/{org}/teams/{team_slug}/discussions",
-  "/orgs/{org}/teams/{team_slug}/discussions/{discussion_number}/comments",
-  "/repos/{owner}/{repo}/collaborators/{username}",
-  "/repos/{owner}/{repo}/commits/{commit_sha}/comments",
-  "/repos/{owner}/{repo}/issues",
-  "/repos/{owner}/{repo}/issues/{issue_number}/comments",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issue",
-  "/repos/{owner}/{repo}/issues/{issue_number}/sub_issues/priority",
-  "/repos/{owner}/{repo}/pulls",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/comments/{comment_id}/replies",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/merge",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/requested_reviewers",
-  "/repos/{owner}/{repo}/pulls/{pull_number}/reviews",
-  "/repos/{owner}/{repo}/releases",
-  "/teams/{team_id}/discussions",
-  "/teams/{team_id}/discussions/{discussion_number}/comments"
-];
-
-// pkg/dist-src/route-matcher.js
-function routeMatcher(paths) {
-  const regexes = paths.map(
-    (path) => path.split("/").map((c) => c.startsWith("{") ? "(?:.+?)" : c).join("/")
-  );
-  const regex2 = `^(?:${regexes.map((r) => `(?:${r})`).join("|")})[^/]*$`;
-  return new RegExp(regex2, "i");
-}
-
-// pkg/dist-src/index.js
-var regex = routeMatcher(triggers_notification_paths_default);
-var triggersNotification = regex.test.bind(regex);
-var groups = {};
-var createGroups = function(Bottleneck, common) {
-  groups.global = new Bottleneck.Group({
-    id: "octokit-global",
-    maxConcurrent: 10,
-    ...common
-  });
-  groups.auth = new Bottleneck.Group({
-    id: "octokit-auth",
-    maxConcurrent: 1,
-    ...common
-  });
-  groups.search = new Bottleneck.Group({
-    id: "octokit-search",
-    maxConcurrent: 1,
-    minTime: 2e3,
-    ...common
-  });
-  groups.write = new Bottleneck.Group({
-    id: "octokit-write",
-    maxConcurrent: 1,
-    minTime: 1e3,
-    ...common
-  });
-  groups.notifications = new Bottleneck.Group({
-    id: "octokit-notifications",
-    maxConcurrent: 1,
-    minTime: 3e3,
-    ...common
-  });
+/** GitHub's documented limits for REST requests (REST docs "Rate limits for the REST API"). */
+const GITHUB_LIMITS = {
+    /** Requests in flight at once (REST and GraphQL together). */
+    concurrency: 100,
+    /** Points per minute per REST endpoint: GET, HEAD, OPTIONS cost 1, POST, PATCH, PUT, DELETE 5. */
+    points_per_minute: 900,
+    /** CPU time per 60 s of real time, in MILLISECONDS, estimated by the total response time. */
+    response_ms_per_minute: 90_000,
+    /** Content-generating requests (a hook creation counts) per minute and per hour. */
+    creations_per_minute: 80,
+    creations_per_hour: 500,
+    /** Best practices: at least one second between mutating requests, in MILLISECONDS. */
+    write_spacing_ms: 1000
 };
-function throttling(octokit, octokitOptions) {
-  const {
-    enabled = true,
-    Bottleneck = light,
-    id = "no-id",
-    timeout = 1e3 * 60 * 2,
-    // Redis TTL: 2 minutes
-    connection
-  } = octokitOptions.throttle || {};
-  if (!enabled) {
-    return {};
-  }
-  const common = { timeout };
-  if (typeof connection !== "undefined") {
-    common.connection = connection;
-  }
-  const state = Object.assign(
-    {
-      clustering: connection != null,
-      triggersNotification,
-      fallbackSecondaryRateRetryAfter: 60,
-      retryAfterBaseValue: 1e3,
-      id
-    },
-    octokitOptions.throttle
-  );
-  if (typeof state.onSecondaryRateLimit !== "function" || typeof state.onRateLimit !== "function") {
-    throw new Error(`octokit/plugin-throttling error:
-        You must pass the onSecondaryRateLimit and onRateLimit error handlers.
-        See https://octokit.github.io/rest.js/#throttling
-
-        const octokit = new Octokit({
-          throttle: {
-            onSecondaryRateLimit: (retryAfter, options) => {/* ... */},
-            onRateLimit: (retryAfter, options) => {/* ... */}
-          }
-        })
-    `);
-  }
-  let initialized = false;
-  const initializeBottleneck = () => {
-    if (initialized) {
-      return;
-    }
-    initialized = true;
-    if (groups.global == null) {
-      createGroups(Bottleneck, common);
-    }
-    state.global = state.global ?? groups.global;
-    state.auth = state.auth ?? groups.auth;
-    state.search = state.search ?? groups.search;
-    state.write = state.write ?? groups.write;
-    state.notifications = state.notifications ?? groups.notifications;
-    state.retryLimiter = state.retryLimiter ?? new Bottleneck();
-    const events = {};
-    const emitter = new Bottleneck.Events(events);
-    events.on("secondary-limit", state.onSecondaryRateLimit);
-    events.on("rate-limit", state.onRateLimit);
-    events.on(
-      "error",
-      (e) => octokit.log.warn("Error in throttling-plugin limit handler", e)
-    );
-    state.retryLimiter.on("failed", async function(error, info) {
-      const [state2, request, options] = info.args;
-      const { pathname } = new URL(options.url, "http://github.test");
-      const shouldRetryGraphQL = pathname.startsWith("/graphql") && error.status !== 401;
-      if (!(shouldRetryGraphQL || error.status === 403 || error.status === 429)) {
-        return;
-      }
-      const retryCount = ~~request.retryCount;
-      request.retryCount = retryCount;
-      options.request.retryCount = retryCount;
-      const { wantRetry, retryAfter = 0 } = await (async function() {
-        if (/\bsecondary rate\b/i.test(error.message)) {
-          const retryAfter2 = Number(error.response.headers["retry-after"]) || state2.fallbackSecondaryRateRetryAfter;
-          const wantRetry2 = await emitter.trigger(
-            "secondary-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        if (error.response.headers != null && error.response.headers["x-ratelimit-remaining"] === "0" || (error.response.data?.errors ?? []).some(
-          (error2) => error2.type === "RATE_LIMITED"
-        )) {
-          const rateLimitReset = new Date(
-            ~~error.response.headers["x-ratelimit-reset"] * 1e3
-          ).getTime();
-          const retryAfter2 = Math.max(
-            // Add one second so we retry _after_ the reset time
-            // https://docs.github.com/en/rest/overview/resources-in-the-rest-api?apiVersion=2022-11-28#exceeding-the-rate-limit
-            Math.ceil((rateLimitReset - Date.now()) / 1e3) + 1,
-            0
-          );
-          const wantRetry2 = await emitter.trigger(
-            "rate-limit",
-            retryAfter2,
-            options,
-            octokit,
-            retryCount
-          );
-          return { wantRetry: wantRetry2, retryAfter: retryAfter2 };
-        }
-        return {};
-      })();
-      if (wantRetry) {
-        request.retryCount++;
-        return retryAfter * state2.retryAfterBaseValue;
-      }
-    });
-  };
-  octokit.hook.wrap("request", (request, options) => {
-    initializeBottleneck();
-    return dist_bundle_wrapRequest(state, request, options);
-  });
-  return {};
+/**
+ * The budgets on GitHub's limits: 10 requests in flight (as @octokit/plugin-throttling), 95% of the
+ * points, 80% of the CPU time (response times measured here include the network, GitHub's own
+ * measure does not, and they are settled only once answered), 90% of the content-creation limits,
+ * writes one second apart.
+ * @param factor GitHub Enterprise Server only (input `ghes_rate_limit_factor`): multiplies every
+ *   budget and divides the write spacing, for an instance whose administrator raised the limits
+ */
+function pacingBudget(factor = 1) {
+    return {
+        concurrency: 10,
+        points_per_minute: Math.floor(GITHUB_LIMITS.points_per_minute * 0.95 * factor),
+        response_ms_per_minute: Math.floor(GITHUB_LIMITS.response_ms_per_minute * 0.8 * factor),
+        creations_per_minute: Math.floor(GITHUB_LIMITS.creations_per_minute * 0.9 * factor),
+        creations_per_hour: Math.floor(GITHUB_LIMITS.creations_per_hour * 0.9 * factor),
+        write_spacing_ms: GITHUB_LIMITS.write_spacing_ms / factor
+    };
 }
-throttling.VERSION = plugin_throttling_dist_bundle_VERSION;
-throttling.triggersNotification = triggersNotification;
-
+/**
+ * Bottleneck settings that let no window of `window_ms` hold more than `budget` units: the
+ * reservoir starts at `burst` (also its maximum), and `amount` units come back every `interval` ms
+ * at the earliest (Bottleneck's heartbeat adds them once `now ≥ last refill + interval`, never
+ * sooner), with `amount = ⌊(budget − burst) / (⌊window / interval⌋ + 1)⌋`. A window holds at most
+ * the reservoir at its start (≤ burst) plus ⌊window / interval⌋ + 1 refills, so at most `budget`.
+ * A reservoir that refilled all at once every minute could spend two budgets within 60 s.
+ * @param budget units allowed in any window
+ * @param window_ms the window, in MILLISECONDS
+ * @param burst units available at once (at least the heaviest job); less than `budget`
+ * @param interval_ms the shortest time between refills, in MILLISECONDS; longer when the budget
+ *   leaves less than one unit per refill
+ * @throws RangeError when `burst` leaves no budget to refill
+ */
+function windowReservoir(budget, window_ms, burst, interval_ms) {
+    if (!(budget - burst >= 1))
+        throw new RangeError(`internal error: a burst of ${burst} leaves nothing of ${budget} per ${window_ms} ms to refill`);
+    // One unit per refill at the least: at most budget − burst refills in a window.
+    const interval = Math.max(interval_ms, Math.ceil(window_ms / Math.max(1, budget - burst - 1)));
+    const amount = Math.floor((budget - burst) / (Math.floor(window_ms / interval) + 1));
+    return {
+        reservoir: burst,
+        reservoirIncreaseMaximum: burst,
+        reservoirIncreaseAmount: amount,
+        reservoirIncreaseInterval: interval,
+        // How often Bottleneck looks whether a refill is due (its default, 250 ms, would slow the refills).
+        heartbeatInterval: Math.max(5, Math.min(25, Math.floor(interval / 20)))
+    };
+}
+/**
+ * The burst of a budget: about 1/57 of it (15 points of 855: three writes), at least `heaviest` (the
+ * heaviest job) and leaving at least 2 units to refill.
+ */
+function burstOf(budget, heaviest) {
+    return Math.max(heaviest, Math.min(Math.floor(budget / 57), budget - 2));
+}
+/** The points a request costs: GET, HEAD and OPTIONS 1, every other method 5. */
+function pointsOf(method) {
+    return /^(GET|HEAD|OPTIONS)$/i.test(method) ? 1 : 5;
+}
+/**
+ * The route template a request's URL belongs to, the key of its points budget: the path below the
+ * API root, without the query, with every value replaced: `/repos/{owner}/{repo}/hooks/{id}`,
+ * `/orgs/{org}/hooks`. The forms of GitHub's pagination links count as the route they page through:
+ * `/repositories/1296269/hooks?page=2` is `/repos/{owner}/{repo}/hooks`, `/organizations/9919/repos`
+ * is `/orgs/{org}/repos`, `/user/583231/repos` is `/users/{username}/repos`. Every method of one path
+ * shares the key (whether GitHub counts per method is not documented: sharing cannot send more).
+ * @param url the request's absolute URL
+ * @param api_url the API root (`https://api.github.com`, `https://ghes.example.com/api/v3`)
+ */
+function routeOf(url, api_url) {
+    const root = URL.parse(api_url)?.pathname.replace(/\/+$/, '') ?? '';
+    let path = URL.parse(url)?.pathname ?? url.split('?')[0];
+    if (root !== '' && path.startsWith(root))
+        path = path.slice(root.length);
+    return path
+        .replace(/^\/repositories\/\d+/, '/repos/{owner}/{repo}')
+        .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/{owner}/{repo}')
+        .replace(/^\/(?:orgs\/[^/]+|organizations\/\d+)/, '/orgs/{org}')
+        .replace(/^\/(?:users\/[^/]+|user\/\d+)/, '/users/{username}')
+        .replace(/\/\d+(?=\/|$)/g, '/{id}');
+}
+/** True for `POST /repos/{owner}/{repo}/hooks` and `POST /orgs/{org}/hooks`: a hook creation. */
+function isHookCreation(method, route) {
+    return method.toUpperCase() === 'POST' && /^\/(?:repos\/\{owner\}\/\{repo\}|orgs\/\{org\})\/hooks$/.test(route);
+}
+/** What each reason is called in messages. */
+const REASON_TEXT = {
+    secondary: "GitHub's secondary rate limit",
+    primary: "GitHub's primary rate limit (the token's hourly budget)",
+    creation: "GitHub's content-creation limit (hook creations)"
+};
+/**
+ * The run stopped because GitHub said stop: a secondary limit kept refusing, the primary budget ran
+ * out beyond `rate_limit_wait`, or GitHub blocked content creation for longer than a minute.
+ *
+ * Named `AbortError` so that @octokit/request passes it on as it is (it wraps other errors into a
+ * `RequestError` with status 500, which @octokit/plugin-retry would retry); it has no `status`, so
+ * nothing takes it for an answer of GitHub's.
+ */
+class RateLimitStop extends Error {
+    /** Which limit. */
+    reason;
+    /** When a rerun can continue (GitHub's reset, or the end of the last pause); undefined: unknown. */
+    until;
+    constructor(reason, message, until) {
+        super(until ? `${message} Run again after ${utcTime(until)}.` : message);
+        this.name = 'AbortError';
+        this.reason = reason;
+        this.until = until;
+        Object.defineProperty(this, 'status', { get: () => undefined, set: () => undefined, enumerable: false });
+    }
+}
+/** A wait for a delivery ended early: GitHub asked to wait past its deadline. */
+class RateLimitWait extends Error {
+    constructor(message) {
+        super(message);
+        this.name = 'RateLimitWait';
+    }
+}
+/** `2026-12-05 22:41:07 UTC`. */
+function utcTime(date) {
+    return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+/** Refusals in a row, with no answer in between that was not one, after which the run stops. */
+const MAX_REFUSALS = 4;
+/** The wait when a secondary-limit refusal has no `retry-after`, in SECONDS (GitHub: "at least one minute"). */
+const FALLBACK_WAIT_S = 60;
+/** The longest backoff after repeated refusals, in SECONDS. */
+const MAX_BACKOFF_S = 900;
+/** A content-creation block with a `retry-after` up to this many SECONDS is waited out; longer, creations stop. */
+const CREATION_WAIT_S = 60;
+/**
+ * Paces the requests of one run. Make one per run; every client of the run passes its `fetch`
+ * through {@link Pacer.fetch}. Call {@link Pacer.close} at the end (it stops Bottleneck's timers).
+ */
+class Pacer {
+    options;
+    concurrency;
+    responseTime;
+    writes;
+    creations;
+    creationsPerHour;
+    points;
+    /** Estimated response time of the next request, in ms (a moving average). */
+    estimate = 250;
+    burstMs;
+    inflight = 0;
+    primary;
+    /** A pause of every request (secondary, primary): until (epoch ms), since, why. */
+    pause;
+    /** A pause of hook creations only. */
+    creationPause;
+    /** Refusals in a row with no other answer in between. */
+    streak = 0;
+    lastPauseS = 0;
+    stopped;
+    creationsStopped;
+    sent = [];
+    refusals = {};
+    waited = {};
+    closed = false;
+    constructor(options) {
+        // A copy: the budget slows down after a refusal.
+        this.options = { ...options, budget: { ...options.budget } };
+        const { budget } = this.options;
+        this.concurrency = new (light_default())({ maxConcurrent: budget.concurrency });
+        this.burstMs = Math.max(1000, Math.floor(budget.response_ms_per_minute / 15));
+        this.responseTime = new (light_default())(windowReservoir(budget.response_ms_per_minute, 60_000, this.burstMs, 1000));
+        this.writes = new (light_default())({ maxConcurrent: 1 });
+        this.creations = new (light_default())(windowReservoir(budget.creations_per_minute, 60_000, burstOf(budget.creations_per_minute, 1), 1000));
+        this.creationsPerHour = new (light_default())(windowReservoir(budget.creations_per_hour, 3_600_000, burstOf(budget.creations_per_hour, 1), 1000));
+        this.creations.chain(this.creationsPerHour);
+        // 15 points at once (three writes), then 7 points every 505 ms: 15 + 119 × 7 = 848 in any 60 s at 855 a minute.
+        this.points = new (light_default()).Group(windowReservoir(budget.points_per_minute, 60_000, burstOf(budget.points_per_minute, 5), 505));
+    }
+    /**
+     * The paced `fetch`: each call waits for its turn under every budget and the gate, sends once,
+     * and, when GitHub refuses it for a rate limit, waits as GitHub asks and sends it again — until
+     * {@link MAX_REFUSALS} refusals in a row, when the run stops.
+     * @param send the `fetch` of one attempt (with its own timeout)
+     * @throws RateLimitStop when the run stopped (then and for every later request; a creation alone
+     *   when content creation is blocked); the caller's signal's reason when it aborts a wait
+     */
+    fetch(send) {
+        return async (input, init = {}) => {
+            const method = (init.method ?? 'GET').toUpperCase();
+            const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+            const route = routeOf(url, this.options.api_url);
+            const creation = isHookCreation(method, route);
+            const signal = init.signal ?? undefined;
+            for (;;) {
+                this.throwIfStopped(creation);
+                const sentAt = { at: 0 };
+                const response = await this.schedule(method, route, creation, signal, sentAt, () => send(input, init));
+                const refusal = await refusalOf(response);
+                if (!refusal) {
+                    this.streak = 0;
+                    return response;
+                }
+                this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1;
+                this.onRefusal(refusal, sentAt.at, creation);
+            }
+        };
+    }
+    /** The pause in force for every request, if any: until when (epoch ms) and why. */
+    pausedUntil() {
+        const pause = this.pause;
+        return pause && pause.until > Date.now() ? { until: pause.until, reason: REASON_TEXT[pause.reason] } : undefined;
+    }
+    /** The stop, once GitHub's refusals or the primary budget stopped the run. */
+    stop() {
+        return this.stopped;
+    }
+    /** What was sent and waited so far. */
+    stats() {
+        const busiest = busiestMinute(this.sent);
+        return {
+            requests: this.sent.length,
+            points: this.sent.reduce((sum, request) => sum + request.points, 0),
+            busiest_minute_points: busiest.points,
+            busiest_route: busiest.route,
+            busiest_minute_response_ms: busiest.response_ms,
+            refusals: { ...this.refusals },
+            waited_s: Object.fromEntries(Object.entries(this.waited).map(([reason, ms]) => [reason, Math.round(ms / 1000)])),
+            stopped: this.stopped?.message ?? this.creationsStopped?.message,
+            budget: this.options.budget
+        };
+    }
+    /** Stops the limiters' timers; requests after this are refused. */
+    async close() {
+        this.closed = true;
+        await Promise.all([
+            this.concurrency.disconnect(false),
+            this.responseTime.disconnect(false),
+            this.writes.disconnect(false),
+            this.creations.disconnect(false),
+            this.creationsPerHour.disconnect(false),
+            this.points.disconnect(false)
+        ]);
+    }
+    /** Runs one attempt through the budgets (see the module's docs), records it, settles its response time. */
+    schedule(method, route, creation, signal, sentAt, attempt) {
+        const points = pointsOf(method);
+        const reserved = Math.min(this.burstMs, Math.max(10, Math.round(this.estimate)));
+        const sendNow = async () => {
+            await this.gate(creation, signal);
+            await this.points.key(route).schedule({ weight: points }, async () => undefined);
+            await this.gate(creation, signal); // a pause that began while waiting for points
+            this.throwIfStopped(creation);
+            const start = Date.now();
+            sentAt.at = start;
+            this.inflight++;
+            try {
+                const response = await attempt();
+                this.observe(response.headers);
+                return response;
+            }
+            finally {
+                this.inflight--;
+                const response_ms = Date.now() - start;
+                this.sent.push({ at: start, route, points, response_ms });
+                this.estimate = 0.8 * this.estimate + 0.2 * response_ms;
+                void this.responseTime.incrementReservoir(reserved - response_ms);
+            }
+        };
+        const write = async () => {
+            // One write at a time; the next one is sent no sooner than write_spacing_ms after this one.
+            let sent;
+            await this.writes.schedule(async () => {
+                if (creation)
+                    await this.creations.schedule(async () => undefined);
+                const start = Date.now();
+                sent = sendNow();
+                await sent.catch(() => undefined);
+                const rest = start + this.options.budget.write_spacing_ms - Date.now();
+                if (rest > 0)
+                    await (0,promises_namespaceObject.setTimeout)(rest);
+            });
+            if (!sent)
+                throw new Error('internal error: a write was not sent');
+            return sent;
+        };
+        return this.concurrency.schedule(() => this.responseTime.schedule({ weight: reserved }, () => (points > 1 ? write() : sendNow())));
+    }
+    /**
+     * Waits while the run is paused (and, for a creation, while creations are), and while the primary
+     * budget, counting the requests in flight, would reach 0: until its reset when that comes within
+     * `rate_limit_wait`, else the run stops.
+     * @throws RateLimitStop; the signal's reason when it aborts the wait
+     */
+    async gate(creation, signal) {
+        for (;;) {
+            this.throwIfStopped(creation);
+            signal?.throwIfAborted();
+            const now = Date.now();
+            if (this.pause && this.pause.until > now) {
+                await sleepUntil(this.pause.until, signal);
+                continue;
+            }
+            if (creation && this.creationPause && this.creationPause.until > now) {
+                await sleepUntil(this.creationPause.until, signal);
+                continue;
+            }
+            const primary = this.primary;
+            if (primary && primary.reset > now && primary.remaining - this.inflight - 1 <= 0) {
+                const until = primary.reset + 1000;
+                if (until - now > this.options.rate_limit_wait * 1000) {
+                    this.stopped ??= new RateLimitStop('primary', `${REASON_TEXT.primary}: ${primary.remaining} requests left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(until));
+                    continue;
+                }
+                this.startPause('primary', until, `${primary.remaining} requests left; every request waits for the reset`);
+                this.primary = undefined; // the next answer tells the new window
+                continue;
+            }
+            return;
+        }
+    }
+    /** Decides what a refusal means for the run: a pause (every request, or creations), or the stop. */
+    onRefusal(refusal, sentAt, creation) {
+        const now = Date.now();
+        const answered = `GitHub answered ${refusal.status} "${refusal.message}"${refusal.retry_after === undefined ? ' without retry-after' : ` with retry-after: ${refusal.retry_after}`}`;
+        if (refusal.reason === 'creation' && creation) {
+            const wait = refusal.retry_after;
+            if (wait === undefined || wait > CREATION_WAIT_S) {
+                this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${answered}. Hook creations stopped; other requests go on.`, wait === undefined ? undefined : new Date(now + wait * 1000));
+                return;
+            }
+            if (!this.creationPause || sentAt >= this.creationPause.since) {
+                this.creationPause = { until: now + wait * 1000, since: now };
+                this.note('creation', wait, `${answered}; hook creations wait ${wait} s`);
+            }
+            return;
+        }
+        // A request sent before the pause began was answered by the same episode: it waits, and counts nothing.
+        if (this.pause && sentAt < this.pause.since)
+            return;
+        this.streak++;
+        const reset = refusal.reset !== undefined && refusal.reset > now ? refusal.reset : now + FALLBACK_WAIT_S * 1000;
+        const base = refusal.reason === 'primary' ? Math.ceil((reset - now) / 1000) : (refusal.retry_after ?? FALLBACK_WAIT_S);
+        const wait = this.streak === 1 ? base : Math.min(MAX_BACKOFF_S, Math.max(base, this.lastPauseS * 2));
+        if (this.streak >= MAX_REFUSALS) {
+            this.stopped ??= new RateLimitStop(refusal.reason, `${REASON_TEXT[refusal.reason]}: ${this.streak} refusals in a row; ${answered}. Stopped, as GitHub asks ("continuing to make requests while you are rate limited may result in the banning of your integration").`, new Date(now + wait * 1000));
+            return;
+        }
+        // The primary budget: the gate waits for the reset (a reset already past counts as a minute away), or stops the run.
+        if (refusal.reason === 'primary') {
+            this.primary = { remaining: 0, reset };
+            return;
+        }
+        this.lastPauseS = wait;
+        this.slowDown();
+        this.startPause('secondary', now + wait * 1000, `${answered}; every request waits ${wait} s, then the run goes on more slowly`);
+    }
+    /** Pauses every request until `until` (epoch ms), and says so. */
+    startPause(reason, until, why) {
+        const now = Date.now();
+        this.pause = { until, since: now, reason };
+        this.note(reason, (until - now) / 1000, why);
+    }
+    /** Counts a wait and tells it. */
+    note(reason, seconds, why) {
+        this.waited[reason] = (this.waited[reason] ?? 0) + seconds * 1000;
+        this.options.onWait?.(`${REASON_TEXT[reason]}: ${why} (until ${utcTime(new Date(Date.now() + seconds * 1000))}).`);
+    }
+    /** After a refusal: half the requests in flight and half the points per minute (never below one and one). */
+    slowDown() {
+        const { budget } = this.options;
+        budget.concurrency = Math.max(1, Math.floor(budget.concurrency / 2));
+        void this.concurrency.updateSettings({ maxConcurrent: budget.concurrency });
+        budget.points_per_minute = Math.max(Math.ceil(budget.points_per_minute / 2), 12);
+        const slower = windowReservoir(budget.points_per_minute, 60_000, burstOf(budget.points_per_minute, 5), 505);
+        const { reservoirIncreaseAmount, reservoirIncreaseMaximum } = slower;
+        this.points.updateSettings({ reservoirIncreaseAmount, reservoirIncreaseMaximum });
+        for (const { limiter } of this.points.limiters())
+            void limiter.updateSettings({ reservoirIncreaseAmount, reservoirIncreaseMaximum });
+    }
+    /** @throws RateLimitStop once the run (or, for a creation, hook creation) stopped */
+    throwIfStopped(creation) {
+        if (this.closed)
+            throw new Error('internal error: a request after the run ended');
+        if (this.stopped)
+            throw this.stopped;
+        if (creation && this.creationsStopped)
+            throw this.creationsStopped;
+    }
+    /** Reads the primary budget from an answer's `x-ratelimit-*` headers (the lowest remaining of the newest window). */
+    observe(headers) {
+        if ((headers.get('x-ratelimit-resource') ?? 'core') !== 'core')
+            return;
+        const remaining = Number(headers.get('x-ratelimit-remaining') ?? NaN);
+        const reset = Number(headers.get('x-ratelimit-reset') ?? NaN) * 1000;
+        if (!Number.isFinite(remaining) || !Number.isFinite(reset))
+            return;
+        const known = this.primary;
+        if (!known || reset > known.reset)
+            this.primary = { remaining, reset };
+        else if (reset === known.reset)
+            known.remaining = Math.min(known.remaining, remaining);
+    }
+}
+/**
+ * The rate-limit refusal an answer is, if any: 403 or 429 with `x-ratelimit-remaining: 0` (primary),
+ * with a message naming the secondary rate limit (content creation when it says so), or any 429.
+ */
+async function refusalOf(response) {
+    if (response.status !== 403 && response.status !== 429)
+        return undefined;
+    const text = await response
+        .clone()
+        .text()
+        .catch(() => '');
+    let message = text;
+    try {
+        message = String(JSON.parse(text).message ?? text);
+    }
+    catch {
+        // not JSON: the text itself
+    }
+    message = message.slice(0, 300);
+    const header = (name) => {
+        const value = response.headers.get(name);
+        return value === null || value.trim() === '' || !Number.isFinite(Number(value)) ? undefined : Number(value);
+    };
+    const retry_after = header('retry-after');
+    const secondary = /secondary rate limit/i.test(message);
+    if (!secondary && response.headers.get('x-ratelimit-remaining') === '0') {
+        const reset = header('x-ratelimit-reset');
+        return { reason: 'primary', status: response.status, message, retry_after, reset: reset === undefined ? undefined : reset * 1000 };
+    }
+    if (secondary && /content creation/i.test(message))
+        return { reason: 'creation', status: response.status, message, retry_after };
+    if (secondary || response.status === 429)
+        return { reason: 'secondary', status: response.status, message, retry_after };
+    return undefined;
+}
+/** Sleeps until `until` (epoch ms). @throws the signal's reason when it aborts */
+async function sleepUntil(until, signal) {
+    await (0,promises_namespaceObject.setTimeout)(Math.max(0, until - Date.now()), undefined, { signal });
+}
+/** The busiest 60 s of the sends: the most points on one route, and the most summed response time. */
+function busiestMinute(sent) {
+    const sorted = [...sent].sort((a, b) => a.at - b.at);
+    const windowMax = (items, value) => {
+        let best = 0;
+        let sum = 0;
+        let first = 0;
+        for (const item of items) {
+            sum += value(item);
+            while (items[first].at <= item.at - 60_000)
+                sum -= value(items[first++]);
+            best = Math.max(best, sum);
+        }
+        return best;
+    };
+    const byRoute = new Map();
+    for (const item of sorted) {
+        const items = byRoute.get(item.route);
+        if (items)
+            items.push(item);
+        else
+            byRoute.set(item.route, [item]);
+    }
+    let points = 0;
+    let route;
+    for (const [key, items] of byRoute) {
+        const most = windowMax(items, (item) => item.points);
+        if (most > points)
+            [points, route] = [most, key];
+    }
+    return { points, route, response_ms: windowMax(sorted, (item) => item.response_ms) };
+}
 
 ;// CONCATENATED MODULE: ./src/redact.ts
 /**
@@ -40778,12 +41050,15 @@ function redact(text) {
 
 ;// CONCATENATED MODULE: ./src/client.ts
 /**
- * The Octokit client of `@actions/github`, with Octokit's own plugins for retries
- * (`@octokit/plugin-retry`: 5xx and network errors, with backoff) and rate limits
- * (`@octokit/plugin-throttling`: primary and secondary limits waited out, each wait logged as a
- * warning; writes spaced one second apart, as GitHub asks of integrators), and a time limit on every
- * HTTP request (each attempt: a hung connection is cut after `request_timeout` seconds and retried
- * like a network error).
+ * The Octokit client of `@actions/github`, with Octokit's plugin for retries (`@octokit/plugin-retry`:
+ * 5xx and network errors, with backoff), a time limit on every HTTP request (each attempt: a hung
+ * connection is cut after `request_timeout` seconds and retried like a network error), and the run's
+ * one pacing layer (./pacing.ts) under it: every attempt of every client of a run waits its turn
+ * under GitHub's documented rate limits there, and a refusal pauses the whole run.
+ *
+ * `@octokit/plugin-throttling` is not used: it paces only the first attempt of a request (it sits
+ * outside plugin-retry), keeps no budget of points, CPU time or content creation, and waits out a
+ * secondary limit for the refused request only while the others go on.
  */
 
 
@@ -40791,8 +41066,7 @@ function redact(text) {
 
 
 
-
-/** Statuses never retried by plugin-retry: client errors, and 429, which the throttling plugin handles. */
+/** Statuses never retried by plugin-retry: client errors, and 429, which the pacer handles (./pacing.ts). */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
 /**
  * The `fetch` that `@actions/github` gives Octokit: its own undici `fetch` through the runner's proxy
@@ -40816,8 +41090,6 @@ function fetchWithTimeout(seconds) {
         });
     };
 }
-/** Counter of the throttling ids: every factory's clients share limiters, other factories' do not. */
-let factories = 0;
 /**
  * The client factory for the API root, token and API version of the request: `X-GitHub-Api-Version`
  * on every request, retries and rate-limit waits bounded by `retries`, each attempt bounded by
@@ -40825,24 +41097,14 @@ let factories = 0;
  */
 function clientFactory(connection, options) {
     const { retries, dryRun = false, timeScale = 1 } = options;
-    const second = 1000 * timeScale;
-    // A key of its own: the plugin's limiter groups are shared per process, keyed by id.
-    const id = `manage-webhooks-${++factories}`;
-    // The plugin's own write limiter spaces writes one second apart; scaled, a group of our own (shared by the factory's clients).
-    const write = timeScale === 1 ? undefined : new (light_default()).Group({ maxConcurrent: 1, minTime: second });
-    const wait = (kind) => (retryAfter, request, _client, retryCount) => {
-        if (request.request?.signal !== undefined) {
-            core_warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; not waiting ${retryAfter} s: this request is bounded by a deadline (a poll for a delivery).`);
-            return false;
-        }
-        if (retryCount >= retries) {
-            core_warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; giving up after ${retries} retries.`);
-            return false;
-        }
-        core_warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; waiting ${retryAfter} s before retry ${retryCount + 1} of ${retries}.`);
-        return true;
-    };
-    return ({ beforeWrite } = {}) => {
+    const pacer = new Pacer({
+        api_url: connection.api_url,
+        budget: pacingBudget(connection.ghes_rate_limit_factor),
+        rate_limit_wait: connection.rate_limit_wait,
+        onWait: options.onWait
+    });
+    const pacedFetch = pacer.fetch(fetchWithTimeout(connection.request_timeout));
+    const make = ({ beforeWrite } = {}) => {
         const octokitOptions = {
             baseUrl: connection.api_url,
             userAgent: 'manage-webhooks',
@@ -40854,19 +41116,12 @@ function clientFactory(connection, options) {
                 warn: (message) => core_warning(redact(message)),
                 error: (message) => core_error(redact(message))
             },
-            request: { fetch: fetchWithTimeout(connection.request_timeout) },
-            retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: second },
-            throttle: {
-                id,
-                retryAfterBaseValue: second,
-                ...(write ? { write } : {}),
-                onRateLimit: wait('primary'),
-                onSecondaryRateLimit: wait('secondary')
-            }
+            request: { fetch: pacedFetch },
+            retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: 1000 * timeScale }
         };
         const client = connection.app
             ? appClient(connection.app, octokitOptions, options.appAuth)
-            : getOctokit(connection.token, octokitOptions, retry, throttling);
+            : getOctokit(connection.token, octokitOptions, retry);
         client.hook.after('request', (response, request) => core_debug(redact(`${request.method} ${response.url} → ${response.status}`)));
         client.hook.error('request', (error, request) => {
             const failed = error;
@@ -40881,8 +41136,16 @@ function clientFactory(connection, options) {
                 throw new Error(`internal error: dry run refused to send ${request.method} ${request.url}`);
             beforeWrite?.(request);
         });
+        pacers.set(client, pacer);
         return client;
     };
+    return Object.assign(make, { pacer });
+}
+/** The pacer of each client a factory made. */
+const pacers = new WeakMap();
+/** The pacer a client's requests go through ({@link clientFactory}); undefined for a client made otherwise. */
+function pacerOf(client) {
+    return pacers.get(client);
 }
 /** Loads `@octokit/auth-app` (for scope `app` only: other runs need not load it). */
 async function appAuthStrategy() {
@@ -40898,7 +41161,7 @@ async function appAuthStrategy() {
 function appClient(app, options, strategy) {
     if (!strategy)
         throw new Error("internal error: scope 'app' without @octokit/auth-app loaded");
-    const AppOctokit = GitHub.plugin(retry, throttling);
+    const AppOctokit = GitHub.plugin(retry);
     return new AppOctokit({ ...options, authStrategy: strategy, auth: { appId: app.app_id, privateKey: app.private_key } });
 }
 /** One client of its own factory ({@link clientFactory}): for a run over one target. */
@@ -41152,10 +41415,12 @@ function validateConcurrency(concurrency) {
 /**
  * The one place that runs an operation over several targets and gathers one result per target: a
  * repository that fails does not stop the others (unless `fail_fast`), `max_writes` bounds how many
- * repositories are written, and each target reports as it finishes. Requests are paced by the
- * throttling plugin's limiters, which the clients of one factory share (at most 10 requests at once,
- * writes one second apart); `p-limit` only bounds how many targets are in progress.
+ * repositories are written, and each target reports as it finishes. Requests are paced by the run's
+ * one pacer (./pacing.ts), which the clients of one factory share; `p-limit` only bounds how many
+ * targets are in progress. Once GitHub stopped the run (the pacer's {@link RateLimitStop}), targets
+ * not started are `skipped`, and so is one the stop cut short before it wrote anything.
  */
+
 
 
 
@@ -41198,7 +41463,11 @@ async function runFleet(items, makeClient, operation, options) {
         };
         if (state.stoppedBy !== undefined)
             return { ...base, result: 'skipped', error: `not run: fail_fast stopped the run after ${state.stoppedBy} failed` };
+        const stop = makeClient.pacer.stop();
+        if (stop)
+            return { ...base, result: 'skipped', error: `not run: ${stop.message}` };
         let writing = false;
+        let wrote = false;
         const client = makeClient({
             beforeWrite: () => {
                 if (writing)
@@ -41210,6 +41479,10 @@ async function runFleet(items, makeClient, operation, options) {
                 writing = true;
             }
         });
+        client.hook.after('request', (_response, request) => {
+            if (request.method !== 'GET')
+                wrote = true;
+        });
         try {
             const result = await operation(client, item);
             const hook_id = SCOPE_TRAITS[target.scope].hooks ? (result.hook_id ?? base.hook_id) : undefined;
@@ -41219,6 +41492,11 @@ async function runFleet(items, makeClient, operation, options) {
         catch (error) {
             if (error instanceof NotRun)
                 return { ...base, result: 'skipped', error: error.message };
+            // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
+            if (error instanceof RateLimitStop && !wrote)
+                return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error };
+            if (error instanceof RateLimitStop)
+                return { ...base, result: 'failed', error: `stopped after a write: ${error.message}`, thrown: error };
             return { ...base, result: 'failed', error: fleet_errorText(error, target), thrown: error };
         }
     };
@@ -41248,8 +41526,6 @@ function fleet_errorText(error, target) {
     return error instanceof Error ? error.message : String(error);
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/model.ts
 
 /**
@@ -41279,9 +41555,9 @@ function scaledClock(scale) {
     return scale === 1 ? realClock : { now: realClock.now, sleep: (ms, signal) => realClock.sleep(ms * scale, signal) };
 }
 /**
- * The pace of the action's waits from the environment variable `MANAGE_WEBHOOKS_TIME_SCALE`, FOR
- * TESTS against the local emulator: a number in (0, 1] that multiplies poll intervals, retry
- * backoff, rate-limit waits and the spacing of writes. Unset or invalid: 1, the pace GitHub asks for.
+ * The pace of the action's own waits from the environment variable `MANAGE_WEBHOOKS_TIME_SCALE`,
+ * FOR TESTS against the local emulator: a number in (0, 1] that multiplies poll intervals and the
+ * retry backoff after a 5xx. Never GitHub's limits or waits (./pacing.ts). Unset or invalid: 1.
  */
 function timeScaleOf(env) {
     const scale = Number(env.MANAGE_WEBHOOKS_TIME_SCALE ?? '1');
@@ -42205,7 +42481,9 @@ const CONNECTION_INPUTS = [
     'api_url',
     'api_version',
     'retries',
-    'request_timeout'
+    'request_timeout',
+    'rate_limit_wait',
+    'ghes_rate_limit_factor'
 ];
 /**
  * What an operation needs of its target's hooks API ({@link SCOPE_TRAITS}): a GitHub App's webhook
@@ -42329,6 +42607,8 @@ const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000;
 const DEFAULT_DELIVERIES_LIMIT = 100;
 /** Default `request_timeout`: seconds one HTTP request (each attempt) may take. */
 const DEFAULT_REQUEST_TIMEOUT = 30;
+/** Default `rate_limit_wait`: seconds the run may wait for the primary rate limit's reset (10 minutes). */
+const DEFAULT_RATE_LIMIT_WAIT = 600;
 /** What `token` must be, for the error when it is missing. */
 const TOKEN_HELP = "it accepts a token allowed to manage webhooks, stored as a secret: a fine-grained personal access token or GitHub App installation token with the \"Webhooks\" repository permission (read and write) for scope 'repo' or the \"Webhooks\" organization permission for scope 'org', or a classic personal access token with the admin:repo_hook / admin:org_hook scope. The workflow's GITHUB_TOKEN can never manage webhooks.";
 /**
@@ -42452,10 +42732,15 @@ function getRequest(read = getInput, env = process.env) {
             token: read('token'),
             api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
             api_version: parse('api_version', apiVersion) ?? KNOWN_API_VERSIONS[0],
-            request_timeout: parse('request_timeout', seconds(600)) ?? DEFAULT_REQUEST_TIMEOUT
+            request_timeout: parse('request_timeout', seconds(600)) ?? DEFAULT_REQUEST_TIMEOUT,
+            rate_limit_wait: parse('rate_limit_wait', secondsOrZero(3600)) ?? DEFAULT_RATE_LIMIT_WAIT,
+            ghes_rate_limit_factor: parse('ghes_rate_limit_factor', factor) ?? 1
         },
         warnings
     };
+    if (request.connection.ghes_rate_limit_factor !== 1 && isGitHubCloud(request.connection.api_url)) {
+        problems.push(`Input 'ghes_rate_limit_factor' is set, but api_url is GitHub's own service (${request.connection.api_url}), whose rate limits the action always keeps; it accepts a factor only for a GitHub Enterprise Server whose administrator changed its limits.`);
+    }
     if (!KNOWN_API_VERSIONS.includes(request.connection.api_version)) {
         warnings.push(`Input 'api_version' is '${request.connection.api_version}', which this action does not know (it knows ${list(KNOWN_API_VERSIONS)}); GitHub answers 400 if it does not support it.`);
     }
@@ -42734,6 +43019,25 @@ function pointInTime(raw, name) {
     throw new Error(`Input '${name}' is '${raw}'; it accepts an ISO 8601 time such as 2026-11-20T06:00:00Z or a duration such as 30m, 6h or 7d.`);
 }
 /** Accepts an absolute http:// or https:// URL (returned as given). */
+/** Seconds from 0 (no wait) up to `max`. */
+function secondsOrZero(max) {
+    return (raw, name) => (raw === '0' ? 0 : seconds(max)(raw, name));
+}
+/** `ghes_rate_limit_factor`: a number above 0, up to 1000. */
+function factor(raw, name) {
+    const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+    if (value > 0 && value <= 1000)
+        return value;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts a number above 0 and up to 1000 that multiplies GitHub's rate limits (1: GitHub's own).`);
+}
+/**
+ * True for an API root of GitHub's own service: api.github.com, or `api.SUBDOMAIN.ghe.com` (GitHub
+ * Enterprise Cloud with data residency), whose limits are GitHub's documented ones.
+ */
+function isGitHubCloud(api_url) {
+    const host = URL.parse(api_url)?.hostname.toLowerCase() ?? '';
+    return host === 'api.github.com' || host === 'github.com' || host.endsWith('.github.com') || host.endsWith('.ghe.com');
+}
 function httpUrl(raw, name) {
     let protocol;
     try {
@@ -43301,6 +43605,8 @@ async function testPush(client, target, hook_id) {
 
 
 
+
+
 /** First poll this long after the request (ms); GitHub usually delivers within it. */
 const FIRST_POLL_MS = 500;
 /** Polls grow by half each time up to this interval (ms), so a verdict comes ≤ 1 s after the delivery exists. */
@@ -43323,8 +43629,9 @@ async function newestDelivery(client, target, hook_id) {
  * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
  *
  * The wait never outlasts `timeout_ms`: every poll and the final fetch are aborted at the deadline,
- * and a poll that fails with a 5xx, a network error or a rate limit is not retried (nor waited out)
- * but simply followed by the next poll (another 4xx is thrown).
+ * and a poll that fails with a 5xx or a network error is not retried but followed by the next poll
+ * (another 4xx is thrown). A poll waits out a pause GitHub asked for (./pacing.ts) when it ends
+ * before the deadline; when it ends later, the wait ends at once with {@link RateLimitWait}.
  * @param options.after the newest delivery id before the request that causes the delivery
  * @param options.event the delivery's event (`ping`, `push`); undefined: any event
  * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
@@ -43332,7 +43639,8 @@ async function newestDelivery(client, target, hook_id) {
  * @param options.timeout_ms how long to wait, in milliseconds
  * @param clock the clock the waits go through (tests drive it); the real one by default
  * @returns the delivery, or undefined when GitHub recorded none in time
- * @throws RequestError for a 4xx answer to a poll (e.g. 404: the hook was deleted meanwhile)
+ * @throws RequestError for a 4xx answer to a poll (e.g. 404: the hook was deleted meanwhile);
+ *   RateLimitWait when GitHub's pause outlasts the wait; RateLimitStop when GitHub stopped the run
  */
 async function waitForDelivery(client, target, hook_id, options, clock = realClock) {
     const deadline = clock.now() + options.timeout_ms;
@@ -43345,7 +43653,8 @@ async function waitForDelivery(client, target, hook_id, options, clock = realClo
         for (;;) {
             await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), abort.signal).catch(() => undefined);
             if (abort.signal.aborted)
-                return undefined;
+                return pausedPast(client, deadline);
+            pausedPast(client, deadline);
             try {
                 const { items: newer } = await listDeliveries(client, target, hook_id, {
                     per_page: POLL_PAGE,
@@ -43359,10 +43668,11 @@ async function waitForDelivery(client, target, hook_id, options, clock = realClo
             }
             catch (error) {
                 if (abort.signal.aborted)
-                    return undefined;
-                // A 5xx, a network error or a rate limit is followed by the next poll; another 4xx is thrown.
-                const limited = isApiError(error) && (error.status === 429 || (error.status === 403 && /rate limit/i.test(error.message)));
-                if (isApiError(error) && error.status < 500 && !limited)
+                    return pausedPast(client, deadline);
+                if (error instanceof RateLimitStop)
+                    throw error;
+                // A 5xx or a network error is followed by the next poll; a 4xx is thrown.
+                if (isApiError(error) && error.status < 500)
                     throw error;
             }
             if (clock.now() >= deadline)
@@ -43373,6 +43683,18 @@ async function waitForDelivery(client, target, hook_id, options, clock = realClo
     finally {
         clearTimeout(timer);
     }
+}
+/**
+ * Ends a wait for a delivery whose deadline (epoch ms) GitHub's pause outlasts: it does not poll
+ * through the pause. Returns undefined (no delivery) when no such pause is in force.
+ * @throws RateLimitWait saying how long GitHub asked to wait
+ */
+function pausedPast(client, deadline) {
+    const pause = pacerOf(client)?.pausedUntil();
+    if (pause && pause.until > deadline) {
+        throw new RateLimitWait(`The wait for the delivery ended: ${pause.reason} asked to wait until ${utcTime(new Date(pause.until))}, past wait_timeout; not polling through it.`);
+    }
+    return undefined;
 }
 /**
  * Makes GitHub send a delivery and waits for it: notes the newest delivery id, calls `send` (a
@@ -43579,7 +43901,10 @@ async function signerOf(delivery, candidates) {
  */
 async function identifySecret(client, target, hook, candidates) {
     // Without updated_at (a GitHub App's hook), only the newest delivery tells the secret stored now.
-    const changed = hook.updated_at ? Date.parse(hook.updated_at) : -Infinity;
+    // A hook never changed since its creation (updated_at = created_at) has had its secret since then:
+    // GitHub's creation ping, delivered within the same whole second as created_at, proves it too.
+    const unchanged = hook.updated_at !== undefined && hook.updated_at === hook.created_at;
+    const changed = hook.updated_at ? Date.parse(hook.updated_at) - (unchanged ? 1 : 0) : -Infinity;
     const limit = hook.updated_at ? PROOF_DELIVERIES : 1;
     const { items: recent } = await listDeliveries(client, target, hook.id, {
         per_page: limit,
@@ -43864,8 +44189,9 @@ function hourlySeries(deliveries, window) {
  * `ensure` reads the target's hooks once, writes only the fields that differ (events/active through
  * `PATCH …/hooks/{hook_id}` without `config`, config fields through `PATCH …/hooks/{hook_id}/config`),
  * and proves a given secret from a signed delivery instead of re-sending it ({@link proveSecret}).
- * After it creates a hook or writes its secret, it pings the hook (`verify`) so that the receiver's
- * answer is known now and the next run can prove the secret from that ping instead of writing it again.
+ * After it creates a hook it waits for the ping GitHub sends a new hook on its own (`verify`); after
+ * it writes the secret of an existing hook it pings the hook. Either way the receiver's answer is
+ * known now, and the next run proves the secret from that ping instead of writing it again.
  */
 
 
@@ -43948,8 +44274,9 @@ async function findHook(client, target, ref) {
  * - `POST` answered 422 "Hook already exists" (a concurrent creator, or this POST's own retry after a
  *   lost answer) → lists again and converges on the hook found, writing what differs and the secret
  *   (it cannot be known which secret that hook was created with), so there is never a second hook;
- * - with `options.verify`, after a creation or a secret write to an active hook: {@link pingAfterWrite},
- *   whose `delivered_after` (the hook's `updated_at`) leaves out the ping GitHub sends on creation.
+ * - with `options.verify`, for an active hook: after a creation, the wait for the ping GitHub sends a
+ *   new hook ({@link waitForDelivery}: no request but the polls); after a secret write,
+ *   {@link pingAfterWrite}, whose `delivered_after` (the hook's `updated_at`) leaves out older pings.
  * With `options.dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
  * @throws HookLookupError when several hooks have the URL (set `hook_id`), `hook_id` names no hook,
  *   or `hook_id` and `url` name different hooks
@@ -43998,9 +44325,14 @@ async function ensureHook(client, target, ref, wanted, options) {
     // A hook that cannot be pinged (a GitHub App's) is proven by its next delivery instead.
     if (options.verify && SCOPE_TRAITS[target.scope].ping && !dryRun && wrote && result.hook) {
         if (result.hook.active) {
+            const { id, updated_at } = result.hook;
+            const timeout_ms = options.verify.timeout_ms;
             try {
                 result.verification = {
-                    delivery: await pingAfterWrite(client, target, result.hook.id, { delivered_after: result.hook.updated_at, timeout_ms: options.verify.timeout_ms }, clock)
+                    // A hook just created: GitHub's own creation ping (no second write); a secret written: a ping.
+                    delivery: result.outcome === 'created'
+                        ? await waitForDelivery(client, target, id, { after: 0, event: 'ping', timeout_ms }, clock)
+                        : await pingAfterWrite(client, target, id, { delivered_after: updated_at, timeout_ms }, clock)
                 };
             }
             catch (error) {
@@ -44695,6 +45027,7 @@ function durationChart(series, options = {}) {
 
 
 
+
 /**
  * Sets the outputs the result carries: `hook_id`, `hook`, `hooks`, `config`, `deliveries` (JSON),
  * and for one delivery `delivery_id`, `delivery_guid`, `delivery_status` (GitHub's text, e.g. `OK`),
@@ -45098,6 +45431,50 @@ function code(text) {
 function outputs_escape(text) {
     return redact(text).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
+/**
+ * How the run was paced, one line for the log and the job summary: requests and points sent, the
+ * busiest minute against GitHub's 900 points per endpoint, the summed response time of the busiest
+ * minute against GitHub's 90 s of CPU time, and every wait GitHub asked for (seconds and why).
+ * @param elapsed_ms the run's wall time, in MILLISECONDS
+ */
+function pacingLine(stats, elapsed_ms) {
+    const n = (value) => value.toLocaleString('en-US');
+    const busiest = stats.busiest_route === undefined
+        ? ''
+        : `; busiest minute: ${n(stats.busiest_minute_points)} points on ${stats.busiest_route} (GitHub allows ${n(GITHUB_LIMITS.points_per_minute)} per endpoint), ${(stats.busiest_minute_response_ms / 1000).toFixed(1)} s of response time (GitHub allows ${GITHUB_LIMITS.response_ms_per_minute / 1000} s)`;
+    const waits = Object.entries(stats.waited_s).map(([reason, seconds]) => `waited ${seconds} s: ${REASON_TEXT[reason]}`);
+    const refused = Object.values(stats.refusals).reduce((sum, count) => sum + (count ?? 0), 0);
+    const tail = [refused > 0 ? `${refused} refused by GitHub` : 'none refused by GitHub', ...waits].join('; ');
+    return `Paced: ${n(stats.requests)} requests (${n(stats.points)} points) in ${(elapsed_ms / 1000).toFixed(1)} s${busiest}; ${tail}.`;
+}
+/** Logs {@link pacingLine} and appends it to the job summary, with the run's stop if GitHub stopped it. */
+async function writePacing(stats, elapsed_ms) {
+    const line = pacingLine(stats, elapsed_ms);
+    info(redact(line));
+    if (!hasSummaryFile())
+        return;
+    const summary = summary_summary.addRaw(`<p>⏱️ ${outputs_escape(line)}</p>`, true);
+    if (stats.stopped)
+        summary.addRaw(`<p>🛑 ${outputs_escape(stats.stopped)}</p>`, true);
+    await writeRedacted(summary);
+}
+/**
+ * Logs a line every `every_ms` MILLISECONDS in which nothing else was logged by `logResult`:
+ * how far the run is, and the wait GitHub asked for if one is in force. Returns the function that
+ * stops it.
+ * @param status what to say: e.g. `120 of 1,000 repositories done, 131 requests sent`
+ */
+function progressTicker(status, every_ms = 10_000) {
+    let last = Date.now();
+    const timer = setInterval(() => {
+        if (Date.now() - last < every_ms - 50)
+            return;
+        last = Date.now();
+        info(redact(`Still running: ${status()}`));
+    }, every_ms / 5);
+    timer.unref();
+    return { stop: () => clearInterval(timer), touch: () => (last = Date.now()) };
+}
 
 // EXTERNAL MODULE: ./node_modules/picomatch/index.js
 var picomatch = __nccwpck_require__(4006);
@@ -45291,9 +45668,12 @@ async function listOwner(client, owner, selection, problems) {
 
 
 
+
 /** Runs the action once; never throws (failures go to `core.setFailed`). */
 async function run() {
     let request;
+    let makeClient;
+    const started = Date.now();
     try {
         maskSecretInputs();
         request = getRequest();
@@ -45302,7 +45682,8 @@ async function run() {
             core_warning(redact(warning));
         const timeScale = timeScaleOf(process.env);
         const appAuth = request.connection.app ? await appAuthStrategy() : undefined;
-        const makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth });
+        const onWait = (message) => core_warning(redact(message));
+        makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth, onWait });
         const clock = scaledClock(timeScale);
         if (request.targets.kind === 'one')
             await runOne(request, request.targets.target, makeClient, clock);
@@ -45314,6 +45695,12 @@ async function run() {
         problems.slice(0, -1).forEach((problem) => core_error(problem));
         setFailed(problems[problems.length - 1]);
         await writeFailureSummary(request, problems);
+    }
+    finally {
+        if (makeClient) {
+            await writePacing(makeClient.pacer.stats(), Date.now() - started);
+            await makeClient.pacer.close();
+        }
     }
 }
 /** One repository or organization: its outputs and summary; an error fails the step as GitHub answered it. */
@@ -45352,6 +45739,12 @@ async function runSelection(request, makeClient, clock) {
  * @param selected the line that says what `repositories` selected, for the summary
  */
 async function runMany(request, targets, selected, makeClient, clock) {
+    let progress = { done: 0, total: targets.length };
+    const ticker = progressTicker(() => {
+        const pause = makeClient.pacer.pausedUntil();
+        const waiting = pause ? `; waiting until ${utcTime(new Date(pause.until))} for ${pause.reason}` : '';
+        return `${progress.done} of ${progress.total} done, ${makeClient.pacer.stats().requests.toLocaleString('en-US')} requests sent${waiting}.`;
+    });
     const options = {
         fail_fast: request.fail_fast,
         max_writes: request.max_writes,
@@ -45359,18 +45752,23 @@ async function runMany(request, targets, selected, makeClient, clock) {
             if (result.operation)
                 maskUrlCredentials(result.operation);
             logResult(result, done, total);
+            progress = { done, total };
+            ticker.touch();
         }
     };
-    const fleet = request.operation === 'rotate-secret'
-        ? await rotateSecrets(targets, makeClient, request.hook, rotation(request), options, clock)
-        : await runFleet(targets.map((target) => ({ target })), makeClient, (client, item) => runOperation(client, item.target, request, clock), options);
+    const fleet = await (request.operation === 'rotate-secret'
+        ? rotateSecrets(targets, makeClient, request.hook, rotation(request), options, clock)
+        : runFleet(targets.map((target) => ({ target })), makeClient, (client, item) => runOperation(client, item.target, request, clock), options)).finally(() => ticker.stop());
     const only = request.operation !== 'rotate-secret' && fleet.results.length === 1 ? fleet.results[0].operation : undefined;
     if (only)
         setOutputs(only);
     setFleetOutputs(fleet.results, fleet.counts);
     await writeFleetSummary(request, selected, fleet.results, fleet.counts);
+    const stop = makeClient.pacer.stop();
     if (fleet.counts.failed > 0)
-        setFailed(redact(fleetFailure(request, fleet.results)));
+        setFailed(redact([fleetFailure(request, fleet.results), ...(stop ? [stop.message] : [])].join('\n')));
+    else if (stop)
+        setFailed(redact(`${fleet.counts.skipped} of ${fleet.results.length} not done: ${stop.message}`));
 }
 /** The options of `rotate-secret` from the request. */
 function rotation(request) {

@@ -203,27 +203,86 @@ export class FaultInjector {
   }
 }
 
-/** `x-ratelimit-limit` of the emulator's (unenforced) primary rate limit, per hour. */
+/**
+ * `x-ratelimit-limit` of the emulator's primary rate limit, requests per hour: GitHub's 5,000 for a
+ * user's tokens (REST docs "Rate limits for the REST API", "Primary rate limit for authenticated
+ * users"). `limits.primaryLimit` (./limits.ts) changes it.
+ */
 export const RATE_LIMIT = 5000
-/** Length of a rate-limit window: one hour, in SECONDS. */
+/** Length of a primary rate-limit window: one hour, in SECONDS. */
 const WINDOW_SECONDS = 3600
 const DOCS_RATE_LIMITS = 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api'
-const SECONDARY_MESSAGE = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
-/** Seconds in `retry-after` of the secondary-rate-limit answers. */
+/** GitHub's message for a secondary rate limit (REST docs "Rate limits for the REST API", "About secondary rate limits"; as observed). */
+export const SECONDARY_MESSAGE = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
+/**
+ * GitHub's message for a secondary rate limit on content creation (REST docs "Rate limits for the
+ * REST API": 80 content-generating requests a minute, 500 an hour; the wording as observed).
+ */
+export const CONTENT_CREATION_MESSAGE =
+  'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.'
+/** Seconds in `retry-after` of the secondary-rate-limit fault answers. */
 const RETRY_AFTER_SECONDS = 1
 /** The user of the emulator's tokens (octocat), as named in the primary-rate-limit message. */
 const USER_ID = 583231
 
 /**
- * GitHub's primary rate-limit bookkeeping, for the `x-ratelimit-*` headers of normal answers: 5000
- * requests per window of one hour, the window starting with its first request. Not enforced: past
- * 5000 requests `x-ratelimit-remaining` stays at 0 and the answers stay normal (use
- * {@link FaultPlan.primaryRateLimitEvery} to simulate an exhausted limit).
+ * GitHub's JSON body of a secondary-rate-limit answer: `{message, documentation_url: "…#about-secondary-rate-limits", status}`.
+ * @param status the answer's status (403 or 429), repeated as a string in the body as GitHub does
+ * @param message {@link SECONDARY_MESSAGE} (default) or {@link CONTENT_CREATION_MESSAGE}
+ */
+export function secondaryRateLimitBody(status: number, message: string = SECONDARY_MESSAGE): Record<string, unknown> {
+  return { message, documentation_url: `${DOCS_RATE_LIMITS}#about-secondary-rate-limits`, status: String(status) }
+}
+
+/**
+ * GitHub's JSON body of an exhausted primary rate limit: `{"message":"API rate limit exceeded for
+ * user ID 583231.", documentation_url: "…#about-primary-rate-limits", status}`.
+ * @param status the answer's status (403 or 429), repeated as a string in the body as GitHub does
+ */
+export function primaryRateLimitBody(status: number): Record<string, unknown> {
+  return {
+    message: `API rate limit exceeded for user ID ${USER_ID}.`,
+    documentation_url: `${DOCS_RATE_LIMITS}#about-primary-rate-limits`,
+    status: String(status)
+  }
+}
+
+/**
+ * GitHub's primary rate-limit bookkeeping, for the `x-ratelimit-*` headers of every API answer:
+ * {@link RateLimitMeter.limit} requests (default 5000) per window of {@link RateLimitMeter.windowSeconds}
+ * (default one hour), the window starting with its first request at a whole epoch second. Not
+ * enforced by itself: past the limit `x-ratelimit-remaining` stays at 0 and the answers stay normal,
+ * unless the emulator has `limits` (./limits.ts enforces it through {@link RateLimitMeter.exhausted});
+ * {@link FaultPlan.primaryRateLimitEvery} simulates an exhausted limit on its own.
  */
 export class RateLimitMeter {
+  /** Requests per window (`x-ratelimit-limit`). */
+  limit: number
+  /** Length of a window in SECONDS. */
+  windowSeconds: number
   private used = 0
   /** End of the current window, epoch SECONDS; 0 before the first request. */
   private windowReset = 0
+
+  /**
+   * @param limit requests per window (`x-ratelimit-limit`)
+   * @param windowSeconds length of a window in SECONDS
+   */
+  constructor(limit = RATE_LIMIT, windowSeconds = WINDOW_SECONDS) {
+    this.limit = limit
+    this.windowSeconds = windowSeconds
+  }
+
+  /**
+   * Sets the limit and the window length (SECONDS) and forgets the counted requests.
+   * @param limit requests per window
+   * @param windowSeconds length of a window in SECONDS
+   */
+  configure(limit: number, windowSeconds: number): void {
+    this.limit = limit
+    this.windowSeconds = windowSeconds
+    this.reset()
+  }
 
   /**
    * Counts one request and returns its headers: `x-ratelimit-limit`, `-remaining`, `-used`,
@@ -231,13 +290,29 @@ export class RateLimitMeter {
    * @param now current time, epoch MILLISECONDS
    */
   take(now = Date.now()): Record<string, string> {
-    const seconds = Math.floor(now / 1000)
-    if (seconds >= this.windowReset) {
-      this.used = 0
-      this.windowReset = seconds + WINDOW_SECONDS
-    }
+    this.roll(now)
     this.used++
-    return this.headers(Math.max(0, RATE_LIMIT - this.used), this.used, this.windowReset)
+    return this.headers(Math.max(0, this.limit - this.used), this.used, this.windowReset)
+  }
+
+  /**
+   * Whether the current window's used count has reached the limit (a window that has ended starts
+   * over first, so this is false again once `x-ratelimit-reset` has passed).
+   * @param now current time, epoch MILLISECONDS
+   */
+  exhausted(now = Date.now()): boolean {
+    this.roll(now)
+    return this.used >= this.limit
+  }
+
+  /**
+   * The headers of an answer refused by the exhausted limit, without counting it:
+   * `x-ratelimit-remaining: 0`, the used count, `x-ratelimit-reset` = the end of the window (epoch SECONDS).
+   * @param now current time, epoch MILLISECONDS
+   */
+  refusedHeaders(now = Date.now()): Record<string, string> {
+    this.roll(now)
+    return this.headers(0, this.used, this.windowReset)
   }
 
   /** Forgets the counted requests (the next request starts a new window). */
@@ -249,11 +324,20 @@ export class RateLimitMeter {
   /** The five `x-ratelimit-*` headers (reset in epoch SECONDS). */
   headers(remaining: number, used: number, reset: number): Record<string, string> {
     return {
-      'X-RateLimit-Limit': String(RATE_LIMIT),
+      'X-RateLimit-Limit': String(this.limit),
       'X-RateLimit-Remaining': String(remaining),
       'X-RateLimit-Used': String(used),
       'X-RateLimit-Reset': String(reset),
       'X-RateLimit-Resource': 'core'
+    }
+  }
+
+  /** Starts a new window when there is none or the current one has ended. */
+  private roll(now: number): void {
+    const seconds = Math.floor(now / 1000)
+    if (seconds >= this.windowReset) {
+      this.used = 0
+      this.windowReset = seconds + this.windowSeconds
     }
   }
 }
@@ -275,17 +359,11 @@ export function faultAnswer(kind: AnswerFaultKind, meter: RateLimitMeter, primar
     case 'secondaryRateLimit':
     case 'tooManyRequests': {
       const status = kind === 'secondaryRateLimit' ? 403 : 429
-      const body = { message: SECONDARY_MESSAGE, documentation_url: `${DOCS_RATE_LIMITS}#about-secondary-rate-limits`, status: String(status) }
-      return { status, body, headers: { ...meter.take(now), 'Retry-After': String(RETRY_AFTER_SECONDS) } }
+      return { status, body: secondaryRateLimitBody(status), headers: { ...meter.take(now), 'Retry-After': String(RETRY_AFTER_SECONDS) } }
     }
     case 'primaryRateLimit': {
-      const body = {
-        message: `API rate limit exceeded for user ID ${USER_ID}.`,
-        documentation_url: `${DOCS_RATE_LIMITS}#about-primary-rate-limits`,
-        status: String(primaryStatus)
-      }
       // Reset one second from now, rounded up to whole epoch seconds: always at least 1 s ahead.
-      return { status: primaryStatus, body, headers: meter.headers(0, RATE_LIMIT, Math.ceil(now / 1000) + 1) }
+      return { status: primaryStatus, body: primaryRateLimitBody(primaryStatus), headers: meter.headers(0, meter.limit, Math.ceil(now / 1000) + 1) }
     }
     case 'dropConnection':
       throw new Error('A dropped connection has no answer')

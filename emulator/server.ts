@@ -13,6 +13,15 @@
  * `x-ratelimit-*` headers; `setFaults` injects 502s, rate-limit answers, dropped connections and
  * delays (see ./faults.ts).
  *
+ * GitHub's documented rate limits are not enforced unless asked for: with `limits` (option or
+ * `setLimits`, see ./limits.ts; `GITHUB_LIMITS` has GitHub's figures) the emulator refuses, after the
+ * fault plan and before the handler, what GitHub would refuse: a penalty after a secondary refusal,
+ * requests in flight, the primary budget (enforced whenever limits are set), points per route template
+ * per minute, response time per minute and hook creations per minute and hour, with GitHub's status,
+ * message, `retry-after` and `x-ratelimit-*` headers; a refused request has no effect. Enforced or
+ * not, every request is recorded with its arrival and answer times and route template, and
+ * `limitStats()` gives what a client sent against those limits (busiest minute, peak concurrency, …).
+ *
  * This file is the HTTP side: authentication, API versions, faults, answering, sending deliveries
  * after the answer, validation, the test-facing {@link Emulator} API and the CLI. The hooks state and
  * semantics are in ./store.ts, the accounts and repositories in ./repositories.ts, the Apps and their
@@ -33,6 +42,17 @@ import { AppRegistry, type AppSeed } from './apps.js'
 import { sendWebhook } from './delivery.js'
 import { FaultInjector, RateLimitMeter, faultAnswer, type FaultKind, type FaultPlan } from './faults.js'
 import { flattenHeaders, readBody } from './http.js'
+import {
+  LimitEnforcer,
+  isHookCreation,
+  pointsOf,
+  routeKey,
+  type Admission,
+  type Arrival,
+  type LimitKind,
+  type LimitRules,
+  type LimitStats
+} from './limits.js'
 import { validateResponse, type ApiFlavour } from './openapi.js'
 import { RepositoryRegistry, type RepositorySeed } from './repositories.js'
 import { matchListRoute } from './repository-routes.js'
@@ -52,6 +72,7 @@ import {
 export type { AppHookApi, AppHookSeed } from './app-hooks.js'
 export { appKeyPair, signAppJwt, type AppSeed } from './apps.js'
 export type { AnswerFaultKind, FaultKind, FaultPlan } from './faults.js'
+export { GITHUB_LIMITS, githubLimits, routeKey, type LimitKind, type LimitRules, type LimitStats } from './limits.js'
 export type { CustomPropertyValue, RepositorySeed } from './repositories.js'
 export type { DeliverySeed, HookSeed, HookTarget, StoredDelivery, StoredHook, StoredHookConfig } from './store.js'
 
@@ -103,6 +124,13 @@ export interface EmulatorOptions {
    * @throws RangeError from {@link startEmulator} unless a finite number
    */
   clockSkewMs?: number
+  /**
+   * GitHub's rate limits to enforce (see {@link LimitRules}; `GITHUB_LIMITS` for GitHub's figures);
+   * default none: nothing is refused and `x-ratelimit-remaining` just stays at 0 past 5000 requests.
+   * `reset()` comes back to these rules.
+   * @throws TypeError or RangeError from {@link startEmulator} for invalid rules
+   */
+  limits?: LimitRules
 }
 
 /**
@@ -125,6 +153,14 @@ export interface RecordedRequest {
    * request was only delayed; a delayed request that also got another fault shows the other one).
    */
   fault?: FaultKind
+  /** Arrival time (before the body is read), epoch MILLISECONDS. */
+  receivedAt?: number
+  /** When the answer was sent (or the connection dropped), epoch MILLISECONDS. */
+  answeredAt?: number
+  /** The route template the points limit counts it under (`routeKey` of ./limits.ts), e.g. `/repos/{owner}/{repo}/hooks`. */
+  route?: string
+  /** Present only for a request refused by a limit rule (see {@link LimitRules}): which one. */
+  refusal?: LimitKind
 }
 
 /** A running emulator (the App webhook methods: see {@link AppHookApi}). */
@@ -169,9 +205,22 @@ export interface Emulator extends AppHookApi {
   /** Requests that got a fault (an answer fault or a delay) since the last setFaults() or reset(). */
   readonly faultsInjected: number
   /**
+   * Replaces the enforced rate limits (`undefined`: none) and clears their counters: sliding windows,
+   * penalties, {@link Emulator.limitStats} and the primary window (the next request starts a new one,
+   * with the rules' `primaryLimit` and `primaryResetSeconds`). See {@link LimitRules}.
+   * @throws TypeError or RangeError for invalid rules; the previous rules then stay in force
+   */
+  setLimits(rules: LimitRules | undefined): void
+  /**
+   * What the requests received since the last setLimits() or reset() sent against GitHub's rate
+   * limits, whether they are enforced or not (see {@link LimitStats}).
+   */
+  limitStats(): LimitStats
+  /**
    * Clears hooks (App webhooks included), deliveries, recorded requests and violations (ids keep
-   * increasing), the fault plan and its counters, and the rate-limit count (the next request starts a
-   * new window). The repositories, organizations and apps of the options stay as they are.
+   * increasing), the fault plan and its counters, the rate-limit count (the next request starts a
+   * new window) and the limits' counters and stats; the enforced limits go back to those of the
+   * options (none by default). The repositories, organizations and apps of the options stay as they are.
    */
   reset(): void
   /** Waits for in-flight deliveries, then stops the server. */
@@ -206,7 +255,8 @@ interface ApiRequest {
  * @param options see {@link EmulatorOptions}
  * @returns the running emulator, once it listens
  * @throws when the port cannot be bound (e.g. EADDRINUSE); TypeError for invalid repositories or
- *   organizations (see {@link RepositoryRegistry}); RangeError for an invalid `latencyMs`
+ *   organizations (see {@link RepositoryRegistry}); RangeError for an invalid `latencyMs`; TypeError
+ *   or RangeError for invalid `limits`
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const plainRepos = options.repos ?? (options.repositories === undefined ? DEFAULT_REPOS : [])
@@ -220,6 +270,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const inflight = new Set<Promise<void>>()
   const faults = new FaultInjector()
   const rateLimit = new RateLimitMeter()
+  const startLimits = options.limits && { ...options.limits }
+  const limits = new LimitEnforcer(rateLimit, startLimits)
   const latencyMs = options.latencyMs ?? 0
   if (!(typeof latencyMs === 'number' && Number.isFinite(latencyMs) && latencyMs >= 0)) {
     throw new RangeError(`latencyMs must be a non-negative number of milliseconds, got ${JSON.stringify(options.latencyMs)}`)
@@ -281,7 +333,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return match.route.handle(store, { target, params: match.params, query, body, apiBase, path, deliver })
   }
 
+  /** Counts the request in flight from its arrival until it is answered, dropped or abandoned. */
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const arrival = limits.arrive()
+    try {
+      await serve(req, res, arrival)
+    } finally {
+      limits.leave()
+    }
+  }
+
+  /**
+   * One API request: the fault decision and the limits' decision at arrival, the delays, then the
+   * fault's answer, the limit's refusal or the handler's answer; recorded once answered.
+   */
+  const serve = async (req: IncomingMessage, res: ServerResponse, arrival: Arrival): Promise<void> => {
     const url = new URL(req.url ?? '/', origin)
     const ghes = url.pathname === GHES_PREFIX || url.pathname.startsWith(`${GHES_PREFIX}/`)
     const raw = await readBody(req)
@@ -299,8 +365,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       body,
       apiBase: origin + (ghes ? GHES_PREFIX : '')
     }
-    // Fault decision at arrival (so "every Nth" follows the arrival order), then the delays.
+    // Fault decision at arrival (so "every Nth" follows the arrival order); the limits decide on the
+    // requests the fault plan lets through (a `slow` one included); then the delays.
     const fault = faults.decide(request.method)
+    const route = routeKey(request.path)
+    const admission: Admission | undefined = fault?.kind === undefined ? limits.admit(request.method, request.path, arrival) : undefined
+    const refusal = admission?.refusal
     const delayMs = latencyMs + (fault?.delayMs ?? 0)
     if (delayMs > 0) {
       try {
@@ -312,7 +382,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const { method, path, query } = request
     const record = (status: number): void => {
-      requests.push({ method, path, query, headers: flattenHeaders(req.headers), body, status, ...(fault ? { fault: fault.kind ?? 'slow' } : {}) })
+      const { receivedAt } = arrival
+      const answeredAt = Date.now()
+      requests.push({
+        method,
+        path,
+        query,
+        headers: flattenHeaders(req.headers),
+        body,
+        status,
+        ...(fault ? { fault: fault.kind ?? 'slow' } : {}),
+        receivedAt,
+        answeredAt,
+        route,
+        ...(refusal ? { refusal } : {})
+      })
+      limits.finish(arrival, {
+        route,
+        points: admission?.points ?? pointsOf(method),
+        creation: isHookCreation(method, route),
+        receivedAt,
+        answeredAt,
+        refusal
+      })
     }
 
     // The request's own answer (state changes happen here); deliveries it triggers are collected.
@@ -346,9 +438,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       reply = { status: faulted.status, body: faulted.body }
       // A 502 comes from GitHub's front end, not from the API: no API headers.
       headers = fault.kind === 'badGateway' ? faulted.headers : { ...apiHeaders, ...faulted.headers }
+    } else if (admission?.answer) {
+      // A limit refused it: not handled, no effect.
+      reply = { status: admission.answer.status, body: admission.answer.body }
+      headers = { ...apiHeaders, ...admission.answer.headers }
     } else {
       reply = handled()
-      headers = { ...apiHeaders, ...rateLimit.take(), ...reply.headers }
+      headers = { ...apiHeaders, ...admission?.headers, ...reply.headers }
     }
     if (reply.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8'
     if (clockSkewMs !== 0) headers.Date = new Date(Date.now() + clockSkewMs).toUTCString()
@@ -360,8 +456,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     record(reply.status)
     // Fault answers are not validated: 502 and 429 are infrastructure answers that the description
     // does not declare per operation (they would all be "status not declared"), and a 403 fault is a
-    // fixed `basic-error`-shaped body. Only the handlers' own answers are checked.
-    if (options.validate && fault?.kind === undefined && (matchRoute(method, path) || matchListRoute(method, path) || matchAppRoute(method, path))) {
+    // fixed `basic-error`-shaped body; so are the limits' refusals. Only the handlers' own answers are checked.
+    if (
+      options.validate &&
+      fault?.kind === undefined &&
+      !refusal &&
+      (matchRoute(method, path) || matchListRoute(method, path) || matchAppRoute(method, path))
+    ) {
       const flavour: ApiFlavour = ghes ? 'ghes-3.19' : 'api.github.com'
       let found: string[]
       try {
@@ -408,12 +509,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     get faultsInjected() {
       return faults.injected
     },
+    setLimits: (rules) => limits.set(rules),
+    limitStats: () => limits.stats(),
     reset() {
       store.reset()
       requests.length = 0
       violations.length = 0
       faults.set(undefined)
-      rateLimit.reset()
+      limits.set(startLimits) // resets the rate-limit count too
     },
     async close() {
       closing.abort()

@@ -108,8 +108,10 @@ export interface HookSeed {
   content_type?: 'json' | 'form'
   secret?: string
   insecure_ssl?: '0' | '1'
-  /** When the hook was created and last changed (ISO 8601, whole seconds); default now. */
+  /** When the hook was created (ISO 8601, whole seconds); default now. */
   created_at?: string
+  /** When the hook was last changed (ISO 8601, whole seconds); default `created_at`. */
+  updated_at?: string
 }
 
 /** Fields of `Emulator.addDelivery`; all optional (defaults: a successful `push`, now). */
@@ -385,7 +387,9 @@ export class HookStore {
   seedHook(target: Target, seed: HookSeed): StoredHook {
     const { url, content_type, secret, insecure_ssl } = seed
     const config = parseConfig({ url, content_type, secret, insecure_ssl }, DEFAULT_CONFIG)
-    return this.store(target, { active: seed.active ?? true, events: unique(seed.events ?? ['push']), config }, seed.created_at)
+    const hook = this.store(target, { active: seed.active ?? true, events: unique(seed.events ?? ['push']), config }, seed.created_at)
+    if (seed.updated_at !== undefined) hook.updated_at = seed.updated_at
+    return hook
   }
 
   /**

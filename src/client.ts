@@ -1,36 +1,39 @@
 /**
- * The Octokit client of `@actions/github`, with Octokit's own plugins for retries
- * (`@octokit/plugin-retry`: 5xx and network errors, with backoff) and rate limits
- * (`@octokit/plugin-throttling`: primary and secondary limits waited out, each wait logged as a
- * warning; writes spaced one second apart, as GitHub asks of integrators), and a time limit on every
- * HTTP request (each attempt: a hung connection is cut after `request_timeout` seconds and retried
- * like a network error).
+ * The Octokit client of `@actions/github`, with Octokit's plugin for retries (`@octokit/plugin-retry`:
+ * 5xx and network errors, with backoff), a time limit on every HTTP request (each attempt: a hung
+ * connection is cut after `request_timeout` seconds and retried like a network error), and the run's
+ * one pacing layer (./pacing.ts) under it: every attempt of every client of a run waits its turn
+ * under GitHub's documented rate limits there, and a refusal pauses the whole run.
+ *
+ * `@octokit/plugin-throttling` is not used: it paces only the first attempt of a request (it sits
+ * outside plugin-retry), keeps no budget of points, CPU time or content creation, and waits out a
+ * secondary limit for the refused request only while the others go on.
  */
 import * as core from '@actions/core'
 import { getOctokit } from '@actions/github'
 import { defaults as actionsDefaults, GitHub } from '@actions/github/lib/utils'
 import type { createAppAuth } from '@octokit/auth-app'
 import { retry } from '@octokit/plugin-retry'
-import { throttling } from '@octokit/plugin-throttling'
-import Bottleneck from 'bottleneck/light.js'
 import type { Connection, GitHubClient } from './model.js'
+import { Pacer, pacingBudget } from './pacing.js'
 import { redact } from './redact.js'
 
-/** Statuses never retried by plugin-retry: client errors, and 429, which the throttling plugin handles. */
+/** Statuses never retried by plugin-retry: client errors, and 429, which the pacer handles (./pacing.ts). */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451]
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
-  /** Retries of a failed request (5xx, network error) and rate-limit waits per request; 0 disables them. */
+  /** Retries of a failed request (5xx, network error); 0 disables them. Rate-limit refusals are the pacer's. */
   retries: number
   /** Refuse to send anything but GET (a last guard that a dry run writes nothing). */
   dryRun?: boolean
   /**
-   * Multiplies the plugins' waits: the retry backoff (1 s, 4 s, 9 s…), rate-limit waits and the
-   * one-second spacing of writes. 1 (the default) is the pace GitHub asks for; tests run faster
-   * with less (see {@link timeScaleOf}).
+   * Multiplies the retry backoff after a 5xx or a network error (1 s, 4 s, 9 s…), a wait the action
+   * chooses for itself; tests run faster with less (see {@link timeScaleOf}). Never GitHub's waits.
    */
   timeScale?: number
+  /** Told each wait that GitHub asked for (a sentence), e.g. to log it. */
+  onWait?: (message: string) => void
   /** Scope `app`: `@octokit/auth-app`'s strategy ({@link appAuthStrategy}), which signs the JWTs. */
   appAuth?: AppAuthStrategy
 }
@@ -68,14 +71,14 @@ export interface TargetClientOptions {
 }
 
 /**
- * Makes clients that share one set of rate limiters: the throttling plugin's limiters are keyed by
- * the factory's id, so however many clients it makes (one per repository of a fleet), at most 10
- * requests run at once and writes stay one second apart across all of them.
+ * Makes clients that share one {@link Pacer}: however many clients it makes (one per repository of
+ * a fleet), the run stays inside one set of budgets.
  */
-export type ClientFactory = (options?: TargetClientOptions) => GitHubClient
-
-/** Counter of the throttling ids: every factory's clients share limiters, other factories' do not. */
-let factories = 0
+export interface ClientFactory {
+  (options?: TargetClientOptions): GitHubClient
+  /** The run's pacing layer: its statistics, its pause, its stop. */
+  readonly pacer: Pacer
+}
 
 /**
  * The client factory for the API root, token and API version of the request: `X-GitHub-Api-Version`
@@ -84,30 +87,14 @@ let factories = 0
  */
 export function clientFactory(connection: Connection, options: ClientOptions): ClientFactory {
   const { retries, dryRun = false, timeScale = 1 } = options
-  const second = 1000 * timeScale
-  // A key of its own: the plugin's limiter groups are shared per process, keyed by id.
-  const id = `manage-webhooks-${++factories}`
-  // The plugin's own write limiter spaces writes one second apart; scaled, a group of our own (shared by the factory's clients).
-  const write = timeScale === 1 ? undefined : new Bottleneck.Group({ maxConcurrent: 1, minTime: second })
-  const wait =
-    (kind: string) =>
-    (retryAfter: number, request: { method: string; url: string; request?: { signal?: unknown } }, _client: unknown, retryCount: number) => {
-      if (request.request?.signal !== undefined) {
-        core.warning(
-          `GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; not waiting ${retryAfter} s: this request is bounded by a deadline (a poll for a delivery).`
-        )
-        return false
-      }
-      if (retryCount >= retries) {
-        core.warning(`GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; giving up after ${retries} retries.`)
-        return false
-      }
-      core.warning(
-        `GitHub's ${kind} rate limit was hit on ${request.method} ${request.url}; waiting ${retryAfter} s before retry ${retryCount + 1} of ${retries}.`
-      )
-      return true
-    }
-  return ({ beforeWrite } = {}) => {
+  const pacer = new Pacer({
+    api_url: connection.api_url,
+    budget: pacingBudget(connection.ghes_rate_limit_factor),
+    rate_limit_wait: connection.rate_limit_wait,
+    onWait: options.onWait
+  })
+  const pacedFetch = pacer.fetch(fetchWithTimeout(connection.request_timeout))
+  const make = ({ beforeWrite }: TargetClientOptions = {}): GitHubClient => {
     const octokitOptions = {
       baseUrl: connection.api_url,
       userAgent: 'manage-webhooks',
@@ -119,19 +106,12 @@ export function clientFactory(connection: Connection, options: ClientOptions): C
         warn: (message: string) => core.warning(redact(message)),
         error: (message: string) => core.error(redact(message))
       },
-      request: { fetch: fetchWithTimeout(connection.request_timeout) },
-      retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: second },
-      throttle: {
-        id,
-        retryAfterBaseValue: second,
-        ...(write ? { write } : {}),
-        onRateLimit: wait('primary'),
-        onSecondaryRateLimit: wait('secondary')
-      }
+      request: { fetch: pacedFetch },
+      retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: 1000 * timeScale }
     }
     const client = connection.app
       ? appClient(connection.app, octokitOptions, options.appAuth)
-      : getOctokit(connection.token, octokitOptions, retry, throttling)
+      : getOctokit(connection.token, octokitOptions, retry)
     client.hook.after('request', (response, request) => core.debug(redact(`${request.method} ${response.url} → ${response.status}`)))
     client.hook.error('request', (error, request) => {
       const failed = error as { status?: number; request?: { url?: string } }
@@ -144,8 +124,18 @@ export function clientFactory(connection: Connection, options: ClientOptions): C
       if (dryRun) throw new Error(`internal error: dry run refused to send ${request.method} ${request.url}`)
       beforeWrite?.(request)
     })
+    pacers.set(client, pacer)
     return client
   }
+  return Object.assign(make, { pacer })
+}
+
+/** The pacer of each client a factory made. */
+const pacers = new WeakMap<object, Pacer>()
+
+/** The pacer a client's requests go through ({@link clientFactory}); undefined for a client made otherwise. */
+export function pacerOf(client: GitHubClient): Pacer | undefined {
+  return pacers.get(client)
 }
 
 /** `@octokit/auth-app`'s `createAppAuth`: the authentication strategy of scope `app`. */
@@ -165,7 +155,7 @@ export async function appAuthStrategy(): Promise<AppAuthStrategy> {
  */
 function appClient(app: NonNullable<Connection['app']>, options: object, strategy: AppAuthStrategy | undefined): GitHubClient {
   if (!strategy) throw new Error("internal error: scope 'app' without @octokit/auth-app loaded")
-  const AppOctokit = GitHub.plugin(retry, throttling)
+  const AppOctokit = GitHub.plugin(retry)
   return new AppOctokit({ ...options, authStrategy: strategy, auth: { appId: app.app_id, privateKey: app.private_key } }) as unknown as GitHubClient
 }
 

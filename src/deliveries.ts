@@ -7,8 +7,10 @@
  * one of the right event.
  */
 import { isApiError } from './api-error.js'
+import { pacerOf } from './client.js'
 import * as hooks from './hooks.js'
 import { realClock, type Clock, type Delivery, type DeliveryItem, type GitHubClient } from './model.js'
+import { RateLimitStop, RateLimitWait, utcTime } from './pacing.js'
 import type { Target } from './target.js'
 
 /** First poll this long after the request (ms); GitHub usually delivers within it. */
@@ -38,8 +40,9 @@ export async function newestDelivery(client: GitHubClient, target: Target, hook_
  * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
  *
  * The wait never outlasts `timeout_ms`: every poll and the final fetch are aborted at the deadline,
- * and a poll that fails with a 5xx, a network error or a rate limit is not retried (nor waited out)
- * but simply followed by the next poll (another 4xx is thrown).
+ * and a poll that fails with a 5xx or a network error is not retried but followed by the next poll
+ * (another 4xx is thrown). A poll waits out a pause GitHub asked for (./pacing.ts) when it ends
+ * before the deadline; when it ends later, the wait ends at once with {@link RateLimitWait}.
  * @param options.after the newest delivery id before the request that causes the delivery
  * @param options.event the delivery's event (`ping`, `push`); undefined: any event
  * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
@@ -47,7 +50,8 @@ export async function newestDelivery(client: GitHubClient, target: Target, hook_
  * @param options.timeout_ms how long to wait, in milliseconds
  * @param clock the clock the waits go through (tests drive it); the real one by default
  * @returns the delivery, or undefined when GitHub recorded none in time
- * @throws RequestError for a 4xx answer to a poll (e.g. 404: the hook was deleted meanwhile)
+ * @throws RequestError for a 4xx answer to a poll (e.g. 404: the hook was deleted meanwhile);
+ *   RateLimitWait when GitHub's pause outlasts the wait; RateLimitStop when GitHub stopped the run
  */
 export async function waitForDelivery(
   client: GitHubClient,
@@ -65,7 +69,8 @@ export async function waitForDelivery(
   try {
     for (;;) {
       await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), abort.signal).catch(() => undefined)
-      if (abort.signal.aborted) return undefined
+      if (abort.signal.aborted) return pausedPast(client, deadline)
+      pausedPast(client, deadline)
       try {
         const { items: newer } = await hooks.listDeliveries(client, target, hook_id, {
           per_page: POLL_PAGE,
@@ -78,10 +83,10 @@ export async function waitForDelivery(
         const first = caused.at(-1) // the oldest new one: the one the request caused
         if (first) return await hooks.getDelivery(client, target, hook_id, Number(first.id), request)
       } catch (error) {
-        if (abort.signal.aborted) return undefined
-        // A 5xx, a network error or a rate limit is followed by the next poll; another 4xx is thrown.
-        const limited = isApiError(error) && (error.status === 429 || (error.status === 403 && /rate limit/i.test(error.message)))
-        if (isApiError(error) && error.status < 500 && !limited) throw error
+        if (abort.signal.aborted) return pausedPast(client, deadline)
+        if (error instanceof RateLimitStop) throw error
+        // A 5xx or a network error is followed by the next poll; a 4xx is thrown.
+        if (isApiError(error) && error.status < 500) throw error
       }
       if (clock.now() >= deadline) return undefined
       interval = Math.min(interval * 1.5, MAX_POLL_MS)
@@ -89,6 +94,21 @@ export async function waitForDelivery(
   } finally {
     clearTimeout(timer)
   }
+}
+
+/**
+ * Ends a wait for a delivery whose deadline (epoch ms) GitHub's pause outlasts: it does not poll
+ * through the pause. Returns undefined (no delivery) when no such pause is in force.
+ * @throws RateLimitWait saying how long GitHub asked to wait
+ */
+function pausedPast(client: GitHubClient, deadline: number): undefined {
+  const pause = pacerOf(client)?.pausedUntil()
+  if (pause && pause.until > deadline) {
+    throw new RateLimitWait(
+      `The wait for the delivery ended: ${pause.reason} asked to wait until ${utcTime(new Date(pause.until))}, past wait_timeout; not polling through it.`
+    )
+  }
+  return undefined
 }
 
 /**

@@ -4,11 +4,12 @@
  * `ensure` reads the target's hooks once, writes only the fields that differ (events/active through
  * `PATCH …/hooks/{hook_id}` without `config`, config fields through `PATCH …/hooks/{hook_id}/config`),
  * and proves a given secret from a signed delivery instead of re-sending it ({@link proveSecret}).
- * After it creates a hook or writes its secret, it pings the hook (`verify`) so that the receiver's
- * answer is known now and the next run can prove the secret from that ping instead of writing it again.
+ * After it creates a hook it waits for the ping GitHub sends a new hook on its own (`verify`); after
+ * it writes the secret of an existing hook it pings the hook. Either way the receiver's answer is
+ * known now, and the next run proves the secret from that ping instead of writing it again.
  */
 import { errorText, isApiError, isHookAlreadyExists } from './api-error.js'
-import { pingAfterWrite } from './deliveries.js'
+import { pingAfterWrite, waitForDelivery } from './deliveries.js'
 import * as hooks from './hooks.js'
 import { proveSecret } from './secrets.js'
 import { realClock, type Clock, type ConfigFields, type Delivery, type GitHubClient, type Hook, type HookFields, type HookRef } from './model.js'
@@ -145,8 +146,9 @@ async function findHook(client: GitHubClient, target: Target, ref: HookRef | und
  * - `POST` answered 422 "Hook already exists" (a concurrent creator, or this POST's own retry after a
  *   lost answer) → lists again and converges on the hook found, writing what differs and the secret
  *   (it cannot be known which secret that hook was created with), so there is never a second hook;
- * - with `options.verify`, after a creation or a secret write to an active hook: {@link pingAfterWrite},
- *   whose `delivered_after` (the hook's `updated_at`) leaves out the ping GitHub sends on creation.
+ * - with `options.verify`, for an active hook: after a creation, the wait for the ping GitHub sends a
+ *   new hook ({@link waitForDelivery}: no request but the polls); after a secret write,
+ *   {@link pingAfterWrite}, whose `delivered_after` (the hook's `updated_at`) leaves out older pings.
  * With `options.dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
  * @throws HookLookupError when several hooks have the URL (set `hook_id`), `hook_id` names no hook,
  *   or `hook_id` and `url` name different hooks
@@ -197,15 +199,15 @@ export async function ensureHook(
   // A hook that cannot be pinged (a GitHub App's) is proven by its next delivery instead.
   if (options.verify && SCOPE_TRAITS[target.scope].ping && !dryRun && wrote && result.hook) {
     if (result.hook.active) {
+      const { id, updated_at } = result.hook
+      const timeout_ms = options.verify.timeout_ms
       try {
         result.verification = {
-          delivery: await pingAfterWrite(
-            client,
-            target,
-            result.hook.id,
-            { delivered_after: result.hook.updated_at, timeout_ms: options.verify.timeout_ms },
-            clock
-          )
+          // A hook just created: GitHub's own creation ping (no second write); a secret written: a ping.
+          delivery:
+            result.outcome === 'created'
+              ? await waitForDelivery(client, target, id, { after: 0, event: 'ping', timeout_ms }, clock)
+              : await pingAfterWrite(client, target, id, { delivered_after: updated_at, timeout_ms }, clock)
         }
       } catch (error) {
         // The write stands and is reported; only its verification failed.

@@ -1,15 +1,17 @@
 /**
  * The one place that runs an operation over several targets and gathers one result per target: a
  * repository that fails does not stop the others (unless `fail_fast`), `max_writes` bounds how many
- * repositories are written, and each target reports as it finishes. Requests are paced by the
- * throttling plugin's limiters, which the clients of one factory share (at most 10 requests at once,
- * writes one second apart); `p-limit` only bounds how many targets are in progress.
+ * repositories are written, and each target reports as it finishes. Requests are paced by the run's
+ * one pacer (./pacing.ts), which the clients of one factory share; `p-limit` only bounds how many
+ * targets are in progress. Once GitHub stopped the run (the pacer's {@link RateLimitStop}), targets
+ * not started are `skipped`, and so is one the stop cut short before it wrote anything.
  */
 import pLimit from 'p-limit'
 import { describeApiError, isApiError } from './api-error.js'
 import type { ClientFactory } from './client.js'
 import type { GitHubClient, Hook } from './model.js'
 import type { OperationResult } from './operations.js'
+import { RateLimitStop } from './pacing.js'
 import { SCOPE_TRAITS, targetName, type Target } from './target.js'
 
 /**
@@ -128,7 +130,10 @@ export async function runFleet<T extends FleetItem>(
     }
     if (state.stoppedBy !== undefined)
       return { ...base, result: 'skipped', error: `not run: fail_fast stopped the run after ${state.stoppedBy} failed` }
+    const stop = makeClient.pacer.stop()
+    if (stop) return { ...base, result: 'skipped', error: `not run: ${stop.message}` }
     let writing = false
+    let wrote = false
     const client = makeClient({
       beforeWrite: () => {
         if (writing) return
@@ -139,6 +144,9 @@ export async function runFleet<T extends FleetItem>(
         writing = true
       }
     })
+    client.hook.after('request', (_response, request) => {
+      if (request.method !== 'GET') wrote = true
+    })
     try {
       const result = await operation(client, item)
       const hook_id = SCOPE_TRAITS[target.scope].hooks ? (result.hook_id ?? base.hook_id) : undefined
@@ -146,6 +154,9 @@ export async function runFleet<T extends FleetItem>(
       return result.failure ? { ...done, error: result.failure } : { ...done, ok: true }
     } catch (error) {
       if (error instanceof NotRun) return { ...base, result: 'skipped', error: error.message }
+      // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
+      if (error instanceof RateLimitStop && !wrote) return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error }
+      if (error instanceof RateLimitStop) return { ...base, result: 'failed', error: `stopped after a write: ${error.message}`, thrown: error }
       return { ...base, result: 'failed', error: errorText(error, target), thrown: error }
     }
   }

@@ -60,7 +60,9 @@ const CONNECTION_INPUTS = [
   'api_url',
   'api_version',
   'retries',
-  'request_timeout'
+  'request_timeout',
+  'rate_limit_wait',
+  'ghes_rate_limit_factor'
 ] as const
 
 /**
@@ -271,6 +273,8 @@ export const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000
 export const DEFAULT_DELIVERIES_LIMIT = 100
 /** Default `request_timeout`: seconds one HTTP request (each attempt) may take. */
 export const DEFAULT_REQUEST_TIMEOUT = 30
+/** Default `rate_limit_wait`: seconds the run may wait for the primary rate limit's reset (10 minutes). */
+export const DEFAULT_RATE_LIMIT_WAIT = 600
 
 /** What `token` must be, for the error when it is missing. */
 const TOKEN_HELP =
@@ -395,9 +399,16 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
       token: read('token'),
       api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
       api_version: parse('api_version', apiVersion) ?? KNOWN_API_VERSIONS[0],
-      request_timeout: parse('request_timeout', seconds(600)) ?? DEFAULT_REQUEST_TIMEOUT
+      request_timeout: parse('request_timeout', seconds(600)) ?? DEFAULT_REQUEST_TIMEOUT,
+      rate_limit_wait: parse('rate_limit_wait', secondsOrZero(3600)) ?? DEFAULT_RATE_LIMIT_WAIT,
+      ghes_rate_limit_factor: parse('ghes_rate_limit_factor', factor) ?? 1
     },
     warnings
+  }
+  if (request.connection.ghes_rate_limit_factor !== 1 && isGitHubCloud(request.connection.api_url)) {
+    problems.push(
+      `Input 'ghes_rate_limit_factor' is set, but api_url is GitHub's own service (${request.connection.api_url}), whose rate limits the action always keeps; it accepts a factor only for a GitHub Enterprise Server whose administrator changed its limits.`
+    )
   }
   if (!(KNOWN_API_VERSIONS as readonly string[]).includes(request.connection.api_version)) {
     warnings.push(
@@ -724,6 +735,27 @@ export function pointInTime(raw: string, name: string): Date {
 }
 
 /** Accepts an absolute http:// or https:// URL (returned as given). */
+/** Seconds from 0 (no wait) up to `max`. */
+function secondsOrZero(max: number): (raw: string, name: string) => number {
+  return (raw, name) => (raw === '0' ? 0 : seconds(max)(raw, name))
+}
+
+/** `ghes_rate_limit_factor`: a number above 0, up to 1000. */
+function factor(raw: string, name: string): number {
+  const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN
+  if (value > 0 && value <= 1000) return value
+  throw new Error(`Input '${name}' is '${raw}'; it accepts a number above 0 and up to 1000 that multiplies GitHub's rate limits (1: GitHub's own).`)
+}
+
+/**
+ * True for an API root of GitHub's own service: api.github.com, or `api.SUBDOMAIN.ghe.com` (GitHub
+ * Enterprise Cloud with data residency), whose limits are GitHub's documented ones.
+ */
+export function isGitHubCloud(api_url: string): boolean {
+  const host = URL.parse(api_url)?.hostname.toLowerCase() ?? ''
+  return host === 'api.github.com' || host === 'github.com' || host.endsWith('.github.com') || host.endsWith('.ghe.com')
+}
+
 function httpUrl(raw: string, name: string): string {
   let protocol: string | undefined
   try {

@@ -12,7 +12,18 @@ import { scaledClock, timeScaleOf, type Clock } from './model.js'
 import { getRequest, InputError, maskSecretInputs, type WebhookRequest } from './input-helper.js'
 import { runOperation } from './operations.js'
 import { rotateSecrets, type RotationOptions, type RotationPlan } from './rotate.js'
-import { fleetFailure, logResult, setFleetOutputs, setOutputs, writeFailureSummary, writeFleetSummary, writeSummary } from './outputs.js'
+import {
+  fleetFailure,
+  logResult,
+  progressTicker,
+  setFleetOutputs,
+  setOutputs,
+  writeFailureSummary,
+  writeFleetSummary,
+  writePacing,
+  writeSummary
+} from './outputs.js'
+import { utcTime } from './pacing.js'
 import { maskUrlCredentials, redact, trustApiRoot } from './redact.js'
 import { describeSelection, selectRepositories, SelectionError } from './selection.js'
 import type { Target } from './target.js'
@@ -20,6 +31,8 @@ import type { Target } from './target.js'
 /** Runs the action once; never throws (failures go to `core.setFailed`). */
 export async function run(): Promise<void> {
   let request: WebhookRequest | undefined
+  let makeClient: ClientFactory | undefined
+  const started = Date.now()
   try {
     maskSecretInputs()
     request = getRequest()
@@ -27,7 +40,8 @@ export async function run(): Promise<void> {
     for (const warning of request.warnings) core.warning(redact(warning))
     const timeScale = timeScaleOf(process.env)
     const appAuth = request.connection.app ? await appAuthStrategy() : undefined
-    const makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth })
+    const onWait = (message: string): void => core.warning(redact(message))
+    makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth, onWait })
     const clock = scaledClock(timeScale)
     if (request.targets.kind === 'one') await runOne(request, request.targets.target, makeClient, clock)
     else await runSelection(request, makeClient, clock)
@@ -36,6 +50,11 @@ export async function run(): Promise<void> {
     problems.slice(0, -1).forEach((problem) => core.error(problem))
     core.setFailed(problems[problems.length - 1])
     await writeFailureSummary(request, problems)
+  } finally {
+    if (makeClient) {
+      await writePacing(makeClient.pacer.stats(), Date.now() - started)
+      await makeClient.pacer.close()
+    }
   }
 }
 
@@ -77,28 +96,39 @@ async function runMany(
   makeClient: ClientFactory,
   clock: Clock
 ): Promise<void> {
+  let progress = { done: 0, total: targets.length }
+  const ticker = progressTicker(() => {
+    const pause = makeClient.pacer.pausedUntil()
+    const waiting = pause ? `; waiting until ${utcTime(new Date(pause.until))} for ${pause.reason}` : ''
+    return `${progress.done} of ${progress.total} done, ${makeClient.pacer.stats().requests.toLocaleString('en-US')} requests sent${waiting}.`
+  })
   const options: FleetOptions = {
     fail_fast: request.fail_fast,
     max_writes: request.max_writes,
     onResult(result, done, total) {
       if (result.operation) maskUrlCredentials(result.operation)
       logResult(result, done, total)
+      progress = { done, total }
+      ticker.touch()
     }
   }
-  const fleet =
+  const fleet = await (
     request.operation === 'rotate-secret'
-      ? await rotateSecrets(targets, makeClient, request.hook, rotation(request), options, clock)
-      : await runFleet(
+      ? rotateSecrets(targets, makeClient, request.hook, rotation(request), options, clock)
+      : runFleet(
           targets.map((target) => ({ target })),
           makeClient,
           (client, item) => runOperation(client, item.target, request, clock),
           options
         )
+  ).finally(() => ticker.stop())
   const only = request.operation !== 'rotate-secret' && fleet.results.length === 1 ? fleet.results[0].operation : undefined
   if (only) setOutputs(only)
   setFleetOutputs(fleet.results, fleet.counts)
   await writeFleetSummary(request, selected, fleet.results, fleet.counts)
-  if (fleet.counts.failed > 0) core.setFailed(redact(fleetFailure(request, fleet.results)))
+  const stop = makeClient.pacer.stop()
+  if (fleet.counts.failed > 0) core.setFailed(redact([fleetFailure(request, fleet.results), ...(stop ? [stop.message] : [])].join('\n')))
+  else if (stop) core.setFailed(redact(`${fleet.counts.skipped} of ${fleet.results.length} not done: ${stop.message}`))
 }
 
 /** The options of `rotate-secret` from the request. */

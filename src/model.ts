@@ -87,6 +87,13 @@ export interface Connection {
   api_version: string
   /** Time limit of one HTTP request (each attempt of it), in SECONDS. */
   request_timeout: number
+  /** Longest wait for the primary rate limit's reset, in SECONDS; past it the run stops (input `rate_limit_wait`). */
+  rate_limit_wait: number
+  /**
+   * GitHub Enterprise Server only (input `ghes_rate_limit_factor`, refused for github.com and
+   * GHE.com): multiplies the pacing budgets, for an instance whose administrator raised the limits. 1: GitHub's.
+   */
+  ghes_rate_limit_factor: number
 }
 
 /**
@@ -130,9 +137,9 @@ export function scaledClock(scale: number): Clock {
 }
 
 /**
- * The pace of the action's waits from the environment variable `MANAGE_WEBHOOKS_TIME_SCALE`, FOR
- * TESTS against the local emulator: a number in (0, 1] that multiplies poll intervals, retry
- * backoff, rate-limit waits and the spacing of writes. Unset or invalid: 1, the pace GitHub asks for.
+ * The pace of the action's own waits from the environment variable `MANAGE_WEBHOOKS_TIME_SCALE`,
+ * FOR TESTS against the local emulator: a number in (0, 1] that multiplies poll intervals and the
+ * retry backoff after a 5xx. Never GitHub's limits or waits (./pacing.ts). Unset or invalid: 1.
  */
 export function timeScaleOf(env: NodeJS.ProcessEnv): number {
   const scale = Number(env.MANAGE_WEBHOOKS_TIME_SCALE ?? '1')

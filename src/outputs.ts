@@ -11,6 +11,7 @@ import { succeeded, type FailedGuid } from './deliveries.js'
 import type { Change } from './ensure.js'
 import { isFailure, type FleetCounts, type TargetResult } from './fleet.js'
 import type { Delivery, DeliveryItem, Hook, HookConfig } from './model.js'
+import { GITHUB_LIMITS, REASON_TEXT, type PacingStats, type PauseReason } from './pacing.js'
 import type { TargetSpec, WebhookRequest } from './input-helper.js'
 import { percent, type OperationResult } from './operations.js'
 import { redact } from './redact.js'
@@ -451,4 +452,49 @@ export function code(text: string): string {
  */
 export function escape(text: string): string {
   return redact(text).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`)
+}
+
+/**
+ * How the run was paced, one line for the log and the job summary: requests and points sent, the
+ * busiest minute against GitHub's 900 points per endpoint, the summed response time of the busiest
+ * minute against GitHub's 90 s of CPU time, and every wait GitHub asked for (seconds and why).
+ * @param elapsed_ms the run's wall time, in MILLISECONDS
+ */
+export function pacingLine(stats: PacingStats, elapsed_ms: number): string {
+  const n = (value: number): string => value.toLocaleString('en-US')
+  const busiest =
+    stats.busiest_route === undefined
+      ? ''
+      : `; busiest minute: ${n(stats.busiest_minute_points)} points on ${stats.busiest_route} (GitHub allows ${n(GITHUB_LIMITS.points_per_minute)} per endpoint), ${(stats.busiest_minute_response_ms / 1000).toFixed(1)} s of response time (GitHub allows ${GITHUB_LIMITS.response_ms_per_minute / 1000} s)`
+  const waits = Object.entries(stats.waited_s).map(([reason, seconds]) => `waited ${seconds} s: ${REASON_TEXT[reason as PauseReason]}`)
+  const refused = Object.values(stats.refusals).reduce((sum, count) => sum + (count ?? 0), 0)
+  const tail = [refused > 0 ? `${refused} refused by GitHub` : 'none refused by GitHub', ...waits].join('; ')
+  return `Paced: ${n(stats.requests)} requests (${n(stats.points)} points) in ${(elapsed_ms / 1000).toFixed(1)} s${busiest}; ${tail}.`
+}
+
+/** Logs {@link pacingLine} and appends it to the job summary, with the run's stop if GitHub stopped it. */
+export async function writePacing(stats: PacingStats, elapsed_ms: number): Promise<void> {
+  const line = pacingLine(stats, elapsed_ms)
+  core.info(redact(line))
+  if (!hasSummaryFile()) return
+  const summary = core.summary.addRaw(`<p>⏱️ ${escape(line)}</p>`, true)
+  if (stats.stopped) summary.addRaw(`<p>🛑 ${escape(stats.stopped)}</p>`, true)
+  await writeRedacted(summary)
+}
+
+/**
+ * Logs a line every `every_ms` MILLISECONDS in which nothing else was logged by `logResult`:
+ * how far the run is, and the wait GitHub asked for if one is in force. Returns the function that
+ * stops it.
+ * @param status what to say: e.g. `120 of 1,000 repositories done, 131 requests sent`
+ */
+export function progressTicker(status: () => string, every_ms = 10_000): { stop: () => void; touch: () => void } {
+  let last = Date.now()
+  const timer = setInterval(() => {
+    if (Date.now() - last < every_ms - 50) return
+    last = Date.now()
+    core.info(redact(`Still running: ${status()}`))
+  }, every_ms / 5)
+  timer.unref()
+  return { stop: () => clearInterval(timer), touch: () => (last = Date.now()) }
 }

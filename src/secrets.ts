@@ -81,7 +81,10 @@ export async function identifySecret(
   candidates: Record<string, string | undefined>
 ): Promise<SecretMatch> {
   // Without updated_at (a GitHub App's hook), only the newest delivery tells the secret stored now.
-  const changed = hook.updated_at ? Date.parse(hook.updated_at) : -Infinity
+  // A hook never changed since its creation (updated_at = created_at) has had its secret since then:
+  // GitHub's creation ping, delivered within the same whole second as created_at, proves it too.
+  const unchanged = hook.updated_at !== undefined && hook.updated_at === hook.created_at
+  const changed = hook.updated_at ? Date.parse(hook.updated_at) - (unchanged ? 1 : 0) : -Infinity
   const limit = hook.updated_at ? PROOF_DELIVERIES : 1
   const { items: recent } = await hooks.listDeliveries(client, target, hook.id, {
     per_page: limit,

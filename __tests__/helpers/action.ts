@@ -6,7 +6,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { inputVariable, parseOutputFile, type StepRun } from '../../emulator/runner.js'
+import { inputVariable, parseOutputFile, withTestDefaults, type StepRun } from '../../emulator/runner.js'
 import { run } from '../../src/main.js'
 
 // core.summary remembers the summary file's path after its first write: one file for the whole test file.
@@ -25,7 +25,7 @@ export async function runAction(inputs: Record<string, string>, env: Record<stri
   writeFileSync(summaryFile, '')
   const saved = { ...process.env }
   for (const name of Object.keys(process.env)) if (name.startsWith('INPUT_')) delete process.env[name]
-  for (const [name, value] of Object.entries(inputs)) process.env[inputVariable(name)] = value
+  for (const [name, value] of Object.entries(withTestDefaults(inputs))) process.env[inputVariable(name)] = value
   Object.assign(process.env, env)
   let stdout = ''
   const write = process.stdout.write.bind(process.stdout)
