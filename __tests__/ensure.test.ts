@@ -118,7 +118,13 @@ describe.each([
 
   test("a delivery not newer than the hook's last change proves nothing (it may predate a rotation)", async () => {
     const whole = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z')
-    const stored = emulator.addHook(target, { url: receiver.url, secret: SECRET, content_type: 'json', created_at: whole(Date.now() - 3600_000), updated_at: whole(Date.now()) })
+    const stored = emulator.addHook(target, {
+      url: receiver.url,
+      secret: SECRET,
+      content_type: 'json',
+      created_at: whole(Date.now() - 3600_000),
+      updated_at: whole(Date.now())
+    })
     expect(stored.updated_at).not.toBe(stored.created_at) // changed since its creation
     emulator.addDelivery(target, stored.id, { event: 'ping', delivered_at: stored.updated_at, payload: { zen: 'same second' } })
     const run = await ensure({ secret: SECRET })
@@ -126,7 +132,7 @@ describe.each([
     expect(run.stdout).toMatch(/secret written \(no delivery newer than the hook's last change to prove it with\)/)
   })
 
-  test('a hook never changed since its creation is proven by a delivery in the same whole second (GitHub\'s creation ping)', async () => {
+  test("a hook never changed since its creation is proven by a delivery in the same whole second (GitHub's creation ping)", async () => {
     const stored = emulator.addHook(target, { url: receiver.url, secret: SECRET, content_type: 'json' })
     expect(stored.updated_at).toBe(stored.created_at)
     emulator.addDelivery(target, stored.id, { event: 'ping', delivered_at: stored.created_at, payload: { zen: 'creation ping' } })
@@ -218,7 +224,17 @@ describe.each([
     let release: () => void = () => undefined
     const barrier = new Promise<void>((resolve) => (release = resolve))
     const racer = () => {
-      const octokit = createClient({ token: 'test-token', api_url: emulator.url, api_version: '2022-11-28', request_timeout: 30, rate_limit_wait: 600, ghes_rate_limit_factor: 1 }, { retries: 0 })
+      const octokit = createClient(
+        {
+          token: 'test-token',
+          api_url: emulator.url,
+          api_version: '2022-11-28',
+          request_timeout: 30,
+          rate_limit_wait: 600,
+          ghes_rate_limit_factor: 1
+        },
+        { retries: 0 }
+      )
       octokit.hook.after('request', (_response, options) => {
         if (options.method === 'GET' && ++listed === 2) release()
       })

@@ -163,5 +163,7 @@ test('a secondary limit that keeps refusing: waits retry-after, then doubles it,
   // Nothing was sent before GitHub's retry-after (1 s), then 2 s, then 4 s.
   const gaps = emulator.requests.slice(1).map((r, i) => (r.receivedAt ?? 0) - (emulator.requests[i].answeredAt ?? 0))
   expect(gaps.map((gap, i) => gap >= 1000 * 2 ** i)).toEqual([true, true, true])
-  expect(run.stdout).toMatch(/::error::GitHub's secondary rate limit: 4 refusals in a row; GitHub answered 403 "You have exceeded a secondary rate limit.*" with retry-after: 1\. Stopped, .* Run again after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\./)
+  expect(run.stdout).toMatch(
+    /::error::GitHub's secondary rate limit: 4 refusals in a row; GitHub answered 403 "You have exceeded a secondary rate limit.*" with retry-after: 1\. Stopped, .* Run again after \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\./
+  )
 })

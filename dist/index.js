@@ -40382,10 +40382,19 @@ class Pacer {
             }
         };
     }
-    /** The pause in force for every request, if any: until when (epoch ms) and why. */
+    /**
+     * The wait the next request would meet at the gate, if any: a pause GitHub asked for, or the
+     * primary budget used up until its reset. `until` in epoch MILLISECONDS.
+     */
     pausedUntil() {
+        const now = Date.now();
         const pause = this.pause;
-        return pause && pause.until > Date.now() ? { until: pause.until, reason: REASON_TEXT[pause.reason] } : undefined;
+        if (pause && pause.until > now)
+            return { until: pause.until, reason: REASON_TEXT[pause.reason] };
+        const primary = this.primary;
+        if (primary && primary.reset > now && primary.remaining - this.inflight - 1 <= 0)
+            return { until: primary.reset + 1000, reason: REASON_TEXT.primary };
+        return undefined;
     }
     /** The stop, once GitHub's refusals or the primary budget stopped the run. */
     stop() {
@@ -41119,9 +41128,7 @@ function clientFactory(connection, options) {
             request: { fetch: pacedFetch },
             retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: 1000 * timeScale }
         };
-        const client = connection.app
-            ? appClient(connection.app, octokitOptions, options.appAuth)
-            : getOctokit(connection.token, octokitOptions, retry);
+        const client = connection.app ? appClient(connection.app, octokitOptions, options.appAuth) : getOctokit(connection.token, octokitOptions, retry);
         client.hook.after('request', (response, request) => core_debug(redact(`${request.method} ${response.url} → ${response.status}`)));
         client.hook.error('request', (error, request) => {
             const failed = error;

@@ -109,9 +109,7 @@ export function clientFactory(connection: Connection, options: ClientOptions): C
       request: { fetch: pacedFetch },
       retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: 1000 * timeScale }
     }
-    const client = connection.app
-      ? appClient(connection.app, octokitOptions, options.appAuth)
-      : getOctokit(connection.token, octokitOptions, retry)
+    const client = connection.app ? appClient(connection.app, octokitOptions, options.appAuth) : getOctokit(connection.token, octokitOptions, retry)
     client.hook.after('request', (response, request) => core.debug(redact(`${request.method} ${response.url} → ${response.status}`)))
     client.hook.error('request', (error, request) => {
       const failed = error as { status?: number; request?: { url?: string } }

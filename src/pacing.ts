@@ -334,10 +334,18 @@ export class Pacer {
     }
   }
 
-  /** The pause in force for every request, if any: until when (epoch ms) and why. */
+  /**
+   * The wait the next request would meet at the gate, if any: a pause GitHub asked for, or the
+   * primary budget used up until its reset. `until` in epoch MILLISECONDS.
+   */
   pausedUntil(): { until: number; reason: string } | undefined {
+    const now = Date.now()
     const pause = this.pause
-    return pause && pause.until > Date.now() ? { until: pause.until, reason: REASON_TEXT[pause.reason] } : undefined
+    if (pause && pause.until > now) return { until: pause.until, reason: REASON_TEXT[pause.reason] }
+    const primary = this.primary
+    if (primary && primary.reset > now && primary.remaining - this.inflight - 1 <= 0)
+      return { until: primary.reset + 1000, reason: REASON_TEXT.primary }
+    return undefined
   }
 
   /** The stop, once GitHub's refusals or the primary budget stopped the run. */
@@ -419,9 +427,7 @@ export class Pacer {
       if (!sent) throw new Error('internal error: a write was not sent')
       return sent
     }
-    return this.concurrency.schedule(() =>
-      this.responseTime.schedule({ weight: reserved }, () => (points > 1 ? write() : sendNow()))
-    )
+    return this.concurrency.schedule(() => this.responseTime.schedule({ weight: reserved }, () => (points > 1 ? write() : sendNow())))
   }
 
   /**
