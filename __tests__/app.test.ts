@@ -5,6 +5,7 @@
  * bundled action (dist/index.js); the rest run in-process.
  */
 import { describe, expect, test } from '@jest/globals'
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto'
 import { appKeyPair } from '../emulator/apps.js'
 import { runStep, type StepRun } from '../emulator/runner.js'
 import { startEmulator } from '../emulator/server.js'
@@ -82,6 +83,36 @@ describe('authentication as the App', () => {
     )
     expect(emulator.requests).toEqual([])
   })
+
+  test('a key that is not RSA (EC, Ed25519) fails before any request, saying App keys are RSA; the same RSA key as PKCS#8 works (bundled action)', async () => {
+    emulator.setAppHook(APP_ID, { url: receiver.url })
+    const pem = (type: 'ec' | 'ed25519'): string =>
+      (type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }) : generateKeyPairSync('ed25519')).privateKey
+        .export({ type: 'pkcs8', format: 'pem' })
+        .toString()
+    for (const [type, private_key] of [
+      ['EC', pem('ec')],
+      ['ED25519', pem('ed25519')]
+    ]) {
+      const run = await bundled({ operation: 'get-config', private_key })
+      expect(run.exitCode).toBe(1)
+      expect(run.stdout).toMatch(
+        new RegExp(
+          `^::error::Input 'private_key' is a private key of type ${type} \\(its value is not shown\\), but GitHub App keys are RSA .*-----BEGIN RSA PRIVATE KEY-----`,
+          'm'
+        )
+      )
+      expect(run.stdout).not.toContain('Invalid key type')
+      const secretLines = private_key.split('\n').filter((line) => line !== '' && !line.startsWith('-----'))
+      expect(leaks(run, secretLines)).toEqual([])
+    }
+    expect(emulator.requests).toEqual([])
+    const pkcs8 = createPrivateKey(KEYS.privateKey).export({ type: 'pkcs8', format: 'pem' }).toString()
+    expect(pkcs8).toContain('-----BEGIN PRIVATE KEY-----')
+    const run = await bundled({ operation: 'get-config', private_key: pkcs8 })
+    expect(run.exitCode).toBe(0)
+    expect(JSON.parse(run.outputs.config)).toMatchObject({ url: receiver.url })
+  })
 })
 
 describe('operations on the App hook (bundled action)', () => {
@@ -158,14 +189,40 @@ describe('operations on the App hook (bundled action)', () => {
     expect(JSON.parse(previous.outputs.audit)).toEqual([expect.objectContaining({ verdict: 'previous' })])
   })
 
-  test('rotate-secret writes the new secret through the config endpoint; with no delivery to judge it, it says it is not verified', async () => {
+  test('rotate-secret on a busy App: a delivery still signed with the old secret is passed over; the first signed with the new one decides (bundled action)', async () => {
     emulator.setAppHook(APP_ID, { url: receiver.url, secret: SECRET })
-    const run = await bundled({ operation: 'rotate-secret', secret: 'app-new-s3cret', previous_secret: SECRET, wait_timeout: '1' })
+    emulator.addAppDelivery(APP_ID, { signed_with: SECRET, status_code: 200, delivered_at: RECENT() }) // proves SECRET: previous
+    const NEW = 'app-new-s3cret'
+    const running = bundled({ operation: 'rotate-secret', secret: NEW, previous_secret: SECRET, wait_timeout: '20' })
+    while (!emulator.requests.some((r) => r.method === 'PATCH')) await new Promise((resolve) => setTimeout(resolve, 20))
+    const inFlight = emulator.addAppDelivery(APP_ID, { signed_with: SECRET, status_code: 401 }) // on its way before the write: no evidence
+    emulator.addAppDelivery(APP_ID, { signed_with: NEW, status_code: 200 })
+    const run = await running
     expect(run.exitCode).toBe(0)
     expect(JSON.parse(run.outputs.results)).toEqual([expect.objectContaining({ app_id: String(APP_ID), result: 'rotated' })])
-    expect(run.summary).toContain('not verified: a GitHub App&#39;s webhook cannot be pinged')
-    expect(emulator.appHook(APP_ID)?.secret).toBe('app-new-s3cret')
+    expect(run.stdout).not.toContain(`delivery ${inFlight.id},`)
+    expect(emulator.appHook(APP_ID)?.secret).toBe(NEW)
     expect(writes().map((r) => `${r.method} ${r.path}`)).toEqual(['PATCH /app/hook/config'])
+  })
+
+  test('rotate-secret on a quiet App: no delivery in time, so the hook goes back to previous_secret, and the step says it is not confirmed', async () => {
+    emulator.setAppHook(APP_ID, { url: receiver.url, secret: SECRET })
+    emulator.addAppDelivery(APP_ID, { signed_with: SECRET, status_code: 200, delivered_at: RECENT() })
+    const run = await bundled({ operation: 'rotate-secret', secret: 'app-new-s3cret', previous_secret: SECRET, wait_timeout: '1' })
+    expect(run.exitCode).toBe(1)
+    expect(JSON.parse(run.outputs.results)[0].error).toMatch(
+      /no delivery signed with the new secret came within 1 s; previous_secret written back, but not confirmed/
+    )
+    expect(emulator.appHook(APP_ID)?.secret).toBe(SECRET)
+  })
+
+  test('rotate-secret on an App hook never proven: not rotated without rotate_unknown', async () => {
+    emulator.setAppHook(APP_ID, { url: receiver.url, secret: SECRET })
+    const run = await bundled({ operation: 'rotate-secret', secret: 'app-new-s3cret', previous_secret: SECRET, wait_timeout: '1' })
+    expect(run.exitCode).toBe(1)
+    expect(JSON.parse(run.outputs.results)).toEqual([expect.objectContaining({ result: 'unknown' })])
+    expect(emulator.appHook(APP_ID)?.secret).toBe(SECRET)
+    expect(writes()).toEqual([])
   })
 
   test('report on the App hook: its health from the deliveries since since', async () => {

@@ -7,7 +7,7 @@
 import { request as httpRequest } from 'node:http'
 import { describe, expect, test } from '@jest/globals'
 import { startEmulator, type Emulator, type FaultPlan } from '../emulator/server.js'
-import { emulator, receiver, callApi, useEmulator, type Answer } from './helpers/emulator.js'
+import { emulator, receiver, callApi, rateLimitOf, useEmulator, type Answer } from './helpers/emulator.js'
 
 const TOKEN = 'test-token'
 const SECRET = 'faulty-s3cret'
@@ -48,18 +48,6 @@ function rawRequest(method: string, path: string, body?: unknown): Promise<numbe
     req.on('error', reject)
     req.end(payload)
   })
-}
-
-/** The `x-ratelimit-*` headers of an answer as numbers (resource as text). */
-function rateLimitOf(answer: Answer): { limit: number; remaining: number; used: number; reset: number; resource: string | null } {
-  const num = (name: string): number => Number(answer.headers.get(name))
-  return {
-    limit: num('x-ratelimit-limit'),
-    remaining: num('x-ratelimit-remaining'),
-    used: num('x-ratelimit-used'),
-    reset: num('x-ratelimit-reset'),
-    resource: answer.headers.get('x-ratelimit-resource')
-  }
 }
 
 describe('rate-limit headers of normal answers', () => {

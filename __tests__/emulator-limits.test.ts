@@ -12,7 +12,7 @@ import { describe, expect, test } from '@jest/globals'
 import { RateLimitMeter } from '../emulator/faults.js'
 import { LimitEnforcer, isHookCreation, pointsOf, type LimitRules } from '../emulator/limits.js'
 import { GITHUB_LIMITS, githubLimits, routeKey, startEmulator, type Emulator } from '../emulator/server.js'
-import { emulator, callApi, useEmulator, type Answer } from './helpers/emulator.js'
+import { emulator, callApi, rateLimitOf, useEmulator, type Answer } from './helpers/emulator.js'
 
 const TOKEN = 'test-token'
 const REPO = { owner: 'octo-org', repo: 'hello-world' }
@@ -37,18 +37,6 @@ let serial = 0
 /** Creates a hook (a new URL each time, so no 422 for a duplicate) on the repository or, with ORG_HOOKS, the organization. */
 const create = (path = HOOKS, target: Emulator = emulator): Promise<Answer> =>
   call('POST', path, { name: 'web', events: ['push'], config: { url: `https://example.com/hook/${++serial}` } }, target)
-
-/** The `x-ratelimit-*` headers of an answer as numbers (resource as text). */
-function rateLimitOf(answer: Answer): { limit: number; remaining: number; used: number; reset: number; resource: string | null } {
-  const num = (name: string): number => Number(answer.headers.get(name))
-  return {
-    limit: num('x-ratelimit-limit'),
-    remaining: num('x-ratelimit-remaining'),
-    used: num('x-ratelimit-used'),
-    reset: num('x-ratelimit-reset'),
-    resource: answer.headers.get('x-ratelimit-resource')
-  }
-}
 
 /** Expects GitHub's secondary-rate-limit answer. */
 function expectSecondary(answer: Answer, status: 403 | 429 = 403, message = SECONDARY_MESSAGE): void {

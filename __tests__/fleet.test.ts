@@ -8,6 +8,8 @@ import { describe, expect, test } from '@jest/globals'
 import { FLEET_EXTRA_REPOS, fleetSeed, fleetServiceRepo, fleetUserRepo, type FleetRepo } from '../emulator/fleet-seed.js'
 import { runStep, type StepRun } from '../emulator/runner.js'
 import { FLEET_CONCURRENCY } from '../src/fleet.js'
+import type { GitHubClient } from '../src/model.js'
+import { selectRepositories } from '../src/selection.js'
 import { runAction } from './helpers/action.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 
@@ -89,6 +91,36 @@ describe('selecting repositories', () => {
     )
     expect(run.stdout).toMatch(/::error::Input 'repositories': 'octocat\/svc-\*' matches none of the \d+ repositories listed for user octocat\./)
     expect(hookRequests()).toEqual([])
+  })
+
+  test('a ! after the owner (octo-org/!svc-*) is refused before any request and writes nothing: an exclusion is a whole entry (bundled action)', async () => {
+    const hooksOf = () => ORG_REPOS.map((repo) => emulator.hooks({ owner: 'octo-org', repo: repo.name }).length)
+    const before = hooksOf()
+    for (const repositories of ['octo-org/!svc-*', 'octo-org/svc-*,octo-org/!svc-000']) {
+      const run = await bundled({ operation: 'ensure', url: receiver.url, secret: SECRET, repositories })
+      expect(run.exitCode).toBe(1)
+      const entry = repositories.split(',').find((text) => text.includes('/!')) ?? ''
+      expect(run.stdout).toMatch(
+        new RegExp(`^::error::Input 'repositories' has '${entry.replace(/[*]/g, '\\$&')}' \\(.*an exclusion is a whole entry, !owner/pattern`, 'm')
+      )
+    }
+    expect(emulator.requests).toEqual([])
+    expect(hooksOf()).toEqual(before)
+  })
+
+  test('the matcher never negates, even for a pattern the input layer would refuse: !svc-* matches only that literal name', async () => {
+    const listed = ORG_REPOS.map((repo) => ({ name: repo.name, owner: { login: 'octo-org' }, fork: false, archived: false }))
+    const client = {
+      paginate: () => Promise.resolve([...listed, { name: '!svc-x', owner: { login: 'octo-org' }, fork: false }])
+    } as unknown as GitHubClient
+    const selection = {
+      patterns: [{ text: 'octo-org/!svc-*', owner: 'octo-org', name: '!svc-*', glob: true, exclude: false }],
+      include_archived: true,
+      include_forks: true,
+      topics: []
+    }
+    const { targets } = await selectRepositories(client, selection, { writes: false })
+    expect(targets).toEqual([{ scope: 'repo', owner: 'octo-org', repo: '!svc-x' }])
   })
 
   test('names that match but are all filtered out fail too, naming the filters', async () => {
@@ -192,12 +224,15 @@ describe('operations over the set (bundled action)', () => {
 })
 
 describe('run controls and the summary', () => {
-  test('fail_fast starts no further repository after the first failure; without it every repository runs', async () => {
+  test('fail_fast sends nothing more after the first failure (requests waiting their turn end too); without it every repository runs', async () => {
     const ghosts = Array.from({ length: FLEET_CONCURRENCY + 5 }, (_, i) => `octo-org/ghost-${i}`).join('\n')
     const fast = await inProcess({ operation: 'list', repositories: ghosts, fail_fast: 'true' })
     expect(fast.exitCode).toBe(1)
-    // The first FLEET_CONCURRENCY start at once and fail; the rest are never started.
-    expect(fast.outputs).toMatchObject({ failed: String(FLEET_CONCURRENCY), skipped: '5' })
+    // Those in flight when the first failure came fail; every other one is skipped, its request never sent.
+    const failed = Number(fast.outputs.failed)
+    expect(failed).toBeGreaterThanOrEqual(1)
+    expect(Number(fast.outputs.skipped)).toBe(FLEET_CONCURRENCY + 5 - failed)
+    expect(hookRequests()).toHaveLength(failed)
     expect(
       results(fast)
         .slice(-5)
@@ -205,7 +240,6 @@ describe('run controls and the summary', () => {
           (entry) => entry.result === 'skipped' && /^not run: fail_fast stopped the run after octo-org\/ghost-\d+ failed$/.test(entry.error ?? '')
         )
     ).toBe(true)
-    expect(hookRequests()).toHaveLength(FLEET_CONCURRENCY)
     const all = await inProcess({ operation: 'list', repositories: ghosts })
     expect(all.outputs).toMatchObject({ failed: String(FLEET_CONCURRENCY + 5), skipped: '0' })
   })

@@ -2,12 +2,18 @@
  * Delivery health report (issue "Delivery health report"): `operation: report` end to end through
  * the bundled action against the emulator, on seeded deliveries with a known mix — successes, 5xx,
  * "failed to connect", a guid whose redelivery later succeeded — each figure checked against the mix
- * worked out here by hand; `fail_below` and `fail_on_quiet` fail the step.
+ * worked out here by hand; `fail_below` and `fail_on_quiet` fail the step. The charts of a fleet
+ * report span the whole run: every delivery the table counts, of any repository, is charted.
  */
 import { describe, expect, test } from '@jest/globals'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { runStep, type StepRun } from '../emulator/runner.js'
 import type { HookTarget, StoredDelivery } from '../emulator/server.js'
-import type { HookReport } from '../src/report.js'
+import { countResults, type TargetResult } from '../src/fleet.js'
+import { getRequest } from '../src/input-helper.js'
+import type { DeliveryItem } from '../src/model.js'
+import { writeFleetSummary } from '../src/outputs.js'
+import { hookReport, type HookReport, type ReportWindow } from '../src/report.js'
 import { runAction } from './helpers/action.js'
 import { emulator, useEmulator } from './helpers/emulator.js'
 
@@ -40,6 +46,32 @@ function seedMix() {
 }
 
 const reportOf = (run: StepRun): HookReport[] => JSON.parse(run.outputs.report) as HookReport[]
+
+/**
+ * The deliveries chart of a job summary, read back: per hour label, all deliveries (the first `bar`)
+ * and the failed ones (the second).
+ */
+function chartedDeliveries(summary: string): { all: Map<string, number>; failed: Map<string, number> } {
+  const block = /```mermaid\nxychart-beta\n(?:.*\n)*?```/.exec(summary)?.[0] ?? ''
+  const hours = /x-axis "[^"]*" \[(.*)\]/.exec(block)?.[1].slice(1, -1).split('", "') ?? []
+  const bars = [...block.matchAll(/bar \[(.*)\]/g)].map((match) => match[1].split(', ').map(Number))
+  expect(bars).toHaveLength(2)
+  const byHour = (values: number[]): Map<string, number> =>
+    new Map(hours.map((hour, index) => [hour, values[index]] as const).filter(([, n]) => n > 0))
+  return { all: byHour(bars[0]), failed: byHour(bars[1]) }
+}
+
+/** Deliveries by their hour's label (`HH:00`, UTC), as a chart of at most 24 hours names them. */
+function byHourLabel(deliveries: readonly { delivered_at: string }[]): Map<string, number> {
+  const counts = new Map<string, number>()
+  for (const { delivered_at } of deliveries) {
+    const hour = `${new Date(delivered_at).toISOString().slice(11, 13)}:00`
+    counts.set(hour, (counts.get(hour) ?? 0) + 1)
+  }
+  return counts
+}
+
+const total = (counts: Map<string, number>): number => [...counts.values()].reduce((sum, n) => sum + n, 0)
 
 describe('report', () => {
   test('every figure of a hook with a known mix of deliveries; quiet and inactive hooks flagged; charts in the summary (bundled action)', async () => {
@@ -122,5 +154,82 @@ describe('report', () => {
     expect(run.outputs.success_rate).toBe('0.5')
     expect(JSON.parse(run.outputs.failing_hooks)).toEqual([expect.objectContaining({ target: 'repository octo-org/other', failed_guids: 1 })])
     expect(run.summary.match(/```mermaid/g)).toHaveLength(2)
+    // The chart counts what the table counts, over both repositories.
+    expect(total(chartedDeliveries(run.summary).all)).toBe(reportOf(run).reduce((sum, report) => sum + report.deliveries, 0))
+  })
+
+  test('the charts of a fleet report span the whole run: every delivery a repository counts is charted, whichever repository ended its window first', async () => {
+    // Each repository's window ends when its report starts; in a long fleet run (hundreds of
+    // repositories at GitHub's pace, a wait for the rate limit) the windows end hours apart.
+    const since = new Date('2026-06-12T06:30:00Z')
+    const early: ReportWindow = { since, until: new Date('2026-06-12T08:10:00Z') }
+    const late: ReportWindow = { since, until: new Date('2026-06-12T11:20:00Z') }
+    let id = 1
+    const item = (delivered_at: string, status_code: number): DeliveryItem =>
+      ({
+        id: id++,
+        guid: `g${id}`,
+        delivered_at,
+        status_code,
+        status: status_code === 200 ? 'OK' : 'Bad Gateway',
+        duration: 0.5,
+        event: 'push',
+        action: null,
+        redelivery: false,
+        installation_id: null,
+        repository_id: null
+      }) as DeliveryItem
+    const repositories = [
+      // The first repository: its window ends at 08:10; its 09:00 delivery came after, so it is not in its figures.
+      {
+        repo: 'hello-world',
+        window: early,
+        deliveries: [item('2026-06-12T06:45:00Z', 200), item('2026-06-12T07:50:00Z', 502), item('2026-06-12T09:00:00Z', 200)]
+      },
+      // The second one started hours later: its deliveries at 09:30 and 10:55 are in its figures.
+      {
+        repo: 'other',
+        window: late,
+        deliveries: [
+          item('2026-06-12T07:15:00Z', 200),
+          item('2026-06-12T09:30:00Z', 502),
+          item('2026-06-12T10:55:00Z', 200),
+          item('2026-06-12T11:30:00Z', 200)
+        ]
+      }
+    ]
+    const results: TargetResult[] = repositories.map(({ repo, window, deliveries }, index) => {
+      const hooks = [
+        hookReport(
+          { target: `repository octo-org/${repo}`, hook_id: index + 1, url: `https://hooks.example.com/${repo}`, active: true },
+          deliveries,
+          window
+        )
+      ]
+      return {
+        target: { scope: 'repo', owner: 'octo-org', repo },
+        name: `octo-org/${repo}`,
+        result: 'reported',
+        ok: true,
+        changed: false,
+        operation: { message: '', outcome: 'reported', report: { hooks, deliveries, window } }
+      }
+    })
+    const inputs: Record<string, string> = { operation: 'report', repositories: 'octo-org/hello-world, octo-org/other', token: 'test-token' }
+    const request = getRequest((name) => inputs[name] ?? '', {})
+    const file = process.env.GITHUB_STEP_SUMMARY as string
+    writeFileSync(file, '')
+    await writeFleetSummary(request, 'Selected 2 repositories.', results, countResults(results))
+    const charted = chartedDeliveries(readFileSync(file, 'utf8'))
+
+    // What the table counts: each repository's deliveries within its own window.
+    const counted = repositories.flatMap(({ window, deliveries }) =>
+      deliveries.filter((d) => Date.parse(d.delivered_at) >= window.since.getTime() && Date.parse(d.delivered_at) < window.until.getTime())
+    )
+    const tableTotal = results.flatMap((result) => result.operation?.report?.hooks ?? []).reduce((sum, hook) => sum + hook.deliveries, 0)
+    expect(counted).toHaveLength(tableTotal)
+    expect(total(charted.all)).toBe(tableTotal)
+    expect(charted.all).toEqual(byHourLabel(counted))
+    expect(charted.failed).toEqual(byHourLabel(counted.filter((d) => d.status_code !== 200)))
   })
 })

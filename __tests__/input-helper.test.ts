@@ -30,6 +30,9 @@ describe('targets', () => {
   })
   test('repository input wins over GITHUB_REPOSITORY', () => {
     expect(request({ operation: 'list', repository: 'a/b' }).targets).toEqual({ kind: 'one', target: { scope: 'repo', owner: 'a', repo: 'b' } })
+    // Names may hold dots (not be one or two); an Enterprise Managed User's login holds `_`.
+    expect(request({ operation: 'list', repository: 'octo-org/.github' }).targets).toMatchObject({ target: { repo: '.github' } })
+    expect(request({ operation: 'list', repository: 'mona_acme/a..b' }).targets).toMatchObject({ target: { owner: 'mona_acme', repo: 'a..b' } })
   })
   test('api_url defaults to GITHUB_API_URL and loses a trailing slash', () => {
     expect(request({ operation: 'list' }, { ...ENV, GITHUB_API_URL: 'https://ghes.example/api/v3' }).connection.api_url).toBe(
@@ -199,6 +202,20 @@ describe('repositories', () => {
       { text: 'octo-org/api', owner: 'octo-org', name: 'api', glob: false, exclude: false },
       { text: '!octo-org/svc-[ab]*', owner: 'octo-org', name: 'svc-[ab]*', glob: true, exclude: true }
     ])
+  })
+  test('names and globs: any name GitHub gives a repository, and *, ? and [...] classes of name characters', () => {
+    const raw = 'o/.github, o/a..b, o/svc_1.x, o/svc-?, o/svc-[-a-c_.0-9]*, o/svc-[A-F]**'
+    expect(repositoryPatterns(raw, 'repositories').map(({ name, glob }) => [name, glob])).toEqual([
+      ['.github', false],
+      ['a..b', false],
+      ['svc_1.x', false],
+      ['svc-?', true],
+      ['svc-[-a-c_.0-9]*', true],
+      ['svc-[A-F]**', true]
+    ])
+    expect(() => repositoryPatterns('o/svc-*, o/!svc-a', 'repositories')).toThrow(
+      /^Input 'repositories' has 'o\/!svc-a' \(a repository name holds only .*an exclusion is a whole entry, !owner\/pattern/
+    )
   })
   test('filters have their defaults, and are parsed', () => {
     expect(fleet({ repositories: 'o/*' }).selection).toMatchObject({ include_archived: false, include_forks: true, topics: [], property: undefined })

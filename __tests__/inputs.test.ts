@@ -14,7 +14,22 @@ useEmulator({}, 'unused')
 const INVALID: Record<string, { forms: string[]; with: Record<string, string> }> = {
   operation: { forms: ['explode', 'LIST', 'delete-all'], with: {} },
   scope: { forms: ['team', 'repository', 'ORG'], with: { operation: 'list' } },
-  repository: { forms: ['no-slash', 'a/b/c', 'own er/x', '/x'], with: { operation: 'list' } },
+  repository: {
+    forms: [
+      'no-slash',
+      'a/b/c',
+      'own er/x',
+      '/x',
+      'octo-org/.',
+      'octo-org/..',
+      '../hello-world',
+      './x',
+      'octo-org/svc-*',
+      'octo-org/!x',
+      'octo-org/a%2F..'
+    ],
+    with: { operation: 'list' }
+  },
   org: { forms: ['bad org', '-starts-with-hyphen', 'a/b'], with: { operation: 'list', scope: 'org' } },
   hook_id: { forms: ['0', '-1', 'abc', '1.5', '99999999999999999999'], with: { operation: 'get' } },
   url: { forms: ['ftp://example.com/x', 'not a url', '/relative/path', 'example.com/hook'], with: { operation: 'create' } },
@@ -46,12 +61,44 @@ const INVALID: Record<string, { forms: string[]; with: Record<string, string> }>
   },
   max_redeliveries: { forms: ['0', 'all', '1.5'], with: { operation: 'redeliver-failed', hook_id: '1' } },
   request_timeout: { forms: ['0', '601', 'never', '-1'], with: { operation: 'list' } },
+  rotate_unknown: { forms: ['maybe', '2'], with: { operation: 'rotate-secret', secret: 'new-s3cret-value' } },
   rate_limit_wait: { forms: ['-1', '3601', 'soon', '1e3'], with: { operation: 'list' } },
   ghes_rate_limit_factor: { forms: ['0', '1001', 'fast', '-2'], with: { operation: 'list' } },
   verify: { forms: ['always', '1'], with: { operation: 'ensure', url: 'https://example.com/h' } },
   allow_unknown_events: { forms: ['perhaps'], with: { operation: 'create', url: 'https://example.com/h' } },
   repositories: {
-    forms: ['octo-org', '!', 'octo-org/a, !', '!octo-org/a', 'octo-org/a/b', 'oc to/x', '*/svc-*', ' , '],
+    forms: [
+      'octo-org',
+      '!',
+      'octo-org/a, !',
+      '!octo-org/a',
+      'octo-org/a/b',
+      'oc to/x',
+      '*/svc-*',
+      ' , ',
+      // A `!` is an exclusion only before the owner; after it, picomatch would read "every name but".
+      'octo-org/!svc-*',
+      'octo-org/svc-*,octo-org/!svc-a',
+      'octo-org/svc-*\n!octo-org/!svc-a',
+      // Dot segments, which a URL resolves away, and characters no repository name holds.
+      'octo-org/.',
+      'octo-org/..',
+      'octo-org/svc a',
+      'octo-org/svc%2F..',
+      // Glob forms beyond *, ? and [...] of name characters.
+      'octo-org/svc-{a,b}',
+      'octo-org/@(svc-a|svc-b)',
+      'octo-org/+(svc)',
+      'octo-org/svc-[!a]*',
+      'octo-org/svc-[^a]*',
+      'octo-org/svc-[[:alpha:]]*',
+      'octo-org/svc-[a',
+      'octo-org/svc-a]',
+      'octo-org/svc-[]',
+      'octo-org/svc-[z-a]',
+      'octo-org/svc-[a-Z]',
+      'octo-org/svc\\*'
+    ],
     with: { operation: 'list', repository: '' }
   },
   include_archived: { forms: ['yes'], with: { operation: 'list', repository: '', repositories: 'octo-org/*' } },

@@ -155,7 +155,7 @@ describe('rotate-secret', () => {
     expect(run.exitCode).toBe(1)
     expect(results(run)).toEqual([expect.objectContaining({ hook_id: hook.id, result: 'rolled-back' })])
     expect(results(run)[0].error).toMatch(
-      /the receiver answered Invalid HTTP Response: 401 to delivery \d+ signed with the new secret; previous_secret written back, delivery \d+ answered 200/
+      /new secret written; the receiver answered Invalid HTTP Response: 401 to delivery \d+, signed with the new secret; previous_secret written back, confirmed by delivery \d+ \(answered 200 OK\)/
     )
     expect(emulator.hooks(REPO)[0].config.secret).toBe(OLD)
     await emulator.idle()
@@ -163,12 +163,51 @@ describe('rotate-secret', () => {
     expect(JSON.parse(run.outputs.result_counts)).toEqual({ 'rolled-back': 1 })
   })
 
-  test('without previous_secret a refused rotation fails and says the hook now has the new secret', async () => {
-    seed(REPO, stubborn.url, OLD, {})
-    const run = await inProcess({ operation: 'rotate-secret', secret: NEW })
+  test('a hook that signs with neither secret is not rotated (its secret could not be put back); the summary says what to do (bundled action)', async () => {
+    seed(REPO, stubborn.url, OLD, {}) // signs with OLD, which the step is not told
+    const run = await bundled({ operation: 'rotate-secret', secret: NEW, previous_secret: 'yet-another-s3cret' })
     expect(run.exitCode).toBe(1)
-    expect(results(run)[0]).toMatchObject({ result: 'failed', error: expect.stringContaining('the hook now has the NEW secret') })
+    expect(results(run)[0]).toMatchObject({
+      result: 'unknown',
+      error: expect.stringMatching(/^not rotated: .*signed with none of the secrets given.*set rotate_unknown: true/)
+    })
+    expect(emulator.hooks(REPO)[0].config.secret).toBe(OLD) // untouched
+    expect(emulator.requests.filter((r) => r.method !== 'GET')).toEqual([])
+    expect(run.summary).toContain('rotate_unknown')
+  })
+
+  test('rotate_unknown: true rotates it anyway, warning that no rollback is possible; refused, it fails saying the hook has the new secret', async () => {
+    seed(REPO, stubborn.url, OLD, {})
+    const run = await inProcess({ operation: 'rotate-secret', secret: NEW, previous_secret: 'yet-another-s3cret', rotate_unknown: 'true' })
+    expect(run.exitCode).toBe(1)
+    expect(results(run)[0]).toMatchObject({
+      result: 'failed',
+      error: expect.stringContaining('the hook now has the NEW secret (it was not proven on previous_secret, so nothing was written back)')
+    })
     expect(emulator.hooks(REPO)[0].config.secret).toBe(NEW)
+    // previous_secret was never written: it was not this hook's secret.
+    expect(emulator.requests.filter((r) => r.method === 'PATCH')).toHaveLength(1)
+  })
+
+  test('a hook whose ping answer is lost after the new secret was written goes back to previous_secret (proven before), and says both', async () => {
+    seed(REPO, receiver.url, OLD, {})
+    emulator.setFaults({ badGatewayEvery: 1, methods: ['POST'], times: 1 }) // the verifying ping: 502, not repeated
+    const run = await inProcess({ operation: 'rotate-secret', secret: NEW, previous_secret: OLD })
+    expect(run.exitCode).toBe(1)
+    expect(results(run)[0]).toMatchObject({ result: 'rolled-back' })
+    expect(results(run)[0].error).toMatch(
+      /new secret written; the verification could not conclude: .*502.*; previous_secret written back, confirmed by delivery \d+/
+    )
+    expect(run.outputs.changed).toBe('1')
+    expect(emulator.hooks(REPO)[0].config.secret).toBe(OLD)
+  })
+
+  test('a rerun proves hooks already on the new secret, with no delivery since their change, by a ping: no secret is sent again', async () => {
+    emulator.addHook(REPO, { url: receiver.url, secret: NEW, content_type: 'json', created_at: LONG_AGO, updated_at: RECENT() })
+    const run = await inProcess({ operation: 'rotate-secret', secret: NEW, previous_secret: OLD })
+    expect(run.exitCode).toBe(0)
+    expect(results(run)).toEqual([expect.objectContaining({ result: 'unchanged' })])
+    expect(emulator.requests.filter((r) => r.method !== 'GET').map((r) => r.path)).toEqual([expect.stringMatching(/\/pings$/)])
   })
 
   test('over a fleet, a canary that fails stops the rotation: the other hooks are skipped, untouched (bundled action)', async () => {
@@ -209,18 +248,34 @@ describe('rotate-secret', () => {
     expect(run.exitCode).toBe(1)
     expect(results(run).map((entry) => entry.result)).toEqual(['rotated', 'unchanged', 'rolled-back', 'rolled-back', 'skipped', 'skipped'])
     expect(results(run)[4].error).toBe('not rotated: 2 hooks failed or were rolled back (max_failures 2)')
-    expect(run.outputs).toMatchObject({ failed: '2', skipped: '2', changed: '1', succeeded: '2' })
+    expect(run.outputs).toMatchObject({ failed: '2', skipped: '2', changed: '3', succeeded: '2' })
     expect(targets.map((target) => emulator.hooks(target)[0].config.secret)).toEqual([NEW, NEW, OLD, OLD, OLD, OLD])
   })
 
-  test('an inactive hook gets the new secret without a ping (GitHub sends it nothing), and the note says it is not verified', async () => {
+  test('an inactive hook gets the new secret without a ping (GitHub sends it nothing): unverified, not rotated', async () => {
     emulator.addHook(REPO, { url: receiver.url, secret: OLD, active: false, created_at: LONG_AGO })
     const run = await inProcess({ operation: 'rotate-secret', secret: NEW, previous_secret: OLD })
     expect(run.exitCode).toBe(0)
-    expect(results(run)).toEqual([expect.objectContaining({ result: 'rotated' })])
+    expect(results(run)).toEqual([expect.objectContaining({ result: 'unverified' })])
     expect(run.summary).toContain('not verified: the hook is inactive')
     expect(emulator.hooks(REPO)[0].config.secret).toBe(NEW)
     expect(emulator.requests.filter((r) => r.path.endsWith('/pings'))).toEqual([])
+  })
+
+  test('the canary is an active hook, even when an inactive one comes first', async () => {
+    const inactive = emulator.addHook(REPO, { url: receiver.url, secret: OLD, active: false, created_at: LONG_AGO })
+    const active = seed(REPO, stubborn.url, OLD, {})
+    const run = await inProcess({ operation: 'rotate-secret', secret: NEW, previous_secret: OLD })
+    expect(run.exitCode).toBe(1)
+    expect(results(run)).toEqual([
+      expect.objectContaining({
+        hook_id: inactive.id,
+        result: 'skipped',
+        error: `not rotated: the canary (octo-org/hello-world hook ${active.hook.id}) did not succeed`
+      }),
+      expect.objectContaining({ hook_id: active.hook.id, result: 'rolled-back' })
+    ])
+    expect(emulator.hooks(REPO).map((hook) => hook.config.secret)).toEqual([OLD, OLD])
   })
 
   test('a dry run says what would be written, and writes and pings nothing', async () => {

@@ -40138,6 +40138,65 @@ retry.VERSION = plugin_retry_dist_bundle_VERSION;
 
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/model.ts
+
+/**
+ * A request the run itself refused to send, before anything went out: a fleet's `max_writes` was
+ * reached, or `fail_fast` stopped the run. The operation that meets it did not run to its end; what
+ * it had not sent is to be done by a rerun.
+ */
+class RunLimit extends Error {
+    constructor(message) {
+        super(message);
+        passesOctokitAsIs(this);
+    }
+}
+/**
+ * Makes an error thrown from under Octokit (the `fetch` it calls) reach the caller as it is: named
+ * `AbortError`, which @octokit/request rethrows instead of wrapping it into a `RequestError` with
+ * status 500 (which @octokit/plugin-retry would retry); and with no `status` (the one @octokit/request
+ * sets is dropped), so nothing takes it for an answer of GitHub's.
+ */
+function passesOctokitAsIs(error) {
+    error.name = 'AbortError';
+    Object.defineProperty(error, 'status', { get: () => undefined, set: () => undefined, enumerable: false });
+}
+/**
+ * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
+ * back would store eight asterisks as the secret.
+ */
+const SECRET_MASK = '********';
+/**
+ * How long GitHub keeps a hook's deliveries (and lets them be redelivered), in days: 3 on
+ * github.com and GHE.com, 7 on GitHub Enterprise Server (REST docs "Redeliver a delivery …",
+ * "Handling failed webhook deliveries"). A GHES API root ends in `/api/v3`; api.github.com and
+ * `api.SUBDOMAIN.ghe.com` do not.
+ */
+function deliveryRetentionDays(api_url) {
+    return /\/api\/v3\/?$/.test(URL.parse(api_url)?.pathname ?? '') ? 7 : 3;
+}
+/** The real clock: `Date.now` and `node:timers/promises`' `setTimeout`. */
+const realClock = {
+    now: () => Date.now(),
+    sleep: (ms, signal) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal })
+};
+/**
+ * The real clock with every sleep multiplied by `scale` (0 < scale ≤ 1): polls come sooner. Only
+ * pacing waits go through it; a wait that GitHub's whole-second timestamps require does not.
+ */
+function scaledClock(scale) {
+    return scale === 1 ? realClock : { now: realClock.now, sleep: (ms, signal) => realClock.sleep(ms * scale, signal) };
+}
+/**
+ * The pace of the action's own waits from the environment variable `MANAGE_WEBHOOKS_TIME_SCALE`,
+ * FOR TESTS against the local emulator: a number in (0, 1] that multiplies poll intervals and the
+ * retry backoff after a 5xx. Never GitHub's limits or waits (./pacing.ts). Unset or invalid: 1.
+ */
+function timeScaleOf(env) {
+    const scale = Number(env.MANAGE_WEBHOOKS_TIME_SCALE ?? '1');
+    return scale > 0 && scale <= 1 ? scale : 1;
+}
+
 ;// CONCATENATED MODULE: ./src/pacing.ts
 /**
  * The one pacing layer: every HTTP request of a run (hooks, deliveries, polls, repository lists, the
@@ -40163,6 +40222,7 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
  * budget. A reservoir that refills gradually is what makes "a minute" any 60 s: see
  * {@link windowReservoir}.
  */
+
 
 
 /** GitHub's documented limits for REST requests (REST docs "Rate limits for the REST API"). */
@@ -40273,9 +40333,7 @@ const REASON_TEXT = {
  * The run stopped because GitHub said stop: a secondary limit kept refusing, the primary budget ran
  * out beyond `rate_limit_wait`, or GitHub blocked content creation for longer than a minute.
  *
- * Named `AbortError` so that @octokit/request passes it on as it is (it wraps other errors into a
- * `RequestError` with status 500, which @octokit/plugin-retry would retry); it has no `status`, so
- * nothing takes it for an answer of GitHub's.
+ * It reaches the caller as it is, never taken for an answer of GitHub's ({@link passesOctokitAsIs}).
  */
 class RateLimitStop extends Error {
     /** Which limit. */
@@ -40284,10 +40342,9 @@ class RateLimitStop extends Error {
     until;
     constructor(reason, message, until) {
         super(until ? `${message} Run again after ${utcTime(until)}.` : message);
-        this.name = 'AbortError';
+        passesOctokitAsIs(this);
         this.reason = reason;
         this.until = until;
-        Object.defineProperty(this, 'status', { get: () => undefined, set: () => undefined, enumerable: false });
     }
 }
 /** A wait for a delivery ended early: GitHub asked to wait past its deadline. */
@@ -40358,10 +40415,13 @@ class Pacer {
      * and, when GitHub refuses it for a rate limit, waits as GitHub asks and sends it again — until
      * {@link MAX_REFUSALS} refusals in a row, when the run stops.
      * @param send the `fetch` of one attempt (with its own timeout)
+     * @param hooks.beforeSend called right before each attempt is sent, after every wait; it throws
+     *   to refuse the attempt (a fleet's `fail_fast`), which is then not sent
      * @throws RateLimitStop when the run stopped (then and for every later request; a creation alone
-     *   when content creation is blocked); the caller's signal's reason when it aborts a wait
+     *   when content creation is blocked); what `beforeSend` throws; the caller's signal's reason when
+     *   it aborts a wait
      */
-    fetch(send) {
+    fetch(send, hooks = {}) {
         return async (input, init = {}) => {
             const method = (init.method ?? 'GET').toUpperCase();
             const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
@@ -40371,7 +40431,7 @@ class Pacer {
             for (;;) {
                 this.throwIfStopped(creation);
                 const sentAt = { at: 0 };
-                const response = await this.schedule(method, route, creation, signal, sentAt, () => send(input, init));
+                const response = await this.schedule(method, route, creation, signal, sentAt, () => send(input, init), hooks.beforeSend);
                 const refusal = await refusalOf(response);
                 if (!refusal) {
                     this.streak = 0;
@@ -40428,7 +40488,7 @@ class Pacer {
         ]);
     }
     /** Runs one attempt through the budgets (see the module's docs), records it, settles its response time. */
-    schedule(method, route, creation, signal, sentAt, attempt) {
+    schedule(method, route, creation, signal, sentAt, attempt, beforeSend) {
         const points = pointsOf(method);
         const reserved = Math.min(this.burstMs, Math.max(10, Math.round(this.estimate)));
         const sendNow = async () => {
@@ -40436,6 +40496,7 @@ class Pacer {
             await this.points.key(route).schedule({ weight: points }, async () => undefined);
             await this.gate(creation, signal); // a pause that began while waiting for points
             this.throwIfStopped(creation);
+            beforeSend?.();
             const start = Date.now();
             sentAt.at = start;
             this.inflight++;
@@ -41112,8 +41173,8 @@ function clientFactory(connection, options) {
         rate_limit_wait: connection.rate_limit_wait,
         onWait: options.onWait
     });
-    const pacedFetch = pacer.fetch(fetchWithTimeout(connection.request_timeout));
-    const make = ({ beforeWrite } = {}) => {
+    const timed = fetchWithTimeout(connection.request_timeout);
+    const make = ({ beforeWrite, beforeSend } = {}) => {
         const octokitOptions = {
             baseUrl: connection.api_url,
             userAgent: 'manage-webhooks',
@@ -41125,7 +41186,7 @@ function clientFactory(connection, options) {
                 warn: (message) => core_warning(redact(message)),
                 error: (message) => core_error(redact(message))
             },
-            request: { fetch: pacedFetch },
+            request: { fetch: pacer.fetch(timed, { beforeSend }) },
             retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: 1000 * timeScale }
         };
         const client = connection.app ? appClient(connection.app, octokitOptions, options.appAuth) : getOctokit(connection.token, octokitOptions, retry);
@@ -41418,6 +41479,404 @@ function validateConcurrency(concurrency) {
 	}
 }
 
+;// CONCATENATED MODULE: ./src/hooks.ts
+/**
+ * The REST hooks endpoints, as functions of a client and a target (REST docs "Repository webhooks"
+ * and "Organization webhooks"). They never write the scope themselves: {@link endpoint} does.
+ *
+ * Secret safety: `PATCH …/hooks/{hook_id}` is never sent a `config` object (GitHub replaces the
+ * whole config then and drops a secret that is absent); config fields go through
+ * `PATCH …/hooks/{hook_id}/config`, which merges. POSTs that make GitHub send something (pings,
+ * test pushes, redeliveries) are sent once: never repeated after a 5xx or a lost answer.
+ */
+
+
+/** A hook could not be picked by its URL: none or several hooks of the target have that `config.url`. */
+class HookLookupError extends Error {
+    /** How many hooks matched: 0 (none) or more than 1; undefined when the lookup was by `hook_id`. */
+    matches;
+    constructor(message, matches) {
+        super(message);
+        this.name = 'HookLookupError';
+        this.matches = matches;
+    }
+}
+/**
+ * Sends one hooks request for the target and returns the response body.
+ * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
+ * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
+ *   (the config's payload URL) is never taken for the request URL
+ * @param request Octokit request options: {@link ONCE} for a POST that must not be repeated after a
+ *   5xx or a lost answer; `{ signal }` to bound it by a deadline
+ * @throws Octokit's `RequestError` on 4xx/5xx (a timed-out or aborted request: status 500)
+ */
+async function send(client, target, method, path, pathParams = {}, body, request) {
+    const { route, params } = endpoint(target, method, path);
+    try {
+        const response = await client.request(route, {
+            ...params,
+            ...pathParamsOf(route, pathParams),
+            ...(body === undefined ? {} : { data: body }),
+            ...(request ? { request } : {})
+        });
+        return response.data;
+    }
+    catch (error) {
+        if (request !== ONCE || !isApiError(error) || error.status < 500)
+            throw error;
+        throw withContext(error, `${method} ${path} was not repeated: GitHub may have acted on it already, and a receiver would get it twice.`);
+    }
+}
+/**
+ * The path parameters the route has: an App's webhook has no `{hook_id}` (any other parameter would
+ * be sent as a query parameter or in the body).
+ */
+function pathParamsOf(route, pathParams) {
+    return Object.fromEntries(Object.entries(pathParams).filter(([name]) => route.includes(`{${name}}`)));
+}
+/**
+ * Request options of a POST that makes GitHub send something (a ping, a test push, a redelivery):
+ * never retried after a 5xx or a lost answer, since GitHub may have sent it already and a receiver
+ * that deploys on push would act twice. Rate-limit answers are still waited out: GitHub did nothing then.
+ */
+const ONCE = { retries: 0 };
+/** The fields of an object that are set (a PATCH body carries only what changes). */
+function definedFields(fields) {
+    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+/**
+ * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
+ * cursors for deliveries), until the pages end, an empty page comes, `limit` items are gathered, or
+ * an item meets `until` (that item and the rest are left out).
+ * @param request extra Octokit request options (e.g. `{ retries: 0, signal }` for a poll)
+ */
+async function hooks_gather(client, target, path, parameters, stop = {}, request) {
+    const { route, params } = endpoint(target, 'GET', path);
+    const { limit = Infinity, until = () => false } = stop;
+    const items = [];
+    let more = false;
+    // paginate.iterator sends only method, url and headers to the request function it is given, so
+    // request options (a poll's `retries: 0` and deadline `signal`) ride on a request function of their own.
+    const [method, url] = route.split(' ');
+    // (The overload that takes a request function types its parameters as a route string: hence `never`.)
+    const requester = request ? client.request.defaults({ request }) : client.request;
+    const { hook_id, ...query } = parameters;
+    const all = { method, url, ...params, ...(typeof hook_id === 'number' ? pathParamsOf(route, { hook_id }) : {}), ...query };
+    for await (const response of client.paginate.iterator(requester, all)) {
+        const page = response.data;
+        const end = page.findIndex(until);
+        items.push(...(end < 0 ? page : page.slice(0, end)));
+        more = end < 0 && page.length > 0 && /rel="next"/.test(response.headers.link ?? '');
+        if (page.length === 0 || end >= 0 || items.length >= limit)
+            break;
+    }
+    return { items: items.slice(0, limit), truncated: items.length > limit || (items.length === limit && more) };
+}
+/**
+ * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
+ * @param options.per_page items per request, 1–100
+ * @param options.limit most hooks gathered; undefined = all
+ * @returns the hooks, and `truncated` when `limit` left some out
+ * @throws RequestError (404 when the target does not exist or the token may not see its hooks)
+ */
+async function listHooks(client, target, options) {
+    return hooks_gather(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit });
+}
+/**
+ * Checks that a hook fetched by `hook_id` has the `url` also given (both name one hook).
+ * @throws HookLookupError naming both when its `config.url` differs
+ */
+function checkSameHook(target, hook, url) {
+    if (url === undefined || hook.config.url === url)
+        return;
+    throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${hook.id} of ${describeTarget(target)} has the url '${hook.config.url ?? ''}', not '${url}'. ` +
+        'Give only one of them, or both for the same hook; nothing was changed.');
+}
+/**
+ * `GET …/hooks/{hook_id}` for a hook named by both `hook_id` and `url`: the hook must have that url.
+ * When GitHub answers 404 and another hook has the url, the two inputs name different hooks too.
+ * @throws HookLookupError naming both inputs; RequestError 404 when neither names a hook
+ */
+async function getNamedHook(client, target, ref) {
+    let hook;
+    try {
+        hook = await getHook(client, target, ref.hook_id);
+    }
+    catch (error) {
+        if (!(isApiError(error) && error.status === 404))
+            throw error;
+        const { items } = await listHooks(client, target, { per_page: 100 });
+        const named = items.find((candidate) => candidate.config.url === ref.url);
+        if (!named)
+            throw error;
+        throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${ref.hook_id} does not exist on ${describeTarget(target)}, and the url '${ref.url}' is webhook ${named.id}. ` +
+            'Give only one of them, or both for the same hook; nothing was changed.');
+    }
+    checkSameHook(target, hook, ref.url);
+    return hook;
+}
+/**
+ * Finds the hook an operation acts on. By `hook_id` alone: no request. By `hook_id` and `url`:
+ * `GET …/hooks/{hook_id}`, whose `config.url` must be `url`. By `url`: lists the target's hooks
+ * (100 a page) and picks the one whose `config.url` equals it exactly.
+ * @throws HookLookupError when no hook, or several hooks (GitHub allows one URL with non-overlapping
+ *   events), have that URL (the message lists the ids to choose from with `hook_id`), or when
+ *   `hook_id` and `url` name different hooks; RequestError 404 for an unknown `hook_id`.
+ */
+async function resolveHook(client, target, ref) {
+    if (!SCOPE_TRAITS[target.scope].hooks)
+        return { hook_id: SINGLE_HOOK_ID }; // the target's one webhook: nothing to look up
+    if (ref === undefined)
+        throw new Error('internal error: no hook named (hook_id or url)');
+    if ('hook_id' in ref) {
+        if (ref.url === undefined)
+            return { hook_id: ref.hook_id };
+        const hook = await getNamedHook(client, target, { hook_id: ref.hook_id, url: ref.url });
+        return { hook_id: hook.id, hook };
+    }
+    const { items: hooks } = await listHooks(client, target, { per_page: 100 });
+    const matches = hooks.filter((hook) => hook.config.url === ref.url);
+    if (matches.length === 0) {
+        throw new HookLookupError(`No webhook of ${describeTarget(target)} has the url '${ref.url}' (${hooks.length} webhooks checked); check 'url' or give 'hook_id'.`, 0);
+    }
+    if (matches.length > 1) {
+        const ids = matches.map((hook) => `${hook.id} (events: ${hook.events.join(', ')})`).join(', ');
+        throw new HookLookupError(`${matches.length} webhooks of ${describeTarget(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`, matches.length);
+    }
+    return { hook_id: matches[0].id, hook: matches[0] };
+}
+/**
+ * The hooks an operation over "one hook, or all of them" works on: the one `ref` names (fetched in
+ * full), every hook of the target when `ref` is undefined (REST "List … webhooks", all pages), or a
+ * target's one webhook (a GitHub App's).
+ * @returns the hooks, in id order
+ * @throws HookLookupError when `ref` names no hook or several
+ */
+async function selectHooks(client, target, ref) {
+    if (SCOPE_TRAITS[target.scope].hooks && ref === undefined)
+        return (await listHooks(client, target, { per_page: 100 })).items;
+    const { hook_id, hook } = await resolveHook(client, target, ref);
+    return [hook ?? (await getHook(client, target, hook_id))];
+}
+/** The id the one hook of a target without several hooks (a GitHub App's) goes by: it has none of its own. */
+const SINGLE_HOOK_ID = 0;
+/**
+ * The one webhook of a target that has no list of hooks (a GitHub App: REST "Get a webhook
+ * configuration for an app", `GET /app/hook/config`), in the shape of a hook: its config, active,
+ * no events of its own (an App's events are set in its settings), id {@link SINGLE_HOOK_ID}, and
+ * `updated_at` empty — GitHub does not say when it changed, so a secret proof can trust only its
+ * newest delivery.
+ */
+async function singleHook(client, target) {
+    const config = await getHookConfig(client, target, SINGLE_HOOK_ID);
+    const none = { code: null, status: null, message: null };
+    return {
+        id: SINGLE_HOOK_ID,
+        type: 'App',
+        name: 'web',
+        active: true,
+        events: [],
+        config,
+        updated_at: '',
+        created_at: '',
+        url: '',
+        ping_url: '',
+        deliveries_url: '',
+        test_url: '',
+        last_response: none
+    };
+}
+/**
+ * `GET …/hooks/{hook_id}`; for a target's one webhook (a GitHub App's), its config in the shape of a hook.
+ * @throws RequestError (404 when the hook does not exist or the token may not see it)
+ */
+async function getHook(client, target, hook_id) {
+    if (!SCOPE_TRAITS[target.scope].hooks)
+        return singleHook(client, target);
+    return send(client, target, 'GET', '/hooks/{hook_id}', { hook_id });
+}
+/** Events compare as sets: order and duplicates do not matter; `*` is its own value. */
+function sameEvents(a, b) {
+    const left = new Set(a);
+    const right = new Set(b);
+    return left.size === right.size && [...left].every((event) => right.has(event));
+}
+/** True when a hook was created at or after `since` (GitHub's `created_at` has whole seconds). */
+function createdSince(hook, since) {
+    return Date.parse(hook.created_at) >= Math.floor(since.getTime() / 1000) * 1000;
+}
+/**
+ * `POST …/hooks` with `name: web`. Defaults (this action's, not the raw API's): `events` `["push"]`,
+ * `active` true, `content_type` `json` (the raw API defaults to `form`), `insecure_ssl` `"0"`.
+ *
+ * A retried POST must not fail on its own success: when the first attempt created the hook but its
+ * answer was lost, the retry gets 422 "Hook already exists". With `adoptSince`, the hook with this
+ * URL is then taken as the one this POST created only when it was created at or after `adoptSince`
+ * (the step's start) with the same events, content type, TLS setting and active state; a given
+ * secret is then written to it through the config endpoint (a hook created meanwhile by someone else
+ * could hold another one). An older hook is never adopted: GitHub's 422 is thrown, as without a retry.
+ * @returns the hook, and `adopted` when it came from the 422 path
+ * @throws RequestError 422 "Hook already exists on this repository/organization" when a hook with
+ *   the same URL has overlapping events (and this request was not a retry that met its own hook).
+ */
+async function createHook(client, target, hook, adoptSince) {
+    const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config;
+    const events = hook.fields.events ?? ['push'];
+    const active = hook.fields.active ?? true;
+    try {
+        const created = await send(client, target, 'POST', '/hooks', {}, {
+            name: 'web',
+            config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
+            events,
+            active
+        });
+        return { hook: created, adopted: false };
+    }
+    catch (error) {
+        if (!(adoptSince && isHookAlreadyExists(error) && wasRetried(error)))
+            throw error;
+        // Among the hooks with the url (GitHub allows several with non-overlapping events), the one this
+        // POST created was created since the step began, with these settings; exactly one, or none is adopted.
+        const { items } = await listHooks(client, target, { per_page: 100 });
+        const mine = items.filter((candidate) => candidate.config.url === url &&
+            createdSince(candidate, adoptSince) &&
+            sameEvents(candidate.events, events) &&
+            candidate.active === active &&
+            candidate.config.content_type === content_type &&
+            String(candidate.config.insecure_ssl) === insecure_ssl &&
+            Boolean(candidate.config.secret) === (secret !== undefined));
+        if (mine.length !== 1)
+            throw error;
+        const [own] = mine;
+        if (secret !== undefined)
+            await updateHookConfig(client, target, own.id, { secret });
+        return { hook: own, adopted: true };
+    }
+}
+/**
+ * Applies `add_events` then `remove_events` to a list of events, keeping its order: what the
+ * repository endpoint does server-side, done client-side for organizations (whose endpoint lacks them).
+ */
+function mergeEvents(events, add = [], remove = []) {
+    return [...new Set([...events, ...add])].filter((event) => !remove.includes(event));
+}
+/**
+ * Updates a hook without risking its secret: config fields (`url`, `content_type`, `insecure_ssl`,
+ * `secret`) through `PATCH …/hooks/{hook_id}/config` (merges), then `events`/`add_events`/
+ * `remove_events`/`active` through `PATCH …/hooks/{hook_id}` **without** `config`. On organizations,
+ * `add_events`/`remove_events` are merged here (read the hook, write `events`). Returns the hook as
+ * it is afterwards (one more `GET` when only the config changed).
+ * @param known the hook if a lookup already fetched it (saves the read of the org merge)
+ */
+async function updateHook(client, target, hook_id, changes, known) {
+    const written = Object.keys(definedFields(changes.config));
+    if (written.length > 0)
+        await updateHookConfig(client, target, hook_id, changes.config);
+    try {
+        const { events, add_events, remove_events, active } = changes.fields;
+        let patch = { events, add_events, remove_events, active };
+        if (!SCOPE_TRAITS[target.scope].addRemoveEvents && (add_events !== undefined || remove_events !== undefined)) {
+            const current = known ?? (await getHook(client, target, hook_id));
+            patch = { events: mergeEvents(current.events, add_events, remove_events), active };
+        }
+        const body = definedFields(patch);
+        if (Object.keys(body).length === 0) {
+            // Only the config changed: the hook is read back. Its failure does not undo the write.
+            return await getHook(client, target, hook_id).catch((error) => {
+                throw withContext(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`);
+            });
+        }
+        return await send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body);
+    }
+    catch (error) {
+        if (written.length === 0 || (isApiError(error) && error.context?.length))
+            throw error;
+        throw withContext(error, `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`);
+    }
+}
+/**
+ * `DELETE …/hooks/{hook_id}` (204). GitHub's 404 means "no such hook" or "no permission", so a 404
+ * counts as the hook being gone only when the hook was `seen` to exist in this step and a
+ * `GET …/hooks/{hook_id}` now answers 404 too (it still exists → a permission problem: the 404 is thrown).
+ * @returns `deleted` (this request deleted it, or its retry met a 404 after a lost answer), or `gone`
+ *   (it was seen, and someone else deleted it before this DELETE arrived)
+ * @throws RequestError (404 for a hook not seen in this step, or still there; 403 without permission)
+ */
+async function deleteHook(client, target, hook_id, seen) {
+    try {
+        await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id });
+        return 'deleted';
+    }
+    catch (error) {
+        if (!(isApiError(error) && error.status === 404))
+            throw error;
+        if (!seen) {
+            if (!wasRetried(error))
+                throw error;
+            throw withContext(error, `The first DELETE got no answer, so this step cannot tell whether it deleted webhook ${hook_id} or the hook never existed (or the token cannot see it).`);
+        }
+        try {
+            await getHook(client, target, hook_id);
+        }
+        catch (check) {
+            if (isApiError(check) && check.status === 404)
+                return wasRetried(error) ? 'deleted' : 'gone';
+            throw check;
+        }
+        throw error;
+    }
+}
+/** `GET …/hooks/{hook_id}/config`: `url`, `content_type`, `insecure_ssl`, `secret` (`********` when set). */
+async function getHookConfig(client, target, hook_id) {
+    return send(client, target, 'GET', '/hooks/{hook_id}/config', { hook_id });
+}
+/**
+ * `PATCH …/hooks/{hook_id}/config` with only the given fields; GitHub merges them into the stored
+ * config, so an absent `secret` keeps the stored one.
+ */
+async function updateHookConfig(client, target, hook_id, config) {
+    return send(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, definedFields(config));
+}
+/**
+ * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
+ * @param options.status server-side filter: `success` (status code 200–399) or `failure` (400–599;
+ *   "failed to connect", status code 0, is in neither), or undefined for all
+ * @param options.limit most deliveries gathered; undefined = all GitHub still keeps
+ * @param options.since stop at the first delivery older than this (`delivered_at`)
+ * @param options.until stop at the first delivery that meets it (left out with the rest)
+ * @throws RequestError (404 unknown hook)
+ */
+async function listDeliveries(client, target, hook_id, options) {
+    const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) };
+    const since = options.since?.getTime() ?? -Infinity;
+    const until = (delivery) => Date.parse(delivery.delivered_at) < since || (options.until?.(delivery) ?? false);
+    return hooks_gather(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until }, options.request);
+}
+/** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */
+async function getDelivery(client, target, hook_id, delivery_id, request) {
+    return send(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id }, undefined, request);
+}
+/**
+ * `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again,
+ * same `guid`, `redelivery: true`. Not retried after a 5xx or a lost answer, which could redeliver twice.
+ * @throws RequestError (404 unknown delivery, 422 GitHub refuses it)
+ */
+async function redeliver(client, target, hook_id, delivery_id) {
+    await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, ONCE);
+}
+/** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. Sent once ({@link ONCE}). */
+async function hooks_ping(client, target, hook_id) {
+    await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id }, undefined, ONCE);
+}
+/**
+ * `POST /repos/{owner}/{repo}/hooks/{hook_id}/tests` (204): GitHub sends the latest push again to the
+ * hook — only if it is subscribed to `push` (or `*`). Repository webhooks only. Sent once ({@link ONCE}).
+ * @throws Error for an organization target (no such endpoint).
+ */
+async function testPush(client, target, hook_id) {
+    await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id }, undefined, ONCE);
+}
+
 ;// CONCATENATED MODULE: ./src/fleet.ts
 /**
  * The one place that runs an operation over several targets and gathers one result per target: a
@@ -41427,6 +41886,8 @@ function validateConcurrency(concurrency) {
  * targets are in progress. Once GitHub stopped the run (the pacer's {@link RateLimitStop}), targets
  * not started are `skipped`, and so is one the stop cut short before it wrote anything.
  */
+
+
 
 
 
@@ -41444,9 +41905,6 @@ function fleetState(total) {
 function report(result, options, state) {
     options.onResult?.(result, ++state.done, state.total);
     return result;
-}
-/** An item that was not run, or refused its first write, because of a limit of the run. */
-class NotRun extends Error {
 }
 /**
  * Runs `operation` on every item (a target, or a hook of one), each with a client of its own from
@@ -41479,11 +41937,20 @@ async function runFleet(items, makeClient, operation, options) {
             beforeWrite: () => {
                 if (writing)
                     return;
+                if (state.stoppedBy !== undefined)
+                    throw new RunLimit(`not written: fail_fast stopped the run after ${state.stoppedBy} failed`);
                 if (options.max_writes !== undefined && state.writes >= options.max_writes) {
-                    throw new NotRun(`not written: max_writes (${options.max_writes}) was reached; run again to continue`);
+                    throw new RunLimit(`not written: max_writes (${options.max_writes}) was reached; run again to continue`);
                 }
                 state.writes++;
                 writing = true;
+            },
+            beforeSend: () => {
+                // Once fail_fast stopped the run, nothing more goes out for a target that has written nothing
+                // (its writes and reads waiting in the pacer included); one that has written (a rotation
+                // between its write and its rollback) finishes what it began.
+                if (state.stoppedBy !== undefined && !wrote)
+                    throw new RunLimit(`not run to its end: fail_fast stopped the run after ${state.stoppedBy} failed`);
             }
         });
         client.hook.after('request', (_response, request) => {
@@ -41497,8 +41964,11 @@ async function runFleet(items, makeClient, operation, options) {
             return result.failure ? { ...done, error: result.failure } : { ...done, ok: true };
         }
         catch (error) {
-            if (error instanceof NotRun)
+            if (error instanceof RunLimit)
                 return { ...base, result: 'skipped', error: error.message };
+            if (options.absent_ok && error instanceof HookLookupError && error.matches === 0) {
+                return { ...base, result: 'absent', ok: true, error: undefined, operation: { message: `${base.name}: ${error.message}`, outcome: 'absent' } };
+            }
             // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
             if (error instanceof RateLimitStop && !wrote)
                 return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error };
@@ -41524,51 +41994,14 @@ function countResults(results) {
     const failed = results.filter(isFailure).length;
     const skipped = results.filter((result) => result.result === 'skipped').length;
     const changed = results.filter((result) => result.changed && result.result !== 'skipped').length;
-    return { succeeded: results.length - failed - skipped, failed, changed, skipped };
+    const absent = results.filter((result) => result.result === 'absent').length;
+    return { succeeded: results.length - failed - skipped, absent, failed, changed, skipped };
 }
 /** An error as the text of an item's result: GitHub's answer (without the token hint, given once for the run) or the message. */
 function fleet_errorText(error, target) {
     if (isApiError(error))
         return describeApiError(error, target.scope, { hint: false });
     return error instanceof Error ? error.message : String(error);
-}
-
-;// CONCATENATED MODULE: ./src/model.ts
-
-/**
- * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
- * back would store eight asterisks as the secret.
- */
-const SECRET_MASK = '********';
-/**
- * How long GitHub keeps a hook's deliveries (and lets them be redelivered), in days: 3 on
- * github.com and GHE.com, 7 on GitHub Enterprise Server (REST docs "Redeliver a delivery …",
- * "Handling failed webhook deliveries"). A GHES API root ends in `/api/v3`; api.github.com and
- * `api.SUBDOMAIN.ghe.com` do not.
- */
-function deliveryRetentionDays(api_url) {
-    return /\/api\/v3\/?$/.test(URL.parse(api_url)?.pathname ?? '') ? 7 : 3;
-}
-/** The real clock: `Date.now` and `node:timers/promises`' `setTimeout`. */
-const realClock = {
-    now: () => Date.now(),
-    sleep: (ms, signal) => (0,promises_namespaceObject.setTimeout)(ms, undefined, { signal })
-};
-/**
- * The real clock with every sleep multiplied by `scale` (0 < scale ≤ 1): polls come sooner. Only
- * pacing waits go through it; a wait that GitHub's whole-second timestamps require does not.
- */
-function scaledClock(scale) {
-    return scale === 1 ? realClock : { now: realClock.now, sleep: (ms, signal) => realClock.sleep(ms * scale, signal) };
-}
-/**
- * The pace of the action's own waits from the environment variable `MANAGE_WEBHOOKS_TIME_SCALE`,
- * FOR TESTS against the local emulator: a number in (0, 1] that multiplies poll intervals and the
- * retry backoff after a 5xx. Never GitHub's limits or waits (./pacing.ts). Unset or invalid: 1.
- */
-function timeScaleOf(env) {
-    const scale = Number(env.MANAGE_WEBHOOKS_TIME_SCALE ?? '1');
-    return scale > 0 && scale <= 1 ? scale : 1;
 }
 
 // EXTERNAL MODULE: external "node:crypto"
@@ -42556,7 +42989,7 @@ const OPERATION_INPUTS = {
     'audit-secret': { needs: ['secret'], uses: ['hook_id', 'url', 'secret', 'previous_secret', 'ping_if_needed', 'wait_timeout', 'fail_on_mismatch'] },
     'rotate-secret': {
         needs: ['secret'],
-        uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'wait_timeout', 'dry_run']
+        uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'rotate_unknown', 'wait_timeout', 'dry_run']
     },
     // Without hook_id or url: every hook of the target.
     report: { needs: [], uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'] }
@@ -42731,6 +43164,7 @@ function getRequest(read = getInput, env = process.env) {
         canary: parse('canary', integerIn(0, 1000)) ?? DEFAULT_CANARY,
         batch_size: parse('batch_size', positiveInteger) ?? DEFAULT_BATCH_SIZE,
         max_failures: parse('max_failures', positiveInteger) ?? DEFAULT_MAX_FAILURES,
+        rotate_unknown: parse('rotate_unknown', input_helper_boolean) ?? false,
         fail_below: parse('fail_below', fraction),
         fail_on_quiet: parse('fail_on_quiet', input_helper_boolean) ?? false,
         retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
@@ -42891,9 +43325,13 @@ function mayWrite(operation, request) {
 /** Resolves `scope`, `repository` and `org` into a target; records problems. */
 function parseTarget(scope, input, env, problems) {
     const repository = input('repository') ?? env.GITHUB_REPOSITORY;
-    const match = repository === undefined ? null : /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository);
+    // The owner: a login (letters, digits, hyphens; `_` in an Enterprise Managed User's), never a dot
+    // segment; the name: one GitHub can give a repository, never `.` or `..` (`octo-org/.` would request
+    // /repos/octo-org/hooks).
+    const parts = repository === undefined ? null : /^([A-Za-z0-9_-]+)\/([^/]+)$/.exec(repository);
+    const match = parts !== null && isRepositoryName(parts[2]) ? parts : null;
     if (repository !== undefined && match === null) {
-        problems.push(`Input 'repository' is '${repository}'; it accepts 'owner/name', e.g. 'octo-org/hello-world'.`);
+        problems.push(`Input 'repository' is '${repository}'; it accepts 'owner/name', e.g. 'octo-org/hello-world': ${NAME_RULE}.`);
     }
     if (scope === 'repo') {
         if (repository === undefined) {
@@ -43109,8 +43547,11 @@ function eventList(raw, name) {
 const APP_ID = /^(\d+|Iv[0-9A-Za-z.]+)$/;
 /**
  * The App's credentials for scope `app`: `app_id` and `private_key` (PEM, also with literal `\n`
- * escapes as secrets often hold it), checked before any request: the key must parse as a private key.
- * Records a problem for each one missing or malformed; the key is never repeated.
+ * escapes as secrets often hold it), checked before any request: the key must parse as a private key
+ * (node:crypto `createPrivateKey`) and be an RSA one (`asymmetricKeyType` `rsa`, PKCS#1 `BEGIN RSA
+ * PRIVATE KEY` or PKCS#8 `BEGIN PRIVATE KEY`), since GitHub signs App JWTs with RS256 only (REST docs
+ * "Generating a JSON Web Token (JWT) for a GitHub App"). Records a problem for each one missing or
+ * malformed; the key is never repeated.
  */
 function appCredentials(input, problems) {
     const app_id = input('app_id');
@@ -43124,11 +43565,19 @@ function appCredentials(input, problems) {
         return undefined;
     }
     const private_key = appPrivateKey(raw);
+    const accepts = "it accepts the PEM the App's settings page generates, -----BEGIN RSA PRIVATE KEY----- to its END line (or the same RSA key as PKCS#8, -----BEGIN PRIVATE KEY-----), with real line breaks or literal \\n";
+    let type;
     try {
-        (0,external_node_crypto_.createPrivateKey)(private_key);
+        type = (0,external_node_crypto_.createPrivateKey)(private_key).asymmetricKeyType;
     }
     catch {
-        problems.push("Input 'private_key' is not a private key (its value is not shown); it accepts the PEM the App's settings page generates, -----BEGIN RSA PRIVATE KEY----- to its END line, with real line breaks or literal \\n.");
+        problems.push(`Input 'private_key' is not a private key (its value is not shown); ${accepts}.`);
+        return undefined;
+    }
+    // GitHub App keys are RSA and the JWT is signed RS256 (RSASSA-PKCS1-v1_5): an EC, Ed25519 or RSA-PSS
+    // key would only fail at the first request ("Invalid key type").
+    if (type !== 'rsa') {
+        problems.push(`Input 'private_key' is a private key of type ${type?.toUpperCase() ?? 'unknown'} (its value is not shown), but GitHub App keys are RSA (the App's JWT is signed RS256); ${accepts}.`);
         return undefined;
     }
     return app_id === undefined ? undefined : { app_id, private_key };
@@ -43139,14 +43588,79 @@ function appPrivateKey(raw) {
 }
 /** Owner logins: letters, digits and inner hyphens (GitHub's rule for user and organization names). */
 const LOGIN = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+/** What a repository name holds, for the errors of `repository` and `repositories`. */
+const NAME_RULE = "a repository name holds only letters, digits, '.', '-' and '_', and is never '.' or '..'";
+/** What a glob over repository names may use, for the error of `repositories`. */
+const GLOB_RULE = 'a glob adds only *, ? and [...] classes of those characters (e.g. [a-f0-9]; no [!...] or [^...]); !, {}, () and extglobs are refused: an exclusion is a whole entry, !owner/pattern (e.g. !octo-org/svc-legacy)';
+/**
+ * True for a name GitHub can give a repository: letters, digits, `.`, `-` and `_` only, and neither
+ * `.` nor `..` (which a URL would resolve as a path segment: `/repos/octo-org/.` is `/repos/octo-org`).
+ */
+function isRepositoryName(name) {
+    return /^[A-Za-z0-9._-]+$/.test(name) && name !== '.' && name !== '..';
+}
+/** A character of a repository name (see {@link isRepositoryName}). */
+const NAME_CHAR = /^[A-Za-z0-9._-]$/;
+/** Both ends of a `[a-f]` range are digits, lower-case or upper-case letters, the first not after the second. */
+function isRange(from, to) {
+    return ['0-9', 'a-z', 'A-Z'].some((kind) => new RegExp(`^[${kind}]$`).test(from) && new RegExp(`^[${kind}]$`).test(to)) && from <= to;
+}
+/** True when the `[...]` class's inside (between the brackets) holds name characters and ascending ranges; `-` is literal only first or last. */
+function isNameClass(inside) {
+    if (inside === '')
+        return false;
+    for (let at = 0; at < inside.length;) {
+        if (inside[at + 1] === '-' && at + 2 < inside.length) {
+            if (!isRange(inside[at], inside[at + 2]))
+                return false;
+            at += 3;
+        }
+        else {
+            if (!NAME_CHAR.test(inside[at]) || (inside[at] === '-' && at !== 0 && at !== inside.length - 1))
+                return false;
+            at += 1;
+        }
+    }
+    return true;
+}
+/**
+ * True for a glob over repository names that picomatch reads with no surprise: name characters
+ * ({@link isRepositoryName}), `*`, `?`, and `[...]` classes of name characters or ascending ranges
+ * (`[a-f]`, `[0-9]`). Refused: a negation (`!svc-*`, which picomatch reads as "every name but"),
+ * negated classes (`[!a]`, `[^a]`), braces, parentheses and extglobs (`@(a|b)`), POSIX classes,
+ * escapes, unbalanced brackets.
+ */
+function isNameGlob(glob) {
+    for (let at = 0; at < glob.length;) {
+        if (glob[at] === '[') {
+            const end = glob.indexOf(']', at + 1);
+            if (end === -1 || !isNameClass(glob.slice(at + 1, end)))
+                return false;
+            at = end + 1;
+        }
+        else if (NAME_CHAR.test(glob[at]) || glob[at] === '*' || glob[at] === '?') {
+            at += 1;
+        }
+        else {
+            return false;
+        }
+    }
+    return glob !== '';
+}
 /**
  * Accepts the `repositories` entries, separated by new lines or commas (blank lines and `#` comment
  * lines are skipped): `owner/name`; `owner/glob` with `*`, `?` or `[…]` over the owner's repository
  * names (`owner/*`, `owner/svc-*`); `!owner/name` or `!owner/glob` to exclude what the earlier entries
  * selected. The owner is always written out. Duplicates are dropped.
+ *
+ * A name must be one GitHub can give a repository ({@link isRepositoryName}), a glob one of
+ * {@link isNameGlob}: a `!` anywhere but before the owner (`octo-org/!svc-*`, which picomatch would
+ * read as "every name but svc-*", a write to the wrong repositories) is refused, and so are braces,
+ * parentheses, extglobs and negated classes.
+ * @throws Error naming the input, each entry at fault and what the input accepts
  */
 function repositoryPatterns(raw, name) {
-    const accepts = 'it accepts entries separated by new lines or commas: owner/name, owner/glob over names (owner/*, owner/svc-*), or !entry to exclude what earlier entries selected';
+    const accepts = 'it accepts entries separated by new lines or commas: owner/name, owner/glob over names (owner/*, owner/svc-*), or !owner/name, !owner/glob to exclude what earlier entries selected';
     const entries = raw
         .split(/\r?\n/)
         .map((line) => line.trim())
@@ -43161,15 +43675,18 @@ function repositoryPatterns(raw, name) {
     for (const text of new Set(entries)) {
         const exclude = text.startsWith('!');
         const body = exclude ? text.slice(1).trim() : text;
-        const match = new RegExp(`^(${LOGIN})/([A-Za-z0-9_.*?\\[\\]!^-]+)$`).exec(body);
+        const match = new RegExp(`^(${LOGIN})/(.*)$`).exec(body);
+        const glob = match !== null && /[*?[\]]/.test(match[2]);
         if (body === '')
             problems.push("a bare '!' (it excludes nothing: write !owner/name or !owner/glob)");
         else if (match === null)
             problems.push(`'${text}'`);
+        else if (glob ? !isNameGlob(match[2]) : !isRepositoryName(match[2]))
+            problems.push(`'${text}' (${NAME_RULE}; ${GLOB_RULE})`);
         else if (exclude && patterns.length === 0)
             problems.push(`'${text}' first (an exclusion removes what EARLIER entries selected)`);
         else
-            patterns.push({ text, owner: match[1], name: match[2], glob: /[*?[]/.test(match[2]), exclude });
+            patterns.push({ text, owner: match[1], name: match[2], glob, exclude });
     }
     if (problems.length > 0)
         throw new Error(`Input '${name}' has ${problems.join(', ')}; ${accepts}.`);
@@ -43200,404 +43717,6 @@ function propertyFilter(raw, name) {
 function list(values) {
     const quoted = values.map((value) => `'${value}'`);
     return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('');
-}
-
-;// CONCATENATED MODULE: ./src/hooks.ts
-/**
- * The REST hooks endpoints, as functions of a client and a target (REST docs "Repository webhooks"
- * and "Organization webhooks"). They never write the scope themselves: {@link endpoint} does.
- *
- * Secret safety: `PATCH …/hooks/{hook_id}` is never sent a `config` object (GitHub replaces the
- * whole config then and drops a secret that is absent); config fields go through
- * `PATCH …/hooks/{hook_id}/config`, which merges. POSTs that make GitHub send something (pings,
- * test pushes, redeliveries) are sent once: never repeated after a 5xx or a lost answer.
- */
-
-
-/** A hook could not be picked by its URL: none or several hooks of the target have that `config.url`. */
-class HookLookupError extends Error {
-    /** How many hooks matched: 0 (none) or more than 1; undefined when the lookup was by `hook_id`. */
-    matches;
-    constructor(message, matches) {
-        super(message);
-        this.name = 'HookLookupError';
-        this.matches = matches;
-    }
-}
-/**
- * Sends one hooks request for the target and returns the response body.
- * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
- * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
- *   (the config's payload URL) is never taken for the request URL
- * @param request Octokit request options: {@link ONCE} for a POST that must not be repeated after a
- *   5xx or a lost answer; `{ signal }` to bound it by a deadline
- * @throws Octokit's `RequestError` on 4xx/5xx (a timed-out or aborted request: status 500)
- */
-async function send(client, target, method, path, pathParams = {}, body, request) {
-    const { route, params } = endpoint(target, method, path);
-    try {
-        const response = await client.request(route, {
-            ...params,
-            ...pathParamsOf(route, pathParams),
-            ...(body === undefined ? {} : { data: body }),
-            ...(request ? { request } : {})
-        });
-        return response.data;
-    }
-    catch (error) {
-        if (request !== ONCE || !isApiError(error) || error.status < 500)
-            throw error;
-        throw withContext(error, `${method} ${path} was not repeated: GitHub may have acted on it already, and a receiver would get it twice.`);
-    }
-}
-/**
- * The path parameters the route has: an App's webhook has no `{hook_id}` (any other parameter would
- * be sent as a query parameter or in the body).
- */
-function pathParamsOf(route, pathParams) {
-    return Object.fromEntries(Object.entries(pathParams).filter(([name]) => route.includes(`{${name}}`)));
-}
-/**
- * Request options of a POST that makes GitHub send something (a ping, a test push, a redelivery):
- * never retried after a 5xx or a lost answer, since GitHub may have sent it already and a receiver
- * that deploys on push would act twice. Rate-limit answers are still waited out: GitHub did nothing then.
- */
-const ONCE = { retries: 0 };
-/** The fields of an object that are set (a PATCH body carries only what changes). */
-function definedFields(fields) {
-    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-}
-/**
- * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
- * cursors for deliveries), until the pages end, an empty page comes, `limit` items are gathered, or
- * an item meets `until` (that item and the rest are left out).
- * @param request extra Octokit request options (e.g. `{ retries: 0, signal }` for a poll)
- */
-async function hooks_gather(client, target, path, parameters, stop = {}, request) {
-    const { route, params } = endpoint(target, 'GET', path);
-    const { limit = Infinity, until = () => false } = stop;
-    const items = [];
-    let more = false;
-    // paginate.iterator sends only method, url and headers to the request function it is given, so
-    // request options (a poll's `retries: 0` and deadline `signal`) ride on a request function of their own.
-    const [method, url] = route.split(' ');
-    // (The overload that takes a request function types its parameters as a route string: hence `never`.)
-    const requester = request ? client.request.defaults({ request }) : client.request;
-    const { hook_id, ...query } = parameters;
-    const all = { method, url, ...params, ...(typeof hook_id === 'number' ? pathParamsOf(route, { hook_id }) : {}), ...query };
-    for await (const response of client.paginate.iterator(requester, all)) {
-        const page = response.data;
-        const end = page.findIndex(until);
-        items.push(...(end < 0 ? page : page.slice(0, end)));
-        more = end < 0 && page.length > 0 && /rel="next"/.test(response.headers.link ?? '');
-        if (page.length === 0 || end >= 0 || items.length >= limit)
-            break;
-    }
-    return { items: items.slice(0, limit), truncated: items.length > limit || (items.length === limit && more) };
-}
-/**
- * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
- * @param options.per_page items per request, 1–100
- * @param options.limit most hooks gathered; undefined = all
- * @returns the hooks, and `truncated` when `limit` left some out
- * @throws RequestError (404 when the target does not exist or the token may not see its hooks)
- */
-async function listHooks(client, target, options) {
-    return hooks_gather(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit });
-}
-/**
- * Checks that a hook fetched by `hook_id` has the `url` also given (both name one hook).
- * @throws HookLookupError naming both when its `config.url` differs
- */
-function checkSameHook(target, hook, url) {
-    if (url === undefined || hook.config.url === url)
-        return;
-    throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${hook.id} of ${describeTarget(target)} has the url '${hook.config.url ?? ''}', not '${url}'. ` +
-        'Give only one of them, or both for the same hook; nothing was changed.');
-}
-/**
- * `GET …/hooks/{hook_id}` for a hook named by both `hook_id` and `url`: the hook must have that url.
- * When GitHub answers 404 and another hook has the url, the two inputs name different hooks too.
- * @throws HookLookupError naming both inputs; RequestError 404 when neither names a hook
- */
-async function getNamedHook(client, target, ref) {
-    let hook;
-    try {
-        hook = await getHook(client, target, ref.hook_id);
-    }
-    catch (error) {
-        if (!(isApiError(error) && error.status === 404))
-            throw error;
-        const { items } = await listHooks(client, target, { per_page: 100 });
-        const named = items.find((candidate) => candidate.config.url === ref.url);
-        if (!named)
-            throw error;
-        throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${ref.hook_id} does not exist on ${describeTarget(target)}, and the url '${ref.url}' is webhook ${named.id}. ` +
-            'Give only one of them, or both for the same hook; nothing was changed.');
-    }
-    checkSameHook(target, hook, ref.url);
-    return hook;
-}
-/**
- * Finds the hook an operation acts on. By `hook_id` alone: no request. By `hook_id` and `url`:
- * `GET …/hooks/{hook_id}`, whose `config.url` must be `url`. By `url`: lists the target's hooks
- * (100 a page) and picks the one whose `config.url` equals it exactly.
- * @throws HookLookupError when no hook, or several hooks (GitHub allows one URL with non-overlapping
- *   events), have that URL (the message lists the ids to choose from with `hook_id`), or when
- *   `hook_id` and `url` name different hooks; RequestError 404 for an unknown `hook_id`.
- */
-async function resolveHook(client, target, ref) {
-    if (!SCOPE_TRAITS[target.scope].hooks)
-        return { hook_id: SINGLE_HOOK_ID }; // the target's one webhook: nothing to look up
-    if (ref === undefined)
-        throw new Error('internal error: no hook named (hook_id or url)');
-    if ('hook_id' in ref) {
-        if (ref.url === undefined)
-            return { hook_id: ref.hook_id };
-        const hook = await getNamedHook(client, target, { hook_id: ref.hook_id, url: ref.url });
-        return { hook_id: hook.id, hook };
-    }
-    const { items: hooks } = await listHooks(client, target, { per_page: 100 });
-    const matches = hooks.filter((hook) => hook.config.url === ref.url);
-    if (matches.length === 0) {
-        throw new HookLookupError(`No webhook of ${describeTarget(target)} has the url '${ref.url}' (${hooks.length} webhooks checked); check 'url' or give 'hook_id'.`, 0);
-    }
-    if (matches.length > 1) {
-        const ids = matches.map((hook) => `${hook.id} (events: ${hook.events.join(', ')})`).join(', ');
-        throw new HookLookupError(`${matches.length} webhooks of ${describeTarget(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`, matches.length);
-    }
-    return { hook_id: matches[0].id, hook: matches[0] };
-}
-/**
- * The hooks an operation over "one hook, or all of them" works on: the one `ref` names (fetched in
- * full), every hook of the target when `ref` is undefined (REST "List … webhooks", all pages), or a
- * target's one webhook (a GitHub App's).
- * @returns the hooks, in id order
- * @throws HookLookupError when `ref` names no hook or several
- */
-async function selectHooks(client, target, ref) {
-    if (SCOPE_TRAITS[target.scope].hooks && ref === undefined)
-        return (await listHooks(client, target, { per_page: 100 })).items;
-    const { hook_id, hook } = await resolveHook(client, target, ref);
-    return [hook ?? (await getHook(client, target, hook_id))];
-}
-/** The id the one hook of a target without several hooks (a GitHub App's) goes by: it has none of its own. */
-const SINGLE_HOOK_ID = 0;
-/**
- * The one webhook of a target that has no list of hooks (a GitHub App: REST "Get a webhook
- * configuration for an app", `GET /app/hook/config`), in the shape of a hook: its config, active,
- * no events of its own (an App's events are set in its settings), id {@link SINGLE_HOOK_ID}, and
- * `updated_at` empty — GitHub does not say when it changed, so a secret proof can trust only its
- * newest delivery.
- */
-async function singleHook(client, target) {
-    const config = await getHookConfig(client, target, SINGLE_HOOK_ID);
-    const none = { code: null, status: null, message: null };
-    return {
-        id: SINGLE_HOOK_ID,
-        type: 'App',
-        name: 'web',
-        active: true,
-        events: [],
-        config,
-        updated_at: '',
-        created_at: '',
-        url: '',
-        ping_url: '',
-        deliveries_url: '',
-        test_url: '',
-        last_response: none
-    };
-}
-/**
- * `GET …/hooks/{hook_id}`; for a target's one webhook (a GitHub App's), its config in the shape of a hook.
- * @throws RequestError (404 when the hook does not exist or the token may not see it)
- */
-async function getHook(client, target, hook_id) {
-    if (!SCOPE_TRAITS[target.scope].hooks)
-        return singleHook(client, target);
-    return send(client, target, 'GET', '/hooks/{hook_id}', { hook_id });
-}
-/** Events compare as sets: order and duplicates do not matter; `*` is its own value. */
-function sameEvents(a, b) {
-    const left = new Set(a);
-    const right = new Set(b);
-    return left.size === right.size && [...left].every((event) => right.has(event));
-}
-/** True when a hook was created at or after `since` (GitHub's `created_at` has whole seconds). */
-function createdSince(hook, since) {
-    return Date.parse(hook.created_at) >= Math.floor(since.getTime() / 1000) * 1000;
-}
-/**
- * `POST …/hooks` with `name: web`. Defaults (this action's, not the raw API's): `events` `["push"]`,
- * `active` true, `content_type` `json` (the raw API defaults to `form`), `insecure_ssl` `"0"`.
- *
- * A retried POST must not fail on its own success: when the first attempt created the hook but its
- * answer was lost, the retry gets 422 "Hook already exists". With `adoptSince`, the hook with this
- * URL is then taken as the one this POST created only when it was created at or after `adoptSince`
- * (the step's start) with the same events, content type, TLS setting and active state; a given
- * secret is then written to it through the config endpoint (a hook created meanwhile by someone else
- * could hold another one). An older hook is never adopted: GitHub's 422 is thrown, as without a retry.
- * @returns the hook, and `adopted` when it came from the 422 path
- * @throws RequestError 422 "Hook already exists on this repository/organization" when a hook with
- *   the same URL has overlapping events (and this request was not a retry that met its own hook).
- */
-async function createHook(client, target, hook, adoptSince) {
-    const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config;
-    const events = hook.fields.events ?? ['push'];
-    const active = hook.fields.active ?? true;
-    try {
-        const created = await send(client, target, 'POST', '/hooks', {}, {
-            name: 'web',
-            config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
-            events,
-            active
-        });
-        return { hook: created, adopted: false };
-    }
-    catch (error) {
-        if (!(adoptSince && isHookAlreadyExists(error) && wasRetried(error)))
-            throw error;
-        // Among the hooks with the url (GitHub allows several with non-overlapping events), the one this
-        // POST created was created since the step began, with these settings; exactly one, or none is adopted.
-        const { items } = await listHooks(client, target, { per_page: 100 });
-        const mine = items.filter((candidate) => candidate.config.url === url &&
-            createdSince(candidate, adoptSince) &&
-            sameEvents(candidate.events, events) &&
-            candidate.active === active &&
-            candidate.config.content_type === content_type &&
-            String(candidate.config.insecure_ssl) === insecure_ssl &&
-            Boolean(candidate.config.secret) === (secret !== undefined));
-        if (mine.length !== 1)
-            throw error;
-        const [own] = mine;
-        if (secret !== undefined)
-            await updateHookConfig(client, target, own.id, { secret });
-        return { hook: own, adopted: true };
-    }
-}
-/**
- * Applies `add_events` then `remove_events` to a list of events, keeping its order: what the
- * repository endpoint does server-side, done client-side for organizations (whose endpoint lacks them).
- */
-function mergeEvents(events, add = [], remove = []) {
-    return [...new Set([...events, ...add])].filter((event) => !remove.includes(event));
-}
-/**
- * Updates a hook without risking its secret: config fields (`url`, `content_type`, `insecure_ssl`,
- * `secret`) through `PATCH …/hooks/{hook_id}/config` (merges), then `events`/`add_events`/
- * `remove_events`/`active` through `PATCH …/hooks/{hook_id}` **without** `config`. On organizations,
- * `add_events`/`remove_events` are merged here (read the hook, write `events`). Returns the hook as
- * it is afterwards (one more `GET` when only the config changed).
- * @param known the hook if a lookup already fetched it (saves the read of the org merge)
- */
-async function updateHook(client, target, hook_id, changes, known) {
-    const written = Object.keys(definedFields(changes.config));
-    if (written.length > 0)
-        await updateHookConfig(client, target, hook_id, changes.config);
-    try {
-        const { events, add_events, remove_events, active } = changes.fields;
-        let patch = { events, add_events, remove_events, active };
-        if (!SCOPE_TRAITS[target.scope].addRemoveEvents && (add_events !== undefined || remove_events !== undefined)) {
-            const current = known ?? (await getHook(client, target, hook_id));
-            patch = { events: mergeEvents(current.events, add_events, remove_events), active };
-        }
-        const body = definedFields(patch);
-        if (Object.keys(body).length === 0) {
-            // Only the config changed: the hook is read back. Its failure does not undo the write.
-            return await getHook(client, target, hook_id).catch((error) => {
-                throw withContext(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`);
-            });
-        }
-        return await send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body);
-    }
-    catch (error) {
-        if (written.length === 0 || (isApiError(error) && error.context?.length))
-            throw error;
-        throw withContext(error, `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`);
-    }
-}
-/**
- * `DELETE …/hooks/{hook_id}` (204). GitHub's 404 means "no such hook" or "no permission", so a 404
- * counts as the hook being gone only when the hook was `seen` to exist in this step and a
- * `GET …/hooks/{hook_id}` now answers 404 too (it still exists → a permission problem: the 404 is thrown).
- * @returns `deleted` (this request deleted it, or its retry met a 404 after a lost answer), or `gone`
- *   (it was seen, and someone else deleted it before this DELETE arrived)
- * @throws RequestError (404 for a hook not seen in this step, or still there; 403 without permission)
- */
-async function deleteHook(client, target, hook_id, seen) {
-    try {
-        await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id });
-        return 'deleted';
-    }
-    catch (error) {
-        if (!(isApiError(error) && error.status === 404))
-            throw error;
-        if (!seen) {
-            if (!wasRetried(error))
-                throw error;
-            throw withContext(error, `The first DELETE got no answer, so this step cannot tell whether it deleted webhook ${hook_id} or the hook never existed (or the token cannot see it).`);
-        }
-        try {
-            await getHook(client, target, hook_id);
-        }
-        catch (check) {
-            if (isApiError(check) && check.status === 404)
-                return wasRetried(error) ? 'deleted' : 'gone';
-            throw check;
-        }
-        throw error;
-    }
-}
-/** `GET …/hooks/{hook_id}/config`: `url`, `content_type`, `insecure_ssl`, `secret` (`********` when set). */
-async function getHookConfig(client, target, hook_id) {
-    return send(client, target, 'GET', '/hooks/{hook_id}/config', { hook_id });
-}
-/**
- * `PATCH …/hooks/{hook_id}/config` with only the given fields; GitHub merges them into the stored
- * config, so an absent `secret` keeps the stored one.
- */
-async function updateHookConfig(client, target, hook_id, config) {
-    return send(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, definedFields(config));
-}
-/**
- * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
- * @param options.status server-side filter: `success` (status code 200–399) or `failure` (400–599;
- *   "failed to connect", status code 0, is in neither), or undefined for all
- * @param options.limit most deliveries gathered; undefined = all GitHub still keeps
- * @param options.since stop at the first delivery older than this (`delivered_at`)
- * @param options.until stop at the first delivery that meets it (left out with the rest)
- * @throws RequestError (404 unknown hook)
- */
-async function listDeliveries(client, target, hook_id, options) {
-    const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) };
-    const since = options.since?.getTime() ?? -Infinity;
-    const until = (delivery) => Date.parse(delivery.delivered_at) < since || (options.until?.(delivery) ?? false);
-    return hooks_gather(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until }, options.request);
-}
-/** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */
-async function getDelivery(client, target, hook_id, delivery_id, request) {
-    return send(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id }, undefined, request);
-}
-/**
- * `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again,
- * same `guid`, `redelivery: true`. Not retried after a 5xx or a lost answer, which could redeliver twice.
- * @throws RequestError (404 unknown delivery, 422 GitHub refuses it)
- */
-async function redeliver(client, target, hook_id, delivery_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, ONCE);
-}
-/** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. Sent once ({@link ONCE}). */
-async function hooks_ping(client, target, hook_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id }, undefined, ONCE);
-}
-/**
- * `POST /repos/{owner}/{repo}/hooks/{hook_id}/tests` (204): GitHub sends the latest push again to the
- * hook — only if it is subscribed to `push` (or `*`). Repository webhooks only. Sent once ({@link ONCE}).
- * @throws Error for an organization target (no such endpoint).
- */
-async function testPush(client, target, hook_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id }, undefined, ONCE);
 }
 
 ;// CONCATENATED MODULE: ./src/deliveries.ts
@@ -43963,7 +44082,8 @@ const VERDICTS = ['current', 'previous', 'unknown', 'none', 'unproven'];
  * Audits one hook: `none` when GitHub stores no secret; otherwise the secret that signed the newest
  * checkable delivery made after the hook's `updated_at`; with no such delivery, an active hook is
  * pinged (`ping_if_needed`) and the ping's signature decides. Costs 1 GET of deliveries + 1 GET per
- * delivery checked; a ping adds 1 POST + the polls + 1 GET.
+ * delivery checked; a ping adds 1 POST + the polls + 1 GET. A ping the run refuses (`max_writes`,
+ * `fail_fast`: {@link RunLimit}) leaves the hook `unproven` with `not_audited` set.
  * @param clock the clock of the polls for the ping's delivery
  */
 async function auditHook(client, target, hook, options, clock = realClock) {
@@ -43996,7 +44116,21 @@ async function auditHook(client, target, hook, options, clock = realClock) {
         };
     }
     const ping = { event: 'ping', timeout_ms: options.timeout_ms };
-    const delivery = await sendAndAwait(client, target, hook.id, () => hooks_ping(client, target, hook.id), ping, clock);
+    let delivery;
+    try {
+        delivery = await sendAndAwait(client, target, hook.id, () => hooks_ping(client, target, hook.id), ping, clock);
+    }
+    catch (error) {
+        if (!(error instanceof RunLimit))
+            throw error;
+        // The run refused the ping (max_writes, fail_fast): this hook is not audited, and says so.
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: `not audited: no delivery since the hook's last change, and its ping was ${error.message.replace(/^not (written|run to its end): /, 'refused: ')}`,
+            not_audited: error.message
+        };
+    }
     if (!delivery) {
         return {
             ...base,
@@ -44187,6 +44321,31 @@ function hourlySeries(deliveries, window) {
         failed,
         p95: durations.map((values) => nearestRank(values, 95))
     };
+}
+/**
+ * The window that covers every one of `windows`: from the earliest `since` to the latest `until`
+ * (a fleet run's targets each end their window when they start, so the windows differ).
+ * @throws RangeError when `windows` is empty
+ */
+function coveringWindow(windows) {
+    if (windows.length === 0)
+        throw new RangeError('coveringWindow: no window');
+    const since = Math.min(...windows.map((window) => window.since.getTime()));
+    const until = Math.max(...windows.map((window) => window.until.getTime()));
+    return { since: new Date(since), until: new Date(until) };
+}
+/**
+ * Deliveries per hour over the reports of a whole run (every target of a fleet run, or the one of a
+ * single-target run), for the charts of the job summary: each target's deliveries count within ITS
+ * window, exactly those its figures count, on the hours of the window covering them all
+ * ({@link coveringWindow}). So every delivery in a report's figures is in the series, whichever
+ * target it belongs to — as long as it is within the newest {@link MAX_HOURS} hours (see
+ * {@link hourlySeries}, whose shapes and units this returns).
+ * @throws RangeError when `parts` is empty, or the covering window does not end after it starts
+ */
+function runSeries(parts) {
+    const window = coveringWindow(parts.map((part) => part.window));
+    return hourlySeries(parts.flatMap((part) => part.deliveries.filter((delivery) => inWindow(delivery, part.window))), window);
 }
 
 ;// CONCATENATED MODULE: ./src/ensure.ts
@@ -44746,12 +44905,15 @@ function required(value) {
 
 ;// CONCATENATED MODULE: ./src/rotate.ts
 /**
- * `operation: rotate-secret`: a new secret for every hook named, without downtime — each hook gets
- * the new secret only through `PATCH …/hooks/{hook_id}/config` (REST "Update a webhook configuration
- * for a …"), is pinged, and keeps it only if the receiver answers 2xx to a ping signed with it;
- * otherwise `previous_secret` is written back. A canary goes first, then batches, and the run stops
- * once `max_failures` hooks failed. Hooks already proven on the new secret are left alone, so a
- * rerun resumes where the last one stopped.
+ * `operation: rotate-secret`: a new secret for every hook named, without downtime and without ever
+ * destroying a secret it cannot put back. A survey first proves which secret each hook signs with
+ * (`audit-secret`'s verdicts: deliveries, else a ping). Then each hook not yet on the new secret gets
+ * it only through `PATCH …/hooks/{hook_id}/config` (REST "Update a webhook configuration for a …")
+ * and keeps it only when a delivery signed with it, made after the write, is answered 2xx; otherwise
+ * `previous_secret` is written back, but only to a hook proven on it. A hook that signs with neither
+ * secret is not rotated unless `rotate_unknown`. A canary (an active hook) goes first, then batches,
+ * and the run stops once `max_failures` hooks failed. Hooks proven on the new secret are left alone,
+ * so a rerun resumes where the last one stopped.
  */
 
 
@@ -44762,83 +44924,117 @@ function required(value) {
 
 
 /**
- * Rotates one hook that is not yet proven on the new secret: writes the new secret (config endpoint
- * only), pings one second later and waits for the delivery; it must be signed with the new secret
- * and answered 2xx (an inactive hook, which GitHub sends nothing, is written and not verified). Otherwise writes `previous_secret` back and pings again to confirm
- * (`rolled-back`), or without one reports `failed`, the hook keeping the new secret.
- * Costs per ping: 1 GET + 1 POST + the polls + 1 GET; per write 1 PATCH.
- * @throws RequestError when GitHub refuses a write or a ping; its message says which secret the hook has then
+ * Waits for the first delivery newer than `after` that is signed with `secret` (`others` name the
+ * secrets a delivery already on its way may still be signed with: they are passed over, not taken
+ * against the new secret), within `timeout_ms` MILLISECONDS overall. Pings the hook first when it can
+ * be pinged, one second after the write (GitHub's times have whole seconds).
  */
-async function rotateHook(client, target, hook, options, clock = realClock) {
-    const { secret, previous_secret, timeout_ms } = options;
-    const canPing = SCOPE_TRAITS[target.scope].ping;
-    if (options.dryRun) {
-        const back = previous_secret ? ', and back to previous_secret if the receiver does not answer 2xx' : '';
-        const check = canPing ? 'ping it' : 'wait for its next delivery';
-        return { outcome: 'rotated', changed: true, note: `would write the new secret through PATCH …/config and ${check}${back}` };
+async function evidenceFor(client, target, hook, after, secret, others, timeout_ms, clock) {
+    const passed = [];
+    try {
+        if (SCOPE_TRAITS[target.scope].ping) {
+            await realClock.sleep(1000);
+            await hooks_ping(client, target, hook.id);
+        }
+        const deadline = clock.now() + timeout_ms;
+        let last = after;
+        while (clock.now() < deadline) {
+            const delivery = await waitForDelivery(client, target, hook.id, { after: last, timeout_ms: deadline - clock.now() }, clock);
+            if (!delivery)
+                break;
+            if ((await signerOf(delivery, { wanted: secret, ...others })) === 'wanted')
+                return { delivery, passed };
+            passed.push(Number(delivery.id));
+            last = Number(delivery.id);
+        }
+        return { passed };
     }
-    // A hook that cannot be pinged (a GitHub App's) is judged by its next delivery, newer than this one.
-    const newest = canPing ? 0 : Number((await newestDelivery(client, target, hook.id))?.id ?? 0);
-    /** The delivery that tells whether the receiver accepts the secret just written. */
-    const confirmation = (after) => canPing ? pingAfterWrite(client, target, hook.id, { timeout_ms }, clock) : waitForDelivery(client, target, hook.id, { after, timeout_ms }, clock);
+    catch (error) {
+        return { passed, error: errorText(error) };
+    }
+}
+/** Why the evidence does not confirm a secret, or undefined when it does (its delivery was answered 2xx). */
+function rotate_refusalOf(evidence, which, timeout_ms) {
+    const { delivery, passed, error } = evidence;
+    if (delivery)
+        return succeeded(delivery) ? undefined : `the receiver answered ${answer(delivery)} to delivery ${delivery.id}, signed with ${which}`;
+    const older = passed.length > 0 ? ` (deliveries ${passed.join(', ')} were signed with an older secret: sent before the write took effect)` : '';
+    if (error)
+        return `the verification could not conclude: ${error}${older}`;
+    return `no delivery signed with ${which} came within ${timeout_ms / 1000} s${older}`;
+}
+/**
+ * Rotates one hook that is not yet proven on the new secret: notes its newest delivery, writes the
+ * new secret (config endpoint only), then takes the first delivery made after that is signed with
+ * it (a ping one second later when the hook can be pinged; a GitHub App's next delivery otherwise):
+ * answered 2xx, the hook is `rotated`. Refused, or nothing conclusive within `timeout_ms` (no
+ * delivery, the ping failed, the wait failed), the hook goes back to `previous_secret` when it was
+ * proven on it (`verdict: previous`), confirmed by a delivery signed with it (`rolled-back`);
+ * otherwise it is `failed` and keeps the new secret. An inactive hook, to which GitHub delivers
+ * nothing, is written and `unverified`.
+ * Costs: 1 GET (newest delivery), 1 PATCH per write, per verification 1 POST (ping) + the polls + 1 GET per delivery.
+ * @param verdict what the survey proved the hook signs with now
+ * @throws RequestError when GitHub refuses a write; its message says which secret the hook has then
+ */
+async function rotateHook(client, target, hook, verdict, options, clock = realClock) {
+    const { secret, timeout_ms } = options;
+    const previous = verdict === 'previous' ? options.previous_secret : undefined;
+    const check = SCOPE_TRAITS[target.scope].ping ? 'ping it' : 'wait for its next delivery';
+    if (options.dryRun) {
+        const back = previous
+            ? ', and back to previous_secret if the receiver does not answer 2xx'
+            : ', with no rollback (the hook is not proven on previous_secret)';
+        return {
+            outcome: hook.active ? 'rotated' : 'unverified',
+            changed: true,
+            note: `would write the new secret through PATCH …/config and ${check}${back}`
+        };
+    }
+    const after = Number((await newestDelivery(client, target, hook.id))?.id ?? 0);
     await updateHookConfig(client, target, hook.id, { secret });
     if (!hook.active) {
         // GitHub delivers nothing to an inactive hook, not even a ping: nothing can verify the new secret,
         // and nothing can go wrong with it until the hook is activated. A leaked secret is replaced anyway.
-        const note = 'new secret written, not verified: the hook is inactive (active: false), so GitHub sends it nothing, not even a ping; with no delivery to prove it, a rerun writes it again';
-        return { outcome: 'rotated', changed: true, note };
+        const note = 'new secret written, not verified: the hook is inactive (active: false), so GitHub sends it nothing, not even a ping';
+        return { outcome: 'unverified', changed: true, note };
     }
-    const delivery = await confirmation(newest).catch((error) => {
-        throw withContext(error, 'The new secret was written; waiting for the delivery that verifies it failed.');
-    });
-    if (!delivery && !canPing) {
-        const note = `new secret written, not verified: a GitHub App's webhook cannot be pinged, and no delivery came within ${timeout_ms / 1000} s; audit-secret proves it from the next one`;
-        return { outcome: 'rotated', changed: true, note };
-    }
-    const problem = await refusal(delivery, secret);
+    const others = { previous: options.previous_secret };
+    const evidence = await evidenceFor(client, target, hook, after, secret, others, timeout_ms, clock);
+    const problem = rotate_refusalOf(evidence, 'the new secret', timeout_ms);
     if (!problem) {
-        const note = `new secret written; ${canPing ? 'ping ' : ''}delivery ${delivery?.id} signed with it, the receiver answered ${delivery?.status_code}`;
-        return { outcome: 'rotated', changed: true, note, delivery_id: idOf(delivery) };
+        const delivery = evidence.delivery;
+        const note = `new secret written; delivery ${delivery.id}, signed with it, was answered ${answer(delivery)}`;
+        return { outcome: 'rotated', changed: true, note, delivery_id: Number(delivery.id) };
     }
-    if (!previous_secret)
+    if (!previous) {
+        const why = verdict === 'none' ? 'it had no secret before' : 'it was not proven on previous_secret, so nothing was written back';
         return {
             outcome: 'failed',
             changed: true,
-            note: `${problem}; the hook now has the NEW secret (no previous_secret to go back to)`,
-            delivery_id: idOf(delivery)
+            note: `new secret written; ${problem}; the hook now has the NEW secret (${why})`,
+            delivery_id: idOf(evidence.delivery)
         };
+    }
     try {
-        await updateHookConfig(client, target, hook.id, { secret: previous_secret });
+        await updateHookConfig(client, target, hook.id, { secret: previous });
     }
     catch (error) {
-        throw withContext(error, `${problem}; writing previous_secret back failed, so the hook has the NEW secret.`);
+        throw withContext(error, `New secret written; ${problem}; writing previous_secret back failed, so the hook has the NEW secret.`);
     }
-    const back = await confirmation(idOf(delivery) ?? newest);
-    if (back && succeeded(back)) {
+    const last = Math.max(after, idOf(evidence.delivery) ?? 0, ...evidence.passed);
+    const back = await evidenceFor(client, target, hook, last, previous, { new: secret }, timeout_ms, clock);
+    const backProblem = rotate_refusalOf(back, 'previous_secret', timeout_ms);
+    const written = `new secret written; ${problem}; previous_secret written back`;
+    if (!backProblem) {
+        const delivery = back.delivery;
         return {
             outcome: 'rolled-back',
-            changed: false,
-            note: `${problem}; previous_secret written back, delivery ${back.id} answered ${back.status_code}`,
-            delivery_id: Number(back.id)
+            changed: true,
+            note: `${written}, confirmed by delivery ${delivery.id} (answered ${answer(delivery)})`,
+            delivery_id: Number(delivery.id)
         };
     }
-    const then = back ? `delivery ${back.id} was answered ${answer(back)} too` : `no delivery came within ${timeout_ms / 1000} s to confirm it`;
-    return {
-        outcome: canPing || back ? 'failed' : 'rolled-back',
-        changed: false,
-        note: `${problem}; previous_secret written back, but ${then}`,
-        delivery_id: idOf(back)
-    };
-}
-/** Why a rotation's ping does not confirm the new secret, or undefined when it does. */
-async function refusal(delivery, secret) {
-    if (!delivery)
-        return 'GitHub recorded no delivery of the ping within wait_timeout';
-    if (!succeeded(delivery))
-        return `the receiver answered ${answer(delivery)} to delivery ${delivery.id} signed with the new secret`;
-    if ((await signerOf(delivery, { secret })) === undefined)
-        return `delivery ${delivery.id} is not signed with the new secret`;
-    return undefined;
+    return { outcome: 'failed', changed: true, note: `${written}, but not confirmed: ${backProblem}`, delivery_id: idOf(back.delivery) };
 }
 /** `200 OK`; GitHub's `Invalid HTTP Response: 401` as it is; no answer as `nothing (failed to connect)`. */
 function answer(delivery) {
@@ -44849,58 +45045,91 @@ function answer(delivery) {
 const idOf = (delivery) => (delivery ? Number(delivery.id) : undefined);
 /**
  * Runs `rotate-secret` over targets: (1) surveys each target's hooks (the one `ref` names, or all)
- * and proves which already sign with the new secret (`unchanged`, nothing written); (2) rotates the
- * others with {@link rotateHook} — the first `canary` hooks alone, then batches of `batch_size` —
- * and starts no further batch once the canary failed or `max_failures` hooks failed or were rolled
- * back (the rest: `skipped`). A target whose survey fails is one `failed` result.
- * @param fleet the run's options: `fail_fast`, `max_writes` and the progress callback apply across both phases
- * @returns one result per hook (per target for a failed survey), in target and hook order, and the totals
+ * and proves which secret each signs with, pinging a hook with no delivery to prove it (as
+ * `audit-secret` does); a target without the hook `ref` names is `absent`; (2) leaves hooks proven on
+ * the new secret `unchanged`, reports those proven on neither secret (or not proven) `unknown` unless
+ * `rotate_unknown`, and rotates the others with {@link rotateHook} — the first `canary` active hooks
+ * alone, then batches of `batch_size` — starting no further batch once the canary failed,
+ * `max_failures` hooks failed or were rolled back, or `fail_fast` met a failure (the rest: `skipped`).
+ * A target whose survey fails is one `failed` result.
+ * @param fleet the run's options: `fail_fast`, `max_writes`, `absent_ok` and the progress callback apply across both phases
+ * @returns one result per hook (per target for a failed or absent survey), in target and hook order, and the totals
  */
 async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = realClock) {
-    const surveyOptions = { secret: options.secret, ping_if_needed: false, timeout_ms: options.timeout_ms };
+    const surveyOptions = {
+        secret: options.secret,
+        previous_secret: options.previous_secret,
+        ping_if_needed: !options.dryRun,
+        timeout_ms: options.timeout_ms
+    };
+    const surveyState = fleetState(targets.length);
     const survey = await runFleet(targets.map((target) => ({ target })), makeClient, async (client, { target }) => {
         const { hooks: found, audits } = await auditTarget(client, target, ref, surveyOptions, clock);
         return { message: '', outcome: 'surveyed', hooks: found, audit: audits };
-    }, { fail_fast: false });
-    const total = survey.results.reduce((sum, result) => sum + (result.ok ? (result.operation?.hooks?.length ?? 0) : 1), 0);
-    const state = fleetState(total);
+    }, {
+        fail_fast: fleet.fail_fast,
+        max_writes: fleet.max_writes,
+        absent_ok: fleet.absent_ok,
+        state: surveyState,
+        onResult: (result, done, total) => options.onSurveyed?.(surveyLine(result, done, total))
+    });
+    const total = survey.results.reduce((sum, result) => sum + (result.result === 'surveyed' ? (result.operation?.hooks?.length ?? 0) : 1), 0);
+    const state = { ...fleetState(total), writes: surveyState.writes, stoppedBy: surveyState.stoppedBy };
     const run = { ...fleet, state };
     const results = [];
     const pending = [];
+    const settle = (target, hook, result, ok, note) => {
+        const hook_id = SCOPE_TRAITS[target.scope].hooks ? hook.id : undefined;
+        const message = `${describeHook(target, hook.id, true)}: ${result}; ${note}.`;
+        const done = { target, name: targetName(target), hook_id, result, ok, changed: false };
+        const operation = { message, outcome: result, hook_id, ...(ok ? {} : { failure: message }) };
+        results.push(report({ ...done, ...(ok ? {} : { error: note }), operation }, run, state));
+    };
     for (const surveyed of survey.results) {
-        if (!surveyed.ok) {
+        if (surveyed.result !== 'surveyed') {
             results.push(report(surveyed, run, state));
             continue;
         }
         const audits = surveyed.operation?.audit ?? [];
         for (const [index, hook] of (surveyed.operation?.hooks ?? []).entries()) {
             const audit = audits[index];
-            if (audit.verdict !== 'current') {
-                pending.push({ target: surveyed.target, hook });
-                continue;
+            const { target } = surveyed;
+            if (audit.verdict === 'current')
+                settle(target, hook, 'unchanged', true, audit.note);
+            else if (audit.not_audited) {
+                const skipped = { target, name: surveyed.name, hook_id: hook.id, result: 'skipped', ok: false, changed: false, error: audit.not_audited };
+                results.push(report(skipped, run, state));
             }
-            const message = `${describeHook(surveyed.target, hook.id, true)}: unchanged; ${audit.note}.`;
-            const hook_id = SCOPE_TRAITS[surveyed.target.scope].hooks ? hook.id : undefined;
-            const done = { target: surveyed.target, name: surveyed.name, hook_id, result: 'unchanged', ok: true, changed: false };
-            results.push(report({ ...done, operation: { message, outcome: 'unchanged', hook_id } }, run, state));
+            else if (audit.verdict === 'previous' || audit.verdict === 'none' || !hook.active || options.rotate_unknown) {
+                pending.push({ target, hook, audit });
+            }
+            else {
+                settle(target, hook, 'unknown', false, `not rotated: ${audit.note}. Writing the new secret could break it for good (GitHub never returns a secret, so the one its receiver knows could not be put back): find that secret and rerun with it as previous_secret, or set rotate_unknown: true to rotate it anyway, with no rollback`);
+            }
         }
     }
-    const rotate = async (client, { target, hook }) => {
-        const rotation = await rotateHook(client, target, hook, options, clock);
+    const rotate = async (client, { target, hook, audit }) => {
+        const rotation = await rotateHook(client, target, hook, audit.verdict, options, clock);
         const failed = rotation.outcome === 'failed' || rotation.outcome === 'rolled-back';
-        const message = `${describeHook(target, hook.id, true)}: ${rotation.outcome}; ${rotation.note}.`;
+        const unsafe = audit.verdict === 'unknown' || audit.verdict === 'unproven' ? ` (rotate_unknown: the hook was ${audit.verdict}; no rollback was possible)` : '';
+        const message = `${describeHook(target, hook.id, true)}: ${rotation.outcome}; ${rotation.note}${unsafe}.`;
         return {
             message,
             outcome: rotation.outcome,
             changed: rotation.changed,
             hook_id: hook.id,
             delivery_id: rotation.delivery_id,
+            ...(unsafe && hook.active ? { warning: `rotated without a rollback: ${audit.note}` } : {}),
             ...(failed ? { failure: message } : {})
         };
     };
+    // The canary is an active hook: an inactive one is never verified.
+    pending.sort((a, b) => Number(b.hook.active) - Number(a.hook.active));
     let failures = 0;
     let stop;
     for (const [index, batch] of batches(pending, options).entries()) {
+        if (stop === undefined && state.stoppedBy !== undefined)
+            stop = `not rotated: fail_fast stopped the run after ${state.stoppedBy} failed`;
         if (stop !== undefined) {
             for (const item of batch) {
                 const skipped = { target: item.target, name: targetName(item.target), hook_id: item.hook.id, result: 'skipped', ok: false, changed: false };
@@ -44921,6 +45150,17 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = r
     const order = new Map(targets.map((target, index) => [targetName(target), index]));
     results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0) || (a.hook_id ?? 0) - (b.hook_id ?? 0));
     return { results, counts: countResults(results) };
+}
+/** `[survey 3/40] octo-org/api: 2 webhooks (1 previous, 1 current)`, or the survey's failure, or `absent`. */
+function surveyLine(result, done, total) {
+    const audits = result.operation?.audit;
+    const tally = new Map();
+    for (const audit of audits ?? [])
+        tally.set(audit.verdict, (tally.get(audit.verdict) ?? 0) + 1);
+    const what = result.result === 'surveyed'
+        ? `${audits?.length ?? 0} ${audits?.length === 1 ? 'webhook' : 'webhooks'} (${[...tally].map(([verdict, n]) => `${n} ${verdict}`).join(', ') || 'none'})`
+        : `${result.result}${result.error ? ` — ${result.error.split('\n')[0]}` : ''}`;
+    return `[survey ${done}/${total}] ${result.name}: ${what}`;
 }
 /** The canary (when `canary` > 0), then batches of `batch_size`. */
 function batches(items, plan) {
@@ -45191,7 +45431,9 @@ function setReportOutputs(results) {
 /**
  * The report table, worst hook first, then the charts people read faster than tables: deliveries per
  * hour (succeeded vs failed) and the p95 duration per hour, over every hook reported (Mermaid, which
- * GitHub renders in job summaries).
+ * GitHub renders in job summaries). The charts span the window of the whole run and count each
+ * target's deliveries within that target's window ({@link runSeries}), so a delivery in the table is
+ * in the charts.
  */
 function addReports(summary, results) {
     const reported = results.flatMap((result) => (result.operation?.report ? [result.operation.report] : []));
@@ -45205,7 +45447,8 @@ function addReports(summary, results) {
     summary.addTable([reportHeader(), ...reports.slice(0, REPORT_ROWS).map(reportRow)]);
     if (reports.length > REPORT_ROWS)
         summary.addRaw(`<p>… and ${reports.length - REPORT_ROWS} more webhooks in the report output.</p>`, true);
-    const series = hourlySeries(reported.flatMap((report) => report.deliveries), reported[0].window);
+    // The whole run's window, not one target's: each target's window ends when it starts.
+    const series = runSeries(reported);
     summary.addRaw(`\n\n${deliveriesChart(series)}\n\n${durationChart(series)}\n`, true);
 }
 /** Rows of the report table; the full list is in the `report` output. */
@@ -45270,11 +45513,28 @@ function fleetFailure(request, results) {
     const hints = new Set(failed.map((result) => tokenHint(result.thrown, result.target.scope)).filter((hint) => hint !== undefined));
     return [`${failed.length} of ${itemCount(request, results)} failed:`, ...shown, ...more, ...hints].join('\n');
 }
-/** What the results are about, counted: `3 repositories`, `1 organization`, `12 webhooks` (`rotate-secret` reports per hook). */
+/**
+ * What the results are about, counted: `3 repositories`, `1 organization`, `12 webhooks`
+ * (`rotate-secret` reports per hook; a repository without the hook is no webhook, and not counted).
+ */
 function itemCount(request, results) {
-    const noun = request.operation === 'rotate-secret' ? 'webhook' : SCOPE_TRAITS[results[0]?.target.scope ?? 'repo'].noun;
+    const perHook = request.operation === 'rotate-secret';
+    const counted = perHook ? results.filter((result) => result.result !== 'absent') : results;
+    const noun = perHook ? 'webhook' : SCOPE_TRAITS[results[0]?.target.scope ?? 'repo'].noun;
     const plural = noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`;
-    return `${results.length} ${results.length === 1 ? noun : plural}`;
+    return `${counted.length} ${counted.length === 1 ? noun : plural}`;
+}
+/**
+ * `3 of 4 repositories have the hook; 1 lacks it (absent, not a failure).`, when some repositories
+ * of the run lack the hook the operation names; undefined when none does.
+ */
+function hookPresence(results) {
+    const names = new Set(results.map((result) => result.name));
+    const absent = new Set(results.filter((result) => result.result === 'absent').map((result) => result.name));
+    if (absent.size === 0)
+        return undefined;
+    const repos = names.size === 1 ? 'repository' : 'repositories';
+    return `${names.size - absent.size} of ${names.size} ${repos} ${names.size - absent.size === 1 ? 'has' : 'have'} the hook; ${absent.size} ${absent.size === 1 ? 'lacks' : 'lack'} it (absent, not a failure).`;
 }
 /** Failed targets named one by one in the step's error; the rest are counted. */
 const FAILURES_LISTED = 20;
@@ -45299,8 +45559,11 @@ async function writeFleetSummary(request, selected, results, counts) {
         .addTable([
         outputs_header('total', 'succeeded', 'changed', 'failed', 'skipped'),
         [outputs_escape(itemCount(request, results)), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
-    ])
-        .addTable([fleetHeader(results), ...rows.slice(0, ROWS_SHOWN)]);
+    ]);
+    const having = hookPresence(results);
+    if (having)
+        summary.addRaw(`<p>${outputs_escape(having)}</p>`, true);
+    summary.addTable([fleetHeader(results), ...rows.slice(0, ROWS_SHOWN)]);
     if (rows.length > ROWS_SHOWN) {
         summary
             .addRaw(`<details><summary>${rows.length - ROWS_SHOWN} more repositories</summary>`, true)
@@ -45579,11 +45842,18 @@ function describeSelection(count, report) {
     const details = [...listed, ...(reasons.length > 0 ? [`left out: ${reasons.join(', ')}`] : [])];
     return `Selected ${count} ${count === 1 ? 'repository' : 'repositories'}${details.length > 0 ? ` (${details.join('; ')})` : ''}.`;
 }
+/**
+ * How picomatch reads a glob over repository names: case-insensitively, `*` matching a leading `.`
+ * too; and, whatever the input layer let through, never as a negation (`!svc-*` would be "every name
+ * but"), a brace or extglob expansion, or a POSIX class. The input layer (`repositoryPatterns`)
+ * already refuses those forms; these options are the second line.
+ */
+const GLOB_OPTIONS = { nocase: true, dot: true, nonegate: true, nobrace: true, noextglob: true, posix: false };
 /** True when the entry's owner is `owner` and its name (or glob) matches `name`, both case-insensitively. */
 function matches(pattern, owner, name) {
     if (pattern.owner.toLowerCase() !== owner.toLowerCase())
         return false;
-    return pattern.glob ? picomatch_default().isMatch(name, pattern.name, { nocase: true, dot: true }) : pattern.name.toLowerCase() === name.toLowerCase();
+    return pattern.glob ? picomatch_default().isMatch(name, pattern.name, GLOB_OPTIONS) : pattern.name.toLowerCase() === name.toLowerCase();
 }
 /** Applies the filters to a listed repository, counting what each one leaves out. */
 function passes(repository, owner, selection, writes, report) {
@@ -45755,6 +46025,8 @@ async function runMany(request, targets, selected, makeClient, clock) {
     const options = {
         fail_fast: request.fail_fast,
         max_writes: request.max_writes,
+        // Over many repositories, some lack the hook: a result of its own, not a failure.
+        absent_ok: request.targets.kind === 'repositories',
         onResult(result, done, total) {
             if (result.operation)
                 maskUrlCredentials(result.operation);
@@ -45764,8 +46036,11 @@ async function runMany(request, targets, selected, makeClient, clock) {
         }
     };
     const fleet = await (request.operation === 'rotate-secret'
-        ? rotateSecrets(targets, makeClient, request.hook, rotation(request), options, clock)
+        ? rotateSecrets(targets, makeClient, request.hook, { ...rotation(request), onSurveyed: (line) => (info(redact(line)), ticker.touch()) }, options, clock)
         : runFleet(targets.map((target) => ({ target })), makeClient, (client, item) => runOperation(client, item.target, request, clock), options)).finally(() => ticker.stop());
+    const having = hookPresence(fleet.results);
+    if (having)
+        info(redact(having));
     const only = request.operation !== 'rotate-secret' && fleet.results.length === 1 ? fleet.results[0].operation : undefined;
     if (only)
         setOutputs(only);
@@ -45789,7 +46064,8 @@ function rotation(request) {
         dryRun: request.dry_run,
         canary: request.canary,
         batch_size: request.batch_size,
-        max_failures: request.max_failures
+        max_failures: request.max_failures,
+        rotate_unknown: request.rotate_unknown
     };
 }
 /** The error messages of a failure: one per invalid input, or one for an API or lookup error. */

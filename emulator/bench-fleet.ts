@@ -75,7 +75,7 @@ async function withinLimits(count: number, latencyMs: number, floorMs: number | 
   try {
     for (const { full_name } of repositories(count)) {
       const [owner, repo] = full_name.split('/')
-      emulator.addHook({ owner, repo }, { url, events: ['push'] })
+      emulator.addHook({ owner, repo }, { url, events: ['push'], content_type: 'json' })
     }
     const measured = await step(emulator, { operation: 'ensure', url, events: 'push', ghes_rate_limit_factor: '1' })
     const stats = emulator.limitStats()

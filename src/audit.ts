@@ -5,7 +5,7 @@
  */
 import { sendAndAwait } from './deliveries.js'
 import * as hooks from './hooks.js'
-import { realClock, type Clock, type GitHubClient, type Hook, type HookRef } from './model.js'
+import { realClock, RunLimit, type Clock, type GitHubClient, type Hook, type HookRef } from './model.js'
 import { identifySecret, signerOf } from './secrets.js'
 import { SCOPE_TRAITS, type Target } from './target.js'
 
@@ -29,6 +29,8 @@ export interface HookAudit {
   proved_by?: number
   /** How the verdict was reached, in words a reviewer can paste into a ticket. */
   note: string
+  /** Set when the hook was not audited to its end: the run refused its ping (`max_writes`, `fail_fast`); its verdict is then `unproven`. */
+  not_audited?: string
 }
 
 /** Options of {@link auditHook}. */
@@ -47,7 +49,8 @@ export interface AuditOptions {
  * Audits one hook: `none` when GitHub stores no secret; otherwise the secret that signed the newest
  * checkable delivery made after the hook's `updated_at`; with no such delivery, an active hook is
  * pinged (`ping_if_needed`) and the ping's signature decides. Costs 1 GET of deliveries + 1 GET per
- * delivery checked; a ping adds 1 POST + the polls + 1 GET.
+ * delivery checked; a ping adds 1 POST + the polls + 1 GET. A ping the run refuses (`max_writes`,
+ * `fail_fast`: {@link RunLimit}) leaves the hook `unproven` with `not_audited` set.
  * @param clock the clock of the polls for the ping's delivery
  */
 export async function auditHook(
@@ -85,7 +88,19 @@ export async function auditHook(
     }
   }
   const ping = { event: 'ping', timeout_ms: options.timeout_ms }
-  const delivery = await sendAndAwait(client, target, hook.id, () => hooks.ping(client, target, hook.id), ping, clock)
+  let delivery
+  try {
+    delivery = await sendAndAwait(client, target, hook.id, () => hooks.ping(client, target, hook.id), ping, clock)
+  } catch (error) {
+    if (!(error instanceof RunLimit)) throw error
+    // The run refused the ping (max_writes, fail_fast): this hook is not audited, and says so.
+    return {
+      ...base,
+      verdict: 'unproven',
+      note: `not audited: no delivery since the hook's last change, and its ping was ${error.message.replace(/^not (written|run to its end): /, 'refused: ')}`,
+      not_audited: error.message
+    }
+  }
   if (!delivery) {
     return {
       ...base,

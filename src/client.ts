@@ -68,6 +68,11 @@ export interface TargetClientOptions {
    * refuse the write, which is then not sent (a fleet's `max_writes`, `fail_fast`).
    */
   beforeWrite?: (request: { method: string; url: string }) => void
+  /**
+   * Called right before each attempt of any request is sent, after every wait of the pacer; it throws
+   * to refuse it (a fleet's `fail_fast`), which is then not sent.
+   */
+  beforeSend?: () => void
 }
 
 /**
@@ -93,8 +98,8 @@ export function clientFactory(connection: Connection, options: ClientOptions): C
     rate_limit_wait: connection.rate_limit_wait,
     onWait: options.onWait
   })
-  const pacedFetch = pacer.fetch(fetchWithTimeout(connection.request_timeout))
-  const make = ({ beforeWrite }: TargetClientOptions = {}): GitHubClient => {
+  const timed = fetchWithTimeout(connection.request_timeout)
+  const make = ({ beforeWrite, beforeSend }: TargetClientOptions = {}): GitHubClient => {
     const octokitOptions = {
       baseUrl: connection.api_url,
       userAgent: 'manage-webhooks',
@@ -106,7 +111,7 @@ export function clientFactory(connection: Connection, options: ClientOptions): C
         warn: (message: string) => core.warning(redact(message)),
         error: (message: string) => core.error(redact(message))
       },
-      request: { fetch: pacedFetch },
+      request: { fetch: pacer.fetch(timed, { beforeSend }) },
       retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: 1000 * timeScale }
     }
     const client = connection.app ? appClient(connection.app, octokitOptions, options.appAuth) : getOctokit(connection.token, octokitOptions, retry)

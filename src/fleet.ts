@@ -9,7 +9,8 @@
 import pLimit from 'p-limit'
 import { describeApiError, isApiError } from './api-error.js'
 import type { ClientFactory } from './client.js'
-import type { GitHubClient, Hook } from './model.js'
+import { HookLookupError } from './hooks.js'
+import { RunLimit, type GitHubClient, type Hook } from './model.js'
 import type { OperationResult } from './operations.js'
 import { RateLimitStop } from './pacing.js'
 import { SCOPE_TRAITS, targetName, type Target } from './target.js'
@@ -51,7 +52,10 @@ export interface TargetResult {
 
 /** Totals over the results: `succeeded` + `failed` + `skipped` = the number of results. */
 export interface FleetCounts {
+  /** Results that did what was asked, `absent` ones included (a repository without the hook). */
   succeeded: number
+  /** Targets without the hook the operation names (`absent`); part of `succeeded`. */
+  absent: number
   failed: number
   /** Results whose hook was created, changed or deleted (in a dry run: would be); part of `succeeded` or `failed`. */
   changed: number
@@ -74,6 +78,11 @@ export interface FleetOptions {
   onResult?: (result: TargetResult, done: number, total: number) => void
   /** Shared by the calls of one run (the phases of `rotate-secret`): writes, positions, the fail_fast stop. */
   state?: FleetState
+  /**
+   * A target without the hook the operation names by `url` is a result of its own, `absent` (not a
+   * failure), instead of an error: for runs over many repositories, where some lack the hook.
+   */
+  absent_ok?: boolean
 }
 
 /** The counters of one run, across its calls of {@link runFleet}. */
@@ -98,9 +107,6 @@ export function report(result: TargetResult, options: FleetOptions, state: Fleet
   options.onResult?.(result, ++state.done, state.total)
   return result
 }
-
-/** An item that was not run, or refused its first write, because of a limit of the run. */
-class NotRun extends Error {}
 
 /**
  * Runs `operation` on every item (a target, or a hook of one), each with a client of its own from
@@ -137,11 +143,19 @@ export async function runFleet<T extends FleetItem>(
     const client = makeClient({
       beforeWrite: () => {
         if (writing) return
+        if (state.stoppedBy !== undefined) throw new RunLimit(`not written: fail_fast stopped the run after ${state.stoppedBy} failed`)
         if (options.max_writes !== undefined && state.writes >= options.max_writes) {
-          throw new NotRun(`not written: max_writes (${options.max_writes}) was reached; run again to continue`)
+          throw new RunLimit(`not written: max_writes (${options.max_writes}) was reached; run again to continue`)
         }
         state.writes++
         writing = true
+      },
+      beforeSend: () => {
+        // Once fail_fast stopped the run, nothing more goes out for a target that has written nothing
+        // (its writes and reads waiting in the pacer included); one that has written (a rotation
+        // between its write and its rollback) finishes what it began.
+        if (state.stoppedBy !== undefined && !wrote)
+          throw new RunLimit(`not run to its end: fail_fast stopped the run after ${state.stoppedBy} failed`)
       }
     })
     client.hook.after('request', (_response, request) => {
@@ -153,7 +167,10 @@ export async function runFleet<T extends FleetItem>(
       const done = { ...base, hook_id, result: result.outcome, changed: result.changed ?? false, operation: result }
       return result.failure ? { ...done, error: result.failure } : { ...done, ok: true }
     } catch (error) {
-      if (error instanceof NotRun) return { ...base, result: 'skipped', error: error.message }
+      if (error instanceof RunLimit) return { ...base, result: 'skipped', error: error.message }
+      if (options.absent_ok && error instanceof HookLookupError && error.matches === 0) {
+        return { ...base, result: 'absent', ok: true, error: undefined, operation: { message: `${base.name}: ${error.message}`, outcome: 'absent' } }
+      }
       // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
       if (error instanceof RateLimitStop && !wrote) return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error }
       if (error instanceof RateLimitStop) return { ...base, result: 'failed', error: `stopped after a write: ${error.message}`, thrown: error }
@@ -183,7 +200,8 @@ export function countResults(results: readonly TargetResult[]): FleetCounts {
   const failed = results.filter(isFailure).length
   const skipped = results.filter((result) => result.result === 'skipped').length
   const changed = results.filter((result) => result.changed && result.result !== 'skipped').length
-  return { succeeded: results.length - failed - skipped, failed, changed, skipped }
+  const absent = results.filter((result) => result.result === 'absent').length
+  return { succeeded: results.length - failed - skipped, absent, failed, changed, skipped }
 }
 
 /** An error as the text of an item's result: GitHub's answer (without the token hint, given once for the run) or the message. */

@@ -134,7 +134,7 @@ const OPERATION_INPUTS: Record<Operation, { needs: readonly Need[]; uses: readon
   'audit-secret': { needs: ['secret'], uses: ['hook_id', 'url', 'secret', 'previous_secret', 'ping_if_needed', 'wait_timeout', 'fail_on_mismatch'] },
   'rotate-secret': {
     needs: ['secret'],
-    uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'wait_timeout', 'dry_run']
+    uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'rotate_unknown', 'wait_timeout', 'dry_run']
   },
   // Without hook_id or url: every hook of the target.
   report: { needs: [], uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'] }
@@ -229,6 +229,8 @@ export interface WebhookRequest {
   batch_size: number
   /** `rotate-secret`: stop starting batches once this many hooks failed or were rolled back (default 1). */
   max_failures: number
+  /** `rotate-secret`: also rotate hooks proven on neither secret, or not proven at all (default false); no rollback is possible for them. */
+  rotate_unknown: boolean
   /** `report`: fail the step when a hook's success rate (over guids) is below this fraction (0–1); undefined: never. */
   fail_below?: number
   /** `report`: fail the step when a hook had no delivery in the window (default false). */
@@ -391,6 +393,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     canary: parse('canary', integerIn(0, 1000)) ?? DEFAULT_CANARY,
     batch_size: parse('batch_size', positiveInteger) ?? DEFAULT_BATCH_SIZE,
     max_failures: parse('max_failures', positiveInteger) ?? DEFAULT_MAX_FAILURES,
+    rotate_unknown: parse('rotate_unknown', boolean) ?? false,
     fail_below: parse('fail_below', fraction),
     fail_on_quiet: parse('fail_on_quiet', boolean) ?? false,
     retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
@@ -584,9 +587,13 @@ function parseTarget(
   problems: string[]
 ): Target | undefined {
   const repository = input('repository') ?? env.GITHUB_REPOSITORY
-  const match = repository === undefined ? null : /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repository)
+  // The owner: a login (letters, digits, hyphens; `_` in an Enterprise Managed User's), never a dot
+  // segment; the name: one GitHub can give a repository, never `.` or `..` (`octo-org/.` would request
+  // /repos/octo-org/hooks).
+  const parts = repository === undefined ? null : /^([A-Za-z0-9_-]+)\/([^/]+)$/.exec(repository)
+  const match = parts !== null && isRepositoryName(parts[2]) ? parts : null
   if (repository !== undefined && match === null) {
-    problems.push(`Input 'repository' is '${repository}'; it accepts 'owner/name', e.g. 'octo-org/hello-world'.`)
+    problems.push(`Input 'repository' is '${repository}'; it accepts 'owner/name', e.g. 'octo-org/hello-world': ${NAME_RULE}.`)
   }
   if (scope === 'repo') {
     if (repository === undefined) {
@@ -820,8 +827,11 @@ const APP_ID = /^(\d+|Iv[0-9A-Za-z.]+)$/
 
 /**
  * The App's credentials for scope `app`: `app_id` and `private_key` (PEM, also with literal `\n`
- * escapes as secrets often hold it), checked before any request: the key must parse as a private key.
- * Records a problem for each one missing or malformed; the key is never repeated.
+ * escapes as secrets often hold it), checked before any request: the key must parse as a private key
+ * (node:crypto `createPrivateKey`) and be an RSA one (`asymmetricKeyType` `rsa`, PKCS#1 `BEGIN RSA
+ * PRIVATE KEY` or PKCS#8 `BEGIN PRIVATE KEY`), since GitHub signs App JWTs with RS256 only (REST docs
+ * "Generating a JSON Web Token (JWT) for a GitHub App"). Records a problem for each one missing or
+ * malformed; the key is never repeated.
  */
 function appCredentials(input: (name: string) => string | undefined, problems: string[]): { app_id: string; private_key: string } | undefined {
   const app_id = input('app_id')
@@ -836,11 +846,20 @@ function appCredentials(input: (name: string) => string | undefined, problems: s
     return undefined
   }
   const private_key = appPrivateKey(raw)
+  const accepts =
+    "it accepts the PEM the App's settings page generates, -----BEGIN RSA PRIVATE KEY----- to its END line (or the same RSA key as PKCS#8, -----BEGIN PRIVATE KEY-----), with real line breaks or literal \\n"
+  let type: string | undefined
   try {
-    createPrivateKey(private_key)
+    type = createPrivateKey(private_key).asymmetricKeyType
   } catch {
+    problems.push(`Input 'private_key' is not a private key (its value is not shown); ${accepts}.`)
+    return undefined
+  }
+  // GitHub App keys are RSA and the JWT is signed RS256 (RSASSA-PKCS1-v1_5): an EC, Ed25519 or RSA-PSS
+  // key would only fail at the first request ("Invalid key type").
+  if (type !== 'rsa') {
     problems.push(
-      "Input 'private_key' is not a private key (its value is not shown); it accepts the PEM the App's settings page generates, -----BEGIN RSA PRIVATE KEY----- to its END line, with real line breaks or literal \\n."
+      `Input 'private_key' is a private key of type ${type?.toUpperCase() ?? 'unknown'} (its value is not shown), but GitHub App keys are RSA (the App's JWT is signed RS256); ${accepts}.`
     )
     return undefined
   }
@@ -855,15 +874,81 @@ export function appPrivateKey(raw: string): string {
 /** Owner logins: letters, digits and inner hyphens (GitHub's rule for user and organization names). */
 const LOGIN = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?'
 
+/** What a repository name holds, for the errors of `repository` and `repositories`. */
+const NAME_RULE = "a repository name holds only letters, digits, '.', '-' and '_', and is never '.' or '..'"
+
+/** What a glob over repository names may use, for the error of `repositories`. */
+const GLOB_RULE =
+  'a glob adds only *, ? and [...] classes of those characters (e.g. [a-f0-9]; no [!...] or [^...]); !, {}, () and extglobs are refused: an exclusion is a whole entry, !owner/pattern (e.g. !octo-org/svc-legacy)'
+
+/**
+ * True for a name GitHub can give a repository: letters, digits, `.`, `-` and `_` only, and neither
+ * `.` nor `..` (which a URL would resolve as a path segment: `/repos/octo-org/.` is `/repos/octo-org`).
+ */
+export function isRepositoryName(name: string): boolean {
+  return /^[A-Za-z0-9._-]+$/.test(name) && name !== '.' && name !== '..'
+}
+
+/** A character of a repository name (see {@link isRepositoryName}). */
+const NAME_CHAR = /^[A-Za-z0-9._-]$/
+
+/** Both ends of a `[a-f]` range are digits, lower-case or upper-case letters, the first not after the second. */
+function isRange(from: string, to: string): boolean {
+  return ['0-9', 'a-z', 'A-Z'].some((kind) => new RegExp(`^[${kind}]$`).test(from) && new RegExp(`^[${kind}]$`).test(to)) && from <= to
+}
+
+/** True when the `[...]` class's inside (between the brackets) holds name characters and ascending ranges; `-` is literal only first or last. */
+function isNameClass(inside: string): boolean {
+  if (inside === '') return false
+  for (let at = 0; at < inside.length;) {
+    if (inside[at + 1] === '-' && at + 2 < inside.length) {
+      if (!isRange(inside[at], inside[at + 2])) return false
+      at += 3
+    } else {
+      if (!NAME_CHAR.test(inside[at]) || (inside[at] === '-' && at !== 0 && at !== inside.length - 1)) return false
+      at += 1
+    }
+  }
+  return true
+}
+
+/**
+ * True for a glob over repository names that picomatch reads with no surprise: name characters
+ * ({@link isRepositoryName}), `*`, `?`, and `[...]` classes of name characters or ascending ranges
+ * (`[a-f]`, `[0-9]`). Refused: a negation (`!svc-*`, which picomatch reads as "every name but"),
+ * negated classes (`[!a]`, `[^a]`), braces, parentheses and extglobs (`@(a|b)`), POSIX classes,
+ * escapes, unbalanced brackets.
+ */
+export function isNameGlob(glob: string): boolean {
+  for (let at = 0; at < glob.length;) {
+    if (glob[at] === '[') {
+      const end = glob.indexOf(']', at + 1)
+      if (end === -1 || !isNameClass(glob.slice(at + 1, end))) return false
+      at = end + 1
+    } else if (NAME_CHAR.test(glob[at]) || glob[at] === '*' || glob[at] === '?') {
+      at += 1
+    } else {
+      return false
+    }
+  }
+  return glob !== ''
+}
+
 /**
  * Accepts the `repositories` entries, separated by new lines or commas (blank lines and `#` comment
  * lines are skipped): `owner/name`; `owner/glob` with `*`, `?` or `[…]` over the owner's repository
  * names (`owner/*`, `owner/svc-*`); `!owner/name` or `!owner/glob` to exclude what the earlier entries
  * selected. The owner is always written out. Duplicates are dropped.
+ *
+ * A name must be one GitHub can give a repository ({@link isRepositoryName}), a glob one of
+ * {@link isNameGlob}: a `!` anywhere but before the owner (`octo-org/!svc-*`, which picomatch would
+ * read as "every name but svc-*", a write to the wrong repositories) is refused, and so are braces,
+ * parentheses, extglobs and negated classes.
+ * @throws Error naming the input, each entry at fault and what the input accepts
  */
 export function repositoryPatterns(raw: string, name: string): RepositoryPattern[] {
   const accepts =
-    'it accepts entries separated by new lines or commas: owner/name, owner/glob over names (owner/*, owner/svc-*), or !entry to exclude what earlier entries selected'
+    'it accepts entries separated by new lines or commas: owner/name, owner/glob over names (owner/*, owner/svc-*), or !owner/name, !owner/glob to exclude what earlier entries selected'
   const entries = raw
     .split(/\r?\n/)
     .map((line) => line.trim())
@@ -877,11 +962,13 @@ export function repositoryPatterns(raw: string, name: string): RepositoryPattern
   for (const text of new Set(entries)) {
     const exclude = text.startsWith('!')
     const body = exclude ? text.slice(1).trim() : text
-    const match = new RegExp(`^(${LOGIN})/([A-Za-z0-9_.*?\\[\\]!^-]+)$`).exec(body)
+    const match = new RegExp(`^(${LOGIN})/(.*)$`).exec(body)
+    const glob = match !== null && /[*?[\]]/.test(match[2])
     if (body === '') problems.push("a bare '!' (it excludes nothing: write !owner/name or !owner/glob)")
     else if (match === null) problems.push(`'${text}'`)
+    else if (glob ? !isNameGlob(match[2]) : !isRepositoryName(match[2])) problems.push(`'${text}' (${NAME_RULE}; ${GLOB_RULE})`)
     else if (exclude && patterns.length === 0) problems.push(`'${text}' first (an exclusion removes what EARLIER entries selected)`)
-    else patterns.push({ text, owner: match[1], name: match[2], glob: /[*?[]/.test(match[2]), exclude })
+    else patterns.push({ text, owner: match[1], name: match[2], glob, exclude })
   }
   if (problems.length > 0) throw new Error(`Input '${name}' has ${problems.join(', ')}; ${accepts}.`)
   return patterns

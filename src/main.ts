@@ -14,6 +14,7 @@ import { runOperation } from './operations.js'
 import { rotateSecrets, type RotationOptions, type RotationPlan } from './rotate.js'
 import {
   fleetFailure,
+  hookPresence,
   logResult,
   progressTicker,
   setFleetOutputs,
@@ -105,6 +106,8 @@ async function runMany(
   const options: FleetOptions = {
     fail_fast: request.fail_fast,
     max_writes: request.max_writes,
+    // Over many repositories, some lack the hook: a result of its own, not a failure.
+    absent_ok: request.targets.kind === 'repositories',
     onResult(result, done, total) {
       if (result.operation) maskUrlCredentials(result.operation)
       logResult(result, done, total)
@@ -114,7 +117,14 @@ async function runMany(
   }
   const fleet = await (
     request.operation === 'rotate-secret'
-      ? rotateSecrets(targets, makeClient, request.hook, rotation(request), options, clock)
+      ? rotateSecrets(
+          targets,
+          makeClient,
+          request.hook,
+          { ...rotation(request), onSurveyed: (line) => (core.info(redact(line)), ticker.touch()) },
+          options,
+          clock
+        )
       : runFleet(
           targets.map((target) => ({ target })),
           makeClient,
@@ -122,6 +132,8 @@ async function runMany(
           options
         )
   ).finally(() => ticker.stop())
+  const having = hookPresence(fleet.results)
+  if (having) core.info(redact(having))
   const only = request.operation !== 'rotate-secret' && fleet.results.length === 1 ? fleet.results[0].operation : undefined
   if (only) setOutputs(only)
   setFleetOutputs(fleet.results, fleet.counts)
@@ -142,7 +154,8 @@ function rotation(request: WebhookRequest): RotationOptions & RotationPlan {
     dryRun: request.dry_run,
     canary: request.canary,
     batch_size: request.batch_size,
-    max_failures: request.max_failures
+    max_failures: request.max_failures,
+    rotate_unknown: request.rotate_unknown
   }
 }
 

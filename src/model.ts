@@ -97,6 +97,29 @@ export interface Connection {
 }
 
 /**
+ * A request the run itself refused to send, before anything went out: a fleet's `max_writes` was
+ * reached, or `fail_fast` stopped the run. The operation that meets it did not run to its end; what
+ * it had not sent is to be done by a rerun.
+ */
+export class RunLimit extends Error {
+  constructor(message: string) {
+    super(message)
+    passesOctokitAsIs(this)
+  }
+}
+
+/**
+ * Makes an error thrown from under Octokit (the `fetch` it calls) reach the caller as it is: named
+ * `AbortError`, which @octokit/request rethrows instead of wrapping it into a `RequestError` with
+ * status 500 (which @octokit/plugin-retry would retry); and with no `status` (the one @octokit/request
+ * sets is dropped), so nothing takes it for an answer of GitHub's.
+ */
+export function passesOctokitAsIs(error: Error): void {
+  error.name = 'AbortError'
+  Object.defineProperty(error, 'status', { get: () => undefined, set: () => undefined, enumerable: false })
+}
+
+/**
  * The literal GitHub returns instead of a stored secret (`config.secret: "********"`). Sending it
  * back would store eight asterisks as the secret.
  */

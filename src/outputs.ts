@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import { tokenHint } from './api-error.js'
 import { VERDICTS, type HookAudit } from './audit.js'
 import { deliveriesChart, durationChart } from './charts.js'
-import { hourlySeries, overallSuccessRate, worstFirst, type HookReport } from './report.js'
+import { overallSuccessRate, runSeries, worstFirst, type HookReport } from './report.js'
 import { succeeded, type FailedGuid } from './deliveries.js'
 import type { Change } from './ensure.js'
 import { isFailure, type FleetCounts, type TargetResult } from './fleet.js'
@@ -163,7 +163,9 @@ function setReportOutputs(results: readonly TargetResult[]): void {
 /**
  * The report table, worst hook first, then the charts people read faster than tables: deliveries per
  * hour (succeeded vs failed) and the p95 duration per hour, over every hook reported (Mermaid, which
- * GitHub renders in job summaries).
+ * GitHub renders in job summaries). The charts span the window of the whole run and count each
+ * target's deliveries within that target's window ({@link runSeries}), so a delivery in the table is
+ * in the charts.
  */
 function addReports(summary: typeof core.summary, results: readonly TargetResult[]): void {
   const reported = results.flatMap((result) => (result.operation?.report ? [result.operation.report] : []))
@@ -175,10 +177,8 @@ function addReports(summary: typeof core.summary, results: readonly TargetResult
   }
   summary.addTable([reportHeader(), ...reports.slice(0, REPORT_ROWS).map(reportRow)])
   if (reports.length > REPORT_ROWS) summary.addRaw(`<p>… and ${reports.length - REPORT_ROWS} more webhooks in the report output.</p>`, true)
-  const series = hourlySeries(
-    reported.flatMap((report) => report.deliveries),
-    reported[0].window
-  )
+  // The whole run's window, not one target's: each target's window ends when it starts.
+  const series = runSeries(reported)
   summary.addRaw(`\n\n${deliveriesChart(series)}\n\n${durationChart(series)}\n`, true)
 }
 
@@ -262,11 +262,28 @@ export function fleetFailure(request: WebhookRequest, results: readonly TargetRe
   return [`${failed.length} of ${itemCount(request, results)} failed:`, ...shown, ...more, ...hints].join('\n')
 }
 
-/** What the results are about, counted: `3 repositories`, `1 organization`, `12 webhooks` (`rotate-secret` reports per hook). */
+/**
+ * What the results are about, counted: `3 repositories`, `1 organization`, `12 webhooks`
+ * (`rotate-secret` reports per hook; a repository without the hook is no webhook, and not counted).
+ */
 function itemCount(request: WebhookRequest, results: readonly TargetResult[]): string {
-  const noun = request.operation === 'rotate-secret' ? 'webhook' : SCOPE_TRAITS[results[0]?.target.scope ?? 'repo'].noun
+  const perHook = request.operation === 'rotate-secret'
+  const counted = perHook ? results.filter((result) => result.result !== 'absent') : results
+  const noun = perHook ? 'webhook' : SCOPE_TRAITS[results[0]?.target.scope ?? 'repo'].noun
   const plural = noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`
-  return `${results.length} ${results.length === 1 ? noun : plural}`
+  return `${counted.length} ${counted.length === 1 ? noun : plural}`
+}
+
+/**
+ * `3 of 4 repositories have the hook; 1 lacks it (absent, not a failure).`, when some repositories
+ * of the run lack the hook the operation names; undefined when none does.
+ */
+export function hookPresence(results: readonly TargetResult[]): string | undefined {
+  const names = new Set(results.map((result) => result.name))
+  const absent = new Set(results.filter((result) => result.result === 'absent').map((result) => result.name))
+  if (absent.size === 0) return undefined
+  const repos = names.size === 1 ? 'repository' : 'repositories'
+  return `${names.size - absent.size} of ${names.size} ${repos} ${names.size - absent.size === 1 ? 'has' : 'have'} the hook; ${absent.size} ${absent.size === 1 ? 'lacks' : 'lack'} it (absent, not a failure).`
 }
 
 /** Failed targets named one by one in the step's error; the rest are counted. */
@@ -299,7 +316,9 @@ export async function writeFleetSummary(
       header('total', 'succeeded', 'changed', 'failed', 'skipped'),
       [escape(itemCount(request, results)), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
     ])
-    .addTable([fleetHeader(results), ...rows.slice(0, ROWS_SHOWN)])
+  const having = hookPresence(results)
+  if (having) summary.addRaw(`<p>${escape(having)}</p>`, true)
+  summary.addTable([fleetHeader(results), ...rows.slice(0, ROWS_SHOWN)])
   if (rows.length > ROWS_SHOWN) {
     summary
       .addRaw(`<details><summary>${rows.length - ROWS_SHOWN} more repositories</summary>`, true)

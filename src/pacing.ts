@@ -24,6 +24,7 @@
  */
 import Bottleneck from 'bottleneck/light.js'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { passesOctokitAsIs } from './model.js'
 
 /** GitHub's documented limits for REST requests (REST docs "Rate limits for the REST API"). */
 export const GITHUB_LIMITS = {
@@ -160,9 +161,7 @@ export const REASON_TEXT: Record<PauseReason, string> = {
  * The run stopped because GitHub said stop: a secondary limit kept refusing, the primary budget ran
  * out beyond `rate_limit_wait`, or GitHub blocked content creation for longer than a minute.
  *
- * Named `AbortError` so that @octokit/request passes it on as it is (it wraps other errors into a
- * `RequestError` with status 500, which @octokit/plugin-retry would retry); it has no `status`, so
- * nothing takes it for an answer of GitHub's.
+ * It reaches the caller as it is, never taken for an answer of GitHub's ({@link passesOctokitAsIs}).
  */
 export class RateLimitStop extends Error {
   /** Which limit. */
@@ -171,10 +170,9 @@ export class RateLimitStop extends Error {
   readonly until?: Date
   constructor(reason: PauseReason, message: string, until?: Date) {
     super(until ? `${message} Run again after ${utcTime(until)}.` : message)
-    this.name = 'AbortError'
+    passesOctokitAsIs(this)
     this.reason = reason
     this.until = until
-    Object.defineProperty(this, 'status', { get: () => undefined, set: () => undefined, enumerable: false })
   }
 }
 
@@ -309,10 +307,13 @@ export class Pacer {
    * and, when GitHub refuses it for a rate limit, waits as GitHub asks and sends it again — until
    * {@link MAX_REFUSALS} refusals in a row, when the run stops.
    * @param send the `fetch` of one attempt (with its own timeout)
+   * @param hooks.beforeSend called right before each attempt is sent, after every wait; it throws
+   *   to refuse the attempt (a fleet's `fail_fast`), which is then not sent
    * @throws RateLimitStop when the run stopped (then and for every later request; a creation alone
-   *   when content creation is blocked); the caller's signal's reason when it aborts a wait
+   *   when content creation is blocked); what `beforeSend` throws; the caller's signal's reason when
+   *   it aborts a wait
    */
-  fetch(send: typeof fetch): typeof fetch {
+  fetch(send: typeof fetch, hooks: { beforeSend?: () => void } = {}): typeof fetch {
     return async (input, init = {}) => {
       const method = (init.method ?? 'GET').toUpperCase()
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
@@ -322,7 +323,7 @@ export class Pacer {
       for (;;) {
         this.throwIfStopped(creation)
         const sentAt = { at: 0 }
-        const response = await this.schedule(method, route, creation, signal, sentAt, () => send(input, init))
+        const response = await this.schedule(method, route, creation, signal, sentAt, () => send(input, init), hooks.beforeSend)
         const refusal = await refusalOf(response)
         if (!refusal) {
           this.streak = 0
@@ -389,7 +390,8 @@ export class Pacer {
     creation: boolean,
     signal: AbortSignal | undefined,
     sentAt: { at: number },
-    attempt: () => Promise<Response>
+    attempt: () => Promise<Response>,
+    beforeSend: (() => void) | undefined
   ): Promise<Response> {
     const points = pointsOf(method)
     const reserved = Math.min(this.burstMs, Math.max(10, Math.round(this.estimate)))
@@ -398,6 +400,7 @@ export class Pacer {
       await this.points.key(route).schedule({ weight: points }, async () => undefined)
       await this.gate(creation, signal) // a pause that began while waiting for points
       this.throwIfStopped(creation)
+      beforeSend?.()
       const start = Date.now()
       sentAt.at = start
       this.inflight++

@@ -246,3 +246,40 @@ export function hourlySeries(deliveries: readonly DeliveryItem[], window: Report
     p95: durations.map((values) => nearestRank(values, 95))
   }
 }
+
+/** Deliveries as one target's `report` listed them, with the window its figures cover. */
+export interface WindowedDeliveries {
+  /** The target's deliveries, any hooks, any order (may hold some outside `window`). */
+  deliveries: readonly DeliveryItem[]
+  /** The window the target's figures ({@link hookReport}) cover. */
+  window: ReportWindow
+}
+
+/**
+ * The window that covers every one of `windows`: from the earliest `since` to the latest `until`
+ * (a fleet run's targets each end their window when they start, so the windows differ).
+ * @throws RangeError when `windows` is empty
+ */
+export function coveringWindow(windows: readonly ReportWindow[]): ReportWindow {
+  if (windows.length === 0) throw new RangeError('coveringWindow: no window')
+  const since = Math.min(...windows.map((window) => window.since.getTime()))
+  const until = Math.max(...windows.map((window) => window.until.getTime()))
+  return { since: new Date(since), until: new Date(until) }
+}
+
+/**
+ * Deliveries per hour over the reports of a whole run (every target of a fleet run, or the one of a
+ * single-target run), for the charts of the job summary: each target's deliveries count within ITS
+ * window, exactly those its figures count, on the hours of the window covering them all
+ * ({@link coveringWindow}). So every delivery in a report's figures is in the series, whichever
+ * target it belongs to — as long as it is within the newest {@link MAX_HOURS} hours (see
+ * {@link hourlySeries}, whose shapes and units this returns).
+ * @throws RangeError when `parts` is empty, or the covering window does not end after it starts
+ */
+export function runSeries(parts: readonly WindowedDeliveries[]): HourlySeries {
+  const window = coveringWindow(parts.map((part) => part.window))
+  return hourlySeries(
+    parts.flatMap((part) => part.deliveries.filter((delivery) => inWindow(delivery, part.window))),
+    window
+  )
+}

@@ -134,10 +134,18 @@ export function describeSelection(count: number, report: SelectionReport): strin
   return `Selected ${count} ${count === 1 ? 'repository' : 'repositories'}${details.length > 0 ? ` (${details.join('; ')})` : ''}.`
 }
 
+/**
+ * How picomatch reads a glob over repository names: case-insensitively, `*` matching a leading `.`
+ * too; and, whatever the input layer let through, never as a negation (`!svc-*` would be "every name
+ * but"), a brace or extglob expansion, or a POSIX class. The input layer (`repositoryPatterns`)
+ * already refuses those forms; these options are the second line.
+ */
+const GLOB_OPTIONS: picomatch.PicomatchOptions = { nocase: true, dot: true, nonegate: true, nobrace: true, noextglob: true, posix: false }
+
 /** True when the entry's owner is `owner` and its name (or glob) matches `name`, both case-insensitively. */
 function matches(pattern: RepositoryPattern, owner: string, name: string): boolean {
   if (pattern.owner.toLowerCase() !== owner.toLowerCase()) return false
-  return pattern.glob ? picomatch.isMatch(name, pattern.name, { nocase: true, dot: true }) : pattern.name.toLowerCase() === name.toLowerCase()
+  return pattern.glob ? picomatch.isMatch(name, pattern.name, GLOB_OPTIONS) : pattern.name.toLowerCase() === name.toLowerCase()
 }
 
 /** Applies the filters to a listed repository, counting what each one leaves out. */

@@ -82,3 +82,15 @@ export async function callApi(
     elapsedMs: performance.now() - started
   }
 }
+
+/** The `x-ratelimit-*` headers of an answer as numbers (resource as text). */
+export function rateLimitOf(answer: Answer): { limit: number; remaining: number; used: number; reset: number; resource: string | null } {
+  const num = (name: string): number => Number(answer.headers.get(name))
+  return {
+    limit: num('x-ratelimit-limit'),
+    remaining: num('x-ratelimit-remaining'),
+    used: num('x-ratelimit-used'),
+    reset: num('x-ratelimit-reset'),
+    resource: answer.headers.get('x-ratelimit-resource')
+  }
+}
