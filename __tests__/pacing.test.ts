@@ -228,13 +228,11 @@ describe('end to end, the bundled action at GitHub pace against GitHub limits', 
     expect(first.exitCode).toBe(0)
     expect(first.outputs.result_counts).toBe(JSON.stringify({ created: 4 }))
     const posts = emulator.requests.filter((request) => request.method !== 'GET')
-    expect(posts.map((request) => request.path)).toEqual(
-      REPOS.map((repo) => `/repos/${repo}/hooks`)
-        .sort()
-        .map(() => expect.stringMatching(/\/hooks$/))
-    )
-    const gaps = posts.slice(1).map((request, i) => (request.receivedAt ?? 0) - (posts[i].receivedAt ?? 0))
-    expect(gaps.every((gap) => gap >= 990)).toBe(true) // 1 s apart (the emulator's clock reads the arrival a few ms late at most)
+    expect(posts.map((request) => request.path).sort()).toEqual(REPOS.map((repo) => `/repos/${repo}/hooks`).sort())
+    // One second apart as sent (the in-process tests measure it exactly); as received, a busy machine
+    // may delay one arrival, so the span of the four is checked with room for that (unpaced: ~30 ms).
+    const span = (posts.at(-1)?.receivedAt ?? 0) - (posts[0].receivedAt ?? 0)
+    expect(span).toBeGreaterThanOrEqual(3 * 1000 - 500)
     expect(first.stdout).toMatch(
       /Paced: \d+ requests \(\d+ points\) in [\d.]+ s; busiest minute: \d+ points on \S+ \(GitHub allows 900 per endpoint\)/
     )
@@ -289,13 +287,14 @@ describe('end to end, the bundled action at GitHub pace against GitHub limits', 
 
   test('a pause longer than what is left of wait_timeout ends the wait for a delivery at once, saying GitHub asked to wait', async () => {
     const hook = emulator.addHook({ owner: 'octo-org', repo: 'hello-world' }, { url: receiver.url, secret: SECRET })
-    // The budget is used up by the ping's own requests; its reset is a minute away.
-    emulator.setLimits({ primaryLimit: 3, primaryResetSeconds: 60 })
-    const started = Date.now()
+    // The ping's own requests (the newest delivery, the POST, the first poll) leave one request of the
+    // budget, whose reset is a minute away: the next read would use the last one.
+    emulator.setLimits({ primaryLimit: 4, primaryResetSeconds: 60 })
     const run = await step({ operation: 'ping', repository: 'octo-org/hello-world', hook_id: String(hook.id), wait_timeout: '20' })
-    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(emulator.requests.map((request) => request.method)).toEqual(['GET', 'POST', 'GET'])
+
     expect(run.stdout).toMatch(
-      /The wait for the delivery ended: GitHub's primary rate limit .* asked to wait until .* past wait_timeout; not polling through it/
+      /The wait for the delivery ended: GitHub's primary rate limit .* asked to wait until .* past wait_timeout; not waiting through it/
     )
   })
 })

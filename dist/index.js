@@ -40347,12 +40347,28 @@ class RateLimitStop extends Error {
         this.until = until;
     }
 }
-/** A wait for a delivery ended early: GitHub asked to wait past its deadline. */
+/**
+ * A request bounded by a deadline ({@link withDeadline}: a poll for a delivery within `wait_timeout`)
+ * was not sent: GitHub asked to wait past that deadline. It reaches the caller as it is
+ * ({@link passesOctokitAsIs}).
+ */
 class RateLimitWait extends Error {
     constructor(message) {
         super(message);
-        this.name = 'RateLimitWait';
+        passesOctokitAsIs(this);
     }
+}
+/** The deadline (epoch ms) of each signal marked by {@link withDeadline}. */
+const deadlines = new WeakMap();
+/**
+ * Marks the signal of requests bounded by a deadline (epoch MILLISECONDS; the signal aborts then):
+ * when GitHub asks the run to wait past it, such a request fails at once with {@link RateLimitWait}
+ * instead of waiting until the deadline.
+ * @returns the same signal
+ */
+function withDeadline(signal, deadline) {
+    deadlines.set(signal, deadline);
+    return signal;
 }
 /** `2026-12-05 22:41:07 UTC`. */
 function utcTime(date) {
@@ -40519,12 +40535,12 @@ class Pacer {
             await this.writes.schedule(async () => {
                 if (creation)
                     await this.creations.schedule(async () => undefined);
-                const start = Date.now();
                 sent = sendNow();
                 await sent.catch(() => undefined);
-                const rest = start + this.options.budget.write_spacing_ms - Date.now();
-                if (rest > 0)
-                    await (0,promises_namespaceObject.setTimeout)(rest);
+                // Held from the moment this write was sent (after its waits for points and pauses); one never sent holds nothing.
+                const next = sentAt.at + this.options.budget.write_spacing_ms;
+                while (sentAt.at > 0 && Date.now() < next)
+                    await (0,promises_namespaceObject.setTimeout)(next - Date.now());
             });
             if (!sent)
                 throw new Error('internal error: a write was not sent');
@@ -40539,16 +40555,23 @@ class Pacer {
      * @throws RateLimitStop; the signal's reason when it aborts the wait
      */
     async gate(creation, signal) {
+        const deadline = signal ? deadlines.get(signal) : undefined;
+        const wait = async (until, reason) => {
+            if (deadline !== undefined && until > deadline) {
+                throw new RateLimitWait(`${REASON_TEXT[reason]} asked to wait until ${utcTime(new Date(until))}, past wait_timeout; not waiting through it.`);
+            }
+            await sleepUntil(until, signal);
+        };
         for (;;) {
             this.throwIfStopped(creation);
             signal?.throwIfAborted();
             const now = Date.now();
             if (this.pause && this.pause.until > now) {
-                await sleepUntil(this.pause.until, signal);
+                await wait(this.pause.until, this.pause.reason);
                 continue;
             }
             if (creation && this.creationPause && this.creationPause.until > now) {
-                await sleepUntil(this.creationPause.until, signal);
+                await wait(this.creationPause.until, 'creation');
                 continue;
             }
             const primary = this.primary;
@@ -40558,6 +40581,8 @@ class Pacer {
                     this.stopped ??= new RateLimitStop('primary', `${REASON_TEXT.primary}: ${primary.remaining} requests left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(until));
                     continue;
                 }
+                if (deadline !== undefined && until > deadline)
+                    await wait(until, 'primary'); // throws: the wait would outlast the deadline
                 this.startPause('primary', until, `${primary.remaining} requests left; every request waits for the reset`);
                 this.primary = undefined; // the next answer tells the new window
                 continue;
@@ -41204,16 +41229,9 @@ function clientFactory(connection, options) {
                 throw new Error(`internal error: dry run refused to send ${request.method} ${request.url}`);
             beforeWrite?.(request);
         });
-        pacers.set(client, pacer);
         return client;
     };
     return Object.assign(make, { pacer });
-}
-/** The pacer of each client a factory made. */
-const pacers = new WeakMap();
-/** The pacer a client's requests go through ({@link clientFactory}); undefined for a client made otherwise. */
-function pacerOf(client) {
-    return pacers.get(client);
 }
 /** Loads `@octokit/auth-app` (for scope `app` only: other runs need not load it). */
 async function appAuthStrategy() {
@@ -41893,7 +41911,7 @@ async function testPush(client, target, hook_id) {
 
 
 /**
- * How many targets are in progress at once. Above the throttling plugin's 10 concurrent requests, so
+ * How many targets are in progress at once. Above the pacer's 10 requests in flight, so
  * that targets waiting for their turn to write (one write per second) do not leave it idle.
  */
 const FLEET_CONCURRENCY = 20;
@@ -43732,7 +43750,6 @@ function list(values) {
 
 
 
-
 /** First poll this long after the request (ms); GitHub usually delivers within it. */
 const FIRST_POLL_MS = 500;
 /** Polls grow by half each time up to this interval (ms), so a verdict comes ≤ 1 s after the delivery exists. */
@@ -43772,15 +43789,14 @@ async function waitForDelivery(client, target, hook_id, options, clock = realClo
     const deadline = clock.now() + options.timeout_ms;
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), options.timeout_ms);
-    const request = { retries: 0, signal: abort.signal };
+    const request = { retries: 0, signal: withDeadline(abort.signal, deadline) };
     const newerThan = options.delivered_after === undefined ? -Infinity : Date.parse(options.delivered_after);
     let interval = FIRST_POLL_MS;
     try {
         for (;;) {
             await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), abort.signal).catch(() => undefined);
             if (abort.signal.aborted)
-                return pausedPast(client, deadline);
-            pausedPast(client, deadline);
+                return undefined;
             try {
                 const { items: newer } = await listDeliveries(client, target, hook_id, {
                     per_page: POLL_PAGE,
@@ -43794,9 +43810,11 @@ async function waitForDelivery(client, target, hook_id, options, clock = realClo
             }
             catch (error) {
                 if (abort.signal.aborted)
-                    return pausedPast(client, deadline);
+                    return undefined;
                 if (error instanceof RateLimitStop)
                     throw error;
+                if (error instanceof RateLimitWait)
+                    throw new RateLimitWait(`The wait for the delivery ended: ${error.message}`);
                 // A 5xx or a network error is followed by the next poll; a 4xx is thrown.
                 if (isApiError(error) && error.status < 500)
                     throw error;
@@ -43809,18 +43827,6 @@ async function waitForDelivery(client, target, hook_id, options, clock = realClo
     finally {
         clearTimeout(timer);
     }
-}
-/**
- * Ends a wait for a delivery whose deadline (epoch ms) GitHub's pause outlasts: it does not poll
- * through the pause. Returns undefined (no delivery) when no such pause is in force.
- * @throws RateLimitWait saying how long GitHub asked to wait
- */
-function pausedPast(client, deadline) {
-    const pause = pacerOf(client)?.pausedUntil();
-    if (pause && pause.until > deadline) {
-        throw new RateLimitWait(`The wait for the delivery ended: ${pause.reason} asked to wait until ${utcTime(new Date(pause.until))}, past wait_timeout; not polling through it.`);
-    }
-    return undefined;
 }
 /**
  * Makes GitHub send a delivery and waits for it: notes the newest delivery id, calls `send` (a

@@ -4,7 +4,7 @@
  * the ensure and delivery paths the issues set targets for; how soon a ping's verdict follows its
  * delivery; the fleet paths over 1,000 repositories (./bench-fleet.ts); and the cold start of
  * `dist/index.js` (median of several `list` runs) next to a github-script-like baseline, the same
- * baseline with plugin-retry and plugin-throttling, and `node -e 0`.
+ * baseline with plugin-retry, and `node -e 0`.
  * Not a test: it prints figures, and exits 1 only if a path misses its request-count target.
  */
 import { spawn, spawnSync } from 'node:child_process'
@@ -31,10 +31,10 @@ const COLD_ONLY = process.argv.includes('--cold-only')
 /** `--fleet-only`: measure only the fleet paths. */
 const FLEET_ONLY = process.argv.includes('--fleet-only')
 const SECRET = 'bench-secret'
-/** The references of the cold-start comparison: the github-script-like baseline, then the same with plugin-retry and plugin-throttling. */
+/** The references of the cold-start comparison: the github-script-like baseline, then the same with plugin-retry. */
 const BASELINES = [
   { name: 'baseline (getOctokit(token).rest.repos.listWebhooks, ncc-bundled)', source: './baseline/list-webhooks.ts' },
-  { name: 'baseline + plugin-retry + plugin-throttling', source: './baseline/list-webhooks-plugins.ts' }
+  { name: 'baseline + plugin-retry', source: './baseline/list-webhooks-plugins.ts' }
 ].map(({ name, source }) => ({ name, source: fileURLToPath(new URL(source, import.meta.url)) }))
 const REPO: HookTarget = { owner: 'octo-org', repo: 'hello-world' }
 

@@ -1,14 +1,14 @@
 /**
  * Switchable fault injection and GitHub's rate-limit headers for the emulator (./server.ts): what
- * the action's retry (@octokit/plugin-retry) and rate-limit (@octokit/plugin-throttling) handling is
- * tested against.
+ * the action's retry (@octokit/plugin-retry) and rate-limit (src/pacing.ts) handling is tested
+ * against.
  *
  * Answers are modelled on GitHub's docs "Rate limits for the REST API"
  * (https://docs.github.com/rest/using-the-rest-api/rate-limits-for-the-rest-api): a primary limit
  * answers 403 or 429 with `x-ratelimit-remaining: 0` and `x-ratelimit-reset`; a secondary limit
  * answers 403 or 429 with a message naming the "secondary rate limit" and, usually, `retry-after`.
- * plugin-throttling recognizes the secondary limit by that message (`/\bsecondary rate\b/i`) and the
- * primary one by `x-ratelimit-remaining: "0"`, so both fault answers carry exactly those.
+ * Clients recognize the secondary limit by that message and the primary one by
+ * `x-ratelimit-remaining: "0"`, so both fault answers carry exactly those.
  */
 
 /**

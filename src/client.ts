@@ -127,18 +127,9 @@ export function clientFactory(connection: Connection, options: ClientOptions): C
       if (dryRun) throw new Error(`internal error: dry run refused to send ${request.method} ${request.url}`)
       beforeWrite?.(request)
     })
-    pacers.set(client, pacer)
     return client
   }
   return Object.assign(make, { pacer })
-}
-
-/** The pacer of each client a factory made. */
-const pacers = new WeakMap<object, Pacer>()
-
-/** The pacer a client's requests go through ({@link clientFactory}); undefined for a client made otherwise. */
-export function pacerOf(client: GitHubClient): Pacer | undefined {
-  return pacers.get(client)
 }
 
 /** `@octokit/auth-app`'s `createAppAuth`: the authentication strategy of scope `app`. */

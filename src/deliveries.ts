@@ -7,10 +7,9 @@
  * one of the right event.
  */
 import { isApiError } from './api-error.js'
-import { pacerOf } from './client.js'
 import * as hooks from './hooks.js'
 import { realClock, type Clock, type Delivery, type DeliveryItem, type GitHubClient } from './model.js'
-import { RateLimitStop, RateLimitWait, utcTime } from './pacing.js'
+import { RateLimitStop, RateLimitWait, withDeadline } from './pacing.js'
 import type { Target } from './target.js'
 
 /** First poll this long after the request (ms); GitHub usually delivers within it. */
@@ -63,14 +62,13 @@ export async function waitForDelivery(
   const deadline = clock.now() + options.timeout_ms
   const abort = new AbortController()
   const timer = setTimeout(() => abort.abort(), options.timeout_ms)
-  const request = { retries: 0, signal: abort.signal }
+  const request = { retries: 0, signal: withDeadline(abort.signal, deadline) }
   const newerThan = options.delivered_after === undefined ? -Infinity : Date.parse(options.delivered_after)
   let interval = FIRST_POLL_MS
   try {
     for (;;) {
       await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), abort.signal).catch(() => undefined)
-      if (abort.signal.aborted) return pausedPast(client, deadline)
-      pausedPast(client, deadline)
+      if (abort.signal.aborted) return undefined
       try {
         const { items: newer } = await hooks.listDeliveries(client, target, hook_id, {
           per_page: POLL_PAGE,
@@ -83,8 +81,9 @@ export async function waitForDelivery(
         const first = caused.at(-1) // the oldest new one: the one the request caused
         if (first) return await hooks.getDelivery(client, target, hook_id, Number(first.id), request)
       } catch (error) {
-        if (abort.signal.aborted) return pausedPast(client, deadline)
+        if (abort.signal.aborted) return undefined
         if (error instanceof RateLimitStop) throw error
+        if (error instanceof RateLimitWait) throw new RateLimitWait(`The wait for the delivery ended: ${error.message}`)
         // A 5xx or a network error is followed by the next poll; a 4xx is thrown.
         if (isApiError(error) && error.status < 500) throw error
       }
@@ -94,21 +93,6 @@ export async function waitForDelivery(
   } finally {
     clearTimeout(timer)
   }
-}
-
-/**
- * Ends a wait for a delivery whose deadline (epoch ms) GitHub's pause outlasts: it does not poll
- * through the pause. Returns undefined (no delivery) when no such pause is in force.
- * @throws RateLimitWait saying how long GitHub asked to wait
- */
-function pausedPast(client: GitHubClient, deadline: number): undefined {
-  const pause = pacerOf(client)?.pausedUntil()
-  if (pause && pause.until > deadline) {
-    throw new RateLimitWait(
-      `The wait for the delivery ended: ${pause.reason} asked to wait until ${utcTime(new Date(pause.until))}, past wait_timeout; not polling through it.`
-    )
-  }
-  return undefined
 }
 
 /**

@@ -16,7 +16,7 @@ import { RateLimitStop } from './pacing.js'
 import { SCOPE_TRAITS, targetName, type Target } from './target.js'
 
 /**
- * How many targets are in progress at once. Above the throttling plugin's 10 concurrent requests, so
+ * How many targets are in progress at once. Above the pacer's 10 requests in flight, so
  * that targets waiting for their turn to write (one write per second) do not leave it idle.
  */
 export const FLEET_CONCURRENCY = 20

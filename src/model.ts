@@ -8,7 +8,7 @@ import type { getOctokit } from '@actions/github'
 import type { components } from '@octokit/openapi-types'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-/** The Octokit client of `@actions/github` (`getOctokit(token, options)`), with the retry and throttling plugins. */
+/** The Octokit client of `@actions/github` (`getOctokit(token, options)`), with the retry plugin, its requests paced by ./pacing.ts. */
 export type GitHubClient = ReturnType<typeof getOctokit>
 
 /** A webhook as the API returns it: REST schema `hook` (repository) or `org-hook` (organization). */

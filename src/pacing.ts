@@ -176,12 +176,30 @@ export class RateLimitStop extends Error {
   }
 }
 
-/** A wait for a delivery ended early: GitHub asked to wait past its deadline. */
+/**
+ * A request bounded by a deadline ({@link withDeadline}: a poll for a delivery within `wait_timeout`)
+ * was not sent: GitHub asked to wait past that deadline. It reaches the caller as it is
+ * ({@link passesOctokitAsIs}).
+ */
 export class RateLimitWait extends Error {
   constructor(message: string) {
     super(message)
-    this.name = 'RateLimitWait'
+    passesOctokitAsIs(this)
   }
+}
+
+/** The deadline (epoch ms) of each signal marked by {@link withDeadline}. */
+const deadlines = new WeakMap<AbortSignal, number>()
+
+/**
+ * Marks the signal of requests bounded by a deadline (epoch MILLISECONDS; the signal aborts then):
+ * when GitHub asks the run to wait past it, such a request fails at once with {@link RateLimitWait}
+ * instead of waiting until the deadline.
+ * @returns the same signal
+ */
+export function withDeadline(signal: AbortSignal, deadline: number): AbortSignal {
+  deadlines.set(signal, deadline)
+  return signal
 }
 
 /** `2026-12-05 22:41:07 UTC`. */
@@ -421,11 +439,11 @@ export class Pacer {
       let sent: Promise<Response> | undefined
       await this.writes.schedule(async () => {
         if (creation) await this.creations.schedule(async () => undefined)
-        const start = Date.now()
         sent = sendNow()
         await sent.catch(() => undefined)
-        const rest = start + this.options.budget.write_spacing_ms - Date.now()
-        if (rest > 0) await sleep(rest)
+        // Held from the moment this write was sent (after its waits for points and pauses); one never sent holds nothing.
+        const next = sentAt.at + this.options.budget.write_spacing_ms
+        while (sentAt.at > 0 && Date.now() < next) await sleep(next - Date.now())
       })
       if (!sent) throw new Error('internal error: a write was not sent')
       return sent
@@ -440,16 +458,23 @@ export class Pacer {
    * @throws RateLimitStop; the signal's reason when it aborts the wait
    */
   private async gate(creation: boolean, signal: AbortSignal | undefined): Promise<void> {
+    const deadline = signal ? deadlines.get(signal) : undefined
+    const wait = async (until: number, reason: PauseReason): Promise<void> => {
+      if (deadline !== undefined && until > deadline) {
+        throw new RateLimitWait(`${REASON_TEXT[reason]} asked to wait until ${utcTime(new Date(until))}, past wait_timeout; not waiting through it.`)
+      }
+      await sleepUntil(until, signal)
+    }
     for (;;) {
       this.throwIfStopped(creation)
       signal?.throwIfAborted()
       const now = Date.now()
       if (this.pause && this.pause.until > now) {
-        await sleepUntil(this.pause.until, signal)
+        await wait(this.pause.until, this.pause.reason)
         continue
       }
       if (creation && this.creationPause && this.creationPause.until > now) {
-        await sleepUntil(this.creationPause.until, signal)
+        await wait(this.creationPause.until, 'creation')
         continue
       }
       const primary = this.primary
@@ -463,6 +488,7 @@ export class Pacer {
           )
           continue
         }
+        if (deadline !== undefined && until > deadline) await wait(until, 'primary') // throws: the wait would outlast the deadline
         this.startPause('primary', until, `${primary.remaining} requests left; every request waits for the reset`)
         this.primary = undefined // the next answer tells the new window
         continue
