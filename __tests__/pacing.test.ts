@@ -263,6 +263,13 @@ describe('end to end, the bundled action at GitHub pace against GitHub limits', 
     expect(emulator.limitStats().refusals).toBe(0)
   })
 
+  test('a long wait logs a progress line at least every 10 s, saying what the run waits for', async () => {
+    emulator.setLimits({ primaryLimit: 4, primaryResetSeconds: 15 })
+    const run = await step({ operation: 'list', repositories: 'octo-org/svc-*' })
+    expect(run.exitCode).toBe(0)
+    expect(run.stdout).toMatch(/^Still running: \d of 4 done, \d+ requests sent; waiting until .* UTC for GitHub's primary rate limit/m)
+  })
+
   test('the primary budget runs out beyond rate_limit_wait: the rest is skipped, and the step fails saying when to run again', async () => {
     emulator.setLimits({ primaryLimit: 3, primaryResetSeconds: 3600 })
     const run = await step({ operation: 'list', repositories: 'octo-org/svc-*', rate_limit_wait: '60' })

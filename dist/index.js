@@ -45747,7 +45747,7 @@ function progressTicker(status, every_ms = 10_000) {
             return;
         last = Date.now();
         info(redact(`Still running: ${status()}`));
-    }, every_ms / 5);
+    }, every_ms / 10);
     timer.unref();
     return { stop: () => clearInterval(timer), touch: () => (last = Date.now()) };
 }

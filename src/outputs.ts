@@ -513,7 +513,7 @@ export function progressTicker(status: () => string, every_ms = 10_000): { stop:
     if (Date.now() - last < every_ms - 50) return
     last = Date.now()
     core.info(redact(`Still running: ${status()}`))
-  }, every_ms / 5)
+  }, every_ms / 10)
   timer.unref()
   return { stop: () => clearInterval(timer), touch: () => (last = Date.now()) }
 }
