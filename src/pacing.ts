@@ -434,20 +434,21 @@ export class Pacer {
         void this.responseTime.incrementReservoir(reserved - response_ms)
       }
     }
-    const write = async (): Promise<Response> => {
-      // One write at a time; the next one is sent no sooner than write_spacing_ms after this one.
-      let sent: Promise<Response> | undefined
-      await this.writes.schedule(async () => {
-        if (creation) await this.creations.schedule(async () => undefined)
-        sent = sendNow()
-        await sent.catch(() => undefined)
-        // Held from the moment this write was sent (after its waits for points and pauses); one never sent holds nothing.
-        const next = sentAt.at + this.options.budget.write_spacing_ms
-        while (sentAt.at > 0 && Date.now() < next) await sleep(next - Date.now())
+    // One write at a time: its answer goes back at once, while its slot is held until write_spacing_ms
+    // after it was sent (after its waits for points and pauses); a write never sent holds nothing.
+    const write = (): Promise<Response> =>
+      new Promise<Response>((resolve, reject) => {
+        this.writes
+          .schedule(async () => {
+            if (creation) await this.creations.schedule(async () => undefined)
+            const sent = sendNow()
+            sent.then(resolve, reject)
+            await sent.catch(() => undefined)
+            const next = sentAt.at + this.options.budget.write_spacing_ms
+            while (sentAt.at > 0 && Date.now() < next) await sleep(next - Date.now())
+          })
+          .catch(reject)
       })
-      if (!sent) throw new Error('internal error: a write was not sent')
-      return sent
-    }
     return this.concurrency.schedule(() => this.responseTime.schedule({ weight: reserved }, () => (points > 1 ? write() : sendNow())))
   }
 
