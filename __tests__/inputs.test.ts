@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
 import { INPUTS } from '../src/input-helper.js'
 import { runAction } from './helpers/action.js'
 import { emulator, useEmulator } from './helpers/emulator.js'
@@ -182,15 +183,23 @@ test('an unknown event name fails before any request and suggests the closest kn
   ])
 })
 
-test('token is required: an empty one fails before any request, saying which token to create', async () => {
+test('token is required for scopes repo and org (not in action.yml, since scope app takes none): an empty one fails before any request, saying which token to create', async () => {
   const run = await runAction({ repository: 'octo-org/hello-world', token: '', api_url: emulator.url, operation: 'list' })
   expect(run.exitCode).toBe(1)
   expect(run.stdout).toMatch(
     /::error::Input 'token' is required; .*fine-grained personal access token .*"Webhooks" repository permission.*GITHUB_TOKEN can never manage webhooks/
   )
   expect(emulator.requests).toEqual([])
-  const actionYml = readFileSync(new URL('../action.yml', import.meta.url), 'utf8')
-  expect(actionYml).toMatch(/ {2}token:\n(?: {4}.*\n)*? {4}required: true\n(?! {4}default)/)
+  const org = await runAction({ scope: 'org', org: 'octo-org', token: '', api_url: emulator.url, operation: 'list' })
+  expect(org.exitCode).toBe(1)
+  expect(org.stdout).toMatch(/::error::Input 'token' is required; .*"Webhooks" organization permission/)
+  expect(emulator.requests).toEqual([])
+  // The runner does not enforce `required`, and scope app takes no token: action.yml must not claim it.
+  const { inputs } = parse(readFileSync(new URL('../action.yml', import.meta.url), 'utf8')) as {
+    inputs: Record<string, { required?: boolean; default?: string }>
+  }
+  expect(inputs.token.required).toBe(false)
+  expect(inputs.token.default).toBeUndefined()
 })
 
 test('insecure_ssl 1 and a plain http:// URL each warn about the risk', async () => {

@@ -70,9 +70,20 @@ async function signatureMatches(secret: string, body: string, signature: string 
  * @param options.rejectUnverified answer 401 `signature does not verify` to a delivery signed with none of them (default false)
  * @param options.status answer status, default 200
  * @param options.body answer body, default `ok`
+ * @param options.port TCP port on 127.0.0.1, default 0 (a free port chosen by the OS)
+ * @param options.onDelivery called with each delivery and the status it was answered with, once answered
+ * @throws when the port cannot be bound (e.g. EADDRINUSE)
  */
 export async function startReceiver(
-  options: { secret?: string; secrets?: string[]; rejectUnverified?: boolean; status?: number; body?: string } = {}
+  options: {
+    secret?: string
+    secrets?: string[]
+    rejectUnverified?: boolean
+    status?: number
+    body?: string
+    port?: number
+    onDelivery?: (delivery: ReceivedDelivery, status: number) => void
+  } = {}
 ): Promise<Receiver> {
   let secrets: readonly string[] = options.secrets ?? (options.secret === undefined ? [] : [options.secret])
   let rejectUnverified = options.rejectUnverified ?? false
@@ -92,7 +103,7 @@ export async function startReceiver(
       let signedWith: string | undefined
       for (const secret of secrets) if (signedWith === undefined && (await signatureMatches(secret, body, signature256))) signedWith = secret
       const signatureValid = secrets.length === 0 ? null : signedWith !== undefined
-      received.push({
+      const delivery: ReceivedDelivery = {
         event: headers['x-github-event'] ?? '',
         guid: headers['x-github-delivery'] ?? '',
         hookId: headers['x-github-hook-id'] ?? '',
@@ -102,19 +113,23 @@ export async function startReceiver(
         signatureValid,
         signedWith,
         headers
-      })
+      }
+      received.push(delivery)
       if (rejectUnverified && signatureValid === false) {
         res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' }).end('signature does not verify')
+        options.onDelivery?.(delivery, 401)
         return
       }
-      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(answer)
+      const answered = status
+      res.writeHead(answered, { 'Content-Type': 'text/plain; charset=utf-8' }).end(answer)
+      options.onDelivery?.(delivery, answered)
     })().catch(() => {
       if (!res.headersSent) res.writeHead(500).end()
     })
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
   })
 
   return {

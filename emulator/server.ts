@@ -23,13 +23,14 @@
  * `limitStats()` gives what a client sent against those limits (busiest minute, peak concurrency, …).
  *
  * This file is the HTTP side: authentication, API versions, faults, answering, sending deliveries
- * after the answer, validation, the test-facing {@link Emulator} API and the CLI. The hooks state and
+ * after the answer, validation and the test-facing {@link Emulator} API. The hooks state and
  * semantics are in ./store.ts, the accounts and repositories in ./repositories.ts, the Apps and their
  * JWT check in ./apps.ts, the JSON shapes in ./representations.ts, the routing tables in ./routes.ts
  * (hooks), ./app-routes.ts (App webhook) and ./repository-routes.ts (lists), the App webhook seeding
  * in ./app-hooks.ts; the types tests use are re-exported from here.
  *
- * Run directly (`npx tsx emulator/server.ts [--port N]`) it serves until interrupted.
+ * Run directly (`npx tsx emulator/server.ts [--port N] …`) it is the command of ./cli.ts (`npm run
+ * emulator`): it serves, with a webhook receiver, until interrupted.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -529,25 +530,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }
 }
 
-/** CLI: `npx tsx emulator/server.ts [--port N]`. */
-async function main(argv: string[]): Promise<void> {
-  const at = argv.findIndex((a) => a === '--port' || a.startsWith('--port='))
-  const portText = at < 0 ? '0' : argv[at].includes('=') ? argv[at].split('=')[1] : argv[at + 1]
-  const port = Number(portText)
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`Invalid --port: ${portText}`)
-  const emulator = await startEmulator({ port, validate: true })
-  console.log(`GitHub webhooks API emulator listening on ${emulator.url} (GHES-style: ${emulator.ghesUrl}); token: test-token`)
-  const stop = (): void => {
-    for (const v of emulator.violations) console.error(`[emulator] OpenAPI violation: ${v}`)
-    void emulator.close().then(() => process.exit(0))
-  }
-  process.once('SIGINT', stop)
-  process.once('SIGTERM', stop)
-}
-
+// Run directly (`npx tsx emulator/server.ts [options]`), it is the command of ./cli.ts (`npm run
+// emulator`), loaded only then: the emulator with a webhook receiver, until interrupted.
 if (process.argv[1] && import.meta.url === pathToFileURL(resolvePath(process.argv[1])).href) {
-  main(process.argv.slice(2)).catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error)
-    process.exit(1)
-  })
+  void import('./cli.js').then(({ main }) => main(process.argv.slice(2)))
 }

@@ -278,6 +278,42 @@ export const DEFAULT_REQUEST_TIMEOUT = 30
 /** Default `rate_limit_wait`: seconds the run may wait for the primary rate limit's reset (10 minutes). */
 export const DEFAULT_RATE_LIMIT_WAIT = 600
 
+/**
+ * The fixed defaults that `action.yml` declares (`default:`), as the runner passes them. The runner
+ * sets an input with a default on EVERY run, so a value equal to its default counts as unset: it gets
+ * no "ignored" warning and does not count as given (e.g. as a change for `update`). An input whose
+ * being set changes what happens (`repository`, `since`, `limit`, `events`…) has no default there.
+ * Each value is the one the code takes when the input is unset; __tests__/reference.test.ts checks
+ * that this map and action.yml agree and that setting each default changes nothing. `api_url`'s
+ * default, `${{ github.api_url }}`, is not fixed: the code falls back to `GITHUB_API_URL` itself.
+ */
+export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
+  scope: 'repo',
+  include_archived: 'false',
+  include_forks: 'true',
+  fail_fast: 'false',
+  allow_unknown_events: 'false',
+  fail_on_quiet: 'false',
+  ping_if_needed: 'true',
+  fail_on_mismatch: 'true',
+  canary: String(DEFAULT_CANARY),
+  batch_size: String(DEFAULT_BATCH_SIZE),
+  max_failures: String(DEFAULT_MAX_FAILURES),
+  rotate_unknown: 'false',
+  dry_run: 'false',
+  max_redeliveries: String(DEFAULT_MAX_REDELIVERIES),
+  wait: 'true',
+  wait_timeout: String(DEFAULT_WAIT_TIMEOUT),
+  fail_on_delivery_error: 'true',
+  verify: 'true',
+  per_page: String(DEFAULT_PER_PAGE),
+  retries: String(DEFAULT_RETRIES),
+  request_timeout: String(DEFAULT_REQUEST_TIMEOUT),
+  rate_limit_wait: String(DEFAULT_RATE_LIMIT_WAIT),
+  ghes_rate_limit_factor: '1',
+  api_version: KNOWN_API_VERSIONS[0]
+}
+
 /** What `token` must be, for the error when it is missing. */
 const TOKEN_HELP =
   "it accepts a token allowed to manage webhooks, stored as a secret: a fine-grained personal access token or GitHub App installation token with the \"Webhooks\" repository permission (read and write) for scope 'repo' or the \"Webhooks\" organization permission for scope 'org', or a classic personal access token with the admin:repo_hook / admin:org_hook scope. The workflow's GITHUB_TOKEN can never manage webhooks."
@@ -310,7 +346,8 @@ export function maskSecretInputs(read: InputReader = core.getInput): void {
  * Builds the validated request from the inputs.
  *
  * Defaults that depend on the workflow: `repository` falls back to `GITHUB_REPOSITORY`, `org` to the
- * repository owner, `api_url` to `GITHUB_API_URL` then `https://api.github.com`.
+ * repository owner, `api_url` to `GITHUB_API_URL` then `https://api.github.com`. An input equal to its
+ * fixed default in action.yml ({@link ACTION_DEFAULTS}) counts as unset.
  *
  * @param read input reader, `core.getInput` by default (tests pass their own)
  * @param env environment for the workflow fallbacks, `process.env` by default
@@ -320,9 +357,10 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   const started_at = new Date()
   const problems: string[] = []
   const warnings: string[] = []
+  // Unset, or set to its action.yml default (which the runner always sets): undefined.
   const input = (name: string): string | undefined => {
     const value = read(name)
-    return value === '' ? undefined : value
+    return value === '' || (Object.hasOwn(ACTION_DEFAULTS, name) && value === ACTION_DEFAULTS[name]) ? undefined : value
   }
   /** Runs a parser and records its error as a problem; undefined when the input is unset or invalid. */
   const parse = <T>(name: string, parser: (raw: string, name: string) => T): T | undefined => {

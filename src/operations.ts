@@ -278,11 +278,13 @@ async function dispatch(client: GitHubClient, request: TargetRequest, clock: Clo
     }
     if (!ensure.verification || ensure.hook_id === undefined) return result
     if (ensure.verification.error !== undefined) {
-      const problem = `The webhook was ${ensure.outcome} as reported, but its verifying ping failed: ${ensure.verification.error}`
+      const what = ensure.outcome === 'created' ? 'the wait for the ping GitHub sends a new hook' : 'its verifying ping'
+      const problem = `The webhook was ${ensure.outcome} as reported, but ${what} failed: ${ensure.verification.error}`
       return { ...result, ...(request.fail_on_delivery_error ? { failure: problem } : { warning: problem }) }
     }
     const judged = judgeDelivery(request, ensure.hook_id, 'ping', ensure.verification.delivery)
-    return { ...result, message: `${result.message} Verified with a ping${judged.message || ''}.`, ...judged.result }
+    const how = ensure.outcome === 'created' ? 'by the ping GitHub sends a new hook' : 'with a ping'
+    return { ...result, message: `${result.message} Verified ${how}${judged.message || ''}.`, ...judged.result }
   }
   if (operation === 'ensure-absent') {
     const ensure = await ensureAbsent(client, target, required(request.hook), request.dry_run)

@@ -1,0 +1,158 @@
+/**
+ * action.yml is the reference of the inputs and outputs: its defaults are the code's defaults (and,
+ * since the runner sets every default on every run, a default changes nothing and warns about
+ * nothing), and the README's tables of inputs and outputs are generated from it (.ci/reference.mjs).
+ */
+import { describe, expect, test } from '@jest/globals'
+import { existsSync, readFileSync } from 'node:fs'
+import { parse } from 'yaml'
+import { renderInputs, renderOutputs, updateReadme, type ActionMetadata } from '../.ci/reference.mjs'
+import { ACTION_DEFAULTS, getRequest, INPUTS, OPERATIONS, type Operation, type WebhookRequest } from '../src/input-helper.js'
+
+const actionYml = readFileSync(new URL('../action.yml', import.meta.url), 'utf8')
+const action = parse(actionYml) as Required<ActionMetadata>
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+
+/** The inputs action.yml gives a default, with it. */
+const declaredDefaults = Object.fromEntries(
+  Object.entries(action.inputs)
+    .filter(([, input]) => input.default !== undefined)
+    .map(([name, input]) => [name, input.default as string])
+)
+
+/** What the runner sets for `${{ … }}` defaults on github.com. */
+const EXPRESSIONS: Record<string, string> = { '${{ github.api_url }}': 'https://api.github.com' }
+
+const ENV = { GITHUB_REPOSITORY: 'octo-org/hello-world', GITHUB_API_URL: 'https://api.github.com' }
+
+/** For each operation, the fewest inputs that run it with no warning (the ones it needs, nothing it ignores). */
+const MINIMAL: Record<Operation, Record<string, string>> = {
+  list: {},
+  get: { hook_id: '1' },
+  create: { url: 'https://example.com/h' },
+  update: { hook_id: '1', active: 'false' },
+  delete: { hook_id: '1' },
+  'get-config': { hook_id: '1' },
+  'update-config': { hook_id: '1', content_type: 'json' },
+  'list-deliveries': { hook_id: '1' },
+  'get-delivery': { hook_id: '1', delivery_id: '2' },
+  redeliver: { hook_id: '1', delivery_id: '2' },
+  ping: { hook_id: '1' },
+  test: { hook_id: '1' },
+  ensure: { url: 'https://example.com/h' },
+  'ensure-absent': { url: 'https://example.com/h' },
+  'redeliver-failed': { hook_id: '1' },
+  'audit-secret': { secret: 's3cret' },
+  'rotate-secret': { secret: 's3cret' },
+  report: {}
+}
+
+/** getRequest as the step would run it; the times (when the step began, `since` derived from it) left out. */
+function request(inputs: Record<string, string>): Omit<WebhookRequest, 'started_at' | 'since'> & { since?: boolean } {
+  const all: Record<string, string> = { token: 't0ken', ...inputs }
+  const { started_at: _started, since, ...rest } = getRequest((name) => all[name] ?? '', ENV)
+  return { ...rest, since: since !== undefined }
+}
+
+describe('defaults', () => {
+  test("action.yml's fixed defaults are the code's ACTION_DEFAULTS, and only operation is required", () => {
+    const fixed = Object.fromEntries(Object.entries(declaredDefaults).filter(([, value]) => !value.includes('${{')))
+    expect(fixed).toEqual(ACTION_DEFAULTS)
+    expect(Object.keys(ACTION_DEFAULTS).filter((name) => !INPUTS.includes(name))).toEqual([])
+    expect(declaredDefaults.api_url).toBe('${{ github.api_url }}')
+    expect(Object.keys(declaredDefaults).filter((name) => !(name in ACTION_DEFAULTS))).toEqual(['api_url'])
+    expect(Object.keys(action.inputs).filter((name) => action.inputs[name].required === true)).toEqual(['operation'])
+    for (const [name, input] of Object.entries(action.inputs)) expect([name, typeof input.required]).toEqual([name, 'boolean'])
+  })
+
+  test('no description repeats a default that action.yml gives', () => {
+    const repeating = Object.keys(declaredDefaults).filter((name) => /\bdefault\b/i.test(action.inputs[name].description ?? ''))
+    expect(repeating).toEqual([])
+  })
+
+  // Proves each code default: the request built with the default set is the one built without it.
+  describe.each(Object.entries(ACTION_DEFAULTS))('%s: %s', (name, value) => {
+    test.each(OPERATIONS.map((operation) => [operation]))('changes nothing for %s', (operation) => {
+      expect(request({ operation, ...MINIMAL[operation], [name]: value })).toEqual(request({ operation, ...MINIMAL[operation] }))
+    })
+    test('changes nothing over many repositories', () => {
+      const fleet = { operation: 'ensure', url: 'https://example.com/h', repositories: 'octo-org/svc-*' }
+      expect(request({ ...fleet, [name]: value })).toEqual(request(fleet))
+    })
+  })
+
+  test.each(OPERATIONS.map((operation) => [operation]))(
+    '%s with every action.yml default set, as the runner sets them, warns about nothing',
+    (operation) => {
+      const runnerDefaults = Object.fromEntries(Object.entries(declaredDefaults).map(([name, value]) => [name, EXPRESSIONS[value] ?? value]))
+      const inputs = { ...runnerDefaults, operation, ...MINIMAL[operation] }
+      expect(request(inputs).warnings).toEqual([])
+      expect(request({ ...inputs, repository: '', repositories: 'octo-org/hello-world' }).warnings).toEqual([])
+    }
+  )
+
+  test('a value other than the default is still an input the operation ignores', () => {
+    expect(request({ operation: 'list', dry_run: 'true', canary: '2' }).warnings).toEqual([
+      "Input 'dry_run' is ignored by operation 'list'.",
+      "Input 'canary' is ignored by operation 'list'."
+    ])
+  })
+})
+
+describe('descriptions', () => {
+  const DOCS = [
+    'docs/many-repositories.md',
+    'docs/rotation-and-audit.md',
+    'docs/app-webhooks.md',
+    'docs/health-report.md',
+    'docs/reliability.md',
+    'docs/rate-limits.md',
+    'docs/benchmarks.md',
+    'docs/development.md',
+    'docs/running-locally.md'
+  ]
+  const described = [...Object.entries(action.inputs), ...Object.entries(action.outputs)].map(([name, { description }]) => ({
+    name,
+    description: description ?? ''
+  }))
+
+  test('every input and output has a short description (one or two sentences)', () => {
+    const long = described.filter(
+      ({ description }) =>
+        description === '' || description.length > 260 || description.replace(/\b(e\.g|i\.e)\./g, '').split(/[.!?](?:\s|$)/).length > 3
+    )
+    expect(long.map(({ name }) => name)).toEqual([])
+  })
+
+  test('links point to the docs pages', () => {
+    const links = described.flatMap(({ name, description }) => [...description.matchAll(/\]\(([^)]*)\)/g)].map((match) => ({ name, link: match[1] })))
+    expect(links.length).toBeGreaterThan(0)
+    expect(links.filter(({ link }) => !DOCS.includes(link) || !existsSync(new URL(`../${link}`, import.meta.url)))).toEqual([])
+  })
+})
+
+describe('README', () => {
+  test("the inputs and outputs tables are action.yml's (run 'npm run reference')", () => {
+    expect(readme).toContain(`<!-- start inputs -->\n\n${renderInputs(action)}\n\n<!-- end inputs -->`)
+    expect(readme).toContain(`<!-- start outputs -->\n\n${renderOutputs(action)}\n\n<!-- end outputs -->`)
+    expect(updateReadme(readme, actionYml)).toBe(readme)
+  })
+
+  test('the tables stay compact (at most 9 KB together)', () => {
+    expect(Buffer.byteLength(renderInputs(action)) + Buffer.byteLength(renderOutputs(action))).toBeLessThanOrEqual(9 * 1024)
+  })
+
+  test('the tables list every input in the order of action.yml, with its default', () => {
+    const rows = renderInputs(action).split('\n').slice(2)
+    expect(rows.map((row) => /^\| `([a-z_]+)` \|/.exec(row)?.[1])).toEqual(Object.keys(action.inputs))
+    expect(rows.find((row) => row.startsWith('| `operation` |'))).toMatch(/^\| `operation` \| required \| /)
+    expect(rows.find((row) => row.startsWith('| `per_page` |'))).toMatch(/^\| `per_page` \| `100` \| /)
+    expect(rows.find((row) => row.startsWith('| `token` |'))).toMatch(/^\| `token` \| {2}\| /)
+  })
+
+  test('a | in a description is escaped, and the markers are required', () => {
+    const table = renderInputs({ inputs: { x: { description: 'a | b\nc', default: '1' } } })
+    expect(table.split('\n')[2]).toBe('| `x` | `1` | a \\| b c |')
+    expect(() => updateReadme('no markers', actionYml)).toThrow(/<!-- start inputs -->/)
+  })
+})
