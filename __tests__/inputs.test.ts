@@ -5,7 +5,7 @@
 import { describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
-import { INPUTS } from '../src/input-helper.js'
+import { INPUTS } from '../src/input-operations.js'
 import { runAction } from './helpers/action.js'
 import { emulator, useEmulator } from './helpers/emulator.js'
 

@@ -7,7 +7,8 @@ import { describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { renderInputs, renderOutputs, updateReadme, type ActionMetadata } from '../.ci/reference.mjs'
-import { ACTION_DEFAULTS, getRequest, INPUTS, OPERATIONS, type Operation, type WebhookRequest } from '../src/input-helper.js'
+import { ACTION_DEFAULTS, getRequest, type WebhookRequest } from '../src/input-helper.js'
+import { INPUTS, OPERATIONS, type Operation } from '../src/input-operations.js'
 
 const actionYml = readFileSync(new URL('../action.yml', import.meta.url), 'utf8')
 const action = parse(actionYml) as Required<ActionMetadata>

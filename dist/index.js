@@ -33399,7 +33399,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6007);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7003);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33408,7 +33408,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6007:
+/***/ 7003:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40136,6 +40136,248 @@ function retry(octokit, octokitOptions) {
 retry.VERSION = plugin_retry_dist_bundle_VERSION;
 
 
+;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
+/*
+How it works:
+`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
+*/
+
+class Node {
+	value;
+	next;
+
+	constructor(value) {
+		this.value = value;
+	}
+}
+
+class Queue {
+	#head;
+	#tail;
+	#size;
+
+	constructor() {
+		this.clear();
+	}
+
+	enqueue(value) {
+		const node = new Node(value);
+
+		if (this.#head) {
+			this.#tail.next = node;
+			this.#tail = node;
+		} else {
+			this.#head = node;
+			this.#tail = node;
+		}
+
+		this.#size++;
+	}
+
+	dequeue() {
+		const current = this.#head;
+		if (!current) {
+			return;
+		}
+
+		this.#head = this.#head.next;
+		this.#size--;
+
+		// Clean up tail reference when queue becomes empty
+		if (!this.#head) {
+			this.#tail = undefined;
+		}
+
+		return current.value;
+	}
+
+	peek() {
+		if (!this.#head) {
+			return;
+		}
+
+		return this.#head.value;
+
+		// TODO: Node.js 18.
+		// return this.#head?.value;
+	}
+
+	clear() {
+		this.#head = undefined;
+		this.#tail = undefined;
+		this.#size = 0;
+	}
+
+	get size() {
+		return this.#size;
+	}
+
+	* [Symbol.iterator]() {
+		let current = this.#head;
+
+		while (current) {
+			yield current.value;
+			current = current.next;
+		}
+	}
+
+	* drain() {
+		while (this.#head) {
+			yield this.dequeue();
+		}
+	}
+}
+
+;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
+
+
+function pLimit(concurrency) {
+	let rejectOnClear = false;
+
+	if (typeof concurrency === 'object') {
+		({concurrency, rejectOnClear = false} = concurrency);
+	}
+
+	validateConcurrency(concurrency);
+
+	if (typeof rejectOnClear !== 'boolean') {
+		throw new TypeError('Expected `rejectOnClear` to be a boolean');
+	}
+
+	const queue = new Queue();
+	let activeCount = 0;
+
+	const resumeNext = () => {
+		// Process the next queued function if we're under the concurrency limit
+		if (activeCount < concurrency && queue.size > 0) {
+			activeCount++;
+			queue.dequeue().run();
+		}
+	};
+
+	const next = () => {
+		activeCount--;
+		resumeNext();
+	};
+
+	const run = async (function_, resolve, arguments_) => {
+		// Execute the function and capture the result promise
+		const result = (async () => function_(...arguments_))();
+
+		// Resolve immediately with the promise (don't wait for completion)
+		resolve(result);
+
+		// Wait for the function to complete (success or failure)
+		// We catch errors here to prevent unhandled rejections,
+		// but the original promise rejection is preserved for the caller
+		try {
+			await result;
+		} catch {}
+
+		// Decrement active count and process next queued function
+		next();
+	};
+
+	const enqueue = (function_, resolve, reject, arguments_) => {
+		const queueItem = {reject};
+
+		// Queue the internal resolve function instead of the run function
+		// to preserve the asynchronous execution context.
+		new Promise(internalResolve => { // eslint-disable-line promise/param-names
+			queueItem.run = internalResolve;
+			queue.enqueue(queueItem);
+		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
+
+		// Start processing immediately if we haven't reached the concurrency limit
+		if (activeCount < concurrency) {
+			resumeNext();
+		}
+	};
+
+	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+		enqueue(function_, resolve, reject, arguments_);
+	});
+
+	Object.defineProperties(generator, {
+		activeCount: {
+			get: () => activeCount,
+		},
+		pendingCount: {
+			get: () => queue.size,
+		},
+		clearQueue: {
+			value() {
+				if (!rejectOnClear) {
+					queue.clear();
+					return;
+				}
+
+				const abortError = AbortSignal.abort().reason;
+
+				while (queue.size > 0) {
+					queue.dequeue().reject(abortError);
+				}
+			},
+		},
+		concurrency: {
+			get: () => concurrency,
+
+			set(newConcurrency) {
+				validateConcurrency(newConcurrency);
+				concurrency = newConcurrency;
+
+				queueMicrotask(() => {
+					// eslint-disable-next-line no-unmodified-loop-condition
+					while (activeCount < concurrency && queue.size > 0) {
+						resumeNext();
+					}
+				});
+			},
+		},
+		map: {
+			async value(iterable, function_) {
+				const promises = [];
+
+				try {
+					Array.from(iterable, (value, index) => {
+						const promise = generator(function_, value, index);
+						promises.push(promise);
+						return promise;
+					});
+				} catch (error) {
+					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
+					for (const promise of promises) {
+						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
+					}
+
+					throw error;
+				}
+
+				return Promise.all(promises);
+			},
+		},
+	});
+
+	return generator;
+}
+
+function limitFunction(function_, options) {
+	const limit = pLimit(options);
+
+	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
+	Object.defineProperty(limitedFunction, 'clearQueue', {
+		value: limit.clearQueue,
+	});
+
+	return limitedFunction;
+}
+
+function validateConcurrency(concurrency) {
+	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
+	}
+}
+
 ;// CONCATENATED MODULE: external "node:timers/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
 ;// CONCATENATED MODULE: ./src/model.ts
@@ -40208,8 +40450,8 @@ function timeScaleOf(env) {
  * "Best practices for using the REST API" (mutating requests one second apart; on a refusal wait for
  * `retry-after`, or at least a minute, then back off exponentially and give up after a few tries).
  *
- * The budgets are Bottleneck limiters (the library @octokit/plugin-throttling is built on), nested
- * in this order around the `fetch` of one attempt:
+ * The budgets are Bottleneck limiters (the library @octokit/plugin-throttling is built on) and, for
+ * the plain concurrency bound, p-limit; nested in this order around the `fetch` of one attempt:
  * 1. concurrency: at most {@link PacingBudget.concurrency} requests in flight;
  * 2. response time: a reservoir of milliseconds refilled gradually; each request reserves its
  *    estimated response time and settles the difference when answered (GitHub estimates its CPU
@@ -40222,6 +40464,7 @@ function timeScaleOf(env) {
  * budget. A reservoir that refills gradually is what makes "a minute" any 60 s: see
  * {@link windowReservoir}.
  */
+
 
 
 
@@ -40416,7 +40659,8 @@ class Pacer {
         // A copy: the budget slows down after a refusal.
         this.options = { ...options, budget: { ...options.budget } };
         const { budget } = this.options;
-        this.concurrency = new (light_default())({ maxConcurrent: budget.concurrency });
+        // p-limit, not Bottleneck, for the plain concurrency bound: it queues without timer ticks.
+        this.concurrency = pLimit(budget.concurrency);
         this.burstMs = Math.max(1000, Math.floor(budget.response_ms_per_minute / 15));
         this.responseTime = new (light_default())(windowReservoir(budget.response_ms_per_minute, 60_000, this.burstMs, 1000));
         this.writes = new (light_default())({ maxConcurrent: 1 });
@@ -40495,7 +40739,6 @@ class Pacer {
     async close() {
         this.closed = true;
         await Promise.all([
-            this.concurrency.disconnect(false),
             this.responseTime.disconnect(false),
             this.writes.disconnect(false),
             this.creations.disconnect(false),
@@ -40545,7 +40788,7 @@ class Pacer {
             })
                 .catch(reject);
         });
-        return this.concurrency.schedule(() => this.responseTime.schedule({ weight: reserved }, () => (points > 1 ? write() : sendNow())));
+        return this.concurrency(() => this.responseTime.schedule({ weight: reserved }, () => (points > 1 ? write() : sendNow())));
     }
     /**
      * Waits while the run is paused (and, for a creation, while creations are), and while the primary
@@ -40640,7 +40883,7 @@ class Pacer {
     slowDown() {
         const { budget } = this.options;
         budget.concurrency = Math.max(1, Math.floor(budget.concurrency / 2));
-        void this.concurrency.updateSettings({ maxConcurrent: budget.concurrency });
+        this.concurrency.concurrency = budget.concurrency;
         budget.points_per_minute = Math.max(Math.ceil(budget.points_per_minute / 2), 12);
         const slower = windowReservoir(budget.points_per_minute, 60_000, burstOf(budget.points_per_minute, 5), 505);
         const { reservoirIncreaseAmount, reservoirIncreaseMaximum } = slower;
@@ -41254,248 +41497,6 @@ function createClient(connection, options) {
     return clientFactory(connection, options)();
 }
 
-;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
-/*
-How it works:
-`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
-*/
-
-class Node {
-	value;
-	next;
-
-	constructor(value) {
-		this.value = value;
-	}
-}
-
-class Queue {
-	#head;
-	#tail;
-	#size;
-
-	constructor() {
-		this.clear();
-	}
-
-	enqueue(value) {
-		const node = new Node(value);
-
-		if (this.#head) {
-			this.#tail.next = node;
-			this.#tail = node;
-		} else {
-			this.#head = node;
-			this.#tail = node;
-		}
-
-		this.#size++;
-	}
-
-	dequeue() {
-		const current = this.#head;
-		if (!current) {
-			return;
-		}
-
-		this.#head = this.#head.next;
-		this.#size--;
-
-		// Clean up tail reference when queue becomes empty
-		if (!this.#head) {
-			this.#tail = undefined;
-		}
-
-		return current.value;
-	}
-
-	peek() {
-		if (!this.#head) {
-			return;
-		}
-
-		return this.#head.value;
-
-		// TODO: Node.js 18.
-		// return this.#head?.value;
-	}
-
-	clear() {
-		this.#head = undefined;
-		this.#tail = undefined;
-		this.#size = 0;
-	}
-
-	get size() {
-		return this.#size;
-	}
-
-	* [Symbol.iterator]() {
-		let current = this.#head;
-
-		while (current) {
-			yield current.value;
-			current = current.next;
-		}
-	}
-
-	* drain() {
-		while (this.#head) {
-			yield this.dequeue();
-		}
-	}
-}
-
-;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
-
-
-function pLimit(concurrency) {
-	let rejectOnClear = false;
-
-	if (typeof concurrency === 'object') {
-		({concurrency, rejectOnClear = false} = concurrency);
-	}
-
-	validateConcurrency(concurrency);
-
-	if (typeof rejectOnClear !== 'boolean') {
-		throw new TypeError('Expected `rejectOnClear` to be a boolean');
-	}
-
-	const queue = new Queue();
-	let activeCount = 0;
-
-	const resumeNext = () => {
-		// Process the next queued function if we're under the concurrency limit
-		if (activeCount < concurrency && queue.size > 0) {
-			activeCount++;
-			queue.dequeue().run();
-		}
-	};
-
-	const next = () => {
-		activeCount--;
-		resumeNext();
-	};
-
-	const run = async (function_, resolve, arguments_) => {
-		// Execute the function and capture the result promise
-		const result = (async () => function_(...arguments_))();
-
-		// Resolve immediately with the promise (don't wait for completion)
-		resolve(result);
-
-		// Wait for the function to complete (success or failure)
-		// We catch errors here to prevent unhandled rejections,
-		// but the original promise rejection is preserved for the caller
-		try {
-			await result;
-		} catch {}
-
-		// Decrement active count and process next queued function
-		next();
-	};
-
-	const enqueue = (function_, resolve, reject, arguments_) => {
-		const queueItem = {reject};
-
-		// Queue the internal resolve function instead of the run function
-		// to preserve the asynchronous execution context.
-		new Promise(internalResolve => { // eslint-disable-line promise/param-names
-			queueItem.run = internalResolve;
-			queue.enqueue(queueItem);
-		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
-
-		// Start processing immediately if we haven't reached the concurrency limit
-		if (activeCount < concurrency) {
-			resumeNext();
-		}
-	};
-
-	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
-		enqueue(function_, resolve, reject, arguments_);
-	});
-
-	Object.defineProperties(generator, {
-		activeCount: {
-			get: () => activeCount,
-		},
-		pendingCount: {
-			get: () => queue.size,
-		},
-		clearQueue: {
-			value() {
-				if (!rejectOnClear) {
-					queue.clear();
-					return;
-				}
-
-				const abortError = AbortSignal.abort().reason;
-
-				while (queue.size > 0) {
-					queue.dequeue().reject(abortError);
-				}
-			},
-		},
-		concurrency: {
-			get: () => concurrency,
-
-			set(newConcurrency) {
-				validateConcurrency(newConcurrency);
-				concurrency = newConcurrency;
-
-				queueMicrotask(() => {
-					// eslint-disable-next-line no-unmodified-loop-condition
-					while (activeCount < concurrency && queue.size > 0) {
-						resumeNext();
-					}
-				});
-			},
-		},
-		map: {
-			async value(iterable, function_) {
-				const promises = [];
-
-				try {
-					Array.from(iterable, (value, index) => {
-						const promise = generator(function_, value, index);
-						promises.push(promise);
-						return promise;
-					});
-				} catch (error) {
-					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
-					for (const promise of promises) {
-						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
-					}
-
-					throw error;
-				}
-
-				return Promise.all(promises);
-			},
-		},
-	});
-
-	return generator;
-}
-
-function limitFunction(function_, options) {
-	const limit = pLimit(options);
-
-	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
-	Object.defineProperty(limitedFunction, 'clearQueue', {
-		value: limit.clearQueue,
-	});
-
-	return limitedFunction;
-}
-
-function validateConcurrency(concurrency) {
-	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
-	}
-}
-
 ;// CONCATENATED MODULE: ./src/hooks.ts
 /**
  * The REST hooks endpoints, as functions of a client and a target (REST docs "Repository webhooks"
@@ -42021,8 +42022,6 @@ function fleet_errorText(error, target) {
     return error instanceof Error ? error.message : String(error);
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
 ;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks/dist-bundle/index.js
 // pkg/dist-src/create-logger.js
 var dist_bundle_createLogger = (logger = {}) => {
@@ -42891,18 +42890,230 @@ var Webhooks = class {
 
 // EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
 var mod = __nccwpck_require__(1916);
-;// CONCATENATED MODULE: ./src/input-helper.ts
+;// CONCATENATED MODULE: ./src/input-values.ts
+
+
+/** `'a', 'b' or 'c'`: the words an input accepts, for its error message. */
+function list(values) {
+    const quoted = values.map((value) => `'${value}'`);
+    return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('');
+}
 /**
- * Turns the raw action inputs (strings from `action.yml`) into one typed, validated
- * {@link WebhookRequest}. Every input is checked here, before the first API request; an invalid
- * input throws an {@link InputError} that names the input and what it accepts.
+ * Accepts one of the given words (exactly as written).
+ * @throws Error naming the input and the words it accepts
  */
+function oneOf(values) {
+    return (raw, name) => {
+        if (values.includes(raw))
+            return raw;
+        throw new Error(`Input '${name}' is '${raw}'; it accepts ${list(values)}.`);
+    };
+}
+/**
+ * Accepts a positive integer (ids, limits): digits only, at most `Number.MAX_SAFE_INTEGER`.
+ * @throws Error naming the input when it is not one
+ */
+function positiveInteger(raw, name) {
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (Number.isSafeInteger(value) && value > 0)
+        return value;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts a positive integer.`);
+}
+/**
+ * Accepts an integer within [min, max] (digits only: no sign).
+ * @throws Error naming the input and the range
+ */
+function integerIn(min, max) {
+    return (raw, name) => {
+        const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+        if (value >= min && value <= max)
+            return value;
+        throw new Error(`Input '${name}' is '${raw}'; it accepts an integer from ${min} to ${max}.`);
+    };
+}
+/**
+ * Accepts a fraction from 0 to 1 (`0.95`, `.5`, `1`), e.g. a success rate.
+ * @throws Error naming the input when it is not one
+ */
+function fraction(raw, name) {
+    const value = /^(0|1)?(\.\d+)?$/.test(raw) && raw !== '' && raw !== '.' ? Number(raw) : NaN;
+    if (value >= 0 && value <= 1)
+        return value;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts a number from 0 to 1, e.g. 0.95 for 95 %.`);
+}
+/**
+ * Accepts a positive number of SECONDS up to `max` (fractions allowed: `1.5`), returned in seconds.
+ * @throws Error naming the input and `max`
+ */
+function seconds(max) {
+    return (raw, name) => {
+        const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+        if (value > 0 && value <= max)
+            return value;
+        throw new Error(`Input '${name}' is '${raw}'; it accepts a positive number of seconds up to ${max}.`);
+    };
+}
+/**
+ * Seconds from 0 (no wait) up to `max`, as {@link seconds} otherwise.
+ * @throws Error naming the input and `max`
+ */
+function secondsOrZero(max) {
+    return (raw, name) => (raw === '0' ? 0 : seconds(max)(raw, name));
+}
+/**
+ * `ghes_rate_limit_factor`: a number above 0, up to 1000, that multiplies GitHub's rate limits.
+ * @throws Error naming the input when it is not one
+ */
+function factor(raw, name) {
+    const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+    if (value > 0 && value <= 1000)
+        return value;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts a number above 0 and up to 1000 that multiplies GitHub's rate limits (1: GitHub's own).`);
+}
+/** Milliseconds in one unit of a {@link pointInTime} duration. */
+const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3600_000, d: 86400_000, w: 7 * 86400_000 };
+/**
+ * Accepts an ISO 8601 time (`2026-11-20T06:00:00Z`, `2026-11-20`) or a duration back from now
+ * (`90s`, `30m`, `6h`, `7d`, `1w`), and returns the point in time.
+ * @throws Error naming the input when it is neither
+ */
+function pointInTime(raw, name) {
+    const duration = /^(\d+)\s*([smhdw])$/.exec(raw);
+    if (duration)
+        return new Date(Date.now() - Number(duration[1]) * DURATION_UNITS_MS[duration[2]]);
+    const time = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) ? Date.parse(raw) : NaN;
+    if (!Number.isNaN(time))
+        return new Date(time);
+    throw new Error(`Input '${name}' is '${raw}'; it accepts an ISO 8601 time such as 2026-11-20T06:00:00Z or a duration such as 30m, 6h or 7d.`);
+}
+/**
+ * Accepts an absolute http:// or https:// URL (returned as given).
+ * @throws Error naming the input, WITHOUT its value (a URL may carry a credential)
+ */
+function httpUrl(raw, name) {
+    let protocol;
+    try {
+        protocol = new URL(raw).protocol;
+    }
+    catch {
+        protocol = undefined;
+    }
+    if (protocol === 'http:' || protocol === 'https:')
+        return raw;
+    // Not repeated: a URL that does not parse may still carry a credential the redaction cannot find.
+    throw new Error(`Input '${name}' is not an absolute http:// or https:// URL (its value is not shown: it may hold a credential); it accepts an absolute http:// or https:// URL.`);
+}
+/**
+ * Accepts the YAML 1.2 core booleans (`true`, `True`, `TRUE`, `false`, `False`, `FALSE`), as
+ * `core.getBooleanInput` does.
+ * @throws Error naming the input when it is none of them
+ */
+function input_values_boolean(raw, name) {
+    if (['true', 'True', 'TRUE'].includes(raw))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(raw))
+        return false;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts true or false.`);
+}
+/** API versions GitHub documents for the hooks endpoints (`X-GitHub-Api-Version`); the first is the default. */
+const KNOWN_API_VERSIONS = ['2022-11-28', '2026-03-10'];
+/**
+ * Accepts a date-shaped API version (`YYYY-MM-DD`); `getRequest` warns about versions outside
+ * {@link KNOWN_API_VERSIONS}.
+ * @throws Error naming the input when it is not date-shaped
+ */
+function apiVersion(raw, name) {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(raw))
+        return raw;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts a REST API version date such as ${list(KNOWN_API_VERSIONS)}.`);
+}
+/**
+ * GitHub's webhook event names (the event, without `.action`), from `@octokit/webhooks`, which
+ * follows GitHub's webhooks OpenAPI description; `*` (all events) is allowed too.
+ */
+const KNOWN_EVENTS = new Set(emitterEventNames.filter((name) => !name.includes('.')));
+/**
+ * Accepts event names as a JSON array of strings, or separated by commas and/or new lines
+ * (`push, pull_request` or one per line). `*` stands for all events. Duplicates are dropped. Only
+ * the shape is checked here; names outside {@link KNOWN_EVENTS} are refused by `getRequest`
+ * ({@link unknownEvents}) unless `allow_unknown_events` is set.
+ * @throws Error naming the input and each malformed name
+ */
+function eventList(raw, name) {
+    const accepts = `it accepts webhook event names such as push, pull_request or * (all events), separated by commas or new lines, or a JSON array of them`;
+    let names;
+    if (raw.startsWith('[')) {
+        try {
+            names = JSON.parse(raw);
+        }
+        catch {
+            names = undefined;
+        }
+        if (!Array.isArray(names) || !names.every((item) => typeof item === 'string')) {
+            throw new Error(`Input '${name}' starts with '[' but is not a JSON array of strings; ${accepts}.`);
+        }
+    }
+    else {
+        names = raw
+            .split(/\r?\n/)
+            .map((line) => line.trim().replace(/,$/, ''))
+            .filter((line) => line !== '')
+            .flatMap((line) => line.split(','));
+    }
+    const events = names.map((event) => event.trim());
+    const bad = events.filter((event) => !/^(\*|[A-Za-z][A-Za-z0-9_.-]*)$/.test(event));
+    if (bad.length > 0 || events.length === 0) {
+        const shown = bad.map((event) => (event === '' ? 'an empty name' : `'${event}'`)).join(', ') || 'no event';
+        throw new Error(`Input '${name}' has ${shown}; ${accepts}.`);
+    }
+    return [...new Set(events)];
+}
+/**
+ * The error message for event names of input `name` that GitHub does not know ({@link KNOWN_EVENTS}),
+ * with the closest known name for each (Levenshtein distance, `fastest-levenshtein`) when it is near.
+ */
+function unknownEvents(name, events) {
+    const known = [...KNOWN_EVENTS];
+    const named = events.map((event) => {
+        const typed = event.toLowerCase().replace(/-/g, '_');
+        const near = (0,mod/* closest */.kp)(typed, known);
+        return (0,mod/* distance */.Io)(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${event}' (did you mean '${near}'?)` : `'${event}'`;
+    });
+    return (`Input '${name}' has ${events.length === 1 ? 'an unknown webhook event' : 'unknown webhook events'}: ${named.join(', ')}; ` +
+        `it accepts GitHub's webhook event names (push, pull_request, issues, … or * for all). ` +
+        `Set 'allow_unknown_events: true' for an event newer than this action knows (e.g. on GitHub Enterprise Server).`);
+}
+/**
+ * Accepts repository topics separated by commas or new lines (GitHub's topic format: lower case,
+ * digits, hyphens, at most 50 characters); lower-cased, duplicates dropped.
+ * @throws Error naming the input and each malformed topic
+ */
+function topicList(raw, name) {
+    const topics = raw
+        .split(/[\r\n,]+/)
+        .map((topic) => topic.trim().toLowerCase())
+        .filter((topic) => topic !== '');
+    const bad = topics.filter((topic) => !/^[a-z0-9][a-z0-9-]{0,49}$/.test(topic));
+    if (bad.length > 0 || topics.length === 0) {
+        throw new Error(`Input '${name}' has ${bad.map((topic) => `'${topic}'`).join(', ') || 'no topic'}; it accepts repository topics (lower-case letters, digits and hyphens, at most 50 characters), separated by commas or new lines.`);
+    }
+    return [...new Set(topics)];
+}
+/**
+ * Accepts `name=value`: a custom property of the organization and the value a repository must have
+ * (both trimmed; the name without whitespace).
+ * @throws Error naming the input when it is not of that shape
+ */
+function propertyFilter(raw, name) {
+    const at = raw.indexOf('=');
+    const property = raw.slice(0, at).trim();
+    const value = raw.slice(at + 1).trim();
+    if (at > 0 && property !== '' && value !== '' && !/\s/.test(property))
+        return { name: property, value };
+    throw new Error(`Input '${name}' is '${raw}'; it accepts name=value: a custom property of the organization and the value a repository must have, e.g. team=platform.`);
+}
 
-
-
-
-
-
+;// CONCATENATED MODULE: ./src/input-operations.ts
 
 
 /** The operations of this action; each maps to one REST hooks endpoint (see README). */
@@ -43024,387 +43235,20 @@ const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spe
 const INPUTS = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS];
 /** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
 const READ_ONLY_OPERATIONS = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery', 'report'];
-/** Default `canary` of `rotate-secret`: hooks rotated first, alone. */
-const DEFAULT_CANARY = 1;
-/** Default `batch_size` of `rotate-secret`. */
-const DEFAULT_BATCH_SIZE = 10;
-/** Default `max_failures` of `rotate-secret`. */
-const DEFAULT_MAX_FAILURES = 1;
 /** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
 const CONFIG_WRITERS = ['create', 'update', 'update-config', 'ensure'];
 /** Operations where `url` with `hook_id` is the hook's NEW url, not a second name of the hook. */
 const URL_MOVERS = ['update', 'update-config'];
-/**
- * GitHub's webhook event names (the event, without `.action`), from `@octokit/webhooks`, which
- * follows GitHub's webhooks OpenAPI description; `*` (all events) is allowed too.
- */
-const KNOWN_EVENTS = new Set(emitterEventNames.filter((name) => !name.includes('.')));
-/** API versions GitHub documents for the hooks endpoints (`X-GitHub-Api-Version`). */
-const KNOWN_API_VERSIONS = ['2022-11-28', '2026-03-10'];
-/** Invalid input: `problems` names each bad input and what it accepts. */
-class InputError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.length === 1 ? problems[0] : `${problems.length} invalid inputs:\n- ${problems.join('\n- ')}`);
-        this.name = 'InputError';
-        this.problems = problems;
-    }
-}
-/** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
-const DEFAULT_PER_PAGE = 100;
-/** Default `retries` of every request. */
-const DEFAULT_RETRIES = 3;
-/** Default `wait_timeout` of `ping` / `test`, in seconds. */
-const DEFAULT_WAIT_TIMEOUT = 60;
-/** Default `max_redeliveries` of `redeliver-failed`. */
-const DEFAULT_MAX_REDELIVERIES = 50;
-/** Default `since` of `redeliver-failed`: 24 hours back, in milliseconds. */
-const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000;
-/** Default `limit` of `list-deliveries` (GitHub keeps deliveries for a few days; there may be thousands). */
-const DEFAULT_DELIVERIES_LIMIT = 100;
-/** Default `request_timeout`: seconds one HTTP request (each attempt) may take. */
-const DEFAULT_REQUEST_TIMEOUT = 30;
-/** Default `rate_limit_wait`: seconds the run may wait for the primary rate limit's reset (10 minutes). */
-const DEFAULT_RATE_LIMIT_WAIT = 600;
-/**
- * The fixed defaults that `action.yml` declares (`default:`), as the runner passes them. The runner
- * sets an input with a default on EVERY run, so a value equal to its default counts as unset: it gets
- * no "ignored" warning and does not count as given (e.g. as a change for `update`). An input whose
- * being set changes what happens (`repository`, `since`, `limit`, `events`…) has no default there.
- * Each value is the one the code takes when the input is unset; __tests__/reference.test.ts checks
- * that this map and action.yml agree and that setting each default changes nothing. `api_url`'s
- * default, `${{ github.api_url }}`, is not fixed: the code falls back to `GITHUB_API_URL` itself.
- */
-const ACTION_DEFAULTS = {
-    scope: 'repo',
-    include_archived: 'false',
-    include_forks: 'true',
-    fail_fast: 'false',
-    allow_unknown_events: 'false',
-    fail_on_quiet: 'false',
-    ping_if_needed: 'true',
-    fail_on_mismatch: 'true',
-    canary: String(DEFAULT_CANARY),
-    batch_size: String(DEFAULT_BATCH_SIZE),
-    max_failures: String(DEFAULT_MAX_FAILURES),
-    rotate_unknown: 'false',
-    dry_run: 'false',
-    max_redeliveries: String(DEFAULT_MAX_REDELIVERIES),
-    wait: 'true',
-    wait_timeout: String(DEFAULT_WAIT_TIMEOUT),
-    fail_on_delivery_error: 'true',
-    verify: 'true',
-    per_page: String(DEFAULT_PER_PAGE),
-    retries: String(DEFAULT_RETRIES),
-    request_timeout: String(DEFAULT_REQUEST_TIMEOUT),
-    rate_limit_wait: String(DEFAULT_RATE_LIMIT_WAIT),
-    ghes_rate_limit_factor: '1',
-    api_version: KNOWN_API_VERSIONS[0]
-};
-/** What `token` must be, for the error when it is missing. */
-const TOKEN_HELP = "it accepts a token allowed to manage webhooks, stored as a secret: a fine-grained personal access token or GitHub App installation token with the \"Webhooks\" repository permission (read and write) for scope 'repo' or the \"Webhooks\" organization permission for scope 'org', or a classic personal access token with the admin:repo_hook / admin:org_hook scope. The workflow's GITHUB_TOKEN can never manage webhooks.";
-/**
- * Masks the secret, the previous secret, the token, the App's private key and the credentials of the
- * `url` input in the log (`core.setSecret`) and for {@link redact}. Call it before anything else runs.
- */
-function maskSecretInputs(read = getInput) {
-    for (const name of ['secret', 'previous_secret', 'token']) {
-        const raw = read(name, { trimWhitespace: false });
-        if (raw.trim() === SECRET_MASK)
-            continue; // refused later; it is no secret
-        mask(raw);
-        if (raw.trim() !== raw)
-            mask(raw.trim());
-    }
-    // The App's private key: whole, as given and with \n escapes resolved, and line by line (a log may
-    // show one line of it); its BEGIN/END lines are no secret.
-    const key = read('private_key');
-    if (key !== '') {
-        for (const value of new Set([key, appPrivateKey(key)]))
-            mask(value);
-        for (const line of appPrivateKey(key).split('\n'))
-            if (!/^-----(BEGIN|END) /.test(line.trim()))
-                mask(line.trim());
-    }
-    const url = read('url');
-    // A url that does not parse (a forgotten scheme, an unencoded `/` in a password) is masked whole.
-    if (url !== '' && !URL.canParse(url))
-        mask(url);
-    urlCredentials(url).forEach(mask);
-}
-/**
- * Builds the validated request from the inputs.
- *
- * Defaults that depend on the workflow: `repository` falls back to `GITHUB_REPOSITORY`, `org` to the
- * repository owner, `api_url` to `GITHUB_API_URL` then `https://api.github.com`. An input equal to its
- * fixed default in action.yml ({@link ACTION_DEFAULTS}) counts as unset.
- *
- * @param read input reader, `core.getInput` by default (tests pass their own)
- * @param env environment for the workflow fallbacks, `process.env` by default
- * @throws InputError listing every invalid input; nothing has been requested from GitHub then.
- */
-function getRequest(read = getInput, env = process.env) {
-    const started_at = new Date();
-    const problems = [];
-    const warnings = [];
-    // Unset, or set to its action.yml default (which the runner always sets): undefined.
-    const input = (name) => {
-        const value = read(name);
-        return value === '' || (Object.hasOwn(ACTION_DEFAULTS, name) && value === ACTION_DEFAULTS[name]) ? undefined : value;
-    };
-    /** Runs a parser and records its error as a problem; undefined when the input is unset or invalid. */
-    const parse = (name, parser) => {
-        const raw = input(name);
-        if (raw === undefined)
-            return undefined;
-        try {
-            return parser(raw, name);
-        }
-        catch (error) {
-            problems.push(error.message);
-            return undefined;
-        }
-    };
-    const operation = parse('operation', oneOf(OPERATIONS));
-    if (input('operation') === undefined)
-        problems.push(`Input 'operation' is required; it accepts ${list(OPERATIONS)}.`);
-    const scope = parse('scope', oneOf(['repo', 'org', 'app'])) ?? 'repo';
-    const repositories = parse('repositories', repositoryPatterns);
-    const targets = repositories ? selectionSpec(repositories, scope, parse, input, problems) : oneTarget(scope, input, env, problems);
-    const hookId = parse('hook_id', positiveInteger);
-    const url = parse('url', httpUrl);
-    const secret = read('secret'); // trimmed, like every input: surrounding whitespace is a paste accident
-    if (secret === SECRET_MASK) {
-        problems.push(`Input 'secret' is '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; it accepts the real secret (or leave it unset to keep the stored one).`);
-    }
-    const previous = read('previous_secret');
-    if (previous === SECRET_MASK) {
-        problems.push(`Input 'previous_secret' is '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; it accepts the secret receivers knew before the rotation.`);
-    }
-    else if (previous !== '' && previous === secret) {
-        problems.push("Input 'previous_secret' is the same as 'secret'; it accepts the OLD secret (the one to go back to), 'secret' the new one.");
-    }
-    const config = {
-        content_type: parse('content_type', oneOf(['json', 'form'])),
-        insecure_ssl: parse('insecure_ssl', oneOf(['0', '1'])),
-        secret: secret === '' || secret === SECRET_MASK ? undefined : secret
-    };
-    const hook_fields = {
-        events: parse('events', eventList),
-        add_events: parse('add_events', eventList),
-        remove_events: parse('remove_events', eventList),
-        active: parse('active', input_helper_boolean)
-    };
-    const request = {
-        writes: false,
-        fail_fast: parse('fail_fast', input_helper_boolean) ?? false,
-        max_writes: parse('max_writes', positiveInteger),
-        hook_fields,
-        config,
-        delivery_id: parse('delivery_id', positiveInteger),
-        status: parse('status', oneOf(['success', 'failure'])),
-        per_page: parse('per_page', integerIn(1, 100)) ?? DEFAULT_PER_PAGE,
-        limit: parse('limit', positiveInteger),
-        dry_run: parse('dry_run', input_helper_boolean) ?? false,
-        wait: parse('wait', input_helper_boolean) ?? true,
-        wait_timeout: parse('wait_timeout', seconds(600)) ?? DEFAULT_WAIT_TIMEOUT,
-        fail_on_delivery_error: parse('fail_on_delivery_error', input_helper_boolean) ?? true,
-        verify: parse('verify', input_helper_boolean) ?? true,
-        since: parse('since', pointInTime),
-        max_redeliveries: parse('max_redeliveries', positiveInteger) ?? DEFAULT_MAX_REDELIVERIES,
-        previous_secret: previous === '' || previous === SECRET_MASK ? undefined : previous,
-        ping_if_needed: parse('ping_if_needed', input_helper_boolean) ?? true,
-        fail_on_mismatch: parse('fail_on_mismatch', input_helper_boolean) ?? true,
-        canary: parse('canary', integerIn(0, 1000)) ?? DEFAULT_CANARY,
-        batch_size: parse('batch_size', positiveInteger) ?? DEFAULT_BATCH_SIZE,
-        max_failures: parse('max_failures', positiveInteger) ?? DEFAULT_MAX_FAILURES,
-        rotate_unknown: parse('rotate_unknown', input_helper_boolean) ?? false,
-        fail_below: parse('fail_below', fraction),
-        fail_on_quiet: parse('fail_on_quiet', input_helper_boolean) ?? false,
-        retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
-        started_at,
-        connection: {
-            token: read('token'),
-            api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
-            api_version: parse('api_version', apiVersion) ?? KNOWN_API_VERSIONS[0],
-            request_timeout: parse('request_timeout', seconds(600)) ?? DEFAULT_REQUEST_TIMEOUT,
-            rate_limit_wait: parse('rate_limit_wait', secondsOrZero(3600)) ?? DEFAULT_RATE_LIMIT_WAIT,
-            ghes_rate_limit_factor: parse('ghes_rate_limit_factor', factor) ?? 1
-        },
-        warnings
-    };
-    if (request.connection.ghes_rate_limit_factor !== 1 && isGitHubCloud(request.connection.api_url)) {
-        problems.push(`Input 'ghes_rate_limit_factor' is set, but api_url is GitHub's own service (${request.connection.api_url}), whose rate limits the action always keeps; it accepts a factor only for a GitHub Enterprise Server whose administrator changed its limits.`);
-    }
-    if (!KNOWN_API_VERSIONS.includes(request.connection.api_version)) {
-        warnings.push(`Input 'api_version' is '${request.connection.api_version}', which this action does not know (it knows ${list(KNOWN_API_VERSIONS)}); GitHub answers 400 if it does not support it.`);
-    }
-    if (scope === 'app') {
-        request.connection.app = appCredentials(input, problems);
-        if (request.connection.token !== '')
-            warnings.push("Input 'token' is ignored with scope 'app': the action authenticates as the App (app_id, private_key).");
-        request.connection.token = '';
-    }
-    else if (request.connection.token === '') {
-        problems.push(`Input 'token' is required; ${TOKEN_HELP}`);
-    }
-    if (parse('allow_unknown_events', input_helper_boolean) !== true) {
-        // Only for an operation that sends them; an ignored input gets its warning below instead.
-        const sent = operation === undefined ? [] : OPERATION_INPUTS[operation].uses;
-        for (const name of ['events', 'add_events', 'remove_events'].filter((input) => sent.includes(input))) {
-            const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !KNOWN_EVENTS.has(event));
-            if (unknown.length > 0)
-                problems.push(unknownEvents(name, unknown));
-        }
-    }
-    if (request.since !== undefined && request.since > started_at) {
-        problems.push(`Input 'since' is ${request.since.toISOString()}, in the future; it accepts a time in the past or a duration back from now (30m, 6h, 3d).`);
-    }
-    if (operation !== undefined) {
-        checkOperation(operation, scope, request, problems, warnings, input);
-        if (targets?.kind === 'repositories')
-            checkFleet(operation, targets.selection, request, problems, warnings, input);
-    }
-    if (targets?.kind !== 'repositories') {
-        for (const name of FLEET_INPUTS.filter((name) => name !== 'repositories' && input(name) !== undefined)) {
-            warnings.push(`Input '${name}' is ignored without 'repositories' (it applies to a run over several repositories).`);
-        }
-    }
-    if (problems.length > 0 || operation === undefined || targets === undefined)
-        throw new InputError(problems);
-    const { uses } = OPERATION_INPUTS[operation];
-    // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
-    // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
-    // A GitHub App's one webhook is never named: url is always the url to write.
-    const single = targets.kind === 'one' && !SCOPE_TRAITS[targets.target.scope].hooks;
-    const moves = (hookId !== undefined || single) && URL_MOVERS.includes(operation);
-    if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves))
-        config.url = url;
-    if (CONFIG_WRITERS.includes(operation))
-        warnUnsafe(config, warnings);
-    if (uses.includes('hook_id') && !single) {
-        request.hook =
-            hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined;
-    }
-    if (operation === 'list-deliveries')
-        request.limit ??= DEFAULT_DELIVERIES_LIMIT;
-    if (!uses.includes('dry_run'))
-        request.dry_run = false;
-    request.writes = mayWrite(operation, request);
-    if (operation === 'redeliver-failed' || operation === 'report')
-        request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS);
-    if (request.since !== undefined)
-        request.since = clampSince(request.since, request.connection.api_url, started_at, warnings);
-    return { operation, targets, ...request };
-}
-/**
- * GitHub keeps deliveries for {@link deliveryRetentionDays} days (3 on github.com, 7 on GHES): an
- * older `since` is clamped to that bound, with a warning.
- */
-function clampSince(since, api_url, now, warnings) {
-    const days = deliveryRetentionDays(api_url);
-    const oldest = new Date(now.getTime() - days * 86400_000);
-    if (since >= oldest)
-        return since;
-    warnings.push(`Input 'since' (${since.toISOString()}) is older than GitHub keeps deliveries (${days} days for this API); using ${oldest.toISOString()} instead.`);
-    return oldest;
-}
-/** The error for event names GitHub does not know, with the closest known name for each. */
-function unknownEvents(name, events) {
-    const known = [...KNOWN_EVENTS];
-    const named = events.map((event) => {
-        const typed = event.toLowerCase().replace(/-/g, '_');
-        const near = (0,mod/* closest */.kp)(typed, known);
-        return (0,mod/* distance */.Io)(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${event}' (did you mean '${near}'?)` : `'${event}'`;
-    });
-    return (`Input '${name}' has ${events.length === 1 ? 'an unknown webhook event' : 'unknown webhook events'}: ${named.join(', ')}; ` +
-        `it accepts GitHub's webhook event names (push, pull_request, issues, … or * for all). ` +
-        `Set 'allow_unknown_events: true' for an event newer than this action knows (e.g. on GitHub Enterprise Server).`);
-}
-/** Resolves `scope`, `repository` and `org` into one target; records problems. */
-function oneTarget(scope, input, env, problems) {
-    if (scope === 'app') {
-        const app_id = input('app_id');
-        return app_id !== undefined && APP_ID.test(app_id) ? { kind: 'one', target: { scope, app_id } } : undefined;
-    }
-    const target = parseTarget(scope, input, env, problems);
-    return target && { kind: 'one', target };
-}
-/**
- * The selection of `repositories` with its filters; records problems: `repository` set too, a scope
- * other than `repo`, a malformed `topics` or `repository_property`.
- */
-function selectionSpec(patterns, scope, parse, input, problems) {
-    if (input('repository') !== undefined) {
-        problems.push("Inputs 'repository' and 'repositories' are both set; set one: 'repository' names one repository, 'repositories' several (owner/name, owner/glob such as owner/svc-*, !entry to exclude).");
-    }
-    if (scope !== 'repo') {
-        problems.push(`Input 'repositories' selects repositories, so it works with scope 'repo' only; with scope '${scope}' use 'org'.`);
-    }
-    const selection = {
-        patterns,
-        include_archived: parse('include_archived', input_helper_boolean) ?? false,
-        include_forks: parse('include_forks', input_helper_boolean) ?? true,
-        topics: parse('topics', topicList) ?? [],
-        property: parse('repository_property', propertyFilter)
-    };
-    return { kind: 'repositories', selection };
-}
-/**
- * Checks a fleet run: ids name one hook or delivery in ONE repository, so `hook_id` and
- * `delivery_id` need `repositories` to be one `owner/name`; warns about filters that cannot apply.
- */
-function checkFleet(operation, selection, request, problems, warnings, input) {
-    const one = selection.patterns.length === 1 && !selection.patterns[0].glob && !selection.patterns[0].exclude;
-    for (const name of ['hook_id', 'delivery_id']) {
-        if (!one && input(name) !== undefined && OPERATION_INPUTS[operation].uses.includes(name)) {
-            problems.push(`Input '${name}' names ${name === 'hook_id' ? 'a hook' : 'a delivery'} of one repository (ids differ per repository), but 'repositories' may select several; ` +
-                (name === 'hook_id' ? "name the hook by 'url' instead, or set 'repositories' to one owner/name." : "set 'repositories' to one owner/name."));
-        }
-    }
-    const filters = ['include_archived', 'include_forks', 'topics', 'repository_property'].filter((name) => input(name) !== undefined);
-    if (filters.length > 0 && !selection.patterns.some((pattern) => pattern.glob && !pattern.exclude)) {
-        warnings.push(`${filters.map((name) => `'${name}'`).join(', ')} narrow only the repositories a glob entry lists (owner/svc-*); every entry of 'repositories' names one repository exactly, so they change nothing.`);
-    }
-    if (selection.include_archived && mayWrite(operation, request)) {
-        warnings.push(`Input 'include_archived' keeps archived repositories for operations that only read; '${operation}' writes (GitHub makes an archived repository's hooks read-only), so they are left out.`);
-    }
-}
 /** Whether the operation may send a POST, PATCH or DELETE: not a read, not a dry run, not an audit without pings. */
 function mayWrite(operation, request) {
     if (READ_ONLY_OPERATIONS.includes(operation) || request.dry_run)
         return false;
     return operation !== 'audit-secret' || request.ping_if_needed;
 }
-/** Resolves `scope`, `repository` and `org` into a target; records problems. */
-function parseTarget(scope, input, env, problems) {
-    const repository = input('repository') ?? env.GITHUB_REPOSITORY;
-    // The owner: a login (letters, digits, hyphens; `_` in an Enterprise Managed User's), never a dot
-    // segment; the name: one GitHub can give a repository, never `.` or `..` (`octo-org/.` would request
-    // /repos/octo-org/hooks).
-    const parts = repository === undefined ? null : /^([A-Za-z0-9_-]+)\/([^/]+)$/.exec(repository);
-    const match = parts !== null && isRepositoryName(parts[2]) ? parts : null;
-    if (repository !== undefined && match === null) {
-        problems.push(`Input 'repository' is '${repository}'; it accepts 'owner/name', e.g. 'octo-org/hello-world': ${NAME_RULE}.`);
-    }
-    if (scope === 'repo') {
-        if (repository === undefined) {
-            problems.push("Input 'repository' is required with scope 'repo' (outside a workflow); it accepts 'owner/name'.");
-        }
-        return match ? { scope, owner: match[1], repo: match[2] } : undefined;
-    }
-    const org = input('org') ?? match?.[1];
-    if (org === undefined) {
-        problems.push("Input 'org' is required with scope 'org' when no repository is known; it accepts an organization login.");
-        return undefined;
-    }
-    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(org)) {
-        problems.push(`Input 'org' is '${org}'; it accepts an organization login (letters, digits and inner hyphens).`);
-        return undefined;
-    }
-    return { scope, org };
-}
-/** Warns about config values to be written that expose the payloads: `insecure_ssl: 1`, a plain `http://` payload URL. */
+/**
+ * Warns (into `warnings`) about config values to be written that expose the payloads:
+ * `insecure_ssl: 1`, a plain `http://` payload URL (`config.url`, already checked by `httpUrl`).
+ */
 function warnUnsafe(config, warnings) {
     if (config.insecure_ssl === '1') {
         warnings.push("Input 'insecure_ssl' is 1: GitHub will not verify the receiver's TLS certificate, so anyone between GitHub and the receiver can read and forge the payloads (man-in-the-middle). Use 0 with a valid certificate.");
@@ -43413,7 +43257,12 @@ function warnUnsafe(config, warnings) {
         warnings.push("Input 'url' uses plain http://: payloads (and their signature) travel unencrypted and can be read on the way. Use https:// for anything but a local test.");
     }
 }
-/** Checks what the chosen operation needs, and warns about set inputs it ignores. */
+/**
+ * Checks what the chosen operation needs of the scope ({@link NEEDS_TRAIT}) and of the inputs
+ * ({@link OPERATION_INPUTS}), and warns about set inputs it ignores. Presence is judged on `input`
+ * (the raw inputs as `getRequest` sees them); `request.hook_fields` are the parsed event settings.
+ * Records each error in `problems` and each warning in `warnings`; throws nothing.
+ */
 function checkOperation(operation, scope, request, problems, warnings, input) {
     const { needs, uses } = OPERATION_INPUTS[operation];
     const traits = SCOPE_TRAITS[scope];
@@ -43462,72 +43311,77 @@ function checkOperation(operation, scope, request, problems, warnings, input) {
     if (scope === 'repo' && input('org') !== undefined)
         warnings.push("Input 'org' is ignored with scope 'repo'.");
 }
-// ---- parsers: each takes the raw (trimmed) value and the input name, and throws a message naming both
-/** Accepts one of the given words. */
-function oneOf(values) {
-    return (raw, name) => {
-        if (values.includes(raw))
-            return raw;
-        throw new Error(`Input '${name}' is '${raw}'; it accepts ${list(values)}.`);
-    };
-}
-/** Accepts a positive integer (ids, limits). */
-function positiveInteger(raw, name) {
-    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (Number.isSafeInteger(value) && value > 0)
-        return value;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts a positive integer.`);
-}
-/** Accepts an integer within [min, max]. */
-function integerIn(min, max) {
-    return (raw, name) => {
-        const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-        if (value >= min && value <= max)
-            return value;
-        throw new Error(`Input '${name}' is '${raw}'; it accepts an integer from ${min} to ${max}.`);
-    };
-}
-/** Accepts a fraction from 0 to 1 (`0.95`), e.g. a success rate. */
-function fraction(raw, name) {
-    const value = /^(0|1)?(\.\d+)?$/.test(raw) && raw !== '' && raw !== '.' ? Number(raw) : NaN;
-    if (value >= 0 && value <= 1)
-        return value;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts a number from 0 to 1, e.g. 0.95 for 95 %.`);
-}
-/** Accepts a positive number of seconds up to `max` (fractions allowed). */
-function seconds(max) {
-    return (raw, name) => {
-        const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-        if (value > 0 && value <= max)
-            return value;
-        throw new Error(`Input '${name}' is '${raw}'; it accepts a positive number of seconds up to ${max}.`);
-    };
-}
-const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3600_000, d: 86400_000, w: 7 * 86400_000 };
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/input-credentials.ts
 /**
- * Accepts an ISO 8601 time (`2026-11-20T06:00:00Z`, `2026-11-20`) or a duration back from now
- * (`90s`, `30m`, `6h`, `7d`, `1w`), and returns the point in time.
+ * The secrets and the connection of the input flow (see ./input-helper.ts): masking every secret
+ * input before anything else runs ({@link maskSecretInputs}), the webhook secrets
+ * ({@link hookSecrets}), the `token` or the GitHub App's credentials, and the checks of where and
+ * how the action connects (`api_url`, `api_version`, `ghes_rate_limit_factor`:
+ * {@link checkConnection}). No secret value is ever repeated in a message.
  */
-function pointInTime(raw, name) {
-    const duration = /^(\d+)\s*([smhdw])$/.exec(raw);
-    if (duration)
-        return new Date(Date.now() - Number(duration[1]) * DURATION_UNITS_MS[duration[2]]);
-    const time = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) ? Date.parse(raw) : NaN;
-    if (!Number.isNaN(time))
-        return new Date(time);
-    throw new Error(`Input '${name}' is '${raw}'; it accepts an ISO 8601 time such as 2026-11-20T06:00:00Z or a duration such as 30m, 6h or 7d.`);
+
+
+
+
+
+/** What `token` must be, for the error when it is missing. */
+const TOKEN_HELP = "it accepts a token allowed to manage webhooks, stored as a secret: a fine-grained personal access token or GitHub App installation token with the \"Webhooks\" repository permission (read and write) for scope 'repo' or the \"Webhooks\" organization permission for scope 'org', or a classic personal access token with the admin:repo_hook / admin:org_hook scope. The workflow's GITHUB_TOKEN can never manage webhooks.";
+/** A GitHub App's id (digits) or client id (`Iv1.…`, `Iv23…`), which GitHub takes as the JWT's issuer. */
+const APP_ID = /^(\d+|Iv[0-9A-Za-z.]+)$/;
+/**
+ * Masks the secret, the previous secret, the token, the App's private key and the credentials of the
+ * `url` input in the log (`core.setSecret`) and for {@link redact}. Call it before anything else runs.
+ */
+function maskSecretInputs(read = getInput) {
+    for (const name of ['secret', 'previous_secret', 'token']) {
+        const raw = read(name, { trimWhitespace: false });
+        if (raw.trim() === SECRET_MASK)
+            continue; // refused later; it is no secret
+        mask(raw);
+        if (raw.trim() !== raw)
+            mask(raw.trim());
+    }
+    // The App's private key: whole, as given and with \n escapes resolved, and line by line (a log may
+    // show one line of it); its BEGIN/END lines are no secret.
+    const key = read('private_key');
+    if (key !== '') {
+        for (const value of new Set([key, appPrivateKey(key)]))
+            mask(value);
+        for (const line of appPrivateKey(key).split('\n'))
+            if (!/^-----(BEGIN|END) /.test(line.trim()))
+                mask(line.trim());
+    }
+    const url = read('url');
+    // A url that does not parse (a forgotten scheme, an unencoded `/` in a password) is masked whole.
+    if (url !== '' && !URL.canParse(url))
+        mask(url);
+    urlCredentials(url).forEach(mask);
 }
-/** Accepts an absolute http:// or https:// URL (returned as given). */
-/** Seconds from 0 (no wait) up to `max`. */
-function secondsOrZero(max) {
-    return (raw, name) => (raw === '0' ? 0 : seconds(max)(raw, name));
-}
-/** `ghes_rate_limit_factor`: a number above 0, up to 1000. */
-function factor(raw, name) {
-    const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-    if (value > 0 && value <= 1000)
-        return value;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts a number above 0 and up to 1000 that multiplies GitHub's rate limits (1: GitHub's own).`);
+/**
+ * The webhook secrets: `secret` (the one the hooks should sign with) and `previous_secret` (the one
+ * receivers knew before a rotation), as given (trimmed, like every input: surrounding whitespace is
+ * a paste accident); undefined when unset. Records a problem for either being {@link SECRET_MASK}
+ * (what GitHub returns in place of a stored secret) and for `previous_secret` equal to `secret`.
+ */
+function hookSecrets(read, problems) {
+    const secret = read('secret');
+    if (secret === SECRET_MASK) {
+        problems.push(`Input 'secret' is '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; it accepts the real secret (or leave it unset to keep the stored one).`);
+    }
+    const previous = read('previous_secret');
+    if (previous === SECRET_MASK) {
+        problems.push(`Input 'previous_secret' is '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; it accepts the secret receivers knew before the rotation.`);
+    }
+    else if (previous !== '' && previous === secret) {
+        problems.push("Input 'previous_secret' is the same as 'secret'; it accepts the OLD secret (the one to go back to), 'secret' the new one.");
+    }
+    return {
+        secret: secret === '' || secret === SECRET_MASK ? undefined : secret,
+        previous_secret: previous === '' || previous === SECRET_MASK ? undefined : previous
+    };
 }
 /**
  * True for an API root of GitHub's own service: api.github.com, or `api.SUBDOMAIN.ghe.com` (GitHub
@@ -43537,68 +43391,30 @@ function isGitHubCloud(api_url) {
     const host = URL.parse(api_url)?.hostname.toLowerCase() ?? '';
     return host === 'api.github.com' || host === 'github.com' || host.endsWith('.github.com') || host.endsWith('.ghe.com');
 }
-function httpUrl(raw, name) {
-    let protocol;
-    try {
-        protocol = new URL(raw).protocol;
-    }
-    catch {
-        protocol = undefined;
-    }
-    if (protocol === 'http:' || protocol === 'https:')
-        return raw;
-    // Not repeated: a URL that does not parse may still carry a credential the redaction cannot find.
-    throw new Error(`Input '${name}' is not an absolute http:// or https:// URL (its value is not shown: it may hold a credential); it accepts an absolute http:// or https:// URL.`);
-}
-/** Accepts the YAML 1.2 core booleans, as `core.getBooleanInput` does. */
-function input_helper_boolean(raw, name) {
-    if (['true', 'True', 'TRUE'].includes(raw))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(raw))
-        return false;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts true or false.`);
-}
-/** Accepts a date-shaped API version (`YYYY-MM-DD`); versions outside {@link KNOWN_API_VERSIONS} get a warning. */
-function apiVersion(raw, name) {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(raw))
-        return raw;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts a REST API version date such as ${list(KNOWN_API_VERSIONS)}.`);
-}
 /**
- * Accepts event names as a JSON array of strings, or separated by commas and/or new lines
- * (`push, pull_request` or one per line). `*` stands for all events. Duplicates are dropped.
+ * Checks the connection built from the inputs, and completes its credentials: `ghes_rate_limit_factor`
+ * is refused for GitHub's own service ({@link isGitHubCloud}); an `api_version` outside
+ * {@link KNOWN_API_VERSIONS} gets a warning; with scope `app` sets `connection.app` from `app_id` and
+ * `private_key` ({@link appCredentials}) and clears `connection.token` (a set one gets a warning),
+ * otherwise `token` is required. Records errors in `problems`, warnings in `warnings`; throws nothing.
  */
-function eventList(raw, name) {
-    const accepts = `it accepts webhook event names such as push, pull_request or * (all events), separated by commas or new lines, or a JSON array of them`;
-    let names;
-    if (raw.startsWith('[')) {
-        try {
-            names = JSON.parse(raw);
-        }
-        catch {
-            names = undefined;
-        }
-        if (!Array.isArray(names) || !names.every((item) => typeof item === 'string')) {
-            throw new Error(`Input '${name}' starts with '[' but is not a JSON array of strings; ${accepts}.`);
-        }
+function checkConnection(scope, connection, input, problems, warnings) {
+    if (connection.ghes_rate_limit_factor !== 1 && isGitHubCloud(connection.api_url)) {
+        problems.push(`Input 'ghes_rate_limit_factor' is set, but api_url is GitHub's own service (${connection.api_url}), whose rate limits the action always keeps; it accepts a factor only for a GitHub Enterprise Server whose administrator changed its limits.`);
     }
-    else {
-        names = raw
-            .split(/\r?\n/)
-            .map((line) => line.trim().replace(/,$/, ''))
-            .filter((line) => line !== '')
-            .flatMap((line) => line.split(','));
+    if (!KNOWN_API_VERSIONS.includes(connection.api_version)) {
+        warnings.push(`Input 'api_version' is '${connection.api_version}', which this action does not know (it knows ${list(KNOWN_API_VERSIONS)}); GitHub answers 400 if it does not support it.`);
     }
-    const events = names.map((event) => event.trim());
-    const bad = events.filter((event) => !/^(\*|[A-Za-z][A-Za-z0-9_.-]*)$/.test(event));
-    if (bad.length > 0 || events.length === 0) {
-        const shown = bad.map((event) => (event === '' ? 'an empty name' : `'${event}'`)).join(', ') || 'no event';
-        throw new Error(`Input '${name}' has ${shown}; ${accepts}.`);
+    if (scope === 'app') {
+        connection.app = appCredentials(input, problems);
+        if (connection.token !== '')
+            warnings.push("Input 'token' is ignored with scope 'app': the action authenticates as the App (app_id, private_key).");
+        connection.token = '';
     }
-    return [...new Set(events)];
+    else if (connection.token === '') {
+        problems.push(`Input 'token' is required; ${TOKEN_HELP}`);
+    }
 }
-/** A GitHub App's id (digits) or client id (`Iv1.…`, `Iv23…`), which GitHub takes as the JWT's issuer. */
-const APP_ID = /^(\d+|Iv[0-9A-Za-z.]+)$/;
 /**
  * The App's credentials for scope `app`: `app_id` and `private_key` (PEM, also with literal `\n`
  * escapes as secrets often hold it), checked before any request: the key must parse as a private key
@@ -43640,6 +43456,11 @@ function appCredentials(input, problems) {
 function appPrivateKey(raw) {
     return raw.trim().replace(/\\n/g, '\n');
 }
+
+;// CONCATENATED MODULE: ./src/input-targets.ts
+
+
+
 /** Owner logins: letters, digits and inner hyphens (GitHub's rule for user and organization names). */
 const LOGIN = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
 /** What a repository name holds, for the errors of `repository` and `repositories`. */
@@ -43746,31 +43567,329 @@ function repositoryPatterns(raw, name) {
         throw new Error(`Input '${name}' has ${problems.join(', ')}; ${accepts}.`);
     return patterns;
 }
-/** Accepts repository topics separated by commas or new lines (GitHub's topic format: lower case, digits, hyphens). */
-function topicList(raw, name) {
-    const topics = raw
-        .split(/[\r\n,]+/)
-        .map((topic) => topic.trim().toLowerCase())
-        .filter((topic) => topic !== '');
-    const bad = topics.filter((topic) => !/^[a-z0-9][a-z0-9-]{0,49}$/.test(topic));
-    if (bad.length > 0 || topics.length === 0) {
-        throw new Error(`Input '${name}' has ${bad.map((topic) => `'${topic}'`).join(', ') || 'no topic'}; it accepts repository topics (lower-case letters, digits and hyphens, at most 50 characters), separated by commas or new lines.`);
+/**
+ * Resolves `scope`, `repository` and `org` (or, for scope `app`, `app_id`) into one target; records
+ * problems. `repository` falls back to `env.GITHUB_REPOSITORY`, `org` to the repository's owner.
+ * Undefined when the target is not known (each reason is a problem, or for scope `app` one of
+ * `appCredentials` in ./input-credentials.ts).
+ */
+function oneTarget(scope, input, env, problems) {
+    if (scope === 'app') {
+        const app_id = input('app_id');
+        return app_id !== undefined && APP_ID.test(app_id) ? { scope, app_id } : undefined;
     }
-    return [...new Set(topics)];
+    return parseTarget(scope, input, env, problems);
 }
-/** Accepts `name=value`: a custom property of the organization and the value a repository must have. */
-function propertyFilter(raw, name) {
-    const at = raw.indexOf('=');
-    const property = raw.slice(0, at).trim();
-    const value = raw.slice(at + 1).trim();
-    if (at > 0 && property !== '' && value !== '' && !/\s/.test(property))
-        return { name: property, value };
-    throw new Error(`Input '${name}' is '${raw}'; it accepts name=value: a custom property of the organization and the value a repository must have, e.g. team=platform.`);
+/** Resolves `scope`, `repository` and `org` into a target; records problems. */
+function parseTarget(scope, input, env, problems) {
+    const repository = input('repository') ?? env.GITHUB_REPOSITORY;
+    // The owner: a login (letters, digits, hyphens; `_` in an Enterprise Managed User's), never a dot
+    // segment; the name: one GitHub can give a repository, never `.` or `..` (`octo-org/.` would request
+    // /repos/octo-org/hooks).
+    const parts = repository === undefined ? null : /^([A-Za-z0-9_-]+)\/([^/]+)$/.exec(repository);
+    const match = parts !== null && isRepositoryName(parts[2]) ? parts : null;
+    if (repository !== undefined && match === null) {
+        problems.push(`Input 'repository' is '${repository}'; it accepts 'owner/name', e.g. 'octo-org/hello-world': ${NAME_RULE}.`);
+    }
+    if (scope === 'repo') {
+        if (repository === undefined) {
+            problems.push("Input 'repository' is required with scope 'repo' (outside a workflow); it accepts 'owner/name'.");
+        }
+        return match ? { scope, owner: match[1], repo: match[2] } : undefined;
+    }
+    const org = input('org') ?? match?.[1];
+    if (org === undefined) {
+        problems.push("Input 'org' is required with scope 'org' when no repository is known; it accepts an organization login.");
+        return undefined;
+    }
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(org)) {
+        problems.push(`Input 'org' is '${org}'; it accepts an organization login (letters, digits and inner hyphens).`);
+        return undefined;
+    }
+    return { scope, org };
 }
-/** `'a', 'b' or 'c'` */
-function list(values) {
-    const quoted = values.map((value) => `'${value}'`);
-    return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('');
+/**
+ * The selection of `repositories` (already parsed into `patterns`) with its filters
+ * (`include_archived`, default false; `include_forks`, default true; `topics`; `repository_property`);
+ * records problems: `repository` set too, a scope other than `repo`, a malformed `topics` or
+ * `repository_property`.
+ */
+function parseSelection(patterns, scope, parse, input, problems) {
+    if (input('repository') !== undefined) {
+        problems.push("Inputs 'repository' and 'repositories' are both set; set one: 'repository' names one repository, 'repositories' several (owner/name, owner/glob such as owner/svc-*, !entry to exclude).");
+    }
+    if (scope !== 'repo') {
+        problems.push(`Input 'repositories' selects repositories, so it works with scope 'repo' only; with scope '${scope}' use 'org'.`);
+    }
+    return {
+        patterns,
+        include_archived: parse('include_archived', input_values_boolean) ?? false,
+        include_forks: parse('include_forks', input_values_boolean) ?? true,
+        topics: parse('topics', topicList) ?? [],
+        property: parse('repository_property', propertyFilter)
+    };
+}
+/**
+ * Checks a fleet run: ids name one hook or delivery in ONE repository, so `hook_id` and
+ * `delivery_id` need `repositories` to be one `owner/name`; warns about filters that cannot apply.
+ * Records errors in `problems`, warnings in `warnings`; throws nothing.
+ */
+function checkFleet(operation, selection, request, problems, warnings, input) {
+    const one = selection.patterns.length === 1 && !selection.patterns[0].glob && !selection.patterns[0].exclude;
+    for (const name of ['hook_id', 'delivery_id']) {
+        if (!one && input(name) !== undefined && OPERATION_INPUTS[operation].uses.includes(name)) {
+            problems.push(`Input '${name}' names ${name === 'hook_id' ? 'a hook' : 'a delivery'} of one repository (ids differ per repository), but 'repositories' may select several; ` +
+                (name === 'hook_id' ? "name the hook by 'url' instead, or set 'repositories' to one owner/name." : "set 'repositories' to one owner/name."));
+        }
+    }
+    const filters = ['include_archived', 'include_forks', 'topics', 'repository_property'].filter((name) => input(name) !== undefined);
+    if (filters.length > 0 && !selection.patterns.some((pattern) => pattern.glob && !pattern.exclude)) {
+        warnings.push(`${filters.map((name) => `'${name}'`).join(', ')} narrow only the repositories a glob entry lists (owner/svc-*); every entry of 'repositories' names one repository exactly, so they change nothing.`);
+    }
+    if (selection.include_archived && mayWrite(operation, request)) {
+        warnings.push(`Input 'include_archived' keeps archived repositories for operations that only read; '${operation}' writes (GitHub makes an archived repository's hooks read-only), so they are left out.`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/input-helper.ts
+/**
+ * The one module that turns the raw action inputs (strings from `action.yml`) into one typed,
+ * validated {@link WebhookRequest} ({@link getRequest}). Every input is checked here, before the
+ * first API request; an invalid input throws an {@link InputError} that names the input and what it
+ * accepts. Along the flow: ./input-credentials.ts masks the secrets first (`maskSecretInputs`, called
+ * by main.ts before anything else), then `getRequest` parses each value (./input-values.ts), resolves
+ * the target or the repository selection (./input-targets.ts), checks the connection and its
+ * credentials (./input-credentials.ts) and what the chosen operation needs and reads
+ * (./input-operations.ts), and fills in the defaults.
+ */
+
+
+
+
+
+
+
+/** Invalid input: `problems` names each bad input and what it accepts. */
+class InputError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.length === 1 ? problems[0] : `${problems.length} invalid inputs:\n- ${problems.join('\n- ')}`);
+        this.name = 'InputError';
+        this.problems = problems;
+    }
+}
+/** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
+const DEFAULT_PER_PAGE = 100;
+/** Default `retries` of every request. */
+const DEFAULT_RETRIES = 3;
+/** Default `wait_timeout` of `ping` / `test`, in seconds. */
+const DEFAULT_WAIT_TIMEOUT = 60;
+/** Default `max_redeliveries` of `redeliver-failed`. */
+const DEFAULT_MAX_REDELIVERIES = 50;
+/** Default `since` of `redeliver-failed`: 24 hours back, in milliseconds. */
+const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000;
+/** Default `limit` of `list-deliveries` (GitHub keeps deliveries for a few days; there may be thousands). */
+const DEFAULT_DELIVERIES_LIMIT = 100;
+/** Default `request_timeout`: seconds one HTTP request (each attempt) may take. */
+const DEFAULT_REQUEST_TIMEOUT = 30;
+/** Default `rate_limit_wait`: seconds the run may wait for the primary rate limit's reset (10 minutes). */
+const DEFAULT_RATE_LIMIT_WAIT = 600;
+/** Default `canary` of `rotate-secret`: hooks rotated first, alone. */
+const DEFAULT_CANARY = 1;
+/** Default `batch_size` of `rotate-secret`. */
+const DEFAULT_BATCH_SIZE = 10;
+/** Default `max_failures` of `rotate-secret`. */
+const DEFAULT_MAX_FAILURES = 1;
+/**
+ * The fixed defaults that `action.yml` declares (`default:`), as the runner passes them. The runner
+ * sets an input with a default on EVERY run, so a value equal to its default counts as unset: it gets
+ * no "ignored" warning and does not count as given (e.g. as a change for `update`). An input whose
+ * being set changes what happens (`repository`, `since`, `limit`, `events`…) has no default there.
+ * Each value is the one the code takes when the input is unset; __tests__/reference.test.ts checks
+ * that this map and action.yml agree and that setting each default changes nothing. `api_url`'s
+ * default, `${{ github.api_url }}`, is not fixed: the code falls back to `GITHUB_API_URL` itself.
+ */
+const ACTION_DEFAULTS = {
+    scope: 'repo',
+    include_archived: 'false',
+    include_forks: 'true',
+    fail_fast: 'false',
+    allow_unknown_events: 'false',
+    fail_on_quiet: 'false',
+    ping_if_needed: 'true',
+    fail_on_mismatch: 'true',
+    canary: String(DEFAULT_CANARY),
+    batch_size: String(DEFAULT_BATCH_SIZE),
+    max_failures: String(DEFAULT_MAX_FAILURES),
+    rotate_unknown: 'false',
+    dry_run: 'false',
+    max_redeliveries: String(DEFAULT_MAX_REDELIVERIES),
+    wait: 'true',
+    wait_timeout: String(DEFAULT_WAIT_TIMEOUT),
+    fail_on_delivery_error: 'true',
+    verify: 'true',
+    per_page: String(DEFAULT_PER_PAGE),
+    retries: String(DEFAULT_RETRIES),
+    request_timeout: String(DEFAULT_REQUEST_TIMEOUT),
+    rate_limit_wait: String(DEFAULT_RATE_LIMIT_WAIT),
+    ghes_rate_limit_factor: '1',
+    api_version: KNOWN_API_VERSIONS[0]
+};
+/**
+ * Builds the validated request from the inputs.
+ *
+ * Defaults that depend on the workflow: `repository` falls back to `GITHUB_REPOSITORY`, `org` to the
+ * repository owner, `api_url` to `GITHUB_API_URL` then `https://api.github.com`. An input equal to its
+ * fixed default in action.yml ({@link ACTION_DEFAULTS}) counts as unset.
+ *
+ * @param read input reader, `core.getInput` by default (tests pass their own)
+ * @param env environment for the workflow fallbacks, `process.env` by default
+ * @throws InputError listing every invalid input; nothing has been requested from GitHub then.
+ */
+function getRequest(read = getInput, env = process.env) {
+    const started_at = new Date();
+    const problems = [];
+    const warnings = [];
+    // Unset, or set to its action.yml default (which the runner always sets): undefined.
+    const input = (name) => {
+        const value = read(name);
+        return value === '' || (Object.hasOwn(ACTION_DEFAULTS, name) && value === ACTION_DEFAULTS[name]) ? undefined : value;
+    };
+    /** Runs a parser and records its error as a problem; undefined when the input is unset or invalid. */
+    const parse = (name, parser) => {
+        const raw = input(name);
+        if (raw === undefined)
+            return undefined;
+        try {
+            return parser(raw, name);
+        }
+        catch (error) {
+            problems.push(error.message);
+            return undefined;
+        }
+    };
+    const operation = parse('operation', oneOf(OPERATIONS));
+    if (input('operation') === undefined)
+        problems.push(`Input 'operation' is required; it accepts ${list(OPERATIONS)}.`);
+    const scope = parse('scope', oneOf(['repo', 'org', 'app'])) ?? 'repo';
+    const repositories = parse('repositories', repositoryPatterns);
+    const target = repositories ? undefined : oneTarget(scope, input, env, problems);
+    const targets = repositories
+        ? { kind: 'repositories', selection: parseSelection(repositories, scope, parse, input, problems) }
+        : target && { kind: 'one', target };
+    const hookId = parse('hook_id', positiveInteger);
+    const url = parse('url', httpUrl);
+    const secrets = hookSecrets(read, problems);
+    const config = {
+        content_type: parse('content_type', oneOf(['json', 'form'])),
+        insecure_ssl: parse('insecure_ssl', oneOf(['0', '1'])),
+        secret: secrets.secret
+    };
+    const hook_fields = {
+        events: parse('events', eventList),
+        add_events: parse('add_events', eventList),
+        remove_events: parse('remove_events', eventList),
+        active: parse('active', input_values_boolean)
+    };
+    const request = {
+        writes: false,
+        fail_fast: parse('fail_fast', input_values_boolean) ?? false,
+        max_writes: parse('max_writes', positiveInteger),
+        hook_fields,
+        config,
+        delivery_id: parse('delivery_id', positiveInteger),
+        status: parse('status', oneOf(['success', 'failure'])),
+        per_page: parse('per_page', integerIn(1, 100)) ?? DEFAULT_PER_PAGE,
+        limit: parse('limit', positiveInteger),
+        dry_run: parse('dry_run', input_values_boolean) ?? false,
+        wait: parse('wait', input_values_boolean) ?? true,
+        wait_timeout: parse('wait_timeout', seconds(600)) ?? DEFAULT_WAIT_TIMEOUT,
+        fail_on_delivery_error: parse('fail_on_delivery_error', input_values_boolean) ?? true,
+        verify: parse('verify', input_values_boolean) ?? true,
+        since: parse('since', pointInTime),
+        max_redeliveries: parse('max_redeliveries', positiveInteger) ?? DEFAULT_MAX_REDELIVERIES,
+        previous_secret: secrets.previous_secret,
+        ping_if_needed: parse('ping_if_needed', input_values_boolean) ?? true,
+        fail_on_mismatch: parse('fail_on_mismatch', input_values_boolean) ?? true,
+        canary: parse('canary', integerIn(0, 1000)) ?? DEFAULT_CANARY,
+        batch_size: parse('batch_size', positiveInteger) ?? DEFAULT_BATCH_SIZE,
+        max_failures: parse('max_failures', positiveInteger) ?? DEFAULT_MAX_FAILURES,
+        rotate_unknown: parse('rotate_unknown', input_values_boolean) ?? false,
+        fail_below: parse('fail_below', fraction),
+        fail_on_quiet: parse('fail_on_quiet', input_values_boolean) ?? false,
+        retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
+        started_at,
+        connection: {
+            token: read('token'),
+            api_url: parse('api_url', httpUrl)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
+            api_version: parse('api_version', apiVersion) ?? KNOWN_API_VERSIONS[0],
+            request_timeout: parse('request_timeout', seconds(600)) ?? DEFAULT_REQUEST_TIMEOUT,
+            rate_limit_wait: parse('rate_limit_wait', secondsOrZero(3600)) ?? DEFAULT_RATE_LIMIT_WAIT,
+            ghes_rate_limit_factor: parse('ghes_rate_limit_factor', factor) ?? 1
+        },
+        warnings
+    };
+    checkConnection(scope, request.connection, input, problems, warnings);
+    if (parse('allow_unknown_events', input_values_boolean) !== true) {
+        // Only for an operation that sends them; an ignored input gets its warning below instead.
+        const sent = operation === undefined ? [] : OPERATION_INPUTS[operation].uses;
+        for (const name of ['events', 'add_events', 'remove_events'].filter((input) => sent.includes(input))) {
+            const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !KNOWN_EVENTS.has(event));
+            if (unknown.length > 0)
+                problems.push(unknownEvents(name, unknown));
+        }
+    }
+    if (request.since !== undefined && request.since > started_at) {
+        problems.push(`Input 'since' is ${request.since.toISOString()}, in the future; it accepts a time in the past or a duration back from now (30m, 6h, 3d).`);
+    }
+    if (operation !== undefined) {
+        checkOperation(operation, scope, request, problems, warnings, input);
+        if (targets?.kind === 'repositories')
+            checkFleet(operation, targets.selection, request, problems, warnings, input);
+    }
+    if (targets?.kind !== 'repositories') {
+        for (const name of FLEET_INPUTS.filter((name) => name !== 'repositories' && input(name) !== undefined)) {
+            warnings.push(`Input '${name}' is ignored without 'repositories' (it applies to a run over several repositories).`);
+        }
+    }
+    if (problems.length > 0 || operation === undefined || targets === undefined)
+        throw new InputError(problems);
+    const { uses } = OPERATION_INPUTS[operation];
+    // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
+    // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
+    // A GitHub App's one webhook is never named: url is always the url to write.
+    const single = targets.kind === 'one' && !SCOPE_TRAITS[targets.target.scope].hooks;
+    const moves = (hookId !== undefined || single) && URL_MOVERS.includes(operation);
+    if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves))
+        config.url = url;
+    if (CONFIG_WRITERS.includes(operation))
+        warnUnsafe(config, warnings);
+    if (uses.includes('hook_id') && !single) {
+        request.hook =
+            hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined;
+    }
+    if (operation === 'list-deliveries')
+        request.limit ??= DEFAULT_DELIVERIES_LIMIT;
+    if (!uses.includes('dry_run'))
+        request.dry_run = false;
+    request.writes = mayWrite(operation, request);
+    if (operation === 'redeliver-failed' || operation === 'report')
+        request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS);
+    if (request.since !== undefined)
+        request.since = clampSince(request.since, request.connection.api_url, started_at, warnings);
+    return { operation, targets, ...request };
+}
+/**
+ * GitHub keeps deliveries for {@link deliveryRetentionDays} days (3 on github.com, 7 on GHES): an
+ * older `since` is clamped to that bound, with a warning.
+ */
+function clampSince(since, api_url, now, warnings) {
+    const days = deliveryRetentionDays(api_url);
+    const oldest = new Date(now.getTime() - days * 86400_000);
+    if (since >= oldest)
+        return since;
+    warnings.push(`Input 'since' (${since.toISOString()}) is older than GitHub keeps deliveries (${days} days for this API); using ${oldest.toISOString()} instead.`);
+    return oldest;
 }
 
 ;// CONCATENATED MODULE: ./src/deliveries.ts
@@ -45978,6 +46097,7 @@ async function listOwner(client, owner, selection, problems) {
  * Every message passes through `redact`, so no secret, token or URL credential is printed even
  * where the runner's masking does not reach (a local run, a copied log).
  */
+
 
 
 

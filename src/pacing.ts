@@ -8,8 +8,8 @@
  * "Best practices for using the REST API" (mutating requests one second apart; on a refusal wait for
  * `retry-after`, or at least a minute, then back off exponentially and give up after a few tries).
  *
- * The budgets are Bottleneck limiters (the library @octokit/plugin-throttling is built on), nested
- * in this order around the `fetch` of one attempt:
+ * The budgets are Bottleneck limiters (the library @octokit/plugin-throttling is built on) and, for
+ * the plain concurrency bound, p-limit; nested in this order around the `fetch` of one attempt:
  * 1. concurrency: at most {@link PacingBudget.concurrency} requests in flight;
  * 2. response time: a reservoir of milliseconds refilled gradually; each request reserves its
  *    estimated response time and settles the difference when answered (GitHub estimates its CPU
@@ -23,6 +23,7 @@
  * {@link windowReservoir}.
  */
 import Bottleneck from 'bottleneck/light.js'
+import pLimit, { type LimitFunction } from 'p-limit'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { passesOctokitAsIs } from './model.js'
 
@@ -280,7 +281,7 @@ interface Sent {
  */
 export class Pacer {
   private readonly options: PacerOptions
-  private readonly concurrency: Bottleneck
+  private readonly concurrency: LimitFunction
   private readonly responseTime: Bottleneck
   private readonly writes: Bottleneck
   private readonly creations: Bottleneck
@@ -309,7 +310,8 @@ export class Pacer {
     // A copy: the budget slows down after a refusal.
     this.options = { ...options, budget: { ...options.budget } }
     const { budget } = this.options
-    this.concurrency = new Bottleneck({ maxConcurrent: budget.concurrency })
+    // p-limit, not Bottleneck, for the plain concurrency bound: it queues without timer ticks.
+    this.concurrency = pLimit(budget.concurrency)
     this.burstMs = Math.max(1000, Math.floor(budget.response_ms_per_minute / 15))
     this.responseTime = new Bottleneck(windowReservoir(budget.response_ms_per_minute, 60_000, this.burstMs, 1000))
     this.writes = new Bottleneck({ maxConcurrent: 1 })
@@ -392,7 +394,6 @@ export class Pacer {
   async close(): Promise<void> {
     this.closed = true
     await Promise.all([
-      this.concurrency.disconnect(false),
       this.responseTime.disconnect(false),
       this.writes.disconnect(false),
       this.creations.disconnect(false),
@@ -449,7 +450,7 @@ export class Pacer {
           })
           .catch(reject)
       })
-    return this.concurrency.schedule(() => this.responseTime.schedule({ weight: reserved }, () => (points > 1 ? write() : sendNow())))
+    return this.concurrency(() => this.responseTime.schedule({ weight: reserved }, () => (points > 1 ? write() : sendNow())))
   }
 
   /**
@@ -559,7 +560,7 @@ export class Pacer {
   private slowDown(): void {
     const { budget } = this.options
     budget.concurrency = Math.max(1, Math.floor(budget.concurrency / 2))
-    void this.concurrency.updateSettings({ maxConcurrent: budget.concurrency })
+    this.concurrency.concurrency = budget.concurrency
     budget.points_per_minute = Math.max(Math.ceil(budget.points_per_minute / 2), 12)
     const slower = windowReservoir(budget.points_per_minute, 60_000, burstOf(budget.points_per_minute, 5), 505)
     const { reservoirIncreaseAmount, reservoirIncreaseMaximum } = slower
