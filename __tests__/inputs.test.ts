@@ -4,6 +4,7 @@
  */
 import { describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
 import { INPUTS } from '../src/input-operations.js'
 import { runAction } from './helpers/action.js'
@@ -62,6 +63,8 @@ const INVALID: Record<string, { forms: string[]; with: Record<string, string> }>
   },
   max_redeliveries: { forms: ['0', 'all', '1.5'], with: { operation: 'redeliver-failed', hook_id: '1' } },
   request_timeout: { forms: ['0', '601', 'never', '-1'], with: { operation: 'list' } },
+  file: { forms: ['no/such/webhooks.yml', '/'], with: { operation: 'plan' } },
+  fail_on_drift: { forms: ['sometimes'], with: { operation: 'plan', file: fileURLToPath(new URL('./fixtures/webhooks.yml', import.meta.url)) } },
   rotate_unknown: { forms: ['maybe', '2'], with: { operation: 'rotate-secret', secret: 'new-s3cret-value' } },
   rate_limit_wait: { forms: ['-1', '3601', 'soon', '1e3'], with: { operation: 'list' } },
   ghes_rate_limit_factor: { forms: ['0', '1001', 'fast', '-2'], with: { operation: 'list' } },

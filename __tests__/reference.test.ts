@@ -3,6 +3,7 @@
  * since the runner sets every default on every run, a default changes nothing and warns about
  * nothing), and the README's tables of inputs and outputs are generated from it (.ci/reference.mjs).
  */
+import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { parse } from 'yaml'
@@ -26,6 +27,9 @@ const EXPRESSIONS: Record<string, string> = { '${{ github.api_url }}': 'https://
 
 const ENV = { GITHUB_REPOSITORY: 'octo-org/hello-world', GITHUB_API_URL: 'https://api.github.com' }
 
+/** A minimal valid webhooks file, for `plan` and `apply`. */
+const FIXTURE_FILE = fileURLToPath(new URL('./fixtures/webhooks.yml', import.meta.url))
+
 /** For each operation, the fewest inputs that run it with no warning (the ones it needs, nothing it ignores). */
 const MINIMAL: Record<Operation, Record<string, string>> = {
   list: {},
@@ -45,7 +49,10 @@ const MINIMAL: Record<Operation, Record<string, string>> = {
   'redeliver-failed': { hook_id: '1' },
   'audit-secret': { secret: 's3cret' },
   'rotate-secret': { secret: 's3cret' },
-  report: {}
+  report: {},
+  plan: { file: FIXTURE_FILE },
+  apply: { file: FIXTURE_FILE },
+  export: {}
 }
 
 /** getRequest as the step would run it; the times (when the step began, `since` derived from it) left out. */
@@ -74,6 +81,8 @@ describe('defaults', () => {
   // Proves each code default: the request built with the default set is the one built without it.
   describe.each(Object.entries(ACTION_DEFAULTS))('%s: %s', (name, value) => {
     test.each(OPERATIONS.map((operation) => [operation]))('changes nothing for %s', (operation) => {
+      // (Not for an input the minimal set gives itself: plan and apply name their own file.)
+      if (name in MINIMAL[operation]) return
       expect(request({ operation, ...MINIMAL[operation], [name]: value })).toEqual(request({ operation, ...MINIMAL[operation] }))
     })
     test('changes nothing over many repositories', () => {
@@ -139,8 +148,8 @@ describe('README', () => {
     expect(updateReadme(readme, actionYml)).toBe(readme)
   })
 
-  test('the tables stay compact (at most 9 KB together)', () => {
-    expect(Buffer.byteLength(renderInputs(action)) + Buffer.byteLength(renderOutputs(action))).toBeLessThanOrEqual(9 * 1024)
+  test('the tables stay compact (at most 10 KB together)', () => {
+    expect(Buffer.byteLength(renderInputs(action)) + Buffer.byteLength(renderOutputs(action))).toBeLessThanOrEqual(10 * 1024)
   })
 
   test('the tables list every input in the order of action.yml, with its default', () => {

@@ -13,6 +13,9 @@
  * lines (info, warnings, errors), outputs and summary; exits 1 if any step misbehaves.
  */
 import { appKeyPair } from './apps.js'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fleetSeed } from './fleet-seed.js'
 import { startReceiver, type Receiver } from './receiver.js'
 import { runStep, type StepRun } from './runner.js'
@@ -175,6 +178,37 @@ async function main(): Promise<number> {
     if (results.length !== 4 || results.some((entry) => entry.result !== 'unchanged')) return tally(run)
     return writesSince(fleetFrom) === 0 ? undefined : `${writesSince(fleetFrom)} writes`
   })
+
+  console.log('=== webhooks as code: a file declares the hook of svc-000 … svc-003; plan on the pull request, apply on merge ===\n')
+  const webhooksFile = join(mkdtempSync(join(tmpdir(), 'manage-webhooks-demo-')), 'webhooks.yml')
+  writeFileSync(
+    webhooksFile,
+    [
+      'hooks:',
+      '  - name: deploy',
+      `    url: ${receiver.url}`,
+      '    events: [push, release]',
+      '    secret_env: DEMO_WEBHOOK_SECRET',
+      "    repositories: ['octo-org/svc-*', '!octo-org/svc-00[4-5]']",
+      ''
+    ].join('\n')
+  )
+  process.env.DEMO_WEBHOOK_SECRET = SECRET // as the workflow's env: would set it from a secret
+  const asCode = { repository: '', file: webhooksFile }
+  await step(
+    'plan (on a pull request): the file adds release and a secret to the 4 hooks; nothing written',
+    { ...asCode, operation: 'plan' },
+    (run) => (run.outputs.plan_counts?.includes('"update":4') ? undefined : run.outputs.plan_counts)
+  )
+  await step('apply (on merge): the 4 hooks updated, each verified by a ping', { ...asCode, operation: 'apply' }, (run) =>
+    run.outputs.result_counts === '{"updated":4}' ? undefined : run.outputs.result_counts
+  )
+  const asCodeFrom = emulator.requests.length
+  await step(
+    'plan again (the nightly drift check, fail_on_drift): every entry unchanged, secrets proven',
+    { ...asCode, operation: 'plan', fail_on_drift: 'true' },
+    (run) => (run.outputs.plan_counts?.includes('"unchanged":4') && writesSince(asCodeFrom) === 0 ? undefined : run.outputs.plan_counts)
+  )
 
   console.log('=== rotating a secret: octo-org/svc-004 and svc-005, whose receiver does not know the new secret ===\n')
   // Two hooks on the old secret, each with a signed delivery: the receiver of svc-004 already accepts

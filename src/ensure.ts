@@ -195,7 +195,9 @@ export async function ensureHook(
       result.note = `GitHub answered 422 "Hook already exists" to the create: webhook ${hook.id} (created ${hook.created_at}) was adopted and converged`
     }
   }
-  const wrote = result.outcome === 'created' || result.secret_proof === 'written'
+  // Any write moves updated_at: a hook whose secret is managed is verified again, so the next run
+  // can prove the secret from a delivery newer than the write instead of writing it once more.
+  const wrote = result.outcome === 'created' || result.secret_proof === 'written' || (result.outcome === 'updated' && wanted.secret !== undefined)
   // A hook that cannot be pinged (a GitHub App's) is proven by its next delivery instead.
   if (options.verify && SCOPE_TRAITS[target.scope].ping && !dryRun && wrote && result.hook) {
     if (result.hook.active) {

@@ -9,7 +9,17 @@
  * (./input-operations.ts), and fills in the defaults.
  */
 import * as core from '@actions/core'
-import { deliveryRetentionDays, type ConfigFields, type Connection, type HookFields, type HookRef, type RepositorySelection } from './model.js'
+import { existsSync, statSync } from 'node:fs'
+import {
+  deliveryRetentionDays,
+  type ConfigFields,
+  type Connection,
+  type HookFields,
+  type HookRef,
+  type RepositorySelection,
+  type WebhooksFile
+} from './model.js'
+import { readWebhooksFile, WebhooksFileError } from './webhooks-file.js'
 import { SCOPE_TRAITS, type Target } from './target.js'
 import {
   apiVersion,
@@ -35,6 +45,7 @@ import {
 import {
   checkOperation,
   CONFIG_WRITERS,
+  FILE_OPERATIONS,
   FLEET_INPUTS,
   mayWrite,
   OPERATION_INPUTS,
@@ -52,12 +63,20 @@ export type { InputReader } from './input-values.js'
  * The targets a request names: one repository or organization (`repository` / `org`), or the
  * repositories that `repositories` selects, which are listed from the API before the operation runs.
  */
-export type TargetSpec = { kind: 'one'; target: Target } | { kind: 'repositories'; selection: RepositorySelection }
+export type TargetSpec =
+  | { kind: 'one'; target: Target }
+  | { kind: 'repositories'; selection: RepositorySelection }
+  /** `plan` / `apply`: the targets the webhooks file's entries cover. */
+  | { kind: 'file'; file: WebhooksFile }
 
 /** One fully validated request: what the action will do, built from the inputs. */
 export interface WebhookRequest {
   operation: Operation
   targets: TargetSpec
+  /** `plan`, `apply`, `export`: the webhooks file's path (input `file`, default `.github/webhooks.yml`). */
+  file: string
+  /** `plan`: fail the step when the plan would change anything (the scheduled drift check; default false). */
+  fail_on_drift: boolean
   /** True when the operation may write (POST, PATCH, DELETE); false for reads and dry runs. */
   writes: boolean
   /** Several repositories: stop starting new ones after the first failure (default false: go on, fail at the end). */
@@ -141,6 +160,32 @@ export const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000
 export const DEFAULT_DELIVERIES_LIMIT = 100
 /** Default `request_timeout`: seconds one HTTP request (each attempt) may take. */
 export const DEFAULT_REQUEST_TIMEOUT = 30
+/** Default `file`: the webhooks file of `plan`, `apply` and `export`. */
+export const DEFAULT_FILE = '.github/webhooks.yml'
+
+/**
+ * Reads and validates the webhooks file ({@link readWebhooksFile}); its problems (each naming the
+ * file, the line and the key) join the inputs' problems. Undefined when it has any.
+ */
+function readFile(path: string, env: NodeJS.ProcessEnv, problems: string[], allow_unknown_events: boolean): WebhooksFile | undefined {
+  if (!existsSync(path) || !statSync(path).isFile()) {
+    problems.push(
+      `Input 'file' is '${path}', which is not a file; it accepts the path of a webhooks file (YAML, see docs/webhooks-as-code.md), relative to the workspace, default ${DEFAULT_FILE}.`
+    )
+    return undefined
+  }
+  try {
+    return readWebhooksFile(path, env, undefined, { allow_unknown_events })
+  } catch (error) {
+    if (error instanceof WebhooksFileError) problems.push(...error.problems)
+    else
+      problems.push(
+        `Input 'file' is '${path}', which cannot be read (${error instanceof Error ? error.message : String(error)}); it accepts the path of a webhooks file, relative to the workspace.`
+      )
+    return undefined
+  }
+}
+
 /** Default `rate_limit_wait`: seconds the run may wait for the primary rate limit's reset (10 minutes). */
 export const DEFAULT_RATE_LIMIT_WAIT = 600
 /** Default `canary` of `rotate-secret`: hooks rotated first, alone. */
@@ -172,6 +217,8 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
   batch_size: String(DEFAULT_BATCH_SIZE),
   max_failures: String(DEFAULT_MAX_FAILURES),
   rotate_unknown: 'false',
+  file: DEFAULT_FILE,
+  fail_on_drift: 'false',
   dry_run: 'false',
   max_redeliveries: String(DEFAULT_MAX_REDELIVERIES),
   wait: 'true',
@@ -222,11 +269,17 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   if (input('operation') === undefined) problems.push(`Input 'operation' is required; it accepts ${list(OPERATIONS)}.`)
   const scope = parse('scope', oneOf(['repo', 'org', 'app'] as const)) ?? 'repo'
 
+  const file_path = input('file') ?? DEFAULT_FILE
+  const allowUnknown = parse('allow_unknown_events', boolean) === true
+  const webhooksFile = operation !== undefined && FILE_OPERATIONS.includes(operation) ? readFile(file_path, env, problems, allowUnknown) : undefined
   const repositories = parse('repositories', repositoryPatterns)
-  const target = repositories ? undefined : oneTarget(scope, input, env, problems)
-  const targets: TargetSpec | undefined = repositories
-    ? { kind: 'repositories', selection: parseSelection(repositories, scope, parse, input, problems) }
-    : target && { kind: 'one', target }
+  const target =
+    repositories || webhooksFile || (operation && FILE_OPERATIONS.includes(operation)) ? undefined : oneTarget(scope, input, env, problems)
+  const targets: TargetSpec | undefined = webhooksFile
+    ? { kind: 'file', file: webhooksFile }
+    : repositories
+      ? { kind: 'repositories', selection: parseSelection(repositories, scope, parse, input, problems) }
+      : target && { kind: 'one', target }
 
   const hookId = parse('hook_id', positiveInteger)
   const url = parse('url', httpUrl)
@@ -268,6 +321,8 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     rotate_unknown: parse('rotate_unknown', boolean) ?? false,
     fail_below: parse('fail_below', fraction),
     fail_on_quiet: parse('fail_on_quiet', boolean) ?? false,
+    file: file_path,
+    fail_on_drift: parse('fail_on_drift', boolean) ?? false,
     retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
     started_at,
     connection: {
@@ -300,7 +355,9 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     if (targets?.kind === 'repositories') checkFleet(operation, targets.selection, request, problems, warnings, input)
   }
   if (targets?.kind !== 'repositories') {
-    for (const name of FLEET_INPUTS.filter((name) => name !== 'repositories' && input(name) !== undefined)) {
+    // A file's entries are a fleet too: fail_fast and max_writes apply to them.
+    const fleetWide = targets?.kind === 'file' ? ['fail_fast', 'max_writes'] : []
+    for (const name of FLEET_INPUTS.filter((name) => name !== 'repositories' && !fleetWide.includes(name) && input(name) !== undefined)) {
       warnings.push(`Input '${name}' is ignored without 'repositories' (it applies to a run over several repositories).`)
     }
   }

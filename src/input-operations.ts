@@ -27,7 +27,10 @@ export const OPERATIONS = [
   'redeliver-failed',
   'audit-secret',
   'rotate-secret',
-  'report'
+  'report',
+  'plan',
+  'apply',
+  'export'
 ] as const
 
 /** One of {@link OPERATIONS}. */
@@ -62,7 +65,11 @@ const NEEDS_TRAIT: Partial<Record<Operation, 'hooks' | 'ping' | 'test'>> = {
   delete: 'hooks',
   'ensure-absent': 'hooks',
   ping: 'ping',
-  test: 'test'
+  test: 'test',
+  // Webhooks as code manages repository and organization hooks (a GitHub App's is set in its settings).
+  plan: 'hooks',
+  apply: 'hooks',
+  export: 'hooks'
 }
 
 /**
@@ -122,7 +129,11 @@ export const OPERATION_INPUTS: Record<Operation, { needs: readonly Need[]; uses:
     uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'rotate_unknown', 'wait_timeout', 'dry_run']
   },
   // Without hook_id or url: every hook of the target.
-  report: { needs: [], uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'] }
+  report: { needs: [], uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'] },
+  // Webhooks as code: the targets and hooks come from the file (input `file`), not from these inputs.
+  plan: { needs: [], uses: ['file', 'fail_on_drift', 'allow_unknown_events'] },
+  apply: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events'] },
+  export: { needs: [], uses: ['file'] }
 }
 
 /** What a needed input accepts, for the error when it is missing. */
@@ -140,7 +151,10 @@ const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spe
 export const INPUTS: readonly string[] = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS]
 
 /** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
-const READ_ONLY_OPERATIONS: readonly Operation[] = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery', 'report']
+const READ_ONLY_OPERATIONS: readonly Operation[] = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery', 'report', 'plan', 'export']
+
+/** Operations over a webhooks file: their targets are the file's. */
+export const FILE_OPERATIONS: readonly Operation[] = ['plan', 'apply']
 
 /** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
 export const CONFIG_WRITERS: readonly Operation[] = ['create', 'update', 'update-config', 'ensure']

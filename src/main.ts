@@ -23,9 +23,16 @@ import {
   writeFailureSummary,
   writeFleetSummary,
   writePacing,
+  writePlan,
   writeSummary
 } from './outputs.js'
 import { utcTime } from './pacing.js'
+import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts } from './plan.js'
+import { maskWebhooksFileSecrets, renderWebhooksFile } from './webhooks-file.js'
+import type { WebhooksFile } from './model.js'
+import type { TargetResult } from './fleet.js'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { maskUrlCredentials, redact, trustApiRoot } from './redact.js'
 import { describeSelection, selectRepositories, SelectionError } from './selection.js'
 import type { Target } from './target.js'
@@ -38,6 +45,8 @@ export async function run(): Promise<void> {
   try {
     maskSecretInputs()
     request = getRequest()
+    // The webhooks file's secrets (read from its secret_env variables) are masked before anything is printed.
+    if (request.targets.kind === 'file') maskWebhooksFileSecrets(request.targets.file, process.env)
     trustApiRoot(request.connection.api_url)
     for (const warning of request.warnings) core.warning(redact(warning))
     const timeScale = timeScaleOf(process.env)
@@ -45,7 +54,9 @@ export async function run(): Promise<void> {
     const onWait = (message: string): void => core.warning(redact(message))
     makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth, onWait })
     const clock = scaledClock(timeScale)
-    if (request.targets.kind === 'one') await runOne(request, request.targets.target, makeClient, clock)
+    if (request.targets.kind === 'file') await runFile(request, request.targets.file, makeClient, clock)
+    else if (request.targets.kind === 'one' && request.operation !== 'export') await runOne(request, request.targets.target, makeClient, clock)
+    else if (request.targets.kind === 'one') await runMany(request, [request.targets.target], undefined, makeClient, clock)
     else await runSelection(request, makeClient, clock)
   } catch (error) {
     const problems = describeFailure(error, request).map(redact)
@@ -133,6 +144,7 @@ async function runMany(
           options
         )
   ).finally(() => ticker.stop())
+  if (request.operation === 'export') writeExport(request, fleet.results)
   const having = hookPresence(fleet.results)
   if (having) core.info(redact(having))
   const only = request.operation !== 'rotate-secret' && fleet.results.length === 1 ? fleet.results[0].operation : undefined
@@ -142,6 +154,52 @@ async function runMany(
   const stop = makeClient.pacer.stop()
   if (fleet.counts.failed > 0) core.setFailed(redact([fleetFailure(request, fleet.results), ...(stop ? [stop.message] : [])].join('\n')))
   else if (stop) core.setFailed(redact(`${fleet.counts.skipped} of ${fleet.results.length} not done: ${stop.message}`))
+}
+
+/**
+ * `plan` / `apply` of a webhooks file: the plan (outputs `plan`, `plan_counts`, `plan_file`, and the
+ * job summary), failing the step with `fail_on_drift` when it would change anything; `apply` then
+ * carries it out as a fleet (`results`, counts, the fleet summary).
+ */
+async function runFile(request: WebhookRequest, file: WebhooksFile, makeClient: ClientFactory, clock: Clock): Promise<void> {
+  const plan = await computePlan(makeClient(), file, { writes: request.operation === 'apply' })
+  const counts = planCounts(plan)
+  core.info(redact(`Plan of ${file.path}: ${PLAN_ACTIONS.map((action) => `${counts[action]} ${action}`).join(', ')}.`))
+  await writePlan(plan, file.path)
+  const drift = plan.length - counts.unchanged
+  if (request.operation === 'plan') {
+    if (request.fail_on_drift && drift > 0)
+      core.setFailed(redact(`Drift: ${drift} of ${plan.length} would change (fail_on_drift): see the plan in the job summary.`))
+    return
+  }
+  const ticker = progressTicker(() => `${makeClient.pacer.stats().requests.toLocaleString('en-US')} requests sent.`)
+  const options: FleetOptions = {
+    fail_fast: request.fail_fast,
+    max_writes: request.max_writes,
+    onResult(result, done, total) {
+      logResult(result, done, total)
+      ticker.touch()
+    }
+  }
+  const applied = await applyPlan(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop())
+  setFleetOutputs(applied.results, applied.counts)
+  await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts)
+  if (applied.counts.failed > 0) core.setFailed(redact(fleetFailure(request, applied.results)))
+}
+
+/** `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output `file`). */
+function writeExport(request: WebhookRequest, results: readonly TargetResult[]): void {
+  const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []))
+  const entries = exportEntries(read)
+  mkdirSync(dirname(request.file), { recursive: true })
+  writeFileSync(request.file, renderWebhooksFile(entries))
+  core.setOutput('file', request.file)
+  const secrets = entries.filter((entry) => entry.secret_set).map((entry) => entry.secret_env)
+  core.info(
+    redact(
+      `Exported ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} to ${request.file}${secrets.length > 0 ? `; set ${secrets.join(', ')} from your secrets before a plan` : ''}.`
+    )
+  )
 }
 
 /** The options of `rotate-secret` from the request. */

@@ -168,3 +168,40 @@ export function timeScaleOf(env: NodeJS.ProcessEnv): number {
   const scale = Number(env.MANAGE_WEBHOOKS_TIME_SCALE ?? '1')
   return scale > 0 && scale <= 1 ? scale : 1
 }
+
+/**
+ * One hook declared in a webhooks file (`hooks:` item of `.github/webhooks.yml`, see
+ * src/webhooks-file.ts), validated, with its defaults applied and its secret read from the
+ * environment. It covers either the repositories its `repositories` rules select, or the
+ * organization `org` (its own hooks).
+ */
+export interface WebhookEntry {
+  /** Unique in the file; names the entry in plans. */
+  name: string
+  /** 1-based line of the entry in the file, for messages. */
+  line: number
+  url: string
+  events: string[]
+  content_type: 'json' | 'form'
+  insecure_ssl: '0' | '1'
+  active: boolean
+  /** The NAME of the environment variable that holds the secret; undefined: the entry manages no secret. */
+  secret_env?: string
+  /** The secret, read from `secret_env` (never from the file); masked by the caller before anything runs. */
+  secret?: string
+  /** The organization whose own hook this is; absent for an entry over repositories. */
+  org?: string
+  /** The repositories the entry covers (the rules of the `repositories` input, and its filters); absent for an organization entry. */
+  repositories?: RepositorySelection
+  /** Former URLs of this hook: a hook found at one of them is moved to `url` (updated), not recreated. */
+  previous_urls: string[]
+}
+
+/** A webhooks file, validated: its entries, and the URL globs (`prune`) whose undeclared hooks a plan deletes. */
+export interface WebhooksFile {
+  /** The file's path, as given (input `file`). */
+  path: string
+  hooks: WebhookEntry[]
+  /** Globs over hook URLs (`https://*.example.com/**`) that this file owns on the targets it covers. */
+  prune: string[]
+}

@@ -58,7 +58,7 @@ type Handler = (client: GitHubClient, request: TargetRequest, hook: hooks.Resolv
 
 /** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
 const HOOK_HANDLERS: Record<
-  Exclude<Operation, 'list' | 'create' | 'ensure' | 'ensure-absent' | 'audit-secret' | 'rotate-secret' | 'report'>,
+  Exclude<Operation, 'list' | 'create' | 'ensure' | 'ensure-absent' | 'audit-secret' | 'rotate-secret' | 'report' | 'plan' | 'apply' | 'export'>,
   Handler
 > = {
   get: async (client, { target }, { hook_id, hook }) => {
@@ -240,7 +240,13 @@ async function dispatch(client: GitHubClient, request: TargetRequest, clock: Clo
   if (operation === 'audit-secret') return auditOperation(client, request, clock)
   if (operation === 'report') return reportOperation(client, request)
   if (operation === 'rotate-secret') throw new Error('internal error: rotate-secret runs through rotateSecrets, over all targets at once')
-  if (operation === 'list') {
+  if (operation === 'plan' || operation === 'apply') throw new Error(`internal error: ${operation} runs through the webhooks file's plan`)
+  if (operation === 'list' || operation === 'export') {
+    // `export` reads every hook of each target (all pages); the file is written from all of them at the end.
+    if (operation === 'export') {
+      const { items: all } = await hooks.listHooks(client, target, { per_page: 100 })
+      return { message: `${count(all.length, 'webhook')} of ${describeTarget(target)} read for export.`, outcome: 'read', hooks: all }
+    }
     const { items: list, truncated } = await hooks.listHooks(client, target, { per_page: request.per_page, limit: request.limit })
     const notice = truncated
       ? `Stopped at limit ${request.limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.`

@@ -3,6 +3,9 @@
  * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
  */
 import * as core from '@actions/core'
+import { writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { tokenHint } from './api-error.js'
 import { VERDICTS, type HookAudit } from './audit.js'
 import { deliveriesChart, durationChart } from './charts.js'
@@ -12,10 +15,11 @@ import type { Change } from './ensure.js'
 import { isFailure, type FleetCounts, type TargetResult } from './fleet.js'
 import type { Delivery, DeliveryItem, Hook, HookConfig } from './model.js'
 import { GITHUB_LIMITS, REASON_TEXT, type PacingStats, type PauseReason } from './pacing.js'
+import { PLAN_ACTIONS, planCounts, type PlanAction, type PlanItem } from './plan.js'
 import type { TargetSpec, WebhookRequest } from './input-helper.js'
 import { percent, type OperationResult } from './operations.js'
 import { redact } from './redact.js'
-import { describeTarget, SCOPE_TRAITS, targetFields, type Target } from './target.js'
+import { describeTarget, SCOPE_TRAITS, targetFields, targetName, type Target } from './target.js'
 
 type SummaryTableRow = Parameters<typeof core.summary.addTable>[0][number]
 
@@ -105,7 +109,9 @@ export async function writeFailureSummary(request: WebhookRequest | undefined, p
 
 /** `repository octo/hello`, `organization octo`, or `repositories octo-org/svc-*, !octo-org/svc-legacy`. */
 function describeTargets(targets: TargetSpec): string {
-  return targets.kind === 'one' ? describeTarget(targets.target) : `repositories ${targets.selection.patterns.map((p) => p.text).join(', ')}`
+  if (targets.kind === 'one') return describeTarget(targets.target)
+  if (targets.kind === 'file') return `the targets of ${targets.file.path}`
+  return `repositories ${targets.selection.patterns.map((p) => p.text).join(', ')}`
 }
 
 /** A target's result as an entry of the `results` output: `{ repository, result, hook_id, error }` (`organization` for an organization). */
@@ -516,4 +522,80 @@ export function progressTicker(status: () => string, every_ms = 10_000): { stop:
   }, every_ms / 10)
   timer.unref()
   return { stop: () => clearInterval(timer), touch: () => (last = Date.now()) }
+}
+
+/** A plan action in the job summary and the plan file. */
+const PLAN_SIGNS: Record<PlanAction, string> = {
+  create: '➕ create',
+  'move-url': '➡️ move-url',
+  update: '✏️ update',
+  'write-secret': '🔑 write-secret',
+  delete: '🗑️ delete',
+  unchanged: '✅ unchanged'
+}
+
+/**
+ * The plan as Markdown, for the job summary and the plan file (a pull-request comment): the counts,
+ * then one section per entry (entries with changes first), a row per target with its action and the
+ * fields that change (`events: push → push, release`; a secret as `unproven → set`, never a value).
+ */
+export function planMarkdown(plan: readonly PlanItem[], file: string): string {
+  const counts = planCounts(plan)
+  const changing = plan.filter((item) => item.action !== 'unchanged').length
+  const lines = [
+    `### Webhooks plan: ${escape(file)}`,
+    '',
+    changing === 0
+      ? `No changes: ${plan.length} ${plan.length === 1 ? 'hook matches' : 'hooks match'} the file, secrets proven where set.`
+      : `${changing} of ${plan.length} to change: ${PLAN_ACTIONS.filter((action) => counts[action] > 0)
+          .map((action) => `${counts[action]} ${action}`)
+          .join(', ')}.`,
+    ''
+  ]
+  const names = [...new Set(plan.map((item) => item.name))]
+  const rank = (name: string): number => (plan.some((item) => item.name === name && item.action !== 'unchanged') ? 0 : 1)
+  for (const name of names.sort((a, b) => rank(a) - rank(b))) {
+    const items = plan.filter((item) => item.name === name).sort((a, b) => PLAN_ACTIONS.indexOf(a.action) - PLAN_ACTIONS.indexOf(b.action))
+    lines.push(`#### ${escape(name)}`, '', '| target | action | changes |', '| --- | --- | --- |')
+    for (const item of items) {
+      const changes =
+        item.action === 'delete'
+          ? escape(item.url)
+          : item.changes.map((change) => `${change.field}: ${changeText(change.from)} → ${changeText(change.to)}`).join('; ')
+      lines.push(`| ${escape(describeTarget(item.target))} | ${PLAN_SIGNS[item.action]} | ${escape(changes)} |`)
+    }
+    lines.push('')
+  }
+  return lines.join('\n')
+}
+
+/** A changed value in a plan row: lists joined, null as `none`. */
+function changeText(value: unknown): string {
+  if (value === null || value === undefined) return 'none'
+  return Array.isArray(value) ? value.join(', ') : String(value)
+}
+
+/**
+ * Sets the plan's outputs — `plan` (JSON: one item per entry and target, `{ name, target, action,
+ * changes, hook_id }`), `plan_counts` (per action) and `plan_file` (the Markdown, written to
+ * `RUNNER_TEMP`, or the system's temporary folder, as `webhooks-plan.md`) — and appends the Markdown
+ * to the job summary.
+ * @returns the plan file's path
+ */
+export async function writePlan(plan: readonly PlanItem[], file: string): Promise<string> {
+  const entries = plan.map((item) => ({
+    name: item.name,
+    target: targetName(item.target),
+    action: item.action,
+    changes: item.changes,
+    hook_id: item.hook_id
+  }))
+  core.setOutput('plan', redact(JSON.stringify(entries)))
+  core.setOutput('plan_counts', JSON.stringify(planCounts(plan)))
+  const markdown = redact(planMarkdown(plan, file))
+  const path = join(process.env.RUNNER_TEMP || tmpdir(), 'webhooks-plan.md')
+  writeFileSync(path, markdown)
+  core.setOutput('plan_file', path)
+  if (hasSummaryFile()) await core.summary.addRaw(markdown, true).write()
+  return path
 }

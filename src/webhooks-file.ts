@@ -1,0 +1,748 @@
+/**
+ * The webhooks file (input `file`, default `.github/webhooks.yml`): the hooks a repository declares,
+ * which the `plan` and `apply` operations compare with GitHub's and `export` writes from GitHub's.
+ *
+ * ```yaml
+ * hooks:
+ *   - name: deploy                        # required, unique in the file; names the entry in plans
+ *     url: https://deploy.example.com/github
+ *     events: [push, pull_request]        # default [push]
+ *     content_type: json                  # json (default) or form
+ *     insecure_ssl: false                 # default false
+ *     active: true                        # default true
+ *     secret_env: DEPLOY_WEBHOOK_SECRET   # the NAME of an environment variable that holds the secret
+ *     repositories: [octo-org/svc-*, "!octo-org/svc-legacy"]   # the rules of the `repositories` input
+ *     topics: [service]                   # optional filters, as the inputs: include_archived, include_forks, topics, repository_property
+ *     previous_urls: [https://old-deploy.example.com/github]   # a hook found at one is moved to url (updated), not recreated
+ *   - name: audit
+ *     org: octo-org                       # an organization hook instead of repositories
+ *     url: https://audit.example.com/hook
+ *     events: ["*"]
+ *     secret_env: AUDIT_WEBHOOK_SECRET
+ * prune:                                  # optional: globs over the hook URLs this file owns
+ *   - https://*.example.com/**
+ * ```
+ *
+ * {@link readWebhooksFile} parses and checks it (the JSON Schema ./webhooks.schema.json, then what a
+ * schema cannot say) and gathers every problem into one {@link WebhooksFileError};
+ * {@link maskWebhooksFileSecrets} masks the secrets it read from the environment;
+ * {@link renderWebhooksFile} writes one for `export`. A secret is never written in the file, and no
+ * message repeats a secret or a URL (a URL may carry a credential).
+ */
+import { readFileSync } from 'node:fs'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { closest, distance } from 'fastest-levenshtein'
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml'
+import { SECRET_MASK, type RepositoryPattern, type RepositorySelection, type WebhookEntry, type WebhooksFile } from './model.js'
+import { mask, urlCredentials } from './redact.js'
+import { repositoryPatterns } from './input-targets.js'
+import { eventList, httpUrl, KNOWN_EVENTS, list, propertyFilter, topicList, unknownEvents } from './input-values.js'
+import schema from './webhooks.schema.json' with { type: 'json' }
+
+/** The input `file`'s default. */
+const DEFAULT_WEBHOOKS_FILE = '.github/webhooks.yml'
+
+/** Where {@link renderWebhooksFile}'s `# yaml-language-server: $schema=` line points by default: a copy of ./webhooks.schema.json next to the file. */
+export const WEBHOOKS_SCHEMA_REFERENCE = './webhooks.schema.json'
+
+/** One problem of a webhooks file, as {@link WebhooksFileError} lists it. */
+export interface WebhooksFileProblem {
+  /** The file's path, as given. */
+  file: string
+  /** 1-based line the problem is on (the key at fault, or the entry or list that misses one). */
+  line: number
+  /** Key path in the file, e.g. `hooks[2].events[0]`; '' for the file as a whole (a YAML syntax error, an unreadable file). */
+  key: string
+  /** What is wrong and what the key accepts, e.g. `unknown key 'evnts' (did you mean 'events'?); it accepts …`. */
+  message: string
+}
+
+/**
+ * Every problem of a webhooks file, found at once (not just the first). Each of `problems` reads
+ * `FILE:LINE: KEY: MESSAGE; it accepts …`, e.g.
+ * `.github/webhooks.yml:7: hooks[1].evnts: unknown key 'evnts' (did you mean 'events'?); it accepts the keys name, url, …`
+ * (no `KEY: ` for a problem of the whole file), sorted by line; `details` holds the same problems as
+ * fields (for annotations: `core.error(message, { file, startLine: line })`). The message is a header
+ * line and then the problems, one a line. No problem repeats a secret, a `secret:` value, or a URL.
+ */
+export class WebhooksFileError extends Error {
+  /** `FILE:LINE: KEY: MESSAGE`, one per problem, sorted by line. */
+  readonly problems: string[]
+  /** The same problems as fields. */
+  readonly details: WebhooksFileProblem[]
+
+  constructor(file: string, details: WebhooksFileProblem[]) {
+    const sorted = [...details].sort((a, b) => a.line - b.line)
+    const problems = sorted.map(formatProblem)
+    super(`The webhooks file '${file}' has ${problems.length === 1 ? 'a problem' : `${problems.length} problems`}:\n${problems.join('\n')}`)
+    this.name = 'WebhooksFileError'
+    this.problems = problems
+    this.details = sorted
+  }
+}
+
+/** `FILE:LINE: KEY: MESSAGE` (no `KEY: ` when the key is ''). */
+function formatProblem({ file, line, key, message }: WebhooksFileProblem): string {
+  return `${file}:${line}: ${key === '' ? '' : `${key}: `}${message}`
+}
+
+/** Options of {@link readWebhooksFile}. */
+export interface ReadWebhooksFileOptions {
+  /** Accept event names outside `KNOWN_EVENTS` (input `allow_unknown_events`); their shape is still checked. Default false. */
+  allow_unknown_events?: boolean
+}
+
+/**
+ * Reads, checks and completes the webhooks file at `path` (or, when `text` is given, that text as if
+ * it were the file: nothing is read from disk). `env` is where `secret_env` variables are read
+ * (`process.env` in the action).
+ *
+ * Checks, every problem gathered into one {@link WebhooksFileError} (see there for the format):
+ * - YAML syntax (with its line), duplicate keys included; the file must not be empty;
+ * - ./webhooks.schema.json (JSON Schema draft-07, Ajv): unknown keys, at the top and in each entry,
+ *   with "did you mean" for a near one; `secret:` refused (its value never repeated): the secret
+ *   comes from the environment variable `secret_env` names; types (`events`, `repositories`,
+ *   `topics`, `previous_urls`, `prune` lists of strings; `insecure_ssl`, `active`,
+ *   `include_archived`, `include_forks` booleans); `content_type` `json` or `form`; `name` and `url`
+ *   required; exactly one of `org` (an organization login) and `repositories` per entry; the
+ *   repository filters only with `repositories`; `secret_env` an environment variable name
+ *   (`^[A-Za-z_][A-Za-z0-9_]*$`);
+ * - `name` not blank and unique in the file (a duplicate names the line of the first);
+ * - `url` and each of `previous_urls` an absolute http:// or https:// URL (`httpUrl` of
+ *   ./input-values.ts), no previous URL equal to `url`;
+ * - `events`: each one name (`eventList`'s rule), known to GitHub (`KNOWN_EVENTS`, with "did you
+ *   mean" from `unknownEvents`) unless `options.allow_unknown_events`; `*` for all events;
+ * - `repositories`: the rules of the `repositories` input (`repositoryPatterns` of
+ *   ./input-targets.ts, each item at its own line); `topics` and `repository_property` by
+ *   `topicList` and `propertyFilter`;
+ * - `secret_env`: the variable set and not empty (nor `********`, GitHub's mask of a stored secret);
+ * - no two entries that put the same URL (their `url` or one of their `previous_urls`) on the same
+ *   target, as far as the file tells: the same `org`, or the same literal `owner/name` in both
+ *   entries' `repositories`. Globs (`octo-org/svc-*`) select repositories only once GitHub lists them,
+ *   so two entries whose globs overlap are NOT caught here: the plan checks again after listing;
+ * - `prune`: each a glob over URLs ({@link urlGlobProblem}); an entry's own `url` matching one is fine.
+ *
+ * Defaults: `events` `['push']`, `content_type` `'json'`, `insecure_ssl` `'0'` (from `false`; `true`
+ * gives `'1'`), `active` `true`, `previous_urls` `[]`, `prune` `[]`; `repositories` becomes a
+ * `RepositorySelection` (`include_archived` false, `include_forks` true, `topics` `[]`, `property`
+ * from `repository_property`). Event names, previous URLs and topics lose their duplicates.
+ * `secret` is the value of `env[secret_env]`, trimmed (like every input); mask it with
+ * {@link maskWebhooksFileSecrets} before anything else runs.
+ * @throws WebhooksFileError listing every problem
+ */
+export function readWebhooksFile(path: string, env: NodeJS.ProcessEnv, text?: string, options: ReadWebhooksFileOptions = {}): WebhooksFile {
+  let source: string
+  if (text !== undefined) {
+    source = text
+  } else {
+    try {
+      source = readFileSync(path, 'utf8')
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? (error as Error).message)
+      throw new WebhooksFileError(path, [
+        {
+          file: path,
+          line: 1,
+          key: '',
+          message: `cannot be read (${reason}); it accepts the path of a YAML webhooks file in the workspace (input 'file', default ${DEFAULT_WEBHOOKS_FILE}): check out the repository first (actions/checkout)`
+        }
+      ])
+    }
+  }
+  return new FileReader(path, source, env, options).read()
+}
+
+/**
+ * Masks, in the log (`core.setSecret`) and for `redact` (`mask` of ./redact.ts), every secret that
+ * `file` read from the environment: each entry's `secret` and, when it differs, the variable's
+ * untrimmed value; and the credentials of the entries' `url` and `previous_urls` (`urlCredentials`),
+ * as `maskSecretInputs` does for the inputs. Call it right after {@link readWebhooksFile}, before
+ * anything else runs. (The values come from the workflow's `secrets`, which the runner masks too; this
+ * also covers a value set otherwise and the trimmed form.)
+ */
+export function maskWebhooksFileSecrets(file: WebhooksFile, env: NodeJS.ProcessEnv): void {
+  for (const hook of file.hooks) {
+    if (hook.secret !== undefined) {
+      mask(hook.secret)
+      const raw = hook.secret_env === undefined ? undefined : env[hook.secret_env]
+      if (raw !== undefined && raw !== hook.secret) mask(raw)
+    }
+    for (const url of [hook.url, ...hook.previous_urls]) urlCredentials(url).forEach(mask)
+  }
+}
+
+/** One hook configuration, as `export` found it on GitHub, for {@link renderWebhooksFile}. */
+export interface ExportEntry {
+  /** The entry's name; unique among the entries. */
+  name: string
+  url: string
+  events: string[]
+  content_type: 'json' | 'form'
+  insecure_ssl: '0' | '1'
+  active: boolean
+  /** The organization whose own hook this is; set this or `repositories`. */
+  org?: string
+  /** The repositories that carry this hook, as literal `owner/name`; set this or `org`. */
+  repositories?: string[]
+  /** True when GitHub has a secret set on these hooks (it returns `********` for it). */
+  secret_set: boolean
+  /** The name of the environment variable the file should read the secret from (e.g. `DEPLOY_SECRET`). */
+  secret_env: string
+}
+
+/**
+ * The webhooks file for `export`: a header comment, a `# yaml-language-server: $schema=` line
+ * (`schema`, default {@link WEBHOOKS_SCHEMA_REFERENCE}) so that editors check and complete it, and one
+ * entry per {@link ExportEntry} in the order given (name, org, url, events, content_type, insecure_ssl,
+ * active, secret_env, repositories, every value written out), then `prune` when given and not empty.
+ *
+ * The `secret_env` line says whether GitHub has a secret set: with `secret_set`,
+ * `secret_env: NAME  # GitHub has a secret set for these hooks: store it in NAME, …`; without,
+ * the line is commented out, `# secret_env: NAME  # no secret is set …`, because an active
+ * `secret_env` would make `apply` give the hooks a secret they do not have (and require the variable).
+ *
+ * {@link readWebhooksFile} reads the text back into the same entries (the variables of the
+ * `secret_set` entries set; `secret_env` undefined for the others), provided the entries are valid:
+ * unique names, one of `org` and `repositories`, event names GitHub knows (or `allow_unknown_events`).
+ */
+export function renderWebhooksFile(entries: ExportEntry[], prune?: string[], schema: string = WEBHOOKS_SCHEMA_REFERENCE): string {
+  const lines = [
+    `# yaml-language-server: $schema=${schema}`,
+    '# Webhooks managed by the manage-webhooks action: the plan operation shows what differs from GitHub, apply makes GitHub match.',
+    '# Each entry puts one hook on the organization `org`, or on every repository its `repositories` rules select',
+    '# (owner/name, owner/svc-* globs, "!owner/name" to exclude). Secrets are never written here: `secret_env` names the',
+    '# environment variable of the step that holds one, set from a secret in the workflow: env: { NAME: ${{ secrets.NAME }} }.',
+    'hooks:'
+  ]
+  for (const entry of entries) {
+    lines.push(`  - name: ${scalar(entry.name)}`)
+    if (entry.org !== undefined) lines.push(`    org: ${scalar(entry.org)}`)
+    lines.push(
+      `    url: ${scalar(entry.url)}`,
+      `    events: [${entry.events.map(flowScalar).join(', ')}]`,
+      `    content_type: ${scalar(entry.content_type)}`,
+      `    insecure_ssl: ${entry.insecure_ssl === '1'}`,
+      `    active: ${entry.active}`,
+      entry.secret_set
+        ? `    secret_env: ${entry.secret_env}  # GitHub has a secret set for these hooks: store it in ${entry.secret_env}, in the step's env: from a secret`
+        : `    # secret_env: ${entry.secret_env}  # no secret is set on these hooks; to give them one, uncomment this line and set ${entry.secret_env}`
+    )
+    if (entry.repositories !== undefined) {
+      lines.push('    repositories:', ...entry.repositories.map((repository) => `      - ${scalar(repository)}`))
+    }
+  }
+  if (prune !== undefined && prune.length > 0) {
+    lines.push('# Hooks whose URL matches one of these globs, on the targets above, and that no entry declares are deleted by apply.')
+    lines.push('prune:', ...prune.map((glob) => `  - ${scalar(glob)}`))
+  }
+  return `${lines.join('\n')}\n`
+}
+
+/** A string as a YAML scalar on one line: plain when YAML reads it back as the same string, quoted otherwise. */
+function scalar(value: string): string {
+  const text = stringify(value, { lineWidth: 0 }).trimEnd()
+  return text.includes('\n') ? JSON.stringify(value) : text
+}
+
+/** {@link scalar} inside a flow sequence (`[a, b]`), where `,[]{}` end a plain scalar. */
+function flowScalar(value: string): string {
+  return /[,[\]{}]/.test(value) ? JSON.stringify(value) : scalar(value)
+}
+
+/**
+ * Why `glob` is not a glob over hook URLs, or undefined when it is one: no white space; `http://` or
+ * `https://`, written out; a host with at least one literal label (`*.example.com`, not `*` or
+ * `*.*`: a prune owning every host would delete hooks of every receiver); and, with its wildcards
+ * replaced, a URL that parses. `*` matches any characters but `/`, `**` any characters; every other
+ * character (`?` included) stands for itself ({@link urlGlobMatches}).
+ */
+export function urlGlobProblem(glob: string): string | undefined {
+  if (/\s/.test(glob)) return 'holds white space'
+  const match = /^(https?):\/\/([^/?#]*)/i.exec(glob)
+  if (match === null) return 'does not start with http:// or https:// (the scheme is written out, no wildcard)'
+  const authority = match[2].slice(match[2].lastIndexOf('@') + 1)
+  const port = /:[0-9*]*$/.exec(authority)?.[0] ?? ''
+  const host = authority.slice(0, authority.length - port.length)
+  if (!host.split('.').some((label) => label !== '' && !label.includes('*'))) {
+    return 'has no literal label in its host (a glob such as https://*/** would own the hooks of every receiver)'
+  }
+  // Wildcards replaced by a letter, or by a digit in the port (`http://127.0.0.1:*/**`).
+  const probe = `${glob.slice(0, match[0].length - port.length)}${port.replace(/\*+/g, '1')}${glob.slice(match[0].length)}`
+  if (!URL.canParse(probe.replace(/\*+/g, 'x'))) return 'is not a URL once its wildcards are replaced'
+  return undefined
+}
+
+/**
+ * True when `url` matches the glob over URLs `glob` (see {@link urlGlobProblem}). In the part up to
+ * the path (scheme, host, port), compared case-insensitively, `*` and `**` match any characters but
+ * `/`, `?`, `#` and `@` (so `https://*.example.com` never matches `https://evil.com?.example.com`); in
+ * the rest, compared exactly, `*` matches any characters but `/` and `**` any characters (a final
+ * `/**` matches no path too: `https://example.com/**` matches `https://example.com`). Every other
+ * character stands for itself.
+ */
+export function urlGlobMatches(glob: string, url: string): boolean {
+  const split = (text: string): [string, string] => {
+    const start = text.indexOf('://') + 3
+    const end = text.slice(start).search(/[/?#]/)
+    return end === -1 ? [text.toLowerCase(), ''] : [text.slice(0, start + end).toLowerCase(), text.slice(start + end)]
+  }
+  const toRegExp = (part: string, star: string, stars: string): string =>
+    part
+      .split(/(\*\*|\*)/)
+      .map((piece) => (piece === '**' ? stars : piece === '*' ? star : piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('')
+  const [globStart, globRest] = split(glob)
+  const [urlStart, urlRest] = split(url)
+  const rest = globRest.endsWith('/**') ? `${toRegExp(globRest.slice(0, -3), '[^/]*', '.*')}(?:/.*)?` : toRegExp(globRest, '[^/]*', '.*')
+  return new RegExp(`^${toRegExp(globStart, '[^/?#@]*', '[^/?#@]*')}$`).test(urlStart) && new RegExp(`^${rest}$`, 's').test(urlRest)
+}
+
+/** The keys of an entry (`hooks:` item) that the schema accepts, `secret` (refused) left out. */
+type EntryKey = Exclude<keyof typeof schema.properties.hooks.items.properties, 'secret'>
+
+/** What each key (`key[]`: each item of a list key) accepts, for the messages. */
+const ACCEPTS: Record<EntryKey | 'hooks' | 'hooks[]' | 'prune' | 'prune[]' | `${'events' | 'repositories' | 'topics' | 'previous_urls'}[]`, string> =
+  {
+    hooks: 'a list of entries, each a mapping with name, url and either org or repositories (e.g. - name: deploy)',
+    'hooks[]':
+      'a mapping with name, url and either org or repositories, and optionally events, content_type, insecure_ssl, active, secret_env, previous_urls',
+    prune: 'a list of globs over hook URLs, e.g. [https://*.example.com/**]',
+    'prune[]':
+      'a glob over hook URLs: http:// or https://, a host with at least one literal label, then a path; * matches any characters but /, ** any characters (e.g. https://*.example.com/**)',
+    name: 'a name unique in the file that is not blank (e.g. deploy)',
+    url: 'an absolute http:// or https:// URL',
+    events: 'a list of webhook event names, e.g. [push, pull_request], or ["*"] for all events (default [push])',
+    'events[]': 'a webhook event name such as push or pull_request, or "*" (quoted) for all events',
+    content_type: "'json' or 'form' (default json)",
+    insecure_ssl: 'true or false (default false: GitHub verifies the receiver’s TLS certificate)',
+    active: 'true or false (default true)',
+    secret_env:
+      "the NAME of an environment variable (letters, digits and _, not starting with a digit), set in the step's env: from a secret, e.g. secret_env: DEPLOY_WEBHOOK_SECRET with env: { DEPLOY_WEBHOOK_SECRET: ${{ secrets.DEPLOY_WEBHOOK_SECRET }} }",
+    org: 'an organization login (letters, digits and inner hyphens), e.g. octo-org',
+    repositories: 'a list of owner/name, owner/glob (octo-org/svc-*) or "!owner/pattern" (quoted) items',
+    'repositories[]': 'owner/name, owner/glob over names (octo-org/svc-*), or "!owner/pattern" (quoted) to exclude what earlier items selected',
+    include_archived: 'true or false (default false)',
+    include_forks: 'true or false (default true)',
+    topics: 'a list of repository topics, e.g. [service]',
+    'topics[]': 'a repository topic (lower-case letters, digits and hyphens, at most 50 characters)',
+    repository_property: 'name=value: a custom property of the organization and the value a repository must have, e.g. team=platform',
+    previous_urls: 'a list of former URLs of the hook (absolute http:// or https:// URLs other than url)',
+    'previous_urls[]': 'a former URL of the hook: an absolute http:// or https:// URL other than url'
+  }
+
+/** Keys whose values a message may repeat (no URL, no secret, no `secret_env` that might be the secret pasted in). */
+const SHOWN = new Set(['name', 'events', 'content_type', 'org', 'repositories', 'topics', 'repository_property'])
+
+/** The message for a `secret:` key; its value is never repeated. */
+const SECRET_MESSAGE =
+  "a secret is never written in the file (its value is not shown; if it is a real secret, rotate it: it is in the repository's history); use secret_env, the NAME of an environment variable that holds it, set in the step's env: from a secret, e.g. secret_env: DEPLOY_WEBHOOK_SECRET with env: { DEPLOY_WEBHOOK_SECRET: ${{ secrets.DEPLOY_WEBHOOK_SECRET }} }"
+
+/** A path in the file: keys and list indexes, e.g. `['hooks', 2, 'events', 0]`. */
+type KeyPath = (string | number)[]
+
+/** `hooks[2].events[0]` for `['hooks', 2, 'events', 0]`. */
+function keyText(path: KeyPath): string {
+  return path.map((part, at) => (typeof part === 'number' ? `[${part}]` : at === 0 ? part : `.${part}`)).join('')
+}
+
+/** The schema's validator, compiled once. */
+let validator: ValidateFunction | undefined
+
+/** ./webhooks.schema.json compiled by Ajv in strict mode (formats are for editors: `url` is checked by `httpUrl`). */
+function validate(data: unknown): ErrorObject[] {
+  validator ??= new Ajv({ allErrors: true, strict: true, validateFormats: false }).compile(schema)
+  return validator(data) ? [] : (validator.errors ?? [])
+}
+
+/** A plain object (a YAML mapping). */
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/** A message of an input parser (`Input 'KEY' has …; it accepts … .`) made one of the file's: no `Input 'KEY' `, no final period. */
+function fromInput(error: unknown, key: string): string {
+  return (error as Error).message
+    .replace(`Input '${key}' `, '')
+    .replace(', separated by commas or new lines, or a JSON array of them', '')
+    .replace(', separated by commas or new lines', '')
+    .replace('entries separated by new lines or commas: ', '')
+    .replace(/\.$/, '')
+}
+
+/** The `url` (or previous URL) as compared across entries: WHATWG-serialized (host lower-cased). */
+function sameUrl(url: string): string {
+  return URL.parse(url)?.href ?? url
+}
+
+/** One entry being checked: the path of each URL it names and the literal targets it covers, for the cross-entry check. */
+interface Claim {
+  index: number
+  name: string
+  urls: { url: string; path: KeyPath }[]
+  targets: string[]
+}
+
+/** Reads one file: its text parsed once, its problems gathered. */
+class FileReader {
+  private readonly lines = new LineCounter()
+  private readonly problems: WebhooksFileProblem[] = []
+  private document: Document.Parsed | undefined
+
+  constructor(
+    private readonly path: string,
+    private readonly source: string,
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly options: ReadWebhooksFileOptions
+  ) {}
+
+  read(): WebhooksFile {
+    const document = parseDocument(this.source, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true })
+    this.document = document
+    const lines = new Set<number>()
+    for (const error of document.errors) {
+      // The first error of each line (the others follow from it), and its message only: no excerpt of
+      // the file, which might show a `secret:` line.
+      const line = this.lineAt(error.pos[0])
+      if (!lines.has(line)) this.add([], `YAML syntax error: ${error.message.split('\n')[0]}`, line)
+      lines.add(line)
+    }
+    if (this.problems.length > 0) this.fail()
+    let data: unknown
+    try {
+      data = document.toJS({ maxAliasCount: 100 })
+    } catch (error) {
+      this.add([], `YAML error: ${(error as Error).message}`, 1)
+      this.fail()
+    }
+    if (data === null || data === undefined) {
+      this.add(
+        [],
+        'is empty; it accepts a mapping with hooks:, a list of entries each with name, url and either org or repositories, and optionally prune:',
+        1
+      )
+      this.fail()
+    }
+    for (const error of validate(data)) this.schemaProblem(error, data)
+    const hooks = isObject(data) && Array.isArray(data.hooks) ? data.hooks : []
+    const names = new Map<string, number>()
+    const claims: Claim[] = []
+    const entries = hooks.map((raw, index) => (isObject(raw) ? this.entry(raw, index, names, claims) : undefined))
+    this.crossCheck(claims)
+    const prune = isObject(data) && Array.isArray(data.prune) ? data.prune : []
+    prune.forEach((glob, index) => {
+      const problem = typeof glob === 'string' ? urlGlobProblem(glob) : undefined
+      if (problem !== undefined) this.add(['prune', index], `${problem}; it accepts ${ACCEPTS['prune[]']}`)
+    })
+    if (this.problems.length > 0) this.fail()
+    return { path: this.path, hooks: entries as WebhookEntry[], prune: [...new Set(prune as string[])] }
+  }
+
+  private fail(): never {
+    throw new WebhooksFileError(this.path, this.problems)
+  }
+
+  /** Records a problem at `path` (its line found in the file unless given). */
+  private add(path: KeyPath, message: string, line = this.lineOf(path)): void {
+    const problem = { file: this.path, line, key: keyText(path), message }
+    if (!this.problems.some((other) => formatProblem(other) === formatProblem(problem))) this.problems.push(problem)
+  }
+
+  /** 1-based line of a character offset. */
+  private lineAt(offset: number): number {
+    return this.lines.linePos(offset).line
+  }
+
+  /** 1-based line of the deepest node of `path` found in the file: a key's line for a mapping key, an item's for a list item. */
+  private lineOf(path: KeyPath): number {
+    let node: unknown = this.document?.contents
+    let line = 1
+    for (const part of path) {
+      if (isAlias(node) && this.document !== undefined) node = node.resolve(this.document)
+      if (isMap(node)) {
+        const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(part))
+        if (pair === undefined) break
+        const start = (pair.key as { range?: [number, number, number] }).range?.[0]
+        if (start !== undefined) line = this.lineAt(start)
+        node = pair.value
+      } else if (isSeq(node) && typeof part === 'number' && node.items[part] !== undefined) {
+        node = node.items[part]
+        const start = (node as { range?: [number, number, number] | null }).range?.[0]
+        if (start !== undefined) line = this.lineAt(start)
+      } else {
+        break
+      }
+    }
+    return line
+  }
+
+  /** Turns one Ajv error into a problem (or none: the errors inside `oneOf`'s branches are said by the `oneOf` one). */
+  private schemaProblem(error: ErrorObject, data: unknown): void {
+    if (error.schemaPath.includes('/oneOf/')) return
+    const path: KeyPath = error.instancePath
+      .split('/')
+      .slice(1)
+      .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .map((part) => (/^\d+$/.test(part) ? Number(part) : part))
+    let value: unknown = data
+    for (const part of path) value = (value as Record<string | number, unknown>)[part]
+    const params = error.params as Record<string, unknown>
+    switch (error.keyword) {
+      case 'additionalProperties': {
+        const key = String(params.additionalProperty)
+        this.add([...path, key], this.unknownKey(key, path.length === 0))
+        return
+      }
+      case 'not':
+        this.add(path, SECRET_MESSAGE)
+        return
+      case 'required': {
+        const key = String(params.missingProperty)
+        this.add([...path, key], `is missing; it accepts ${this.accepts([...path, key])}`, this.lineOf(path))
+        return
+      }
+      case 'oneOf': {
+        const both = isObject(value) && value.org !== undefined && value.repositories !== undefined
+        this.add(
+          both ? [...path, 'org'] : path,
+          `${both ? "sets both 'org' and 'repositories'" : "sets neither 'org' nor 'repositories'"}; it accepts exactly one: org for the organization's own hook, or repositories for a hook on each repository they select`
+        )
+        return
+      }
+      case 'dependencies': {
+        const key = String(params.property)
+        this.add(
+          [...path, key],
+          `narrows the repositories that 'repositories' lists, but this entry has no 'repositories'${isObject(value) && value.org !== undefined ? " (it sets 'org')" : ''}; it accepts ${this.accepts([...path, key])}`
+        )
+        return
+      }
+      case 'type':
+        this.add(path, `is ${kind(value)}; it accepts ${this.accepts(path)}`)
+        return
+      default: {
+        const key = path.findLast((part) => typeof part === 'string') ?? ''
+        const shown = typeof value === 'string' && SHOWN.has(String(key)) ? `'${value}'` : undefined
+        const what =
+          error.keyword === 'minItems'
+            ? 'is an empty list'
+            : typeof value === 'string' && value.trim() === ''
+              ? 'is blank'
+              : shown !== undefined
+                ? `is ${shown}`
+                : `is not valid (its value is not shown${key === 'secret_env' ? ': it may be the secret itself' : ''})`
+        this.add(path, `${what}; it accepts ${error.keyword === 'enum' ? list(params.allowedValues as string[]) : this.accepts(path)}`)
+      }
+    }
+  }
+
+  /** The message of an unknown key: a near known key, and the keys accepted there. */
+  private unknownKey(key: string, top: boolean): string {
+    if (key.toLowerCase() === 'secret') return SECRET_MESSAGE
+    const known = Object.keys(top ? schema.properties : schema.properties.hooks.items.properties).filter((name) => name !== 'secret')
+    const near = closest(key.toLowerCase(), known)
+    const hint = distance(key.toLowerCase(), near) <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean '${near}'?)` : ''
+    return `unknown key '${key}'${hint}; it accepts ${top ? 'the top-level keys' : 'the keys of an entry:'} ${known.join(', ')}`
+  }
+
+  /** What the key at `path` accepts ({@link ACCEPTS}; `key[]` for a list item). */
+  private accepts(path: KeyPath): string {
+    if (path.length === 0) return 'a mapping with hooks:, a list of entries each with name, url and either org or repositories, and optionally prune:'
+    const last = path.length - 1
+    const key = typeof path[last] === 'number' ? `${String(path[last - 1])}[]` : String(path[last])
+    return (ACCEPTS as Record<string, string>)[key] ?? 'what ./webhooks.schema.json describes'
+  }
+
+  /** Checks one entry (a mapping) beyond the schema, and builds its {@link WebhookEntry}. */
+  private entry(raw: Record<string, unknown>, index: number, names: Map<string, number>, claims: Claim[]): WebhookEntry {
+    const at = (...rest: KeyPath): KeyPath => ['hooks', index, ...rest]
+    const label = typeof raw.name === 'string' && raw.name.trim() !== '' ? `'${raw.name}'` : keyText(at())
+    if (typeof raw.name === 'string' && raw.name.trim() !== '') {
+      const first = names.get(raw.name)
+      if (first === undefined) names.set(raw.name, index)
+      else {
+        this.add(
+          at('name'),
+          `'${raw.name}' is also the name of hooks[${first}] (line ${this.lineOf(['hooks', first, 'name'])}); it accepts ${ACCEPTS.name}`
+        )
+      }
+    }
+    const url = typeof raw.url === 'string' ? this.url(raw.url, at('url')) : undefined
+    const previous: string[] = []
+    const claim: Claim = { index, name: label, urls: url === undefined ? [] : [{ url: sameUrl(url), path: at('url') }], targets: [] }
+    if (Array.isArray(raw.previous_urls)) {
+      raw.previous_urls.forEach((item, k) => {
+        if (typeof item !== 'string' || this.url(item, at('previous_urls', k)) === undefined) return
+        if (url !== undefined && sameUrl(item) === sameUrl(url)) {
+          this.add(at('previous_urls', k), `is the same as url (not shown); it accepts ${ACCEPTS['previous_urls[]']}`)
+        } else if (!previous.includes(item)) {
+          previous.push(item)
+          claim.urls.push({ url: sameUrl(item), path: at('previous_urls', k) })
+        }
+      })
+    }
+    const events = Array.isArray(raw.events) ? this.events(raw.events, at('events')) : ['push']
+    const selection = Array.isArray(raw.repositories) ? this.selection(raw, at) : undefined
+    if (selection !== undefined) {
+      // Literal names included and not excluded by a literal `!owner/name` after them; globs are compared only after listing.
+      const literal = (pattern: RepositoryPattern): string => `${pattern.owner}/${pattern.name}`.toLowerCase()
+      claim.targets = selection.patterns
+        .filter(
+          (pattern, k) =>
+            !pattern.glob &&
+            !pattern.exclude &&
+            !selection.patterns.slice(k + 1).some((other) => other.exclude && !other.glob && literal(other) === literal(pattern))
+        )
+        .map((pattern) => `${pattern.owner}/${pattern.name}`)
+    }
+    if (typeof raw.org === 'string') claim.targets = [`organization ${raw.org}`]
+    claims.push(claim)
+    const secret = typeof raw.secret_env === 'string' ? this.secret(raw.secret_env, label, at('secret_env')) : undefined
+    return {
+      name: typeof raw.name === 'string' ? raw.name : '',
+      line: this.lineOf(at()),
+      url: url ?? '',
+      events,
+      content_type: raw.content_type === 'form' ? 'form' : 'json',
+      insecure_ssl: raw.insecure_ssl === true ? '1' : '0',
+      active: raw.active !== false,
+      ...(typeof raw.secret_env === 'string' ? { secret_env: raw.secret_env, secret } : {}),
+      ...(typeof raw.org === 'string' ? { org: raw.org } : {}),
+      ...(selection !== undefined ? { repositories: selection } : {}),
+      previous_urls: previous
+    }
+  }
+
+  /** `url` when it is an absolute http(s) URL; otherwise records the problem (without the URL). */
+  private url(url: string, path: KeyPath): string | undefined {
+    try {
+      return httpUrl(url, keyText(path))
+    } catch (error) {
+      this.add(path, fromInput(error, keyText(path)))
+      return undefined
+    }
+  }
+
+  /** The entry's event names, each checked on its own line; duplicates dropped. */
+  private events(items: unknown[], path: KeyPath): string[] {
+    const events: string[] = []
+    items.forEach((item, k) => {
+      if (typeof item !== 'string') return
+      const key = keyText([...path, k])
+      try {
+        // A JSON array of one: the item is one name, never split at its commas.
+        eventList(JSON.stringify([item]), key)
+      } catch (error) {
+        this.add([...path, k], fromInput(error, key))
+        return
+      }
+      const event = item.trim()
+      if (event !== '*' && !KNOWN_EVENTS.has(event) && this.options.allow_unknown_events !== true) {
+        this.add([...path, k], fromInput(new Error(unknownEvents(key, [event])), key))
+      } else if (!events.includes(event)) {
+        events.push(event)
+      }
+    })
+    return events
+  }
+
+  /** The `repositories` rules and filters of an entry as a selection; each faulty item recorded at its line. */
+  private selection(raw: Record<string, unknown>, at: (...rest: KeyPath) => KeyPath): RepositorySelection | undefined {
+    const items = raw.repositories as unknown[]
+    const accepted: string[] = []
+    let faulty = false
+    items.forEach((item, k) => {
+      if (typeof item !== 'string') return
+      const key = keyText(at('repositories', k))
+      try {
+        // With the items before it that passed: an exclusion must follow what it excludes from.
+        repositoryPatterns([...accepted, item].join('\n'), key)
+        accepted.push(item)
+      } catch (error) {
+        faulty = true
+        this.add(at('repositories', k), fromInput(error, key))
+      }
+    })
+    const topics: string[] = []
+    if (Array.isArray(raw.topics)) {
+      raw.topics.forEach((item, k) => {
+        if (typeof item !== 'string') return
+        const key = keyText(at('topics', k))
+        try {
+          for (const topic of topicList(item, key)) if (!topics.includes(topic)) topics.push(topic)
+        } catch (error) {
+          this.add(at('topics', k), fromInput(error, key))
+        }
+      })
+    }
+    let property: { name: string; value: string } | undefined
+    if (typeof raw.repository_property === 'string') {
+      const key = keyText(at('repository_property'))
+      try {
+        property = propertyFilter(raw.repository_property, key)
+      } catch (error) {
+        this.add(at('repository_property'), fromInput(error, key))
+      }
+    }
+    if (faulty || accepted.length === 0 || items.some((item) => typeof item !== 'string')) return undefined
+    return {
+      patterns: repositoryPatterns(accepted.join('\n'), keyText(at('repositories'))),
+      include_archived: raw.include_archived === true,
+      include_forks: raw.include_forks !== false,
+      topics,
+      ...(property !== undefined ? { property } : {})
+    }
+  }
+
+  /** The secret in the variable `name` (trimmed); records a problem when it is unset, empty or GitHub's mask. */
+  private secret(name: string, label: string, path: KeyPath): string | undefined {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return undefined // the schema's problem
+    const value = this.env[name]
+    const help = `set it in the step's env: from a secret, e.g. env: { ${name}: \${{ secrets.${name} }} }`
+    if (value === undefined) {
+      this.add(path, `entry ${label} reads its secret from the environment variable ${name}, which is not set; ${help}`)
+    } else if (value.trim() === '') {
+      this.add(
+        path,
+        `entry ${label} reads its secret from the environment variable ${name}, which is empty (a secret that does not exist, or that this workflow run cannot read, e.g. on a pull request from a fork, expands to ''); ${help}`
+      )
+    } else if (value.trim() === SECRET_MASK) {
+      this.add(
+        path,
+        `entry ${label} reads its secret from the environment variable ${name}, which holds '${SECRET_MASK}', the mask GitHub returns in place of a stored secret; ${help} (the real secret)`
+      )
+    } else {
+      return value.trim()
+    }
+    return undefined
+  }
+
+  /** Records each pair of entries that put the same URL on the same literal target (see {@link readWebhooksFile}). */
+  private crossCheck(claims: Claim[]): void {
+    for (const [b, later] of claims.entries()) {
+      for (const earlier of claims.slice(0, b)) {
+        const targets = later.targets.filter((target) => earlier.targets.some((other) => other.toLowerCase() === target.toLowerCase()))
+        if (targets.length === 0) continue
+        for (const { url, path } of later.urls) {
+          const other = earlier.urls.find((claimed) => claimed.url === url)
+          if (other === undefined) continue
+          const where = targets.length === 1 ? targets[0] : `${targets[0]} (and ${targets.length - 1} more)`
+          this.add(
+            path,
+            `names the same URL (not shown) as ${keyText(other.path)} of entry ${earlier.name} (line ${this.lineOf(other.path)}), on ${where}; it accepts one hook per URL and target: merge the two entries, or keep the target in one of them`
+          )
+        }
+      }
+    }
+  }
+}
+
+/** `a list`, `a mapping`, `a string`, …: what a value is, for a type error (never the value itself). */
+function kind(value: unknown): string {
+  if (value === null || value === undefined) return 'empty'
+  if (Array.isArray(value)) return 'a list'
+  if (typeof value === 'object') return 'a mapping'
+  if (typeof value === 'number') return 'a number'
+  if (typeof value === 'boolean') return 'a boolean'
+  return `a ${typeof value}`
+}
