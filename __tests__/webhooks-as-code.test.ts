@@ -152,3 +152,15 @@ test('export → plan → apply → plan: only write-secret where a secret is se
   expect(planOf(after).every((item) => item.action === 'unchanged')).toBe(true)
   expect(writes().length).toBe(before)
 })
+
+test("export over repositories and an organization in one run: the organization's own hook is an entry of its own", async () => {
+  emulator.addHook(repo(0), { url: receiver.url, events: ['push'], content_type: 'json', created_at: LONG_AGO })
+  emulator.addHook({ org: 'octo-org' }, { url: `${receiver.url}?org=1`, events: ['*'], content_type: 'json', created_at: LONG_AGO })
+  const path = join(dir, 'exported-org.yml')
+  const run = await step({ operation: 'export', repositories: 'octo-org/svc-000', org: 'octo-org', file: path }, {})
+  expectOk(run)
+  expect(run.stdout).not.toMatch(/::warning::Input 'org' is ignored/)
+  const text = readFileSync(path, 'utf8')
+  expect(text).toMatch(/^ {4}org: octo-org$/m)
+  expect(text).toContain('octo-org/svc-000')
+})

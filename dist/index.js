@@ -49129,7 +49129,9 @@ function checkOperation(operation, scope, request, problems, warnings, input) {
             warnings.push(`Input '${name}' is ignored by operation '${operation}'.`);
         }
     }
-    if (scope === 'repo' && input('org') !== undefined)
+    // `export` over repositories also reads the organization's own hooks when `org` is given.
+    const exportsOrg = operation === 'export' && input('repositories') !== undefined;
+    if (scope === 'repo' && input('org') !== undefined && !exportsOrg)
         warnings.push("Input 'org' is ignored with scope 'repo'.");
 }
 
@@ -49423,11 +49425,22 @@ function parseTarget(scope, input, env, problems) {
         problems.push("Input 'org' is required with scope 'org' when no repository is known; it accepts an organization login.");
         return undefined;
     }
-    if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(org)) {
-        problems.push(`Input 'org' is '${org}'; it accepts an organization login (letters, digits and inner hyphens).`);
+    try {
+        return { scope, org: organizationLogin(org, 'org') };
+    }
+    catch (error) {
+        problems.push(error.message);
         return undefined;
     }
-    return { scope, org };
+}
+/**
+ * Accepts an organization login: letters, digits and inner hyphens.
+ * @throws Error naming the input and what it accepts
+ */
+function organizationLogin(raw, name) {
+    if (/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(raw))
+        return raw;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts an organization login (letters, digits and inner hyphens).`);
 }
 /**
  * The selection of `repositories` (already parsed into `patterns`) with its filters
@@ -50350,6 +50363,7 @@ function getRequest(read = getInput, env = process.env) {
         fail_below: parse('fail_below', fraction),
         fail_on_quiet: parse('fail_on_quiet', input_values_boolean) ?? false,
         file: file_path,
+        export_org: operation === 'export' && repositories ? parse('org', organizationLogin) : undefined,
         fail_on_drift: parse('fail_on_drift', input_values_boolean) ?? false,
         retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
         started_at,
@@ -53002,7 +53016,9 @@ async function runSelection(request, makeClient, clock) {
     const { targets, report } = await selectRepositories(makeClient(), request.targets.selection, { writes: request.writes });
     const selected = describeSelection(targets.length, report);
     info(redact(selected));
-    await runMany(request, targets, selected, makeClient, clock);
+    // `export` reads the organization's own hooks too when `org` is given.
+    const org = request.export_org ? [{ scope: 'org', org: request.export_org }] : [];
+    await runMany(request, [...targets, ...org], selected, makeClient, clock);
 }
 /**
  * Several targets (or the hooks of one, for `rotate-secret`): each result logged as it finishes,

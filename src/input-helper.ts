@@ -54,7 +54,7 @@ import {
   warnUnsafe,
   type Operation
 } from './input-operations.js'
-import { checkFleet, oneTarget, parseSelection, repositoryPatterns } from './input-targets.js'
+import { checkFleet, oneTarget, organizationLogin, parseSelection, repositoryPatterns } from './input-targets.js'
 import { checkConnection, hookSecrets } from './input-credentials.js'
 
 export type { InputReader } from './input-values.js'
@@ -77,6 +77,8 @@ export interface WebhookRequest {
   file: string
   /** `plan`: fail the step when the plan would change anything (the scheduled drift check; default false). */
   fail_on_drift: boolean
+  /** `export` over `repositories`: also the hooks of this organization (input `org`). */
+  export_org?: string
   /** True when the operation may write (POST, PATCH, DELETE); false for reads and dry runs. */
   writes: boolean
   /** Several repositories: stop starting new ones after the first failure (default false: go on, fail at the end). */
@@ -322,6 +324,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     fail_below: parse('fail_below', fraction),
     fail_on_quiet: parse('fail_on_quiet', boolean) ?? false,
     file: file_path,
+    export_org: operation === 'export' && repositories ? parse('org', organizationLogin) : undefined,
     fail_on_drift: parse('fail_on_drift', boolean) ?? false,
     retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
     started_at,

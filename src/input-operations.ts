@@ -245,5 +245,7 @@ export function checkOperation(
       warnings.push(`Input '${name}' is ignored by operation '${operation}'.`)
     }
   }
-  if (scope === 'repo' && input('org') !== undefined) warnings.push("Input 'org' is ignored with scope 'repo'.")
+  // `export` over repositories also reads the organization's own hooks when `org` is given.
+  const exportsOrg = operation === 'export' && input('repositories') !== undefined
+  if (scope === 'repo' && input('org') !== undefined && !exportsOrg) warnings.push("Input 'org' is ignored with scope 'repo'.")
 }

@@ -151,11 +151,21 @@ function parseTarget(scope: 'repo' | 'org', input: ReadInput, env: NodeJS.Proces
     problems.push("Input 'org' is required with scope 'org' when no repository is known; it accepts an organization login.")
     return undefined
   }
-  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(org)) {
-    problems.push(`Input 'org' is '${org}'; it accepts an organization login (letters, digits and inner hyphens).`)
+  try {
+    return { scope, org: organizationLogin(org, 'org') }
+  } catch (error) {
+    problems.push((error as Error).message)
     return undefined
   }
-  return { scope, org }
+}
+
+/**
+ * Accepts an organization login: letters, digits and inner hyphens.
+ * @throws Error naming the input and what it accepts
+ */
+export function organizationLogin(raw: string, name: string): string {
+  if (/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(raw)) return raw
+  throw new Error(`Input '${name}' is '${raw}'; it accepts an organization login (letters, digits and inner hyphens).`)
 }
 
 /**

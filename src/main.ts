@@ -93,7 +93,9 @@ async function runSelection(request: WebhookRequest, makeClient: ClientFactory, 
   const { targets, report } = await selectRepositories(makeClient(), request.targets.selection, { writes: request.writes })
   const selected = describeSelection(targets.length, report)
   core.info(redact(selected))
-  await runMany(request, targets, selected, makeClient, clock)
+  // `export` reads the organization's own hooks too when `org` is given.
+  const org: Target[] = request.export_org ? [{ scope: 'org', org: request.export_org }] : []
+  await runMany(request, [...targets, ...org], selected, makeClient, clock)
 }
 
 /**
