@@ -11,13 +11,12 @@ import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import { parseDocument } from 'yaml'
 import type { WebhookEntry } from '../src/model.js'
+import { urlGlobMatches, urlGlobProblem } from '../src/plan.js'
 import { redact } from '../src/redact.js'
 import {
   maskWebhooksFileSecrets,
   readWebhooksFile,
   renderWebhooksFile,
-  urlGlobMatches,
-  urlGlobProblem,
   WebhooksFileError,
   type ExportEntry,
   type ReadWebhooksFileOptions

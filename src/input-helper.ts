@@ -19,7 +19,6 @@ import {
   type RepositorySelection,
   type WebhooksFile
 } from './model.js'
-import { readWebhooksFile, WebhooksFileError } from './webhooks-file.js'
 import { SCOPE_TRAITS, type Target } from './target.js'
 import {
   apiVersion,
@@ -66,8 +65,12 @@ export type { InputReader } from './input-values.js'
 export type TargetSpec =
   | { kind: 'one'; target: Target }
   | { kind: 'repositories'; selection: RepositorySelection }
-  /** `plan` / `apply`: the targets the webhooks file's entries cover. */
-  | { kind: 'file'; file: WebhooksFile }
+  /**
+   * `plan` / `apply`: the targets the webhooks file's entries cover. The file is read and validated
+   * by {@link loadWebhooksFile} (its parser and schema validator are loaded only for these operations),
+   * still before any request.
+   */
+  | { kind: 'file'; path: string; allow_unknown_events: boolean }
 
 /** One fully validated request: what the action will do, built from the inputs. */
 export interface WebhookRequest {
@@ -165,26 +168,33 @@ export const DEFAULT_REQUEST_TIMEOUT = 30
 /** Default `file`: the webhooks file of `plan`, `apply` and `export`. */
 export const DEFAULT_FILE = '.github/webhooks.yml'
 
+/** True when `path` (input `file`) is a file; else records the problem. */
+function isFile(path: string, problems: string[]): boolean {
+  if (existsSync(path) && statSync(path).isFile()) return true
+  problems.push(
+    `Input 'file' is '${path}', which is not a file; it accepts the path of a webhooks file (YAML, see docs/webhooks-as-code.md), relative to the workspace, default ${DEFAULT_FILE}.`
+  )
+  return false
+}
+
 /**
- * Reads and validates the webhooks file ({@link readWebhooksFile}); its problems (each naming the
- * file, the line and the key) join the inputs' problems. Undefined when it has any.
+ * Reads and validates the webhooks file of a `plan` / `apply` request (src/webhooks-file.ts, loaded
+ * here: `yaml` and `ajv` are bundled in a chunk of their own) and masks its secrets, before any
+ * request.
+ * @throws InputError with the file's problems, each naming the file, the line and the key
  */
-function readFile(path: string, env: NodeJS.ProcessEnv, problems: string[], allow_unknown_events: boolean): WebhooksFile | undefined {
-  if (!existsSync(path) || !statSync(path).isFile()) {
-    problems.push(
-      `Input 'file' is '${path}', which is not a file; it accepts the path of a webhooks file (YAML, see docs/webhooks-as-code.md), relative to the workspace, default ${DEFAULT_FILE}.`
-    )
-    return undefined
-  }
+export async function loadWebhooksFile(
+  spec: { path: string; allow_unknown_events: boolean },
+  env: NodeJS.ProcessEnv = process.env
+): Promise<WebhooksFile> {
+  const { maskWebhooksFileSecrets, readWebhooksFile, WebhooksFileError } = await import('./webhooks-file.js')
   try {
-    return readWebhooksFile(path, env, undefined, { allow_unknown_events })
+    const file = readWebhooksFile(spec.path, env, undefined, { allow_unknown_events: spec.allow_unknown_events })
+    maskWebhooksFileSecrets(file, env)
+    return file
   } catch (error) {
-    if (error instanceof WebhooksFileError) problems.push(...error.problems)
-    else
-      problems.push(
-        `Input 'file' is '${path}', which cannot be read (${error instanceof Error ? error.message : String(error)}); it accepts the path of a webhooks file, relative to the workspace.`
-      )
-    return undefined
+    if (error instanceof WebhooksFileError) throw new InputError(error.problems)
+    throw error
   }
 }
 
@@ -273,12 +283,12 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
 
   const file_path = input('file') ?? DEFAULT_FILE
   const allowUnknown = parse('allow_unknown_events', boolean) === true
-  const webhooksFile = operation !== undefined && FILE_OPERATIONS.includes(operation) ? readFile(file_path, env, problems, allowUnknown) : undefined
+  const webhooksFile = operation !== undefined && FILE_OPERATIONS.includes(operation) && isFile(file_path, problems) ? file_path : undefined
   const repositories = parse('repositories', repositoryPatterns)
   const target =
     repositories || webhooksFile || (operation && FILE_OPERATIONS.includes(operation)) ? undefined : oneTarget(scope, input, env, problems)
   const targets: TargetSpec | undefined = webhooksFile
-    ? { kind: 'file', file: webhooksFile }
+    ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown }
     : repositories
       ? { kind: 'repositories', selection: parseSelection(repositories, scope, parse, input, problems) }
       : target && { kind: 'one', target }

@@ -9,7 +9,7 @@ import { describeApiError, isApiError } from './api-error.js'
 import { appAuthStrategy, clientFactory, type ClientFactory } from './client.js'
 import { runFleet, type FleetOptions } from './fleet.js'
 import { scaledClock, timeScaleOf, type Clock } from './model.js'
-import { getRequest, InputError, type WebhookRequest } from './input-helper.js'
+import { getRequest, InputError, loadWebhooksFile, type WebhookRequest } from './input-helper.js'
 import { maskSecretInputs } from './input-credentials.js'
 import { runOperation } from './operations.js'
 import { rotateSecrets, type RotationOptions, type RotationPlan } from './rotate.js'
@@ -28,7 +28,6 @@ import {
 } from './outputs.js'
 import { utcTime } from './pacing.js'
 import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts } from './plan.js'
-import { maskWebhooksFileSecrets, renderWebhooksFile } from './webhooks-file.js'
 import type { WebhooksFile } from './model.js'
 import type { TargetResult } from './fleet.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -45,8 +44,8 @@ export async function run(): Promise<void> {
   try {
     maskSecretInputs()
     request = getRequest()
-    // The webhooks file's secrets (read from its secret_env variables) are masked before anything is printed.
-    if (request.targets.kind === 'file') maskWebhooksFileSecrets(request.targets.file, process.env)
+    // The webhooks file is read and validated, and its secrets masked, before anything else is printed.
+    const file = request.targets.kind === 'file' ? await loadWebhooksFile(request.targets) : undefined
     trustApiRoot(request.connection.api_url)
     for (const warning of request.warnings) core.warning(redact(warning))
     const timeScale = timeScaleOf(process.env)
@@ -54,7 +53,7 @@ export async function run(): Promise<void> {
     const onWait = (message: string): void => core.warning(redact(message))
     makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth, onWait })
     const clock = scaledClock(timeScale)
-    if (request.targets.kind === 'file') await runFile(request, request.targets.file, makeClient, clock)
+    if (file) await runFile(request, file, makeClient, clock)
     else if (request.targets.kind === 'one' && request.operation !== 'export') await runOne(request, request.targets.target, makeClient, clock)
     else if (request.targets.kind === 'one') await runMany(request, [request.targets.target], undefined, makeClient, clock)
     else await runSelection(request, makeClient, clock)
@@ -146,7 +145,7 @@ async function runMany(
           options
         )
   ).finally(() => ticker.stop())
-  if (request.operation === 'export') writeExport(request, fleet.results)
+  if (request.operation === 'export') await writeExport(request, fleet.results)
   const having = hookPresence(fleet.results)
   if (having) core.info(redact(having))
   const only = request.operation !== 'rotate-secret' && fleet.results.length === 1 ? fleet.results[0].operation : undefined
@@ -190,10 +189,11 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, makeClient: 
 }
 
 /** `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output `file`). */
-function writeExport(request: WebhookRequest, results: readonly TargetResult[]): void {
+async function writeExport(request: WebhookRequest, results: readonly TargetResult[]): Promise<void> {
   const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []))
   const entries = exportEntries(read)
   mkdirSync(dirname(request.file), { recursive: true })
+  const { renderWebhooksFile } = await import('./webhooks-file.js')
   writeFileSync(request.file, renderWebhooksFile(entries))
   core.setOutput('file', request.file)
   const secrets = entries.filter((entry) => entry.secret_set).map((entry) => entry.secret_env)

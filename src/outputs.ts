@@ -110,7 +110,7 @@ export async function writeFailureSummary(request: WebhookRequest | undefined, p
 /** `repository octo/hello`, `organization octo`, or `repositories octo-org/svc-*, !octo-org/svc-legacy`. */
 function describeTargets(targets: TargetSpec): string {
   if (targets.kind === 'one') return describeTarget(targets.target)
-  if (targets.kind === 'file') return `the targets of ${targets.file.path}`
+  if (targets.kind === 'file') return `the targets of ${targets.path}`
   return `repositories ${targets.selection.patterns.map((p) => p.text).join(', ')}`
 }
 

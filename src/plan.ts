@@ -20,7 +20,7 @@ import type { Clock, GitHubClient, Hook, WebhookEntry, WebhooksFile } from './mo
 import type { OperationResult } from './operations.js'
 import { selectRepositories } from './selection.js'
 import { describeTarget, targetName, type Target } from './target.js'
-import { urlGlobMatches, type ExportEntry } from './webhooks-file.js'
+import type { ExportEntry } from './webhooks-file.js'
 
 /**
  * What a plan does for one (entry, target): `create`; `update` (settings differ); `write-secret`
@@ -249,4 +249,52 @@ export function exportEntries(read: readonly { target: Target; hooks: readonly H
     }
   }
   return [...groups.values()]
+}
+
+/**
+ * Why `glob` is not a glob over hook URLs, or undefined when it is one: no white space; `http://` or
+ * `https://`, written out; a host with at least one literal label (`*.example.com`, not `*` or
+ * `*.*`: a prune owning every host would delete hooks of every receiver); and, with its wildcards
+ * replaced, a URL that parses. `*` matches any characters but `/`, `**` any characters; every other
+ * character (`?` included) stands for itself ({@link urlGlobMatches}).
+ */
+export function urlGlobProblem(glob: string): string | undefined {
+  if (/\s/.test(glob)) return 'holds white space'
+  const match = /^(https?):\/\/([^/?#]*)/i.exec(glob)
+  if (match === null) return 'does not start with http:// or https:// (the scheme is written out, no wildcard)'
+  const authority = match[2].slice(match[2].lastIndexOf('@') + 1)
+  const port = /:[0-9*]*$/.exec(authority)?.[0] ?? ''
+  const host = authority.slice(0, authority.length - port.length)
+  if (!host.split('.').some((label) => label !== '' && !label.includes('*'))) {
+    return 'has no literal label in its host (a glob such as https://*/** would own the hooks of every receiver)'
+  }
+  // Wildcards replaced by a letter, or by a digit in the port (`http://127.0.0.1:*/**`).
+  const probe = `${glob.slice(0, match[0].length - port.length)}${port.replace(/\*+/g, '1')}${glob.slice(match[0].length)}`
+  if (!URL.canParse(probe.replace(/\*+/g, 'x'))) return 'is not a URL once its wildcards are replaced'
+  return undefined
+}
+
+/**
+ * True when `url` matches the glob over URLs `glob` (see {@link urlGlobProblem}). In the part up to
+ * the path (scheme, host, port), compared case-insensitively, `*` and `**` match any characters but
+ * `/`, `?`, `#` and `@` (so `https://*.example.com` never matches `https://evil.com?.example.com`); in
+ * the rest, compared exactly, `*` matches any characters but `/` and `**` any characters (a final
+ * `/**` matches no path too: `https://example.com/**` matches `https://example.com`). Every other
+ * character stands for itself.
+ */
+export function urlGlobMatches(glob: string, url: string): boolean {
+  const split = (text: string): [string, string] => {
+    const start = text.indexOf('://') + 3
+    const end = text.slice(start).search(/[/?#]/)
+    return end === -1 ? [text.toLowerCase(), ''] : [text.slice(0, start + end).toLowerCase(), text.slice(start + end)]
+  }
+  const toRegExp = (part: string, star: string, stars: string): string =>
+    part
+      .split(/(\*\*|\*)/)
+      .map((piece) => (piece === '**' ? stars : piece === '*' ? star : piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('')
+  const [globStart, globRest] = split(glob)
+  const [urlStart, urlRest] = split(url)
+  const rest = globRest.endsWith('/**') ? `${toRegExp(globRest.slice(0, -3), '[^/]*', '.*')}(?:/.*)?` : toRegExp(globRest, '[^/]*', '.*')
+  return new RegExp(`^${toRegExp(globStart, '[^/?#@]*', '[^/?#@]*')}$`).test(urlStart) && new RegExp(`^${rest}$`, 's').test(urlRest)
 }
