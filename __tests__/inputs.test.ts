@@ -65,6 +65,8 @@ const INVALID: Record<string, { forms: string[]; with: Record<string, string> }>
   request_timeout: { forms: ['0', '601', 'never', '-1'], with: { operation: 'list' } },
   file: { forms: ['no/such/webhooks.yml', '/'], with: { operation: 'plan' } },
   fail_on_drift: { forms: ['sometimes'], with: { operation: 'plan', file: fileURLToPath(new URL('./fixtures/webhooks.yml', import.meta.url)) } },
+  fail_on: { forms: ['no-secrets', 'everything', 'no-secret, bad'], with: { operation: 'inventory' } },
+  inventory_file: { forms: ['/no/such/folder/inventory.csv'], with: { operation: 'inventory' } },
   rotate_unknown: { forms: ['maybe', '2'], with: { operation: 'rotate-secret', secret: 'new-s3cret-value' } },
   rate_limit_wait: { forms: ['-1', '3601', 'soon', '1e3'], with: { operation: 'list' } },
   ghes_rate_limit_factor: { forms: ['0', '1001', 'fast', '-2'], with: { operation: 'list' } },

@@ -52,7 +52,8 @@ const MINIMAL: Record<Operation, Record<string, string>> = {
   report: {},
   plan: { file: FIXTURE_FILE },
   apply: { file: FIXTURE_FILE },
-  export: {}
+  export: {},
+  inventory: {}
 }
 
 /** getRequest as the step would run it; the times (when the step began, `since` derived from it) left out. */

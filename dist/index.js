@@ -34552,7 +34552,7 @@ async function testPush(client, target, hook_id) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8111);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5632);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -34763,7 +34763,8 @@ const OPERATIONS = [
     'report',
     'plan',
     'apply',
-    'export'
+    'export',
+    'inventory'
 ];
 /** Inputs every operation reads. */
 const CONNECTION_INPUTS = [
@@ -34797,7 +34798,8 @@ const NEEDS_TRAIT = {
     // Webhooks as code manages repository and organization hooks (a GitHub App's is set in its settings).
     plan: 'hooks',
     apply: 'hooks',
-    export: 'hooks'
+    export: 'hooks',
+    inventory: 'hooks'
 };
 /**
  * Inputs of a fleet run (several repositories in one step): the selection and its filters, and how
@@ -34856,7 +34858,9 @@ const OPERATION_INPUTS = {
     // Webhooks as code: the targets and hooks come from the file (input `file`), not from these inputs.
     plan: { needs: [], uses: ['file', 'fail_on_drift', 'allow_unknown_events'] },
     apply: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events'] },
-    export: { needs: [], uses: ['file'] }
+    export: { needs: [], uses: ['file'] },
+    // Every hook of each target, with what is wrong with each; reads only.
+    inventory: { needs: [], uses: ['inventory_file', 'fail_on'] }
 };
 /** What a needed input accepts, for the error when it is missing. */
 const ACCEPTS = {
@@ -34870,7 +34874,17 @@ const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spe
 /** Every input of `action.yml`. */
 const INPUTS = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS];
 /** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
-const READ_ONLY_OPERATIONS = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery', 'report', 'plan', 'export'];
+const READ_ONLY_OPERATIONS = [
+    'list',
+    'get',
+    'get-config',
+    'list-deliveries',
+    'get-delivery',
+    'report',
+    'plan',
+    'export',
+    'inventory'
+];
 /** Operations over a webhooks file: their targets are the file's. */
 const FILE_OPERATIONS = ['plan', 'apply'];
 /** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
@@ -34947,7 +34961,7 @@ function checkOperation(operation, scope, request, problems, warnings, input) {
         }
     }
     // `export` over repositories also reads the organization's own hooks when `org` is given.
-    const exportsOrg = operation === 'export' && input('repositories') !== undefined;
+    const exportsOrg = (operation === 'export' || operation === 'inventory') && input('repositories') !== undefined;
     if (scope === 'repo' && input('org') !== undefined && !exportsOrg)
         warnings.push("Input 'org' is ignored with scope 'repo'.");
 }
@@ -36296,7 +36310,7 @@ function propertyFilter(raw, name) {
 
 /***/ }),
 
-/***/ 8111:
+/***/ 5632:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40024,8 +40038,1156 @@ var src_fleet = __nccwpck_require__(3207);
 var model = __nccwpck_require__(182);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: external "node:path"
+const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/utils/get.js
+// Lodash implementation of `get`
+
+const charCodeOfDot = ".".charCodeAt(0);
+const reEscapeChar = /\\(\\)?/g;
+const rePropName = RegExp(
+  // Match anything that isn't a dot or bracket.
+  "[^.[\\]]+" +
+    "|" +
+    // Or match property names within brackets.
+    "\\[(?:" +
+    // Match a non-string expression.
+    "([^\"'][^[]*)" +
+    "|" +
+    // Or match strings (supports escaping characters).
+    "([\"'])((?:(?!\\2)[^\\\\]|\\\\.)*?)\\2" +
+    ")\\]" +
+    "|" +
+    // Or match "" as the space between consecutive dots or empty brackets.
+    "(?=(?:\\.|\\[\\])(?:\\.|\\[\\]|$))",
+  "g",
+);
+const reIsDeepProp = /\.|\[(?:[^[\]]*|(["'])(?:(?!\1)[^\\]|\\.)*?\1)\]/;
+const reIsPlainProp = /^\w*$/;
+
+const getTag = function (value) {
+  // if (!value) value === undefined ? "[object Undefined]" : "[object Null]";
+  return Object.prototype.toString.call(value);
+};
+
+const isSymbol = function (value) {
+  const type = typeof value;
+  return (
+    type === "symbol" ||
+    (type === "object" && value && getTag(value) === "[object Symbol]")
+  );
+};
+
+const isKey = function (value, object) {
+  if (Array.isArray(value)) {
+    return false;
+  }
+  const type = typeof value;
+  if (
+    type === "number" ||
+    type === "symbol" ||
+    type === "boolean" ||
+    !value ||
+    isSymbol(value)
+  ) {
+    return true;
+  }
+  return (
+    reIsPlainProp.test(value) ||
+    !reIsDeepProp.test(value) ||
+    (object != null && value in Object(object))
+  );
+};
+
+const stringToPath = function (string) {
+  const result = [];
+  if (string.charCodeAt(0) === charCodeOfDot) {
+    result.push("");
+  }
+  string.replace(rePropName, function (match, expression, quote, subString) {
+    let key = match;
+    if (quote) {
+      key = subString.replace(reEscapeChar, "$1");
+    } else if (expression) {
+      key = expression.trim();
+    }
+    result.push(key);
+  });
+  return result;
+};
+
+const castPath = function (value, object) {
+  if (Array.isArray(value)) {
+    return value;
+  } else {
+    return isKey(value, object) ? [value] : stringToPath(value);
+  }
+};
+
+const toKey = function (value) {
+  if (typeof value === "string" || isSymbol(value)) return value;
+  const result = `${value}`;
+  return result == "0" && 1 / value == -Infinity ? "-0" : result;
+};
+
+const get = function (object, path) {
+  path = castPath(path, object);
+  let index = 0;
+  const length = path.length;
+  while (object != null && index < length) {
+    object = object[toKey(path[index++])];
+  }
+  return index && index === length ? object : undefined;
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/utils/is_object.js
+const is_object = function (obj) {
+  return typeof obj === "object" && obj !== null && !Array.isArray(obj);
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/api/normalize_columns.js
+const normalize_columns = function (columns) {
+  if (columns === undefined || columns === null) {
+    return [undefined, undefined];
+  }
+  if (typeof columns !== "object") {
+    return [Error('Invalid option "columns": expect an array or an object')];
+  }
+  if (!Array.isArray(columns)) {
+    const newcolumns = [];
+    for (const k in columns) {
+      newcolumns.push({
+        key: k,
+        header: columns[k],
+      });
+    }
+    columns = newcolumns;
+  } else {
+    const newcolumns = [];
+    for (const column of columns) {
+      if (typeof column === "string") {
+        newcolumns.push({
+          key: column,
+          header: column,
+        });
+      } else if (
+        typeof column === "object" &&
+        column !== null &&
+        !Array.isArray(column)
+      ) {
+        if (!column.key) {
+          return [
+            Error('Invalid column definition: property "key" is required'),
+          ];
+        }
+        if (column.header === undefined) {
+          column.header = column.key;
+        }
+        newcolumns.push(column);
+      } else {
+        return [
+          Error("Invalid column definition: expect a string or an object"),
+        ];
+      }
+    }
+    columns = newcolumns;
+  }
+  return [undefined, columns];
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/api/CsvError.js
+class CsvError extends Error {
+  constructor(code, message, ...contexts) {
+    if (Array.isArray(message)) message = message.join(" ");
+    super(message);
+    if (Error.captureStackTrace !== undefined) {
+      Error.captureStackTrace(this, CsvError);
+    }
+    this.code = code;
+    for (const context of contexts) {
+      for (const key in context) {
+        const value = context[key];
+        this[key] = Buffer.isBuffer(value)
+          ? value.toString()
+          : value == null
+            ? value
+            : JSON.parse(JSON.stringify(value));
+      }
+    }
+  }
+}
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/utils/underscore.js
+const underscore = function (str) {
+  return str.replace(/([A-Z])/g, function (_, match) {
+    return "_" + match.toLowerCase();
+  });
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/api/normalize_options.js
+
+
+
+
+const normalize_options = function (opts) {
+  const options = {};
+  // Merge with user options
+  for (const opt in opts) {
+    options[underscore(opt)] = opts[opt];
+  }
+  // Normalize option `bom`
+  if (
+    options.bom === undefined ||
+    options.bom === null ||
+    options.bom === false
+  ) {
+    options.bom = false;
+  } else if (options.bom !== true) {
+    return [
+      new CsvError("CSV_OPTION_BOOLEAN_INVALID_TYPE", [
+        "option `bom` is optional and must be a boolean value,",
+        `got ${JSON.stringify(options.bom)}`,
+      ]),
+    ];
+  }
+  // Normalize option `delimiter`
+  if (options.delimiter === undefined || options.delimiter === null) {
+    options.delimiter = ",";
+  } else if (Buffer.isBuffer(options.delimiter)) {
+    options.delimiter = options.delimiter.toString();
+  } else if (typeof options.delimiter !== "string") {
+    return [
+      new CsvError("CSV_OPTION_DELIMITER_INVALID_TYPE", [
+        "option `delimiter` must be a buffer or a string,",
+        `got ${JSON.stringify(options.delimiter)}`,
+      ]),
+    ];
+  }
+  // Normalize option `quote`
+  if (options.quote === undefined || options.quote === null) {
+    options.quote = '"';
+  } else if (options.quote === true) {
+    options.quote = '"';
+  } else if (options.quote === false) {
+    options.quote = "";
+  } else if (Buffer.isBuffer(options.quote)) {
+    options.quote = options.quote.toString();
+  } else if (typeof options.quote !== "string") {
+    return [
+      new CsvError("CSV_OPTION_QUOTE_INVALID_TYPE", [
+        "option `quote` must be a boolean, a buffer or a string,",
+        `got ${JSON.stringify(options.quote)}`,
+      ]),
+    ];
+  }
+  // Normalize option `quoted`
+  if (options.quoted === undefined || options.quoted === null) {
+    options.quoted = false;
+  } else {
+    // todo
+  }
+  // Normalize option `escape_formulas`
+  if (
+    options.escape_formulas === undefined ||
+    options.escape_formulas === null
+  ) {
+    options.escape_formulas = false;
+  } else if (typeof options.escape_formulas !== "boolean") {
+    return [
+      new CsvError("CSV_OPTION_ESCAPE_FORMULAS_INVALID_TYPE", [
+        "option `escape_formulas` must be a boolean,",
+        `got ${JSON.stringify(options.escape_formulas)}`,
+      ]),
+    ];
+  }
+  // Normalize option `quoted_empty`
+  if (options.quoted_empty === undefined || options.quoted_empty === null) {
+    options.quoted_empty = undefined;
+  } else {
+    // todo
+  }
+  // Normalize option `quoted_match`
+  if (
+    options.quoted_match === undefined ||
+    options.quoted_match === null ||
+    options.quoted_match === false
+  ) {
+    options.quoted_match = null;
+  } else if (!Array.isArray(options.quoted_match)) {
+    options.quoted_match = [options.quoted_match];
+  }
+  if (options.quoted_match) {
+    for (const quoted_match of options.quoted_match) {
+      const isString = typeof quoted_match === "string";
+      const isRegExp = quoted_match instanceof RegExp;
+      if (!isString && !isRegExp) {
+        return [
+          new CsvError("CSV_OPTION_QUOTED_MATCH", [
+            "option `quoted_match` must be a string or a regex,",
+            `got ${JSON.stringify(options.quoted_match)}`,
+          ]),
+        ];
+      }
+    }
+  }
+  // Normalize option `quoted_string`
+  if (options.quoted_string === undefined || options.quoted_string === null) {
+    options.quoted_string = false;
+  } else {
+    // todo
+  }
+  // Normalize option `eof`
+  if (options.eof === undefined || options.eof === null) {
+    options.eof = true;
+  } else {
+    // todo
+  }
+  // Normalize option `escape`
+  if (options.escape === undefined || options.escape === null) {
+    options.escape = '"';
+  } else if (Buffer.isBuffer(options.escape)) {
+    options.escape = options.escape.toString();
+  } else if (typeof options.escape !== "string") {
+    return [
+      Error(
+        `Invalid Option: escape must be a buffer or a string, got ${JSON.stringify(options.escape)}`,
+      ),
+    ];
+  }
+  if (options.escape.length > 1) {
+    return [
+      Error(
+        `Invalid Option: escape must be one character, got ${options.escape.length} characters`,
+      ),
+    ];
+  }
+  // Normalize option `header`
+  if (
+    options.header === undefined ||
+    options.header === null ||
+    options.header === false
+  ) {
+    options.header = false;
+  } else if (options.header !== true) {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_HEADER",
+      [
+        "option `header` is expected to be a boolean,",
+        `got ${JSON.stringify(options.header)}`,
+      ],
+      options,
+    );
+  }
+  // Normalize option `headers_as_comment`
+  if (
+    options.header_as_comment === undefined ||
+    options.header_as_comment === null ||
+    options.header_as_comment === false
+  ) {
+    options.header_as_comment = false;
+  } else if (options.header_as_comment === true) {
+    options.header_as_comment = "#";
+  } else if (Buffer.isBuffer(options.header_as_comment)) {
+    options.header_as_comment = options.header_as_comment.toString();
+  } else if (typeof options.header_as_comment !== "string") {
+    throw new CsvError(
+      "CSV_INVALID_OPTION_HEADER_AS_COMMENT",
+      [
+        "option `header_as_comment` must be a boolean, a string or a buffer,",
+        `got ${JSON.stringify(options.header_as_comment)}`,
+      ],
+      options,
+    );
+  }
+  // if (options.header_as_comment && !options.comment?.length) {
+  //   throw new CsvError(
+  //     "CSV_INVALID_OPTION_COMMENT",
+  //     [
+  //       "option `comment` must be a non empty string or buffer when using `header_as_comment`,",
+  //       `got ${JSON.stringify(options.comment)}`,
+  //     ],
+  //     options,
+  //   );
+  // }
+  // Header is always enabled with `header_as_comment`
+  // if (options.header_as_comment === true) {
+  //   options.header = true;
+  // }
+  // Normalize option `columns`
+  const [errColumns, columns] = normalize_columns(options.columns);
+  if (errColumns !== undefined) return [errColumns];
+  options.columns = columns;
+  // Normalize option `quoted`
+  if (options.quoted === undefined || options.quoted === null) {
+    options.quoted = false;
+  } else {
+    // todo
+  }
+  // Normalize option `cast`
+  if (options.cast === undefined || options.cast === null) {
+    options.cast = {};
+  } else {
+    // todo
+  }
+  // Normalize option cast.bigint
+  if (options.cast.bigint === undefined || options.cast.bigint === null) {
+    // Cast boolean to string by default
+    options.cast.bigint = (value) => "" + value;
+  }
+  // Normalize option cast.boolean
+  if (options.cast.boolean === undefined || options.cast.boolean === null) {
+    // Cast boolean to string by default
+    options.cast.boolean = (value) => (value ? "1" : "");
+  }
+  // Normalize option cast.date
+  if (options.cast.date === undefined || options.cast.date === null) {
+    // Cast date to timestamp string by default
+    options.cast.date = (value) => "" + value.getTime();
+  }
+  // Normalize option cast.number
+  if (options.cast.number === undefined || options.cast.number === null) {
+    // Cast number to string using native casting by default
+    options.cast.number = (value) => "" + value;
+  }
+  // Normalize option cast.object
+  if (options.cast.object === undefined || options.cast.object === null) {
+    // Stringify object as JSON by default
+    options.cast.object = (value) => JSON.stringify(value);
+  }
+  // Normalize option cast.string
+  if (options.cast.string === undefined || options.cast.string === null) {
+    // Leave string untouched
+    options.cast.string = function (value) {
+      return value;
+    };
+  }
+  // Normalize option `on_record`
+  if (
+    options.on_record !== undefined &&
+    typeof options.on_record !== "function"
+  ) {
+    return [Error(`Invalid Option: "on_record" must be a function.`)];
+  }
+  // Normalize option `quote_record_delimiter`
+  if (
+    options.quote_record_delimiter === undefined ||
+    options.quote_record_delimiter === null
+  ) {
+    options.quote_record_delimiter = !options.record_delimiter;
+  } else if (typeof options.quote_record_delimiter !== "boolean") {
+    return [
+      new CsvError("CSV_OPTION_QUOTE_RECORD_DELIMITER_INVALID_TYPE", [
+        "option `quote_record_delimiter` must be a boolean,",
+        `got ${JSON.stringify(options.quote_record_delimiter)}`,
+      ]),
+    ];
+  }
+  // Normalize option `record_delimiter`
+  if (
+    options.record_delimiter === undefined ||
+    options.record_delimiter === null
+  ) {
+    options.record_delimiter = "\n";
+  } else if (Buffer.isBuffer(options.record_delimiter)) {
+    options.record_delimiter = options.record_delimiter.toString();
+  } else if (typeof options.record_delimiter !== "string") {
+    return [
+      Error(
+        `Invalid Option: record_delimiter must be a buffer or a string, got ${JSON.stringify(options.record_delimiter)}`,
+      ),
+    ];
+  }
+  switch (options.record_delimiter) {
+    case "unix":
+      options.record_delimiter = "\n";
+      break;
+    case "mac":
+      options.record_delimiter = "\r";
+      break;
+    case "windows":
+      options.record_delimiter = "\r\n";
+      break;
+    case "ascii":
+      options.record_delimiter = "\u001e";
+      break;
+    case "unicode":
+      options.record_delimiter = "\u2028";
+      break;
+  }
+  return [undefined, options];
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/api/index.js
+
+
+
+
+const bom_utf8 = Buffer.from([239, 187, 191]);
+// True when appending `separator` after `value` would let `parse` find
+// `separator` starting inside `value`. Besides the field containing the whole
+// separator, this also covers boundary fusion: a field whose tail is a
+// non-empty prefix of a multi-character separator merges with the appended
+// separator (eg value "a:" + delimiter "::" => "a:::", matched at offset 1).
+// Such fields must be quoted to round-trip, like RFC 4180 fields containing the
+// delimiter, generalized to multi-character delimiters and record delimiters.
+const emits_separator = function (value, separators) {
+  return separators.some(
+    (separator) =>
+      separator.length !== 0 &&
+      (value.indexOf(separator) !== -1 ||
+        (separator.length > 1 &&
+          (value + separator).indexOf(separator) < value.length)),
+  );
+};
+// True when `value` matches one of the `quoted_match` patterns. The regexps
+// come from the user and the same objects are reused for every field, so the
+// test must not depend on their state: `RegExp.prototype.test` advances
+// `lastIndex` on a global or sticky regexp, which would make a match in one
+// field move where the next field starts matching. `String.prototype.search`
+// searches from the start and restores `lastIndex`, and is equivalent to
+// `test` for the stateless regexps.
+const matches_quoted_match = function (value, quoted_match) {
+  if (!quoted_match) return false;
+  return quoted_match.some((pattern) =>
+    typeof pattern === "string"
+      ? value.indexOf(pattern) !== -1
+      : value.search(pattern) !== -1,
+  );
+};
+
+const stringifier = function (options, state, info) {
+  return {
+    options: options,
+    state: state,
+    info: info,
+    __transform: function (chunk, push) {
+      // Chunk validation
+      if (!Array.isArray(chunk) && typeof chunk !== "object") {
+        return Error(
+          `Invalid Record: expect an array or an object, got ${JSON.stringify(chunk)}`,
+        );
+      }
+      // Detect columns from the first record
+      if (this.info.records === 0) {
+        if (Array.isArray(chunk)) {
+          if (
+            this.options.header === true &&
+            this.options.columns === undefined
+          ) {
+            return Error(
+              "Undiscoverable Columns: header option requires column option or object records",
+            );
+          }
+        } else if (this.options.columns === undefined) {
+          const [err, columns] = normalize_columns(Object.keys(chunk));
+          if (err) return;
+          this.options.columns = columns;
+        }
+      }
+      // Emit the header
+      if (this.info.records === 0) {
+        this.bom(push);
+        const err = this.headers(push);
+        if (err) return err;
+      }
+      // Emit and stringify the record if an object or an array
+      try {
+        // this.emit('record', chunk, this.info.records);
+        if (this.options.on_record) {
+          this.options.on_record(chunk, this.info.records);
+        }
+      } catch (err) {
+        return err;
+      }
+      // Convert the record into a string
+      let err, chunk_string;
+      if (this.options.eof) {
+        [err, chunk_string] = this.stringify(chunk);
+        if (err) return err;
+        if (chunk_string === undefined) {
+          return;
+        } else {
+          chunk_string = chunk_string + this.options.record_delimiter;
+        }
+      } else {
+        [err, chunk_string] = this.stringify(chunk);
+        if (err) return err;
+        if (chunk_string === undefined) {
+          return;
+        } else {
+          if (this.options.header || this.info.records) {
+            chunk_string = this.options.record_delimiter + chunk_string;
+          }
+        }
+      }
+      // Emit the csv
+      this.info.records++;
+      push(chunk_string);
+    },
+    stringify: function (chunk, chunkIsHeader = false) {
+      if (typeof chunk !== "object") {
+        return [undefined, chunk];
+      }
+      const { columns } = this.options;
+      const record = [];
+      // Record is an array
+      if (Array.isArray(chunk)) {
+        // We are getting an array but the user has specified output columns. In
+        // this case, we respect the columns indexes
+        const length = columns
+          ? Math.min(chunk.length, columns.length)
+          : chunk.length;
+        // Cast record elements
+        for (let i = 0; i < length; i++) {
+          const field = chunk[i];
+          const [err, value] = this.__cast(field, {
+            index: i,
+            column: i,
+            records: this.info.records,
+            header: chunkIsHeader,
+          });
+          if (err) return [err];
+          record[i] = [value, field];
+        }
+        // Record is a literal object
+        // `columns` is always defined: it is either provided or discovered.
+      } else {
+        for (let i = 0; i < columns.length; i++) {
+          const field = get(chunk, columns[i].key);
+          const [err, value] = this.__cast(field, {
+            index: i,
+            column: columns[i].key,
+            records: this.info.records,
+            header: chunkIsHeader,
+          });
+          if (err) return [err];
+          record[i] = [value, field];
+        }
+      }
+      let csvrecord = "";
+      for (let i = 0; i < record.length; i++) {
+        let options, err;
+
+        let [value, field] = record[i];
+        if (typeof value === "string") {
+          options = this.options;
+        } else if (is_object(value)) {
+          // Value is considerered as a mix of a value and options
+          options = { ...value };
+          value = options.value;
+          delete options.value;
+          if (
+            typeof value !== "string" &&
+            value !== undefined &&
+            value !== null
+          ) {
+            if (err)
+              return [
+                Error(
+                  `Invalid Casting Value: returned value must return a string, null or undefined, got ${JSON.stringify(value)}`,
+                ),
+              ];
+          }
+          // Merge global options with the ones returned by cast
+          options = { ...this.options, ...options };
+          [err, options] = normalize_options(options);
+          if (err !== undefined) {
+            return [err];
+          }
+        } else if (value === undefined || value === null) {
+          options = this.options;
+        } else {
+          return [
+            Error(
+              `Invalid Casting Value: returned value must return a string, an object, null or undefined, got ${JSON.stringify(value)}`,
+            ),
+          ];
+        }
+        const {
+          delimiter,
+          escape,
+          quote,
+          quoted,
+          quoted_empty,
+          quoted_string,
+          quoted_match,
+          record_delimiter,
+          quote_record_delimiter,
+          escape_formulas,
+        } = options;
+        if ("" === value && "" === field) {
+          const quotedMatch = matches_quoted_match(value, quoted_match);
+          const shouldQuote =
+            quotedMatch ||
+            true === quoted_empty ||
+            (true === quoted_string && false !== quoted_empty);
+          if (shouldQuote === true) {
+            value = quote + value + quote;
+          }
+          csvrecord += value;
+        } else if (value) {
+          if (typeof value !== "string") {
+            return [
+              Error(
+                `Formatter must return a string, null or undefined, got ${JSON.stringify(value)}`,
+              ),
+            ];
+          }
+          const containsdelimiter = emits_separator(value, [delimiter]);
+          const containsQuote = quote !== "" && value.indexOf(quote) >= 0;
+          const containsEscape = value.indexOf(escape) >= 0 && escape !== quote;
+          // Testing `\n` and `\r` covers the three sequences `parse` discovers
+          const containsRecordDelimiter = emits_separator(value, [
+            record_delimiter,
+            ...(quote_record_delimiter === false ? [] : ["\n", "\r"]),
+          ]);
+          const quotedString = quoted_string && typeof field === "string";
+          const quotedMatch = matches_quoted_match(value, quoted_match);
+          // See https://github.com/adaltas/node-csv/pull/387
+          // More about CSV injection or formula injection, when websites embed
+          // untrusted input inside CSV files:
+          // https://owasp.org/www-community/attacks/CSV_Injection
+          // http://georgemauer.net/2017/10/07/csv-injection.html
+          // Apple Numbers unicode normalization is empirical from testing
+          if (escape_formulas) {
+            switch (value[0]) {
+              case "-":
+                if (typeof field === "number" || typeof field === "bigint") {
+                  break;
+                }
+                value = `'${value}`;
+                break;
+              case "=":
+              case "+":
+              case "@":
+              case "\t":
+              case "\r":
+              case "\uFF1D": // Unicode '='
+              case "\uFF0B": // Unicode '+'
+              case "\uFF0D": // Unicode '-'
+              case "\uFF20": // Unicode '@'
+                value = `'${value}`;
+                break;
+            }
+          }
+          const shouldQuote =
+            containsQuote === true ||
+            containsdelimiter ||
+            containsRecordDelimiter ||
+            quoted ||
+            quotedString ||
+            quotedMatch;
+          if (shouldQuote === true && containsEscape === true) {
+            value = value.replaceAll(escape, () => escape + escape);
+          }
+          if (containsQuote === true) {
+            value = value.replaceAll(quote, () => escape + quote);
+          }
+          if (shouldQuote === true) {
+            value = quote + value + quote;
+          }
+          csvrecord += value;
+        } else if (
+          quoted_empty === true ||
+          (field === "" && quoted_string === true && quoted_empty !== false)
+        ) {
+          csvrecord += quote + quote;
+        }
+        if (i !== record.length - 1) {
+          csvrecord += delimiter;
+        }
+      }
+      return [undefined, csvrecord];
+    },
+    bom: function (push) {
+      if (this.options.bom !== true) {
+        return;
+      }
+      push(bom_utf8);
+    },
+    headers: function (push) {
+      if (this.options.header === false) {
+        return;
+      }
+      if (this.options.columns === undefined) {
+        return;
+      }
+      let err;
+      let headers = this.options.columns.map((column) => column.header);
+      if (this.options.eof) {
+        [err, headers] = this.stringify(headers, true);
+        headers += this.options.record_delimiter;
+      } else {
+        [err, headers] = this.stringify(headers, true);
+      }
+      if (err) return err;
+      if (this.options.header_as_comment) {
+        headers = this.options.header_as_comment + " " + headers;
+      }
+      push(headers);
+    },
+    __cast: function (value, context) {
+      const type = typeof value;
+      try {
+        if (type === "string") {
+          // Fine for 99% of the cases
+          return [undefined, this.options.cast.string(value, context)];
+        } else if (type === "bigint") {
+          return [undefined, this.options.cast.bigint(value, context)];
+        } else if (type === "number") {
+          return [undefined, this.options.cast.number(value, context)];
+        } else if (type === "boolean") {
+          return [undefined, this.options.cast.boolean(value, context)];
+        } else if (value instanceof Date) {
+          return [undefined, this.options.cast.date(value, context)];
+        } else if (type === "object" && value !== null) {
+          return [undefined, this.options.cast.object(value, context)];
+        } else if (value === null && this.options.cast.null !== undefined) {
+          return [undefined, this.options.cast.null(value, context)];
+        } else if (
+          value === undefined &&
+          this.options.cast.undefined !== undefined
+        ) {
+          return [undefined, this.options.cast.undefined(value, context)];
+        } else {
+          return [undefined, value];
+        }
+      } catch (err) {
+        return [err];
+      }
+    },
+  };
+};
+
+
+
+;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/sync.js
+/*
+CSV Stringify
+
+Please look at the [Sync API](https://csv.js.org/stringify/api/sync/) for
+additional information.
+*/
+
+
+
+
+const stringify = function (records, opts = {}) {
+  const data = [];
+  const [err, options] = normalize_options(opts);
+  if (err !== undefined) throw err;
+  const state = {
+    stop: false,
+  };
+  // Information
+  const info = {
+    records: 0,
+  };
+  const api = stringifier(options, state, info);
+  for (const record of records) {
+    const err = api.__transform(record, function (record) {
+      data.push(record);
+    });
+    if (err !== undefined) throw err;
+  }
+  if (data.length === 0) {
+    api.bom((d) => {
+      data.push(d);
+    });
+    const err = api.headers((headers) => {
+      data.push(headers);
+    });
+    if (err !== undefined) throw err;
+  }
+  return data.join("");
+};
+
+
+
+// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
+var mod = __nccwpck_require__(1916);
+// EXTERNAL MODULE: ./src/hooks.ts
+var src_hooks = __nccwpck_require__(5987);
 // EXTERNAL MODULE: ./src/target.ts
 var src_target = __nccwpck_require__(6746);
+;// CONCATENATED MODULE: ./src/inventory.ts
+/**
+ * Inventory: every webhook a repository or an organization has, and what is wrong with each
+ * ({@link FINDINGS}). Read-only: it sends only GETs (REST "List repository webhooks" /
+ * "List organization webhooks", and for an organization hook "List deliveries for an organization
+ * webhook" with one item, since organization hooks carry no `last_response`).
+ *
+ * Secret safety: a hook's URL is kept only redacted ({@link redact}: the URL-credential rule of
+ * ./redact.ts), and its secret only as `secret_set`; nothing this module returns or writes (the
+ * CSV included) holds either.
+ */
+
+
+
+
+
+/** Every finding the inventory reports, by id (the values input `fail_on` accepts). */
+const FINDINGS = ['no-secret', 'insecure-ssl', 'plain-http', 'url-credentials', 'inactive', 'failing', 'duplicate-url', 'all-events'];
+/** What each finding means, one line (for the job summary and the docs). */
+const FINDING_TEXT = {
+    'no-secret': 'no secret is set: anyone who knows the URL can send forged payloads that the receiver cannot tell apart',
+    'insecure-ssl': 'TLS certificate verification is off (insecure_ssl "1"): payloads can be read or changed on the way',
+    'plain-http': 'the URL is plain http: payloads and their signature travel unencrypted',
+    'url-credentials': 'the URL carries credentials (user info, query values, secret-looking path segments) that everyone who may read the hook sees',
+    inactive: 'the hook is inactive: GitHub sends it nothing',
+    failing: 'the last delivery did not get a 2xx answer (or could not reach the receiver)',
+    'duplicate-url': 'another hook of the same repository or organization has the same URL: the receiver may get events twice',
+    'all-events': 'the hook subscribes to every event (*): it receives far more than it probably needs'
+};
+/**
+ * The findings from worst to least bad, the order of {@link worstFirst} and of each hook's
+ * `findings`: forgeable payloads (`no-secret`) and leaked URL credentials first (each lets an
+ * outsider act), then the transport weaknesses (`insecure-ssl`, `plain-http`), then a hook that does
+ * not work (`failing`), then hygiene (`duplicate-url`, `all-events`), and last `inactive`, which is
+ * often deliberate.
+ */
+const SEVERITY = [
+    'no-secret',
+    'url-credentials',
+    'insecure-ssl',
+    'plain-http',
+    'failing',
+    'duplicate-url',
+    'all-events',
+    'inactive'
+];
+/** Statuses of a last response without an HTTP code that do not mean a failure (`unused`: never delivered). */
+const NOT_FAILED = /^(unused|active|ok|pending)$/i;
+/**
+ * True when a last response is a failure: a code outside 200–299, or no code (null/0) with a status
+ * that says the receiver could not be reached (`failed`, `failed to connect`, `timed out`, …). A hook
+ * never delivered (`{code: null, status: "unused"}`, or no delivery at all) is not failing.
+ */
+function isFailing(last) {
+    if (last === null)
+        return false;
+    if (last.code !== null && last.code !== 0)
+        return last.code < 200 || last.code > 299;
+    return last.status !== null && last.status.trim() !== '' && !NOT_FAILED.test(last.status.trim());
+}
+/** The host of a URL (`host:port`), lower case; '' when it does not parse. */
+function hostOf(url) {
+    return URL.parse(url)?.host.toLowerCase() ?? '';
+}
+/** The findings of one hook from its own fields and its unredacted URL (all but `duplicate-url`, which needs its neighbours). */
+function ownFindings(hook, rawUrl) {
+    const found = new Set();
+    if (!hook.secret_set)
+        found.add('no-secret');
+    if (hook.insecure_ssl === '1')
+        found.add('insecure-ssl');
+    if (/^http:/i.test(rawUrl))
+        found.add('plain-http');
+    if ((0,redact/* urlCredentials */.O4)(rawUrl).length > 0)
+        found.add('url-credentials');
+    if (!hook.active)
+        found.add('inactive');
+    if (isFailing(hook.last_response))
+        found.add('failing');
+    if (hook.events.includes('*'))
+        found.add('all-events');
+    return [...found];
+}
+/** Findings in {@link SEVERITY} order, without duplicates. */
+function bySeverity(findings) {
+    const set = new Set(findings);
+    return SEVERITY.filter((finding) => set.has(finding));
+}
+/**
+ * The last response of an organization hook: its newest delivery (REST "List deliveries for an
+ * organization webhook", `per_page=1`), or null when it has none within GitHub's retention.
+ */
+async function newestDelivery(client, target, hook_id) {
+    const { items } = await (0,src_hooks/* listDeliveries */.N8)(client, target, hook_id, { per_page: 1, limit: 1 });
+    const newest = items[0];
+    if (newest === undefined)
+        return null;
+    return { code: newest.status_code || null, status: (0,redact/* redact */.E$)(newest.status), delivered_at: newest.delivered_at };
+}
+/**
+ * The inventory of one repository's or organization's webhooks: REST "List repository webhooks"
+ * (`GET /repos/{owner}/{repo}/hooks`) or "List organization webhooks" (`GET /orgs/{org}/hooks`), all
+ * pages of 100; for each organization hook one more request, "List deliveries for an organization
+ * webhook" (`GET /orgs/{org}/hooks/{hook_id}/deliveries?per_page=1`), since organization hooks carry
+ * no `last_response`. Findings: see {@link FINDINGS} and {@link FINDING_TEXT}; `duplicate-url`
+ * compares the full `config.url`s of the target's hooks exactly, as written.
+ * @returns the hooks in the order GitHub lists them (id order), URLs redacted
+ * @throws Error for a GitHub App target (its one webhook has no list, events or active state);
+ *   Octokit's RequestError from the API (404 when the target does not exist or the token may not
+ *   see its hooks: `admin:repo_hook` / `admin:org_hook`, or the "Webhooks" read permission)
+ */
+async function inventoryTarget(client, target) {
+    if (target.scope === 'app' || !src_target/* SCOPE_TRAITS */.ty[target.scope].hooks) {
+        throw new Error(`The inventory covers repository and organization webhooks, not ${(0,src_target/* describeTarget */.ff)(target)}.`);
+    }
+    const where = target.scope === 'repo' ? 'repository' : 'organization';
+    const { items: hooks } = await (0,src_hooks/* listHooks */.xP)(client, target, { per_page: 100 });
+    const urlCount = new Map();
+    for (const hook of hooks) {
+        const url = hook.config.url ?? '';
+        if (url !== '')
+            urlCount.set(url, (urlCount.get(url) ?? 0) + 1);
+    }
+    const inventory = [];
+    for (const hook of hooks) {
+        const rawUrl = hook.config.url ?? '';
+        const last_response = await lastResponseOf(client, target, hook);
+        const entry = {
+            where,
+            target: (0,src_target/* targetName */.je)(target),
+            hook_id: hook.id,
+            url: (0,redact/* redact */.E$)(rawUrl),
+            host: hostOf(rawUrl),
+            events: [...hook.events],
+            active: hook.active,
+            content_type: hook.config.content_type ?? '',
+            insecure_ssl: String(hook.config.insecure_ssl ?? '0') === '1' ? '1' : '0',
+            secret_set: typeof hook.config.secret === 'string' && hook.config.secret !== '',
+            created_at: hook.created_at,
+            updated_at: hook.updated_at,
+            last_response,
+            findings: []
+        };
+        const findings = ownFindings(entry, rawUrl);
+        if ((urlCount.get(rawUrl) ?? 0) > 1)
+            findings.push('duplicate-url');
+        entry.findings = bySeverity(findings);
+        inventory.push(entry);
+    }
+    return inventory;
+}
+/** A hook's last response: `last_response` of a repository hook, the newest delivery of an organization hook. */
+async function lastResponseOf(client, target, hook) {
+    if (src_target/* SCOPE_TRAITS */.ty[target.scope].lastResponse && 'last_response' in hook && hook.last_response) {
+        const { code, status } = hook.last_response;
+        return { code: code ?? null, status: status === null || status === undefined ? null : (0,redact/* redact */.E$)(status) };
+    }
+    return newestDelivery(client, target, hook.id);
+}
+/** The rank of a hook's worst finding in {@link SEVERITY}; {@link SEVERITY}.length when it has none. */
+function worstRank(hook) {
+    return Math.min(SEVERITY.length, ...hook.findings.map((finding) => SEVERITY.indexOf(finding)));
+}
+/**
+ * The hooks worst first: those with findings before those without, by their worst finding's rank
+ * in {@link SEVERITY}, then by how many findings they have (more first); hooks that tie keep their
+ * order. Returns a new array; the input is not changed.
+ */
+function worstFirst(hooks) {
+    return [...hooks].sort((a, b) => worstRank(a) - worstRank(b) || b.findings.length - a.findings.length);
+}
+/** How many hooks have each finding: every id of {@link FINDINGS} present, 0 when no hook has it. */
+function findingCounts(hooks) {
+    const counts = Object.fromEntries(FINDINGS.map((finding) => [finding, 0]));
+    for (const hook of hooks)
+        for (const finding of new Set(hook.findings))
+            counts[finding]++;
+    return counts;
+}
+/**
+ * One line per host, saying how many hooks point there: most hooks first, then by host name.
+ * A URL that does not parse counts under host ''.
+ */
+function hostCounts(hooks) {
+    const counts = new Map();
+    for (const hook of hooks)
+        counts.set(hook.host, (counts.get(hook.host) ?? 0) + 1);
+    return [...counts]
+        .map(([host, count]) => ({ host, hooks: count }))
+        .sort((a, b) => b.hooks - a.hooks || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
+}
+/** The columns of {@link inventoryCsv}, in order. */
+const CSV_COLUMNS = [
+    'where',
+    'target',
+    'hook_id',
+    'url',
+    'host',
+    'events',
+    'active',
+    'content_type',
+    'insecure_ssl',
+    'secret_set',
+    'created_at',
+    'updated_at',
+    'last_response_code',
+    'last_response_status',
+    'last_delivery_at',
+    'findings'
+];
+/**
+ * The inventory as CSV (RFC 4180 quoting, by `csv-stringify` of the `csv` project), a header row of
+ * {@link CSV_COLUMNS} and one row per hook: `events` and `findings` joined with a space, booleans as
+ * `true` / `false`, a missing last response (or its missing parts) as an empty cell. The URL is the
+ * redacted one of {@link InventoryHook}; no secret is in it. Rows end with `\n`.
+ */
+function inventoryCsv(hooks) {
+    const rows = hooks.map((hook) => [
+        hook.where,
+        hook.target,
+        String(hook.hook_id),
+        hook.url,
+        hook.host,
+        hook.events.join(' '),
+        String(hook.active),
+        hook.content_type,
+        hook.insecure_ssl,
+        String(hook.secret_set),
+        hook.created_at,
+        hook.updated_at,
+        hook.last_response?.code === null || hook.last_response?.code === undefined ? '' : String(hook.last_response.code),
+        hook.last_response?.status ?? '',
+        hook.last_response?.delivered_at ?? '',
+        hook.findings.join(' ')
+    ]);
+    return stringify(rows, { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'unix' });
+}
+/**
+ * Reads input `name` (`fail_on`): finding ids of {@link FINDINGS} separated by commas, spaces or new
+ * lines, case-insensitive; duplicates dropped; blank → none.
+ * @returns the findings, in {@link FINDINGS} order
+ * @throws Error naming the input and each unknown id, with the closest known id
+ *   (`fastest-levenshtein`) when it is near: `Input 'fail_on' has an unknown finding 'no-secrets'
+ *   (did you mean 'no-secret'?); it accepts no-secret, insecure-ssl, …`
+ */
+function findingIds(raw, name) {
+    const words = raw
+        .split(/[\s,]+/)
+        .map((word) => word.trim())
+        .filter((word) => word !== '');
+    const known = FINDINGS;
+    const unknown = words.filter((word) => !known.includes(word.toLowerCase()));
+    if (unknown.length > 0) {
+        const named = unknown.map((word) => {
+            const typed = word.toLowerCase();
+            const near = (0,mod/* closest */.kp)(typed, [...known]);
+            return (0,mod/* distance */.Io)(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${word}' (did you mean '${near}'?)` : `'${word}'`;
+        });
+        throw new Error(`Input '${name}' has ${unknown.length === 1 ? 'an unknown finding' : 'unknown findings'} ${named.join(', ')}; it accepts ${FINDINGS.join(', ')}.`);
+    }
+    const given = new Set(words.map((word) => word.toLowerCase()));
+    return FINDINGS.filter((finding) => given.has(finding));
+}
+
 // EXTERNAL MODULE: ./src/input-values.ts + 1 modules
 var input_values = __nccwpck_require__(558);
 // EXTERNAL MODULE: ./src/input-operations.ts
@@ -40045,6 +41207,9 @@ var input_credentials = __nccwpck_require__(9388);
  * credentials (./input-credentials.ts) and what the chosen operation needs and reads
  * (./input-operations.ts), and fills in the defaults.
  */
+
+
+
 
 
 
@@ -40078,6 +41243,16 @@ const DEFAULT_DELIVERIES_LIMIT = 100;
 const DEFAULT_REQUEST_TIMEOUT = 30;
 /** Default `file`: the webhooks file of `plan`, `apply` and `export`. */
 const DEFAULT_FILE = '.github/webhooks.yml';
+/**
+ * Accepts a path whose folder exists (input `inventory_file`): the file is written there.
+ * @throws Error naming the input and what it accepts
+ */
+function fileInExistingFolder(raw, name) {
+    const folder = (0,external_node_path_namespaceObject.dirname)(raw);
+    if ((0,external_node_fs_.existsSync)(folder) && (0,external_node_fs_.statSync)(folder).isDirectory())
+        return raw;
+    throw new Error(`Input '${name}' is '${raw}', in a folder that does not exist (${folder}); it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
+}
 /** True when `path` (input `file`) is a file; else records the problem. */
 function isFile(path, problems) {
     if ((0,external_node_fs_.existsSync)(path) && (0,external_node_fs_.statSync)(path).isFile())
@@ -40237,7 +41412,9 @@ function getRequest(read = core/* getInput */.V4, env = process.env) {
         fail_below: parse('fail_below', input_values/* fraction */.zO),
         fail_on_quiet: parse('fail_on_quiet', input_values/* boolean */.zM) ?? false,
         file: file_path,
-        export_org: operation === 'export' && repositories ? parse('org', input_targets/* organizationLogin */.p1) : undefined,
+        also_org: (operation === 'export' || operation === 'inventory') && repositories ? parse('org', input_targets/* organizationLogin */.p1) : undefined,
+        inventory_file: parse('inventory_file', fileInExistingFolder) ?? (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-inventory.csv'),
+        fail_on: parse('fail_on', findingIds) ?? [],
         fail_on_drift: parse('fail_on_drift', input_values/* boolean */.zM) ?? false,
         retries: parse('retries', (0,input_values/* integerIn */.wo)(0, 10)) ?? DEFAULT_RETRIES,
         started_at,
@@ -40318,8 +41495,6 @@ function clampSince(since, api_url, now, warnings) {
 
 // EXTERNAL MODULE: ./src/deliveries.ts
 var src_deliveries = __nccwpck_require__(9763);
-// EXTERNAL MODULE: ./src/hooks.ts
-var hooks = __nccwpck_require__(5987);
 // EXTERNAL MODULE: ./src/secrets.ts + 1 modules
 var secrets = __nccwpck_require__(7368);
 ;// CONCATENATED MODULE: ./src/audit.ts
@@ -40375,7 +41550,7 @@ async function auditHook(client, target, hook, options, clock = model/* realCloc
     const ping = { event: 'ping', timeout_ms: options.timeout_ms };
     let delivery;
     try {
-        delivery = await (0,src_deliveries/* sendAndAwait */.iv)(client, target, hook.id, () => hooks/* ping */.hU(client, target, hook.id), ping, clock);
+        delivery = await (0,src_deliveries/* sendAndAwait */.iv)(client, target, hook.id, () => src_hooks/* ping */.hU(client, target, hook.id), ping, clock);
     }
     catch (error) {
         if (!(error instanceof model/* RunLimit */.bp))
@@ -40408,7 +41583,7 @@ async function auditHook(client, target, hook, options, clock = model/* realCloc
  * @throws HookLookupError when `ref` names no hook or several
  */
 async function auditTarget(client, target, ref, options, clock = model/* realClock */.dQ) {
-    const found = await hooks/* selectHooks */.db(client, target, ref);
+    const found = await src_hooks/* selectHooks */.db(client, target, ref);
     const audits = [];
     for (const hook of found)
         audits.push(await auditHook(client, target, hook, options, clock));
@@ -40520,7 +41695,7 @@ function overallSuccessRate(reports) {
  * 3. most `failed_guids` first;
  * 4. then, as a tie-break, `target`, `url` and `hook_id` ascending, so the order is deterministic.
  */
-function worstFirst(reports) {
+function report_worstFirst(reports) {
     const rate = (report) => report.success_rate ?? Infinity;
     const text = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
     return [...reports].sort((a, b) => b.failing_streak - a.failing_streak ||
@@ -40619,18 +41794,19 @@ var src_ensure = __nccwpck_require__(653);
 
 
 
+
 /** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
 const HOOK_HANDLERS = {
     get: async (client, { target }, { hook_id, hook }) => {
-        const found = hook ?? (await hooks/* getHook */.Yn(client, target, hook_id));
+        const found = hook ?? (await src_hooks/* getHook */.Yn(client, target, hook_id));
         return { message: `${(0,src_target/* describeHook */.PY)(target, hook_id, true)}.`, outcome: 'found', hook_id, hook: found };
     },
     update: async (client, { target, hook_fields, config }, { hook_id, hook }) => {
-        const updated = await hooks/* updateHook */.p$(client, target, hook_id, { fields: hook_fields, config }, hook);
+        const updated = await src_hooks/* updateHook */.p$(client, target, hook_id, { fields: hook_fields, config }, hook);
         return { message: `Updated ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`, outcome: 'updated', changed: true, hook_id, hook: updated };
     },
     delete: async (client, { target }, { hook_id, hook }) => {
-        const done = await hooks/* deleteHook */.$3(client, target, hook_id, hook !== undefined);
+        const done = await src_hooks/* deleteHook */.$3(client, target, hook_id, hook !== undefined);
         const what = done === 'deleted' ? 'Deleted' : 'Did not delete: someone else deleted';
         return {
             message: `${what} ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`,
@@ -40640,11 +41816,11 @@ const HOOK_HANDLERS = {
         };
     },
     'get-config': async (client, { target }, { hook_id }) => {
-        const config = await hooks/* getHookConfig */.eb(client, target, hook_id);
+        const config = await src_hooks/* getHookConfig */.eb(client, target, hook_id);
         return { message: `Configuration of ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`, outcome: 'found', hook_id, config };
     },
     'update-config': async (client, { target, config }, { hook_id }) => {
-        const updated = await hooks/* updateHookConfig */.ZW(client, target, hook_id, config);
+        const updated = await src_hooks/* updateHookConfig */.ZW(client, target, hook_id, config);
         const fields = Object.keys(config).filter((key) => config[key] !== undefined);
         return {
             message: `Updated ${fields.join(', ')} in the configuration of ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`,
@@ -40655,7 +41831,7 @@ const HOOK_HANDLERS = {
         };
     },
     'list-deliveries': async (client, { target, per_page, limit, status, since }, { hook_id }) => {
-        const { items: deliveries, truncated } = await hooks/* listDeliveries */.N8(client, target, hook_id, { per_page, limit, status, since });
+        const { items: deliveries, truncated } = await src_hooks/* listDeliveries */.N8(client, target, hook_id, { per_page, limit, status, since });
         const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '');
         return {
             message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of ${(0,src_target/* describeHook */.PY)(target, hook_id)} (newest first).`,
@@ -40669,7 +41845,7 @@ const HOOK_HANDLERS = {
         };
     },
     'get-delivery': async (client, { target, delivery_id }, { hook_id }) => {
-        const delivery = await hooks/* getDelivery */.ZJ(client, target, hook_id, required(delivery_id));
+        const delivery = await src_hooks/* getDelivery */.ZJ(client, target, hook_id, required(delivery_id));
         return {
             message: `Delivery ${delivery.id} (${delivery.event}) of webhook ${hook_id}: ${delivery.status_code} ${delivery.status}.`,
             outcome: 'found',
@@ -40679,7 +41855,7 @@ const HOOK_HANDLERS = {
         };
     },
     redeliver: async (client, { target, delivery_id }, { hook_id }) => {
-        await hooks/* redeliver */.Db(client, target, hook_id, required(delivery_id));
+        await src_hooks/* redeliver */.Db(client, target, hook_id, required(delivery_id));
         return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, outcome: 'redelivered', hook_id, delivery_id };
     },
     ping: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock),
@@ -40710,10 +41886,10 @@ const HOOK_HANDLERS = {
  */
 async function sendAndWait(client, request, { hook_id, hook }, event, clock) {
     const { target } = request;
-    const send = event === 'ping' ? hooks/* ping */.hU : hooks/* testPush */.VC;
+    const send = event === 'ping' ? src_hooks/* ping */.hU : src_hooks/* testPush */.VC;
     const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to ${(0,src_target/* describeHook */.PY)(target, hook_id)}`;
     if (event === 'push' && (hook || request.wait)) {
-        const events = (hook ?? (await hooks/* getHook */.Yn(client, target, hook_id))).events;
+        const events = (hook ?? (await src_hooks/* getHook */.Yn(client, target, hook_id))).events;
         if (!events.includes('push') && !events.includes('*')) {
             await send(client, target, hook_id);
             const warning = `Webhook ${hook_id} is not subscribed to push (events: ${events.join(', ')}): GitHub sends no test delivery, so there is nothing to wait for.`;
@@ -40783,20 +41959,24 @@ async function dispatch(client, request, clock) {
         throw new Error('internal error: rotate-secret runs through rotateSecrets, over all targets at once');
     if (operation === 'plan' || operation === 'apply')
         throw new Error(`internal error: ${operation} runs through the webhooks file's plan`);
+    if (operation === 'inventory') {
+        const found = await inventoryTarget(client, target);
+        return { message: `${count(found.length, 'webhook')} of ${(0,src_target/* describeTarget */.ff)(target)} inventoried.`, outcome: 'inventoried', inventory: found };
+    }
     if (operation === 'list' || operation === 'export') {
         // `export` reads every hook of each target (all pages); the file is written from all of them at the end.
         if (operation === 'export') {
-            const { items: all } = await hooks/* listHooks */.xP(client, target, { per_page: 100 });
+            const { items: all } = await src_hooks/* listHooks */.xP(client, target, { per_page: 100 });
             return { message: `${count(all.length, 'webhook')} of ${(0,src_target/* describeTarget */.ff)(target)} read for export.`, outcome: 'read', hooks: all };
         }
-        const { items: list, truncated } = await hooks/* listHooks */.xP(client, target, { per_page: request.per_page, limit: request.limit });
+        const { items: list, truncated } = await src_hooks/* listHooks */.xP(client, target, { per_page: request.per_page, limit: request.limit });
         const notice = truncated
             ? `Stopped at limit ${request.limit}: ${(0,src_target/* describeTarget */.ff)(target)} has more webhooks; raise 'limit' to see them.`
             : undefined;
         return { message: `${count(list.length, 'webhook')} of ${(0,src_target/* describeTarget */.ff)(target)}.`, outcome: 'listed', hooks: list, truncated, notice };
     }
     if (operation === 'create') {
-        const { hook, adopted } = await hooks/* createHook */.ab(client, target, { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields }, request.started_at);
+        const { hook, adopted } = await src_hooks/* createHook */.ab(client, target, { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields }, request.started_at);
         const how = adopted ? ' (its answer was lost; the retry found the hook it had created)' : '';
         return { message: `Created ${(0,src_target/* describeHook */.PY)(target, hook.id)}${how}.`, outcome: 'created', changed: true, hook_id: hook.id, hook };
     }
@@ -40829,7 +42009,7 @@ async function dispatch(client, request, clock) {
         const ensure = await (0,src_ensure/* ensureAbsent */.GV)(client, target, required(request.hook), request.dry_run);
         return { message: describeEnsure(request, ensure), ...ensureOutcome(ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
     }
-    const resolved = await hooks/* resolveHook */.OI(client, target, request.hook);
+    const resolved = await src_hooks/* resolveHook */.OI(client, target, request.hook);
     return HOOK_HANDLERS[operation](client, request, resolved, clock);
 }
 /**
@@ -40868,8 +42048,8 @@ async function reportOperation(client, request) {
     const window = { since: required(request.since), until: new Date() };
     const reports = [];
     const deliveries = [];
-    for (const hook of await hooks/* selectHooks */.db(client, target, request.hook)) {
-        const { items } = await hooks/* listDeliveries */.N8(client, target, hook.id, { per_page: 100, since: window.since });
+    for (const hook of await src_hooks/* selectHooks */.db(client, target, request.hook)) {
+        const { items } = await src_hooks/* listDeliveries */.N8(client, target, hook.id, { per_page: 100, since: window.since });
         deliveries.push(...items);
         const hook_id = src_target/* SCOPE_TRAITS */.ty[target.scope].hooks ? hook.id : undefined;
         reports.push(hookReport({ target: (0,src_target/* describeTarget */.ff)(target), hook_id, url: hook.config.url ?? '', active: hook.active }, items, window));
@@ -40952,7 +42132,7 @@ async function evidenceFor(client, target, hook, after, secret, others, timeout_
     try {
         if (src_target/* SCOPE_TRAITS */.ty[target.scope].ping) {
             await model/* realClock */.dQ.sleep(1000);
-            await hooks/* ping */.hU(client, target, hook.id);
+            await src_hooks/* ping */.hU(client, target, hook.id);
         }
         const deadline = clock.now() + timeout_ms;
         let last = after;
@@ -41009,7 +42189,7 @@ async function rotateHook(client, target, hook, verdict, options, clock = model/
         };
     }
     const after = Number((await (0,src_deliveries/* newestDelivery */.HS)(client, target, hook.id))?.id ?? 0);
-    await hooks/* updateHookConfig */.ZW(client, target, hook.id, { secret });
+    await src_hooks/* updateHookConfig */.ZW(client, target, hook.id, { secret });
     if (!hook.active) {
         // GitHub delivers nothing to an inactive hook, not even a ping: nothing can verify the new secret,
         // and nothing can go wrong with it until the hook is activated. A leaked secret is replaced anyway.
@@ -41034,7 +42214,7 @@ async function rotateHook(client, target, hook, verdict, options, clock = model/
         };
     }
     try {
-        await hooks/* updateHookConfig */.ZW(client, target, hook.id, { secret: previous });
+        await src_hooks/* updateHookConfig */.ZW(client, target, hook.id, { secret: previous });
     }
     catch (error) {
         throw (0,api_error/* withContext */.eQ)(error, `New secret written; ${problem}; writing previous_secret back failed, so the hook has the NEW secret.`);
@@ -41188,10 +42368,6 @@ function batches(items, plan) {
     return groups.filter((group) => group.length > 0);
 }
 
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 ;// CONCATENATED MODULE: ./src/charts.ts
 /** GitHub's (Primer) green, red and blue: succeeded, failed, durations. */
 const GREEN = '#2da44e';
@@ -41288,6 +42464,7 @@ var src_plan = __nccwpck_require__(2464);
  * Sets the step outputs and writes the job summary from an {@link OperationResult}.
  * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
  */
+
 
 
 
@@ -41445,7 +42622,7 @@ function setReportOutputs(results) {
     const reports = results.flatMap((result) => result.operation?.report?.hooks ?? []);
     if (!results.some((result) => result.operation?.report))
         return;
-    const ordered = worstFirst(reports);
+    const ordered = report_worstFirst(reports);
     core/* setOutput */.uH('report', (0,redact/* redact */.E$)(JSON.stringify(ordered)));
     const rate = overallSuccessRate(reports);
     core/* setOutput */.uH('success_rate', rate === null ? '' : String(Math.round(rate * 10000) / 10000));
@@ -41471,7 +42648,7 @@ function addReports(summary, results) {
     const reported = results.flatMap((result) => (result.operation?.report ? [result.operation.report] : []));
     if (reported.length === 0)
         return;
-    const reports = worstFirst(reported.flatMap((report) => report.hooks));
+    const reports = report_worstFirst(reported.flatMap((report) => report.hooks));
     if (reports.length === 0) {
         summary.addRaw('<p>No webhooks.</p>', true);
         return;
@@ -41850,6 +43027,70 @@ async function writePlan(plan, file) {
         await core/* summary */.z.addRaw(markdown, true).write();
     return path;
 }
+/**
+ * `inventory`: sets the outputs — `inventory` (JSON, one item per hook: where, target, hook_id, url
+ * with credentials redacted, events, settings, whether a secret is set, times, last response,
+ * findings), `finding_counts`, `hooks_count` and `inventory_file` (the CSV, written to
+ * `request.inventory_file`) — and writes the job summary: counts by finding, the hooks with findings
+ * first (worst first; rows after 50 folded), and one line per host with how many hooks point there.
+ * @returns the step's failure when a hook has a finding listed in `fail_on`, else undefined
+ */
+async function writeInventory(request, results) {
+    const all = worstFirst(results.flatMap((result) => result.operation?.inventory ?? []));
+    const counts = findingCounts(all);
+    core/* setOutput */.uH('inventory', (0,redact/* redact */.E$)(JSON.stringify(all)));
+    core/* setOutput */.uH('finding_counts', JSON.stringify(counts));
+    core/* setOutput */.uH('hooks_count', String(all.length));
+    // The URLs are redacted already (src/inventory.ts); redact() over CSV text would read past a URL's comma.
+    (0,external_node_fs_.writeFileSync)(request.inventory_file, inventoryCsv(all));
+    core/* setOutput */.uH('inventory_file', request.inventory_file);
+    const flagged = all.filter((hook) => hook.findings.length > 0);
+    core/* info */.pq((0,redact/* redact */.E$)(`${all.length} ${all.length === 1 ? 'webhook' : 'webhooks'}, ${flagged.length} with findings; the CSV is ${request.inventory_file}.`));
+    if (hasSummaryFile()) {
+        const row = (hook) => [
+            outputs_escape(`${hook.where} ${hook.target}`),
+            String(hook.hook_id),
+            code(hook.url),
+            outputs_escape(hook.findings.join(', ') || '—'),
+            outputs_escape(hook.last_response ? `${hook.last_response.code ?? ''} ${hook.last_response.status ?? ''}`.trim() : '—')
+        ];
+        const header = [
+            { data: 'where', header: true },
+            { data: 'hook', header: true },
+            { data: 'url', header: true },
+            { data: 'findings', header: true },
+            { data: 'last response', header: true }
+        ];
+        const summary = core/* summary */.z
+            .addHeading(`Webhooks: inventory of ${outputs_escape(describeTargets(request.targets))}${request.also_org ? ` and organization ${outputs_escape(request.also_org)}` : ''}`, 3)
+            .addRaw(`<p>${all.length} webhooks, ${flagged.length} with findings.</p>`, true)
+            .addTable([
+            [
+                { data: 'finding', header: true },
+                { data: 'hooks', header: true },
+                { data: 'what it means', header: true }
+            ],
+            ...FINDINGS.map((finding) => [code(finding), String(counts[finding]), outputs_escape(FINDING_TEXT[finding])])
+        ])
+            .addTable([header, ...all.slice(0, ROWS_SHOWN).map(row)]);
+        if (all.length > ROWS_SHOWN) {
+            summary
+                .addRaw(`<details><summary>${all.length - ROWS_SHOWN} more webhooks</summary>`, true)
+                .addTable([header, ...all.slice(ROWS_SHOWN).map(row)])
+                .addRaw('</details>', true);
+        }
+        summary.addList(hostCounts(all).map(({ host, hooks }) => `${outputs_escape(host)}: ${hooks} ${hooks === 1 ? 'hook' : 'hooks'}`));
+        await writeRedacted(summary);
+    }
+    const failing = request.fail_on.filter((finding) => counts[finding] > 0);
+    if (failing.length === 0)
+        return undefined;
+    const which = all.filter((hook) => hook.findings.some((finding) => failing.includes(finding))).slice(0, FAILURES_LISTED);
+    return [
+        `${failing.map((finding) => `${counts[finding]} ${finding}`).join(', ')} (fail_on):`,
+        ...which.map((hook) => `- ${hook.where} ${hook.target} hook ${hook.hook_id} (${hook.url}): ${hook.findings.join(', ')}`)
+    ].join('\n');
+}
 
 // EXTERNAL MODULE: ./src/selection.ts
 var selection = __nccwpck_require__(1973);
@@ -41896,7 +43137,7 @@ async function run() {
         const clock = (0,model/* scaledClock */.vs)(timeScale);
         if (file)
             await runFile(request, file, makeClient, clock);
-        else if (request.targets.kind === 'one' && request.operation !== 'export')
+        else if (request.targets.kind === 'one' && request.operation !== 'export' && request.operation !== 'inventory')
             await runOne(request, request.targets.target, makeClient, clock);
         else if (request.targets.kind === 'one')
             await runMany(request, [request.targets.target], undefined, makeClient, clock);
@@ -41943,8 +43184,8 @@ async function runSelection(request, makeClient, clock) {
     const { targets, report } = await (0,selection/* selectRepositories */.XZ)(makeClient(), request.targets.selection, { writes: request.writes });
     const selected = (0,selection/* describeSelection */.e9)(targets.length, report);
     core/* info */.pq((0,redact/* redact */.E$)(selected));
-    // `export` reads the organization's own hooks too when `org` is given.
-    const org = request.export_org ? [{ scope: 'org', org: request.export_org }] : [];
+    // `export` and `inventory` read the organization's own hooks too when `org` is given.
+    const org = request.also_org ? [{ scope: 'org', org: request.also_org }] : [];
     await runMany(request, [...targets, ...org], selected, makeClient, clock);
 }
 /**
@@ -41978,6 +43219,11 @@ async function runMany(request, targets, selected, makeClient, clock) {
         : (0,src_fleet/* runFleet */.gI)(targets.map((target) => ({ target })), makeClient, (client, item) => runOperation(client, item.target, request, clock), options)).finally(() => ticker.stop());
     if (request.operation === 'export')
         await writeExport(request, fleet.results);
+    if (request.operation === 'inventory') {
+        const failure = await writeInventory(request, fleet.results);
+        if (failure)
+            core/* setFailed */.C1((0,redact/* redact */.E$)(failure));
+    }
     const having = hookPresence(fleet.results);
     if (having)
         core/* info */.pq((0,redact/* redact */.E$)(having));

@@ -10,6 +10,9 @@
  */
 import * as core from '@actions/core'
 import { existsSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { findingIds, type Finding } from './inventory.js'
 import {
   deliveryRetentionDays,
   type ConfigFields,
@@ -80,8 +83,12 @@ export interface WebhookRequest {
   file: string
   /** `plan`: fail the step when the plan would change anything (the scheduled drift check; default false). */
   fail_on_drift: boolean
-  /** `export` over `repositories`: also the hooks of this organization (input `org`). */
-  export_org?: string
+  /** `export` / `inventory` over `repositories`: also the hooks of this organization (input `org`). */
+  also_org?: string
+  /** `inventory`: where the CSV goes (input `inventory_file`; default `RUNNER_TEMP/webhooks-inventory.csv`). */
+  inventory_file: string
+  /** `inventory`: findings that fail the step when any hook has one (input `fail_on`; default none). */
+  fail_on: Finding[]
   /** True when the operation may write (POST, PATCH, DELETE); false for reads and dry runs. */
   writes: boolean
   /** Several repositories: stop starting new ones after the first failure (default false: go on, fail at the end). */
@@ -167,6 +174,18 @@ export const DEFAULT_DELIVERIES_LIMIT = 100
 export const DEFAULT_REQUEST_TIMEOUT = 30
 /** Default `file`: the webhooks file of `plan`, `apply` and `export`. */
 export const DEFAULT_FILE = '.github/webhooks.yml'
+
+/**
+ * Accepts a path whose folder exists (input `inventory_file`): the file is written there.
+ * @throws Error naming the input and what it accepts
+ */
+function fileInExistingFolder(raw: string, name: string): string {
+  const folder = dirname(raw)
+  if (existsSync(folder) && statSync(folder).isDirectory()) return raw
+  throw new Error(
+    `Input '${name}' is '${raw}', in a folder that does not exist (${folder}); it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`
+  )
+}
 
 /** True when `path` (input `file`) is a file; else records the problem. */
 function isFile(path: string, problems: string[]): boolean {
@@ -334,7 +353,9 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     fail_below: parse('fail_below', fraction),
     fail_on_quiet: parse('fail_on_quiet', boolean) ?? false,
     file: file_path,
-    export_org: operation === 'export' && repositories ? parse('org', organizationLogin) : undefined,
+    also_org: (operation === 'export' || operation === 'inventory') && repositories ? parse('org', organizationLogin) : undefined,
+    inventory_file: parse('inventory_file', fileInExistingFolder) ?? join(env.RUNNER_TEMP || tmpdir(), 'webhooks-inventory.csv'),
+    fail_on: parse('fail_on', findingIds) ?? [],
     fail_on_drift: parse('fail_on_drift', boolean) ?? false,
     retries: parse('retries', integerIn(0, 10)) ?? DEFAULT_RETRIES,
     started_at,

@@ -30,7 +30,8 @@ export const OPERATIONS = [
   'report',
   'plan',
   'apply',
-  'export'
+  'export',
+  'inventory'
 ] as const
 
 /** One of {@link OPERATIONS}. */
@@ -69,7 +70,8 @@ const NEEDS_TRAIT: Partial<Record<Operation, 'hooks' | 'ping' | 'test'>> = {
   // Webhooks as code manages repository and organization hooks (a GitHub App's is set in its settings).
   plan: 'hooks',
   apply: 'hooks',
-  export: 'hooks'
+  export: 'hooks',
+  inventory: 'hooks'
 }
 
 /**
@@ -133,7 +135,9 @@ export const OPERATION_INPUTS: Record<Operation, { needs: readonly Need[]; uses:
   // Webhooks as code: the targets and hooks come from the file (input `file`), not from these inputs.
   plan: { needs: [], uses: ['file', 'fail_on_drift', 'allow_unknown_events'] },
   apply: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events'] },
-  export: { needs: [], uses: ['file'] }
+  export: { needs: [], uses: ['file'] },
+  // Every hook of each target, with what is wrong with each; reads only.
+  inventory: { needs: [], uses: ['inventory_file', 'fail_on'] }
 }
 
 /** What a needed input accepts, for the error when it is missing. */
@@ -151,7 +155,17 @@ const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spe
 export const INPUTS: readonly string[] = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS]
 
 /** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
-const READ_ONLY_OPERATIONS: readonly Operation[] = ['list', 'get', 'get-config', 'list-deliveries', 'get-delivery', 'report', 'plan', 'export']
+const READ_ONLY_OPERATIONS: readonly Operation[] = [
+  'list',
+  'get',
+  'get-config',
+  'list-deliveries',
+  'get-delivery',
+  'report',
+  'plan',
+  'export',
+  'inventory'
+]
 
 /** Operations over a webhooks file: their targets are the file's. */
 export const FILE_OPERATIONS: readonly Operation[] = ['plan', 'apply']
@@ -246,6 +260,6 @@ export function checkOperation(
     }
   }
   // `export` over repositories also reads the organization's own hooks when `org` is given.
-  const exportsOrg = operation === 'export' && input('repositories') !== undefined
+  const exportsOrg = (operation === 'export' || operation === 'inventory') && input('repositories') !== undefined
   if (scope === 'repo' && input('org') !== undefined && !exportsOrg) warnings.push("Input 'org' is ignored with scope 'repo'.")
 }

@@ -22,6 +22,7 @@ import {
   setOutputs,
   writeFailureSummary,
   writeFleetSummary,
+  writeInventory,
   writePacing,
   writePlan,
   writeSummary
@@ -54,7 +55,8 @@ export async function run(): Promise<void> {
     makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth, onWait })
     const clock = scaledClock(timeScale)
     if (file) await runFile(request, file, makeClient, clock)
-    else if (request.targets.kind === 'one' && request.operation !== 'export') await runOne(request, request.targets.target, makeClient, clock)
+    else if (request.targets.kind === 'one' && request.operation !== 'export' && request.operation !== 'inventory')
+      await runOne(request, request.targets.target, makeClient, clock)
     else if (request.targets.kind === 'one') await runMany(request, [request.targets.target], undefined, makeClient, clock)
     else await runSelection(request, makeClient, clock)
   } catch (error) {
@@ -92,8 +94,8 @@ async function runSelection(request: WebhookRequest, makeClient: ClientFactory, 
   const { targets, report } = await selectRepositories(makeClient(), request.targets.selection, { writes: request.writes })
   const selected = describeSelection(targets.length, report)
   core.info(redact(selected))
-  // `export` reads the organization's own hooks too when `org` is given.
-  const org: Target[] = request.export_org ? [{ scope: 'org', org: request.export_org }] : []
+  // `export` and `inventory` read the organization's own hooks too when `org` is given.
+  const org: Target[] = request.also_org ? [{ scope: 'org', org: request.also_org }] : []
   await runMany(request, [...targets, ...org], selected, makeClient, clock)
 }
 
@@ -146,6 +148,10 @@ async function runMany(
         )
   ).finally(() => ticker.stop())
   if (request.operation === 'export') await writeExport(request, fleet.results)
+  if (request.operation === 'inventory') {
+    const failure = await writeInventory(request, fleet.results)
+    if (failure) core.setFailed(redact(failure))
+  }
   const having = hookPresence(fleet.results)
   if (having) core.info(redact(having))
   const only = request.operation !== 'rotate-secret' && fleet.results.length === 1 ? fleet.results[0].operation : undefined

@@ -4,6 +4,7 @@
  */
 import { auditTarget, VERDICTS, type HookAudit } from './audit.js'
 import { hookReport, overallSuccessRate, type HookReport } from './report.js'
+import { inventoryTarget, type InventoryHook } from './inventory.js'
 import { redeliverFailed, sendAndAwait, succeeded, type RedeliverReport } from './deliveries.js'
 import { ensureAbsent, ensureHook, wantedSettings, type EnsureResult } from './ensure.js'
 import * as hooks from './hooks.js'
@@ -43,6 +44,8 @@ export interface OperationResult {
   audit?: HookAudit[]
   /** `report`: each hook's delivery health in the window, and the deliveries it was computed from (newest first). */
   report?: { hooks: HookReport[]; deliveries: DeliveryItem[]; window: { since: Date; until: Date } }
+  /** `inventory`: every hook of the target, with its findings. */
+  inventory?: InventoryHook[]
   /** Something the user should see, without failing the step. */
   warning?: string
   /** Something worth a `::notice::` (e.g. a list cut short by `limit`). */
@@ -58,7 +61,10 @@ type Handler = (client: GitHubClient, request: TargetRequest, hook: hooks.Resolv
 
 /** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
 const HOOK_HANDLERS: Record<
-  Exclude<Operation, 'list' | 'create' | 'ensure' | 'ensure-absent' | 'audit-secret' | 'rotate-secret' | 'report' | 'plan' | 'apply' | 'export'>,
+  Exclude<
+    Operation,
+    'list' | 'create' | 'ensure' | 'ensure-absent' | 'audit-secret' | 'rotate-secret' | 'report' | 'plan' | 'apply' | 'export' | 'inventory'
+  >,
   Handler
 > = {
   get: async (client, { target }, { hook_id, hook }) => {
@@ -241,6 +247,10 @@ async function dispatch(client: GitHubClient, request: TargetRequest, clock: Clo
   if (operation === 'report') return reportOperation(client, request)
   if (operation === 'rotate-secret') throw new Error('internal error: rotate-secret runs through rotateSecrets, over all targets at once')
   if (operation === 'plan' || operation === 'apply') throw new Error(`internal error: ${operation} runs through the webhooks file's plan`)
+  if (operation === 'inventory') {
+    const found = await inventoryTarget(client, target)
+    return { message: `${count(found.length, 'webhook')} of ${describeTarget(target)} inventoried.`, outcome: 'inventoried', inventory: found }
+  }
   if (operation === 'list' || operation === 'export') {
     // `export` reads every hook of each target (all pages); the file is written from all of them at the end.
     if (operation === 'export') {

@@ -16,6 +16,7 @@ import { isFailure, type FleetCounts, type TargetResult } from './fleet.js'
 import type { Delivery, DeliveryItem, Hook, HookConfig } from './model.js'
 import { GITHUB_LIMITS, REASON_TEXT, type PacingStats, type PauseReason } from './pacing.js'
 import { PLAN_ACTIONS, planCounts, type PlanAction, type PlanItem } from './plan.js'
+import { FINDING_TEXT, FINDINGS, findingCounts, hostCounts, inventoryCsv, worstFirst as worstHooksFirst, type InventoryHook } from './inventory.js'
 import type { TargetSpec, WebhookRequest } from './input-helper.js'
 import { percent, type OperationResult } from './operations.js'
 import { redact } from './redact.js'
@@ -598,4 +599,73 @@ export async function writePlan(plan: readonly PlanItem[], file: string): Promis
   core.setOutput('plan_file', path)
   if (hasSummaryFile()) await core.summary.addRaw(markdown, true).write()
   return path
+}
+
+/**
+ * `inventory`: sets the outputs — `inventory` (JSON, one item per hook: where, target, hook_id, url
+ * with credentials redacted, events, settings, whether a secret is set, times, last response,
+ * findings), `finding_counts`, `hooks_count` and `inventory_file` (the CSV, written to
+ * `request.inventory_file`) — and writes the job summary: counts by finding, the hooks with findings
+ * first (worst first; rows after 50 folded), and one line per host with how many hooks point there.
+ * @returns the step's failure when a hook has a finding listed in `fail_on`, else undefined
+ */
+export async function writeInventory(request: WebhookRequest, results: readonly TargetResult[]): Promise<string | undefined> {
+  const all = worstHooksFirst(results.flatMap((result) => result.operation?.inventory ?? []))
+  const counts = findingCounts(all)
+  core.setOutput('inventory', redact(JSON.stringify(all)))
+  core.setOutput('finding_counts', JSON.stringify(counts))
+  core.setOutput('hooks_count', String(all.length))
+  // The URLs are redacted already (src/inventory.ts); redact() over CSV text would read past a URL's comma.
+  writeFileSync(request.inventory_file, inventoryCsv(all))
+  core.setOutput('inventory_file', request.inventory_file)
+  const flagged = all.filter((hook) => hook.findings.length > 0)
+  core.info(
+    redact(`${all.length} ${all.length === 1 ? 'webhook' : 'webhooks'}, ${flagged.length} with findings; the CSV is ${request.inventory_file}.`)
+  )
+  if (hasSummaryFile()) {
+    const row = (hook: InventoryHook): string[] => [
+      escape(`${hook.where} ${hook.target}`),
+      String(hook.hook_id),
+      code(hook.url),
+      escape(hook.findings.join(', ') || '—'),
+      escape(hook.last_response ? `${hook.last_response.code ?? ''} ${hook.last_response.status ?? ''}`.trim() : '—')
+    ]
+    const header = [
+      { data: 'where', header: true },
+      { data: 'hook', header: true },
+      { data: 'url', header: true },
+      { data: 'findings', header: true },
+      { data: 'last response', header: true }
+    ]
+    const summary = core.summary
+      .addHeading(
+        `Webhooks: inventory of ${escape(describeTargets(request.targets))}${request.also_org ? ` and organization ${escape(request.also_org)}` : ''}`,
+        3
+      )
+      .addRaw(`<p>${all.length} webhooks, ${flagged.length} with findings.</p>`, true)
+      .addTable([
+        [
+          { data: 'finding', header: true },
+          { data: 'hooks', header: true },
+          { data: 'what it means', header: true }
+        ],
+        ...FINDINGS.map((finding) => [code(finding), String(counts[finding]), escape(FINDING_TEXT[finding])])
+      ])
+      .addTable([header, ...all.slice(0, ROWS_SHOWN).map(row)])
+    if (all.length > ROWS_SHOWN) {
+      summary
+        .addRaw(`<details><summary>${all.length - ROWS_SHOWN} more webhooks</summary>`, true)
+        .addTable([header, ...all.slice(ROWS_SHOWN).map(row)])
+        .addRaw('</details>', true)
+    }
+    summary.addList(hostCounts(all).map(({ host, hooks }) => `${escape(host)}: ${hooks} ${hooks === 1 ? 'hook' : 'hooks'}`))
+    await writeRedacted(summary)
+  }
+  const failing = request.fail_on.filter((finding) => counts[finding] > 0)
+  if (failing.length === 0) return undefined
+  const which = all.filter((hook) => hook.findings.some((finding) => failing.includes(finding))).slice(0, FAILURES_LISTED)
+  return [
+    `${failing.map((finding) => `${counts[finding]} ${finding}`).join(', ')} (fail_on):`,
+    ...which.map((hook) => `- ${hook.where} ${hook.target} hook ${hook.hook_id} (${hook.url}): ${hook.findings.join(', ')}`)
+  ].join('\n')
 }
