@@ -43664,6 +43664,7 @@ class Pacer {
                 }
                 this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1;
                 this.onRefusal(refusal, sentAt.at, creation);
+                await response.body?.cancel().catch(() => undefined); // the refused answer is not read: free its connection
             }
         };
     }
