@@ -68,7 +68,7 @@ describe.each(['repo', 'org'] as const)('%s scope', (scope) => {
     [
       'primary rate limit on every 4th',
       { primaryRateLimitEvery: 4 },
-      /::warning::GitHub's primary rate limit \(the token's hourly budget\): 0 requests left; every request waits for the reset/
+      /::warning::GitHub's primary rate limit \(the token's hourly budget\): GitHub answered 403 "API rate limit exceeded for user ID \d+\." without retry-after; every request waits for the reset/
     ],
     ['a dropped connection on every 4th read or update', { dropConnectionEvery: 4, methods: ['GET', 'PATCH'] }, undefined],
     ['a slow answer (300 ms) on every 2nd', { slowEvery: 2, slowMs: 300 }, undefined]

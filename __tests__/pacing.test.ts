@@ -204,6 +204,19 @@ describe('the Pacer', () => {
   })
 })
 
+test('a content-creation block that keeps coming back stops creations after 4 refusals in a row; reads go on', async () => {
+  const blocked =
+    'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.'
+  const { pacer, sent, call } = paced((_n, url, method) => (method === 'POST' && url.endsWith('/hooks') ? secondary(403, 0, blocked) : ok()), {
+    budget: { write_spacing_ms: 10 }
+  })
+  await expect(call('/repos/o/a/hooks', 'POST')).rejects.toThrow(/content-creation limit.*4 refusals in a row/)
+  expect(sent.filter((request) => request.method === 'POST')).toHaveLength(4)
+  expect((await call('/repos/o/a/hooks')).status).toBe(200)
+  expect(pacer.stop()).toBeUndefined()
+  await pacer.close()
+})
+
 test('a content-creation block of a minute or less is waited out by the creations alone', async () => {
   const blocked =
     'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.'

@@ -262,6 +262,14 @@ describe('rotate-secret', () => {
     expect(emulator.requests.filter((r) => r.path.endsWith('/pings'))).toEqual([])
   })
 
+  test("an inactive hook proven on an unknown secret is not rotated either (its receiver's secret could not be put back)", async () => {
+    const hook = emulator.addHook(REPO, { url: receiver.url, secret: 'third-s3cret', active: false, content_type: 'json', created_at: LONG_AGO })
+    emulator.addDelivery(REPO, hook.id, { delivered_at: RECENT(), signed_with: 'third-s3cret' })
+    const run = await inProcess({ operation: 'rotate-secret', secret: NEW, previous_secret: OLD })
+    expect(results(run)).toEqual([expect.objectContaining({ result: 'unknown' })])
+    expect(emulator.hooks(REPO)[0].config.secret).toBe('third-s3cret')
+  })
+
   test('the canary is an active hook, even when an inactive one comes first', async () => {
     const inactive = emulator.addHook(REPO, { url: receiver.url, secret: OLD, active: false, created_at: LONG_AGO })
     const active = seed(REPO, stubborn.url, OLD, {})

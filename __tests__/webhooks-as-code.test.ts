@@ -132,12 +132,16 @@ test('export → plan → apply → plan: only write-secret where a secret is se
   for (const i of [0, 1, 2])
     emulator.addHook(repo(i), { url: receiver.url, events: ['push'], secret: SECRET, content_type: 'json', created_at: LONG_AGO })
   emulator.addHook(repo(3), { url: `${receiver.url}?plain=1`, events: ['issues'], content_type: 'json', created_at: LONG_AGO })
+  emulator.addHook(repo(3), { url: 'https://ci-user:ci-pa55w0rd@ci.example.com/hook', content_type: 'json', created_at: LONG_AGO })
   const path = join(dir, 'exported.yml')
   const exported = await step({ operation: 'export', repositories: 'octo-org/svc-00[0-3]', file: path }, {})
   expectOk(exported)
   expect(exported.outputs.file).toBe(path)
   const text = readFileSync(path, 'utf8')
   expect(text).not.toContain(SECRET)
+  // A URL with credentials is left out of a file meant to be committed, and said.
+  expect(text).not.toContain('ci.example.com')
+  expect(exported.stdout).toMatch(/::warning::Not exported, because their URLs carry credentials .*repository octo-org\/svc-003 webhook \d+/)
   const names = [...text.matchAll(/^\s*secret_env: (\w+)/gm)].map((match) => match[1]) // not the commented placeholders
   const secrets = Object.fromEntries(names.map((name) => [name, SECRET]))
   const plan = await step({ operation: 'plan', file: path }, secrets)

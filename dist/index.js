@@ -42298,7 +42298,11 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
                 const skipped = { target, name: surveyed.name, hook_id: hook.id, result: 'skipped', ok: false, changed: false, error: audit.not_audited };
                 results.push((0,src_fleet/* report */.z8)(skipped, run, state));
             }
-            else if (audit.verdict === 'previous' || audit.verdict === 'none' || !hook.active || options.rotate_unknown) {
+            else if (audit.verdict === 'previous' ||
+                audit.verdict === 'none' ||
+                (!hook.active && audit.verdict === 'unproven') ||
+                options.rotate_unknown) {
+                // (An inactive hook proven on an unknown secret is not: its receiver's secret could not be put back.)
                 pending.push({ target, hook, audit });
             }
             else {
@@ -43266,13 +43270,19 @@ async function runFile(request, file, makeClient, clock) {
     const applied = await (0,src_plan/* applyPlan */.gj)(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop());
     setFleetOutputs(applied.results, applied.counts);
     await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts);
+    const stop = makeClient.pacer.stop();
     if (applied.counts.failed > 0)
-        core/* setFailed */.C1((0,redact/* redact */.E$)(fleetFailure(request, applied.results)));
+        core/* setFailed */.C1((0,redact/* redact */.E$)([fleetFailure(request, applied.results), ...(stop ? [stop.message] : [])].join('\n')));
+    else if (stop)
+        core/* setFailed */.C1((0,redact/* redact */.E$)(`${applied.counts.skipped} of ${applied.results.length} not applied: ${stop.message}`));
 }
 /** `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output `file`). */
 async function writeExport(request, results) {
     const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []));
-    const entries = (0,src_plan/* exportEntries */.Dj)(read);
+    const { entries, left_out } = (0,src_plan/* exportEntries */.Dj)(read);
+    if (left_out.length > 0) {
+        core/* warning */.$e(`Not exported, because their URLs carry credentials that do not belong in a committed file: ${left_out.join(', ')}. Move the credential out of the URL (a receiver can check X-Hub-Signature-256 instead), then export again.`);
+    }
     (0,external_node_fs_.mkdirSync)((0,external_node_path_namespaceObject.dirname)(request.file), { recursive: true });
     const { renderWebhooksFile } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(964)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5964));
     (0,external_node_fs_.writeFileSync)(request.file, renderWebhooksFile(entries));
@@ -43613,6 +43623,8 @@ class Pacer {
     creationPause;
     /** Refusals in a row with no other answer in between. */
     streak = 0;
+    /** Content-creation refusals of creations in a row, with no creation answered in between. */
+    creationStreak = 0;
     lastPauseS = 0;
     stopped;
     creationsStopped;
@@ -43660,6 +43672,8 @@ class Pacer {
                 const refusal = await refusalOf(response);
                 if (!refusal) {
                     this.streak = 0;
+                    if (creation)
+                        this.creationStreak = 0;
                     return response;
                 }
                 this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1;
@@ -43809,6 +43823,11 @@ class Pacer {
                 return;
             }
             if (!this.creationPause || sentAt >= this.creationPause.since) {
+                // Refused again after waiting: after MAX_REFUSALS in a row, creations stop (other requests go on).
+                if (++this.creationStreak >= MAX_REFUSALS) {
+                    this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${this.creationStreak} refusals in a row; ${answered}. Hook creations stopped; other requests go on.`, new Date(now + wait * 1000));
+                    return;
+                }
                 this.creationPause = { until: now + wait * 1000, since: now };
                 this.note('creation', wait, `${answered}; hook creations wait ${wait} s`);
             }
@@ -43825,9 +43844,15 @@ class Pacer {
             this.stopped ??= new RateLimitStop(refusal.reason, `${REASON_TEXT[refusal.reason]}: ${this.streak} refusals in a row; ${answered}. Stopped, as GitHub asks ("continuing to make requests while you are rate limited may result in the banning of your integration").`, new Date(now + wait * 1000));
             return;
         }
-        // The primary budget: the gate waits for the reset (a reset already past counts as a minute away), or stops the run.
+        // The primary budget: the run waits for the reset (a reset already past counts as a minute away)
+        // within rate_limit_wait, or stops; the pause begins now, so that the refusals of requests already
+        // in flight count as this one.
         if (refusal.reason === 'primary') {
             this.primary = { remaining: 0, reset };
+            if (reset + 1000 - now <= this.options.rate_limit_wait * 1000) {
+                this.startPause('primary', reset + 1000, `${answered}; every request waits for the reset`);
+                this.primary = undefined;
+            }
             return;
         }
         this.lastPauseS = wait;
@@ -43852,10 +43877,11 @@ class Pacer {
         this.concurrency.concurrency = budget.concurrency;
         budget.points_per_minute = Math.max(Math.ceil(budget.points_per_minute / 2), 12);
         const slower = windowReservoir(budget.points_per_minute, 60_000, burstOf(budget.points_per_minute, 5), 505);
-        const { reservoirIncreaseAmount, reservoirIncreaseMaximum } = slower;
-        this.points.updateSettings({ reservoirIncreaseAmount, reservoirIncreaseMaximum });
+        const { reservoirIncreaseAmount, reservoirIncreaseMaximum, reservoirIncreaseInterval } = slower;
+        const settings = { reservoirIncreaseAmount, reservoirIncreaseMaximum, reservoirIncreaseInterval };
+        this.points.updateSettings(settings);
         for (const { limiter } of this.points.limiters())
-            void limiter.updateSettings({ reservoirIncreaseAmount, reservoirIncreaseMaximum });
+            void limiter.updateSettings(settings);
     }
     /** @throws RateLimitStop once the run (or, for a creation, hook creation) stopped */
     throwIfStopped(creation) {
@@ -43972,7 +43998,9 @@ function busiestMinute(sent) {
 /* harmony import */ var _fleet_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3207);
 /* harmony import */ var _hooks_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5987);
 /* harmony import */ var _selection_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1973);
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6746);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6670);
+/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6746);
+
 
 
 
@@ -44022,7 +44050,7 @@ async function computePlan(client, file, options) {
             const slot = byTarget.get(key) ?? { target, entries: [] };
             const twin = slot.entries.find((other) => other.url === entry.url);
             if (twin)
-                throw new Error(`${file.path}: entries '${twin.name}' and '${entry.name}' both put ${entry.url} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_4__/* .describeTarget */ .ff)(target)}; one hook per URL and target.`);
+                throw new Error(`${file.path}: entries '${twin.name}' and '${entry.name}' both put ${entry.url} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .describeTarget */ .ff)(target)}; one hook per URL and target.`);
             slot.entries.push(entry);
             byTarget.set(key, slot);
         }
@@ -44075,7 +44103,7 @@ async function applyPlan(plan, file, makeClient, options, fleet) {
     const items = plan.map((item) => ({ target: item.target, item }));
     const verify = { timeout_ms: options.timeout_ms };
     const run = async (client, { target, item }) => {
-        const where = `${item.name} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_4__/* .describeTarget */ .ff)(target)}`;
+        const where = `${item.name} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .describeTarget */ .ff)(target)}`;
         if (item.action === 'unchanged')
             return { message: `${where}: unchanged.`, outcome: 'unchanged', hook_id: item.hook_id };
         if (item.action === 'delete') {
@@ -44114,21 +44142,30 @@ const DONE = {
 };
 /** `octo-org/api`, or the organization's login: one key per target. */
 function targetKey(target) {
-    return `${target.scope}:${(0,_target_js__WEBPACK_IMPORTED_MODULE_4__/* .targetName */ .je)(target)}`.toLowerCase();
+    return `${target.scope}:${(0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .targetName */ .je)(target)}`.toLowerCase();
 }
 /**
  * Groups the hooks read from each target into entries of a webhooks file ({@link ExportEntry}):
  * identical hooks of repositories become one entry listing its repositories; an organization's hook
  * is an entry of its own. Names come from the URL's host and path, made unique (`deploy-example-com`,
  * `…-2`); `secret_env` is the name in upper case with `_SECRET`.
+ * Hooks whose URL carries credentials (the README's URL-credential rule, {@link urlCredentials}) are
+ * left out: the file is meant to be committed.
  * @param read the hooks of each target, as the `export` operation read them
+ * @returns the entries, and the hooks left out (`repository octo-org/api webhook 12`)
  */
 function exportEntries(read) {
     const groups = new Map();
     const used = new Set();
+    const left_out = [];
     for (const { target, hooks: found } of read) {
         for (const hook of found) {
             const url = hook.config.url ?? '';
+            // A URL that carries credentials would put them in a file meant for a repository: left out, and said.
+            if ((0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .urlCredentials */ .O4)(url).length > 0) {
+                left_out.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .describeTarget */ .ff)(target)} webhook ${hook.id}`);
+                continue;
+            }
             const settings = {
                 url,
                 events: [...hook.events].sort(),
@@ -44140,7 +44177,7 @@ function exportEntries(read) {
             const key = JSON.stringify([target.scope === 'org' ? `org:${target.org}` : 'repos', settings]);
             const group = groups.get(key);
             if (group && target.scope === 'repo') {
-                group.repositories?.push((0,_target_js__WEBPACK_IMPORTED_MODULE_4__/* .targetName */ .je)(target));
+                group.repositories?.push((0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .targetName */ .je)(target));
                 continue;
             }
             const base = `${URL.parse(url)?.hostname ?? 'hook'}${URL.parse(url)?.pathname ?? ''}`
@@ -44151,14 +44188,14 @@ function exportEntries(read) {
             for (let n = 2; used.has(name); n++)
                 name = `${base}-${n}`;
             used.add(name);
-            const where = target.scope === 'org' ? { org: target.org } : { repositories: [(0,_target_js__WEBPACK_IMPORTED_MODULE_4__/* .targetName */ .je)(target)] };
+            const where = target.scope === 'org' ? { org: target.org } : { repositories: [(0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .targetName */ .je)(target)] };
             const upper = name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
             // An environment variable's name does not start with a digit (a host such as 10.0.0.7).
             const secret_env = /^[A-Z_]/.test(upper) ? `${upper}_SECRET` : `HOOK_${upper}_SECRET`;
             groups.set(key, { name, ...settings, ...where, secret_env });
         }
     }
-    return [...groups.values()];
+    return { entries: [...groups.values()], left_out };
 }
 /**
  * Why `glob` is not a glob over hook URLs, or undefined when it is one: no white space; `http://` or

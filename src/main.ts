@@ -191,13 +191,20 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, makeClient: 
   const applied = await applyPlan(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop())
   setFleetOutputs(applied.results, applied.counts)
   await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts)
-  if (applied.counts.failed > 0) core.setFailed(redact(fleetFailure(request, applied.results)))
+  const stop = makeClient.pacer.stop()
+  if (applied.counts.failed > 0) core.setFailed(redact([fleetFailure(request, applied.results), ...(stop ? [stop.message] : [])].join('\n')))
+  else if (stop) core.setFailed(redact(`${applied.counts.skipped} of ${applied.results.length} not applied: ${stop.message}`))
 }
 
 /** `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output `file`). */
 async function writeExport(request: WebhookRequest, results: readonly TargetResult[]): Promise<void> {
   const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []))
-  const entries = exportEntries(read)
+  const { entries, left_out } = exportEntries(read)
+  if (left_out.length > 0) {
+    core.warning(
+      `Not exported, because their URLs carry credentials that do not belong in a committed file: ${left_out.join(', ')}. Move the credential out of the URL (a receiver can check X-Hub-Signature-256 instead), then export again.`
+    )
+  }
   mkdirSync(dirname(request.file), { recursive: true })
   const { renderWebhooksFile } = await import('./webhooks-file.js')
   writeFileSync(request.file, renderWebhooksFile(entries))

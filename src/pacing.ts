@@ -298,6 +298,8 @@ export class Pacer {
   private creationPause?: { until: number; since: number }
   /** Refusals in a row with no other answer in between. */
   private streak = 0
+  /** Content-creation refusals of creations in a row, with no creation answered in between. */
+  private creationStreak = 0
   private lastPauseS = 0
   private stopped?: RateLimitStop
   private creationsStopped?: RateLimitStop
@@ -347,6 +349,7 @@ export class Pacer {
         const refusal = await refusalOf(response)
         if (!refusal) {
           this.streak = 0
+          if (creation) this.creationStreak = 0
           return response
         }
         this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1
@@ -515,6 +518,15 @@ export class Pacer {
         return
       }
       if (!this.creationPause || sentAt >= this.creationPause.since) {
+        // Refused again after waiting: after MAX_REFUSALS in a row, creations stop (other requests go on).
+        if (++this.creationStreak >= MAX_REFUSALS) {
+          this.creationsStopped ??= new RateLimitStop(
+            'creation',
+            `${REASON_TEXT.creation}: ${this.creationStreak} refusals in a row; ${answered}. Hook creations stopped; other requests go on.`,
+            new Date(now + wait * 1000)
+          )
+          return
+        }
         this.creationPause = { until: now + wait * 1000, since: now }
         this.note('creation', wait, `${answered}; hook creations wait ${wait} s`)
       }
@@ -534,9 +546,15 @@ export class Pacer {
       )
       return
     }
-    // The primary budget: the gate waits for the reset (a reset already past counts as a minute away), or stops the run.
+    // The primary budget: the run waits for the reset (a reset already past counts as a minute away)
+    // within rate_limit_wait, or stops; the pause begins now, so that the refusals of requests already
+    // in flight count as this one.
     if (refusal.reason === 'primary') {
       this.primary = { remaining: 0, reset }
+      if (reset + 1000 - now <= this.options.rate_limit_wait * 1000) {
+        this.startPause('primary', reset + 1000, `${answered}; every request waits for the reset`)
+        this.primary = undefined
+      }
       return
     }
     this.lastPauseS = wait
@@ -564,9 +582,10 @@ export class Pacer {
     this.concurrency.concurrency = budget.concurrency
     budget.points_per_minute = Math.max(Math.ceil(budget.points_per_minute / 2), 12)
     const slower = windowReservoir(budget.points_per_minute, 60_000, burstOf(budget.points_per_minute, 5), 505)
-    const { reservoirIncreaseAmount, reservoirIncreaseMaximum } = slower
-    this.points.updateSettings({ reservoirIncreaseAmount, reservoirIncreaseMaximum })
-    for (const { limiter } of this.points.limiters()) void limiter.updateSettings({ reservoirIncreaseAmount, reservoirIncreaseMaximum })
+    const { reservoirIncreaseAmount, reservoirIncreaseMaximum, reservoirIncreaseInterval } = slower
+    const settings = { reservoirIncreaseAmount, reservoirIncreaseMaximum, reservoirIncreaseInterval }
+    this.points.updateSettings(settings)
+    for (const { limiter } of this.points.limiters()) void limiter.updateSettings(settings)
   }
 
   /** @throws RateLimitStop once the run (or, for a creation, hook creation) stopped */

@@ -19,6 +19,7 @@ import * as hooks from './hooks.js'
 import type { Clock, GitHubClient, Hook, WebhookEntry, WebhooksFile } from './model.js'
 import type { OperationResult } from './operations.js'
 import { selectRepositories } from './selection.js'
+import { urlCredentials } from './redact.js'
 import { describeTarget, targetName, type Target } from './target.js'
 import type { ExportEntry } from './webhooks-file.js'
 
@@ -211,14 +212,23 @@ function targetKey(target: Target): string {
  * identical hooks of repositories become one entry listing its repositories; an organization's hook
  * is an entry of its own. Names come from the URL's host and path, made unique (`deploy-example-com`,
  * `…-2`); `secret_env` is the name in upper case with `_SECRET`.
+ * Hooks whose URL carries credentials (the README's URL-credential rule, {@link urlCredentials}) are
+ * left out: the file is meant to be committed.
  * @param read the hooks of each target, as the `export` operation read them
+ * @returns the entries, and the hooks left out (`repository octo-org/api webhook 12`)
  */
-export function exportEntries(read: readonly { target: Target; hooks: readonly Hook[] }[]): ExportEntry[] {
+export function exportEntries(read: readonly { target: Target; hooks: readonly Hook[] }[]): { entries: ExportEntry[]; left_out: string[] } {
   const groups = new Map<string, ExportEntry>()
   const used = new Set<string>()
+  const left_out: string[] = []
   for (const { target, hooks: found } of read) {
     for (const hook of found) {
       const url = hook.config.url ?? ''
+      // A URL that carries credentials would put them in a file meant for a repository: left out, and said.
+      if (urlCredentials(url).length > 0) {
+        left_out.push(`${describeTarget(target)} webhook ${hook.id}`)
+        continue
+      }
       const settings = {
         url,
         events: [...hook.events].sort(),
@@ -248,7 +258,7 @@ export function exportEntries(read: readonly { target: Target; hooks: readonly H
       groups.set(key, { name, ...settings, ...where, secret_env })
     }
   }
-  return [...groups.values()]
+  return { entries: [...groups.values()], left_out }
 }
 
 /**

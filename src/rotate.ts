@@ -282,7 +282,13 @@ export async function rotateSecrets(
       else if (audit.not_audited) {
         const skipped = { target, name: surveyed.name, hook_id: hook.id, result: 'skipped', ok: false, changed: false, error: audit.not_audited }
         results.push(report(skipped, run, state))
-      } else if (audit.verdict === 'previous' || audit.verdict === 'none' || !hook.active || options.rotate_unknown) {
+      } else if (
+        audit.verdict === 'previous' ||
+        audit.verdict === 'none' ||
+        (!hook.active && audit.verdict === 'unproven') ||
+        options.rotate_unknown
+      ) {
+        // (An inactive hook proven on an unknown secret is not: its receiver's secret could not be put back.)
         pending.push({ target, hook, audit })
       } else {
         settle(
