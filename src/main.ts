@@ -30,7 +30,7 @@ import {
 import { utcTime } from './pacing.js'
 import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts } from './plan.js'
 import type { WebhooksFile } from './model.js'
-import type { TargetResult } from './fleet.js'
+import type { FleetCounts, TargetResult } from './fleet.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { maskUrlCredentials, redact, trustApiRoot } from './redact.js'
@@ -112,24 +112,7 @@ async function runMany(
   makeClient: ClientFactory,
   clock: Clock
 ): Promise<void> {
-  let progress = { done: 0, total: targets.length }
-  const ticker = progressTicker(() => {
-    const pause = makeClient.pacer.pausedUntil()
-    const waiting = pause ? `; waiting until ${utcTime(new Date(pause.until))} for ${pause.reason}` : ''
-    return `${progress.done} of ${progress.total} done, ${makeClient.pacer.stats().requests.toLocaleString('en-US')} requests sent${waiting}.`
-  })
-  const options: FleetOptions = {
-    fail_fast: request.fail_fast,
-    max_writes: request.max_writes,
-    // Over many repositories, some lack the hook: a result of its own, not a failure.
-    absent_ok: request.targets.kind === 'repositories',
-    onResult(result, done, total) {
-      if (result.operation) maskUrlCredentials(result.operation)
-      logResult(result, done, total)
-      progress = { done, total }
-      ticker.touch()
-    }
-  }
+  const { options, ticker } = fleetProgress(request, makeClient, targets.length)
   const fleet = await (
     request.operation === 'rotate-secret'
       ? rotateSecrets(
@@ -158,9 +141,55 @@ async function runMany(
   if (only) setOutputs(only)
   setFleetOutputs(fleet.results, fleet.counts)
   await writeFleetSummary(request, selected, fleet.results, fleet.counts)
+  failFleet(request, fleet, makeClient, 'not done')
+}
+
+/**
+ * The fleet options of a run over several targets (`fail_fast`, `max_writes`, `absent_ok` over
+ * `repositories`) that log each result as it finishes, and the ticker that logs a progress line when
+ * nothing else was logged for 10 s (how far the run is, and the wait GitHub asked for if any). Stop
+ * the ticker when the run ends.
+ * @param total how many results the run expects
+ */
+function fleetProgress(
+  request: WebhookRequest,
+  makeClient: ClientFactory,
+  total: number
+): { options: FleetOptions; ticker: ReturnType<typeof progressTicker> } {
+  let progress = { done: 0, total }
+  const ticker = progressTicker(() => {
+    const pause = makeClient.pacer.pausedUntil()
+    const waiting = pause ? `; waiting until ${utcTime(new Date(pause.until))} for ${pause.reason}` : ''
+    return `${progress.done} of ${progress.total} done, ${makeClient.pacer.requests.toLocaleString('en-US')} requests sent${waiting}.`
+  })
+  const options: FleetOptions = {
+    fail_fast: request.fail_fast,
+    max_writes: request.max_writes,
+    // Over many repositories, some lack the hook: a result of its own, not a failure.
+    absent_ok: request.targets.kind === 'repositories',
+    onResult(result, done, total) {
+      if (result.operation) maskUrlCredentials(result.operation)
+      logResult(result, done, total)
+      progress = { done, total }
+      ticker.touch()
+    }
+  }
+  return { options, ticker }
+}
+
+/**
+ * Fails the step when targets of the run failed (listing them), or when GitHub's rate limits stopped
+ * the run (saying how many were `undone`, e.g. `not done`, and when to run again).
+ */
+function failFleet(
+  request: WebhookRequest,
+  fleet: { results: TargetResult[]; counts: FleetCounts },
+  makeClient: ClientFactory,
+  undone: string
+): void {
   const stop = makeClient.pacer.stop()
   if (fleet.counts.failed > 0) core.setFailed(redact([fleetFailure(request, fleet.results), ...(stop ? [stop.message] : [])].join('\n')))
-  else if (stop) core.setFailed(redact(`${fleet.counts.skipped} of ${fleet.results.length} not done: ${stop.message}`))
+  else if (stop) core.setFailed(redact(`${fleet.counts.skipped} of ${fleet.results.length} ${undone}: ${stop.message}`))
 }
 
 /**
@@ -179,21 +208,11 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, makeClient: 
       core.setFailed(redact(`Drift: ${drift} of ${plan.length} would change (fail_on_drift): see the plan in the job summary.`))
     return
   }
-  const ticker = progressTicker(() => `${makeClient.pacer.stats().requests.toLocaleString('en-US')} requests sent.`)
-  const options: FleetOptions = {
-    fail_fast: request.fail_fast,
-    max_writes: request.max_writes,
-    onResult(result, done, total) {
-      logResult(result, done, total)
-      ticker.touch()
-    }
-  }
+  const { options, ticker } = fleetProgress(request, makeClient, plan.length)
   const applied = await applyPlan(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop())
   setFleetOutputs(applied.results, applied.counts)
   await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts)
-  const stop = makeClient.pacer.stop()
-  if (applied.counts.failed > 0) core.setFailed(redact([fleetFailure(request, applied.results), ...(stop ? [stop.message] : [])].join('\n')))
-  else if (stop) core.setFailed(redact(`${applied.counts.skipped} of ${applied.results.length} not applied: ${stop.message}`))
+  failFleet(request, applied, makeClient, 'not applied')
 }
 
 /** `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output `file`). */

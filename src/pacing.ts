@@ -367,10 +367,19 @@ export class Pacer {
     const now = Date.now()
     const pause = this.pause
     if (pause && pause.until > now) return { until: pause.until, reason: REASON_TEXT[pause.reason] }
+    const primary = this.exhausted(now)
+    return primary ? { until: primary.reset + 1000, reason: REASON_TEXT.primary } : undefined
+  }
+
+  /** Requests sent so far (each attempt counts): a cheap count for progress lines. */
+  get requests(): number {
+    return this.sent.length
+  }
+
+  /** The primary budget when the next request would use its last request (those in flight counted); undefined otherwise. */
+  private exhausted(now: number): PrimaryBudget | undefined {
     const primary = this.primary
-    if (primary && primary.reset > now && primary.remaining - this.inflight - 1 <= 0)
-      return { until: primary.reset + 1000, reason: REASON_TEXT.primary }
-    return undefined
+    return primary && primary.reset > now && primary.remaining - this.inflight - 1 <= 0 ? primary : undefined
   }
 
   /** The stop, once GitHub's refusals or the primary budget stopped the run. */
@@ -483,8 +492,8 @@ export class Pacer {
         await wait(this.creationPause.until, 'creation')
         continue
       }
-      const primary = this.primary
-      if (primary && primary.reset > now && primary.remaining - this.inflight - 1 <= 0) {
+      const primary = this.exhausted(now)
+      if (primary) {
         const until = primary.reset + 1000
         if (until - now > this.options.rate_limit_wait * 1000) {
           this.stopped ??= new RateLimitStop(
