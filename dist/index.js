@@ -33774,6 +33774,14 @@ function diffHook(hook, wanted) {
     return changes;
 }
 /**
+ * The hook `ref` names among hooks already listed: the one with `hook_id` (and `url`, when both are
+ * given), or the only one with `url`; a `false` result means "look it up" (none, or several).
+ */
+function pick(listed, ref) {
+    const matches = listed.filter((hook) => 'hook_id' in ref ? hook.id === ref.hook_id && (ref.url === undefined || hook.config.url === ref.url) : hook.config.url === ref.url);
+    return matches.length === 1 ? matches[0] : false;
+}
+/**
  * Finds the hook by id or by its exact `config.url` (several → HookLookupError). By id, GitHub's 404
  * may also mean "no permission" or "no such repository": the hook counts as absent only when the
  * target's hooks can be listed (one more request, on the absent path only). By id and url, the
@@ -33822,7 +33830,7 @@ async function findHook(client, target, ref) {
  */
 async function ensureHook(client, target, ref, wanted, options) {
     const { dryRun, clock = _model_js__WEBPACK_IMPORTED_MODULE_4__/* .realClock */ .dQ } = options;
-    let hook = await findHook(client, target, ref);
+    let hook = (ref && options.listed && pick(options.listed, ref)) || (await findHook(client, target, ref));
     let result;
     if (hook) {
         result = await converge(client, target, hook, wanted, dryRun, false);
@@ -43199,25 +43207,7 @@ async function runSelection(request, makeClient, clock) {
  * @param selected the line that says what `repositories` selected, for the summary
  */
 async function runMany(request, targets, selected, makeClient, clock) {
-    let progress = { done: 0, total: targets.length };
-    const ticker = progressTicker(() => {
-        const pause = makeClient.pacer.pausedUntil();
-        const waiting = pause ? `; waiting until ${(0,pacing/* utcTime */.SK)(new Date(pause.until))} for ${pause.reason}` : '';
-        return `${progress.done} of ${progress.total} done, ${makeClient.pacer.stats().requests.toLocaleString('en-US')} requests sent${waiting}.`;
-    });
-    const options = {
-        fail_fast: request.fail_fast,
-        max_writes: request.max_writes,
-        // Over many repositories, some lack the hook: a result of its own, not a failure.
-        absent_ok: request.targets.kind === 'repositories',
-        onResult(result, done, total) {
-            if (result.operation)
-                (0,redact/* maskUrlCredentials */.gn)(result.operation);
-            logResult(result, done, total);
-            progress = { done, total };
-            ticker.touch();
-        }
-    };
+    const { options, ticker } = fleetProgress(request, makeClient, targets.length);
     const fleet = await (request.operation === 'rotate-secret'
         ? rotateSecrets(targets, makeClient, request.hook, { ...rotation(request), onSurveyed: (line) => (core/* info */.pq((0,redact/* redact */.E$)(line)), ticker.touch()) }, options, clock)
         : (0,src_fleet/* runFleet */.gI)(targets.map((target) => ({ target })), makeClient, (client, item) => runOperation(client, item.target, request, clock), options)).finally(() => ticker.stop());
@@ -43236,11 +43226,47 @@ async function runMany(request, targets, selected, makeClient, clock) {
         setOutputs(only);
     setFleetOutputs(fleet.results, fleet.counts);
     await writeFleetSummary(request, selected, fleet.results, fleet.counts);
+    failFleet(request, fleet, makeClient, 'not done');
+}
+/**
+ * The fleet options of a run over several targets (`fail_fast`, `max_writes`, `absent_ok` over
+ * `repositories`) that log each result as it finishes, and the ticker that logs a progress line when
+ * nothing else was logged for 10 s (how far the run is, and the wait GitHub asked for if any). Stop
+ * the ticker when the run ends.
+ * @param total how many results the run expects
+ */
+function fleetProgress(request, makeClient, total) {
+    let progress = { done: 0, total };
+    const ticker = progressTicker(() => {
+        const pause = makeClient.pacer.pausedUntil();
+        const waiting = pause ? `; waiting until ${(0,pacing/* utcTime */.SK)(new Date(pause.until))} for ${pause.reason}` : '';
+        return `${progress.done} of ${progress.total} done, ${makeClient.pacer.requests.toLocaleString('en-US')} requests sent${waiting}.`;
+    });
+    const options = {
+        fail_fast: request.fail_fast,
+        max_writes: request.max_writes,
+        // Over many repositories, some lack the hook: a result of its own, not a failure.
+        absent_ok: request.targets.kind === 'repositories',
+        onResult(result, done, total) {
+            if (result.operation)
+                (0,redact/* maskUrlCredentials */.gn)(result.operation);
+            logResult(result, done, total);
+            progress = { done, total };
+            ticker.touch();
+        }
+    };
+    return { options, ticker };
+}
+/**
+ * Fails the step when targets of the run failed (listing them), or when GitHub's rate limits stopped
+ * the run (saying how many were `undone`, e.g. `not done`, and when to run again).
+ */
+function failFleet(request, fleet, makeClient, undone) {
     const stop = makeClient.pacer.stop();
     if (fleet.counts.failed > 0)
         core/* setFailed */.C1((0,redact/* redact */.E$)([fleetFailure(request, fleet.results), ...(stop ? [stop.message] : [])].join('\n')));
     else if (stop)
-        core/* setFailed */.C1((0,redact/* redact */.E$)(`${fleet.counts.skipped} of ${fleet.results.length} not done: ${stop.message}`));
+        core/* setFailed */.C1((0,redact/* redact */.E$)(`${fleet.counts.skipped} of ${fleet.results.length} ${undone}: ${stop.message}`));
 }
 /**
  * `plan` / `apply` of a webhooks file: the plan (outputs `plan`, `plan_counts`, `plan_file`, and the
@@ -43258,23 +43284,11 @@ async function runFile(request, file, makeClient, clock) {
             core/* setFailed */.C1((0,redact/* redact */.E$)(`Drift: ${drift} of ${plan.length} would change (fail_on_drift): see the plan in the job summary.`));
         return;
     }
-    const ticker = progressTicker(() => `${makeClient.pacer.stats().requests.toLocaleString('en-US')} requests sent.`);
-    const options = {
-        fail_fast: request.fail_fast,
-        max_writes: request.max_writes,
-        onResult(result, done, total) {
-            logResult(result, done, total);
-            ticker.touch();
-        }
-    };
+    const { options, ticker } = fleetProgress(request, makeClient, plan.length);
     const applied = await (0,src_plan/* applyPlan */.gj)(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop());
     setFleetOutputs(applied.results, applied.counts);
     await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts);
-    const stop = makeClient.pacer.stop();
-    if (applied.counts.failed > 0)
-        core/* setFailed */.C1((0,redact/* redact */.E$)([fleetFailure(request, applied.results), ...(stop ? [stop.message] : [])].join('\n')));
-    else if (stop)
-        core/* setFailed */.C1((0,redact/* redact */.E$)(`${applied.counts.skipped} of ${applied.results.length} not applied: ${stop.message}`));
+    failFleet(request, applied, makeClient, 'not applied');
 }
 /** `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output `file`). */
 async function writeExport(request, results) {
@@ -43691,10 +43705,17 @@ class Pacer {
         const pause = this.pause;
         if (pause && pause.until > now)
             return { until: pause.until, reason: REASON_TEXT[pause.reason] };
+        const primary = this.exhausted(now);
+        return primary ? { until: primary.reset + 1000, reason: REASON_TEXT.primary } : undefined;
+    }
+    /** Requests sent so far (each attempt counts): a cheap count for progress lines. */
+    get requests() {
+        return this.sent.length;
+    }
+    /** The primary budget when the next request would use its last request (those in flight counted); undefined otherwise. */
+    exhausted(now) {
         const primary = this.primary;
-        if (primary && primary.reset > now && primary.remaining - this.inflight - 1 <= 0)
-            return { until: primary.reset + 1000, reason: REASON_TEXT.primary };
-        return undefined;
+        return primary && primary.reset > now && primary.remaining - this.inflight - 1 <= 0 ? primary : undefined;
     }
     /** The stop, once GitHub's refusals or the primary budget stopped the run. */
     stop() {
@@ -43796,8 +43817,8 @@ class Pacer {
                 await wait(this.creationPause.until, 'creation');
                 continue;
             }
-            const primary = this.primary;
-            if (primary && primary.reset > now && primary.remaining - this.inflight - 1 <= 0) {
+            const primary = this.exhausted(now);
+            if (primary) {
                 const until = primary.reset + 1000;
                 if (until - now > this.options.rate_limit_wait * 1000) {
                     this.stopped ??= new RateLimitStop('primary', `${REASON_TEXT.primary}: ${primary.remaining} requests left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(until));
@@ -44037,8 +44058,9 @@ async function coveredTargets(client, file, writes) {
 /**
  * Computes the plan of a webhooks file: lists each covered target's hooks once, then, per (entry,
  * target), what `ensure` would do in a dry run; then the deletions `prune` asks for. Writes nothing.
- * Costs: the selection's list requests, 1 GET per target, and per (entry, target) 1 GET plus, where
- * a secret is to be proven, the deliveries it reads (1 list + up to 3 GET).
+ * Costs: the selection's list requests, 1 GET per target (its hooks, listed once for all its
+ * entries), plus, where a secret is to be proven, the deliveries it reads (1 list + up to 3 GET), and
+ * for an absent hook the lookup `ensure` makes to be sure it is absent.
  * @throws Error when two entries put the same URL on one target; SelectionError, RequestError
  */
 async function computePlan(client, file, options) {
@@ -44075,7 +44097,7 @@ async function planEntry(client, target, entry, live) {
     const atUrl = live.some((hook) => hook.config.url === entry.url);
     const moved = atUrl ? undefined : live.find((hook) => entry.previous_urls.includes(hook.config.url ?? ''));
     const ref = moved ? { hook_id: moved.id } : { url: entry.url };
-    const dry = await (0,_ensure_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureHook */ .O8)(client, target, ref, wantedOf(entry), { dryRun: true });
+    const dry = await (0,_ensure_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureHook */ .O8)(client, target, ref, wantedOf(entry), { dryRun: true, listed: live });
     const action = moved
         ? 'move-url'
         : dry.outcome === 'created'

@@ -63,6 +63,12 @@ export interface EnsureOptions {
   verify?: { timeout_ms: number }
   /** The clock of the polls for the verifying ping's delivery; the real one by default (the one-second pause before the ping is always real). */
   clock?: Clock
+  /**
+   * The target's hooks, as just listed by the caller (a plan lists each target once for all its
+   * entries): the hook is looked up there instead of listing again. A name it cannot settle (no
+   * such id, several hooks with the url) is looked up as without it.
+   */
+  listed?: readonly Hook[]
 }
 
 /** The settings `ensure` makes true; unset inputs take the create defaults (see {@link wantedSettings}). */
@@ -109,6 +115,17 @@ export function diffHook(hook: Hook, wanted: WantedHook): Change[] {
   if (wanted.events && !hooks.sameEvents(hook.events, wanted.events)) changes.push({ field: 'events', from: hook.events, to: wanted.events })
   if (wanted.active !== undefined && hook.active !== wanted.active) changes.push({ field: 'active', from: hook.active, to: wanted.active })
   return changes
+}
+
+/**
+ * The hook `ref` names among hooks already listed: the one with `hook_id` (and `url`, when both are
+ * given), or the only one with `url`; a `false` result means "look it up" (none, or several).
+ */
+function pick(listed: readonly Hook[], ref: HookRef): Hook | false {
+  const matches = listed.filter((hook) =>
+    'hook_id' in ref ? hook.id === ref.hook_id && (ref.url === undefined || hook.config.url === ref.url) : hook.config.url === ref.url
+  )
+  return matches.length === 1 ? matches[0] : false
 }
 
 /**
@@ -161,7 +178,7 @@ export async function ensureHook(
   options: EnsureOptions
 ): Promise<EnsureResult> {
   const { dryRun, clock = realClock } = options
-  let hook = await findHook(client, target, ref)
+  let hook = (ref && options.listed && pick(options.listed, ref)) || (await findHook(client, target, ref))
   let result: EnsureResult
   if (hook) {
     result = await converge(client, target, hook, wanted, dryRun, false)

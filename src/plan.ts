@@ -79,8 +79,9 @@ async function coveredTargets(client: GitHubClient, file: WebhooksFile, writes: 
 /**
  * Computes the plan of a webhooks file: lists each covered target's hooks once, then, per (entry,
  * target), what `ensure` would do in a dry run; then the deletions `prune` asks for. Writes nothing.
- * Costs: the selection's list requests, 1 GET per target, and per (entry, target) 1 GET plus, where
- * a secret is to be proven, the deliveries it reads (1 list + up to 3 GET).
+ * Costs: the selection's list requests, 1 GET per target (its hooks, listed once for all its
+ * entries), plus, where a secret is to be proven, the deliveries it reads (1 list + up to 3 GET), and
+ * for an absent hook the lookup `ensure` makes to be sure it is absent.
  * @throws Error when two entries put the same URL on one target; SelectionError, RequestError
  */
 export async function computePlan(client: GitHubClient, file: WebhooksFile, options: { writes: boolean }): Promise<PlanItem[]> {
@@ -118,7 +119,7 @@ async function planEntry(client: GitHubClient, target: Target, entry: WebhookEnt
   const atUrl = live.some((hook) => hook.config.url === entry.url)
   const moved = atUrl ? undefined : live.find((hook) => entry.previous_urls.includes(hook.config.url ?? ''))
   const ref = moved ? { hook_id: moved.id } : { url: entry.url }
-  const dry = await ensureHook(client, target, ref, wantedOf(entry), { dryRun: true })
+  const dry = await ensureHook(client, target, ref, wantedOf(entry), { dryRun: true, listed: live })
   const action: PlanAction = moved
     ? 'move-url'
     : dry.outcome === 'created'
