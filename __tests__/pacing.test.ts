@@ -5,9 +5,8 @@
  * GitHub's own pace (`ghes_rate_limit_factor: 1`).
  */
 import { describe, expect, test } from '@jest/globals'
-import Bottleneck from 'bottleneck/light.js'
 import { runStep } from '../emulator/runner.js'
-import { busiestMinute, isHookCreation, Pacer, pacingBudget, pointsOf, RateLimitStop, routeOf, windowReservoir } from '../src/pacing.js'
+import { busiestMinute, isHookCreation, Pacer, pacingBudget, pointsOf, RateLimitStop, routeOf, WindowLedger } from '../src/pacing.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 
 const SECRET = 'pacing-s3cret'
@@ -27,32 +26,33 @@ function mostInWindow(at: readonly number[], window: number): number {
 }
 
 describe('budgets', () => {
-  test('a gradually refilled reservoir lets no window hold more than its budget (a refill-all-at-once one would)', async () => {
-    const limiter = new Bottleneck(windowReservoir(24, 1000, 4, 50))
-    const started: number[] = []
-    await Promise.all(Array.from({ length: 60 }, () => limiter.schedule(async () => void started.push(Date.now()))))
-    await limiter.disconnect(false)
-    expect(mostInWindow(started, 1000)).toBeLessThanOrEqual(24)
-    // The same budget refilled all at once each window: two budgets within one window.
-    const naive = new Bottleneck({
-      reservoir: 24,
-      reservoirRefreshAmount: 24,
-      reservoirRefreshInterval: 1000,
-      heartbeatInterval: 10
-    } as Bottleneck.ConstructorOptions)
-    const naiveStarts: number[] = []
-    await Promise.all(Array.from({ length: 48 }, () => naive.schedule(async () => void naiveStarts.push(Date.now()))))
-    await naive.disconnect(false)
-    expect(mostInWindow(naiveStarts, 1000)).toBeGreaterThan(24)
+  test('a sliding-window ledger lets no window hold more than its limit, and a request waits exactly until the entry that blocks it leaves', () => {
+    const ledger = new WindowLedger(10, 1000)
+    const at: number[] = []
+    let now = 0
+    for (let n = 0; n < 40; n++) {
+      now = ledger.fitsAt(now, 3)
+      ledger.add(now, 3)
+      at.push(now, now, now)
+    }
+    expect(mostInWindow(at, 1000)).toBeLessThanOrEqual(10)
+    // 3 + 3 + 3 at 0; the fourth fits once the first leaves at 1000, not sooner, not later.
+    expect(at.slice(0, 12).filter((_, i) => i % 3 === 0)).toEqual([0, 0, 0, 1000])
+    const settled = new WindowLedger(100, 1000)
+    const entry = settled.add(0, 90)
+    expect(settled.fitsAt(0, 20)).toBe(1000)
+    settled.settle(entry, 10)
+    expect(settled.fitsAt(0, 20)).toBe(0)
+    expect(settled.fitsAt(0, 101)).toBe(Infinity)
   })
 
   test("GitHub's figures with their margins; the factor scales them (GitHub Enterprise Server)", () => {
     expect(pacingBudget()).toEqual({
       concurrency: 10,
       points_per_minute: 855,
-      response_ms_per_minute: 72_000,
+      response_ms_per_minute: 81_000,
       creations_per_minute: 72,
-      creations_per_hour: 450,
+      creations_per_hour: 500,
       write_spacing_ms: 1000
     })
     expect(pacingBudget(10)).toMatchObject({ points_per_minute: 8550, write_spacing_ms: 100 })
@@ -188,11 +188,12 @@ describe('the Pacer', () => {
     expect((stopped as Error).message).toContain(`Run again after ${new Date(reset * 1000 + 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC.`)
   })
 
-  test('a content-creation block beyond a minute stops hook creations only; reads and other writes go on', async () => {
+  test('a content-creation block beyond rate_limit_wait stops hook creations only; reads and other writes go on', async () => {
     const blocked =
       'You have exceeded a secondary rate limit and have been temporarily blocked from content creation. Please retry your request again later.'
     const { pacer, sent, call } = paced((_n, url, method) => (method === 'POST' && url.endsWith('/hooks') ? secondary(403, 300, blocked) : ok()), {
-      budget: { write_spacing_ms: 10 }
+      budget: { write_spacing_ms: 10 },
+      rate_limit_wait: 60
     })
     await expect(call('/repos/o/a/hooks', 'POST')).rejects.toThrow(/content-creation limit.*Hook creations stopped; other requests go on/)
     await expect(call('/repos/o/b/hooks', 'POST')).rejects.toBeInstanceOf(RateLimitStop)
@@ -297,7 +298,7 @@ describe('end to end, the bundled action at GitHub pace against GitHub limits', 
 
   test('blocked from content creation: creations are skipped (rerun to continue), the fleet’s reads go on', async () => {
     emulator.setLimits({ refuseCreations: true, retryAfterSeconds: 300 })
-    const run = await step({ operation: 'ensure', repositories: 'octo-org/svc-*', url: receiver.url, secret: SECRET })
+    const run = await step({ operation: 'ensure', repositories: 'octo-org/svc-*', url: receiver.url, secret: SECRET, rate_limit_wait: '60' })
     const results = JSON.parse(run.outputs.results) as { result: string; error?: string }[]
     expect(results.map((result) => result.result)).toEqual(['skipped', 'skipped', 'skipped', 'skipped'])
     expect(results[0].error).toMatch(/content-creation limit/)

@@ -844,1536 +844,6 @@ class DecodedURL extends URL {
 
 /***/ }),
 
-/***/ 3251:
-/***/ (function(module) {
-
-/**
-  * This file contains the Bottleneck library (MIT), compiled to ES2017, and without Clustering support.
-  * https://github.com/SGrondin/bottleneck
-  */
-(function (global, factory) {
-	 true ? module.exports = factory() :
-	0;
-}(this, (function () { 'use strict';
-
-	var commonjsGlobal = typeof globalThis !== 'undefined' ? globalThis : typeof window !== 'undefined' ? window : typeof global !== 'undefined' ? global : typeof self !== 'undefined' ? self : {};
-
-	function getCjsExportFromNamespace (n) {
-		return n && n['default'] || n;
-	}
-
-	var load = function(received, defaults, onto = {}) {
-	  var k, ref, v;
-	  for (k in defaults) {
-	    v = defaults[k];
-	    onto[k] = (ref = received[k]) != null ? ref : v;
-	  }
-	  return onto;
-	};
-
-	var overwrite = function(received, defaults, onto = {}) {
-	  var k, v;
-	  for (k in received) {
-	    v = received[k];
-	    if (defaults[k] !== void 0) {
-	      onto[k] = v;
-	    }
-	  }
-	  return onto;
-	};
-
-	var parser = {
-		load: load,
-		overwrite: overwrite
-	};
-
-	var DLList;
-
-	DLList = class DLList {
-	  constructor(incr, decr) {
-	    this.incr = incr;
-	    this.decr = decr;
-	    this._first = null;
-	    this._last = null;
-	    this.length = 0;
-	  }
-
-	  push(value) {
-	    var node;
-	    this.length++;
-	    if (typeof this.incr === "function") {
-	      this.incr();
-	    }
-	    node = {
-	      value,
-	      prev: this._last,
-	      next: null
-	    };
-	    if (this._last != null) {
-	      this._last.next = node;
-	      this._last = node;
-	    } else {
-	      this._first = this._last = node;
-	    }
-	    return void 0;
-	  }
-
-	  shift() {
-	    var value;
-	    if (this._first == null) {
-	      return;
-	    } else {
-	      this.length--;
-	      if (typeof this.decr === "function") {
-	        this.decr();
-	      }
-	    }
-	    value = this._first.value;
-	    if ((this._first = this._first.next) != null) {
-	      this._first.prev = null;
-	    } else {
-	      this._last = null;
-	    }
-	    return value;
-	  }
-
-	  first() {
-	    if (this._first != null) {
-	      return this._first.value;
-	    }
-	  }
-
-	  getArray() {
-	    var node, ref, results;
-	    node = this._first;
-	    results = [];
-	    while (node != null) {
-	      results.push((ref = node, node = node.next, ref.value));
-	    }
-	    return results;
-	  }
-
-	  forEachShift(cb) {
-	    var node;
-	    node = this.shift();
-	    while (node != null) {
-	      (cb(node), node = this.shift());
-	    }
-	    return void 0;
-	  }
-
-	  debug() {
-	    var node, ref, ref1, ref2, results;
-	    node = this._first;
-	    results = [];
-	    while (node != null) {
-	      results.push((ref = node, node = node.next, {
-	        value: ref.value,
-	        prev: (ref1 = ref.prev) != null ? ref1.value : void 0,
-	        next: (ref2 = ref.next) != null ? ref2.value : void 0
-	      }));
-	    }
-	    return results;
-	  }
-
-	};
-
-	var DLList_1 = DLList;
-
-	var Events;
-
-	Events = class Events {
-	  constructor(instance) {
-	    this.instance = instance;
-	    this._events = {};
-	    if ((this.instance.on != null) || (this.instance.once != null) || (this.instance.removeAllListeners != null)) {
-	      throw new Error("An Emitter already exists for this object");
-	    }
-	    this.instance.on = (name, cb) => {
-	      return this._addListener(name, "many", cb);
-	    };
-	    this.instance.once = (name, cb) => {
-	      return this._addListener(name, "once", cb);
-	    };
-	    this.instance.removeAllListeners = (name = null) => {
-	      if (name != null) {
-	        return delete this._events[name];
-	      } else {
-	        return this._events = {};
-	      }
-	    };
-	  }
-
-	  _addListener(name, status, cb) {
-	    var base;
-	    if ((base = this._events)[name] == null) {
-	      base[name] = [];
-	    }
-	    this._events[name].push({cb, status});
-	    return this.instance;
-	  }
-
-	  listenerCount(name) {
-	    if (this._events[name] != null) {
-	      return this._events[name].length;
-	    } else {
-	      return 0;
-	    }
-	  }
-
-	  async trigger(name, ...args) {
-	    var e, promises;
-	    try {
-	      if (name !== "debug") {
-	        this.trigger("debug", `Event triggered: ${name}`, args);
-	      }
-	      if (this._events[name] == null) {
-	        return;
-	      }
-	      this._events[name] = this._events[name].filter(function(listener) {
-	        return listener.status !== "none";
-	      });
-	      promises = this._events[name].map(async(listener) => {
-	        var e, returned;
-	        if (listener.status === "none") {
-	          return;
-	        }
-	        if (listener.status === "once") {
-	          listener.status = "none";
-	        }
-	        try {
-	          returned = typeof listener.cb === "function" ? listener.cb(...args) : void 0;
-	          if (typeof (returned != null ? returned.then : void 0) === "function") {
-	            return (await returned);
-	          } else {
-	            return returned;
-	          }
-	        } catch (error) {
-	          e = error;
-	          {
-	            this.trigger("error", e);
-	          }
-	          return null;
-	        }
-	      });
-	      return ((await Promise.all(promises))).find(function(x) {
-	        return x != null;
-	      });
-	    } catch (error) {
-	      e = error;
-	      {
-	        this.trigger("error", e);
-	      }
-	      return null;
-	    }
-	  }
-
-	};
-
-	var Events_1 = Events;
-
-	var DLList$1, Events$1, Queues;
-
-	DLList$1 = DLList_1;
-
-	Events$1 = Events_1;
-
-	Queues = class Queues {
-	  constructor(num_priorities) {
-	    var i;
-	    this.Events = new Events$1(this);
-	    this._length = 0;
-	    this._lists = (function() {
-	      var j, ref, results;
-	      results = [];
-	      for (i = j = 1, ref = num_priorities; (1 <= ref ? j <= ref : j >= ref); i = 1 <= ref ? ++j : --j) {
-	        results.push(new DLList$1((() => {
-	          return this.incr();
-	        }), (() => {
-	          return this.decr();
-	        })));
-	      }
-	      return results;
-	    }).call(this);
-	  }
-
-	  incr() {
-	    if (this._length++ === 0) {
-	      return this.Events.trigger("leftzero");
-	    }
-	  }
-
-	  decr() {
-	    if (--this._length === 0) {
-	      return this.Events.trigger("zero");
-	    }
-	  }
-
-	  push(job) {
-	    return this._lists[job.options.priority].push(job);
-	  }
-
-	  queued(priority) {
-	    if (priority != null) {
-	      return this._lists[priority].length;
-	    } else {
-	      return this._length;
-	    }
-	  }
-
-	  shiftAll(fn) {
-	    return this._lists.forEach(function(list) {
-	      return list.forEachShift(fn);
-	    });
-	  }
-
-	  getFirst(arr = this._lists) {
-	    var j, len, list;
-	    for (j = 0, len = arr.length; j < len; j++) {
-	      list = arr[j];
-	      if (list.length > 0) {
-	        return list;
-	      }
-	    }
-	    return [];
-	  }
-
-	  shiftLastFrom(priority) {
-	    return this.getFirst(this._lists.slice(priority).reverse()).shift();
-	  }
-
-	};
-
-	var Queues_1 = Queues;
-
-	var BottleneckError;
-
-	BottleneckError = class BottleneckError extends Error {};
-
-	var BottleneckError_1 = BottleneckError;
-
-	var BottleneckError$1, DEFAULT_PRIORITY, Job, NUM_PRIORITIES, parser$1;
-
-	NUM_PRIORITIES = 10;
-
-	DEFAULT_PRIORITY = 5;
-
-	parser$1 = parser;
-
-	BottleneckError$1 = BottleneckError_1;
-
-	Job = class Job {
-	  constructor(task, args, options, jobDefaults, rejectOnDrop, Events, _states, Promise) {
-	    this.task = task;
-	    this.args = args;
-	    this.rejectOnDrop = rejectOnDrop;
-	    this.Events = Events;
-	    this._states = _states;
-	    this.Promise = Promise;
-	    this.options = parser$1.load(options, jobDefaults);
-	    this.options.priority = this._sanitizePriority(this.options.priority);
-	    if (this.options.id === jobDefaults.id) {
-	      this.options.id = `${this.options.id}-${this._randomIndex()}`;
-	    }
-	    this.promise = new this.Promise((_resolve, _reject) => {
-	      this._resolve = _resolve;
-	      this._reject = _reject;
-	    });
-	    this.retryCount = 0;
-	  }
-
-	  _sanitizePriority(priority) {
-	    var sProperty;
-	    sProperty = ~~priority !== priority ? DEFAULT_PRIORITY : priority;
-	    if (sProperty < 0) {
-	      return 0;
-	    } else if (sProperty > NUM_PRIORITIES - 1) {
-	      return NUM_PRIORITIES - 1;
-	    } else {
-	      return sProperty;
-	    }
-	  }
-
-	  _randomIndex() {
-	    return Math.random().toString(36).slice(2);
-	  }
-
-	  doDrop({error, message = "This job has been dropped by Bottleneck"} = {}) {
-	    if (this._states.remove(this.options.id)) {
-	      if (this.rejectOnDrop) {
-	        this._reject(error != null ? error : new BottleneckError$1(message));
-	      }
-	      this.Events.trigger("dropped", {args: this.args, options: this.options, task: this.task, promise: this.promise});
-	      return true;
-	    } else {
-	      return false;
-	    }
-	  }
-
-	  _assertStatus(expected) {
-	    var status;
-	    status = this._states.jobStatus(this.options.id);
-	    if (!(status === expected || (expected === "DONE" && status === null))) {
-	      throw new BottleneckError$1(`Invalid job status ${status}, expected ${expected}. Please open an issue at https://github.com/SGrondin/bottleneck/issues`);
-	    }
-	  }
-
-	  doReceive() {
-	    this._states.start(this.options.id);
-	    return this.Events.trigger("received", {args: this.args, options: this.options});
-	  }
-
-	  doQueue(reachedHWM, blocked) {
-	    this._assertStatus("RECEIVED");
-	    this._states.next(this.options.id);
-	    return this.Events.trigger("queued", {args: this.args, options: this.options, reachedHWM, blocked});
-	  }
-
-	  doRun() {
-	    if (this.retryCount === 0) {
-	      this._assertStatus("QUEUED");
-	      this._states.next(this.options.id);
-	    } else {
-	      this._assertStatus("EXECUTING");
-	    }
-	    return this.Events.trigger("scheduled", {args: this.args, options: this.options});
-	  }
-
-	  async doExecute(chained, clearGlobalState, run, free) {
-	    var error, eventInfo, passed;
-	    if (this.retryCount === 0) {
-	      this._assertStatus("RUNNING");
-	      this._states.next(this.options.id);
-	    } else {
-	      this._assertStatus("EXECUTING");
-	    }
-	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
-	    this.Events.trigger("executing", eventInfo);
-	    try {
-	      passed = (await (chained != null ? chained.schedule(this.options, this.task, ...this.args) : this.task(...this.args)));
-	      if (clearGlobalState()) {
-	        this.doDone(eventInfo);
-	        await free(this.options, eventInfo);
-	        this._assertStatus("DONE");
-	        return this._resolve(passed);
-	      }
-	    } catch (error1) {
-	      error = error1;
-	      return this._onFailure(error, eventInfo, clearGlobalState, run, free);
-	    }
-	  }
-
-	  doExpire(clearGlobalState, run, free) {
-	    var error, eventInfo;
-	    if (this._states.jobStatus(this.options.id === "RUNNING")) {
-	      this._states.next(this.options.id);
-	    }
-	    this._assertStatus("EXECUTING");
-	    eventInfo = {args: this.args, options: this.options, retryCount: this.retryCount};
-	    error = new BottleneckError$1(`This job timed out after ${this.options.expiration} ms.`);
-	    return this._onFailure(error, eventInfo, clearGlobalState, run, free);
-	  }
-
-	  async _onFailure(error, eventInfo, clearGlobalState, run, free) {
-	    var retry, retryAfter;
-	    if (clearGlobalState()) {
-	      retry = (await this.Events.trigger("failed", error, eventInfo));
-	      if (retry != null) {
-	        retryAfter = ~~retry;
-	        this.Events.trigger("retry", `Retrying ${this.options.id} after ${retryAfter} ms`, eventInfo);
-	        this.retryCount++;
-	        return run(retryAfter);
-	      } else {
-	        this.doDone(eventInfo);
-	        await free(this.options, eventInfo);
-	        this._assertStatus("DONE");
-	        return this._reject(error);
-	      }
-	    }
-	  }
-
-	  doDone(eventInfo) {
-	    this._assertStatus("EXECUTING");
-	    this._states.next(this.options.id);
-	    return this.Events.trigger("done", eventInfo);
-	  }
-
-	};
-
-	var Job_1 = Job;
-
-	var BottleneckError$2, LocalDatastore, parser$2;
-
-	parser$2 = parser;
-
-	BottleneckError$2 = BottleneckError_1;
-
-	LocalDatastore = class LocalDatastore {
-	  constructor(instance, storeOptions, storeInstanceOptions) {
-	    this.instance = instance;
-	    this.storeOptions = storeOptions;
-	    this.clientId = this.instance._randomIndex();
-	    parser$2.load(storeInstanceOptions, storeInstanceOptions, this);
-	    this._nextRequest = this._lastReservoirRefresh = this._lastReservoirIncrease = Date.now();
-	    this._running = 0;
-	    this._done = 0;
-	    this._unblockTime = 0;
-	    this.ready = this.Promise.resolve();
-	    this.clients = {};
-	    this._startHeartbeat();
-	  }
-
-	  _startHeartbeat() {
-	    var base;
-	    if ((this.heartbeat == null) && (((this.storeOptions.reservoirRefreshInterval != null) && (this.storeOptions.reservoirRefreshAmount != null)) || ((this.storeOptions.reservoirIncreaseInterval != null) && (this.storeOptions.reservoirIncreaseAmount != null)))) {
-	      return typeof (base = (this.heartbeat = setInterval(() => {
-	        var amount, incr, maximum, now, reservoir;
-	        now = Date.now();
-	        if ((this.storeOptions.reservoirRefreshInterval != null) && now >= this._lastReservoirRefresh + this.storeOptions.reservoirRefreshInterval) {
-	          this._lastReservoirRefresh = now;
-	          this.storeOptions.reservoir = this.storeOptions.reservoirRefreshAmount;
-	          this.instance._drainAll(this.computeCapacity());
-	        }
-	        if ((this.storeOptions.reservoirIncreaseInterval != null) && now >= this._lastReservoirIncrease + this.storeOptions.reservoirIncreaseInterval) {
-	          ({
-	            reservoirIncreaseAmount: amount,
-	            reservoirIncreaseMaximum: maximum,
-	            reservoir
-	          } = this.storeOptions);
-	          this._lastReservoirIncrease = now;
-	          incr = maximum != null ? Math.min(amount, maximum - reservoir) : amount;
-	          if (incr > 0) {
-	            this.storeOptions.reservoir += incr;
-	            return this.instance._drainAll(this.computeCapacity());
-	          }
-	        }
-	      }, this.heartbeatInterval))).unref === "function" ? base.unref() : void 0;
-	    } else {
-	      return clearInterval(this.heartbeat);
-	    }
-	  }
-
-	  async __publish__(message) {
-	    await this.yieldLoop();
-	    return this.instance.Events.trigger("message", message.toString());
-	  }
-
-	  async __disconnect__(flush) {
-	    await this.yieldLoop();
-	    clearInterval(this.heartbeat);
-	    return this.Promise.resolve();
-	  }
-
-	  yieldLoop(t = 0) {
-	    return new this.Promise(function(resolve, reject) {
-	      return setTimeout(resolve, t);
-	    });
-	  }
-
-	  computePenalty() {
-	    var ref;
-	    return (ref = this.storeOptions.penalty) != null ? ref : (15 * this.storeOptions.minTime) || 5000;
-	  }
-
-	  async __updateSettings__(options) {
-	    await this.yieldLoop();
-	    parser$2.overwrite(options, options, this.storeOptions);
-	    this._startHeartbeat();
-	    this.instance._drainAll(this.computeCapacity());
-	    return true;
-	  }
-
-	  async __running__() {
-	    await this.yieldLoop();
-	    return this._running;
-	  }
-
-	  async __queued__() {
-	    await this.yieldLoop();
-	    return this.instance.queued();
-	  }
-
-	  async __done__() {
-	    await this.yieldLoop();
-	    return this._done;
-	  }
-
-	  async __groupCheck__(time) {
-	    await this.yieldLoop();
-	    return (this._nextRequest + this.timeout) < time;
-	  }
-
-	  computeCapacity() {
-	    var maxConcurrent, reservoir;
-	    ({maxConcurrent, reservoir} = this.storeOptions);
-	    if ((maxConcurrent != null) && (reservoir != null)) {
-	      return Math.min(maxConcurrent - this._running, reservoir);
-	    } else if (maxConcurrent != null) {
-	      return maxConcurrent - this._running;
-	    } else if (reservoir != null) {
-	      return reservoir;
-	    } else {
-	      return null;
-	    }
-	  }
-
-	  conditionsCheck(weight) {
-	    var capacity;
-	    capacity = this.computeCapacity();
-	    return (capacity == null) || weight <= capacity;
-	  }
-
-	  async __incrementReservoir__(incr) {
-	    var reservoir;
-	    await this.yieldLoop();
-	    reservoir = this.storeOptions.reservoir += incr;
-	    this.instance._drainAll(this.computeCapacity());
-	    return reservoir;
-	  }
-
-	  async __currentReservoir__() {
-	    await this.yieldLoop();
-	    return this.storeOptions.reservoir;
-	  }
-
-	  isBlocked(now) {
-	    return this._unblockTime >= now;
-	  }
-
-	  check(weight, now) {
-	    return this.conditionsCheck(weight) && (this._nextRequest - now) <= 0;
-	  }
-
-	  async __check__(weight) {
-	    var now;
-	    await this.yieldLoop();
-	    now = Date.now();
-	    return this.check(weight, now);
-	  }
-
-	  async __register__(index, weight, expiration) {
-	    var now, wait;
-	    await this.yieldLoop();
-	    now = Date.now();
-	    if (this.conditionsCheck(weight)) {
-	      this._running += weight;
-	      if (this.storeOptions.reservoir != null) {
-	        this.storeOptions.reservoir -= weight;
-	      }
-	      wait = Math.max(this._nextRequest - now, 0);
-	      this._nextRequest = now + wait + this.storeOptions.minTime;
-	      return {
-	        success: true,
-	        wait,
-	        reservoir: this.storeOptions.reservoir
-	      };
-	    } else {
-	      return {
-	        success: false
-	      };
-	    }
-	  }
-
-	  strategyIsBlock() {
-	    return this.storeOptions.strategy === 3;
-	  }
-
-	  async __submit__(queueLength, weight) {
-	    var blocked, now, reachedHWM;
-	    await this.yieldLoop();
-	    if ((this.storeOptions.maxConcurrent != null) && weight > this.storeOptions.maxConcurrent) {
-	      throw new BottleneckError$2(`Impossible to add a job having a weight of ${weight} to a limiter having a maxConcurrent setting of ${this.storeOptions.maxConcurrent}`);
-	    }
-	    now = Date.now();
-	    reachedHWM = (this.storeOptions.highWater != null) && queueLength === this.storeOptions.highWater && !this.check(weight, now);
-	    blocked = this.strategyIsBlock() && (reachedHWM || this.isBlocked(now));
-	    if (blocked) {
-	      this._unblockTime = now + this.computePenalty();
-	      this._nextRequest = this._unblockTime + this.storeOptions.minTime;
-	      this.instance._dropAllQueued();
-	    }
-	    return {
-	      reachedHWM,
-	      blocked,
-	      strategy: this.storeOptions.strategy
-	    };
-	  }
-
-	  async __free__(index, weight) {
-	    await this.yieldLoop();
-	    this._running -= weight;
-	    this._done += weight;
-	    this.instance._drainAll(this.computeCapacity());
-	    return {
-	      running: this._running
-	    };
-	  }
-
-	};
-
-	var LocalDatastore_1 = LocalDatastore;
-
-	var BottleneckError$3, States;
-
-	BottleneckError$3 = BottleneckError_1;
-
-	States = class States {
-	  constructor(status1) {
-	    this.status = status1;
-	    this._jobs = {};
-	    this.counts = this.status.map(function() {
-	      return 0;
-	    });
-	  }
-
-	  next(id) {
-	    var current, next;
-	    current = this._jobs[id];
-	    next = current + 1;
-	    if ((current != null) && next < this.status.length) {
-	      this.counts[current]--;
-	      this.counts[next]++;
-	      return this._jobs[id]++;
-	    } else if (current != null) {
-	      this.counts[current]--;
-	      return delete this._jobs[id];
-	    }
-	  }
-
-	  start(id) {
-	    var initial;
-	    initial = 0;
-	    this._jobs[id] = initial;
-	    return this.counts[initial]++;
-	  }
-
-	  remove(id) {
-	    var current;
-	    current = this._jobs[id];
-	    if (current != null) {
-	      this.counts[current]--;
-	      delete this._jobs[id];
-	    }
-	    return current != null;
-	  }
-
-	  jobStatus(id) {
-	    var ref;
-	    return (ref = this.status[this._jobs[id]]) != null ? ref : null;
-	  }
-
-	  statusJobs(status) {
-	    var k, pos, ref, results, v;
-	    if (status != null) {
-	      pos = this.status.indexOf(status);
-	      if (pos < 0) {
-	        throw new BottleneckError$3(`status must be one of ${this.status.join(', ')}`);
-	      }
-	      ref = this._jobs;
-	      results = [];
-	      for (k in ref) {
-	        v = ref[k];
-	        if (v === pos) {
-	          results.push(k);
-	        }
-	      }
-	      return results;
-	    } else {
-	      return Object.keys(this._jobs);
-	    }
-	  }
-
-	  statusCounts() {
-	    return this.counts.reduce(((acc, v, i) => {
-	      acc[this.status[i]] = v;
-	      return acc;
-	    }), {});
-	  }
-
-	};
-
-	var States_1 = States;
-
-	var DLList$2, Sync;
-
-	DLList$2 = DLList_1;
-
-	Sync = class Sync {
-	  constructor(name, Promise) {
-	    this.schedule = this.schedule.bind(this);
-	    this.name = name;
-	    this.Promise = Promise;
-	    this._running = 0;
-	    this._queue = new DLList$2();
-	  }
-
-	  isEmpty() {
-	    return this._queue.length === 0;
-	  }
-
-	  async _tryToRun() {
-	    var args, cb, error, reject, resolve, returned, task;
-	    if ((this._running < 1) && this._queue.length > 0) {
-	      this._running++;
-	      ({task, args, resolve, reject} = this._queue.shift());
-	      cb = (await (async function() {
-	        try {
-	          returned = (await task(...args));
-	          return function() {
-	            return resolve(returned);
-	          };
-	        } catch (error1) {
-	          error = error1;
-	          return function() {
-	            return reject(error);
-	          };
-	        }
-	      })());
-	      this._running--;
-	      this._tryToRun();
-	      return cb();
-	    }
-	  }
-
-	  schedule(task, ...args) {
-	    var promise, reject, resolve;
-	    resolve = reject = null;
-	    promise = new this.Promise(function(_resolve, _reject) {
-	      resolve = _resolve;
-	      return reject = _reject;
-	    });
-	    this._queue.push({task, args, resolve, reject});
-	    this._tryToRun();
-	    return promise;
-	  }
-
-	};
-
-	var Sync_1 = Sync;
-
-	var version = "2.19.5";
-	var version$1 = {
-		version: version
-	};
-
-	var version$2 = /*#__PURE__*/Object.freeze({
-		version: version,
-		default: version$1
-	});
-
-	var require$$2 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
-
-	var require$$3 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
-
-	var require$$4 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
-
-	var Events$2, Group, IORedisConnection$1, RedisConnection$1, Scripts$1, parser$3;
-
-	parser$3 = parser;
-
-	Events$2 = Events_1;
-
-	RedisConnection$1 = require$$2;
-
-	IORedisConnection$1 = require$$3;
-
-	Scripts$1 = require$$4;
-
-	Group = (function() {
-	  class Group {
-	    constructor(limiterOptions = {}) {
-	      this.deleteKey = this.deleteKey.bind(this);
-	      this.limiterOptions = limiterOptions;
-	      parser$3.load(this.limiterOptions, this.defaults, this);
-	      this.Events = new Events$2(this);
-	      this.instances = {};
-	      this.Bottleneck = Bottleneck_1;
-	      this._startAutoCleanup();
-	      this.sharedConnection = this.connection != null;
-	      if (this.connection == null) {
-	        if (this.limiterOptions.datastore === "redis") {
-	          this.connection = new RedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
-	        } else if (this.limiterOptions.datastore === "ioredis") {
-	          this.connection = new IORedisConnection$1(Object.assign({}, this.limiterOptions, {Events: this.Events}));
-	        }
-	      }
-	    }
-
-	    key(key = "") {
-	      var ref;
-	      return (ref = this.instances[key]) != null ? ref : (() => {
-	        var limiter;
-	        limiter = this.instances[key] = new this.Bottleneck(Object.assign(this.limiterOptions, {
-	          id: `${this.id}-${key}`,
-	          timeout: this.timeout,
-	          connection: this.connection
-	        }));
-	        this.Events.trigger("created", limiter, key);
-	        return limiter;
-	      })();
-	    }
-
-	    async deleteKey(key = "") {
-	      var deleted, instance;
-	      instance = this.instances[key];
-	      if (this.connection) {
-	        deleted = (await this.connection.__runCommand__(['del', ...Scripts$1.allKeys(`${this.id}-${key}`)]));
-	      }
-	      if (instance != null) {
-	        delete this.instances[key];
-	        await instance.disconnect();
-	      }
-	      return (instance != null) || deleted > 0;
-	    }
-
-	    limiters() {
-	      var k, ref, results, v;
-	      ref = this.instances;
-	      results = [];
-	      for (k in ref) {
-	        v = ref[k];
-	        results.push({
-	          key: k,
-	          limiter: v
-	        });
-	      }
-	      return results;
-	    }
-
-	    keys() {
-	      return Object.keys(this.instances);
-	    }
-
-	    async clusterKeys() {
-	      var cursor, end, found, i, k, keys, len, next, start;
-	      if (this.connection == null) {
-	        return this.Promise.resolve(this.keys());
-	      }
-	      keys = [];
-	      cursor = null;
-	      start = `b_${this.id}-`.length;
-	      end = "_settings".length;
-	      while (cursor !== 0) {
-	        [next, found] = (await this.connection.__runCommand__(["scan", cursor != null ? cursor : 0, "match", `b_${this.id}-*_settings`, "count", 10000]));
-	        cursor = ~~next;
-	        for (i = 0, len = found.length; i < len; i++) {
-	          k = found[i];
-	          keys.push(k.slice(start, -end));
-	        }
-	      }
-	      return keys;
-	    }
-
-	    _startAutoCleanup() {
-	      var base;
-	      clearInterval(this.interval);
-	      return typeof (base = (this.interval = setInterval(async() => {
-	        var e, k, ref, results, time, v;
-	        time = Date.now();
-	        ref = this.instances;
-	        results = [];
-	        for (k in ref) {
-	          v = ref[k];
-	          try {
-	            if ((await v._store.__groupCheck__(time))) {
-	              results.push(this.deleteKey(k));
-	            } else {
-	              results.push(void 0);
-	            }
-	          } catch (error) {
-	            e = error;
-	            results.push(v.Events.trigger("error", e));
-	          }
-	        }
-	        return results;
-	      }, this.timeout / 2))).unref === "function" ? base.unref() : void 0;
-	    }
-
-	    updateSettings(options = {}) {
-	      parser$3.overwrite(options, this.defaults, this);
-	      parser$3.overwrite(options, options, this.limiterOptions);
-	      if (options.timeout != null) {
-	        return this._startAutoCleanup();
-	      }
-	    }
-
-	    disconnect(flush = true) {
-	      var ref;
-	      if (!this.sharedConnection) {
-	        return (ref = this.connection) != null ? ref.disconnect(flush) : void 0;
-	      }
-	    }
-
-	  }
-	  Group.prototype.defaults = {
-	    timeout: 1000 * 60 * 5,
-	    connection: null,
-	    Promise: Promise,
-	    id: "group-key"
-	  };
-
-	  return Group;
-
-	}).call(commonjsGlobal);
-
-	var Group_1 = Group;
-
-	var Batcher, Events$3, parser$4;
-
-	parser$4 = parser;
-
-	Events$3 = Events_1;
-
-	Batcher = (function() {
-	  class Batcher {
-	    constructor(options = {}) {
-	      this.options = options;
-	      parser$4.load(this.options, this.defaults, this);
-	      this.Events = new Events$3(this);
-	      this._arr = [];
-	      this._resetPromise();
-	      this._lastFlush = Date.now();
-	    }
-
-	    _resetPromise() {
-	      return this._promise = new this.Promise((res, rej) => {
-	        return this._resolve = res;
-	      });
-	    }
-
-	    _flush() {
-	      clearTimeout(this._timeout);
-	      this._lastFlush = Date.now();
-	      this._resolve();
-	      this.Events.trigger("batch", this._arr);
-	      this._arr = [];
-	      return this._resetPromise();
-	    }
-
-	    add(data) {
-	      var ret;
-	      this._arr.push(data);
-	      ret = this._promise;
-	      if (this._arr.length === this.maxSize) {
-	        this._flush();
-	      } else if ((this.maxTime != null) && this._arr.length === 1) {
-	        this._timeout = setTimeout(() => {
-	          return this._flush();
-	        }, this.maxTime);
-	      }
-	      return ret;
-	    }
-
-	  }
-	  Batcher.prototype.defaults = {
-	    maxTime: null,
-	    maxSize: null,
-	    Promise: Promise
-	  };
-
-	  return Batcher;
-
-	}).call(commonjsGlobal);
-
-	var Batcher_1 = Batcher;
-
-	var require$$4$1 = () => console.log('You must import the full version of Bottleneck in order to use this feature.');
-
-	var require$$8 = getCjsExportFromNamespace(version$2);
-
-	var Bottleneck, DEFAULT_PRIORITY$1, Events$4, Job$1, LocalDatastore$1, NUM_PRIORITIES$1, Queues$1, RedisDatastore$1, States$1, Sync$1, parser$5,
-	  splice = [].splice;
-
-	NUM_PRIORITIES$1 = 10;
-
-	DEFAULT_PRIORITY$1 = 5;
-
-	parser$5 = parser;
-
-	Queues$1 = Queues_1;
-
-	Job$1 = Job_1;
-
-	LocalDatastore$1 = LocalDatastore_1;
-
-	RedisDatastore$1 = require$$4$1;
-
-	Events$4 = Events_1;
-
-	States$1 = States_1;
-
-	Sync$1 = Sync_1;
-
-	Bottleneck = (function() {
-	  class Bottleneck {
-	    constructor(options = {}, ...invalid) {
-	      var storeInstanceOptions, storeOptions;
-	      this._addToQueue = this._addToQueue.bind(this);
-	      this._validateOptions(options, invalid);
-	      parser$5.load(options, this.instanceDefaults, this);
-	      this._queues = new Queues$1(NUM_PRIORITIES$1);
-	      this._scheduled = {};
-	      this._states = new States$1(["RECEIVED", "QUEUED", "RUNNING", "EXECUTING"].concat(this.trackDoneStatus ? ["DONE"] : []));
-	      this._limiter = null;
-	      this.Events = new Events$4(this);
-	      this._submitLock = new Sync$1("submit", this.Promise);
-	      this._registerLock = new Sync$1("register", this.Promise);
-	      storeOptions = parser$5.load(options, this.storeDefaults, {});
-	      this._store = (function() {
-	        if (this.datastore === "redis" || this.datastore === "ioredis" || (this.connection != null)) {
-	          storeInstanceOptions = parser$5.load(options, this.redisStoreDefaults, {});
-	          return new RedisDatastore$1(this, storeOptions, storeInstanceOptions);
-	        } else if (this.datastore === "local") {
-	          storeInstanceOptions = parser$5.load(options, this.localStoreDefaults, {});
-	          return new LocalDatastore$1(this, storeOptions, storeInstanceOptions);
-	        } else {
-	          throw new Bottleneck.prototype.BottleneckError(`Invalid datastore type: ${this.datastore}`);
-	        }
-	      }).call(this);
-	      this._queues.on("leftzero", () => {
-	        var ref;
-	        return (ref = this._store.heartbeat) != null ? typeof ref.ref === "function" ? ref.ref() : void 0 : void 0;
-	      });
-	      this._queues.on("zero", () => {
-	        var ref;
-	        return (ref = this._store.heartbeat) != null ? typeof ref.unref === "function" ? ref.unref() : void 0 : void 0;
-	      });
-	    }
-
-	    _validateOptions(options, invalid) {
-	      if (!((options != null) && typeof options === "object" && invalid.length === 0)) {
-	        throw new Bottleneck.prototype.BottleneckError("Bottleneck v2 takes a single object argument. Refer to https://github.com/SGrondin/bottleneck#upgrading-to-v2 if you're upgrading from Bottleneck v1.");
-	      }
-	    }
-
-	    ready() {
-	      return this._store.ready;
-	    }
-
-	    clients() {
-	      return this._store.clients;
-	    }
-
-	    channel() {
-	      return `b_${this.id}`;
-	    }
-
-	    channel_client() {
-	      return `b_${this.id}_${this._store.clientId}`;
-	    }
-
-	    publish(message) {
-	      return this._store.__publish__(message);
-	    }
-
-	    disconnect(flush = true) {
-	      return this._store.__disconnect__(flush);
-	    }
-
-	    chain(_limiter) {
-	      this._limiter = _limiter;
-	      return this;
-	    }
-
-	    queued(priority) {
-	      return this._queues.queued(priority);
-	    }
-
-	    clusterQueued() {
-	      return this._store.__queued__();
-	    }
-
-	    empty() {
-	      return this.queued() === 0 && this._submitLock.isEmpty();
-	    }
-
-	    running() {
-	      return this._store.__running__();
-	    }
-
-	    done() {
-	      return this._store.__done__();
-	    }
-
-	    jobStatus(id) {
-	      return this._states.jobStatus(id);
-	    }
-
-	    jobs(status) {
-	      return this._states.statusJobs(status);
-	    }
-
-	    counts() {
-	      return this._states.statusCounts();
-	    }
-
-	    _randomIndex() {
-	      return Math.random().toString(36).slice(2);
-	    }
-
-	    check(weight = 1) {
-	      return this._store.__check__(weight);
-	    }
-
-	    _clearGlobalState(index) {
-	      if (this._scheduled[index] != null) {
-	        clearTimeout(this._scheduled[index].expiration);
-	        delete this._scheduled[index];
-	        return true;
-	      } else {
-	        return false;
-	      }
-	    }
-
-	    async _free(index, job, options, eventInfo) {
-	      var e, running;
-	      try {
-	        ({running} = (await this._store.__free__(index, options.weight)));
-	        this.Events.trigger("debug", `Freed ${options.id}`, eventInfo);
-	        if (running === 0 && this.empty()) {
-	          return this.Events.trigger("idle");
-	        }
-	      } catch (error1) {
-	        e = error1;
-	        return this.Events.trigger("error", e);
-	      }
-	    }
-
-	    _run(index, job, wait) {
-	      var clearGlobalState, free, run;
-	      job.doRun();
-	      clearGlobalState = this._clearGlobalState.bind(this, index);
-	      run = this._run.bind(this, index, job);
-	      free = this._free.bind(this, index, job);
-	      return this._scheduled[index] = {
-	        timeout: setTimeout(() => {
-	          return job.doExecute(this._limiter, clearGlobalState, run, free);
-	        }, wait),
-	        expiration: job.options.expiration != null ? setTimeout(function() {
-	          return job.doExpire(clearGlobalState, run, free);
-	        }, wait + job.options.expiration) : void 0,
-	        job: job
-	      };
-	    }
-
-	    _drainOne(capacity) {
-	      return this._registerLock.schedule(() => {
-	        var args, index, next, options, queue;
-	        if (this.queued() === 0) {
-	          return this.Promise.resolve(null);
-	        }
-	        queue = this._queues.getFirst();
-	        ({options, args} = next = queue.first());
-	        if ((capacity != null) && options.weight > capacity) {
-	          return this.Promise.resolve(null);
-	        }
-	        this.Events.trigger("debug", `Draining ${options.id}`, {args, options});
-	        index = this._randomIndex();
-	        return this._store.__register__(index, options.weight, options.expiration).then(({success, wait, reservoir}) => {
-	          var empty;
-	          this.Events.trigger("debug", `Drained ${options.id}`, {success, args, options});
-	          if (success) {
-	            queue.shift();
-	            empty = this.empty();
-	            if (empty) {
-	              this.Events.trigger("empty");
-	            }
-	            if (reservoir === 0) {
-	              this.Events.trigger("depleted", empty);
-	            }
-	            this._run(index, next, wait);
-	            return this.Promise.resolve(options.weight);
-	          } else {
-	            return this.Promise.resolve(null);
-	          }
-	        });
-	      });
-	    }
-
-	    _drainAll(capacity, total = 0) {
-	      return this._drainOne(capacity).then((drained) => {
-	        var newCapacity;
-	        if (drained != null) {
-	          newCapacity = capacity != null ? capacity - drained : capacity;
-	          return this._drainAll(newCapacity, total + drained);
-	        } else {
-	          return this.Promise.resolve(total);
-	        }
-	      }).catch((e) => {
-	        return this.Events.trigger("error", e);
-	      });
-	    }
-
-	    _dropAllQueued(message) {
-	      return this._queues.shiftAll(function(job) {
-	        return job.doDrop({message});
-	      });
-	    }
-
-	    stop(options = {}) {
-	      var done, waitForExecuting;
-	      options = parser$5.load(options, this.stopDefaults);
-	      waitForExecuting = (at) => {
-	        var finished;
-	        finished = () => {
-	          var counts;
-	          counts = this._states.counts;
-	          return (counts[0] + counts[1] + counts[2] + counts[3]) === at;
-	        };
-	        return new this.Promise((resolve, reject) => {
-	          if (finished()) {
-	            return resolve();
-	          } else {
-	            return this.on("done", () => {
-	              if (finished()) {
-	                this.removeAllListeners("done");
-	                return resolve();
-	              }
-	            });
-	          }
-	        });
-	      };
-	      done = options.dropWaitingJobs ? (this._run = function(index, next) {
-	        return next.doDrop({
-	          message: options.dropErrorMessage
-	        });
-	      }, this._drainOne = () => {
-	        return this.Promise.resolve(null);
-	      }, this._registerLock.schedule(() => {
-	        return this._submitLock.schedule(() => {
-	          var k, ref, v;
-	          ref = this._scheduled;
-	          for (k in ref) {
-	            v = ref[k];
-	            if (this.jobStatus(v.job.options.id) === "RUNNING") {
-	              clearTimeout(v.timeout);
-	              clearTimeout(v.expiration);
-	              v.job.doDrop({
-	                message: options.dropErrorMessage
-	              });
-	            }
-	          }
-	          this._dropAllQueued(options.dropErrorMessage);
-	          return waitForExecuting(0);
-	        });
-	      })) : this.schedule({
-	        priority: NUM_PRIORITIES$1 - 1,
-	        weight: 0
-	      }, () => {
-	        return waitForExecuting(1);
-	      });
-	      this._receive = function(job) {
-	        return job._reject(new Bottleneck.prototype.BottleneckError(options.enqueueErrorMessage));
-	      };
-	      this.stop = () => {
-	        return this.Promise.reject(new Bottleneck.prototype.BottleneckError("stop() has already been called"));
-	      };
-	      return done;
-	    }
-
-	    async _addToQueue(job) {
-	      var args, blocked, error, options, reachedHWM, shifted, strategy;
-	      ({args, options} = job);
-	      try {
-	        ({reachedHWM, blocked, strategy} = (await this._store.__submit__(this.queued(), options.weight)));
-	      } catch (error1) {
-	        error = error1;
-	        this.Events.trigger("debug", `Could not queue ${options.id}`, {args, options, error});
-	        job.doDrop({error});
-	        return false;
-	      }
-	      if (blocked) {
-	        job.doDrop();
-	        return true;
-	      } else if (reachedHWM) {
-	        shifted = strategy === Bottleneck.prototype.strategy.LEAK ? this._queues.shiftLastFrom(options.priority) : strategy === Bottleneck.prototype.strategy.OVERFLOW_PRIORITY ? this._queues.shiftLastFrom(options.priority + 1) : strategy === Bottleneck.prototype.strategy.OVERFLOW ? job : void 0;
-	        if (shifted != null) {
-	          shifted.doDrop();
-	        }
-	        if ((shifted == null) || strategy === Bottleneck.prototype.strategy.OVERFLOW) {
-	          if (shifted == null) {
-	            job.doDrop();
-	          }
-	          return reachedHWM;
-	        }
-	      }
-	      job.doQueue(reachedHWM, blocked);
-	      this._queues.push(job);
-	      await this._drainAll();
-	      return reachedHWM;
-	    }
-
-	    _receive(job) {
-	      if (this._states.jobStatus(job.options.id) != null) {
-	        job._reject(new Bottleneck.prototype.BottleneckError(`A job with the same id already exists (id=${job.options.id})`));
-	        return false;
-	      } else {
-	        job.doReceive();
-	        return this._submitLock.schedule(this._addToQueue, job);
-	      }
-	    }
-
-	    submit(...args) {
-	      var cb, fn, job, options, ref, ref1, task;
-	      if (typeof args[0] === "function") {
-	        ref = args, [fn, ...args] = ref, [cb] = splice.call(args, -1);
-	        options = parser$5.load({}, this.jobDefaults);
-	      } else {
-	        ref1 = args, [options, fn, ...args] = ref1, [cb] = splice.call(args, -1);
-	        options = parser$5.load(options, this.jobDefaults);
-	      }
-	      task = (...args) => {
-	        return new this.Promise(function(resolve, reject) {
-	          return fn(...args, function(...args) {
-	            return (args[0] != null ? reject : resolve)(args);
-	          });
-	        });
-	      };
-	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-	      job.promise.then(function(args) {
-	        return typeof cb === "function" ? cb(...args) : void 0;
-	      }).catch(function(args) {
-	        if (Array.isArray(args)) {
-	          return typeof cb === "function" ? cb(...args) : void 0;
-	        } else {
-	          return typeof cb === "function" ? cb(args) : void 0;
-	        }
-	      });
-	      return this._receive(job);
-	    }
-
-	    schedule(...args) {
-	      var job, options, task;
-	      if (typeof args[0] === "function") {
-	        [task, ...args] = args;
-	        options = {};
-	      } else {
-	        [options, task, ...args] = args;
-	      }
-	      job = new Job$1(task, args, options, this.jobDefaults, this.rejectOnDrop, this.Events, this._states, this.Promise);
-	      this._receive(job);
-	      return job.promise;
-	    }
-
-	    wrap(fn) {
-	      var schedule, wrapped;
-	      schedule = this.schedule.bind(this);
-	      wrapped = function(...args) {
-	        return schedule(fn.bind(this), ...args);
-	      };
-	      wrapped.withOptions = function(options, ...args) {
-	        return schedule(options, fn, ...args);
-	      };
-	      return wrapped;
-	    }
-
-	    async updateSettings(options = {}) {
-	      await this._store.__updateSettings__(parser$5.overwrite(options, this.storeDefaults));
-	      parser$5.overwrite(options, this.instanceDefaults, this);
-	      return this;
-	    }
-
-	    currentReservoir() {
-	      return this._store.__currentReservoir__();
-	    }
-
-	    incrementReservoir(incr = 0) {
-	      return this._store.__incrementReservoir__(incr);
-	    }
-
-	  }
-	  Bottleneck.default = Bottleneck;
-
-	  Bottleneck.Events = Events$4;
-
-	  Bottleneck.version = Bottleneck.prototype.version = require$$8.version;
-
-	  Bottleneck.strategy = Bottleneck.prototype.strategy = {
-	    LEAK: 1,
-	    OVERFLOW: 2,
-	    OVERFLOW_PRIORITY: 4,
-	    BLOCK: 3
-	  };
-
-	  Bottleneck.BottleneckError = Bottleneck.prototype.BottleneckError = BottleneckError_1;
-
-	  Bottleneck.Group = Bottleneck.prototype.Group = Group_1;
-
-	  Bottleneck.RedisConnection = Bottleneck.prototype.RedisConnection = require$$2;
-
-	  Bottleneck.IORedisConnection = Bottleneck.prototype.IORedisConnection = require$$3;
-
-	  Bottleneck.Batcher = Bottleneck.prototype.Batcher = Batcher_1;
-
-	  Bottleneck.prototype.jobDefaults = {
-	    priority: DEFAULT_PRIORITY$1,
-	    weight: 1,
-	    expiration: null,
-	    id: "<no-id>"
-	  };
-
-	  Bottleneck.prototype.storeDefaults = {
-	    maxConcurrent: null,
-	    minTime: 0,
-	    highWater: null,
-	    strategy: Bottleneck.prototype.strategy.LEAK,
-	    penalty: null,
-	    reservoir: null,
-	    reservoirRefreshInterval: null,
-	    reservoirRefreshAmount: null,
-	    reservoirIncreaseInterval: null,
-	    reservoirIncreaseAmount: null,
-	    reservoirIncreaseMaximum: null
-	  };
-
-	  Bottleneck.prototype.localStoreDefaults = {
-	    Promise: Promise,
-	    timeout: null,
-	    heartbeatInterval: 250
-	  };
-
-	  Bottleneck.prototype.redisStoreDefaults = {
-	    Promise: Promise,
-	    timeout: null,
-	    heartbeatInterval: 5000,
-	    clientTimeout: 10000,
-	    Redis: null,
-	    clientOptions: {},
-	    clusterNodes: null,
-	    clearDatastore: false,
-	    connection: null
-	  };
-
-	  Bottleneck.prototype.instanceDefaults = {
-	    datastore: "local",
-	    connection: null,
-	    id: "<no-id>",
-	    rejectOnDrop: true,
-	    trackDoneStatus: false,
-	    Promise: Promise
-	  };
-
-	  Bottleneck.prototype.stopDefaults = {
-	    enqueueErrorMessage: "This limiter has been stopped and cannot accept new jobs.",
-	    dropWaitingJobs: true,
-	    dropErrorMessage: "This limiter has been stopped."
-	  };
-
-	  return Bottleneck;
-
-	}).call(commonjsGlobal);
-
-	var Bottleneck_1 = Bottleneck;
-
-	var lib = Bottleneck_1;
-
-	return lib;
-
-})));
-
-
-/***/ }),
-
 /***/ 1916:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -33445,7 +31915,7 @@ function errorText(error) {
         return error instanceof Error ? error.message : String(error);
     return [`${error.status} ${error.message}`, ...(error.context ?? [])].join('. ');
 }
-/** True when the failed request had been retried (plugin-retry counts the attempts in `request.retryCount`). */
+/** True when the failed request had been retried (the client's retries count them in `request.retryCount`). */
 function wasRetried(error) {
     return isApiError(error) && (error.request?.request?.retryCount ?? 0) > 0;
 }
@@ -33984,23 +32454,274 @@ async function ensureAbsent(client, target, ref, dryRun) {
 
 /***/ }),
 
-/***/ 3207:
+/***/ 7591:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   If: () => (/* binding */ fleetState),
-/* harmony export */   N6: () => (/* binding */ isFailure),
-/* harmony export */   aD: () => (/* binding */ countResults),
-/* harmony export */   gI: () => (/* binding */ runFleet),
-/* harmony export */   z8: () => (/* binding */ report)
-/* harmony export */ });
-/* unused harmony export FLEET_CONCURRENCY */
-/* harmony import */ var p_limit__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(370);
-/* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1340);
-/* harmony import */ var _hooks_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5987);
-/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(182);
-/* harmony import */ var _pacing_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2215);
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6746);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  aD: () => (/* binding */ countResults),
+  If: () => (/* binding */ fleetState),
+  N6: () => (/* binding */ isFailure),
+  z8: () => (/* binding */ report),
+  gI: () => (/* binding */ runFleet)
+});
+
+// UNUSED EXPORTS: FLEET_CONCURRENCY
+
+;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
+/*
+How it works:
+`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
+*/
+
+class Node {
+	value;
+	next;
+
+	constructor(value) {
+		this.value = value;
+	}
+}
+
+class Queue {
+	#head;
+	#tail;
+	#size;
+
+	constructor() {
+		this.clear();
+	}
+
+	enqueue(value) {
+		const node = new Node(value);
+
+		if (this.#head) {
+			this.#tail.next = node;
+			this.#tail = node;
+		} else {
+			this.#head = node;
+			this.#tail = node;
+		}
+
+		this.#size++;
+	}
+
+	dequeue() {
+		const current = this.#head;
+		if (!current) {
+			return;
+		}
+
+		this.#head = this.#head.next;
+		this.#size--;
+
+		// Clean up tail reference when queue becomes empty
+		if (!this.#head) {
+			this.#tail = undefined;
+		}
+
+		return current.value;
+	}
+
+	peek() {
+		if (!this.#head) {
+			return;
+		}
+
+		return this.#head.value;
+
+		// TODO: Node.js 18.
+		// return this.#head?.value;
+	}
+
+	clear() {
+		this.#head = undefined;
+		this.#tail = undefined;
+		this.#size = 0;
+	}
+
+	get size() {
+		return this.#size;
+	}
+
+	* [Symbol.iterator]() {
+		let current = this.#head;
+
+		while (current) {
+			yield current.value;
+			current = current.next;
+		}
+	}
+
+	* drain() {
+		while (this.#head) {
+			yield this.dequeue();
+		}
+	}
+}
+
+;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
+
+
+function pLimit(concurrency) {
+	let rejectOnClear = false;
+
+	if (typeof concurrency === 'object') {
+		({concurrency, rejectOnClear = false} = concurrency);
+	}
+
+	validateConcurrency(concurrency);
+
+	if (typeof rejectOnClear !== 'boolean') {
+		throw new TypeError('Expected `rejectOnClear` to be a boolean');
+	}
+
+	const queue = new Queue();
+	let activeCount = 0;
+
+	const resumeNext = () => {
+		// Process the next queued function if we're under the concurrency limit
+		if (activeCount < concurrency && queue.size > 0) {
+			activeCount++;
+			queue.dequeue().run();
+		}
+	};
+
+	const next = () => {
+		activeCount--;
+		resumeNext();
+	};
+
+	const run = async (function_, resolve, arguments_) => {
+		// Execute the function and capture the result promise
+		const result = (async () => function_(...arguments_))();
+
+		// Resolve immediately with the promise (don't wait for completion)
+		resolve(result);
+
+		// Wait for the function to complete (success or failure)
+		// We catch errors here to prevent unhandled rejections,
+		// but the original promise rejection is preserved for the caller
+		try {
+			await result;
+		} catch {}
+
+		// Decrement active count and process next queued function
+		next();
+	};
+
+	const enqueue = (function_, resolve, reject, arguments_) => {
+		const queueItem = {reject};
+
+		// Queue the internal resolve function instead of the run function
+		// to preserve the asynchronous execution context.
+		new Promise(internalResolve => { // eslint-disable-line promise/param-names
+			queueItem.run = internalResolve;
+			queue.enqueue(queueItem);
+		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
+
+		// Start processing immediately if we haven't reached the concurrency limit
+		if (activeCount < concurrency) {
+			resumeNext();
+		}
+	};
+
+	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+		enqueue(function_, resolve, reject, arguments_);
+	});
+
+	Object.defineProperties(generator, {
+		activeCount: {
+			get: () => activeCount,
+		},
+		pendingCount: {
+			get: () => queue.size,
+		},
+		clearQueue: {
+			value() {
+				if (!rejectOnClear) {
+					queue.clear();
+					return;
+				}
+
+				const abortError = AbortSignal.abort().reason;
+
+				while (queue.size > 0) {
+					queue.dequeue().reject(abortError);
+				}
+			},
+		},
+		concurrency: {
+			get: () => concurrency,
+
+			set(newConcurrency) {
+				validateConcurrency(newConcurrency);
+				concurrency = newConcurrency;
+
+				queueMicrotask(() => {
+					// eslint-disable-next-line no-unmodified-loop-condition
+					while (activeCount < concurrency && queue.size > 0) {
+						resumeNext();
+					}
+				});
+			},
+		},
+		map: {
+			async value(iterable, function_) {
+				const promises = [];
+
+				try {
+					Array.from(iterable, (value, index) => {
+						const promise = generator(function_, value, index);
+						promises.push(promise);
+						return promise;
+					});
+				} catch (error) {
+					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
+					for (const promise of promises) {
+						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
+					}
+
+					throw error;
+				}
+
+				return Promise.all(promises);
+			},
+		},
+	});
+
+	return generator;
+}
+
+function limitFunction(function_, options) {
+	const limit = pLimit(options);
+
+	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
+	Object.defineProperty(limitedFunction, 'clearQueue', {
+		value: limit.clearQueue,
+	});
+
+	return limitedFunction;
+}
+
+function validateConcurrency(concurrency) {
+	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
+	}
+}
+
+// EXTERNAL MODULE: ./src/api-error.ts
+var api_error = __nccwpck_require__(1340);
+// EXTERNAL MODULE: ./src/hooks.ts
+var hooks = __nccwpck_require__(5987);
+// EXTERNAL MODULE: ./src/model.ts
+var model = __nccwpck_require__(182);
+// EXTERNAL MODULE: ./src/pacing.ts
+var pacing = __nccwpck_require__(2215);
+// EXTERNAL MODULE: ./src/target.ts
+var src_target = __nccwpck_require__(6746);
+;// CONCATENATED MODULE: ./src/fleet.ts
 /**
  * The one place that runs an operation over several targets and gathers one result per target: a
  * repository that fails does not stop the others (unless `fail_fast`), `max_writes` bounds how many
@@ -34037,15 +32758,15 @@ function report(result, options, state) {
  * @returns one result per item, and the totals
  */
 async function runFleet(items, makeClient, operation, options) {
-    const limit = (0,p_limit__WEBPACK_IMPORTED_MODULE_5__/* ["default"] */ .A)(options.concurrency ?? FLEET_CONCURRENCY);
+    const limit = pLimit(options.concurrency ?? FLEET_CONCURRENCY);
     const state = options.state ?? fleetState(items.length);
     const runOne = async (item) => {
         const { target } = item;
         // A target's one webhook (a GitHub App's) has no id to report.
         const base = {
             target,
-            name: (0,_target_js__WEBPACK_IMPORTED_MODULE_4__/* .targetName */ .je)(target),
-            hook_id: _target_js__WEBPACK_IMPORTED_MODULE_4__/* .SCOPE_TRAITS */ .ty[target.scope].hooks ? item.hook?.id : undefined,
+            name: (0,src_target/* targetName */.je)(target),
+            hook_id: src_target/* SCOPE_TRAITS */.ty[target.scope].hooks ? item.hook?.id : undefined,
             changed: false,
             ok: false
         };
@@ -34061,9 +32782,9 @@ async function runFleet(items, makeClient, operation, options) {
                 if (writing)
                     return;
                 if (state.stoppedBy !== undefined)
-                    throw new _model_js__WEBPACK_IMPORTED_MODULE_2__/* .RunLimit */ .bp(`not written: fail_fast stopped the run after ${state.stoppedBy} failed`);
+                    throw new model/* RunLimit */.bp(`not written: fail_fast stopped the run after ${state.stoppedBy} failed`);
                 if (options.max_writes !== undefined && state.writes >= options.max_writes) {
-                    throw new _model_js__WEBPACK_IMPORTED_MODULE_2__/* .RunLimit */ .bp(`not written: max_writes (${options.max_writes}) was reached; run again to continue`);
+                    throw new model/* RunLimit */.bp(`not written: max_writes (${options.max_writes}) was reached; run again to continue`);
                 }
                 state.writes++;
                 writing = true;
@@ -34073,8 +32794,10 @@ async function runFleet(items, makeClient, operation, options) {
                 // (its writes and reads waiting in the pacer included); one that has written (a rotation
                 // between its write and its rollback) finishes what it began.
                 if (state.stoppedBy !== undefined && !wrote)
-                    throw new _model_js__WEBPACK_IMPORTED_MODULE_2__/* .RunLimit */ .bp(`not run to its end: fail_fast stopped the run after ${state.stoppedBy} failed`);
-            }
+                    throw new model/* RunLimit */.bp(`not run to its end: fail_fast stopped the run after ${state.stoppedBy} failed`);
+            },
+            // A target that has written finishes what it began (verification, rollback) even once GitHub's limits stopped the run.
+            finishing: () => wrote
         });
         client.hook.after('request', (_response, request) => {
             if (request.method !== 'GET')
@@ -34082,20 +32805,20 @@ async function runFleet(items, makeClient, operation, options) {
         });
         try {
             const result = await operation(client, item);
-            const hook_id = _target_js__WEBPACK_IMPORTED_MODULE_4__/* .SCOPE_TRAITS */ .ty[target.scope].hooks ? (result.hook_id ?? base.hook_id) : undefined;
+            const hook_id = src_target/* SCOPE_TRAITS */.ty[target.scope].hooks ? (result.hook_id ?? base.hook_id) : undefined;
             const done = { ...base, hook_id, result: result.outcome, changed: result.changed ?? false, operation: result };
             return result.failure ? { ...done, error: result.failure } : { ...done, ok: true };
         }
         catch (error) {
-            if (error instanceof _model_js__WEBPACK_IMPORTED_MODULE_2__/* .RunLimit */ .bp)
+            if (error instanceof model/* RunLimit */.bp)
                 return { ...base, result: 'skipped', error: error.message };
-            if (options.absent_ok && error instanceof _hooks_js__WEBPACK_IMPORTED_MODULE_1__/* .HookLookupError */ .Or && error.matches === 0) {
+            if (options.absent_ok && error instanceof hooks/* HookLookupError */.Or && error.matches === 0) {
                 return { ...base, result: 'absent', ok: true, error: undefined, operation: { message: `${base.name}: ${error.message}`, outcome: 'absent' } };
             }
             // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
-            if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_3__/* .RateLimitStop */ .CZ && !wrote)
+            if (error instanceof pacing/* RateLimitStop */.CZ && !wrote)
                 return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error };
-            if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_3__/* .RateLimitStop */ .CZ)
+            if (error instanceof pacing/* RateLimitStop */.CZ)
                 return { ...base, result: 'failed', error: `stopped after a write: ${error.message}`, thrown: error };
             return { ...base, result: 'failed', error: errorText(error, target), thrown: error };
         }
@@ -34122,8 +32845,8 @@ function countResults(results) {
 }
 /** An error as the text of an item's result: GitHub's answer (without the token hint, given once for the run) or the message. */
 function errorText(error, target) {
-    if ((0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(error))
-        return (0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .describeApiError */ .gg)(error, target.scope, { hint: false });
+    if ((0,api_error/* isApiError */.d7)(error))
+        return (0,api_error/* describeApiError */.gg)(error, target.scope, { hint: false });
     return error instanceof Error ? error.message : String(error);
 }
 
@@ -34560,7 +33283,7 @@ async function testPush(client, target, hook_id) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5632);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9871);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -34658,7 +33381,8 @@ function hookSecrets(read, problems) {
  * Enterprise Cloud with data residency), whose limits are GitHub's documented ones.
  */
 function isGitHubCloud(api_url) {
-    const host = URL.parse(api_url)?.hostname.toLowerCase() ?? '';
+    // However the host is written: upper case, a trailing dot (an absolute DNS name), a port.
+    const host = (URL.parse(api_url)?.hostname.toLowerCase() ?? '').replace(/\.+$/, '');
     return host === 'api.github.com' || host === 'github.com' || host.endsWith('.github.com') || host.endsWith('.ghe.com');
 }
 /**
@@ -36318,7 +35042,7 @@ function propertyFilter(raw, name) {
 
 /***/ }),
 
-/***/ 5632:
+/***/ 9871:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39837,108 +38561,25 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-// EXTERNAL MODULE: ./node_modules/bottleneck/light.js
-var light = __nccwpck_require__(3251);
-// EXTERNAL MODULE: ./node_modules/@octokit/request-error/dist-src/index.js
-var dist_src = __nccwpck_require__(1015);
-;// CONCATENATED MODULE: ./node_modules/@octokit/plugin-retry/dist-bundle/index.js
-// pkg/dist-src/version.js
-var plugin_retry_dist_bundle_VERSION = "0.0.0-development";
-
-// pkg/dist-src/error-request.js
-function isRequestError(error) {
-  return error.request !== void 0;
-}
-async function errorRequest(state, octokit, error, options) {
-  if (!isRequestError(error) || !error?.request.request) {
-    throw error;
-  }
-  if (error.status >= 400 && !state.doNotRetry.includes(error.status)) {
-    const retries = options.request.retries != null ? options.request.retries : state.retries;
-    const retryAfter = Math.pow((options.request.retryCount || 0) + 1, 2);
-    throw octokit.retry.retryRequest(error, retries, retryAfter);
-  }
-  throw error;
-}
-
-// pkg/dist-src/wrap-request.js
-
-
-async function wrapRequest(state, octokit, request, options) {
-  const limiter = new light();
-  limiter.on("failed", function(error, info) {
-    const maxRetries = ~~error.request.request?.retries;
-    const after = ~~error.request.request?.retryAfter;
-    options.request.retryCount = info.retryCount + 1;
-    if (maxRetries > info.retryCount) {
-      return after * state.retryAfterBaseValue;
-    }
-  });
-  return limiter.schedule(
-    requestWithGraphqlErrorHandling.bind(null, state, octokit, request),
-    options
-  );
-}
-async function requestWithGraphqlErrorHandling(state, octokit, request, options) {
-  const response = await request(options);
-  if (response.data && response.data.errors && response.data.errors.length > 0 && /Something went wrong while executing your query/.test(
-    response.data.errors[0].message
-  )) {
-    const error = new dist_src/* RequestError */.G(response.data.errors[0].message, 500, {
-      request: options,
-      response
-    });
-    return errorRequest(state, octokit, error, options);
-  }
-  return response;
-}
-
-// pkg/dist-src/index.js
-function retry(octokit, octokitOptions) {
-  const state = Object.assign(
-    {
-      enabled: true,
-      retryAfterBaseValue: 1e3,
-      doNotRetry: [400, 401, 403, 404, 410, 422, 451],
-      retries: 3
-    },
-    octokitOptions.retry
-  );
-  const retryPlugin = {
-    retry: {
-      retryRequest: (error, retries, retryAfter) => {
-        error.request.request = Object.assign({}, error.request.request, {
-          retries,
-          retryAfter
-        });
-        return error;
-      }
-    }
-  };
-  if (state.enabled) {
-    octokit.hook.error("request", errorRequest.bind(null, state, retryPlugin));
-    octokit.hook.wrap("request", wrapRequest.bind(null, state, retryPlugin));
-  }
-  return retryPlugin;
-}
-retry.VERSION = plugin_retry_dist_bundle_VERSION;
-
-
+// EXTERNAL MODULE: external "node:timers/promises"
+var promises_ = __nccwpck_require__(8500);
 // EXTERNAL MODULE: ./src/pacing.ts
 var pacing = __nccwpck_require__(2215);
 // EXTERNAL MODULE: ./src/redact.ts
 var redact = __nccwpck_require__(6670);
 ;// CONCATENATED MODULE: ./src/client.ts
 /**
- * The Octokit client of `@actions/github`, with Octokit's plugin for retries (`@octokit/plugin-retry`:
- * 5xx and network errors, with backoff), a time limit on every HTTP request (each attempt: a hung
- * connection is cut after `request_timeout` seconds and retried like a network error), and the run's
- * one pacing layer (./pacing.ts) under it: every attempt of every client of a run waits its turn
- * under GitHub's documented rate limits there, and a refusal pauses the whole run.
+ * The Octokit client of `@actions/github`, with retries of 5xx answers and network errors (with
+ * backoff: {@link withRetries}), a time limit on every HTTP request (each attempt: a hung connection
+ * is cut after `request_timeout` seconds and retried like a network error), and the run's one pacing
+ * layer (./pacing.ts) under it: every attempt of every client of a run waits its turn under GitHub's
+ * documented rate limits there, and a refusal pauses the whole run.
  *
- * `@octokit/plugin-throttling` is not used: it paces only the first attempt of a request (it sits
- * outside plugin-retry), keeps no budget of points, CPU time or content creation, and waits out a
- * secondary limit for the refused request only while the others go on.
+ * `@octokit/plugin-throttling` is not used: it paces only the first attempt of a request, keeps no
+ * budget of points, CPU time or content creation, and waits out a secondary limit for the refused
+ * request only while the others go on. `@octokit/plugin-retry` is not used either: it schedules its
+ * retries through Bottleneck, whose last release was in 2019 (./pacing.ts replaced it); the retry of
+ * a failed attempt is a dozen lines here.
  */
 
 
@@ -39946,8 +38587,38 @@ var redact = __nccwpck_require__(6670);
 
 
 
-/** Statuses never retried by plugin-retry: client errors, and 429, which the pacer handles (./pacing.ts). */
+/** Statuses never retried: client errors, and 429, which the pacer handles (./pacing.ts). */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451];
+/**
+ * Retries a request that failed with a status of 400 or more outside {@link DO_NOT_RETRY} (5xx; a
+ * network error or a timed-out attempt, which @octokit/request reports as status 500), after
+ * (n + 1)² seconds × `timeScale` for the nth retry (1 s, 4 s, 9 s…: the backoff of
+ * @octokit/plugin-retry), at most `retries` times; a request's own option `request.retries`
+ * (e.g. 0 for a poll) overrides it. Errors that pass Octokit as they are (the pacer's stop, an abort)
+ * have no status and are never retried. A retried request's options carry `request.retryCount`.
+ * @param retries the retries of a request by default; 0 disables them
+ * @param timeScale multiplies the backoff (tests: {@link ClientOptions.timeScale})
+ */
+function withRetries(client, retries, timeScale) {
+    client.hook.wrap('request', async (request, options) => {
+        const own = options.request ?? {};
+        const most = own.retries ?? retries;
+        for (let attempt = 0;; attempt++) {
+            try {
+                return await request(options);
+            }
+            catch (error) {
+                const status = error.status;
+                if (attempt >= most || typeof status !== 'number' || status < 400 || DO_NOT_RETRY.includes(status))
+                    throw error;
+                await (0,promises_.setTimeout)((attempt + 1) ** 2 * 1000 * timeScale, undefined, { signal: own.signal });
+                // Counted where ./api-error.ts `wasRetried` reads it (a copy: request options may be shared).
+                options.request = { ...options.request, retryCount: attempt + 1 };
+            }
+        }
+    });
+    return client;
+}
 /**
  * The `fetch` that `@actions/github` gives Octokit: its own undici `fetch` through the runner's proxy
  * settings (`HTTPS_PROXY`, `NO_PROXY`); Node's global `fetch` only if it has none.
@@ -39984,7 +38655,7 @@ function clientFactory(connection, options) {
         onWait: options.onWait
     });
     const timed = fetchWithTimeout(connection.request_timeout);
-    const make = ({ beforeWrite, beforeSend } = {}) => {
+    const make = ({ beforeWrite, beforeSend, finishing } = {}) => {
         const octokitOptions = {
             baseUrl: connection.api_url,
             userAgent: 'manage-webhooks',
@@ -39996,10 +38667,9 @@ function clientFactory(connection, options) {
                 warn: (message) => core/* warning */.$e((0,redact/* redact */.E$)(message)),
                 error: (message) => core/* error */.z3((0,redact/* redact */.E$)(message))
             },
-            request: { fetch: pacer.fetch(timed, { beforeSend }) },
-            retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: 1000 * timeScale }
+            request: { fetch: pacer.fetch(timed, { beforeSend, finishing }) }
         };
-        const client = connection.app ? appClient(connection.app, octokitOptions, options.appAuth) : getOctokit(connection.token, octokitOptions, retry);
+        const client = withRetries(connection.app ? appClient(connection.app, octokitOptions, options.appAuth) : getOctokit(connection.token, octokitOptions), retries, timeScale);
         client.hook.after('request', (response, request) => core/* debug */.Yz((0,redact/* redact */.E$)(`${request.method} ${response.url} → ${response.status}`)));
         client.hook.error('request', (error, request) => {
             const failed = error;
@@ -40024,7 +38694,7 @@ async function appAuthStrategy() {
 }
 /**
  * The Octokit client of `@actions/github` (its `GitHub` class, which `getOctokit` builds on) with the
- * same plugins, authenticated as the App by `@octokit/auth-app`: every request to `/app/…` carries
+ * same options, authenticated as the App by `@octokit/auth-app`: every request to `/app/…` carries
  * a JWT signed with the App's private key (RS256, `iss` = the app id, valid 10 minutes, renewed as
  * needed). `getOctokit` itself takes only a token, not an authentication strategy.
  * @throws Error when the strategy was not loaded ({@link appAuthStrategy})
@@ -40032,16 +38702,15 @@ async function appAuthStrategy() {
 function appClient(app, options, strategy) {
     if (!strategy)
         throw new Error("internal error: scope 'app' without @octokit/auth-app loaded");
-    const AppOctokit = GitHub.plugin(retry);
-    return new AppOctokit({ ...options, authStrategy: strategy, auth: { appId: app.app_id, privateKey: app.private_key } });
+    return new GitHub({ ...options, authStrategy: strategy, auth: { appId: app.app_id, privateKey: app.private_key } });
 }
 /** One client of its own factory ({@link clientFactory}): for a run over one target. */
 function createClient(connection, options) {
     return clientFactory(connection, options)();
 }
 
-// EXTERNAL MODULE: ./src/fleet.ts
-var src_fleet = __nccwpck_require__(3207);
+// EXTERNAL MODULE: ./src/fleet.ts + 2 modules
+var src_fleet = __nccwpck_require__(7591);
 // EXTERNAL MODULE: ./src/model.ts
 var model = __nccwpck_require__(182);
 // EXTERNAL MODULE: external "node:fs"
@@ -43129,11 +41798,22 @@ var selection = __nccwpck_require__(1973);
 
 
 
-/** Runs the action once; never throws (failures go to `core.setFailed`). */
+
+/** The results reported so far by the run in progress (for {@link unfinishedRunGuard}). */
+let reported = [];
+/**
+ * Runs the action once; never throws (failures go to `core.setFailed`). Should the process be about to
+ * exit while the run is still waiting for something that can never come (a defect), the step fails
+ * with an internal error that names what was waiting, with the results so far: never an exit code
+ * without a message.
+ */
 async function run() {
     let request;
     let makeClient;
     const started = Date.now();
+    reported = [];
+    const guard = () => void unfinishedRunGuard(request, makeClient, started);
+    process.once('beforeExit', guard);
     try {
         (0,input_credentials/* maskSecretInputs */.q)();
         request = getRequest();
@@ -43163,11 +41843,27 @@ async function run() {
         await writeFailureSummary(request, problems);
     }
     finally {
+        process.off('beforeExit', guard);
         if (makeClient) {
             await writePacing(makeClient.pacer.stats(), Date.now() - started);
             await makeClient.pacer.close();
         }
     }
+}
+/**
+ * Node's event loop emptied while {@link run} had not finished: nothing (no timer, no socket) would
+ * ever settle what it waits for. Fails the step saying so, with what the pacer still held and the
+ * results reported so far (output `results`, counts, the job summary).
+ */
+async function unfinishedRunGuard(request, makeClient, started) {
+    const holding = makeClient ? makeClient.pacer.describeQueue() : 'nothing queued in the pacer';
+    const problem = `internal error: the run stopped waiting with work unfinished (${holding}); ${reported.length} result${reported.length === 1 ? ' was' : 's were'} reported before it (above). Run again; please report this.`;
+    core/* setFailed */.C1((0,redact/* redact */.E$)(problem));
+    if (reported.length > 0)
+        setFleetOutputs(reported, (0,src_fleet/* countResults */.aD)(reported));
+    await writeFailureSummary(request, [problem, ...reported.map((result) => `${result.name}: ${result.result}${result.error ? ` (${result.error})` : ''}`)].map(redact/* redact */.E$));
+    if (makeClient)
+        await writePacing(makeClient.pacer.stats(), Date.now() - started);
 }
 /** One repository or organization: its outputs and summary; an error fails the step as GitHub answered it. */
 async function runOne(request, target, makeClient, clock) {
@@ -43250,6 +41946,7 @@ function fleetProgress(request, makeClient, total) {
         onResult(result, done, total) {
             if (result.operation)
                 (0,redact/* maskUrlCredentials */.gn)(result.operation);
+            reported.push(result);
             logResult(result, done, total);
             progress = { done, total };
             ticker.touch();
@@ -43363,7 +42060,7 @@ class RunLimit extends Error {
 /**
  * Makes an error thrown from under Octokit (the `fetch` it calls) reach the caller as it is: named
  * `AbortError`, which @octokit/request rethrows instead of wrapping it into a `RequestError` with
- * status 500 (which @octokit/plugin-retry would retry); and with no `status` (the one @octokit/request
+ * status 500 (which the client would retry); and with no `status` (the one @octokit/request
  * sets is dropped), so nothing takes it for an answer of GitHub's.
  */
 function passesOctokitAsIs(error) {
@@ -43422,13 +42119,10 @@ function timeScaleOf(env) {
 /* harmony export */   f_: () => (/* binding */ GITHUB_LIMITS),
 /* harmony export */   j6: () => (/* binding */ RateLimitWait)
 /* harmony export */ });
-/* unused harmony exports windowReservoir, pointsOf, routeOf, isHookCreation, MAX_REFUSALS, FALLBACK_WAIT_S, MAX_BACKOFF_S, CREATION_WAIT_S, busiestMinute */
-/* harmony import */ var bottleneck_light_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3251);
-/* harmony import */ var bottleneck_light_js__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(bottleneck_light_js__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var p_limit__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(370);
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(8500);
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(182);
+/* unused harmony exports SMOOTHING_POINTS, WindowLedger, pointsOf, routeOf, isHookCreation, MAX_REFUSALS, FALLBACK_WAIT_S, SLOW_DOWN, PRIMARY_RESERVE, retryAfterOf, refusalOf, busiestMinute */
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8500);
+/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(182);
 /**
  * The one pacing layer: every HTTP request of a run (hooks, deliveries, polls, repository lists, the
  * App's, and each retry of them) goes through one {@link Pacer}, which keeps the run inside GitHub's
@@ -43436,25 +42130,32 @@ function timeScaleOf(env) {
  *
  * Source: REST docs "Rate limits for the REST API" (secondary limits: concurrency, points per minute
  * per endpoint, CPU time, content creation; the primary budget and its `x-ratelimit-*` headers) and
- * "Best practices for using the REST API" (mutating requests one second apart; on a refusal wait for
- * `retry-after`, or at least a minute, then back off exponentially and give up after a few tries).
+ * "Best practices for using the REST API" (mutating requests serially and one second apart; on a
+ * refusal wait for `retry-after`, or at least a minute, then back off exponentially and give up after
+ * a few tries).
  *
- * The budgets are Bottleneck limiters (the library @octokit/plugin-throttling is built on) and, for
- * the plain concurrency bound, p-limit; nested in this order around the `fetch` of one attempt:
- * 1. concurrency: at most {@link PacingBudget.concurrency} requests in flight;
- * 2. response time: a reservoir of milliseconds refilled gradually; each request reserves its
- *    estimated response time and settles the difference when answered (GitHub estimates its CPU
- *    time from "the total response time of your API requests");
- * 3. writes (any method but GET, HEAD, OPTIONS): one at a time, each sent at least
- *    {@link PacingBudget.write_spacing_ms} after the previous one;
- * 4. hook creations: reservoirs per minute and per hour;
- * 5. points per route template (GET 1, other methods 5): a reservoir refilled gradually.
- * Then, right before sending, the gate: a run-wide pause that GitHub asked for, and the primary
- * budget. A reservoir that refills gradually is what makes "a minute" any 60 s: see
- * {@link windowReservoir}.
+ * The scheduler is this project's own, on an injected {@link Clock} (tests run hours of GitHub time
+ * in milliseconds: `__tests__/pacing-sim.test.ts`). Every budget is a {@link WindowLedger}: the
+ * times and weights of what was sent in the last window, so that no window of its length ever holds
+ * more than its limit, and a request waits exactly until the oldest entry that blocks it leaves the
+ * window. One queue, served in order by {@link Pacer}'s dispatcher; a request starts when:
+ * 1. no pause is in force: a run-wide one GitHub asked for (`retry-after`, the primary reset), or,
+ *    for a hook creation, a content-creation one;
+ * 2. fewer than {@link PacingBudget.concurrency} requests are in flight;
+ * 3. its route template's points fit in the last 60 s, and in the smoothing window (the same rate
+ *    over a few points: no burst of a whole minute's budget, which a stricter hidden limit refuses);
+ * 4. the response time of the last 60 s plus what the requests in flight reserve leaves room for its
+ *    own estimate (GitHub estimates its CPU time from "the total response time of your API requests");
+ * 5. a write (any method but GET, HEAD, OPTIONS): the last write sent at least
+ *    {@link PacingBudget.write_spacing_ms} ago (GitHub: "wait at least one second between each
+ *    request"; a write answered slower than that does not hold the next one);
+ * 6. a hook creation: the creations of the last 60 s and of the last hour leave room. A creation that
+ *    waits for these does not hold the write slot: other writes go on meanwhile.
+ * A request that cannot start marks what blocks it, so that no later request overtakes it on that
+ * budget (no starvation), while requests on other budgets go on. The dispatcher keeps one live timer
+ * while anything waits on time, and fails every queued request with an internal error rather than
+ * let them hang if nothing could ever release them.
  */
-
-
 
 
 /** GitHub's documented limits for REST requests (REST docs "Rate limits for the REST API"). */
@@ -43473,9 +42174,11 @@ const GITHUB_LIMITS = {
 };
 /**
  * The budgets on GitHub's limits: 10 requests in flight (as @octokit/plugin-throttling), 95% of the
- * points, 80% of the CPU time (response times measured here include the network, GitHub's own
- * measure does not, and they are settled only once answered), 90% of the content-creation limits,
- * writes one second apart.
+ * points, 90% of the CPU time (response times measured here include the network, GitHub's own
+ * measure does not; a request in flight reserves the average recent response time), 90% of the
+ * hook creations a minute, the 500 an hour as documented (any margin there would cost a whole hour at
+ * its edge; another workflow's creations meet GitHub's content-creation refusal, which pauses or
+ * stops creations only), writes one second apart.
  * @param factor GitHub Enterprise Server only (input `ghes_rate_limit_factor`): multiplies every
  *   budget and divides the write spacing, for an instance whose administrator raised the limits
  */
@@ -43483,47 +42186,80 @@ function pacingBudget(factor = 1) {
     return {
         concurrency: 10,
         points_per_minute: Math.floor(GITHUB_LIMITS.points_per_minute * 0.95 * factor),
-        response_ms_per_minute: Math.floor(GITHUB_LIMITS.response_ms_per_minute * 0.8 * factor),
+        response_ms_per_minute: Math.floor(GITHUB_LIMITS.response_ms_per_minute * 0.9 * factor),
         creations_per_minute: Math.floor(GITHUB_LIMITS.creations_per_minute * 0.9 * factor),
-        creations_per_hour: Math.floor(GITHUB_LIMITS.creations_per_hour * 0.9 * factor),
+        creations_per_hour: Math.floor(GITHUB_LIMITS.creations_per_hour * factor),
         write_spacing_ms: GITHUB_LIMITS.write_spacing_ms / factor
     };
 }
+/** The points of the smoothing window: a minute's budget is spread in steps of this many points. */
+const SMOOTHING_POINTS = 5;
 /**
- * Bottleneck settings that let no window of `window_ms` hold more than `budget` units: the
- * reservoir starts at `burst` (also its maximum), and `amount` units come back every `interval` ms
- * at the earliest (Bottleneck's heartbeat adds them once `now ≥ last refill + interval`, never
- * sooner), with `amount = ⌊(budget − burst) / (⌊window / interval⌋ + 1)⌋`. A window holds at most
- * the reservoir at its start (≤ burst) plus ⌊window / interval⌋ + 1 refills, so at most `budget`.
- * A reservoir that refilled all at once every minute could spend two budgets within 60 s.
- * @param budget units allowed in any window
- * @param window_ms the window, in MILLISECONDS
- * @param burst units available at once (at least the heaviest job); less than `budget`
- * @param interval_ms the shortest time between refills, in MILLISECONDS; longer when the budget
- *   leaves less than one unit per refill
- * @throws RangeError when `burst` leaves no budget to refill
+ * A sliding-window budget: the send times (epoch MILLISECONDS) and weights of the last `window_ms`,
+ * so that no interval of `window_ms` ever holds more than `limit`. Weights can be settled after the
+ * fact ({@link WindowLedger.settle}: a response time reserved by an estimate, then measured).
  */
-function windowReservoir(budget, window_ms, burst, interval_ms) {
-    if (!(budget - burst >= 1))
-        throw new RangeError(`internal error: a burst of ${burst} leaves nothing of ${budget} per ${window_ms} ms to refill`);
-    // One unit per refill at the least: at most budget − burst refills in a window.
-    const interval = Math.max(interval_ms, Math.ceil(window_ms / Math.max(1, budget - burst - 1)));
-    const amount = Math.floor((budget - burst) / (Math.floor(window_ms / interval) + 1));
-    return {
-        reservoir: burst,
-        reservoirIncreaseMaximum: burst,
-        reservoirIncreaseAmount: amount,
-        reservoirIncreaseInterval: interval,
-        // How often Bottleneck looks whether a refill is due (its default, 250 ms, would slow the refills).
-        heartbeatInterval: Math.max(5, Math.min(25, Math.floor(interval / 20)))
-    };
-}
-/**
- * The burst of a budget: about 1/57 of it (15 points of 855: three writes), at least `heaviest` (the
- * heaviest job) and leaving at least 2 units to refill.
- */
-function burstOf(budget, heaviest) {
-    return Math.max(heaviest, Math.min(Math.floor(budget / 57), budget - 2));
+class WindowLedger {
+    limit;
+    window_ms;
+    /** Entries oldest first; those before `head` have left the window. */
+    entries = [];
+    head = 0;
+    sum = 0;
+    /**
+     * @param limit the most weight in any `window_ms` (may be lowered later: {@link WindowLedger.limit})
+     * @param window_ms the window, in MILLISECONDS
+     */
+    constructor(limit, window_ms) {
+        this.limit = limit;
+        this.window_ms = window_ms;
+    }
+    /** Drops the entries that left the window by `now` (an entry at `at` counts while `now < at + window_ms`). */
+    prune(now) {
+        while (this.head < this.entries.length && this.entries[this.head].at + this.window_ms <= now)
+            this.sum -= this.entries[this.head++].weight;
+        if (this.head > 1024 && this.head * 2 > this.entries.length) {
+            this.entries.splice(0, this.head);
+            this.head = 0;
+        }
+    }
+    /** The weight in the window ending at `now`. */
+    used(now) {
+        this.prune(now);
+        return this.sum;
+    }
+    /**
+     * The earliest time at or after `now` (epoch ms) when `weight` more fits within the limit: `now`, or
+     * the moment the entry that blocks it leaves the window. Infinity when `weight` alone exceeds the limit.
+     */
+    fitsAt(now, weight) {
+        this.prune(now);
+        if (this.sum + weight <= this.limit)
+            return now;
+        if (weight > this.limit)
+            return Infinity;
+        let left = this.sum;
+        for (let i = this.head; i < this.entries.length; i++) {
+            left -= this.entries[i].weight;
+            if (left + weight <= this.limit)
+                return Math.max(now, this.entries[i].at + this.window_ms);
+        }
+        return Infinity; // unreachable: an empty window fits any weight ≤ limit
+    }
+    /** Records `weight` sent at `at` (epoch ms, not before the last entry); returns its handle for {@link WindowLedger.settle}. */
+    add(at, weight) {
+        const entry = { at, weight };
+        this.entries.push(entry);
+        this.sum += weight;
+        return entry;
+    }
+    /** Changes an entry's weight (a reserve settled to what was measured). */
+    settle(entry, weight) {
+        const index = this.entries.indexOf(entry, this.head);
+        if (index >= 0)
+            this.sum += weight - entry.weight;
+        entry.weight = weight;
+    }
 }
 /** The points a request costs: GET, HEAD and OPTIONS 1, every other method 5. */
 function pointsOf(method) {
@@ -43562,8 +42298,9 @@ const REASON_TEXT = {
     creation: "GitHub's content-creation limit (hook creations)"
 };
 /**
- * The run stopped because GitHub said stop: a secondary limit kept refusing, the primary budget ran
- * out beyond `rate_limit_wait`, or GitHub blocked content creation for longer than a minute.
+ * The run stopped because GitHub said stop: a secondary limit kept refusing or asked for a wait
+ * beyond `rate_limit_wait`, the primary budget ran out beyond `rate_limit_wait`, or hook creations
+ * were blocked (then creations alone stop).
  *
  * It reaches the caller as it is, never taken for an answer of GitHub's ({@link passesOctokitAsIs}).
  */
@@ -43574,28 +42311,28 @@ class RateLimitStop extends Error {
     until;
     constructor(reason, message, until) {
         super(until ? `${message} Run again after ${utcTime(until)}.` : message);
-        (0,_model_js__WEBPACK_IMPORTED_MODULE_2__/* .passesOctokitAsIs */ .LB)(this);
+        (0,_model_js__WEBPACK_IMPORTED_MODULE_1__/* .passesOctokitAsIs */ .LB)(this);
         this.reason = reason;
         this.until = until;
     }
 }
 /**
  * A request bounded by a deadline ({@link withDeadline}: a poll for a delivery within `wait_timeout`)
- * was not sent: GitHub asked to wait past that deadline. It reaches the caller as it is
+ * was not sent: it would have had to wait past that deadline. It reaches the caller as it is
  * ({@link passesOctokitAsIs}).
  */
 class RateLimitWait extends Error {
     constructor(message) {
         super(message);
-        (0,_model_js__WEBPACK_IMPORTED_MODULE_2__/* .passesOctokitAsIs */ .LB)(this);
+        (0,_model_js__WEBPACK_IMPORTED_MODULE_1__/* .passesOctokitAsIs */ .LB)(this);
     }
 }
 /** The deadline (epoch ms) of each signal marked by {@link withDeadline}. */
 const deadlines = new WeakMap();
 /**
  * Marks the signal of requests bounded by a deadline (epoch MILLISECONDS; the signal aborts then):
- * when GitHub asks the run to wait past it, such a request fails at once with {@link RateLimitWait}
- * instead of waiting until the deadline.
+ * when such a request would have to wait past it (GitHub asked the run to wait, or a budget is spent
+ * until then), it fails at once with {@link RateLimitWait} instead of waiting until the deadline.
  * @returns the same signal
  */
 function withDeadline(signal, deadline) {
@@ -43608,114 +42345,210 @@ function utcTime(date) {
 }
 /** Refusals in a row, with no answer in between that was not one, after which the run stops. */
 const MAX_REFUSALS = 4;
-/** The wait when a secondary-limit refusal has no `retry-after`, in SECONDS (GitHub: "at least one minute"). */
+/** The first wait when a refusal has no usable `retry-after`, in SECONDS (GitHub: "at least one minute"); it doubles on each refusal in a row. */
 const FALLBACK_WAIT_S = 60;
-/** The longest backoff after repeated refusals, in SECONDS. */
-const MAX_BACKOFF_S = 900;
-/** A content-creation block with a `retry-after` up to this many SECONDS is waited out; longer, creations stop. */
-const CREATION_WAIT_S = 60;
+/** After a secondary refusal the points budget is multiplied by this (and concurrency halved). */
+const SLOW_DOWN = 0.9;
+/** Requests of the primary budget kept for targets that have written (a rotation's verification and rollback), at most. */
+const PRIMARY_RESERVE = 20;
+/** The most weight of one budget a queued request may need, for the smoothing window's limit. */
+const HEAVIEST = 5;
 /**
  * Paces the requests of one run. Make one per run; every client of the run passes its `fetch`
- * through {@link Pacer.fetch}. Call {@link Pacer.close} at the end (it stops Bottleneck's timers).
+ * through {@link Pacer.fetch}. Call {@link Pacer.close} at the end: a request after it is refused.
  */
 class Pacer {
     options;
-    concurrency;
+    budget;
+    /** Points per route: the 60 s window and the smoothing window. */
+    points = new Map();
     responseTime;
-    writes;
-    creations;
-    creationsPerHour;
-    points;
-    /** Estimated response time of the next request, in ms (a moving average). */
-    estimate = 250;
-    burstMs;
+    creationsMinute;
+    creationsHour;
+    /** The moving average of response times, in ms: what a request in flight reserves (1 s before any answer). */
+    estimate = 1000;
+    queue = [];
     inflight = 0;
+    /** Requests started so far. */
+    started = 0;
+    lastWriteAt = -Infinity;
     primary;
-    /** A pause of every request (secondary, primary): until (epoch ms), since, why. */
+    /**
+     * True until an answer tells the primary budget (or that it has none: an App's JWT answers), and
+     * again once its window has passed: one request at a time meanwhile, so that a budget nearly spent
+     * by another workflow is not overrun by a first burst.
+     */
+    probing = true;
+    /** A pause of every request (secondary, primary): until (epoch ms), since (the {@link Ticket.seq} of the next request to start then), why. */
     pause;
     /** A pause of hook creations only. */
     creationPause;
-    /** Refusals in a row with no other answer in between. */
+    /** Refusals in a row with no other answer in between, and the last wait without retry-after (s). */
     streak = 0;
+    lastBackoffS = 0;
     /** Content-creation refusals of creations in a row, with no creation answered in between. */
     creationStreak = 0;
-    lastPauseS = 0;
+    lastCreationBackoffS = 0;
     stopped;
     creationsStopped;
     sent = [];
     refusals = {};
     waited = {};
     closed = false;
+    /** The dispatcher's one timer: when it fires, and how to cancel it. */
+    timer;
     constructor(options) {
         // A copy: the budget slows down after a refusal.
-        this.options = { ...options, budget: { ...options.budget } };
-        const { budget } = this.options;
-        // p-limit, not Bottleneck, for the plain concurrency bound: it queues without timer ticks.
-        this.concurrency = (0,p_limit__WEBPACK_IMPORTED_MODULE_3__/* ["default"] */ .A)(budget.concurrency);
-        this.burstMs = Math.max(1000, Math.floor(budget.response_ms_per_minute / 15));
-        this.responseTime = new (bottleneck_light_js__WEBPACK_IMPORTED_MODULE_0___default())(windowReservoir(budget.response_ms_per_minute, 60_000, this.burstMs, 1000));
-        this.writes = new (bottleneck_light_js__WEBPACK_IMPORTED_MODULE_0___default())({ maxConcurrent: 1 });
-        this.creations = new (bottleneck_light_js__WEBPACK_IMPORTED_MODULE_0___default())(windowReservoir(budget.creations_per_minute, 60_000, burstOf(budget.creations_per_minute, 1), 1000));
-        this.creationsPerHour = new (bottleneck_light_js__WEBPACK_IMPORTED_MODULE_0___default())(windowReservoir(budget.creations_per_hour, 3_600_000, burstOf(budget.creations_per_hour, 1), 1000));
-        this.creations.chain(this.creationsPerHour);
-        // 15 points at once (three writes), then 7 points every 505 ms: 15 + 119 × 7 = 848 in any 60 s at 855 a minute.
-        this.points = new (bottleneck_light_js__WEBPACK_IMPORTED_MODULE_0___default().Group)(windowReservoir(budget.points_per_minute, 60_000, burstOf(budget.points_per_minute, 5), 505));
+        this.budget = { ...options.budget };
+        this.options = {
+            ...options,
+            budget: this.budget,
+            clock: options.clock ?? { now: () => Date.now(), sleep: (ms, signal) => (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_0__.setTimeout)(ms, undefined, { signal }) }
+        };
+        this.responseTime = new WindowLedger(this.budget.response_ms_per_minute, 60_000);
+        this.creationsMinute = new WindowLedger(this.budget.creations_per_minute, 60_000);
+        this.creationsHour = new WindowLedger(this.budget.creations_per_hour, 3_600_000);
+    }
+    now() {
+        return this.options.clock.now();
     }
     /**
-     * The paced `fetch`: each call waits for its turn under every budget and the gate, sends once,
-     * and, when GitHub refuses it for a rate limit, waits as GitHub asks and sends it again — until
-     * {@link MAX_REFUSALS} refusals in a row, when the run stops.
+     * The paced `fetch`: each call waits for its turn under every budget, sends once, and, when GitHub
+     * refuses it for a rate limit, waits as GitHub asks and sends it again — until the run stops.
      * @param send the `fetch` of one attempt (with its own timeout)
      * @param hooks.beforeSend called right before each attempt is sent, after every wait; it throws
      *   to refuse the attempt (a fleet's `fail_fast`), which is then not sent
+     * @param hooks.finishing see {@link PacedRequest.finishing}
      * @throws RateLimitStop when the run stopped (then and for every later request; a creation alone
-     *   when content creation is blocked); what `beforeSend` throws; the caller's signal's reason when
-     *   it aborts a wait
+     *   when content creation is blocked); RateLimitWait for a request with a deadline that it would
+     *   pass; what `beforeSend` throws; the caller's signal's reason when it aborts a wait
      */
     fetch(send, hooks = {}) {
         return async (input, init = {}) => {
             const method = (init.method ?? 'GET').toUpperCase();
             const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-            const route = routeOf(url, this.options.api_url);
-            const creation = isHookCreation(method, route);
-            const signal = init.signal ?? undefined;
+            const request = { method, url, signal: init.signal ?? undefined, finishing: hooks.finishing };
             for (;;) {
-                this.throwIfStopped(creation);
-                const sentAt = { at: 0 };
-                const response = await this.schedule(method, route, creation, signal, sentAt, () => send(input, init), hooks.beforeSend);
-                const refusal = await refusalOf(response);
+                const ticket = await this.acquire(request);
+                let response;
+                try {
+                    hooks.beforeSend?.();
+                }
+                catch (error) {
+                    this.release(ticket, undefined, false);
+                    throw error;
+                }
+                try {
+                    response = await send(input, init);
+                }
+                catch (error) {
+                    this.release(ticket);
+                    throw error;
+                }
+                // A refusal is read before the request's place is freed, so that no request starts before its pause.
+                const refusal = await refusalOf(response, this.now());
+                if (refusal)
+                    this.refused(refusal, ticket);
+                this.release(ticket, response.headers);
                 if (!refusal) {
-                    this.streak = 0;
-                    if (creation)
-                        this.creationStreak = 0;
+                    this.answered(ticket);
                     return response;
                 }
-                this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1;
-                this.onRefusal(refusal, sentAt.at, creation);
                 await response.body?.cancel().catch(() => undefined); // the refused answer is not read: free its connection
             }
         };
     }
     /**
-     * The wait the next request would meet at the gate, if any: a pause GitHub asked for, or the
-     * primary budget used up until its reset. `until` in epoch MILLISECONDS.
+     * Waits until the request may be sent under every budget, and records it as sent now.
+     * @throws RateLimitStop, RateLimitWait, the signal's reason (see {@link Pacer.fetch})
      */
+    acquire(request) {
+        const route = routeOf(request.url, this.options.api_url);
+        const method = request.method.toUpperCase();
+        const points = pointsOf(method);
+        const signal = request.signal;
+        return new Promise((resolve, reject) => {
+            const job = {
+                route,
+                points,
+                write: points > 1,
+                creation: isHookCreation(method, route),
+                finishing: request.finishing ?? (() => false),
+                signal,
+                deadline: signal ? deadlines.get(signal) : undefined,
+                resolve,
+                reject
+            };
+            if (signal) {
+                if (signal.aborted)
+                    return reject(signal.reason);
+                job.onAbort = () => {
+                    const at = this.queue.indexOf(job);
+                    if (at < 0)
+                        return;
+                    this.queue.splice(at, 1);
+                    reject(signal.reason);
+                    this.dispatch();
+                };
+                signal.addEventListener('abort', job.onAbort, { once: true });
+            }
+            this.queue.push(job);
+            this.dispatch();
+        });
+    }
+    /**
+     * A request acquired with {@link Pacer.acquire} was answered (or failed): settles its measured
+     * response time, frees its place, reads the primary budget from the answer's headers.
+     * @param sent false when the request was not sent after all (refused by `beforeSend`)
+     */
+    release(ticket, headers, sent = true) {
+        const now = this.now();
+        const response_ms = Math.max(0, now - ticket.at);
+        this.responseTime.settle(ticket.response, response_ms);
+        if (sent) {
+            this.estimate = 0.8 * this.estimate + 0.2 * response_ms;
+            this.sent.push({ at: ticket.at, route: ticket.route, points: ticket.points, response_ms });
+        }
+        this.inflight--;
+        if (headers) {
+            this.observe(headers);
+            this.probing = false;
+        }
+        this.dispatch();
+    }
+    /** An answer that was no refusal: the refusals in a row end. */
+    answered(ticket) {
+        this.streak = 0;
+        this.lastBackoffS = 0;
+        if (ticket.creation) {
+            this.creationStreak = 0;
+            this.lastCreationBackoffS = 0;
+        }
+    }
+    /** The wait the next request would meet at the gate, if any: a pause GitHub asked for, or the primary budget used up until its reset. `until` in epoch MILLISECONDS. */
     pausedUntil() {
-        const now = Date.now();
+        const now = this.now();
         const pause = this.pause;
         if (pause && pause.until > now)
             return { until: pause.until, reason: REASON_TEXT[pause.reason] };
-        const primary = this.exhausted(now);
+        const primary = this.exhausted(now, false);
         return primary ? { until: primary.reset + 1000, reason: REASON_TEXT.primary } : undefined;
     }
     /** Requests sent so far (each attempt counts): a cheap count for progress lines. */
     get requests() {
-        return this.sent.length;
+        return this.sent.length + this.inflight;
     }
-    /** The primary budget when the next request would use its last request (those in flight counted); undefined otherwise. */
-    exhausted(now) {
-        const primary = this.primary;
-        return primary && primary.reset > now && primary.remaining - this.inflight - 1 <= 0 ? primary : undefined;
+    /** What waits in the queue now, for an internal error: e.g. `3 requests (2 on /repos/{owner}/{repo}/hooks)`. */
+    describeQueue() {
+        const byRoute = new Map();
+        for (const job of this.queue)
+            byRoute.set(job.route, (byRoute.get(job.route) ?? 0) + 1);
+        const routes = [...byRoute].map(([route, count]) => `${count} on ${route}`).join(', ');
+        return `${this.queue.length} request${this.queue.length === 1 ? '' : 's'} queued${routes ? ` (${routes})` : ''}, ${this.inflight} in flight`;
+    }
+    /** Requests queued and in flight. */
+    get pending() {
+        return this.queue.length + this.inflight;
     }
     /** The stop, once GitHub's refusals or the primary budget stopped the run. */
     stop() {
@@ -43733,185 +42566,305 @@ class Pacer {
             refusals: { ...this.refusals },
             waited_s: Object.fromEntries(Object.entries(this.waited).map(([reason, ms]) => [reason, Math.round(ms / 1000)])),
             stopped: this.stopped?.message ?? this.creationsStopped?.message,
-            budget: this.options.budget
+            budget: { ...this.budget }
         };
     }
-    /** Stops the limiters' timers; requests after this are refused. */
+    /** Ends the run's pacing: its timer stops, queued requests and later ones are refused. */
     async close() {
         this.closed = true;
-        await Promise.all([
-            this.responseTime.disconnect(false),
-            this.writes.disconnect(false),
-            this.creations.disconnect(false),
-            this.creationsPerHour.disconnect(false),
-            this.points.disconnect(false)
-        ]);
+        this.timer?.cancel.abort();
+        this.timer = undefined;
+        this.failQueued(new Error('internal error: a request after the run ended'));
     }
-    /** Runs one attempt through the budgets (see the module's docs), records it, settles its response time. */
-    schedule(method, route, creation, signal, sentAt, attempt, beforeSend) {
-        const points = pointsOf(method);
-        const reserved = Math.min(this.burstMs, Math.max(10, Math.round(this.estimate)));
-        const sendNow = async () => {
-            await this.gate(creation, signal);
-            await this.points.key(route).schedule({ weight: points }, async () => undefined);
-            await this.gate(creation, signal); // a pause that began while waiting for points
-            this.throwIfStopped(creation);
-            beforeSend?.();
-            const start = Date.now();
-            sentAt.at = start;
-            this.inflight++;
-            try {
-                const response = await attempt();
-                this.observe(response.headers);
-                return response;
-            }
-            finally {
-                this.inflight--;
-                const response_ms = Date.now() - start;
-                this.sent.push({ at: start, route, points, response_ms });
-                this.estimate = 0.8 * this.estimate + 0.2 * response_ms;
-                void this.responseTime.incrementReservoir(reserved - response_ms);
-            }
-        };
-        // One write at a time: its answer goes back at once, while its slot is held until write_spacing_ms
-        // after it was sent (after its waits for points and pauses); a write never sent holds nothing.
-        const write = () => new Promise((resolve, reject) => {
-            this.writes
-                .schedule(async () => {
-                if (creation)
-                    await this.creations.schedule(async () => undefined);
-                const sent = sendNow();
-                sent.then(resolve, reject);
-                await sent.catch(() => undefined);
-                const next = sentAt.at + this.options.budget.write_spacing_ms;
-                while (sentAt.at > 0 && Date.now() < next)
-                    await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_1__.setTimeout)(next - Date.now());
-            })
-                .catch(reject);
-        });
-        return this.concurrency(() => this.responseTime.schedule({ weight: reserved }, () => (points > 1 ? write() : sendNow())));
+    /** The primary budget when a request would use the last one it may (those in flight counted); undefined otherwise. */
+    exhausted(now, finishing) {
+        const primary = this.primary;
+        if (!primary || primary.reset <= now)
+            return undefined;
+        const reserve = finishing ? 0 : Math.min(PRIMARY_RESERVE, Math.floor((primary.limit ?? 0) / 100));
+        return primary.remaining - this.inflight - 1 - reserve <= 0 ? primary : undefined;
+    }
+    /** The stop that refuses `job` now, if any. */
+    stopFor(job) {
+        if (this.closed)
+            return new Error('internal error: a request after the run ended');
+        if (job.creation && this.creationsStopped)
+            return this.creationsStopped;
+        if (this.stopped && !job.finishing())
+            return this.stopped;
+        return undefined;
+    }
+    /** The points ledgers of a route. */
+    pointsOf(route) {
+        let ledgers = this.points.get(route);
+        if (!ledgers) {
+            ledgers = { minute: new WindowLedger(this.budget.points_per_minute, 60_000), smooth: new WindowLedger(HEAVIEST, this.smoothWindow()) };
+            this.points.set(route, ledgers);
+        }
+        return ledgers;
+    }
+    /** The smoothing window: {@link SMOOTHING_POINTS} points at the minute's rate, in ms. */
+    smoothWindow() {
+        return Math.ceil((60_000 * Math.max(SMOOTHING_POINTS, HEAVIEST)) / this.budget.points_per_minute);
+    }
+    /** What a request in flight reserves of the response-time budget, in ms: the moving average of response times. */
+    reserve() {
+        return Math.max(10, Math.min(Math.round(this.estimate), Math.floor(this.budget.response_ms_per_minute / 8)));
     }
     /**
-     * Waits while the run is paused (and, for a creation, while creations are), and while the primary
-     * budget, counting the requests in flight, would reach 0: until its reset when that comes within
-     * `rate_limit_wait`, else the run stops.
-     * @throws RateLimitStop; the signal's reason when it aborts the wait
+     * Serves the queue in order: starts every request that may start now; fails those that are
+     * stopped, or that would wait past their deadline; arms the one timer for the earliest time a
+     * waiting request may start.
      */
-    async gate(creation, signal) {
-        const deadline = signal ? deadlines.get(signal) : undefined;
-        const wait = async (until, reason) => {
-            if (deadline !== undefined && until > deadline) {
-                throw new RateLimitWait(`${REASON_TEXT[reason]} asked to wait until ${utcTime(new Date(until))}, past wait_timeout; not waiting through it.`);
-            }
-            await sleepUntil(until, signal);
-        };
-        for (;;) {
-            this.throwIfStopped(creation);
-            signal?.throwIfAborted();
-            const now = Date.now();
-            if (this.pause && this.pause.until > now) {
-                await wait(this.pause.until, this.pause.reason);
+    dispatch() {
+        if (this.closed)
+            return;
+        const now = this.now();
+        this.checkPrimary(now);
+        /** Budgets an earlier waiting request holds: no later request overtakes it there. */
+        const held = new Set();
+        let next = Infinity;
+        let waitingOnEvents = false;
+        for (let i = 0; i < this.queue.length;) {
+            const job = this.queue[i];
+            const stop = this.stopFor(job);
+            if (stop) {
+                this.drop(i, stop);
                 continue;
             }
-            if (creation && this.creationPause && this.creationPause.until > now) {
-                await wait(this.creationPause.until, 'creation');
+            const wait = this.waitOf(job, now, held);
+            if (wait === undefined) {
+                this.start(i, now);
                 continue;
             }
-            const primary = this.exhausted(now);
-            if (primary) {
-                const until = primary.reset + 1000;
-                if (until - now > this.options.rate_limit_wait * 1000) {
-                    this.stopped ??= new RateLimitStop('primary', `${REASON_TEXT.primary}: ${primary.remaining} requests left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(until));
-                    continue;
-                }
-                if (deadline !== undefined && until > deadline)
-                    await wait(until, 'primary'); // throws: the wait would outlast the deadline
-                this.startPause('primary', until, `${primary.remaining} requests left; every request waits for the reset`);
-                this.primary = undefined; // the next answer tells the new window
+            const stopped = this.stopFor(job); // creations may have stopped just now
+            if (stopped) {
+                this.drop(i, stopped);
                 continue;
             }
+            if (wait.imposed && wait.until - now > this.options.rate_limit_wait * 1000) {
+                // A request the stop let through (its target has written) waits no longer than rate_limit_wait either.
+                this.drop(i, this.stopped ??
+                    new RateLimitStop(wait.imposed, `${REASON_TEXT[wait.imposed]}: a wait beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(wait.until)));
+                continue;
+            }
+            if (job.deadline !== undefined && Number.isFinite(wait.until) && wait.until > job.deadline) {
+                this.drop(i, new RateLimitWait(wait.imposed
+                    ? `${REASON_TEXT[wait.imposed]} asked to wait until ${utcTime(new Date(wait.until))}, past wait_timeout; not waiting through it.`
+                    : `the pacing of GitHub's limits (${wait.why}) would send it after wait_timeout; not waiting through it.`));
+                continue;
+            }
+            for (const key of wait.holds)
+                held.add(key);
+            if (Number.isFinite(wait.until))
+                next = Math.min(next, wait.until);
+            else
+                waitingOnEvents = true;
+            i++;
+        }
+        if (this.queue.length > 0 && next === Infinity && (!waitingOnEvents || this.inflight === 0)) {
+            // Nothing in flight and no time to wait for: nothing would ever release them.
+            this.failQueued(new Error(`internal error: the pacer would hold ${this.describeQueue()} with nothing to release them`));
             return;
         }
+        this.arm(next);
+    }
+    /**
+     * When `job` may start, and what it waits for; undefined when it may start now.
+     * `holds`: the budgets it holds against later requests; `imposed`: set when the wait is one GitHub asked for.
+     */
+    waitOf(job, now, held) {
+        // Waits GitHub imposed.
+        if (this.pause && this.pause.until > now)
+            return { until: this.pause.until, holds: [], imposed: this.pause.reason, why: 'a pause' };
+        const primary = this.exhausted(now, job.finishing());
+        if (primary)
+            return { until: primary.reset + 1000, holds: [], imposed: 'primary', why: 'the primary budget' };
+        if (job.creation && this.creationPause && this.creationPause.until > now)
+            return { until: this.creationPause.until, holds: ['creation'], imposed: 'creation', why: 'a content-creation pause' };
+        // A creation waiting for the creation budgets holds only them: other writes go on.
+        if (job.creation) {
+            if (held.has('creation'))
+                return { until: Infinity, holds: ['creation'], why: 'an earlier creation' };
+            const until = Math.max(this.creationsMinute.fitsAt(now, 1), this.creationsHour.fitsAt(now, 1));
+            if (until > now) {
+                if (until - now > this.options.rate_limit_wait * 1000) {
+                    this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${this.creationsHour.used(now)} hook creations in the last hour, the most GitHub allows (${this.budget.creations_per_hour}); the next fits after rate_limit_wait (${this.options.rate_limit_wait} s). Hook creations stopped; other requests go on.`, new Date(until));
+                    return { until: now, holds: [], why: 'creations stopped' }; // dropped by the caller
+                }
+                return { until, holds: ['creation'], why: 'the hook-creation budget' };
+            }
+        }
+        const keys = [`route ${job.route}`, 'response', ...(job.write ? ['write'] : [])];
+        if (keys.some((key) => held.has(key)))
+            return { until: Infinity, holds: keys, why: 'an earlier request' };
+        if (this.inflight >= (this.probing ? 1 : this.budget.concurrency))
+            return { until: Infinity, holds: keys, why: 'concurrency' };
+        const ledgers = this.pointsOf(job.route);
+        const at = {
+            points: Math.max(ledgers.minute.fitsAt(now, job.points), ledgers.smooth.fitsAt(now, job.points)),
+            response: this.responseTime.fitsAt(now, this.reserve()),
+            write: job.write ? this.lastWriteAt + this.budget.write_spacing_ms : now
+        };
+        const until = Math.max(at.points, at.response, at.write);
+        if (until <= now)
+            return undefined;
+        const holds = [
+            ...(at.points > now ? [`route ${job.route}`] : []),
+            ...(at.response > now ? ['response'] : []),
+            ...(at.write > now ? ['write'] : [])
+        ];
+        return { until, holds, why: at.points >= until ? `points on ${job.route}` : at.response >= until ? 'response time' : 'write spacing' };
+    }
+    /** Starts the queued request at `index`: records it in every budget and lets it send. */
+    start(index, now) {
+        const [job] = this.queue.splice(index, 1);
+        if (job.signal && job.onAbort)
+            job.signal.removeEventListener('abort', job.onAbort);
+        const ledgers = this.pointsOf(job.route);
+        ledgers.minute.add(now, job.points);
+        ledgers.smooth.add(now, job.points);
+        if (job.write)
+            this.lastWriteAt = now;
+        if (job.creation) {
+            this.creationsMinute.add(now, 1);
+            this.creationsHour.add(now, 1);
+        }
+        this.inflight++;
+        const response = this.responseTime.add(now, this.reserve());
+        job.resolve({ route: job.route, points: job.points, write: job.write, creation: job.creation, at: now, seq: this.started++, response });
+    }
+    /** Removes the queued request at `index`, failing it with `error`. */
+    drop(index, error) {
+        const [job] = this.queue.splice(index, 1);
+        if (job.signal && job.onAbort)
+            job.signal.removeEventListener('abort', job.onAbort);
+        job.reject(error);
+    }
+    /** Fails every queued request. */
+    failQueued(error) {
+        while (this.queue.length > 0)
+            this.drop(0, error);
+    }
+    /** Keeps one live timer for `at` (epoch ms): an earlier one than the timer set replaces it. */
+    arm(at) {
+        if (!Number.isFinite(at))
+            return;
+        if (this.timer && this.timer.at <= at)
+            return;
+        this.timer?.cancel.abort();
+        const timer = { at, cancel: new AbortController() };
+        this.timer = timer;
+        this.options.clock.sleep(Math.max(0, at - this.now()), timer.cancel.signal).then(() => {
+            if (this.timer === timer)
+                this.timer = undefined;
+            this.dispatch();
+        }, () => undefined // cancelled: a newer timer took over
+        );
+    }
+    /** When the primary budget is spent (reserve kept): a pause until its reset within `rate_limit_wait`, else the stop. */
+    checkPrimary(now) {
+        if (this.primary && this.primary.reset <= now) {
+            this.primary = undefined; // a new window: its budget is unknown until the next answer
+            this.probing = true;
+        }
+        const primary = this.exhausted(now, false);
+        if (!primary || (this.pause && this.pause.until > now))
+            return;
+        const until = primary.reset + 1000;
+        if (until - now > this.options.rate_limit_wait * 1000) {
+            this.stopped ??= new RateLimitStop('primary', `${REASON_TEXT.primary}: ${primary.remaining} requests left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(until));
+            return;
+        }
+        if (this.queue.length === 0)
+            return; // nobody waits: the pause begins when a request comes
+        this.startPause('primary', until, `${primary.remaining} requests left; every request waits for the reset`);
+        this.primary = undefined; // the next answer tells the new window
     }
     /** Decides what a refusal means for the run: a pause (every request, or creations), or the stop. */
-    onRefusal(refusal, sentAt, creation) {
-        const now = Date.now();
+    refused(refusal, ticket) {
+        this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1;
+        const now = this.now();
+        const limit = this.options.rate_limit_wait;
         const answered = `GitHub answered ${refusal.status} "${refusal.message}"${refusal.retry_after === undefined ? ' without retry-after' : ` with retry-after: ${refusal.retry_after}`}`;
-        if (refusal.reason === 'creation' && creation) {
-            const wait = refusal.retry_after;
-            if (wait === undefined || wait > CREATION_WAIT_S) {
-                this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${answered}. Hook creations stopped; other requests go on.`, wait === undefined ? undefined : new Date(now + wait * 1000));
+        if (refusal.reason === 'creation' && ticket.creation) {
+            // Refused again after waiting (not a request sent before the pause began): one more in a row.
+            if (this.creationPause && ticket.seq < this.creationPause.since)
                 return;
-            }
-            if (!this.creationPause || sentAt >= this.creationPause.since) {
-                // Refused again after waiting: after MAX_REFUSALS in a row, creations stop (other requests go on).
-                if (++this.creationStreak >= MAX_REFUSALS) {
-                    this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${this.creationStreak} refusals in a row; ${answered}. Hook creations stopped; other requests go on.`, new Date(now + wait * 1000));
-                    return;
-                }
-                this.creationPause = { until: now + wait * 1000, since: now };
+            this.creationStreak++;
+            const wait = refusal.retry_after ?? (this.lastCreationBackoffS === 0 ? FALLBACK_WAIT_S : this.lastCreationBackoffS * 2);
+            if (refusal.retry_after === undefined)
+                this.lastCreationBackoffS = wait;
+            const stop = (why) => (this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${why}; ${answered}. Hook creations stopped; other requests go on.`, new Date(now + wait * 1000)));
+            if (this.creationStreak >= MAX_REFUSALS)
+                stop(`${this.creationStreak} refusals in a row`);
+            else if (wait > limit)
+                stop(`a wait of ${wait} s, beyond rate_limit_wait (${limit} s)`);
+            else {
+                this.creationPause = { until: now + wait * 1000, since: this.started };
                 this.note('creation', wait, `${answered}; hook creations wait ${wait} s`);
             }
             return;
         }
         // A request sent before the pause began was answered by the same episode: it waits, and counts nothing.
-        if (this.pause && sentAt < this.pause.since)
+        if (this.pause && ticket.seq < this.pause.since)
             return;
         this.streak++;
-        const reset = refusal.reset !== undefined && refusal.reset > now ? refusal.reset : now + FALLBACK_WAIT_S * 1000;
-        const base = refusal.reason === 'primary' ? Math.ceil((reset - now) / 1000) : (refusal.retry_after ?? FALLBACK_WAIT_S);
-        const wait = this.streak === 1 ? base : Math.min(MAX_BACKOFF_S, Math.max(base, this.lastPauseS * 2));
-        if (this.streak >= MAX_REFUSALS) {
-            this.stopped ??= new RateLimitStop(refusal.reason, `${REASON_TEXT[refusal.reason]}: ${this.streak} refusals in a row; ${answered}. Stopped, as GitHub asks ("continuing to make requests while you are rate limited may result in the banning of your integration").`, new Date(now + wait * 1000));
-            return;
-        }
-        // The primary budget: the run waits for the reset (a reset already past counts as a minute away)
-        // within rate_limit_wait, or stops; the pause begins now, so that the refusals of requests already
-        // in flight count as this one.
+        let wait;
         if (refusal.reason === 'primary') {
-            this.primary = { remaining: 0, reset };
-            if (reset + 1000 - now <= this.options.rate_limit_wait * 1000) {
-                this.startPause('primary', reset + 1000, `${answered}; every request waits for the reset`);
-                this.primary = undefined;
-            }
+            const reset = refusal.reset !== undefined && refusal.reset > now ? refusal.reset : undefined;
+            wait = reset !== undefined ? Math.ceil((reset + 1000 - now) / 1000) : (refusal.retry_after ?? FALLBACK_WAIT_S);
+        }
+        else if (refusal.retry_after !== undefined)
+            wait = refusal.retry_after;
+        else {
+            wait = this.lastBackoffS === 0 ? FALLBACK_WAIT_S : this.lastBackoffS * 2;
+            this.lastBackoffS = wait;
+        }
+        const until = new Date(now + wait * 1000);
+        if (this.streak >= MAX_REFUSALS) {
+            this.stopped ??= new RateLimitStop(refusal.reason, `${REASON_TEXT[refusal.reason]}: ${this.streak} refusals in a row; ${answered}. Stopped, as GitHub asks ("continuing to make requests while you are rate limited may result in the banning of your integration").`, until);
+            this.pause = { until: until.getTime(), since: this.started, reason: refusal.reason }; // a finishing request still waits for it
             return;
         }
-        this.lastPauseS = wait;
+        if (wait > limit) {
+            this.stopped ??= new RateLimitStop(refusal.reason, `${REASON_TEXT[refusal.reason]}: ${answered}, a wait beyond rate_limit_wait (${limit} s); stopped.`, until);
+            this.pause = { until: until.getTime(), since: this.started, reason: refusal.reason };
+            return;
+        }
+        if (refusal.reason === 'primary') {
+            this.primary = undefined; // the next answer tells the new window
+            this.startPause('primary', until.getTime(), `${answered}; every request waits for the reset`);
+            return;
+        }
         this.slowDown();
-        this.startPause('secondary', now + wait * 1000, `${answered}; every request waits ${wait} s, then the run goes on more slowly`);
+        this.startPause('secondary', until.getTime(), `${answered}; every request waits ${wait} s, then the run goes on more slowly`);
     }
     /** Pauses every request until `until` (epoch ms), and says so. */
     startPause(reason, until, why) {
-        const now = Date.now();
-        this.pause = { until, since: now, reason };
+        const now = this.now();
+        this.pause = { until, since: this.started, reason };
         this.note(reason, (until - now) / 1000, why);
     }
     /** Counts a wait and tells it. */
     note(reason, seconds, why) {
         this.waited[reason] = (this.waited[reason] ?? 0) + seconds * 1000;
-        this.options.onWait?.(`${REASON_TEXT[reason]}: ${why} (until ${utcTime(new Date(Date.now() + seconds * 1000))}).`);
+        this.options.onWait?.(`${REASON_TEXT[reason]}: ${why} (until ${utcTime(new Date(this.now() + seconds * 1000))}).`);
     }
-    /** After a refusal: half the requests in flight and half the points per minute (never below one and one). */
+    /**
+     * After a secondary refusal: half the requests in flight (never below 3: the response-time budget
+     * needs about 1.5 on average), and {@link SLOW_DOWN} of the points a minute (never below
+     * {@link HEAVIEST}), for every route. The response-time budget stays: its margin already covers the
+     * network time in what is measured.
+     */
     slowDown() {
-        const { budget } = this.options;
-        budget.concurrency = Math.max(1, Math.floor(budget.concurrency / 2));
-        this.concurrency.concurrency = budget.concurrency;
-        budget.points_per_minute = Math.max(Math.ceil(budget.points_per_minute / 2), 12);
-        const slower = windowReservoir(budget.points_per_minute, 60_000, burstOf(budget.points_per_minute, 5), 505);
-        const { reservoirIncreaseAmount, reservoirIncreaseMaximum, reservoirIncreaseInterval } = slower;
-        const settings = { reservoirIncreaseAmount, reservoirIncreaseMaximum, reservoirIncreaseInterval };
-        this.points.updateSettings(settings);
-        for (const { limiter } of this.points.limiters())
-            void limiter.updateSettings(settings);
-    }
-    /** @throws RateLimitStop once the run (or, for a creation, hook creation) stopped */
-    throwIfStopped(creation) {
-        if (this.closed)
-            throw new Error('internal error: a request after the run ended');
-        if (this.stopped)
-            throw this.stopped;
-        if (creation && this.creationsStopped)
-            throw this.creationsStopped;
+        const budget = this.budget;
+        budget.concurrency = Math.min(budget.concurrency, Math.max(3, Math.floor(budget.concurrency / 2)));
+        budget.points_per_minute = Math.max(HEAVIEST, Math.floor(budget.points_per_minute * SLOW_DOWN));
+        for (const ledgers of this.points.values()) {
+            ledgers.minute.limit = budget.points_per_minute;
+            ledgers.smooth.window_ms = this.smoothWindow();
+        }
     }
     /** Reads the primary budget from an answer's `x-ratelimit-*` headers (the lowest remaining of the newest window). */
     observe(headers) {
@@ -43919,20 +42872,40 @@ class Pacer {
             return;
         const remaining = Number(headers.get('x-ratelimit-remaining') ?? NaN);
         const reset = Number(headers.get('x-ratelimit-reset') ?? NaN) * 1000;
+        const limit = Number(headers.get('x-ratelimit-limit') ?? NaN);
         if (!Number.isFinite(remaining) || !Number.isFinite(reset))
             return;
         const known = this.primary;
+        if (reset <= this.now())
+            return; // a window already past
         if (!known || reset > known.reset)
-            this.primary = { remaining, reset };
+            this.primary = { remaining, reset, limit: Number.isFinite(limit) ? limit : undefined };
         else if (reset === known.reset)
             known.remaining = Math.min(known.remaining, remaining);
     }
 }
 /**
+ * `retry-after` in SECONDS: a whole number of seconds or an HTTP date (RFC 9110); undefined when
+ * absent, empty, negative or neither.
+ * @param now epoch MILLISECONDS, for a date
+ */
+function retryAfterOf(value, now) {
+    const text = value?.trim() ?? '';
+    if (text === '')
+        return undefined;
+    if (/^\d+(\.\d+)?$/.test(text))
+        return Math.ceil(Number(text));
+    if (/^[+-]?[\d.eE+-]+$/.test(text))
+        return undefined; // negative or malformed number
+    const date = Date.parse(text);
+    return Number.isFinite(date) ? Math.max(0, Math.ceil((date - now) / 1000)) : undefined;
+}
+/**
  * The rate-limit refusal an answer is, if any: 403 or 429 with `x-ratelimit-remaining: 0` (primary),
  * with a message naming the secondary rate limit (content creation when it says so), or any 429.
+ * @param now epoch MILLISECONDS, to read a `retry-after` date
  */
-async function refusalOf(response) {
+async function refusalOf(response, now = Date.now()) {
     if (response.status !== 403 && response.status !== 429)
         return undefined;
     const text = await response
@@ -43947,25 +42920,17 @@ async function refusalOf(response) {
         // not JSON: the text itself
     }
     message = message.slice(0, 300);
-    const header = (name) => {
-        const value = response.headers.get(name);
-        return value === null || value.trim() === '' || !Number.isFinite(Number(value)) ? undefined : Number(value);
-    };
-    const retry_after = header('retry-after');
+    const retry_after = retryAfterOf(response.headers.get('retry-after'), now);
     const secondary = /secondary rate limit/i.test(message);
     if (!secondary && response.headers.get('x-ratelimit-remaining') === '0') {
-        const reset = header('x-ratelimit-reset');
-        return { reason: 'primary', status: response.status, message, retry_after, reset: reset === undefined ? undefined : reset * 1000 };
+        const reset = Number(response.headers.get('x-ratelimit-reset') ?? NaN);
+        return { reason: 'primary', status: response.status, message, retry_after, reset: Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined };
     }
     if (secondary && /content creation/i.test(message))
         return { reason: 'creation', status: response.status, message, retry_after };
     if (secondary || response.status === 429)
         return { reason: 'secondary', status: response.status, message, retry_after };
     return undefined;
-}
-/** Sleeps until `until` (epoch ms). @throws the signal's reason when it aborts */
-async function sleepUntil(until, signal) {
-    await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_1__.setTimeout)(Math.max(0, until - Date.now()), undefined, { signal });
 }
 /** The busiest 60 s of the sends: the most points on one route, and the most summed response time. */
 function busiestMinute(sent) {
@@ -44016,7 +42981,7 @@ function busiestMinute(sent) {
 /* harmony export */ });
 /* unused harmony export urlGlobMatches */
 /* harmony import */ var _ensure_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(653);
-/* harmony import */ var _fleet_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3207);
+/* harmony import */ var _fleet_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7591);
 /* harmony import */ var _hooks_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5987);
 /* harmony import */ var _selection_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1973);
 /* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6670);
@@ -49864,262 +48829,6 @@ var request = dist_bundle_withDefaults(endpoint, defaults_default);
 
 /* v8 ignore next -- @preserve */
 /* v8 ignore else -- @preserve */
-
-
-/***/ }),
-
-/***/ 370:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  A: () => (/* binding */ pLimit)
-});
-
-// UNUSED EXPORTS: limitFunction
-
-;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
-/*
-How it works:
-`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
-*/
-
-class Node {
-	value;
-	next;
-
-	constructor(value) {
-		this.value = value;
-	}
-}
-
-class Queue {
-	#head;
-	#tail;
-	#size;
-
-	constructor() {
-		this.clear();
-	}
-
-	enqueue(value) {
-		const node = new Node(value);
-
-		if (this.#head) {
-			this.#tail.next = node;
-			this.#tail = node;
-		} else {
-			this.#head = node;
-			this.#tail = node;
-		}
-
-		this.#size++;
-	}
-
-	dequeue() {
-		const current = this.#head;
-		if (!current) {
-			return;
-		}
-
-		this.#head = this.#head.next;
-		this.#size--;
-
-		// Clean up tail reference when queue becomes empty
-		if (!this.#head) {
-			this.#tail = undefined;
-		}
-
-		return current.value;
-	}
-
-	peek() {
-		if (!this.#head) {
-			return;
-		}
-
-		return this.#head.value;
-
-		// TODO: Node.js 18.
-		// return this.#head?.value;
-	}
-
-	clear() {
-		this.#head = undefined;
-		this.#tail = undefined;
-		this.#size = 0;
-	}
-
-	get size() {
-		return this.#size;
-	}
-
-	* [Symbol.iterator]() {
-		let current = this.#head;
-
-		while (current) {
-			yield current.value;
-			current = current.next;
-		}
-	}
-
-	* drain() {
-		while (this.#head) {
-			yield this.dequeue();
-		}
-	}
-}
-
-;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
-
-
-function pLimit(concurrency) {
-	let rejectOnClear = false;
-
-	if (typeof concurrency === 'object') {
-		({concurrency, rejectOnClear = false} = concurrency);
-	}
-
-	validateConcurrency(concurrency);
-
-	if (typeof rejectOnClear !== 'boolean') {
-		throw new TypeError('Expected `rejectOnClear` to be a boolean');
-	}
-
-	const queue = new Queue();
-	let activeCount = 0;
-
-	const resumeNext = () => {
-		// Process the next queued function if we're under the concurrency limit
-		if (activeCount < concurrency && queue.size > 0) {
-			activeCount++;
-			queue.dequeue().run();
-		}
-	};
-
-	const next = () => {
-		activeCount--;
-		resumeNext();
-	};
-
-	const run = async (function_, resolve, arguments_) => {
-		// Execute the function and capture the result promise
-		const result = (async () => function_(...arguments_))();
-
-		// Resolve immediately with the promise (don't wait for completion)
-		resolve(result);
-
-		// Wait for the function to complete (success or failure)
-		// We catch errors here to prevent unhandled rejections,
-		// but the original promise rejection is preserved for the caller
-		try {
-			await result;
-		} catch {}
-
-		// Decrement active count and process next queued function
-		next();
-	};
-
-	const enqueue = (function_, resolve, reject, arguments_) => {
-		const queueItem = {reject};
-
-		// Queue the internal resolve function instead of the run function
-		// to preserve the asynchronous execution context.
-		new Promise(internalResolve => { // eslint-disable-line promise/param-names
-			queueItem.run = internalResolve;
-			queue.enqueue(queueItem);
-		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
-
-		// Start processing immediately if we haven't reached the concurrency limit
-		if (activeCount < concurrency) {
-			resumeNext();
-		}
-	};
-
-	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
-		enqueue(function_, resolve, reject, arguments_);
-	});
-
-	Object.defineProperties(generator, {
-		activeCount: {
-			get: () => activeCount,
-		},
-		pendingCount: {
-			get: () => queue.size,
-		},
-		clearQueue: {
-			value() {
-				if (!rejectOnClear) {
-					queue.clear();
-					return;
-				}
-
-				const abortError = AbortSignal.abort().reason;
-
-				while (queue.size > 0) {
-					queue.dequeue().reject(abortError);
-				}
-			},
-		},
-		concurrency: {
-			get: () => concurrency,
-
-			set(newConcurrency) {
-				validateConcurrency(newConcurrency);
-				concurrency = newConcurrency;
-
-				queueMicrotask(() => {
-					// eslint-disable-next-line no-unmodified-loop-condition
-					while (activeCount < concurrency && queue.size > 0) {
-						resumeNext();
-					}
-				});
-			},
-		},
-		map: {
-			async value(iterable, function_) {
-				const promises = [];
-
-				try {
-					Array.from(iterable, (value, index) => {
-						const promise = generator(function_, value, index);
-						promises.push(promise);
-						return promise;
-					});
-				} catch (error) {
-					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
-					for (const promise of promises) {
-						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
-					}
-
-					throw error;
-				}
-
-				return Promise.all(promises);
-			},
-		},
-	});
-
-	return generator;
-}
-
-function limitFunction(function_, options) {
-	const limit = pLimit(options);
-
-	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
-	Object.defineProperty(limitedFunction, 'clearQueue', {
-		value: limit.clearQueue,
-	});
-
-	return limitedFunction;
-}
-
-function validateConcurrency(concurrency) {
-	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
-	}
-}
 
 
 /***/ }),

@@ -1,5 +1,6 @@
 /**
- * `npm run bench [-- --latency MS] [-- --runs N] [-- --cold-only | --fleet-only]`: what each operation costs against the local
+ * `npm run bench [-- --latency MS] [-- --runs N] [-- --cold-only | --fleet-only | --sim-only] [-- --sim-runs N]`: the pacer's
+ * simulation against a model of GitHub's limits (./pacing-sim.ts), then what each operation costs against the local
  * emulator with an injected latency (default 50 ms per API answer): requests, writes and wall time;
  * the ensure and delivery paths the issues set targets for; how soon a ping's verdict follows its
  * delivery; the fleet paths over 1,000 repositories (./bench-fleet.ts); and the cold start of
@@ -7,7 +8,9 @@
  * baseline with plugin-retry, and `node -e 0`.
  * Not a test: it prints figures, and exits 1 only if a path misses its request-count target.
  */
+import fc from 'fast-check'
 import { spawn, spawnSync } from 'node:child_process'
+import { checkRun, simulate, workloadArbitrary } from './pacing-sim.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -88,7 +91,31 @@ async function timeCommand(command: string, args: string[], runs: number): Promi
   return median(times)
 }
 
+/**
+ * `--sim-only` (and every full run): the pacer's simulation (./pacing-sim.ts) over `--sim-runs N`
+ * generated workloads (default 2,000), far more than `npm test` runs; prints the seed and path of a
+ * failure, and its broken invariants.
+ */
+async function simulation(): Promise<boolean> {
+  const runs = argument('sim-runs', 2000)
+  const started = performance.now()
+  const result = await fc.check(
+    fc.asyncProperty(workloadArbitrary(), async (workload) => {
+      const broken = checkRun(await simulate(workload))
+      if (broken.length > 0) throw new Error(broken.join('; '))
+    }),
+    { numRuns: runs }
+  )
+  const seconds = ((performance.now() - started) / 1000).toFixed(0)
+  console.log(
+    result.failed ? (fc.defaultReportMessage(result) ?? 'failed') : `pacer simulation: ${runs} workloads, every invariant held (${seconds} s)`
+  )
+  return !result.failed
+}
+
 async function main(): Promise<number> {
+  if (process.argv.includes('--sim-only')) return (await simulation()) ? 0 : 1
+  const simulated = await simulation()
   // The action's workflow commands (::debug:: per request, ::add-mask::) are noise here.
   const write = process.stdout.write.bind(process.stdout)
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
@@ -225,6 +252,7 @@ async function main(): Promise<number> {
     `cold start, median of ${COLD_RUNS}, each incl. 1 request at ${LATENCY_MS} ms: dist/index.js list step ${step.toFixed(0)} ms; ${references.join('; ')}; loading dist/index.js with no inputs ${importOnly.toFixed(0)} ms; node -e 0 ${bare.toFixed(0)} ms`
   )
   const missed = [...rows, ...fleet].filter((row) => row.ok === false)
+  if (!simulated) return 1
   if (missed.length > 0 || verdictGaps.some((gap) => gap > 1000)) {
     console.error(`\nmissed targets: ${missed.map((row) => row.path).join(', ') || 'verdict bound'}`)
     return 1

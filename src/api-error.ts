@@ -9,7 +9,7 @@ import { scopeNoun, type Scope } from './target.js'
 interface ApiError {
   status: number
   message: string
-  /** The request options; `request.retryCount` is set by plugin-retry when the request was retried. */
+  /** The request options; `request.retryCount` is set by the client's retries (./client.ts) when the request was retried. */
   request?: { method?: string; url?: string; request?: { retryCount?: number } }
   response?: { data?: unknown }
   /** What this action adds to GitHub's answer ({@link withContext}), one sentence each. */
@@ -47,7 +47,7 @@ export function errorText(error: unknown): string {
   return [`${error.status} ${error.message}`, ...(error.context ?? [])].join('. ')
 }
 
-/** True when the failed request had been retried (plugin-retry counts the attempts in `request.retryCount`). */
+/** True when the failed request had been retried (the client's retries count them in `request.retryCount`). */
 export function wasRetried(error: unknown): boolean {
   return isApiError(error) && (error.request?.request?.retryCount ?? 0) > 0
 }

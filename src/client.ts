@@ -1,25 +1,56 @@
 /**
- * The Octokit client of `@actions/github`, with Octokit's plugin for retries (`@octokit/plugin-retry`:
- * 5xx and network errors, with backoff), a time limit on every HTTP request (each attempt: a hung
- * connection is cut after `request_timeout` seconds and retried like a network error), and the run's
- * one pacing layer (./pacing.ts) under it: every attempt of every client of a run waits its turn
- * under GitHub's documented rate limits there, and a refusal pauses the whole run.
+ * The Octokit client of `@actions/github`, with retries of 5xx answers and network errors (with
+ * backoff: {@link withRetries}), a time limit on every HTTP request (each attempt: a hung connection
+ * is cut after `request_timeout` seconds and retried like a network error), and the run's one pacing
+ * layer (./pacing.ts) under it: every attempt of every client of a run waits its turn under GitHub's
+ * documented rate limits there, and a refusal pauses the whole run.
  *
- * `@octokit/plugin-throttling` is not used: it paces only the first attempt of a request (it sits
- * outside plugin-retry), keeps no budget of points, CPU time or content creation, and waits out a
- * secondary limit for the refused request only while the others go on.
+ * `@octokit/plugin-throttling` is not used: it paces only the first attempt of a request, keeps no
+ * budget of points, CPU time or content creation, and waits out a secondary limit for the refused
+ * request only while the others go on. `@octokit/plugin-retry` is not used either: it schedules its
+ * retries through Bottleneck, whose last release was in 2019 (./pacing.ts replaced it); the retry of
+ * a failed attempt is a dozen lines here.
  */
 import * as core from '@actions/core'
 import { getOctokit } from '@actions/github'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { defaults as actionsDefaults, GitHub } from '@actions/github/lib/utils'
 import type { createAppAuth } from '@octokit/auth-app'
-import { retry } from '@octokit/plugin-retry'
 import type { Connection, GitHubClient } from './model.js'
 import { Pacer, pacingBudget } from './pacing.js'
 import { redact } from './redact.js'
 
-/** Statuses never retried by plugin-retry: client errors, and 429, which the pacer handles (./pacing.ts). */
+/** Statuses never retried: client errors, and 429, which the pacer handles (./pacing.ts). */
 const DO_NOT_RETRY = [400, 401, 403, 404, 410, 422, 429, 451]
+
+/**
+ * Retries a request that failed with a status of 400 or more outside {@link DO_NOT_RETRY} (5xx; a
+ * network error or a timed-out attempt, which @octokit/request reports as status 500), after
+ * (n + 1)² seconds × `timeScale` for the nth retry (1 s, 4 s, 9 s…: the backoff of
+ * @octokit/plugin-retry), at most `retries` times; a request's own option `request.retries`
+ * (e.g. 0 for a poll) overrides it. Errors that pass Octokit as they are (the pacer's stop, an abort)
+ * have no status and are never retried. A retried request's options carry `request.retryCount`.
+ * @param retries the retries of a request by default; 0 disables them
+ * @param timeScale multiplies the backoff (tests: {@link ClientOptions.timeScale})
+ */
+function withRetries(client: GitHubClient, retries: number, timeScale: number): GitHubClient {
+  client.hook.wrap('request', async (request, options) => {
+    const own = (options.request as { retries?: number; signal?: AbortSignal } | undefined) ?? {}
+    const most = own.retries ?? retries
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await request(options)
+      } catch (error) {
+        const status = (error as { status?: unknown }).status
+        if (attempt >= most || typeof status !== 'number' || status < 400 || DO_NOT_RETRY.includes(status)) throw error
+        await sleep((attempt + 1) ** 2 * 1000 * timeScale, undefined, { signal: own.signal })
+        // Counted where ./api-error.ts `wasRetried` reads it (a copy: request options may be shared).
+        options.request = { ...options.request, retryCount: attempt + 1 }
+      }
+    }
+  })
+  return client
+}
 
 /** Options of {@link createClient}. */
 export interface ClientOptions {
@@ -73,6 +104,12 @@ export interface TargetClientOptions {
    * to refuse it (a fleet's `fail_fast`), which is then not sent.
    */
   beforeSend?: () => void
+  /**
+   * True once the client's target has written (a rotation between its write and its verification or
+   * rollback): its requests may use the primary budget's reserve, and a stop of the run for GitHub's
+   * limits does not refuse them (./pacing.ts `PacedRequest.finishing`).
+   */
+  finishing?: () => boolean
 }
 
 /**
@@ -99,7 +136,7 @@ export function clientFactory(connection: Connection, options: ClientOptions): C
     onWait: options.onWait
   })
   const timed = fetchWithTimeout(connection.request_timeout)
-  const make = ({ beforeWrite, beforeSend }: TargetClientOptions = {}): GitHubClient => {
+  const make = ({ beforeWrite, beforeSend, finishing }: TargetClientOptions = {}): GitHubClient => {
     const octokitOptions = {
       baseUrl: connection.api_url,
       userAgent: 'manage-webhooks',
@@ -111,10 +148,13 @@ export function clientFactory(connection: Connection, options: ClientOptions): C
         warn: (message: string) => core.warning(redact(message)),
         error: (message: string) => core.error(redact(message))
       },
-      request: { fetch: pacer.fetch(timed, { beforeSend }) },
-      retry: { enabled: retries > 0, retries, doNotRetry: DO_NOT_RETRY, retryAfterBaseValue: 1000 * timeScale }
+      request: { fetch: pacer.fetch(timed, { beforeSend, finishing }) }
     }
-    const client = connection.app ? appClient(connection.app, octokitOptions, options.appAuth) : getOctokit(connection.token, octokitOptions, retry)
+    const client = withRetries(
+      connection.app ? appClient(connection.app, octokitOptions, options.appAuth) : getOctokit(connection.token, octokitOptions),
+      retries,
+      timeScale
+    )
     client.hook.after('request', (response, request) => core.debug(redact(`${request.method} ${response.url} → ${response.status}`)))
     client.hook.error('request', (error, request) => {
       const failed = error as { status?: number; request?: { url?: string } }
@@ -142,15 +182,14 @@ export async function appAuthStrategy(): Promise<AppAuthStrategy> {
 
 /**
  * The Octokit client of `@actions/github` (its `GitHub` class, which `getOctokit` builds on) with the
- * same plugins, authenticated as the App by `@octokit/auth-app`: every request to `/app/…` carries
+ * same options, authenticated as the App by `@octokit/auth-app`: every request to `/app/…` carries
  * a JWT signed with the App's private key (RS256, `iss` = the app id, valid 10 minutes, renewed as
  * needed). `getOctokit` itself takes only a token, not an authentication strategy.
  * @throws Error when the strategy was not loaded ({@link appAuthStrategy})
  */
 function appClient(app: NonNullable<Connection['app']>, options: object, strategy: AppAuthStrategy | undefined): GitHubClient {
   if (!strategy) throw new Error("internal error: scope 'app' without @octokit/auth-app loaded")
-  const AppOctokit = GitHub.plugin(retry)
-  return new AppOctokit({ ...options, authStrategy: strategy, auth: { appId: app.app_id, privateKey: app.private_key } }) as unknown as GitHubClient
+  return new GitHub({ ...options, authStrategy: strategy, auth: { appId: app.app_id, privateKey: app.private_key } }) as unknown as GitHubClient
 }
 
 /** One client of its own factory ({@link clientFactory}): for a run over one target. */

@@ -156,7 +156,9 @@ export async function runFleet<T extends FleetItem>(
         // between its write and its rollback) finishes what it began.
         if (state.stoppedBy !== undefined && !wrote)
           throw new RunLimit(`not run to its end: fail_fast stopped the run after ${state.stoppedBy} failed`)
-      }
+      },
+      // A target that has written finishes what it began (verification, rollback) even once GitHub's limits stopped the run.
+      finishing: () => wrote
     })
     client.hook.after('request', (_response, request) => {
       if (request.method !== 'GET') wrote = true

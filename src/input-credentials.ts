@@ -75,7 +75,8 @@ export function hookSecrets(read: InputReader, problems: string[]): { secret?: s
  * Enterprise Cloud with data residency), whose limits are GitHub's documented ones.
  */
 export function isGitHubCloud(api_url: string): boolean {
-  const host = URL.parse(api_url)?.hostname.toLowerCase() ?? ''
+  // However the host is written: upper case, a trailing dot (an absolute DNS name), a port.
+  const host = (URL.parse(api_url)?.hostname.toLowerCase() ?? '').replace(/\.+$/, '')
   return host === 'api.github.com' || host === 'github.com' || host.endsWith('.github.com') || host.endsWith('.ghe.com')
 }
 

@@ -30,18 +30,29 @@ import {
 import { utcTime } from './pacing.js'
 import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts } from './plan.js'
 import type { WebhooksFile } from './model.js'
-import type { FleetCounts, TargetResult } from './fleet.js'
+import { countResults, type FleetCounts, type TargetResult } from './fleet.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { maskUrlCredentials, redact, trustApiRoot } from './redact.js'
 import { describeSelection, selectRepositories, SelectionError } from './selection.js'
 import type { Target } from './target.js'
 
-/** Runs the action once; never throws (failures go to `core.setFailed`). */
+/** The results reported so far by the run in progress (for {@link unfinishedRunGuard}). */
+let reported: TargetResult[] = []
+
+/**
+ * Runs the action once; never throws (failures go to `core.setFailed`). Should the process be about to
+ * exit while the run is still waiting for something that can never come (a defect), the step fails
+ * with an internal error that names what was waiting, with the results so far: never an exit code
+ * without a message.
+ */
 export async function run(): Promise<void> {
   let request: WebhookRequest | undefined
   let makeClient: ClientFactory | undefined
   const started = Date.now()
+  reported = []
+  const guard = (): void => void unfinishedRunGuard(request, makeClient, started)
+  process.once('beforeExit', guard)
   try {
     maskSecretInputs()
     request = getRequest()
@@ -65,11 +76,29 @@ export async function run(): Promise<void> {
     core.setFailed(problems[problems.length - 1])
     await writeFailureSummary(request, problems)
   } finally {
+    process.off('beforeExit', guard)
     if (makeClient) {
       await writePacing(makeClient.pacer.stats(), Date.now() - started)
       await makeClient.pacer.close()
     }
   }
+}
+
+/**
+ * Node's event loop emptied while {@link run} had not finished: nothing (no timer, no socket) would
+ * ever settle what it waits for. Fails the step saying so, with what the pacer still held and the
+ * results reported so far (output `results`, counts, the job summary).
+ */
+async function unfinishedRunGuard(request: WebhookRequest | undefined, makeClient: ClientFactory | undefined, started: number): Promise<void> {
+  const holding = makeClient ? makeClient.pacer.describeQueue() : 'nothing queued in the pacer'
+  const problem = `internal error: the run stopped waiting with work unfinished (${holding}); ${reported.length} result${reported.length === 1 ? ' was' : 's were'} reported before it (above). Run again; please report this.`
+  core.setFailed(redact(problem))
+  if (reported.length > 0) setFleetOutputs(reported, countResults(reported))
+  await writeFailureSummary(
+    request,
+    [problem, ...reported.map((result) => `${result.name}: ${result.result}${result.error ? ` (${result.error})` : ''}`)].map(redact)
+  )
+  if (makeClient) await writePacing(makeClient.pacer.stats(), Date.now() - started)
 }
 
 /** One repository or organization: its outputs and summary; an error fails the step as GitHub answered it. */
@@ -169,6 +198,7 @@ function fleetProgress(
     absent_ok: request.targets.kind === 'repositories',
     onResult(result, done, total) {
       if (result.operation) maskUrlCredentials(result.operation)
+      reported.push(result)
       logResult(result, done, total)
       progress = { done, total }
       ticker.touch()

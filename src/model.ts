@@ -111,7 +111,7 @@ export class RunLimit extends Error {
 /**
  * Makes an error thrown from under Octokit (the `fetch` it calls) reach the caller as it is: named
  * `AbortError`, which @octokit/request rethrows instead of wrapping it into a `RequestError` with
- * status 500 (which @octokit/plugin-retry would retry); and with no `status` (the one @octokit/request
+ * status 500 (which the client would retry); and with no `status` (the one @octokit/request
  * sets is dropped), so nothing takes it for an answer of GitHub's.
  */
 export function passesOctokitAsIs(error: Error): void {

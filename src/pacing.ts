@@ -5,27 +5,34 @@
  *
  * Source: REST docs "Rate limits for the REST API" (secondary limits: concurrency, points per minute
  * per endpoint, CPU time, content creation; the primary budget and its `x-ratelimit-*` headers) and
- * "Best practices for using the REST API" (mutating requests one second apart; on a refusal wait for
- * `retry-after`, or at least a minute, then back off exponentially and give up after a few tries).
+ * "Best practices for using the REST API" (mutating requests serially and one second apart; on a
+ * refusal wait for `retry-after`, or at least a minute, then back off exponentially and give up after
+ * a few tries).
  *
- * The budgets are Bottleneck limiters (the library @octokit/plugin-throttling is built on) and, for
- * the plain concurrency bound, p-limit; nested in this order around the `fetch` of one attempt:
- * 1. concurrency: at most {@link PacingBudget.concurrency} requests in flight;
- * 2. response time: a reservoir of milliseconds refilled gradually; each request reserves its
- *    estimated response time and settles the difference when answered (GitHub estimates its CPU
- *    time from "the total response time of your API requests");
- * 3. writes (any method but GET, HEAD, OPTIONS): one at a time, each sent at least
- *    {@link PacingBudget.write_spacing_ms} after the previous one;
- * 4. hook creations: reservoirs per minute and per hour;
- * 5. points per route template (GET 1, other methods 5): a reservoir refilled gradually.
- * Then, right before sending, the gate: a run-wide pause that GitHub asked for, and the primary
- * budget. A reservoir that refills gradually is what makes "a minute" any 60 s: see
- * {@link windowReservoir}.
+ * The scheduler is this project's own, on an injected {@link Clock} (tests run hours of GitHub time
+ * in milliseconds: `__tests__/pacing-sim.test.ts`). Every budget is a {@link WindowLedger}: the
+ * times and weights of what was sent in the last window, so that no window of its length ever holds
+ * more than its limit, and a request waits exactly until the oldest entry that blocks it leaves the
+ * window. One queue, served in order by {@link Pacer}'s dispatcher; a request starts when:
+ * 1. no pause is in force: a run-wide one GitHub asked for (`retry-after`, the primary reset), or,
+ *    for a hook creation, a content-creation one;
+ * 2. fewer than {@link PacingBudget.concurrency} requests are in flight;
+ * 3. its route template's points fit in the last 60 s, and in the smoothing window (the same rate
+ *    over a few points: no burst of a whole minute's budget, which a stricter hidden limit refuses);
+ * 4. the response time of the last 60 s plus what the requests in flight reserve leaves room for its
+ *    own estimate (GitHub estimates its CPU time from "the total response time of your API requests");
+ * 5. a write (any method but GET, HEAD, OPTIONS): the last write sent at least
+ *    {@link PacingBudget.write_spacing_ms} ago (GitHub: "wait at least one second between each
+ *    request"; a write answered slower than that does not hold the next one);
+ * 6. a hook creation: the creations of the last 60 s and of the last hour leave room. A creation that
+ *    waits for these does not hold the write slot: other writes go on meanwhile.
+ * A request that cannot start marks what blocks it, so that no later request overtakes it on that
+ * budget (no starvation), while requests on other budgets go on. The dispatcher keeps one live timer
+ * while anything waits on time, and fails every queued request with an internal error rather than
+ * let them hang if nothing could ever release them.
  */
-import Bottleneck from 'bottleneck/light.js'
-import pLimit, { type LimitFunction } from 'p-limit'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { passesOctokitAsIs } from './model.js'
+import { passesOctokitAsIs, type Clock } from './model.js'
 
 /** GitHub's documented limits for REST requests (REST docs "Rate limits for the REST API"). */
 export const GITHUB_LIMITS = {
@@ -43,8 +50,8 @@ export const GITHUB_LIMITS = {
 } as const
 
 /**
- * The budgets the pacer keeps, below {@link GITHUB_LIMITS} by a margin: what one run may use of
- * what GitHub allows one token (another workflow may use the same token meanwhile).
+ * The budgets the pacer keeps, at or below {@link GITHUB_LIMITS}: what one run may use of what GitHub
+ * allows one token (another workflow may use the same token meanwhile).
  */
 export interface PacingBudget {
   /** Requests in flight at once. */
@@ -62,9 +69,11 @@ export interface PacingBudget {
 
 /**
  * The budgets on GitHub's limits: 10 requests in flight (as @octokit/plugin-throttling), 95% of the
- * points, 80% of the CPU time (response times measured here include the network, GitHub's own
- * measure does not, and they are settled only once answered), 90% of the content-creation limits,
- * writes one second apart.
+ * points, 90% of the CPU time (response times measured here include the network, GitHub's own
+ * measure does not; a request in flight reserves the average recent response time), 90% of the
+ * hook creations a minute, the 500 an hour as documented (any margin there would cost a whole hour at
+ * its edge; another workflow's creations meet GitHub's content-creation refusal, which pauses or
+ * stops creations only), writes one second apart.
  * @param factor GitHub Enterprise Server only (input `ghes_rate_limit_factor`): multiplies every
  *   budget and divides the write spacing, for an instance whose administrator raised the limits
  */
@@ -72,48 +81,81 @@ export function pacingBudget(factor = 1): PacingBudget {
   return {
     concurrency: 10,
     points_per_minute: Math.floor(GITHUB_LIMITS.points_per_minute * 0.95 * factor),
-    response_ms_per_minute: Math.floor(GITHUB_LIMITS.response_ms_per_minute * 0.8 * factor),
+    response_ms_per_minute: Math.floor(GITHUB_LIMITS.response_ms_per_minute * 0.9 * factor),
     creations_per_minute: Math.floor(GITHUB_LIMITS.creations_per_minute * 0.9 * factor),
-    creations_per_hour: Math.floor(GITHUB_LIMITS.creations_per_hour * 0.9 * factor),
+    creations_per_hour: Math.floor(GITHUB_LIMITS.creations_per_hour * factor),
     write_spacing_ms: GITHUB_LIMITS.write_spacing_ms / factor
   }
 }
 
-/**
- * Bottleneck settings that let no window of `window_ms` hold more than `budget` units: the
- * reservoir starts at `burst` (also its maximum), and `amount` units come back every `interval` ms
- * at the earliest (Bottleneck's heartbeat adds them once `now ≥ last refill + interval`, never
- * sooner), with `amount = ⌊(budget − burst) / (⌊window / interval⌋ + 1)⌋`. A window holds at most
- * the reservoir at its start (≤ burst) plus ⌊window / interval⌋ + 1 refills, so at most `budget`.
- * A reservoir that refilled all at once every minute could spend two budgets within 60 s.
- * @param budget units allowed in any window
- * @param window_ms the window, in MILLISECONDS
- * @param burst units available at once (at least the heaviest job); less than `budget`
- * @param interval_ms the shortest time between refills, in MILLISECONDS; longer when the budget
- *   leaves less than one unit per refill
- * @throws RangeError when `burst` leaves no budget to refill
- */
-export function windowReservoir(budget: number, window_ms: number, burst: number, interval_ms: number): Bottleneck.ConstructorOptions {
-  if (!(budget - burst >= 1)) throw new RangeError(`internal error: a burst of ${burst} leaves nothing of ${budget} per ${window_ms} ms to refill`)
-  // One unit per refill at the least: at most budget − burst refills in a window.
-  const interval = Math.max(interval_ms, Math.ceil(window_ms / Math.max(1, budget - burst - 1)))
-  const amount = Math.floor((budget - burst) / (Math.floor(window_ms / interval) + 1))
-  return {
-    reservoir: burst,
-    reservoirIncreaseMaximum: burst,
-    reservoirIncreaseAmount: amount,
-    reservoirIncreaseInterval: interval,
-    // How often Bottleneck looks whether a refill is due (its default, 250 ms, would slow the refills).
-    heartbeatInterval: Math.max(5, Math.min(25, Math.floor(interval / 20)))
-  } as Bottleneck.ConstructorOptions
-}
+/** The points of the smoothing window: a minute's budget is spread in steps of this many points. */
+export const SMOOTHING_POINTS = 5
 
 /**
- * The burst of a budget: about 1/57 of it (15 points of 855: three writes), at least `heaviest` (the
- * heaviest job) and leaving at least 2 units to refill.
+ * A sliding-window budget: the send times (epoch MILLISECONDS) and weights of the last `window_ms`,
+ * so that no interval of `window_ms` ever holds more than `limit`. Weights can be settled after the
+ * fact ({@link WindowLedger.settle}: a response time reserved by an estimate, then measured).
  */
-function burstOf(budget: number, heaviest: number): number {
-  return Math.max(heaviest, Math.min(Math.floor(budget / 57), budget - 2))
+export class WindowLedger {
+  /** Entries oldest first; those before `head` have left the window. */
+  private readonly entries: { at: number; weight: number }[] = []
+  private head = 0
+  private sum = 0
+
+  /**
+   * @param limit the most weight in any `window_ms` (may be lowered later: {@link WindowLedger.limit})
+   * @param window_ms the window, in MILLISECONDS
+   */
+  constructor(
+    public limit: number,
+    public window_ms: number
+  ) {}
+
+  /** Drops the entries that left the window by `now` (an entry at `at` counts while `now < at + window_ms`). */
+  private prune(now: number): void {
+    while (this.head < this.entries.length && this.entries[this.head].at + this.window_ms <= now) this.sum -= this.entries[this.head++].weight
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head)
+      this.head = 0
+    }
+  }
+
+  /** The weight in the window ending at `now`. */
+  used(now: number): number {
+    this.prune(now)
+    return this.sum
+  }
+
+  /**
+   * The earliest time at or after `now` (epoch ms) when `weight` more fits within the limit: `now`, or
+   * the moment the entry that blocks it leaves the window. Infinity when `weight` alone exceeds the limit.
+   */
+  fitsAt(now: number, weight: number): number {
+    this.prune(now)
+    if (this.sum + weight <= this.limit) return now
+    if (weight > this.limit) return Infinity
+    let left = this.sum
+    for (let i = this.head; i < this.entries.length; i++) {
+      left -= this.entries[i].weight
+      if (left + weight <= this.limit) return Math.max(now, this.entries[i].at + this.window_ms)
+    }
+    return Infinity // unreachable: an empty window fits any weight ≤ limit
+  }
+
+  /** Records `weight` sent at `at` (epoch ms, not before the last entry); returns its handle for {@link WindowLedger.settle}. */
+  add(at: number, weight: number): { at: number; weight: number } {
+    const entry = { at, weight }
+    this.entries.push(entry)
+    this.sum += weight
+    return entry
+  }
+
+  /** Changes an entry's weight (a reserve settled to what was measured). */
+  settle(entry: { at: number; weight: number }, weight: number): void {
+    const index = this.entries.indexOf(entry, this.head)
+    if (index >= 0) this.sum += weight - entry.weight
+    entry.weight = weight
+  }
 }
 
 /** The points a request costs: GET, HEAD and OPTIONS 1, every other method 5. */
@@ -159,8 +201,9 @@ export const REASON_TEXT: Record<PauseReason, string> = {
 }
 
 /**
- * The run stopped because GitHub said stop: a secondary limit kept refusing, the primary budget ran
- * out beyond `rate_limit_wait`, or GitHub blocked content creation for longer than a minute.
+ * The run stopped because GitHub said stop: a secondary limit kept refusing or asked for a wait
+ * beyond `rate_limit_wait`, the primary budget ran out beyond `rate_limit_wait`, or hook creations
+ * were blocked (then creations alone stop).
  *
  * It reaches the caller as it is, never taken for an answer of GitHub's ({@link passesOctokitAsIs}).
  */
@@ -179,7 +222,7 @@ export class RateLimitStop extends Error {
 
 /**
  * A request bounded by a deadline ({@link withDeadline}: a poll for a delivery within `wait_timeout`)
- * was not sent: GitHub asked to wait past that deadline. It reaches the caller as it is
+ * was not sent: it would have had to wait past that deadline. It reaches the caller as it is
  * ({@link passesOctokitAsIs}).
  */
 export class RateLimitWait extends Error {
@@ -194,8 +237,8 @@ const deadlines = new WeakMap<AbortSignal, number>()
 
 /**
  * Marks the signal of requests bounded by a deadline (epoch MILLISECONDS; the signal aborts then):
- * when GitHub asks the run to wait past it, such a request fails at once with {@link RateLimitWait}
- * instead of waiting until the deadline.
+ * when such a request would have to wait past it (GitHub asked the run to wait, or a budget is spent
+ * until then), it fails at once with {@link RateLimitWait} instead of waiting until the deadline.
  * @returns the same signal
  */
 export function withDeadline(signal: AbortSignal, deadline: number): AbortSignal {
@@ -234,27 +277,33 @@ export interface PacerOptions {
   /** The API root, to name routes ({@link routeOf}). */
   api_url: string
   budget: PacingBudget
-  /** Longest wait for the primary budget's reset, in SECONDS (input `rate_limit_wait`); past it the run stops. */
+  /**
+   * Longest wait that GitHub's limits may impose, in SECONDS (input `rate_limit_wait`): a pause asked
+   * by `retry-after` or a backoff, the primary budget's reset, a content-creation block, the hourly
+   * creation budget. A longer one stops the run (or, for creations, creations) at once.
+   */
   rate_limit_wait: number
   /** Told each wait GitHub asked for, as a sentence, before waiting. */
   onWait?: (message: string) => void
+  /** The clock of every wait and measure; the real one by default (tests inject a virtual one). */
+  clock?: Clock
 }
 
 /** Refusals in a row, with no answer in between that was not one, after which the run stops. */
 export const MAX_REFUSALS = 4
-/** The wait when a secondary-limit refusal has no `retry-after`, in SECONDS (GitHub: "at least one minute"). */
+/** The first wait when a refusal has no usable `retry-after`, in SECONDS (GitHub: "at least one minute"); it doubles on each refusal in a row. */
 export const FALLBACK_WAIT_S = 60
-/** The longest backoff after repeated refusals, in SECONDS. */
-export const MAX_BACKOFF_S = 900
-/** A content-creation block with a `retry-after` up to this many SECONDS is waited out; longer, creations stop. */
-export const CREATION_WAIT_S = 60
+/** After a secondary refusal the points budget is multiplied by this (and concurrency halved). */
+export const SLOW_DOWN = 0.9
+/** Requests of the primary budget kept for targets that have written (a rotation's verification and rollback), at most. */
+export const PRIMARY_RESERVE = 20
 
 /** A refusal as read from GitHub's answer. */
-interface Refusal {
+export interface Refusal {
   reason: PauseReason
   status: number
   message: string
-  /** `retry-after`, in SECONDS. */
+  /** `retry-after`, in SECONDS; undefined when absent, empty, negative or not a number or date. */
   retry_after?: number
   /** `x-ratelimit-reset`, epoch MILLISECONDS. */
   reset?: number
@@ -265,6 +314,8 @@ interface PrimaryBudget {
   remaining: number
   /** epoch MILLISECONDS */
   reset: number
+  /** `x-ratelimit-limit`, when given. */
+  limit?: number
 }
 
 /** One request as sent, for the statistics. */
@@ -275,111 +326,249 @@ interface Sent {
   response_ms: number
 }
 
+/** Options of one request ({@link Pacer.acquire}). */
+export interface PacedRequest {
+  method: string
+  /** The request's absolute URL. */
+  url: string
+  signal?: AbortSignal
+  /**
+   * True once the request's target has written (a rotation between its write and its verification or
+   * rollback): it may use the primary budget's reserve, and a stop of the run does not refuse it.
+   */
+  finishing?: () => boolean
+}
+
+/** A request waiting in the queue. */
+interface Job {
+  route: string
+  points: number
+  write: boolean
+  creation: boolean
+  finishing: () => boolean
+  signal?: AbortSignal
+  deadline?: number
+  resolve: (ticket: Ticket) => void
+  reject: (error: unknown) => void
+  onAbort?: () => void
+}
+
+/** A request allowed to send: release it when answered ({@link Pacer.release}). */
+export interface Ticket {
+  readonly route: string
+  readonly points: number
+  readonly write: boolean
+  readonly creation: boolean
+  /** When it was sent (epoch ms). */
+  readonly at: number
+  /** Its place among the requests started (from 0): a refusal of one started before a pause began belongs to that pause. */
+  readonly seq: number
+  /** Its entry in the response-time ledger (a reserve until settled). */
+  readonly response: { at: number; weight: number }
+}
+
+/** The most weight of one budget a queued request may need, for the smoothing window's limit. */
+const HEAVIEST = 5
+
 /**
  * Paces the requests of one run. Make one per run; every client of the run passes its `fetch`
- * through {@link Pacer.fetch}. Call {@link Pacer.close} at the end (it stops Bottleneck's timers).
+ * through {@link Pacer.fetch}. Call {@link Pacer.close} at the end: a request after it is refused.
  */
 export class Pacer {
-  private readonly options: PacerOptions
-  private readonly concurrency: LimitFunction
-  private readonly responseTime: Bottleneck
-  private readonly writes: Bottleneck
-  private readonly creations: Bottleneck
-  private readonly creationsPerHour: Bottleneck
-  private readonly points: Bottleneck.Group
-  /** Estimated response time of the next request, in ms (a moving average). */
-  private estimate = 250
-  private readonly burstMs: number
+  private readonly options: PacerOptions & { clock: Clock }
+  private readonly budget: PacingBudget
+  /** Points per route: the 60 s window and the smoothing window. */
+  private readonly points = new Map<string, { minute: WindowLedger; smooth: WindowLedger }>()
+  private readonly responseTime: WindowLedger
+  private readonly creationsMinute: WindowLedger
+  private readonly creationsHour: WindowLedger
+  /** The moving average of response times, in ms: what a request in flight reserves (1 s before any answer). */
+  private estimate = 1000
+  private readonly queue: Job[] = []
   private inflight = 0
+  /** Requests started so far. */
+  private started = 0
+  private lastWriteAt = -Infinity
   private primary?: PrimaryBudget
-  /** A pause of every request (secondary, primary): until (epoch ms), since, why. */
+  /**
+   * True until an answer tells the primary budget (or that it has none: an App's JWT answers), and
+   * again once its window has passed: one request at a time meanwhile, so that a budget nearly spent
+   * by another workflow is not overrun by a first burst.
+   */
+  private probing = true
+  /** A pause of every request (secondary, primary): until (epoch ms), since (the {@link Ticket.seq} of the next request to start then), why. */
   private pause?: { until: number; since: number; reason: PauseReason }
   /** A pause of hook creations only. */
   private creationPause?: { until: number; since: number }
-  /** Refusals in a row with no other answer in between. */
+  /** Refusals in a row with no other answer in between, and the last wait without retry-after (s). */
   private streak = 0
+  private lastBackoffS = 0
   /** Content-creation refusals of creations in a row, with no creation answered in between. */
   private creationStreak = 0
-  private lastPauseS = 0
+  private lastCreationBackoffS = 0
   private stopped?: RateLimitStop
   private creationsStopped?: RateLimitStop
   private readonly sent: Sent[] = []
   private readonly refusals: Partial<Record<PauseReason, number>> = {}
   private readonly waited: Partial<Record<PauseReason, number>> = {}
   private closed = false
+  /** The dispatcher's one timer: when it fires, and how to cancel it. */
+  private timer?: { at: number; cancel: AbortController }
 
   constructor(options: PacerOptions) {
     // A copy: the budget slows down after a refusal.
-    this.options = { ...options, budget: { ...options.budget } }
-    const { budget } = this.options
-    // p-limit, not Bottleneck, for the plain concurrency bound: it queues without timer ticks.
-    this.concurrency = pLimit(budget.concurrency)
-    this.burstMs = Math.max(1000, Math.floor(budget.response_ms_per_minute / 15))
-    this.responseTime = new Bottleneck(windowReservoir(budget.response_ms_per_minute, 60_000, this.burstMs, 1000))
-    this.writes = new Bottleneck({ maxConcurrent: 1 })
-    this.creations = new Bottleneck(windowReservoir(budget.creations_per_minute, 60_000, burstOf(budget.creations_per_minute, 1), 1000))
-    this.creationsPerHour = new Bottleneck(windowReservoir(budget.creations_per_hour, 3_600_000, burstOf(budget.creations_per_hour, 1), 1000))
-    this.creations.chain(this.creationsPerHour)
-    // 15 points at once (three writes), then 7 points every 505 ms: 15 + 119 × 7 = 848 in any 60 s at 855 a minute.
-    this.points = new Bottleneck.Group(windowReservoir(budget.points_per_minute, 60_000, burstOf(budget.points_per_minute, 5), 505))
+    this.budget = { ...options.budget }
+    this.options = {
+      ...options,
+      budget: this.budget,
+      clock: options.clock ?? { now: () => Date.now(), sleep: (ms, signal) => sleep(ms, undefined, { signal }) }
+    }
+    this.responseTime = new WindowLedger(this.budget.response_ms_per_minute, 60_000)
+    this.creationsMinute = new WindowLedger(this.budget.creations_per_minute, 60_000)
+    this.creationsHour = new WindowLedger(this.budget.creations_per_hour, 3_600_000)
+  }
+
+  private now(): number {
+    return this.options.clock.now()
   }
 
   /**
-   * The paced `fetch`: each call waits for its turn under every budget and the gate, sends once,
-   * and, when GitHub refuses it for a rate limit, waits as GitHub asks and sends it again — until
-   * {@link MAX_REFUSALS} refusals in a row, when the run stops.
+   * The paced `fetch`: each call waits for its turn under every budget, sends once, and, when GitHub
+   * refuses it for a rate limit, waits as GitHub asks and sends it again — until the run stops.
    * @param send the `fetch` of one attempt (with its own timeout)
    * @param hooks.beforeSend called right before each attempt is sent, after every wait; it throws
    *   to refuse the attempt (a fleet's `fail_fast`), which is then not sent
+   * @param hooks.finishing see {@link PacedRequest.finishing}
    * @throws RateLimitStop when the run stopped (then and for every later request; a creation alone
-   *   when content creation is blocked); what `beforeSend` throws; the caller's signal's reason when
-   *   it aborts a wait
+   *   when content creation is blocked); RateLimitWait for a request with a deadline that it would
+   *   pass; what `beforeSend` throws; the caller's signal's reason when it aborts a wait
    */
-  fetch(send: typeof fetch, hooks: { beforeSend?: () => void } = {}): typeof fetch {
+  fetch(send: typeof fetch, hooks: { beforeSend?: () => void; finishing?: () => boolean } = {}): typeof fetch {
     return async (input, init = {}) => {
       const method = (init.method ?? 'GET').toUpperCase()
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
-      const route = routeOf(url, this.options.api_url)
-      const creation = isHookCreation(method, route)
-      const signal = init.signal ?? undefined
+      const request: PacedRequest = { method, url, signal: init.signal ?? undefined, finishing: hooks.finishing }
       for (;;) {
-        this.throwIfStopped(creation)
-        const sentAt = { at: 0 }
-        const response = await this.schedule(method, route, creation, signal, sentAt, () => send(input, init), hooks.beforeSend)
-        const refusal = await refusalOf(response)
+        const ticket = await this.acquire(request)
+        let response: Response
+        try {
+          hooks.beforeSend?.()
+        } catch (error) {
+          this.release(ticket, undefined, false)
+          throw error
+        }
+        try {
+          response = await send(input, init)
+        } catch (error) {
+          this.release(ticket)
+          throw error
+        }
+        // A refusal is read before the request's place is freed, so that no request starts before its pause.
+        const refusal = await refusalOf(response, this.now())
+        if (refusal) this.refused(refusal, ticket)
+        this.release(ticket, response.headers)
         if (!refusal) {
-          this.streak = 0
-          if (creation) this.creationStreak = 0
+          this.answered(ticket)
           return response
         }
-        this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1
-        this.onRefusal(refusal, sentAt.at, creation)
         await response.body?.cancel().catch(() => undefined) // the refused answer is not read: free its connection
       }
     }
   }
 
   /**
-   * The wait the next request would meet at the gate, if any: a pause GitHub asked for, or the
-   * primary budget used up until its reset. `until` in epoch MILLISECONDS.
+   * Waits until the request may be sent under every budget, and records it as sent now.
+   * @throws RateLimitStop, RateLimitWait, the signal's reason (see {@link Pacer.fetch})
    */
+  acquire(request: PacedRequest): Promise<Ticket> {
+    const route = routeOf(request.url, this.options.api_url)
+    const method = request.method.toUpperCase()
+    const points = pointsOf(method)
+    const signal = request.signal
+    return new Promise<Ticket>((resolve, reject) => {
+      const job: Job = {
+        route,
+        points,
+        write: points > 1,
+        creation: isHookCreation(method, route),
+        finishing: request.finishing ?? (() => false),
+        signal,
+        deadline: signal ? deadlines.get(signal) : undefined,
+        resolve,
+        reject
+      }
+      if (signal) {
+        if (signal.aborted) return reject(signal.reason)
+        job.onAbort = () => {
+          const at = this.queue.indexOf(job)
+          if (at < 0) return
+          this.queue.splice(at, 1)
+          reject(signal.reason)
+          this.dispatch()
+        }
+        signal.addEventListener('abort', job.onAbort, { once: true })
+      }
+      this.queue.push(job)
+      this.dispatch()
+    })
+  }
+
+  /**
+   * A request acquired with {@link Pacer.acquire} was answered (or failed): settles its measured
+   * response time, frees its place, reads the primary budget from the answer's headers.
+   * @param sent false when the request was not sent after all (refused by `beforeSend`)
+   */
+  release(ticket: Ticket, headers?: Headers, sent = true): void {
+    const now = this.now()
+    const response_ms = Math.max(0, now - ticket.at)
+    this.responseTime.settle(ticket.response, response_ms)
+    if (sent) {
+      this.estimate = 0.8 * this.estimate + 0.2 * response_ms
+      this.sent.push({ at: ticket.at, route: ticket.route, points: ticket.points, response_ms })
+    }
+    this.inflight--
+    if (headers) {
+      this.observe(headers)
+      this.probing = false
+    }
+    this.dispatch()
+  }
+
+  /** An answer that was no refusal: the refusals in a row end. */
+  answered(ticket: Ticket): void {
+    this.streak = 0
+    this.lastBackoffS = 0
+    if (ticket.creation) {
+      this.creationStreak = 0
+      this.lastCreationBackoffS = 0
+    }
+  }
+
+  /** The wait the next request would meet at the gate, if any: a pause GitHub asked for, or the primary budget used up until its reset. `until` in epoch MILLISECONDS. */
   pausedUntil(): { until: number; reason: string } | undefined {
-    const now = Date.now()
+    const now = this.now()
     const pause = this.pause
     if (pause && pause.until > now) return { until: pause.until, reason: REASON_TEXT[pause.reason] }
-    const primary = this.exhausted(now)
+    const primary = this.exhausted(now, false)
     return primary ? { until: primary.reset + 1000, reason: REASON_TEXT.primary } : undefined
   }
 
   /** Requests sent so far (each attempt counts): a cheap count for progress lines. */
   get requests(): number {
-    return this.sent.length
+    return this.sent.length + this.inflight
   }
 
-  /** The primary budget when the next request would use its last request (those in flight counted); undefined otherwise. */
-  private exhausted(now: number): PrimaryBudget | undefined {
-    const primary = this.primary
-    return primary && primary.reset > now && primary.remaining - this.inflight - 1 <= 0 ? primary : undefined
+  /** What waits in the queue now, for an internal error: e.g. `3 requests (2 on /repos/{owner}/{repo}/hooks)`. */
+  describeQueue(): string {
+    const byRoute = new Map<string, number>()
+    for (const job of this.queue) byRoute.set(job.route, (byRoute.get(job.route) ?? 0) + 1)
+    const routes = [...byRoute].map(([route, count]) => `${count} on ${route}`).join(', ')
+    return `${this.queue.length} request${this.queue.length === 1 ? '' : 's'} queued${routes ? ` (${routes})` : ''}, ${this.inflight} in flight`
+  }
+
+  /** Requests queued and in flight. */
+  get pending(): number {
+    return this.queue.length + this.inflight
   }
 
   /** The stop, once GitHub's refusals or the primary budget stopped the run. */
@@ -399,209 +588,331 @@ export class Pacer {
       refusals: { ...this.refusals },
       waited_s: Object.fromEntries(Object.entries(this.waited).map(([reason, ms]) => [reason, Math.round(ms / 1000)])),
       stopped: this.stopped?.message ?? this.creationsStopped?.message,
-      budget: this.options.budget
+      budget: { ...this.budget }
     }
   }
 
-  /** Stops the limiters' timers; requests after this are refused. */
+  /** Ends the run's pacing: its timer stops, queued requests and later ones are refused. */
   async close(): Promise<void> {
     this.closed = true
-    await Promise.all([
-      this.responseTime.disconnect(false),
-      this.writes.disconnect(false),
-      this.creations.disconnect(false),
-      this.creationsPerHour.disconnect(false),
-      this.points.disconnect(false)
-    ])
+    this.timer?.cancel.abort()
+    this.timer = undefined
+    this.failQueued(new Error('internal error: a request after the run ended'))
   }
 
-  /** Runs one attempt through the budgets (see the module's docs), records it, settles its response time. */
-  private schedule(
-    method: string,
-    route: string,
-    creation: boolean,
-    signal: AbortSignal | undefined,
-    sentAt: { at: number },
-    attempt: () => Promise<Response>,
-    beforeSend: (() => void) | undefined
-  ): Promise<Response> {
-    const points = pointsOf(method)
-    const reserved = Math.min(this.burstMs, Math.max(10, Math.round(this.estimate)))
-    const sendNow = async (): Promise<Response> => {
-      await this.gate(creation, signal)
-      await this.points.key(route).schedule({ weight: points }, async () => undefined)
-      await this.gate(creation, signal) // a pause that began while waiting for points
-      this.throwIfStopped(creation)
-      beforeSend?.()
-      const start = Date.now()
-      sentAt.at = start
-      this.inflight++
-      try {
-        const response = await attempt()
-        this.observe(response.headers)
-        return response
-      } finally {
-        this.inflight--
-        const response_ms = Date.now() - start
-        this.sent.push({ at: start, route, points, response_ms })
-        this.estimate = 0.8 * this.estimate + 0.2 * response_ms
-        void this.responseTime.incrementReservoir(reserved - response_ms)
-      }
+  /** The primary budget when a request would use the last one it may (those in flight counted); undefined otherwise. */
+  private exhausted(now: number, finishing: boolean): PrimaryBudget | undefined {
+    const primary = this.primary
+    if (!primary || primary.reset <= now) return undefined
+    const reserve = finishing ? 0 : Math.min(PRIMARY_RESERVE, Math.floor((primary.limit ?? 0) / 100))
+    return primary.remaining - this.inflight - 1 - reserve <= 0 ? primary : undefined
+  }
+
+  /** The stop that refuses `job` now, if any. */
+  private stopFor(job: Job): Error | undefined {
+    if (this.closed) return new Error('internal error: a request after the run ended')
+    if (job.creation && this.creationsStopped) return this.creationsStopped
+    if (this.stopped && !job.finishing()) return this.stopped
+    return undefined
+  }
+
+  /** The points ledgers of a route. */
+  private pointsOf(route: string): { minute: WindowLedger; smooth: WindowLedger } {
+    let ledgers = this.points.get(route)
+    if (!ledgers) {
+      ledgers = { minute: new WindowLedger(this.budget.points_per_minute, 60_000), smooth: new WindowLedger(HEAVIEST, this.smoothWindow()) }
+      this.points.set(route, ledgers)
     }
-    // One write at a time: its answer goes back at once, while its slot is held until write_spacing_ms
-    // after it was sent (after its waits for points and pauses); a write never sent holds nothing.
-    const write = (): Promise<Response> =>
-      new Promise<Response>((resolve, reject) => {
-        this.writes
-          .schedule(async () => {
-            if (creation) await this.creations.schedule(async () => undefined)
-            const sent = sendNow()
-            sent.then(resolve, reject)
-            await sent.catch(() => undefined)
-            const next = sentAt.at + this.options.budget.write_spacing_ms
-            while (sentAt.at > 0 && Date.now() < next) await sleep(next - Date.now())
-          })
-          .catch(reject)
-      })
-    return this.concurrency(() => this.responseTime.schedule({ weight: reserved }, () => (points > 1 ? write() : sendNow())))
+    return ledgers
+  }
+
+  /** The smoothing window: {@link SMOOTHING_POINTS} points at the minute's rate, in ms. */
+  private smoothWindow(): number {
+    return Math.ceil((60_000 * Math.max(SMOOTHING_POINTS, HEAVIEST)) / this.budget.points_per_minute)
+  }
+
+  /** What a request in flight reserves of the response-time budget, in ms: the moving average of response times. */
+  private reserve(): number {
+    return Math.max(10, Math.min(Math.round(this.estimate), Math.floor(this.budget.response_ms_per_minute / 8)))
   }
 
   /**
-   * Waits while the run is paused (and, for a creation, while creations are), and while the primary
-   * budget, counting the requests in flight, would reach 0: until its reset when that comes within
-   * `rate_limit_wait`, else the run stops.
-   * @throws RateLimitStop; the signal's reason when it aborts the wait
+   * Serves the queue in order: starts every request that may start now; fails those that are
+   * stopped, or that would wait past their deadline; arms the one timer for the earliest time a
+   * waiting request may start.
    */
-  private async gate(creation: boolean, signal: AbortSignal | undefined): Promise<void> {
-    const deadline = signal ? deadlines.get(signal) : undefined
-    const wait = async (until: number, reason: PauseReason): Promise<void> => {
-      if (deadline !== undefined && until > deadline) {
-        throw new RateLimitWait(`${REASON_TEXT[reason]} asked to wait until ${utcTime(new Date(until))}, past wait_timeout; not waiting through it.`)
-      }
-      await sleepUntil(until, signal)
-    }
-    for (;;) {
-      this.throwIfStopped(creation)
-      signal?.throwIfAborted()
-      const now = Date.now()
-      if (this.pause && this.pause.until > now) {
-        await wait(this.pause.until, this.pause.reason)
+  private dispatch(): void {
+    if (this.closed) return
+    const now = this.now()
+    this.checkPrimary(now)
+    /** Budgets an earlier waiting request holds: no later request overtakes it there. */
+    const held = new Set<string>()
+    let next = Infinity
+    let waitingOnEvents = false
+    for (let i = 0; i < this.queue.length;) {
+      const job = this.queue[i]
+      const stop = this.stopFor(job)
+      if (stop) {
+        this.drop(i, stop)
         continue
       }
-      if (creation && this.creationPause && this.creationPause.until > now) {
-        await wait(this.creationPause.until, 'creation')
+      const wait = this.waitOf(job, now, held)
+      if (wait === undefined) {
+        this.start(i, now)
         continue
       }
-      const primary = this.exhausted(now)
-      if (primary) {
-        const until = primary.reset + 1000
-        if (until - now > this.options.rate_limit_wait * 1000) {
-          this.stopped ??= new RateLimitStop(
-            'primary',
-            `${REASON_TEXT.primary}: ${primary.remaining} requests left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`,
-            new Date(until)
+      const stopped = this.stopFor(job) // creations may have stopped just now
+      if (stopped) {
+        this.drop(i, stopped)
+        continue
+      }
+      if (wait.imposed && wait.until - now > this.options.rate_limit_wait * 1000) {
+        // A request the stop let through (its target has written) waits no longer than rate_limit_wait either.
+        this.drop(
+          i,
+          this.stopped ??
+            new RateLimitStop(
+              wait.imposed,
+              `${REASON_TEXT[wait.imposed]}: a wait beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`,
+              new Date(wait.until)
+            )
+        )
+        continue
+      }
+      if (job.deadline !== undefined && Number.isFinite(wait.until) && wait.until > job.deadline) {
+        this.drop(
+          i,
+          new RateLimitWait(
+            wait.imposed
+              ? `${REASON_TEXT[wait.imposed]} asked to wait until ${utcTime(new Date(wait.until))}, past wait_timeout; not waiting through it.`
+              : `the pacing of GitHub's limits (${wait.why}) would send it after wait_timeout; not waiting through it.`
           )
-          continue
-        }
-        if (deadline !== undefined && until > deadline) await wait(until, 'primary') // throws: the wait would outlast the deadline
-        this.startPause('primary', until, `${primary.remaining} requests left; every request waits for the reset`)
-        this.primary = undefined // the next answer tells the new window
+        )
         continue
       }
+      for (const key of wait.holds) held.add(key)
+      if (Number.isFinite(wait.until)) next = Math.min(next, wait.until)
+      else waitingOnEvents = true
+      i++
+    }
+    if (this.queue.length > 0 && next === Infinity && (!waitingOnEvents || this.inflight === 0)) {
+      // Nothing in flight and no time to wait for: nothing would ever release them.
+      this.failQueued(new Error(`internal error: the pacer would hold ${this.describeQueue()} with nothing to release them`))
       return
     }
+    this.arm(next)
+  }
+
+  /**
+   * When `job` may start, and what it waits for; undefined when it may start now.
+   * `holds`: the budgets it holds against later requests; `imposed`: set when the wait is one GitHub asked for.
+   */
+  private waitOf(
+    job: Job,
+    now: number,
+    held: ReadonlySet<string>
+  ): { until: number; holds: string[]; imposed?: PauseReason; why: string } | undefined {
+    // Waits GitHub imposed.
+    if (this.pause && this.pause.until > now) return { until: this.pause.until, holds: [], imposed: this.pause.reason, why: 'a pause' }
+    const primary = this.exhausted(now, job.finishing())
+    if (primary) return { until: primary.reset + 1000, holds: [], imposed: 'primary', why: 'the primary budget' }
+    if (job.creation && this.creationPause && this.creationPause.until > now)
+      return { until: this.creationPause.until, holds: ['creation'], imposed: 'creation', why: 'a content-creation pause' }
+    // A creation waiting for the creation budgets holds only them: other writes go on.
+    if (job.creation) {
+      if (held.has('creation')) return { until: Infinity, holds: ['creation'], why: 'an earlier creation' }
+      const until = Math.max(this.creationsMinute.fitsAt(now, 1), this.creationsHour.fitsAt(now, 1))
+      if (until > now) {
+        if (until - now > this.options.rate_limit_wait * 1000) {
+          this.creationsStopped ??= new RateLimitStop(
+            'creation',
+            `${REASON_TEXT.creation}: ${this.creationsHour.used(now)} hook creations in the last hour, the most GitHub allows (${this.budget.creations_per_hour}); the next fits after rate_limit_wait (${this.options.rate_limit_wait} s). Hook creations stopped; other requests go on.`,
+            new Date(until)
+          )
+          return { until: now, holds: [], why: 'creations stopped' } // dropped by the caller
+        }
+        return { until, holds: ['creation'], why: 'the hook-creation budget' }
+      }
+    }
+    const keys = [`route ${job.route}`, 'response', ...(job.write ? ['write'] : [])]
+    if (keys.some((key) => held.has(key))) return { until: Infinity, holds: keys, why: 'an earlier request' }
+    if (this.inflight >= (this.probing ? 1 : this.budget.concurrency)) return { until: Infinity, holds: keys, why: 'concurrency' }
+    const ledgers = this.pointsOf(job.route)
+    const at = {
+      points: Math.max(ledgers.minute.fitsAt(now, job.points), ledgers.smooth.fitsAt(now, job.points)),
+      response: this.responseTime.fitsAt(now, this.reserve()),
+      write: job.write ? this.lastWriteAt + this.budget.write_spacing_ms : now
+    }
+    const until = Math.max(at.points, at.response, at.write)
+    if (until <= now) return undefined
+    const holds = [
+      ...(at.points > now ? [`route ${job.route}`] : []),
+      ...(at.response > now ? ['response'] : []),
+      ...(at.write > now ? ['write'] : [])
+    ]
+    return { until, holds, why: at.points >= until ? `points on ${job.route}` : at.response >= until ? 'response time' : 'write spacing' }
+  }
+
+  /** Starts the queued request at `index`: records it in every budget and lets it send. */
+  private start(index: number, now: number): void {
+    const [job] = this.queue.splice(index, 1)
+    if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort)
+    const ledgers = this.pointsOf(job.route)
+    ledgers.minute.add(now, job.points)
+    ledgers.smooth.add(now, job.points)
+    if (job.write) this.lastWriteAt = now
+    if (job.creation) {
+      this.creationsMinute.add(now, 1)
+      this.creationsHour.add(now, 1)
+    }
+    this.inflight++
+    const response = this.responseTime.add(now, this.reserve())
+    job.resolve({ route: job.route, points: job.points, write: job.write, creation: job.creation, at: now, seq: this.started++, response })
+  }
+
+  /** Removes the queued request at `index`, failing it with `error`. */
+  private drop(index: number, error: unknown): void {
+    const [job] = this.queue.splice(index, 1)
+    if (job.signal && job.onAbort) job.signal.removeEventListener('abort', job.onAbort)
+    job.reject(error)
+  }
+
+  /** Fails every queued request. */
+  private failQueued(error: Error): void {
+    while (this.queue.length > 0) this.drop(0, error)
+  }
+
+  /** Keeps one live timer for `at` (epoch ms): an earlier one than the timer set replaces it. */
+  private arm(at: number): void {
+    if (!Number.isFinite(at)) return
+    if (this.timer && this.timer.at <= at) return
+    this.timer?.cancel.abort()
+    const timer = { at, cancel: new AbortController() }
+    this.timer = timer
+    this.options.clock.sleep(Math.max(0, at - this.now()), timer.cancel.signal).then(
+      () => {
+        if (this.timer === timer) this.timer = undefined
+        this.dispatch()
+      },
+      () => undefined // cancelled: a newer timer took over
+    )
+  }
+
+  /** When the primary budget is spent (reserve kept): a pause until its reset within `rate_limit_wait`, else the stop. */
+  private checkPrimary(now: number): void {
+    if (this.primary && this.primary.reset <= now) {
+      this.primary = undefined // a new window: its budget is unknown until the next answer
+      this.probing = true
+    }
+    const primary = this.exhausted(now, false)
+    if (!primary || (this.pause && this.pause.until > now)) return
+    const until = primary.reset + 1000
+    if (until - now > this.options.rate_limit_wait * 1000) {
+      this.stopped ??= new RateLimitStop(
+        'primary',
+        `${REASON_TEXT.primary}: ${primary.remaining} requests left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`,
+        new Date(until)
+      )
+      return
+    }
+    if (this.queue.length === 0) return // nobody waits: the pause begins when a request comes
+    this.startPause('primary', until, `${primary.remaining} requests left; every request waits for the reset`)
+    this.primary = undefined // the next answer tells the new window
   }
 
   /** Decides what a refusal means for the run: a pause (every request, or creations), or the stop. */
-  private onRefusal(refusal: Refusal, sentAt: number, creation: boolean): void {
-    const now = Date.now()
+  private refused(refusal: Refusal, ticket: Ticket): void {
+    this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1
+    const now = this.now()
+    const limit = this.options.rate_limit_wait
     const answered = `GitHub answered ${refusal.status} "${refusal.message}"${refusal.retry_after === undefined ? ' without retry-after' : ` with retry-after: ${refusal.retry_after}`}`
-    if (refusal.reason === 'creation' && creation) {
-      const wait = refusal.retry_after
-      if (wait === undefined || wait > CREATION_WAIT_S) {
-        this.creationsStopped ??= new RateLimitStop(
+    if (refusal.reason === 'creation' && ticket.creation) {
+      // Refused again after waiting (not a request sent before the pause began): one more in a row.
+      if (this.creationPause && ticket.seq < this.creationPause.since) return
+      this.creationStreak++
+      const wait = refusal.retry_after ?? (this.lastCreationBackoffS === 0 ? FALLBACK_WAIT_S : this.lastCreationBackoffS * 2)
+      if (refusal.retry_after === undefined) this.lastCreationBackoffS = wait
+      const stop = (why: string) =>
+        (this.creationsStopped ??= new RateLimitStop(
           'creation',
-          `${REASON_TEXT.creation}: ${answered}. Hook creations stopped; other requests go on.`,
-          wait === undefined ? undefined : new Date(now + wait * 1000)
-        )
-        return
-      }
-      if (!this.creationPause || sentAt >= this.creationPause.since) {
-        // Refused again after waiting: after MAX_REFUSALS in a row, creations stop (other requests go on).
-        if (++this.creationStreak >= MAX_REFUSALS) {
-          this.creationsStopped ??= new RateLimitStop(
-            'creation',
-            `${REASON_TEXT.creation}: ${this.creationStreak} refusals in a row; ${answered}. Hook creations stopped; other requests go on.`,
-            new Date(now + wait * 1000)
-          )
-          return
-        }
-        this.creationPause = { until: now + wait * 1000, since: now }
+          `${REASON_TEXT.creation}: ${why}; ${answered}. Hook creations stopped; other requests go on.`,
+          new Date(now + wait * 1000)
+        ))
+      if (this.creationStreak >= MAX_REFUSALS) stop(`${this.creationStreak} refusals in a row`)
+      else if (wait > limit) stop(`a wait of ${wait} s, beyond rate_limit_wait (${limit} s)`)
+      else {
+        this.creationPause = { until: now + wait * 1000, since: this.started }
         this.note('creation', wait, `${answered}; hook creations wait ${wait} s`)
       }
       return
     }
     // A request sent before the pause began was answered by the same episode: it waits, and counts nothing.
-    if (this.pause && sentAt < this.pause.since) return
+    if (this.pause && ticket.seq < this.pause.since) return
     this.streak++
-    const reset = refusal.reset !== undefined && refusal.reset > now ? refusal.reset : now + FALLBACK_WAIT_S * 1000
-    const base = refusal.reason === 'primary' ? Math.ceil((reset - now) / 1000) : (refusal.retry_after ?? FALLBACK_WAIT_S)
-    const wait = this.streak === 1 ? base : Math.min(MAX_BACKOFF_S, Math.max(base, this.lastPauseS * 2))
+    let wait: number
+    if (refusal.reason === 'primary') {
+      const reset = refusal.reset !== undefined && refusal.reset > now ? refusal.reset : undefined
+      wait = reset !== undefined ? Math.ceil((reset + 1000 - now) / 1000) : (refusal.retry_after ?? FALLBACK_WAIT_S)
+    } else if (refusal.retry_after !== undefined) wait = refusal.retry_after
+    else {
+      wait = this.lastBackoffS === 0 ? FALLBACK_WAIT_S : this.lastBackoffS * 2
+      this.lastBackoffS = wait
+    }
+    const until = new Date(now + wait * 1000)
     if (this.streak >= MAX_REFUSALS) {
       this.stopped ??= new RateLimitStop(
         refusal.reason,
         `${REASON_TEXT[refusal.reason]}: ${this.streak} refusals in a row; ${answered}. Stopped, as GitHub asks ("continuing to make requests while you are rate limited may result in the banning of your integration").`,
-        new Date(now + wait * 1000)
+        until
       )
+      this.pause = { until: until.getTime(), since: this.started, reason: refusal.reason } // a finishing request still waits for it
       return
     }
-    // The primary budget: the run waits for the reset (a reset already past counts as a minute away)
-    // within rate_limit_wait, or stops; the pause begins now, so that the refusals of requests already
-    // in flight count as this one.
+    if (wait > limit) {
+      this.stopped ??= new RateLimitStop(
+        refusal.reason,
+        `${REASON_TEXT[refusal.reason]}: ${answered}, a wait beyond rate_limit_wait (${limit} s); stopped.`,
+        until
+      )
+      this.pause = { until: until.getTime(), since: this.started, reason: refusal.reason }
+      return
+    }
     if (refusal.reason === 'primary') {
-      this.primary = { remaining: 0, reset }
-      if (reset + 1000 - now <= this.options.rate_limit_wait * 1000) {
-        this.startPause('primary', reset + 1000, `${answered}; every request waits for the reset`)
-        this.primary = undefined
-      }
+      this.primary = undefined // the next answer tells the new window
+      this.startPause('primary', until.getTime(), `${answered}; every request waits for the reset`)
       return
     }
-    this.lastPauseS = wait
     this.slowDown()
-    this.startPause('secondary', now + wait * 1000, `${answered}; every request waits ${wait} s, then the run goes on more slowly`)
+    this.startPause('secondary', until.getTime(), `${answered}; every request waits ${wait} s, then the run goes on more slowly`)
   }
 
   /** Pauses every request until `until` (epoch ms), and says so. */
   private startPause(reason: PauseReason, until: number, why: string): void {
-    const now = Date.now()
-    this.pause = { until, since: now, reason }
+    const now = this.now()
+    this.pause = { until, since: this.started, reason }
     this.note(reason, (until - now) / 1000, why)
   }
 
   /** Counts a wait and tells it. */
   private note(reason: PauseReason, seconds: number, why: string): void {
     this.waited[reason] = (this.waited[reason] ?? 0) + seconds * 1000
-    this.options.onWait?.(`${REASON_TEXT[reason]}: ${why} (until ${utcTime(new Date(Date.now() + seconds * 1000))}).`)
+    this.options.onWait?.(`${REASON_TEXT[reason]}: ${why} (until ${utcTime(new Date(this.now() + seconds * 1000))}).`)
   }
 
-  /** After a refusal: half the requests in flight and half the points per minute (never below one and one). */
+  /**
+   * After a secondary refusal: half the requests in flight (never below 3: the response-time budget
+   * needs about 1.5 on average), and {@link SLOW_DOWN} of the points a minute (never below
+   * {@link HEAVIEST}), for every route. The response-time budget stays: its margin already covers the
+   * network time in what is measured.
+   */
   private slowDown(): void {
-    const { budget } = this.options
-    budget.concurrency = Math.max(1, Math.floor(budget.concurrency / 2))
-    this.concurrency.concurrency = budget.concurrency
-    budget.points_per_minute = Math.max(Math.ceil(budget.points_per_minute / 2), 12)
-    const slower = windowReservoir(budget.points_per_minute, 60_000, burstOf(budget.points_per_minute, 5), 505)
-    const { reservoirIncreaseAmount, reservoirIncreaseMaximum, reservoirIncreaseInterval } = slower
-    const settings = { reservoirIncreaseAmount, reservoirIncreaseMaximum, reservoirIncreaseInterval }
-    this.points.updateSettings(settings)
-    for (const { limiter } of this.points.limiters()) void limiter.updateSettings(settings)
-  }
-
-  /** @throws RateLimitStop once the run (or, for a creation, hook creation) stopped */
-  private throwIfStopped(creation: boolean): void {
-    if (this.closed) throw new Error('internal error: a request after the run ended')
-    if (this.stopped) throw this.stopped
-    if (creation && this.creationsStopped) throw this.creationsStopped
+    const budget = this.budget
+    budget.concurrency = Math.min(budget.concurrency, Math.max(3, Math.floor(budget.concurrency / 2)))
+    budget.points_per_minute = Math.max(HEAVIEST, Math.floor(budget.points_per_minute * SLOW_DOWN))
+    for (const ledgers of this.points.values()) {
+      ledgers.minute.limit = budget.points_per_minute
+      ledgers.smooth.window_ms = this.smoothWindow()
+    }
   }
 
   /** Reads the primary budget from an answer's `x-ratelimit-*` headers (the lowest remaining of the newest window). */
@@ -609,18 +920,35 @@ export class Pacer {
     if ((headers.get('x-ratelimit-resource') ?? 'core') !== 'core') return
     const remaining = Number(headers.get('x-ratelimit-remaining') ?? NaN)
     const reset = Number(headers.get('x-ratelimit-reset') ?? NaN) * 1000
+    const limit = Number(headers.get('x-ratelimit-limit') ?? NaN)
     if (!Number.isFinite(remaining) || !Number.isFinite(reset)) return
     const known = this.primary
-    if (!known || reset > known.reset) this.primary = { remaining, reset }
+    if (reset <= this.now()) return // a window already past
+    if (!known || reset > known.reset) this.primary = { remaining, reset, limit: Number.isFinite(limit) ? limit : undefined }
     else if (reset === known.reset) known.remaining = Math.min(known.remaining, remaining)
   }
 }
 
 /**
+ * `retry-after` in SECONDS: a whole number of seconds or an HTTP date (RFC 9110); undefined when
+ * absent, empty, negative or neither.
+ * @param now epoch MILLISECONDS, for a date
+ */
+export function retryAfterOf(value: string | null, now: number): number | undefined {
+  const text = value?.trim() ?? ''
+  if (text === '') return undefined
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.ceil(Number(text))
+  if (/^[+-]?[\d.eE+-]+$/.test(text)) return undefined // negative or malformed number
+  const date = Date.parse(text)
+  return Number.isFinite(date) ? Math.max(0, Math.ceil((date - now) / 1000)) : undefined
+}
+
+/**
  * The rate-limit refusal an answer is, if any: 403 or 429 with `x-ratelimit-remaining: 0` (primary),
  * with a message naming the secondary rate limit (content creation when it says so), or any 429.
+ * @param now epoch MILLISECONDS, to read a `retry-after` date
  */
-async function refusalOf(response: Response): Promise<Refusal | undefined> {
+export async function refusalOf(response: Response, now = Date.now()): Promise<Refusal | undefined> {
   if (response.status !== 403 && response.status !== 429) return undefined
   const text = await response
     .clone()
@@ -633,24 +961,15 @@ async function refusalOf(response: Response): Promise<Refusal | undefined> {
     // not JSON: the text itself
   }
   message = message.slice(0, 300)
-  const header = (name: string): number | undefined => {
-    const value = response.headers.get(name)
-    return value === null || value.trim() === '' || !Number.isFinite(Number(value)) ? undefined : Number(value)
-  }
-  const retry_after = header('retry-after')
+  const retry_after = retryAfterOf(response.headers.get('retry-after'), now)
   const secondary = /secondary rate limit/i.test(message)
   if (!secondary && response.headers.get('x-ratelimit-remaining') === '0') {
-    const reset = header('x-ratelimit-reset')
-    return { reason: 'primary', status: response.status, message, retry_after, reset: reset === undefined ? undefined : reset * 1000 }
+    const reset = Number(response.headers.get('x-ratelimit-reset') ?? NaN)
+    return { reason: 'primary', status: response.status, message, retry_after, reset: Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined }
   }
   if (secondary && /content creation/i.test(message)) return { reason: 'creation', status: response.status, message, retry_after }
   if (secondary || response.status === 429) return { reason: 'secondary', status: response.status, message, retry_after }
   return undefined
-}
-
-/** Sleeps until `until` (epoch ms). @throws the signal's reason when it aborts */
-async function sleepUntil(until: number, signal: AbortSignal | undefined): Promise<void> {
-  await sleep(Math.max(0, until - Date.now()), undefined, { signal })
 }
 
 /** The busiest 60 s of the sends: the most points on one route, and the most summed response time. */
