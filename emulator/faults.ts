@@ -34,6 +34,8 @@ export interface FaultPlan {
    * "documentation_url":"…#about-secondary-rate-limits"}`.
    */
   secondaryRateLimitEvery?: number
+  /** `retry-after` of {@link FaultPlan.secondaryRateLimitEvery} and {@link FaultPlan.tooManyRequestsEvery} answers, in SECONDS; default 1. */
+  secondaryRetryAfterSeconds?: number
   /**
    * Answer every Nth request with 429 Too Many Requests, `retry-after: 1` (seconds), the normal
    * rate-limit headers and the same secondary-rate-limit body (GitHub: "you will receive a 403 or
@@ -108,6 +110,7 @@ const EVERY_RULES: ReadonlyArray<[keyof FaultPlan, AnswerFaultKind]> = [
 const PLAN_KEYS = new Set<string>([
   ...EVERY_RULES.map(([key]) => key),
   'primaryRateLimitStatus',
+  'secondaryRetryAfterSeconds',
   'dropAfterApplying',
   'slowEvery',
   'slowMs',
@@ -142,6 +145,10 @@ export function checkFaultPlan(plan: FaultPlan): void {
   }
   if ((plan.slowEvery === undefined) !== (plan.slowMs === undefined)) {
     throw new RangeError("Fault plan 'slowEvery' and 'slowMs' go together")
+  }
+  const retryAfter = plan.secondaryRetryAfterSeconds
+  if (retryAfter !== undefined && !(Number.isInteger(retryAfter) && retryAfter >= 0)) {
+    throw new RangeError(`Fault plan 'secondaryRetryAfterSeconds' must be a non-negative integer, got ${JSON.stringify(retryAfter)}`)
   }
   if (plan.primaryRateLimitStatus !== undefined && plan.primaryRateLimitStatus !== 403 && plan.primaryRateLimitStatus !== 429) {
     throw new RangeError(`Fault plan 'primaryRateLimitStatus' must be 403 or 429, got ${JSON.stringify(plan.primaryRateLimitStatus)}`)
@@ -200,6 +207,11 @@ export class FaultInjector {
   /** Status of the primary-rate-limit answer of the current plan (403 unless it says 429). */
   get primaryRateLimitStatus(): 403 | 429 {
     return this.plan?.primaryRateLimitStatus ?? 403
+  }
+
+  /** `retry-after` of the plan's secondary-limit answers, in SECONDS (default 1). */
+  get secondaryRetryAfterSeconds(): number {
+    return this.plan?.secondaryRetryAfterSeconds ?? RETRY_AFTER_SECONDS
   }
 }
 
@@ -350,16 +362,23 @@ export class RateLimitMeter {
  *   supplies their headers
  * @param primaryStatus status of a primary-rate-limit answer, 403 or 429
  * @param now current time, epoch MILLISECONDS
+ * @param retryAfterSeconds `retry-after` of a secondary-limit answer (plan's `secondaryRetryAfterSeconds`)
  * @throws Error for `dropConnection`
  */
-export function faultAnswer(kind: AnswerFaultKind, meter: RateLimitMeter, primaryStatus: 403 | 429, now = Date.now()): FaultAnswer {
+export function faultAnswer(
+  kind: AnswerFaultKind,
+  meter: RateLimitMeter,
+  primaryStatus: 403 | 429,
+  now = Date.now(),
+  retryAfterSeconds = RETRY_AFTER_SECONDS
+): FaultAnswer {
   switch (kind) {
     case 'badGateway':
       return { status: 502, body: { message: 'Server Error' }, headers: {} }
     case 'secondaryRateLimit':
     case 'tooManyRequests': {
       const status = kind === 'secondaryRateLimit' ? 403 : 429
-      return { status, body: secondaryRateLimitBody(status), headers: { ...meter.take(now), 'Retry-After': String(RETRY_AFTER_SECONDS) } }
+      return { status, body: secondaryRateLimitBody(status), headers: { ...meter.take(now), 'Retry-After': String(retryAfterSeconds) } }
     }
     case 'primaryRateLimit': {
       // Reset one second from now, rounded up to whole epoch seconds: always at least 1 s ahead.

@@ -41,6 +41,12 @@ export interface LimitRules {
    */
   pointsPerMinute?: number
   /**
+   * The window of {@link LimitRules.pointsPerMinute}, in MILLISECONDS; default 60,000. Shorter: a
+   * stricter limit that GitHub does not publish, e.g. a GitHub Enterprise Server whose administrator
+   * allows 40 points per 5,000 ms (`pointsPerMinute: 40, pointsWindowMs: 5000`).
+   */
+  pointsWindowMs?: number
+  /**
    * Requests in flight (GitHub: 100, "No more than 100 concurrent requests are allowed"): a request
    * arriving while this many are being handled (arrived, not yet answered; refused ones included) is
    * refused.
@@ -228,6 +234,7 @@ export function isHookCreation(method: string, route: string): boolean {
 
 const RULE_KEYS = new Set<string>([
   'pointsPerMinute',
+  'pointsWindowMs',
   'concurrency',
   'responseMsPerMinute',
   'creationsPerMinute',
@@ -244,7 +251,7 @@ const RULE_KEYS = new Set<string>([
 /**
  * Checks rules; the emulator calls it in `startEmulator` and `setLimits` so that a typo fails the test at once.
  * @throws TypeError for an unknown field or a field of the wrong type; RangeError when a budget
- *   (`pointsPerMinute`, `concurrency`, `creationsPerMinute`, `creationsPerHour`, `primaryLimit`,
+ *   (`pointsPerMinute`, `pointsWindowMs`, `concurrency`, `creationsPerMinute`, `creationsPerHour`, `primaryLimit`,
  *   `primaryResetSeconds`) is not a positive integer, `responseMsPerMinute` not a positive finite
  *   number, `retryAfterSeconds` not a non-negative integer or null, or a status not 403 or 429
  */
@@ -253,7 +260,15 @@ export function checkLimitRules(rules: LimitRules): void {
   for (const key of Object.keys(rules)) {
     if (!RULE_KEYS.has(key)) throw new TypeError(`Unknown limit rule '${key}'`)
   }
-  for (const key of ['pointsPerMinute', 'concurrency', 'creationsPerMinute', 'creationsPerHour', 'primaryLimit', 'primaryResetSeconds'] as const) {
+  for (const key of [
+    'pointsPerMinute',
+    'pointsWindowMs',
+    'concurrency',
+    'creationsPerMinute',
+    'creationsPerHour',
+    'primaryLimit',
+    'primaryResetSeconds'
+  ] as const) {
     const value = rules[key]
     if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
       throw new RangeError(`Limit rule '${key}' must be a positive integer, got ${JSON.stringify(value)}`)
@@ -502,7 +517,7 @@ export class LimitEnforcer {
       this.creationsMinute.add(now, 1)
       this.creationsHour.add(now, 1)
     }
-    if (!window) this.points.set(route, (window = new SlidingWindow(MINUTE_MS)))
+    if (!window) this.points.set(route, (window = new SlidingWindow(rules.pointsWindowMs ?? MINUTE_MS)))
     window.prune(now)
     window.add(now, points)
     return { ...base, headers: this.meter.take(now) }

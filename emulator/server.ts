@@ -435,7 +435,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     let headers: Record<string, string>
     if (fault?.kind !== undefined) {
       // Faults answer instead of the handler: the request has no effect.
-      const faulted = faultAnswer(fault.kind, rateLimit, faults.primaryRateLimitStatus)
+      const faulted = faultAnswer(fault.kind, rateLimit, faults.primaryRateLimitStatus, Date.now(), faults.secondaryRetryAfterSeconds)
       reply = { status: faulted.status, body: faulted.body }
       // A 502 comes from GitHub's front end, not from the API: no API headers.
       headers = fault.kind === 'badGateway' ? faulted.headers : { ...apiHeaders, ...faulted.headers }
