@@ -73,6 +73,11 @@ export interface StoredHook {
    */
   created_at: string
   updated_at: string
+  /**
+   * What `last_response` shows while the hook has no delivery (seeded, {@link HookSeed.last_response});
+   * absent: `{code: null, status: "unused", message: null}`.
+   */
+  last_response?: { code: number | null; status: string | null; message: string | null }
 }
 
 /** A delivery as stored; its fields are those of the API schema `hook-delivery`, plus `hook_id`. */
@@ -112,6 +117,11 @@ export interface HookSeed {
   created_at?: string
   /** When the hook was last changed (ISO 8601, whole seconds); default `created_at`. */
   updated_at?: string
+  /**
+   * A repository hook's `last_response` until its first delivery, to replay a recorded shape such as
+   * `{code: 0, status: "unused", message: "Unused"}`; default `{code: null, status: "unused", message: null}`.
+   */
+  last_response?: { code: number | null; status: string | null; message: string | null }
 }
 
 /** Fields of `Emulator.addDelivery`; all optional (defaults: a successful `push`, now). */
@@ -389,6 +399,7 @@ export class HookStore {
     const config = parseConfig({ url, content_type, secret, insecure_ssl }, DEFAULT_CONFIG)
     const hook = this.store(target, { active: seed.active ?? true, events: unique(seed.events ?? ['push']), config }, seed.created_at)
     if (seed.updated_at !== undefined) hook.updated_at = seed.updated_at
+    if (seed.last_response !== undefined) hook.last_response = { ...seed.last_response }
     return hook
   }
 
