@@ -41916,7 +41916,7 @@ const HOOK_HANDLERS = {
     'get-delivery': async (client, { target, delivery_id }, { hook_id }) => {
         const delivery = await src_hooks/* getDelivery */.ZJ(client, target, hook_id, required(delivery_id));
         return {
-            message: `Delivery ${delivery.id} (${delivery.event}) of webhook ${hook_id}: ${delivery.status_code} ${delivery.status}.`,
+            message: `Delivery ${delivery.id} (${delivery.event}) of ${(0,src_target/* describeHook */.PY)(target, hook_id)}: ${delivery.status_code} ${delivery.status}.`,
             outcome: 'found',
             hook_id,
             delivery,
@@ -41925,7 +41925,7 @@ const HOOK_HANDLERS = {
     },
     redeliver: async (client, { target, delivery_id }, { hook_id }) => {
         await src_hooks/* redeliver */.Db(client, target, hook_id, required(delivery_id));
-        return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, outcome: 'redelivered', hook_id, delivery_id };
+        return { message: `Asked GitHub to redeliver delivery ${delivery_id} of ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`, outcome: 'redelivered', hook_id, delivery_id };
     },
     ping: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock),
     test: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock),
