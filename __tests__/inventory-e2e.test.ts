@@ -70,7 +70,7 @@ test('every finding over repositories and the organization, as outputs, a CSV an
   expect(emulator.requests.filter((request) => request.method !== 'GET')).toEqual([])
 })
 
-test('fail_on fails the step naming the hooks; an unknown finding or a missing folder is refused before any request', async () => {
+test('fail_on fails the step naming the hooks; an unknown finding, a missing folder or a folder as the file is refused before any request', async () => {
   seed()
   const gated = await step({ operation: 'inventory', fail_on: 'no-secret, insecure-ssl' })
   expect(gated.exitCode).toBe(1)
@@ -80,5 +80,8 @@ test('fail_on fails the step naming the hooks; an unknown finding or a missing f
   expect(unknown.stdout).toMatch(/::error::Input 'fail_on' has an unknown finding 'no-secrets' \(did you mean 'no-secret'\?\)/)
   const folder = await step({ operation: 'inventory', inventory_file: join(dir, 'no', 'such', 'folder', 'x.csv') })
   expect(folder.stdout).toMatch(/::error::Input 'inventory_file' is .* in a folder that does not exist/)
+  const existing = await step({ operation: 'inventory', inventory_file: dir })
+  expect(existing.exitCode).toBe(1)
+  expect(existing.stdout).toContain(`::error::Input 'inventory_file' is '${dir}', which is a folder; it accepts the path of a file to write`)
   expect(emulator.requests.length).toBe(before)
 })

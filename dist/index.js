@@ -41313,11 +41313,15 @@ const DEFAULT_REQUEST_TIMEOUT = 30;
 /** Default `file`: the webhooks file of `plan`, `apply` and `export`. */
 const DEFAULT_FILE = '.github/webhooks.yml';
 /**
- * Accepts a path whose folder exists (input `inventory_file`): the file is written there.
+ * Accepts a path whose folder exists and that is not itself a folder (input `inventory_file`): the
+ * file is written there, after every request (a folder would fail that write with EISDIR).
  * @throws Error naming the input and what it accepts
  */
 function fileInExistingFolder(raw, name) {
     const folder = (0,external_node_path_namespaceObject.dirname)(raw);
+    if ((0,external_node_fs_.existsSync)(raw) && (0,external_node_fs_.statSync)(raw).isDirectory()) {
+        throw new Error(`Input '${name}' is '${raw}', which is a folder; it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
+    }
     if ((0,external_node_fs_.existsSync)(folder) && (0,external_node_fs_.statSync)(folder).isDirectory())
         return raw;
     throw new Error(`Input '${name}' is '${raw}', in a folder that does not exist (${folder}); it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
@@ -41925,7 +41929,12 @@ const HOOK_HANDLERS = {
     },
     redeliver: async (client, { target, delivery_id }, { hook_id }) => {
         await src_hooks/* redeliver */.Db(client, target, hook_id, required(delivery_id));
-        return { message: `Asked GitHub to redeliver delivery ${delivery_id} of ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`, outcome: 'redelivered', hook_id, delivery_id };
+        return {
+            message: `Asked GitHub to redeliver delivery ${delivery_id} of ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`,
+            outcome: 'redelivered',
+            hook_id,
+            delivery_id
+        };
     },
     ping: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock),
     test: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock),
