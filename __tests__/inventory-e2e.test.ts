@@ -85,3 +85,27 @@ test('fail_on fails the step naming the hooks; an unknown finding, a missing fol
   expect(existing.stdout).toContain(`::error::Input 'inventory_file' is '${dir}', which is a folder; it accepts the path of a file to write`)
   expect(emulator.requests.length).toBe(before)
 })
+
+test.each(['inventory', 'export'])(
+  '%s with org on the default scope (one repository) is refused before any request, not a warning that lets a gate pass',
+  async (operation) => {
+    seed()
+    const run = await runStep(
+      {
+        token: 'test-token',
+        api_url: emulator.url,
+        operation,
+        org: 'octo-org',
+        fail_on: operation === 'inventory' ? 'no-secret' : '',
+        file: join(dir, 'exported.yml')
+      },
+      { GITHUB_REPOSITORY: 'octo-org/api' }
+    )
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toContain(
+      `::error::Input 'org' is 'octo-org', but operation '${operation}' with scope 'repo' covers one repository, not the organization; to cover the organization set repositories: 'octo-org/*'`
+    )
+    expect(run.stdout).not.toContain("Input 'org' is ignored")
+    expect(emulator.requests).toEqual([])
+  }
+)
