@@ -35230,6 +35230,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   W: () => (/* binding */ unknownEvents)
 });
 
+// UNUSED EXPORTS: didYouMean
+
 ;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks/dist-bundle/index.js
 // pkg/dist-src/create-logger.js
 var createLogger = (logger = {}) => {
@@ -36114,8 +36116,19 @@ function oneOf(values) {
     return (raw, name) => {
         if (values.includes(raw))
             return raw;
-        throw new Error(`Input '${name}' is '${raw}'; it accepts ${list(values)}.`);
+        throw new Error(`Input '${name}' is '${raw}'${didYouMean(raw, values)}; it accepts ${list(values)}.`);
     };
+}
+/**
+ * ` (did you mean 'inventory'?)` when a known value is near `raw` (3 characters or more) (`fastest-levenshtein`: at most 2
+ * edits, or a third of its length, case-insensitive); '' otherwise.
+ */
+function didYouMean(raw, values) {
+    if (values.length === 0 || raw.trim().length < 3)
+        return ''; // '2' is not a typo of '0'
+    const typed = raw.trim().toLowerCase();
+    const near = (0,mod/* closest */.kp)(typed, [...values]);
+    return (0,mod/* distance */.Io)(typed, near.toLowerCase()) <= Math.max(2, Math.floor(typed.length / 3)) ? ` (did you mean '${near}'?)` : '';
 }
 /**
  * Accepts a positive integer (ids, limits): digits only, at most `Number.MAX_SAFE_INTEGER`.
