@@ -160,6 +160,30 @@ describe('operations', () => {
 })
 
 describe('README', () => {
+  /** The text of a `## ` section of the README, up to the next one. */
+  const section = (title: string): string => readme.split(/^## /m).find((part) => part.startsWith(`${title}\n`)) ?? ''
+
+  test('"Running it locally" shows both commands a newcomer needs: the tests and the demo (and .ci/run runs the tests)', () => {
+    const local = section('Running it locally')
+    expect(local).not.toBe('')
+    const commands = [...local.matchAll(/^(npm (?:test|run \S+|ci)\b)/gm)].map((match) => match[1])
+    expect(commands).toEqual(expect.arrayContaining(['npm test', 'npm run demo']))
+    const scripts = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts
+    expect(Object.keys(scripts)).toEqual(expect.arrayContaining(['test', 'demo']))
+    expect(readFileSync(new URL('../.ci/run', import.meta.url), 'utf8')).toMatch(/^npm test$/m)
+  })
+
+  test('"Running it locally" says GITHUB_OUTPUT and GITHUB_STEP_SUMMARY must be set to see outputs and the summary', () => {
+    const local = section('Running it locally')
+    expect(local).toMatch(/GITHUB_OUTPUT/)
+    expect(local).toMatch(/GITHUB_STEP_SUMMARY/)
+  })
+
+  test("the README's first workflow example runs the headline job, ensure", () => {
+    const first = /^\s*operation: (\S+)$/m.exec(readme)
+    expect(first?.[1]).toBe('ensure')
+  })
+
   test("the inputs and outputs tables are action.yml's (run 'npm run reference')", () => {
     expect(readme).toContain(`<!-- start inputs -->\n\n${renderInputs(action)}\n\n<!-- end inputs -->`)
     expect(readme).toContain(`<!-- start outputs -->\n\n${renderOutputs(action)}\n\n<!-- end outputs -->`)
