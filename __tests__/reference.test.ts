@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from '@jest/globals'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { renderInputs, renderOutputs, updateReadme, type ActionMetadata } from '../.ci/reference.mjs'
 import { ACTION_DEFAULTS, getRequest, type WebhookRequest } from '../src/input-helper.js'
@@ -143,6 +143,20 @@ describe('descriptions', () => {
     const links = described.flatMap(({ name, description }) => [...description.matchAll(/\]\(([^)]*)\)/g)].map((match) => ({ name, link: match[1] })))
     expect(links.length).toBeGreaterThan(0)
     expect(links.filter(({ link }) => !DOCS.includes(link) || !existsSync(new URL(`../${link}`, import.meta.url)))).toEqual([])
+  })
+})
+
+describe('docs', () => {
+  test('every test file the README, SECURITY.md and docs/ cite exists', () => {
+    const pages = ['README.md', 'SECURITY.md', ...readdirSync(new URL('../docs/', import.meta.url)).map((name: string) => `docs/${name}`)]
+    const cited = pages.flatMap((page) =>
+      [...readFileSync(new URL(`../${page}`, import.meta.url), 'utf8').matchAll(/__tests__\/[\w./-]+\.test\.ts/g)].map((match) => ({
+        page,
+        file: match[0]
+      }))
+    )
+    expect(cited.length).toBeGreaterThan(0)
+    expect(cited.filter(({ file }) => !existsSync(new URL(`../${file}`, import.meta.url)))).toEqual([])
   })
 })
 
