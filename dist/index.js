@@ -42851,7 +42851,7 @@ const FAILURES_LISTED = 20;
 /** Rows of the fleet table shown before the rest is folded into a `<details>` block. */
 const ROWS_SHOWN = 50;
 /** Bytes of HTML the fleet table may take in the job summary (rows past it counted, not written); see {@link INVENTORY_ROWS_BYTES}. */
-const FLEET_ROWS_BYTES = 256 * 1024;
+const FLEET_ROWS_BYTES = 192 * 1024;
 /**
  * Writes the job summary of a run over several repositories: the selection, the totals, then one row
  * per repository (failures first, then skipped, changed, the rest; in selection order within each),
@@ -43186,7 +43186,7 @@ async function writeInventory(request, results) {
  * summary over 1 MiB whole (docs "Workflow commands › Adding a job summary": "the maximum size is 1MiB
  * per step"), and the fleet table ({@link FLEET_ROWS_BYTES}) and the pacing line follow it in the same step.
  */
-const INVENTORY_ROWS_BYTES = 512 * 1024;
+const INVENTORY_ROWS_BYTES = 384 * 1024;
 /** Bytes of HTML the host list of the inventory may take in the job summary. */
 const HOST_LINES_BYTES = 64 * 1024;
 /** The rows that fit in `budget` bytes (measured as their cells' UTF-8 length plus the tags), in order. */

@@ -311,7 +311,7 @@ const FAILURES_LISTED = 20
 const ROWS_SHOWN = 50
 
 /** Bytes of HTML the fleet table may take in the job summary (rows past it counted, not written); see {@link INVENTORY_ROWS_BYTES}. */
-const FLEET_ROWS_BYTES = 256 * 1024
+const FLEET_ROWS_BYTES = 192 * 1024
 
 /**
  * Writes the job summary of a run over several repositories: the selection, the totals, then one row
@@ -673,7 +673,7 @@ export async function writeInventory(request: WebhookRequest, results: readonly 
  * summary over 1 MiB whole (docs "Workflow commands › Adding a job summary": "the maximum size is 1MiB
  * per step"), and the fleet table ({@link FLEET_ROWS_BYTES}) and the pacing line follow it in the same step.
  */
-export const INVENTORY_ROWS_BYTES = 512 * 1024
+export const INVENTORY_ROWS_BYTES = 384 * 1024
 /** Bytes of HTML the host list of the inventory may take in the job summary. */
 const HOST_LINES_BYTES = 64 * 1024
 
