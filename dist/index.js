@@ -34560,7 +34560,7 @@ async function testPush(client, target, hook_id) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5632);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4455);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -36337,7 +36337,7 @@ function propertyFilter(raw, name) {
 
 /***/ }),
 
-/***/ 5632:
+/***/ 4455:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -43245,6 +43245,71 @@ async function writeInventorySummary(request, all, counts) {
     await writeRedacted(summary);
 }
 
+;// CONCATENATED MODULE: ./src/etags.ts
+/** Whether a URL is a hooks list (`…/hooks`, any page), the only answers kept. */
+function isHooksList(url) {
+    return /\/hooks$/.test(URL.parse(url)?.pathname ?? '');
+}
+/** The ETags and answers of one run's hooks lists, by URL; see the module comment. */
+class EtagCache {
+    answers = new Map();
+    /** Conditional requests sent (GETs with `If-None-Match`). */
+    conditional = 0;
+    /** Of those, the ones GitHub answered `304 Not Modified` (free of the primary budget). */
+    notModified = 0;
+    /**
+     * Makes `client` send a known hooks list's GET with `If-None-Match` and answer a 304 with the
+     * answer seen before (a copy: callers may change what they get); keeps each hooks list's answer
+     * that carries an `ETag`. Other requests pass through untouched.
+     * @returns the same client
+     */
+    install(client) {
+        client.hook.wrap('request', async (request, options) => {
+            if (options.method !== 'GET')
+                return request(options);
+            const { url } = client.request.endpoint.parse(options);
+            if (!isHooksList(url))
+                return request(options);
+            const known = this.answers.get(url);
+            if (!known)
+                return this.keep(url, await request(options));
+            this.conditional++;
+            // before-after-hook binds the same options object to every hook of the chain: set the header on
+            // it (a copy passed to `request` would be ignored).
+            options.headers['if-none-match'] = known.etag;
+            try {
+                return this.keep(url, await request(options));
+            }
+            catch (error) {
+                if (error.status !== 304)
+                    throw error;
+                this.notModified++;
+                return structuredClone(known.response);
+            }
+        });
+        return client;
+    }
+    /** Keeps an answer that has an ETag; returns it. */
+    keep(url, response) {
+        const etag = response.headers.etag;
+        if (typeof etag === 'string' && response.status === 200) {
+            this.answers.set(url, {
+                etag,
+                response: structuredClone({ status: response.status, url: response.url, headers: response.headers, data: response.data })
+            });
+        }
+        return response;
+    }
+}
+/**
+ * A client factory whose clients share `cache` ({@link EtagCache}) on top of `factory`'s (same pacer).
+ * One per run: never kept across runs.
+ */
+function withEtags(factory, cache = new EtagCache()) {
+    const make = (options) => cache.install(factory(options));
+    return Object.assign(make, { pacer: factory.pacer, etags: cache });
+}
+
 // EXTERNAL MODULE: ./src/selection.ts
 var selection = __nccwpck_require__(1973);
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -43254,6 +43319,7 @@ var selection = __nccwpck_require__(1973);
  * Every message passes through `redact`, so no secret, token or URL credential is printed even
  * where the runner's masking does not reach (a local run, a copied log).
  */
+
 
 
 
@@ -43414,7 +43480,11 @@ function failFleet(request, fleet, makeClient, undone) {
  * job summary), failing the step with `fail_on_drift` when it would change anything; `apply` then
  * carries it out as a fleet (`results`, counts, the fleet summary).
  */
-async function runFile(request, file, makeClient, clock) {
+async function runFile(request, file, factory, clock) {
+    // The plan's hooks lists are read again by apply right before it writes: with their ETags
+    // (src/etags.ts, this run only) those reads are answered 304 when nothing changed, free of the
+    // primary budget.
+    const makeClient = withEtags(factory);
     const plan = await (0,src_plan/* computePlan */.Ru)(makeClient(), file, { writes: request.operation === 'apply' });
     const counts = (0,src_plan/* planCounts */.Ai)(plan);
     core/* info */.pq((0,redact/* redact */.E$)(`Plan of ${file.path}: ${src_plan/* PLAN_ACTIONS */.IA.map((action) => `${counts[action]} ${action}`).join(', ')}.`));
@@ -43427,6 +43497,9 @@ async function runFile(request, file, makeClient, clock) {
     }
     const { options, ticker } = fleetProgress(request, makeClient, plan.length);
     const applied = await (0,src_plan/* applyPlan */.gj)(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop());
+    const { conditional, notModified } = makeClient.etags;
+    if (conditional > 0)
+        core/* info */.pq(`${notModified} of ${conditional} hooks lists read again were answered 304 Not Modified (free of the primary budget).`);
     setFleetOutputs(applied.results, applied.counts);
     await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts);
     failFleet(request, applied, makeClient, 'not applied');
