@@ -109,3 +109,36 @@ test.each(['inventory', 'export'])(
     expect(emulator.requests).toEqual([])
   }
 )
+
+test('the shapes recorded from GitHub, through the bundled action: a receiver that answered 404 is failing with 404, unused is not failing, a formula host is escaped in the CSV', async () => {
+  const api = { owner: 'octo-org', repo: 'api' }
+  const gone = emulator.addHook(api, { url: 'https://gone.example.com/hook', secret: SECRET, content_type: 'json', created_at: LONG_AGO })
+  emulator.addDelivery(api, gone.id, { status_code: 404, status: 'Invalid HTTP Response: 404' })
+  const unused = emulator.addHook(api, {
+    url: 'https://quiet.example.com/hook',
+    secret: SECRET,
+    content_type: 'json',
+    created_at: LONG_AGO,
+    last_response: { code: 0, status: 'unused', message: 'Unused' }
+  })
+  const formula = emulator.addHook(api, { url: 'https://=1+1.example.com/hook', secret: SECRET, content_type: 'json', created_at: LONG_AGO })
+  const file = join(dir, 'recorded.csv')
+  const run = await step({ operation: 'inventory', inventory_file: file, fail_on: 'failing', org: '' })
+  expect(run.exitCode).toBe(1) // fail_on: failing
+  expect(run.stdout).toMatch(new RegExp(`::error::1 failing \\(fail_on\\):%0A- repository octo-org/api hook ${gone.id} `))
+  const inventory = JSON.parse(run.outputs.inventory) as { hook_id: number; findings: string[]; last_response: unknown }[]
+  const byId = (id: number) => inventory.find((hook) => hook.hook_id === id)
+  expect(byId(gone.id)).toMatchObject({
+    findings: ['failing'],
+    last_response: { code: 404, status: 'misconfigured', message: 'Invalid HTTP Response: 404' }
+  })
+  expect(byId(unused.id)).toMatchObject({ findings: [], last_response: { code: null, status: 'unused', message: null } })
+  expect(run.summary).toContain('misconfigured: Invalid HTTP Response: 404')
+  expect(run.summary).not.toContain('422')
+  expect(run.summary).toContain('<p>3 webhooks, 1 with findings.</p>')
+  const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[]
+  const row = (id: number) => rows.find((candidate) => candidate.hook_id === String(id))
+  expect(row(gone.id)).toMatchObject({ last_response_code: '404', last_response_status: 'misconfigured' })
+  expect(row(unused.id)).toMatchObject({ last_response_code: '', last_response_status: 'unused' })
+  expect(row(formula.id)?.host).toBe("'=1+1.example.com")
+})
