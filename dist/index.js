@@ -34313,7 +34313,7 @@ async function resolveHook(client, target, ref) {
     const { items: hooks } = await listHooks(client, target, { per_page: 100 });
     const matches = hooks.filter((hook) => hook.config.url === ref.url);
     if (matches.length === 0) {
-        throw new HookLookupError(`No webhook of ${(0,_target_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target)} has the url '${ref.url}' (${hooks.length} webhooks checked); check 'url' or give 'hook_id'.`, 0);
+        throw new HookLookupError(`No webhook of ${(0,_target_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target)} has the url '${ref.url}' (${hooks.length} ${hooks.length === 1 ? 'webhook' : 'webhooks'} checked); check 'url' or give 'hook_id'.`, 0);
     }
     if (matches.length > 1) {
         const ids = matches.map((hook) => `${hook.id} (events: ${hook.events.join(', ')})`).join(', ');
@@ -43499,7 +43499,7 @@ async function runFile(request, file, factory, clock) {
     const applied = await (0,src_plan/* applyPlan */.gj)(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop());
     const { conditional, notModified } = makeClient.etags;
     if (conditional > 0)
-        core/* info */.pq(`${notModified} of ${conditional} hooks lists read again were answered 304 Not Modified (free of the primary budget).`);
+        core/* info */.pq(`${notModified} of ${conditional} ${conditional === 1 ? 'hooks list' : 'hooks lists'} read again ${conditional === 1 ? 'was' : 'were'} answered 304 Not Modified (free of the primary budget).`);
     setFleetOutputs(applied.results, applied.counts);
     await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts);
     failFleet(request, applied, makeClient, 'not applied');

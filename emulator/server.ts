@@ -9,9 +9,13 @@
  * ("REST API endpoints for GitHub App webhooks", `/app/hook/…`, authenticated with the App's JWT),
  * both at the root (api.github.com style) and under `/api/v3` (GitHub Enterprise Server style). Hook
  * writes on an archived repository answer 403. With `validate: true` every JSON response is checked
- * against GitHub's OpenAPI description (see ./openapi.ts). Normal answers carry GitHub's
- * `x-ratelimit-*` headers; `setFaults` injects 502s, rate-limit answers, dropped connections and
- * delays (see ./faults.ts).
+ * against GitHub's OpenAPI description (see ./openapi.ts). Answers carry the headers recorded from
+ * GitHub: `X-GitHub-Request-Id`, `X-GitHub-Media-Type`, `Vary`, the `x-ratelimit-*` headers (not on
+ * an App's JWT answers), and on a GET a weak `ETag` with `Cache-Control: private, max-age=60,
+ * s-maxage=60`; a GET whose `If-None-Match` names the current ETag is answered `304 Not Modified`
+ * without a body and not counted against the primary budget. A repository's list `Link`s point to
+ * `/repositories/{id}/…`, which is served too. `setFaults` injects 502s, rate-limit answers, dropped
+ * connections and delays (see ./faults.ts).
  *
  * GitHub's documented rate limits are not enforced unless asked for: with `limits` (option or
  * `setLimits`, see ./limits.ts; `GITHUB_LIMITS` has GitHub's figures) the emulator refuses, after the

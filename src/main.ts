@@ -217,7 +217,9 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, factory: Cli
   const applied = await applyPlan(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop())
   const { conditional, notModified } = makeClient.etags
   if (conditional > 0)
-    core.info(`${notModified} of ${conditional} hooks lists read again were answered 304 Not Modified (free of the primary budget).`)
+    core.info(
+      `${notModified} of ${conditional} ${conditional === 1 ? 'hooks list' : 'hooks lists'} read again ${conditional === 1 ? 'was' : 'were'} answered 304 Not Modified (free of the primary budget).`
+    )
   setFleetOutputs(applied.results, applied.counts)
   await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts)
   failFleet(request, applied, makeClient, 'not applied')
