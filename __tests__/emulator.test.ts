@@ -532,6 +532,15 @@ describe('behaviour recorded from github.com', () => {
     expect((await call('GET', self)).body.last_response).toEqual({ code: 200, status: 'active', message: 'OK' })
   })
 
+  test('a legacy service hook (seeded) is listed with its name and config {}, as GitHub lists them', async () => {
+    const legacy = emulator.addHook(REPO, { name: 'travis', events: ['push'] })
+    const listed = (await call('GET', REPO_HOOKS)).body
+    expect(listed).toHaveLength(1)
+    expect(listed[0]).toMatchObject({ id: legacy.id, name: 'travis', config: {}, last_response: { code: null, status: 'unused', message: null } })
+    expect(() => emulator.addHook(REPO, { events: ['push'] })).toThrow(/Validation Failed/) // a webhook still needs one
+    expect(emulator.violations).toEqual([])
+  })
+
   test('GET answers carry a weak ETag; If-None-Match answers 304 without a body, free of the primary budget', async () => {
     const hook = emulator.addHook(REPO, { url: 'https://example.com/etag' })
     const first = await call('GET', REPO_HOOKS)

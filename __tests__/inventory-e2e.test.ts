@@ -142,3 +142,17 @@ test('the shapes recorded from GitHub, through the bundled action: a receiver th
   expect(row(unused.id)).toMatchObject({ last_response_code: '', last_response_status: 'unused' })
   expect(row(formula.id)?.host).toBe("'=1+1.example.com")
 })
+
+test('a legacy service hook without a URL is named for what it is in the summary, not an empty host line', async () => {
+  const api = { owner: 'octo-org', repo: 'api' }
+  const legacy = emulator.addHook(api, { name: 'travis', events: ['push'], created_at: LONG_AGO })
+  emulator.addHook(api, { url: 'https://clean.example.com/hook', secret: SECRET, content_type: 'json', created_at: LONG_AGO })
+  const run = await step({ operation: 'inventory', inventory_file: join(dir, 'legacy.csv'), org: '' })
+  expect(run.exitCode).toBe(0)
+  expect(run.summary).toContain('<li>no URL (legacy service hook &#34;travis&#34;): 1 hook</li>')
+  expect(run.summary).toContain('<li>clean.example.com: 1 hook</li>')
+  expect(run.summary).not.toMatch(/<li>: /)
+  expect(run.summary).toContain('<p>2 webhooks, 1 with findings.</p>')
+  const inventory = JSON.parse(run.outputs.inventory) as { hook_id: number; name: string; url: string; findings: string[] }[]
+  expect(inventory.find((hook) => hook.hook_id === legacy.id)).toMatchObject({ name: 'travis', url: '', findings: ['no-secret'] })
+})

@@ -50,7 +50,7 @@ export function lastResponse(store: HookStore, hook: StoredHook): Json {
 /**
  * A hook as the API shows it: schema `hook` for repositories (type "Repository", with `test_url`
  * and `last_response`) or `org-hook` for organizations (type "Organization", neither). The secret is
- * masked.
+ * masked. A seeded legacy service hook shows its name and, without a URL, `config: {}`.
  */
 export function hookJson(store: HookStore, hook: StoredHook, apiBase: string): Json {
   const target = store.targetOfHook(hook)
@@ -59,10 +59,11 @@ export function hookJson(store: HookStore, hook: StoredHook, apiBase: string): J
   return {
     type: repo ? 'Repository' : 'Organization',
     id: hook.id,
-    name: 'web',
+    name: hook.legacy_name ?? 'web',
     active: hook.active,
     events: [...hook.events],
-    config: configJson(hook.config),
+    // A legacy service hook seeded without a URL shows `config: {}`, as GitHub lists them.
+    config: hook.legacy_name !== undefined && hook.config.url === '' ? {} : configJson(hook.config),
     updated_at: hook.updated_at,
     created_at: hook.created_at,
     url,

@@ -78,6 +78,8 @@ export interface StoredHook {
    * absent: `{code: null, status: "unused", message: null}`.
    */
   last_response?: { code: number | null; status: string | null; message: string | null }
+  /** A legacy service hook's name (e.g. `travis`); absent for a webhook (`web`). */
+  legacy_name?: string
 }
 
 /** A delivery as stored; its fields are those of the API schema `hook-delivery`, plus `hook_id`. */
@@ -107,7 +109,13 @@ export interface StoredDelivery {
 
 /** Fields of `Emulator.addHook`; defaults as for `POST …/hooks`. */
 export interface HookSeed {
-  url: string
+  /** Required for a webhook (`name` `web`); a legacy service hook may have none (`config: {}`). */
+  url?: string
+  /**
+   * The hook's `name`: `web` (default) for a webhook; another name (e.g. `travis`) seeds a legacy
+   * service hook, as GitHub still lists them: without `url` its `config` is `{}`.
+   */
+  name?: string
   events?: string[]
   active?: boolean
   content_type?: 'json' | 'form'
@@ -396,8 +404,14 @@ export class HookStore {
    */
   seedHook(target: Target, seed: HookSeed): StoredHook {
     const { url, content_type, secret, insecure_ssl } = seed
-    const config = parseConfig({ url, content_type, secret, insecure_ssl }, DEFAULT_CONFIG)
+    const legacy = seed.name !== undefined && seed.name !== 'web'
+    // A legacy service hook without a URL keeps an empty config (shown as `{}`).
+    const config =
+      legacy && url === undefined
+        ? { content_type: 'form' as const, insecure_ssl: '0' as const, url: '' }
+        : parseConfig({ url, content_type, secret, insecure_ssl }, DEFAULT_CONFIG)
     const hook = this.store(target, { active: seed.active ?? true, events: unique(seed.events ?? ['push']), config }, seed.created_at)
+    if (legacy) hook.legacy_name = seed.name
     if (seed.updated_at !== undefined) hook.updated_at = seed.updated_at
     if (seed.last_response !== undefined) hook.last_response = { ...seed.last_response }
     return hook
