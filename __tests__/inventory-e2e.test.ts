@@ -125,7 +125,9 @@ test('the shapes recorded from GitHub, through the bundled action: a receiver th
   const file = join(dir, 'recorded.csv')
   const run = await step({ operation: 'inventory', inventory_file: file, fail_on: 'failing', org: '' })
   expect(run.exitCode).toBe(1) // fail_on: failing
-  expect(run.stdout).toMatch(new RegExp(`::error::1 failing \\(fail_on\\):%0A- repository octo-org/api hook ${gone.id} `))
+  expect(run.stdout).toContain(
+    `::error::1 failing (fail_on):%0A- repository octo-org/api hook ${gone.id} (https://gone.example.com/hook): failing (last response: misconfigured: Invalid HTTP Response: 404)`
+  )
   const inventory = JSON.parse(run.outputs.inventory) as { hook_id: number; findings: string[]; last_response: unknown }[]
   const byId = (id: number) => inventory.find((hook) => hook.hook_id === id)
   expect(byId(gone.id)).toMatchObject({

@@ -43178,7 +43178,11 @@ async function writeInventory(request, results) {
     const which = all.filter((hook) => hook.findings.some((finding) => failing.includes(finding))).slice(0, FAILURES_LISTED);
     return [
         `${failing.map((finding) => `${counts[finding]} ${finding}`).join(', ')} (fail_on):`,
-        ...which.map((hook) => `- ${hook.where} ${hook.target} hook ${hook.hook_id} (${hook.url}): ${hook.findings.join(', ')}`)
+        ...which.map((hook) => {
+            // A failing hook says what its receiver answered (e.g. "misconfigured: Invalid HTTP Response: 404").
+            const last = hook.findings.includes('failing') ? ` (last response: ${lastResponseText(hook.last_response)})` : '';
+            return `- ${hook.where} ${hook.target} hook ${hook.hook_id} (${hook.url || hostLabel(hook)}): ${hook.findings.join(', ')}${last}`;
+        })
     ].join('\n');
 }
 /**
