@@ -173,6 +173,10 @@ describe('operations on the App hook (bundled action)', () => {
     const again = await bundled({ operation: 'redeliver', delivery_id: String(delivery.id) })
     expect(again.outputs.delivery_id).toBe(String(delivery.id))
     expect(got.outputs.delivery_guid).toBe(delivery.guid)
+    // The scope's description of the hook, not "webhook 0"
+    expect(got.stdout).toContain(`Delivery ${delivery.id} (push) of the webhook of GitHub App ${APP_ID}: 200 OK.`)
+    expect(again.stdout).toContain(`Asked GitHub to redeliver delivery ${delivery.id} of the webhook of GitHub App ${APP_ID}.`)
+    expect(`${got.stdout}${again.stdout}`).not.toContain('webhook 0')
     const updated = await bundled({ operation: 'update-config', url: 'https://new.example.com/app-hook', insecure_ssl: '0' })
     expect(updated.exitCode).toBe(0)
     expect(emulator.appHook(APP_ID)).toMatchObject({ url: 'https://new.example.com/app-hook', secret: SECRET })

@@ -51,7 +51,8 @@ describe.each([
     expect(JSON.parse(all.outputs.hooks).map((h: { config: { url: string } }) => h.config.url)).toEqual(
       [0, 1, 2, 3, 4].map((i) => `https://example.com/${i}`)
     )
-    expect(emulator.requests.filter((r) => r.path === `${root}/hooks`)).toHaveLength(3)
+    // pages 2 and 3 through the Link header's /repositories/{id}/hooks URLs for a repository, as on GitHub
+    expect(emulator.requests.filter((r) => r.path === `${root}/hooks` || /^\/repositories\/\d+\/hooks$/.test(r.path))).toHaveLength(3)
     expect((all.summary.match(/<tr>/g) ?? []).length).toBe(6) // header + 5 hooks
 
     const some = await action({ operation: 'list', per_page: '2', limit: '3' })

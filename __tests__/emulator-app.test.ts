@@ -148,9 +148,18 @@ describe.each(ROOTS)('App webhook via $flavour', ({ root }) => {
     expect(next).toBe(`${deliveries()}?per_page=3&cursor=v1_${newestFirst[2]}`)
     const second = await call('GET', next)
     expect(second.body.map((d: Body) => d.id)).toEqual(newestFirst.slice(3, 6))
+    expect(links(second).prev).toBe(`${deliveries()}?per_page=3&cursor=v1p_${newestFirst[3]}`)
     const third = await call('GET', links(second).next)
     expect(third.body.map((d: Body) => d.id)).toEqual(newestFirst.slice(6))
-    expect(third.headers.get('link')).toBeNull()
+    expect(Object.keys(links(third))).toEqual(['prev']) // the last page: prev, no next
+    expect((await call('GET', links(third).prev)).body.map((d: Body) => d.id)).toEqual(newestFirst.slice(3, 6))
+    // Items carry url "" for an App's webhook, as recorded from GitHub.
+    expect(first.body.map((d: Body) => d.url)).toEqual(['', '', ''])
+    // A JWT answer carries no x-ratelimit-* header (as recorded), but GitHub's other headers.
+    for (const answer of [first, second, await call('GET', config())]) {
+      expect([...answer.headers.keys()].filter((name) => name.startsWith('x-ratelimit-'))).toEqual([])
+      expect(answer.headers.get('x-github-request-id')).not.toBeNull()
+    }
 
     const ids = async (query: string): Promise<number[]> => (await call('GET', `${deliveries()}?${query}`)).body.map((d: Body) => d.id)
     const having = (test: (code: number) => boolean): number[] =>

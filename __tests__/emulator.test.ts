@@ -79,7 +79,7 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
     await emulator.idle()
     const got = (await call('GET', self)).body
     if (scope === 'repo') {
-      expect(got).toEqual({ ...hook, last_response: { code: null, status: 'failed', message: 'failed to connect' } })
+      expect(got).toEqual({ ...hook, last_response: { code: null, status: 'misconfigured', message: 'failed to connect' } })
     } else {
       expect(got).toEqual(hook)
     }
@@ -138,15 +138,25 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
     expect(emulator.hooks(target)[0].config.secret).toBe('********')
   })
 
-  test('list paginates with page/per_page and an absolute Link header', async () => {
+  test("list paginates with page/per_page and an absolute Link header (a repository's to /repositories/{id}/…)", async () => {
     const ids = Array.from({ length: 5 }, (_, i) => emulator.addHook(target, { url: `https://example.com/${i}` }).id)
     const first = await call('GET', `${hooksUrl()}?per_page=2`)
     expect(first.body.map((h: Body) => h.id)).toEqual(ids.slice(0, 2))
-    expect(links(first)).toEqual({ next: `${hooksUrl()}?per_page=2&page=2`, last: `${hooksUrl()}?per_page=2&page=3` })
+    // As recorded from GitHub: a repository's list links to its id form, whatever path was asked for.
+    const linked = scope === 'repo' ? `${root()}/repositories/1296269/hooks` : hooksUrl()
+    expect(links(first)).toEqual({ next: `${linked}?per_page=2&page=2`, last: `${linked}?per_page=2&page=3` })
 
+    const middle = await call('GET', links(first).next)
+    expect(middle.body.map((h: Body) => h.id)).toEqual(ids.slice(2, 4))
+    expect(links(middle)).toEqual({
+      prev: `${linked}?per_page=2&page=1`,
+      next: `${linked}?per_page=2&page=3`,
+      last: `${linked}?per_page=2&page=3`,
+      first: `${linked}?per_page=2&page=1`
+    })
     const last = await call('GET', links(first).last)
     expect(last.body.map((h: Body) => h.id)).toEqual(ids.slice(4))
-    expect(links(last)).toEqual({ prev: `${hooksUrl()}?per_page=2&page=2`, first: `${hooksUrl()}?per_page=2&page=1` })
+    expect(links(last)).toEqual({ prev: `${linked}?per_page=2&page=2`, first: `${linked}?per_page=2&page=1` })
 
     const all = await call('GET', hooksUrl())
     expect(all.body).toHaveLength(5)
@@ -175,18 +185,28 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
       action: 'opened',
       installation_id: null,
       repository_id: scope === 'repo' ? expect.any(Number) : null,
-      throttled_at: null
+      throttled_at: null,
+      url: 'https://example.com/hook' // recorded GitHub items carry the delivery's url
     })
 
+    const linked = scope === 'repo' ? `${root()}/repositories/1296269/hooks/${hook.id}/deliveries` : deliveriesUrl
     const pages: number[][] = []
+    const rels: string[][] = []
     let next: string | undefined = `${deliveriesUrl}?per_page=2`
+    let last: Answer | undefined
     while (next) {
-      const page = await call('GET', next)
-      pages.push(page.body.map((d: Body) => d.id))
-      next = links(page).next
-      if (next) expect(next.startsWith(`${deliveriesUrl}?per_page=2&cursor=`)).toBe(true)
+      last = await call('GET', next)
+      pages.push(last.body.map((d: Body) => d.id))
+      rels.push(Object.keys(links(last)).sort())
+      next = links(last).next
+      if (next) expect(next.startsWith(`${linked}?per_page=2&cursor=`)).toBe(true)
     }
     expect(pages).toEqual([newestFirst.slice(0, 2), newestFirst.slice(2, 4), newestFirst.slice(4, 6)])
+    // Cursor pages carry rel="prev" as well as rel="next", as recorded from GitHub; prev goes back a page.
+    expect(rels).toEqual([['next'], ['next', 'prev'], ['prev']])
+    const back = await call('GET', links(last as Answer).prev)
+    expect(back.body.map((d: Body) => d.id)).toEqual(newestFirst.slice(2, 4))
+    expect(Object.keys(links(back)).sort()).toEqual(['next', 'prev'])
 
     const success = await call('GET', `${deliveriesUrl}?status=success`)
     expect(success.body.map((d: Body) => d.status_code)).toEqual([302, 200])
@@ -373,7 +393,7 @@ describe('scope-specific semantics', () => {
     expect(delivery).toMatchObject({ event: 'ping', status: 'failed to connect', status_code: 0 })
     expect((await call('GET', `/repos/octo-org/hello-world/hooks/${hook.id}`)).body.last_response).toEqual({
       code: null,
-      status: 'failed',
+      status: 'misconfigured',
       message: 'failed to connect'
     })
   })
@@ -480,10 +500,16 @@ describe('behaviour recorded from github.com', () => {
     expect(await lastResponse()).toEqual({ code: null, status: 'unused', message: null })
     await ping()
     expect(await lastResponse()).toEqual({ code: 200, status: 'active', message: 'OK' })
+    // As recorded from GitHub: after a non-2xx answer, code 422 and status "misconfigured"; the
+    // receiver's status is only in the message.
+    receiver.setStatus(404, 'no such route')
+    await ping()
+    const misconfigured = { code: 422, status: 'misconfigured', message: 'Invalid HTTP Response: 404' }
+    expect(await lastResponse()).toEqual(misconfigured)
+    expect((await call('GET', REPO_HOOKS)).body[0].last_response).toEqual(misconfigured)
     receiver.setStatus(500, 'receiver exploded')
     await ping()
-    expect(await lastResponse()).toEqual({ code: 500, status: 'failed', message: 'Invalid HTTP Response: 500' })
-    expect((await call('GET', REPO_HOOKS)).body[0].last_response).toEqual({ code: 500, status: 'failed', message: 'Invalid HTTP Response: 500' })
+    expect(await lastResponse()).toEqual({ code: 422, status: 'misconfigured', message: 'Invalid HTTP Response: 500' })
     receiver.setStatus(200)
     await ping()
     expect(await lastResponse()).toEqual({ code: 200, status: 'active', message: 'OK' })
@@ -494,6 +520,74 @@ describe('behaviour recorded from github.com', () => {
     expect((await call('GET', `${ORG_HOOKS}/${orgHook.id}/deliveries`)).body).toHaveLength(1)
     expect((await call('GET', `${ORG_HOOKS}/${orgHook.id}`)).body).not.toHaveProperty('last_response')
     expect((await call('GET', ORG_HOOKS)).body[0]).not.toHaveProperty('last_response')
+  })
+
+  test('last_response "unused" with code 0 (recorded from GitHub) shows until the first delivery', async () => {
+    const recorded = { code: 0, status: 'unused', message: 'Unused' }
+    const hook = emulator.addHook(REPO, { url: receiver.url, secret: SECRET, last_response: recorded })
+    const self = `${REPO_HOOKS}/${hook.id}`
+    expect((await call('GET', self)).body.last_response).toEqual(recorded)
+    expect((await call('POST', `${self}/pings`)).status).toBe(204)
+    await emulator.idle()
+    expect((await call('GET', self)).body.last_response).toEqual({ code: 200, status: 'active', message: 'OK' })
+  })
+
+  test('a legacy service hook (seeded) is listed with its name and config {}, as GitHub lists them', async () => {
+    const legacy = emulator.addHook(REPO, { name: 'travis', events: ['push'] })
+    const listed = (await call('GET', REPO_HOOKS)).body
+    expect(listed).toHaveLength(1)
+    expect(listed[0]).toMatchObject({ id: legacy.id, name: 'travis', config: {}, last_response: { code: null, status: 'unused', message: null } })
+    expect(() => emulator.addHook(REPO, { events: ['push'] })).toThrow(/Validation Failed/) // a webhook still needs one
+    expect(emulator.violations).toEqual([])
+  })
+
+  test('GET answers carry a weak ETag; If-None-Match answers 304 without a body, free of the primary budget', async () => {
+    const hook = emulator.addHook(REPO, { url: 'https://example.com/etag' })
+    const first = await call('GET', REPO_HOOKS)
+    const etag = first.headers.get('etag') ?? ''
+    expect(etag).toMatch(/^W\/"[0-9a-f]{64}"$/)
+    expect(first.headers.get('cache-control')).toBe('private, max-age=60, s-maxage=60')
+    const used = Number(first.headers.get('x-ratelimit-used'))
+
+    const again = await call('GET', REPO_HOOKS, undefined, { 'If-None-Match': etag })
+    expect(again.status).toBe(304)
+    expect(again.body).toBeUndefined()
+    expect(again.headers.get('etag')).toBe(etag)
+    expect(Number(again.headers.get('x-ratelimit-used'))).toBe(used) // a 304 is not counted
+    expect(Number((await call('GET', `${REPO_HOOKS}/${hook.id}`)).headers.get('x-ratelimit-used'))).toBe(used + 1)
+
+    // Another representation (a change, or another page) has another ETag: a full answer.
+    await call('PATCH', `${REPO_HOOKS}/${hook.id}`, { active: false })
+    const changed = await call('GET', REPO_HOOKS, undefined, { 'If-None-Match': etag })
+    expect(changed.status).toBe(200)
+    expect(changed.headers.get('etag')).not.toBe(etag)
+    // Tied to the credentials: the same list seen with another token has another ETag.
+    const other = await callApi(emulator.url, 'GET', REPO_HOOKS, { token: READ_ONLY_TOKEN })
+    expect(other.headers.get('etag')).not.toBe(changed.headers.get('etag'))
+    // Writes carry no ETag.
+    expect((await call('PATCH', `${REPO_HOOKS}/${hook.id}`, { active: true })).headers.get('etag')).toBeNull()
+    expect(emulator.violations).toEqual([])
+  })
+
+  test('every API answer carries X-GitHub-Request-Id, X-GitHub-Media-Type and Vary, as GitHub sends them', async () => {
+    const answers = [await call('GET', REPO_HOOKS), await call('POST', REPO_HOOKS, { config: {} }), await call('GET', `${REPO_HOOKS}/424242`)]
+    expect(answers.map((a) => a.status)).toEqual([200, 422, 404])
+    for (const answer of answers) {
+      expect(answer.headers.get('x-github-request-id')).toMatch(/^[0-9A-F]{4}:[0-9A-F]{4}:[0-9A-F]{6}:[0-9A-F]{6}:[0-9A-F]{8}$/)
+      expect(answer.headers.get('x-github-media-type')).toBe('github.v3; format=json')
+      expect(answer.headers.get('vary')).toBe('Accept, Authorization, Cookie, X-GitHub-OTP')
+    }
+    expect(new Set(answers.map((a) => a.headers.get('x-github-request-id'))).size).toBe(3)
+  })
+
+  test('the /repositories/{id}/… paths of Link headers are served like /repos/{owner}/{repo}/…', async () => {
+    const hook = emulator.addHook(REPO, { url: 'https://example.com/by-id' })
+    const byId = await call('GET', '/repositories/1296269/hooks')
+    expect(byId.status).toBe(200)
+    expect(byId.body.map((h: Body) => h.id)).toEqual([hook.id])
+    expect((await call('GET', `/repositories/1296269/hooks/${hook.id}/deliveries`)).status).toBe(200)
+    expect((await call('GET', '/repositories/999/hooks')).status).toBe(404)
+    expect(emulator.violations).toEqual([])
   })
 
   test('delivered_at is in whole seconds (list and get, first delivery and redelivery)', async () => {

@@ -126,6 +126,8 @@ describe('bad input names the input and what it accepts', () => {
   test.each<[Record<string, string>, RegExp]>([
     [{}, /Input 'operation' is required; it accepts 'list'/],
     [{ operation: 'explode' }, /Input 'operation' is 'explode'; it accepts 'list', 'get'/],
+    [{ operation: 'invetory' }, /Input 'operation' is 'invetory' \(did you mean 'inventory'\?\); it accepts 'list', 'get'/],
+    [{ operation: 'list', scope: 'orgs' }, /Input 'scope' is 'orgs' \(did you mean 'org'\?\); it accepts 'repo', 'org' or 'app'/],
     [{ operation: 'list', scope: 'team' }, /Input 'scope' is 'team'; it accepts 'repo', 'org' or 'app'/],
     [{ operation: 'get', hook_id: 'abc' }, /Input 'hook_id' is 'abc'; it accepts a positive integer/],
     [{ operation: 'get', hook_id: '0' }, /Input 'hook_id' is '0'; it accepts a positive integer/],

@@ -70,7 +70,7 @@ test('every finding over repositories and the organization, as outputs, a CSV an
   expect(emulator.requests.filter((request) => request.method !== 'GET')).toEqual([])
 })
 
-test('fail_on fails the step naming the hooks; an unknown finding or a missing folder is refused before any request', async () => {
+test('fail_on fails the step naming the hooks; an unknown finding, a missing folder or a folder as the file is refused before any request', async () => {
   seed()
   const gated = await step({ operation: 'inventory', fail_on: 'no-secret, insecure-ssl' })
   expect(gated.exitCode).toBe(1)
@@ -80,5 +80,81 @@ test('fail_on fails the step naming the hooks; an unknown finding or a missing f
   expect(unknown.stdout).toMatch(/::error::Input 'fail_on' has an unknown finding 'no-secrets' \(did you mean 'no-secret'\?\)/)
   const folder = await step({ operation: 'inventory', inventory_file: join(dir, 'no', 'such', 'folder', 'x.csv') })
   expect(folder.stdout).toMatch(/::error::Input 'inventory_file' is .* in a folder that does not exist/)
+  const existing = await step({ operation: 'inventory', inventory_file: dir })
+  expect(existing.exitCode).toBe(1)
+  expect(existing.stdout).toContain(`::error::Input 'inventory_file' is '${dir}', which is a folder; it accepts the path of a file to write`)
   expect(emulator.requests.length).toBe(before)
+})
+
+test.each(['inventory', 'export'])(
+  '%s with org on the default scope (one repository) is refused before any request, not a warning that lets a gate pass',
+  async (operation) => {
+    seed()
+    const run = await runStep(
+      {
+        token: 'test-token',
+        api_url: emulator.url,
+        operation,
+        org: 'octo-org',
+        fail_on: operation === 'inventory' ? 'no-secret' : '',
+        file: join(dir, 'exported.yml')
+      },
+      { GITHUB_REPOSITORY: 'octo-org/api' }
+    )
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toContain(
+      `::error::Input 'org' is 'octo-org', but operation '${operation}' with scope 'repo' covers one repository, not the organization; to cover the organization set repositories: 'octo-org/*'`
+    )
+    expect(run.stdout).not.toContain("Input 'org' is ignored")
+    expect(emulator.requests).toEqual([])
+  }
+)
+
+test('the shapes recorded from GitHub, through the bundled action: a receiver that answered 404 is failing with 404, unused is not failing, a formula host is escaped in the CSV', async () => {
+  const api = { owner: 'octo-org', repo: 'api' }
+  const gone = emulator.addHook(api, { url: 'https://gone.example.com/hook', secret: SECRET, content_type: 'json', created_at: LONG_AGO })
+  emulator.addDelivery(api, gone.id, { status_code: 404, status: 'Invalid HTTP Response: 404' })
+  const unused = emulator.addHook(api, {
+    url: 'https://quiet.example.com/hook',
+    secret: SECRET,
+    content_type: 'json',
+    created_at: LONG_AGO,
+    last_response: { code: 0, status: 'unused', message: 'Unused' }
+  })
+  const formula = emulator.addHook(api, { url: 'https://=1+1.example.com/hook', secret: SECRET, content_type: 'json', created_at: LONG_AGO })
+  const file = join(dir, 'recorded.csv')
+  const run = await step({ operation: 'inventory', inventory_file: file, fail_on: 'failing', org: '' })
+  expect(run.exitCode).toBe(1) // fail_on: failing
+  expect(run.stdout).toContain(
+    `::error::1 failing (fail_on):%0A- repository octo-org/api hook ${gone.id} (https://gone.example.com/hook): failing (last response: misconfigured: Invalid HTTP Response: 404)`
+  )
+  const inventory = JSON.parse(run.outputs.inventory) as { hook_id: number; findings: string[]; last_response: unknown }[]
+  const byId = (id: number) => inventory.find((hook) => hook.hook_id === id)
+  expect(byId(gone.id)).toMatchObject({
+    findings: ['failing'],
+    last_response: { code: 404, status: 'misconfigured', message: 'Invalid HTTP Response: 404' }
+  })
+  expect(byId(unused.id)).toMatchObject({ findings: [], last_response: { code: null, status: 'unused', message: null } })
+  expect(run.summary).toContain('misconfigured: Invalid HTTP Response: 404')
+  expect(run.summary).not.toContain('422')
+  expect(run.summary).toContain('<p>3 webhooks, 1 with findings.</p>')
+  const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Record<string, string>[]
+  const row = (id: number) => rows.find((candidate) => candidate.hook_id === String(id))
+  expect(row(gone.id)).toMatchObject({ last_response_code: '404', last_response_status: 'misconfigured' })
+  expect(row(unused.id)).toMatchObject({ last_response_code: '', last_response_status: 'unused' })
+  expect(row(formula.id)?.host).toBe("'=1+1.example.com")
+})
+
+test('a legacy service hook without a URL is named for what it is in the summary, not an empty host line', async () => {
+  const api = { owner: 'octo-org', repo: 'api' }
+  const legacy = emulator.addHook(api, { name: 'travis', events: ['push'], created_at: LONG_AGO })
+  emulator.addHook(api, { url: 'https://clean.example.com/hook', secret: SECRET, content_type: 'json', created_at: LONG_AGO })
+  const run = await step({ operation: 'inventory', inventory_file: join(dir, 'legacy.csv'), org: '' })
+  expect(run.exitCode).toBe(0)
+  expect(run.summary).toContain('<li>no URL (legacy service hook &#34;travis&#34;): 1 hook</li>')
+  expect(run.summary).toContain('<li>clean.example.com: 1 hook</li>')
+  expect(run.summary).not.toMatch(/<li>: /)
+  expect(run.summary).toContain('<p>2 webhooks, 1 with findings.</p>')
+  const inventory = JSON.parse(run.outputs.inventory) as { hook_id: number; name: string; url: string; findings: string[] }[]
+  expect(inventory.find((hook) => hook.hook_id === legacy.id)).toMatchObject({ name: 'travis', url: '', findings: ['no-secret'] })
 })

@@ -14,9 +14,12 @@ import {
   findingCounts,
   findingIds,
   hostCounts,
+  hostLabel,
   inventoryCsv,
   inventoryTarget,
   isFailing,
+  lastResponseText,
+  readLastResponse,
   SEVERITY,
   worstFirst,
   type InventoryHook
@@ -117,6 +120,7 @@ describe('inventoryTarget', () => {
       where: 'repository',
       target: 'octo-org/hello-world',
       hook_id: ids.clean,
+      name: 'web',
       url: 'https://hooks.example.com/clean',
       host: 'hooks.example.com',
       events: ['push'],
@@ -126,14 +130,15 @@ describe('inventoryTarget', () => {
       secret_set: true,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
-      last_response: { code: 200, status: 'active' },
+      last_response: { code: 200, status: 'active', message: 'OK' },
       findings: []
     })
     expect(byId(repo, ids.allNoSecret).secret_set).toBe(false)
     expect(byId(repo, ids.insecure).insecure_ssl).toBe('1')
-    expect(byId(repo, ids.plainFailing).last_response).toEqual({ code: 500, status: 'failed' })
-    expect(byId(repo, ids.unreachable).last_response).toEqual({ code: null, status: 'failed' })
-    expect(byId(repo, ids.inactive).last_response).toEqual({ code: null, status: 'unused' }) // never delivered: not failing
+    // GitHub's {code: 422, status: "misconfigured", message: "Invalid HTTP Response: 500"}: the receiver's 500
+    expect(byId(repo, ids.plainFailing).last_response).toEqual({ code: 500, status: 'misconfigured', message: 'Invalid HTTP Response: 500' })
+    expect(byId(repo, ids.unreachable).last_response).toEqual({ code: null, status: 'misconfigured', message: 'failed to connect' })
+    expect(byId(repo, ids.inactive).last_response).toEqual({ code: null, status: 'unused', message: null }) // never delivered: not failing
     expect(byId(repo, ids.credentials).url).toBe('https://***:***@creds.example.net/hook?token=***')
     expect(byId(repo, ids.credentials).host).toBe('creds.example.net')
 
@@ -227,10 +232,99 @@ describe('orderings and counts', () => {
     expect(isFailing({ code: 300, status: 'failed' })).toBe(true)
     expect(isFailing({ code: 0, status: 'failed to connect' })).toBe(true)
     expect(isFailing({ code: null, status: 'failed' })).toBe(true)
+    // The shapes recorded from GitHub
+    expect(isFailing({ code: 0, status: 'unused', message: 'Unused' })).toBe(false)
+    expect(isFailing({ code: 422, status: 'misconfigured', message: 'Invalid HTTP Response: 404' })).toBe(true)
+    expect(isFailing({ code: 404, status: 'misconfigured', message: 'Invalid HTTP Response: 404' })).toBe(true)
+    expect(isFailing({ code: 200, status: 'active', message: 'OK' })).toBe(false)
+  })
+
+  test("readLastResponse: the receiver's status from the recorded GitHub shapes, and in words", () => {
+    expect(readLastResponse({ code: 422, status: 'misconfigured', message: 'Invalid HTTP Response: 404' })).toEqual({
+      code: 404,
+      status: 'misconfigured',
+      message: 'Invalid HTTP Response: 404'
+    })
+    expect(readLastResponse({ code: 0, status: 'unused', message: 'Unused' })).toEqual({ code: null, status: 'unused', message: null })
+    expect(readLastResponse({ code: null, status: 'unused', message: null })).toEqual({ code: null, status: 'unused', message: null })
+    expect(readLastResponse({ code: 200, status: 'active', message: 'OK' })).toEqual({ code: 200, status: 'active', message: 'OK' })
+    expect(lastResponseText(readLastResponse({ code: 422, status: 'misconfigured', message: 'Invalid HTTP Response: 404' }))).toBe(
+      'misconfigured: Invalid HTTP Response: 404'
+    )
+    expect(lastResponseText(readLastResponse({ code: 0, status: 'unused', message: 'Unused' }))).toBe('unused')
+    expect(lastResponseText({ code: 502, status: 'Invalid HTTP Response: 502', delivered_at: '2024-01-01T00:00:00Z' })).toBe(
+      '502 Invalid HTTP Response: 502'
+    )
+    expect(lastResponseText(null)).toBe('—')
+  })
+
+  test('a hook without a URL (a legacy service hook, config {}) is named for what it is', () => {
+    const legacy = { host: '', url: '', name: 'travis' }
+    expect(hostLabel(legacy)).toBe('no URL (legacy service hook "travis")')
+    expect(hostLabel({ ...legacy, name: 'web' })).toBe('no URL')
+    expect(hostLabel({ host: '', url: 'not a url', name: 'web' })).toBe('URL that does not parse')
+    expect(hostLabel({ host: 'a.example.com', url: 'https://a.example.com/', name: 'web' })).toBe('a.example.com')
+  })
+})
+
+describe('the last responses recorded from GitHub, through the emulator', () => {
+  test('a hook whose receiver answered 404 is failing with 404; "unused" (code null or 0) is not failing', async () => {
+    const repo = { owner: 'octo-org', repo: 'hello-world' }
+    const notFound = emulator.addHook(repo, { url: 'https://a.example.com/gone', secret: SECRET }).id
+    emulator.addDelivery(repo, notFound, { status_code: 404, status: 'Invalid HTTP Response: 404', delivered_at: ago(1) })
+    const unusedZero = emulator.addHook(repo, {
+      url: 'https://a.example.com/zero',
+      secret: SECRET,
+      last_response: { code: 0, status: 'unused', message: 'Unused' }
+    }).id
+    const unusedNull = emulator.addHook(repo, { url: 'https://a.example.com/null', secret: SECRET }).id
+    const hooks = await inventoryTarget(client(), REPO)
+    expect(byId(hooks, notFound)).toMatchObject({
+      findings: ['failing'],
+      last_response: { code: 404, status: 'misconfigured', message: 'Invalid HTTP Response: 404' }
+    })
+    for (const id of [unusedZero, unusedNull]) {
+      expect(byId(hooks, id)).toMatchObject({ findings: [], last_response: { code: null, status: 'unused' } })
+    }
+    const rows: Record<string, string>[] = parse(inventoryCsv(hooks), { columns: true })
+    expect(rows.map((row) => [row.last_response_code, row.last_response_status])).toEqual([
+      ['404', 'misconfigured'],
+      ['', 'unused'],
+      ['', 'unused']
+    ])
   })
 })
 
 describe('inventoryCsv', () => {
+  test('cells a spreadsheet would run as a formula are escaped (escape_formulas)', () => {
+    const hook = (url: string, host: string): InventoryHook => ({
+      where: 'repository',
+      target: 'octo-org/=HYPERLINK("x")',
+      hook_id: 1,
+      name: 'web',
+      url,
+      host,
+      events: ['push'],
+      active: true,
+      content_type: 'json',
+      insecure_ssl: '0',
+      secret_set: true,
+      created_at: '2024-01-01T00:00:00Z',
+      updated_at: '2024-01-01T00:00:00Z',
+      last_response: { code: null, status: '@SUM(1)', message: '+1' },
+      findings: []
+    })
+    const rows: Record<string, string>[] = parse(inventoryCsv([hook('https://=1+1.example.com/hook', '=1+1.example.com')]), { columns: true })
+    expect(rows[0]).toMatchObject({
+      host: "'=1+1.example.com",
+      url: 'https://=1+1.example.com/hook',
+      last_response_status: "'@SUM(1)",
+      last_response_message: "'+1"
+    })
+    // every cell of every row: none starts with a formula character
+    for (const cell of Object.values(rows[0])) expect(cell).not.toMatch(/^[=+\-@\t\r]/)
+  })
+
   test('parsed back with csv-parse, it equals the hooks', async () => {
     const { all } = await inventoryOfBoth()
     const csv = inventoryCsv(all)
@@ -240,6 +334,7 @@ describe('inventoryCsv', () => {
       where: row.where as InventoryHook['where'],
       target: row.target,
       hook_id: Number(row.hook_id),
+      name: row.name,
       url: row.url,
       host: row.host,
       events: row.events === '' ? [] : row.events.split(' '),
@@ -255,6 +350,8 @@ describe('inventoryCsv', () => {
           : {
               code: row.last_response_code === '' ? null : Number(row.last_response_code),
               status: row.last_response_status === '' ? null : row.last_response_status,
+              // repository hooks carry GitHub's message (null when none); organization hooks none
+              ...(row.where === 'repository' ? { message: row.last_response_message === '' ? null : row.last_response_message } : {}),
               ...(row.last_delivery_at === '' ? {} : { delivered_at: row.last_delivery_at })
             },
       findings: row.findings === '' ? [] : (row.findings.split(' ') as InventoryHook['findings'])
@@ -267,6 +364,7 @@ describe('inventoryCsv', () => {
       where: 'organization',
       target: 'octo-org',
       hook_id: 7,
+      name: 'web',
       url: 'https://x.example.com/a,b',
       host: 'x.example.com',
       events: ['push'],

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url'
 import { describe, expect, test } from '@jest/globals'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { renderInputs, renderOutputs, updateReadme, type ActionMetadata } from '../.ci/reference.mjs'
 import { ACTION_DEFAULTS, getRequest, type WebhookRequest } from '../src/input-helper.js'
@@ -120,7 +120,8 @@ describe('descriptions', () => {
     'docs/rate-limits.md',
     'docs/benchmarks.md',
     'docs/development.md',
-    'docs/running-locally.md'
+    'docs/running-locally.md',
+    'docs/inventory.md'
   ]
   const described = [...Object.entries(action.inputs), ...Object.entries(action.outputs)].map(([name, { description }]) => ({
     name,
@@ -128,9 +129,12 @@ describe('descriptions', () => {
   }))
 
   test('every input and output has a short description (one or two sentences)', () => {
+    // `operation` lists every operation (see 'action.yml lists every operation'): longer, one sentence.
     const long = described.filter(
-      ({ description }) =>
-        description === '' || description.length > 260 || description.replace(/\b(e\.g|i\.e)\./g, '').split(/[.!?](?:\s|$)/).length > 3
+      ({ name, description }) =>
+        description === '' ||
+        description.length > (name === 'operation' ? 400 : 260) ||
+        description.replace(/\b(e\.g|i\.e)\./g, '').split(/[.!?](?:\s|$)/).length > 3
     )
     expect(long.map(({ name }) => name)).toEqual([])
   })
@@ -142,7 +146,58 @@ describe('descriptions', () => {
   })
 })
 
+describe('docs', () => {
+  test('every test file the README, SECURITY.md and docs/ cite exists', () => {
+    const pages = ['README.md', 'SECURITY.md', ...readdirSync(new URL('../docs/', import.meta.url)).map((name: string) => `docs/${name}`)]
+    const cited = pages.flatMap((page) =>
+      [...readFileSync(new URL(`../${page}`, import.meta.url), 'utf8').matchAll(/__tests__\/[\w./-]+\.test\.ts/g)].map((match) => ({
+        page,
+        file: match[0]
+      }))
+    )
+    expect(cited.length).toBeGreaterThan(0)
+    expect(cited.filter(({ file }) => !existsSync(new URL(`../${file}`, import.meta.url)))).toEqual([])
+  })
+})
+
+describe('operations', () => {
+  test("action.yml's operation input lists every operation the code accepts, and no other", () => {
+    const listed = [...(action.inputs.operation.description ?? '').matchAll(/`([a-z-]+)`/g)].map((match) => match[1])
+    expect(listed).toEqual([...OPERATIONS])
+  })
+
+  test("action.yml's description names webhooks as code and inventory", () => {
+    const { description } = parse(actionYml) as { description: string }
+    expect(description).toMatch(/webhooks as code/)
+    expect(description).toMatch(/inventory/)
+  })
+})
+
 describe('README', () => {
+  /** The text of a `## ` section of the README, up to the next one. */
+  const section = (title: string): string => readme.split(/^## /m).find((part) => part.startsWith(`${title}\n`)) ?? ''
+
+  test('"Running it locally" shows both commands a newcomer needs: the tests and the demo (and .ci/run runs the tests)', () => {
+    const local = section('Running it locally')
+    expect(local).not.toBe('')
+    const commands = [...local.matchAll(/^(npm (?:test|run \S+|ci)\b)/gm)].map((match) => match[1])
+    expect(commands).toEqual(expect.arrayContaining(['npm test', 'npm run demo']))
+    const scripts = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts
+    expect(Object.keys(scripts)).toEqual(expect.arrayContaining(['test', 'demo']))
+    expect(readFileSync(new URL('../.ci/run', import.meta.url), 'utf8')).toMatch(/^npm test$/m)
+  })
+
+  test('"Running it locally" says GITHUB_OUTPUT and GITHUB_STEP_SUMMARY must be set to see outputs and the summary', () => {
+    const local = section('Running it locally')
+    expect(local).toMatch(/GITHUB_OUTPUT/)
+    expect(local).toMatch(/GITHUB_STEP_SUMMARY/)
+  })
+
+  test("the README's first workflow example runs the headline job, ensure", () => {
+    const first = /^\s*operation: (\S+)$/m.exec(readme)
+    expect(first?.[1]).toBe('ensure')
+  })
+
   test("the inputs and outputs tables are action.yml's (run 'npm run reference')", () => {
     expect(readme).toContain(`<!-- start inputs -->\n\n${renderInputs(action)}\n\n<!-- end inputs -->`)
     expect(readme).toContain(`<!-- start outputs -->\n\n${renderOutputs(action)}\n\n<!-- end outputs -->`)

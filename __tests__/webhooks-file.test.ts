@@ -262,14 +262,27 @@ describe('readWebhooksFile: problems', () => {
       /^\.github\/webhooks\.yml:5: hooks\[0\]\.secret_env: is not valid \(its value is not shown: it may be the secret itself\); it accepts the NAME of an environment variable/
     )
     expect(invalid).not.toContain('9f8e7d6c')
+    const variable =
+      "the environment variable that its secret_env names (the name is not shown: if it is the secret itself, rotate it, it is in the repository's history)"
+    const help =
+      "set that variable in the step's env: from a secret, e.g. secret_env: DEPLOY_WEBHOOK_SECRET with env: { DEPLOY_WEBHOOK_SECRET: ${{ secrets.DEPLOY_WEBHOOK_SECRET }} }"
     expect(problemOf(at('DEPLOY_SECRET'))).toBe(
-      `${FILE}:5: hooks[0].secret_env: entry 'deploy' reads its secret from the environment variable DEPLOY_SECRET, which is not set; set it in the step's env: from a secret, e.g. env: { DEPLOY_SECRET: \${{ secrets.DEPLOY_SECRET }} }`
+      `${FILE}:5: hooks[0].secret_env: entry 'deploy' reads its secret from ${variable}, which is not set; ${help}`
     )
     for (const empty of ['', '  ']) {
       expect(problemOf(at('DEPLOY_SECRET'), { DEPLOY_SECRET: empty })).toBe(
-        `${FILE}:5: hooks[0].secret_env: entry 'deploy' reads its secret from the environment variable DEPLOY_SECRET, which is empty (a secret that does not exist, or that this workflow run cannot read, e.g. on a pull request from a fork, expands to ''); set it in the step's env: from a secret, e.g. env: { DEPLOY_SECRET: \${{ secrets.DEPLOY_SECRET }} }`
+        `${FILE}:5: hooks[0].secret_env: entry 'deploy' reads its secret from ${variable}, which is empty (a secret that does not exist, or that this workflow run cannot read, e.g. on a pull request from a fork, expands to ''); ${help}`
       )
     }
+    // A secret pasted in place of the name (40 hex characters starting with a letter: a valid variable
+    // name) is never echoed: the entry and the line are named instead.
+    const pasted = 'f3a9c1d2e4b5a6978877665544332211aabbccdd'
+    const problem = problemOf(at(pasted))
+    expect(problem).toMatch(
+      /^\.github\/webhooks\.yml:5: hooks\[0\]\.secret_env: entry 'deploy' reads its secret from the environment variable that its secret_env names/
+    )
+    expect(problem).not.toContain(pasted)
+    expect(problemOf(at(pasted), { [pasted]: '' })).not.toContain(pasted)
     expect(problemOf(at('DEPLOY_SECRET'), { DEPLOY_SECRET: '********' })).toMatch(
       /which holds '\*{8}', the mask GitHub returns in place of a stored secret/
     )
@@ -709,8 +722,8 @@ describe('renderWebhooksFile', () => {
     )
     // The secrets' variables unset: reading it back names them.
     expect(problemsOf(text)).toEqual([
-      expect.stringMatching(/hooks\[0\]\.secret_env: entry 'deploy' .* DEPLOY_SECRET, which is not set/),
-      expect.stringMatching(/AUDIT_SECRET, which is not set/)
+      expect.stringMatching(/:\d+: hooks\[0\]\.secret_env: entry 'deploy' .*, which is not set/),
+      expect.stringMatching(/:\d+: hooks\[1\]\.secret_env: entry .*, which is not set/)
     ])
   })
 })

@@ -614,20 +614,26 @@ class FileReader {
             ...(property !== undefined ? { property } : {})
         };
     }
-    /** The secret in the variable `name` (trimmed); records a problem when it is unset, empty or GitHub's mask. */
+    /**
+     * The secret in the variable `name` (trimmed); records a problem when it is unset, empty or GitHub's
+     * mask. The problem names the entry and (through `path`) the file, line and key, never `name`
+     * itself: a secret pasted into `secret_env` by mistake can look like a variable name (40 hex
+     * characters starting with a letter), and would be echoed in the error, its annotation and the summary.
+     */
     secret(name, label, path) {
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
             return undefined; // the schema's problem
         const value = this.env[name];
-        const help = `set it in the step's env: from a secret, e.g. env: { ${name}: \${{ secrets.${name} }} }`;
+        const variable = "the environment variable that its secret_env names (the name is not shown: if it is the secret itself, rotate it, it is in the repository's history)";
+        const help = "set that variable in the step's env: from a secret, e.g. secret_env: DEPLOY_WEBHOOK_SECRET with env: { DEPLOY_WEBHOOK_SECRET: ${{ secrets.DEPLOY_WEBHOOK_SECRET }} }";
         if (value === undefined) {
-            this.add(path, `entry ${label} reads its secret from the environment variable ${name}, which is not set; ${help}`);
+            this.add(path, `entry ${label} reads its secret from ${variable}, which is not set; ${help}`);
         }
         else if (value.trim() === '') {
-            this.add(path, `entry ${label} reads its secret from the environment variable ${name}, which is empty (a secret that does not exist, or that this workflow run cannot read, e.g. on a pull request from a fork, expands to ''); ${help}`);
+            this.add(path, `entry ${label} reads its secret from ${variable}, which is empty (a secret that does not exist, or that this workflow run cannot read, e.g. on a pull request from a fork, expands to ''); ${help}`);
         }
         else if (value.trim() === model/* SECRET_MASK */.Q6) {
-            this.add(path, `entry ${label} reads its secret from the environment variable ${name}, which holds '${model/* SECRET_MASK */.Q6}', the mask GitHub returns in place of a stored secret; ${help} (the real secret)`);
+            this.add(path, `entry ${label} reads its secret from ${variable}, which holds '${model/* SECRET_MASK */.Q6}', the mask GitHub returns in place of a stored secret; ${help} (the real secret)`);
         }
         else {
             return value.trim();

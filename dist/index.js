@@ -33036,7 +33036,7 @@ async function resolveHook(client, target, ref) {
     const { items: hooks } = await listHooks(client, target, { per_page: 100 });
     const matches = hooks.filter((hook) => hook.config.url === ref.url);
     if (matches.length === 0) {
-        throw new HookLookupError(`No webhook of ${(0,_target_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target)} has the url '${ref.url}' (${hooks.length} webhooks checked); check 'url' or give 'hook_id'.`, 0);
+        throw new HookLookupError(`No webhook of ${(0,_target_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target)} has the url '${ref.url}' (${hooks.length} ${hooks.length === 1 ? 'webhook' : 'webhooks'} checked); check 'url' or give 'hook_id'.`, 0);
     }
     if (matches.length > 1) {
         const ids = matches.map((hook) => `${hook.id} (events: ${hook.events.join(', ')})`).join(', ');
@@ -33283,7 +33283,7 @@ async function testPush(client, target, hook_id) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9871);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6223);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33694,7 +33694,13 @@ function checkOperation(operation, scope, request, problems, warnings, input) {
     }
     // `export` over repositories also reads the organization's own hooks when `org` is given.
     const exportsOrg = (operation === 'export' || operation === 'inventory') && input('repositories') !== undefined;
-    if (scope === 'repo' && input('org') !== undefined && !exportsOrg)
+    const org = input('org');
+    if (scope === 'repo' && org !== undefined && (operation === 'export' || operation === 'inventory') && !exportsOrg) {
+        // A warning here would let a `fail_on` gate pass over one repository while the user meant the organization.
+        problems.push(`Input 'org' is '${org}', but operation '${operation}' with scope 'repo' covers one repository, not the organization; ` +
+            `to cover the organization set repositories: '${org}/*' (its repositories' webhooks, and with org the organization's own), or scope: org (the organization's own webhooks only).`);
+    }
+    else if (scope === 'repo' && org !== undefined && !exportsOrg)
         warnings.push("Input 'org' is ignored with scope 'repo'.");
 }
 
@@ -33947,6 +33953,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   Il: () => (/* binding */ topicList),
   W: () => (/* binding */ unknownEvents)
 });
+
+// UNUSED EXPORTS: didYouMean
 
 ;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks/dist-bundle/index.js
 // pkg/dist-src/create-logger.js
@@ -34832,8 +34840,19 @@ function oneOf(values) {
     return (raw, name) => {
         if (values.includes(raw))
             return raw;
-        throw new Error(`Input '${name}' is '${raw}'; it accepts ${list(values)}.`);
+        throw new Error(`Input '${name}' is '${raw}'${didYouMean(raw, values)}; it accepts ${list(values)}.`);
     };
+}
+/**
+ * ` (did you mean 'inventory'?)` when a known value is near `raw` (3 characters or more) (`fastest-levenshtein`: at most 2
+ * edits, or a third of its length, case-insensitive); '' otherwise.
+ */
+function didYouMean(raw, values) {
+    if (values.length === 0 || raw.trim().length < 3)
+        return ''; // '2' is not a typo of '0'
+    const typed = raw.trim().toLowerCase();
+    const near = (0,mod/* closest */.kp)(typed, [...values]);
+    return (0,mod/* distance */.Io)(typed, near.toLowerCase()) <= Math.max(2, Math.floor(typed.length / 3)) ? ` (did you mean '${near}'?)` : '';
 }
 /**
  * Accepts a positive integer (ids, limits): digits only, at most `Number.MAX_SAFE_INTEGER`.
@@ -35042,7 +35061,7 @@ function propertyFilter(raw, name) {
 
 /***/ }),
 
-/***/ 9871:
+/***/ 6223:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39650,16 +39669,57 @@ const SEVERITY = [
 /** Statuses of a last response without an HTTP code that do not mean a failure (`unused`: never delivered). */
 const NOT_FAILED = /^(unused|active|ok|pending)$/i;
 /**
- * True when a last response is a failure: a code outside 200–299, or no code (null/0) with a status
- * that says the receiver could not be reached (`failed`, `failed to connect`, `timed out`, …). A hook
- * never delivered (`{code: null, status: "unused"}`, or no delivery at all) is not failing.
+ * True when a last response is a failure: GitHub's status `misconfigured` (whatever the code), a
+ * code outside 200–299, or no code (null/0) with a status that says the receiver could not be
+ * reached (`failed`, `failed to connect`, `timed out`, …). A hook never delivered (status `unused`,
+ * with code null or 0, or no delivery at all) is not failing.
  */
 function isFailing(last) {
     if (last === null)
         return false;
+    const status = last.status?.trim() ?? '';
+    if (/^unused$/i.test(status))
+        return false;
+    if (/^misconfigured$/i.test(status))
+        return true;
     if (last.code !== null && last.code !== 0)
         return last.code < 200 || last.code > 299;
-    return last.status !== null && last.status.trim() !== '' && !NOT_FAILED.test(last.status.trim());
+    return status !== '' && !NOT_FAILED.test(status);
+}
+/**
+ * A repository hook's `last_response` as its receiver answered, in the shapes recorded from GitHub:
+ * - `{code: null | 0, status: "unused", message: null | "Unused"}` (never delivered) gives
+ *   `{code: null, status: "unused", message: null}`;
+ * - `{code: 200, status: "active", message: "OK"}` stays as it is;
+ * - `{code: 422, status: "misconfigured", message: "Invalid HTTP Response: 404"}` gives code 404, the
+ *   receiver's status from the message (422 is GitHub's, not the receiver's), or null when the
+ *   message names none (the receiver could not be reached).
+ * Status and message are redacted ({@link redact}).
+ */
+function readLastResponse(last) {
+    const status = last.status === null || last.status === undefined ? null : (0,redact/* redact */.E$)(last.status);
+    const message = last.message === null || last.message === undefined ? null : (0,redact/* redact */.E$)(last.message);
+    if (status !== null && /^unused$/i.test(status.trim()))
+        return { code: null, status: 'unused', message: null };
+    if (status !== null && /^misconfigured$/i.test(status.trim())) {
+        const receiver = /\b([1-5]\d\d)\b/.exec(message ?? '');
+        return { code: receiver ? Number(receiver[1]) : null, status, message };
+    }
+    return { code: last.code || null, status, message };
+}
+/**
+ * A last response in words, for summaries: `unused`; GitHub's status and message
+ * (`misconfigured: Invalid HTTP Response: 404`, `active: OK`); a delivery's code and status text
+ * (`502 Invalid HTTP Response: 502`); '—' for none.
+ */
+function lastResponseText(last) {
+    if (!last)
+        return '—';
+    if (last.status === 'unused')
+        return 'unused';
+    if (last.message)
+        return `${last.status ?? ''}: ${last.message}`.replace(/^: /, '');
+    return [last.code, last.status].filter((part) => part !== null && part !== '').join(' ') || '—';
 }
 /** The host of a URL (`host:port`), lower case; '' when it does not parse. */
 function hostOf(url) {
@@ -39732,6 +39792,7 @@ async function inventoryTarget(client, target) {
             where,
             target: (0,src_target/* targetName */.je)(target),
             hook_id: hook.id,
+            name: typeof hook.name === 'string' && hook.name !== '' ? hook.name : 'web',
             url: (0,redact/* redact */.E$)(rawUrl),
             host: hostOf(rawUrl),
             events: [...hook.events],
@@ -39754,10 +39815,8 @@ async function inventoryTarget(client, target) {
 }
 /** A hook's last response: `last_response` of a repository hook, the newest delivery of an organization hook. */
 async function lastResponseOf(client, target, hook) {
-    if (src_target/* SCOPE_TRAITS */.ty[target.scope].lastResponse && 'last_response' in hook && hook.last_response) {
-        const { code, status } = hook.last_response;
-        return { code: code ?? null, status: status === null || status === undefined ? null : (0,redact/* redact */.E$)(status) };
-    }
+    if (src_target/* SCOPE_TRAITS */.ty[target.scope].lastResponse && 'last_response' in hook && hook.last_response)
+        return readLastResponse(hook.last_response);
     return newestDelivery(client, target, hook.id);
 }
 /** The rank of a hook's worst finding in {@link SEVERITY}; {@link SEVERITY}.length when it has none. */
@@ -39781,13 +39840,27 @@ function findingCounts(hooks) {
     return counts;
 }
 /**
- * One line per host, saying how many hooks point there: most hooks first, then by host name.
- * A URL that does not parse counts under host ''.
+ * Where a hook points, in words: its host; for a hook without a URL, what it is (`no URL (legacy
+ * service hook "travis")`, `no URL`); `URL that does not parse` otherwise.
+ */
+function hostLabel(hook) {
+    if (hook.host !== '')
+        return hook.host;
+    if (hook.url === '')
+        return hook.name !== 'web' ? `no URL (legacy service hook "${hook.name}")` : 'no URL';
+    return 'URL that does not parse';
+}
+/**
+ * One line per host, saying how many hooks point there: most hooks first, then by host name. Hooks
+ * without a host count under their {@link hostLabel} (a legacy service hook without a URL, a URL
+ * that does not parse).
  */
 function hostCounts(hooks) {
     const counts = new Map();
-    for (const hook of hooks)
-        counts.set(hook.host, (counts.get(hook.host) ?? 0) + 1);
+    for (const hook of hooks) {
+        const label = hostLabel(hook);
+        counts.set(label, (counts.get(label) ?? 0) + 1);
+    }
     return [...counts]
         .map(([host, count]) => ({ host, hooks: count }))
         .sort((a, b) => b.hooks - a.hooks || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0));
@@ -39797,6 +39870,7 @@ const CSV_COLUMNS = [
     'where',
     'target',
     'hook_id',
+    'name',
     'url',
     'host',
     'events',
@@ -39808,6 +39882,7 @@ const CSV_COLUMNS = [
     'updated_at',
     'last_response_code',
     'last_response_status',
+    'last_response_message',
     'last_delivery_at',
     'findings'
 ];
@@ -39815,13 +39890,17 @@ const CSV_COLUMNS = [
  * The inventory as CSV (RFC 4180 quoting, by `csv-stringify` of the `csv` project), a header row of
  * {@link CSV_COLUMNS} and one row per hook: `events` and `findings` joined with a space, booleans as
  * `true` / `false`, a missing last response (or its missing parts) as an empty cell. The URL is the
- * redacted one of {@link InventoryHook}; no secret is in it. Rows end with `\n`.
+ * redacted one of {@link InventoryHook}; no secret is in it. Rows end with `\n`. Cells that a
+ * spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return, e.g.
+ * the host of `https://=1+1.example.com/hook`) are prefixed with `'` (`csv-stringify`'s
+ * `escape_formulas`, OWASP "CSV Injection").
  */
 function inventoryCsv(hooks) {
     const rows = hooks.map((hook) => [
         hook.where,
         hook.target,
         String(hook.hook_id),
+        hook.name,
         hook.url,
         hook.host,
         hook.events.join(' '),
@@ -39833,10 +39912,11 @@ function inventoryCsv(hooks) {
         hook.updated_at,
         hook.last_response?.code === null || hook.last_response?.code === undefined ? '' : String(hook.last_response.code),
         hook.last_response?.status ?? '',
+        hook.last_response?.message ?? '',
         hook.last_response?.delivered_at ?? '',
         hook.findings.join(' ')
     ]);
-    return stringify(rows, { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'unix' });
+    return stringify(rows, { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'unix', escape_formulas: true });
 }
 /**
  * Reads input `name` (`fail_on`): finding ids of {@link FINDINGS} separated by commas, spaces or new
@@ -39921,11 +40001,15 @@ const DEFAULT_REQUEST_TIMEOUT = 30;
 /** Default `file`: the webhooks file of `plan`, `apply` and `export`. */
 const DEFAULT_FILE = '.github/webhooks.yml';
 /**
- * Accepts a path whose folder exists (input `inventory_file`): the file is written there.
+ * Accepts a path whose folder exists and that is not itself a folder (input `inventory_file`): the
+ * file is written there, after every request (a folder would fail that write with EISDIR).
  * @throws Error naming the input and what it accepts
  */
 function fileInExistingFolder(raw, name) {
     const folder = (0,external_node_path_namespaceObject.dirname)(raw);
+    if ((0,external_node_fs_.existsSync)(raw) && (0,external_node_fs_.statSync)(raw).isDirectory()) {
+        throw new Error(`Input '${name}' is '${raw}', which is a folder; it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
+    }
     if ((0,external_node_fs_.existsSync)(folder) && (0,external_node_fs_.statSync)(folder).isDirectory())
         return raw;
     throw new Error(`Input '${name}' is '${raw}', in a folder that does not exist (${folder}); it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
@@ -40524,7 +40608,7 @@ const HOOK_HANDLERS = {
     'get-delivery': async (client, { target, delivery_id }, { hook_id }) => {
         const delivery = await src_hooks/* getDelivery */.ZJ(client, target, hook_id, required(delivery_id));
         return {
-            message: `Delivery ${delivery.id} (${delivery.event}) of webhook ${hook_id}: ${delivery.status_code} ${delivery.status}.`,
+            message: `Delivery ${delivery.id} (${delivery.event}) of ${(0,src_target/* describeHook */.PY)(target, hook_id)}: ${delivery.status_code} ${delivery.status}.`,
             outcome: 'found',
             hook_id,
             delivery,
@@ -40533,7 +40617,12 @@ const HOOK_HANDLERS = {
     },
     redeliver: async (client, { target, delivery_id }, { hook_id }) => {
         await src_hooks/* redeliver */.Db(client, target, hook_id, required(delivery_id));
-        return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, outcome: 'redelivered', hook_id, delivery_id };
+        return {
+            message: `Asked GitHub to redeliver delivery ${delivery_id} of ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`,
+            outcome: 'redelivered',
+            hook_id,
+            delivery_id
+        };
     },
     ping: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock),
     test: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock),
@@ -41430,10 +41519,13 @@ function hookPresence(results) {
 const FAILURES_LISTED = 20;
 /** Rows of the fleet table shown before the rest is folded into a `<details>` block. */
 const ROWS_SHOWN = 50;
+/** Bytes of HTML the fleet table may take in the job summary (rows past it counted, not written); see {@link INVENTORY_ROWS_BYTES}. */
+const FLEET_ROWS_BYTES = 192 * 1024;
 /**
  * Writes the job summary of a run over several repositories: the selection, the totals, then one row
  * per repository (failures first, then skipped, changed, the rest; in selection order within each),
- * the rows after the first {@link ROWS_SHOWN} folded in `<details>`.
+ * the rows after the first {@link ROWS_SHOWN} folded in `<details>`, rows past {@link FLEET_ROWS_BYTES}
+ * not written but counted (every result is in the `results` output).
  */
 async function writeFleetSummary(request, selected, results, counts) {
     if (!hasSummaryFile())
@@ -41453,12 +41545,18 @@ async function writeFleetSummary(request, selected, results, counts) {
     const having = hookPresence(results);
     if (having)
         summary.addRaw(`<p>${outputs_escape(having)}</p>`, true);
-    summary.addTable([fleetHeader(results), ...rows.slice(0, ROWS_SHOWN)]);
-    if (rows.length > ROWS_SHOWN) {
+    const shown = rowsWithin(rows, FLEET_ROWS_BYTES);
+    const noun = src_target/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun;
+    const targets = (n) => count(n, `more ${noun}`, `more ${noun === 'repository' ? 'repositories' : `${noun}s`}`);
+    summary.addTable([fleetHeader(results), ...shown.slice(0, ROWS_SHOWN)]);
+    if (shown.length > ROWS_SHOWN) {
         summary
-            .addRaw(`<details><summary>${rows.length - ROWS_SHOWN} more repositories</summary>`, true)
-            .addTable([fleetHeader(results), ...rows.slice(ROWS_SHOWN)])
+            .addRaw(`<details><summary>${outputs_escape(targets(shown.length - ROWS_SHOWN))}</summary>`, true)
+            .addTable([fleetHeader(results), ...shown.slice(ROWS_SHOWN)])
             .addRaw('</details>', true);
+    }
+    if (shown.length < rows.length) {
+        summary.addRaw(`<p>${outputs_escape(`${targets(rows.length - shown.length)} not shown here (those that went well come last), to keep the job summary under GitHub's 1 MiB: every result is in the output results.`)}</p>`, true);
     }
     addAudits(summary, results);
     addReports(summary, results);
@@ -41477,7 +41575,7 @@ function addAudits(summary, results) {
     const audited = results.filter((result) => result.operation?.audit);
     audited.forEach((result, index) => {
         if (index === ROWS_SHOWN)
-            summary.addRaw(`<details><summary>${audited.length - ROWS_SHOWN} more audited targets</summary>`, true);
+            summary.addRaw(`<details><summary>${outputs_escape(count(audited.length - ROWS_SHOWN, 'more audited target'))}</summary>`, true);
         summary.addHeading(`Secret audit: ${outputs_escape((0,src_target/* describeTarget */.ff)(result.target))}`, 4);
         const audits = result.operation?.audit ?? [];
         if (audits.length === 0)
@@ -41501,9 +41599,13 @@ function fleetRow(result) {
     const details = result.error ?? result.operation?.message ?? '';
     return [code(result.name), `${mark}${outputs_escape(result.result)}`, result.hook_id === undefined ? '' : String(result.hook_id), outputs_escape(details)];
 }
-/** Appends the summary to the job summary with every masked value (secret, token, URL credentials) redacted. */
+/**
+ * Appends the summary to the job summary with every masked value (secret, token, URL credentials)
+ * redacted. An empty table cell is closed (`<td></td>`): `@actions/core` writes an empty one as a
+ * lone `<td>`.
+ */
 async function writeRedacted(summary) {
-    const text = (0,redact/* redact */.E$)(summary.stringify());
+    const text = (0,redact/* redact */.E$)(summary.stringify()).replace(/<(td|th)>(?=<(?:td|th)\b|<\/tr>)/g, '<$1></$1>');
     await summary.emptyBuffer().addRaw(text).write();
 }
 /** Outside a runner (no `GITHUB_STEP_SUMMARY`), there is no job summary to write. */
@@ -41529,7 +41631,7 @@ function hookRow(hook, lastResponse) {
     ];
     if (!lastResponse)
         return cells;
-    return [...cells, last ? outputs_escape([last.code, last.status].filter((part) => part !== null).join(' ')) : ''];
+    return [...cells, last ? outputs_escape(lastResponseText(readLastResponse(last))) : ''];
 }
 function configRows(config) {
     return [
@@ -41594,14 +41696,25 @@ function outputs_escape(text) {
 /**
  * How the run was paced, one line for the log and the job summary: requests and points sent, the
  * busiest minute against GitHub's 900 points per endpoint, the summed response time of the busiest
- * minute against GitHub's 90 s of CPU time, and every wait GitHub asked for (seconds and why).
+ * minute against GitHub's 90 s of CPU time (against the run's own larger budget, saying so, when
+ * `ghes_rate_limit_factor` raised it), and every wait GitHub asked for (seconds and why).
  * @param elapsed_ms the run's wall time, in MILLISECONDS
  */
 function pacingLine(stats, elapsed_ms) {
     const n = (value) => value.toLocaleString('en-US');
+    const seconds = (ms) => (ms / 1000).toFixed(1);
+    // With ghes_rate_limit_factor above 1 the run's own budget is larger than GitHub.com's limits: the
+    // line compares with that budget, so that a busy minute within it does not read as a breach.
+    const raised = stats.budget.points_per_minute > pacing/* GITHUB_LIMITS */.f_.points_per_minute;
+    const allowed = raised
+        ? ` (within this run's budget of ${n(stats.budget.points_per_minute)} per endpoint, raised by ghes_rate_limit_factor; GitHub.com allows ${n(pacing/* GITHUB_LIMITS */.f_.points_per_minute)})`
+        : ` (GitHub allows ${n(pacing/* GITHUB_LIMITS */.f_.points_per_minute)} per endpoint)`;
+    const allowedMs = raised
+        ? ` (within this run's budget of ${seconds(stats.budget.response_ms_per_minute)} s; GitHub.com allows ${pacing/* GITHUB_LIMITS */.f_.response_ms_per_minute / 1000} s)`
+        : ` (GitHub allows ${pacing/* GITHUB_LIMITS */.f_.response_ms_per_minute / 1000} s)`;
     const busiest = stats.busiest_route === undefined
         ? ''
-        : `; busiest minute: ${n(stats.busiest_minute_points)} points on ${stats.busiest_route} (GitHub allows ${n(pacing/* GITHUB_LIMITS */.f_.points_per_minute)} per endpoint), ${(stats.busiest_minute_response_ms / 1000).toFixed(1)} s of response time (GitHub allows ${pacing/* GITHUB_LIMITS */.f_.response_ms_per_minute / 1000} s)`;
+        : `; busiest minute: ${n(stats.busiest_minute_points)} points on ${stats.busiest_route}${allowed}, ${seconds(stats.busiest_minute_response_ms)} s of response time${allowedMs}`;
     const waits = Object.entries(stats.waited_s).map(([reason, seconds]) => `waited ${seconds} s: ${pacing/* REASON_TEXT */.$H[reason]}`);
     const refused = Object.values(stats.refusals).reduce((sum, count) => sum + (count ?? 0), 0);
     const tail = [refused > 0 ? `${refused} refused by GitHub` : 'none refused by GitHub', ...waits].join('; ');
@@ -41712,8 +41825,7 @@ async function writePlan(plan, file) {
  * `inventory`: sets the outputs — `inventory` (JSON, one item per hook: where, target, hook_id, url
  * with credentials redacted, events, settings, whether a secret is set, times, last response,
  * findings), `finding_counts`, `hooks_count` and `inventory_file` (the CSV, written to
- * `request.inventory_file`) — and writes the job summary: counts by finding, the hooks with findings
- * first (worst first; rows after 50 folded), and one line per host with how many hooks point there.
+ * `request.inventory_file`) — and writes the job summary ({@link writeInventorySummary}).
  * @returns the step's failure when a hook has a finding listed in `fail_on`, else undefined
  */
 async function writeInventory(request, results) {
@@ -41726,51 +41838,149 @@ async function writeInventory(request, results) {
     (0,external_node_fs_.writeFileSync)(request.inventory_file, inventoryCsv(all));
     core/* setOutput */.uH('inventory_file', request.inventory_file);
     const flagged = all.filter((hook) => hook.findings.length > 0);
-    core/* info */.pq((0,redact/* redact */.E$)(`${all.length} ${all.length === 1 ? 'webhook' : 'webhooks'}, ${flagged.length} with findings; the CSV is ${request.inventory_file}.`));
-    if (hasSummaryFile()) {
-        const row = (hook) => [
-            outputs_escape(`${hook.where} ${hook.target}`),
-            String(hook.hook_id),
-            code(hook.url),
-            outputs_escape(hook.findings.join(', ') || '—'),
-            outputs_escape(hook.last_response ? `${hook.last_response.code ?? ''} ${hook.last_response.status ?? ''}`.trim() : '—')
-        ];
-        const header = [
-            { data: 'where', header: true },
-            { data: 'hook', header: true },
-            { data: 'url', header: true },
-            { data: 'findings', header: true },
-            { data: 'last response', header: true }
-        ];
-        const summary = core/* summary */.z
-            .addHeading(`Webhooks: inventory of ${outputs_escape(describeTargets(request.targets))}${request.also_org ? ` and organization ${outputs_escape(request.also_org)}` : ''}`, 3)
-            .addRaw(`<p>${all.length} webhooks, ${flagged.length} with findings.</p>`, true)
-            .addTable([
-            [
-                { data: 'finding', header: true },
-                { data: 'hooks', header: true },
-                { data: 'what it means', header: true }
-            ],
-            ...FINDINGS.map((finding) => [code(finding), String(counts[finding]), outputs_escape(FINDING_TEXT[finding])])
-        ])
-            .addTable([header, ...all.slice(0, ROWS_SHOWN).map(row)]);
-        if (all.length > ROWS_SHOWN) {
-            summary
-                .addRaw(`<details><summary>${all.length - ROWS_SHOWN} more webhooks</summary>`, true)
-                .addTable([header, ...all.slice(ROWS_SHOWN).map(row)])
-                .addRaw('</details>', true);
-        }
-        summary.addList(hostCounts(all).map(({ host, hooks }) => `${outputs_escape(host)}: ${hooks} ${hooks === 1 ? 'hook' : 'hooks'}`));
-        await writeRedacted(summary);
-    }
+    core/* info */.pq((0,redact/* redact */.E$)(`${count(all.length, 'webhook')}, ${flagged.length} with findings; the CSV is ${request.inventory_file}.`));
+    if (hasSummaryFile())
+        await writeInventorySummary(request, all, counts);
     const failing = request.fail_on.filter((finding) => counts[finding] > 0);
     if (failing.length === 0)
         return undefined;
     const which = all.filter((hook) => hook.findings.some((finding) => failing.includes(finding))).slice(0, FAILURES_LISTED);
     return [
         `${failing.map((finding) => `${counts[finding]} ${finding}`).join(', ')} (fail_on):`,
-        ...which.map((hook) => `- ${hook.where} ${hook.target} hook ${hook.hook_id} (${hook.url}): ${hook.findings.join(', ')}`)
+        ...which.map((hook) => {
+            // A failing hook says what its receiver answered (e.g. "misconfigured: Invalid HTTP Response: 404").
+            const last = hook.findings.includes('failing') ? ` (last response: ${lastResponseText(hook.last_response)})` : '';
+            return `- ${hook.where} ${hook.target} hook ${hook.hook_id} (${hook.url || hostLabel(hook)}): ${hook.findings.join(', ')}${last}`;
+        })
     ].join('\n');
+}
+/**
+ * Bytes of HTML the inventory's hooks table may take in the job summary. GitHub drops a step's job
+ * summary over 1 MiB whole (docs "Workflow commands › Adding a job summary": "the maximum size is 1MiB
+ * per step"), and the fleet table ({@link FLEET_ROWS_BYTES}) and the pacing line follow it in the same step.
+ */
+const INVENTORY_ROWS_BYTES = 384 * 1024;
+/** Bytes of HTML the host list of the inventory may take in the job summary. */
+const HOST_LINES_BYTES = 64 * 1024;
+/** The rows that fit in `budget` bytes (measured as their cells' UTF-8 length plus the tags), in order. */
+function rowsWithin(rows, budget) {
+    let used = 0;
+    const kept = [];
+    for (const row of rows) {
+        used += row.reduce((sum, cell) => sum + Buffer.byteLength(typeof cell === 'string' ? cell : cell.data) + 9, 9);
+        if (used > budget)
+            break;
+        kept.push(row);
+    }
+    return kept;
+}
+/**
+ * The job summary of `inventory`: counts by finding, the hooks with findings first (worst first; rows
+ * after {@link ROWS_SHOWN} folded in `<details>`, and rows past {@link INVENTORY_ROWS_BYTES} not
+ * written at all but counted, with a pointer to the CSV, which has every hook), and one line per host
+ * ({@link hostLabel}) with how many hooks point there (lines past {@link HOST_LINES_BYTES} counted, not
+ * written). Stays well under GitHub's 1 MiB per step however many hooks there are.
+ */
+async function writeInventorySummary(request, all, counts) {
+    const flagged = all.filter((hook) => hook.findings.length > 0);
+    const row = (hook) => [
+        outputs_escape(`${hook.where} ${hook.target}`),
+        String(hook.hook_id),
+        hook.url === '' ? outputs_escape(hostLabel(hook)) : code(hook.url),
+        outputs_escape(hook.findings.join(', ') || '—'),
+        outputs_escape(lastResponseText(hook.last_response))
+    ];
+    const tableHeader = header('where', 'hook', 'url', 'findings', 'last response');
+    const summary = core/* summary */.z
+        .addHeading(`Webhooks: inventory of ${outputs_escape(describeTargets(request.targets))}${request.also_org ? ` and organization ${outputs_escape(request.also_org)}` : ''}`, 3)
+        .addRaw(`<p>${outputs_escape(count(all.length, 'webhook'))}, ${flagged.length} with findings.</p>`, true)
+        .addTable([
+        header('finding', 'hooks', 'what it means'),
+        ...FINDINGS.map((finding) => [code(finding), String(counts[finding]), outputs_escape(FINDING_TEXT[finding])])
+    ]);
+    const rows = rowsWithin(all.map(row), INVENTORY_ROWS_BYTES);
+    summary.addTable([tableHeader, ...rows.slice(0, ROWS_SHOWN)]);
+    if (rows.length > ROWS_SHOWN) {
+        summary
+            .addRaw(`<details><summary>${outputs_escape(count(rows.length - ROWS_SHOWN, 'more webhook'))}</summary>`, true)
+            .addTable([tableHeader, ...rows.slice(ROWS_SHOWN)])
+            .addRaw('</details>', true);
+    }
+    if (rows.length < all.length) {
+        const left = all.length - rows.length;
+        summary.addRaw(`<p>${outputs_escape(`${count(left, 'more webhook')} (the least bad) ${left === 1 ? 'is' : 'are'} not shown here, to keep the job summary under GitHub's 1 MiB: every hook is in the CSV, ${request.inventory_file} (output inventory_file), and in the output inventory.`)}</p>`, true);
+    }
+    const hosts = hostCounts(all);
+    const lines = rowsWithin(hosts.map(({ host, hooks }) => [`${outputs_escape(host)}: ${outputs_escape(count(hooks, 'hook'))}`]), HOST_LINES_BYTES).map(([line]) => line);
+    summary.addList(lines);
+    if (lines.length < hosts.length)
+        summary.addRaw(`<p>${outputs_escape(count(hosts.length - lines.length, 'more host'))} in the CSV.</p>`, true);
+    await writeRedacted(summary);
+}
+
+;// CONCATENATED MODULE: ./src/etags.ts
+/** Whether a URL is a hooks list (`…/hooks`, any page), the only answers kept. */
+function isHooksList(url) {
+    return /\/hooks$/.test(URL.parse(url)?.pathname ?? '');
+}
+/** The ETags and answers of one run's hooks lists, by URL; see the module comment. */
+class EtagCache {
+    answers = new Map();
+    /** Conditional requests sent (GETs with `If-None-Match`). */
+    conditional = 0;
+    /** Of those, the ones GitHub answered `304 Not Modified` (free of the primary budget). */
+    notModified = 0;
+    /**
+     * Makes `client` send a known hooks list's GET with `If-None-Match` and answer a 304 with the
+     * answer seen before (a copy: callers may change what they get); keeps each hooks list's answer
+     * that carries an `ETag`. Other requests pass through untouched.
+     * @returns the same client
+     */
+    install(client) {
+        client.hook.wrap('request', async (request, options) => {
+            if (options.method !== 'GET')
+                return request(options);
+            const { url } = client.request.endpoint.parse(options);
+            if (!isHooksList(url))
+                return request(options);
+            const known = this.answers.get(url);
+            if (!known)
+                return this.keep(url, await request(options));
+            this.conditional++;
+            // before-after-hook binds the same options object to every hook of the chain: set the header on
+            // it (a copy passed to `request` would be ignored).
+            options.headers['if-none-match'] = known.etag;
+            try {
+                return this.keep(url, await request(options));
+            }
+            catch (error) {
+                if (error.status !== 304)
+                    throw error;
+                this.notModified++;
+                return structuredClone(known.response);
+            }
+        });
+        return client;
+    }
+    /** Keeps an answer that has an ETag; returns it. */
+    keep(url, response) {
+        const etag = response.headers.etag;
+        if (typeof etag === 'string' && response.status === 200) {
+            this.answers.set(url, {
+                etag,
+                response: structuredClone({ status: response.status, url: response.url, headers: response.headers, data: response.data })
+            });
+        }
+        return response;
+    }
+}
+/**
+ * A client factory whose clients share `cache` ({@link EtagCache}) on top of `factory`'s (same pacer).
+ * One per run: never kept across runs.
+ */
+function withEtags(factory, cache = new EtagCache()) {
+    const make = (options) => cache.install(factory(options));
+    return Object.assign(make, { pacer: factory.pacer, etags: cache });
 }
 
 // EXTERNAL MODULE: ./src/selection.ts
@@ -41782,6 +41992,7 @@ var selection = __nccwpck_require__(1973);
  * Every message passes through `redact`, so no secret, token or URL credential is printed even
  * where the runner's masking does not reach (a local run, a copied log).
  */
+
 
 
 
@@ -41970,7 +42181,11 @@ function failFleet(request, fleet, makeClient, undone) {
  * job summary), failing the step with `fail_on_drift` when it would change anything; `apply` then
  * carries it out as a fleet (`results`, counts, the fleet summary).
  */
-async function runFile(request, file, makeClient, clock) {
+async function runFile(request, file, factory, clock) {
+    // The plan's hooks lists are read again by apply right before it writes: with their ETags
+    // (src/etags.ts, this run only) those reads are answered 304 when nothing changed, free of the
+    // primary budget.
+    const makeClient = withEtags(factory);
     const plan = await (0,src_plan/* computePlan */.Ru)(makeClient(), file, { writes: request.operation === 'apply' });
     const counts = (0,src_plan/* planCounts */.Ai)(plan);
     core/* info */.pq((0,redact/* redact */.E$)(`Plan of ${file.path}: ${src_plan/* PLAN_ACTIONS */.IA.map((action) => `${counts[action]} ${action}`).join(', ')}.`));
@@ -41983,6 +42198,9 @@ async function runFile(request, file, makeClient, clock) {
     }
     const { options, ticker } = fleetProgress(request, makeClient, plan.length);
     const applied = await (0,src_plan/* applyPlan */.gj)(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop());
+    const { conditional, notModified } = makeClient.etags;
+    if (conditional > 0)
+        core/* info */.pq(`${notModified} of ${conditional} ${conditional === 1 ? 'hooks list' : 'hooks lists'} read again ${conditional === 1 ? 'was' : 'were'} answered 304 Not Modified (free of the primary budget).`);
     setFleetOutputs(applied.results, applied.counts);
     await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts);
     failFleet(request, applied, makeClient, 'not applied');

@@ -327,6 +327,17 @@ export class RateLimitMeter {
     return this.headers(0, this.used, this.windowReset)
   }
 
+  /**
+   * Gives back one counted request (a conditional request answered 304, an App's JWT request: GitHub
+   * counts neither against the primary budget) and returns the headers as they now stand.
+   * @param now current time, epoch MILLISECONDS
+   */
+  refund(now = Date.now()): Record<string, string> {
+    this.roll(now)
+    this.used = Math.max(0, this.used - 1)
+    return this.headers(Math.max(0, this.limit - this.used), this.used, this.windowReset)
+  }
+
   /** Forgets the counted requests (the next request starts a new window). */
   reset(): void {
     this.used = 0

@@ -524,6 +524,15 @@ export class LimitEnforcer {
   }
 
   /**
+   * Gives back the primary budget an admitted request took (see `RateLimitMeter.refund`): a 304 to a
+   * conditional request, or an App's JWT request.
+   * @returns the `x-ratelimit-*` headers as they now stand
+   */
+  refundPrimary(now = Date.now()): Record<string, string> {
+    return this.meter.refund(now)
+  }
+
+  /**
    * Logs a finished request (answered or dropped) for {@link LimitStats} and the response-time window,
    * unless the counters were cleared since it arrived. Call {@link LimitEnforcer.leave} too.
    * @param arrival what {@link LimitEnforcer.arrive} returned for it

@@ -92,6 +92,7 @@ export class RepositoryRegistry {
   private readonly owners = new Map<string, Owner>()
   private readonly repositories = new Map<string, RepositoryRecord>()
   private readonly byOwner = new Map<Owner, RepositoryRecord[]>()
+  private readonly ids = new Map<number, RepositoryRecord>()
 
   /**
    * @param repos repositories: `owner/name` strings (public, not archived, not a fork, no topics) or
@@ -139,6 +140,7 @@ export class RepositoryRegistry {
         pushed_at: isoSeconds(created + DAY_MS)
       }
       this.repositories.set(key(fullName), record)
+      this.ids.set(record.id, record)
       const list = this.byOwner.get(owner) ?? []
       list.push(record)
       this.byOwner.set(owner, list)
@@ -164,6 +166,11 @@ export class RepositoryRegistry {
   /** The repository `owner/name`, case-insensitively. */
   repository(fullName: string): RepositoryRecord | undefined {
     return this.repositories.get(key(fullName))
+  }
+
+  /** The repository with this id (as `/repositories/{id}/…` paths name it); undefined when none has it. */
+  repositoryById(id: number): RepositoryRecord | undefined {
+    return this.ids.get(id)
   }
 
   /** Every repository, in id order. */

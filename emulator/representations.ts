@@ -10,7 +10,7 @@ import { Buffer } from 'node:buffer'
 import { randomBytes, randomUUID } from 'node:crypto'
 import { isoNow } from './delivery.js'
 import type { Owner, RepositoryRecord } from './repositories.js'
-import type { DeliverySpec, HookStore, Json, StoredDelivery, StoredHook, StoredHookConfig, Target } from './store.js'
+import type { DeliverySpec, HookStore, Json, Scope, StoredDelivery, StoredHook, StoredHookConfig, Target } from './store.js'
 
 /** How the API shows a set secret. */
 export const MASKED_SECRET = '********'
@@ -27,22 +27,30 @@ const ZEN = [
 
 /**
  * `last_response` of a repository hook, from its most recent delivery (expired ones count, as the
- * hook keeps it): `{code: null, status: "unused", message: null}` before any delivery;
- * `{code: 200, status: "active", message: "OK"}` after a 2xx (code = the receiver's status); after a
- * failure `{code: <status code, or null without an HTTP response>, status: "failed", message: <the
- * delivery's status text, e.g. "Invalid HTTP Response: 500" or "failed to connect">}`.
+ * hook keeps it), in the shapes recorded from GitHub (schema `hook-response`):
+ * - before any delivery `{code: null, status: "unused", message: null}`, or the hook's seeded
+ *   {@link StoredHook.last_response} (e.g. `{code: 0, status: "unused", message: "Unused"}`, also
+ *   recorded from GitHub);
+ * - after a 2xx `{code: <the receiver's status>, status: "active", message: "OK"}`;
+ * - after a non-2xx answer `{code: 422, status: "misconfigured", message: "Invalid HTTP Response: 404"}`:
+ *   the receiver's status is in `message` only, `code` is always 422;
+ * - after a delivery that got no HTTP answer `{code: null, status: "misconfigured", message: <the
+ *   delivery's status text, e.g. "failed to connect">}`. GitHub's shape for that case was not among
+ *   the recorded answers: this is the emulator's guess, chosen so that a client reading
+ *   `status: "misconfigured"` as a failure reads it right.
  */
 export function lastResponse(store: HookStore, hook: StoredHook): Json {
   const latest = store.latestDelivery(hook)
-  if (!latest) return { code: null, status: 'unused', message: null }
-  const ok = latest.status_code >= 200 && latest.status_code < 300
-  return { code: latest.status_code || null, status: ok ? 'active' : 'failed', message: latest.status }
+  if (!latest) return hook.last_response ? { ...hook.last_response } : { code: null, status: 'unused', message: null }
+  if (latest.status_code >= 200 && latest.status_code < 300) return { code: latest.status_code, status: 'active', message: 'OK' }
+  if (latest.status_code === 0) return { code: null, status: 'misconfigured', message: latest.status }
+  return { code: 422, status: 'misconfigured', message: `Invalid HTTP Response: ${latest.status_code}` }
 }
 
 /**
  * A hook as the API shows it: schema `hook` for repositories (type "Repository", with `test_url`
  * and `last_response`) or `org-hook` for organizations (type "Organization", neither). The secret is
- * masked.
+ * masked. A seeded legacy service hook shows its name and, without a URL, `config: {}`.
  */
 export function hookJson(store: HookStore, hook: StoredHook, apiBase: string): Json {
   const target = store.targetOfHook(hook)
@@ -51,10 +59,11 @@ export function hookJson(store: HookStore, hook: StoredHook, apiBase: string): J
   return {
     type: repo ? 'Repository' : 'Organization',
     id: hook.id,
-    name: 'web',
+    name: hook.legacy_name ?? 'web',
     active: hook.active,
     events: [...hook.events],
-    config: configJson(hook.config),
+    // A legacy service hook seeded without a URL shows `config: {}`, as GitHub lists them.
+    config: hook.legacy_name !== undefined && hook.config.url === '' ? {} : configJson(hook.config),
     updated_at: hook.updated_at,
     created_at: hook.created_at,
     url,
@@ -71,11 +80,17 @@ export function configJson(config: StoredHookConfig): Json {
   return { content_type, insecure_ssl, ...(config.secret !== undefined ? { secret: MASKED_SECRET } : {}), url }
 }
 
-/** Schema `hook-delivery-item` (an element of `GET …/deliveries`). */
-export function deliveryItemJson(d: StoredDelivery): Json {
+/**
+ * Schema `hook-delivery-item` (an element of `GET …/deliveries`), with the `url` recorded GitHub
+ * answers carry beside the schema's fields: the URL the delivery went to, `""` for a GitHub App's
+ * webhook (as recorded).
+ * @param scope the scope of the delivery's hook
+ */
+export function deliveryItemJson(d: StoredDelivery, scope: Scope): Json {
   const { id, guid, delivered_at, redelivery, duration, status, status_code, event, action } = d
   const { installation_id, repository_id, throttled_at } = d
-  return { id, guid, delivered_at, redelivery, duration, status, status_code, event, action, installation_id, repository_id, throttled_at }
+  const url = scope === 'app' ? '' : d.url
+  return { id, guid, delivered_at, redelivery, duration, status, status_code, event, action, installation_id, repository_id, throttled_at, url }
 }
 
 /**
@@ -83,7 +98,7 @@ export function deliveryItemJson(d: StoredDelivery): Json {
  * payload as an object (as GitHub shows it), not the exact body that was sent and signed.
  */
 export function deliveryJson(d: StoredDelivery): Json {
-  return { ...deliveryItemJson(d), url: d.url, request: structuredClone(d.request), response: structuredClone(d.response) }
+  return { ...deliveryItemJson(d, 'repo'), request: structuredClone(d.request), response: structuredClone(d.response) }
 }
 
 /** The `repository` / `organization` and `sender` parts of an event payload. */

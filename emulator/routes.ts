@@ -65,16 +65,28 @@ const WRITE: Route['perm'] = { repo: 'write', org: 'write' }
 const json = (status: number, body: unknown, headers?: Record<string, string>): Reply => ({ status, body, headers })
 
 /**
+ * The path a list's `Link` header points to: for a repository, the id form GitHub's links use
+ * (`/repositories/1296269/hooks`, as recorded from GitHub, whatever path was asked for); otherwise
+ * the path as requested.
+ */
+export function linkPath(ctx: Pick<RequestContext, 'target' | 'path'>): string {
+  return ctx.target.scope === 'repo' ? ctx.path.replace(/^\/(?:repos\/[^/]+\/[^/]+|repositories\/\d+)/, `/repositories/${ctx.target.id}`) : ctx.path
+}
+
+/**
  * `GET …/deliveries` of a hook (repository, organization or App webhook): `hook-delivery-item`s,
  * newest first, without those past the 3-day retention, `per_page` of them (default 30, at most
- * 100) from the `cursor` on, optionally filtered by `status`, as the OpenAPI description defines
- * it: `success` = status_code 200–399, `failure` = 400–599. A delivery that got no HTTP response
- * (status_code 0, "failed to connect") is in neither: the server-side filter misses it, as on
- * GitHub. When more follow, a `Link` header with `rel="next"` carries the next cursor (opaque to
- * clients; here `v1_<id>` = continue after, i.e. older than, delivery <id>).
+ * 100), optionally filtered by `status`, as the OpenAPI description defines it: `success` =
+ * status_code 200–399, `failure` = 400–599. A delivery that got no HTTP response (status_code 0,
+ * "failed to connect") is in neither: the server-side filter misses it, as on GitHub.
+ *
+ * Cursor pagination (cursors are opaque to clients): the `Link` header carries `rel="next"` when
+ * older deliveries follow (cursor `v1_<id>`: those older than delivery <id>) and `rel="prev"` when
+ * newer ones precede the page (cursor `v1p_<id>`: the `per_page` deliveries just newer than <id>),
+ * as recorded GitHub answers carry both; links point to {@link linkPath}.
  * @throws ApiError 422 for an unknown `status`; 400 `Invalid cursor` for a cursor it did not issue
  */
-export function listDeliveries(store: HookStore, hook: StoredHook, ctx: Pick<RequestContext, 'query' | 'apiBase' | 'path'>): Reply {
+export function listDeliveries(store: HookStore, hook: StoredHook, ctx: Pick<RequestContext, 'query' | 'apiBase' | 'path' | 'target'>): Reply {
   const filter = ctx.query.status
   if (filter !== undefined && filter !== 'success' && filter !== 'failure') {
     throw validationFailed({ resource: 'HookDelivery', code: 'invalid', field: 'status', value: filter })
@@ -83,17 +95,32 @@ export function listDeliveries(store: HookStore, hook: StoredHook, ctx: Pick<Req
     filter === 'success' ? d.status_code >= 200 && d.status_code < 400 : d.status_code >= 400 && d.status_code < 600
   let deliveries = store.deliveriesOf(hook)
   if (filter) deliveries = deliveries.filter(inRange)
-  if (ctx.query.cursor !== undefined) {
-    const after = /^v1_(\d+)$/.exec(ctx.query.cursor)
-    if (!after) throw new ApiError(400, 'Invalid cursor')
-    deliveries = deliveries.filter((d) => d.id < Number(after[1]))
-  }
   const size = perPage(ctx.query)
-  const page = deliveries.slice(0, size)
-  if (deliveries.length <= size) return json(200, page.map(deliveryItemJson))
-  const next = new URLSearchParams({ per_page: String(size), cursor: `v1_${page[page.length - 1].id}` })
-  if (filter) next.set('status', filter)
-  return json(200, page.map(deliveryItemJson), { Link: `<${ctx.apiBase}${ctx.path}?${next}>; rel="next"` })
+  let page = deliveries.slice(0, size)
+  if (ctx.query.cursor !== undefined) {
+    const cursor = /^v1(p?)_(\d+)$/.exec(ctx.query.cursor)
+    if (!cursor) throw new ApiError(400, 'Invalid cursor')
+    const at = Number(cursor[2])
+    if (cursor[1] === 'p') {
+      const newer = deliveries.filter((d) => d.id > at)
+      page = newer.slice(Math.max(0, newer.length - size))
+    } else {
+      page = deliveries.filter((d) => d.id < at).slice(0, size)
+    }
+  }
+  const links: string[] = []
+  const link = (cursor: string, rel: string): void => {
+    const search = new URLSearchParams({ per_page: String(size), cursor })
+    if (filter) search.set('status', filter)
+    links.push(`<${ctx.apiBase}${linkPath(ctx)}?${search}>; rel="${rel}"`)
+  }
+  if (page.length > 0) {
+    const [newest, oldest] = [page[0], page[page.length - 1]]
+    if (deliveries.some((d) => d.id < oldest.id)) link(`v1_${oldest.id}`, 'next')
+    if (deliveries.some((d) => d.id > newest.id)) link(`v1p_${newest.id}`, 'prev')
+  }
+  const items = page.map((d) => deliveryItemJson(d, hook.scope))
+  return json(200, items, links.length > 0 ? { Link: links.join(', ') } : undefined)
 }
 
 /**
@@ -115,7 +142,7 @@ export const ROUTES: Route[] = [
     path: 'hooks',
     perm: READ,
     handle(store, ctx) {
-      const { items, headers } = paginate(store.hooksOf(ctx.target), ctx)
+      const { items, headers } = paginate(store.hooksOf(ctx.target), { ...ctx, path: linkPath(ctx) })
       return json(
         200,
         items.map((h) => hookJson(store, h, ctx.apiBase)),

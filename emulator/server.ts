@@ -9,9 +9,13 @@
  * ("REST API endpoints for GitHub App webhooks", `/app/hook/…`, authenticated with the App's JWT),
  * both at the root (api.github.com style) and under `/api/v3` (GitHub Enterprise Server style). Hook
  * writes on an archived repository answer 403. With `validate: true` every JSON response is checked
- * against GitHub's OpenAPI description (see ./openapi.ts). Normal answers carry GitHub's
- * `x-ratelimit-*` headers; `setFaults` injects 502s, rate-limit answers, dropped connections and
- * delays (see ./faults.ts).
+ * against GitHub's OpenAPI description (see ./openapi.ts). Answers carry the headers recorded from
+ * GitHub: `X-GitHub-Request-Id`, `X-GitHub-Media-Type`, `Vary`, the `x-ratelimit-*` headers (not on
+ * an App's JWT answers), and on a GET a weak `ETag` with `Cache-Control: private, max-age=60,
+ * s-maxage=60`; a GET whose `If-None-Match` names the current ETag is answered `304 Not Modified`
+ * without a body and not counted against the primary budget. A repository's list `Link`s point to
+ * `/repositories/{id}/…`, which is served too. `setFaults` injects 502s, rate-limit answers, dropped
+ * connections and delays (see ./faults.ts).
  *
  * GitHub's documented rate limits are not enforced unless asked for: with `limits` (option or
  * `setLimits`, see ./limits.ts; `GITHUB_LIMITS` has GitHub's figures) the emulator refuses, after the
@@ -32,6 +36,7 @@
  * Run directly (`npx tsx emulator/server.ts [--port N] …`) it is the command of ./cli.ts (`npm run
  * emulator`): it serves, with a webhook receiver, until interrupted.
  */
+import { createHash, randomBytes } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { resolve as resolvePath } from 'node:path'
@@ -233,6 +238,45 @@ const SUPPORTED_API_VERSIONS = ['2022-11-28', '2026-03-10']
 const DEFAULT_REPOS = ['octo-org/hello-world']
 const DEFAULT_ORGS = ['octo-org']
 
+/** `X-GitHub-Media-Type` of every API answer (as recorded: the default media type, JSON). */
+const MEDIA_TYPE = 'github.v3; format=json'
+/** `Vary` of API answers, as recorded from api.github.com. */
+const VARY = 'Accept, Authorization, Cookie, X-GitHub-OTP'
+/** `Cache-Control` of answers to authenticated GETs, as recorded from api.github.com. */
+const CACHE_CONTROL = 'private, max-age=60, s-maxage=60'
+
+/**
+ * A request id shaped like GitHub's `X-GitHub-Request-Id` (five hex groups, e.g.
+ * `C3A4:1B2F:9D3E21:A04B7C:6760F1A2`); unique enough for logs, meaningless otherwise.
+ */
+function requestId(): string {
+  const hex = (bytes: number): string => randomBytes(bytes).toString('hex').toUpperCase()
+  return [hex(2), hex(2), hex(3), hex(3), hex(4)].join(':')
+}
+
+/**
+ * The weak ETag of a GET answer: `W/"<sha-256 hex>"` of the credentials and the JSON body, so that
+ * the same representation seen with another token has another ETag (GitHub's vary with
+ * `Authorization`, see {@link VARY}).
+ */
+function etagOf(authorization: string | undefined, body: unknown): string {
+  return `W/"${createHash('sha256')
+    .update(authorization ?? '')
+    .update('\0')
+    .update(JSON.stringify(body))
+    .digest('hex')}"`
+}
+
+/**
+ * Whether an `If-None-Match` header matches an ETag: `*`, or one of its comma-separated tags, compared
+ * weakly (RFC 9110 §13.1.2: `W/` ignored).
+ */
+function noneMatch(ifNoneMatch: string | string[] | undefined, etag: string): boolean {
+  if (typeof ifNoneMatch !== 'string') return false
+  const opaque = (tag: string): string => tag.trim().replace(/^W\//, '')
+  return ifNoneMatch.split(',').some((tag) => tag.trim() === '*' || opaque(tag) === opaque(etag))
+}
+
 /** The token of an `Authorization: token X` or `Authorization: Bearer X` header. */
 function tokenOf(authorization: string | undefined): string | undefined {
   return /^(?:token|bearer)\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1]
@@ -334,6 +378,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     return match.route.handle(store, { target, params: match.params, query, body, apiBase, path, deliver })
   }
 
+  /**
+   * A request path with the id form of GitHub's `Link` URLs (`/repositories/1296269/…`) turned into
+   * the name form (`/repos/octo-org/hello-world/…`) the routes know; other paths (and an unknown
+   * repository id, answered 404) as they are.
+   */
+  const canonicalPath = (path: string): string => {
+    const m = /^\/repositories\/(\d+)(\/.*)?$/.exec(path)
+    const repo = m && registry.repositoryById(Number(m[1]))
+    return m && repo ? `/repos/${repo.full_name}${m[2] ?? ''}` : path
+  }
+
   /** Counts the request in flight from its arrival until it is answered, dropped or abandoned. */
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const arrival = limits.arrive()
@@ -358,9 +413,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } catch {
       body = raw // not JSON: answered with 400 Problems parsing JSON
     }
+    const sentPath = ghes ? url.pathname.slice(GHES_PREFIX.length) : url.pathname
     const request: ApiRequest = {
       method: req.method ?? 'GET',
-      path: ghes ? url.pathname.slice(GHES_PREFIX.length) : url.pathname,
+      path: canonicalPath(sentPath),
       query: Object.fromEntries(url.searchParams),
       headers: req.headers,
       body,
@@ -381,7 +437,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         return
       }
     }
-    const { method, path, query } = request
+    const { method, query } = request
+    const path = sentPath
     const record = (status: number): void => {
       const { receivedAt } = arrival
       const answeredAt = Date.now()
@@ -429,8 +486,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     const version = req.headers['x-github-api-version']
     const apiHeaders: Record<string, string> = {
-      'X-GitHub-Api-Version-Selected': typeof version === 'string' && SUPPORTED_API_VERSIONS.includes(version) ? version : SUPPORTED_API_VERSIONS[0]
+      'X-GitHub-Api-Version-Selected': typeof version === 'string' && SUPPORTED_API_VERSIONS.includes(version) ? version : SUPPORTED_API_VERSIONS[0],
+      'X-GitHub-Media-Type': MEDIA_TYPE,
+      'X-GitHub-Request-Id': requestId(),
+      Vary: VARY
     }
+    const appRoute = matchAppRoute(method, request.path) !== undefined
     let reply: Reply
     let headers: Record<string, string>
     if (fault?.kind !== undefined) {
@@ -446,6 +507,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     } else {
       reply = handled()
       headers = { ...apiHeaders, ...admission?.headers, ...reply.headers }
+      if (method === 'GET' && reply.status === 200 && reply.body !== undefined) {
+        // GitHub's conditional requests: a weak ETag, and 304 without a body (not counted against
+        // the primary budget) when If-None-Match names it.
+        const etag = etagOf(req.headers.authorization, reply.body)
+        headers.ETag = etag
+        headers['Cache-Control'] = CACHE_CONTROL
+        if (noneMatch(req.headers['if-none-match'], etag)) {
+          reply = { status: 304 }
+          if (!appRoute) Object.assign(headers, limits.refundPrimary())
+        }
+      }
+      if (appRoute) {
+        // A GitHub App's JWT answers carry no x-ratelimit-* headers (as recorded); not counted here either.
+        limits.refundPrimary()
+        for (const name of Object.keys(headers)) if (/^x-ratelimit-/i.test(name)) delete headers[name]
+      }
     }
     if (reply.body !== undefined) headers['Content-Type'] = 'application/json; charset=utf-8'
     if (clockSkewMs !== 0) headers.Date = new Date(Date.now() + clockSkewMs).toUTCString()
@@ -457,17 +534,21 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     record(reply.status)
     // Fault answers are not validated: 502 and 429 are infrastructure answers that the description
     // does not declare per operation (they would all be "status not declared"), and a 403 fault is a
-    // fixed `basic-error`-shaped body; so are the limits' refusals. Only the handlers' own answers are checked.
+    // fixed `basic-error`-shaped body; so are the limits' refusals. Only the handlers' own answers are
+    // checked, against the path template of the canonical path (`/repositories/{id}/…` as `/repos/…`);
+    // a 304 has no body to check.
+    const canonical = request.path
     if (
       options.validate &&
       fault?.kind === undefined &&
       !refusal &&
-      (matchRoute(method, path) || matchListRoute(method, path) || matchAppRoute(method, path))
+      reply.status !== 304 &&
+      (matchRoute(method, canonical) || matchListRoute(method, canonical) || matchAppRoute(method, canonical))
     ) {
       const flavour: ApiFlavour = ghes ? 'ghes-3.19' : 'api.github.com'
       let found: string[]
       try {
-        found = validateResponse(flavour, method, path, reply.status, reply.body)
+        found = validateResponse(flavour, method, canonical, reply.status, reply.body)
       } catch (error) {
         // A schema Ajv cannot compile must fail the test, not vanish in the log.
         found = [`${method} ${path} ${reply.status}: the validator failed: ${error instanceof Error ? error.message : String(error)}`]

@@ -73,6 +73,13 @@ export interface StoredHook {
    */
   created_at: string
   updated_at: string
+  /**
+   * What `last_response` shows while the hook has no delivery (seeded, {@link HookSeed.last_response});
+   * absent: `{code: null, status: "unused", message: null}`.
+   */
+  last_response?: { code: number | null; status: string | null; message: string | null }
+  /** A legacy service hook's name (e.g. `travis`); absent for a webhook (`web`). */
+  legacy_name?: string
 }
 
 /** A delivery as stored; its fields are those of the API schema `hook-delivery`, plus `hook_id`. */
@@ -102,7 +109,13 @@ export interface StoredDelivery {
 
 /** Fields of `Emulator.addHook`; defaults as for `POST …/hooks`. */
 export interface HookSeed {
-  url: string
+  /** Required for a webhook (`name` `web`); a legacy service hook may have none (`config: {}`). */
+  url?: string
+  /**
+   * The hook's `name`: `web` (default) for a webhook; another name (e.g. `travis`) seeds a legacy
+   * service hook, as GitHub still lists them: without `url` its `config` is `{}`.
+   */
+  name?: string
   events?: string[]
   active?: boolean
   content_type?: 'json' | 'form'
@@ -112,6 +125,11 @@ export interface HookSeed {
   created_at?: string
   /** When the hook was last changed (ISO 8601, whole seconds); default `created_at`. */
   updated_at?: string
+  /**
+   * A repository hook's `last_response` until its first delivery, to replay a recorded shape such as
+   * `{code: 0, status: "unused", message: "Unused"}`; default `{code: null, status: "unused", message: null}`.
+   */
+  last_response?: { code: number | null; status: string | null; message: string | null }
 }
 
 /** Fields of `Emulator.addDelivery`; all optional (defaults: a successful `push`, now). */
@@ -386,9 +404,16 @@ export class HookStore {
    */
   seedHook(target: Target, seed: HookSeed): StoredHook {
     const { url, content_type, secret, insecure_ssl } = seed
-    const config = parseConfig({ url, content_type, secret, insecure_ssl }, DEFAULT_CONFIG)
+    const legacy = seed.name !== undefined && seed.name !== 'web'
+    // A legacy service hook without a URL keeps an empty config (shown as `{}`).
+    const config =
+      legacy && url === undefined
+        ? { content_type: 'form' as const, insecure_ssl: '0' as const, url: '' }
+        : parseConfig({ url, content_type, secret, insecure_ssl }, DEFAULT_CONFIG)
     const hook = this.store(target, { active: seed.active ?? true, events: unique(seed.events ?? ['push']), config }, seed.created_at)
+    if (legacy) hook.legacy_name = seed.name
     if (seed.updated_at !== undefined) hook.updated_at = seed.updated_at
+    if (seed.last_response !== undefined) hook.last_response = { ...seed.last_response }
     return hook
   }
 

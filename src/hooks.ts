@@ -189,7 +189,7 @@ export async function resolveHook(client: GitHubClient, target: Target, ref: Hoo
   const matches = hooks.filter((hook) => hook.config.url === ref.url)
   if (matches.length === 0) {
     throw new HookLookupError(
-      `No webhook of ${describeTarget(target)} has the url '${ref.url}' (${hooks.length} webhooks checked); check 'url' or give 'hook_id'.`,
+      `No webhook of ${describeTarget(target)} has the url '${ref.url}' (${hooks.length} ${hooks.length === 1 ? 'webhook' : 'webhooks'} checked); check 'url' or give 'hook_id'.`,
       0
     )
   }

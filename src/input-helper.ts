@@ -176,11 +176,17 @@ export const DEFAULT_REQUEST_TIMEOUT = 30
 export const DEFAULT_FILE = '.github/webhooks.yml'
 
 /**
- * Accepts a path whose folder exists (input `inventory_file`): the file is written there.
+ * Accepts a path whose folder exists and that is not itself a folder (input `inventory_file`): the
+ * file is written there, after every request (a folder would fail that write with EISDIR).
  * @throws Error naming the input and what it accepts
  */
 function fileInExistingFolder(raw: string, name: string): string {
   const folder = dirname(raw)
+  if (existsSync(raw) && statSync(raw).isDirectory()) {
+    throw new Error(
+      `Input '${name}' is '${raw}', which is a folder; it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`
+    )
+  }
   if (existsSync(folder) && statSync(folder).isDirectory()) return raw
   throw new Error(
     `Input '${name}' is '${raw}', in a folder that does not exist (${folder}); it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`

@@ -261,5 +261,12 @@ export function checkOperation(
   }
   // `export` over repositories also reads the organization's own hooks when `org` is given.
   const exportsOrg = (operation === 'export' || operation === 'inventory') && input('repositories') !== undefined
-  if (scope === 'repo' && input('org') !== undefined && !exportsOrg) warnings.push("Input 'org' is ignored with scope 'repo'.")
+  const org = input('org')
+  if (scope === 'repo' && org !== undefined && (operation === 'export' || operation === 'inventory') && !exportsOrg) {
+    // A warning here would let a `fail_on` gate pass over one repository while the user meant the organization.
+    problems.push(
+      `Input 'org' is '${org}', but operation '${operation}' with scope 'repo' covers one repository, not the organization; ` +
+        `to cover the organization set repositories: '${org}/*' (its repositories' webhooks, and with org the organization's own), or scope: org (the organization's own webhooks only).`
+    )
+  } else if (scope === 'repo' && org !== undefined && !exportsOrg) warnings.push("Input 'org' is ignored with scope 'repo'.")
 }

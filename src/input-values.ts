@@ -34,8 +34,19 @@ export function list(values: readonly string[]): string {
 export function oneOf<T extends string>(values: readonly T[]): (raw: string, name: string) => T {
   return (raw, name) => {
     if ((values as readonly string[]).includes(raw)) return raw as T
-    throw new Error(`Input '${name}' is '${raw}'; it accepts ${list(values)}.`)
+    throw new Error(`Input '${name}' is '${raw}'${didYouMean(raw, values)}; it accepts ${list(values)}.`)
   }
+}
+
+/**
+ * ` (did you mean 'inventory'?)` when a known value is near `raw` (3 characters or more) (`fastest-levenshtein`: at most 2
+ * edits, or a third of its length, case-insensitive); '' otherwise.
+ */
+export function didYouMean(raw: string, values: readonly string[]): string {
+  if (values.length === 0 || raw.trim().length < 3) return '' // '2' is not a typo of '0'
+  const typed = raw.trim().toLowerCase()
+  const near = closest(typed, [...values])
+  return distance(typed, near.toLowerCase()) <= Math.max(2, Math.floor(typed.length / 3)) ? ` (did you mean '${near}'?)` : ''
 }
 
 /**

@@ -58,6 +58,11 @@ export interface InventoryHook {
   /** `owner/name` for a repository, the login for an organization. */
   target: string
   hook_id: number
+  /**
+   * The hook's `name`: `web` for a webhook; another name (e.g. `travis`) for a legacy service hook,
+   * which may have no URL (`config: {}`).
+   */
+  name: string
   /** `config.url` with its credentials REDACTED ({@link redact}); '' when the hook has none. */
   url: string
   /** The URL's host (with a port when it has one), lower case, no credentials; '' when the URL does not parse. */
@@ -73,12 +78,15 @@ export interface InventoryHook {
   created_at: string
   updated_at: string
   /**
-   * The hook's last response. Repository hook: its `last_response` (`{code: null, status: "unused"}`
-   * before any delivery; no `delivered_at`). Organization hook: its newest delivery within GitHub's
-   * retention (3 days on github.com, 7 on GHES), `code` its `status_code` (null when 0: no HTTP
-   * answer), `status` its status text, `delivered_at`; null when it has none.
+   * The hook's last response, as its receiver answered. Repository hook: read from its
+   * `last_response` ({@link readLastResponse}): `code` the receiver's HTTP status (for a
+   * `misconfigured` hook the status in GitHub's `message`, e.g. 404 from "Invalid HTTP Response:
+   * 404", not GitHub's `code` 422), `status` GitHub's status (`active`, `misconfigured`, `unused`),
+   * `message` GitHub's message; no `delivered_at`. Organization hook: its newest delivery within
+   * GitHub's retention (3 days on github.com, 7 on GHES), `code` its `status_code` (null when 0: no
+   * HTTP answer), `status` its status text, `delivered_at`; null when it has none.
    */
-  last_response: { code: number | null; status: string | null; delivered_at?: string } | null
+  last_response: { code: number | null; status: string | null; message?: string | null; delivered_at?: string } | null
   /** What is wrong with it, worst first ({@link SEVERITY}); empty when nothing is. */
   findings: Finding[]
 }
@@ -87,14 +95,58 @@ export interface InventoryHook {
 const NOT_FAILED = /^(unused|active|ok|pending)$/i
 
 /**
- * True when a last response is a failure: a code outside 200–299, or no code (null/0) with a status
- * that says the receiver could not be reached (`failed`, `failed to connect`, `timed out`, …). A hook
- * never delivered (`{code: null, status: "unused"}`, or no delivery at all) is not failing.
+ * True when a last response is a failure: GitHub's status `misconfigured` (whatever the code), a
+ * code outside 200–299, or no code (null/0) with a status that says the receiver could not be
+ * reached (`failed`, `failed to connect`, `timed out`, …). A hook never delivered (status `unused`,
+ * with code null or 0, or no delivery at all) is not failing.
  */
 export function isFailing(last: InventoryHook['last_response']): boolean {
   if (last === null) return false
+  const status = last.status?.trim() ?? ''
+  if (/^unused$/i.test(status)) return false
+  if (/^misconfigured$/i.test(status)) return true
   if (last.code !== null && last.code !== 0) return last.code < 200 || last.code > 299
-  return last.status !== null && last.status.trim() !== '' && !NOT_FAILED.test(last.status.trim())
+  return status !== '' && !NOT_FAILED.test(status)
+}
+
+/** GitHub's `last_response` of a repository hook (schema `hook-response`); every part may be null. */
+export interface HookResponse {
+  code?: number | null
+  status?: string | null
+  message?: string | null
+}
+
+/**
+ * A repository hook's `last_response` as its receiver answered, in the shapes recorded from GitHub:
+ * - `{code: null | 0, status: "unused", message: null | "Unused"}` (never delivered) gives
+ *   `{code: null, status: "unused", message: null}`;
+ * - `{code: 200, status: "active", message: "OK"}` stays as it is;
+ * - `{code: 422, status: "misconfigured", message: "Invalid HTTP Response: 404"}` gives code 404, the
+ *   receiver's status from the message (422 is GitHub's, not the receiver's), or null when the
+ *   message names none (the receiver could not be reached).
+ * Status and message are redacted ({@link redact}).
+ */
+export function readLastResponse(last: HookResponse): NonNullable<InventoryHook['last_response']> {
+  const status = last.status === null || last.status === undefined ? null : redact(last.status)
+  const message = last.message === null || last.message === undefined ? null : redact(last.message)
+  if (status !== null && /^unused$/i.test(status.trim())) return { code: null, status: 'unused', message: null }
+  if (status !== null && /^misconfigured$/i.test(status.trim())) {
+    const receiver = /\b([1-5]\d\d)\b/.exec(message ?? '')
+    return { code: receiver ? Number(receiver[1]) : null, status, message }
+  }
+  return { code: last.code || null, status, message }
+}
+
+/**
+ * A last response in words, for summaries: `unused`; GitHub's status and message
+ * (`misconfigured: Invalid HTTP Response: 404`, `active: OK`); a delivery's code and status text
+ * (`502 Invalid HTTP Response: 502`); '—' for none.
+ */
+export function lastResponseText(last: InventoryHook['last_response'] | undefined): string {
+  if (!last) return '—'
+  if (last.status === 'unused') return 'unused'
+  if (last.message) return `${last.status ?? ''}: ${last.message}`.replace(/^: /, '')
+  return [last.code, last.status].filter((part) => part !== null && part !== '').join(' ') || '—'
 }
 
 /** The host of a URL (`host:port`), lower case; '' when it does not parse. */
@@ -163,6 +215,7 @@ export async function inventoryTarget(client: GitHubClient, target: Target): Pro
       where,
       target: targetName(target),
       hook_id: hook.id,
+      name: typeof hook.name === 'string' && hook.name !== '' ? hook.name : 'web',
       url: redact(rawUrl),
       host: hostOf(rawUrl),
       events: [...hook.events],
@@ -185,10 +238,7 @@ export async function inventoryTarget(client: GitHubClient, target: Target): Pro
 
 /** A hook's last response: `last_response` of a repository hook, the newest delivery of an organization hook. */
 async function lastResponseOf(client: GitHubClient, target: Target, hook: Hook): Promise<InventoryHook['last_response']> {
-  if (SCOPE_TRAITS[target.scope].lastResponse && 'last_response' in hook && hook.last_response) {
-    const { code, status } = hook.last_response
-    return { code: code ?? null, status: status === null || status === undefined ? null : redact(status) }
-  }
+  if (SCOPE_TRAITS[target.scope].lastResponse && 'last_response' in hook && hook.last_response) return readLastResponse(hook.last_response)
   return newestDelivery(client, target, hook.id)
 }
 
@@ -214,12 +264,26 @@ export function findingCounts(hooks: readonly InventoryHook[]): Record<Finding, 
 }
 
 /**
- * One line per host, saying how many hooks point there: most hooks first, then by host name.
- * A URL that does not parse counts under host ''.
+ * Where a hook points, in words: its host; for a hook without a URL, what it is (`no URL (legacy
+ * service hook "travis")`, `no URL`); `URL that does not parse` otherwise.
+ */
+export function hostLabel(hook: Pick<InventoryHook, 'host' | 'url' | 'name'>): string {
+  if (hook.host !== '') return hook.host
+  if (hook.url === '') return hook.name !== 'web' ? `no URL (legacy service hook "${hook.name}")` : 'no URL'
+  return 'URL that does not parse'
+}
+
+/**
+ * One line per host, saying how many hooks point there: most hooks first, then by host name. Hooks
+ * without a host count under their {@link hostLabel} (a legacy service hook without a URL, a URL
+ * that does not parse).
  */
 export function hostCounts(hooks: readonly InventoryHook[]): { host: string; hooks: number }[] {
   const counts = new Map<string, number>()
-  for (const hook of hooks) counts.set(hook.host, (counts.get(hook.host) ?? 0) + 1)
+  for (const hook of hooks) {
+    const label = hostLabel(hook)
+    counts.set(label, (counts.get(label) ?? 0) + 1)
+  }
   return [...counts]
     .map(([host, count]) => ({ host, hooks: count }))
     .sort((a, b) => b.hooks - a.hooks || (a.host < b.host ? -1 : a.host > b.host ? 1 : 0))
@@ -230,6 +294,7 @@ export const CSV_COLUMNS = [
   'where',
   'target',
   'hook_id',
+  'name',
   'url',
   'host',
   'events',
@@ -241,6 +306,7 @@ export const CSV_COLUMNS = [
   'updated_at',
   'last_response_code',
   'last_response_status',
+  'last_response_message',
   'last_delivery_at',
   'findings'
 ] as const
@@ -249,13 +315,17 @@ export const CSV_COLUMNS = [
  * The inventory as CSV (RFC 4180 quoting, by `csv-stringify` of the `csv` project), a header row of
  * {@link CSV_COLUMNS} and one row per hook: `events` and `findings` joined with a space, booleans as
  * `true` / `false`, a missing last response (or its missing parts) as an empty cell. The URL is the
- * redacted one of {@link InventoryHook}; no secret is in it. Rows end with `\n`.
+ * redacted one of {@link InventoryHook}; no secret is in it. Rows end with `\n`. Cells that a
+ * spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`, tab or carriage return, e.g.
+ * the host of `https://=1+1.example.com/hook`) are prefixed with `'` (`csv-stringify`'s
+ * `escape_formulas`, OWASP "CSV Injection").
  */
 export function inventoryCsv(hooks: readonly InventoryHook[]): string {
   const rows = hooks.map((hook) => [
     hook.where,
     hook.target,
     String(hook.hook_id),
+    hook.name,
     hook.url,
     hook.host,
     hook.events.join(' '),
@@ -267,10 +337,11 @@ export function inventoryCsv(hooks: readonly InventoryHook[]): string {
     hook.updated_at,
     hook.last_response?.code === null || hook.last_response?.code === undefined ? '' : String(hook.last_response.code),
     hook.last_response?.status ?? '',
+    hook.last_response?.message ?? '',
     hook.last_response?.delivered_at ?? '',
     hook.findings.join(' ')
   ])
-  return stringify(rows, { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'unix' })
+  return stringify(rows, { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'unix', escape_formulas: true })
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   writeSummary
 } from './outputs.js'
 import { utcTime } from './pacing.js'
+import { withEtags } from './etags.js'
 import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts } from './plan.js'
 import type { WebhooksFile } from './model.js'
 import { countResults, type FleetCounts, type TargetResult } from './fleet.js'
@@ -227,7 +228,11 @@ function failFleet(
  * job summary), failing the step with `fail_on_drift` when it would change anything; `apply` then
  * carries it out as a fleet (`results`, counts, the fleet summary).
  */
-async function runFile(request: WebhookRequest, file: WebhooksFile, makeClient: ClientFactory, clock: Clock): Promise<void> {
+async function runFile(request: WebhookRequest, file: WebhooksFile, factory: ClientFactory, clock: Clock): Promise<void> {
+  // The plan's hooks lists are read again by apply right before it writes: with their ETags
+  // (src/etags.ts, this run only) those reads are answered 304 when nothing changed, free of the
+  // primary budget.
+  const makeClient = withEtags(factory)
   const plan = await computePlan(makeClient(), file, { writes: request.operation === 'apply' })
   const counts = planCounts(plan)
   core.info(redact(`Plan of ${file.path}: ${PLAN_ACTIONS.map((action) => `${counts[action]} ${action}`).join(', ')}.`))
@@ -240,6 +245,11 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, makeClient: 
   }
   const { options, ticker } = fleetProgress(request, makeClient, plan.length)
   const applied = await applyPlan(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop())
+  const { conditional, notModified } = makeClient.etags
+  if (conditional > 0)
+    core.info(
+      `${notModified} of ${conditional} ${conditional === 1 ? 'hooks list' : 'hooks lists'} read again ${conditional === 1 ? 'was' : 'were'} answered 304 Not Modified (free of the primary budget).`
+    )
   setFleetOutputs(applied.results, applied.counts)
   await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts)
   failFleet(request, applied, makeClient, 'not applied')

@@ -117,7 +117,7 @@ const HOOK_HANDLERS: Record<
   'get-delivery': async (client, { target, delivery_id }, { hook_id }) => {
     const delivery = await hooks.getDelivery(client, target, hook_id, required(delivery_id))
     return {
-      message: `Delivery ${delivery.id} (${delivery.event}) of webhook ${hook_id}: ${delivery.status_code} ${delivery.status}.`,
+      message: `Delivery ${delivery.id} (${delivery.event}) of ${describeHook(target, hook_id)}: ${delivery.status_code} ${delivery.status}.`,
       outcome: 'found',
       hook_id,
       delivery,
@@ -126,7 +126,12 @@ const HOOK_HANDLERS: Record<
   },
   redeliver: async (client, { target, delivery_id }, { hook_id }) => {
     await hooks.redeliver(client, target, hook_id, required(delivery_id))
-    return { message: `Asked GitHub to redeliver delivery ${delivery_id} of webhook ${hook_id}.`, outcome: 'redelivered', hook_id, delivery_id }
+    return {
+      message: `Asked GitHub to redeliver delivery ${delivery_id} of ${describeHook(target, hook_id)}.`,
+      outcome: 'redelivered',
+      hook_id,
+      delivery_id
+    }
   },
   ping: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock),
   test: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock),

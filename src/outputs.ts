@@ -16,9 +16,20 @@ import { isFailure, type FleetCounts, type TargetResult } from './fleet.js'
 import type { Delivery, DeliveryItem, Hook, HookConfig } from './model.js'
 import { GITHUB_LIMITS, REASON_TEXT, type PacingStats, type PauseReason } from './pacing.js'
 import { PLAN_ACTIONS, planCounts, type PlanAction, type PlanItem } from './plan.js'
-import { FINDING_TEXT, FINDINGS, findingCounts, hostCounts, inventoryCsv, worstFirst as worstHooksFirst, type InventoryHook } from './inventory.js'
+import {
+  FINDING_TEXT,
+  FINDINGS,
+  findingCounts,
+  hostCounts,
+  hostLabel,
+  inventoryCsv,
+  lastResponseText,
+  readLastResponse,
+  worstFirst as worstHooksFirst,
+  type InventoryHook
+} from './inventory.js'
 import type { TargetSpec, WebhookRequest } from './input-helper.js'
-import { percent, type OperationResult } from './operations.js'
+import { count, percent, type OperationResult } from './operations.js'
 import { redact } from './redact.js'
 import { describeTarget, SCOPE_TRAITS, targetFields, targetName, type Target } from './target.js'
 
@@ -299,10 +310,14 @@ const FAILURES_LISTED = 20
 /** Rows of the fleet table shown before the rest is folded into a `<details>` block. */
 const ROWS_SHOWN = 50
 
+/** Bytes of HTML the fleet table may take in the job summary (rows past it counted, not written); see {@link INVENTORY_ROWS_BYTES}. */
+const FLEET_ROWS_BYTES = 192 * 1024
+
 /**
  * Writes the job summary of a run over several repositories: the selection, the totals, then one row
  * per repository (failures first, then skipped, changed, the rest; in selection order within each),
- * the rows after the first {@link ROWS_SHOWN} folded in `<details>`.
+ * the rows after the first {@link ROWS_SHOWN} folded in `<details>`, rows past {@link FLEET_ROWS_BYTES}
+ * not written but counted (every result is in the `results` output).
  */
 export async function writeFleetSummary(
   request: WebhookRequest,
@@ -325,12 +340,21 @@ export async function writeFleetSummary(
     ])
   const having = hookPresence(results)
   if (having) summary.addRaw(`<p>${escape(having)}</p>`, true)
-  summary.addTable([fleetHeader(results), ...rows.slice(0, ROWS_SHOWN)])
-  if (rows.length > ROWS_SHOWN) {
+  const shown = rowsWithin(rows, FLEET_ROWS_BYTES)
+  const noun = SCOPE_TRAITS[results[0]?.target.scope ?? 'repo'].noun
+  const targets = (n: number): string => count(n, `more ${noun}`, `more ${noun === 'repository' ? 'repositories' : `${noun}s`}`)
+  summary.addTable([fleetHeader(results), ...shown.slice(0, ROWS_SHOWN)])
+  if (shown.length > ROWS_SHOWN) {
     summary
-      .addRaw(`<details><summary>${rows.length - ROWS_SHOWN} more repositories</summary>`, true)
-      .addTable([fleetHeader(results), ...rows.slice(ROWS_SHOWN)])
+      .addRaw(`<details><summary>${escape(targets(shown.length - ROWS_SHOWN))}</summary>`, true)
+      .addTable([fleetHeader(results), ...shown.slice(ROWS_SHOWN)])
       .addRaw('</details>', true)
+  }
+  if (shown.length < rows.length) {
+    summary.addRaw(
+      `<p>${escape(`${targets(rows.length - shown.length)} not shown here (those that went well come last), to keep the job summary under GitHub's 1 MiB: every result is in the output results.`)}</p>`,
+      true
+    )
   }
   addAudits(summary, results)
   addReports(summary, results)
@@ -350,7 +374,7 @@ const VERDICT_WORDS: Record<HookAudit['verdict'], string> = {
 function addAudits(summary: typeof core.summary, results: readonly TargetResult[]): void {
   const audited = results.filter((result) => result.operation?.audit)
   audited.forEach((result, index) => {
-    if (index === ROWS_SHOWN) summary.addRaw(`<details><summary>${audited.length - ROWS_SHOWN} more audited targets</summary>`, true)
+    if (index === ROWS_SHOWN) summary.addRaw(`<details><summary>${escape(count(audited.length - ROWS_SHOWN, 'more audited target'))}</summary>`, true)
     summary.addHeading(`Secret audit: ${escape(describeTarget(result.target))}`, 4)
     const audits = result.operation?.audit ?? []
     if (audits.length === 0) summary.addRaw('<p>No webhooks.</p>', true)
@@ -375,9 +399,13 @@ function fleetRow(result: TargetResult): SummaryTableRow {
   return [code(result.name), `${mark}${escape(result.result)}`, result.hook_id === undefined ? '' : String(result.hook_id), escape(details)]
 }
 
-/** Appends the summary to the job summary with every masked value (secret, token, URL credentials) redacted. */
+/**
+ * Appends the summary to the job summary with every masked value (secret, token, URL credentials)
+ * redacted. An empty table cell is closed (`<td></td>`): `@actions/core` writes an empty one as a
+ * lone `<td>`.
+ */
 async function writeRedacted(summary: typeof core.summary): Promise<void> {
-  const text = redact(summary.stringify())
+  const text = redact(summary.stringify()).replace(/<(td|th)>(?=<(?:td|th)\b|<\/tr>)/g, '<$1></$1>')
   await summary.emptyBuffer().addRaw(text).write()
 }
 
@@ -406,7 +434,7 @@ function hookRow(hook: Hook, lastResponse: boolean): SummaryTableRow {
     secretState(hook.config.secret)
   ]
   if (!lastResponse) return cells
-  return [...cells, last ? escape([last.code, last.status].filter((part) => part !== null).join(' ')) : '']
+  return [...cells, last ? escape(lastResponseText(readLastResponse(last))) : '']
 }
 
 function configRows(config: HookConfig): SummaryTableRow[] {
@@ -483,15 +511,26 @@ export function escape(text: string): string {
 /**
  * How the run was paced, one line for the log and the job summary: requests and points sent, the
  * busiest minute against GitHub's 900 points per endpoint, the summed response time of the busiest
- * minute against GitHub's 90 s of CPU time, and every wait GitHub asked for (seconds and why).
+ * minute against GitHub's 90 s of CPU time (against the run's own larger budget, saying so, when
+ * `ghes_rate_limit_factor` raised it), and every wait GitHub asked for (seconds and why).
  * @param elapsed_ms the run's wall time, in MILLISECONDS
  */
 export function pacingLine(stats: PacingStats, elapsed_ms: number): string {
   const n = (value: number): string => value.toLocaleString('en-US')
+  const seconds = (ms: number): string => (ms / 1000).toFixed(1)
+  // With ghes_rate_limit_factor above 1 the run's own budget is larger than GitHub.com's limits: the
+  // line compares with that budget, so that a busy minute within it does not read as a breach.
+  const raised = stats.budget.points_per_minute > GITHUB_LIMITS.points_per_minute
+  const allowed = raised
+    ? ` (within this run's budget of ${n(stats.budget.points_per_minute)} per endpoint, raised by ghes_rate_limit_factor; GitHub.com allows ${n(GITHUB_LIMITS.points_per_minute)})`
+    : ` (GitHub allows ${n(GITHUB_LIMITS.points_per_minute)} per endpoint)`
+  const allowedMs = raised
+    ? ` (within this run's budget of ${seconds(stats.budget.response_ms_per_minute)} s; GitHub.com allows ${GITHUB_LIMITS.response_ms_per_minute / 1000} s)`
+    : ` (GitHub allows ${GITHUB_LIMITS.response_ms_per_minute / 1000} s)`
   const busiest =
     stats.busiest_route === undefined
       ? ''
-      : `; busiest minute: ${n(stats.busiest_minute_points)} points on ${stats.busiest_route} (GitHub allows ${n(GITHUB_LIMITS.points_per_minute)} per endpoint), ${(stats.busiest_minute_response_ms / 1000).toFixed(1)} s of response time (GitHub allows ${GITHUB_LIMITS.response_ms_per_minute / 1000} s)`
+      : `; busiest minute: ${n(stats.busiest_minute_points)} points on ${stats.busiest_route}${allowed}, ${seconds(stats.busiest_minute_response_ms)} s of response time${allowedMs}`
   const waits = Object.entries(stats.waited_s).map(([reason, seconds]) => `waited ${seconds} s: ${REASON_TEXT[reason as PauseReason]}`)
   const refused = Object.values(stats.refusals).reduce((sum, count) => sum + (count ?? 0), 0)
   const tail = [refused > 0 ? `${refused} refused by GitHub` : 'none refused by GitHub', ...waits].join('; ')
@@ -605,8 +644,7 @@ export async function writePlan(plan: readonly PlanItem[], file: string): Promis
  * `inventory`: sets the outputs — `inventory` (JSON, one item per hook: where, target, hook_id, url
  * with credentials redacted, events, settings, whether a secret is set, times, last response,
  * findings), `finding_counts`, `hooks_count` and `inventory_file` (the CSV, written to
- * `request.inventory_file`) — and writes the job summary: counts by finding, the hooks with findings
- * first (worst first; rows after 50 folded), and one line per host with how many hooks point there.
+ * `request.inventory_file`) — and writes the job summary ({@link writeInventorySummary}).
  * @returns the step's failure when a hook has a finding listed in `fail_on`, else undefined
  */
 export async function writeInventory(request: WebhookRequest, results: readonly TargetResult[]): Promise<string | undefined> {
@@ -619,53 +657,90 @@ export async function writeInventory(request: WebhookRequest, results: readonly 
   writeFileSync(request.inventory_file, inventoryCsv(all))
   core.setOutput('inventory_file', request.inventory_file)
   const flagged = all.filter((hook) => hook.findings.length > 0)
-  core.info(
-    redact(`${all.length} ${all.length === 1 ? 'webhook' : 'webhooks'}, ${flagged.length} with findings; the CSV is ${request.inventory_file}.`)
-  )
-  if (hasSummaryFile()) {
-    const row = (hook: InventoryHook): string[] => [
-      escape(`${hook.where} ${hook.target}`),
-      String(hook.hook_id),
-      code(hook.url),
-      escape(hook.findings.join(', ') || '—'),
-      escape(hook.last_response ? `${hook.last_response.code ?? ''} ${hook.last_response.status ?? ''}`.trim() : '—')
-    ]
-    const header = [
-      { data: 'where', header: true },
-      { data: 'hook', header: true },
-      { data: 'url', header: true },
-      { data: 'findings', header: true },
-      { data: 'last response', header: true }
-    ]
-    const summary = core.summary
-      .addHeading(
-        `Webhooks: inventory of ${escape(describeTargets(request.targets))}${request.also_org ? ` and organization ${escape(request.also_org)}` : ''}`,
-        3
-      )
-      .addRaw(`<p>${all.length} webhooks, ${flagged.length} with findings.</p>`, true)
-      .addTable([
-        [
-          { data: 'finding', header: true },
-          { data: 'hooks', header: true },
-          { data: 'what it means', header: true }
-        ],
-        ...FINDINGS.map((finding) => [code(finding), String(counts[finding]), escape(FINDING_TEXT[finding])])
-      ])
-      .addTable([header, ...all.slice(0, ROWS_SHOWN).map(row)])
-    if (all.length > ROWS_SHOWN) {
-      summary
-        .addRaw(`<details><summary>${all.length - ROWS_SHOWN} more webhooks</summary>`, true)
-        .addTable([header, ...all.slice(ROWS_SHOWN).map(row)])
-        .addRaw('</details>', true)
-    }
-    summary.addList(hostCounts(all).map(({ host, hooks }) => `${escape(host)}: ${hooks} ${hooks === 1 ? 'hook' : 'hooks'}`))
-    await writeRedacted(summary)
-  }
+  core.info(redact(`${count(all.length, 'webhook')}, ${flagged.length} with findings; the CSV is ${request.inventory_file}.`))
+  if (hasSummaryFile()) await writeInventorySummary(request, all, counts)
   const failing = request.fail_on.filter((finding) => counts[finding] > 0)
   if (failing.length === 0) return undefined
   const which = all.filter((hook) => hook.findings.some((finding) => failing.includes(finding))).slice(0, FAILURES_LISTED)
   return [
     `${failing.map((finding) => `${counts[finding]} ${finding}`).join(', ')} (fail_on):`,
-    ...which.map((hook) => `- ${hook.where} ${hook.target} hook ${hook.hook_id} (${hook.url}): ${hook.findings.join(', ')}`)
+    ...which.map((hook) => {
+      // A failing hook says what its receiver answered (e.g. "misconfigured: Invalid HTTP Response: 404").
+      const last = hook.findings.includes('failing') ? ` (last response: ${lastResponseText(hook.last_response)})` : ''
+      return `- ${hook.where} ${hook.target} hook ${hook.hook_id} (${hook.url || hostLabel(hook)}): ${hook.findings.join(', ')}${last}`
+    })
   ].join('\n')
+}
+
+/**
+ * Bytes of HTML the inventory's hooks table may take in the job summary. GitHub drops a step's job
+ * summary over 1 MiB whole (docs "Workflow commands › Adding a job summary": "the maximum size is 1MiB
+ * per step"), and the fleet table ({@link FLEET_ROWS_BYTES}) and the pacing line follow it in the same step.
+ */
+export const INVENTORY_ROWS_BYTES = 384 * 1024
+/** Bytes of HTML the host list of the inventory may take in the job summary. */
+const HOST_LINES_BYTES = 64 * 1024
+
+/** The rows that fit in `budget` bytes (measured as their cells' UTF-8 length plus the tags), in order. */
+function rowsWithin(rows: readonly SummaryTableRow[], budget: number): SummaryTableRow[] {
+  let used = 0
+  const kept: SummaryTableRow[] = []
+  for (const row of rows) {
+    used += row.reduce((sum, cell) => sum + Buffer.byteLength(typeof cell === 'string' ? cell : cell.data) + 9, 9)
+    if (used > budget) break
+    kept.push(row)
+  }
+  return kept
+}
+
+/**
+ * The job summary of `inventory`: counts by finding, the hooks with findings first (worst first; rows
+ * after {@link ROWS_SHOWN} folded in `<details>`, and rows past {@link INVENTORY_ROWS_BYTES} not
+ * written at all but counted, with a pointer to the CSV, which has every hook), and one line per host
+ * ({@link hostLabel}) with how many hooks point there (lines past {@link HOST_LINES_BYTES} counted, not
+ * written). Stays well under GitHub's 1 MiB per step however many hooks there are.
+ */
+export async function writeInventorySummary(request: WebhookRequest, all: readonly InventoryHook[], counts: Record<string, number>): Promise<void> {
+  const flagged = all.filter((hook) => hook.findings.length > 0)
+  const row = (hook: InventoryHook): SummaryTableRow => [
+    escape(`${hook.where} ${hook.target}`),
+    String(hook.hook_id),
+    hook.url === '' ? escape(hostLabel(hook)) : code(hook.url),
+    escape(hook.findings.join(', ') || '—'),
+    escape(lastResponseText(hook.last_response))
+  ]
+  const tableHeader = header('where', 'hook', 'url', 'findings', 'last response')
+  const summary = core.summary
+    .addHeading(
+      `Webhooks: inventory of ${escape(describeTargets(request.targets))}${request.also_org ? ` and organization ${escape(request.also_org)}` : ''}`,
+      3
+    )
+    .addRaw(`<p>${escape(count(all.length, 'webhook'))}, ${flagged.length} with findings.</p>`, true)
+    .addTable([
+      header('finding', 'hooks', 'what it means'),
+      ...FINDINGS.map((finding) => [code(finding), String(counts[finding]), escape(FINDING_TEXT[finding])])
+    ])
+  const rows = rowsWithin(all.map(row), INVENTORY_ROWS_BYTES)
+  summary.addTable([tableHeader, ...rows.slice(0, ROWS_SHOWN)])
+  if (rows.length > ROWS_SHOWN) {
+    summary
+      .addRaw(`<details><summary>${escape(count(rows.length - ROWS_SHOWN, 'more webhook'))}</summary>`, true)
+      .addTable([tableHeader, ...rows.slice(ROWS_SHOWN)])
+      .addRaw('</details>', true)
+  }
+  if (rows.length < all.length) {
+    const left = all.length - rows.length
+    summary.addRaw(
+      `<p>${escape(`${count(left, 'more webhook')} (the least bad) ${left === 1 ? 'is' : 'are'} not shown here, to keep the job summary under GitHub's 1 MiB: every hook is in the CSV, ${request.inventory_file} (output inventory_file), and in the output inventory.`)}</p>`,
+      true
+    )
+  }
+  const hosts = hostCounts(all)
+  const lines = rowsWithin(
+    hosts.map(({ host, hooks }) => [`${escape(host)}: ${escape(count(hooks, 'hook'))}`]),
+    HOST_LINES_BYTES
+  ).map(([line]) => line as string)
+  summary.addList(lines)
+  if (lines.length < hosts.length) summary.addRaw(`<p>${escape(count(hosts.length - lines.length, 'more host'))} in the CSV.</p>`, true)
+  await writeRedacted(summary)
 }
