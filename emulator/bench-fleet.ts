@@ -6,7 +6,8 @@
  *   latency given (the points rule binds: 1,010 points at 900 a minute is about 67 s, the goal is
  *   1.2× of that), and 300 repositories at 400 ms per answer (the CPU-time rule binds). Each row
  *   gives the refusals (goal 0), the busiest minute's points and response time, and the wall time
- *   against the floor the limits allow.
+ *   against the floor the limits allow; and a first rollout creating the hook in 100 repositories
+ *   (one write a second binds: about 100 s).
  * - The request floors: a first run (one POST per repository) and a verified first run (GitHub's
  *   creation ping, no second write), both at `ghes_rate_limit_factor: 100` (an Enterprise Server
  *   with raised limits, since 1,000 creations take over two hours at GitHub's 500 an hour), and the
@@ -110,6 +111,36 @@ async function withinLimits(count: number, latencyMs: number, floorMs: number | 
 }
 
 /**
+ * Creates the hook in `count` repositories (verify: false: one POST each) at GitHub's pace against
+ * GitHub's limits: the floor is one write a second.
+ */
+async function creationsWithinLimits(count: number, latencyMs: number): Promise<FleetRow> {
+  const emulator = await startEmulator({ orgs: ['octo-org'], repositories: repositories(count), latencyMs, limits: { ...GITHUB_LIMITS } })
+  try {
+    const measured = await step(emulator, {
+      operation: 'ensure',
+      url: 'https://hooks.example.com/fleet',
+      events: 'push',
+      verify: 'false',
+      ghes_rate_limit_factor: '1'
+    })
+    const stats = emulator.limitStats()
+    const floorMs = count * 1000
+    const maxMs = Math.round(floorMs * 1.2)
+    return {
+      path: `first rollout at GitHub's pace and limits: ensure creates the hook in ${count} repositories (verify: false), ${latencyMs} ms per answer`,
+      ...measured,
+      floor: Math.ceil(count / 100) + 2 * count,
+      maxMs,
+      limits: { refusals: stats.refusals, busiestPoints: stats.busiestMinutePoints, busiestResponseMs: stats.busiestMinuteResponseMs, floorMs },
+      ok: stats.refusals === 0 && measured.writes === count && measured.ms <= maxMs
+    }
+  } finally {
+    await emulator.close()
+  }
+}
+
+/**
  * Measures the fleet paths.
  * @param latencyMs delay of every emulator answer, in ms
  * @param count repositories of the in-sync and first-run paths (1,000 in the issue)
@@ -123,6 +154,7 @@ export async function benchFleet(latencyMs: number, count = 1000, verifiedCount 
   // The points rule: 1,010 points on one route at 900 a minute.
   rows.push(await withinLimits(count, latencyMs, ((pages(count) + count) / 900) * 60_000))
   rows.push(await withinLimits(300, 400, undefined))
+  rows.push(await creationsWithinLimits(100, latencyMs))
 
   const emulator = await startEmulator({ orgs: ['octo-org'], repositories: repositories(count), latencyMs })
   try {

@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check'
 import { spawn, spawnSync } from 'node:child_process'
-import { checkRun, simulate, workloadArbitrary } from './pacing-sim.js'
+import { checkRun, floorOf, simulate, workloadArbitrary, type Workload } from './pacing-sim.js'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -110,6 +110,31 @@ async function simulation(): Promise<boolean> {
   console.log(
     result.failed ? (fc.defaultReportMessage(result) ?? 'failed') : `pacer simulation: ${runs} workloads, every invariant held (${seconds} s)`
   )
+  // Fixed workloads on the virtual clock: the scheduler's own time against the floor.
+  const base = { refusals: [], primary: { limit: 5000, window_s: 3600 }, seed: 1 }
+  const fixed = (targets: number, method: 'GET' | 'POST', answer: number, rate_limit_wait = 600): Workload => ({
+    ...base,
+    targets,
+    patterns: [[{ method, path: '/hooks' }]],
+    answer_ms: { lo: answer, hi: answer },
+    rate_limit_wait
+  })
+  const cases: [string, Workload][] = [
+    ['1,000 in sync (GET, 50 ms)', fixed(1000, 'GET', 50)],
+    ['300 at 400 ms (GET)', fixed(300, 'GET', 400)],
+    ['100 creations (50 ms)', fixed(100, 'POST', 50)],
+    ['600 creations, rate_limit_wait 600 s', fixed(600, 'POST', 50)],
+    ['600 creations, rate_limit_wait 3600 s', fixed(600, 'POST', 50, 3600)]
+  ]
+  for (const [name, workload] of cases) {
+    const run = await simulate(workload)
+    const done = run.ends.filter((end) => end === 'done').length
+    const stopped = run.ends.filter((end) => end.startsWith('stopped')).length
+    const floor = floorOf(run)
+    console.log(
+      `virtual clock, ${name}: ${(run.elapsed_ms / 1000).toFixed(1)} s for ${done} done${stopped ? `, ${stopped} stopped` : ''}; floor ${(floor / 1000).toFixed(1)} s (${(run.elapsed_ms / floor).toFixed(2)}×), ${run.received.filter((request) => request.refused).length} refused`
+    )
+  }
   return !result.failed
 }
 
