@@ -140,7 +140,7 @@ async function simulation(): Promise<boolean> {
 
 async function main(): Promise<number> {
   if (process.argv.includes('--sim-only')) return (await simulation()) ? 0 : 1
-  const simulated = await simulation()
+  const simulated = COLD_ONLY || FLEET_ONLY ? true : await simulation()
   // The action's workflow commands (::debug:: per request, ::add-mask::) are noise here.
   const write = process.stdout.write.bind(process.stdout)
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
