@@ -9,7 +9,7 @@ import { describe, expect, test } from '@jest/globals'
 import fc from 'fast-check'
 import { checkRun, simulate, workloadArbitrary } from '../emulator/pacing-sim.js'
 
-const RUNS = Number(process.env.MANAGE_WEBHOOKS_SIM_RUNS ?? 150)
+const RUNS = Number(process.env.MANAGE_WEBHOOKS_SIM_RUNS ?? 200)
 
 describe('the pacer against a model of GitHub, on a virtual clock', () => {
   test('every generated workload keeps every limit, ends, and stays within 1.25× its floor', async () => {
