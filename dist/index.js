@@ -44363,7 +44363,7 @@ async function applyPlan(plan, file, makeClient, options, fleet) {
             }
             results.set(item, result);
             if (WRITING.has(item.action) && !result.ok)
-                blocked ??= `${item.name}'s ${item.action} on this target ended ${result.result}`;
+                blocked ??= `${item.name}'s ${item.action} on this target ended ${result.result}${result.error ? ` (${result.error.split('\n')[0]})` : ''}`;
         }
         const failed = [...results.values()].filter(_fleet_js__WEBPACK_IMPORTED_MODULE_2__/* .isFailure */ .N6);
         return {

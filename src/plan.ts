@@ -327,7 +327,8 @@ export async function applyPlan(
         result = thrownResult(baseOf(item), error, { wrote })
       }
       results.set(item, result)
-      if (WRITING.has(item.action) && !result.ok) blocked ??= `${item.name}'s ${item.action} on this target ended ${result.result}`
+      if (WRITING.has(item.action) && !result.ok)
+        blocked ??= `${item.name}'s ${item.action} on this target ended ${result.result}${result.error ? ` (${result.error.split('\n')[0]})` : ''}`
     }
     const failed = [...results.values()].filter(isFailure)
     return {
