@@ -182,6 +182,15 @@ test('6. export writes a file plan accepts: hooks sharing a URL on one repositor
   expect(readFileSync(path, 'utf8')).not.toContain('svc-a')
 })
 
+test('6b. (found by apply-model.test.ts) export with no webhook to write writes no file, which plan would refuse, and says so', async () => {
+  const path = join(dir, 'exported-empty.yml')
+  const exported = await step({ operation: 'export', repositories: 'octo-org/svc-*', file: path }, {})
+  expect(exported.exitCode).toBe(0)
+  expect(exported.stdout).toMatch(/::warning::Nothing to export: .* was not written/)
+  expect(existsSync(path)).toBe(false)
+  expect(exported.outputs.file).toBeUndefined()
+})
+
 test('7. archived repositories with include_archived: left out of plan as of apply (said), so the drift check after apply passes', async () => {
   const path = file(`hooks:\n  - name: ci\n    url: '${NEW()}'\n    include_archived: true\n    repositories: [octo-org/svc-*]\n`)
   const plan = await step({ operation: 'plan', file: path })

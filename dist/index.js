@@ -43369,7 +43369,10 @@ async function runFile(request, file, makeClient, clock) {
     await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts);
     failFleet(request, applied, makeClient, 'not applied');
 }
-/** `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output `file`). */
+/**
+ * `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output
+ * `file`); with no hook to write as an entry, no file (a file without entries is one `plan` refuses), and a warning.
+ */
 async function writeExport(request, results) {
     const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []));
     const { entries, left_out, shared_url } = (0,src_plan/* exportEntries */.Dj)(read);
@@ -43378,6 +43381,11 @@ async function writeExport(request, results) {
     }
     if (left_out.length > 0) {
         core/* warning */.$e(`Not exported, because their URLs carry credentials that do not belong in a committed file: ${left_out.join(', ')}. Move the credential out of the URL (a receiver can check X-Hub-Signature-256 instead), then export again.`);
+    }
+    if (entries.length === 0) {
+        // A file with no entry is one plan refuses (hooks: is empty): none is written, and the step says so.
+        core/* warning */.$e((0,redact/* redact */.E$)(`Nothing to export: no webhook to write as an entry was found, so ${request.file} was not written (output 'file' is empty).`));
+        return;
     }
     (0,external_node_fs_.mkdirSync)((0,external_node_path_namespaceObject.dirname)(request.file), { recursive: true });
     const { renderWebhooksFile } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(964)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5964));

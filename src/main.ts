@@ -224,7 +224,10 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, makeClient: 
   failFleet(request, applied, makeClient, 'not applied')
 }
 
-/** `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output `file`). */
+/**
+ * `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output
+ * `file`); with no hook to write as an entry, no file (a file without entries is one `plan` refuses), and a warning.
+ */
 async function writeExport(request: WebhookRequest, results: readonly TargetResult[]): Promise<void> {
   const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []))
   const { entries, left_out, shared_url } = exportEntries(read)
@@ -239,6 +242,11 @@ async function writeExport(request: WebhookRequest, results: readonly TargetResu
     core.warning(
       `Not exported, because their URLs carry credentials that do not belong in a committed file: ${left_out.join(', ')}. Move the credential out of the URL (a receiver can check X-Hub-Signature-256 instead), then export again.`
     )
+  }
+  if (entries.length === 0) {
+    // A file with no entry is one plan refuses (hooks: is empty): none is written, and the step says so.
+    core.warning(redact(`Nothing to export: no webhook to write as an entry was found, so ${request.file} was not written (output 'file' is empty).`))
+    return
   }
   mkdirSync(dirname(request.file), { recursive: true })
   const { renderWebhooksFile } = await import('./webhooks-file.js')

@@ -1,0 +1,372 @@
+/**
+ * Issue 26, "Apply you can trust": model-based tests of `plan`, `apply` and `export` (fast-check
+ * `fc.commands` + `fc.asyncModelRun`), in-process against the emulator. A sequence of commands edits
+ * the webhooks file (entries with literal and glob repositories, `prune`, `previous_urls`, inactive
+ * entries, secrets, URL changes) and the live hooks (vendor hooks, duplicates, hooks of other
+ * entries, stale hooks under `prune`, hooks with unknown secrets; an archived repository and one
+ * answering 404 are always there), and runs steps under faults (a 5xx on a POST, `max_writes` cuts,
+ * refusals of every write by a read-only token). After every step the invariants of
+ * docs/webhooks-as-code.md are checked against the emulator's state:
+ * - hooks outside every entry and outside `prune` are untouched;
+ * - no target loses a hook of an entry unless the plan deleted it, and no deletion on a target
+ *   whose writes did not all succeed; deletions only of hooks the plan said `delete`;
+ * - plan = apply: apply's results are its plan's actions, item by item (without faults);
+ * - after an apply without faults, a second apply writes 0 and a plan shows no change (but the
+ *   targets that cannot be planned: `ambiguous`, `failed`);
+ * - entries that could claim one hook are refused before any write;
+ * - no secret value in any output, file, summary or log;
+ * - `dry_run` and `plan` write 0;
+ * - every file `export` writes is one `plan` accepts.
+ * A failure is shrunk and reported with its seed and path (fast-check's report); replay it with
+ * MANAGE_WEBHOOKS_FC_SEED and MANAGE_WEBHOOKS_FC_PATH. MANAGE_WEBHOOKS_FC_RUNS sets the number of
+ * sequences (default {@link DEFAULT_RUNS}, kept small for `npm test`'s time budget).
+ */
+import { expect, test } from '@jest/globals'
+import fc from 'fast-check'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { StepRun } from '../emulator/runner.js'
+import type { HookTarget, StoredHook } from '../emulator/server.js'
+import { runAction } from './helpers/action.js'
+import { emulator, receiver, useEmulator } from './helpers/emulator.js'
+import { LONG_AGO } from './helpers/trust.js'
+
+const SECRET = 'model-s3cret-value'
+const OTHER_SECRET = 'model-other-s3cret'
+const READ_ONLY = 'read-only-token'
+useEmulator(
+  {
+    repos: ['octo-org/svc-a', 'octo-org/svc-b', 'octo-org/svc-c'],
+    repositories: [{ full_name: 'octo-org/svc-z', archived: true }],
+    readOnlyTokens: [READ_ONLY]
+  },
+  SECRET
+)
+
+/** Sequences per `npm test` run; `npm run bench` and MANAGE_WEBHOOKS_FC_RUNS run more. */
+const DEFAULT_RUNS = 30
+const RUNS = Number(process.env.MANAGE_WEBHOOKS_FC_RUNS ?? DEFAULT_RUNS)
+
+const dir = mkdtempSync(join(tmpdir(), 'apply-model-'))
+const REPOS = ['svc-a', 'svc-b', 'svc-c', 'svc-z'] as const
+type Repo = (typeof REPOS)[number]
+const target = (name: Repo): HookTarget => ({ owner: 'octo-org', repo: name })
+const ENV = { CI_SECRET: SECRET, DEPLOY_SECRET: SECRET }
+
+/** The URLs entries and live hooks use: the receiver's (under `prune`), and a vendor's (outside). */
+type UrlKey = 'a' | 'b' | 'c' | 'stale'
+const urlOf = (key: UrlKey | 'vendor'): string => (key === 'vendor' ? 'https://vendor.example.org/hook' : `${receiver.url}?hook=${key}`)
+const inPrune = (url: string): boolean => url.startsWith(new URL(receiver.url).origin)
+
+/** Which repositories an entry covers. */
+const COVERS = {
+  a: '[octo-org/svc-a]',
+  ab: '[octo-org/svc-a, octo-org/svc-b]',
+  glob: "['octo-org/svc-*']",
+  'glob-archived': "['octo-org/svc-*']\n    include_archived: true",
+  'with-gone': '[octo-org/svc-b, octo-org/gone]'
+} as const
+
+interface EntrySpec {
+  name: 'ci' | 'deploy'
+  url: Exclude<UrlKey, 'stale'>
+  previous: Exclude<UrlKey, 'stale'>[]
+  covers: keyof typeof COVERS
+  active: boolean
+  secret: boolean
+  events: 'push' | 'push-pr'
+}
+interface FileSpec {
+  entries: EntrySpec[]
+  prune: boolean
+}
+interface Model {
+  file: FileSpec
+  /** The last apply ran without faults and wrote all it planned: a second apply must write 0. */
+  settled: boolean
+}
+type Real = Record<string, never>
+
+/** The webhooks file of a spec, written to disk. */
+function writeFile(spec: FileSpec): string {
+  const lines = ['hooks:']
+  for (const entry of spec.entries) {
+    lines.push(`  - name: ${entry.name}`, `    url: '${urlOf(entry.url)}'`)
+    lines.push(`    events: [${entry.events === 'push' ? 'push' : 'push, pull_request'}]`)
+    if (!entry.active) lines.push('    active: false')
+    if (entry.secret) lines.push(`    secret_env: ${entry.name.toUpperCase()}_SECRET`)
+    const previous = entry.previous.filter((key) => key !== entry.url)
+    if (previous.length > 0) lines.push(`    previous_urls: [${previous.map((key) => `'${urlOf(key)}'`).join(', ')}]`)
+    lines.push(`    repositories: ${COVERS[entry.covers]}`)
+  }
+  if (spec.prune) lines.push('prune:', `  - '${new URL(receiver.url).origin}/**'`)
+  const path = join(dir, `webhooks-${Math.random().toString(36).slice(2)}.yml`)
+  writeFileSync(path, `${lines.join('\n')}\n`)
+  return path
+}
+
+/** Every hook of every repository, by id. */
+function snapshot(): Map<number, StoredHook & { repo: Repo }> {
+  return new Map(REPOS.flatMap((name) => emulator.hooks(target(name)).map((hook) => [hook.id, { ...hook, repo: name }] as const)))
+}
+const writesSince = (from: number) => emulator.requests.slice(from).filter((request) => request.method !== 'GET')
+const errorsOf = (run: StepRun): string[] => run.stdout.split('\n').filter((line) => line.startsWith('::error'))
+
+interface PlanEntry {
+  name: string
+  target: string
+  action: string
+  hook_id?: number
+}
+interface ResultEntry {
+  repository?: string
+  result: string
+  hook_id?: number
+  error?: string
+}
+const DONE: Record<string, string> = {
+  create: 'created',
+  'move-url': 'moved',
+  update: 'updated',
+  'write-secret': 'secret-written',
+  delete: 'deleted',
+  ambiguous: 'ambiguous',
+  failed: 'failed',
+  unchanged: 'unchanged'
+}
+/** Actions that stay after an apply without faults: targets that cannot be planned. */
+const STAYING = new Set(['unchanged', 'ambiguous', 'failed'])
+
+/** No secret value in the step's log (but the mask commands), summary, outputs and files. */
+function expectNoSecret(run: StepRun, files: string[] = []): void {
+  const logged = run.stdout.replace(/^::add-mask::.*$/gm, '')
+  const texts = [logged, run.summary, JSON.stringify(run.outputs), ...files.map((path) => readFileSync(path, 'utf8'))]
+  for (const text of texts) for (const secret of [SECRET, OTHER_SECRET]) expect(text).not.toContain(secret)
+}
+
+/** A step refused because two entries could claim one hook: before any write. */
+const refusedClaim = (run: StepRun): boolean => errorsOf(run).some((line) => /could both claim one hook|names the same URL \(not shown\)/.test(line))
+
+/** The entries (by name) of the file that cover a target: the URLs whose hooks belong to them. */
+function claimedUrls(spec: FileSpec, plan: PlanEntry[], repo: string): Map<string, string[]> {
+  const claimed = new Map<string, string[]>()
+  for (const item of plan.filter((item) => item.target === `octo-org/${repo}` && item.name !== 'prune')) {
+    const entry = spec.entries.find((candidate) => candidate.name === item.name)
+    if (entry) claimed.set(entry.name, [entry.url, ...entry.previous].map(urlOf))
+  }
+  return claimed
+}
+
+class SetFile implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly spec: FileSpec) {}
+  check = (): boolean => true
+  async run(model: Model): Promise<void> {
+    model.file = this.spec
+    model.settled = false
+  }
+  toString = (): string => `SetFile(${JSON.stringify(this.spec)})`
+}
+
+class AddHook implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly repo: Repo,
+    readonly url: UrlKey | 'vendor',
+    readonly events: 'push' | 'push-pr' | 'issues',
+    readonly active: boolean,
+    readonly secret: 'none' | 'same' | 'other'
+  ) {}
+  check = (): boolean => true
+  async run(model: Model): Promise<void> {
+    emulator.addHook(target(this.repo), {
+      url: urlOf(this.url),
+      events: this.events === 'push' ? ['push'] : this.events === 'issues' ? ['issues'] : ['push', 'pull_request'],
+      active: this.active,
+      content_type: 'json',
+      ...(this.secret === 'none' ? {} : { secret: this.secret === 'same' ? SECRET : OTHER_SECRET }),
+      created_at: LONG_AGO
+    })
+    model.settled = false
+  }
+  toString = (): string => `AddHook(${this.repo}, ${this.url}, ${this.events}, active ${this.active}, secret ${this.secret})`
+}
+
+class Plan implements fc.AsyncCommand<Model, Real> {
+  check = (): boolean => true
+  async run(model: Model): Promise<void> {
+    const path = writeFile(model.file)
+    const from = emulator.requests.length
+    const run = await runAction({ token: 'test-token', api_url: emulator.url, repository: '', operation: 'plan', file: path }, ENV)
+    expect(writesSince(from)).toEqual([])
+    expectNoSecret(run, run.outputs.plan_file ? [run.outputs.plan_file] : [])
+    if (refusedClaim(run)) return
+    expect(errorsOf(run)).toEqual([])
+    const plan: PlanEntry[] = JSON.parse(run.outputs.plan)
+    expect(plan.filter((item) => item.target === 'octo-org/svc-z')).toEqual([]) // archived: never planned
+    if (model.settled) expect(plan.filter((item) => !STAYING.has(item.action))).toEqual([])
+  }
+  toString = (): string => 'Plan'
+}
+
+type Fault = 'none' | 'post-5xx' | 'read-only' | 'max-writes-1' | 'dry-run'
+
+class Apply implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly fault: Fault) {}
+  check = (): boolean => true
+  async run(model: Model): Promise<void> {
+    await emulator.idle()
+    const path = writeFile(model.file)
+    const before = snapshot()
+    const from = emulator.requests.length
+    if (this.fault === 'post-5xx') emulator.setFaults({ badGatewayEvery: 1, methods: ['POST'], times: 1 })
+    const inputs: Record<string, string> = {
+      token: 'test-token',
+      api_url: emulator.url,
+      repository: '',
+      operation: 'apply',
+      file: path,
+      retries: '0'
+    }
+    if (this.fault === 'read-only') inputs.token = READ_ONLY
+    if (this.fault === 'max-writes-1') inputs.max_writes = '1'
+    if (this.fault === 'dry-run') inputs.dry_run = 'true'
+    const run = await runAction(inputs, ENV).finally(() => emulator.setFaults(undefined))
+    await emulator.idle()
+    const after = snapshot()
+    const written = writesSince(from)
+    expectNoSecret(run, run.outputs.plan_file ? [run.outputs.plan_file] : [])
+    if (refusedClaim(run)) {
+      expect(written).toEqual([])
+      return
+    }
+    if (this.fault === 'dry-run') {
+      expect(written).toEqual([])
+      expect(errorsOf(run)).toEqual([])
+      return
+    }
+    const plan: PlanEntry[] = JSON.parse(run.outputs.plan)
+    const results: ResultEntry[] = JSON.parse(run.outputs.results)
+    // Plan = apply: one result per plan item, in its order, each the plan's action or a fault's outcome.
+    expect(results.map((result) => result.repository)).toEqual(plan.map((item) => item.target))
+    results.forEach((result, index) => {
+      const action = plan[index].action
+      if (this.fault === 'none') expect([action, result.result]).toEqual([action, DONE[action]])
+      else expect([DONE[action], 'skipped', 'failed']).toContain(result.result)
+    })
+    const planned = new Set(plan.filter((item) => item.action === 'delete').map((item) => item.hook_id))
+    const entryUrls = new Set(model.file.entries.flatMap((entry) => [entry.url, ...entry.previous].map(urlOf)))
+    for (const [id, hook] of before) {
+      const now = after.get(id)
+      // Deleted only when the plan said delete.
+      if (!now) expect([id, planned.has(id)]).toEqual([id, true])
+      // Hooks outside every entry and outside prune: untouched.
+      if (!entryUrls.has(hook.config.url) && !(model.file.prune && inPrune(hook.config.url))) expect(now).toEqual(hook)
+    }
+    // No target loses an entry's hook, and no deletion where a write of the target did not succeed.
+    for (const repo of REPOS) {
+      for (const [name, urls] of claimedUrls(model.file, plan, repo)) {
+        const had = [...before.values()].some((hook) => hook.repo === repo && urls.includes(hook.config.url))
+        const has = [...after.values()].some((hook) => hook.repo === repo && urls.includes(hook.config.url))
+        if (had) expect([repo, name, has]).toEqual([repo, name, true])
+      }
+      const deleted = [...before.keys()].filter((id) => before.get(id)?.repo === repo && !after.has(id))
+      if (deleted.length > 0) {
+        const writes = results.filter(
+          (result, index) => result.repository === `octo-org/${repo}` && ['create', 'move-url', 'update', 'write-secret'].includes(plan[index].action)
+        )
+        expect(writes.filter((result) => result.result !== DONE[plan[results.indexOf(result)].action])).toEqual([])
+      }
+    }
+    model.settled = this.fault === 'none'
+    if (!model.settled) return
+    // A second apply right after writes 0 (and so does a plan: see Plan).
+    const again = emulator.requests.length
+    const second = await runAction({ token: 'test-token', api_url: emulator.url, repository: '', operation: 'apply', file: path }, ENV)
+    expect(writesSince(again).map((request) => `${request.method} ${request.path}`)).toEqual([])
+    expect((JSON.parse(second.outputs.plan) as PlanEntry[]).filter((item) => !STAYING.has(item.action))).toEqual([])
+  }
+  toString = (): string => `Apply(${this.fault})`
+}
+
+class Export implements fc.AsyncCommand<Model, Real> {
+  check = (): boolean => true
+  async run(): Promise<void> {
+    const path = join(dir, `exported-${Math.random().toString(36).slice(2)}.yml`)
+    const from = emulator.requests.length
+    const exported = await runAction({
+      token: 'test-token',
+      api_url: emulator.url,
+      repository: '',
+      operation: 'export',
+      repositories: 'octo-org/svc-*',
+      file: path
+    })
+    expect(writesSince(from)).toEqual([])
+    expect(errorsOf(exported)).toEqual([])
+    if (exported.outputs.file === undefined) {
+      // Nothing to export: no file, and said.
+      expect(exported.stdout).toMatch(/::warning::Nothing to export/)
+      return
+    }
+    expectNoSecret(exported, [path])
+    // Every file export writes is one plan accepts.
+    const names = [...readFileSync(path, 'utf8').matchAll(/^\s*secret_env: (\w+)/gm)].map((match) => match[1])
+    const env = Object.fromEntries(names.map((name) => [name, SECRET]))
+    const plan = await runAction({ token: 'test-token', api_url: emulator.url, repository: '', operation: 'plan', file: path }, env)
+    expect(errorsOf(plan)).toEqual([])
+    expect(plan.exitCode).toBe(0)
+  }
+  toString = (): string => 'Export'
+}
+
+const urlKey = fc.constantFrom<Exclude<UrlKey, 'stale'>>('a', 'b', 'c')
+const entry = (name: 'ci' | 'deploy'): fc.Arbitrary<EntrySpec> =>
+  fc.record({
+    name: fc.constant(name),
+    url: urlKey,
+    previous: fc.subarray<Exclude<UrlKey, 'stale'>>(['a', 'b', 'c'], { maxLength: 1 }),
+    covers: fc.constantFrom<keyof typeof COVERS>('a', 'ab', 'glob', 'glob-archived', 'with-gone'),
+    active: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
+    // Secrets are rarer: proving a written secret takes a ping one real second after the write.
+    secret: fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 1 }),
+    events: fc.constantFrom<'push' | 'push-pr'>('push', 'push-pr')
+  })
+const fileSpec: fc.Arbitrary<FileSpec> = fc.record({
+  entries: fc.oneof(
+    entry('ci').map((one) => [one]),
+    fc.tuple(entry('ci'), entry('deploy')).map((two) => [...two])
+  ),
+  prune: fc.boolean()
+})
+const commands = fc.commands(
+  [
+    fileSpec.map((spec) => new SetFile(spec)),
+    fc
+      .tuple(
+        fc.constantFrom<Repo>(...REPOS),
+        fc.constantFrom<UrlKey | 'vendor'>('a', 'b', 'c', 'stale', 'vendor'),
+        fc.constantFrom<'push' | 'push-pr' | 'issues'>('push', 'push-pr', 'issues'),
+        fc.boolean(),
+        fc.constantFrom<'none' | 'same' | 'other'>('none', 'none', 'same', 'other')
+      )
+      .map((args) => new AddHook(...args)),
+    fc.constant(new Plan()),
+    fc.constantFrom<Fault>('none', 'none', 'post-5xx', 'read-only', 'max-writes-1', 'dry-run').map((fault) => new Apply(fault)),
+    fc.constant(new Export())
+  ],
+  { maxCommands: 7 }
+)
+
+test(`plan, apply and export keep the invariants over generated files, live hooks and faults (${RUNS} sequences)`, async () => {
+  const seed = process.env.MANAGE_WEBHOOKS_FC_SEED
+  const path = process.env.MANAGE_WEBHOOKS_FC_PATH
+  await fc.assert(
+    fc.asyncProperty(fileSpec, commands, async (initial, sequence) => {
+      await emulator.idle()
+      emulator.reset()
+      receiver.received.length = 0
+      await fc.asyncModelRun(() => ({ model: { file: initial, settled: false }, real: {} }), sequence)
+    }),
+    { numRuns: RUNS, ...(seed !== undefined ? { seed: Number(seed) } : {}), ...(path !== undefined ? { path } : {}), endOnFailure: false }
+  )
+}, 600_000)
