@@ -168,6 +168,24 @@ class SetFile implements fc.AsyncCommand<Model, Real> {
   toString = (): string => `SetFile(${JSON.stringify(this.spec)})`
 }
 
+/** An entry's `url` changes (and `prune` may cover the old one): the rename of issue 26, case 1. */
+class RenameUrl implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly index: number,
+    readonly url: Exclude<UrlKey, 'stale'>,
+    readonly keepPrevious: boolean
+  ) {}
+  check = (model: Model): boolean => model.file.entries.length > this.index && model.file.entries[this.index].url !== this.url
+  async run(model: Model): Promise<void> {
+    const entries = model.file.entries.map((entry, index) =>
+      index === this.index ? { ...entry, url: this.url, previous: this.keepPrevious ? [entry.url] : entry.previous } : entry
+    )
+    model.file = { ...model.file, entries }
+    model.settled = false
+  }
+  toString = (): string => `RenameUrl(${this.index}, ${this.url}, keepPrevious ${this.keepPrevious})`
+}
+
 class AddHook implements fc.AsyncCommand<Model, Real> {
   constructor(
     readonly repo: Repo,
@@ -336,7 +354,7 @@ const fileSpec: fc.Arbitrary<FileSpec> = fc.record({
     entry('ci').map((one) => [one]),
     fc.tuple(entry('ci'), entry('deploy')).map((two) => [...two])
   ),
-  prune: fc.boolean()
+  prune: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 })
 })
 const commands = fc.commands(
   [
@@ -344,17 +362,19 @@ const commands = fc.commands(
     fc
       .tuple(
         fc.constantFrom<Repo>(...REPOS),
-        fc.constantFrom<UrlKey | 'vendor'>('a', 'b', 'c', 'stale', 'vendor'),
+        fc.constantFrom<UrlKey | 'vendor'>('a', 'b', 'c', 'stale', 'stale', 'vendor'),
         fc.constantFrom<'push' | 'push-pr' | 'issues'>('push', 'push-pr', 'issues'),
         fc.boolean(),
         fc.constantFrom<'none' | 'same' | 'other'>('none', 'none', 'same', 'other')
       )
       .map((args) => new AddHook(...args)),
+    fc.tuple(fc.nat(1), urlKey, fc.boolean()).map((args) => new RenameUrl(...args)),
     fc.constant(new Plan()),
-    fc.constantFrom<Fault>('none', 'none', 'post-5xx', 'read-only', 'max-writes-1', 'dry-run').map((fault) => new Apply(fault)),
+    fc.constantFrom<Fault>('none', 'none', 'post-5xx', 'post-5xx', 'read-only', 'max-writes-1', 'dry-run').map((fault) => new Apply(fault)),
+    fc.constantFrom<Fault>('none', 'post-5xx', 'max-writes-1').map((fault) => new Apply(fault)),
     fc.constant(new Export())
   ],
-  { maxCommands: 7 }
+  { maxCommands: 10 }
 )
 
 test(`plan, apply and export keep the invariants over generated files, live hooks and faults (${RUNS} sequences)`, async () => {
