@@ -136,6 +136,7 @@ test('4. an inactive hook with secret_env settles: created with its secret, then
   const plan = await step({ operation: 'plan', file: path, fail_on_drift: 'true' })
   expect({ exit: plan.exitCode, errors: errors(plan) }).toEqual({ exit: 0, errors: [] })
   expect(planOf(plan)).toMatchObject([{ name: 'ci', action: 'unchanged', note: expect.stringMatching(/^unproven: inactive/) }])
+  expect(readFileSync(plan.outputs.plan_file, 'utf8')).toContain('secret unproven: inactive')
   const again = await step({ operation: 'apply', file: path })
   expect(again.exitCode).toBe(0)
   expect(writes().length).toBe(before)

@@ -43065,7 +43065,9 @@ function planMarkdown(plan, file) {
                 ? outputs_escape(item.url)
                 : item.error !== undefined
                     ? outputs_escape(item.error)
-                    : item.changes.map((change) => `${change.field}: ${changeText(change.from)} → ${changeText(change.to)}`).join('; ');
+                    : item.action === 'unchanged' && item.note?.startsWith('unproven: inactive')
+                        ? 'secret unproven: inactive (GitHub delivers nothing to it; written at creation and activation)'
+                        : item.changes.map((change) => `${change.field}: ${changeText(change.from)} → ${changeText(change.to)}`).join('; ');
             lines.push(`| ${outputs_escape((0,src_target/* describeTarget */.ff)(item.target))} | ${PLAN_SIGNS[item.action]} | ${outputs_escape(changes)} |`);
         }
         lines.push('');

@@ -566,7 +566,9 @@ export function planMarkdown(plan: readonly PlanItem[], file: string): string {
           ? escape(item.url)
           : item.error !== undefined
             ? escape(item.error)
-            : item.changes.map((change) => `${change.field}: ${changeText(change.from)} → ${changeText(change.to)}`).join('; ')
+            : item.action === 'unchanged' && item.note?.startsWith('unproven: inactive')
+              ? 'secret unproven: inactive (GitHub delivers nothing to it; written at creation and activation)'
+              : item.changes.map((change) => `${change.field}: ${changeText(change.from)} → ${changeText(change.to)}`).join('; ')
       lines.push(`| ${escape(describeTarget(item.target))} | ${PLAN_SIGNS[item.action]} | ${escape(changes)} |`)
     }
     lines.push('')
