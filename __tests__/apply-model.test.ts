@@ -3,7 +3,8 @@
  * `fc.commands` + `fc.asyncModelRun`), in-process against the emulator. A sequence of commands edits
  * the webhooks file (entries with literal and glob repositories, `prune`, `previous_urls`, inactive
  * entries, secrets, URL changes) and the live hooks (vendor hooks, duplicates, hooks of other
- * entries, stale hooks under `prune`, hooks with unknown secrets; an archived repository and one
+ * entries, stale hooks under `prune`, hooks with unknown secrets; organization entries and hooks; an
+ * archived repository and one
  * answering 404 are always there), and runs steps under faults (a 5xx on a POST, `max_writes` cuts,
  * refusals of every write by a read-only token, a 422 on create where 20 hooks already take `push`).
  * GitHub's content-creation blocks are not generated: the pacer waits them out in real seconds. After every step the invariants of
@@ -50,9 +51,12 @@ const DEFAULT_RUNS = 30
 const RUNS = Number(process.env.MANAGE_WEBHOOKS_FC_RUNS ?? DEFAULT_RUNS)
 
 const dir = mkdtempSync(join(tmpdir(), 'apply-model-'))
-const REPOS = ['svc-a', 'svc-b', 'svc-c', 'svc-z'] as const
-type Repo = (typeof REPOS)[number]
-const target = (name: Repo): HookTarget => ({ owner: 'octo-org', repo: name })
+/** Where hooks live: the repositories (svc-z archived) and the organization's own hooks. */
+const PLACES = ['svc-a', 'svc-b', 'svc-c', 'svc-z', 'org'] as const
+type Repo = (typeof PLACES)[number]
+const target = (name: Repo): HookTarget => (name === 'org' ? { org: 'octo-org' } : { owner: 'octo-org', repo: name })
+/** The target as plan items and results name it. */
+const fullName = (name: Repo): string => (name === 'org' ? 'octo-org' : `octo-org/${name}`)
 const ENV = { CI_SECRET: SECRET, DEPLOY_SECRET: SECRET }
 
 /** The URLs entries and live hooks use: the receiver's (under `prune`), and a vendor's (outside). */
@@ -66,7 +70,8 @@ const COVERS = {
   ab: '[octo-org/svc-a, octo-org/svc-b]',
   glob: "['octo-org/svc-*']",
   'glob-archived': "['octo-org/svc-*']\n    include_archived: true",
-  'with-gone': '[octo-org/svc-b, octo-org/gone]'
+  'with-gone': '[octo-org/svc-b, octo-org/gone]',
+  org: null
 } as const
 
 interface EntrySpec {
@@ -101,7 +106,8 @@ function writeFile(spec: FileSpec): string {
     if (entry.secret) lines.push(`    secret_env: ${entry.name.toUpperCase()}_SECRET`)
     const previous = entry.previous.filter((key) => key !== entry.url)
     if (previous.length > 0) lines.push(`    previous_urls: [${previous.map((key) => `'${urlOf(key)}'`).join(', ')}]`)
-    lines.push(`    repositories: ${COVERS[entry.covers]}`)
+    if (entry.covers === 'org') lines.push('    org: octo-org')
+    else lines.push(`    repositories: ${COVERS[entry.covers]}`)
   }
   if (spec.prune) lines.push('prune:', `  - '${new URL(receiver.url).origin}/**'`)
   const path = join(dir, `webhooks-${Math.random().toString(36).slice(2)}.yml`)
@@ -111,7 +117,7 @@ function writeFile(spec: FileSpec): string {
 
 /** Every hook of every repository, by id. */
 function snapshot(): Map<number, StoredHook & { repo: Repo }> {
-  return new Map(REPOS.flatMap((name) => emulator.hooks(target(name)).map((hook) => [hook.id, { ...hook, repo: name }] as const)))
+  return new Map(PLACES.flatMap((name) => emulator.hooks(target(name)).map((hook) => [hook.id, { ...hook, repo: name }] as const)))
 }
 const writesSince = (from: number) => emulator.requests.slice(from).filter((request) => request.method !== 'GET')
 const errorsOf = (run: StepRun): string[] => run.stdout.split('\n').filter((line) => line.startsWith('::error'))
@@ -124,6 +130,7 @@ interface PlanEntry {
 }
 interface ResultEntry {
   repository?: string
+  organization?: string
   result: string
   hook_id?: number
   error?: string
@@ -154,7 +161,7 @@ const refusedClaim = (run: StepRun): boolean => errorsOf(run).some((line) => /co
 /** The entries (by name) of the file that cover a target: the URLs whose hooks belong to them. */
 function claimedUrls(spec: FileSpec, plan: PlanEntry[], repo: string): Map<string, string[]> {
   const claimed = new Map<string, string[]>()
-  for (const item of plan.filter((item) => item.target === `octo-org/${repo}` && item.name !== 'prune')) {
+  for (const item of plan.filter((item) => item.target === repo && item.name !== 'prune')) {
     const entry = spec.entries.find((candidate) => candidate.name === item.name)
     if (entry) claimed.set(entry.name, [entry.url, ...entry.previous].map(urlOf))
   }
@@ -280,9 +287,9 @@ class Apply implements fc.AsyncCommand<Model, Real> {
     const plan: PlanEntry[] = JSON.parse(run.outputs.plan)
     const results: ResultEntry[] = JSON.parse(run.outputs.results)
     // Plan = apply: one result per plan item, in its order, each the plan's action or a fault's outcome.
-    expect(results.map((result) => result.repository)).toEqual(plan.map((item) => item.target))
+    expect(results.map((result) => result.repository ?? result.organization)).toEqual(plan.map((item) => item.target))
     // A crowded repository refuses (422) a write that adds a hook for push: a fault of its own.
-    const crowded = (index: number): boolean => [...model.crowded].some((repo) => plan[index].target === `octo-org/${repo}`)
+    const crowded = (index: number): boolean => [...model.crowded].some((repo) => plan[index].target === fullName(repo))
     results.forEach((result, index) => {
       const action = plan[index].action
       if (this.fault === 'none' && !crowded(index)) expect([action, result.result]).toEqual([action, DONE[action]])
@@ -299,8 +306,8 @@ class Apply implements fc.AsyncCommand<Model, Real> {
       if (!entryUrls.has(hook.config.url) && !(model.file.prune && inPrune(hook.config.url))) expect(now).toEqual(hook)
     }
     // No target loses an entry's hook, and no deletion where a write of the target did not succeed.
-    for (const repo of REPOS) {
-      for (const [name, urls] of claimedUrls(model.file, plan, repo)) {
+    for (const repo of PLACES) {
+      for (const [name, urls] of claimedUrls(model.file, plan, fullName(repo))) {
         const had = [...before.values()].some((hook) => hook.repo === repo && urls.includes(hook.config.url))
         const has = [...after.values()].some((hook) => hook.repo === repo && urls.includes(hook.config.url))
         if (had) expect([repo, name, has]).toEqual([repo, name, true])
@@ -308,7 +315,9 @@ class Apply implements fc.AsyncCommand<Model, Real> {
       const deleted = [...before.keys()].filter((id) => before.get(id)?.repo === repo && !after.has(id))
       if (deleted.length > 0) {
         const writes = results.filter(
-          (result, index) => result.repository === `octo-org/${repo}` && ['create', 'move-url', 'update', 'write-secret'].includes(plan[index].action)
+          (result, index) =>
+            (result.repository ?? result.organization) === fullName(repo) &&
+            ['create', 'move-url', 'update', 'write-secret'].includes(plan[index].action)
         )
         expect(writes.filter((result) => result.result !== DONE[plan[results.indexOf(result)].action])).toEqual([])
       }
@@ -335,6 +344,7 @@ class Export implements fc.AsyncCommand<Model, Real> {
       repository: '',
       operation: 'export',
       repositories: 'octo-org/svc-*',
+      org: 'octo-org',
       file: path
     })
     expect(writesSince(from)).toEqual([])
@@ -361,7 +371,7 @@ const entry = (name: 'ci' | 'deploy'): fc.Arbitrary<EntrySpec> =>
     name: fc.constant(name),
     url: urlKey,
     previous: fc.subarray<Exclude<UrlKey, 'stale'>>(['a', 'b', 'c'], { maxLength: 1 }),
-    covers: fc.constantFrom<keyof typeof COVERS>('a', 'ab', 'glob', 'glob-archived', 'with-gone'),
+    covers: fc.constantFrom<keyof typeof COVERS>('a', 'ab', 'glob', 'glob-archived', 'with-gone', 'org'),
     active: fc.oneof({ arbitrary: fc.constant(true), weight: 3 }, { arbitrary: fc.constant(false), weight: 1 }),
     // Secrets are rarer: proving a written secret takes a ping one real second after the write.
     secret: fc.oneof({ arbitrary: fc.constant(false), weight: 3 }, { arbitrary: fc.constant(true), weight: 1 }),
@@ -380,7 +390,7 @@ const commands = fc.commands(
     fileSpec.map((spec) => new SetFile(spec)),
     fc
       .tuple(
-        fc.constantFrom<Repo>(...REPOS),
+        fc.constantFrom<Repo>(...PLACES),
         fc.constantFrom<UrlKey | 'vendor'>('a', 'b', 'c', 'stale', 'stale', 'vendor'),
         fc.constantFrom<'push' | 'push-pr' | 'issues'>('push', 'push-pr', 'issues'),
         fc.boolean(),
