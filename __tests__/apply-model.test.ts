@@ -6,7 +6,7 @@
  * entries, stale hooks under `prune`, hooks with unknown secrets; organization entries and hooks; an
  * archived repository and one
  * answering 404 are always there), and runs steps under faults (a 5xx on a POST, `max_writes` cuts,
- * a 5xx on any request, refusals of every write by a read-only token, a 422 on create where 20 hooks already take `push`).
+ * a 5xx on any request, a write whose answer is lost, refusals of every write by a read-only token, a 422 on create where 20 hooks already take `push`).
  * GitHub's content-creation blocks are not generated: the pacer waits them out in real seconds. After every step the invariants of
  * docs/webhooks-as-code.md are checked against the emulator's state:
  * - hooks outside every entry and outside `prune` are untouched;
@@ -248,7 +248,7 @@ class Plan implements fc.AsyncCommand<Model, Real> {
   toString = (): string => 'Plan'
 }
 
-type Fault = 'none' | 'post-5xx' | 'any-5xx' | 'read-only' | 'max-writes-1' | 'dry-run'
+type Fault = 'none' | 'post-5xx' | 'any-5xx' | 'lost-answer' | 'read-only' | 'max-writes-1' | 'dry-run'
 
 class Apply implements fc.AsyncCommand<Model, Real> {
   constructor(readonly fault: Fault) {}
@@ -260,6 +260,9 @@ class Apply implements fc.AsyncCommand<Model, Real> {
     const from = emulator.requests.length
     if (this.fault === 'post-5xx') emulator.setFaults({ badGatewayEvery: 1, methods: ['POST'], times: 1 })
     if (this.fault === 'any-5xx') emulator.setFaults({ badGatewayEvery: 4, times: 1 })
+    // The write is done, but its answer never comes back.
+    if (this.fault === 'lost-answer')
+      emulator.setFaults({ dropConnectionEvery: 1, dropAfterApplying: true, methods: ['POST', 'PATCH', 'DELETE'], times: 1 })
     const inputs: Record<string, string> = {
       token: 'test-token',
       api_url: emulator.url,
@@ -409,7 +412,7 @@ const commands = fc.commands(
     fc.constantFrom<Repo>('svc-a', 'svc-b').map((repo) => new Crowd(repo)),
     fc.constant(new Plan()),
     fc
-      .constantFrom<Fault>('none', 'none', 'post-5xx', 'post-5xx', 'any-5xx', 'read-only', 'max-writes-1', 'dry-run')
+      .constantFrom<Fault>('none', 'none', 'post-5xx', 'post-5xx', 'any-5xx', 'lost-answer', 'read-only', 'max-writes-1', 'dry-run')
       .map((fault) => new Apply(fault)),
     fc.constantFrom<Fault>('none', 'post-5xx', 'max-writes-1').map((fault) => new Apply(fault)),
     fc.constant(new Export())
