@@ -10,7 +10,10 @@
  * `previous_urls` is moved (`move-url`), not recreated. A hook on a covered target whose URL matches
  * `prune` and that no entry declares is deleted; hooks outside `prune`, and targets the file does
  * not cover, are never touched. `apply` computes the plan again and carries it out through the run's
- * fleet (./fleet.ts): `max_writes`, `fail_fast` and the pacing hold.
+ * fleet (./fleet.ts), one fleet item per target: on a target, its creations, moves and updates first,
+ * its deletions only once they all succeeded; `max_writes`, `fail_fast` and the pacing hold. The
+ * invariants this keeps (docs/webhooks-as-code.md, "What always holds") are checked by the
+ * model-based test __tests__/apply-model.test.ts.
  */
 import type { ClientFactory } from './client.js'
 import { ensureHook, type Change, type WantedHook } from './ensure.js'
