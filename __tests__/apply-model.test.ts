@@ -47,7 +47,7 @@ useEmulator(
 )
 
 /** Sequences per `npm test` run; `npm run bench` and MANAGE_WEBHOOKS_FC_RUNS run more. */
-const DEFAULT_RUNS = 30
+const DEFAULT_RUNS = 20
 const RUNS = Number(process.env.MANAGE_WEBHOOKS_FC_RUNS ?? DEFAULT_RUNS)
 
 const dir = mkdtempSync(join(tmpdir(), 'apply-model-'))

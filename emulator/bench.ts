@@ -5,7 +5,7 @@
  * delivery; the fleet paths over 1,000 repositories (./bench-fleet.ts); and the cold start of
  * `dist/index.js` (median of several `list` runs) next to a github-script-like baseline, the same
  * baseline with plugin-retry, and `node -e 0`; and the model-based test of plan / apply / export
- * (__tests__/apply-model.test.ts) over `--model-runs` sequences (default 1000, `npm test` runs 30).
+ * (__tests__/apply-model.test.ts) over `--model-runs` sequences (default 1000, `npm test` runs 20).
  * Not a test: it prints figures, and exits 1 only if a path misses its request-count target or the
  * model-based test finds a failure (its seed and path are printed).
  */
