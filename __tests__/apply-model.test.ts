@@ -4,10 +4,11 @@
  * the webhooks file (entries with literal and glob repositories, `prune`, `previous_urls`, inactive
  * entries, secrets, URL changes) and the live hooks (vendor hooks, duplicates, hooks of other
  * entries, stale hooks under `prune`, hooks with unknown secrets; organization entries and hooks; an
- * archived repository and one
- * answering 404 are always there), and runs steps under faults (a 5xx on a POST, `max_writes` cuts,
- * a 5xx on any request, a write whose answer is lost, refusals of every write by a read-only token, a 422 on create where 20 hooks already take `push`).
- * GitHub's content-creation blocks are not generated: the pacer waits them out in real seconds. After every step the invariants of
+ * archived repository and one answering 404 are always there), and runs steps under faults (a 5xx
+ * on a POST or on any request, a write whose answer is lost, a content-creation block, refusals of
+ * every write by a read-only token, a 422 on create where 20 hooks already take `push`, `max_writes`
+ * cuts). A content-creation block is generated as one that lasts an hour, which stops creations at
+ * once (a short one is waited out in real seconds). After every step the invariants of
  * docs/webhooks-as-code.md are checked against the emulator's state:
  * - hooks outside every entry and outside `prune` are untouched;
  * - no target loses a hook of an entry unless the plan deleted it, and no deletion on a target
@@ -248,7 +249,7 @@ class Plan implements fc.AsyncCommand<Model, Real> {
   toString = (): string => 'Plan'
 }
 
-type Fault = 'none' | 'post-5xx' | 'any-5xx' | 'lost-answer' | 'read-only' | 'max-writes-1' | 'dry-run'
+type Fault = 'none' | 'post-5xx' | 'any-5xx' | 'lost-answer' | 'creation-block' | 'read-only' | 'max-writes-1' | 'dry-run'
 
 class Apply implements fc.AsyncCommand<Model, Real> {
   constructor(readonly fault: Fault) {}
@@ -260,6 +261,8 @@ class Apply implements fc.AsyncCommand<Model, Real> {
     const from = emulator.requests.length
     if (this.fault === 'post-5xx') emulator.setFaults({ badGatewayEvery: 1, methods: ['POST'], times: 1 })
     if (this.fault === 'any-5xx') emulator.setFaults({ badGatewayEvery: 4, times: 1 })
+    // GitHub blocks content creation for an hour: hook creations stop at once, other requests go on.
+    if (this.fault === 'creation-block') emulator.setLimits({ refuseCreations: true, retryAfterSeconds: 3600 })
     // The write is done, but its answer never comes back.
     if (this.fault === 'lost-answer')
       emulator.setFaults({ dropConnectionEvery: 1, dropAfterApplying: true, methods: ['POST', 'PATCH', 'DELETE'], times: 1 })
@@ -274,7 +277,7 @@ class Apply implements fc.AsyncCommand<Model, Real> {
     if (this.fault === 'read-only') inputs.token = READ_ONLY
     if (this.fault === 'max-writes-1') inputs.max_writes = '1'
     if (this.fault === 'dry-run') inputs.dry_run = 'true'
-    const run = await runAction(inputs, ENV).finally(() => emulator.setFaults(undefined))
+    const run = await runAction(inputs, ENV).finally(() => (emulator.setFaults(undefined), emulator.setLimits(undefined)))
     await emulator.idle()
     const after = snapshot()
     const written = writesSince(from)
@@ -412,7 +415,7 @@ const commands = fc.commands(
     fc.constantFrom<Repo>('svc-a', 'svc-b').map((repo) => new Crowd(repo)),
     fc.constant(new Plan()),
     fc
-      .constantFrom<Fault>('none', 'none', 'post-5xx', 'post-5xx', 'any-5xx', 'lost-answer', 'read-only', 'max-writes-1', 'dry-run')
+      .constantFrom<Fault>('none', 'none', 'post-5xx', 'post-5xx', 'any-5xx', 'lost-answer', 'creation-block', 'read-only', 'max-writes-1', 'dry-run')
       .map((fault) => new Apply(fault)),
     fc.constantFrom<Fault>('none', 'post-5xx', 'max-writes-1').map((fault) => new Apply(fault)),
     fc.constant(new Export())

@@ -76,6 +76,18 @@ describe('1. a renamed URL under prune never leaves a repository without its hoo
     expect(writes().filter((request) => request.method === 'DELETE')).toEqual([])
     expect(urls('svc-b')).toEqual([NEW()]) // the other target is applied
   })
+  test('hook creations blocked by GitHub (content creation) keep the old hook; its deletion is skipped with the reason, and the step fails', async () => {
+    const old = emulator.addHook(repo('svc-a'), { url: OLD(), created_at: LONG_AGO })
+    emulator.setLimits({ refuseCreations: true, retryAfterSeconds: 3600 })
+    const run = await step({ operation: 'apply', file: renamed() })
+    expect(run.exitCode).toBe(1)
+    expect(errors(run).join('\n')).toMatch(/3 of 3 not applied: GitHub's content-creation limit \(hook creations\).*Hook creations stopped/)
+    expect(urls('svc-a')).toEqual([OLD()])
+    const deletion = resultsOf(run).find((result) => result.hook_id === old.id)
+    expect(deletion?.result).toBe('skipped')
+    expect(deletion?.error).toMatch(/not deleted: ci's create on this target ended skipped \(not run: .*content-creation/)
+    expect(writes().filter((request) => request.method === 'DELETE')).toEqual([])
+  })
 })
 
 describe('2. dry_run never writes', () => {

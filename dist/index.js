@@ -43370,6 +43370,11 @@ async function runFile(request, file, makeClient, clock) {
     setFleetOutputs(applied.results, applied.counts);
     await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts);
     failFleet(request, applied, makeClient, 'not applied');
+    // GitHub stopped hook creations only (a content-creation block), not the run: what it left undone fails the step too.
+    const blocked = applied.results.find((result) => result.thrown instanceof pacing/* RateLimitStop */.CZ)?.thrown;
+    if (blocked && !makeClient.pacer.stop() && applied.counts.failed === 0) {
+        core/* setFailed */.C1((0,redact/* redact */.E$)(`${applied.counts.skipped} of ${applied.results.length} not applied: ${blocked.message}`));
+    }
 }
 /**
  * `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output

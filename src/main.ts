@@ -27,7 +27,7 @@ import {
   writePlan,
   writeSummary
 } from './outputs.js'
-import { utcTime } from './pacing.js'
+import { RateLimitStop, utcTime } from './pacing.js'
 import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts } from './plan.js'
 import type { WebhooksFile } from './model.js'
 import type { FleetCounts, TargetResult } from './fleet.js'
@@ -222,6 +222,11 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, makeClient: 
   setFleetOutputs(applied.results, applied.counts)
   await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts)
   failFleet(request, applied, makeClient, 'not applied')
+  // GitHub stopped hook creations only (a content-creation block), not the run: what it left undone fails the step too.
+  const blocked = applied.results.find((result) => result.thrown instanceof RateLimitStop)?.thrown as RateLimitStop | undefined
+  if (blocked && !makeClient.pacer.stop() && applied.counts.failed === 0) {
+    core.setFailed(redact(`${applied.counts.skipped} of ${applied.results.length} not applied: ${blocked.message}`))
+  }
 }
 
 /**
