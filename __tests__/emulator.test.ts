@@ -273,6 +273,16 @@ describe.each(CASES)('$label', ({ scope, target, path, type, noun, root }) => {
     expect((await call('GET', `${hooksUrl()}/${seeded.id}/deliveries`)).body).toEqual([])
   })
 
+  test('a hook created inactive gets no creation ping (GitHub delivers nothing to an inactive hook)', async () => {
+    // Found by apply-model.test.ts (issue 26): the ping proved the secret of an inactive hook, which
+    // real GitHub never delivers to, and hid a plan that rewrote that secret on every run.
+    const created = await create({ active: false, config: { url: receiver.url, secret: SECRET, content_type: 'json' } })
+    expect(created.status).toBe(201)
+    await emulator.idle()
+    expect(receiver.received).toEqual([])
+    expect((await call('GET', `${created.body.url}/deliveries`)).body).toEqual([])
+  })
+
   test('redelivery repeats guid, event and payload with redelivery: true and a new id', async () => {
     const created = await create({ config: { url: receiver.url, secret: SECRET, content_type: 'json' } })
     await emulator.idle()

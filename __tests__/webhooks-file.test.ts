@@ -310,7 +310,7 @@ describe('readWebhooksFile: problems', () => {
         )
       )
     ).toBe(
-      `${FILE}:6: hooks[1].url: names the same URL (not shown) as hooks[0].url of entry 'a' (line 3), on Octo-Org/API; it accepts one hook per URL and target: merge the two entries, or keep the target in one of them`
+      `${FILE}:6: hooks[1].url: names the same URL (not shown) as hooks[0].url of entry 'a' (line 3), on Octo-Org/API; it accepts one hook per URL and target: merge the two entries, or keep the target in one of them (an exclusion such as "!Octo-Org/API" after the other's glob)`
     )
     // A previous URL of one entry that is the url of another: apply would move the other's hook.
     expect(
@@ -324,10 +324,33 @@ describe('readWebhooksFile: problems', () => {
     ).toMatch(
       /^\.github\/webhooks\.yml:7: hooks\[1\]\.previous_urls\[0\]: names the same URL \(not shown\) as hooks\[0\]\.url of entry 'a' \(line 3\), on octo-org\/api;/
     )
-    // Globs are compared only after listing; an org hook and a repository hook are different targets;
-    // a literal name excluded again is no target.
+    // Issue 26, case 3: a glob and a literal name it matches decide the overlap from the file alone
+    // (the glob has no filter that could leave the repository out): refused before any request.
+    expect(
+      problemOf(yaml('hooks:', ...entry('a', url, '    repositories: [octo-org/svc-*]'), ...entry('b', url, '    repositories: [octo-org/svc-a]')))
+    ).toMatch(
+      /^\.github\/webhooks\.yml:6: hooks\[1\]\.url: names the same URL \(not shown\) as hooks\[0\]\.url of entry 'a' \(line 3\), on octo-org\/svc-a;/
+    )
+    expect(
+      problemOf(
+        yaml(
+          'hooks:',
+          ...entry('ci', url, '    repositories: [octo-org/svc-a]'),
+          ...entry(
+            'deploy',
+            '    url: https://b.example.com/',
+            '    previous_urls: [https://a.example.com/hook]',
+            '    repositories: [octo-org/svc-*]'
+          )
+        )
+      )
+    ).toMatch(/hooks\[1\]\.previous_urls\[0\]: names the same URL \(not shown\) as hooks\[0\]\.url of entry 'ci' \(line 3\), on octo-org\/svc-a;/)
+    // Two globs, or a glob with a filter, are compared only after listing (by the plan); an org hook and
+    // a repository hook are different targets; a literal name excluded again is no target.
     for (const [first, second] of [
-      ['[octo-org/svc-*]', '[octo-org/svc-a]'],
+      ['[octo-org/svc-*]', '[octo-org/svc-a*]'],
+      ['[octo-org/svc-*]\n    topics: [go]', '[octo-org/svc-a]'],
+      ['[octo-org/svc-*, "!octo-org/svc-a"]', '[octo-org/svc-a]'],
       ['[octo-org/api, "!octo-org/api"]', '[octo-org/api]']
     ]) {
       expect(() =>

@@ -30,6 +30,8 @@ var model = __webpack_require__(182);
 var redact = __webpack_require__(6670);
 // EXTERNAL MODULE: ./src/input-targets.ts
 var input_targets = __webpack_require__(3708);
+// EXTERNAL MODULE: ./src/selection.ts
+var src_selection = __webpack_require__(1973);
 // EXTERNAL MODULE: ./src/input-values.ts + 1 modules
 var input_values = __webpack_require__(558);
 ;// CONCATENATED MODULE: ./src/webhooks.schema.json
@@ -68,6 +70,7 @@ var plan = __webpack_require__(2464);
  * {@link renderWebhooksFile} writes one for `export`. A secret is never written in the file, and no
  * message repeats a secret or a URL (a URL may carry a credential).
  */
+
 
 
 
@@ -132,10 +135,12 @@ function formatProblem({ file, line, key, message }) {
  *   ./input-targets.ts, each item at its own line); `topics` and `repository_property` by
  *   `topicList` and `propertyFilter`;
  * - `secret_env`: the variable set and not empty (nor `********`, GitHub's mask of a stored secret);
- * - no two entries that put the same URL (their `url` or one of their `previous_urls`) on the same
- *   target, as far as the file tells: the same `org`, or the same literal `owner/name` in both
- *   entries' `repositories`. Globs (`octo-org/svc-*`) select repositories only once GitHub lists them,
- *   so two entries whose globs overlap are NOT caught here: the plan checks again after listing;
+ * - no two entries that could claim one hook: the same URL (their `url` or one of their
+ *   `previous_urls`) on the same target, as far as the file tells: the same `org`, or a repository
+ *   named literally in one entry that the other's rules select too, literally or by a glob without
+ *   filters (`octo-org/svc-*` and `octo-org/svc-a`; an exclusion `!octo-org/svc-a` after the glob
+ *   settles it). Two globs, or a glob with `topics` or `repository_property`, select repositories only
+ *   once GitHub lists them: the plan checks those after listing, before any write;
  * - `prune`: each a glob over URLs ({@link urlGlobProblem}); an entry's own `url` matching one is fine.
  *
  * Defaults: `events` `['push']`, `content_type` `'json'`, `insecure_ssl` `'0'` (from `false`; `true`
@@ -481,7 +486,7 @@ class FileReader {
         }
         const url = typeof raw.url === 'string' ? this.url(raw.url, at('url')) : undefined;
         const previous = [];
-        const claim = { index, name: label, urls: url === undefined ? [] : [{ url: sameUrl(url), path: at('url') }], targets: [] };
+        const claim = { index, name: label, urls: url === undefined ? [] : [{ url: sameUrl(url), path: at('url') }] };
         if (Array.isArray(raw.previous_urls)) {
             raw.previous_urls.forEach((item, k) => {
                 if (typeof item !== 'string' || this.url(item, at('previous_urls', k)) === undefined)
@@ -497,17 +502,10 @@ class FileReader {
         }
         const events = Array.isArray(raw.events) ? this.events(raw.events, at('events')) : ['push'];
         const selection = Array.isArray(raw.repositories) ? this.selection(raw, at) : undefined;
-        if (selection !== undefined) {
-            // Literal names included and not excluded by a literal `!owner/name` after them; globs are compared only after listing.
-            const literal = (pattern) => `${pattern.owner}/${pattern.name}`.toLowerCase();
-            claim.targets = selection.patterns
-                .filter((pattern, k) => !pattern.glob &&
-                !pattern.exclude &&
-                !selection.patterns.slice(k + 1).some((other) => other.exclude && !other.glob && literal(other) === literal(pattern)))
-                .map((pattern) => `${pattern.owner}/${pattern.name}`);
-        }
+        if (selection !== undefined)
+            claim.selection = selection;
         if (typeof raw.org === 'string')
-            claim.targets = [`organization ${raw.org}`];
+            claim.org = raw.org;
         claims.push(claim);
         const secret = typeof raw.secret_env === 'string' ? this.secret(raw.secret_env, label, at('secret_env')) : undefined;
         return {
@@ -640,11 +638,14 @@ class FileReader {
         }
         return undefined;
     }
-    /** Records each pair of entries that put the same URL on the same literal target (see {@link readWebhooksFile}). */
+    /**
+     * Records each pair of entries that could put the same URL (`url` or one of `previous_urls`) on one
+     * target, as far as the file decides it (see {@link readWebhooksFile}).
+     */
     crossCheck(claims) {
         for (const [b, later] of claims.entries()) {
             for (const earlier of claims.slice(0, b)) {
-                const targets = later.targets.filter((target) => earlier.targets.some((other) => other.toLowerCase() === target.toLowerCase()));
+                const targets = sharedTargets(earlier, later);
                 if (targets.length === 0)
                     continue;
                 for (const { url, path } of later.urls) {
@@ -652,11 +653,31 @@ class FileReader {
                     if (other === undefined)
                         continue;
                     const where = targets.length === 1 ? targets[0] : `${targets[0]} (and ${targets.length - 1} more)`;
-                    this.add(path, `names the same URL (not shown) as ${keyText(other.path)} of entry ${earlier.name} (line ${this.lineOf(other.path)}), on ${where}; it accepts one hook per URL and target: merge the two entries, or keep the target in one of them`);
+                    this.add(path, `names the same URL (not shown) as ${keyText(other.path)} of entry ${earlier.name} (line ${this.lineOf(other.path)}), on ${where}; it accepts one hook per URL and target: merge the two entries, or keep the target in one of them${later.org === undefined ? ` (an exclusion such as "!${targets[0]}" after the other's glob)` : ''}`);
                 }
             }
         }
     }
+}
+/**
+ * The targets both entries certainly cover, as the file tells without listing: the same `org`; or
+ * each repository named literally in either entry that both entries' rules select ({@link
+ * selectsRepository} `yes`: literal, or by a glob without filters). Overlaps that only listing
+ * decides (two globs, a glob with topics) are checked by the plan, before any write.
+ */
+function sharedTargets(a, b) {
+    if (a.org !== undefined && b.org !== undefined)
+        return a.org.toLowerCase() === b.org.toLowerCase() ? [`organization ${b.org}`] : [];
+    if (a.selection === undefined || b.selection === undefined)
+        return [];
+    const named = [...b.selection.patterns, ...a.selection.patterns].filter((pattern) => !pattern.glob && !pattern.exclude);
+    const shared = new Map();
+    for (const { owner, name } of named) {
+        const both = [a.selection, b.selection].every((selection) => (0,src_selection/* selectsRepository */.ib)(selection, owner, name) === 'yes');
+        if (both && !shared.has(`${owner}/${name}`.toLowerCase()))
+            shared.set(`${owner}/${name}`.toLowerCase(), `${owner}/${name}`);
+    }
+    return [...shared.values()];
 }
 /** `a list`, `a mapping`, `a string`, …: what a value is, for a type error (never the value itself). */
 function kind(value) {

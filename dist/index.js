@@ -32404,16 +32404,24 @@ async function converge(client, target, hook, wanted, dryRun, adopted) {
     let secret_note;
     if (wanted.secret !== undefined) {
         let proven = false;
+        // An inactive hook that stays inactive gets no delivery, not even a ping: its secret can never be
+        // proven, and writing it on every run would never settle. It is written at creation and activation.
+        const dormant = !adopted && hook.config.secret && Object.keys(config).length === 0 && !hook.active && wanted.active === false;
         if (adopted)
             secret_note = 'the adopted hook may hold another secret';
         else if (!hook.config.secret)
             secret_note = 'the hook had no secret';
         else if (Object.keys(config).length > 0)
             secret_note = 'sent along with the other config changes';
+        else if (dormant)
+            secret_note = 'unproven: inactive (GitHub delivers nothing to an inactive hook; the secret is written when it is activated)';
         else
             ({ proven, note: secret_note } = await (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .proveSecret */ .li)(client, target, hook, wanted.secret));
         if (proven) {
             secret_proof = 'proven';
+        }
+        else if (dormant) {
+            secret_proof = 'unproven';
         }
         else {
             secret_proof = dryRun ? 'would-write' : 'written';
@@ -32464,7 +32472,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   If: () => (/* binding */ fleetState),
   N6: () => (/* binding */ isFailure),
   z8: () => (/* binding */ report),
-  gI: () => (/* binding */ runFleet)
+  gI: () => (/* binding */ runFleet),
+  _p: () => (/* binding */ thrownResult)
 });
 
 // UNUSED EXPORTS: FLEET_CONCURRENCY
@@ -32810,17 +32819,7 @@ async function runFleet(items, makeClient, operation, options) {
             return result.failure ? { ...done, error: result.failure } : { ...done, ok: true };
         }
         catch (error) {
-            if (error instanceof model/* RunLimit */.bp)
-                return { ...base, result: 'skipped', error: error.message };
-            if (options.absent_ok && error instanceof hooks/* HookLookupError */.Or && error.matches === 0) {
-                return { ...base, result: 'absent', ok: true, error: undefined, operation: { message: `${base.name}: ${error.message}`, outcome: 'absent' } };
-            }
-            // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
-            if (error instanceof pacing/* RateLimitStop */.CZ && !wrote)
-                return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error };
-            if (error instanceof pacing/* RateLimitStop */.CZ)
-                return { ...base, result: 'failed', error: `stopped after a write: ${error.message}`, thrown: error };
-            return { ...base, result: 'failed', error: errorText(error, target), thrown: error };
+            return thrownResult(base, error, { wrote, absent_ok: options.absent_ok });
         }
     };
     const results = await Promise.all(items.map((item) => limit(async () => {
@@ -32830,6 +32829,27 @@ async function runFleet(items, makeClient, operation, options) {
         return report(result, options, state);
     })));
     return { results, counts: countResults(results) };
+}
+/**
+ * The result of an item whose operation threw `error`: `skipped` for the run's own limit
+ * ({@link RunLimit}: `max_writes`, `fail_fast`) and for GitHub's stop ({@link RateLimitStop}) before
+ * the item wrote anything; `absent` (ok) for a hook not found when `absent_ok`; otherwise `failed`
+ * with GitHub's answer or the message.
+ * @param base the result's fields but `result` (`ok` and `changed` false)
+ * @param state.wrote whether the item sent a write before the error
+ */
+function thrownResult(base, error, state) {
+    if (error instanceof model/* RunLimit */.bp)
+        return { ...base, result: 'skipped', error: error.message };
+    if (state.absent_ok && error instanceof hooks/* HookLookupError */.Or && error.matches === 0) {
+        return { ...base, result: 'absent', ok: true, error: undefined, operation: { message: `${base.name}: ${error.message}`, outcome: 'absent' } };
+    }
+    // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
+    if (error instanceof pacing/* RateLimitStop */.CZ && !state.wrote)
+        return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error };
+    if (error instanceof pacing/* RateLimitStop */.CZ)
+        return { ...base, result: 'failed', error: `stopped after a write: ${error.message}`, thrown: error };
+    return { ...base, result: 'failed', error: errorText(error, base.target), thrown: error };
 }
 /** True for a result that counts as failed: not ok, and not skipped. */
 function isFailure(result) {
@@ -33465,6 +33485,7 @@ function appPrivateKey(raw) {
 /* harmony export */   XJ: () => (/* binding */ URL_MOVERS),
 /* harmony export */   ee: () => (/* binding */ CONFIG_WRITERS),
 /* harmony export */   gE: () => (/* binding */ OPERATION_INPUTS),
+/* harmony export */   o6: () => (/* binding */ dryRunProblem),
 /* harmony export */   xb: () => (/* binding */ OPERATIONS),
 /* harmony export */   yj: () => (/* binding */ FILE_OPERATIONS)
 /* harmony export */ });
@@ -33589,7 +33610,7 @@ const OPERATION_INPUTS = {
     report: { needs: [], uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'] },
     // Webhooks as code: the targets and hooks come from the file (input `file`), not from these inputs.
     plan: { needs: [], uses: ['file', 'fail_on_drift', 'allow_unknown_events'] },
-    apply: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events'] },
+    apply: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events', 'dry_run'] },
     export: { needs: [], uses: ['file'] },
     // Every hook of each target, with what is wrong with each; reads only.
     inventory: { needs: [], uses: ['inventory_file', 'fail_on'] }
@@ -33628,6 +33649,27 @@ function mayWrite(operation, request) {
     if (READ_ONLY_OPERATIONS.includes(operation) || request.dry_run)
         return false;
     return operation !== 'audit-secret' || request.ping_if_needed;
+}
+/**
+ * The problem of `dry_run: true` on an operation that writes and has no dry run (`create`, `update`,
+ * `delete`, `update-config`, `redeliver`, `ping`, `test`, `redeliver-failed`, and `audit-secret`
+ * with `ping_if_needed`), or undefined: a dry run never writes, so such a step is refused before any
+ * request instead of writing with a warning. The operations with a dry run are `ensure`,
+ * `ensure-absent`, `rotate-secret` and `apply`; read-only operations ignore it.
+ */
+function dryRunProblem(operation, request) {
+    if (!request.dry_run || OPERATION_INPUTS[operation].uses.includes('dry_run') || !mayWrite(operation, { ...request, dry_run: false }))
+        return undefined;
+    const instead = {
+        create: "'ensure' with dry_run",
+        update: "'ensure' with dry_run",
+        'update-config': "'ensure' with dry_run",
+        delete: "'ensure-absent' with dry_run",
+        'redeliver-failed': "'list-deliveries' with status: failure to see what would be redelivered",
+        'audit-secret': 'ping_if_needed: false (an audit that sends no ping)'
+    };
+    const hint = instead[operation] ? `; use ${instead[operation]}` : '';
+    return `Input 'dry_run' is true, but operation '${operation}' writes and has no dry run, so the step was refused before any request (dry_run never writes)${hint}, or set dry_run: false. Operations with a dry run: ensure, ensure-absent, rotate-secret, apply.`;
 }
 /**
  * Warns (into `warnings`) about config values to be written that expose the payloads:
@@ -33688,6 +33730,9 @@ function checkOperation(operation, scope, request, problems, warnings, input) {
         problems.push("Input 'events' replaces the whole list; it cannot be combined with 'add_events' or 'remove_events'.");
     }
     for (const name of OPTIONAL_INPUTS) {
+        // `dry_run` on an operation that writes and cannot honour it is refused instead (see dryRunProblem).
+        if (name === 'dry_run' && dryRunProblem(operation, { dry_run: input(name) !== undefined, ping_if_needed: input('ping_if_needed') !== 'false' }))
+            continue;
         if (!uses.includes(name) && input(name) !== undefined) {
             warnings.push(`Input '${name}' is ignored by operation '${operation}'.`);
         }
@@ -40204,6 +40249,9 @@ function getRequest(read = core/* getInput */.V4, env = process.env) {
     }
     if (operation !== undefined) {
         (0,input_operations/* checkOperation */.M5)(operation, scope, request, problems, warnings, input);
+        const dryRun = (0,input_operations/* dryRunProblem */.o6)(operation, request);
+        if (dryRun !== undefined)
+            problems.push(dryRun);
         if (targets?.kind === 'repositories')
             (0,input_targets/* checkFleet */.zJ)(operation, targets.selection, request, problems, warnings, input);
     }
@@ -40296,7 +40344,13 @@ async function auditHook(client, target, hook, options, clock = model/* realCloc
     if (match.checked.length > 0)
         return { ...base, verdict: 'unknown', note: match.note };
     if (!options.ping_if_needed) {
-        return { ...base, verdict: 'unproven', note: "no delivery since the hook's last change, and ping_if_needed is false" };
+        const would_ping = src_target/* SCOPE_TRAITS */.ty[target.scope].ping && hook.active;
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: "no delivery since the hook's last change, and ping_if_needed is false",
+            ...(would_ping ? { would_ping } : {})
+        };
     }
     if (!src_target/* SCOPE_TRAITS */.ty[target.scope].ping) {
         return { ...base, verdict: 'unproven', note: "no delivery to check, and a GitHub App's webhook cannot be pinged: its next delivery will tell" };
@@ -41016,7 +41070,9 @@ const idOf = (delivery) => (delivery ? Number(delivery.id) : undefined);
  * alone, then batches of `batch_size` — starting no further batch once the canary failed,
  * `max_failures` hooks failed or were rolled back, or `fail_fast` met a failure (the rest: `skipped`).
  * A target whose survey fails is one `failed` result.
- * @param fleet the run's options: `fail_fast`, `max_writes`, `absent_ok` and the progress callback apply across both phases
+ * In a dry run nothing is written or pinged: a hook the survey would have pinged is `would-survey` (ok), with what a real run does.
+ * @param fleet the run's options: `fail_fast`, `absent_ok` and the progress callback apply across both phases; `max_writes` counts
+ *   the rotations' writes only (the survey's pings prove secrets and change nothing, so they do not spend it)
  * @returns one result per hook (per target for a failed or absent survey), in target and hook order, and the totals
  */
 async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = model/* realClock */.dQ) {
@@ -41031,14 +41087,14 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
         const { hooks: found, audits } = await auditTarget(client, target, ref, surveyOptions, clock);
         return { message: '', outcome: 'surveyed', hooks: found, audit: audits };
     }, {
+        // The survey's pings prove secrets and change nothing: they do not spend max_writes, which bounds the rotations.
         fail_fast: fleet.fail_fast,
-        max_writes: fleet.max_writes,
         absent_ok: fleet.absent_ok,
         state: surveyState,
         onResult: (result, done, total) => options.onSurveyed?.(surveyLine(result, done, total))
     });
     const total = survey.results.reduce((sum, result) => sum + (result.result === 'surveyed' ? (result.operation?.hooks?.length ?? 0) : 1), 0);
-    const state = { ...(0,src_fleet/* fleetState */.If)(total), writes: surveyState.writes, stoppedBy: surveyState.stoppedBy };
+    const state = { ...(0,src_fleet/* fleetState */.If)(total), stoppedBy: surveyState.stoppedBy };
     const run = { ...fleet, state };
     const results = [];
     const pending = [];
@@ -41060,6 +41116,10 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
             const { target } = surveyed;
             if (audit.verdict === 'current')
                 settle(target, hook, 'unchanged', true, audit.note);
+            else if (options.dryRun && audit.would_ping) {
+                // A dry run sends no ping: it says what a real run would do with this hook.
+                settle(target, hook, 'would-survey', true, "dry run: no delivery since the hook's last change; a real run pings it to prove which secret it signs with, then rotates it if it signs with previous_secret or has none (or it is proven on the new secret already), and reports it unknown otherwise");
+            }
             else if (audit.not_audited) {
                 const skipped = { target, name: surveyed.name, hook_id: hook.id, result: 'skipped', ok: false, changed: false, error: audit.not_audited };
                 results.push((0,src_fleet/* report */.z8)(skipped, run, state));
@@ -41255,7 +41315,7 @@ var src_plan = __nccwpck_require__(2464);
  * and for one delivery `delivery_id`, `delivery_guid`, `delivery_status` (GitHub's text, e.g. `OK`),
  * `status_code` (the receiver's HTTP status) and `delivery` (JSON); for `ensure` / `ensure-absent`
  * `result` (created, updated, unchanged, deleted, absent), `changes` (JSON `[{field, from, to}]`) and
- * `secret_proof` (proven, written, would-write, not-given); `duration` (seconds, as GitHub reports it)
+ * `secret_proof` (proven, written, would-write, unproven, not-given); `duration` (seconds, as GitHub reports it)
  * with a delivery (also the verifying ping of `ensure`); for `list` / `list-deliveries` `truncated`
  * (true when `limit` left items out); for `redeliver-failed` `redelivered` (count), `redelivered_ids`
  * (JSON), `failed_guids` (JSON list of the guids that never got a 2xx) and `failed_count`.
@@ -41755,6 +41815,8 @@ const PLAN_SIGNS = {
     update: '✏️ update',
     'write-secret': '🔑 write-secret',
     delete: '🗑️ delete',
+    ambiguous: '⚠️ ambiguous',
+    failed: '❌ failed',
     unchanged: '✅ unchanged'
 };
 /**
@@ -41769,7 +41831,7 @@ function planMarkdown(plan, file) {
         `### Webhooks plan: ${outputs_escape(file)}`,
         '',
         changing === 0
-            ? `No changes: ${plan.length} ${plan.length === 1 ? 'hook matches' : 'hooks match'} the file, secrets proven where set.`
+            ? `No changes: ${plan.length} ${plan.length === 1 ? 'hook matches' : 'hooks match'} the file, secrets proven where set (an inactive hook's cannot be).`
             : `${changing} of ${plan.length} to change: ${src_plan/* PLAN_ACTIONS */.IA.filter((action) => counts[action] > 0)
                 .map((action) => `${counts[action]} ${action}`)
                 .join(', ')}.`,
@@ -41783,7 +41845,11 @@ function planMarkdown(plan, file) {
         for (const item of items) {
             const changes = item.action === 'delete'
                 ? outputs_escape(item.url)
-                : item.changes.map((change) => `${change.field}: ${changeText(change.from)} → ${changeText(change.to)}`).join('; ');
+                : item.error !== undefined
+                    ? outputs_escape(item.error)
+                    : item.action === 'unchanged' && item.note?.startsWith('unproven: inactive')
+                        ? 'secret unproven: inactive (GitHub delivers nothing to it; written at creation and activation)'
+                        : item.changes.map((change) => `${change.field}: ${changeText(change.from)} → ${changeText(change.to)}`).join('; ');
             lines.push(`| ${outputs_escape((0,src_target/* describeTarget */.ff)(item.target))} | ${PLAN_SIGNS[item.action]} | ${outputs_escape(changes)} |`);
         }
         lines.push('');
@@ -41798,8 +41864,10 @@ function changeText(value) {
 }
 /**
  * Sets the plan's outputs — `plan` (JSON: one item per entry and target, `{ name, target, action,
- * changes, hook_id }`), `plan_counts` (per action) and `plan_file` (the Markdown, written to
- * `RUNNER_TEMP`, or the system's temporary folder, as `webhooks-plan.md`) — and appends the Markdown
+ * changes, hook_id, and `note` (how the secret was or was not proven) and `error` (why a target could
+ * not be planned) when set }`), `plan_counts` (per action) and `plan_file` (the Markdown, written as
+ * `webhooks-plan.md` in a new folder `webhooks-plan-XXXXXX` of `RUNNER_TEMP`, or of the system's
+ * temporary folder, so that each plan step of a job has its own file) — and appends the Markdown
  * to the job summary.
  * @returns the plan file's path
  */
@@ -41809,12 +41877,15 @@ async function writePlan(plan, file) {
         target: (0,src_target/* targetName */.je)(item.target),
         action: item.action,
         changes: item.changes,
-        hook_id: item.hook_id
+        hook_id: item.hook_id,
+        ...(item.note !== undefined && item.action !== 'delete' ? { note: item.note } : {}),
+        ...(item.error !== undefined ? { error: item.error } : {})
     }));
     core/* setOutput */.uH('plan', (0,redact/* redact */.E$)(JSON.stringify(entries)));
     core/* setOutput */.uH('plan_counts', JSON.stringify((0,src_plan/* planCounts */.Ai)(plan)));
     const markdown = (0,redact/* redact */.E$)(planMarkdown(plan, file));
-    const path = (0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-plan.md');
+    // A folder of its own per step: a second plan step in the same job keeps the first one's file.
+    const path = (0,external_node_path_namespaceObject.join)((0,external_node_fs_.mkdtempSync)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-plan-')), 'webhooks-plan.md');
     (0,external_node_fs_.writeFileSync)(path, markdown);
     core/* setOutput */.uH('plan_file', path);
     if (hasSummaryFile())
@@ -42010,6 +42081,7 @@ var selection = __nccwpck_require__(1973);
 
 
 
+
 /** The results reported so far by the run in progress (for {@link unfinishedRunGuard}). */
 let reported = [];
 /**
@@ -42178,22 +42250,31 @@ function failFleet(request, fleet, makeClient, undone) {
 }
 /**
  * `plan` / `apply` of a webhooks file: the plan (outputs `plan`, `plan_counts`, `plan_file`, and the
- * job summary), failing the step with `fail_on_drift` when it would change anything; `apply` then
- * carries it out as a fleet (`results`, counts, the fleet summary).
+ * job summary), failing the step with `fail_on_drift` when it would change anything (targets that
+ * could not be planned, `ambiguous` or `failed`, count as drift); `apply` then carries it out as a
+ * fleet (`results`, counts, the fleet summary). `apply` with `dry_run` stops after the plan: it is
+ * what apply would do, and nothing is written.
  */
 async function runFile(request, file, factory, clock) {
     // The plan's hooks lists are read again by apply right before it writes: with their ETags
     // (src/etags.ts, this run only) those reads are answered 304 when nothing changed, free of the
     // primary budget.
     const makeClient = withEtags(factory);
-    const plan = await (0,src_plan/* computePlan */.Ru)(makeClient(), file, { writes: request.operation === 'apply' });
+    const plan = await (0,src_plan/* computePlan */.Ru)(makeClient(), file, { warn: (message) => core/* warning */.$e((0,redact/* redact */.E$)(message)) });
     const counts = (0,src_plan/* planCounts */.Ai)(plan);
     core/* info */.pq((0,redact/* redact */.E$)(`Plan of ${file.path}: ${src_plan/* PLAN_ACTIONS */.IA.map((action) => `${counts[action]} ${action}`).join(', ')}.`));
+    for (const item of plan.filter((item) => item.error !== undefined)) {
+        core/* warning */.$e((0,redact/* redact */.E$)(`${item.name} on ${(0,src_target/* describeTarget */.ff)(item.target)}: ${item.action}: ${item.error}`));
+    }
     await writePlan(plan, file.path);
     const drift = plan.length - counts.unchanged;
     if (request.operation === 'plan') {
         if (request.fail_on_drift && drift > 0)
             core/* setFailed */.C1((0,redact/* redact */.E$)(`Drift: ${drift} of ${plan.length} would change (fail_on_drift): see the plan in the job summary.`));
+        return;
+    }
+    if (request.dry_run) {
+        core/* info */.pq((0,redact/* redact */.E$)(`Dry run: nothing was written; apply would carry out this plan (${drift} of ${plan.length} to change).`));
         return;
     }
     const { options, ticker } = fleetProgress(request, makeClient, plan.length);
@@ -42204,13 +42285,29 @@ async function runFile(request, file, factory, clock) {
     setFleetOutputs(applied.results, applied.counts);
     await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts);
     failFleet(request, applied, makeClient, 'not applied');
+    // GitHub stopped hook creations only (a content-creation block), not the run: what it left undone fails the step too.
+    const blocked = applied.results.find((result) => result.thrown instanceof pacing/* RateLimitStop */.CZ)?.thrown;
+    if (blocked && !makeClient.pacer.stop() && applied.counts.failed === 0) {
+        core/* setFailed */.C1((0,redact/* redact */.E$)(`${applied.counts.skipped} of ${applied.results.length} not applied: ${blocked.message}`));
+    }
 }
-/** `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output `file`). */
+/**
+ * `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output
+ * `file`); with no hook to write as an entry, no file (a file without entries is one `plan` refuses), and a warning.
+ */
 async function writeExport(request, results) {
     const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []));
-    const { entries, left_out } = (0,src_plan/* exportEntries */.Dj)(read);
+    const { entries, left_out, shared_url } = (0,src_plan/* exportEntries */.Dj)(read);
+    if (shared_url.length > 0) {
+        core/* warning */.$e((0,redact/* redact */.E$)(`Not exported, because they share their URL with another webhook of the same repository or organization (different events, or duplicates): ${shared_url.join('; ')}. A webhooks file holds one hook per URL and target; these are left as they are. To manage them as code, keep one webhook per URL (merge their events into one, or delete the duplicate with operation: delete and hook_id), then export again.`));
+    }
     if (left_out.length > 0) {
         core/* warning */.$e(`Not exported, because their URLs carry credentials that do not belong in a committed file: ${left_out.join(', ')}. Move the credential out of the URL (a receiver can check X-Hub-Signature-256 instead), then export again.`);
+    }
+    if (entries.length === 0) {
+        // A file with no entry is one plan refuses (hooks: is empty): none is written, and the step says so.
+        core/* warning */.$e((0,redact/* redact */.E$)(`Nothing to export: no webhook to write as an entry was found, so ${request.file} was not written (output 'file' is empty).`));
+        return;
     }
     (0,external_node_fs_.mkdirSync)((0,external_node_path_namespaceObject.dirname)(request.file), { recursive: true });
     const { renderWebhooksFile } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(964)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5964));
@@ -43199,11 +43296,15 @@ function busiestMinute(sent) {
 /* harmony export */ });
 /* unused harmony export urlGlobMatches */
 /* harmony import */ var _ensure_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(653);
-/* harmony import */ var _fleet_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7591);
-/* harmony import */ var _hooks_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5987);
-/* harmony import */ var _selection_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1973);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6670);
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6746);
+/* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1340);
+/* harmony import */ var _fleet_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7591);
+/* harmony import */ var _hooks_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5987);
+/* harmony import */ var _pacing_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2215);
+/* harmony import */ var _selection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1973);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6670);
+/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6746);
+
+
 
 
 
@@ -43211,7 +43312,9 @@ function busiestMinute(sent) {
 
 
 /** Every plan action, in the order a summary lists them (changes first). */
-const PLAN_ACTIONS = ['create', 'move-url', 'update', 'write-secret', 'delete', 'unchanged'];
+const PLAN_ACTIONS = ['create', 'move-url', 'update', 'write-secret', 'delete', 'ambiguous', 'failed', 'unchanged'];
+/** The actions that write a hook of an entry (not a deletion): on one target they run before its deletions. */
+const WRITING = new Set(['create', 'move-url', 'update', 'write-secret']);
 /** The settings an entry asks for, as `ensure` takes them. */
 function wantedOf(entry) {
     return {
@@ -43224,47 +43327,95 @@ function wantedOf(entry) {
     };
 }
 /**
- * The targets each entry covers: its organization, or the repositories its rules select (archived
- * ones left out when the plan may write).
+ * The targets each entry covers: its organization, or the repositories its rules select. Archived
+ * repositories are left out for `plan` as for `apply` (GitHub answers 403 to any write there, so a
+ * plan that showed them would not be what apply does), even with `include_archived: true`, which is
+ * said through `warn`.
  * @throws SelectionError when a rule selects nothing; RequestError on API errors
  */
-async function coveredTargets(client, file, writes) {
+async function coveredTargets(client, file, warn) {
     const covered = new Map();
     for (const entry of file.hooks) {
         if (entry.org !== undefined)
             covered.set(entry, [{ scope: 'org', org: entry.org }]);
-        else if (entry.repositories)
-            covered.set(entry, (await (0,_selection_js__WEBPACK_IMPORTED_MODULE_3__/* .selectRepositories */ .XZ)(client, entry.repositories, { writes })).targets);
+        else if (entry.repositories) {
+            const { targets, report } = await (0,_selection_js__WEBPACK_IMPORTED_MODULE_5__/* .selectRepositories */ .XZ)(client, entry.repositories, { writes: true });
+            covered.set(entry, targets);
+            if (entry.repositories.include_archived && report.left_out.archived > 0) {
+                const count = report.left_out.archived;
+                warn(`${file.path}: entry '${entry.name}' sets include_archived: true, but archived repositories are read-only on GitHub (it answers 403 to any hook write there): plan and apply leave out ${count} archived ${count === 1 ? 'repository' : 'repositories'}.`);
+            }
+        }
     }
     return covered;
 }
 /**
  * Computes the plan of a webhooks file: lists each covered target's hooks once, then, per (entry,
  * target), what `ensure` would do in a dry run; then the deletions `prune` asks for. Writes nothing.
+ * A target whose hooks cannot be listed (403, 404) is `failed` for each of its entries, and an entry
+ * with several hooks at its `url` on a target is `ambiguous` there (naming the hook ids): the other
+ * targets and entries are planned as usual.
  * Costs: the selection's list requests, 1 GET per target (its hooks, listed once for all its
  * entries), plus, where a secret is to be proven, the deliveries it reads (1 list + up to 3 GET), and
  * for an absent hook the lookup `ensure` makes to be sure it is absent.
- * @throws Error when two entries put the same URL on one target; SelectionError, RequestError
+ * @throws Error when two entries could claim one hook on one target (the same URL through `url` or
+ *   `previous_urls`), before any hooks request; SelectionError; RateLimitStop when GitHub stopped the
+ *   run; RequestError while listing repositories
  */
-async function computePlan(client, file, options) {
-    const covered = await coveredTargets(client, file, options.writes);
+async function computePlan(client, file, options = {}) {
+    const covered = await coveredTargets(client, file, options.warn ?? (() => { }));
     const byTarget = new Map();
     for (const [entry, targets] of covered) {
         for (const target of targets) {
             const key = targetKey(target);
             const slot = byTarget.get(key) ?? { target, entries: [] };
-            const twin = slot.entries.find((other) => other.url === entry.url);
-            if (twin)
-                throw new Error(`${file.path}: entries '${twin.name}' and '${entry.name}' both put ${entry.url} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .describeTarget */ .ff)(target)}; one hook per URL and target.`);
+            for (const other of slot.entries) {
+                const clash = claimClash(other, entry);
+                if (clash) {
+                    throw new Error(`${file.path}: entries '${other.name}' (line ${other.line}) and '${entry.name}' (line ${entry.line}) could both claim one hook on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(target)}: ${clash}. A hook belongs to one entry: merge the two entries, keep the target in one of them (an exclusion such as "!${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(target)}"), or drop the URL from previous_urls.`);
+                }
+            }
             slot.entries.push(entry);
             byTarget.set(key, slot);
         }
     }
     const plan = [];
     for (const { target, entries } of byTarget.values()) {
-        const { items: live } = await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .listHooks */ .xP(client, target, { per_page: 100 });
-        for (const entry of entries)
-            plan.push(await planEntry(client, target, entry, live));
+        let live;
+        try {
+            live = (await _hooks_js__WEBPACK_IMPORTED_MODULE_3__/* .listHooks */ .xP(client, target, { per_page: 100 })).items;
+        }
+        catch (error) {
+            if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_4__/* .RateLimitStop */ .CZ)
+                throw error;
+            const why = `its webhooks could not be listed: ${planError(error, target)}`;
+            for (const entry of entries)
+                plan.push({ name: entry.name, target, action: 'failed', changes: [], url: entry.url, error: why });
+            continue;
+        }
+        for (const entry of entries) {
+            const atUrl = live.filter((hook) => hook.config.url === entry.url);
+            if (atUrl.length > 1) {
+                const ids = atUrl.map((hook) => hook.id);
+                plan.push({
+                    name: entry.name,
+                    target,
+                    action: 'ambiguous',
+                    changes: [],
+                    url: entry.url,
+                    error: `${ids.length} webhooks (${ids.join(', ')}) are at the entry's url; a webhooks file holds one hook per url and target and names no hook_id: delete all but one (operation: delete with hook_id), then plan again`
+                });
+                continue;
+            }
+            try {
+                plan.push(await planEntry(client, target, entry, live));
+            }
+            catch (error) {
+                if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_4__/* .RateLimitStop */ .CZ)
+                    throw error;
+                plan.push({ name: entry.name, target, action: 'failed', changes: [], url: entry.url, error: planError(error, target) });
+            }
+        }
         const declared = new Set(entries.flatMap((entry) => [entry.url, ...entry.previous_urls]));
         for (const hook of live) {
             const url = hook.config.url ?? '';
@@ -43274,6 +43425,24 @@ async function computePlan(client, file, options) {
         }
     }
     return plan;
+}
+/**
+ * Why two entries on one target could claim the same hook (one's `url` or `previous_urls` is the
+ * other's `url` or in its `previous_urls`), naming the keys but not the URL; undefined when they cannot.
+ */
+function claimClash(a, b) {
+    const keyOf = (entry, url) => (url === entry.url ? 'url' : 'previous_urls');
+    for (const url of [a.url, ...a.previous_urls]) {
+        if (url === b.url || b.previous_urls.includes(url))
+            return `the ${keyOf(a, url)} of '${a.name}' is the ${keyOf(b, url)} of '${b.name}'`;
+    }
+    return undefined;
+}
+/** An error of planning one target, as its plan item says it: GitHub's answer with the permission hint, or the message. */
+function planError(error, target) {
+    if ((0,_api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .isApiError */ .d7)(error))
+        return (0,_api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, target.scope).replace(/\n/g, ' ');
+    return error instanceof Error ? error.message : String(error);
 }
 /** The plan item of one entry on one target whose hooks are `live`. */
 async function planEntry(client, target, entry, live) {
@@ -43297,29 +43466,46 @@ function planCounts(plan) {
     return Object.fromEntries(PLAN_ACTIONS.map((action) => [action, plan.filter((item) => item.action === action).length]));
 }
 /**
- * Carries out a plan: per item that changes something, `ensure` (creating, updating, writing the
- * secret where it is not proven, verified by GitHub's creation ping or a ping, so that the next plan
- * proves it), the URL move (`PATCH …/hooks/{hook_id}/config` with the new `url`, then `ensure`), or the
- * deletion. Runs as a fleet: `max_writes`, `fail_fast` and the pacing apply.
- * @returns one result per plan item (`unchanged` ones reported as they are), and the totals
+ * Carries out a plan, target by target: per item that changes something, `ensure` (creating,
+ * updating, writing the secret where it is not proven, verified by GitHub's creation ping or a ping,
+ * so that the next plan proves it), the URL move (`PATCH …/hooks/{hook_id}/config` with the new
+ * `url`, then `ensure`), or the deletion. On each target the creations, moves and updates go first,
+ * and its deletions only once every one of them succeeded: a deletion after a failed, refused or
+ * skipped write is `skipped` with the reason, so that a target never loses its old hook to a new one
+ * that was not made (a URL renamed under `prune`). Runs as a fleet of targets: `max_writes` counts a
+ * target's writes as one (its create and delete together), `fail_fast` and the pacing apply.
+ * `ambiguous` and `failed` plan items are reported `failed` with their reason, and nothing is
+ * written for them.
+ * @param fleet `onResult` is told each plan item's result, `done` of `plan.length`
+ * @returns one result per plan item, in the plan's order (`unchanged` ones reported as they are), and the totals
  */
 async function applyPlan(plan, file, makeClient, options, fleet) {
     const entries = new Map(file.hooks.map((entry) => [entry.name, entry]));
-    const items = plan.map((item) => ({ target: item.target, item }));
     const verify = { timeout_ms: options.timeout_ms };
-    const run = async (client, { target, item }) => {
-        const where = `${item.name} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .describeTarget */ .ff)(target)}`;
-        if (item.action === 'unchanged')
-            return { message: `${where}: unchanged.`, outcome: 'unchanged', hook_id: item.hook_id };
+    const groups = new Map();
+    for (const item of plan) {
+        const group = groups.get(targetKey(item.target)) ?? { target: item.target, items: [] };
+        group.items.push(item);
+        groups.set(targetKey(item.target), group);
+    }
+    const baseOf = (item) => ({
+        target: item.target,
+        name: (0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(item.target),
+        hook_id: item.hook_id,
+        changed: false,
+        ok: false
+    });
+    const carryOut = async (client, item) => {
+        const where = `${item.name} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(item.target)}`;
         if (item.action === 'delete') {
-            await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .deleteHook */ .$3(client, target, item.hook_id, true);
+            await _hooks_js__WEBPACK_IMPORTED_MODULE_3__/* .deleteHook */ .$3(client, item.target, item.hook_id, true);
             return { message: `${where}: deleted webhook ${item.hook_id} (${item.url}).`, outcome: 'deleted', changed: true, hook_id: item.hook_id };
         }
         const entry = entries.get(item.name);
         if (!entry)
             throw new Error(`internal error: no entry '${item.name}'`);
         const ref = item.action === 'move-url' ? { hook_id: item.hook_id } : { url: entry.url };
-        const done = await (0,_ensure_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureHook */ .O8)(client, target, ref, wantedOf(entry), { dryRun: false, verify, clock: options.clock });
+        const done = await (0,_ensure_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureHook */ .O8)(client, item.target, ref, wantedOf(entry), { dryRun: false, verify, clock: options.clock });
         const verified = done.verification?.delivery;
         const failure = done.verification?.error ??
             (verified && !(verified.status_code >= 200 && verified.status_code < 300) ? `the receiver answered ${verified.status_code}` : undefined);
@@ -43333,8 +43519,99 @@ async function applyPlan(plan, file, makeClient, options, fleet) {
             ...(failure ? { failure: `${where}: written, but its verification failed: ${failure}` } : {})
         };
     };
-    const done = await (0,_fleet_js__WEBPACK_IMPORTED_MODULE_1__/* .runFleet */ .gI)(items, makeClient, run, fleet);
-    return { results: done.results, counts: (0,_fleet_js__WEBPACK_IMPORTED_MODULE_1__/* .countResults */ .aD)(done.results) };
+    /** The results of one target's items, as its run left them. */
+    const applied = new Map();
+    const runTarget = async (client, group) => {
+        const results = new Map();
+        applied.set(targetKey(group.target), results);
+        let wrote = false;
+        client.hook.after('request', (_response, request) => {
+            if (request.method !== 'GET')
+                wrote = true;
+        });
+        let blocked;
+        const order = (item) => (item.action === 'delete' ? 1 : 0);
+        for (const item of [...group.items].sort((a, b) => order(a) - order(b))) {
+            if (!WRITING.has(item.action) && item.action !== 'delete') {
+                results.set(item, settledResult(item));
+                continue;
+            }
+            if (item.action === 'delete' && blocked !== undefined) {
+                results.set(item, {
+                    ...baseOf(item),
+                    result: 'skipped',
+                    error: `not deleted: ${blocked}, so webhook ${item.hook_id} stays until a run where it succeeds`
+                });
+                continue;
+            }
+            let result;
+            try {
+                const operation = await carryOut(client, item);
+                const done = {
+                    ...baseOf(item),
+                    hook_id: operation.hook_id ?? item.hook_id,
+                    result: operation.outcome,
+                    changed: operation.changed ?? false,
+                    operation
+                };
+                result = operation.failure ? { ...done, error: operation.failure } : { ...done, ok: true };
+            }
+            catch (error) {
+                result = (0,_fleet_js__WEBPACK_IMPORTED_MODULE_2__/* .thrownResult */ ._p)(baseOf(item), error, { wrote });
+            }
+            results.set(item, result);
+            if (WRITING.has(item.action) && !result.ok)
+                blocked ??= `${item.name}'s ${item.action} on this target ended ${result.result}${result.error ? ` (${result.error.split('\n')[0]})` : ''}`;
+        }
+        const failed = [...results.values()].filter(_fleet_js__WEBPACK_IMPORTED_MODULE_2__/* .isFailure */ .N6);
+        return {
+            message: `${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(group.target)}: applied.`,
+            outcome: 'applied',
+            changed: [...results.values()].some((result) => result.changed),
+            ...(failed.length > 0 ? { failure: failed.map((result) => result.error).join('; ') } : {})
+        };
+    };
+    /** The results of a target's items: as its run left them, or all as the target's (skipped before it ran, or thrown). */
+    const itemResults = (group, outcome) => {
+        const results = applied.get(targetKey(group.target));
+        return group.items.map((item) => {
+            const result = results?.get(item);
+            if (result)
+                return result;
+            if (!WRITING.has(item.action) && item.action !== 'delete')
+                return settledResult(item);
+            return { ...baseOf(item), result: outcome.result === 'applied' ? 'skipped' : outcome.result, error: outcome.error, thrown: outcome.thrown };
+        });
+    };
+    let done = 0;
+    const list = [...groups.values()];
+    const ran = await (0,_fleet_js__WEBPACK_IMPORTED_MODULE_2__/* .runFleet */ .gI)(list, makeClient, runTarget, {
+        ...fleet,
+        state: undefined,
+        onResult: (result) => {
+            const group = list.find((candidate) => targetKey(candidate.target) === targetKey(result.target));
+            if (group)
+                for (const item of itemResults(group, result))
+                    fleet.onResult?.(item, ++done, plan.length);
+        }
+    });
+    const byItem = new Map();
+    for (const [index, group] of list.entries()) {
+        const results = itemResults(group, ran.results[index]);
+        group.items.forEach((item, k) => byItem.set(item, results[k]));
+    }
+    const results = plan.map((item) => byItem.get(item));
+    return { results, counts: (0,_fleet_js__WEBPACK_IMPORTED_MODULE_2__/* .countResults */ .aD)(results) };
+}
+/** The result of a plan item that writes nothing: `unchanged` (ok), or its `ambiguous` / `failed` outcome with the reason. */
+function settledResult(item) {
+    const base = { target: item.target, name: (0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(item.target), hook_id: item.hook_id, changed: false };
+    const where = `${item.name} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(item.target)}`;
+    if (item.action === 'unchanged') {
+        return { ...base, result: 'unchanged', ok: true, operation: { message: `${where}: unchanged.`, outcome: 'unchanged', hook_id: item.hook_id } };
+    }
+    const message = `${where}: ${item.action}, nothing written: ${item.error ?? ''}`;
+    return { ...base, result: item.action, ok: false, error: message, operation: { message, outcome: item.action, failure: message } };
 }
 /** The result word of an applied plan action. */
 const DONE = {
@@ -43343,11 +43620,13 @@ const DONE = {
     update: 'updated',
     'write-secret': 'secret-written',
     delete: 'deleted',
+    ambiguous: 'ambiguous',
+    failed: 'failed',
     unchanged: 'unchanged'
 };
 /** `octo-org/api`, or the organization's login: one key per target. */
 function targetKey(target) {
-    return `${target.scope}:${(0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .targetName */ .je)(target)}`.toLowerCase();
+    return `${target.scope}:${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(target)}`.toLowerCase();
 }
 /**
  * Groups the hooks read from each target into entries of a webhooks file ({@link ExportEntry}):
@@ -43355,20 +43634,33 @@ function targetKey(target) {
  * is an entry of its own. Names come from the URL's host and path, made unique (`deploy-example-com`,
  * `…-2`); `secret_env` is the name in upper case with `_SECRET`.
  * Hooks whose URL carries credentials (the README's URL-credential rule, {@link urlCredentials}) are
- * left out: the file is meant to be committed.
+ * left out: the file is meant to be committed. So are hooks that share their URL with another hook of
+ * the same target (GitHub allows it when their events differ, or as an exact duplicate): a webhooks
+ * file holds one hook per URL and target, so any way to write them would be refused by `plan` (or
+ * make it `ambiguous`); they stay as they are, untouched by a plan of the file (an export writes no `prune`).
  * @param read the hooks of each target, as the `export` operation read them
- * @returns the entries, and the hooks left out (`repository octo-org/api webhook 12`)
+ * @returns the entries; the hooks left out for credentials (`repository octo-org/api webhook 12`);
+ *   and those left out for a shared URL (`repository octo-org/api webhooks 12, 13`), one line per URL and target
  */
 function exportEntries(read) {
     const groups = new Map();
     const used = new Set();
     const left_out = [];
+    const shared_url = [];
     for (const { target, hooks: found } of read) {
+        const atUrl = new Map();
+        for (const hook of found)
+            atUrl.set(hook.config.url ?? '', [...(atUrl.get(hook.config.url ?? '') ?? []), hook.id]);
+        for (const ids of atUrl.values())
+            if (ids.length > 1)
+                shared_url.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(target)} webhooks ${ids.join(', ')}`);
         for (const hook of found) {
             const url = hook.config.url ?? '';
+            if ((atUrl.get(url)?.length ?? 0) > 1)
+                continue;
             // A URL that carries credentials would put them in a file meant for a repository: left out, and said.
-            if ((0,_redact_js__WEBPACK_IMPORTED_MODULE_4__/* .urlCredentials */ .O4)(url).length > 0) {
-                left_out.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .describeTarget */ .ff)(target)} webhook ${hook.id}`);
+            if ((0,_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .urlCredentials */ .O4)(url).length > 0) {
+                left_out.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(target)} webhook ${hook.id}`);
                 continue;
             }
             const settings = {
@@ -43382,7 +43674,7 @@ function exportEntries(read) {
             const key = JSON.stringify([target.scope === 'org' ? `org:${target.org}` : 'repos', settings]);
             const group = groups.get(key);
             if (group && target.scope === 'repo') {
-                group.repositories?.push((0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .targetName */ .je)(target));
+                group.repositories?.push((0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(target));
                 continue;
             }
             const base = `${URL.parse(url)?.hostname ?? 'hook'}${URL.parse(url)?.pathname ?? ''}`
@@ -43393,14 +43685,14 @@ function exportEntries(read) {
             for (let n = 2; used.has(name); n++)
                 name = `${base}-${n}`;
             used.add(name);
-            const where = target.scope === 'org' ? { org: target.org } : { repositories: [(0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .targetName */ .je)(target)] };
+            const where = target.scope === 'org' ? { org: target.org } : { repositories: [(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(target)] };
             const upper = name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
             // An environment variable's name does not start with a digit (a host such as 10.0.0.7).
             const secret_env = /^[A-Z_]/.test(upper) ? `${upper}_SECRET` : `HOOK_${upper}_SECRET`;
             groups.set(key, { name, ...settings, ...where, secret_env });
         }
     }
-    return { entries: [...groups.values()], left_out };
+    return { entries: [...groups.values()], left_out, shared_url };
 }
 /**
  * Why `glob` is not a glob over hook URLs, or undefined when it is one: no white space; `http://` or
@@ -44060,6 +44352,7 @@ async function proveSecret(client, target, hook, secret) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   XZ: () => (/* binding */ selectRepositories),
 /* harmony export */   e9: () => (/* binding */ describeSelection),
+/* harmony export */   ib: () => (/* binding */ selectsRepository),
 /* harmony export */   zp: () => (/* binding */ SelectionError)
 /* harmony export */ });
 /* harmony import */ var picomatch__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4006);
@@ -44169,6 +44462,24 @@ function matches(pattern, owner, name) {
     if (pattern.owner.toLowerCase() !== owner.toLowerCase())
         return false;
     return pattern.glob ? picomatch__WEBPACK_IMPORTED_MODULE_1___default().isMatch(name, pattern.name, GLOB_OPTIONS) : pattern.name.toLowerCase() === name.toLowerCase();
+}
+/**
+ * Whether `selection` selects the repository `owner/name`, as far as its rules tell without listing:
+ * `yes` (its last matching rule adds it: a literal name, or a glob with no filter that could leave it
+ * out: no topics, no repository_property, forks included), `no` (no rule adds it, or an exclusion
+ * after removes it), `maybe` (a glob adds it, but a filter could leave it out once it is listed).
+ * Archived repositories, left out of writes anyway, are not considered.
+ */
+function selectsRepository(selection, owner, name) {
+    let by;
+    for (const pattern of selection.patterns)
+        if (matches(pattern, owner, name))
+            by = pattern.exclude ? undefined : pattern;
+    if (by === undefined)
+        return 'no';
+    if (!by.glob)
+        return 'yes';
+    return selection.topics.length > 0 || selection.property !== undefined || !selection.include_forks ? 'maybe' : 'yes';
 }
 /** Applies the filters to a listed repository, counting what each one leaves out. */
 function passes(repository, owner, selection, writes, report) {

@@ -1,12 +1,14 @@
 /**
- * `npm run bench [-- --latency MS] [-- --runs N] [-- --cold-only | --fleet-only | --sim-only] [-- --sim-runs N]`: the pacer's
- * simulation against a model of GitHub's limits (./pacing-sim.ts), then what each operation costs against the local
+ * `npm run bench [-- --latency MS] [-- --runs N] [-- --sim-runs N] [-- --model-runs N] [-- --cold-only | --fleet-only | --sim-only | --model-only]`:
+ * the pacer's simulation against a model of GitHub's limits (./pacing-sim.ts), then what each operation costs against the local
  * emulator with an injected latency (default 50 ms per API answer): requests, writes and wall time;
  * the ensure and delivery paths the issues set targets for; how soon a ping's verdict follows its
  * delivery; the fleet paths over 1,000 repositories (./bench-fleet.ts); and the cold start of
  * `dist/index.js` (median of several `list` runs) next to a github-script-like baseline, the same
- * baseline with plugin-retry, and `node -e 0`.
- * Not a test: it prints figures, and exits 1 only if a path misses its request-count target.
+ * baseline with plugin-retry, and `node -e 0`; and the model-based test of plan / apply / export
+ * (__tests__/apply-model.test.ts) over `--model-runs` sequences (default 1000, `npm test` runs 20).
+ * Not a test: it prints figures, and exits 1 only if a path misses its request-count target or the
+ * model-based test finds a failure (its seed and path are printed).
  */
 import fc from 'fast-check'
 import { spawn, spawnSync } from 'node:child_process'
@@ -33,6 +35,32 @@ const COLD_RUNS = argument('runs', 7)
 const COLD_ONLY = process.argv.includes('--cold-only')
 /** `--fleet-only`: measure only the fleet paths. */
 const FLEET_ONLY = process.argv.includes('--fleet-only')
+/** `--model-only`: run only the model-based test of plan / apply / export. */
+const MODEL_ONLY = process.argv.includes('--model-only')
+const MODEL_RUNS = argument('model-runs', 1000)
+
+/**
+ * Runs the model-based test of plan / apply / export (__tests__/apply-model.test.ts) with
+ * `MANAGE_WEBHOOKS_FC_RUNS` sequences, in one jest worker; prints its verdict and wall time, and on a
+ * failure jest's report (fast-check's seed, path and shrunk sequence).
+ * @returns true when every sequence kept the invariants
+ */
+function benchModel(runs: number): boolean {
+  const started = performance.now()
+  const jest = fileURLToPath(new URL('../node_modules/jest/bin/jest.js', import.meta.url))
+  const test = fileURLToPath(new URL('../__tests__/apply-model.test.ts', import.meta.url))
+  const done = spawnSync(process.execPath, ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning', jest, test, '--maxWorkers=1'], {
+    encoding: 'utf8',
+    env: { ...process.env, MANAGE_WEBHOOKS_FC_RUNS: String(runs) },
+    cwd: fileURLToPath(new URL('..', import.meta.url))
+  })
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  const ok = done.status === 0
+  console.log(`
+model-based plan / apply / export: ${runs} sequences in ${seconds} s, ${ok ? 'every invariant held ✅' : 'FAILED ❌'}`)
+  if (!ok) console.error(`${done.stdout}${done.stderr}`)
+  return ok
+}
 const SECRET = 'bench-secret'
 /** The references of the cold-start comparison: the github-script-like baseline, then the same with plugin-retry. */
 const BASELINES = [
@@ -140,7 +168,7 @@ async function simulation(): Promise<boolean> {
 
 async function main(): Promise<number> {
   if (process.argv.includes('--sim-only')) return (await simulation()) ? 0 : 1
-  const simulated = COLD_ONLY || FLEET_ONLY ? true : await simulation()
+  const simulated = COLD_ONLY || FLEET_ONLY || MODEL_ONLY ? true : await simulation()
   // The action's workflow commands (::debug:: per request, ::add-mask::) are noise here.
   const write = process.stdout.write.bind(process.stdout)
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
@@ -157,6 +185,11 @@ async function main(): Promise<number> {
   }
 
   const verdictGaps: number[] = []
+  if (MODEL_ONLY) {
+    await receiver.close()
+    await emulator.close()
+    return benchModel(MODEL_RUNS) ? 0 : 1
+  }
   if (FLEET_ONLY) {
     await receiver.close()
     await emulator.close()
@@ -276,13 +309,14 @@ async function main(): Promise<number> {
   console.log(
     `cold start, median of ${COLD_RUNS}, each incl. 1 request at ${LATENCY_MS} ms: dist/index.js list step ${step.toFixed(0)} ms; ${references.join('; ')}; loading dist/index.js with no inputs ${importOnly.toFixed(0)} ms; node -e 0 ${bare.toFixed(0)} ms`
   )
+  const model = COLD_ONLY ? true : benchModel(MODEL_RUNS)
   const missed = [...rows, ...fleet].filter((row) => row.ok === false)
   if (!simulated) return 1
   if (missed.length > 0 || verdictGaps.some((gap) => gap > 1000)) {
     console.error(`\nmissed targets: ${missed.map((row) => row.path).join(', ') || 'verdict bound'}`)
     return 1
   }
-  return 0
+  return model ? 0 : 1
 }
 
 process.exitCode = await main()

@@ -156,10 +156,12 @@ export const ROUTES: Route[] = [
     perm: WRITE,
     handle(store, ctx) {
       // "When you create a new webhook, we'll send you a simple ping event": after the 201, like
-      // every delivery. (Hooks seeded with Emulator.addHook get none.)
+      // every delivery; none to a hook created inactive, to which GitHub delivers nothing ("active:
+      // determines if notifications are sent when the webhook is triggered"). (Hooks seeded with
+      // Emulator.addHook get none.)
       const hook = store.createHook(ctx.target, ctx.body)
       const answer = json(201, hookJson(store, hook, ctx.apiBase))
-      ctx.deliver(hook, pingDelivery(store, hook, ctx.apiBase))
+      if (hook.active) ctx.deliver(hook, pingDelivery(store, hook, ctx.apiBase))
       return answer
     }
   },

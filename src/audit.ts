@@ -31,6 +31,8 @@ export interface HookAudit {
   note: string
   /** Set when the hook was not audited to its end: the run refused its ping (`max_writes`, `fail_fast`); its verdict is then `unproven`. */
   not_audited?: string
+  /** Set on an `unproven` hook that was not pinged only because pings were off (`ping_if_needed: false`, a dry run), though it could be pinged. */
+  would_ping?: boolean
 }
 
 /** Options of {@link auditHook}. */
@@ -75,7 +77,13 @@ export async function auditHook(
   }
   if (match.checked.length > 0) return { ...base, verdict: 'unknown', note: match.note }
   if (!options.ping_if_needed) {
-    return { ...base, verdict: 'unproven', note: "no delivery since the hook's last change, and ping_if_needed is false" }
+    const would_ping = SCOPE_TRAITS[target.scope].ping && hook.active
+    return {
+      ...base,
+      verdict: 'unproven',
+      note: "no delivery since the hook's last change, and ping_if_needed is false",
+      ...(would_ping ? { would_ping } : {})
+    }
   }
   if (!SCOPE_TRAITS[target.scope].ping) {
     return { ...base, verdict: 'unproven', note: "no delivery to check, and a GitHub App's webhook cannot be pinged: its next delivery will tell" }

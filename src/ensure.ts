@@ -21,9 +21,11 @@ export type EnsureOutcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'a
 /**
  * How a given secret was handled: `proven` (a delivery made after the hook's last change is signed
  * with it: nothing written), `written` (sent, at creation or through the config endpoint),
- * `would-write` (a dry run that would send it), `not-given`.
+ * `would-write` (a dry run that would send it), `unproven` (an inactive hook that stays inactive and
+ * has a secret set: GitHub delivers nothing to it, so no delivery can prove the secret, and it is not
+ * written again on every run; it is written when the hook is created or activated), `not-given`.
  */
-export type SecretProof = 'proven' | 'written' | 'would-write' | 'not-given'
+export type SecretProof = 'proven' | 'written' | 'would-write' | 'unproven' | 'not-given'
 
 /**
  * One difference between the hook and the wanted settings. A secret shows as
@@ -280,12 +282,18 @@ async function converge(
   let secret_note: string | undefined
   if (wanted.secret !== undefined) {
     let proven = false
+    // An inactive hook that stays inactive gets no delivery, not even a ping: its secret can never be
+    // proven, and writing it on every run would never settle. It is written at creation and activation.
+    const dormant = !adopted && hook.config.secret && Object.keys(config).length === 0 && !hook.active && wanted.active === false
     if (adopted) secret_note = 'the adopted hook may hold another secret'
     else if (!hook.config.secret) secret_note = 'the hook had no secret'
     else if (Object.keys(config).length > 0) secret_note = 'sent along with the other config changes'
+    else if (dormant) secret_note = 'unproven: inactive (GitHub delivers nothing to an inactive hook; the secret is written when it is activated)'
     else ({ proven, note: secret_note } = await proveSecret(client, target, hook, wanted.secret))
     if (proven) {
       secret_proof = 'proven'
+    } else if (dormant) {
+      secret_proof = 'unproven'
     } else {
       secret_proof = dryRun ? 'would-write' : 'written'
       config.secret = wanted.secret

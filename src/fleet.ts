@@ -169,14 +169,7 @@ export async function runFleet<T extends FleetItem>(
       const done = { ...base, hook_id, result: result.outcome, changed: result.changed ?? false, operation: result }
       return result.failure ? { ...done, error: result.failure } : { ...done, ok: true }
     } catch (error) {
-      if (error instanceof RunLimit) return { ...base, result: 'skipped', error: error.message }
-      if (options.absent_ok && error instanceof HookLookupError && error.matches === 0) {
-        return { ...base, result: 'absent', ok: true, error: undefined, operation: { message: `${base.name}: ${error.message}`, outcome: 'absent' } }
-      }
-      // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
-      if (error instanceof RateLimitStop && !wrote) return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error }
-      if (error instanceof RateLimitStop) return { ...base, result: 'failed', error: `stopped after a write: ${error.message}`, thrown: error }
-      return { ...base, result: 'failed', error: errorText(error, target), thrown: error }
+      return thrownResult(base, error, { wrote, absent_ok: options.absent_ok })
     }
   }
 
@@ -190,6 +183,25 @@ export async function runFleet<T extends FleetItem>(
     )
   )
   return { results, counts: countResults(results) }
+}
+
+/**
+ * The result of an item whose operation threw `error`: `skipped` for the run's own limit
+ * ({@link RunLimit}: `max_writes`, `fail_fast`) and for GitHub's stop ({@link RateLimitStop}) before
+ * the item wrote anything; `absent` (ok) for a hook not found when `absent_ok`; otherwise `failed`
+ * with GitHub's answer or the message.
+ * @param base the result's fields but `result` (`ok` and `changed` false)
+ * @param state.wrote whether the item sent a write before the error
+ */
+export function thrownResult(base: Omit<TargetResult, 'result'>, error: unknown, state: { wrote: boolean; absent_ok?: boolean }): TargetResult {
+  if (error instanceof RunLimit) return { ...base, result: 'skipped', error: error.message }
+  if (state.absent_ok && error instanceof HookLookupError && error.matches === 0) {
+    return { ...base, result: 'absent', ok: true, error: undefined, operation: { message: `${base.name}: ${error.message}`, outcome: 'absent' } }
+  }
+  // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
+  if (error instanceof RateLimitStop && !state.wrote) return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error }
+  if (error instanceof RateLimitStop) return { ...base, result: 'failed', error: `stopped after a write: ${error.message}`, thrown: error }
+  return { ...base, result: 'failed', error: errorText(error, base.target), thrown: error }
 }
 
 /** True for a result that counts as failed: not ok, and not skipped. */

@@ -50,6 +50,7 @@ import {
   FILE_OPERATIONS,
   FLEET_INPUTS,
   mayWrite,
+  dryRunProblem,
   OPERATION_INPUTS,
   OPERATIONS,
   URL_MOVERS,
@@ -392,6 +393,8 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   }
   if (operation !== undefined) {
     checkOperation(operation, scope, request, problems, warnings, input)
+    const dryRun = dryRunProblem(operation, request)
+    if (dryRun !== undefined) problems.push(dryRun)
     if (targets?.kind === 'repositories') checkFleet(operation, targets.selection, request, problems, warnings, input)
   }
   if (targets?.kind !== 'repositories') {

@@ -134,7 +134,7 @@ export const OPERATION_INPUTS: Record<Operation, { needs: readonly Need[]; uses:
   report: { needs: [], uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'] },
   // Webhooks as code: the targets and hooks come from the file (input `file`), not from these inputs.
   plan: { needs: [], uses: ['file', 'fail_on_drift', 'allow_unknown_events'] },
-  apply: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events'] },
+  apply: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events', 'dry_run'] },
   export: { needs: [], uses: ['file'] },
   // Every hook of each target, with what is wrong with each; reads only.
   inventory: { needs: [], uses: ['inventory_file', 'fail_on'] }
@@ -180,6 +180,28 @@ export const URL_MOVERS: readonly Operation[] = ['update', 'update-config']
 export function mayWrite(operation: Operation, request: { dry_run: boolean; ping_if_needed: boolean }): boolean {
   if (READ_ONLY_OPERATIONS.includes(operation) || request.dry_run) return false
   return operation !== 'audit-secret' || request.ping_if_needed
+}
+
+/**
+ * The problem of `dry_run: true` on an operation that writes and has no dry run (`create`, `update`,
+ * `delete`, `update-config`, `redeliver`, `ping`, `test`, `redeliver-failed`, and `audit-secret`
+ * with `ping_if_needed`), or undefined: a dry run never writes, so such a step is refused before any
+ * request instead of writing with a warning. The operations with a dry run are `ensure`,
+ * `ensure-absent`, `rotate-secret` and `apply`; read-only operations ignore it.
+ */
+export function dryRunProblem(operation: Operation, request: { dry_run: boolean; ping_if_needed: boolean }): string | undefined {
+  if (!request.dry_run || OPERATION_INPUTS[operation].uses.includes('dry_run') || !mayWrite(operation, { ...request, dry_run: false }))
+    return undefined
+  const instead: Partial<Record<Operation, string>> = {
+    create: "'ensure' with dry_run",
+    update: "'ensure' with dry_run",
+    'update-config': "'ensure' with dry_run",
+    delete: "'ensure-absent' with dry_run",
+    'redeliver-failed': "'list-deliveries' with status: failure to see what would be redelivered",
+    'audit-secret': 'ping_if_needed: false (an audit that sends no ping)'
+  }
+  const hint = instead[operation] ? `; use ${instead[operation]}` : ''
+  return `Input 'dry_run' is true, but operation '${operation}' writes and has no dry run, so the step was refused before any request (dry_run never writes)${hint}, or set dry_run: false. Operations with a dry run: ensure, ensure-absent, rotate-secret, apply.`
 }
 
 /**
@@ -255,6 +277,9 @@ export function checkOperation(
     problems.push("Input 'events' replaces the whole list; it cannot be combined with 'add_events' or 'remove_events'.")
   }
   for (const name of OPTIONAL_INPUTS) {
+    // `dry_run` on an operation that writes and cannot honour it is refused instead (see dryRunProblem).
+    if (name === 'dry_run' && dryRunProblem(operation, { dry_run: input(name) !== undefined, ping_if_needed: input('ping_if_needed') !== 'false' }))
+      continue
     if (!uses.includes(name) && input(name) !== undefined) {
       warnings.push(`Input '${name}' is ignored by operation '${operation}'.`)
     }

@@ -27,7 +27,7 @@ import {
   writePlan,
   writeSummary
 } from './outputs.js'
-import { utcTime } from './pacing.js'
+import { RateLimitStop, utcTime } from './pacing.js'
 import { withEtags } from './etags.js'
 import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts } from './plan.js'
 import type { WebhooksFile } from './model.js'
@@ -36,7 +36,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { maskUrlCredentials, redact, trustApiRoot } from './redact.js'
 import { describeSelection, selectRepositories, SelectionError } from './selection.js'
-import type { Target } from './target.js'
+import { describeTarget, type Target } from './target.js'
 
 /** The results reported so far by the run in progress (for {@link unfinishedRunGuard}). */
 let reported: TargetResult[] = []
@@ -225,22 +225,31 @@ function failFleet(
 
 /**
  * `plan` / `apply` of a webhooks file: the plan (outputs `plan`, `plan_counts`, `plan_file`, and the
- * job summary), failing the step with `fail_on_drift` when it would change anything; `apply` then
- * carries it out as a fleet (`results`, counts, the fleet summary).
+ * job summary), failing the step with `fail_on_drift` when it would change anything (targets that
+ * could not be planned, `ambiguous` or `failed`, count as drift); `apply` then carries it out as a
+ * fleet (`results`, counts, the fleet summary). `apply` with `dry_run` stops after the plan: it is
+ * what apply would do, and nothing is written.
  */
 async function runFile(request: WebhookRequest, file: WebhooksFile, factory: ClientFactory, clock: Clock): Promise<void> {
   // The plan's hooks lists are read again by apply right before it writes: with their ETags
   // (src/etags.ts, this run only) those reads are answered 304 when nothing changed, free of the
   // primary budget.
   const makeClient = withEtags(factory)
-  const plan = await computePlan(makeClient(), file, { writes: request.operation === 'apply' })
+  const plan = await computePlan(makeClient(), file, { warn: (message) => core.warning(redact(message)) })
   const counts = planCounts(plan)
   core.info(redact(`Plan of ${file.path}: ${PLAN_ACTIONS.map((action) => `${counts[action]} ${action}`).join(', ')}.`))
+  for (const item of plan.filter((item) => item.error !== undefined)) {
+    core.warning(redact(`${item.name} on ${describeTarget(item.target)}: ${item.action}: ${item.error}`))
+  }
   await writePlan(plan, file.path)
   const drift = plan.length - counts.unchanged
   if (request.operation === 'plan') {
     if (request.fail_on_drift && drift > 0)
       core.setFailed(redact(`Drift: ${drift} of ${plan.length} would change (fail_on_drift): see the plan in the job summary.`))
+    return
+  }
+  if (request.dry_run) {
+    core.info(redact(`Dry run: nothing was written; apply would carry out this plan (${drift} of ${plan.length} to change).`))
     return
   }
   const { options, ticker } = fleetProgress(request, makeClient, plan.length)
@@ -253,16 +262,36 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, factory: Cli
   setFleetOutputs(applied.results, applied.counts)
   await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts)
   failFleet(request, applied, makeClient, 'not applied')
+  // GitHub stopped hook creations only (a content-creation block), not the run: what it left undone fails the step too.
+  const blocked = applied.results.find((result) => result.thrown instanceof RateLimitStop)?.thrown as RateLimitStop | undefined
+  if (blocked && !makeClient.pacer.stop() && applied.counts.failed === 0) {
+    core.setFailed(redact(`${applied.counts.skipped} of ${applied.results.length} not applied: ${blocked.message}`))
+  }
 }
 
-/** `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output `file`). */
+/**
+ * `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output
+ * `file`); with no hook to write as an entry, no file (a file without entries is one `plan` refuses), and a warning.
+ */
 async function writeExport(request: WebhookRequest, results: readonly TargetResult[]): Promise<void> {
   const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []))
-  const { entries, left_out } = exportEntries(read)
+  const { entries, left_out, shared_url } = exportEntries(read)
+  if (shared_url.length > 0) {
+    core.warning(
+      redact(
+        `Not exported, because they share their URL with another webhook of the same repository or organization (different events, or duplicates): ${shared_url.join('; ')}. A webhooks file holds one hook per URL and target; these are left as they are. To manage them as code, keep one webhook per URL (merge their events into one, or delete the duplicate with operation: delete and hook_id), then export again.`
+      )
+    )
+  }
   if (left_out.length > 0) {
     core.warning(
       `Not exported, because their URLs carry credentials that do not belong in a committed file: ${left_out.join(', ')}. Move the credential out of the URL (a receiver can check X-Hub-Signature-256 instead), then export again.`
     )
+  }
+  if (entries.length === 0) {
+    // A file with no entry is one plan refuses (hooks: is empty): none is written, and the step says so.
+    core.warning(redact(`Nothing to export: no webhook to write as an entry was found, so ${request.file} was not written (output 'file' is empty).`))
+    return
   }
   mkdirSync(dirname(request.file), { recursive: true })
   const { renderWebhooksFile } = await import('./webhooks-file.js')

@@ -3,7 +3,7 @@
  * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
  */
 import * as core from '@actions/core'
-import { writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { tokenHint } from './api-error.js'
@@ -40,7 +40,7 @@ type SummaryTableRow = Parameters<typeof core.summary.addTable>[0][number]
  * and for one delivery `delivery_id`, `delivery_guid`, `delivery_status` (GitHub's text, e.g. `OK`),
  * `status_code` (the receiver's HTTP status) and `delivery` (JSON); for `ensure` / `ensure-absent`
  * `result` (created, updated, unchanged, deleted, absent), `changes` (JSON `[{field, from, to}]`) and
- * `secret_proof` (proven, written, would-write, not-given); `duration` (seconds, as GitHub reports it)
+ * `secret_proof` (proven, written, would-write, unproven, not-given); `duration` (seconds, as GitHub reports it)
  * with a delivery (also the verifying ping of `ensure`); for `list` / `list-deliveries` `truncated`
  * (true when `limit` left items out); for `redeliver-failed` `redelivered` (count), `redelivered_ids`
  * (JSON), `failed_guids` (JSON list of the guids that never got a 2xx) and `failed_count`.
@@ -571,6 +571,8 @@ const PLAN_SIGNS: Record<PlanAction, string> = {
   update: '✏️ update',
   'write-secret': '🔑 write-secret',
   delete: '🗑️ delete',
+  ambiguous: '⚠️ ambiguous',
+  failed: '❌ failed',
   unchanged: '✅ unchanged'
 }
 
@@ -586,7 +588,7 @@ export function planMarkdown(plan: readonly PlanItem[], file: string): string {
     `### Webhooks plan: ${escape(file)}`,
     '',
     changing === 0
-      ? `No changes: ${plan.length} ${plan.length === 1 ? 'hook matches' : 'hooks match'} the file, secrets proven where set.`
+      ? `No changes: ${plan.length} ${plan.length === 1 ? 'hook matches' : 'hooks match'} the file, secrets proven where set (an inactive hook's cannot be).`
       : `${changing} of ${plan.length} to change: ${PLAN_ACTIONS.filter((action) => counts[action] > 0)
           .map((action) => `${counts[action]} ${action}`)
           .join(', ')}.`,
@@ -601,7 +603,11 @@ export function planMarkdown(plan: readonly PlanItem[], file: string): string {
       const changes =
         item.action === 'delete'
           ? escape(item.url)
-          : item.changes.map((change) => `${change.field}: ${changeText(change.from)} → ${changeText(change.to)}`).join('; ')
+          : item.error !== undefined
+            ? escape(item.error)
+            : item.action === 'unchanged' && item.note?.startsWith('unproven: inactive')
+              ? 'secret unproven: inactive (GitHub delivers nothing to it; written at creation and activation)'
+              : item.changes.map((change) => `${change.field}: ${changeText(change.from)} → ${changeText(change.to)}`).join('; ')
       lines.push(`| ${escape(describeTarget(item.target))} | ${PLAN_SIGNS[item.action]} | ${escape(changes)} |`)
     }
     lines.push('')
@@ -617,8 +623,10 @@ function changeText(value: unknown): string {
 
 /**
  * Sets the plan's outputs — `plan` (JSON: one item per entry and target, `{ name, target, action,
- * changes, hook_id }`), `plan_counts` (per action) and `plan_file` (the Markdown, written to
- * `RUNNER_TEMP`, or the system's temporary folder, as `webhooks-plan.md`) — and appends the Markdown
+ * changes, hook_id, and `note` (how the secret was or was not proven) and `error` (why a target could
+ * not be planned) when set }`), `plan_counts` (per action) and `plan_file` (the Markdown, written as
+ * `webhooks-plan.md` in a new folder `webhooks-plan-XXXXXX` of `RUNNER_TEMP`, or of the system's
+ * temporary folder, so that each plan step of a job has its own file) — and appends the Markdown
  * to the job summary.
  * @returns the plan file's path
  */
@@ -628,12 +636,15 @@ export async function writePlan(plan: readonly PlanItem[], file: string): Promis
     target: targetName(item.target),
     action: item.action,
     changes: item.changes,
-    hook_id: item.hook_id
+    hook_id: item.hook_id,
+    ...(item.note !== undefined && item.action !== 'delete' ? { note: item.note } : {}),
+    ...(item.error !== undefined ? { error: item.error } : {})
   }))
   core.setOutput('plan', redact(JSON.stringify(entries)))
   core.setOutput('plan_counts', JSON.stringify(planCounts(plan)))
   const markdown = redact(planMarkdown(plan, file))
-  const path = join(process.env.RUNNER_TEMP || tmpdir(), 'webhooks-plan.md')
+  // A folder of its own per step: a second plan step in the same job keeps the first one's file.
+  const path = join(mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'webhooks-plan-')), 'webhooks-plan.md')
   writeFileSync(path, markdown)
   core.setOutput('plan_file', path)
   if (hasSummaryFile()) await core.summary.addRaw(markdown, true).write()

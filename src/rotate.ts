@@ -224,7 +224,9 @@ interface Pending extends FleetItem {
  * alone, then batches of `batch_size` — starting no further batch once the canary failed,
  * `max_failures` hooks failed or were rolled back, or `fail_fast` met a failure (the rest: `skipped`).
  * A target whose survey fails is one `failed` result.
- * @param fleet the run's options: `fail_fast`, `max_writes`, `absent_ok` and the progress callback apply across both phases
+ * In a dry run nothing is written or pinged: a hook the survey would have pinged is `would-survey` (ok), with what a real run does.
+ * @param fleet the run's options: `fail_fast`, `absent_ok` and the progress callback apply across both phases; `max_writes` counts
+ *   the rotations' writes only (the survey's pings prove secrets and change nothing, so they do not spend it)
  * @returns one result per hook (per target for a failed or absent survey), in target and hook order, and the totals
  */
 export async function rotateSecrets(
@@ -250,15 +252,15 @@ export async function rotateSecrets(
       return { message: '', outcome: 'surveyed', hooks: found, audit: audits }
     },
     {
+      // The survey's pings prove secrets and change nothing: they do not spend max_writes, which bounds the rotations.
       fail_fast: fleet.fail_fast,
-      max_writes: fleet.max_writes,
       absent_ok: fleet.absent_ok,
       state: surveyState,
       onResult: (result, done, total) => options.onSurveyed?.(surveyLine(result, done, total))
     }
   )
   const total = survey.results.reduce((sum, result) => sum + (result.result === 'surveyed' ? (result.operation?.hooks?.length ?? 0) : 1), 0)
-  const state = { ...fleetState(total), writes: surveyState.writes, stoppedBy: surveyState.stoppedBy }
+  const state = { ...fleetState(total), stoppedBy: surveyState.stoppedBy }
   const run: FleetOptions = { ...fleet, state }
   const results: TargetResult[] = []
   const pending: Pending[] = []
@@ -279,7 +281,16 @@ export async function rotateSecrets(
       const audit = audits[index]
       const { target } = surveyed
       if (audit.verdict === 'current') settle(target, hook, 'unchanged', true, audit.note)
-      else if (audit.not_audited) {
+      else if (options.dryRun && audit.would_ping) {
+        // A dry run sends no ping: it says what a real run would do with this hook.
+        settle(
+          target,
+          hook,
+          'would-survey',
+          true,
+          "dry run: no delivery since the hook's last change; a real run pings it to prove which secret it signs with, then rotates it if it signs with previous_secret or has none (or it is proven on the new secret already), and reports it unknown otherwise"
+        )
+      } else if (audit.not_audited) {
         const skipped = { target, name: surveyed.name, hook_id: hook.id, result: 'skipped', ok: false, changed: false, error: audit.not_audited }
         results.push(report(skipped, run, state))
       } else if (

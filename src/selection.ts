@@ -148,6 +148,21 @@ function matches(pattern: RepositoryPattern, owner: string, name: string): boole
   return pattern.glob ? picomatch.isMatch(name, pattern.name, GLOB_OPTIONS) : pattern.name.toLowerCase() === name.toLowerCase()
 }
 
+/**
+ * Whether `selection` selects the repository `owner/name`, as far as its rules tell without listing:
+ * `yes` (its last matching rule adds it: a literal name, or a glob with no filter that could leave it
+ * out: no topics, no repository_property, forks included), `no` (no rule adds it, or an exclusion
+ * after removes it), `maybe` (a glob adds it, but a filter could leave it out once it is listed).
+ * Archived repositories, left out of writes anyway, are not considered.
+ */
+export function selectsRepository(selection: RepositorySelection, owner: string, name: string): 'yes' | 'no' | 'maybe' {
+  let by: RepositoryPattern | undefined
+  for (const pattern of selection.patterns) if (matches(pattern, owner, name)) by = pattern.exclude ? undefined : pattern
+  if (by === undefined) return 'no'
+  if (!by.glob) return 'yes'
+  return selection.topics.length > 0 || selection.property !== undefined || !selection.include_forks ? 'maybe' : 'yes'
+}
+
 /** Applies the filters to a listed repository, counting what each one leaves out. */
 function passes(repository: ListedRepository, owner: Listed, selection: RepositorySelection, writes: boolean, report: SelectionReport): boolean {
   const left = report.left_out

@@ -33,9 +33,10 @@ import { readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { closest, distance } from 'fastest-levenshtein'
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml'
-import { SECRET_MASK, type RepositoryPattern, type RepositorySelection, type WebhookEntry, type WebhooksFile } from './model.js'
+import { SECRET_MASK, type RepositorySelection, type WebhookEntry, type WebhooksFile } from './model.js'
 import { mask, urlCredentials } from './redact.js'
 import { repositoryPatterns } from './input-targets.js'
+import { selectsRepository } from './selection.js'
 import { eventList, httpUrl, KNOWN_EVENTS, list, propertyFilter, topicList, unknownEvents } from './input-values.js'
 import schema from './webhooks.schema.json' with { type: 'json' }
 import { urlGlobProblem } from './plan.js'
@@ -117,10 +118,12 @@ export interface ReadWebhooksFileOptions {
  *   ./input-targets.ts, each item at its own line); `topics` and `repository_property` by
  *   `topicList` and `propertyFilter`;
  * - `secret_env`: the variable set and not empty (nor `********`, GitHub's mask of a stored secret);
- * - no two entries that put the same URL (their `url` or one of their `previous_urls`) on the same
- *   target, as far as the file tells: the same `org`, or the same literal `owner/name` in both
- *   entries' `repositories`. Globs (`octo-org/svc-*`) select repositories only once GitHub lists them,
- *   so two entries whose globs overlap are NOT caught here: the plan checks again after listing;
+ * - no two entries that could claim one hook: the same URL (their `url` or one of their
+ *   `previous_urls`) on the same target, as far as the file tells: the same `org`, or a repository
+ *   named literally in one entry that the other's rules select too, literally or by a glob without
+ *   filters (`octo-org/svc-*` and `octo-org/svc-a`; an exclusion `!octo-org/svc-a` after the glob
+ *   settles it). Two globs, or a glob with `topics` or `repository_property`, select repositories only
+ *   once GitHub lists them: the plan checks those after listing, before any write;
  * - `prune`: each a glob over URLs ({@link urlGlobProblem}); an entry's own `url` matching one is fine.
  *
  * Defaults: `events` `['push']`, `content_type` `'json'`, `insecure_ssl` `'0'` (from `false`; `true`
@@ -333,7 +336,9 @@ interface Claim {
   index: number
   name: string
   urls: { url: string; path: KeyPath }[]
-  targets: string[]
+  /** The entry's organization, or its repository rules; neither when they are invalid. */
+  org?: string
+  selection?: RepositorySelection
 }
 
 /** Reads one file: its text parsed once, its problems gathered. */
@@ -522,7 +527,7 @@ class FileReader {
     }
     const url = typeof raw.url === 'string' ? this.url(raw.url, at('url')) : undefined
     const previous: string[] = []
-    const claim: Claim = { index, name: label, urls: url === undefined ? [] : [{ url: sameUrl(url), path: at('url') }], targets: [] }
+    const claim: Claim = { index, name: label, urls: url === undefined ? [] : [{ url: sameUrl(url), path: at('url') }] }
     if (Array.isArray(raw.previous_urls)) {
       raw.previous_urls.forEach((item, k) => {
         if (typeof item !== 'string' || this.url(item, at('previous_urls', k)) === undefined) return
@@ -536,19 +541,8 @@ class FileReader {
     }
     const events = Array.isArray(raw.events) ? this.events(raw.events, at('events')) : ['push']
     const selection = Array.isArray(raw.repositories) ? this.selection(raw, at) : undefined
-    if (selection !== undefined) {
-      // Literal names included and not excluded by a literal `!owner/name` after them; globs are compared only after listing.
-      const literal = (pattern: RepositoryPattern): string => `${pattern.owner}/${pattern.name}`.toLowerCase()
-      claim.targets = selection.patterns
-        .filter(
-          (pattern, k) =>
-            !pattern.glob &&
-            !pattern.exclude &&
-            !selection.patterns.slice(k + 1).some((other) => other.exclude && !other.glob && literal(other) === literal(pattern))
-        )
-        .map((pattern) => `${pattern.owner}/${pattern.name}`)
-    }
-    if (typeof raw.org === 'string') claim.targets = [`organization ${raw.org}`]
+    if (selection !== undefined) claim.selection = selection
+    if (typeof raw.org === 'string') claim.org = raw.org
     claims.push(claim)
     const secret = typeof raw.secret_env === 'string' ? this.secret(raw.secret_env, label, at('secret_env')) : undefined
     return {
@@ -678,11 +672,14 @@ class FileReader {
     return undefined
   }
 
-  /** Records each pair of entries that put the same URL on the same literal target (see {@link readWebhooksFile}). */
+  /**
+   * Records each pair of entries that could put the same URL (`url` or one of `previous_urls`) on one
+   * target, as far as the file decides it (see {@link readWebhooksFile}).
+   */
   private crossCheck(claims: Claim[]): void {
     for (const [b, later] of claims.entries()) {
       for (const earlier of claims.slice(0, b)) {
-        const targets = later.targets.filter((target) => earlier.targets.some((other) => other.toLowerCase() === target.toLowerCase()))
+        const targets = sharedTargets(earlier, later)
         if (targets.length === 0) continue
         for (const { url, path } of later.urls) {
           const other = earlier.urls.find((claimed) => claimed.url === url)
@@ -690,12 +687,30 @@ class FileReader {
           const where = targets.length === 1 ? targets[0] : `${targets[0]} (and ${targets.length - 1} more)`
           this.add(
             path,
-            `names the same URL (not shown) as ${keyText(other.path)} of entry ${earlier.name} (line ${this.lineOf(other.path)}), on ${where}; it accepts one hook per URL and target: merge the two entries, or keep the target in one of them`
+            `names the same URL (not shown) as ${keyText(other.path)} of entry ${earlier.name} (line ${this.lineOf(other.path)}), on ${where}; it accepts one hook per URL and target: merge the two entries, or keep the target in one of them${later.org === undefined ? ` (an exclusion such as "!${targets[0]}" after the other's glob)` : ''}`
           )
         }
       }
     }
   }
+}
+
+/**
+ * The targets both entries certainly cover, as the file tells without listing: the same `org`; or
+ * each repository named literally in either entry that both entries' rules select ({@link
+ * selectsRepository} `yes`: literal, or by a glob without filters). Overlaps that only listing
+ * decides (two globs, a glob with topics) are checked by the plan, before any write.
+ */
+function sharedTargets(a: Claim, b: Claim): string[] {
+  if (a.org !== undefined && b.org !== undefined) return a.org.toLowerCase() === b.org.toLowerCase() ? [`organization ${b.org}`] : []
+  if (a.selection === undefined || b.selection === undefined) return []
+  const named = [...b.selection.patterns, ...a.selection.patterns].filter((pattern) => !pattern.glob && !pattern.exclude)
+  const shared = new Map<string, string>()
+  for (const { owner, name } of named) {
+    const both = [a.selection, b.selection].every((selection) => selectsRepository(selection, owner, name) === 'yes')
+    if (both && !shared.has(`${owner}/${name}`.toLowerCase())) shared.set(`${owner}/${name}`.toLowerCase(), `${owner}/${name}`)
+  }
+  return [...shared.values()]
 }
 
 /** `a list`, `a mapping`, `a string`, …: what a value is, for a type error (never the value itself). */
