@@ -176,6 +176,17 @@ describe('deadlines, stops and guards', () => {
     expect((rollback as Response).status).toBe(200)
   })
 
+  test("each request refused by a stop gets its own copy: one target's context never reaches another's message", async () => {
+    const { call, run } = virtual(() => refusal('7200'))
+    const first = (await run(call('/repos/o/a/hooks'))) as RateLimitStop
+    const second = (await run(call('/repos/o/b/hooks'))) as RateLimitStop
+    first.message += ' (New secret written; …)'
+    const third = (await run(call('/repos/o/c/hooks'))) as RateLimitStop
+    expect(second).not.toBe(first)
+    expect(third.message).toBe(second.message)
+    expect(third.message).not.toContain('New secret written')
+  })
+
   test('a budget that can never be met fails the request with an internal error instead of hanging', async () => {
     const { call, run } = virtual(() => new Response('{}'), { budget: { creations_per_hour: 0 }, rate_limit_wait: Infinity })
     const failed = await run(call('/repos/o/a/hooks', 'POST'))

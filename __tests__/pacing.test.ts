@@ -302,6 +302,11 @@ describe('end to end, the bundled action at GitHub pace against GitHub limits', 
     const results = JSON.parse(run.outputs.results) as { result: string; error?: string }[]
     expect(results.map((result) => result.result)).toEqual(['skipped', 'skipped', 'skipped', 'skipped'])
     expect(results[0].error).toMatch(/content-creation limit/)
+    // Work left undone fails the step, saying when to run again (it exited 0: hostile review of issue 25).
+    expect(run.exitCode).toBe(1)
+    expect(run.stdout).toMatch(
+      /::error::4 of 4 not done: GitHub's content-creation limit .*Hook creations stopped; other requests go on\. Run again after /
+    )
     expect(emulator.requests.filter((request) => request.method === 'POST')).toHaveLength(1)
     expect(emulator.requests.filter((request) => request.method === 'GET' && request.path.endsWith('/hooks'))).toHaveLength(4)
   })

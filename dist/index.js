@@ -42239,10 +42239,13 @@ function fleetProgress(request, makeClient, total) {
 }
 /**
  * Fails the step when targets of the run failed (listing them), or when GitHub's rate limits stopped
- * the run (saying how many were `undone`, e.g. `not done`, and when to run again).
+ * the run, or stopped hook creations with work left undone (saying how many were `undone`, e.g.
+ * `not done`, and when to run again).
  */
 function failFleet(request, fleet, makeClient, undone) {
-    const stop = makeClient.pacer.stop();
+    // The run's stop, or else hook creations' (a content-creation block, the hourly budget) when it left work undone.
+    const creations = fleet.counts.skipped > 0 ? makeClient.pacer.creationStop() : undefined;
+    const stop = makeClient.pacer.stop() ?? creations;
     if (fleet.counts.failed > 0)
         core/* setFailed */.C1((0,redact/* redact */.E$)([fleetFailure(request, fleet.results), ...(stop ? [stop.message] : [])].join('\n')));
     else if (stop)
@@ -42285,11 +42288,6 @@ async function runFile(request, file, factory, clock) {
     setFleetOutputs(applied.results, applied.counts);
     await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts);
     failFleet(request, applied, makeClient, 'not applied');
-    // GitHub stopped hook creations only (a content-creation block), not the run: what it left undone fails the step too.
-    const blocked = applied.results.find((result) => result.thrown instanceof pacing/* RateLimitStop */.CZ)?.thrown;
-    if (blocked && !makeClient.pacer.stop() && applied.counts.failed === 0) {
-        core/* setFailed */.C1((0,redact/* redact */.E$)(`${applied.counts.skipped} of ${applied.results.length} not applied: ${blocked.message}`));
-    }
 }
 /**
  * `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output
@@ -42502,8 +42500,8 @@ function pacingBudget(factor = 1) {
         concurrency: 10,
         points_per_minute: Math.floor(GITHUB_LIMITS.points_per_minute * 0.95 * factor),
         response_ms_per_minute: Math.floor(GITHUB_LIMITS.response_ms_per_minute * 0.9 * factor),
-        creations_per_minute: Math.floor(GITHUB_LIMITS.creations_per_minute * 0.9 * factor),
-        creations_per_hour: Math.floor(GITHUB_LIMITS.creations_per_hour * factor),
+        creations_per_minute: Math.max(1, Math.floor(GITHUB_LIMITS.creations_per_minute * 0.9 * factor)),
+        creations_per_hour: Math.max(1, Math.floor(GITHUB_LIMITS.creations_per_hour * factor)),
         write_spacing_ms: GITHUB_LIMITS.write_spacing_ms / factor
     };
 }
@@ -42624,11 +42622,20 @@ class RateLimitStop extends Error {
     reason;
     /** When a rerun can continue (GitHub's reset, or the end of the last pause); undefined: unknown. */
     until;
+    /** The message without "Run again after …". */
+    said;
+    /** @param until when a rerun can continue; an invalid or unrepresentable date counts as unknown */
     constructor(reason, message, until) {
-        super(until ? `${message} Run again after ${utcTime(until)}.` : message);
+        const known = until && Number.isFinite(until.getTime()) ? until : undefined;
+        super(known ? `${message} Run again after ${utcTime(known)}.` : message);
         (0,_model_js__WEBPACK_IMPORTED_MODULE_1__/* .passesOctokitAsIs */ .LB)(this);
         this.reason = reason;
-        this.until = until;
+        this.until = known;
+        this.said = message;
+    }
+    /** A fresh copy, for one request: what a caller adds to its message stays its own. */
+    copy() {
+        return new RateLimitStop(this.reason, this.said, this.until);
     }
 }
 /**
@@ -42677,11 +42684,17 @@ class Pacer {
     budget;
     /** Points per route: the 60 s window and the smoothing window. */
     points = new Map();
+    /** The budgets as given, to come back to after a slow-down. */
+    initial;
+    /** When the last secondary refusal or step back up happened (epoch ms). */
+    lastChange = -Infinity;
+    /** Tickets in flight: their response-time entries grow with the time they have been waiting. */
+    inFlight = new Set();
     responseTime;
     creationsMinute;
     creationsHour;
-    /** The moving average of response times, in ms: what a request in flight reserves (1 s before any answer). */
-    estimate = 1000;
+    /** The last response times, in ms: a request starting reserves the longest of them (1 s before any answer). */
+    recent = [];
     queue = [];
     inflight = 0;
     /** Requests started so far. */
@@ -42715,6 +42728,7 @@ class Pacer {
     constructor(options) {
         // A copy: the budget slows down after a refusal.
         this.budget = { ...options.budget };
+        this.initial = { ...options.budget };
         this.options = {
             ...options,
             budget: this.budget,
@@ -42762,9 +42776,13 @@ class Pacer {
                 }
                 // A refusal is read before the request's place is freed, so that no request starts before its pause.
                 const refusal = await refusalOf(response, this.now());
-                if (refusal)
-                    this.refused(refusal, ticket);
-                this.release(ticket, response.headers);
+                try {
+                    if (refusal)
+                        this.refused(refusal, ticket);
+                }
+                finally {
+                    this.release(ticket, response.headers);
+                }
                 if (!refusal) {
                     this.answered(ticket);
                     return response;
@@ -42783,7 +42801,10 @@ class Pacer {
         const points = pointsOf(method);
         const signal = request.signal;
         return new Promise((resolve, reject) => {
+            if (this.closed)
+                return reject(new Error('internal error: a request after the run ended'));
             const job = {
+                method,
                 route,
                 points,
                 write: points > 1,
@@ -42819,9 +42840,12 @@ class Pacer {
     release(ticket, headers, sent = true) {
         const now = this.now();
         const response_ms = Math.max(0, now - ticket.at);
+        this.inFlight.delete(ticket);
         this.responseTime.settle(ticket.response, response_ms);
         if (sent) {
-            this.estimate = 0.8 * this.estimate + 0.2 * response_ms;
+            this.recent.push(response_ms);
+            if (this.recent.length > 16)
+                this.recent.shift();
             this.sent.push({ at: ticket.at, route: ticket.route, points: ticket.points, response_ms });
         }
         this.inflight--;
@@ -42869,6 +42893,10 @@ class Pacer {
     stop() {
         return this.stopped;
     }
+    /** The stop of hook creations alone (a content-creation block, the hourly budget), if any. */
+    creationStop() {
+        return this.creationsStopped;
+    }
     /** What was sent and waited so far. */
     stats() {
         const busiest = busiestMinute(this.sent);
@@ -42904,10 +42932,18 @@ class Pacer {
         if (this.closed)
             return new Error('internal error: a request after the run ended');
         if (job.creation && this.creationsStopped)
-            return this.creationsStopped;
-        if (this.stopped && !job.finishing())
-            return this.stopped;
+            return this.creationsStopped.copy();
+        if (this.stopped && !this.mayFinish(job))
+            return this.stopped.copy();
         return undefined;
+    }
+    /**
+     * True for a request that a stop lets through: a PATCH of a target that has already written (a
+     * rotation's rollback). Its reads and pings are refused, so that its verification ends at once and
+     * the rollback goes out while the reserve lasts.
+     */
+    mayFinish(job) {
+        return job.method === 'PATCH' && job.finishing();
     }
     /** The points ledgers of a route. */
     pointsOf(route) {
@@ -42922,9 +42958,14 @@ class Pacer {
     smoothWindow() {
         return Math.ceil((60_000 * Math.max(SMOOTHING_POINTS, HEAVIEST)) / this.budget.points_per_minute);
     }
-    /** What a request in flight reserves of the response-time budget, in ms: the moving average of response times. */
+    /**
+     * What a request starting reserves of the response-time budget, in ms: the longest of the last 16
+     * response times (1 s before any), at most half the budget. A request in flight longer than that
+     * counts for as long as it has been in flight ({@link Pacer.dispatch}).
+     */
     reserve() {
-        return Math.max(10, Math.min(Math.round(this.estimate), Math.floor(this.budget.response_ms_per_minute / 8)));
+        const longest = this.recent.length === 0 ? 1000 : Math.max(...this.recent);
+        return Math.max(10, Math.min(longest, Math.floor(this.budget.response_ms_per_minute / 2)));
     }
     /**
      * Serves the queue in order: starts every request that may start now; fails those that are
@@ -42933,8 +42974,13 @@ class Pacer {
      */
     dispatch() {
         if (this.closed)
-            return;
+            return this.failQueued(new Error('internal error: a request after the run ended'));
         const now = this.now();
+        for (const ticket of this.inFlight) {
+            if (now - ticket.at > ticket.response.weight)
+                this.responseTime.settle(ticket.response, now - ticket.at);
+        }
+        this.recover(now);
         this.checkPrimary(now);
         /** Budgets an earlier waiting request holds: no later request overtakes it there. */
         const held = new Set();
@@ -42992,7 +43038,7 @@ class Pacer {
         // Waits GitHub imposed.
         if (this.pause && this.pause.until > now)
             return { until: this.pause.until, holds: [], imposed: this.pause.reason, why: 'a pause' };
-        const primary = this.exhausted(now, job.finishing());
+        const primary = this.exhausted(now, this.mayFinish(job));
         if (primary)
             return { until: primary.reset + 1000, holds: [], imposed: 'primary', why: 'the primary budget' };
         if (job.creation && this.creationPause && this.creationPause.until > now)
@@ -43047,7 +43093,9 @@ class Pacer {
         }
         this.inflight++;
         const response = this.responseTime.add(now, this.reserve());
-        job.resolve({ route: job.route, points: job.points, write: job.write, creation: job.creation, at: now, seq: this.started++, response });
+        const ticket = { route: job.route, points: job.points, write: job.write, creation: job.creation, at: now, seq: this.started++, response };
+        this.inFlight.add(ticket);
+        job.resolve(ticket);
     }
     /** Removes the queued request at `index`, failing it with `error`. */
     drop(index, error) {
@@ -43073,7 +43121,12 @@ class Pacer {
         this.options.clock.sleep(Math.max(0, at - this.now()), timer.cancel.signal).then(() => {
             if (this.timer === timer)
                 this.timer = undefined;
-            this.dispatch();
+            try {
+                this.dispatch();
+            }
+            catch (error) {
+                this.failQueued(new Error(`internal error: the pacer failed: ${error instanceof Error ? error.message : String(error)}`));
+            }
         }, () => undefined // cancelled: a newer timer took over
         );
     }
@@ -43096,64 +43149,73 @@ class Pacer {
         this.startPause('primary', until, `${primary.remaining} requests left; every request waits for the reset`);
         this.primary = undefined; // the next answer tells the new window
     }
-    /** Decides what a refusal means for the run: a pause (every request, or creations), or the stop. */
+    /**
+     * Decides what a refusal means for the run: a pause (every request, or creations), or the stop.
+     * A refusal of a request sent before the pause in force began belongs to that pause: it counts no
+     * further refusal, but its own `retry-after` still holds (the pause is made longer when it asks so).
+     */
     refused(refusal, ticket) {
         this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1;
         const now = this.now();
         const limit = this.options.rate_limit_wait;
         const answered = `GitHub answered ${refusal.status} "${refusal.message}"${refusal.retry_after === undefined ? ' without retry-after' : ` with retry-after: ${refusal.retry_after}`}`;
-        if (refusal.reason === 'creation' && ticket.creation) {
-            // Refused again after waiting (not a request sent before the pause began): one more in a row.
-            if (this.creationPause && ticket.seq < this.creationPause.since)
-                return;
+        /** The end of GitHub's wait (epoch ms), or undefined when GitHub named none. */
+        const asked = refusal.reason === 'primary' && refusal.reset !== undefined && refusal.reset > now
+            ? refusal.reset + 1000
+            : refusal.retry_after !== undefined
+                ? now + refusal.retry_after * 1000
+                : undefined;
+        const creation = refusal.reason === 'creation' && ticket.creation;
+        const pause = creation ? this.creationPause : this.pause;
+        if (pause && ticket.seq < pause.since) {
+            // The same episode: only a later end than the pause's counts.
+            if (asked !== undefined && asked > pause.until)
+                pause.until = asked;
+            return;
+        }
+        if (creation) {
             this.creationStreak++;
-            const wait = refusal.retry_after ?? (this.lastCreationBackoffS === 0 ? FALLBACK_WAIT_S : this.lastCreationBackoffS * 2);
-            if (refusal.retry_after === undefined)
-                this.lastCreationBackoffS = wait;
-            const stop = (why) => (this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${why}; ${answered}. Hook creations stopped; other requests go on.`, new Date(now + wait * 1000)));
+            const backoff = this.lastCreationBackoffS === 0 ? FALLBACK_WAIT_S : this.lastCreationBackoffS * 2;
+            if (asked === undefined)
+                this.lastCreationBackoffS = backoff;
+            const until = asked ?? now + backoff * 1000;
+            const wait = Math.ceil((until - now) / 1000);
+            const stop = (why) => (this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${why}; ${answered}. Hook creations stopped; other requests go on.`, new Date(until)));
             if (this.creationStreak >= MAX_REFUSALS)
                 stop(`${this.creationStreak} refusals in a row`);
             else if (wait > limit)
                 stop(`a wait of ${wait} s, beyond rate_limit_wait (${limit} s)`);
             else {
-                this.creationPause = { until: now + wait * 1000, since: this.started };
+                this.creationPause = { until, since: this.started };
                 this.note('creation', wait, `${answered}; hook creations wait ${wait} s`);
             }
             return;
         }
-        // A request sent before the pause began was answered by the same episode: it waits, and counts nothing.
-        if (this.pause && ticket.seq < this.pause.since)
-            return;
         this.streak++;
-        let wait;
-        if (refusal.reason === 'primary') {
-            const reset = refusal.reset !== undefined && refusal.reset > now ? refusal.reset : undefined;
-            wait = reset !== undefined ? Math.ceil((reset + 1000 - now) / 1000) : (refusal.retry_after ?? FALLBACK_WAIT_S);
-        }
-        else if (refusal.retry_after !== undefined)
-            wait = refusal.retry_after;
-        else {
-            wait = this.lastBackoffS === 0 ? FALLBACK_WAIT_S : this.lastBackoffS * 2;
-            this.lastBackoffS = wait;
-        }
-        const until = new Date(now + wait * 1000);
+        const backoff = this.lastBackoffS === 0 ? FALLBACK_WAIT_S : this.lastBackoffS * 2;
+        if (asked === undefined)
+            this.lastBackoffS = backoff;
+        const until = asked ?? now + backoff * 1000;
+        const wait = Math.ceil((until - now) / 1000);
+        const stop = (why) => {
+            this.stopped ??= new RateLimitStop(refusal.reason, `${REASON_TEXT[refusal.reason]}: ${why}`, new Date(until));
+            this.pause = { until, since: this.started, reason: refusal.reason }; // a request the stop lets through still waits for it
+        };
         if (this.streak >= MAX_REFUSALS) {
-            this.stopped ??= new RateLimitStop(refusal.reason, `${REASON_TEXT[refusal.reason]}: ${this.streak} refusals in a row; ${answered}. Stopped, as GitHub asks ("continuing to make requests while you are rate limited may result in the banning of your integration").`, until);
-            this.pause = { until: until.getTime(), since: this.started, reason: refusal.reason }; // a finishing request still waits for it
+            stop(`${this.streak} refusals in a row; ${answered}. Stopped, as GitHub asks ("continuing to make requests while you are rate limited may result in the banning of your integration").`);
             return;
         }
         if (wait > limit) {
-            this.stopped ??= new RateLimitStop(refusal.reason, `${REASON_TEXT[refusal.reason]}: ${answered}, a wait beyond rate_limit_wait (${limit} s); stopped.`, until);
-            this.pause = { until: until.getTime(), since: this.started, reason: refusal.reason };
+            stop(`${answered}, a wait beyond rate_limit_wait (${limit} s); stopped.`);
             return;
         }
         if (refusal.reason === 'primary') {
             this.primary = undefined; // the next answer tells the new window
-            this.startPause('primary', until.getTime(), `${answered}; every request waits for the reset`);
+            this.startPause('primary', until, `${answered}; every request waits for the reset`);
             return;
         }
-        this.slowDown();
-        this.startPause('secondary', until.getTime(), `${answered}; every request waits ${wait} s, then the run goes on more slowly`);
+        this.slowDown(now);
+        this.startPause('secondary', until, `${answered}; every request waits ${wait} s, then the run goes on more slowly`);
     }
     /** Pauses every request until `until` (epoch ms), and says so. */
     startPause(reason, until, why) {
@@ -43172,10 +43234,30 @@ class Pacer {
      * {@link HEAVIEST}), for every route. The response-time budget stays: its margin already covers the
      * network time in what is measured.
      */
-    slowDown() {
+    slowDown(now) {
+        this.lastChange = now;
         const budget = this.budget;
         budget.concurrency = Math.min(budget.concurrency, Math.max(3, Math.floor(budget.concurrency / 2)));
         budget.points_per_minute = Math.max(HEAVIEST, Math.floor(budget.points_per_minute * SLOW_DOWN));
+        for (const ledgers of this.points.values()) {
+            ledgers.minute.limit = budget.points_per_minute;
+            ledgers.smooth.window_ms = this.smoothWindow();
+        }
+    }
+    /**
+     * Comes back up after a slow-down: each 30 s without a secondary refusal, one step (the points a
+     * minute ÷ {@link SLOW_DOWN}, one more request in flight), up to the budgets given. A stricter
+     * limit that GitHub keeps refuses again, and the run settles just below it.
+     */
+    recover(now) {
+        const budget = this.budget;
+        if (now - this.lastChange < 30_000)
+            return;
+        if (budget.points_per_minute >= this.initial.points_per_minute && budget.concurrency >= this.initial.concurrency)
+            return;
+        this.lastChange = now;
+        budget.concurrency = Math.min(this.initial.concurrency, budget.concurrency + 1);
+        budget.points_per_minute = Math.min(this.initial.points_per_minute, Math.ceil(budget.points_per_minute / SLOW_DOWN));
         for (const ledgers of this.points.values()) {
             ledgers.minute.limit = budget.points_per_minute;
             ledgers.smooth.window_ms = this.smoothWindow();
@@ -43217,7 +43299,8 @@ function retryAfterOf(value, now) {
 }
 /**
  * The rate-limit refusal an answer is, if any: 403 or 429 with `x-ratelimit-remaining: 0` (primary),
- * with a message naming the secondary rate limit (content creation when it says so), or any 429.
+ * with a message naming the secondary rate limit or an "abuse detection mechanism" (content creation
+ * when it says so), any 429, or a 403 with a `retry-after`.
  * @param now epoch MILLISECONDS, to read a `retry-after` date
  */
 async function refusalOf(response, now = Date.now()) {
@@ -43236,14 +43319,16 @@ async function refusalOf(response, now = Date.now()) {
     }
     message = message.slice(0, 300);
     const retry_after = retryAfterOf(response.headers.get('retry-after'), now);
-    const secondary = /secondary rate limit/i.test(message);
+    // GitHub's message, or older servers' "abuse detection mechanism".
+    const secondary = /secondary rate limit|abuse detection/i.test(message);
     if (!secondary && response.headers.get('x-ratelimit-remaining') === '0') {
         const reset = Number(response.headers.get('x-ratelimit-reset') ?? NaN);
         return { reason: 'primary', status: response.status, message, retry_after, reset: Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined };
     }
     if (secondary && /content creation/i.test(message))
         return { reason: 'creation', status: response.status, message, retry_after };
-    if (secondary || response.status === 429)
+    // Any 429, and a 403 that names a wait whatever its message: never sent again sooner.
+    if (secondary || response.status === 429 || retry_after !== undefined)
         return { reason: 'secondary', status: response.status, message, retry_after };
     return undefined;
 }

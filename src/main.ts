@@ -27,7 +27,7 @@ import {
   writePlan,
   writeSummary
 } from './outputs.js'
-import { RateLimitStop, utcTime } from './pacing.js'
+import { utcTime } from './pacing.js'
 import { withEtags } from './etags.js'
 import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts } from './plan.js'
 import type { WebhooksFile } from './model.js'
@@ -210,7 +210,8 @@ function fleetProgress(
 
 /**
  * Fails the step when targets of the run failed (listing them), or when GitHub's rate limits stopped
- * the run (saying how many were `undone`, e.g. `not done`, and when to run again).
+ * the run, or stopped hook creations with work left undone (saying how many were `undone`, e.g.
+ * `not done`, and when to run again).
  */
 function failFleet(
   request: WebhookRequest,
@@ -218,7 +219,9 @@ function failFleet(
   makeClient: ClientFactory,
   undone: string
 ): void {
-  const stop = makeClient.pacer.stop()
+  // The run's stop, or else hook creations' (a content-creation block, the hourly budget) when it left work undone.
+  const creations = fleet.counts.skipped > 0 ? makeClient.pacer.creationStop() : undefined
+  const stop = makeClient.pacer.stop() ?? creations
   if (fleet.counts.failed > 0) core.setFailed(redact([fleetFailure(request, fleet.results), ...(stop ? [stop.message] : [])].join('\n')))
   else if (stop) core.setFailed(redact(`${fleet.counts.skipped} of ${fleet.results.length} ${undone}: ${stop.message}`))
 }
@@ -262,11 +265,6 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, factory: Cli
   setFleetOutputs(applied.results, applied.counts)
   await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts)
   failFleet(request, applied, makeClient, 'not applied')
-  // GitHub stopped hook creations only (a content-creation block), not the run: what it left undone fails the step too.
-  const blocked = applied.results.find((result) => result.thrown instanceof RateLimitStop)?.thrown as RateLimitStop | undefined
-  if (blocked && !makeClient.pacer.stop() && applied.counts.failed === 0) {
-    core.setFailed(redact(`${applied.counts.skipped} of ${applied.results.length} not applied: ${blocked.message}`))
-  }
 }
 
 /**
