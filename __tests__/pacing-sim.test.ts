@@ -14,7 +14,7 @@ const RUNS = Number(process.env.MANAGE_WEBHOOKS_SIM_RUNS ?? 200)
 describe('the pacer against a model of GitHub, on a virtual clock', () => {
   test('every generated workload keeps every limit, ends, and stays within 1.25× its floor', async () => {
     await fc.assert(
-      fc.asyncProperty(workloadArbitrary(), async (workload) => {
+      fc.asyncProperty(workloadArbitrary(5000, 0.04), async (workload) => {
         const run = await simulate(workload)
         expect(checkRun(run)).toEqual([])
       }),

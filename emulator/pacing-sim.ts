@@ -316,17 +316,18 @@ const op = fc.constantFrom<SimOp>(
 )
 
 /**
- * Random workloads: up to `max_targets` targets (1 to 5,000), chains of 1 to 4 requests, answers of
- * 10 ms to 2 s, some refusals, sometimes a stricter hidden limit or a primary budget that runs out.
+ * Random workloads: up to `max_targets` targets (1 to 5,000; up to 300 but for `large_share` of them),
+ * chains of 1 to 4 requests, answers of 10 ms to 2 s, some refusals, sometimes a stricter hidden limit
+ * or a primary budget that runs out.
  */
-export function workloadArbitrary(max_targets = 5000): fc.Arbitrary<Workload> {
+export function workloadArbitrary(max_targets = 5000, large_share = 0.1): fc.Arbitrary<Workload> {
   return (
     fc
       .record({
-        // Mostly up to 300 targets, one in ten up to max_targets: a few hundred runs stay within seconds.
+        // Mostly up to 300 targets, `large_share` of them up to max_targets: a few hundred runs stay within seconds.
         targets: fc.oneof(
-          { arbitrary: fc.integer({ min: 1, max: Math.min(300, max_targets) }), weight: 9 },
-          { arbitrary: fc.integer({ min: 1, max: max_targets }), weight: 1 }
+          { arbitrary: fc.integer({ min: 1, max: Math.min(300, max_targets) }), weight: Math.round((1 - large_share) * 100) },
+          { arbitrary: fc.integer({ min: 1, max: max_targets }), weight: Math.round(large_share * 100) }
         ),
         patterns: fc.array(fc.array(op, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 3 }),
         lo: fc.integer({ min: 10, max: 2000 }),
