@@ -174,7 +174,7 @@ describe('the Pacer', () => {
     await call('/repos/o/b/hooks')
     await pacer.close()
     expect(sent[1].at).toBeGreaterThanOrEqual(reset * 1000)
-    expect(waits[0]).toMatch(/^GitHub's primary rate limit .*: 1 requests left; every request waits for the reset/)
+    expect(waits[0]).toMatch(/^GitHub's primary rate limit .*: 1 request left; every request waits for the reset/)
   })
 
   test('the primary budget with a reset beyond rate_limit_wait: the run stops, naming the time to run again', async () => {

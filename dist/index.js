@@ -39747,7 +39747,8 @@ function readLastResponse(last) {
     if (status !== null && /^unused$/i.test(status.trim()))
         return { code: null, status: 'unused', message: null };
     if (status !== null && /^misconfigured$/i.test(status.trim())) {
-        const receiver = /\b([1-5]\d\d)\b/.exec(message ?? '');
+        // Only GitHub's own wording names the receiver's status: other digits (an address, a port) are not one.
+        const receiver = /Invalid HTTP Response: ([1-5]\d\d)\b/i.exec(message ?? '');
         return { code: receiver ? Number(receiver[1]) : null, status, message };
     }
     return { code: last.code || null, status, message };
@@ -41412,7 +41413,10 @@ function describeTargets(targets) {
         return (0,src_target/* describeTarget */.ff)(targets.target);
     if (targets.kind === 'file')
         return `the targets of ${targets.path}`;
-    return `repositories ${targets.selection.patterns.map((p) => p.text).join(', ')}`;
+    // A heading, not a list: thousands of names given one by one would fill the job summary.
+    const patterns = targets.selection.patterns.map((p) => p.text);
+    const shown = patterns.slice(0, 10).join(', ');
+    return `repositories ${patterns.length > 10 ? `${shown} and ${patterns.length - 10} more` : shown}`;
 }
 /** A target's result as an entry of the `results` output: `{ repository, result, hook_id, error }` (`organization` for an organization). */
 function resultEntry(result) {
@@ -41763,6 +41767,7 @@ function outputs_escape(text) {
 function pacingLine(stats, elapsed_ms) {
     const n = (value) => value.toLocaleString('en-US');
     const seconds = (ms) => (ms / 1000).toFixed(1);
+    const count = (value, noun) => `${n(value)} ${noun}${value === 1 ? '' : 's'}`;
     // With ghes_rate_limit_factor above 1 the run's own budget is larger than GitHub.com's limits: the
     // line compares with that budget, so that a busy minute within it does not read as a breach.
     const raised = stats.budget.points_per_minute > pacing/* GITHUB_LIMITS */.f_.points_per_minute;
@@ -41774,11 +41779,11 @@ function pacingLine(stats, elapsed_ms) {
         : ` (GitHub allows ${pacing/* GITHUB_LIMITS */.f_.response_ms_per_minute / 1000} s)`;
     const busiest = stats.busiest_route === undefined
         ? ''
-        : `; busiest minute: ${n(stats.busiest_minute_points)} points on ${stats.busiest_route}${allowed}, ${seconds(stats.busiest_minute_response_ms)} s of response time${allowedMs}`;
+        : `; busiest minute: ${count(stats.busiest_minute_points, 'point')} on ${stats.busiest_route}${allowed}, ${seconds(stats.busiest_minute_response_ms)} s of response time${allowedMs}`;
     const waits = Object.entries(stats.waited_s).map(([reason, seconds]) => `waited ${seconds} s: ${pacing/* REASON_TEXT */.$H[reason]}`);
     const refused = Object.values(stats.refusals).reduce((sum, count) => sum + (count ?? 0), 0);
     const tail = [refused > 0 ? `${refused} refused by GitHub` : 'none refused by GitHub', ...waits].join('; ');
-    return `Paced: ${n(stats.requests)} requests (${n(stats.points)} points) in ${(elapsed_ms / 1000).toFixed(1)} s${busiest}; ${tail}.`;
+    return `Paced: ${count(stats.requests, 'request')} (${count(stats.points, 'point')}) in ${(elapsed_ms / 1000).toFixed(1)} s${busiest}; ${tail}.`;
 }
 /** Logs {@link pacingLine} and appends it to the job summary, with the run's stop if GitHub stopped it. */
 async function writePacing(stats, elapsed_ms) {
@@ -42033,10 +42038,20 @@ class EtagCache {
         });
         return client;
     }
-    /** Keeps an answer that has an ETag; returns it. */
+    /**
+     * Keeps an answer that has an ETag and is a whole list: no `rel="next"` and fewer items than a page
+     * holds. A full page keeps its body (and so its ETag) when a hook is added past it, while its `Link`
+     * would gain a next page: a 304 for it would hide that hook (found by the hostile review of issue 28).
+     * Returns the answer.
+     */
     keep(url, response) {
         const etag = response.headers.etag;
-        if (typeof etag === 'string' && response.status === 200) {
+        const link = String(response.headers.link ?? '');
+        const perPage = Number(URL.parse(url)?.searchParams.get('per_page') ?? 30);
+        const whole = !/rel="next"/.test(link) && Array.isArray(response.data) && response.data.length < perPage;
+        if (!whole)
+            this.answers.delete(url);
+        else if (typeof etag === 'string' && response.status === 200) {
             this.answers.set(url, {
                 etag,
                 response: structuredClone({ status: response.status, url: response.url, headers: response.headers, data: response.data })
@@ -42295,7 +42310,10 @@ async function runFile(request, file, factory, clock) {
  */
 async function writeExport(request, results) {
     const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []));
-    const { entries, left_out, shared_url } = (0,src_plan/* exportEntries */.Dj)(read);
+    const { entries, left_out, shared_url, no_url } = (0,src_plan/* exportEntries */.Dj)(read);
+    if (no_url.length > 0) {
+        core/* warning */.$e((0,redact/* redact */.E$)(`Not exported, because they have no URL (legacy service hooks, which a webhooks file cannot declare): ${no_url.join(', ')}. They are left as they are.`));
+    }
     if (shared_url.length > 0) {
         core/* warning */.$e((0,redact/* redact */.E$)(`Not exported, because they share their URL with another webhook of the same repository or organization (different events, or duplicates): ${shared_url.join('; ')}. A webhooks file holds one hook per URL and target; these are left as they are. To manage them as code, keep one webhook per URL (merge their events into one, or delete the duplicate with operation: delete and hook_id), then export again.`));
     }
@@ -43141,12 +43159,12 @@ class Pacer {
             return;
         const until = primary.reset + 1000;
         if (until - now > this.options.rate_limit_wait * 1000) {
-            this.stopped ??= new RateLimitStop('primary', `${REASON_TEXT.primary}: ${primary.remaining} requests left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(until));
+            this.stopped ??= new RateLimitStop('primary', `${REASON_TEXT.primary}: ${primary.remaining} request${primary.remaining === 1 ? '' : 's'} left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(until));
             return;
         }
         if (this.queue.length === 0)
             return; // nobody waits: the pause begins when a request comes
-        this.startPause('primary', until, `${primary.remaining} requests left; every request waits for the reset`);
+        this.startPause('primary', until, `${primary.remaining} request${primary.remaining === 1 ? '' : 's'} left; every request waits for the reset`);
         this.primary = undefined; // the next answer tells the new window
     }
     /**
@@ -43725,14 +43743,21 @@ function targetKey(target) {
  * make it `ambiguous`); they stay as they are, untouched by a plan of the file (an export writes no `prune`).
  * @param read the hooks of each target, as the `export` operation read them
  * @returns the entries; the hooks left out for credentials (`repository octo-org/api webhook 12`);
- *   and those left out for a shared URL (`repository octo-org/api webhooks 12, 13`), one line per URL and target
+ *   those left out for a shared URL (`repository octo-org/api webhooks 12, 13`), one line per URL and
+ *   target; and those left out for having no URL (legacy service hooks, `config: {}`)
  */
 function exportEntries(read) {
     const groups = new Map();
     const used = new Set();
     const left_out = [];
     const shared_url = [];
-    for (const { target, hooks: found } of read) {
+    const no_url = [];
+    for (const { target, hooks: everyHook } of read) {
+        // A legacy service hook (config {}) has no URL a file could declare: left out, and said.
+        for (const hook of everyHook)
+            if (!hook.config.url)
+                no_url.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(target)} webhook ${hook.id} ("${hook.name}")`);
+        const found = everyHook.filter((hook) => hook.config.url);
         const atUrl = new Map();
         for (const hook of found)
             atUrl.set(hook.config.url ?? '', [...(atUrl.get(hook.config.url ?? '') ?? []), hook.id]);
@@ -43777,7 +43802,7 @@ function exportEntries(read) {
             groups.set(key, { name, ...settings, ...where, secret_env });
         }
     }
-    return { entries: [...groups.values()], left_out, shared_url };
+    return { entries: [...groups.values()], left_out, shared_url, no_url };
 }
 /**
  * Why `glob` is not a glob over hook URLs, or undefined when it is one: no white space; `http://` or

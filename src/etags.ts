@@ -65,10 +65,19 @@ export class EtagCache {
     return client
   }
 
-  /** Keeps an answer that has an ETag; returns it. */
+  /**
+   * Keeps an answer that has an ETag and is a whole list: no `rel="next"` and fewer items than a page
+   * holds. A full page keeps its body (and so its ETag) when a hook is added past it, while its `Link`
+   * would gain a next page: a 304 for it would hide that hook (found by the hostile review of issue 28).
+   * Returns the answer.
+   */
   private keep<T extends CachedResponse>(url: string, response: T): T {
     const etag = response.headers.etag
-    if (typeof etag === 'string' && response.status === 200) {
+    const link = String(response.headers.link ?? '')
+    const perPage = Number(URL.parse(url)?.searchParams.get('per_page') ?? 30)
+    const whole = !/rel="next"/.test(link) && Array.isArray(response.data) && response.data.length < perPage
+    if (!whole) this.answers.delete(url)
+    else if (typeof etag === 'string' && response.status === 200) {
       this.answers.set(url, {
         etag,
         response: structuredClone({ status: response.status, url: response.url, headers: response.headers, data: response.data })

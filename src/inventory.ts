@@ -131,7 +131,8 @@ export function readLastResponse(last: HookResponse): NonNullable<InventoryHook[
   const message = last.message === null || last.message === undefined ? null : redact(last.message)
   if (status !== null && /^unused$/i.test(status.trim())) return { code: null, status: 'unused', message: null }
   if (status !== null && /^misconfigured$/i.test(status.trim())) {
-    const receiver = /\b([1-5]\d\d)\b/.exec(message ?? '')
+    // Only GitHub's own wording names the receiver's status: other digits (an address, a port) are not one.
+    const receiver = /Invalid HTTP Response: ([1-5]\d\d)\b/i.exec(message ?? '')
     return { code: receiver ? Number(receiver[1]) : null, status, message }
   }
   return { code: last.code || null, status, message }

@@ -273,7 +273,14 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, factory: Cli
  */
 async function writeExport(request: WebhookRequest, results: readonly TargetResult[]): Promise<void> {
   const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []))
-  const { entries, left_out, shared_url } = exportEntries(read)
+  const { entries, left_out, shared_url, no_url } = exportEntries(read)
+  if (no_url.length > 0) {
+    core.warning(
+      redact(
+        `Not exported, because they have no URL (legacy service hooks, which a webhooks file cannot declare): ${no_url.join(', ')}. They are left as they are.`
+      )
+    )
+  }
   if (shared_url.length > 0) {
     core.warning(
       redact(

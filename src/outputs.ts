@@ -123,7 +123,10 @@ export async function writeFailureSummary(request: WebhookRequest | undefined, p
 function describeTargets(targets: TargetSpec): string {
   if (targets.kind === 'one') return describeTarget(targets.target)
   if (targets.kind === 'file') return `the targets of ${targets.path}`
-  return `repositories ${targets.selection.patterns.map((p) => p.text).join(', ')}`
+  // A heading, not a list: thousands of names given one by one would fill the job summary.
+  const patterns = targets.selection.patterns.map((p) => p.text)
+  const shown = patterns.slice(0, 10).join(', ')
+  return `repositories ${patterns.length > 10 ? `${shown} and ${patterns.length - 10} more` : shown}`
 }
 
 /** A target's result as an entry of the `results` output: `{ repository, result, hook_id, error }` (`organization` for an organization). */
@@ -518,6 +521,7 @@ export function escape(text: string): string {
 export function pacingLine(stats: PacingStats, elapsed_ms: number): string {
   const n = (value: number): string => value.toLocaleString('en-US')
   const seconds = (ms: number): string => (ms / 1000).toFixed(1)
+  const count = (value: number, noun: string): string => `${n(value)} ${noun}${value === 1 ? '' : 's'}`
   // With ghes_rate_limit_factor above 1 the run's own budget is larger than GitHub.com's limits: the
   // line compares with that budget, so that a busy minute within it does not read as a breach.
   const raised = stats.budget.points_per_minute > GITHUB_LIMITS.points_per_minute
@@ -530,11 +534,11 @@ export function pacingLine(stats: PacingStats, elapsed_ms: number): string {
   const busiest =
     stats.busiest_route === undefined
       ? ''
-      : `; busiest minute: ${n(stats.busiest_minute_points)} points on ${stats.busiest_route}${allowed}, ${seconds(stats.busiest_minute_response_ms)} s of response time${allowedMs}`
+      : `; busiest minute: ${count(stats.busiest_minute_points, 'point')} on ${stats.busiest_route}${allowed}, ${seconds(stats.busiest_minute_response_ms)} s of response time${allowedMs}`
   const waits = Object.entries(stats.waited_s).map(([reason, seconds]) => `waited ${seconds} s: ${REASON_TEXT[reason as PauseReason]}`)
   const refused = Object.values(stats.refusals).reduce((sum, count) => sum + (count ?? 0), 0)
   const tail = [refused > 0 ? `${refused} refused by GitHub` : 'none refused by GitHub', ...waits].join('; ')
-  return `Paced: ${n(stats.requests)} requests (${n(stats.points)} points) in ${(elapsed_ms / 1000).toFixed(1)} s${busiest}; ${tail}.`
+  return `Paced: ${count(stats.requests, 'request')} (${count(stats.points, 'point')}) in ${(elapsed_ms / 1000).toFixed(1)} s${busiest}; ${tail}.`
 }
 
 /** Logs {@link pacingLine} and appends it to the job summary, with the run's stop if GitHub stopped it. */

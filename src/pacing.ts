@@ -864,13 +864,13 @@ export class Pacer {
     if (until - now > this.options.rate_limit_wait * 1000) {
       this.stopped ??= new RateLimitStop(
         'primary',
-        `${REASON_TEXT.primary}: ${primary.remaining} requests left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`,
+        `${REASON_TEXT.primary}: ${primary.remaining} request${primary.remaining === 1 ? '' : 's'} left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`,
         new Date(until)
       )
       return
     }
     if (this.queue.length === 0) return // nobody waits: the pause begins when a request comes
-    this.startPause('primary', until, `${primary.remaining} requests left; every request waits for the reset`)
+    this.startPause('primary', until, `${primary.remaining} request${primary.remaining === 1 ? '' : 's'} left; every request waits for the reset`)
     this.primary = undefined // the next answer tells the new window
   }
 

@@ -410,18 +410,24 @@ function targetKey(target: Target): string {
  * make it `ambiguous`); they stay as they are, untouched by a plan of the file (an export writes no `prune`).
  * @param read the hooks of each target, as the `export` operation read them
  * @returns the entries; the hooks left out for credentials (`repository octo-org/api webhook 12`);
- *   and those left out for a shared URL (`repository octo-org/api webhooks 12, 13`), one line per URL and target
+ *   those left out for a shared URL (`repository octo-org/api webhooks 12, 13`), one line per URL and
+ *   target; and those left out for having no URL (legacy service hooks, `config: {}`)
  */
 export function exportEntries(read: readonly { target: Target; hooks: readonly Hook[] }[]): {
   entries: ExportEntry[]
   left_out: string[]
   shared_url: string[]
+  no_url: string[]
 } {
   const groups = new Map<string, ExportEntry>()
   const used = new Set<string>()
   const left_out: string[] = []
   const shared_url: string[] = []
-  for (const { target, hooks: found } of read) {
+  const no_url: string[] = []
+  for (const { target, hooks: everyHook } of read) {
+    // A legacy service hook (config {}) has no URL a file could declare: left out, and said.
+    for (const hook of everyHook) if (!hook.config.url) no_url.push(`${describeTarget(target)} webhook ${hook.id} ("${hook.name}")`)
+    const found = everyHook.filter((hook) => hook.config.url)
     const atUrl = new Map<string, number[]>()
     for (const hook of found) atUrl.set(hook.config.url ?? '', [...(atUrl.get(hook.config.url ?? '') ?? []), hook.id])
     for (const ids of atUrl.values()) if (ids.length > 1) shared_url.push(`${describeTarget(target)} webhooks ${ids.join(', ')}`)
@@ -462,7 +468,7 @@ export function exportEntries(read: readonly { target: Target; hooks: readonly H
       groups.set(key, { name, ...settings, ...where, secret_env })
     }
   }
-  return { entries: [...groups.values()], left_out, shared_url }
+  return { entries: [...groups.values()], left_out, shared_url, no_url }
 }
 
 /**
