@@ -298,10 +298,6 @@ function fromInput(error, key) {
         .replace('entries separated by new lines or commas: ', '')
         .replace(/\.$/, '');
 }
-/** The `url` (or previous URL) as compared across entries: WHATWG-serialized (host lower-cased). */
-function sameUrl(url) {
-    return URL.parse(url)?.href ?? url;
-}
 /** Reads one file: its text parsed once, its problems gathered. */
 class FileReader {
     path;
@@ -486,17 +482,17 @@ class FileReader {
         }
         const url = typeof raw.url === 'string' ? this.url(raw.url, at('url')) : undefined;
         const previous = [];
-        const claim = { index, name: label, urls: url === undefined ? [] : [{ url: sameUrl(url), path: at('url') }] };
+        const claim = { index, name: label, urls: url === undefined ? [] : [{ url: (0,model/* sameUrl */.cl)(url), path: at('url') }] };
         if (Array.isArray(raw.previous_urls)) {
             raw.previous_urls.forEach((item, k) => {
                 if (typeof item !== 'string' || this.url(item, at('previous_urls', k)) === undefined)
                     return;
-                if (url !== undefined && sameUrl(item) === sameUrl(url)) {
+                if (url !== undefined && (0,model/* sameUrl */.cl)(item) === (0,model/* sameUrl */.cl)(url)) {
                     this.add(at('previous_urls', k), `is the same as url (not shown); it accepts ${ACCEPTS['previous_urls[]']}`);
                 }
                 else if (!previous.includes(item)) {
                     previous.push(item);
-                    claim.urls.push({ url: sameUrl(item), path: at('previous_urls', k) });
+                    claim.urls.push({ url: (0,model/* sameUrl */.cl)(item), path: at('previous_urls', k) });
                 }
             });
         }

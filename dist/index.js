@@ -42370,6 +42370,7 @@ function describeFailure(error, request) {
 /* harmony export */   LB: () => (/* binding */ passesOctokitAsIs),
 /* harmony export */   Q6: () => (/* binding */ SECRET_MASK),
 /* harmony export */   bp: () => (/* binding */ RunLimit),
+/* harmony export */   cl: () => (/* binding */ sameUrl),
 /* harmony export */   dQ: () => (/* binding */ realClock),
 /* harmony export */   pv: () => (/* binding */ timeScaleOf),
 /* harmony export */   vs: () => (/* binding */ scaledClock)
@@ -42432,6 +42433,13 @@ function scaledClock(scale) {
 function timeScaleOf(env) {
     const scale = Number(env.MANAGE_WEBHOOKS_TIME_SCALE ?? '1');
     return scale > 0 && scale <= 1 ? scale : 1;
+}
+/**
+ * A URL as compared across entries and hooks of one target: WHATWG-serialized (host lower-cased,
+ * `https://h?x` and `https://h/?x` alike); a value that is no URL as it is.
+ */
+function sameUrl(url) {
+    return URL.parse(url)?.href ?? url;
 }
 
 
@@ -43402,10 +43410,12 @@ function busiestMinute(sent) {
 /* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1340);
 /* harmony import */ var _fleet_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7591);
 /* harmony import */ var _hooks_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5987);
-/* harmony import */ var _pacing_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2215);
-/* harmony import */ var _selection_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1973);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6670);
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6746);
+/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(182);
+/* harmony import */ var _pacing_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2215);
+/* harmony import */ var _selection_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1973);
+/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6670);
+/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6746);
+
 
 
 
@@ -43442,7 +43452,7 @@ async function coveredTargets(client, file, warn) {
         if (entry.org !== undefined)
             covered.set(entry, [{ scope: 'org', org: entry.org }]);
         else if (entry.repositories) {
-            const { targets, report } = await (0,_selection_js__WEBPACK_IMPORTED_MODULE_5__/* .selectRepositories */ .XZ)(client, entry.repositories, { writes: true });
+            const { targets, report } = await (0,_selection_js__WEBPACK_IMPORTED_MODULE_6__/* .selectRepositories */ .XZ)(client, entry.repositories, { writes: true });
             covered.set(entry, targets);
             if (entry.repositories.include_archived && report.left_out.archived > 0) {
                 const count = report.left_out.archived;
@@ -43475,7 +43485,7 @@ async function computePlan(client, file, options = {}) {
             for (const other of slot.entries) {
                 const clash = claimClash(other, entry);
                 if (clash) {
-                    throw new Error(`${file.path}: entries '${other.name}' (line ${other.line}) and '${entry.name}' (line ${entry.line}) could both claim one hook on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(target)}: ${clash}. A hook belongs to one entry: merge the two entries, keep the target in one of them (an exclusion such as "!${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(target)}"), or drop the URL from previous_urls.`);
+                    throw new Error(`${file.path}: entries '${other.name}' (line ${other.line}) and '${entry.name}' (line ${entry.line}) could both claim one hook on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(target)}: ${clash}. A hook belongs to one entry: merge the two entries, keep the target in one of them (an exclusion such as "!${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(target)}"), or drop the URL from previous_urls.`);
                 }
             }
             slot.entries.push(entry);
@@ -43489,7 +43499,7 @@ async function computePlan(client, file, options = {}) {
             live = (await _hooks_js__WEBPACK_IMPORTED_MODULE_3__/* .listHooks */ .xP(client, target, { per_page: 100 })).items;
         }
         catch (error) {
-            if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_4__/* .RateLimitStop */ .CZ)
+            if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_5__/* .RateLimitStop */ .CZ)
                 throw error;
             const why = `its webhooks could not be listed: ${planError(error, target)}`;
             for (const entry of entries)
@@ -43514,7 +43524,7 @@ async function computePlan(client, file, options = {}) {
                 plan.push(await planEntry(client, target, entry, live));
             }
             catch (error) {
-                if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_4__/* .RateLimitStop */ .CZ)
+                if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_5__/* .RateLimitStop */ .CZ)
                     throw error;
                 plan.push({ name: entry.name, target, action: 'failed', changes: [], url: entry.url, error: planError(error, target) });
             }
@@ -43535,8 +43545,9 @@ async function computePlan(client, file, options = {}) {
  */
 function claimClash(a, b) {
     const keyOf = (entry, url) => (url === entry.url ? 'url' : 'previous_urls');
+    const claimed = new Set([b.url, ...b.previous_urls].map(_model_js__WEBPACK_IMPORTED_MODULE_4__/* .sameUrl */ .cl));
     for (const url of [a.url, ...a.previous_urls]) {
-        if (url === b.url || b.previous_urls.includes(url))
+        if (claimed.has((0,_model_js__WEBPACK_IMPORTED_MODULE_4__/* .sameUrl */ .cl)(url)))
             return `the ${keyOf(a, url)} of '${a.name}' is the ${keyOf(b, url)} of '${b.name}'`;
     }
     return undefined;
@@ -43593,13 +43604,13 @@ async function applyPlan(plan, file, makeClient, options, fleet) {
     }
     const baseOf = (item) => ({
         target: item.target,
-        name: (0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(item.target),
+        name: (0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(item.target),
         hook_id: item.hook_id,
         changed: false,
         ok: false
     });
     const carryOut = async (client, item) => {
-        const where = `${item.name} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(item.target)}`;
+        const where = `${item.name} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(item.target)}`;
         if (item.action === 'delete') {
             await _hooks_js__WEBPACK_IMPORTED_MODULE_3__/* .deleteHook */ .$3(client, item.target, item.hook_id, true);
             return { message: `${where}: deleted webhook ${item.hook_id} (${item.url}).`, outcome: 'deleted', changed: true, hook_id: item.hook_id };
@@ -43668,7 +43679,7 @@ async function applyPlan(plan, file, makeClient, options, fleet) {
         }
         const failed = [...results.values()].filter(_fleet_js__WEBPACK_IMPORTED_MODULE_2__/* .isFailure */ .N6);
         return {
-            message: `${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(group.target)}: applied.`,
+            message: `${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(group.target)}: applied.`,
             outcome: 'applied',
             changed: [...results.values()].some((result) => result.changed),
             ...(failed.length > 0 ? { failure: failed.map((result) => result.error).join('; ') } : {})
@@ -43708,8 +43719,8 @@ async function applyPlan(plan, file, makeClient, options, fleet) {
 }
 /** The result of a plan item that writes nothing: `unchanged` (ok), or its `ambiguous` / `failed` outcome with the reason. */
 function settledResult(item) {
-    const base = { target: item.target, name: (0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(item.target), hook_id: item.hook_id, changed: false };
-    const where = `${item.name} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(item.target)}`;
+    const base = { target: item.target, name: (0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(item.target), hook_id: item.hook_id, changed: false };
+    const where = `${item.name} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(item.target)}`;
     if (item.action === 'unchanged') {
         return { ...base, result: 'unchanged', ok: true, operation: { message: `${where}: unchanged.`, outcome: 'unchanged', hook_id: item.hook_id } };
     }
@@ -43729,7 +43740,7 @@ const DONE = {
 };
 /** `octo-org/api`, or the organization's login: one key per target. */
 function targetKey(target) {
-    return `${target.scope}:${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(target)}`.toLowerCase();
+    return `${target.scope}:${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(target)}`.toLowerCase();
 }
 /**
  * Groups the hooks read from each target into entries of a webhooks file ({@link ExportEntry}):
@@ -43756,21 +43767,22 @@ function exportEntries(read) {
         // A legacy service hook (config {}) has no URL a file could declare: left out, and said.
         for (const hook of everyHook)
             if (!hook.config.url)
-                no_url.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(target)} webhook ${hook.id} ("${hook.name}")`);
+                no_url.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(target)} webhook ${hook.id} ("${hook.name}")`);
         const found = everyHook.filter((hook) => hook.config.url);
         const atUrl = new Map();
+        // Hooks whose URLs are one URL once serialized (`https://h?x`, `https://h/?x`) share it: plan would refuse both.
         for (const hook of found)
-            atUrl.set(hook.config.url ?? '', [...(atUrl.get(hook.config.url ?? '') ?? []), hook.id]);
+            atUrl.set((0,_model_js__WEBPACK_IMPORTED_MODULE_4__/* .sameUrl */ .cl)(hook.config.url ?? ''), [...(atUrl.get((0,_model_js__WEBPACK_IMPORTED_MODULE_4__/* .sameUrl */ .cl)(hook.config.url ?? '')) ?? []), hook.id]);
         for (const ids of atUrl.values())
             if (ids.length > 1)
-                shared_url.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(target)} webhooks ${ids.join(', ')}`);
+                shared_url.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(target)} webhooks ${ids.join(', ')}`);
         for (const hook of found) {
             const url = hook.config.url ?? '';
-            if ((atUrl.get(url)?.length ?? 0) > 1)
+            if ((atUrl.get((0,_model_js__WEBPACK_IMPORTED_MODULE_4__/* .sameUrl */ .cl)(url))?.length ?? 0) > 1)
                 continue;
             // A URL that carries credentials would put them in a file meant for a repository: left out, and said.
-            if ((0,_redact_js__WEBPACK_IMPORTED_MODULE_6__/* .urlCredentials */ .O4)(url).length > 0) {
-                left_out.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .describeTarget */ .ff)(target)} webhook ${hook.id}`);
+            if ((0,_redact_js__WEBPACK_IMPORTED_MODULE_7__/* .urlCredentials */ .O4)(url).length > 0) {
+                left_out.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(target)} webhook ${hook.id}`);
                 continue;
             }
             const settings = {
@@ -43784,7 +43796,7 @@ function exportEntries(read) {
             const key = JSON.stringify([target.scope === 'org' ? `org:${target.org}` : 'repos', settings]);
             const group = groups.get(key);
             if (group && target.scope === 'repo') {
-                group.repositories?.push((0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(target));
+                group.repositories?.push((0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(target));
                 continue;
             }
             const base = `${URL.parse(url)?.hostname ?? 'hook'}${URL.parse(url)?.pathname ?? ''}`
@@ -43795,7 +43807,7 @@ function exportEntries(read) {
             for (let n = 2; used.has(name); n++)
                 name = `${base}-${n}`;
             used.add(name);
-            const where = target.scope === 'org' ? { org: target.org } : { repositories: [(0,_target_js__WEBPACK_IMPORTED_MODULE_7__/* .targetName */ .je)(target)] };
+            const where = target.scope === 'org' ? { org: target.org } : { repositories: [(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(target)] };
             const upper = name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
             // An environment variable's name does not start with a digit (a host such as 10.0.0.7).
             const secret_env = /^[A-Z_]/.test(upper) ? `${upper}_SECRET` : `HOOK_${upper}_SECRET`;

@@ -205,3 +205,11 @@ export interface WebhooksFile {
   /** Globs over hook URLs (`https://*.example.com/**`) that this file owns on the targets it covers. */
   prune: string[]
 }
+
+/**
+ * A URL as compared across entries and hooks of one target: WHATWG-serialized (host lower-cased,
+ * `https://h?x` and `https://h/?x` alike); a value that is no URL as it is.
+ */
+export function sameUrl(url: string): string {
+  return URL.parse(url)?.href ?? url
+}

@@ -20,7 +20,7 @@ import { ensureHook, type Change, type WantedHook } from './ensure.js'
 import { describeApiError, isApiError } from './api-error.js'
 import { countResults, isFailure, runFleet, thrownResult, type FleetCounts, type FleetOptions, type TargetResult } from './fleet.js'
 import * as hooks from './hooks.js'
-import type { Clock, GitHubClient, Hook, WebhookEntry, WebhooksFile } from './model.js'
+import { sameUrl, type Clock, type GitHubClient, type Hook, type WebhookEntry, type WebhooksFile } from './model.js'
 import type { OperationResult } from './operations.js'
 import { RateLimitStop } from './pacing.js'
 import { selectRepositories } from './selection.js'
@@ -186,8 +186,9 @@ export async function computePlan(client: GitHubClient, file: WebhooksFile, opti
  */
 function claimClash(a: WebhookEntry, b: WebhookEntry): string | undefined {
   const keyOf = (entry: WebhookEntry, url: string): string => (url === entry.url ? 'url' : 'previous_urls')
+  const claimed = new Set([b.url, ...b.previous_urls].map(sameUrl))
   for (const url of [a.url, ...a.previous_urls]) {
-    if (url === b.url || b.previous_urls.includes(url)) return `the ${keyOf(a, url)} of '${a.name}' is the ${keyOf(b, url)} of '${b.name}'`
+    if (claimed.has(sameUrl(url))) return `the ${keyOf(a, url)} of '${a.name}' is the ${keyOf(b, url)} of '${b.name}'`
   }
   return undefined
 }
@@ -429,11 +430,12 @@ export function exportEntries(read: readonly { target: Target; hooks: readonly H
     for (const hook of everyHook) if (!hook.config.url) no_url.push(`${describeTarget(target)} webhook ${hook.id} ("${hook.name}")`)
     const found = everyHook.filter((hook) => hook.config.url)
     const atUrl = new Map<string, number[]>()
-    for (const hook of found) atUrl.set(hook.config.url ?? '', [...(atUrl.get(hook.config.url ?? '') ?? []), hook.id])
+    // Hooks whose URLs are one URL once serialized (`https://h?x`, `https://h/?x`) share it: plan would refuse both.
+    for (const hook of found) atUrl.set(sameUrl(hook.config.url ?? ''), [...(atUrl.get(sameUrl(hook.config.url ?? '')) ?? []), hook.id])
     for (const ids of atUrl.values()) if (ids.length > 1) shared_url.push(`${describeTarget(target)} webhooks ${ids.join(', ')}`)
     for (const hook of found) {
       const url = hook.config.url ?? ''
-      if ((atUrl.get(url)?.length ?? 0) > 1) continue
+      if ((atUrl.get(sameUrl(url))?.length ?? 0) > 1) continue
       // A URL that carries credentials would put them in a file meant for a repository: left out, and said.
       if (urlCredentials(url).length > 0) {
         left_out.push(`${describeTarget(target)} webhook ${hook.id}`)

@@ -33,7 +33,7 @@ import { readFileSync } from 'node:fs'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { closest, distance } from 'fastest-levenshtein'
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml'
-import { SECRET_MASK, type RepositorySelection, type WebhookEntry, type WebhooksFile } from './model.js'
+import { SECRET_MASK, sameUrl, type RepositorySelection, type WebhookEntry, type WebhooksFile } from './model.js'
 import { mask, urlCredentials } from './redact.js'
 import { repositoryPatterns } from './input-targets.js'
 import { selectsRepository } from './selection.js'
@@ -324,11 +324,6 @@ function fromInput(error: unknown, key: string): string {
     .replace(', separated by commas or new lines', '')
     .replace('entries separated by new lines or commas: ', '')
     .replace(/\.$/, '')
-}
-
-/** The `url` (or previous URL) as compared across entries: WHATWG-serialized (host lower-cased). */
-function sameUrl(url: string): string {
-  return URL.parse(url)?.href ?? url
 }
 
 /** One entry being checked: the path of each URL it names and the literal targets it covers, for the cross-entry check. */
