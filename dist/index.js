@@ -33932,6 +33932,7 @@ async function converge(client, target, hook, wanted, dryRun, adopted) {
     }
     let secret_proof = 'not-given';
     let secret_note;
+    let proof;
     if (wanted.secret !== undefined) {
         let proven = false;
         // An inactive hook that stays inactive gets no delivery, not even a ping: its secret can never be
@@ -33941,12 +33942,12 @@ async function converge(client, target, hook, wanted, dryRun, adopted) {
             secret_note = 'the adopted hook may hold another secret';
         else if (!hook.config.secret)
             secret_note = 'the hook had no secret';
-        else if (Object.keys(config).length > 0)
-            secret_note = 'sent along with the other config changes';
         else if (dormant)
             secret_note = 'unproven: inactive (GitHub delivers nothing to an inactive hook; the secret is written when it is activated)';
+        // Also when other config fields change (a moved url): a proven secret is not sent again, the
+        // config endpoint merges, and the hook read back after the write tells whether GitHub kept it.
         else
-            ({ proven, note: secret_note } = await (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .proveSecret */ .li)(client, target, hook, wanted.secret));
+            ({ proven, note: secret_note, delivery: proof } = await (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .proveSecret */ .li)(client, target, hook, wanted.secret));
         if (proven) {
             secret_proof = 'proven';
         }
@@ -33959,10 +33960,20 @@ async function converge(client, target, hook, wanted, dryRun, adopted) {
             changes.push({ field: 'secret', from: hook.config.secret ? 'unproven' : 'none', to: 'set' });
         }
     }
-    const result = { changes, secret_proof, secret_note, hook_id: hook.id };
+    const refused = secret_proof === 'proven' && proof && !(proof.status_code >= 200 && proof.status_code < 300) ? proof : undefined;
+    const result = { changes, secret_proof, secret_note, hook_id: hook.id, ...(refused ? { refused_proof: refused } : {}) };
     if (changes.length === 0)
         return { ...result, outcome: 'unchanged', hook };
-    const updated = dryRun ? hook : await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .updateHook */ .p$(client, target, hook.id, { fields, config }, hook);
+    let updated = dryRun ? hook : await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .updateHook */ .p$(client, target, hook.id, { fields, config }, hook);
+    if (!dryRun && secret_proof === 'proven' && Object.keys(config).length > 0 && !updated.config.secret) {
+        // GitHub is not documented to keep the secret when the url changes; if the hook read back has
+        // none, the proven secret is written at once, so the move never leaves the hook unsigned.
+        await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .updateHookConfig */ .ZW(client, target, hook.id, { secret: wanted.secret });
+        updated = { ...updated, config: { ...updated.config, secret: '********' } };
+        result.secret_proof = 'written';
+        result.secret_note = `${secret_note ?? 'proven'}; GitHub dropped it with the config change, so it was written again`;
+        changes.push({ field: 'secret', from: 'none', to: 'set' });
+    }
     return { ...result, outcome: 'updated', hook: updated };
 }
 /**
@@ -42056,6 +42067,16 @@ async function dispatch(client, request, clock) {
             hook: ensure.hook,
             ensure
         };
+        if (ensure.refused_proof && !ensure.verification && ensure.hook_id !== undefined) {
+            // The secret is proven by a delivery the receiver refused (a 401 from a receiver that checks
+            // another secret): nothing to write, but the hook does not work, and the step says so as the first run did.
+            const judged = judgeDelivery(request, ensure.hook_id, ensure.refused_proof.event, ensure.refused_proof);
+            return {
+                ...result,
+                message: `${result.message} The delivery that proves the secret was refused${judged.message}.`,
+                ...judged.result
+            };
+        }
         if (!ensure.verification || ensure.hook_id === undefined)
             return result;
         if (ensure.verification.error !== undefined) {
@@ -45140,7 +45161,7 @@ async function identifySecret(client, target, hook, candidates) {
         checked.push(Number(delivery.id));
         const matched = await signerOf(delivery, candidates);
         if (matched)
-            return { matched, delivery_id: Number(delivery.id), checked, note: `delivery ${delivery.id} is signed with it` };
+            return { matched, delivery_id: Number(delivery.id), delivery, checked, note: `delivery ${delivery.id} is signed with it` };
     }
     const which = checked.length === 1 ? `delivery ${checked[0]} is` : `deliveries ${checked.join(', ')} are`;
     return { checked, note: `${which} signed with none of the secrets given` };
@@ -45148,12 +45169,13 @@ async function identifySecret(client, target, hook, candidates) {
 /**
  * Proves that the hook's stored secret equals `secret` without writing it ({@link identifySecret}
  * with that one candidate).
- * @returns proven, and a note saying which delivery proved it or why nothing could
+ * @returns proven, a note saying which delivery proved it or why nothing could, and the delivery
+ *   that proved it (whose `status_code` says whether the receiver accepted it)
  */
 async function proveSecret(client, target, hook, secret) {
     const match = await identifySecret(client, target, hook, { secret });
     if (match.matched)
-        return { proven: true, note: match.note };
+        return { proven: true, note: match.note, delivery: match.delivery };
     if (match.checked.length === 0)
         return { proven: false, note: "no delivery newer than the hook's last change to prove it with" };
     const which = match.checked.length === 1 ? `delivery ${match.checked[0]} does` : `deliveries ${match.checked.join(', ')} do`;
