@@ -43058,40 +43058,151 @@ const PLAN_SIGNS = {
     failed: '❌ failed',
     unchanged: '✅ unchanged'
 };
+/** GitHub's limit on a pull-request comment's body, in characters. */
+const COMMENT_LIMIT = 65_536;
+/** The most characters of the plan file (a pull-request comment): GitHub's limit with room for a sticky comment's marker and a header. */
+const PLAN_COMMENT_CAP = 60_000;
+/** The most characters of the plan in the job summary (GitHub's limit is 1 MiB per step, shared with the step's other summary lines). */
+const PLAN_SUMMARY_CAP = 800_000;
+/** What a plan row says besides its target: the changes, the URL deleted, why it could not be planned, the secret's note, a finding. */
+function planRowText(item) {
+    const parts = [];
+    if (item.action === 'delete')
+        parts.push(`${(0,redact/* redactUrlHashed */.mC)(item.url)} (${item.note ?? 'matches prune'})`);
+    else if (item.error !== undefined)
+        parts.push(item.error);
+    else if (item.changes.length > 0)
+        parts.push(item.changes.map((change) => changeLine(change)).join('; '));
+    if (item.action === 'unchanged' && item.note?.startsWith('unproven: inactive'))
+        parts.push('secret unproven: inactive (GitHub delivers nothing to it; written at creation and activation)');
+    if (item.note === src_plan/* SECRET_NOT_CHECKED */.Tb)
+        parts.push(`secret ${src_plan/* SECRET_NOT_CHECKED */.Tb}`);
+    if (item.finding !== undefined)
+        parts.push(`⚠️ finding: ${item.finding.replace(/ \(delivery \d+\)$/, '')}`);
+    return parts.join('; ');
+}
+/** One changed field: `events: push → push, release`; a URL with its credential values hashed. */
+function changeLine(change) {
+    const value = (v) => (change.field === 'url' && typeof v === 'string' ? (0,redact/* redactUrlHashed */.mC)(v) : changeText(v));
+    return `${change.field}: ${value(change.from)} → ${value(change.to)}`;
+}
+/** `repository octo-org/api (hook 12; delivery 34)`: a row's target and the live hook it touches. */
+function planRowTarget(item) {
+    const ids = [
+        ...(item.hook_id !== undefined ? [`hook ${item.hook_id}`] : []),
+        ...(item.finding?.match(/\(delivery (\d+)\)$/) ? [`delivery ${/\(delivery (\d+)\)$/.exec(item.finding)?.[1]}`] : [])
+    ];
+    return `${(0,src_target/* describeTarget */.ff)(item.target)}${ids.length > 0 ? ` (${ids.join('; ')})` : ''}`;
+}
+/** `36 repositories`, `1 organization`: how many targets a group covers. */
+function targetCount(items) {
+    const scopes = new Set(items.map((item) => item.target.scope));
+    const noun = scopes.size === 1 ? src_target/* SCOPE_TRAITS */.ty[items[0].target.scope].noun : 'target';
+    const plural = noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : noun.endsWith('s') ? noun : `${noun}s`;
+    return `${items.length.toLocaleString('en-US')} ${items.length === 1 ? noun : plural}`;
+}
 /**
  * The plan as Markdown, for the job summary and the plan file (a pull-request comment): the counts,
- * then one section per entry (entries with changes first), a row per target with its action and the
- * fields that change (`events: push → push, release`; a secret as `unproven → set`, never a value).
+ * then per entry (entries with changes first) one line per change, the rows that read alike grouped
+ * (`**✏️ update** 36 repositories: events: push → push, release`) with their targets under a
+ * `<details>` fold, each with the hook id it touches; unchanged rows folded into a count (a row with
+ * a finding is shown). URLs show a redacted credential with a short hash of it (`?v=***#3f2a`), a
+ * secret only as `unproven → set`. At most `cap` characters: the rows beyond it are left out, and a
+ * last line says how many and where the whole plan is.
+ * @param file the webhooks file's path as the heading names it (relative to the workspace)
  */
-function planMarkdown(plan, file) {
+function planMarkdown(plan, file, options = {}) {
+    const cap = options.cap ?? PLAN_COMMENT_CAP;
     const counts = (0,src_plan/* planCounts */.Ai)(plan);
     const changing = plan.filter((item) => item.action !== 'unchanged').length;
-    const lines = [
+    const unchecked = plan.filter((item) => item.note === src_plan/* SECRET_NOT_CHECKED */.Tb).length;
+    const head = [
         `### Webhooks plan: ${outputs_escape(file)}`,
         '',
         changing === 0
-            ? `No changes: ${plan.length} ${plan.length === 1 ? 'hook matches' : 'hooks match'} the file, secrets proven where set (an inactive hook's cannot be).`
-            : `${changing} of ${plan.length} to change: ${src_plan/* PLAN_ACTIONS */.IA.filter((action) => counts[action] > 0)
-                .map((action) => `${counts[action]} ${action}`)
+            ? `No changes: ${plan.length.toLocaleString('en-US')} ${plan.length === 1 ? 'hook matches' : 'hooks match'} the file, secrets proven where set (an inactive hook's cannot be).`
+            : `${changing.toLocaleString('en-US')} of ${plan.length.toLocaleString('en-US')} to change: ${src_plan/* PLAN_ACTIONS */.IA.filter((action) => counts[action] > 0)
+                .map((action) => `${counts[action].toLocaleString('en-US')} ${action}`)
                 .join(', ')}.`,
+        ...(unchecked > 0
+            ? [
+                '',
+                `🔒 ${unchecked.toLocaleString('en-US')} ${unchecked === 1 ? 'row has its' : 'rows have their'} secret ${src_plan/* SECRET_NOT_CHECKED */.Tb}: this plan ran without the secret variables; apply proves or writes them.`
+            ]
+            : []),
         ''
     ];
     const names = [...new Set(plan.map((item) => item.name))];
     const rank = (name) => (plan.some((item) => item.name === name && item.action !== 'unchanged') ? 0 : 1);
-    for (const name of names.sort((a, b) => rank(a) - rank(b))) {
-        const items = plan.filter((item) => item.name === name).sort((a, b) => src_plan/* PLAN_ACTIONS */.IA.indexOf(a.action) - src_plan/* PLAN_ACTIONS */.IA.indexOf(b.action));
-        lines.push(`#### ${outputs_escape(name)}`, '', '| target | action | changes |', '| --- | --- | --- |');
-        for (const item of items) {
-            const changes = item.action === 'delete'
-                ? outputs_escape(item.url)
-                : item.error !== undefined
-                    ? outputs_escape(item.error)
-                    : item.action === 'unchanged' && item.note?.startsWith('unproven: inactive')
-                        ? 'secret unproven: inactive (GitHub delivers nothing to it; written at creation and activation)'
-                        : item.changes.map((change) => `${change.field}: ${changeText(change.from)} → ${changeText(change.to)}`).join('; ');
-            lines.push(`| ${outputs_escape((0,src_target/* describeTarget */.ff)(item.target))} | ${PLAN_SIGNS[item.action]} | ${outputs_escape(changes)} |`);
+    const body = [];
+    let used = head.join('\n').length;
+    // Room kept for the last line that says what was left out.
+    const reserve = 600;
+    let shown = 0;
+    let full = false;
+    const add = (line) => {
+        if (full || used + line.length + 1 > cap - reserve) {
+            full = true;
+            return false;
         }
-        lines.push('');
+        body.push(line);
+        used += line.length + 1;
+        return true;
+    };
+    for (const name of names.sort((a, b) => rank(a) - rank(b))) {
+        const items = plan.filter((item) => item.name === name);
+        const groups = new Map();
+        // Unchanged rows without a finding: a count per description (a plain one, an inactive hook's, a secret not checked).
+        const quiet = new Map();
+        for (const item of items) {
+            const text = planRowText(item);
+            if (item.action === 'unchanged' && item.finding === undefined) {
+                quiet.set(text, [...(quiet.get(text) ?? []), item]);
+                continue;
+            }
+            const key = `${item.action}\n${text}`;
+            const group = groups.get(key) ?? { action: item.action, text, items: [] };
+            group.items.push(item);
+            groups.set(key, group);
+        }
+        const ordered = [...groups.values()].sort((a, b) => src_plan/* PLAN_ACTIONS */.IA.indexOf(a.action) - src_plan/* PLAN_ACTIONS */.IA.indexOf(b.action));
+        if (!add(`#### ${outputs_escape(name)}`) || !add(''))
+            break;
+        for (const group of ordered) {
+            const what = group.text === '' ? '' : `: ${outputs_escape(group.text)}`;
+            if (group.items.length === 1) {
+                if (!add(`- **${PLAN_SIGNS[group.action]}** ${outputs_escape(planRowTarget(group.items[0]))}${what}`))
+                    break;
+                shown++;
+                continue;
+            }
+            if (!add(`- **${PLAN_SIGNS[group.action]}** ${targetCount(group.items)}${what}`))
+                break;
+            if (!add(`  <details><summary>${targetCount(group.items)}</summary>`) || !add(''))
+                break;
+            for (const item of group.items) {
+                if (!add(`  - ${outputs_escape(planRowTarget(item))}`))
+                    break;
+                shown++;
+            }
+            if (!add('') || !add('  </details>'))
+                break;
+        }
+        for (const [text, rows] of quiet)
+            add(`- **${PLAN_SIGNS.unchanged}** ${targetCount(rows)}${text === '' ? '' : `: ${outputs_escape(text)}`}`);
+        add('');
+        if (full)
+            break;
+    }
+    const rows = plan.filter((item) => item.action !== 'unchanged' || item.finding !== undefined).length;
+    const lines = [...head, ...body];
+    if (full) {
+        // Close a fold left open by the cut.
+        const opened = lines.filter((line) => line.startsWith('  <details>')).length;
+        if (opened > lines.filter((line) => line === '  </details>').length)
+            lines.push('', '  </details>');
+        const left = rows - shown;
+        lines.push('', `> ⚠️ ${left.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} ${rows === 1 ? 'row is' : 'rows are'} left out here to keep this plan under ${cap.toLocaleString('en-US')} characters (GitHub's limit on a comment is ${COMMENT_LIMIT.toLocaleString('en-US')}). The whole plan: ${options.whole ?? "this run's job summary, and the step's JSON output `plan`"}.`, '');
     }
     return lines.join('\n');
 }
@@ -43103,11 +43214,12 @@ function changeText(value) {
 }
 /**
  * Sets the plan's outputs — `plan` (JSON: one item per entry and target, `{ name, target, action,
- * changes, hook_id, and `note` (how the secret was or was not proven) and `error` (why a target could
- * not be planned) when set }`), `plan_counts` (per action) and `plan_file` (the Markdown, written as
+ * changes, hook_id, and `note` (how the secret was or was not proven), `error` (why a target could
+ * not be planned) and `finding` (a refused proof) when set }`), `plan_counts` (per action) and `plan_file` (the Markdown, written as
  * `webhooks-plan.md` in a new folder `webhooks-plan-XXXXXX` of `RUNNER_TEMP`, or of the system's
- * temporary folder, so that each plan step of a job has its own file) — and appends the Markdown
- * to the job summary.
+ * temporary folder, so that each plan step of a job has its own file; at most {@link PLAN_COMMENT_CAP}
+ * characters, so that it fits a pull-request comment) — and appends the Markdown to the job summary
+ * (at most {@link PLAN_SUMMARY_CAP} characters). Where rows are left out, the Markdown says where the whole plan is.
  * @returns the plan file's path
  */
 async function writePlan(plan, file) {
@@ -43118,17 +43230,22 @@ async function writePlan(plan, file) {
         changes: item.changes,
         hook_id: item.hook_id,
         ...(item.note !== undefined && item.action !== 'delete' ? { note: item.note } : {}),
-        ...(item.error !== undefined ? { error: item.error } : {})
+        ...(item.error !== undefined ? { error: item.error } : {}),
+        ...(item.finding !== undefined ? { finding: item.finding } : {})
     }));
     core/* setOutput */.uH('plan', (0,redact/* redact */.E$)(JSON.stringify(entries)));
     core/* setOutput */.uH('plan_counts', JSON.stringify((0,src_plan/* planCounts */.Ai)(plan)));
-    const markdown = (0,redact/* redact */.E$)(planMarkdown(plan, file));
+    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: run } = process.env;
+    const summary = server && repository && run ? `the job summary of [this run](${server}/${repository}/actions/runs/${run})` : "this run's job summary";
+    // The file is what a pull-request comment can hold; the job summary holds more; the JSON output all.
+    const markdown = (0,redact/* redact */.E$)(planMarkdown(plan, file, { cap: PLAN_COMMENT_CAP, whole: `${summary}, and the step's JSON output \`plan\`` }));
     // A folder of its own per step: a second plan step in the same job keeps the first one's file.
     const path = (0,external_node_path_namespaceObject.join)((0,external_node_fs_.mkdtempSync)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-plan-')), 'webhooks-plan.md');
     (0,external_node_fs_.writeFileSync)(path, markdown);
     core/* setOutput */.uH('plan_file', path);
-    if (hasSummaryFile())
-        await core/* summary */.z.addRaw(markdown, true).write();
+    if (hasSummaryFile()) {
+        await core/* summary */.z.addRaw((0,redact/* redact */.E$)(planMarkdown(plan, file, { cap: PLAN_SUMMARY_CAP, whole: "the step's JSON output `plan`" })), true).write();
+    }
     return path;
 }
 /**
@@ -44129,6 +44246,7 @@ function busiestMinute(sent) {
 /* harmony export */   Dj: () => (/* binding */ exportEntries),
 /* harmony export */   IA: () => (/* binding */ PLAN_ACTIONS),
 /* harmony export */   Ru: () => (/* binding */ computePlan),
+/* harmony export */   Tb: () => (/* binding */ SECRET_NOT_CHECKED),
 /* harmony export */   gj: () => (/* binding */ applyPlan),
 /* harmony export */   lD: () => (/* binding */ urlGlobProblem)
 /* harmony export */ });
@@ -44153,6 +44271,8 @@ function busiestMinute(sent) {
 const PLAN_ACTIONS = ['create', 'move-url', 'update', 'write-secret', 'delete', 'ambiguous', 'failed', 'unchanged'];
 /** The actions that write a hook of an entry (not a deletion): on one target they run before its deletions. */
 const WRITING = new Set(['create', 'move-url', 'update', 'write-secret']);
+/** The note of an entry whose `secret_env` variable is unset during `plan`: its secret is not checked. */
+const SECRET_NOT_CHECKED = 'not checked (no secret in this run)';
 /** The settings an entry asks for, as `ensure` takes them. */
 function wantedOf(entry) {
     return {
@@ -44288,6 +44408,14 @@ async function planEntry(client, target, entry, live) {
     const moved = atUrl ? undefined : live.find((hook) => entry.previous_urls.includes(hook.config.url ?? ''));
     const ref = moved ? { hook_id: moved.id } : { url: entry.url };
     const dry = await (0,_ensure_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureHook */ .O8)(client, target, ref, wantedOf(entry), { dryRun: true, listed: live });
+    // A plan run without the secret (its variable unset): everything else is planned, the secret is
+    // not checked, and a creation would set it.
+    const unchecked = entry.secret_env !== undefined && entry.secret === undefined;
+    const changes = unchecked && dry.outcome === 'created' ? [...dry.changes, { field: 'secret', from: 'none', to: 'set' }] : dry.changes;
+    const refused = dry.refused_proof;
+    const finding = refused
+        ? `the receiver ${refused.status_code === 0 ? `could not be reached (${refused.status})` : `answered ${refused.status_code}`} to the delivery that proves the secret: ensure fails on it (delivery ${refused.id})`
+        : undefined;
     const action = moved
         ? 'move-url'
         : dry.outcome === 'created'
@@ -44297,7 +44425,16 @@ async function planEntry(client, target, entry, live) {
                 : dry.changes.every((change) => change.field === 'secret')
                     ? 'write-secret'
                     : 'update';
-    return { name: entry.name, target, action, changes: dry.changes, hook_id: dry.hook_id, url: entry.url, note: dry.secret_note };
+    return {
+        name: entry.name,
+        target,
+        action,
+        changes,
+        hook_id: dry.hook_id,
+        url: entry.url,
+        note: unchecked ? SECRET_NOT_CHECKED : dry.secret_note,
+        ...(finding ? { finding } : {})
+    };
 }
 /** Counts per plan action, every action present (0 when none). */
 function planCounts(plan) {
@@ -44592,10 +44729,13 @@ function urlGlobMatches(glob, url) {
 /* harmony export */   O4: () => (/* binding */ urlCredentials),
 /* harmony export */   dK: () => (/* binding */ mask),
 /* harmony export */   gn: () => (/* binding */ maskUrlCredentials),
+/* harmony export */   mC: () => (/* binding */ redactUrlHashed),
 /* harmony export */   ze: () => (/* binding */ trustApiRoot)
 /* harmony export */ });
 /* unused harmony exports REDACTED, SHORT_VALUE_LENGTH, urlCredentialParts, redactUrls */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
 /**
  * Keeps secrets out of everything the step shows: the log (messages and `RUNNER_DEBUG` lines), the
  * step outputs and the job summary. Two mechanisms work together in {@link redact}:
@@ -44616,6 +44756,7 @@ function urlGlobMatches(glob, url) {
  * inside URLs. GitHub's masking is a safety net, not a guarantee (GitHub docs "Using secrets in GitHub
  * Actions"): it misses transformed forms such as a URL-encoded password, hence this module.
  */
+
 
 /** What replaces a secret in messages, outputs and the job summary. */
 const REDACTED = '***';
@@ -44888,6 +45029,24 @@ function redactUrls(text) {
         done = end;
     }
     return result + text.slice(done);
+}
+/**
+ * A URL for a plan row: its credential parts replaced by {@link REDACTED} as {@link redactUrls} does,
+ * then `#` and 4 hex digits of a SHA-256 of those parts together (`?v=3` → `?v=***#3f2a`), so that
+ * two URLs that differ only there are told apart, and the same values read the same from run to run,
+ * without showing them (after a URL that has a fragment: ` (#3f2a)`). 4 hex digits say nothing useful
+ * about a long random credential; a short, guessable value (`v=3`) could be found by trying
+ * candidates, as the docs say. A URL without credential parts is returned as {@link redact} gives it.
+ */
+function redactUrlHashed(url) {
+    const parts = urlCredentialParts(url);
+    if (parts.length === 0)
+        return redact(url);
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.createHash)('sha256')
+        .update(`manage-webhooks:${JSON.stringify(parts.map((part) => [part.kind, part.value]))}`)
+        .digest('hex')
+        .slice(0, 4);
+    return `${redact(url)}${url.includes('#') ? ` (#${hash})` : `#${hash}`}`;
 }
 /**
  * The URL credentials to mask by value: each credential part ({@link urlCredentialParts}) of the
