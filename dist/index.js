@@ -34591,7 +34591,7 @@ async function testPush(client, target, hook_id) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5632);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5059);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -36374,7 +36374,7 @@ function propertyFilter(raw, name) {
 
 /***/ }),
 
-/***/ 5632:
+/***/ 5059:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -40104,8 +40104,8 @@ var model = __nccwpck_require__(182);
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/utils/get.js
 // Lodash implementation of `get`
 
@@ -41285,10 +41285,14 @@ var input_credentials = __nccwpck_require__(9388);
 /** Invalid input: `problems` names each bad input and what it accepts. */
 class InputError extends Error {
     problems;
-    constructor(problems) {
+    /** Where each problem is in a file (same order as `problems`), for annotations on it; absent for inputs. */
+    places;
+    constructor(problems, places) {
         super(problems.length === 1 ? problems[0] : `${problems.length} invalid inputs:\n- ${problems.join('\n- ')}`);
         this.name = 'InputError';
         this.problems = problems;
+        if (places)
+            this.places = places;
     }
 }
 /** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
@@ -41312,7 +41316,7 @@ const DEFAULT_FILE = '.github/webhooks.yml';
  * @throws Error naming the input and what it accepts
  */
 function fileInExistingFolder(raw, name) {
-    const folder = (0,external_node_path_namespaceObject.dirname)(raw);
+    const folder = (0,external_node_path_.dirname)(raw);
     if ((0,external_node_fs_.existsSync)(folder) && (0,external_node_fs_.statSync)(folder).isDirectory())
         return raw;
     throw new Error(`Input '${name}' is '${raw}', in a folder that does not exist (${folder}); it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
@@ -41327,19 +41331,24 @@ function isFile(path, problems) {
 /**
  * Reads and validates the webhooks file of a `plan` / `apply` request (src/webhooks-file.ts, loaded
  * here: `yaml` and `ajv` are bundled in a chunk of their own) and masks its secrets, before any
- * request.
- * @throws InputError with the file's problems, each naming the file, the line and the key
+ * request. With `secrets_optional` (`plan`), an unset `secret_env` variable is no problem: that
+ * entry's secret is not checked.
+ * @throws InputError with the file's problems, each naming the file (relative to `GITHUB_WORKSPACE`),
+ *   the line and the key, and their places for annotations
  */
 async function loadWebhooksFile(spec, env = process.env) {
-    const { maskWebhooksFileSecrets, readWebhooksFile, WebhooksFileError } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(964)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5964));
+    const { maskWebhooksFileSecrets, readWebhooksFile, WebhooksFileError } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(632)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3632));
     try {
-        const file = readWebhooksFile(spec.path, env, undefined, { allow_unknown_events: spec.allow_unknown_events });
+        const file = readWebhooksFile(spec.path, env, undefined, {
+            allow_unknown_events: spec.allow_unknown_events,
+            secrets_optional: spec.secrets_optional === true
+        });
         maskWebhooksFileSecrets(file, env);
         return file;
     }
     catch (error) {
         if (error instanceof WebhooksFileError)
-            throw new InputError(error.problems);
+            throw new InputError(error.problems, error.details.map(({ file, line, column }) => ({ file, line, column })));
         throw error;
     }
 }
@@ -41431,7 +41440,7 @@ function getRequest(read = core/* getInput */.V4, env = process.env) {
     const repositories = parse('repositories', input_targets/* repositoryPatterns */.kG);
     const target = repositories || webhooksFile || (operation && input_operations/* FILE_OPERATIONS */.yj.includes(operation)) ? undefined : (0,input_targets/* oneTarget */["in"])(scope, input, env, problems);
     const targets = webhooksFile
-        ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown }
+        ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown, secrets_optional: operation === 'plan' }
         : repositories
             ? { kind: 'repositories', selection: (0,input_targets/* parseSelection */.gO)(repositories, scope, parse, input, problems) }
             : target && { kind: 'one', target };
@@ -41477,7 +41486,7 @@ function getRequest(read = core/* getInput */.V4, env = process.env) {
         fail_on_quiet: parse('fail_on_quiet', input_values/* boolean */.zM) ?? false,
         file: file_path,
         also_org: (operation === 'export' || operation === 'inventory') && repositories ? parse('org', input_targets/* organizationLogin */.p1) : undefined,
-        inventory_file: parse('inventory_file', fileInExistingFolder) ?? (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-inventory.csv'),
+        inventory_file: parse('inventory_file', fileInExistingFolder) ?? (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-inventory.csv'),
         fail_on: parse('fail_on', findingIds) ?? [],
         fail_on_drift: parse('fail_on_drift', input_values/* boolean */.zM) ?? false,
         retries: parse('retries', (0,input_values/* integerIn */.wo)(0, 10)) ?? DEFAULT_RETRIES,
@@ -43240,7 +43249,7 @@ async function writePlan(plan, file) {
     // The file is what a pull-request comment can hold; the job summary holds more; the JSON output all.
     const markdown = (0,redact/* redact */.E$)(planMarkdown(plan, file, { cap: PLAN_COMMENT_CAP, whole: `${summary}, and the step's JSON output \`plan\`` }));
     // A folder of its own per step: a second plan step in the same job keeps the first one's file.
-    const path = (0,external_node_path_namespaceObject.join)((0,external_node_fs_.mkdtempSync)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-plan-')), 'webhooks-plan.md');
+    const path = (0,external_node_path_.join)((0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-plan-')), 'webhooks-plan.md');
     (0,external_node_fs_.writeFileSync)(path, markdown);
     core/* setOutput */.uH('plan_file', path);
     if (hasSummaryFile()) {
@@ -43313,6 +43322,8 @@ async function writeInventory(request, results) {
     ].join('\n');
 }
 
+// EXTERNAL MODULE: ./src/webhooks.schema.json
+var webhooks_schema = __nccwpck_require__(3680);
 // EXTERNAL MODULE: ./src/selection.ts
 var selection = __nccwpck_require__(1973);
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -43322,6 +43333,7 @@ var selection = __nccwpck_require__(1973);
  * Every message passes through `redact`, so no secret, token or URL credential is printed even
  * where the runner's masking does not reach (a local run, a copied log).
  */
+
 
 
 
@@ -43368,8 +43380,16 @@ async function run() {
     }
     catch (error) {
         const problems = describeFailure(error, request).map(redact/* redact */.E$);
-        problems.slice(0, -1).forEach((problem) => core/* error */.z3(problem));
-        core/* setFailed */.C1(problems[problems.length - 1]);
+        const places = error instanceof InputError ? error.places : undefined;
+        if (places && places.length === problems.length) {
+            // A webhooks file's problems: annotations on the file's lines, which GitHub shows on a pull request's diff.
+            problems.forEach((problem, k) => core/* error */.z3(problem, { file: places[k].file, startLine: places[k].line, startColumn: places[k].column }));
+            process.exitCode = 1;
+        }
+        else {
+            problems.slice(0, -1).forEach((problem) => core/* error */.z3(problem));
+            core/* setFailed */.C1(problems[problems.length - 1]);
+        }
         await writeFailureSummary(request, problems);
     }
     finally {
@@ -43532,9 +43552,13 @@ async function writeExport(request, results) {
         core/* warning */.$e((0,redact/* redact */.E$)(`Nothing to export: no webhook to write as an entry was found, so ${request.file} was not written (output 'file' is empty).`));
         return;
     }
-    (0,external_node_fs_.mkdirSync)((0,external_node_path_namespaceObject.dirname)(request.file), { recursive: true });
-    const { renderWebhooksFile } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(964)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5964));
-    (0,external_node_fs_.writeFileSync)(request.file, renderWebhooksFile(entries));
+    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(request.file), { recursive: true });
+    const { renderWebhooksFile, schemaUrl, WEBHOOKS_SCHEMA_REFERENCE } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(632)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3632));
+    // The schema of the action's own release; without one (uses: ./, a local run), a copy next to the file.
+    const schema = schemaUrl(process.env);
+    if (schema === undefined)
+        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)((0,external_node_path_.dirname)(request.file), 'webhooks.schema.json'), `${JSON.stringify(webhooks_schema, null, 2)}\n`);
+    (0,external_node_fs_.writeFileSync)(request.file, renderWebhooksFile(entries, undefined, schema ?? WEBHOOKS_SCHEMA_REFERENCE));
     core/* setOutput */.uH('file', request.file);
     const secrets = entries.filter((entry) => entry.secret_set).map((entry) => entry.secret_env);
     core/* info */.pq((0,redact/* redact */.E$)(`Exported ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} to ${request.file}${secrets.length > 0 ? `; set ${secrets.join(', ')} from your secrets before a plan` : ''}.`));
@@ -45773,6 +45797,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
@@ -50636,6 +50667,13 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
+
+/***/ }),
+
+/***/ 3680:
+/***/ ((module) => {
+
+module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","title":"manage-webhooks webhooks file","description":"The webhooks a repository declares for the manage-webhooks action (default path .github/webhooks.yml, input \'file\'): the plan operation compares them with GitHub\'s hooks, apply makes GitHub match them. The action checks more than this schema can (unknown event names, repository rules, unique names, secrets set in the environment).","type":"object","additionalProperties":false,"required":["hooks"],"properties":{"hooks":{"description":"The hooks, one entry per hook configuration: each puts one hook with this URL on the organization \'org\', or on every repository its \'repositories\' rules select.","type":"array","minItems":1,"items":{"description":"One hook: its name, URL, events and configuration, and where it goes (\'org\' or \'repositories\', exactly one of them).","type":"object","additionalProperties":false,"required":["name","url"],"oneOf":[{"properties":{"org":true},"required":["org"]},{"properties":{"repositories":true},"required":["repositories"]}],"dependencies":{"include_archived":["repositories"],"include_forks":["repositories"],"topics":["repositories"],"repository_property":["repositories"]},"properties":{"name":{"description":"The entry\'s name, unique in the file; plans and messages name the entry by it (e.g. deploy).","type":"string","pattern":"\\\\S"},"url":{"description":"The hook\'s payload URL: an absolute http:// or https:// URL. One hook per URL and target: two entries must not put the same URL on the same repository or organization.","type":"string","format":"uri"},"events":{"description":"The webhook events that trigger the hook (push, pull_request, issues, …), or [\\"*\\"] for all events. Default: [push].","type":"array","minItems":1,"default":["push"],"items":{"description":"A GitHub webhook event name (push, pull_request, …), or \\"*\\" for all events (quoted: a bare * is YAML\'s alias sign).","type":"string"}},"content_type":{"description":"The media type of the payloads GitHub sends: json (application/json) or form (application/x-www-form-urlencoded). Default: json.","type":"string","enum":["json","form"],"default":"json"},"insecure_ssl":{"description":"true: GitHub does not verify the receiver\'s TLS certificate (not recommended). Default: false.","type":"boolean","default":false},"active":{"description":"false: the hook exists but GitHub sends no deliveries. Default: true.","type":"boolean","default":true},"secret_env":{"description":"The NAME of an environment variable of the step that holds the hook\'s secret (never the secret itself), set from a secret in the workflow: env: { DEPLOY_WEBHOOK_SECRET: ${{ secrets.DEPLOY_WEBHOOK_SECRET }} }. Unset: the entry manages no secret.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret":{"description":"Not accepted: a secret is never written in the file. Use secret_env, the NAME of an environment variable set from a secret in the workflow\'s env:.","not":{}},"org":{"description":"The organization that gets the hook as an organization hook (its login, e.g. octo-org). Set either org or repositories.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"},"repositories":{"description":"The repositories that get the hook, the rules of the action\'s \'repositories\' input: owner/name, owner/glob over names (octo-org/svc-*), or !owner/pattern to exclude what earlier items selected. Set either repositories or org.","type":"array","minItems":1,"items":{"description":"owner/name, owner/glob (octo-org/svc-*), or !owner/pattern (quoted: a bare ! is a YAML tag) to exclude what earlier items selected.","type":"string"}},"include_archived":{"description":"With repositories: keep archived repositories that a glob lists (GitHub makes their hooks read-only, so operations that write leave them out). Default: false.","type":"boolean","default":false},"include_forks":{"description":"With repositories: keep forks that a glob lists. Default: true.","type":"boolean","default":true},"topics":{"description":"With repositories: keep only the repositories a glob lists that carry every one of these topics.","type":"array","minItems":1,"items":{"description":"A repository topic: lower-case letters, digits and hyphens, at most 50 characters.","type":"string"}},"repository_property":{"description":"With repositories: keep only the repositories a glob lists whose custom property has this value, written name=value (e.g. team=platform).","type":"string"},"previous_urls":{"description":"Former URLs of this hook: a hook found at one of them is moved to url (updated in place, keeping its id and deliveries), not deleted and recreated.","type":"array","items":{"description":"A former payload URL of the hook: an absolute http:// or https:// URL, other than url.","type":"string","format":"uri"}}}}},"prune":{"description":"Globs over hook URLs that this file owns: on the targets its entries cover, a hook whose URL matches one and that no entry declares is deleted by apply. * matches any characters but /, ** any characters (e.g. https://*.example.com/**); every other character, ? included, stands for itself.","type":"array","items":{"description":"A glob over hook URLs: http:// or https://, a host with at least one literal label, then a path; * matches any characters but /, ** any characters.","type":"string"}}}}');
 
 /***/ })
 
