@@ -109,6 +109,7 @@ describe('plan in a pull request', () => {
     const refused = emulator.addDelivery(repo(3), hook.id, { delivered_at: RECENT(), signed_with: SECRET, status_code: 401 })
     const run = await step(root, { operation: 'plan', file, token: 'read-only-token' }, { DEPLOY_SECRET: SECRET })
     expect(run.exitCode).toBe(0)
+    expect(run.stdout).toMatch(new RegExp(`::warning::deploy on repository octo-org/svc-003 \\(webhook ${hook.id}\\): the receiver answered 401`))
     const row = (JSON.parse(run.outputs.plan) as { target: string; action: string; finding?: string }[]).find(
       (item) => item.target === 'octo-org/svc-003'
     )

@@ -43512,6 +43512,10 @@ async function runFile(request, file, makeClient, clock) {
     for (const item of plan.filter((item) => item.error !== undefined)) {
         core/* warning */.$e((0,redact/* redact */.E$)(`${item.name} on ${(0,src_target/* describeTarget */.ff)(item.target)}: ${item.action}: ${item.error}`));
     }
+    // A refused proof writes nothing (GitHub holds the wanted secret), but the hook does not work: said, never green in silence.
+    for (const item of plan.filter((item) => item.finding !== undefined)) {
+        core/* warning */.$e((0,redact/* redact */.E$)(`${item.name} on ${(0,src_target/* describeTarget */.ff)(item.target)} (webhook ${item.hook_id}): ${item.finding}`));
+    }
     await writePlan(plan, file.path);
     const drift = plan.length - counts.unchanged;
     if (request.operation === 'plan') {

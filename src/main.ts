@@ -214,6 +214,10 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, makeClient: 
   for (const item of plan.filter((item) => item.error !== undefined)) {
     core.warning(redact(`${item.name} on ${describeTarget(item.target)}: ${item.action}: ${item.error}`))
   }
+  // A refused proof writes nothing (GitHub holds the wanted secret), but the hook does not work: said, never green in silence.
+  for (const item of plan.filter((item) => item.finding !== undefined)) {
+    core.warning(redact(`${item.name} on ${describeTarget(item.target)} (webhook ${item.hook_id}): ${item.finding}`))
+  }
   await writePlan(plan, file.path)
   const drift = plan.length - counts.unchanged
   if (request.operation === 'plan') {
