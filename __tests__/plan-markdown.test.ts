@@ -6,7 +6,7 @@
 import { describe, expect, test } from '@jest/globals'
 import type { PlanItem } from '../src/plan.js'
 import { COMMENT_LIMIT, PLAN_COMMENT_CAP, PLAN_SUMMARY_CAP, planMarkdown } from '../src/outputs.js'
-import { redactUrlHashed } from '../src/redact.js'
+import { redact, redactUrlHashed } from '../src/redact.js'
 import type { Target } from '../src/target.js'
 
 const repo = (i: number): Target => ({ scope: 'repo', owner: 'octo-org', repo: `service-${String(i).padStart(4, '0')}` })
@@ -45,6 +45,13 @@ describe('planMarkdown', () => {
     expect(v2).toMatch(/^https:\/\/deploy\.example\.com\/hook\?v=\*\*\*#[0-9a-f]{4}$/)
     expect(v3).not.toBe(v2)
     expect(redactUrlHashed('https://deploy.example.com/hook?v=2')).toBe(v2)
+    // Several credential parts, a password, a fragment: none shown, and the hash survives redact() of the whole text.
+    for (const url of ['https://u:pa55word@deploy.example.com/h?a=1&b=xyz-long-value-77', 'https://deploy.example.com/h?a=1#token=zz-secret-99']) {
+      const shown = redactUrlHashed(url)
+      for (const value of ['pa55word', 'xyz-long-value-77', 'zz-secret-99', 'a=1']) expect(shown).not.toContain(value)
+      expect(shown).toMatch(/#[0-9a-f]{4}\)?$/)
+      expect(redact(`row: ${shown} (hook 1)`)).toBe(`row: ${shown} (hook 1)`)
+    }
     const token = 'tok-9f8e7d6c5b4a3'
     const plan = [
       item('prune', 1, 'delete', { url: `https://deploy.example.com/hook?v=${token}` }),
