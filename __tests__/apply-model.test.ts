@@ -309,6 +309,11 @@ class Apply implements fc.AsyncCommand<Model, Real> {
       else expect([DONE[action], 'skipped', 'failed']).toContain(result.result)
     })
     const refused = results.some((result, index) => crowded(index) && result.result !== DONE[plan[index].action])
+    // The step says how it went: it fails when anything failed, could not be planned, or was left
+    // undone by GitHub; a max_writes cut alone leaves it green (run again to continue).
+    const failed = results.some((result) => (result.result !== 'skipped' && result.error !== undefined) || result.result === 'failed')
+    const undone = this.fault !== 'max-writes-1' && results.some((result) => result.result === 'skipped')
+    expect({ exit: run.exitCode, failed, undone }).toEqual({ exit: failed || undone ? 1 : 0, failed, undone })
     const planned = new Set(plan.filter((item) => item.action === 'delete').map((item) => item.hook_id))
     const entryUrls = new Set(model.file.entries.flatMap((entry) => [entry.url, ...entry.previous].map(urlOf)))
     for (const [id, hook] of before) {
