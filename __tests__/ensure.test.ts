@@ -231,6 +231,19 @@ describe.each([
     expect(lenient.stdout).toMatch(/::warning::The receiver of webhook \d+ answered 401/)
   })
 
+  test("a rerun of an ensure that failed on the receiver's 401 fails again, writing nothing: the proof is the refused ping (issue 27)", async () => {
+    emulator.addHook(target, { url: receiver.url, content_type: 'json' })
+    receiver.setStatus(401, 'Unauthorized')
+    const first = await ensure({ secret: SECRET, verify: 'true' })
+    expect(first.exitCode).toBe(1)
+    expect(first.outputs.secret_proof).toBe('written')
+    await emulator.idle()
+    const [rerun, made] = await requestsOf(() => ensure({ secret: SECRET, verify: 'true' }))
+    expect(made.every((r) => r.startsWith('GET'))).toBe(true)
+    expect({ exit: rerun.exitCode, proof: rerun.outputs.secret_proof }).toEqual({ exit: 1, proof: 'proven' })
+    expect(rerun.stdout).toMatch(/::error::The receiver of webhook \d+ answered 401 \(.*\), not 2xx for ping delivery/)
+  })
+
   test('dry run: reports created/updated and sends no write', async () => {
     const created = await ensure({ dry_run: 'true', secret: SECRET })
     expect(created.outputs).toMatchObject({ result: 'created', secret_proof: 'would-write' })
