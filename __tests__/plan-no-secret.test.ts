@@ -48,7 +48,8 @@ describe('plan in a pull request', () => {
   test('no secret and a read-only token: everything is planned, the secret not checked, nothing written; apply refuses the unset variable before any request', async () => {
     const { root, file } = workspace(entry())
     // svc-000: nothing → create; svc-001: events differ → update; svc-002: at the old url → move-url; svc-003: a stale hook → delete
-    emulator.addHook(repo(1), { url: receiver.url, events: ['push'], secret: SECRET, content_type: 'json', created_at: LONG_AGO })
+    // svc-001's hook has no secret at all: that much is known without the secret, and apply would set it.
+    emulator.addHook(repo(1), { url: receiver.url, events: ['push'], content_type: 'json', created_at: LONG_AGO })
     emulator.addHook(repo(2), {
       url: `${receiver.url}?old=1`,
       events: ['push', 'release'],
@@ -70,6 +71,13 @@ describe('plan in a pull request', () => {
       'octo-org/svc-003 unchanged': 'not checked (no secret in this run)',
       'octo-org/svc-003 delete': ''
     })
+    const changes = (JSON.parse(run.outputs.plan) as { target: string; changes: { field: string; from: unknown; to: unknown }[] }[]).find(
+      (item) => item.target === 'octo-org/svc-001'
+    )?.changes
+    expect(changes).toEqual([
+      { field: 'events', from: ['push'], to: ['push', 'release'] },
+      { field: 'secret', from: 'none', to: 'set' }
+    ])
     const markdown = readFileSync(run.outputs.plan_file, 'utf8')
     // The heading names the file relative to the workspace, not the runner's absolute path.
     expect(markdown).toContain('### Webhooks plan: .github/webhooks.yml')

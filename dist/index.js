@@ -44439,7 +44439,10 @@ async function planEntry(client, target, entry, live) {
     // A plan run without the secret (its variable unset): everything else is planned, the secret is
     // not checked, and a creation would set it.
     const unchecked = entry.secret_env !== undefined && entry.secret === undefined;
-    const changes = unchecked && dry.outcome === 'created' ? [...dry.changes, { field: 'secret', from: 'none', to: 'set' }] : dry.changes;
+    // A creation, or a hook that GitHub shows without any secret, gets the secret from apply: that much
+    // is known without it.
+    const bare = unchecked && (dry.outcome === 'created' || (dry.hook !== undefined && !dry.hook.config.secret));
+    const changes = bare ? [...dry.changes, { field: 'secret', from: 'none', to: 'set' }] : dry.changes;
     const refused = dry.refused_proof;
     const finding = refused
         ? `the receiver ${refused.status_code === 0 ? `could not be reached (${refused.status})` : `answered ${refused.status_code}`} to the delivery that proves the secret: ensure fails on it (delivery ${refused.id})`
@@ -44448,9 +44451,9 @@ async function planEntry(client, target, entry, live) {
         ? 'move-url'
         : dry.outcome === 'created'
             ? 'create'
-            : dry.outcome === 'unchanged'
+            : changes.length === 0
                 ? 'unchanged'
-                : dry.changes.every((change) => change.field === 'secret')
+                : changes.every((change) => change.field === 'secret')
                     ? 'write-secret'
                     : 'update';
     return {
