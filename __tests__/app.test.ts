@@ -123,7 +123,10 @@ describe('operations on the App hook (bundled action)', () => {
     const first = await bundled(inputs)
     expect(first.exitCode).toBe(0)
     expect(first.outputs.result).toBe('updated')
-    expect(JSON.parse(first.outputs.changes).map((change: { field: string }) => change.field)).toEqual(['url', 'content_type', 'secret'])
+    // The secret is proven by the newest delivery: a url change does not send it again (issue 27).
+    expect(JSON.parse(first.outputs.changes).map((change: { field: string }) => change.field)).toEqual(['url', 'content_type'])
+    expect(first.outputs.secret_proof).toBe('proven')
+    expect(writes().map((r) => r.body)).toEqual([{ url: receiver.url, content_type: 'json' }])
     expect(emulator.appHook(APP_ID)).toEqual({ url: receiver.url, content_type: 'json', insecure_ssl: '0', secret: SECRET })
     expect(writes().map((r) => `${r.method} ${r.path}`)).toEqual(['PATCH /app/hook/config']) // no ping: the App hook has none
     const before = emulator.requests.length

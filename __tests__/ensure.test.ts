@@ -22,6 +22,7 @@ describe.each([
   { scope: 'repo', target: { owner: 'octo-org', repo: 'hello-world' }, client: { scope: 'repo', owner: 'octo-org', repo: 'hello-world' } },
   { scope: 'org', target: { org: 'octo-org' }, client: { scope: 'org', org: 'octo-org' } }
 ] as const)('$scope scope', ({ scope, target, client }) => {
+  const clientTarget = client
   const ensure = (inputs: Record<string, string>) =>
     runAction({
       scope,
@@ -153,7 +154,7 @@ describe.each([
     expect(made.every((r) => r.startsWith('GET'))).toBe(true)
   })
 
-  test('a secret on a hook without one is written (from none); with a config change it goes along, unproven', async () => {
+  test('a secret on a hook without one is written (from none); with a config change and no delivery to prove it, it goes along', async () => {
     const bare = emulator.addHook(target, { url: receiver.url, content_type: 'json' })
     const run = await ensure({ secret: SECRET })
     expect(JSON.parse(run.outputs.changes)).toEqual([{ field: 'secret', from: 'none', to: 'set' }])
@@ -161,10 +162,86 @@ describe.each([
 
     const [moved, made] = await requestsOf(() => ensure({ secret: SECRET, content_type: 'form', hook_id: String(bare.id) }))
     expect(moved.outputs.secret_proof).toBe('written')
-    expect(made).toEqual([expect.stringMatching(/^GET /), expect.stringMatching(/^PATCH .*\/config$/), expect.stringMatching(/^GET /)])
+    expect(made).toEqual([
+      expect.stringMatching(/^GET /),
+      expect.stringMatching(/^GET .*\/deliveries$/),
+      expect.stringMatching(/^PATCH .*\/config$/),
+      expect.stringMatching(/^GET /)
+    ])
     expect(
       emulator.requests.find((r) => r.method === 'PATCH' && r.path.endsWith('/config') && (r.body as { content_type?: string }).content_type)?.body
     ).toEqual({ content_type: 'form', secret: SECRET })
+  })
+
+  test('a moved url with the secret proven writes only the url; were GitHub to drop the secret with it, the proven secret is written back', async () => {
+    const octokit = () =>
+      createClient(
+        {
+          token: 'test-token',
+          api_url: emulator.url,
+          api_version: '2022-11-28',
+          request_timeout: 30,
+          rate_limit_wait: 600,
+          ghes_rate_limit_factor: 1
+        },
+        { retries: 0 }
+      )
+    const move = async (dropSecret: boolean, to: string) => {
+      const stored = emulator.addHook(target, { url: `${to}&old=1`, secret: SECRET, content_type: 'json', events: ['push'] })
+      const later = new Date(Date.parse(stored.updated_at) + 2000).toISOString().replace(/\.\d+Z$/, 'Z')
+      emulator.addDelivery(target, stored.id, { event: 'ping', delivered_at: later })
+      const client = octokit()
+      // GitHub does not document that the url's change keeps the secret: the hook read back may lack it.
+      let patched = false
+      if (dropSecret)
+        client.hook.after('request', (response, options) => {
+          if (options.method === 'PATCH') patched = true
+          if (patched && options.method === 'GET' && /\/hooks\/\{hook_id\}$/.test(String(options.url)))
+            delete (response.data as { config: { secret?: string } }).config.secret
+        })
+      const before = emulator.requests.length
+      const wanted = wantedSettings({ url: to, secret: SECRET }, { events: ['push'] })
+      const result = await ensureHook(client, clientTarget as Target, { hook_id: stored.id }, wanted, { dryRun: false })
+      const patches = emulator.requests.slice(before).filter((r) => r.method === 'PATCH')
+      return { result, patches: patches.map((r) => r.body), stored: emulator.hooks(target).find((hook) => hook.id === stored.id) }
+    }
+    const kept = await move(false, `${receiver.url}?n=1`)
+    expect(kept.result).toMatchObject({ outcome: 'updated', secret_proof: 'proven' })
+    expect(kept.result.changes).toEqual([{ field: 'url', from: `${receiver.url}?n=1&old=1`, to: `${receiver.url}?n=1` }])
+    expect(kept.patches).toEqual([{ url: `${receiver.url}?n=1` }])
+    expect(kept.stored?.config.secret).toBe(SECRET)
+    const dropped = await move(true, `${receiver.url}?n=2`)
+    expect(dropped.result).toMatchObject({ outcome: 'updated', secret_proof: 'written' })
+    expect(dropped.patches).toEqual([{ url: `${receiver.url}?n=2` }, { secret: SECRET }])
+  })
+
+  test('a secret proven by a delivery the receiver refused: ensure writes nothing, reports the answer and fails the step (a warning with fail_on_delivery_error: false)', async () => {
+    const stored = emulator.addHook(target, { url: receiver.url, secret: SECRET, content_type: 'json' })
+    const later = new Date(Date.parse(stored.updated_at) + 2000).toISOString().replace(/\.\d+Z$/, 'Z')
+    const refused = emulator.addDelivery(target, stored.id, { event: 'ping', delivered_at: later, status_code: 401 })
+    const [run, made] = await requestsOf(() => ensure({ secret: SECRET }))
+    expect(made.every((r) => r.startsWith('GET'))).toBe(true)
+    expect(run.exitCode).toBe(1)
+    expect(run.outputs).toMatchObject({ secret_proof: 'proven', changes: '[]' })
+    expect(run.stdout).toContain('The delivery that proves the secret was refused')
+    expect(run.stdout).toMatch(new RegExp(`::error::The receiver of webhook ${stored.id} answered 401 .*delivery ${refused.id}`))
+    const [lenient, again] = await requestsOf(() => ensure({ secret: SECRET, fail_on_delivery_error: 'false' }))
+    expect(again.every((r) => r.startsWith('GET'))).toBe(true)
+    expect(lenient.exitCode).toBe(0)
+    expect(lenient.stdout).toMatch(/::warning::The receiver of webhook \d+ answered 401/)
+  })
+
+  test("a rerun of an ensure that failed on the receiver's 401 fails again, writing nothing: the proof is the refused ping (issue 27)", async () => {
+    emulator.addHook(target, { url: receiver.url, content_type: 'json' })
+    receiver.setStatus(401, 'Unauthorized')
+    const first = await ensure({ secret: SECRET, verify: 'true' })
+    expect(first.exitCode).toBe(1)
+    expect(first.outputs.secret_proof).toBe('written')
+    await emulator.idle()
+    const [rerun, made] = await requestsOf(() => ensure({ secret: SECRET, verify: 'true' }))
+    expect(made.every((r) => r.startsWith('GET'))).toBe(true)
+    expect({ exit: rerun.exitCode, proof: rerun.outputs.secret_proof }).toEqual({ exit: 1, proof: 'proven' })
+    expect(rerun.stdout).toMatch(/::error::The receiver of webhook \d+ answered 401 \(.*\), not 2xx for ping delivery/)
   })
 
   test('dry run: reports created/updated and sends no write', async () => {

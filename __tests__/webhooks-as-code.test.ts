@@ -94,17 +94,23 @@ describe('plan', () => {
     for (const text of [logged, run.stderr, run.summary, markdown, JSON.stringify(run.outputs)]) expect(text).not.toContain(SECRET)
   })
 
-  test('fail_on_drift fails the step when anything would change; a missing secret variable fails before any request', async () => {
+  test('fail_on_drift fails the step when anything would change; a missing secret variable: plan does not check that secret, apply fails before any request', async () => {
     const path = file()
     const drift = await step({ operation: 'plan', file: path, fail_on_drift: 'true' })
     expect(drift.exitCode).toBe(1)
     expect(drift.stdout).toMatch(/::error::Drift: \d+ of \d+ would change \(fail_on_drift\)/)
+    const planned = await step({ operation: 'plan', file: path }, { DEPLOY_SECRET: SECRET })
+    expectOk(planned)
+    const audit = (JSON.parse(planned.outputs.plan) as { name: string; note?: string }[]).filter((item) => item.name === 'audit')
+    expect(audit.map((item) => item.note)).toEqual(['not checked (no secret in this run)'])
+    expect(planned.summary).toContain('secret not checked (no secret in this run)')
     const before = emulator.requests.length
-    const missing = await step({ operation: 'plan', file: path }, { DEPLOY_SECRET: SECRET })
+    const missing = await step({ operation: 'apply', file: path }, { DEPLOY_SECRET: SECRET })
     expect(missing.exitCode).toBe(1)
     expect(missing.stdout).toMatch(
-      /::error::.*hooks\[1\]\.secret_env: entry 'audit' reads its secret from the environment variable that its secret_env names .*which is not set/
-    ) // named by entry and line, never by the value
+      /::error file=[^,]+,line=\d+,col=\d+::.*hooks\[1\]\.secret_env: entry 'audit' reads its secret from the environment variable that its secret_env names .*which is not set/
+    ) // an annotation on the line, named by entry and line, never by the variable (it may be the secret itself)
+    expect(missing.stdout).not.toContain('AUDIT_SECRET')
     expect(emulator.requests.length).toBe(before)
   })
 })

@@ -18,6 +18,7 @@ import {
   readWebhooksFile,
   renderWebhooksFile,
   WebhooksFileError,
+  workspacePath,
   type ExportEntry,
   type ReadWebhooksFileOptions
 } from '../src/webhooks-file.js'
@@ -748,5 +749,37 @@ describe('renderWebhooksFile', () => {
       expect.stringMatching(/:\d+: hooks\[0\]\.secret_env: entry 'deploy' .*, which is not set/),
       expect.stringMatching(/:\d+: hooks\[1\]\.secret_env: entry .*, which is not set/)
     ])
+  })
+})
+
+describe('workspacePath and secrets_optional', () => {
+  test('the file as GitHub maps annotations: relative to GITHUB_WORKSPACE when inside it, else as given', () => {
+    expect(workspacePath('/home/runner/work/r/r/.github/webhooks.yml', '/home/runner/work/r/r')).toBe('.github/webhooks.yml')
+    expect(workspacePath('.github/webhooks.yml', '/home/runner/work/r/r')).toBe('.github/webhooks.yml')
+    expect(workspacePath('/elsewhere/webhooks.yml', '/home/runner/work/r/r')).toBe('/elsewhere/webhooks.yml')
+    expect(workspacePath('config/hooks.yml', undefined)).toBe('config/hooks.yml')
+  })
+
+  test('an unset secret_env variable is no problem with secrets_optional (plan): the secret is undefined; an empty one still is', () => {
+    const text = yaml('hooks:', '  - name: deploy', '    url: https://deploy.example.com/h', '    secret_env: DEPLOY_SECRET', '    org: octo-org')
+    const file = readWebhooksFile(FILE, {}, text, { secrets_optional: true })
+    expect(file.hooks[0]).toMatchObject({ secret_env: 'DEPLOY_SECRET', secret: undefined })
+    expect(problemsOf(text, {})).toEqual([
+      expect.stringMatching(/^\.github\/webhooks\.yml:4: hooks\[0\]\.secret_env: .*DEPLOY_SECRET, which is not set/)
+    ])
+    expect(problemsOf(text, { DEPLOY_SECRET: ' ' }, { secrets_optional: true })).toEqual([expect.stringMatching(/DEPLOY_SECRET, which is empty/)])
+  })
+
+  test('each problem has the column of its key on its line', () => {
+    try {
+      readWebhooksFile(
+        FILE,
+        {},
+        yaml('hooks:', '  - name: deploy', '    url: https://deploy.example.com/h', '    evnts: [push]', '    org: octo-org')
+      )
+      throw new Error('no error')
+    } catch (error) {
+      expect((error as WebhooksFileError).details.map(({ line, column }) => [line, column])).toEqual([[4, 5]])
+    }
   })
 })

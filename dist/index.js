@@ -32402,6 +32402,7 @@ async function converge(client, target, hook, wanted, dryRun, adopted) {
     }
     let secret_proof = 'not-given';
     let secret_note;
+    let proof;
     if (wanted.secret !== undefined) {
         let proven = false;
         // An inactive hook that stays inactive gets no delivery, not even a ping: its secret can never be
@@ -32411,12 +32412,12 @@ async function converge(client, target, hook, wanted, dryRun, adopted) {
             secret_note = 'the adopted hook may hold another secret';
         else if (!hook.config.secret)
             secret_note = 'the hook had no secret';
-        else if (Object.keys(config).length > 0)
-            secret_note = 'sent along with the other config changes';
         else if (dormant)
             secret_note = 'unproven: inactive (GitHub delivers nothing to an inactive hook; the secret is written when it is activated)';
+        // Also when other config fields change (a moved url): a proven secret is not sent again, the
+        // config endpoint merges, and the hook read back after the write tells whether GitHub kept it.
         else
-            ({ proven, note: secret_note } = await (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .proveSecret */ .li)(client, target, hook, wanted.secret));
+            ({ proven, note: secret_note, delivery: proof } = await (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .proveSecret */ .li)(client, target, hook, wanted.secret));
         if (proven) {
             secret_proof = 'proven';
         }
@@ -32429,10 +32430,20 @@ async function converge(client, target, hook, wanted, dryRun, adopted) {
             changes.push({ field: 'secret', from: hook.config.secret ? 'unproven' : 'none', to: 'set' });
         }
     }
-    const result = { changes, secret_proof, secret_note, hook_id: hook.id };
+    const refused = secret_proof === 'proven' && proof && !(proof.status_code >= 200 && proof.status_code < 300) ? proof : undefined;
+    const result = { changes, secret_proof, secret_note, hook_id: hook.id, ...(refused ? { refused_proof: refused } : {}) };
     if (changes.length === 0)
         return { ...result, outcome: 'unchanged', hook };
-    const updated = dryRun ? hook : await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .updateHook */ .p$(client, target, hook.id, { fields, config }, hook);
+    let updated = dryRun ? hook : await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .updateHook */ .p$(client, target, hook.id, { fields, config }, hook);
+    if (!dryRun && secret_proof === 'proven' && Object.keys(config).length > 0 && !updated.config.secret) {
+        // GitHub is not documented to keep the secret when the url changes; if the hook read back has
+        // none, the proven secret is written at once, so the move never leaves the hook unsigned.
+        await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .updateHookConfig */ .ZW(client, target, hook.id, { secret: wanted.secret });
+        updated = { ...updated, config: { ...updated.config, secret: '********' } };
+        result.secret_proof = 'written';
+        result.secret_note = `${secret_note ?? 'proven'}; GitHub dropped it with the config change, so it was written again`;
+        changes.push({ field: 'secret', from: 'none', to: 'set' });
+    }
     return { ...result, outcome: 'updated', hook: updated };
 }
 /**
@@ -33303,7 +33314,7 @@ async function testPush(client, target, hook_id) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6223);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5653);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -35106,7 +35117,7 @@ function propertyFilter(raw, name) {
 
 /***/ }),
 
-/***/ 6223:
+/***/ 5653:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38781,8 +38792,8 @@ var model = __nccwpck_require__(182);
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-;// CONCATENATED MODULE: external "node:path"
-const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/utils/get.js
 // Lodash implementation of `get`
 
@@ -40024,10 +40035,14 @@ var input_credentials = __nccwpck_require__(9388);
 /** Invalid input: `problems` names each bad input and what it accepts. */
 class InputError extends Error {
     problems;
-    constructor(problems) {
+    /** Where each problem is in a file (same order as `problems`), for annotations on it; absent for inputs. */
+    places;
+    constructor(problems, places) {
         super(problems.length === 1 ? problems[0] : `${problems.length} invalid inputs:\n- ${problems.join('\n- ')}`);
         this.name = 'InputError';
         this.problems = problems;
+        if (places)
+            this.places = places;
     }
 }
 /** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
@@ -40052,7 +40067,7 @@ const DEFAULT_FILE = '.github/webhooks.yml';
  * @throws Error naming the input and what it accepts
  */
 function fileInExistingFolder(raw, name) {
-    const folder = (0,external_node_path_namespaceObject.dirname)(raw);
+    const folder = (0,external_node_path_.dirname)(raw);
     if ((0,external_node_fs_.existsSync)(raw) && (0,external_node_fs_.statSync)(raw).isDirectory()) {
         throw new Error(`Input '${name}' is '${raw}', which is a folder; it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
     }
@@ -40070,19 +40085,24 @@ function isFile(path, problems) {
 /**
  * Reads and validates the webhooks file of a `plan` / `apply` request (src/webhooks-file.ts, loaded
  * here: `yaml` and `ajv` are bundled in a chunk of their own) and masks its secrets, before any
- * request.
- * @throws InputError with the file's problems, each naming the file, the line and the key
+ * request. With `secrets_optional` (`plan`), an unset `secret_env` variable is no problem: that
+ * entry's secret is not checked.
+ * @throws InputError with the file's problems, each naming the file (relative to `GITHUB_WORKSPACE`),
+ *   the line and the key, and their places for annotations
  */
 async function loadWebhooksFile(spec, env = process.env) {
-    const { maskWebhooksFileSecrets, readWebhooksFile, WebhooksFileError } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(964)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5964));
+    const { maskWebhooksFileSecrets, readWebhooksFile, WebhooksFileError } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(632)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3632));
     try {
-        const file = readWebhooksFile(spec.path, env, undefined, { allow_unknown_events: spec.allow_unknown_events });
+        const file = readWebhooksFile(spec.path, env, undefined, {
+            allow_unknown_events: spec.allow_unknown_events,
+            secrets_optional: spec.secrets_optional === true
+        });
         maskWebhooksFileSecrets(file, env);
         return file;
     }
     catch (error) {
         if (error instanceof WebhooksFileError)
-            throw new InputError(error.problems);
+            throw new InputError(error.problems, error.details.map(({ file, line, column }) => ({ file, line, column })));
         throw error;
     }
 }
@@ -40174,7 +40194,7 @@ function getRequest(read = core/* getInput */.V4, env = process.env) {
     const repositories = parse('repositories', input_targets/* repositoryPatterns */.kG);
     const target = repositories || webhooksFile || (operation && input_operations/* FILE_OPERATIONS */.yj.includes(operation)) ? undefined : (0,input_targets/* oneTarget */["in"])(scope, input, env, problems);
     const targets = webhooksFile
-        ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown }
+        ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown, secrets_optional: operation === 'plan' }
         : repositories
             ? { kind: 'repositories', selection: (0,input_targets/* parseSelection */.gO)(repositories, scope, parse, input, problems) }
             : target && { kind: 'one', target };
@@ -40220,7 +40240,7 @@ function getRequest(read = core/* getInput */.V4, env = process.env) {
         fail_on_quiet: parse('fail_on_quiet', input_values/* boolean */.zM) ?? false,
         file: file_path,
         also_org: (operation === 'export' || operation === 'inventory') && repositories ? parse('org', input_targets/* organizationLogin */.p1) : undefined,
-        inventory_file: parse('inventory_file', fileInExistingFolder) ?? (0,external_node_path_namespaceObject.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-inventory.csv'),
+        inventory_file: parse('inventory_file', fileInExistingFolder) ?? (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-inventory.csv'),
         fail_on: parse('fail_on', findingIds) ?? [],
         fail_on_drift: parse('fail_on_drift', input_values/* boolean */.zM) ?? false,
         retries: parse('retries', (0,input_values/* integerIn */.wo)(0, 10)) ?? DEFAULT_RETRIES,
@@ -40815,6 +40835,16 @@ async function dispatch(client, request, clock) {
             hook: ensure.hook,
             ensure
         };
+        if (ensure.refused_proof && !ensure.verification && ensure.hook_id !== undefined) {
+            // The secret is proven by a delivery the receiver refused (a 401 from a receiver that checks
+            // another secret): nothing to write, but the hook does not work, and the step says so as the first run did.
+            const judged = judgeDelivery(request, ensure.hook_id, ensure.refused_proof.event, ensure.refused_proof);
+            return {
+                ...result,
+                message: `${result.message} The delivery that proves the secret was refused${judged.message}.`,
+                ...judged.result
+            };
+        }
         if (!ensure.verification || ensure.hook_id === undefined)
             return result;
         if (ensure.verification.error !== undefined) {
@@ -41824,40 +41854,151 @@ const PLAN_SIGNS = {
     failed: '❌ failed',
     unchanged: '✅ unchanged'
 };
+/** GitHub's limit on a pull-request comment's body, in characters. */
+const COMMENT_LIMIT = 65_536;
+/** The most characters of the plan file (a pull-request comment): GitHub's limit with room for a sticky comment's marker and a header. */
+const PLAN_COMMENT_CAP = 60_000;
+/** The most characters of the plan in the job summary (GitHub's limit is 1 MiB per step, shared with the step's other summary lines). */
+const PLAN_SUMMARY_CAP = 800_000;
+/** What a plan row says besides its target: the changes, the URL deleted, why it could not be planned, the secret's note, a finding. */
+function planRowText(item) {
+    const parts = [];
+    if (item.action === 'delete')
+        parts.push(`${(0,redact/* redactUrlHashed */.mC)(item.url)} (${item.note ?? 'matches prune'})`);
+    else if (item.error !== undefined)
+        parts.push(item.error);
+    else if (item.changes.length > 0)
+        parts.push(item.changes.map((change) => changeLine(change)).join('; '));
+    if (item.action === 'unchanged' && item.note?.startsWith('unproven: inactive'))
+        parts.push('secret unproven: inactive (GitHub delivers nothing to it; written at creation and activation)');
+    if (item.note === src_plan/* SECRET_NOT_CHECKED */.Tb)
+        parts.push(`secret ${src_plan/* SECRET_NOT_CHECKED */.Tb}`);
+    if (item.finding !== undefined)
+        parts.push(`⚠️ finding: ${item.finding.replace(/ \(delivery \d+\)$/, '')}`);
+    return parts.join('; ');
+}
+/** One changed field: `events: push → push, release`; a URL with its credential values hashed. */
+function changeLine(change) {
+    const value = (v) => (change.field === 'url' && typeof v === 'string' ? (0,redact/* redactUrlHashed */.mC)(v) : changeText(v));
+    return `${change.field}: ${value(change.from)} → ${value(change.to)}`;
+}
+/** `repository octo-org/api (hook 12; delivery 34)`: a row's target and the live hook it touches. */
+function planRowTarget(item) {
+    const ids = [
+        ...(item.hook_id !== undefined ? [`hook ${item.hook_id}`] : []),
+        ...(item.finding?.match(/\(delivery (\d+)\)$/) ? [`delivery ${/\(delivery (\d+)\)$/.exec(item.finding)?.[1]}`] : [])
+    ];
+    return `${(0,src_target/* describeTarget */.ff)(item.target)}${ids.length > 0 ? ` (${ids.join('; ')})` : ''}`;
+}
+/** `36 repositories`, `1 organization`: how many targets a group covers. */
+function targetCount(items) {
+    const scopes = new Set(items.map((item) => item.target.scope));
+    const noun = scopes.size === 1 ? src_target/* SCOPE_TRAITS */.ty[items[0].target.scope].noun : 'target';
+    const plural = noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : noun.endsWith('s') ? noun : `${noun}s`;
+    return `${items.length.toLocaleString('en-US')} ${items.length === 1 ? noun : plural}`;
+}
 /**
  * The plan as Markdown, for the job summary and the plan file (a pull-request comment): the counts,
- * then one section per entry (entries with changes first), a row per target with its action and the
- * fields that change (`events: push → push, release`; a secret as `unproven → set`, never a value).
+ * then per entry (entries with changes first) one line per change, the rows that read alike grouped
+ * (`**✏️ update** 36 repositories: events: push → push, release`) with their targets under a
+ * `<details>` fold, each with the hook id it touches; unchanged rows folded into a count (a row with
+ * a finding is shown). URLs show a redacted credential with a short hash of it (`?v=***#3f2a`), a
+ * secret only as `unproven → set`. At most `cap` characters: the rows beyond it are left out, and a
+ * last line says how many and where the whole plan is.
+ * @param file the webhooks file's path as the heading names it (relative to the workspace)
  */
-function planMarkdown(plan, file) {
+function planMarkdown(plan, file, options = {}) {
+    const cap = options.cap ?? PLAN_COMMENT_CAP;
     const counts = (0,src_plan/* planCounts */.Ai)(plan);
     const changing = plan.filter((item) => item.action !== 'unchanged').length;
-    const lines = [
+    const unchecked = plan.filter((item) => item.note === src_plan/* SECRET_NOT_CHECKED */.Tb).length;
+    const head = [
         `### Webhooks plan: ${outputs_escape(file)}`,
         '',
         changing === 0
-            ? `No changes: ${plan.length} ${plan.length === 1 ? 'hook matches' : 'hooks match'} the file, secrets proven where set (an inactive hook's cannot be).`
-            : `${changing} of ${plan.length} to change: ${src_plan/* PLAN_ACTIONS */.IA.filter((action) => counts[action] > 0)
-                .map((action) => `${counts[action]} ${action}`)
+            ? `No changes: ${plan.length.toLocaleString('en-US')} ${plan.length === 1 ? 'hook matches' : 'hooks match'} the file, secrets proven where set (an inactive hook's cannot be).`
+            : `${changing.toLocaleString('en-US')} of ${plan.length.toLocaleString('en-US')} to change: ${src_plan/* PLAN_ACTIONS */.IA.filter((action) => counts[action] > 0)
+                .map((action) => `${counts[action].toLocaleString('en-US')} ${action}`)
                 .join(', ')}.`,
+        ...(unchecked > 0
+            ? [
+                '',
+                `🔒 ${unchecked.toLocaleString('en-US')} ${unchecked === 1 ? 'row has its' : 'rows have their'} secret ${src_plan/* SECRET_NOT_CHECKED */.Tb}: this plan ran without the secret variables; apply proves or writes them.`
+            ]
+            : []),
         ''
     ];
     const names = [...new Set(plan.map((item) => item.name))];
     const rank = (name) => (plan.some((item) => item.name === name && item.action !== 'unchanged') ? 0 : 1);
-    for (const name of names.sort((a, b) => rank(a) - rank(b))) {
-        const items = plan.filter((item) => item.name === name).sort((a, b) => src_plan/* PLAN_ACTIONS */.IA.indexOf(a.action) - src_plan/* PLAN_ACTIONS */.IA.indexOf(b.action));
-        lines.push(`#### ${outputs_escape(name)}`, '', '| target | action | changes |', '| --- | --- | --- |');
-        for (const item of items) {
-            const changes = item.action === 'delete'
-                ? outputs_escape(item.url)
-                : item.error !== undefined
-                    ? outputs_escape(item.error)
-                    : item.action === 'unchanged' && item.note?.startsWith('unproven: inactive')
-                        ? 'secret unproven: inactive (GitHub delivers nothing to it; written at creation and activation)'
-                        : item.changes.map((change) => `${change.field}: ${changeText(change.from)} → ${changeText(change.to)}`).join('; ');
-            lines.push(`| ${outputs_escape((0,src_target/* describeTarget */.ff)(item.target))} | ${PLAN_SIGNS[item.action]} | ${outputs_escape(changes)} |`);
+    const body = [];
+    let used = head.join('\n').length;
+    // Room kept for the last line that says what was left out.
+    const reserve = 600;
+    let shown = 0;
+    let full = false;
+    const add = (line) => {
+        if (full || used + line.length + 1 > cap - reserve) {
+            full = true;
+            return false;
         }
-        lines.push('');
+        body.push(line);
+        used += line.length + 1;
+        return true;
+    };
+    for (const name of names.sort((a, b) => rank(a) - rank(b))) {
+        const items = plan.filter((item) => item.name === name);
+        const groups = new Map();
+        // Unchanged rows without a finding: a count per description (a plain one, an inactive hook's, a secret not checked).
+        const quiet = new Map();
+        for (const item of items) {
+            const text = planRowText(item);
+            if (item.action === 'unchanged' && item.finding === undefined) {
+                quiet.set(text, [...(quiet.get(text) ?? []), item]);
+                continue;
+            }
+            const key = `${item.action}\n${text}`;
+            const group = groups.get(key) ?? { action: item.action, text, items: [] };
+            group.items.push(item);
+            groups.set(key, group);
+        }
+        const ordered = [...groups.values()].sort((a, b) => src_plan/* PLAN_ACTIONS */.IA.indexOf(a.action) - src_plan/* PLAN_ACTIONS */.IA.indexOf(b.action));
+        if (!add(`#### ${outputs_escape(name)}`) || !add(''))
+            break;
+        for (const group of ordered) {
+            const what = group.text === '' ? '' : `: ${outputs_escape(group.text)}`;
+            if (group.items.length === 1) {
+                if (!add(`- **${PLAN_SIGNS[group.action]}** ${outputs_escape(planRowTarget(group.items[0]))}${what}`))
+                    break;
+                shown++;
+                continue;
+            }
+            if (!add(`- **${PLAN_SIGNS[group.action]}** ${targetCount(group.items)}${what}`))
+                break;
+            if (!add(`  <details><summary>${targetCount(group.items)}</summary>`) || !add(''))
+                break;
+            for (const item of group.items) {
+                if (!add(`  - ${outputs_escape(planRowTarget(item))}`))
+                    break;
+                shown++;
+            }
+            if (!add('') || !add('  </details>'))
+                break;
+        }
+        for (const [text, rows] of quiet)
+            add(`- **${PLAN_SIGNS.unchanged}** ${targetCount(rows)}${text === '' ? '' : `: ${outputs_escape(text)}`}`);
+        add('');
+        if (full)
+            break;
+    }
+    const rows = plan.filter((item) => item.action !== 'unchanged' || item.finding !== undefined).length;
+    const lines = [...head, ...body];
+    if (full) {
+        // Close a fold left open by the cut.
+        const opened = lines.filter((line) => line.startsWith('  <details>')).length;
+        if (opened > lines.filter((line) => line === '  </details>').length)
+            lines.push('', '  </details>');
+        const left = rows - shown;
+        lines.push('', `> ⚠️ ${left.toLocaleString('en-US')} of ${rows.toLocaleString('en-US')} ${rows === 1 ? 'row is' : 'rows are'} left out here to keep this plan under ${cap.toLocaleString('en-US')} characters (GitHub's limit on a comment is ${COMMENT_LIMIT.toLocaleString('en-US')}). The whole plan: ${options.whole ?? "this run's job summary, and the step's JSON output `plan`"}.`, '');
     }
     return lines.join('\n');
 }
@@ -41869,11 +42010,12 @@ function changeText(value) {
 }
 /**
  * Sets the plan's outputs — `plan` (JSON: one item per entry and target, `{ name, target, action,
- * changes, hook_id, and `note` (how the secret was or was not proven) and `error` (why a target could
- * not be planned) when set }`), `plan_counts` (per action) and `plan_file` (the Markdown, written as
+ * changes, hook_id, and `note` (how the secret was or was not proven), `error` (why a target could
+ * not be planned) and `finding` (a refused proof) when set }`), `plan_counts` (per action) and `plan_file` (the Markdown, written as
  * `webhooks-plan.md` in a new folder `webhooks-plan-XXXXXX` of `RUNNER_TEMP`, or of the system's
- * temporary folder, so that each plan step of a job has its own file) — and appends the Markdown
- * to the job summary.
+ * temporary folder, so that each plan step of a job has its own file; at most {@link PLAN_COMMENT_CAP}
+ * characters, so that it fits a pull-request comment) — and appends the Markdown to the job summary
+ * (at most {@link PLAN_SUMMARY_CAP} characters). Where rows are left out, the Markdown says where the whole plan is.
  * @returns the plan file's path
  */
 async function writePlan(plan, file) {
@@ -41884,17 +42026,22 @@ async function writePlan(plan, file) {
         changes: item.changes,
         hook_id: item.hook_id,
         ...(item.note !== undefined && item.action !== 'delete' ? { note: item.note } : {}),
-        ...(item.error !== undefined ? { error: item.error } : {})
+        ...(item.error !== undefined ? { error: item.error } : {}),
+        ...(item.finding !== undefined ? { finding: item.finding } : {})
     }));
     core/* setOutput */.uH('plan', (0,redact/* redact */.E$)(JSON.stringify(entries)));
     core/* setOutput */.uH('plan_counts', JSON.stringify((0,src_plan/* planCounts */.Ai)(plan)));
-    const markdown = (0,redact/* redact */.E$)(planMarkdown(plan, file));
+    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: run } = process.env;
+    const summary = server && repository && run ? `the job summary of [this run](${server}/${repository}/actions/runs/${run})` : "this run's job summary";
+    // The file is what a pull-request comment can hold; the job summary holds more; the JSON output all.
+    const markdown = (0,redact/* redact */.E$)(planMarkdown(plan, file, { cap: PLAN_COMMENT_CAP, whole: `${summary}, and the step's JSON output \`plan\`` }));
     // A folder of its own per step: a second plan step in the same job keeps the first one's file.
-    const path = (0,external_node_path_namespaceObject.join)((0,external_node_fs_.mkdtempSync)((0,external_node_path_namespaceObject.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-plan-')), 'webhooks-plan.md');
+    const path = (0,external_node_path_.join)((0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-plan-')), 'webhooks-plan.md');
     (0,external_node_fs_.writeFileSync)(path, markdown);
     core/* setOutput */.uH('plan_file', path);
-    if (hasSummaryFile())
-        await core/* summary */.z.addRaw(markdown, true).write();
+    if (hasSummaryFile()) {
+        await core/* summary */.z.addRaw((0,redact/* redact */.E$)(planMarkdown(plan, file, { cap: PLAN_SUMMARY_CAP, whole: "the step's JSON output `plan`" })), true).write();
+    }
     return path;
 }
 /**
@@ -42069,6 +42216,8 @@ function withEtags(factory, cache = new EtagCache()) {
     return Object.assign(make, { pacer: factory.pacer, etags: cache });
 }
 
+// EXTERNAL MODULE: ./src/webhooks.schema.json
+var webhooks_schema = __nccwpck_require__(3680);
 // EXTERNAL MODULE: ./src/selection.ts
 var selection = __nccwpck_require__(1973);
 ;// CONCATENATED MODULE: ./src/main.ts
@@ -42078,6 +42227,7 @@ var selection = __nccwpck_require__(1973);
  * Every message passes through `redact`, so no secret, token or URL credential is printed even
  * where the runner's masking does not reach (a local run, a copied log).
  */
+
 
 
 
@@ -42136,8 +42286,16 @@ async function run() {
     }
     catch (error) {
         const problems = describeFailure(error, request).map(redact/* redact */.E$);
-        problems.slice(0, -1).forEach((problem) => core/* error */.z3(problem));
-        core/* setFailed */.C1(problems[problems.length - 1]);
+        const places = error instanceof InputError ? error.places : undefined;
+        if (places && places.length === problems.length) {
+            // A webhooks file's problems: annotations on the file's lines, which GitHub shows on a pull request's diff.
+            problems.forEach((problem, k) => core/* error */.z3(problem, { file: places[k].file, startLine: places[k].line, startColumn: places[k].column }));
+            process.exitCode = 1;
+        }
+        else {
+            problems.slice(0, -1).forEach((problem) => core/* error */.z3(problem));
+            core/* setFailed */.C1(problems[problems.length - 1]);
+        }
         await writeFailureSummary(request, problems);
     }
     finally {
@@ -42284,6 +42442,10 @@ async function runFile(request, file, factory, clock) {
     for (const item of plan.filter((item) => item.error !== undefined)) {
         core/* warning */.$e((0,redact/* redact */.E$)(`${item.name} on ${(0,src_target/* describeTarget */.ff)(item.target)}: ${item.action}: ${item.error}`));
     }
+    // A refused proof writes nothing (GitHub holds the wanted secret), but the hook does not work: said, never green in silence.
+    for (const item of plan.filter((item) => item.finding !== undefined)) {
+        core/* warning */.$e((0,redact/* redact */.E$)(`${item.name} on ${(0,src_target/* describeTarget */.ff)(item.target)} (webhook ${item.hook_id}): ${item.finding}`));
+    }
     await writePlan(plan, file.path);
     const drift = plan.length - counts.unchanged;
     if (request.operation === 'plan') {
@@ -42325,9 +42487,13 @@ async function writeExport(request, results) {
         core/* warning */.$e((0,redact/* redact */.E$)(`Nothing to export: no webhook to write as an entry was found, so ${request.file} was not written (output 'file' is empty).`));
         return;
     }
-    (0,external_node_fs_.mkdirSync)((0,external_node_path_namespaceObject.dirname)(request.file), { recursive: true });
-    const { renderWebhooksFile } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(964)]).then(__nccwpck_require__.bind(__nccwpck_require__, 5964));
-    (0,external_node_fs_.writeFileSync)(request.file, renderWebhooksFile(entries));
+    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(request.file), { recursive: true });
+    const { renderWebhooksFile, schemaUrl, WEBHOOKS_SCHEMA_REFERENCE } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(632)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3632));
+    // The schema of the action's own release; without one (uses: ./, a local run), a copy next to the file.
+    const schema = schemaUrl(process.env);
+    if (schema === undefined)
+        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)((0,external_node_path_.dirname)(request.file), 'webhooks.schema.json'), `${JSON.stringify(webhooks_schema, null, 2)}\n`);
+    (0,external_node_fs_.writeFileSync)(request.file, renderWebhooksFile(entries, undefined, schema ?? WEBHOOKS_SCHEMA_REFERENCE));
     core/* setOutput */.uH('file', request.file);
     const secrets = entries.filter((entry) => entry.secret_set).map((entry) => entry.secret_env);
     core/* info */.pq((0,redact/* redact */.E$)(`Exported ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} to ${request.file}${secrets.length > 0 ? `; set ${secrets.join(', ')} from your secrets before a plan` : ''}.`));
@@ -43402,6 +43568,7 @@ function busiestMinute(sent) {
 /* harmony export */   Dj: () => (/* binding */ exportEntries),
 /* harmony export */   IA: () => (/* binding */ PLAN_ACTIONS),
 /* harmony export */   Ru: () => (/* binding */ computePlan),
+/* harmony export */   Tb: () => (/* binding */ SECRET_NOT_CHECKED),
 /* harmony export */   gj: () => (/* binding */ applyPlan),
 /* harmony export */   lD: () => (/* binding */ urlGlobProblem)
 /* harmony export */ });
@@ -43428,6 +43595,8 @@ function busiestMinute(sent) {
 const PLAN_ACTIONS = ['create', 'move-url', 'update', 'write-secret', 'delete', 'ambiguous', 'failed', 'unchanged'];
 /** The actions that write a hook of an entry (not a deletion): on one target they run before its deletions. */
 const WRITING = new Set(['create', 'move-url', 'update', 'write-secret']);
+/** The note of an entry whose `secret_env` variable is unset during `plan`: its secret is not checked. */
+const SECRET_NOT_CHECKED = 'not checked (no secret in this run)';
 /** The settings an entry asks for, as `ensure` takes them. */
 function wantedOf(entry) {
     return {
@@ -43564,16 +43733,36 @@ async function planEntry(client, target, entry, live) {
     const moved = atUrl ? undefined : live.find((hook) => entry.previous_urls.includes(hook.config.url ?? ''));
     const ref = moved ? { hook_id: moved.id } : { url: entry.url };
     const dry = await (0,_ensure_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureHook */ .O8)(client, target, ref, wantedOf(entry), { dryRun: true, listed: live });
+    // A plan run without the secret (its variable unset): everything else is planned, the secret is
+    // not checked, and a creation would set it.
+    const unchecked = entry.secret_env !== undefined && entry.secret === undefined;
+    // A creation, or a hook that GitHub shows without any secret, gets the secret from apply: that much
+    // is known without it.
+    const bare = unchecked && (dry.outcome === 'created' || (dry.hook !== undefined && !dry.hook.config.secret));
+    const changes = bare ? [...dry.changes, { field: 'secret', from: 'none', to: 'set' }] : dry.changes;
+    const refused = dry.refused_proof;
+    const finding = refused
+        ? `the receiver ${refused.status_code === 0 ? `could not be reached (${refused.status})` : `answered ${refused.status_code}`} to the delivery that proves the secret: ensure fails on it (delivery ${refused.id})`
+        : undefined;
     const action = moved
         ? 'move-url'
         : dry.outcome === 'created'
             ? 'create'
-            : dry.outcome === 'unchanged'
+            : changes.length === 0
                 ? 'unchanged'
-                : dry.changes.every((change) => change.field === 'secret')
+                : changes.every((change) => change.field === 'secret')
                     ? 'write-secret'
                     : 'update';
-    return { name: entry.name, target, action, changes: dry.changes, hook_id: dry.hook_id, url: entry.url, note: dry.secret_note };
+    return {
+        name: entry.name,
+        target,
+        action,
+        changes,
+        hook_id: dry.hook_id,
+        url: entry.url,
+        note: unchecked ? SECRET_NOT_CHECKED : dry.secret_note,
+        ...(finding ? { finding } : {})
+    };
 }
 /** Counts per plan action, every action present (0 when none). */
 function planCounts(plan) {
@@ -43876,10 +44065,13 @@ function urlGlobMatches(glob, url) {
 /* harmony export */   O4: () => (/* binding */ urlCredentials),
 /* harmony export */   dK: () => (/* binding */ mask),
 /* harmony export */   gn: () => (/* binding */ maskUrlCredentials),
+/* harmony export */   mC: () => (/* binding */ redactUrlHashed),
 /* harmony export */   ze: () => (/* binding */ trustApiRoot)
 /* harmony export */ });
 /* unused harmony exports REDACTED, SHORT_VALUE_LENGTH, urlCredentialParts, redactUrls */
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
 /**
  * Keeps secrets out of everything the step shows: the log (messages and `RUNNER_DEBUG` lines), the
  * step outputs and the job summary. Two mechanisms work together in {@link redact}:
@@ -43900,6 +44092,7 @@ function urlGlobMatches(glob, url) {
  * inside URLs. GitHub's masking is a safety net, not a guarantee (GitHub docs "Using secrets in GitHub
  * Actions"): it misses transformed forms such as a URL-encoded password, hence this module.
  */
+
 
 /** What replaces a secret in messages, outputs and the job summary. */
 const REDACTED = '***';
@@ -44174,6 +44367,24 @@ function redactUrls(text) {
     return result + text.slice(done);
 }
 /**
+ * A URL for a plan row: its credential parts replaced by {@link REDACTED} as {@link redactUrls} does,
+ * then `#` and 4 hex digits of a SHA-256 of those parts together (`?v=3` → `?v=***#3f2a`), so that
+ * two URLs that differ only there are told apart, and the same values read the same from run to run,
+ * without showing them (after a URL that has a fragment: ` (#3f2a)`). 4 hex digits say nothing useful
+ * about a long random credential; a short, guessable value (`v=3`) could be found by trying
+ * candidates, as the docs say. A URL without credential parts is returned as {@link redact} gives it.
+ */
+function redactUrlHashed(url) {
+    const parts = urlCredentialParts(url);
+    if (parts.length === 0)
+        return redact(url);
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.createHash)('sha256')
+        .update(`manage-webhooks:${JSON.stringify(parts.map((part) => [part.kind, part.value]))}`)
+        .digest('hex')
+        .slice(0, 4);
+    return `${redact(url)}${url.includes('#') ? ` (#${hash})` : `#${hash}`}`;
+}
+/**
  * The URL credentials to mask by value: each credential part ({@link urlCredentialParts}) of the
  * URL as written, of its WHATWG-normalized form (`new URL(url).href`, which percent-encodes e.g.
  * `"` `<` `>` in a password) and percent-decoded (in query and fragment also with `+` as space);
@@ -44445,7 +44656,7 @@ async function identifySecret(client, target, hook, candidates) {
         checked.push(Number(delivery.id));
         const matched = await signerOf(delivery, candidates);
         if (matched)
-            return { matched, delivery_id: Number(delivery.id), checked, note: `delivery ${delivery.id} is signed with it` };
+            return { matched, delivery_id: Number(delivery.id), delivery, checked, note: `delivery ${delivery.id} is signed with it` };
     }
     const which = checked.length === 1 ? `delivery ${checked[0]} is` : `deliveries ${checked.join(', ')} are`;
     return { checked, note: `${which} signed with none of the secrets given` };
@@ -44453,12 +44664,13 @@ async function identifySecret(client, target, hook, candidates) {
 /**
  * Proves that the hook's stored secret equals `secret` without writing it ({@link identifySecret}
  * with that one candidate).
- * @returns proven, and a note saying which delivery proved it or why nothing could
+ * @returns proven, a note saying which delivery proved it or why nothing could, and the delivery
+ *   that proved it (whose `status_code` says whether the receiver accepted it)
  */
 async function proveSecret(client, target, hook, secret) {
     const match = await identifySecret(client, target, hook, { secret });
     if (match.matched)
-        return { proven: true, note: match.note };
+        return { proven: true, note: match.note, delivery: match.delivery };
     if (match.checked.length === 0)
         return { proven: false, note: "no delivery newer than the hook's last change to prove it with" };
     const which = match.checked.length === 1 ? `delivery ${match.checked[0]} does` : `deliveries ${match.checked.join(', ')} do`;
@@ -44897,6 +45109,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
+
+/***/ }),
+
+/***/ 6760:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
 
 /***/ }),
 
@@ -49504,6 +49723,13 @@ function getUserAgent() {
   return "<environment undetectable>";
 }
 
+
+/***/ }),
+
+/***/ 3680:
+/***/ ((module) => {
+
+module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","title":"manage-webhooks webhooks file","description":"The webhooks a repository declares for the manage-webhooks action (default path .github/webhooks.yml, input \'file\'): the plan operation compares them with GitHub\'s hooks, apply makes GitHub match them. The action checks more than this schema can (unknown event names, repository rules, unique names, secrets set in the environment).","type":"object","additionalProperties":false,"required":["hooks"],"properties":{"hooks":{"description":"The hooks, one entry per hook configuration: each puts one hook with this URL on the organization \'org\', or on every repository its \'repositories\' rules select.","type":"array","minItems":1,"items":{"description":"One hook: its name, URL, events and configuration, and where it goes (\'org\' or \'repositories\', exactly one of them).","type":"object","additionalProperties":false,"required":["name","url"],"oneOf":[{"properties":{"org":true},"required":["org"]},{"properties":{"repositories":true},"required":["repositories"]}],"dependencies":{"include_archived":["repositories"],"include_forks":["repositories"],"topics":["repositories"],"repository_property":["repositories"]},"properties":{"name":{"description":"The entry\'s name, unique in the file; plans and messages name the entry by it (e.g. deploy).","type":"string","pattern":"\\\\S"},"url":{"description":"The hook\'s payload URL: an absolute http:// or https:// URL. One hook per URL and target: two entries must not put the same URL on the same repository or organization.","type":"string","format":"uri"},"events":{"description":"The webhook events that trigger the hook (push, pull_request, issues, …), or [\\"*\\"] for all events. Default: [push].","type":"array","minItems":1,"default":["push"],"items":{"description":"A GitHub webhook event name (push, pull_request, …), or \\"*\\" for all events (quoted: a bare * is YAML\'s alias sign).","type":"string"}},"content_type":{"description":"The media type of the payloads GitHub sends: json (application/json) or form (application/x-www-form-urlencoded). Default: json.","type":"string","enum":["json","form"],"default":"json"},"insecure_ssl":{"description":"true: GitHub does not verify the receiver\'s TLS certificate (not recommended). Default: false.","type":"boolean","default":false},"active":{"description":"false: the hook exists but GitHub sends no deliveries. Default: true.","type":"boolean","default":true},"secret_env":{"description":"The NAME of an environment variable of the step that holds the hook\'s secret (never the secret itself), set from a secret in the workflow: env: { DEPLOY_WEBHOOK_SECRET: ${{ secrets.DEPLOY_WEBHOOK_SECRET }} }. Unset: the entry manages no secret.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"secret":{"description":"Not accepted: a secret is never written in the file. Use secret_env, the NAME of an environment variable set from a secret in the workflow\'s env:.","not":{}},"org":{"description":"The organization that gets the hook as an organization hook (its login, e.g. octo-org). Set either org or repositories.","type":"string","pattern":"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$"},"repositories":{"description":"The repositories that get the hook, the rules of the action\'s \'repositories\' input: owner/name, owner/glob over names (octo-org/svc-*), or !owner/pattern to exclude what earlier items selected. Set either repositories or org.","type":"array","minItems":1,"items":{"description":"owner/name, owner/glob (octo-org/svc-*), or !owner/pattern (quoted: a bare ! is a YAML tag) to exclude what earlier items selected.","type":"string"}},"include_archived":{"description":"With repositories: keep archived repositories that a glob lists (GitHub makes their hooks read-only, so operations that write leave them out). Default: false.","type":"boolean","default":false},"include_forks":{"description":"With repositories: keep forks that a glob lists. Default: true.","type":"boolean","default":true},"topics":{"description":"With repositories: keep only the repositories a glob lists that carry every one of these topics.","type":"array","minItems":1,"items":{"description":"A repository topic: lower-case letters, digits and hyphens, at most 50 characters.","type":"string"}},"repository_property":{"description":"With repositories: keep only the repositories a glob lists whose custom property has this value, written name=value (e.g. team=platform).","type":"string"},"previous_urls":{"description":"Former URLs of this hook: a hook found at one of them is moved to url (updated in place, keeping its id and deliveries), not deleted and recreated.","type":"array","items":{"description":"A former payload URL of the hook: an absolute http:// or https:// URL, other than url.","type":"string","format":"uri"}}}}},"prune":{"description":"Globs over hook URLs that this file owns: on the targets its entries cover, a hook whose URL matches one and that no entry declares is deleted by apply. * matches any characters but /, ** any characters (e.g. https://*.example.com/**); every other character, ? included, stands for itself.","type":"array","items":{"description":"A glob over hook URLs: http:// or https://, a host with at least one literal label, then a path; * matches any characters but /, ** any characters.","type":"string"}}}}');
 
 /***/ })
 

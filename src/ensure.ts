@@ -55,6 +55,12 @@ export interface EnsureResult {
    * (the write stands). Absent when no ping was sent.
    */
   verification?: { delivery?: Delivery; error?: string }
+  /**
+   * The delivery that proved the secret, when the receiver did not answer it 2xx (a 401 from a
+   * receiver that checks another secret): the secret GitHub stores is the one wanted, so nothing is
+   * written for it, but the hook does not work. Absent when the proof's delivery was answered 2xx.
+   */
+  refused_proof?: Delivery
 }
 
 /** Options of {@link ensureHook}. */
@@ -280,6 +286,7 @@ async function converge(
   }
   let secret_proof: SecretProof = 'not-given'
   let secret_note: string | undefined
+  let proof: Delivery | undefined
   if (wanted.secret !== undefined) {
     let proven = false
     // An inactive hook that stays inactive gets no delivery, not even a ping: its secret can never be
@@ -287,9 +294,10 @@ async function converge(
     const dormant = !adopted && hook.config.secret && Object.keys(config).length === 0 && !hook.active && wanted.active === false
     if (adopted) secret_note = 'the adopted hook may hold another secret'
     else if (!hook.config.secret) secret_note = 'the hook had no secret'
-    else if (Object.keys(config).length > 0) secret_note = 'sent along with the other config changes'
     else if (dormant) secret_note = 'unproven: inactive (GitHub delivers nothing to an inactive hook; the secret is written when it is activated)'
-    else ({ proven, note: secret_note } = await proveSecret(client, target, hook, wanted.secret))
+    // Also when other config fields change (a moved url): a proven secret is not sent again, the
+    // config endpoint merges, and the hook read back after the write tells whether GitHub kept it.
+    else ({ proven, note: secret_note, delivery: proof } = await proveSecret(client, target, hook, wanted.secret))
     if (proven) {
       secret_proof = 'proven'
     } else if (dormant) {
@@ -300,9 +308,19 @@ async function converge(
       changes.push({ field: 'secret', from: hook.config.secret ? 'unproven' : 'none', to: 'set' })
     }
   }
-  const result = { changes, secret_proof, secret_note, hook_id: hook.id }
+  const refused = secret_proof === 'proven' && proof && !(proof.status_code >= 200 && proof.status_code < 300) ? proof : undefined
+  const result = { changes, secret_proof, secret_note, hook_id: hook.id, ...(refused ? { refused_proof: refused } : {}) }
   if (changes.length === 0) return { ...result, outcome: 'unchanged', hook }
-  const updated = dryRun ? hook : await hooks.updateHook(client, target, hook.id, { fields, config }, hook)
+  let updated = dryRun ? hook : await hooks.updateHook(client, target, hook.id, { fields, config }, hook)
+  if (!dryRun && secret_proof === 'proven' && Object.keys(config).length > 0 && !updated.config.secret) {
+    // GitHub is not documented to keep the secret when the url changes; if the hook read back has
+    // none, the proven secret is written at once, so the move never leaves the hook unsigned.
+    await hooks.updateHookConfig(client, target, hook.id, { secret: wanted.secret })
+    updated = { ...updated, config: { ...updated.config, secret: '********' } } as Hook
+    result.secret_proof = 'written'
+    result.secret_note = `${secret_note ?? 'proven'}; GitHub dropped it with the config change, so it was written again`
+    changes.push({ field: 'secret', from: 'none', to: 'set' })
+  }
   return { ...result, outcome: 'updated', hook: updated }
 }
 

@@ -74,7 +74,7 @@ export type TargetSpec =
    * by {@link loadWebhooksFile} (its parser and schema validator are loaded only for these operations),
    * still before any request.
    */
-  | { kind: 'file'; path: string; allow_unknown_events: boolean }
+  | { kind: 'file'; path: string; allow_unknown_events: boolean; secrets_optional: boolean }
 
 /** One fully validated request: what the action will do, built from the inputs. */
 export interface WebhookRequest {
@@ -152,10 +152,13 @@ export interface WebhookRequest {
 /** Invalid input: `problems` names each bad input and what it accepts. */
 export class InputError extends Error {
   readonly problems: string[]
-  constructor(problems: string[]) {
+  /** Where each problem is in a file (same order as `problems`), for annotations on it; absent for inputs. */
+  readonly places?: { file: string; line: number; column: number }[]
+  constructor(problems: string[], places?: { file: string; line: number; column: number }[]) {
     super(problems.length === 1 ? problems[0] : `${problems.length} invalid inputs:\n- ${problems.join('\n- ')}`)
     this.name = 'InputError'
     this.problems = problems
+    if (places) this.places = places
   }
 }
 
@@ -206,20 +209,29 @@ function isFile(path: string, problems: string[]): boolean {
 /**
  * Reads and validates the webhooks file of a `plan` / `apply` request (src/webhooks-file.ts, loaded
  * here: `yaml` and `ajv` are bundled in a chunk of their own) and masks its secrets, before any
- * request.
- * @throws InputError with the file's problems, each naming the file, the line and the key
+ * request. With `secrets_optional` (`plan`), an unset `secret_env` variable is no problem: that
+ * entry's secret is not checked.
+ * @throws InputError with the file's problems, each naming the file (relative to `GITHUB_WORKSPACE`),
+ *   the line and the key, and their places for annotations
  */
 export async function loadWebhooksFile(
-  spec: { path: string; allow_unknown_events: boolean },
+  spec: { path: string; allow_unknown_events: boolean; secrets_optional?: boolean },
   env: NodeJS.ProcessEnv = process.env
 ): Promise<WebhooksFile> {
   const { maskWebhooksFileSecrets, readWebhooksFile, WebhooksFileError } = await import('./webhooks-file.js')
   try {
-    const file = readWebhooksFile(spec.path, env, undefined, { allow_unknown_events: spec.allow_unknown_events })
+    const file = readWebhooksFile(spec.path, env, undefined, {
+      allow_unknown_events: spec.allow_unknown_events,
+      secrets_optional: spec.secrets_optional === true
+    })
     maskWebhooksFileSecrets(file, env)
     return file
   } catch (error) {
-    if (error instanceof WebhooksFileError) throw new InputError(error.problems)
+    if (error instanceof WebhooksFileError)
+      throw new InputError(
+        error.problems,
+        error.details.map(({ file, line, column }) => ({ file, line, column }))
+      )
     throw error
   }
 }
@@ -314,7 +326,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   const target =
     repositories || webhooksFile || (operation && FILE_OPERATIONS.includes(operation)) ? undefined : oneTarget(scope, input, env, problems)
   const targets: TargetSpec | undefined = webhooksFile
-    ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown }
+    ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown, secrets_optional: operation === 'plan' }
     : repositories
       ? { kind: 'repositories', selection: parseSelection(repositories, scope, parse, input, problems) }
       : target && { kind: 'one', target }

@@ -33,7 +33,8 @@ import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts } from 
 import type { WebhooksFile } from './model.js'
 import { countResults, type FleetCounts, type TargetResult } from './fleet.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { dirname, join } from 'node:path'
+import webhooksSchema from './webhooks.schema.json' with { type: 'json' }
 import { maskUrlCredentials, redact, trustApiRoot } from './redact.js'
 import { describeSelection, selectRepositories, SelectionError } from './selection.js'
 import { describeTarget, type Target } from './target.js'
@@ -73,8 +74,15 @@ export async function run(): Promise<void> {
     else await runSelection(request, makeClient, clock)
   } catch (error) {
     const problems = describeFailure(error, request).map(redact)
-    problems.slice(0, -1).forEach((problem) => core.error(problem))
-    core.setFailed(problems[problems.length - 1])
+    const places = error instanceof InputError ? error.places : undefined
+    if (places && places.length === problems.length) {
+      // A webhooks file's problems: annotations on the file's lines, which GitHub shows on a pull request's diff.
+      problems.forEach((problem, k) => core.error(problem, { file: places[k].file, startLine: places[k].line, startColumn: places[k].column }))
+      process.exitCode = 1
+    } else {
+      problems.slice(0, -1).forEach((problem) => core.error(problem))
+      core.setFailed(problems[problems.length - 1])
+    }
     await writeFailureSummary(request, problems)
   } finally {
     process.off('beforeExit', guard)
@@ -244,6 +252,10 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, factory: Cli
   for (const item of plan.filter((item) => item.error !== undefined)) {
     core.warning(redact(`${item.name} on ${describeTarget(item.target)}: ${item.action}: ${item.error}`))
   }
+  // A refused proof writes nothing (GitHub holds the wanted secret), but the hook does not work: said, never green in silence.
+  for (const item of plan.filter((item) => item.finding !== undefined)) {
+    core.warning(redact(`${item.name} on ${describeTarget(item.target)} (webhook ${item.hook_id}): ${item.finding}`))
+  }
   await writePlan(plan, file.path)
   const drift = plan.length - counts.unchanged
   if (request.operation === 'plan') {
@@ -299,8 +311,11 @@ async function writeExport(request: WebhookRequest, results: readonly TargetResu
     return
   }
   mkdirSync(dirname(request.file), { recursive: true })
-  const { renderWebhooksFile } = await import('./webhooks-file.js')
-  writeFileSync(request.file, renderWebhooksFile(entries))
+  const { renderWebhooksFile, schemaUrl, WEBHOOKS_SCHEMA_REFERENCE } = await import('./webhooks-file.js')
+  // The schema of the action's own release; without one (uses: ./, a local run), a copy next to the file.
+  const schema = schemaUrl(process.env)
+  if (schema === undefined) writeFileSync(join(dirname(request.file), 'webhooks.schema.json'), `${JSON.stringify(webhooksSchema, null, 2)}\n`)
+  writeFileSync(request.file, renderWebhooksFile(entries, undefined, schema ?? WEBHOOKS_SCHEMA_REFERENCE))
   core.setOutput('file', request.file)
   const secrets = entries.filter((entry) => entry.secret_set).map((entry) => entry.secret_env)
   core.info(

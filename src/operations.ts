@@ -298,6 +298,16 @@ async function dispatch(client: GitHubClient, request: TargetRequest, clock: Clo
       hook: ensure.hook,
       ensure
     }
+    if (ensure.refused_proof && !ensure.verification && ensure.hook_id !== undefined) {
+      // The secret is proven by a delivery the receiver refused (a 401 from a receiver that checks
+      // another secret): nothing to write, but the hook does not work, and the step says so as the first run did.
+      const judged = judgeDelivery(request, ensure.hook_id, ensure.refused_proof.event, ensure.refused_proof)
+      return {
+        ...result,
+        message: `${result.message} The delivery that proves the secret was refused${judged.message}.`,
+        ...judged.result
+      }
+    }
     if (!ensure.verification || ensure.hook_id === undefined) return result
     if (ensure.verification.error !== undefined) {
       const what = ensure.outcome === 'created' ? 'the wait for the ping GitHub sends a new hook' : 'its verifying ping'

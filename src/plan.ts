@@ -61,7 +61,16 @@ export interface PlanItem {
   note?: string
   /** For `ambiguous` and `failed`: why the target could not be planned for the entry (hook ids, GitHub's answer). */
   error?: string
+  /**
+   * Something wrong that the plan does not change: the delivery that proves the secret was refused
+   * by the receiver (`the receiver answered 401 to delivery 123, which proves the secret`). `ensure`
+   * fails on it; a plan shows it on the row.
+   */
+  finding?: string
 }
+
+/** The note of an entry whose `secret_env` variable is unset during `plan`: its secret is not checked. */
+export const SECRET_NOT_CHECKED = 'not checked (no secret in this run)'
 
 /** The settings an entry asks for, as `ensure` takes them. */
 function wantedOf(entry: WebhookEntry): WantedHook {
@@ -205,16 +214,36 @@ async function planEntry(client: GitHubClient, target: Target, entry: WebhookEnt
   const moved = atUrl ? undefined : live.find((hook) => entry.previous_urls.includes(hook.config.url ?? ''))
   const ref = moved ? { hook_id: moved.id } : { url: entry.url }
   const dry = await ensureHook(client, target, ref, wantedOf(entry), { dryRun: true, listed: live })
+  // A plan run without the secret (its variable unset): everything else is planned, the secret is
+  // not checked, and a creation would set it.
+  const unchecked = entry.secret_env !== undefined && entry.secret === undefined
+  // A creation, or a hook that GitHub shows without any secret, gets the secret from apply: that much
+  // is known without it.
+  const bare = unchecked && (dry.outcome === 'created' || (dry.hook !== undefined && !dry.hook.config.secret))
+  const changes = bare ? [...dry.changes, { field: 'secret' as const, from: 'none', to: 'set' }] : dry.changes
+  const refused = dry.refused_proof
+  const finding = refused
+    ? `the receiver ${refused.status_code === 0 ? `could not be reached (${refused.status})` : `answered ${refused.status_code}`} to the delivery that proves the secret: ensure fails on it (delivery ${refused.id})`
+    : undefined
   const action: PlanAction = moved
     ? 'move-url'
     : dry.outcome === 'created'
       ? 'create'
-      : dry.outcome === 'unchanged'
+      : changes.length === 0
         ? 'unchanged'
-        : dry.changes.every((change) => change.field === 'secret')
+        : changes.every((change) => change.field === 'secret')
           ? 'write-secret'
           : 'update'
-  return { name: entry.name, target, action, changes: dry.changes, hook_id: dry.hook_id, url: entry.url, note: dry.secret_note }
+  return {
+    name: entry.name,
+    target,
+    action,
+    changes,
+    hook_id: dry.hook_id,
+    url: entry.url,
+    note: unchecked ? SECRET_NOT_CHECKED : dry.secret_note,
+    ...(finding ? { finding } : {})
+  }
 }
 
 /** Counts per plan action, every action present (0 when none). */

@@ -19,6 +19,7 @@
  * Actions"): it misses transformed forms such as a URL-encoded password, hence this module.
  */
 import * as core from '@actions/core'
+import { createHash } from 'node:crypto'
 
 /** What replaces a secret in messages, outputs and the job summary. */
 export const REDACTED = '***'
@@ -310,6 +311,24 @@ export function redactUrls(text: string): string {
     done = end
   }
   return result + text.slice(done)
+}
+
+/**
+ * A URL for a plan row: its credential parts replaced by {@link REDACTED} as {@link redactUrls} does,
+ * then `#` and 4 hex digits of a SHA-256 of those parts together (`?v=3` → `?v=***#3f2a`), so that
+ * two URLs that differ only there are told apart, and the same values read the same from run to run,
+ * without showing them (after a URL that has a fragment: ` (#3f2a)`). 4 hex digits say nothing useful
+ * about a long random credential; a short, guessable value (`v=3`) could be found by trying
+ * candidates, as the docs say. A URL without credential parts is returned as {@link redact} gives it.
+ */
+export function redactUrlHashed(url: string): string {
+  const parts = urlCredentialParts(url)
+  if (parts.length === 0) return redact(url)
+  const hash = createHash('sha256')
+    .update(`manage-webhooks:${JSON.stringify(parts.map((part) => [part.kind, part.value]))}`)
+    .digest('hex')
+    .slice(0, 4)
+  return `${redact(url)}${url.includes('#') ? ` (#${hash})` : `#${hash}`}`
 }
 
 /**

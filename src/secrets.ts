@@ -60,6 +60,8 @@ export interface SecretMatch {
   matched?: string
   /** The delivery that proved it. */
   delivery_id?: number
+  /** That delivery, as read (its `status_code` is the receiver's answer to it). */
+  delivery?: Delivery
   /** Ids of the deliveries checked, newest first; empty when none is newer than the hook's `updated_at`. */
   checked: number[]
   /** Which delivery proved what, or why nothing could be proven, for the log and the summary. */
@@ -97,7 +99,7 @@ export async function identifySecret(
     const delivery = await hooks.getDelivery(client, target, hook.id, Number(item.id))
     checked.push(Number(delivery.id))
     const matched = await signerOf(delivery, candidates)
-    if (matched) return { matched, delivery_id: Number(delivery.id), checked, note: `delivery ${delivery.id} is signed with it` }
+    if (matched) return { matched, delivery_id: Number(delivery.id), delivery, checked, note: `delivery ${delivery.id} is signed with it` }
   }
   const which = checked.length === 1 ? `delivery ${checked[0]} is` : `deliveries ${checked.join(', ')} are`
   return { checked, note: `${which} signed with none of the secrets given` }
@@ -106,11 +108,17 @@ export async function identifySecret(
 /**
  * Proves that the hook's stored secret equals `secret` without writing it ({@link identifySecret}
  * with that one candidate).
- * @returns proven, and a note saying which delivery proved it or why nothing could
+ * @returns proven, a note saying which delivery proved it or why nothing could, and the delivery
+ *   that proved it (whose `status_code` says whether the receiver accepted it)
  */
-export async function proveSecret(client: GitHubClient, target: Target, hook: Hook, secret: string): Promise<{ proven: boolean; note: string }> {
+export async function proveSecret(
+  client: GitHubClient,
+  target: Target,
+  hook: Hook,
+  secret: string
+): Promise<{ proven: boolean; note: string; delivery?: Delivery }> {
   const match = await identifySecret(client, target, hook, { secret })
-  if (match.matched) return { proven: true, note: match.note }
+  if (match.matched) return { proven: true, note: match.note, delivery: match.delivery }
   if (match.checked.length === 0) return { proven: false, note: "no delivery newer than the hook's last change to prove it with" }
   const which = match.checked.length === 1 ? `delivery ${match.checked[0]} does` : `deliveries ${match.checked.join(', ')} do`
   return { proven: false, note: `${which} not verify with it` }

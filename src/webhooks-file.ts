@@ -30,6 +30,7 @@
  * message repeats a secret or a URL (a URL may carry a credential).
  */
 import { readFileSync } from 'node:fs'
+import { isAbsolute, relative, resolve } from 'node:path'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { closest, distance } from 'fastest-levenshtein'
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml'
@@ -47,12 +48,42 @@ const DEFAULT_WEBHOOKS_FILE = '.github/webhooks.yml'
 /** Where {@link renderWebhooksFile}'s `# yaml-language-server: $schema=` line points by default: a copy of ./webhooks.schema.json next to the file. */
 export const WEBHOOKS_SCHEMA_REFERENCE = './webhooks.schema.json'
 
+/**
+ * The URL of the webhooks file's JSON Schema as the running action's own release serves it, for the
+ * `$schema` line `export` writes: `https://raw.githubusercontent.com/OWNER/REPO/REF/src/webhooks.schema.json`
+ * from the runner's `GITHUB_ACTION_REPOSITORY` and `GITHUB_ACTION_REF` (the repository and tag, branch
+ * or commit of `uses: OWNER/REPO@REF`), a file every release holds. Undefined when the action does not
+ * run from a repository of its own (`uses: ./`, a local run): the caller then writes a copy next to the file.
+ */
+export function schemaUrl(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const repository = env.GITHUB_ACTION_REPOSITORY?.trim()
+  const ref = env.GITHUB_ACTION_REF?.trim()
+  if (!repository || !ref || !/^[\w.-]+\/[\w.-]+$/.test(repository) || !/^[\w./-]+$/.test(ref)) return undefined
+  return `https://raw.githubusercontent.com/${repository}/${ref}/src/webhooks.schema.json`
+}
+
+/**
+ * The path of the webhooks file as GitHub maps annotations and people read it: relative to the
+ * repository's root `workspace` (`GITHUB_WORKSPACE`) when the file is inside it (`.github/webhooks.yml`
+ * for `/home/runner/work/repo/repo/.github/webhooks.yml`), otherwise as given. Without a workspace,
+ * a relative path is kept and an absolute one made relative to the working directory when inside it.
+ */
+export function workspacePath(path: string, workspace: string | undefined = process.env.GITHUB_WORKSPACE): string {
+  const root = workspace || process.cwd()
+  if (!isAbsolute(path) && !workspace) return path
+  const inside = relative(resolve(root), resolve(path))
+  if (inside === '' || inside.startsWith('..') || isAbsolute(inside)) return path
+  return inside.split('\\').join('/')
+}
+
 /** One problem of a webhooks file, as {@link WebhooksFileError} lists it. */
 export interface WebhooksFileProblem {
   /** The file's path, as given. */
   file: string
   /** 1-based line the problem is on (the key at fault, or the entry or list that misses one). */
   line: number
+  /** 1-based column of that line's first key or item (after its indentation and any `- `); 1 for the file as a whole. */
+  column: number
   /** Key path in the file, e.g. `hooks[2].events[0]`; '' for the file as a whole (a YAML syntax error, an unreadable file). */
   key: string
   /** What is wrong and what the key accepts, e.g. `unknown key 'evnts' (did you mean 'events'?); it accepts …`. */
@@ -64,7 +95,7 @@ export interface WebhooksFileProblem {
  * `FILE:LINE: KEY: MESSAGE; it accepts …`, e.g.
  * `.github/webhooks.yml:7: hooks[1].evnts: unknown key 'evnts' (did you mean 'events'?); it accepts the keys name, url, …`
  * (no `KEY: ` for a problem of the whole file), sorted by line; `details` holds the same problems as
- * fields (for annotations: `core.error(message, { file, startLine: line })`). The message is a header
+ * fields (for annotations: `core.error(message, { file, startLine: line, startColumn: column })`). The message is a header
  * line and then the problems, one a line. No problem repeats a secret, a `secret:` value, or a URL.
  */
 export class WebhooksFileError extends Error {
@@ -92,6 +123,12 @@ function formatProblem({ file, line, key, message }: WebhooksFileProblem): strin
 export interface ReadWebhooksFileOptions {
   /** Accept event names outside `KNOWN_EVENTS` (input `allow_unknown_events`); their shape is still checked. Default false. */
   allow_unknown_events?: boolean
+  /**
+   * A `secret_env` variable that is not set is no problem (the `plan` operation, which needs no
+   * secret): the entry keeps `secret_env` with `secret` undefined, and its secret is not checked. An
+   * empty variable, or one holding GitHub's mask, is still a problem. Default false (`apply` refuses it).
+   */
+  secrets_optional?: boolean
 }
 
 /**
@@ -144,17 +181,18 @@ export function readWebhooksFile(path: string, env: NodeJS.ProcessEnv, text?: st
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code
       const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (code ?? (error as Error).message)
-      throw new WebhooksFileError(path, [
+      throw new WebhooksFileError(workspacePath(path, env.GITHUB_WORKSPACE), [
         {
-          file: path,
+          file: workspacePath(path, env.GITHUB_WORKSPACE),
           line: 1,
+          column: 1,
           key: '',
           message: `cannot be read (${reason}); it accepts the path of a YAML webhooks file in the workspace (input 'file', default ${DEFAULT_WEBHOOKS_FILE}): check out the repository first (actions/checkout)`
         }
       ])
     }
   }
-  return new FileReader(path, source, env, options).read()
+  return new FileReader(workspacePath(path, env.GITHUB_WORKSPACE), source, env, options).read()
 }
 
 /**
@@ -397,7 +435,9 @@ class FileReader {
 
   /** Records a problem at `path` (its line found in the file unless given). */
   private add(path: KeyPath, message: string, line = this.lineOf(path)): void {
-    const problem = { file: this.path, line, key: keyText(path), message }
+    const text = path.length === 0 ? '' : (this.source.split(/\r?\n/)[line - 1] ?? '')
+    const column = (/^(?:\s*-\s+)*\s*/.exec(text)?.[0].length ?? 0) + 1
+    const problem = { file: this.path, line, column, key: keyText(path), message }
     if (!this.problems.some((other) => formatProblem(other) === formatProblem(problem))) this.problems.push(problem)
   }
 
@@ -650,6 +690,7 @@ class FileReader {
     const help =
       "set that variable in the step's env: from a secret, e.g. secret_env: DEPLOY_WEBHOOK_SECRET with env: { DEPLOY_WEBHOOK_SECRET: ${{ secrets.DEPLOY_WEBHOOK_SECRET }} }"
     if (value === undefined) {
+      if (this.options.secrets_optional) return undefined
       this.add(path, `entry ${label} reads its secret from ${variable}, which is not set; ${help}`)
     } else if (value.trim() === '') {
       this.add(
