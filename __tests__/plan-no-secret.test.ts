@@ -90,7 +90,7 @@ describe('plan in a pull request', () => {
     const apply = await step(root, { operation: 'apply', file, token: 'test-token' })
     expect(apply.exitCode).toBe(1)
     expect(apply.stdout).toMatch(
-      /::error file=\.github\/webhooks\.yml,line=5,col=5::\.github\/webhooks\.yml:5: hooks\[0\]\.secret_env: .*DEPLOY_SECRET, which is not set/
+      /::error file=\.github\/webhooks\.yml,line=5,col=5::\.github\/webhooks\.yml:5: hooks\[0\]\.secret_env: entry 'deploy' reads its secret from the environment variable that its secret_env names .*which is not set/
     )
     expect(emulator.requests.length).toBe(applying)
   })

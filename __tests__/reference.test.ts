@@ -148,7 +148,13 @@ describe('descriptions', () => {
 
 describe('docs', () => {
   test('every test file the README, SECURITY.md and docs/ cite exists', () => {
-    const pages = ['README.md', 'SECURITY.md', ...readdirSync(new URL('../docs/', import.meta.url)).map((name: string) => `docs/${name}`)]
+    const pages = [
+      'README.md',
+      'SECURITY.md',
+      ...readdirSync(new URL('../docs/', import.meta.url))
+        .filter((name: string) => name.endsWith('.md'))
+        .map((name: string) => `docs/${name}`)
+    ]
     const cited = pages.flatMap((page) =>
       [...readFileSync(new URL(`../${page}`, import.meta.url), 'utf8').matchAll(/__tests__\/[\w./-]+\.test\.ts/g)].map((match) => ({
         page,

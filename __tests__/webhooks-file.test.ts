@@ -765,9 +765,11 @@ describe('workspacePath and secrets_optional', () => {
     const file = readWebhooksFile(FILE, {}, text, { secrets_optional: true })
     expect(file.hooks[0]).toMatchObject({ secret_env: 'DEPLOY_SECRET', secret: undefined })
     expect(problemsOf(text, {})).toEqual([
-      expect.stringMatching(/^\.github\/webhooks\.yml:4: hooks\[0\]\.secret_env: .*DEPLOY_SECRET, which is not set/)
+      expect.stringMatching(
+        /^\.github\/webhooks\.yml:4: hooks\[0\]\.secret_env: entry 'deploy' reads its secret from the environment variable that its secret_env names .*which is not set/
+      )
     ])
-    expect(problemsOf(text, { DEPLOY_SECRET: ' ' }, { secrets_optional: true })).toEqual([expect.stringMatching(/DEPLOY_SECRET, which is empty/)])
+    expect(problemsOf(text, { DEPLOY_SECRET: ' ' }, { secrets_optional: true })).toEqual([expect.stringMatching(/secret_env names .*which is empty/)])
   })
 
   test('each problem has the column of its key on its line', () => {
