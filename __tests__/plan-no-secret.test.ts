@@ -45,6 +45,26 @@ prune:
 `
 
 describe('plan in a pull request', () => {
+  test('a drift check (fail_on_drift) whose secret variable is unset fails, naming what it could not check; without fail_on_drift it warns (hostile review of issue 27)', async () => {
+    const { root, file } = workspace(entry())
+    for (const i of [0, 1, 2, 3])
+      emulator.addHook(repo(i), {
+        url: receiver.url,
+        events: ['push', 'release'],
+        secret: 'rotated-outside-the-file',
+        content_type: 'json',
+        created_at: LONG_AGO
+      })
+    const drift = await step(root, { operation: 'plan', file, token: 'read-only-token', fail_on_drift: 'true' })
+    expect(drift.exitCode).toBe(1)
+    expect(drift.stdout).toMatch(
+      /::error::4 of 4 planned without checking the secret .*deploy on repository octo-org\/svc-000.* fail_on_drift cannot vouch for them/
+    )
+    const plan = await step(root, { operation: 'plan', file, token: 'read-only-token' })
+    expect(plan.exitCode).toBe(0)
+    expect(plan.stdout).toMatch(/::warning::4 of 4 planned without checking the secret/)
+  })
+
   test('no secret and a read-only token: everything is planned, the secret not checked, nothing written; apply refuses the unset variable before any request', async () => {
     const { root, file } = workspace(entry())
     // svc-000: nothing → create; svc-001: events differ → update; svc-002: at the old url → move-url; svc-003: a stale hook → delete

@@ -42449,6 +42449,17 @@ async function runFile(request, file, factory, clock) {
     await writePlan(plan, file.path);
     const drift = plan.length - counts.unchanged;
     if (request.operation === 'plan') {
+        // A secret not checked (its variable unset in this run) cannot be vouched for: said, and with
+        // fail_on_drift a failure, so that a drift check missing one env line does not pass green.
+        const unchecked = plan.filter((item) => item.note === src_plan/* SECRET_NOT_CHECKED */.Tb).map((item) => `${item.name} on ${(0,src_target/* describeTarget */.ff)(item.target)}`);
+        if (unchecked.length > 0) {
+            const which = `${unchecked.slice(0, 10).join(', ')}${unchecked.length > 10 ? ` and ${unchecked.length - 10} more` : ''}`;
+            const said = `${unchecked.length} of ${plan.length} planned without checking the secret (its secret_env variable is not set in this run): ${which}.`;
+            if (request.fail_on_drift)
+                core/* setFailed */.C1((0,redact/* redact */.E$)(`${said} fail_on_drift cannot vouch for them: set the variables in the step's env.`));
+            else
+                core/* warning */.$e((0,redact/* redact */.E$)(said));
+        }
         if (request.fail_on_drift && drift > 0)
             core/* setFailed */.C1((0,redact/* redact */.E$)(`Drift: ${drift} of ${plan.length} would change (fail_on_drift): see the plan in the job summary.`));
         return;

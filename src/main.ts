@@ -29,7 +29,7 @@ import {
 } from './outputs.js'
 import { utcTime } from './pacing.js'
 import { withEtags } from './etags.js'
-import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts } from './plan.js'
+import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts, SECRET_NOT_CHECKED } from './plan.js'
 import type { WebhooksFile } from './model.js'
 import { countResults, type FleetCounts, type TargetResult } from './fleet.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -259,6 +259,15 @@ async function runFile(request: WebhookRequest, file: WebhooksFile, factory: Cli
   await writePlan(plan, file.path)
   const drift = plan.length - counts.unchanged
   if (request.operation === 'plan') {
+    // A secret not checked (its variable unset in this run) cannot be vouched for: said, and with
+    // fail_on_drift a failure, so that a drift check missing one env line does not pass green.
+    const unchecked = plan.filter((item) => item.note === SECRET_NOT_CHECKED).map((item) => `${item.name} on ${describeTarget(item.target)}`)
+    if (unchecked.length > 0) {
+      const which = `${unchecked.slice(0, 10).join(', ')}${unchecked.length > 10 ? ` and ${unchecked.length - 10} more` : ''}`
+      const said = `${unchecked.length} of ${plan.length} planned without checking the secret (its secret_env variable is not set in this run): ${which}.`
+      if (request.fail_on_drift) core.setFailed(redact(`${said} fail_on_drift cannot vouch for them: set the variables in the step's env.`))
+      else core.warning(redact(said))
+    }
     if (request.fail_on_drift && drift > 0)
       core.setFailed(redact(`Drift: ${drift} of ${plan.length} would change (fail_on_drift): see the plan in the job summary.`))
     return
