@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from '@jest/globals'
 import { runStep } from '../emulator/runner.js'
-import { busiestMinute, isHookCreation, Pacer, pacingBudget, pointsOf, RateLimitStop, routeOf, WindowLedger } from '../src/pacing.js'
+import { busiestMinute, isHookCreation, mostInWindow, Pacer, pacingBudget, pointsOf, RateLimitStop, routeOf, WindowLedger } from '../src/pacing.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 
 const SECRET = 'pacing-s3cret'
@@ -14,16 +14,11 @@ const REPOS = ['octo-org/svc-a', 'octo-org/svc-b', 'octo-org/svc-c', 'octo-org/s
 useEmulator({ repos: ['octo-org/hello-world', ...REPOS] }, SECRET)
 
 /** The most of `at` (ms) that fall within any `window` ms. */
-function mostInWindow(at: readonly number[], window: number): number {
-  const sorted = [...at].sort((a, b) => a - b)
-  let most = 0
-  let first = 0
-  sorted.forEach((time, i) => {
-    while (sorted[first] <= time - window) first++
-    most = Math.max(most, i - first + 1)
-  })
-  return most
-}
+const mostAt = (at: readonly number[], window: number): number =>
+  mostInWindow(
+    at.map((time) => ({ at: time, weight: 1 })),
+    window
+  )
 
 describe('budgets', () => {
   test('a sliding-window ledger lets no window hold more than its limit, and a request waits exactly until the entry that blocks it leaves', () => {
@@ -35,7 +30,7 @@ describe('budgets', () => {
       ledger.add(now, 3)
       at.push(now, now, now)
     }
-    expect(mostInWindow(at, 1000)).toBeLessThanOrEqual(10)
+    expect(mostAt(at, 1000)).toBeLessThanOrEqual(10)
     // 3 + 3 + 3 at 0; the fourth fits once the first leaves at 1000, not sooner, not later.
     expect(at.slice(0, 12).filter((_, i) => i % 3 === 0)).toEqual([0, 0, 0, 1000])
     const settled = new WindowLedger(100, 1000)

@@ -42635,7 +42635,7 @@ function sameUrl(url) {
 /* harmony export */   f_: () => (/* binding */ GITHUB_LIMITS),
 /* harmony export */   j6: () => (/* binding */ RateLimitWait)
 /* harmony export */ });
-/* unused harmony exports SMOOTHING_POINTS, WindowLedger, pointsOf, routeOf, isHookCreation, MAX_REFUSALS, FALLBACK_WAIT_S, SLOW_DOWN, PRIMARY_RESERVE, retryAfterOf, refusalOf, busiestMinute */
+/* unused harmony exports SMOOTHING_POINTS, WindowLedger, pointsOf, routeOf, isHookCreation, MAX_REFUSALS, FALLBACK_WAIT_S, SLOW_DOWN, PRIMARY_RESERVE, retryAfterOf, refusalOf, mostInWindow, busiestMinute */
 /* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8500);
 /* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(182);
@@ -43535,37 +43535,47 @@ async function refusalOf(response, now = Date.now()) {
         return { reason: 'secondary', status: response.status, message, retry_after };
     return undefined;
 }
+/**
+ * The most weight that any `window_ms` holds (an item at `at` counts while a window's end is before
+ * `at + window_ms`), for items in any order: how the busiest minute is measured, here and by the
+ * tests' model of GitHub.
+ * @param items send times (epoch ms) and weights
+ */
+function mostInWindow(items, window_ms) {
+    const sorted = [...items].sort((a, b) => a.at - b.at);
+    let most = 0;
+    let sum = 0;
+    let first = 0;
+    for (const item of sorted) {
+        sum += item.weight;
+        while (sorted[first].at <= item.at - window_ms)
+            sum -= sorted[first++].weight;
+        most = Math.max(most, sum);
+    }
+    return most;
+}
 /** The busiest 60 s of the sends: the most points on one route, and the most summed response time. */
 function busiestMinute(sent) {
-    const sorted = [...sent].sort((a, b) => a.at - b.at);
-    const windowMax = (items, value) => {
-        let best = 0;
-        let sum = 0;
-        let first = 0;
-        for (const item of items) {
-            sum += value(item);
-            while (items[first].at <= item.at - 60_000)
-                sum -= value(items[first++]);
-            best = Math.max(best, sum);
-        }
-        return best;
-    };
     const byRoute = new Map();
-    for (const item of sorted) {
+    for (const item of sent) {
         const items = byRoute.get(item.route);
         if (items)
-            items.push(item);
+            items.push({ at: item.at, weight: item.points });
         else
-            byRoute.set(item.route, [item]);
+            byRoute.set(item.route, [{ at: item.at, weight: item.points }]);
     }
     let points = 0;
     let route;
     for (const [key, items] of byRoute) {
-        const most = windowMax(items, (item) => item.points);
+        const most = mostInWindow(items, 60_000);
         if (most > points)
             [points, route] = [most, key];
     }
-    return { points, route, response_ms: windowMax(sorted, (item) => item.response_ms) };
+    return {
+        points,
+        route,
+        response_ms: mostInWindow(sent.map((item) => ({ at: item.at, weight: item.response_ms })), 60_000)
+    };
 }
 
 

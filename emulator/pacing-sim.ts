@@ -12,7 +12,7 @@
  */
 import fc from 'fast-check'
 import pLimit from 'p-limit'
-import { GITHUB_LIMITS, isHookCreation, Pacer, pacingBudget, pointsOf, RateLimitStop, RateLimitWait, routeOf } from '../src/pacing.js'
+import { GITHUB_LIMITS, isHookCreation, mostInWindow, Pacer, pacingBudget, pointsOf, RateLimitStop, RateLimitWait, routeOf } from '../src/pacing.js'
 import { VirtualClock } from '../__tests__/helpers/virtual-clock.js'
 
 /** One request of a target's chain. */
@@ -203,20 +203,6 @@ export async function simulate(workload: Workload): Promise<SimRun> {
     stopped: stats.stopped !== undefined,
     longest_chain_ms: Math.max(...chains) * workload.answer_ms.hi
   }
-}
-
-/** The most weight of `items` within any `window` ms, by `at`. */
-function mostInWindow(items: readonly { at: number; weight: number }[], window: number): number {
-  const sorted = [...items].sort((a, b) => a.at - b.at)
-  let most = 0
-  let sum = 0
-  let first = 0
-  for (const item of sorted) {
-    sum += item.weight
-    while (sorted[first].at <= item.at - window) sum -= sorted[first++].weight
-    most = Math.max(most, sum)
-  }
-  return most
 }
 
 /**
