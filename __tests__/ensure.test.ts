@@ -3,9 +3,9 @@
  * secret kept or proven (read from the emulator's raw state, not the API), dry runs, the 422 race.
  */
 import { describe, expect, test } from '@jest/globals'
-import { ensureHook, wantedSettings } from '../src/ensure.js'
-import { createClient } from '../src/client.js'
-import type { Target } from '../src/target.js'
+import { ensureHook, wantedSettings } from '../src/jobs/ensure.js'
+import { createClient } from '../src/github/client.js'
+import type { Target } from '../src/github/scopes.js'
 import { runAction } from './helpers/action.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 

@@ -1,5 +1,5 @@
 /**
- * Conditional requests within one run (src/etags.ts; issue "True to real GitHub"): a hooks list read
+ * Conditional requests within one run (src/github/etags.ts; issue "True to real GitHub"): a hooks list read
  * again with its ETag is answered 304 and the earlier answer used; a list that changed meanwhile is
  * read in full; `apply`'s re-read of each target's hooks before it writes goes out with
  * `If-None-Match` and, answered 304, is not counted against the primary budget. Against the emulator,
@@ -12,10 +12,10 @@ import { join } from 'node:path'
 import { fleetSeed, fleetServiceRepo } from '../emulator/fleet-seed.js'
 import { runStep } from '../emulator/runner.js'
 import type { HookTarget } from '../emulator/server.js'
-import { clientFactory } from '../src/client.js'
-import { withEtags } from '../src/etags.js'
-import { listHooks } from '../src/hooks.js'
-import type { Target } from '../src/target.js'
+import { clientFactory } from '../src/github/client.js'
+import { withEtags } from '../src/github/etags.js'
+import { listHooks } from '../src/github/endpoints.js'
+import type { Target } from '../src/github/scopes.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 import { LONG_AGO } from './helpers/trust.js'
 

@@ -7,9 +7,9 @@
 import { describe, expect, test } from '@jest/globals'
 import { FLEET_EXTRA_REPOS, fleetSeed, fleetServiceRepo, fleetUserRepo, type FleetRepo } from '../emulator/fleet-seed.js'
 import { runStep, type StepRun } from '../emulator/runner.js'
-import { FLEET_CONCURRENCY } from '../src/fleet.js'
+import { FLEET_CONCURRENCY } from '../src/jobs/fleet.js'
 import type { GitHubClient } from '../src/model.js'
-import { selectRepositories } from '../src/selection.js'
+import { selectRepositories } from '../src/github/selection.js'
 import { runAction } from './helpers/action.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
-import { getRequest, InputError, type WebhookRequest } from '../src/input-helper.js'
-import { repositoryPatterns } from '../src/input-targets.js'
-import { eventList } from '../src/input-values.js'
+import { getRequest, InputError, type WebhookRequest } from '../src/inputs/input-helper.js'
+import { repositoryPatterns } from '../src/inputs/targets.js'
+import { eventList } from '../src/inputs/values.js'
 
 const ENV = { GITHUB_REPOSITORY: 'octo-org/hello-world', GITHUB_API_URL: 'https://api.github.com' }
 

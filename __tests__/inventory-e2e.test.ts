@@ -2,7 +2,7 @@
  * `operation: inventory` end to end (issue "Inventory"): the bundled action over repositories and an
  * organization in one run, with a hand-made mix where each finding appears and one hook has none;
  * the CSV parsed back; `fail_on`; bad input refused before any request; no secret or URL credential
- * in outputs, summary or CSV. (src/inventory.ts's own tests: inventory.test.ts.)
+ * in outputs, summary or CSV. (src/jobs/inventory.ts's own tests: inventory.test.ts.)
  */
 import { expect, test } from '@jest/globals'
 import { parse } from 'csv-parse/sync'

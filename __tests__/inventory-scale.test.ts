@@ -2,7 +2,7 @@
  * `inventory` at organization scale (issue "True to real GitHub"): the job summary of 5,000
  * repositories with one hook each stays under GitHub's 1 MiB per step (GitHub drops a larger one
  * whole), rows past the limit are counted and point to the CSV, which has every hook. Built in-process
- * (src/outputs.ts's writeInventory and writeFleetSummary, as the action's runMany calls them) rather
+ * (src/report/outputs.ts's writeInventory and writeFleetSummary, as the action's runMany calls them) rather
  * than through 5,000 HTTP calls, to keep the suite fast; the end-to-end path is inventory-e2e.test.ts.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
@@ -10,10 +10,10 @@ import { parse } from 'csv-parse/sync'
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { countResults, type TargetResult } from '../src/fleet.js'
-import type { WebhookRequest } from '../src/input-helper.js'
-import type { InventoryHook } from '../src/inventory.js'
-import { writeFleetSummary, writeInventory } from '../src/outputs.js'
+import { countResults, type TargetResult } from '../src/jobs/fleet.js'
+import type { WebhookRequest } from '../src/inputs/input-helper.js'
+import type { InventoryHook } from '../src/jobs/inventory.js'
+import { writeFleetSummary, writeInventory } from '../src/report/outputs.js'
 
 const MIB = 1024 * 1024
 const dir = mkdtempSync(join(tmpdir(), 'inventory-scale-'))

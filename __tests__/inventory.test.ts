@@ -1,18 +1,18 @@
 /**
- * The webhook inventory (src/inventory.ts) against the emulator: a hand-made mix of repository and
+ * The webhook inventory (src/jobs/inventory.ts) against the emulator: a hand-made mix of repository and
  * organization hooks where every finding appears and one hook has none; the last responses (an
  * organization hook's from its newest delivery), the orderings and counts, the CSV read back with
  * `csv-parse`, no secret or URL credential anywhere, and the `fail_on` parser.
  */
 import { describe, expect, test } from '@jest/globals'
 import { parse } from 'csv-parse/sync'
-import { createClient } from '../src/client.js'
+import { createClient } from '../src/github/client.js'
+import { findingIds } from '../src/inputs/values.js'
 import {
   CSV_COLUMNS,
-  FINDING_TEXT,
   FINDINGS,
   findingCounts,
-  findingIds,
+  FINDING_TEXT,
   hostCounts,
   hostLabel,
   inventoryCsv,
@@ -23,8 +23,8 @@ import {
   SEVERITY,
   worstFirst,
   type InventoryHook
-} from '../src/inventory.js'
-import type { Target } from '../src/target.js'
+} from '../src/jobs/inventory.js'
+import type { Target } from '../src/github/scopes.js'
 import { emulator, useEmulator } from './helpers/emulator.js'
 
 useEmulator({}, 'inventory-receiver-s3cret')

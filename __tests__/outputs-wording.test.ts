@@ -1,15 +1,15 @@
 /**
- * Wording of the step's log and job summary (src/outputs.ts) that a reader could misread (issue
+ * Wording of the step's log and job summary (src/report/outputs.ts) that a reader could misread (issue
  * "True to real GitHub"): the pacing line under `ghes_rate_limit_factor`, and empty table cells.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { countResults, type TargetResult } from '../src/fleet.js'
-import type { WebhookRequest } from '../src/input-helper.js'
-import { pacingLine, writeFleetSummary } from '../src/outputs.js'
-import { pacingBudget, type PacingStats } from '../src/pacing.js'
+import { countResults, type TargetResult } from '../src/jobs/fleet.js'
+import type { WebhookRequest } from '../src/inputs/input-helper.js'
+import { pacingLine, writeFleetSummary } from '../src/report/outputs.js'
+import { pacingBudget, type PacingStats } from '../src/github/pacing.js'
 
 const stats = (factor: number, busiest: number): PacingStats => ({
   requests: 2000,

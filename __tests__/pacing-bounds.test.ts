@@ -6,8 +6,8 @@
  * hangs. Each case found by the simulation or the review is kept here as a plain regression test.
  */
 import { describe, expect, test } from '@jest/globals'
-import { isGitHubCloud } from '../src/input-credentials.js'
-import { Pacer, pacingBudget, RateLimitStop, RateLimitWait, retryAfterOf, withDeadline, type PacingBudget } from '../src/pacing.js'
+import { isGitHubCloud } from '../src/inputs/credentials.js'
+import { Pacer, pacingBudget, RateLimitStop, RateLimitWait, retryAfterOf, withDeadline, type PacingBudget } from '../src/github/pacing.js'
 import { VirtualClock } from './helpers/virtual-clock.js'
 
 const API = 'https://api.github.com'

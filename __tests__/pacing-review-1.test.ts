@@ -4,7 +4,7 @@
  * H1 slow answers; H2 fleet-like pace; H3 a huge retry-after; H4/H4b a 403 with retry-after whatever its message; H5 primary refusals without reset double; H6 close() mid-run; H7 a finishing request after a stop.
  */
 import { describe, expect, test } from '@jest/globals'
-import { mostInWindow, Pacer, pacingBudget, RateLimitStop, type PacingBudget } from '../src/pacing.js'
+import { mostInWindow, Pacer, pacingBudget, RateLimitStop, type PacingBudget } from '../src/github/pacing.js'
 import { VirtualClock } from './helpers/virtual-clock.js'
 
 const API = 'https://api.github.com'

@@ -4,7 +4,7 @@
  * H12/H12b a late refusal's retry-after still holds (the pause is made longer).
  */
 import { expect, test } from '@jest/globals'
-import { Pacer, pacingBudget } from '../src/pacing.js'
+import { Pacer, pacingBudget } from '../src/github/pacing.js'
 import { VirtualClock } from './helpers/virtual-clock.js'
 
 const API = 'https://api.github.com'

@@ -4,7 +4,7 @@
  * H13 isolated refusals: the slow-down comes back up (one step every 30 s without a refusal).
  */
 import { expect, test } from '@jest/globals'
-import { Pacer, pacingBudget } from '../src/pacing.js'
+import { Pacer, pacingBudget } from '../src/github/pacing.js'
 import { VirtualClock } from './helpers/virtual-clock.js'
 const API = 'https://api.github.com'
 const SECONDARY = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'

@@ -1,5 +1,5 @@
 /**
- * The pacer (src/pacing.ts) simulated against a model of GitHub's documented limits on a virtual
+ * The pacer (src/github/pacing.ts) simulated against a model of GitHub's documented limits on a virtual
  * clock (emulator/pacing-sim.ts): for every generated workload, no window of any limit is exceeded,
  * nothing is sent before GitHub's retry-after, every target ends, and the run stays within 1.25× its
  * floor plus the waits GitHub imposed. A failure prints its seed and path (fast-check's report);

@@ -1,12 +1,22 @@
 /**
- * The pacing layer (src/pacing.ts): the sliding-window budgets, the routes, and the Pacer's answers
+ * The pacing layer (src/github/pacing.ts): the sliding-window budgets, the routes, and the Pacer's answers
  * to GitHub's refusals, first in-process with a stand-in `fetch` (exact send times), then end to end:
  * the bundled action against the emulator with GitHub's limits enforced (emulator/limits.ts), at
  * GitHub's own pace (`ghes_rate_limit_factor: 1`).
  */
 import { describe, expect, test } from '@jest/globals'
 import { runStep } from '../emulator/runner.js'
-import { busiestMinute, isHookCreation, mostInWindow, Pacer, pacingBudget, pointsOf, RateLimitStop, routeOf, WindowLedger } from '../src/pacing.js'
+import {
+  busiestMinute,
+  isHookCreation,
+  mostInWindow,
+  Pacer,
+  pacingBudget,
+  pointsOf,
+  RateLimitStop,
+  routeOf,
+  WindowLedger
+} from '../src/github/pacing.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 
 const SECRET = 'pacing-s3cret'

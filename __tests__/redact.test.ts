@@ -2,10 +2,19 @@ import { afterAll, describe, expect, test } from '@jest/globals'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { WebhookRequest } from '../src/input-helper.js'
-import type { OperationResult } from '../src/operations.js'
-import { code, writeSummary } from '../src/outputs.js'
-import { mask, maskUrlCredentials, redact, REDACTED, redactUrls, SHORT_VALUE_LENGTH, urlCredentialParts, urlCredentials } from '../src/redact.js'
+import type { WebhookRequest } from '../src/inputs/input-helper.js'
+import type { OperationResult } from '../src/jobs/operations.js'
+import { code, writeSummary } from '../src/report/outputs.js'
+import {
+  mask,
+  maskUrlCredentials,
+  redact,
+  REDACTED,
+  redactUrls,
+  SHORT_VALUE_LENGTH,
+  urlCredentialParts,
+  urlCredentials
+} from '../src/github/redact.js'
 
 /** A password holding every HTML-special character. */
 const PASSWORD = `Pa&ss'w"<>0rd`

@@ -8,8 +8,9 @@ import { describe, expect, test } from '@jest/globals'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { renderInputs, renderOutputs, updateReadme, type ActionMetadata } from '../.ci/reference.mjs'
-import { ACTION_DEFAULTS, getRequest, type WebhookRequest } from '../src/input-helper.js'
-import { INPUTS, OPERATIONS, type Operation } from '../src/input-operations.js'
+import { ACTION_DEFAULTS, getRequest, type WebhookRequest } from '../src/inputs/input-helper.js'
+import { INPUTS } from '../src/inputs/operation-inputs.js'
+import { OPERATIONS, type Operation } from '../src/model.js'
 
 const actionYml = readFileSync(new URL('../action.yml', import.meta.url), 'utf8')
 const action = parse(actionYml) as Required<ActionMetadata>

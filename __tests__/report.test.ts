@@ -1,12 +1,12 @@
 /**
- * Delivery health figures (src/report.ts) on a hand-built mix of deliveries whose every figure is
+ * Delivery health figures (src/jobs/health.ts) on a hand-built mix of deliveries whose every figure is
  * worked out here by hand, the hourly series, and the Mermaid charts of the job summary
- * (src/charts.ts), which are checked with Mermaid's own parser (`mermaid.parse`, the one GitHub's
+ * (src/report/charts.ts), which are checked with Mermaid's own parser (`mermaid.parse`, the one GitHub's
  * renderer runs) so that a chart GitHub would refuse to draw cannot ship.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { Window } from 'happy-dom'
-import { deliveriesChart, durationChart, mermaidString, plainNumber } from '../src/charts.js'
+import { deliveriesChart, durationChart, mermaidString, plainNumber } from '../src/report/charts.js'
 import type { DeliveryItem } from '../src/model.js'
 import {
   hookReport,
@@ -17,7 +17,7 @@ import {
   worstFirst,
   type HookReport,
   type HourlySeries
-} from '../src/report.js'
+} from '../src/jobs/health.js'
 
 let nextId = 100
 /** A delivery as the API lists it; ids grow with each call (build in time order). */

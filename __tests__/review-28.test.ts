@@ -4,10 +4,10 @@
  * (no URL) instead of writing a file plan refuses; the pacing line says "1 request".
  */
 import { expect, test } from '@jest/globals'
-import { readLastResponse } from '../src/inventory.js'
-import { pacingLine } from '../src/outputs.js'
-import { pacingBudget } from '../src/pacing.js'
-import { exportEntries } from '../src/plan.js'
+import { readLastResponse } from '../src/jobs/inventory.js'
+import { pacingLine } from '../src/report/outputs.js'
+import { pacingBudget } from '../src/github/pacing.js'
+import { exportEntries } from '../src/jobs/plan.js'
 import type { Hook } from '../src/model.js'
 
 test("a misconfigured hook's receiver status comes from GitHub's 'Invalid HTTP Response: NNN' only, never from an address or a port", () => {

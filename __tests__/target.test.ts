@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { describeTarget, endpoint, type HooksPath, type Target } from '../src/target.js'
+import { describeTarget, endpoint, type HooksPath, type Target } from '../src/github/scopes.js'
 
 const repo: Target = { scope: 'repo', owner: 'octo-org', repo: 'hello-world' }
 const org: Target = { scope: 'org', org: 'octo-org' }

@@ -1,5 +1,5 @@
 /**
- * The webhooks file (src/webhooks-file.ts): every problem it reports, each as `FILE:LINE: KEY: …;
+ * The webhooks file (src/inputs/webhooks-file.ts): every problem it reports, each as `FILE:LINE: KEY: …;
  * it accepts …`, all of them at once; the defaults; secrets read from the environment, masked, and
  * never repeated; the JSON Schema itself (Ajv, strict mode); and `export`'s rendering read back.
  * Pure: no emulator, no request.
@@ -10,18 +10,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import { parseDocument } from 'yaml'
-import type { WebhookEntry } from '../src/model.js'
-import { urlGlobMatches, urlGlobProblem } from '../src/plan.js'
-import { redact } from '../src/redact.js'
+import { urlGlobMatches, urlGlobProblem, type ExportEntry, type WebhookEntry } from '../src/model.js'
+import { redact } from '../src/github/redact.js'
 import {
   maskWebhooksFileSecrets,
   readWebhooksFile,
   renderWebhooksFile,
   WebhooksFileError,
   workspacePath,
-  type ExportEntry,
   type ReadWebhooksFileOptions
-} from '../src/webhooks-file.js'
+} from '../src/inputs/webhooks-file.js'
 import schema from '../src/webhooks.schema.json' with { type: 'json' }
 
 const FILE = '.github/webhooks.yml'

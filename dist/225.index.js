@@ -13629,7 +13629,7 @@ exports.map = map;
 
 /***/ }),
 
-/***/ 1251:
+/***/ 3632:
 /***/ ((__unused_webpack_module, exports, __webpack_require__) => {
 
 
@@ -13839,7 +13839,7 @@ exports.intOct = intOct;
 
 
 var map = __webpack_require__(7451);
-var _null = __webpack_require__(1251);
+var _null = __webpack_require__(3632);
 var seq = __webpack_require__(1706);
 var string = __webpack_require__(6464);
 var bool = __webpack_require__(3959);
@@ -13942,7 +13942,7 @@ exports.schema = schema;
 
 
 var map = __webpack_require__(7451);
-var _null = __webpack_require__(1251);
+var _null = __webpack_require__(3632);
 var seq = __webpack_require__(1706);
 var string = __webpack_require__(6464);
 var bool = __webpack_require__(3959);
@@ -14552,7 +14552,7 @@ exports.resolvePairs = resolvePairs;
 
 
 var map = __webpack_require__(7451);
-var _null = __webpack_require__(1251);
+var _null = __webpack_require__(3632);
 var seq = __webpack_require__(1706);
 var string = __webpack_require__(6464);
 var binary = __webpack_require__(6083);

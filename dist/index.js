@@ -31865,7 +31865,7 @@ module.exports = {
 
 /***/ }),
 
-/***/ 1340:
+/***/ 3660:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -31878,7 +31878,7 @@ module.exports = {
 /* harmony export */   yJ: () => (/* binding */ isHookAlreadyExists)
 /* harmony export */ });
 /* unused harmony export permissionHint */
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6746);
+/* harmony import */ var _scopes_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1750);
 /**
  * Turns a failed API request into a message users can act on: GitHub's own message and validation
  * errors, plus a hint on the token for 401/403/404 (REST docs, "Fine-grained access tokens" and
@@ -31929,7 +31929,7 @@ function permissionHint(scope) {
         return ("A GitHub App's webhook is managed as the App itself: a JWT signed with its private key ('app_id', 'private_key'), no installation token. " +
             'A 404 means the App has no webhook set up (give it a webhook URL on its settings page), or app_id names another App.');
     }
-    const noun = (0,_target_js__WEBPACK_IMPORTED_MODULE_0__/* .scopeNoun */ .px)(scope);
+    const noun = (0,_scopes_js__WEBPACK_IMPORTED_MODULE_0__/* .scopeNoun */ .px)(scope);
     const classic = scope === 'repo' ? 'admin:repo_hook' : 'admin:org_hook';
     const app = scope === 'repo' ? 'repository_hooks' : 'organization_hooks';
     const owner = scope === 'org' ? ' (and the user must be an organization owner)' : '';
@@ -31992,1319 +31992,734 @@ function pathOf(url) {
 
 /***/ }),
 
-/***/ 9763:
+/***/ 8478:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   HS: () => (/* binding */ newestDelivery),
-/* harmony export */   gq: () => (/* binding */ succeeded),
-/* harmony export */   iv: () => (/* binding */ sendAndAwait),
-/* harmony export */   qA: () => (/* binding */ pingAfterWrite),
-/* harmony export */   qy: () => (/* binding */ redeliverFailed),
-/* harmony export */   vu: () => (/* binding */ waitForDelivery),
-/* harmony export */   yB: () => (/* binding */ failedGuids)
+/* harmony export */   E$: () => (/* binding */ redact),
+/* harmony export */   O4: () => (/* binding */ urlCredentials),
+/* harmony export */   dK: () => (/* binding */ mask),
+/* harmony export */   gn: () => (/* binding */ maskUrlCredentials),
+/* harmony export */   mC: () => (/* binding */ redactUrlHashed),
+/* harmony export */   ze: () => (/* binding */ trustApiRoot)
 /* harmony export */ });
-/* unused harmony exports FIRST_POLL_MS, MAX_POLL_MS */
-/* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1340);
-/* harmony import */ var _hooks_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5987);
-/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(182);
-/* harmony import */ var _pacing_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2215);
+/* unused harmony exports REDACTED, SHORT_VALUE_LENGTH, urlCredentialParts, redactUrls */
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
 /**
- * Delivery verdicts and redelivery of failures, built on the REST endpoints "List deliveries for a …
- * webhook", "Get a delivery …" and "Redeliver a delivery …".
+ * Keeps secrets out of everything the step shows: the log (messages and `RUNNER_DEBUG` lines), the
+ * step outputs and the job summary. Two mechanisms work together in {@link redact}:
  *
- * GitHub answers `POST …/pings` and `POST …/tests` with 204 and no delivery id, so the delivery a
- * ping caused is found by noting the newest delivery id before the request and polling for a newer
- * one of the right event.
+ * 1. By value: the `secret` and `token` inputs, and the URL credentials of 8+ characters, are
+ *    masked ({@link mask}): the runner hides them in the log (`core.setSecret`, i.e. the workflow
+ *    command `::add-mask::`, GitHub docs "Workflow commands for GitHub Actions" → "Masking a value
+ *    in a log"), and {@link redact} replaces them in everything else, in their plain, JSON-escaped,
+ *    HTML-escaped and percent-encoded forms. A masked value shorter than 8 characters is replaced
+ *    only where it stands alone (no letter or digit on either side), so a token `t` never turns
+ *    "list" into "lis***".
+ * 2. By position: in every http(s) URL found in a text, the credential parts (see
+ *    {@link urlCredentialParts} for the one rule) are replaced by `***` where they stand, whatever
+ *    their length: `?v=1` becomes `?v=***` without touching any other `1`.
+ *
+ * URL credentials shorter than 8 characters are not given to the runner's mask: `::add-mask::` hides
+ * a value everywhere in the log, and masking `1` or `prod` would garble every line; (2) covers them
+ * inside URLs. GitHub's masking is a safety net, not a guarantee (GitHub docs "Using secrets in GitHub
+ * Actions"): it misses transformed forms such as a URL-encoded password, hence this module.
  */
 
 
-
-
-/** First poll this long after the request (ms); GitHub usually delivers within it. */
-const FIRST_POLL_MS = 500;
-/** Polls grow by half each time up to this interval (ms), so a verdict comes ≤ 1 s after the delivery exists. */
-const MAX_POLL_MS = 1000;
-/** Deliveries asked per poll: a small page, newest first. */
-const POLL_PAGE = 10;
-/** True when the receiver answered 2xx. "failed to connect" and timeouts have status code 0: failures. */
-function succeeded(delivery) {
-    return delivery.status_code >= 200 && delivery.status_code < 300;
-}
-/** The hook's newest delivery, or undefined when it has none (1 GET, `per_page=1`). */
-async function newestDelivery(client, target, hook_id) {
-    const { items: [newest] } = await _hooks_js__WEBPACK_IMPORTED_MODULE_1__/* .listDeliveries */ .N8(client, target, hook_id, { per_page: 1, limit: 1 });
-    return newest;
+/** What replaces a secret in messages, outputs and the job summary. */
+const REDACTED = '***';
+/**
+ * Values shorter than this are "short": a short URL credential is neither masked in the log nor
+ * replaced by value (only by position, inside URLs), and a short `secret` / `token` is replaced only
+ * where it stands alone.
+ */
+const SHORT_VALUE_LENGTH = 8;
+/** A URL's scheme, e.g. `https://`. */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** {@link SCHEME} at a given offset (`lastIndex`). */
+const SCHEME_AT = /[A-Za-z][A-Za-z0-9+.-]*:\/\//y;
+/** Where an http(s) URL starts in a text. */
+const URL_IN_TEXT = /\bhttps?:\/\//gi;
+/** Characters of a generated path segment (unreserved, plus `=` and `+` of base64); `%XX` escapes count too. */
+const GENERATED_SEGMENT = /^(?:[A-Za-z0-9_~.=+-]|%[0-9A-Fa-f]{2})+$/;
+/** Shortest path segment taken for a generated secret (as written). */
+const GENERATED_SEGMENT_LENGTH = 16;
+/**
+ * Services that carry a secret in a path segment of any shape (rule d of {@link urlCredentialParts}):
+ * given the URL's host name and its path segments, the indexes of the secret segments.
+ */
+const KNOWN_SERVICES = [
+    // https://hooks.slack.com/services/T…/B…/<token> (also /workflows/…, /triggers/…): everything after the 3rd segment.
+    { name: 'Slack', host: (h) => h === 'hooks.slack.com', secrets: (s) => s.map((_, i) => i).filter((i) => i >= 3) },
+    // https://discord.com/api/webhooks/<id>/<token>[/github|/slack]; also discordapp.com, ptb./canary. subdomains, /api/v10/….
+    {
+        name: 'Discord',
+        host: (h) => /(?:^|\.)discord(?:app)?\.com$/.test(h),
+        secrets: (s) => {
+            const at = s.indexOf('webhooks');
+            return s[0] === 'api' && at > 0 ? [at + 2] : [];
+        }
+    },
+    // https://hooks.zapier.com/hooks/catch/<account>/<key>/
+    { name: 'Zapier', host: (h) => h === 'hooks.zapier.com', secrets: (s) => (s[0] === 'hooks' && s[1] === 'catch' ? [3] : []) },
+    // https://maker.ifttt.com/trigger/<event>/with/key/<key>
+    {
+        name: 'IFTTT',
+        host: (h) => h === 'maker.ifttt.com',
+        secrets: (s) => {
+            const at = s.indexOf('key');
+            return at >= 0 ? [at + 1] : [];
+        }
+    }
+];
+/** The `api_url` of the request, set by {@link trustApiRoot}. */
+let apiRoot;
+/**
+ * Tells the redaction which API root the step talks to (the validated `api_url`), so that its URLs
+ * (repository names, page numbers, cursors) are treated as GitHub's own: only their userinfo is a credential.
+ */
+function trustApiRoot(api_url) {
+    apiRoot = api_url;
 }
 /**
- * Polls the hook's deliveries (newest first, small pages; first after {@link FIRST_POLL_MS}, then
- * every 1.5× longer up to {@link MAX_POLL_MS}) until a delivery of `event` newer than `after`
- * appears, then fetches it in full. Never reports an older delivery. Each poll reads pages until it
- * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
- *
- * The wait never outlasts `timeout_ms`: every poll and the final fetch are aborted at the deadline,
- * and a poll that fails with a 5xx or a network error is not retried but followed by the next poll
- * (another 4xx is thrown). A poll waits out a pause GitHub asked for (./pacing.ts) when it ends
- * before the deadline; when it ends later, the wait ends at once with {@link RateLimitWait}.
- * @param options.after the newest delivery id before the request that causes the delivery
- * @param options.event the delivery's event (`ping`, `push`); undefined: any event
- * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
- *   this ISO 8601 time counts (e.g. a hook's `updated_at`, so the delivery can prove its secret)
- * @param options.timeout_ms how long to wait, in milliseconds
- * @param clock the clock the waits go through (tests drive it); the real one by default
- * @returns the delivery, or undefined when GitHub recorded none in time
- * @throws RequestError for a 4xx answer to a poll (e.g. 404: the hook was deleted meanwhile);
- *   RateLimitWait when GitHub's pause outlasts the wait; RateLimitStop when GitHub stopped the run
+ * Whether a URL is GitHub's own (its host is github.com or a subdomain, a subdomain of
+ * githubusercontent.com, ghe.com or a subdomain, or the host of `api_url` ({@link trustApiRoot}), `GITHUB_API_URL` or
+ * `GITHUB_SERVER_URL`). Those carry repository names, commit SHAs and page numbers, never a
+ * credential of the user's outside their userinfo; only rule (a) applies to them.
  */
-async function waitForDelivery(client, target, hook_id, options, clock = _model_js__WEBPACK_IMPORTED_MODULE_2__/* .realClock */ .dQ) {
-    const deadline = clock.now() + options.timeout_ms;
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), options.timeout_ms);
-    const request = { retries: 0, signal: (0,_pacing_js__WEBPACK_IMPORTED_MODULE_3__/* .withDeadline */ .NE)(abort.signal, deadline) };
-    const newerThan = options.delivered_after === undefined ? -Infinity : Date.parse(options.delivered_after);
-    let interval = FIRST_POLL_MS;
+function isGitHubHost(host) {
+    const hostname = host.replace(/:\d*$/, '');
+    if (/(?:^|\.)github\.com$|\.githubusercontent\.com$|(?:^|\.)ghe\.com$/.test(hostname))
+        return true;
+    const roots = [apiRoot, process.env.GITHUB_API_URL, process.env.GITHUB_SERVER_URL];
+    return roots.some((root) => root !== undefined && root !== '' && hostOf(root) === host);
+}
+/** The lower-cased `host[:port]` of a URL, or undefined. */
+function hostOf(url) {
     try {
-        for (;;) {
-            await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), abort.signal).catch(() => undefined);
-            if (abort.signal.aborted)
-                return undefined;
-            try {
-                const { items: newer } = await _hooks_js__WEBPACK_IMPORTED_MODULE_1__/* .listDeliveries */ .N8(client, target, hook_id, {
-                    per_page: POLL_PAGE,
-                    until: (delivery) => Number(delivery.id) <= options.after,
-                    request
-                });
-                const caused = newer.filter((delivery) => (options.event === undefined || delivery.event === options.event) && Date.parse(delivery.delivered_at) > newerThan);
-                const first = caused.at(-1); // the oldest new one: the one the request caused
-                if (first)
-                    return await _hooks_js__WEBPACK_IMPORTED_MODULE_1__/* .getDelivery */ .ZJ(client, target, hook_id, Number(first.id), request);
-            }
-            catch (error) {
-                if (abort.signal.aborted)
-                    return undefined;
-                if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_3__/* .RateLimitStop */ .CZ)
-                    throw error;
-                if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_3__/* .RateLimitWait */ .j6)
-                    throw new _pacing_js__WEBPACK_IMPORTED_MODULE_3__/* .RateLimitWait */ .j6(`The wait for the delivery ended: ${error.message}`);
-                // A 5xx or a network error is followed by the next poll; a 4xx is thrown.
-                if ((0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(error) && error.status < 500)
-                    throw error;
-            }
-            if (clock.now() >= deadline)
-                return undefined;
-            interval = Math.min(interval * 1.5, MAX_POLL_MS);
-        }
+        return new URL(url).host.toLowerCase();
     }
-    finally {
-        clearTimeout(timer);
+    catch {
+        return undefined;
     }
 }
 /**
- * Makes GitHub send a delivery and waits for it: notes the newest delivery id, calls `send` (a
- * `POST …/pings` or `…/tests`, which answer 204 without an id), then {@link waitForDelivery}.
- * Costs 1 GET + the POST + the polls + 1 GET.
- * @returns the delivery `send` caused, or undefined when GitHub recorded none within `timeout_ms`
+ * Query or fragment parameter names whose values are masked by value too (see {@link urlCredentials}):
+ * the whole name, or its last `_` / `-` / `.` part, is a credential word (`token`, `access_token`,
+ * `api-key`, `X-Amz-Signature`, `sig`, `code`…), case-insensitively.
  */
-async function sendAndAwait(client, target, hook_id, send, options, clock = _model_js__WEBPACK_IMPORTED_MODULE_2__/* .realClock */ .dQ) {
-    const after = Number((await newestDelivery(client, target, hook_id))?.id ?? 0);
-    await send();
-    return waitForDelivery(client, target, hook_id, { after, ...options }, clock);
+const CREDENTIAL_NAME = /^(?:.*[_.-])?(?:token|secret|key|apikey|password|passwd|pwd|pass|sig|signature|auth|authorization|credential|credentials|session|sessionid|jwt|code|hash|hmac)$/i;
+/** Whether a path segment (as written) looks like a generated secret: rule (c) of {@link urlCredentialParts}. */
+function looksGenerated(segment) {
+    if (segment.length < GENERATED_SEGMENT_LENGTH || !GENERATED_SEGMENT.test(segment))
+        return false;
+    const plain = percentDecoded(segment);
+    return /[A-Za-z]/.test(plain) && /[0-9]/.test(plain);
 }
-/**
- * Pings a hook whose config was just written (created, or given a new secret) and waits for the
- * ping's delivery, as `ping` does: so the receiver's answer is known now, and a later run can prove
- * the secret from this ping instead of writing it again. Call it right after the write's answer: the
- * ping goes one second later, so that GitHub's clock is past the write by a whole second (GitHub's
- * times have whole seconds, and a proof takes only a delivery strictly newer than `updated_at`).
- * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
- * @param options.delivered_after only a delivery later than this ISO 8601 time counts (the hook's
- *   `updated_at` after a creation, which leaves out the ping GitHub sends on creation)
- * @param options.timeout_ms how long to wait for the delivery, in MILLISECONDS
- * @param clock the clock of the polls (the one-second pause is always real: it is GitHub's clock that must pass)
- * @returns the ping's delivery, or undefined when GitHub recorded none in time
- */
-async function pingAfterWrite(client, target, hook_id, options, clock = _model_js__WEBPACK_IMPORTED_MODULE_2__/* .realClock */ .dQ) {
-    await _model_js__WEBPACK_IMPORTED_MODULE_2__/* .realClock */ .dQ.sleep(1000);
-    return sendAndAwait(client, target, hook_id, () => _hooks_js__WEBPACK_IMPORTED_MODULE_1__/* .ping */ .hU(client, target, hook_id), { event: 'ping', ...options }, clock);
-}
-/**
- * Groups deliveries by `guid` and returns those none of whose attempts got a 2xx (a delivery with no
- * status code, e.g. "failed to connect", is a failure), oldest guid first (by its first attempt).
- */
-function failedGuids(deliveries) {
-    const groups = new Map();
-    for (const delivery of deliveries) {
-        const group = groups.get(delivery.guid) ?? { attempts: [], ok: false };
-        group.attempts.push(delivery);
-        group.ok ||= succeeded(delivery);
-        groups.set(delivery.guid, group);
+/** `decodeURIComponent` that keeps a malformed escape (`%zz`) as written instead of throwing. */
+function percentDecoded(text) {
+    try {
+        return decodeURIComponent(text);
     }
-    const byId = (a, b) => Number(a.id) - Number(b.id);
-    return [...groups.entries()]
-        .filter(([, group]) => !group.ok)
-        .map(([guid, group]) => {
-        const attempts = [...group.attempts].sort(byId);
-        return { guid, newest: attempts[attempts.length - 1], attempts: attempts.length, first: attempts[0] };
-    })
-        .sort((a, b) => byId(a.first, b.first))
-        .map(({ guid, newest, attempts }) => ({ guid, newest, attempts }));
-}
-/**
- * `operation: redeliver-failed`: walks the hook's deliveries back to `since`, finds the guids that
- * never got a 2xx, and asks GitHub to redeliver the newest attempt of each, oldest guid first, at
- * most `max` per run (`POST …/deliveries/{delivery_id}/attempts`). A refused redelivery is recorded
- * in `errors` and the others still go.
- */
-async function redeliverFailed(client, target, hook_id, options) {
-    const { items: deliveries } = await _hooks_js__WEBPACK_IMPORTED_MODULE_1__/* .listDeliveries */ .N8(client, target, hook_id, { since: options.since, per_page: 100 });
-    const failed = failedGuids(deliveries);
-    const redelivered = [];
-    const errors = [];
-    for (const item of failed.slice(0, options.max)) {
-        try {
-            await _hooks_js__WEBPACK_IMPORTED_MODULE_1__/* .redeliver */ .Db(client, target, hook_id, Number(item.newest.id));
-            redelivered.push(item);
-        }
-        catch (error) {
-            if (!(0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(error))
-                throw error; // not GitHub's refusal (e.g. a fleet's max_writes): the run stops here
-            errors.push(`delivery ${item.newest.id} (guid ${item.guid}): ${error.message}`);
-        }
+    catch {
+        return text;
     }
-    return { scanned: deliveries.length, failed, redelivered, errors };
 }
-
-
-/***/ }),
-
-/***/ 653:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   GV: () => (/* binding */ ensureAbsent),
-/* harmony export */   O8: () => (/* binding */ ensureHook),
-/* harmony export */   X: () => (/* binding */ wantedSettings)
-/* harmony export */ });
-/* unused harmony export diffHook */
-/* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1340);
-/* harmony import */ var _deliveries_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9763);
-/* harmony import */ var _hooks_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5987);
-/* harmony import */ var _secrets_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(7368);
-/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(182);
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6746);
+/** The first `char` in `text[from, to)`, or `to`. */
+function find(text, char, from, to) {
+    const at = text.indexOf(char, from);
+    return at >= 0 && at < to ? at : to;
+}
+/** In a text, `\"` and `\\` are JSON escapes inside a URL; the length of the escape at `at`, or 0. */
+function jsonEscape(text, at) {
+    return text[at] === '\\' && (text[at + 1] === '"' || text[at + 1] === '\\') ? 2 : 0;
+}
 /**
- * Declarative hooks: `ensure` (the hook must exist with these settings) and `ensure-absent`.
- *
- * `ensure` reads the target's hooks once, writes only the fields that differ (events/active through
- * `PATCH …/hooks/{hook_id}` without `config`, config fields through `PATCH …/hooks/{hook_id}/config`),
- * and proves a given secret from a signed delivery instead of re-sending it ({@link proveSecret}).
- * After it creates a hook it waits for the ping GitHub sends a new hook on its own (`verify`); after
- * it writes the secret of an existing hook it pings the hook. Either way the receiver's answer is
- * known now, and the next run proves the secret from that ping instead of writing it again.
+ * Reads the URL whose scheme starts at `start` and returns where it ends and its credential parts.
+ * With `whole`, the URL runs to the end of `text`; otherwise (a URL inside a message, JSON or HTML)
+ * its userinfo ends at the last `@` before white space, a backtick or `/ ? #` (so a password may
+ * hold `' " < > &`), and the URL ends at white space, `"`, `<`, `>` or a backtick (JSON escapes `\"`
+ * `\\` excepted), trailing `' . , ; : ! ? ) ] }` left out.
  */
-
-
-
-
-
-
-/**
- * The action's create defaults applied to the given fields: events `["push"]`, active, `json`,
- * `insecure_ssl` `"0"`; with `hookFields` false (a GitHub App's hook), events and active are left out.
- */
-function wantedSettings(config, fields, hookFields = true) {
-    return {
-        url: config.url,
-        events: hookFields ? (fields.events ?? ['push']) : undefined,
-        active: hookFields ? (fields.active ?? true) : undefined,
-        content_type: config.content_type ?? 'json',
-        insecure_ssl: config.insecure_ssl ?? '0',
-        secret: config.secret
+function scanUrl(text, start, whole) {
+    const parts = [];
+    const add = (kind, from, to, name) => {
+        if (to > from)
+            parts.push({ kind, value: text.slice(from, to), start: from, end: to, ...(name === undefined ? {} : { name }) });
     };
-}
-/** The config fields compared by `ensure` (the secret is handled by the proof). */
-const CONFIG_FIELDS = ['url', 'content_type', 'insecure_ssl'];
-/**
- * The differences between a hook and the wanted settings, secret excluded: `url`, `content_type`,
- * `insecure_ssl` (config), then `events` (as sets) and `active`.
- */
-function diffHook(hook, wanted) {
-    const changes = [];
-    for (const field of CONFIG_FIELDS) {
-        if (wanted[field] === undefined)
-            continue;
-        const from = field === 'insecure_ssl' ? String(hook.config.insecure_ssl ?? '0') : hook.config[field];
-        if (from !== wanted[field])
-            changes.push({ field, from: from ?? null, to: wanted[field] });
-    }
-    if (wanted.events && !_hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .sameEvents */ .Qy(hook.events, wanted.events))
-        changes.push({ field: 'events', from: hook.events, to: wanted.events });
-    if (wanted.active !== undefined && hook.active !== wanted.active)
-        changes.push({ field: 'active', from: hook.active, to: wanted.active });
-    return changes;
-}
-/**
- * The hook `ref` names among hooks already listed: the one with `hook_id` (and `url`, when both are
- * given), or the only one with `url`; a `false` result means "look it up" (none, or several).
- */
-function pick(listed, ref) {
-    const matches = listed.filter((hook) => 'hook_id' in ref ? hook.id === ref.hook_id && (ref.url === undefined || hook.config.url === ref.url) : hook.config.url === ref.url);
-    return matches.length === 1 ? matches[0] : false;
-}
-/**
- * Finds the hook by id or by its exact `config.url` (several → HookLookupError). By id, GitHub's 404
- * may also mean "no permission" or "no such repository": the hook counts as absent only when the
- * target's hooks can be listed (one more request, on the absent path only). By id and url, the
- * hook found must have that url.
- * @throws HookLookupError (several hooks with the url; `hook_id` and `url` naming different hooks)
- */
-async function findHook(client, target, ref) {
-    if (!_target_js__WEBPACK_IMPORTED_MODULE_5__/* .SCOPE_TRAITS */ .ty[target.scope].hooks)
-        return _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .getHook */ .Yn(client, target, _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .SINGLE_HOOK_ID */ .jm); // a GitHub App's one webhook
-    if (ref === undefined)
-        throw new Error('internal error: no hook named (hook_id or url)');
-    if ('hook_id' in ref) {
-        try {
-            const { hook_id, url } = ref;
-            return await (url === undefined ? _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .getHook */ .Yn(client, target, hook_id) : _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .getNamedHook */ .Xk(client, target, { hook_id, url }));
-        }
-        catch (error) {
-            if (!((0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(error) && error.status === 404))
-                throw error;
-            await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .listHooks */ .xP(client, target, { per_page: 1, limit: 1 }); // throws the 403/404 of a target we may not see
-            return undefined;
-        }
-    }
-    try {
-        return (await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .resolveHook */ .OI(client, target, ref)).hook;
-    }
-    catch (error) {
-        if (error instanceof _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .HookLookupError */ .Or && error.matches === 0)
-            return undefined;
-        throw error;
-    }
-}
-/**
- * `operation: ensure`: the hook named by `ref` exists with the wanted settings.
- * - absent → `POST …/hooks` (by `hook_id` alone it cannot be created: error);
- * - present → writes only what differs; in sync → no write at all;
- * - `POST` answered 422 "Hook already exists" (a concurrent creator, or this POST's own retry after a
- *   lost answer) → lists again and converges on the hook found, writing what differs and the secret
- *   (it cannot be known which secret that hook was created with), so there is never a second hook;
- * - with `options.verify`, for an active hook: after a creation, the wait for the ping GitHub sends a
- *   new hook ({@link waitForDelivery}: no request but the polls); after a secret write,
- *   {@link pingAfterWrite}, whose `delivered_after` (the hook's `updated_at`) leaves out older pings.
- * With `options.dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
- * @throws HookLookupError when several hooks have the URL (set `hook_id`), `hook_id` names no hook,
- *   or `hook_id` and `url` name different hooks
- */
-async function ensureHook(client, target, ref, wanted, options) {
-    const { dryRun, clock = _model_js__WEBPACK_IMPORTED_MODULE_4__/* .realClock */ .dQ } = options;
-    let hook = (ref && options.listed && pick(options.listed, ref)) || (await findHook(client, target, ref));
-    let result;
-    if (hook) {
-        result = await converge(client, target, hook, wanted, dryRun, false);
-    }
-    else {
-        // A target's one webhook (a GitHub App's) is always found: only a named hook can be missing.
-        if (ref === undefined)
-            throw new Error('internal error: no hook named, and none found');
-        if ('hook_id' in ref) {
-            throw new _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .HookLookupError */ .Or(`Webhook ${ref.hook_id} does not exist on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_5__/* .describeTarget */ .ff)(target)}; leave 'hook_id' unset to create the hook by 'url'.`);
-        }
-        if (wanted.url === undefined)
-            throw new Error('internal error: ensure by url without a url');
-        const changes = creationChanges({ ...wanted, url: wanted.url });
-        if (dryRun)
-            return { outcome: 'created', changes, secret_proof: wanted.secret === undefined ? 'not-given' : 'would-write' };
-        try {
-            const { hook: created } = await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .createHook */ .ab(client, target, {
-                config: { url: wanted.url, content_type: wanted.content_type, insecure_ssl: wanted.insecure_ssl, secret: wanted.secret },
-                fields: { events: wanted.events, active: wanted.active }
-            });
-            result = {
-                outcome: 'created',
-                changes,
-                secret_proof: wanted.secret === undefined ? 'not-given' : 'written',
-                hook: created,
-                hook_id: created.id
-            };
-        }
-        catch (error) {
-            hook = (0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isHookAlreadyExists */ .yJ)(error) ? await findHook(client, target, ref) : undefined;
-            if (!hook)
-                throw error;
-            result = await converge(client, target, hook, wanted, dryRun, true);
-            result.note = `GitHub answered 422 "Hook already exists" to the create: webhook ${hook.id} (created ${hook.created_at}) was adopted and converged`;
-        }
-    }
-    // Any write moves updated_at: a hook whose secret is managed is verified again, so the next run
-    // can prove the secret from a delivery newer than the write instead of writing it once more.
-    const wrote = result.outcome === 'created' || result.secret_proof === 'written' || (result.outcome === 'updated' && wanted.secret !== undefined);
-    // A hook that cannot be pinged (a GitHub App's) is proven by its next delivery instead.
-    if (options.verify && _target_js__WEBPACK_IMPORTED_MODULE_5__/* .SCOPE_TRAITS */ .ty[target.scope].ping && !dryRun && wrote && result.hook) {
-        if (result.hook.active) {
-            const { id, updated_at } = result.hook;
-            const timeout_ms = options.verify.timeout_ms;
-            try {
-                result.verification = {
-                    // A hook just created: GitHub's own creation ping (no second write); a secret written: a ping.
-                    delivery: result.outcome === 'created'
-                        ? await (0,_deliveries_js__WEBPACK_IMPORTED_MODULE_1__/* .waitForDelivery */ .vu)(client, target, id, { after: 0, event: 'ping', timeout_ms }, clock)
-                        : await (0,_deliveries_js__WEBPACK_IMPORTED_MODULE_1__/* .pingAfterWrite */ .qA)(client, target, id, { delivered_after: updated_at, timeout_ms }, clock)
-                };
+    SCHEME_AT.lastIndex = start;
+    const authority = start + (SCHEME_AT.exec(text)?.[0].length ?? 0);
+    // userinfo: up to the last `@` before the host's end. A password may hold `' " < > &`; in a text,
+    // a `"` followed by `,` `:` `}` `]` or white space ends a JSON string, so it ends the URL too, and
+    // an HTML entity (`&#39;`, `&amp;`) is one character.
+    let lastAt = -1;
+    for (let k = authority; k < text.length; k++) {
+        const c = text[k];
+        if (!whole) {
+            const entity = /^&(?:#\d+|#x[0-9a-f]+|[a-z]+);/i.exec(text.slice(k, k + 12));
+            if (entity) {
+                k += entity[0].length - 1;
+                continue;
             }
-            catch (error) {
-                // The write stands and is reported; only its verification failed.
-                result.verification = { error: (0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .errorText */ .kc)(error) };
+            if (/[\s`]/.test(c))
+                break;
+            if (c === '\\') {
+                if (jsonEscape(text, k) === 0)
+                    break;
+                k++;
+                continue;
             }
+            if (c === '"' && (k + 1 >= text.length || /[\s,:}\]]/.test(text[k + 1])))
+                break;
         }
-        else {
-            result.note = [result.note, 'not verified with a ping: the hook is inactive (active: false), so GitHub delivers nothing to it']
-                .filter(Boolean)
-                .join('; ');
-        }
-    }
-    return result;
-}
-/** The changes of a creation: every wanted field from `null` (the secret as `none` → `set`). */
-function creationChanges(wanted) {
-    const changes = [
-        { field: 'url', from: null, to: wanted.url },
-        { field: 'content_type', from: null, to: wanted.content_type },
-        { field: 'insecure_ssl', from: null, to: wanted.insecure_ssl },
-        { field: 'events', from: null, to: wanted.events },
-        { field: 'active', from: null, to: wanted.active }
-    ];
-    if (wanted.secret !== undefined)
-        changes.push({ field: 'secret', from: 'none', to: 'set' });
-    return changes;
-}
-/**
- * Brings an existing hook to the wanted settings, writing only what differs. The secret is proven
- * when it can be, else written; `adopted` (a hook found after a 422 on create) always gets it written.
- */
-async function converge(client, target, hook, wanted, dryRun, adopted) {
-    const changes = diffHook(hook, wanted);
-    const config = {};
-    const fields = {};
-    for (const change of changes) {
-        if (change.field === 'events')
-            fields.events = wanted.events;
-        else if (change.field === 'active')
-            fields.active = wanted.active;
-        else if (change.field === 'url')
-            config.url = wanted.url;
-        else if (change.field === 'content_type')
-            config.content_type = wanted.content_type;
-        else if (change.field === 'insecure_ssl')
-            config.insecure_ssl = wanted.insecure_ssl;
-    }
-    let secret_proof = 'not-given';
-    let secret_note;
-    let proof;
-    if (wanted.secret !== undefined) {
-        let proven = false;
-        // An inactive hook that stays inactive gets no delivery, not even a ping: its secret can never be
-        // proven, and writing it on every run would never settle. It is written at creation and activation.
-        const dormant = !adopted && hook.config.secret && Object.keys(config).length === 0 && !hook.active && wanted.active === false;
-        if (adopted)
-            secret_note = 'the adopted hook may hold another secret';
-        else if (!hook.config.secret)
-            secret_note = 'the hook had no secret';
-        else if (dormant)
-            secret_note = 'unproven: inactive (GitHub delivers nothing to an inactive hook; the secret is written when it is activated)';
-        // Also when other config fields change (a moved url): a proven secret is not sent again, the
-        // config endpoint merges, and the hook read back after the write tells whether GitHub kept it.
-        else
-            ({ proven, note: secret_note, delivery: proof } = await (0,_secrets_js__WEBPACK_IMPORTED_MODULE_3__/* .proveSecret */ .li)(client, target, hook, wanted.secret));
-        if (proven) {
-            secret_proof = 'proven';
-        }
-        else if (dormant) {
-            secret_proof = 'unproven';
-        }
-        else {
-            secret_proof = dryRun ? 'would-write' : 'written';
-            config.secret = wanted.secret;
-            changes.push({ field: 'secret', from: hook.config.secret ? 'unproven' : 'none', to: 'set' });
-        }
-    }
-    const refused = secret_proof === 'proven' && proof && !(proof.status_code >= 200 && proof.status_code < 300) ? proof : undefined;
-    const result = { changes, secret_proof, secret_note, hook_id: hook.id, ...(refused ? { refused_proof: refused } : {}) };
-    if (changes.length === 0)
-        return { ...result, outcome: 'unchanged', hook };
-    let updated = dryRun ? hook : await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .updateHook */ .p$(client, target, hook.id, { fields, config }, hook);
-    if (!dryRun && secret_proof === 'proven' && Object.keys(config).length > 0 && !updated.config.secret) {
-        // GitHub is not documented to keep the secret when the url changes; if the hook read back has
-        // none, the proven secret is written at once, so the move never leaves the hook unsigned.
-        await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .updateHookConfig */ .ZW(client, target, hook.id, { secret: wanted.secret });
-        updated = { ...updated, config: { ...updated.config, secret: '********' } };
-        result.secret_proof = 'written';
-        result.secret_note = `${secret_note ?? 'proven'}; GitHub dropped it with the config change, so it was written again`;
-        changes.push({ field: 'secret', from: 'none', to: 'set' });
-    }
-    return { ...result, outcome: 'updated', hook: updated };
-}
-/**
- * `operation: ensure-absent`: deletes the hook named by `ref` if it exists (`deleted`), or does
- * nothing (`absent`). A hook that someone else deletes between the lookup and the DELETE (GitHub
- * answers 404, and the hook is gone) ends `absent` too. With `dryRun`, no DELETE is sent.
- * @throws HookLookupError when several hooks have the URL (set `hook_id`), or `hook_id` and `url`
- *   name different hooks; RequestError when GitHub refuses the DELETE (403, or 404 for a hook still there)
- */
-async function ensureAbsent(client, target, ref, dryRun) {
-    const hook = await findHook(client, target, ref);
-    if (!hook)
-        return { outcome: 'absent', changes: [], secret_proof: 'not-given' };
-    const done = dryRun ? 'deleted' : await _hooks_js__WEBPACK_IMPORTED_MODULE_2__/* .deleteHook */ .$3(client, target, hook.id, true);
-    if (done === 'gone') {
-        return {
-            outcome: 'absent',
-            changes: [],
-            secret_proof: 'not-given',
-            hook_id: hook.id,
-            note: `webhook ${hook.id} was deleted by someone else during this step`
-        };
-    }
-    return { outcome: 'deleted', changes: [], secret_proof: 'not-given', hook_id: hook.id, hook };
-}
-
-
-/***/ }),
-
-/***/ 7591:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  aD: () => (/* binding */ countResults),
-  If: () => (/* binding */ fleetState),
-  N6: () => (/* binding */ isFailure),
-  z8: () => (/* binding */ report),
-  gI: () => (/* binding */ runFleet),
-  _p: () => (/* binding */ thrownResult)
-});
-
-// UNUSED EXPORTS: FLEET_CONCURRENCY
-
-;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
-/*
-How it works:
-`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
-*/
-
-class Node {
-	value;
-	next;
-
-	constructor(value) {
-		this.value = value;
-	}
-}
-
-class Queue {
-	#head;
-	#tail;
-	#size;
-
-	constructor() {
-		this.clear();
-	}
-
-	enqueue(value) {
-		const node = new Node(value);
-
-		if (this.#head) {
-			this.#tail.next = node;
-			this.#tail = node;
-		} else {
-			this.#head = node;
-			this.#tail = node;
-		}
-
-		this.#size++;
-	}
-
-	dequeue() {
-		const current = this.#head;
-		if (!current) {
-			return;
-		}
-
-		this.#head = this.#head.next;
-		this.#size--;
-
-		// Clean up tail reference when queue becomes empty
-		if (!this.#head) {
-			this.#tail = undefined;
-		}
-
-		return current.value;
-	}
-
-	peek() {
-		if (!this.#head) {
-			return;
-		}
-
-		return this.#head.value;
-
-		// TODO: Node.js 18.
-		// return this.#head?.value;
-	}
-
-	clear() {
-		this.#head = undefined;
-		this.#tail = undefined;
-		this.#size = 0;
-	}
-
-	get size() {
-		return this.#size;
-	}
-
-	* [Symbol.iterator]() {
-		let current = this.#head;
-
-		while (current) {
-			yield current.value;
-			current = current.next;
-		}
-	}
-
-	* drain() {
-		while (this.#head) {
-			yield this.dequeue();
-		}
-	}
-}
-
-;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
-
-
-function pLimit(concurrency) {
-	let rejectOnClear = false;
-
-	if (typeof concurrency === 'object') {
-		({concurrency, rejectOnClear = false} = concurrency);
-	}
-
-	validateConcurrency(concurrency);
-
-	if (typeof rejectOnClear !== 'boolean') {
-		throw new TypeError('Expected `rejectOnClear` to be a boolean');
-	}
-
-	const queue = new Queue();
-	let activeCount = 0;
-
-	const resumeNext = () => {
-		// Process the next queued function if we're under the concurrency limit
-		if (activeCount < concurrency && queue.size > 0) {
-			activeCount++;
-			queue.dequeue().run();
-		}
-	};
-
-	const next = () => {
-		activeCount--;
-		resumeNext();
-	};
-
-	const run = async (function_, resolve, arguments_) => {
-		// Execute the function and capture the result promise
-		const result = (async () => function_(...arguments_))();
-
-		// Resolve immediately with the promise (don't wait for completion)
-		resolve(result);
-
-		// Wait for the function to complete (success or failure)
-		// We catch errors here to prevent unhandled rejections,
-		// but the original promise rejection is preserved for the caller
-		try {
-			await result;
-		} catch {}
-
-		// Decrement active count and process next queued function
-		next();
-	};
-
-	const enqueue = (function_, resolve, reject, arguments_) => {
-		const queueItem = {reject};
-
-		// Queue the internal resolve function instead of the run function
-		// to preserve the asynchronous execution context.
-		new Promise(internalResolve => { // eslint-disable-line promise/param-names
-			queueItem.run = internalResolve;
-			queue.enqueue(queueItem);
-		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
-
-		// Start processing immediately if we haven't reached the concurrency limit
-		if (activeCount < concurrency) {
-			resumeNext();
-		}
-	};
-
-	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
-		enqueue(function_, resolve, reject, arguments_);
-	});
-
-	Object.defineProperties(generator, {
-		activeCount: {
-			get: () => activeCount,
-		},
-		pendingCount: {
-			get: () => queue.size,
-		},
-		clearQueue: {
-			value() {
-				if (!rejectOnClear) {
-					queue.clear();
-					return;
-				}
-
-				const abortError = AbortSignal.abort().reason;
-
-				while (queue.size > 0) {
-					queue.dequeue().reject(abortError);
-				}
-			},
-		},
-		concurrency: {
-			get: () => concurrency,
-
-			set(newConcurrency) {
-				validateConcurrency(newConcurrency);
-				concurrency = newConcurrency;
-
-				queueMicrotask(() => {
-					// eslint-disable-next-line no-unmodified-loop-condition
-					while (activeCount < concurrency && queue.size > 0) {
-						resumeNext();
-					}
-				});
-			},
-		},
-		map: {
-			async value(iterable, function_) {
-				const promises = [];
-
-				try {
-					Array.from(iterable, (value, index) => {
-						const promise = generator(function_, value, index);
-						promises.push(promise);
-						return promise;
-					});
-				} catch (error) {
-					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
-					for (const promise of promises) {
-						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
-					}
-
-					throw error;
-				}
-
-				return Promise.all(promises);
-			},
-		},
-	});
-
-	return generator;
-}
-
-function limitFunction(function_, options) {
-	const limit = pLimit(options);
-
-	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
-	Object.defineProperty(limitedFunction, 'clearQueue', {
-		value: limit.clearQueue,
-	});
-
-	return limitedFunction;
-}
-
-function validateConcurrency(concurrency) {
-	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
-		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
-	}
-}
-
-// EXTERNAL MODULE: ./src/api-error.ts
-var api_error = __nccwpck_require__(1340);
-// EXTERNAL MODULE: ./src/hooks.ts
-var hooks = __nccwpck_require__(5987);
-// EXTERNAL MODULE: ./src/model.ts
-var model = __nccwpck_require__(182);
-// EXTERNAL MODULE: ./src/pacing.ts
-var pacing = __nccwpck_require__(2215);
-// EXTERNAL MODULE: ./src/target.ts
-var src_target = __nccwpck_require__(6746);
-;// CONCATENATED MODULE: ./src/fleet.ts
-/**
- * The one place that runs an operation over several targets and gathers one result per target: a
- * repository that fails does not stop the others (unless `fail_fast`), `max_writes` bounds how many
- * repositories are written, and each target reports as it finishes. Requests are paced by the run's
- * one pacer (./pacing.ts), which the clients of one factory share; `p-limit` only bounds how many
- * targets are in progress. Once GitHub stopped the run (the pacer's {@link RateLimitStop}), targets
- * not started are `skipped`, and so is one the stop cut short before it wrote anything.
- */
-
-
-
-
-
-
-/**
- * How many targets are in progress at once. Above the pacer's 10 requests in flight, so
- * that targets waiting for their turn to write (one write per second) do not leave it idle.
- */
-const FLEET_CONCURRENCY = 20;
-/** Fresh counters for a run that will report `total` results. */
-function fleetState(total) {
-    return { writes: 0, done: 0, total };
-}
-/** Reports a result decided without running the operation (a hook already rotated, one not started). */
-function report(result, options, state) {
-    options.onResult?.(result, ++state.done, state.total);
-    return result;
-}
-/**
- * Runs `operation` on every item (a target, or a hook of one), each with a client of its own from
- * `makeClient` (clients of one factory share the rate limiters), and gathers the results in the
- * order of `items`. Never throws for an item's failure: it becomes that item's result.
- * @param operation the operation bound to the request, as a function of a client and an item
- * @returns one result per item, and the totals
- */
-async function runFleet(items, makeClient, operation, options) {
-    const limit = pLimit(options.concurrency ?? FLEET_CONCURRENCY);
-    const state = options.state ?? fleetState(items.length);
-    const runOne = async (item) => {
-        const { target } = item;
-        // A target's one webhook (a GitHub App's) has no id to report.
-        const base = {
-            target,
-            name: (0,src_target/* targetName */.je)(target),
-            hook_id: src_target/* SCOPE_TRAITS */.ty[target.scope].hooks ? item.hook?.id : undefined,
-            changed: false,
-            ok: false
-        };
-        if (state.stoppedBy !== undefined)
-            return { ...base, result: 'skipped', error: `not run: fail_fast stopped the run after ${state.stoppedBy} failed` };
-        const stop = makeClient.pacer.stop();
-        if (stop)
-            return { ...base, result: 'skipped', error: `not run: ${stop.message}` };
-        let writing = false;
-        let wrote = false;
-        const client = makeClient({
-            beforeWrite: () => {
-                if (writing)
-                    return;
-                if (state.stoppedBy !== undefined)
-                    throw new model/* RunLimit */.bp(`not written: fail_fast stopped the run after ${state.stoppedBy} failed`);
-                if (options.max_writes !== undefined && state.writes >= options.max_writes) {
-                    throw new model/* RunLimit */.bp(`not written: max_writes (${options.max_writes}) was reached; run again to continue`);
-                }
-                state.writes++;
-                writing = true;
-            },
-            beforeSend: () => {
-                // Once fail_fast stopped the run, nothing more goes out for a target that has written nothing
-                // (its writes and reads waiting in the pacer included); one that has written (a rotation
-                // between its write and its rollback) finishes what it began.
-                if (state.stoppedBy !== undefined && !wrote)
-                    throw new model/* RunLimit */.bp(`not run to its end: fail_fast stopped the run after ${state.stoppedBy} failed`);
-            },
-            // A target that has written finishes what it began (verification, rollback) even once GitHub's limits stopped the run.
-            finishing: () => wrote
-        });
-        client.hook.after('request', (_response, request) => {
-            if (request.method !== 'GET')
-                wrote = true;
-        });
-        try {
-            const result = await operation(client, item);
-            const hook_id = src_target/* SCOPE_TRAITS */.ty[target.scope].hooks ? (result.hook_id ?? base.hook_id) : undefined;
-            const done = { ...base, hook_id, result: result.outcome, changed: result.changed ?? false, operation: result };
-            return result.failure ? { ...done, error: result.failure } : { ...done, ok: true };
-        }
-        catch (error) {
-            return thrownResult(base, error, { wrote, absent_ok: options.absent_ok });
-        }
-    };
-    const results = await Promise.all(items.map((item) => limit(async () => {
-        const result = await runOne(item);
-        if (isFailure(result) && options.fail_fast)
-            state.stoppedBy ??= result.name;
-        return report(result, options, state);
-    })));
-    return { results, counts: countResults(results) };
-}
-/**
- * The result of an item whose operation threw `error`: `skipped` for the run's own limit
- * ({@link RunLimit}: `max_writes`, `fail_fast`) and for GitHub's stop ({@link RateLimitStop}) before
- * the item wrote anything; `absent` (ok) for a hook not found when `absent_ok`; otherwise `failed`
- * with GitHub's answer or the message.
- * @param base the result's fields but `result` (`ok` and `changed` false)
- * @param state.wrote whether the item sent a write before the error
- */
-function thrownResult(base, error, state) {
-    if (error instanceof model/* RunLimit */.bp)
-        return { ...base, result: 'skipped', error: error.message };
-    if (state.absent_ok && error instanceof hooks/* HookLookupError */.Or && error.matches === 0) {
-        return { ...base, result: 'absent', ok: true, error: undefined, operation: { message: `${base.name}: ${error.message}`, outcome: 'absent' } };
-    }
-    // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
-    if (error instanceof pacing/* RateLimitStop */.CZ && !state.wrote)
-        return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error };
-    if (error instanceof pacing/* RateLimitStop */.CZ)
-        return { ...base, result: 'failed', error: `stopped after a write: ${error.message}`, thrown: error };
-    return { ...base, result: 'failed', error: errorText(error, base.target), thrown: error };
-}
-/** True for a result that counts as failed: not ok, and not skipped. */
-function isFailure(result) {
-    return !result.ok && result.result !== 'skipped';
-}
-/** The totals of a list of results. */
-function countResults(results) {
-    const failed = results.filter(isFailure).length;
-    const skipped = results.filter((result) => result.result === 'skipped').length;
-    const changed = results.filter((result) => result.changed && result.result !== 'skipped').length;
-    const absent = results.filter((result) => result.result === 'absent').length;
-    return { succeeded: results.length - failed - skipped, absent, failed, changed, skipped };
-}
-/** An error as the text of an item's result: GitHub's answer (without the token hint, given once for the run) or the message. */
-function errorText(error, target) {
-    if ((0,api_error/* isApiError */.d7)(error))
-        return (0,api_error/* describeApiError */.gg)(error, target.scope, { hint: false });
-    return error instanceof Error ? error.message : String(error);
-}
-
-
-/***/ }),
-
-/***/ 5987:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $3: () => (/* binding */ deleteHook),
-/* harmony export */   Db: () => (/* binding */ redeliver),
-/* harmony export */   N8: () => (/* binding */ listDeliveries),
-/* harmony export */   OI: () => (/* binding */ resolveHook),
-/* harmony export */   Or: () => (/* binding */ HookLookupError),
-/* harmony export */   Qy: () => (/* binding */ sameEvents),
-/* harmony export */   VC: () => (/* binding */ testPush),
-/* harmony export */   Xk: () => (/* binding */ getNamedHook),
-/* harmony export */   Yn: () => (/* binding */ getHook),
-/* harmony export */   ZJ: () => (/* binding */ getDelivery),
-/* harmony export */   ZW: () => (/* binding */ updateHookConfig),
-/* harmony export */   ab: () => (/* binding */ createHook),
-/* harmony export */   db: () => (/* binding */ selectHooks),
-/* harmony export */   eb: () => (/* binding */ getHookConfig),
-/* harmony export */   hU: () => (/* binding */ ping),
-/* harmony export */   jm: () => (/* binding */ SINGLE_HOOK_ID),
-/* harmony export */   p$: () => (/* binding */ updateHook),
-/* harmony export */   xP: () => (/* binding */ listHooks)
-/* harmony export */ });
-/* unused harmony exports createdSince, mergeEvents */
-/* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1340);
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6746);
-/**
- * The REST hooks endpoints, as functions of a client and a target (REST docs "Repository webhooks"
- * and "Organization webhooks"). They never write the scope themselves: {@link endpoint} does.
- *
- * Secret safety: `PATCH …/hooks/{hook_id}` is never sent a `config` object (GitHub replaces the
- * whole config then and drops a secret that is absent); config fields go through
- * `PATCH …/hooks/{hook_id}/config`, which merges. POSTs that make GitHub send something (pings,
- * test pushes, redeliveries) are sent once: never repeated after a 5xx or a lost answer.
- */
-
-
-/** A hook could not be picked by its URL: none or several hooks of the target have that `config.url`. */
-class HookLookupError extends Error {
-    /** How many hooks matched: 0 (none) or more than 1; undefined when the lookup was by `hook_id`. */
-    matches;
-    constructor(message, matches) {
-        super(message);
-        this.name = 'HookLookupError';
-        this.matches = matches;
-    }
-}
-/**
- * Sends one hooks request for the target and returns the response body.
- * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
- * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
- *   (the config's payload URL) is never taken for the request URL
- * @param request Octokit request options: {@link ONCE} for a POST that must not be repeated after a
- *   5xx or a lost answer; `{ signal }` to bound it by a deadline
- * @throws Octokit's `RequestError` on 4xx/5xx (a timed-out or aborted request: status 500)
- */
-async function send(client, target, method, path, pathParams = {}, body, request) {
-    const { route, params } = (0,_target_js__WEBPACK_IMPORTED_MODULE_1__/* .endpoint */ .sR)(target, method, path);
-    try {
-        const response = await client.request(route, {
-            ...params,
-            ...pathParamsOf(route, pathParams),
-            ...(body === undefined ? {} : { data: body }),
-            ...(request ? { request } : {})
-        });
-        return response.data;
-    }
-    catch (error) {
-        if (request !== ONCE || !(0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(error) || error.status < 500)
-            throw error;
-        throw (0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .withContext */ .eQ)(error, `${method} ${path} was not repeated: GitHub may have acted on it already, and a receiver would get it twice.`);
-    }
-}
-/**
- * The path parameters the route has: an App's webhook has no `{hook_id}` (any other parameter would
- * be sent as a query parameter or in the body).
- */
-function pathParamsOf(route, pathParams) {
-    return Object.fromEntries(Object.entries(pathParams).filter(([name]) => route.includes(`{${name}}`)));
-}
-/**
- * Request options of a POST that makes GitHub send something (a ping, a test push, a redelivery):
- * never retried after a 5xx or a lost answer, since GitHub may have sent it already and a receiver
- * that deploys on push would act twice. Rate-limit answers are still waited out: GitHub did nothing then.
- */
-const ONCE = { retries: 0 };
-/** The fields of an object that are set (a PATCH body carries only what changes). */
-function definedFields(fields) {
-    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-}
-/**
- * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
- * cursors for deliveries), until the pages end, an empty page comes, `limit` items are gathered, or
- * an item meets `until` (that item and the rest are left out).
- * @param request extra Octokit request options (e.g. `{ retries: 0, signal }` for a poll)
- */
-async function gather(client, target, path, parameters, stop = {}, request) {
-    const { route, params } = (0,_target_js__WEBPACK_IMPORTED_MODULE_1__/* .endpoint */ .sR)(target, 'GET', path);
-    const { limit = Infinity, until = () => false } = stop;
-    const items = [];
-    let more = false;
-    // paginate.iterator sends only method, url and headers to the request function it is given, so
-    // request options (a poll's `retries: 0` and deadline `signal`) ride on a request function of their own.
-    const [method, url] = route.split(' ');
-    // (The overload that takes a request function types its parameters as a route string: hence `never`.)
-    const requester = request ? client.request.defaults({ request }) : client.request;
-    const { hook_id, ...query } = parameters;
-    const all = { method, url, ...params, ...(typeof hook_id === 'number' ? pathParamsOf(route, { hook_id }) : {}), ...query };
-    for await (const response of client.paginate.iterator(requester, all)) {
-        const page = response.data;
-        const end = page.findIndex(until);
-        items.push(...(end < 0 ? page : page.slice(0, end)));
-        more = end < 0 && page.length > 0 && /rel="next"/.test(response.headers.link ?? '');
-        if (page.length === 0 || end >= 0 || items.length >= limit)
+        if (c === '/' || c === '?' || c === '#')
             break;
+        if (c === '@')
+            lastAt = k;
     }
-    return { items: items.slice(0, limit), truncated: items.length > limit || (items.length === limit && more) };
-}
-/**
- * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
- * @param options.per_page items per request, 1–100
- * @param options.limit most hooks gathered; undefined = all
- * @returns the hooks, and `truncated` when `limit` left some out
- * @throws RequestError (404 when the target does not exist or the token may not see its hooks)
- */
-async function listHooks(client, target, options) {
-    return gather(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit });
-}
-/**
- * Checks that a hook fetched by `hook_id` has the `url` also given (both name one hook).
- * @throws HookLookupError naming both when its `config.url` differs
- */
-function checkSameHook(target, hook, url) {
-    if (url === undefined || hook.config.url === url)
-        return;
-    throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${hook.id} of ${(0,_target_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target)} has the url '${hook.config.url ?? ''}', not '${url}'. ` +
-        'Give only one of them, or both for the same hook; nothing was changed.');
-}
-/**
- * `GET …/hooks/{hook_id}` for a hook named by both `hook_id` and `url`: the hook must have that url.
- * When GitHub answers 404 and another hook has the url, the two inputs name different hooks too.
- * @throws HookLookupError naming both inputs; RequestError 404 when neither names a hook
- */
-async function getNamedHook(client, target, ref) {
-    let hook;
-    try {
-        hook = await getHook(client, target, ref.hook_id);
-    }
-    catch (error) {
-        if (!((0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(error) && error.status === 404))
-            throw error;
-        const { items } = await listHooks(client, target, { per_page: 100 });
-        const named = items.find((candidate) => candidate.config.url === ref.url);
-        if (!named)
-            throw error;
-        throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${ref.hook_id} does not exist on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target)}, and the url '${ref.url}' is webhook ${named.id}. ` +
-            'Give only one of them, or both for the same hook; nothing was changed.');
-    }
-    checkSameHook(target, hook, ref.url);
-    return hook;
-}
-/**
- * Finds the hook an operation acts on. By `hook_id` alone: no request. By `hook_id` and `url`:
- * `GET …/hooks/{hook_id}`, whose `config.url` must be `url`. By `url`: lists the target's hooks
- * (100 a page) and picks the one whose `config.url` equals it exactly.
- * @throws HookLookupError when no hook, or several hooks (GitHub allows one URL with non-overlapping
- *   events), have that URL (the message lists the ids to choose from with `hook_id`), or when
- *   `hook_id` and `url` name different hooks; RequestError 404 for an unknown `hook_id`.
- */
-async function resolveHook(client, target, ref) {
-    if (!_target_js__WEBPACK_IMPORTED_MODULE_1__/* .SCOPE_TRAITS */ .ty[target.scope].hooks)
-        return { hook_id: SINGLE_HOOK_ID }; // the target's one webhook: nothing to look up
-    if (ref === undefined)
-        throw new Error('internal error: no hook named (hook_id or url)');
-    if ('hook_id' in ref) {
-        if (ref.url === undefined)
-            return { hook_id: ref.hook_id };
-        const hook = await getNamedHook(client, target, { hook_id: ref.hook_id, url: ref.url });
-        return { hook_id: hook.id, hook };
-    }
-    const { items: hooks } = await listHooks(client, target, { per_page: 100 });
-    const matches = hooks.filter((hook) => hook.config.url === ref.url);
-    if (matches.length === 0) {
-        throw new HookLookupError(`No webhook of ${(0,_target_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target)} has the url '${ref.url}' (${hooks.length} ${hooks.length === 1 ? 'webhook' : 'webhooks'} checked); check 'url' or give 'hook_id'.`, 0);
-    }
-    if (matches.length > 1) {
-        const ids = matches.map((hook) => `${hook.id} (events: ${hook.events.join(', ')})`).join(', ');
-        throw new HookLookupError(`${matches.length} webhooks of ${(0,_target_js__WEBPACK_IMPORTED_MODULE_1__/* .describeTarget */ .ff)(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`, matches.length);
-    }
-    return { hook_id: matches[0].id, hook: matches[0] };
-}
-/**
- * The hooks an operation over "one hook, or all of them" works on: the one `ref` names (fetched in
- * full), every hook of the target when `ref` is undefined (REST "List … webhooks", all pages), or a
- * target's one webhook (a GitHub App's).
- * @returns the hooks, in id order
- * @throws HookLookupError when `ref` names no hook or several
- */
-async function selectHooks(client, target, ref) {
-    if (_target_js__WEBPACK_IMPORTED_MODULE_1__/* .SCOPE_TRAITS */ .ty[target.scope].hooks && ref === undefined)
-        return (await listHooks(client, target, { per_page: 100 })).items;
-    const { hook_id, hook } = await resolveHook(client, target, ref);
-    return [hook ?? (await getHook(client, target, hook_id))];
-}
-/** The id the one hook of a target without several hooks (a GitHub App's) goes by: it has none of its own. */
-const SINGLE_HOOK_ID = 0;
-/**
- * The one webhook of a target that has no list of hooks (a GitHub App: REST "Get a webhook
- * configuration for an app", `GET /app/hook/config`), in the shape of a hook: its config, active,
- * no events of its own (an App's events are set in its settings), id {@link SINGLE_HOOK_ID}, and
- * `updated_at` empty — GitHub does not say when it changed, so a secret proof can trust only its
- * newest delivery.
- */
-async function singleHook(client, target) {
-    const config = await getHookConfig(client, target, SINGLE_HOOK_ID);
-    const none = { code: null, status: null, message: null };
-    return {
-        id: SINGLE_HOOK_ID,
-        type: 'App',
-        name: 'web',
-        active: true,
-        events: [],
-        config,
-        updated_at: '',
-        created_at: '',
-        url: '',
-        ping_url: '',
-        deliveries_url: '',
-        test_url: '',
-        last_response: none
-    };
-}
-/**
- * `GET …/hooks/{hook_id}`; for a target's one webhook (a GitHub App's), its config in the shape of a hook.
- * @throws RequestError (404 when the hook does not exist or the token may not see it)
- */
-async function getHook(client, target, hook_id) {
-    if (!_target_js__WEBPACK_IMPORTED_MODULE_1__/* .SCOPE_TRAITS */ .ty[target.scope].hooks)
-        return singleHook(client, target);
-    return send(client, target, 'GET', '/hooks/{hook_id}', { hook_id });
-}
-/** Events compare as sets: order and duplicates do not matter; `*` is its own value. */
-function sameEvents(a, b) {
-    const left = new Set(a);
-    const right = new Set(b);
-    return left.size === right.size && [...left].every((event) => right.has(event));
-}
-/** True when a hook was created at or after `since` (GitHub's `created_at` has whole seconds). */
-function createdSince(hook, since) {
-    return Date.parse(hook.created_at) >= Math.floor(since.getTime() / 1000) * 1000;
-}
-/**
- * `POST …/hooks` with `name: web`. Defaults (this action's, not the raw API's): `events` `["push"]`,
- * `active` true, `content_type` `json` (the raw API defaults to `form`), `insecure_ssl` `"0"`.
- *
- * A retried POST must not fail on its own success: when the first attempt created the hook but its
- * answer was lost, the retry gets 422 "Hook already exists". With `adoptSince`, the hook with this
- * URL is then taken as the one this POST created only when it was created at or after `adoptSince`
- * (the step's start) with the same events, content type, TLS setting and active state; a given
- * secret is then written to it through the config endpoint (a hook created meanwhile by someone else
- * could hold another one). An older hook is never adopted: GitHub's 422 is thrown, as without a retry.
- * @returns the hook, and `adopted` when it came from the 422 path
- * @throws RequestError 422 "Hook already exists on this repository/organization" when a hook with
- *   the same URL has overlapping events (and this request was not a retry that met its own hook).
- */
-async function createHook(client, target, hook, adoptSince) {
-    const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config;
-    const events = hook.fields.events ?? ['push'];
-    const active = hook.fields.active ?? true;
-    try {
-        const created = await send(client, target, 'POST', '/hooks', {}, {
-            name: 'web',
-            config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
-            events,
-            active
-        });
-        return { hook: created, adopted: false };
-    }
-    catch (error) {
-        if (!(adoptSince && (0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isHookAlreadyExists */ .yJ)(error) && (0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .wasRetried */ .V2)(error)))
-            throw error;
-        // Among the hooks with the url (GitHub allows several with non-overlapping events), the one this
-        // POST created was created since the step began, with these settings; exactly one, or none is adopted.
-        const { items } = await listHooks(client, target, { per_page: 100 });
-        const mine = items.filter((candidate) => candidate.config.url === url &&
-            createdSince(candidate, adoptSince) &&
-            sameEvents(candidate.events, events) &&
-            candidate.active === active &&
-            candidate.config.content_type === content_type &&
-            String(candidate.config.insecure_ssl) === insecure_ssl &&
-            Boolean(candidate.config.secret) === (secret !== undefined));
-        if (mine.length !== 1)
-            throw error;
-        const [own] = mine;
-        if (secret !== undefined)
-            await updateHookConfig(client, target, own.id, { secret });
-        return { hook: own, adopted: true };
-    }
-}
-/**
- * Applies `add_events` then `remove_events` to a list of events, keeping its order: what the
- * repository endpoint does server-side, done client-side for organizations (whose endpoint lacks them).
- */
-function mergeEvents(events, add = [], remove = []) {
-    return [...new Set([...events, ...add])].filter((event) => !remove.includes(event));
-}
-/**
- * Updates a hook without risking its secret: config fields (`url`, `content_type`, `insecure_ssl`,
- * `secret`) through `PATCH …/hooks/{hook_id}/config` (merges), then `events`/`add_events`/
- * `remove_events`/`active` through `PATCH …/hooks/{hook_id}` **without** `config`. On organizations,
- * `add_events`/`remove_events` are merged here (read the hook, write `events`). Returns the hook as
- * it is afterwards (one more `GET` when only the config changed).
- * @param known the hook if a lookup already fetched it (saves the read of the org merge)
- */
-async function updateHook(client, target, hook_id, changes, known) {
-    const written = Object.keys(definedFields(changes.config));
-    if (written.length > 0)
-        await updateHookConfig(client, target, hook_id, changes.config);
-    try {
-        const { events, add_events, remove_events, active } = changes.fields;
-        let patch = { events, add_events, remove_events, active };
-        if (!_target_js__WEBPACK_IMPORTED_MODULE_1__/* .SCOPE_TRAITS */ .ty[target.scope].addRemoveEvents && (add_events !== undefined || remove_events !== undefined)) {
-            const current = known ?? (await getHook(client, target, hook_id));
-            patch = { events: mergeEvents(current.events, add_events, remove_events), active };
+    const hostStart = lastAt >= 0 ? lastAt + 1 : authority;
+    // the URL's end
+    let end = text.length;
+    if (!whole) {
+        for (end = hostStart; end < text.length; end++) {
+            if (/[\s"<>`]/.test(text[end]))
+                break;
+            if (text[end] === '\\') {
+                if (jsonEscape(text, end) === 0)
+                    break;
+                end++;
+            }
         }
-        const body = definedFields(patch);
-        if (Object.keys(body).length === 0) {
-            // Only the config changed: the hook is read back. Its failure does not undo the write.
-            return await getHook(client, target, hook_id).catch((error) => {
-                throw (0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .withContext */ .eQ)(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`);
+        end = Math.min(end, text.length);
+        while (end > hostStart && /['.,;:!?)\]}]/.test(text[end - 1]))
+            end--;
+    }
+    // (a) userinfo: the user name and the password
+    if (lastAt >= 0) {
+        const colon = find(text, ':', authority, lastAt);
+        const hasPassword = colon < lastAt;
+        add('username', authority, colon);
+        if (hasPassword)
+            add('password', colon + 1, lastAt);
+    }
+    const firstOf = (chars, from) => {
+        for (let k = from; k < end; k++)
+            if (chars.includes(text[k]))
+                return k;
+        return end;
+    };
+    const pathStart = firstOf('/?#', hostStart);
+    const host = text.slice(hostStart, pathStart).toLowerCase();
+    if (isGitHubHost(host))
+        return { end, parts };
+    const queryStart = firstOf('?#', pathStart);
+    const fragmentStart = firstOf('#', queryStart);
+    // (c) generated-looking path segments, (d) known services' secret segments
+    const segments = [];
+    for (let from = pathStart + 1; from <= queryStart && pathStart < queryStart;) {
+        const to = find(text, '/', from, queryStart);
+        segments.push({ from, to });
+        from = to + 1;
+    }
+    const texts = segments.map(({ from, to }) => text.slice(from, to));
+    const hostname = host.replace(/:\d*$/, '');
+    const service = new Set(KNOWN_SERVICES.filter((known) => known.host(hostname)).flatMap((known) => known.secrets(texts)));
+    segments.forEach(({ from, to }, i) => {
+        if (service.has(i))
+            add('service', from, to);
+        else if (looksGenerated(texts[i]))
+            add('path', from, to);
+    });
+    // (b) every query value; a parameter without `=` when it looks generated
+    const pairs = (kind, from, to) => {
+        for (let item = from; item <= to;) {
+            const itemEnd = find(text, '&', item, to);
+            const eq = find(text, '=', item, itemEnd);
+            if (eq < itemEnd)
+                add(kind, eq + 1, itemEnd, text.slice(item, eq));
+            else if (kind === 'query' && looksGenerated(text.slice(item, itemEnd)))
+                add(kind, item, itemEnd);
+            item = itemEnd + 1;
+        }
+    };
+    if (queryStart < fragmentStart)
+        pairs('query', queryStart + 1, fragmentStart);
+    // (b) the fragment's values when it holds `name=value` pairs (`#access_token=…`)
+    if (fragmentStart < end && text.slice(fragmentStart, end).includes('='))
+        pairs('fragment', fragmentStart + 1, end);
+    return { end, parts };
+}
+/**
+ * THE RULE: the credential parts of one URL (`url` is the whole URL, any `scheme://`; not a URL → none).
+ *
+ * (a) userinfo: the user name and the password (`https://<user>:<password>@host`, `https://<token>@host`,
+ *     `https://<token>:x-oauth-basic@host`): either may be the secret.
+ * (b) every query value, whatever the parameter's name (`?code=…`, `?sig=…`, `?X-Amz-Signature=…`,
+ *     `?token=…`, `?key=…`, but also `?v=1`); a parameter without `=` when it looks generated (c); and
+ *     the fragment's values when the fragment holds `name=value` pairs (`#access_token=…`).
+ * (c) path segments that look generated: 16 or more characters, only letters, digits, `_ ~ . = + -`
+ *     and `%XX` escapes, with at least one letter and one digit (UUIDs, Slack, Discord, Teams keys).
+ * (d) known services, whatever the secret's shape: Slack `hooks.slack.com/<kind>/<team>/<id>/<token…>`
+ *     (every segment after the third), Discord `discord.com` / `discordapp.com` `/api/webhooks/<id>/<token>`,
+ *     Zapier `hooks.zapier.com/hooks/catch/<account>/<key>`, IFTTT `maker.ifttt.com/…/key/<key>`.
+ *
+ * GitHub's own URLs (see {@link isGitHubHost}: github.com, api_url…) carry only (a).
+ * Never credentials: the scheme, host, port, parameter names, and other path segments
+ * (`/generic-webhook-trigger/invoke`, `/services/`).
+ *
+ * @returns each part as written, with its offsets in `url`
+ */
+function urlCredentialParts(url) {
+    return SCHEME.test(url) ? scanUrl(url, 0, true).parts : [];
+}
+/** Every http(s) URL in a text (message, JSON, HTML): its offsets and credential parts. */
+function urlsIn(text) {
+    const oneUrl = /^https?:\/\/\S*$/i.test(text); // e.g. a summary cell or output that is a hook's URL: read whole
+    return [...text.matchAll(URL_IN_TEXT)].map((match) => ({ start: match.index, ...scanUrl(text, match.index, oneUrl && match.index === 0) }));
+}
+/**
+ * Replaces the credential parts ({@link urlCredentialParts}) of every http(s) URL in a text by
+ * {@link REDACTED}, in place and whatever their length: `https://u:p@h/x?v=1` → `https://u:***@h/x?v=***`.
+ * A text that is one URL (no white space) is read whole; a URL inside a longer text ends at white
+ * space, `"`, `<`, `>` or a backtick (JSON escapes `\"` `\\` excepted), without trailing
+ * `' . , ; : ! ? ) ] }`, but its password may hold any of these but white space.
+ */
+function redactUrls(text) {
+    const spans = urlsIn(text)
+        .flatMap((url) => url.parts)
+        .sort((a, b) => a.start - b.start);
+    let result = '';
+    let done = 0;
+    for (const { start, end } of spans) {
+        if (end <= done)
+            continue; // inside a part already replaced (a URL in a query value)
+        result += text.slice(done, Math.max(start, done)) + (start >= done ? REDACTED : '');
+        done = end;
+    }
+    return result + text.slice(done);
+}
+/**
+ * A URL for a plan row: its credential parts replaced by {@link REDACTED} as {@link redactUrls} does,
+ * then `#` and 4 hex digits of a SHA-256 of those parts together (`?v=3` → `?v=***#3f2a`), so that
+ * two URLs that differ only there are told apart, and the same values read the same from run to run,
+ * without showing them (after a URL that has a fragment: ` (#3f2a)`). 4 hex digits say nothing useful
+ * about a long random credential; a short, guessable value (`v=3`) could be found by trying
+ * candidates, as the docs say. A URL without credential parts is returned as {@link redact} gives it.
+ */
+function redactUrlHashed(url) {
+    const parts = urlCredentialParts(url);
+    if (parts.length === 0)
+        return redact(url);
+    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.createHash)('sha256')
+        .update(`manage-webhooks:${JSON.stringify(parts.map((part) => [part.kind, part.value]))}`)
+        .digest('hex')
+        .slice(0, 4);
+    return `${redact(url)}${url.includes('#') ? ` (#${hash})` : `#${hash}`}`;
+}
+/**
+ * The URL credentials to mask by value: each credential part ({@link urlCredentialParts}) of the
+ * URL as written, of its WHATWG-normalized form (`new URL(url).href`, which percent-encodes e.g.
+ * `"` `<` `>` in a password) and percent-decoded (in query and fragment also with `+` as space);
+ * only those of at least {@link SHORT_VALUE_LENGTH} characters, and of query and fragment values only
+ * those whose parameter is named like a credential ({@link CREDENTIAL_NAME}) or that look generated
+ * (the others, like shorter values, are redacted by position only, see {@link redactUrls}).
+ * Not a URL → none.
+ */
+function urlCredentials(url) {
+    const found = new Set();
+    // Every query value is redacted where it stands (positionally), but only those named like a
+    // credential or looking generated are masked by value: `?env=production` must not hide the word
+    // "production" from every later log line.
+    const byValue = ({ kind, name, value }) => !(kind === 'query' || kind === 'fragment') || name === undefined || CREDENTIAL_NAME.test(percentDecoded(name)) || looksGenerated(value);
+    let normalized;
+    try {
+        normalized = new URL(url).href;
+    }
+    catch {
+        normalized = undefined;
+    }
+    for (const form of normalized === undefined || normalized === url ? [url] : [url, normalized]) {
+        for (const part of urlCredentialParts(form).filter(byValue)) {
+            const { kind, value } = part;
+            found.add(value).add(percentDecoded(value));
+            if (kind === 'query' || kind === 'fragment')
+                found.add(percentDecoded(value.replace(/\+/g, ' ')));
+        }
+    }
+    return [...found].filter((value) => value.length >= SHORT_VALUE_LENGTH);
+}
+/** The values masked so far (see {@link mask}). */
+const masked = new Set();
+/**
+ * Masks a value: `core.setSecret` (the runner's `::add-mask::`) and remembered for {@link redact},
+ * which replaces it wherever it occurs, or, when shorter than {@link SHORT_VALUE_LENGTH}, wherever it
+ * stands alone. For the `secret` and `token` inputs (always) and URL credentials of 8+ characters
+ * (from {@link urlCredentials}). Blank values are ignored.
+ */
+function mask(value) {
+    if (value.trim() === '')
+        return;
+    if (!masked.has(value))
+        pattern = undefined;
+    masked.add(value);
+    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
+}
+/**
+ * Masks ({@link mask}) the URL credentials ({@link urlCredentials}) of every http(s) URL in a text or
+ * in the strings of a JSON-able value (e.g. hooks and deliveries from the API). A string that is one
+ * URL (no white space) is read whole, so a password holding `"` `<` `>` is found too.
+ */
+function maskUrlCredentials(value) {
+    const seen = new WeakSet();
+    const visit = (item) => {
+        if (typeof item === 'string') {
+            for (const { start, end } of urlsIn(item))
+                urlCredentials(item.slice(start, end)).forEach(mask);
+        }
+        else if (typeof item === 'object' && item !== null && !seen.has(item)) {
+            seen.add(item);
+            Object.values(item).forEach(visit);
+        }
+    };
+    visit(value);
+}
+/** The forms a masked value may take in a text: plain, JSON-escaped, HTML-escaped (numeric and named), percent-encoded. */
+function forms(value) {
+    const named = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+    return [
+        value,
+        JSON.stringify(value).slice(1, -1),
+        value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`),
+        value.replace(/[&<>"']/g, (char) => named[char]),
+        encodeURIComponent(value)
+    ];
+}
+/** The one regular expression of all masked values' forms, longest first; rebuilt after a {@link mask}. */
+let pattern;
+function maskedPattern() {
+    if (pattern === undefined && masked.size > 0) {
+        const alternatives = new Map();
+        for (const value of masked) {
+            for (const form of forms(value)) {
+                const literal = form.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+                alternatives.set(form, value.length >= SHORT_VALUE_LENGTH ? literal : `(?<![\\p{L}\\p{N}])${literal}(?![\\p{L}\\p{N}])`);
+            }
+        }
+        const ordered = [...alternatives].sort(([a], [b]) => b.length - a.length).map(([, source]) => source);
+        pattern = new RegExp(ordered.join('|'), 'gu');
+    }
+    return pattern;
+}
+/**
+ * Redacts a text for a message, an output, the job summary or a debug line: first every masked
+ * value ({@link mask}) in any of its forms, longest first (a short one only where it stands alone),
+ * then the credential parts of every http(s) URL by position ({@link redactUrls}). Idempotent.
+ */
+function redact(text) {
+    const byValue = maskedPattern();
+    return redactUrls(byValue ? text.replace(byValue, REDACTED) : text);
+}
+
+
+/***/ }),
+
+/***/ 1750:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   PY: () => (/* binding */ describeHook),
+/* harmony export */   ff: () => (/* binding */ describeTarget),
+/* harmony export */   je: () => (/* binding */ targetName),
+/* harmony export */   lU: () => (/* binding */ targetFields),
+/* harmony export */   px: () => (/* binding */ scopeNoun),
+/* harmony export */   sR: () => (/* binding */ endpoint),
+/* harmony export */   ty: () => (/* binding */ SCOPE_TRAITS)
+/* harmony export */ });
+/**
+ * The one module that knows the difference between repository, organization and GitHub App webhooks.
+ *
+ * GitHub serves the hooks API under three roots (REST docs "Repository webhooks", "Organization
+ * webhooks", and "Webhooks" under "Apps"): `/repos/{owner}/{repo}/hooks…`, `/orgs/{org}/hooks…`, and
+ * `/app/hook…` for the App's one webhook, authenticated as the App (a JWT). Operations name a path
+ * relative to the root as if every target had hooks with ids (`/hooks/{hook_id}/config`); this module
+ * turns it into the full Octokit route and its scope parameters, and says ({@link SCOPE_TRAITS})
+ * what each root offers beyond config and deliveries.
+ */
+/** The traits of each scope. */
+const SCOPE_TRAITS = {
+    repo: { hooks: true, ping: true, test: true, addRemoveEvents: true, lastResponse: true, noun: 'repository' },
+    org: { hooks: true, ping: true, test: false, addRemoveEvents: false, lastResponse: false, noun: 'organization' },
+    app: { hooks: false, ping: false, test: false, addRemoveEvents: false, lastResponse: false, noun: 'GitHub App' }
+};
+/** Paths that exist on the repository root only (REST docs: "Test the push repository webhook"). */
+const REPO_ONLY_PATHS = ['/hooks/{hook_id}/tests'];
+/** The paths of one hook's config and deliveries: what an App's webhook has (`/app/hook/config`, `/app/hook/deliveries…`). */
+const SINGLE_HOOK_PATH = /^\/hooks\/\{hook_id\}(\/config|\/deliveries(\/\{delivery_id\}(\/attempts)?)?)$/;
+/**
+ * Builds the Octokit route of a hooks endpoint for a target.
+ *
+ * @example endpoint({ scope: 'org', org: 'octo-org' }, 'GET', '/hooks')
+ *   // → { route: 'GET /orgs/{org}/hooks', params: { org: 'octo-org' } }
+ * @example endpoint({ scope: 'app', app_id: '42' }, 'GET', '/hooks/{hook_id}/deliveries')
+ *   // → { route: 'GET /app/hook/deliveries', params: {} }
+ * @throws Error when the path does not exist for the target's scope (`/hooks/{hook_id}/tests` on
+ *   `org`; anything but config and deliveries on `app`).
+ */
+function endpoint(target, method, path) {
+    if (target.scope === 'repo') {
+        return { route: `${method} /repos/{owner}/{repo}${path}`, params: { owner: target.owner, repo: target.repo } };
+    }
+    if (target.scope === 'app') {
+        const single = SINGLE_HOOK_PATH.exec(path);
+        if (!single)
+            throw new Error(`${method} ${path} does not exist for a GitHub App's webhook (only its config and deliveries do)`);
+        return { route: `${method} /app/hook${single[1]}`, params: {} };
+    }
+    if (REPO_ONLY_PATHS.includes(path)) {
+        throw new Error(`${method} ${path} exists for repository webhooks only, not for organization webhooks`);
+    }
+    return { route: `${method} /orgs/{org}${path}`, params: { org: target.org } };
+}
+/** Human-readable name of a target for messages and the job summary: `repository octo/hello`, `organization octo`, `GitHub App 42`. */
+function describeTarget(target) {
+    return `${SCOPE_TRAITS[target.scope].noun} ${targetName(target)}`;
+}
+/**
+ * A hook of a target for messages: `webhook 12 of repository octo/hello`, or for a target with one
+ * webhook and no hook ids (a GitHub App) `the webhook of GitHub App 42`; `capital` for the start of a sentence.
+ */
+function describeHook(target, hook_id, capital = false) {
+    const text = SCOPE_TRAITS[target.scope].hooks ? `webhook ${hook_id} of ${describeTarget(target)}` : `the webhook of ${describeTarget(target)}`;
+    return capital ? text[0].toUpperCase() + text.slice(1) : text;
+}
+/** The word GitHub uses for the target in its messages and permission names: `repository`, `organization`, `GitHub App`. */
+function scopeNoun(scope) {
+    return SCOPE_TRAITS[scope].noun;
+}
+/** A target's name as GitHub writes it: `owner/repo` for a repository, the login for an organization, the id for an App. */
+function targetName(target) {
+    return target.scope === 'repo' ? `${target.owner}/${target.repo}` : target.scope === 'org' ? target.org : target.app_id;
+}
+/** A target as fields of a JSON result: `{ repository: 'owner/repo' }`, `{ organization: 'login' }` or `{ app_id: '42' }`. */
+function targetFields(target) {
+    return target.scope === 'repo'
+        ? { repository: targetName(target) }
+        : target.scope === 'org'
+            ? { organization: target.org }
+            : { app_id: target.app_id };
+}
+
+
+/***/ }),
+
+/***/ 7429:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   XZ: () => (/* binding */ selectRepositories),
+/* harmony export */   e9: () => (/* binding */ describeSelection),
+/* harmony export */   ib: () => (/* binding */ selectsRepository),
+/* harmony export */   zp: () => (/* binding */ SelectionError)
+/* harmony export */ });
+/* harmony import */ var picomatch__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4006);
+/* harmony import */ var picomatch__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(picomatch__WEBPACK_IMPORTED_MODULE_1__);
+/* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3660);
+/**
+ * Turns the `repositories` input into the repositories a fleet run covers: the owners' repositories
+ * listed from the API (REST docs "List organization repositories" `GET /orgs/{org}/repos`, or "List
+ * repositories for a user" `GET /users/{username}/repos` when the owner is a user), matched against
+ * the entries in order, narrowed by the filters (archived, forks, topics, and a custom property from
+ * "List custom property values for organization repositories" `GET /orgs/{org}/properties/values`).
+ * Nothing here writes; it runs before the first hooks request.
+ */
+
+
+/** The `repositories` input selects nothing usable: `problems` names each entry or filter at fault. */
+class SelectionError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.join('\n'));
+        this.name = 'SelectionError';
+        this.problems = problems;
+    }
+}
+/**
+ * Selects the repositories of a fleet run. Entries apply in order: `owner/name` adds that repository
+ * as named (no request, no filter); `owner/glob` adds the owner's listed repositories whose name
+ * matches (case-insensitively) and that pass the filters; `!entry` removes what earlier entries added.
+ * Costs: per owner with a glob entry, ceil(n/100) list requests, plus as many for custom property
+ * values when `property` is set.
+ * @param options.writes whether the operation writes: archived repositories (read-only on GitHub)
+ *   are then left out even with `include_archived`
+ * @returns the repositories in the order selected, and what was listed and left out
+ * @throws SelectionError when a glob entry matches no repository (saying what was listed), an owner
+ *   is unknown, `property` is set for a user, or nothing is left; Octokit's `RequestError` on other
+ *   API errors
+ */
+async function selectRepositories(client, selection, options) {
+    const problems = [];
+    const owners = [...new Set(selection.patterns.filter((p) => p.glob && !p.exclude).map((p) => p.owner.toLowerCase()))];
+    const listed = new Map();
+    await Promise.all(owners.map(async (owner) => {
+        const found = await listOwner(client, owner, selection, problems);
+        if (found)
+            listed.set(owner, found);
+    }));
+    if (problems.length > 0)
+        throw new SelectionError(problems);
+    const report = {
+        listings: [...listed.values()].map((entry) => entry.listing),
+        left_out: { archived: 0, forks: 0, topics: 0, property: 0 }
+    };
+    const chosen = new Map();
+    for (const pattern of selection.patterns) {
+        if (pattern.exclude) {
+            for (const [key, target] of chosen)
+                if (target.scope === 'repo' && matches(pattern, target.owner, target.repo))
+                    chosen.delete(key);
+            continue;
+        }
+        if (!pattern.glob) {
+            chosen.set(`${pattern.owner}/${pattern.name}`.toLowerCase(), { scope: 'repo', owner: pattern.owner, repo: pattern.name });
+            continue;
+        }
+        const owner = listed.get(pattern.owner.toLowerCase());
+        const named = owner.repositories.filter((repository) => matches(pattern, repository.owner.login, repository.name));
+        const kept = named.filter((repository) => passes(repository, owner, selection, options.writes, report));
+        if (kept.length === 0)
+            problems.push(nothingMatched(pattern, owner, named.length, selection, options.writes));
+        for (const repository of kept) {
+            chosen.set(`${repository.owner.login}/${repository.name}`.toLowerCase(), {
+                scope: 'repo',
+                owner: repository.owner.login,
+                repo: repository.name
             });
         }
-        return await send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body);
     }
-    catch (error) {
-        if (written.length === 0 || ((0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(error) && error.context?.length))
-            throw error;
-        throw (0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .withContext */ .eQ)(error, `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`);
+    if (problems.length === 0 && chosen.size === 0) {
+        problems.push(`Input 'repositories' selects no repository: its exclusions remove everything the other entries select.`);
     }
+    if (problems.length > 0)
+        throw new SelectionError(problems);
+    return { targets: [...chosen.values()], report };
+}
+/** One line for the log: `Selected 37 repositories (octo-org: 120 listed; left out: 3 archived, 1 fork).` */
+function describeSelection(count, report) {
+    const listed = report.listings.map((listing) => `${listing.owner}: ${listing.count} listed${listing.kind === 'user' ? ' (a user: public repositories only)' : ''}`);
+    const { archived, forks, topics, property } = report.left_out;
+    const reasons = [
+        archived > 0 ? `${archived} archived` : '',
+        forks > 0 ? `${forks} ${forks === 1 ? 'fork' : 'forks'}` : '',
+        topics > 0 ? `${topics} without the topics` : '',
+        property > 0 ? `${property} without the property value` : ''
+    ].filter((reason) => reason !== '');
+    const details = [...listed, ...(reasons.length > 0 ? [`left out: ${reasons.join(', ')}`] : [])];
+    return `Selected ${count} ${count === 1 ? 'repository' : 'repositories'}${details.length > 0 ? ` (${details.join('; ')})` : ''}.`;
 }
 /**
- * `DELETE …/hooks/{hook_id}` (204). GitHub's 404 means "no such hook" or "no permission", so a 404
- * counts as the hook being gone only when the hook was `seen` to exist in this step and a
- * `GET …/hooks/{hook_id}` now answers 404 too (it still exists → a permission problem: the 404 is thrown).
- * @returns `deleted` (this request deleted it, or its retry met a 404 after a lost answer), or `gone`
- *   (it was seen, and someone else deleted it before this DELETE arrived)
- * @throws RequestError (404 for a hook not seen in this step, or still there; 403 without permission)
+ * How picomatch reads a glob over repository names: case-insensitively, `*` matching a leading `.`
+ * too; and, whatever the input layer let through, never as a negation (`!svc-*` would be "every name
+ * but"), a brace or extglob expansion, or a POSIX class. The input layer (`repositoryPatterns`)
+ * already refuses those forms; these options are the second line.
  */
-async function deleteHook(client, target, hook_id, seen) {
+const GLOB_OPTIONS = { nocase: true, dot: true, nonegate: true, nobrace: true, noextglob: true, posix: false };
+/** True when the entry's owner is `owner` and its name (or glob) matches `name`, both case-insensitively. */
+function matches(pattern, owner, name) {
+    if (pattern.owner.toLowerCase() !== owner.toLowerCase())
+        return false;
+    return pattern.glob ? picomatch__WEBPACK_IMPORTED_MODULE_1___default().isMatch(name, pattern.name, GLOB_OPTIONS) : pattern.name.toLowerCase() === name.toLowerCase();
+}
+/**
+ * Whether `selection` selects the repository `owner/name`, as far as its rules tell without listing:
+ * `yes` (its last matching rule adds it: a literal name, or a glob with no filter that could leave it
+ * out: no topics, no repository_property, forks included), `no` (no rule adds it, or an exclusion
+ * after removes it), `maybe` (a glob adds it, but a filter could leave it out once it is listed).
+ * Archived repositories, left out of writes anyway, are not considered.
+ */
+function selectsRepository(selection, owner, name) {
+    let by;
+    for (const pattern of selection.patterns)
+        if (matches(pattern, owner, name))
+            by = pattern.exclude ? undefined : pattern;
+    if (by === undefined)
+        return 'no';
+    if (!by.glob)
+        return 'yes';
+    return selection.topics.length > 0 || selection.property !== undefined || !selection.include_forks ? 'maybe' : 'yes';
+}
+/** Applies the filters to a listed repository, counting what each one leaves out. */
+function passes(repository, owner, selection, writes, report) {
+    const left = report.left_out;
+    if (repository.archived && (writes || !selection.include_archived))
+        return (left.archived++, false);
+    if (repository.fork && !selection.include_forks)
+        return (left.forks++, false);
+    const topics = repository.topics ?? [];
+    if (!selection.topics.every((topic) => topics.includes(topic)))
+        return (left.topics++, false);
+    if (selection.property) {
+        const value = owner.properties?.get(`${repository.owner.login}/${repository.name}`.toLowerCase())?.get(selection.property.name);
+        const wanted = selection.property.value;
+        if (!(Array.isArray(value) ? value.includes(wanted) : value === wanted))
+            return (left.property++, false);
+    }
+    return true;
+}
+/** The problem of a glob entry that selects nothing: what was listed and which filters left the name matches out. */
+function nothingMatched(pattern, owner, named, selection, writes) {
+    const { listing } = owner;
+    const listedText = `${listing.count} ${listing.count === 1 ? 'repository' : 'repositories'} listed for ${listing.kind} ${listing.owner}`;
+    if (named === 0)
+        return `Input 'repositories': '${pattern.text}' matches none of the ${listedText}.`;
+    const filters = [
+        writes || !selection.include_archived
+            ? 'archived ones are left out' + (writes && selection.include_archived ? ' (the operation writes)' : '')
+            : '',
+        selection.include_forks ? '' : 'forks are left out (include_forks: false)',
+        selection.topics.length > 0 ? `topics: ${selection.topics.join(', ')}` : '',
+        selection.property ? `repository_property: ${selection.property.name}=${selection.property.value}` : ''
+    ].filter((filter) => filter !== '');
+    return `Input 'repositories': '${pattern.text}' matches ${named} of the ${listedText}, but the filters leave none (${filters.join('; ')}).`;
+}
+/**
+ * Lists an owner's repositories, all pages: the organization's list, or on 404 the user's; with a
+ * `property` filter, the organization's custom property values too. Records a problem for an owner
+ * GitHub does not know and for a property filter on a user.
+ */
+async function listOwner(client, owner, selection, problems) {
+    const query = { per_page: 100, sort: 'full_name' };
+    let kind = 'organization';
+    let repositories;
     try {
-        await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id });
-        return 'deleted';
+        repositories = await client.paginate('GET /orgs/{org}/repos', { org: owner, type: 'all', ...query });
     }
     catch (error) {
-        if (!((0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(error) && error.status === 404))
+        if (!(0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(error) || error.status !== 404)
             throw error;
-        if (!seen) {
-            if (!(0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .wasRetried */ .V2)(error))
-                throw error;
-            throw (0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .withContext */ .eQ)(error, `The first DELETE got no answer, so this step cannot tell whether it deleted webhook ${hook_id} or the hook never existed (or the token cannot see it).`);
-        }
+        kind = 'user';
         try {
-            await getHook(client, target, hook_id);
+            repositories = await client.paginate('GET /users/{username}/repos', { username: owner, type: 'owner', ...query });
         }
-        catch (check) {
-            if ((0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(check) && check.status === 404)
-                return (0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .wasRetried */ .V2)(error) ? 'deleted' : 'gone';
-            throw check;
+        catch (userError) {
+            if (!(0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(userError) || userError.status !== 404)
+                throw userError;
+            problems.push(`Input 'repositories': GitHub knows no organization or user '${owner}' (or the token cannot see it).`);
+            return undefined;
         }
-        throw error;
     }
-}
-/** `GET …/hooks/{hook_id}/config`: `url`, `content_type`, `insecure_ssl`, `secret` (`********` when set). */
-async function getHookConfig(client, target, hook_id) {
-    return send(client, target, 'GET', '/hooks/{hook_id}/config', { hook_id });
-}
-/**
- * `PATCH …/hooks/{hook_id}/config` with only the given fields; GitHub merges them into the stored
- * config, so an absent `secret` keeps the stored one.
- */
-async function updateHookConfig(client, target, hook_id, config) {
-    return send(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, definedFields(config));
-}
-/**
- * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
- * @param options.status server-side filter: `success` (status code 200–399) or `failure` (400–599;
- *   "failed to connect", status code 0, is in neither), or undefined for all
- * @param options.limit most deliveries gathered; undefined = all GitHub still keeps
- * @param options.since stop at the first delivery older than this (`delivered_at`)
- * @param options.until stop at the first delivery that meets it (left out with the rest)
- * @throws RequestError (404 unknown hook)
- */
-async function listDeliveries(client, target, hook_id, options) {
-    const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) };
-    const since = options.since?.getTime() ?? -Infinity;
-    const until = (delivery) => Date.parse(delivery.delivered_at) < since || (options.until?.(delivery) ?? false);
-    return gather(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until }, options.request);
-}
-/** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */
-async function getDelivery(client, target, hook_id, delivery_id, request) {
-    return send(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id }, undefined, request);
-}
-/**
- * `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again,
- * same `guid`, `redelivery: true`. Not retried after a 5xx or a lost answer, which could redeliver twice.
- * @throws RequestError (404 unknown delivery, 422 GitHub refuses it)
- */
-async function redeliver(client, target, hook_id, delivery_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, ONCE);
-}
-/** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. Sent once ({@link ONCE}). */
-async function ping(client, target, hook_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id }, undefined, ONCE);
-}
-/**
- * `POST /repos/{owner}/{repo}/hooks/{hook_id}/tests` (204): GitHub sends the latest push again to the
- * hook — only if it is subscribed to `push` (or `*`). Repository webhooks only. Sent once ({@link ONCE}).
- * @throws Error for an organization target (no such endpoint).
- */
-async function testPush(client, target, hook_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id }, undefined, ONCE);
+    const listing = { owner: repositories[0]?.owner.login ?? owner, kind, count: repositories.length };
+    if (!selection.property)
+        return { listing, repositories };
+    if (kind === 'user') {
+        problems.push(`Input 'repository_property' filters by an organization's custom properties, but '${owner}' is a user; leave it out for a user's repositories.`);
+        return undefined;
+    }
+    const values = await client.paginate('GET /orgs/{org}/properties/values', { org: owner, per_page: 100 });
+    const properties = new Map(values.map((entry) => [entry.repository_full_name.toLowerCase(), new Map(entry.properties.map((p) => [p.property_name, p.value]))]));
+    return { listing, repositories, properties };
 }
 
 
@@ -33314,7 +32729,7 @@ async function testPush(client, target, hook_id) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5653);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8280);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -33323,7 +32738,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9388:
+/***/ 6431:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -33337,8 +32752,8 @@ __webpack_async_result__();
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
 /* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(182);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6670);
-/* harmony import */ var _input_values_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(558);
+/* harmony import */ var _github_redact_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8478);
+/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1268);
 /**
  * The secrets and the connection of the input flow (see ./input-helper.ts): masking every secret
  * input before anything else runs ({@link maskSecretInputs}), the webhook secrets
@@ -33364,25 +32779,25 @@ function maskSecretInputs(read = _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .g
         const raw = read(name, { trimWhitespace: false });
         if (raw.trim() === _model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6)
             continue; // refused later; it is no secret
-        (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(raw);
+        (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(raw);
         if (raw.trim() !== raw)
-            (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(raw.trim());
+            (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(raw.trim());
     }
     // The App's private key: whole, as given and with \n escapes resolved, and line by line (a log may
     // show one line of it); its BEGIN/END lines are no secret.
     const key = read('private_key');
     if (key !== '') {
         for (const value of new Set([key, appPrivateKey(key)]))
-            (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(value);
+            (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(value);
         for (const line of appPrivateKey(key).split('\n'))
             if (!/^-----(BEGIN|END) /.test(line.trim()))
-                (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(line.trim());
+                (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(line.trim());
     }
     const url = read('url');
     // A url that does not parse (a forgotten scheme, an unencoded `/` in a password) is masked whole.
     if (url !== '' && !URL.canParse(url))
-        (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(url);
-    (0,_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .urlCredentials */ .O4)(url).forEach(_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK);
+        (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(url);
+    (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .urlCredentials */ .O4)(url).forEach(_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK);
 }
 /**
  * The webhook secrets: `secret` (the one the hooks should sign with) and `previous_secret` (the one
@@ -33427,8 +32842,8 @@ function checkConnection(scope, connection, input, problems, warnings) {
     if (connection.ghes_rate_limit_factor !== 1 && isGitHubCloud(connection.api_url)) {
         problems.push(`Input 'ghes_rate_limit_factor' is set, but api_url is GitHub's own service (${connection.api_url}), whose rate limits the action always keeps; it accepts a factor only for a GitHub Enterprise Server whose administrator changed its limits.`);
     }
-    if (!_input_values_js__WEBPACK_IMPORTED_MODULE_4__/* .KNOWN_API_VERSIONS */ .ti.includes(connection.api_version)) {
-        warnings.push(`Input 'api_version' is '${connection.api_version}', which this action does not know (it knows ${(0,_input_values_js__WEBPACK_IMPORTED_MODULE_4__/* .list */ .p_)(_input_values_js__WEBPACK_IMPORTED_MODULE_4__/* .KNOWN_API_VERSIONS */ .ti)}); GitHub answers 400 if it does not support it.`);
+    if (!_values_js__WEBPACK_IMPORTED_MODULE_4__/* .KNOWN_API_VERSIONS */ .ti.includes(connection.api_version)) {
+        warnings.push(`Input 'api_version' is '${connection.api_version}', which this action does not know (it knows ${(0,_values_js__WEBPACK_IMPORTED_MODULE_4__/* .list */ .p_)(_values_js__WEBPACK_IMPORTED_MODULE_4__/* .KNOWN_API_VERSIONS */ .ti)}); GitHub answers 400 if it does not support it.`);
     }
     if (scope === 'app') {
         connection.app = appCredentials(input, problems);
@@ -33485,7 +32900,7 @@ function appPrivateKey(raw) {
 
 /***/ }),
 
-/***/ 2250:
+/***/ 6816:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -33497,39 +32912,21 @@ function appPrivateKey(raw) {
 /* harmony export */   ee: () => (/* binding */ CONFIG_WRITERS),
 /* harmony export */   gE: () => (/* binding */ OPERATION_INPUTS),
 /* harmony export */   o6: () => (/* binding */ dryRunProblem),
-/* harmony export */   xb: () => (/* binding */ OPERATIONS),
 /* harmony export */   yj: () => (/* binding */ FILE_OPERATIONS)
 /* harmony export */ });
 /* unused harmony export INPUTS */
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6746);
-/* harmony import */ var _input_values_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(558);
+/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(182);
+/* harmony import */ var _github_scopes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1750);
+/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1268);
+/**
+ * The operation table of the input flow (see ./input-helper.ts): the operations of this action,
+ * which inputs each needs and reads, which may write, and the checks of a request against the
+ * chosen operation and scope ({@link checkOperation}, {@link mayWrite}, {@link warnUnsafe}).
+ * {@link INPUTS} is every input of `action.yml`; __tests__/inputs.test.ts keeps the two in step.
+ */
 
 
-/** The operations of this action; each maps to one REST hooks endpoint (see README). */
-const OPERATIONS = [
-    'list',
-    'get',
-    'create',
-    'update',
-    'delete',
-    'get-config',
-    'update-config',
-    'list-deliveries',
-    'get-delivery',
-    'redeliver',
-    'ping',
-    'test',
-    'ensure',
-    'ensure-absent',
-    'redeliver-failed',
-    'audit-secret',
-    'rotate-secret',
-    'report',
-    'plan',
-    'apply',
-    'export',
-    'inventory'
-];
+
 /** Inputs every operation reads. */
 const CONNECTION_INPUTS = [
     'operation',
@@ -33702,14 +33099,14 @@ function warnUnsafe(config, warnings) {
  */
 function checkOperation(operation, scope, request, problems, warnings, input) {
     const { needs, uses } = OPERATION_INPUTS[operation];
-    const traits = _target_js__WEBPACK_IMPORTED_MODULE_0__/* .SCOPE_TRAITS */ .ty[scope];
+    const traits = _github_scopes_js__WEBPACK_IMPORTED_MODULE_1__/* .SCOPE_TRAITS */ .ty[scope];
     const needed = NEEDS_TRAIT[operation];
     if (operation === 'test' && scope === 'org') {
         problems.push("Input 'operation' is 'test', which exists for repository webhooks only (POST /repos/{owner}/{repo}/hooks/{hook_id}/tests); with scope 'org' use 'ping'.");
     }
     else if (needed !== undefined && !traits[needed]) {
-        const works = OPERATIONS.filter((name) => NEEDS_TRAIT[name] === undefined || traits[NEEDS_TRAIT[name]]);
-        problems.push(`Input 'operation' is '${operation}', which does not work on the webhook of a ${traits.noun} (scope '${scope}'); it takes ${(0,_input_values_js__WEBPACK_IMPORTED_MODULE_1__/* .list */ .p_)(works)}.`);
+        const works = _model_js__WEBPACK_IMPORTED_MODULE_0__/* .OPERATIONS */ .xb.filter((name) => NEEDS_TRAIT[name] === undefined || traits[NEEDS_TRAIT[name]]);
+        problems.push(`Input 'operation' is '${operation}', which does not work on the webhook of a ${traits.noun} (scope '${scope}'); it takes ${(0,_values_js__WEBPACK_IMPORTED_MODULE_2__/* .list */ .p_)(works)}.`);
     }
     if (!traits.hooks) {
         // A GitHub App's one webhook: no id to name it by, no events or active state of its own.
@@ -33726,7 +33123,7 @@ function checkOperation(operation, scope, request, problems, warnings, input) {
         if (need === 'change') {
             const changes = uses.filter((name) => name !== 'hook_id' && (name !== 'url' || input('hook_id') !== undefined || !traits.hooks));
             if (changes.every((name) => input(name) === undefined)) {
-                problems.push(`'${operation}' has nothing to change: set at least one of ${(0,_input_values_js__WEBPACK_IMPORTED_MODULE_1__/* .list */ .p_)(changes)} (url with hook_id moves the hook).`);
+                problems.push(`'${operation}' has nothing to change: set at least one of ${(0,_values_js__WEBPACK_IMPORTED_MODULE_2__/* .list */ .p_)(changes)} (url with hook_id moves the hook).`);
             }
             continue;
         }
@@ -33763,7 +33160,7 @@ function checkOperation(operation, scope, request, problems, warnings, input) {
 
 /***/ }),
 
-/***/ 3708:
+/***/ 4295:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -33774,9 +33171,9 @@ function checkOperation(operation, scope, request, problems, warnings, input) {
 /* harmony export */   zJ: () => (/* binding */ checkFleet)
 /* harmony export */ });
 /* unused harmony exports isRepositoryName, isNameGlob */
-/* harmony import */ var _input_values_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(558);
-/* harmony import */ var _input_operations_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2250);
-/* harmony import */ var _input_credentials_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9388);
+/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1268);
+/* harmony import */ var _operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6816);
+/* harmony import */ var _credentials_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6431);
 
 
 
@@ -33890,12 +33287,12 @@ function repositoryPatterns(raw, name) {
  * Resolves `scope`, `repository` and `org` (or, for scope `app`, `app_id`) into one target; records
  * problems. `repository` falls back to `env.GITHUB_REPOSITORY`, `org` to the repository's owner.
  * Undefined when the target is not known (each reason is a problem, or for scope `app` one of
- * `appCredentials` in ./input-credentials.ts).
+ * `appCredentials` in ./credentials.ts).
  */
 function oneTarget(scope, input, env, problems) {
     if (scope === 'app') {
         const app_id = input('app_id');
-        return app_id !== undefined && _input_credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .APP_ID */ .sZ.test(app_id) ? { scope, app_id } : undefined;
+        return app_id !== undefined && _credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .APP_ID */ .sZ.test(app_id) ? { scope, app_id } : undefined;
     }
     return parseTarget(scope, input, env, problems);
 }
@@ -33953,10 +33350,10 @@ function parseSelection(patterns, scope, parse, input, problems) {
     }
     return {
         patterns,
-        include_archived: parse('include_archived', _input_values_js__WEBPACK_IMPORTED_MODULE_0__/* .boolean */ .zM) ?? false,
-        include_forks: parse('include_forks', _input_values_js__WEBPACK_IMPORTED_MODULE_0__/* .boolean */ .zM) ?? true,
-        topics: parse('topics', _input_values_js__WEBPACK_IMPORTED_MODULE_0__/* .topicList */ .Il) ?? [],
-        property: parse('repository_property', _input_values_js__WEBPACK_IMPORTED_MODULE_0__/* .propertyFilter */ .YY)
+        include_archived: parse('include_archived', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .boolean */ .zM) ?? false,
+        include_forks: parse('include_forks', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .boolean */ .zM) ?? true,
+        topics: parse('topics', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .topicList */ .Il) ?? [],
+        property: parse('repository_property', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .propertyFilter */ .YY)
     };
 }
 /**
@@ -33967,7 +33364,7 @@ function parseSelection(patterns, scope, parse, input, problems) {
 function checkFleet(operation, selection, request, problems, warnings, input) {
     const one = selection.patterns.length === 1 && !selection.patterns[0].glob && !selection.patterns[0].exclude;
     for (const name of ['hook_id', 'delivery_id']) {
-        if (!one && input(name) !== undefined && _input_operations_js__WEBPACK_IMPORTED_MODULE_1__/* .OPERATION_INPUTS */ .gE[operation].uses.includes(name)) {
+        if (!one && input(name) !== undefined && _operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .OPERATION_INPUTS */ .gE[operation].uses.includes(name)) {
             problems.push(`Input '${name}' names ${name === 'hook_id' ? 'a hook' : 'a delivery'} of one repository (ids differ per repository), but 'repositories' may select several; ` +
                 (name === 'hook_id' ? "name the hook by 'url' instead, or set 'repositories' to one owner/name." : "set 'repositories' to one owner/name."));
         }
@@ -33976,7 +33373,7 @@ function checkFleet(operation, selection, request, problems, warnings, input) {
     if (filters.length > 0 && !selection.patterns.some((pattern) => pattern.glob && !pattern.exclude)) {
         warnings.push(`${filters.map((name) => `'${name}'`).join(', ')} narrow only the repositories a glob entry lists (owner/svc-*); every entry of 'repositories' names one repository exactly, so they change nothing.`);
     }
-    if (selection.include_archived && (0,_input_operations_js__WEBPACK_IMPORTED_MODULE_1__/* .mayWrite */ .J)(operation, request)) {
+    if (selection.include_archived && (0,_operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .mayWrite */ .J)(operation, request)) {
         warnings.push(`Input 'include_archived' keeps archived repositories for operations that only read; '${operation}' writes (GitHub makes an archived repository's hooks read-only), so they are left out.`);
     }
 }
@@ -33984,7 +33381,7 @@ function checkFleet(operation, selection, request, problems, warnings, input) {
 
 /***/ }),
 
-/***/ 558:
+/***/ 1268:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -33993,9 +33390,10 @@ __nccwpck_require__.d(__webpack_exports__, {
   ti: () => (/* binding */ KNOWN_API_VERSIONS),
   _Y: () => (/* binding */ KNOWN_EVENTS),
   XV: () => (/* binding */ apiVersion),
-  zM: () => (/* binding */ input_values_boolean),
+  zM: () => (/* binding */ values_boolean),
   $q: () => (/* binding */ eventList),
   Gt: () => (/* binding */ factor),
+  Yj: () => (/* binding */ findingIds),
   zO: () => (/* binding */ fraction),
   q3: () => (/* binding */ httpUrl),
   wo: () => (/* binding */ integerIn),
@@ -34880,7 +34278,10 @@ var Webhooks = class {
 
 // EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
 var mod = __nccwpck_require__(1916);
-;// CONCATENATED MODULE: ./src/input-values.ts
+// EXTERNAL MODULE: ./src/model.ts
+var model = __nccwpck_require__(182);
+;// CONCATENATED MODULE: ./src/inputs/values.ts
+
 
 
 /** `'a', 'b' or 'c'`: the words an input accepts, for its error message. */
@@ -35009,7 +34410,7 @@ function httpUrl(raw, name) {
  * `core.getBooleanInput` does.
  * @throws Error naming the input when it is none of them
  */
-function input_values_boolean(raw, name) {
+function values_boolean(raw, name) {
     if (['true', 'True', 'TRUE'].includes(raw))
         return true;
     if (['false', 'False', 'FALSE'].includes(raw))
@@ -35113,11 +34514,37 @@ function propertyFilter(raw, name) {
         return { name: property, value };
     throw new Error(`Input '${name}' is '${raw}'; it accepts name=value: a custom property of the organization and the value a repository must have, e.g. team=platform.`);
 }
+/**
+ * Reads input `name` (`fail_on`): finding ids of {@link FINDINGS} separated by commas, spaces or new
+ * lines, case-insensitive; duplicates dropped; blank → none.
+ * @returns the findings, in {@link FINDINGS} order
+ * @throws Error naming the input and each unknown id, with the closest known id
+ *   (`fastest-levenshtein`) when it is near: `Input 'fail_on' has an unknown finding 'no-secrets'
+ *   (did you mean 'no-secret'?); it accepts no-secret, insecure-ssl, …`
+ */
+function findingIds(raw, name) {
+    const words = raw
+        .split(/[\s,]+/)
+        .map((word) => word.trim())
+        .filter((word) => word !== '');
+    const known = model/* FINDINGS */.TG;
+    const unknown = words.filter((word) => !known.includes(word.toLowerCase()));
+    if (unknown.length > 0) {
+        const named = unknown.map((word) => {
+            const typed = word.toLowerCase();
+            const near = (0,mod/* closest */.kp)(typed, [...known]);
+            return (0,mod/* distance */.Io)(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${word}' (did you mean '${near}'?)` : `'${word}'`;
+        });
+        throw new Error(`Input '${name}' has ${unknown.length === 1 ? 'an unknown finding' : 'unknown findings'} ${named.join(', ')}; it accepts ${model/* FINDINGS */.TG.join(', ')}.`);
+    }
+    const given = new Set(words.map((word) => word.toLowerCase()));
+    return model/* FINDINGS */.TG.filter((finding) => given.has(finding));
+}
 
 
 /***/ }),
 
-/***/ 5653:
+/***/ 8280:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35128,8 +34555,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
-// EXTERNAL MODULE: ./src/api-error.ts
-var api_error = __nccwpck_require__(1340);
+// EXTERNAL MODULE: ./src/github/api-error.ts
+var api_error = __nccwpck_require__(3660);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 // EXTERNAL MODULE: external "os"
@@ -38638,11 +38065,951 @@ function getOctokit(token, options, ...additionalPlugins) {
 //# sourceMappingURL=github.js.map
 // EXTERNAL MODULE: external "node:timers/promises"
 var promises_ = __nccwpck_require__(8500);
-// EXTERNAL MODULE: ./src/pacing.ts
-var pacing = __nccwpck_require__(2215);
-// EXTERNAL MODULE: ./src/redact.ts
-var redact = __nccwpck_require__(6670);
-;// CONCATENATED MODULE: ./src/client.ts
+// EXTERNAL MODULE: ./src/model.ts
+var model = __nccwpck_require__(182);
+;// CONCATENATED MODULE: ./src/github/pacing.ts
+/**
+ * The one pacing layer: every HTTP request of a run (hooks, deliveries, polls, repository lists, the
+ * App's, and each retry of them) goes through one {@link Pacer}, which keeps the run inside GitHub's
+ * documented rate limits and stops when GitHub says stop.
+ *
+ * Source: REST docs "Rate limits for the REST API" (secondary limits: concurrency, points per minute
+ * per endpoint, CPU time, content creation; the primary budget and its `x-ratelimit-*` headers) and
+ * "Best practices for using the REST API" (mutating requests serially and one second apart; on a
+ * refusal wait for `retry-after`, or at least a minute, then back off exponentially and give up after
+ * a few tries).
+ *
+ * The scheduler is this project's own, on an injected {@link Clock} (tests run hours of GitHub time
+ * in milliseconds: `__tests__/pacing-sim.test.ts`). Every budget is a {@link WindowLedger}: the
+ * times and weights of what was sent in the last window, so that no window of its length ever holds
+ * more than its limit, and a request waits exactly until the oldest entry that blocks it leaves the
+ * window. One queue, served in order by {@link Pacer}'s dispatcher; a request starts when:
+ * 1. no pause is in force: a run-wide one GitHub asked for (`retry-after`, the primary reset), or,
+ *    for a hook creation, a content-creation one;
+ * 2. fewer than {@link PacingBudget.concurrency} requests are in flight;
+ * 3. its route template's points fit in the last 60 s, and in the smoothing window (the same rate
+ *    over a few points: no burst of a whole minute's budget, which a stricter hidden limit refuses);
+ * 4. the response time of the last 60 s plus what the requests in flight reserve leaves room for its
+ *    own estimate (GitHub estimates its CPU time from "the total response time of your API requests");
+ * 5. a write (any method but GET, HEAD, OPTIONS): the last write sent at least
+ *    {@link PacingBudget.write_spacing_ms} ago (GitHub: "wait at least one second between each
+ *    request"; a write answered slower than that does not hold the next one);
+ * 6. a hook creation: the creations of the last 60 s and of the last hour leave room. A creation that
+ *    waits for these does not hold the write slot: other writes go on meanwhile.
+ * A request that cannot start marks what blocks it, so that no later request overtakes it on that
+ * budget (no starvation), while requests on other budgets go on. The dispatcher keeps one live timer
+ * while anything waits on time, and fails every queued request with an internal error rather than
+ * let them hang if nothing could ever release them.
+ */
+
+
+/** GitHub's documented limits for REST requests (REST docs "Rate limits for the REST API"). */
+const GITHUB_LIMITS = {
+    /** Requests in flight at once (REST and GraphQL together). */
+    concurrency: 100,
+    /** Points per minute per REST endpoint: GET, HEAD, OPTIONS cost 1, POST, PATCH, PUT, DELETE 5. */
+    points_per_minute: 900,
+    /** CPU time per 60 s of real time, in MILLISECONDS, estimated by the total response time. */
+    response_ms_per_minute: 90_000,
+    /** Content-generating requests (a hook creation counts) per minute and per hour. */
+    creations_per_minute: 80,
+    creations_per_hour: 500,
+    /** Best practices: at least one second between mutating requests, in MILLISECONDS. */
+    write_spacing_ms: 1000
+};
+/**
+ * The budgets on GitHub's limits: 10 requests in flight (as @octokit/plugin-throttling), 95% of the
+ * points, 90% of the CPU time (response times measured here include the network, GitHub's own
+ * measure does not; a request in flight reserves the average recent response time), 90% of the
+ * hook creations a minute, the 500 an hour as documented (any margin there would cost a whole hour at
+ * its edge; another workflow's creations meet GitHub's content-creation refusal, which pauses or
+ * stops creations only), writes one second apart.
+ * @param factor GitHub Enterprise Server only (input `ghes_rate_limit_factor`): multiplies every
+ *   budget and divides the write spacing, for an instance whose administrator raised the limits
+ */
+function pacingBudget(factor = 1) {
+    return {
+        concurrency: 10,
+        points_per_minute: Math.floor(GITHUB_LIMITS.points_per_minute * 0.95 * factor),
+        response_ms_per_minute: Math.floor(GITHUB_LIMITS.response_ms_per_minute * 0.9 * factor),
+        creations_per_minute: Math.max(1, Math.floor(GITHUB_LIMITS.creations_per_minute * 0.9 * factor)),
+        creations_per_hour: Math.max(1, Math.floor(GITHUB_LIMITS.creations_per_hour * factor)),
+        write_spacing_ms: GITHUB_LIMITS.write_spacing_ms / factor
+    };
+}
+/** The points of the smoothing window: a minute's budget is spread in steps of this many points. */
+const SMOOTHING_POINTS = 5;
+/**
+ * A sliding-window budget: the send times (epoch MILLISECONDS) and weights of the last `window_ms`,
+ * so that no interval of `window_ms` ever holds more than `limit`. Weights can be settled after the
+ * fact ({@link WindowLedger.settle}: a response time reserved by an estimate, then measured).
+ */
+class WindowLedger {
+    limit;
+    window_ms;
+    /** Entries oldest first; those before `head` have left the window. */
+    entries = [];
+    head = 0;
+    sum = 0;
+    /**
+     * @param limit the most weight in any `window_ms` (may be lowered later: {@link WindowLedger.limit})
+     * @param window_ms the window, in MILLISECONDS
+     */
+    constructor(limit, window_ms) {
+        this.limit = limit;
+        this.window_ms = window_ms;
+    }
+    /** Drops the entries that left the window by `now` (an entry at `at` counts while `now < at + window_ms`). */
+    prune(now) {
+        while (this.head < this.entries.length && this.entries[this.head].at + this.window_ms <= now)
+            this.sum -= this.entries[this.head++].weight;
+        if (this.head > 1024 && this.head * 2 > this.entries.length) {
+            this.entries.splice(0, this.head);
+            this.head = 0;
+        }
+    }
+    /** The weight in the window ending at `now`. */
+    used(now) {
+        this.prune(now);
+        return this.sum;
+    }
+    /**
+     * The earliest time at or after `now` (epoch ms) when `weight` more fits within the limit: `now`, or
+     * the moment the entry that blocks it leaves the window. Infinity when `weight` alone exceeds the limit.
+     */
+    fitsAt(now, weight) {
+        this.prune(now);
+        if (this.sum + weight <= this.limit)
+            return now;
+        if (weight > this.limit)
+            return Infinity;
+        let left = this.sum;
+        for (let i = this.head; i < this.entries.length; i++) {
+            left -= this.entries[i].weight;
+            if (left + weight <= this.limit)
+                return Math.max(now, this.entries[i].at + this.window_ms);
+        }
+        return Infinity; // unreachable: an empty window fits any weight ≤ limit
+    }
+    /** Records `weight` sent at `at` (epoch ms, not before the last entry); returns its handle for {@link WindowLedger.settle}. */
+    add(at, weight) {
+        const entry = { at, weight };
+        this.entries.push(entry);
+        this.sum += weight;
+        return entry;
+    }
+    /** Changes an entry's weight (a reserve settled to what was measured). */
+    settle(entry, weight) {
+        const index = this.entries.indexOf(entry, this.head);
+        if (index >= 0)
+            this.sum += weight - entry.weight;
+        entry.weight = weight;
+    }
+}
+/** The points a request costs: GET, HEAD and OPTIONS 1, every other method 5. */
+function pointsOf(method) {
+    return /^(GET|HEAD|OPTIONS)$/i.test(method) ? 1 : 5;
+}
+/**
+ * The route template a request's URL belongs to, the key of its points budget: the path below the
+ * API root, without the query, with every value replaced: `/repos/{owner}/{repo}/hooks/{id}`,
+ * `/orgs/{org}/hooks`. The forms of GitHub's pagination links count as the route they page through:
+ * `/repositories/1296269/hooks?page=2` is `/repos/{owner}/{repo}/hooks`, `/organizations/9919/repos`
+ * is `/orgs/{org}/repos`, `/user/583231/repos` is `/users/{username}/repos`. Every method of one path
+ * shares the key (whether GitHub counts per method is not documented: sharing cannot send more).
+ * @param url the request's absolute URL
+ * @param api_url the API root (`https://api.github.com`, `https://ghes.example.com/api/v3`)
+ */
+function routeOf(url, api_url) {
+    const root = URL.parse(api_url)?.pathname.replace(/\/+$/, '') ?? '';
+    let path = URL.parse(url)?.pathname ?? url.split('?')[0];
+    if (root !== '' && path.startsWith(root))
+        path = path.slice(root.length);
+    return path
+        .replace(/^\/repositories\/\d+/, '/repos/{owner}/{repo}')
+        .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/{owner}/{repo}')
+        .replace(/^\/(?:orgs\/[^/]+|organizations\/\d+)/, '/orgs/{org}')
+        .replace(/^\/(?:users\/[^/]+|user\/\d+)/, '/users/{username}')
+        .replace(/\/\d+(?=\/|$)/g, '/{id}');
+}
+/** True for `POST /repos/{owner}/{repo}/hooks` and `POST /orgs/{org}/hooks`: a hook creation. */
+function isHookCreation(method, route) {
+    return method.toUpperCase() === 'POST' && /^\/(?:repos\/\{owner\}\/\{repo\}|orgs\/\{org\})\/hooks$/.test(route);
+}
+/** What each reason is called in messages. */
+const REASON_TEXT = {
+    secondary: "GitHub's secondary rate limit",
+    primary: "GitHub's primary rate limit (the token's hourly budget)",
+    creation: "GitHub's content-creation limit (hook creations)"
+};
+/**
+ * The run stopped because GitHub said stop: a secondary limit kept refusing or asked for a wait
+ * beyond `rate_limit_wait`, the primary budget ran out beyond `rate_limit_wait`, or hook creations
+ * were blocked (then creations alone stop).
+ *
+ * It reaches the caller as it is, never taken for an answer of GitHub's ({@link passesOctokitAsIs}).
+ */
+class RateLimitStop extends Error {
+    /** Which limit. */
+    reason;
+    /** When a rerun can continue (GitHub's reset, or the end of the last pause); undefined: unknown. */
+    until;
+    /** The message without "Run again after …". */
+    said;
+    /** @param until when a rerun can continue; an invalid or unrepresentable date counts as unknown */
+    constructor(reason, message, until) {
+        const known = until && Number.isFinite(until.getTime()) ? until : undefined;
+        super(known ? `${message} Run again after ${utcTime(known)}.` : message);
+        (0,model/* passesOctokitAsIs */.LB)(this);
+        this.reason = reason;
+        this.until = known;
+        this.said = message;
+    }
+    /** A fresh copy, for one request: what a caller adds to its message stays its own. */
+    copy() {
+        return new RateLimitStop(this.reason, this.said, this.until);
+    }
+}
+/**
+ * A request bounded by a deadline ({@link withDeadline}: a poll for a delivery within `wait_timeout`)
+ * was not sent: it would have had to wait past that deadline. It reaches the caller as it is
+ * ({@link passesOctokitAsIs}).
+ */
+class RateLimitWait extends Error {
+    constructor(message) {
+        super(message);
+        (0,model/* passesOctokitAsIs */.LB)(this);
+    }
+}
+/** The deadline (epoch ms) of each signal marked by {@link withDeadline}. */
+const deadlines = new WeakMap();
+/**
+ * Marks the signal of requests bounded by a deadline (epoch MILLISECONDS; the signal aborts then):
+ * when such a request would have to wait past it (GitHub asked the run to wait, or a budget is spent
+ * until then), it fails at once with {@link RateLimitWait} instead of waiting until the deadline.
+ * @returns the same signal
+ */
+function withDeadline(signal, deadline) {
+    deadlines.set(signal, deadline);
+    return signal;
+}
+/** `2026-12-05 22:41:07 UTC`. */
+function utcTime(date) {
+    return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+}
+/** Refusals in a row, with no answer in between that was not one, after which the run stops. */
+const MAX_REFUSALS = 4;
+/** The first wait when a refusal has no usable `retry-after`, in SECONDS (GitHub: "at least one minute"); it doubles on each refusal in a row. */
+const FALLBACK_WAIT_S = 60;
+/** After a secondary refusal the points budget is multiplied by this (and concurrency halved). */
+const SLOW_DOWN = 0.9;
+/** Requests of the primary budget kept for targets that have written (a rotation's verification and rollback), at most. */
+const PRIMARY_RESERVE = 20;
+/** The most weight of one budget a queued request may need, for the smoothing window's limit. */
+const HEAVIEST = 5;
+/**
+ * Paces the requests of one run. Make one per run; every client of the run passes its `fetch`
+ * through {@link Pacer.fetch}. Call {@link Pacer.close} at the end: a request after it is refused.
+ */
+class Pacer {
+    options;
+    budget;
+    /** Points per route: the 60 s window and the smoothing window. */
+    points = new Map();
+    /** The budgets as given, to come back to after a slow-down. */
+    initial;
+    /** When the last secondary refusal or step back up happened (epoch ms). */
+    lastChange = -Infinity;
+    /** Tickets in flight: their response-time entries grow with the time they have been waiting. */
+    inFlight = new Set();
+    responseTime;
+    creationsMinute;
+    creationsHour;
+    /** The last response times, in ms: a request starting reserves the longest of them (1 s before any answer). */
+    recent = [];
+    queue = [];
+    inflight = 0;
+    /** Requests started so far. */
+    started = 0;
+    lastWriteAt = -Infinity;
+    primary;
+    /**
+     * True until an answer tells the primary budget (or that it has none: an App's JWT answers), and
+     * again once its window has passed: one request at a time meanwhile, so that a budget nearly spent
+     * by another workflow is not overrun by a first burst.
+     */
+    probing = true;
+    /** A pause of every request (secondary, primary): until (epoch ms), since (the {@link Ticket.seq} of the next request to start then), why. */
+    pause;
+    /** A pause of hook creations only. */
+    creationPause;
+    /** Refusals in a row with no other answer in between, and the last wait without retry-after (s). */
+    streak = 0;
+    lastBackoffS = 0;
+    /** Content-creation refusals of creations in a row, with no creation answered in between. */
+    creationStreak = 0;
+    lastCreationBackoffS = 0;
+    stopped;
+    creationsStopped;
+    sent = [];
+    refusals = {};
+    waited = {};
+    closed = false;
+    /** The dispatcher's one timer: when it fires, and how to cancel it. */
+    timer;
+    constructor(options) {
+        // A copy: the budget slows down after a refusal.
+        this.budget = { ...options.budget };
+        this.initial = { ...options.budget };
+        this.options = {
+            ...options,
+            budget: this.budget,
+            clock: options.clock ?? { now: () => Date.now(), sleep: (ms, signal) => (0,promises_.setTimeout)(ms, undefined, { signal }) }
+        };
+        this.responseTime = new WindowLedger(this.budget.response_ms_per_minute, 60_000);
+        this.creationsMinute = new WindowLedger(this.budget.creations_per_minute, 60_000);
+        this.creationsHour = new WindowLedger(this.budget.creations_per_hour, 3_600_000);
+    }
+    now() {
+        return this.options.clock.now();
+    }
+    /**
+     * The paced `fetch`: each call waits for its turn under every budget, sends once, and, when GitHub
+     * refuses it for a rate limit, waits as GitHub asks and sends it again — until the run stops.
+     * @param send the `fetch` of one attempt (with its own timeout)
+     * @param hooks.beforeSend called right before each attempt is sent, after every wait; it throws
+     *   to refuse the attempt (a fleet's `fail_fast`), which is then not sent
+     * @param hooks.finishing see {@link PacedRequest.finishing}
+     * @throws RateLimitStop when the run stopped (then and for every later request; a creation alone
+     *   when content creation is blocked); RateLimitWait for a request with a deadline that it would
+     *   pass; what `beforeSend` throws; the caller's signal's reason when it aborts a wait
+     */
+    fetch(send, hooks = {}) {
+        return async (input, init = {}) => {
+            const method = (init.method ?? 'GET').toUpperCase();
+            const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+            const request = { method, url, signal: init.signal ?? undefined, finishing: hooks.finishing };
+            for (;;) {
+                const ticket = await this.acquire(request);
+                let response;
+                try {
+                    hooks.beforeSend?.();
+                }
+                catch (error) {
+                    this.release(ticket, undefined, false);
+                    throw error;
+                }
+                try {
+                    response = await send(input, init);
+                }
+                catch (error) {
+                    this.release(ticket);
+                    throw error;
+                }
+                // A refusal is read before the request's place is freed, so that no request starts before its pause.
+                const refusal = await refusalOf(response, this.now());
+                try {
+                    if (refusal)
+                        this.refused(refusal, ticket);
+                }
+                finally {
+                    this.release(ticket, response.headers);
+                }
+                if (!refusal) {
+                    this.answered(ticket);
+                    return response;
+                }
+                await response.body?.cancel().catch(() => undefined); // the refused answer is not read: free its connection
+            }
+        };
+    }
+    /**
+     * Waits until the request may be sent under every budget, and records it as sent now.
+     * @throws RateLimitStop, RateLimitWait, the signal's reason (see {@link Pacer.fetch})
+     */
+    acquire(request) {
+        const route = routeOf(request.url, this.options.api_url);
+        const method = request.method.toUpperCase();
+        const points = pointsOf(method);
+        const signal = request.signal;
+        return new Promise((resolve, reject) => {
+            if (this.closed)
+                return reject(new Error('internal error: a request after the run ended'));
+            const job = {
+                method,
+                route,
+                points,
+                write: points > 1,
+                creation: isHookCreation(method, route),
+                finishing: request.finishing ?? (() => false),
+                signal,
+                deadline: signal ? deadlines.get(signal) : undefined,
+                resolve,
+                reject
+            };
+            if (signal) {
+                if (signal.aborted)
+                    return reject(signal.reason);
+                job.onAbort = () => {
+                    const at = this.queue.indexOf(job);
+                    if (at < 0)
+                        return;
+                    this.queue.splice(at, 1);
+                    reject(signal.reason);
+                    this.dispatch();
+                };
+                signal.addEventListener('abort', job.onAbort, { once: true });
+            }
+            this.queue.push(job);
+            this.dispatch();
+        });
+    }
+    /**
+     * A request acquired with {@link Pacer.acquire} was answered (or failed): settles its measured
+     * response time, frees its place, reads the primary budget from the answer's headers.
+     * @param sent false when the request was not sent after all (refused by `beforeSend`)
+     */
+    release(ticket, headers, sent = true) {
+        const now = this.now();
+        const response_ms = Math.max(0, now - ticket.at);
+        this.inFlight.delete(ticket);
+        this.responseTime.settle(ticket.response, response_ms);
+        if (sent) {
+            this.recent.push(response_ms);
+            if (this.recent.length > 16)
+                this.recent.shift();
+            this.sent.push({ at: ticket.at, route: ticket.route, points: ticket.points, response_ms });
+        }
+        this.inflight--;
+        if (headers) {
+            this.observe(headers);
+            this.probing = false;
+        }
+        this.dispatch();
+    }
+    /** An answer that was no refusal: the refusals in a row end. */
+    answered(ticket) {
+        this.streak = 0;
+        this.lastBackoffS = 0;
+        if (ticket.creation) {
+            this.creationStreak = 0;
+            this.lastCreationBackoffS = 0;
+        }
+    }
+    /** The wait the next request would meet at the gate, if any: a pause GitHub asked for, or the primary budget used up until its reset. `until` in epoch MILLISECONDS. */
+    pausedUntil() {
+        const now = this.now();
+        const pause = this.pause;
+        if (pause && pause.until > now)
+            return { until: pause.until, reason: REASON_TEXT[pause.reason] };
+        const primary = this.exhausted(now, false);
+        return primary ? { until: primary.reset + 1000, reason: REASON_TEXT.primary } : undefined;
+    }
+    /** Requests sent so far (each attempt counts): a cheap count for progress lines. */
+    get requests() {
+        return this.sent.length + this.inflight;
+    }
+    /** What waits in the queue now, for an internal error: e.g. `3 requests (2 on /repos/{owner}/{repo}/hooks)`. */
+    describeQueue() {
+        const byRoute = new Map();
+        for (const job of this.queue)
+            byRoute.set(job.route, (byRoute.get(job.route) ?? 0) + 1);
+        const routes = [...byRoute].map(([route, count]) => `${count} on ${route}`).join(', ');
+        return `${this.queue.length} request${this.queue.length === 1 ? '' : 's'} queued${routes ? ` (${routes})` : ''}, ${this.inflight} in flight`;
+    }
+    /** Requests queued and in flight. */
+    get pending() {
+        return this.queue.length + this.inflight;
+    }
+    /** The stop, once GitHub's refusals or the primary budget stopped the run. */
+    stop() {
+        return this.stopped;
+    }
+    /** The stop of hook creations alone (a content-creation block, the hourly budget), if any. */
+    creationStop() {
+        return this.creationsStopped;
+    }
+    /** What was sent and waited so far. */
+    stats() {
+        const busiest = busiestMinute(this.sent);
+        return {
+            requests: this.sent.length,
+            points: this.sent.reduce((sum, request) => sum + request.points, 0),
+            busiest_minute_points: busiest.points,
+            busiest_route: busiest.route,
+            busiest_minute_response_ms: busiest.response_ms,
+            refusals: { ...this.refusals },
+            waited_s: Object.fromEntries(Object.entries(this.waited).map(([reason, ms]) => [reason, Math.round(ms / 1000)])),
+            stopped: this.stopped?.message ?? this.creationsStopped?.message,
+            budget: { ...this.budget }
+        };
+    }
+    /** Ends the run's pacing: its timer stops, queued requests and later ones are refused. */
+    async close() {
+        this.closed = true;
+        this.timer?.cancel.abort();
+        this.timer = undefined;
+        this.failQueued(new Error('internal error: a request after the run ended'));
+    }
+    /** The primary budget when a request would use the last one it may (those in flight counted); undefined otherwise. */
+    exhausted(now, finishing) {
+        const primary = this.primary;
+        if (!primary || primary.reset <= now)
+            return undefined;
+        const reserve = finishing ? 0 : Math.min(PRIMARY_RESERVE, Math.floor((primary.limit ?? 0) / 100));
+        return primary.remaining - this.inflight - 1 - reserve <= 0 ? primary : undefined;
+    }
+    /** The stop that refuses `job` now, if any. */
+    stopFor(job) {
+        if (this.closed)
+            return new Error('internal error: a request after the run ended');
+        if (job.creation && this.creationsStopped)
+            return this.creationsStopped.copy();
+        if (this.stopped && !this.mayFinish(job))
+            return this.stopped.copy();
+        return undefined;
+    }
+    /**
+     * True for a request that a stop lets through: a PATCH of a target that has already written (a
+     * rotation's rollback). Its reads and pings are refused, so that its verification ends at once and
+     * the rollback goes out while the reserve lasts.
+     */
+    mayFinish(job) {
+        return job.method === 'PATCH' && job.finishing();
+    }
+    /** The points ledgers of a route. */
+    pointsOf(route) {
+        let ledgers = this.points.get(route);
+        if (!ledgers) {
+            ledgers = { minute: new WindowLedger(this.budget.points_per_minute, 60_000), smooth: new WindowLedger(HEAVIEST, this.smoothWindow()) };
+            this.points.set(route, ledgers);
+        }
+        return ledgers;
+    }
+    /** The smoothing window: {@link SMOOTHING_POINTS} points at the minute's rate, in ms. */
+    smoothWindow() {
+        return Math.ceil((60_000 * Math.max(SMOOTHING_POINTS, HEAVIEST)) / this.budget.points_per_minute);
+    }
+    /**
+     * What a request starting reserves of the response-time budget, in ms: the longest of the last 16
+     * response times (1 s before any), at most half the budget. A request in flight longer than that
+     * counts for as long as it has been in flight ({@link Pacer.dispatch}).
+     */
+    reserve() {
+        const longest = this.recent.length === 0 ? 1000 : Math.max(...this.recent);
+        return Math.max(10, Math.min(longest, Math.floor(this.budget.response_ms_per_minute / 2)));
+    }
+    /**
+     * Serves the queue in order: starts every request that may start now; fails those that are
+     * stopped, or that would wait past their deadline; arms the one timer for the earliest time a
+     * waiting request may start.
+     */
+    dispatch() {
+        if (this.closed)
+            return this.failQueued(new Error('internal error: a request after the run ended'));
+        const now = this.now();
+        for (const ticket of this.inFlight) {
+            if (now - ticket.at > ticket.response.weight)
+                this.responseTime.settle(ticket.response, now - ticket.at);
+        }
+        this.recover(now);
+        this.checkPrimary(now);
+        /** Budgets an earlier waiting request holds: no later request overtakes it there. */
+        const held = new Set();
+        let next = Infinity;
+        let waitingOnEvents = false;
+        for (let i = 0; i < this.queue.length;) {
+            const job = this.queue[i];
+            const stop = this.stopFor(job);
+            if (stop) {
+                this.drop(i, stop);
+                continue;
+            }
+            const wait = this.waitOf(job, now, held);
+            if (wait === undefined) {
+                this.start(i, now);
+                continue;
+            }
+            const stopped = this.stopFor(job); // creations may have stopped just now
+            if (stopped) {
+                this.drop(i, stopped);
+                continue;
+            }
+            if (wait.imposed && wait.until - now > this.options.rate_limit_wait * 1000) {
+                // A request the stop let through (its target has written) waits no longer than rate_limit_wait either.
+                this.drop(i, this.stopped ??
+                    new RateLimitStop(wait.imposed, `${REASON_TEXT[wait.imposed]}: a wait beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(wait.until)));
+                continue;
+            }
+            if (job.deadline !== undefined && Number.isFinite(wait.until) && wait.until > job.deadline) {
+                this.drop(i, new RateLimitWait(wait.imposed
+                    ? `${REASON_TEXT[wait.imposed]} asked to wait until ${utcTime(new Date(wait.until))}, past wait_timeout; not waiting through it.`
+                    : `the pacing of GitHub's limits (${wait.why}) would send it after wait_timeout; not waiting through it.`));
+                continue;
+            }
+            for (const key of wait.holds)
+                held.add(key);
+            if (Number.isFinite(wait.until))
+                next = Math.min(next, wait.until);
+            else
+                waitingOnEvents = true;
+            i++;
+        }
+        if (this.queue.length > 0 && next === Infinity && (!waitingOnEvents || this.inflight === 0)) {
+            // Nothing in flight and no time to wait for: nothing would ever release them.
+            this.failQueued(new Error(`internal error: the pacer would hold ${this.describeQueue()} with nothing to release them`));
+            return;
+        }
+        this.arm(next);
+    }
+    /**
+     * When `job` may start, and what it waits for; undefined when it may start now.
+     * `holds`: the budgets it holds against later requests; `imposed`: set when the wait is one GitHub asked for.
+     */
+    waitOf(job, now, held) {
+        // Waits GitHub imposed.
+        if (this.pause && this.pause.until > now)
+            return { until: this.pause.until, holds: [], imposed: this.pause.reason, why: 'a pause' };
+        const primary = this.exhausted(now, this.mayFinish(job));
+        if (primary)
+            return { until: primary.reset + 1000, holds: [], imposed: 'primary', why: 'the primary budget' };
+        if (job.creation && this.creationPause && this.creationPause.until > now)
+            return { until: this.creationPause.until, holds: ['creation'], imposed: 'creation', why: 'a content-creation pause' };
+        // A creation waiting for the creation budgets holds only them: other writes go on.
+        if (job.creation) {
+            if (held.has('creation'))
+                return { until: Infinity, holds: ['creation'], why: 'an earlier creation' };
+            const until = Math.max(this.creationsMinute.fitsAt(now, 1), this.creationsHour.fitsAt(now, 1));
+            if (until > now) {
+                if (until - now > this.options.rate_limit_wait * 1000) {
+                    this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${this.creationsHour.used(now)} hook creations in the last hour, the most GitHub allows (${this.budget.creations_per_hour}); the next fits after rate_limit_wait (${this.options.rate_limit_wait} s). Hook creations stopped; other requests go on.`, new Date(until));
+                    return { until: now, holds: [], why: 'creations stopped' }; // dropped by the caller
+                }
+                return { until, holds: ['creation'], why: 'the hook-creation budget' };
+            }
+        }
+        const keys = [`route ${job.route}`, 'response', ...(job.write ? ['write'] : [])];
+        if (keys.some((key) => held.has(key)))
+            return { until: Infinity, holds: keys, why: 'an earlier request' };
+        if (this.inflight >= (this.probing ? 1 : this.budget.concurrency))
+            return { until: Infinity, holds: keys, why: 'concurrency' };
+        const ledgers = this.pointsOf(job.route);
+        const at = {
+            points: Math.max(ledgers.minute.fitsAt(now, job.points), ledgers.smooth.fitsAt(now, job.points)),
+            response: this.responseTime.fitsAt(now, this.reserve()),
+            write: job.write ? this.lastWriteAt + this.budget.write_spacing_ms : now
+        };
+        const until = Math.max(at.points, at.response, at.write);
+        if (until <= now)
+            return undefined;
+        const holds = [
+            ...(at.points > now ? [`route ${job.route}`] : []),
+            ...(at.response > now ? ['response'] : []),
+            ...(at.write > now ? ['write'] : [])
+        ];
+        return { until, holds, why: at.points >= until ? `points on ${job.route}` : at.response >= until ? 'response time' : 'write spacing' };
+    }
+    /** Starts the queued request at `index`: records it in every budget and lets it send. */
+    start(index, now) {
+        const [job] = this.queue.splice(index, 1);
+        if (job.signal && job.onAbort)
+            job.signal.removeEventListener('abort', job.onAbort);
+        const ledgers = this.pointsOf(job.route);
+        ledgers.minute.add(now, job.points);
+        ledgers.smooth.add(now, job.points);
+        if (job.write)
+            this.lastWriteAt = now;
+        if (job.creation) {
+            this.creationsMinute.add(now, 1);
+            this.creationsHour.add(now, 1);
+        }
+        this.inflight++;
+        const response = this.responseTime.add(now, this.reserve());
+        const ticket = { route: job.route, points: job.points, write: job.write, creation: job.creation, at: now, seq: this.started++, response };
+        this.inFlight.add(ticket);
+        job.resolve(ticket);
+    }
+    /** Removes the queued request at `index`, failing it with `error`. */
+    drop(index, error) {
+        const [job] = this.queue.splice(index, 1);
+        if (job.signal && job.onAbort)
+            job.signal.removeEventListener('abort', job.onAbort);
+        job.reject(error);
+    }
+    /** Fails every queued request. */
+    failQueued(error) {
+        while (this.queue.length > 0)
+            this.drop(0, error);
+    }
+    /** Keeps one live timer for `at` (epoch ms): an earlier one than the timer set replaces it. */
+    arm(at) {
+        if (!Number.isFinite(at))
+            return;
+        if (this.timer && this.timer.at <= at)
+            return;
+        this.timer?.cancel.abort();
+        const timer = { at, cancel: new AbortController() };
+        this.timer = timer;
+        this.options.clock.sleep(Math.max(0, at - this.now()), timer.cancel.signal).then(() => {
+            if (this.timer === timer)
+                this.timer = undefined;
+            try {
+                this.dispatch();
+            }
+            catch (error) {
+                this.failQueued(new Error(`internal error: the pacer failed: ${error instanceof Error ? error.message : String(error)}`));
+            }
+        }, () => undefined // cancelled: a newer timer took over
+        );
+    }
+    /** When the primary budget is spent (reserve kept): a pause until its reset within `rate_limit_wait`, else the stop. */
+    checkPrimary(now) {
+        if (this.primary && this.primary.reset <= now) {
+            this.primary = undefined; // a new window: its budget is unknown until the next answer
+            this.probing = true;
+        }
+        const primary = this.exhausted(now, false);
+        if (!primary || (this.pause && this.pause.until > now))
+            return;
+        const until = primary.reset + 1000;
+        if (until - now > this.options.rate_limit_wait * 1000) {
+            this.stopped ??= new RateLimitStop('primary', `${REASON_TEXT.primary}: ${primary.remaining} request${primary.remaining === 1 ? '' : 's'} left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(until));
+            return;
+        }
+        if (this.queue.length === 0)
+            return; // nobody waits: the pause begins when a request comes
+        this.startPause('primary', until, `${primary.remaining} request${primary.remaining === 1 ? '' : 's'} left; every request waits for the reset`);
+        this.primary = undefined; // the next answer tells the new window
+    }
+    /**
+     * Decides what a refusal means for the run: a pause (every request, or creations), or the stop.
+     * A refusal of a request sent before the pause in force began belongs to that pause: it counts no
+     * further refusal, but its own `retry-after` still holds (the pause is made longer when it asks so).
+     */
+    refused(refusal, ticket) {
+        this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1;
+        const now = this.now();
+        const limit = this.options.rate_limit_wait;
+        const answered = `GitHub answered ${refusal.status} "${refusal.message}"${refusal.retry_after === undefined ? ' without retry-after' : ` with retry-after: ${refusal.retry_after}`}`;
+        /** The end of GitHub's wait (epoch ms), or undefined when GitHub named none. */
+        const asked = refusal.reason === 'primary' && refusal.reset !== undefined && refusal.reset > now
+            ? refusal.reset + 1000
+            : refusal.retry_after !== undefined
+                ? now + refusal.retry_after * 1000
+                : undefined;
+        const creation = refusal.reason === 'creation' && ticket.creation;
+        const pause = creation ? this.creationPause : this.pause;
+        if (pause && ticket.seq < pause.since) {
+            // The same episode: only a later end than the pause's counts.
+            if (asked !== undefined && asked > pause.until)
+                pause.until = asked;
+            return;
+        }
+        if (creation) {
+            this.creationStreak++;
+            const backoff = this.lastCreationBackoffS === 0 ? FALLBACK_WAIT_S : this.lastCreationBackoffS * 2;
+            if (asked === undefined)
+                this.lastCreationBackoffS = backoff;
+            const until = asked ?? now + backoff * 1000;
+            const wait = Math.ceil((until - now) / 1000);
+            const stop = (why) => (this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${why}; ${answered}. Hook creations stopped; other requests go on.`, new Date(until)));
+            if (this.creationStreak >= MAX_REFUSALS)
+                stop(`${this.creationStreak} refusals in a row`);
+            else if (wait > limit)
+                stop(`a wait of ${wait} s, beyond rate_limit_wait (${limit} s)`);
+            else {
+                this.creationPause = { until, since: this.started };
+                this.note('creation', wait, `${answered}; hook creations wait ${wait} s`);
+            }
+            return;
+        }
+        this.streak++;
+        const backoff = this.lastBackoffS === 0 ? FALLBACK_WAIT_S : this.lastBackoffS * 2;
+        if (asked === undefined)
+            this.lastBackoffS = backoff;
+        const until = asked ?? now + backoff * 1000;
+        const wait = Math.ceil((until - now) / 1000);
+        const stop = (why) => {
+            this.stopped ??= new RateLimitStop(refusal.reason, `${REASON_TEXT[refusal.reason]}: ${why}`, new Date(until));
+            this.pause = { until, since: this.started, reason: refusal.reason }; // a request the stop lets through still waits for it
+        };
+        if (this.streak >= MAX_REFUSALS) {
+            stop(`${this.streak} refusals in a row; ${answered}. Stopped, as GitHub asks ("continuing to make requests while you are rate limited may result in the banning of your integration").`);
+            return;
+        }
+        if (wait > limit) {
+            stop(`${answered}, a wait beyond rate_limit_wait (${limit} s); stopped.`);
+            return;
+        }
+        if (refusal.reason === 'primary') {
+            this.primary = undefined; // the next answer tells the new window
+            this.startPause('primary', until, `${answered}; every request waits for the reset`);
+            return;
+        }
+        this.slowDown(now);
+        this.startPause('secondary', until, `${answered}; every request waits ${wait} s, then the run goes on more slowly`);
+    }
+    /** Pauses every request until `until` (epoch ms), and says so. */
+    startPause(reason, until, why) {
+        const now = this.now();
+        this.pause = { until, since: this.started, reason };
+        this.note(reason, (until - now) / 1000, why);
+    }
+    /** Counts a wait and tells it. */
+    note(reason, seconds, why) {
+        this.waited[reason] = (this.waited[reason] ?? 0) + seconds * 1000;
+        this.options.onWait?.(`${REASON_TEXT[reason]}: ${why} (until ${utcTime(new Date(this.now() + seconds * 1000))}).`);
+    }
+    /**
+     * After a secondary refusal: half the requests in flight (never below 3: the response-time budget
+     * needs about 1.5 on average), and {@link SLOW_DOWN} of the points a minute (never below
+     * {@link HEAVIEST}), for every route. The response-time budget stays: its margin already covers the
+     * network time in what is measured.
+     */
+    slowDown(now) {
+        this.lastChange = now;
+        const budget = this.budget;
+        budget.concurrency = Math.min(budget.concurrency, Math.max(3, Math.floor(budget.concurrency / 2)));
+        budget.points_per_minute = Math.max(HEAVIEST, Math.floor(budget.points_per_minute * SLOW_DOWN));
+        for (const ledgers of this.points.values()) {
+            ledgers.minute.limit = budget.points_per_minute;
+            ledgers.smooth.window_ms = this.smoothWindow();
+        }
+    }
+    /**
+     * Comes back up after a slow-down: each 30 s without a secondary refusal, one step (the points a
+     * minute ÷ {@link SLOW_DOWN}, one more request in flight), up to the budgets given. A stricter
+     * limit that GitHub keeps refuses again, and the run settles just below it.
+     */
+    recover(now) {
+        const budget = this.budget;
+        if (now - this.lastChange < 30_000)
+            return;
+        if (budget.points_per_minute >= this.initial.points_per_minute && budget.concurrency >= this.initial.concurrency)
+            return;
+        this.lastChange = now;
+        budget.concurrency = Math.min(this.initial.concurrency, budget.concurrency + 1);
+        budget.points_per_minute = Math.min(this.initial.points_per_minute, Math.ceil(budget.points_per_minute / SLOW_DOWN));
+        for (const ledgers of this.points.values()) {
+            ledgers.minute.limit = budget.points_per_minute;
+            ledgers.smooth.window_ms = this.smoothWindow();
+        }
+    }
+    /** Reads the primary budget from an answer's `x-ratelimit-*` headers (the lowest remaining of the newest window). */
+    observe(headers) {
+        if ((headers.get('x-ratelimit-resource') ?? 'core') !== 'core')
+            return;
+        const remaining = Number(headers.get('x-ratelimit-remaining') ?? NaN);
+        const reset = Number(headers.get('x-ratelimit-reset') ?? NaN) * 1000;
+        const limit = Number(headers.get('x-ratelimit-limit') ?? NaN);
+        if (!Number.isFinite(remaining) || !Number.isFinite(reset))
+            return;
+        const known = this.primary;
+        if (reset <= this.now())
+            return; // a window already past
+        if (!known || reset > known.reset)
+            this.primary = { remaining, reset, limit: Number.isFinite(limit) ? limit : undefined };
+        else if (reset === known.reset)
+            known.remaining = Math.min(known.remaining, remaining);
+    }
+}
+/**
+ * `retry-after` in SECONDS: a whole number of seconds or an HTTP date (RFC 9110); undefined when
+ * absent, empty, negative or neither.
+ * @param now epoch MILLISECONDS, for a date
+ */
+function retryAfterOf(value, now) {
+    const text = value?.trim() ?? '';
+    if (text === '')
+        return undefined;
+    if (/^\d+(\.\d+)?$/.test(text))
+        return Math.ceil(Number(text));
+    if (/^[+-]?[\d.eE+-]+$/.test(text))
+        return undefined; // negative or malformed number
+    const date = Date.parse(text);
+    return Number.isFinite(date) ? Math.max(0, Math.ceil((date - now) / 1000)) : undefined;
+}
+/**
+ * The rate-limit refusal an answer is, if any: 403 or 429 with `x-ratelimit-remaining: 0` (primary),
+ * with a message naming the secondary rate limit or an "abuse detection mechanism" (content creation
+ * when it says so), any 429, or a 403 with a `retry-after`.
+ * @param now epoch MILLISECONDS, to read a `retry-after` date
+ */
+async function refusalOf(response, now = Date.now()) {
+    if (response.status !== 403 && response.status !== 429)
+        return undefined;
+    const text = await response
+        .clone()
+        .text()
+        .catch(() => '');
+    let message = text;
+    try {
+        message = String(JSON.parse(text).message ?? text);
+    }
+    catch {
+        // not JSON: the text itself
+    }
+    message = message.slice(0, 300);
+    const retry_after = retryAfterOf(response.headers.get('retry-after'), now);
+    // GitHub's message, or older servers' "abuse detection mechanism".
+    const secondary = /secondary rate limit|abuse detection/i.test(message);
+    if (!secondary && response.headers.get('x-ratelimit-remaining') === '0') {
+        const reset = Number(response.headers.get('x-ratelimit-reset') ?? NaN);
+        return { reason: 'primary', status: response.status, message, retry_after, reset: Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined };
+    }
+    if (secondary && /content creation/i.test(message))
+        return { reason: 'creation', status: response.status, message, retry_after };
+    // Any 429, and a 403 that names a wait whatever its message: never sent again sooner.
+    if (secondary || response.status === 429 || retry_after !== undefined)
+        return { reason: 'secondary', status: response.status, message, retry_after };
+    return undefined;
+}
+/**
+ * The most weight that any `window_ms` holds (an item at `at` counts while a window's end is before
+ * `at + window_ms`), for items in any order: how the busiest minute is measured, here and by the
+ * tests' model of GitHub.
+ * @param items send times (epoch ms) and weights
+ */
+function mostInWindow(items, window_ms) {
+    const sorted = [...items].sort((a, b) => a.at - b.at);
+    let most = 0;
+    let sum = 0;
+    let first = 0;
+    for (const item of sorted) {
+        sum += item.weight;
+        while (sorted[first].at <= item.at - window_ms)
+            sum -= sorted[first++].weight;
+        most = Math.max(most, sum);
+    }
+    return most;
+}
+/** The busiest 60 s of the sends: the most points on one route, and the most summed response time. */
+function busiestMinute(sent) {
+    const byRoute = new Map();
+    for (const item of sent) {
+        const items = byRoute.get(item.route);
+        if (items)
+            items.push({ at: item.at, weight: item.points });
+        else
+            byRoute.set(item.route, [{ at: item.at, weight: item.points }]);
+    }
+    let points = 0;
+    let route;
+    for (const [key, items] of byRoute) {
+        const most = mostInWindow(items, 60_000);
+        if (most > points)
+            [points, route] = [most, key];
+    }
+    return {
+        points,
+        route,
+        response_ms: mostInWindow(sent.map((item) => ({ at: item.at, weight: item.response_ms })), 60_000)
+    };
+}
+
+// EXTERNAL MODULE: ./src/github/redact.ts
+var redact = __nccwpck_require__(8478);
+;// CONCATENATED MODULE: ./src/github/client.ts
 /**
  * The Octokit client of `@actions/github`, with retries of 5xx answers and network errors (with
  * backoff: {@link withRetries}), a time limit on every HTTP request (each attempt: a hung connection
@@ -38723,9 +39090,9 @@ function fetchWithTimeout(seconds) {
  */
 function clientFactory(connection, options) {
     const { retries, dryRun = false, timeScale = 1 } = options;
-    const pacer = new pacing/* Pacer */._E({
+    const pacer = new Pacer({
         api_url: connection.api_url,
-        budget: (0,pacing/* pacingBudget */._c)(connection.ghes_rate_limit_factor),
+        budget: pacingBudget(connection.ghes_rate_limit_factor),
         rate_limit_wait: connection.rate_limit_wait,
         onWait: options.onWait
     });
@@ -38784,16 +39151,1740 @@ function createClient(connection, options) {
     return clientFactory(connection, options)();
 }
 
-// EXTERNAL MODULE: ./src/fleet.ts + 2 modules
-var src_fleet = __nccwpck_require__(7591);
-// EXTERNAL MODULE: ./src/model.ts
-var model = __nccwpck_require__(182);
+;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
+/*
+How it works:
+`this.#head` is an instance of `Node` which keeps track of its current value and nests another instance of `Node` that keeps the value that comes after it. When a value is provided to `.enqueue()`, the code needs to iterate through `this.#head`, going deeper and deeper to find the last value. However, iterating through every single item is slow. This problem is solved by saving a reference to the last value as `this.#tail` so that it can reference it to add a new value.
+*/
+
+class Node {
+	value;
+	next;
+
+	constructor(value) {
+		this.value = value;
+	}
+}
+
+class Queue {
+	#head;
+	#tail;
+	#size;
+
+	constructor() {
+		this.clear();
+	}
+
+	enqueue(value) {
+		const node = new Node(value);
+
+		if (this.#head) {
+			this.#tail.next = node;
+			this.#tail = node;
+		} else {
+			this.#head = node;
+			this.#tail = node;
+		}
+
+		this.#size++;
+	}
+
+	dequeue() {
+		const current = this.#head;
+		if (!current) {
+			return;
+		}
+
+		this.#head = this.#head.next;
+		this.#size--;
+
+		// Clean up tail reference when queue becomes empty
+		if (!this.#head) {
+			this.#tail = undefined;
+		}
+
+		return current.value;
+	}
+
+	peek() {
+		if (!this.#head) {
+			return;
+		}
+
+		return this.#head.value;
+
+		// TODO: Node.js 18.
+		// return this.#head?.value;
+	}
+
+	clear() {
+		this.#head = undefined;
+		this.#tail = undefined;
+		this.#size = 0;
+	}
+
+	get size() {
+		return this.#size;
+	}
+
+	* [Symbol.iterator]() {
+		let current = this.#head;
+
+		while (current) {
+			yield current.value;
+			current = current.next;
+		}
+	}
+
+	* drain() {
+		while (this.#head) {
+			yield this.dequeue();
+		}
+	}
+}
+
+;// CONCATENATED MODULE: ./node_modules/p-limit/index.js
+
+
+function pLimit(concurrency) {
+	let rejectOnClear = false;
+
+	if (typeof concurrency === 'object') {
+		({concurrency, rejectOnClear = false} = concurrency);
+	}
+
+	validateConcurrency(concurrency);
+
+	if (typeof rejectOnClear !== 'boolean') {
+		throw new TypeError('Expected `rejectOnClear` to be a boolean');
+	}
+
+	const queue = new Queue();
+	let activeCount = 0;
+
+	const resumeNext = () => {
+		// Process the next queued function if we're under the concurrency limit
+		if (activeCount < concurrency && queue.size > 0) {
+			activeCount++;
+			queue.dequeue().run();
+		}
+	};
+
+	const next = () => {
+		activeCount--;
+		resumeNext();
+	};
+
+	const run = async (function_, resolve, arguments_) => {
+		// Execute the function and capture the result promise
+		const result = (async () => function_(...arguments_))();
+
+		// Resolve immediately with the promise (don't wait for completion)
+		resolve(result);
+
+		// Wait for the function to complete (success or failure)
+		// We catch errors here to prevent unhandled rejections,
+		// but the original promise rejection is preserved for the caller
+		try {
+			await result;
+		} catch {}
+
+		// Decrement active count and process next queued function
+		next();
+	};
+
+	const enqueue = (function_, resolve, reject, arguments_) => {
+		const queueItem = {reject};
+
+		// Queue the internal resolve function instead of the run function
+		// to preserve the asynchronous execution context.
+		new Promise(internalResolve => { // eslint-disable-line promise/param-names
+			queueItem.run = internalResolve;
+			queue.enqueue(queueItem);
+		}).then(run.bind(undefined, function_, resolve, arguments_)); // eslint-disable-line promise/prefer-await-to-then
+
+		// Start processing immediately if we haven't reached the concurrency limit
+		if (activeCount < concurrency) {
+			resumeNext();
+		}
+	};
+
+	const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+		enqueue(function_, resolve, reject, arguments_);
+	});
+
+	Object.defineProperties(generator, {
+		activeCount: {
+			get: () => activeCount,
+		},
+		pendingCount: {
+			get: () => queue.size,
+		},
+		clearQueue: {
+			value() {
+				if (!rejectOnClear) {
+					queue.clear();
+					return;
+				}
+
+				const abortError = AbortSignal.abort().reason;
+
+				while (queue.size > 0) {
+					queue.dequeue().reject(abortError);
+				}
+			},
+		},
+		concurrency: {
+			get: () => concurrency,
+
+			set(newConcurrency) {
+				validateConcurrency(newConcurrency);
+				concurrency = newConcurrency;
+
+				queueMicrotask(() => {
+					// eslint-disable-next-line no-unmodified-loop-condition
+					while (activeCount < concurrency && queue.size > 0) {
+						resumeNext();
+					}
+				});
+			},
+		},
+		map: {
+			async value(iterable, function_) {
+				const promises = [];
+
+				try {
+					Array.from(iterable, (value, index) => {
+						const promise = generator(function_, value, index);
+						promises.push(promise);
+						return promise;
+					});
+				} catch (error) {
+					// The iterable threw, so `Promise.all` never observes the already scheduled promises. Observe them here to avoid unhandled rejections.
+					for (const promise of promises) {
+						promise.catch(() => {}); // eslint-disable-line promise/prefer-await-to-then
+					}
+
+					throw error;
+				}
+
+				return Promise.all(promises);
+			},
+		},
+	});
+
+	return generator;
+}
+
+function limitFunction(function_, options) {
+	const limit = pLimit(options);
+
+	const limitedFunction = (...arguments_) => limit(() => function_(...arguments_));
+	Object.defineProperty(limitedFunction, 'clearQueue', {
+		value: limit.clearQueue,
+	});
+
+	return limitedFunction;
+}
+
+function validateConcurrency(concurrency) {
+	if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+		throw new TypeError('Expected `concurrency` to be a number from 1 and up');
+	}
+}
+
+// EXTERNAL MODULE: ./src/github/scopes.ts
+var github_scopes = __nccwpck_require__(1750);
+;// CONCATENATED MODULE: ./src/github/endpoints.ts
+/**
+ * The REST hooks endpoints, as functions of a client and a target (REST docs "Repository webhooks"
+ * and "Organization webhooks"). They never write the scope themselves: {@link endpoint} does.
+ *
+ * Secret safety: `PATCH …/hooks/{hook_id}` is never sent a `config` object (GitHub replaces the
+ * whole config then and drops a secret that is absent); config fields go through
+ * `PATCH …/hooks/{hook_id}/config`, which merges. POSTs that make GitHub send something (pings,
+ * test pushes, redeliveries) are sent once: never repeated after a 5xx or a lost answer.
+ */
+
+
+/** A hook could not be picked by its URL: none or several hooks of the target have that `config.url`. */
+class HookLookupError extends Error {
+    /** How many hooks matched: 0 (none) or more than 1; undefined when the lookup was by `hook_id`. */
+    matches;
+    constructor(message, matches) {
+        super(message);
+        this.name = 'HookLookupError';
+        this.matches = matches;
+    }
+}
+/**
+ * Sends one hooks request for the target and returns the response body.
+ * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
+ * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
+ *   (the config's payload URL) is never taken for the request URL
+ * @param request Octokit request options: {@link ONCE} for a POST that must not be repeated after a
+ *   5xx or a lost answer; `{ signal }` to bound it by a deadline
+ * @throws Octokit's `RequestError` on 4xx/5xx (a timed-out or aborted request: status 500)
+ */
+async function send(client, target, method, path, pathParams = {}, body, request) {
+    const { route, params } = (0,github_scopes/* endpoint */.sR)(target, method, path);
+    try {
+        const response = await client.request(route, {
+            ...params,
+            ...pathParamsOf(route, pathParams),
+            ...(body === undefined ? {} : { data: body }),
+            ...(request ? { request } : {})
+        });
+        return response.data;
+    }
+    catch (error) {
+        if (request !== ONCE || !(0,api_error/* isApiError */.d7)(error) || error.status < 500)
+            throw error;
+        throw (0,api_error/* withContext */.eQ)(error, `${method} ${path} was not repeated: GitHub may have acted on it already, and a receiver would get it twice.`);
+    }
+}
+/**
+ * The path parameters the route has: an App's webhook has no `{hook_id}` (any other parameter would
+ * be sent as a query parameter or in the body).
+ */
+function pathParamsOf(route, pathParams) {
+    return Object.fromEntries(Object.entries(pathParams).filter(([name]) => route.includes(`{${name}}`)));
+}
+/**
+ * Request options of a POST that makes GitHub send something (a ping, a test push, a redelivery):
+ * never retried after a 5xx or a lost answer, since GitHub may have sent it already and a receiver
+ * that deploys on push would act twice. Rate-limit answers are still waited out: GitHub did nothing then.
+ */
+const ONCE = { retries: 0 };
+/** The fields of an object that are set (a PATCH body carries only what changes). */
+function definedFields(fields) {
+    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+/**
+ * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
+ * cursors for deliveries), until the pages end, an empty page comes, `limit` items are gathered, or
+ * an item meets `until` (that item and the rest are left out).
+ * @param request extra Octokit request options (e.g. `{ retries: 0, signal }` for a poll)
+ */
+async function endpoints_gather(client, target, path, parameters, stop = {}, request) {
+    const { route, params } = (0,github_scopes/* endpoint */.sR)(target, 'GET', path);
+    const { limit = Infinity, until = () => false } = stop;
+    const items = [];
+    let more = false;
+    // paginate.iterator sends only method, url and headers to the request function it is given, so
+    // request options (a poll's `retries: 0` and deadline `signal`) ride on a request function of their own.
+    const [method, url] = route.split(' ');
+    // (The overload that takes a request function types its parameters as a route string: hence `never`.)
+    const requester = request ? client.request.defaults({ request }) : client.request;
+    const { hook_id, ...query } = parameters;
+    const all = { method, url, ...params, ...(typeof hook_id === 'number' ? pathParamsOf(route, { hook_id }) : {}), ...query };
+    for await (const response of client.paginate.iterator(requester, all)) {
+        const page = response.data;
+        const end = page.findIndex(until);
+        items.push(...(end < 0 ? page : page.slice(0, end)));
+        more = end < 0 && page.length > 0 && /rel="next"/.test(response.headers.link ?? '');
+        if (page.length === 0 || end >= 0 || items.length >= limit)
+            break;
+    }
+    return { items: items.slice(0, limit), truncated: items.length > limit || (items.length === limit && more) };
+}
+/**
+ * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
+ * @param options.per_page items per request, 1–100
+ * @param options.limit most hooks gathered; undefined = all
+ * @returns the hooks, and `truncated` when `limit` left some out
+ * @throws RequestError (404 when the target does not exist or the token may not see its hooks)
+ */
+async function listHooks(client, target, options) {
+    return endpoints_gather(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit });
+}
+/**
+ * Checks that a hook fetched by `hook_id` has the `url` also given (both name one hook).
+ * @throws HookLookupError naming both when its `config.url` differs
+ */
+function checkSameHook(target, hook, url) {
+    if (url === undefined || hook.config.url === url)
+        return;
+    throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${hook.id} of ${(0,github_scopes/* describeTarget */.ff)(target)} has the url '${hook.config.url ?? ''}', not '${url}'. ` +
+        'Give only one of them, or both for the same hook; nothing was changed.');
+}
+/**
+ * `GET …/hooks/{hook_id}` for a hook named by both `hook_id` and `url`: the hook must have that url.
+ * When GitHub answers 404 and another hook has the url, the two inputs name different hooks too.
+ * @throws HookLookupError naming both inputs; RequestError 404 when neither names a hook
+ */
+async function getNamedHook(client, target, ref) {
+    let hook;
+    try {
+        hook = await getHook(client, target, ref.hook_id);
+    }
+    catch (error) {
+        if (!((0,api_error/* isApiError */.d7)(error) && error.status === 404))
+            throw error;
+        const { items } = await listHooks(client, target, { per_page: 100 });
+        const named = items.find((candidate) => candidate.config.url === ref.url);
+        if (!named)
+            throw error;
+        throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${ref.hook_id} does not exist on ${(0,github_scopes/* describeTarget */.ff)(target)}, and the url '${ref.url}' is webhook ${named.id}. ` +
+            'Give only one of them, or both for the same hook; nothing was changed.');
+    }
+    checkSameHook(target, hook, ref.url);
+    return hook;
+}
+/**
+ * Finds the hook an operation acts on. By `hook_id` alone: no request. By `hook_id` and `url`:
+ * `GET …/hooks/{hook_id}`, whose `config.url` must be `url`. By `url`: lists the target's hooks
+ * (100 a page) and picks the one whose `config.url` equals it exactly.
+ * @throws HookLookupError when no hook, or several hooks (GitHub allows one URL with non-overlapping
+ *   events), have that URL (the message lists the ids to choose from with `hook_id`), or when
+ *   `hook_id` and `url` name different hooks; RequestError 404 for an unknown `hook_id`.
+ */
+async function resolveHook(client, target, ref) {
+    if (!github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks)
+        return { hook_id: SINGLE_HOOK_ID }; // the target's one webhook: nothing to look up
+    if (ref === undefined)
+        throw new Error('internal error: no hook named (hook_id or url)');
+    if ('hook_id' in ref) {
+        if (ref.url === undefined)
+            return { hook_id: ref.hook_id };
+        const hook = await getNamedHook(client, target, { hook_id: ref.hook_id, url: ref.url });
+        return { hook_id: hook.id, hook };
+    }
+    const { items: hooks } = await listHooks(client, target, { per_page: 100 });
+    const matches = hooks.filter((hook) => hook.config.url === ref.url);
+    if (matches.length === 0) {
+        throw new HookLookupError(`No webhook of ${(0,github_scopes/* describeTarget */.ff)(target)} has the url '${ref.url}' (${hooks.length} ${hooks.length === 1 ? 'webhook' : 'webhooks'} checked); check 'url' or give 'hook_id'.`, 0);
+    }
+    if (matches.length > 1) {
+        const ids = matches.map((hook) => `${hook.id} (events: ${hook.events.join(', ')})`).join(', ');
+        throw new HookLookupError(`${matches.length} webhooks of ${(0,github_scopes/* describeTarget */.ff)(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`, matches.length);
+    }
+    return { hook_id: matches[0].id, hook: matches[0] };
+}
+/**
+ * The hooks an operation over "one hook, or all of them" works on: the one `ref` names (fetched in
+ * full), every hook of the target when `ref` is undefined (REST "List … webhooks", all pages), or a
+ * target's one webhook (a GitHub App's).
+ * @returns the hooks, in id order
+ * @throws HookLookupError when `ref` names no hook or several
+ */
+async function selectHooks(client, target, ref) {
+    if (github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks && ref === undefined)
+        return (await listHooks(client, target, { per_page: 100 })).items;
+    const { hook_id, hook } = await resolveHook(client, target, ref);
+    return [hook ?? (await getHook(client, target, hook_id))];
+}
+/** The id the one hook of a target without several hooks (a GitHub App's) goes by: it has none of its own. */
+const SINGLE_HOOK_ID = 0;
+/**
+ * The one webhook of a target that has no list of hooks (a GitHub App: REST "Get a webhook
+ * configuration for an app", `GET /app/hook/config`), in the shape of a hook: its config, active,
+ * no events of its own (an App's events are set in its settings), id {@link SINGLE_HOOK_ID}, and
+ * `updated_at` empty — GitHub does not say when it changed, so a secret proof can trust only its
+ * newest delivery.
+ */
+async function singleHook(client, target) {
+    const config = await getHookConfig(client, target, SINGLE_HOOK_ID);
+    const none = { code: null, status: null, message: null };
+    return {
+        id: SINGLE_HOOK_ID,
+        type: 'App',
+        name: 'web',
+        active: true,
+        events: [],
+        config,
+        updated_at: '',
+        created_at: '',
+        url: '',
+        ping_url: '',
+        deliveries_url: '',
+        test_url: '',
+        last_response: none
+    };
+}
+/**
+ * `GET …/hooks/{hook_id}`; for a target's one webhook (a GitHub App's), its config in the shape of a hook.
+ * @throws RequestError (404 when the hook does not exist or the token may not see it)
+ */
+async function getHook(client, target, hook_id) {
+    if (!github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks)
+        return singleHook(client, target);
+    return send(client, target, 'GET', '/hooks/{hook_id}', { hook_id });
+}
+/** Events compare as sets: order and duplicates do not matter; `*` is its own value. */
+function sameEvents(a, b) {
+    const left = new Set(a);
+    const right = new Set(b);
+    return left.size === right.size && [...left].every((event) => right.has(event));
+}
+/** True when a hook was created at or after `since` (GitHub's `created_at` has whole seconds). */
+function createdSince(hook, since) {
+    return Date.parse(hook.created_at) >= Math.floor(since.getTime() / 1000) * 1000;
+}
+/**
+ * `POST …/hooks` with `name: web`. Defaults (this action's, not the raw API's): `events` `["push"]`,
+ * `active` true, `content_type` `json` (the raw API defaults to `form`), `insecure_ssl` `"0"`.
+ *
+ * A retried POST must not fail on its own success: when the first attempt created the hook but its
+ * answer was lost, the retry gets 422 "Hook already exists". With `adoptSince`, the hook with this
+ * URL is then taken as the one this POST created only when it was created at or after `adoptSince`
+ * (the step's start) with the same events, content type, TLS setting and active state; a given
+ * secret is then written to it through the config endpoint (a hook created meanwhile by someone else
+ * could hold another one). An older hook is never adopted: GitHub's 422 is thrown, as without a retry.
+ * @returns the hook, and `adopted` when it came from the 422 path
+ * @throws RequestError 422 "Hook already exists on this repository/organization" when a hook with
+ *   the same URL has overlapping events (and this request was not a retry that met its own hook).
+ */
+async function createHook(client, target, hook, adoptSince) {
+    const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config;
+    const events = hook.fields.events ?? ['push'];
+    const active = hook.fields.active ?? true;
+    try {
+        const created = await send(client, target, 'POST', '/hooks', {}, {
+            name: 'web',
+            config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
+            events,
+            active
+        });
+        return { hook: created, adopted: false };
+    }
+    catch (error) {
+        if (!(adoptSince && (0,api_error/* isHookAlreadyExists */.yJ)(error) && (0,api_error/* wasRetried */.V2)(error)))
+            throw error;
+        // Among the hooks with the url (GitHub allows several with non-overlapping events), the one this
+        // POST created was created since the step began, with these settings; exactly one, or none is adopted.
+        const { items } = await listHooks(client, target, { per_page: 100 });
+        const mine = items.filter((candidate) => candidate.config.url === url &&
+            createdSince(candidate, adoptSince) &&
+            sameEvents(candidate.events, events) &&
+            candidate.active === active &&
+            candidate.config.content_type === content_type &&
+            String(candidate.config.insecure_ssl) === insecure_ssl &&
+            Boolean(candidate.config.secret) === (secret !== undefined));
+        if (mine.length !== 1)
+            throw error;
+        const [own] = mine;
+        if (secret !== undefined)
+            await updateHookConfig(client, target, own.id, { secret });
+        return { hook: own, adopted: true };
+    }
+}
+/**
+ * Applies `add_events` then `remove_events` to a list of events, keeping its order: what the
+ * repository endpoint does server-side, done client-side for organizations (whose endpoint lacks them).
+ */
+function mergeEvents(events, add = [], remove = []) {
+    return [...new Set([...events, ...add])].filter((event) => !remove.includes(event));
+}
+/**
+ * Updates a hook without risking its secret: config fields (`url`, `content_type`, `insecure_ssl`,
+ * `secret`) through `PATCH …/hooks/{hook_id}/config` (merges), then `events`/`add_events`/
+ * `remove_events`/`active` through `PATCH …/hooks/{hook_id}` **without** `config`. On organizations,
+ * `add_events`/`remove_events` are merged here (read the hook, write `events`). Returns the hook as
+ * it is afterwards (one more `GET` when only the config changed).
+ * @param known the hook if a lookup already fetched it (saves the read of the org merge)
+ */
+async function updateHook(client, target, hook_id, changes, known) {
+    const written = Object.keys(definedFields(changes.config));
+    if (written.length > 0)
+        await updateHookConfig(client, target, hook_id, changes.config);
+    try {
+        const { events, add_events, remove_events, active } = changes.fields;
+        let patch = { events, add_events, remove_events, active };
+        if (!github_scopes/* SCOPE_TRAITS */.ty[target.scope].addRemoveEvents && (add_events !== undefined || remove_events !== undefined)) {
+            const current = known ?? (await getHook(client, target, hook_id));
+            patch = { events: mergeEvents(current.events, add_events, remove_events), active };
+        }
+        const body = definedFields(patch);
+        if (Object.keys(body).length === 0) {
+            // Only the config changed: the hook is read back. Its failure does not undo the write.
+            return await getHook(client, target, hook_id).catch((error) => {
+                throw (0,api_error/* withContext */.eQ)(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`);
+            });
+        }
+        return await send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body);
+    }
+    catch (error) {
+        if (written.length === 0 || ((0,api_error/* isApiError */.d7)(error) && error.context?.length))
+            throw error;
+        throw (0,api_error/* withContext */.eQ)(error, `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`);
+    }
+}
+/**
+ * `DELETE …/hooks/{hook_id}` (204). GitHub's 404 means "no such hook" or "no permission", so a 404
+ * counts as the hook being gone only when the hook was `seen` to exist in this step and a
+ * `GET …/hooks/{hook_id}` now answers 404 too (it still exists → a permission problem: the 404 is thrown).
+ * @returns `deleted` (this request deleted it, or its retry met a 404 after a lost answer), or `gone`
+ *   (it was seen, and someone else deleted it before this DELETE arrived)
+ * @throws RequestError (404 for a hook not seen in this step, or still there; 403 without permission)
+ */
+async function deleteHook(client, target, hook_id, seen) {
+    try {
+        await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id });
+        return 'deleted';
+    }
+    catch (error) {
+        if (!((0,api_error/* isApiError */.d7)(error) && error.status === 404))
+            throw error;
+        if (!seen) {
+            if (!(0,api_error/* wasRetried */.V2)(error))
+                throw error;
+            throw (0,api_error/* withContext */.eQ)(error, `The first DELETE got no answer, so this step cannot tell whether it deleted webhook ${hook_id} or the hook never existed (or the token cannot see it).`);
+        }
+        try {
+            await getHook(client, target, hook_id);
+        }
+        catch (check) {
+            if ((0,api_error/* isApiError */.d7)(check) && check.status === 404)
+                return (0,api_error/* wasRetried */.V2)(error) ? 'deleted' : 'gone';
+            throw check;
+        }
+        throw error;
+    }
+}
+/** `GET …/hooks/{hook_id}/config`: `url`, `content_type`, `insecure_ssl`, `secret` (`********` when set). */
+async function getHookConfig(client, target, hook_id) {
+    return send(client, target, 'GET', '/hooks/{hook_id}/config', { hook_id });
+}
+/**
+ * `PATCH …/hooks/{hook_id}/config` with only the given fields; GitHub merges them into the stored
+ * config, so an absent `secret` keeps the stored one.
+ */
+async function updateHookConfig(client, target, hook_id, config) {
+    return send(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, definedFields(config));
+}
+/**
+ * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
+ * @param options.status server-side filter: `success` (status code 200–399) or `failure` (400–599;
+ *   "failed to connect", status code 0, is in neither), or undefined for all
+ * @param options.limit most deliveries gathered; undefined = all GitHub still keeps
+ * @param options.since stop at the first delivery older than this (`delivered_at`)
+ * @param options.until stop at the first delivery that meets it (left out with the rest)
+ * @throws RequestError (404 unknown hook)
+ */
+async function listDeliveries(client, target, hook_id, options) {
+    const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) };
+    const since = options.since?.getTime() ?? -Infinity;
+    const until = (delivery) => Date.parse(delivery.delivered_at) < since || (options.until?.(delivery) ?? false);
+    return endpoints_gather(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until }, options.request);
+}
+/** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */
+async function getDelivery(client, target, hook_id, delivery_id, request) {
+    return send(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id }, undefined, request);
+}
+/**
+ * `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again,
+ * same `guid`, `redelivery: true`. Not retried after a 5xx or a lost answer, which could redeliver twice.
+ * @throws RequestError (404 unknown delivery, 422 GitHub refuses it)
+ */
+async function redeliver(client, target, hook_id, delivery_id) {
+    await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, ONCE);
+}
+/** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. Sent once ({@link ONCE}). */
+async function endpoints_ping(client, target, hook_id) {
+    await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id }, undefined, ONCE);
+}
+/**
+ * `POST /repos/{owner}/{repo}/hooks/{hook_id}/tests` (204): GitHub sends the latest push again to the
+ * hook — only if it is subscribed to `push` (or `*`). Repository webhooks only. Sent once ({@link ONCE}).
+ * @throws Error for an organization target (no such endpoint).
+ */
+async function testPush(client, target, hook_id) {
+    await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id }, undefined, ONCE);
+}
+
+;// CONCATENATED MODULE: ./src/jobs/fleet.ts
+/**
+ * The one place that runs an operation over several targets and gathers one result per target: a
+ * repository that fails does not stop the others (unless `fail_fast`), `max_writes` bounds how many
+ * repositories are written, and each target reports as it finishes. Requests are paced by the run's
+ * one pacer (../github/pacing.ts), which the clients of one factory share; `p-limit` only bounds how many
+ * targets are in progress. Once GitHub stopped the run (the pacer's {@link RateLimitStop}), targets
+ * not started are `skipped`, and so is one the stop cut short before it wrote anything.
+ */
+
+
+
+
+
+
+/**
+ * How many targets are in progress at once. Above the pacer's 10 requests in flight, so
+ * that targets waiting for their turn to write (one write per second) do not leave it idle.
+ */
+const FLEET_CONCURRENCY = 20;
+/** Fresh counters for a run that will report `total` results. */
+function fleetState(total) {
+    return { writes: 0, done: 0, total };
+}
+/** Reports a result decided without running the operation (a hook already rotated, one not started). */
+function report(result, options, state) {
+    options.onResult?.(result, ++state.done, state.total);
+    return result;
+}
+/**
+ * Runs `operation` on every item (a target, or a hook of one), each with a client of its own from
+ * `makeClient` (clients of one factory share the rate limiters), and gathers the results in the
+ * order of `items`. Never throws for an item's failure: it becomes that item's result.
+ * @param operation the operation bound to the request, as a function of a client and an item
+ * @returns one result per item, and the totals
+ */
+async function runFleet(items, makeClient, operation, options) {
+    const limit = pLimit(options.concurrency ?? FLEET_CONCURRENCY);
+    const state = options.state ?? fleetState(items.length);
+    const runOne = async (item) => {
+        const { target } = item;
+        // A target's one webhook (a GitHub App's) has no id to report.
+        const base = {
+            target,
+            name: (0,github_scopes/* targetName */.je)(target),
+            hook_id: github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks ? item.hook?.id : undefined,
+            changed: false,
+            ok: false
+        };
+        if (state.stoppedBy !== undefined)
+            return { ...base, result: 'skipped', error: `not run: fail_fast stopped the run after ${state.stoppedBy} failed` };
+        const stop = makeClient.pacer.stop();
+        if (stop)
+            return { ...base, result: 'skipped', error: `not run: ${stop.message}` };
+        let writing = false;
+        let wrote = false;
+        const client = makeClient({
+            beforeWrite: () => {
+                if (writing)
+                    return;
+                if (state.stoppedBy !== undefined)
+                    throw new model/* RunLimit */.bp(`not written: fail_fast stopped the run after ${state.stoppedBy} failed`);
+                if (options.max_writes !== undefined && state.writes >= options.max_writes) {
+                    throw new model/* RunLimit */.bp(`not written: max_writes (${options.max_writes}) was reached; run again to continue`);
+                }
+                state.writes++;
+                writing = true;
+            },
+            beforeSend: () => {
+                // Once fail_fast stopped the run, nothing more goes out for a target that has written nothing
+                // (its writes and reads waiting in the pacer included); one that has written (a rotation
+                // between its write and its rollback) finishes what it began.
+                if (state.stoppedBy !== undefined && !wrote)
+                    throw new model/* RunLimit */.bp(`not run to its end: fail_fast stopped the run after ${state.stoppedBy} failed`);
+            },
+            // A target that has written finishes what it began (verification, rollback) even once GitHub's limits stopped the run.
+            finishing: () => wrote
+        });
+        client.hook.after('request', (_response, request) => {
+            if (request.method !== 'GET')
+                wrote = true;
+        });
+        try {
+            const result = await operation(client, item);
+            const hook_id = github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks ? (result.hook_id ?? base.hook_id) : undefined;
+            const done = { ...base, hook_id, result: result.outcome, changed: result.changed ?? false, operation: result };
+            return result.failure ? { ...done, error: result.failure } : { ...done, ok: true };
+        }
+        catch (error) {
+            return thrownResult(base, error, { wrote, absent_ok: options.absent_ok });
+        }
+    };
+    const results = await Promise.all(items.map((item) => limit(async () => {
+        const result = await runOne(item);
+        if (isFailure(result) && options.fail_fast)
+            state.stoppedBy ??= result.name;
+        return report(result, options, state);
+    })));
+    return { results, counts: countResults(results) };
+}
+/**
+ * The result of an item whose operation threw `error`: `skipped` for the run's own limit
+ * ({@link RunLimit}: `max_writes`, `fail_fast`) and for GitHub's stop ({@link RateLimitStop}) before
+ * the item wrote anything; `absent` (ok) for a hook not found when `absent_ok`; otherwise `failed`
+ * with GitHub's answer or the message.
+ * @param base the result's fields but `result` (`ok` and `changed` false)
+ * @param state.wrote whether the item sent a write before the error
+ */
+function thrownResult(base, error, state) {
+    if (error instanceof model/* RunLimit */.bp)
+        return { ...base, result: 'skipped', error: error.message };
+    if (state.absent_ok && error instanceof HookLookupError && error.matches === 0) {
+        return { ...base, result: 'absent', ok: true, error: undefined, operation: { message: `${base.name}: ${error.message}`, outcome: 'absent' } };
+    }
+    // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
+    if (error instanceof RateLimitStop && !state.wrote)
+        return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error };
+    if (error instanceof RateLimitStop)
+        return { ...base, result: 'failed', error: `stopped after a write: ${error.message}`, thrown: error };
+    return { ...base, result: 'failed', error: errorText(error, base.target), thrown: error };
+}
+/** True for a result that counts as failed: not ok, and not skipped. */
+function isFailure(result) {
+    return !result.ok && result.result !== 'skipped';
+}
+/** The totals of a list of results. */
+function countResults(results) {
+    const failed = results.filter(isFailure).length;
+    const skipped = results.filter((result) => result.result === 'skipped').length;
+    const changed = results.filter((result) => result.changed && result.result !== 'skipped').length;
+    const absent = results.filter((result) => result.result === 'absent').length;
+    return { succeeded: results.length - failed - skipped, absent, failed, changed, skipped };
+}
+/** An error as the text of an item's result: GitHub's answer (without the token hint, given once for the run) or the message. */
+function errorText(error, target) {
+    if ((0,api_error/* isApiError */.d7)(error))
+        return (0,api_error/* describeApiError */.gg)(error, target.scope, { hint: false });
+    return error instanceof Error ? error.message : String(error);
+}
+
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: external "node:os"
 const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/inputs/values.ts + 1 modules
+var values = __nccwpck_require__(1268);
+// EXTERNAL MODULE: ./src/inputs/operation-inputs.ts
+var operation_inputs = __nccwpck_require__(6816);
+// EXTERNAL MODULE: ./src/inputs/targets.ts
+var inputs_targets = __nccwpck_require__(4295);
+// EXTERNAL MODULE: ./src/inputs/credentials.ts
+var credentials = __nccwpck_require__(6431);
+;// CONCATENATED MODULE: ./src/inputs/input-helper.ts
+/**
+ * The one module that turns the raw action inputs (strings from `action.yml`) into one typed,
+ * validated {@link WebhookRequest} ({@link getRequest}). Every input is checked here, before the
+ * first API request; an invalid input throws an {@link InputError} that names the input and what it
+ * accepts. Along the flow: ./credentials.ts masks the secrets first (`maskSecretInputs`, called
+ * by main.ts before anything else), then `getRequest` parses each value (./values.ts), resolves
+ * the target or the repository selection (./targets.ts), checks the connection and its
+ * credentials (./credentials.ts) and what the chosen operation needs and reads
+ * (./operation-inputs.ts), and fills in the defaults.
+ */
+
+
+
+
+
+
+
+
+
+
+/** Invalid input: `problems` names each bad input and what it accepts. */
+class InputError extends Error {
+    problems;
+    /** Where each problem is in a file (same order as `problems`), for annotations on it; absent for inputs. */
+    places;
+    constructor(problems, places) {
+        super(problems.length === 1 ? problems[0] : `${problems.length} invalid inputs:\n- ${problems.join('\n- ')}`);
+        this.name = 'InputError';
+        this.problems = problems;
+        if (places)
+            this.places = places;
+    }
+}
+/** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
+const DEFAULT_PER_PAGE = 100;
+/** Default `retries` of every request. */
+const DEFAULT_RETRIES = 3;
+/** Default `wait_timeout` of `ping` / `test`, in seconds. */
+const DEFAULT_WAIT_TIMEOUT = 60;
+/** Default `max_redeliveries` of `redeliver-failed`. */
+const DEFAULT_MAX_REDELIVERIES = 50;
+/** Default `since` of `redeliver-failed`: 24 hours back, in milliseconds. */
+const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000;
+/** Default `limit` of `list-deliveries` (GitHub keeps deliveries for a few days; there may be thousands). */
+const DEFAULT_DELIVERIES_LIMIT = 100;
+/** Default `request_timeout`: seconds one HTTP request (each attempt) may take. */
+const DEFAULT_REQUEST_TIMEOUT = 30;
+/** Default `file`: the webhooks file of `plan`, `apply` and `export`. */
+const DEFAULT_FILE = '.github/webhooks.yml';
+/**
+ * Accepts a path whose folder exists and that is not itself a folder (input `inventory_file`): the
+ * file is written there, after every request (a folder would fail that write with EISDIR).
+ * @throws Error naming the input and what it accepts
+ */
+function fileInExistingFolder(raw, name) {
+    const folder = (0,external_node_path_.dirname)(raw);
+    if ((0,external_node_fs_.existsSync)(raw) && (0,external_node_fs_.statSync)(raw).isDirectory()) {
+        throw new Error(`Input '${name}' is '${raw}', which is a folder; it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
+    }
+    if ((0,external_node_fs_.existsSync)(folder) && (0,external_node_fs_.statSync)(folder).isDirectory())
+        return raw;
+    throw new Error(`Input '${name}' is '${raw}', in a folder that does not exist (${folder}); it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
+}
+/** True when `path` (input `file`) is a file; else records the problem. */
+function isFile(path, problems) {
+    if ((0,external_node_fs_.existsSync)(path) && (0,external_node_fs_.statSync)(path).isFile())
+        return true;
+    problems.push(`Input 'file' is '${path}', which is not a file; it accepts the path of a webhooks file (YAML, see docs/webhooks-as-code.md), relative to the workspace, default ${DEFAULT_FILE}.`);
+    return false;
+}
+/**
+ * Reads and validates the webhooks file of a `plan` / `apply` request (src/inputs/webhooks-file.ts, loaded
+ * here: `yaml` and `ajv` are bundled in a chunk of their own) and masks its secrets, before any
+ * request. With `secrets_optional` (`plan`), an unset `secret_env` variable is no problem: that
+ * entry's secret is not checked.
+ * @throws InputError with the file's problems, each naming the file (relative to `GITHUB_WORKSPACE`),
+ *   the line and the key, and their places for annotations
+ */
+async function loadWebhooksFile(spec, env = process.env) {
+    const { maskWebhooksFileSecrets, readWebhooksFile, WebhooksFileError } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(46)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2046));
+    try {
+        const file = readWebhooksFile(spec.path, env, undefined, {
+            allow_unknown_events: spec.allow_unknown_events,
+            secrets_optional: spec.secrets_optional === true
+        });
+        maskWebhooksFileSecrets(file, env);
+        return file;
+    }
+    catch (error) {
+        if (error instanceof WebhooksFileError)
+            throw new InputError(error.problems, error.details.map(({ file, line, column }) => ({ file, line, column })));
+        throw error;
+    }
+}
+/** Default `rate_limit_wait`: seconds the run may wait for the primary rate limit's reset (10 minutes). */
+const DEFAULT_RATE_LIMIT_WAIT = 600;
+/** Default `canary` of `rotate-secret`: hooks rotated first, alone. */
+const DEFAULT_CANARY = 1;
+/** Default `batch_size` of `rotate-secret`. */
+const DEFAULT_BATCH_SIZE = 10;
+/** Default `max_failures` of `rotate-secret`. */
+const DEFAULT_MAX_FAILURES = 1;
+/**
+ * The fixed defaults that `action.yml` declares (`default:`), as the runner passes them. The runner
+ * sets an input with a default on EVERY run, so a value equal to its default counts as unset: it gets
+ * no "ignored" warning and does not count as given (e.g. as a change for `update`). An input whose
+ * being set changes what happens (`repository`, `since`, `limit`, `events`…) has no default there.
+ * Each value is the one the code takes when the input is unset; __tests__/reference.test.ts checks
+ * that this map and action.yml agree and that setting each default changes nothing. `api_url`'s
+ * default, `${{ github.api_url }}`, is not fixed: the code falls back to `GITHUB_API_URL` itself.
+ */
+const ACTION_DEFAULTS = {
+    scope: 'repo',
+    include_archived: 'false',
+    include_forks: 'true',
+    fail_fast: 'false',
+    allow_unknown_events: 'false',
+    fail_on_quiet: 'false',
+    ping_if_needed: 'true',
+    fail_on_mismatch: 'true',
+    canary: String(DEFAULT_CANARY),
+    batch_size: String(DEFAULT_BATCH_SIZE),
+    max_failures: String(DEFAULT_MAX_FAILURES),
+    rotate_unknown: 'false',
+    file: DEFAULT_FILE,
+    fail_on_drift: 'false',
+    dry_run: 'false',
+    max_redeliveries: String(DEFAULT_MAX_REDELIVERIES),
+    wait: 'true',
+    wait_timeout: String(DEFAULT_WAIT_TIMEOUT),
+    fail_on_delivery_error: 'true',
+    verify: 'true',
+    per_page: String(DEFAULT_PER_PAGE),
+    retries: String(DEFAULT_RETRIES),
+    request_timeout: String(DEFAULT_REQUEST_TIMEOUT),
+    rate_limit_wait: String(DEFAULT_RATE_LIMIT_WAIT),
+    ghes_rate_limit_factor: '1',
+    api_version: values/* KNOWN_API_VERSIONS */.ti[0]
+};
+/**
+ * Builds the validated request from the inputs.
+ *
+ * Defaults that depend on the workflow: `repository` falls back to `GITHUB_REPOSITORY`, `org` to the
+ * repository owner, `api_url` to `GITHUB_API_URL` then `https://api.github.com`. An input equal to its
+ * fixed default in action.yml ({@link ACTION_DEFAULTS}) counts as unset.
+ *
+ * @param read input reader, `core.getInput` by default (tests pass their own)
+ * @param env environment for the workflow fallbacks, `process.env` by default
+ * @throws InputError listing every invalid input; nothing has been requested from GitHub then.
+ */
+function getRequest(read = core/* getInput */.V4, env = process.env) {
+    const started_at = new Date();
+    const problems = [];
+    const warnings = [];
+    // Unset, or set to its action.yml default (which the runner always sets): undefined.
+    const input = (name) => {
+        const value = read(name);
+        return value === '' || (Object.hasOwn(ACTION_DEFAULTS, name) && value === ACTION_DEFAULTS[name]) ? undefined : value;
+    };
+    /** Runs a parser and records its error as a problem; undefined when the input is unset or invalid. */
+    const parse = (name, parser) => {
+        const raw = input(name);
+        if (raw === undefined)
+            return undefined;
+        try {
+            return parser(raw, name);
+        }
+        catch (error) {
+            problems.push(error.message);
+            return undefined;
+        }
+    };
+    const operation = parse('operation', (0,values/* oneOf */.yL)(model/* OPERATIONS */.xb));
+    if (input('operation') === undefined)
+        problems.push(`Input 'operation' is required; it accepts ${(0,values/* list */.p_)(model/* OPERATIONS */.xb)}.`);
+    const scope = parse('scope', (0,values/* oneOf */.yL)(['repo', 'org', 'app'])) ?? 'repo';
+    const file_path = input('file') ?? DEFAULT_FILE;
+    const allowUnknown = parse('allow_unknown_events', values/* boolean */.zM) === true;
+    const webhooksFile = operation !== undefined && operation_inputs/* FILE_OPERATIONS */.yj.includes(operation) && isFile(file_path, problems) ? file_path : undefined;
+    const repositories = parse('repositories', inputs_targets/* repositoryPatterns */.kG);
+    const target = repositories || webhooksFile || (operation && operation_inputs/* FILE_OPERATIONS */.yj.includes(operation)) ? undefined : (0,inputs_targets/* oneTarget */["in"])(scope, input, env, problems);
+    const targets = webhooksFile
+        ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown, secrets_optional: operation === 'plan' }
+        : repositories
+            ? { kind: 'repositories', selection: (0,inputs_targets/* parseSelection */.gO)(repositories, scope, parse, input, problems) }
+            : target && { kind: 'one', target };
+    const hookId = parse('hook_id', values/* positiveInteger */.Cq);
+    const url = parse('url', values/* httpUrl */.q3);
+    const secrets = (0,credentials/* hookSecrets */.Bj)(read, problems);
+    const config = {
+        content_type: parse('content_type', (0,values/* oneOf */.yL)(['json', 'form'])),
+        insecure_ssl: parse('insecure_ssl', (0,values/* oneOf */.yL)(['0', '1'])),
+        secret: secrets.secret
+    };
+    const hook_fields = {
+        events: parse('events', values/* eventList */.$q),
+        add_events: parse('add_events', values/* eventList */.$q),
+        remove_events: parse('remove_events', values/* eventList */.$q),
+        active: parse('active', values/* boolean */.zM)
+    };
+    const request = {
+        writes: false,
+        fail_fast: parse('fail_fast', values/* boolean */.zM) ?? false,
+        max_writes: parse('max_writes', values/* positiveInteger */.Cq),
+        hook_fields,
+        config,
+        delivery_id: parse('delivery_id', values/* positiveInteger */.Cq),
+        status: parse('status', (0,values/* oneOf */.yL)(['success', 'failure'])),
+        per_page: parse('per_page', (0,values/* integerIn */.wo)(1, 100)) ?? DEFAULT_PER_PAGE,
+        limit: parse('limit', values/* positiveInteger */.Cq),
+        dry_run: parse('dry_run', values/* boolean */.zM) ?? false,
+        wait: parse('wait', values/* boolean */.zM) ?? true,
+        wait_timeout: parse('wait_timeout', (0,values/* seconds */.YA)(600)) ?? DEFAULT_WAIT_TIMEOUT,
+        fail_on_delivery_error: parse('fail_on_delivery_error', values/* boolean */.zM) ?? true,
+        verify: parse('verify', values/* boolean */.zM) ?? true,
+        since: parse('since', values/* pointInTime */.XS),
+        max_redeliveries: parse('max_redeliveries', values/* positiveInteger */.Cq) ?? DEFAULT_MAX_REDELIVERIES,
+        previous_secret: secrets.previous_secret,
+        ping_if_needed: parse('ping_if_needed', values/* boolean */.zM) ?? true,
+        fail_on_mismatch: parse('fail_on_mismatch', values/* boolean */.zM) ?? true,
+        canary: parse('canary', (0,values/* integerIn */.wo)(0, 1000)) ?? DEFAULT_CANARY,
+        batch_size: parse('batch_size', values/* positiveInteger */.Cq) ?? DEFAULT_BATCH_SIZE,
+        max_failures: parse('max_failures', values/* positiveInteger */.Cq) ?? DEFAULT_MAX_FAILURES,
+        rotate_unknown: parse('rotate_unknown', values/* boolean */.zM) ?? false,
+        fail_below: parse('fail_below', values/* fraction */.zO),
+        fail_on_quiet: parse('fail_on_quiet', values/* boolean */.zM) ?? false,
+        file: file_path,
+        also_org: (operation === 'export' || operation === 'inventory') && repositories ? parse('org', inputs_targets/* organizationLogin */.p1) : undefined,
+        inventory_file: parse('inventory_file', fileInExistingFolder) ?? (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-inventory.csv'),
+        fail_on: parse('fail_on', values/* findingIds */.Yj) ?? [],
+        fail_on_drift: parse('fail_on_drift', values/* boolean */.zM) ?? false,
+        retries: parse('retries', (0,values/* integerIn */.wo)(0, 10)) ?? DEFAULT_RETRIES,
+        started_at,
+        connection: {
+            token: read('token'),
+            api_url: parse('api_url', values/* httpUrl */.q3)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
+            api_version: parse('api_version', values/* apiVersion */.XV) ?? values/* KNOWN_API_VERSIONS */.ti[0],
+            request_timeout: parse('request_timeout', (0,values/* seconds */.YA)(600)) ?? DEFAULT_REQUEST_TIMEOUT,
+            rate_limit_wait: parse('rate_limit_wait', (0,values/* secondsOrZero */.hM)(3600)) ?? DEFAULT_RATE_LIMIT_WAIT,
+            ghes_rate_limit_factor: parse('ghes_rate_limit_factor', values/* factor */.Gt) ?? 1
+        },
+        warnings
+    };
+    (0,credentials/* checkConnection */.jo)(scope, request.connection, input, problems, warnings);
+    if (parse('allow_unknown_events', values/* boolean */.zM) !== true) {
+        // Only for an operation that sends them; an ignored input gets its warning below instead.
+        const sent = operation === undefined ? [] : operation_inputs/* OPERATION_INPUTS */.gE[operation].uses;
+        for (const name of ['events', 'add_events', 'remove_events'].filter((input) => sent.includes(input))) {
+            const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !values/* KNOWN_EVENTS */._Y.has(event));
+            if (unknown.length > 0)
+                problems.push((0,values/* unknownEvents */.W)(name, unknown));
+        }
+    }
+    if (request.since !== undefined && request.since > started_at) {
+        problems.push(`Input 'since' is ${request.since.toISOString()}, in the future; it accepts a time in the past or a duration back from now (30m, 6h, 3d).`);
+    }
+    if (operation !== undefined) {
+        (0,operation_inputs/* checkOperation */.M5)(operation, scope, request, problems, warnings, input);
+        const dryRun = (0,operation_inputs/* dryRunProblem */.o6)(operation, request);
+        if (dryRun !== undefined)
+            problems.push(dryRun);
+        if (targets?.kind === 'repositories')
+            (0,inputs_targets/* checkFleet */.zJ)(operation, targets.selection, request, problems, warnings, input);
+    }
+    if (targets?.kind !== 'repositories') {
+        // A file's entries are a fleet too: fail_fast and max_writes apply to them.
+        const fleetWide = targets?.kind === 'file' ? ['fail_fast', 'max_writes'] : [];
+        for (const name of operation_inputs/* FLEET_INPUTS */.JI.filter((name) => name !== 'repositories' && !fleetWide.includes(name) && input(name) !== undefined)) {
+            warnings.push(`Input '${name}' is ignored without 'repositories' (it applies to a run over several repositories).`);
+        }
+    }
+    if (problems.length > 0 || operation === undefined || targets === undefined)
+        throw new InputError(problems);
+    const { uses } = operation_inputs/* OPERATION_INPUTS */.gE[operation];
+    // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
+    // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
+    // A GitHub App's one webhook is never named: url is always the url to write.
+    const single = targets.kind === 'one' && !github_scopes/* SCOPE_TRAITS */.ty[targets.target.scope].hooks;
+    const moves = (hookId !== undefined || single) && operation_inputs/* URL_MOVERS */.XJ.includes(operation);
+    if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves))
+        config.url = url;
+    if (operation_inputs/* CONFIG_WRITERS */.ee.includes(operation))
+        (0,operation_inputs/* warnUnsafe */.Vp)(config, warnings);
+    if (uses.includes('hook_id') && !single) {
+        request.hook =
+            hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined;
+    }
+    if (operation === 'list-deliveries')
+        request.limit ??= DEFAULT_DELIVERIES_LIMIT;
+    if (!uses.includes('dry_run'))
+        request.dry_run = false;
+    request.writes = (0,operation_inputs/* mayWrite */.J)(operation, request);
+    if (operation === 'redeliver-failed' || operation === 'report')
+        request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS);
+    if (request.since !== undefined)
+        request.since = clampSince(request.since, request.connection.api_url, started_at, warnings);
+    return { operation, targets, ...request };
+}
+/**
+ * GitHub keeps deliveries for {@link deliveryRetentionDays} days (3 on github.com, 7 on GHES): an
+ * older `since` is clamped to that bound, with a warning.
+ */
+function clampSince(since, api_url, now, warnings) {
+    const days = (0,model/* deliveryRetentionDays */.G$)(api_url);
+    const oldest = new Date(now.getTime() - days * 86400_000);
+    if (since >= oldest)
+        return since;
+    warnings.push(`Input 'since' (${since.toISOString()}) is older than GitHub keeps deliveries (${days} days for this API); using ${oldest.toISOString()} instead.`);
+    return oldest;
+}
+
+;// CONCATENATED MODULE: ./src/jobs/deliveries.ts
+/**
+ * Delivery verdicts and redelivery of failures, built on the REST endpoints "List deliveries for a …
+ * webhook", "Get a delivery …" and "Redeliver a delivery …".
+ *
+ * GitHub answers `POST …/pings` and `POST …/tests` with 204 and no delivery id, so the delivery a
+ * ping caused is found by noting the newest delivery id before the request and polling for a newer
+ * one of the right event.
+ */
+
+
+
+
+/** First poll this long after the request (ms); GitHub usually delivers within it. */
+const FIRST_POLL_MS = 500;
+/** Polls grow by half each time up to this interval (ms), so a verdict comes ≤ 1 s after the delivery exists. */
+const MAX_POLL_MS = 1000;
+/** Deliveries asked per poll: a small page, newest first. */
+const POLL_PAGE = 10;
+/** True when the receiver answered 2xx. "failed to connect" and timeouts have status code 0: failures. */
+function succeeded(delivery) {
+    return delivery.status_code >= 200 && delivery.status_code < 300;
+}
+/** The hook's newest delivery, or undefined when it has none (1 GET, `per_page=1`). */
+async function newestDelivery(client, target, hook_id) {
+    const { items: [newest] } = await listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 });
+    return newest;
+}
+/**
+ * Polls the hook's deliveries (newest first, small pages; first after {@link FIRST_POLL_MS}, then
+ * every 1.5× longer up to {@link MAX_POLL_MS}) until a delivery of `event` newer than `after`
+ * appears, then fetches it in full. Never reports an older delivery. Each poll reads pages until it
+ * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
+ *
+ * The wait never outlasts `timeout_ms`: every poll and the final fetch are aborted at the deadline,
+ * and a poll that fails with a 5xx or a network error is not retried but followed by the next poll
+ * (another 4xx is thrown). A poll waits out a pause GitHub asked for (../github/pacing.ts) when it ends
+ * before the deadline; when it ends later, the wait ends at once with {@link RateLimitWait}.
+ * @param options.after the newest delivery id before the request that causes the delivery
+ * @param options.event the delivery's event (`ping`, `push`); undefined: any event
+ * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
+ *   this ISO 8601 time counts (e.g. a hook's `updated_at`, so the delivery can prove its secret)
+ * @param options.timeout_ms how long to wait, in milliseconds
+ * @param clock the clock the waits go through (tests drive it); the real one by default
+ * @returns the delivery, or undefined when GitHub recorded none in time
+ * @throws RequestError for a 4xx answer to a poll (e.g. 404: the hook was deleted meanwhile);
+ *   RateLimitWait when GitHub's pause outlasts the wait; RateLimitStop when GitHub stopped the run
+ */
+async function waitForDelivery(client, target, hook_id, options, clock = model/* realClock */.dQ) {
+    const deadline = clock.now() + options.timeout_ms;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), options.timeout_ms);
+    const request = { retries: 0, signal: withDeadline(abort.signal, deadline) };
+    const newerThan = options.delivered_after === undefined ? -Infinity : Date.parse(options.delivered_after);
+    let interval = FIRST_POLL_MS;
+    try {
+        for (;;) {
+            await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), abort.signal).catch(() => undefined);
+            if (abort.signal.aborted)
+                return undefined;
+            try {
+                const { items: newer } = await listDeliveries(client, target, hook_id, {
+                    per_page: POLL_PAGE,
+                    until: (delivery) => Number(delivery.id) <= options.after,
+                    request
+                });
+                const caused = newer.filter((delivery) => (options.event === undefined || delivery.event === options.event) && Date.parse(delivery.delivered_at) > newerThan);
+                const first = caused.at(-1); // the oldest new one: the one the request caused
+                if (first)
+                    return await getDelivery(client, target, hook_id, Number(first.id), request);
+            }
+            catch (error) {
+                if (abort.signal.aborted)
+                    return undefined;
+                if (error instanceof RateLimitStop)
+                    throw error;
+                if (error instanceof RateLimitWait)
+                    throw new RateLimitWait(`The wait for the delivery ended: ${error.message}`);
+                // A 5xx or a network error is followed by the next poll; a 4xx is thrown.
+                if ((0,api_error/* isApiError */.d7)(error) && error.status < 500)
+                    throw error;
+            }
+            if (clock.now() >= deadline)
+                return undefined;
+            interval = Math.min(interval * 1.5, MAX_POLL_MS);
+        }
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/**
+ * Makes GitHub send a delivery and waits for it: notes the newest delivery id, calls `send` (a
+ * `POST …/pings` or `…/tests`, which answer 204 without an id), then {@link waitForDelivery}.
+ * Costs 1 GET + the POST + the polls + 1 GET.
+ * @returns the delivery `send` caused, or undefined when GitHub recorded none within `timeout_ms`
+ */
+async function sendAndAwait(client, target, hook_id, send, options, clock = model/* realClock */.dQ) {
+    const after = Number((await newestDelivery(client, target, hook_id))?.id ?? 0);
+    await send();
+    return waitForDelivery(client, target, hook_id, { after, ...options }, clock);
+}
+/**
+ * Pings a hook whose config was just written (created, or given a new secret) and waits for the
+ * ping's delivery, as `ping` does: so the receiver's answer is known now, and a later run can prove
+ * the secret from this ping instead of writing it again. Call it right after the write's answer: the
+ * ping goes one second later, so that GitHub's clock is past the write by a whole second (GitHub's
+ * times have whole seconds, and a proof takes only a delivery strictly newer than `updated_at`).
+ * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
+ * @param options.delivered_after only a delivery later than this ISO 8601 time counts (the hook's
+ *   `updated_at` after a creation, which leaves out the ping GitHub sends on creation)
+ * @param options.timeout_ms how long to wait for the delivery, in MILLISECONDS
+ * @param clock the clock of the polls (the one-second pause is always real: it is GitHub's clock that must pass)
+ * @returns the ping's delivery, or undefined when GitHub recorded none in time
+ */
+async function pingAfterWrite(client, target, hook_id, options, clock = model/* realClock */.dQ) {
+    await model/* realClock */.dQ.sleep(1000);
+    return sendAndAwait(client, target, hook_id, () => endpoints_ping(client, target, hook_id), { event: 'ping', ...options }, clock);
+}
+/**
+ * Groups deliveries by `guid` and returns those none of whose attempts got a 2xx (a delivery with no
+ * status code, e.g. "failed to connect", is a failure), oldest guid first (by its first attempt).
+ */
+function failedGuids(deliveries) {
+    const groups = new Map();
+    for (const delivery of deliveries) {
+        const group = groups.get(delivery.guid) ?? { attempts: [], ok: false };
+        group.attempts.push(delivery);
+        group.ok ||= succeeded(delivery);
+        groups.set(delivery.guid, group);
+    }
+    const byId = (a, b) => Number(a.id) - Number(b.id);
+    return [...groups.entries()]
+        .filter(([, group]) => !group.ok)
+        .map(([guid, group]) => {
+        const attempts = [...group.attempts].sort(byId);
+        return { guid, newest: attempts[attempts.length - 1], attempts: attempts.length, first: attempts[0] };
+    })
+        .sort((a, b) => byId(a.first, b.first))
+        .map(({ guid, newest, attempts }) => ({ guid, newest, attempts }));
+}
+/**
+ * `operation: redeliver-failed`: walks the hook's deliveries back to `since`, finds the guids that
+ * never got a 2xx, and asks GitHub to redeliver the newest attempt of each, oldest guid first, at
+ * most `max` per run (`POST …/deliveries/{delivery_id}/attempts`). A refused redelivery is recorded
+ * in `errors` and the others still go.
+ */
+async function redeliverFailed(client, target, hook_id, options) {
+    const { items: deliveries } = await listDeliveries(client, target, hook_id, { since: options.since, per_page: 100 });
+    const failed = failedGuids(deliveries);
+    const redelivered = [];
+    const errors = [];
+    for (const item of failed.slice(0, options.max)) {
+        try {
+            await redeliver(client, target, hook_id, Number(item.newest.id));
+            redelivered.push(item);
+        }
+        catch (error) {
+            if (!(0,api_error/* isApiError */.d7)(error))
+                throw error; // not GitHub's refusal (e.g. a fleet's max_writes): the run stops here
+            errors.push(`delivery ${item.newest.id} (guid ${item.guid}): ${error.message}`);
+        }
+    }
+    return { scanned: deliveries.length, failed, redelivered, errors };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks-methods/dist-node/index.js
+// pkg/dist-src/node/sign.js
+
+
+// pkg/dist-src/version.js
+var dist_node_VERSION = "6.0.0";
+
+// pkg/dist-src/node/sign.js
+async function sign(secret, payload) {
+  if (!secret || !payload) {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] secret & payload required for sign()"
+    );
+  }
+  if (typeof payload !== "string") {
+    throw new TypeError("[@octokit/webhooks-methods] payload must be a string");
+  }
+  const algorithm = "sha256";
+  return `${algorithm}=${(0,external_node_crypto_.createHmac)(algorithm, secret).update(payload).digest("hex")}`;
+}
+sign.VERSION = dist_node_VERSION;
+
+// pkg/dist-src/node/verify.js
+
+
+async function verify(secret, eventPayload, signature) {
+  if (!secret || !eventPayload || !signature) {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] secret, eventPayload & signature required"
+    );
+  }
+  if (typeof eventPayload !== "string") {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] eventPayload must be a string"
+    );
+  }
+  const signatureBuffer = external_node_buffer_.Buffer.from(signature);
+  const verificationBuffer = external_node_buffer_.Buffer.from(await sign(secret, eventPayload));
+  if (signatureBuffer.length !== verificationBuffer.length) {
+    return false;
+  }
+  return (0,external_node_crypto_.timingSafeEqual)(signatureBuffer, verificationBuffer);
+}
+verify.VERSION = dist_node_VERSION;
+
+// pkg/dist-src/index.js
+async function verifyWithFallback(secret, payload, signature, additionalSecrets) {
+  const firstPass = await verify(secret, payload, signature);
+  if (firstPass) {
+    return true;
+  }
+  if (additionalSecrets !== void 0) {
+    for (const s of additionalSecrets) {
+      const v = await verify(s, payload, signature);
+      if (v) {
+        return v;
+      }
+    }
+  }
+  return false;
+}
+
+
+;// CONCATENATED MODULE: ./src/jobs/secrets.ts
+/**
+ * Which secret a hook signs with, told from its signed deliveries (REST: "List deliveries for a …
+ * webhook", "Get a delivery for a … webhook"): GitHub never returns a stored secret (it reads
+ * `********`), but every delivery carries `X-Hub-Signature-256`, HMAC-SHA256 of its body with the
+ * stored secret, and the API returns the delivery's headers and payload. Recomputing the HMAC of the
+ * body with a candidate secret tells whether that candidate is the stored one, without writing it.
+ */
+
+
+/**
+ * The bodies GitHub may have signed for a delivery whose payload the API returns parsed: GitHub
+ * builds payloads in Ruby and may escape `<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026` and
+ * U+2028/U+2029 as `\u2028`/`\u2029` (Rails' JSON encoding), `/` as `\/` (Ruby's `script_safe`), or
+ * every non-ASCII character as `\uXXXX`; a `form` hook's body is `payload=<url-encoded JSON>`
+ * (two encodings). Each of these JSON texts differs from `JSON.stringify` only inside strings.
+ */
+function signedBodies(payload, contentType) {
+    const json = JSON.stringify(payload);
+    const unicode = (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    const separators = json.replace(/[\u2028\u2029]/g, unicode);
+    const texts = [json, separators.replace(/[<>&]/g, unicode), separators.replace(/\//g, '\\/'), json.replace(/[\u0080-\uffff]/g, unicode), separators];
+    const unique = [...new Set(texts)];
+    if (!contentType.includes('x-www-form-urlencoded'))
+        return unique;
+    return [...new Set(unique.flatMap((text) => [`payload=${encodeURIComponent(text)}`, new URLSearchParams({ payload: text }).toString()]))];
+}
+/** A header of a delivery's request, whatever its case. */
+function header(headers, name) {
+    const found = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
+    return typeof found?.[1] === 'string' ? found[1] : undefined;
+}
+/** How many recent deliveries {@link identifySecret} looks at, newest first. */
+const PROOF_DELIVERIES = 3;
+/**
+ * Which of the candidate secrets signed a delivery: the name of the first candidate whose
+ * HMAC-SHA256 of one of the body's plausible serialisations ({@link signedBodies}) equals the
+ * delivery's `X-Hub-Signature-256`, compared in constant time (`verify` of `@octokit/webhooks-methods`).
+ * @param candidates secrets by name, e.g. `{ current: '…', previous: '…' }`; unset ones are skipped
+ * @returns the candidate's name; undefined when none verifies or the delivery is not signed
+ */
+async function signerOf(delivery, candidates) {
+    const signature = header(delivery.request.headers, 'x-hub-signature-256');
+    if (!signature)
+        return undefined;
+    const bodies = signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '');
+    for (const [name, secret] of Object.entries(candidates)) {
+        if (secret === undefined)
+            continue;
+        for (const body of bodies)
+            if (await verify(secret, body, signature))
+                return name;
+    }
+    return undefined;
+}
+/**
+ * Tells which candidate secret the hook signs with, from up to {@link PROOF_DELIVERIES} recent
+ * deliveries made strictly after the hook's `updated_at` (so they were signed with the secret stored
+ * now), newest first — only the newest one when the hook has no `updated_at` (a GitHub App's); the first delivery that verifies with a candidate decides. A delivery that
+ * verifies with none proves nothing by itself (its body may have been serialised otherwise), so the
+ * next one is tried. Costs 1 GET of the list + 1 GET per delivery checked; writes nothing.
+ * @param candidates secrets by name (see {@link signerOf})
+ */
+async function identifySecret(client, target, hook, candidates) {
+    // Without updated_at (a GitHub App's hook), only the newest delivery tells the secret stored now.
+    // A hook never changed since its creation (updated_at = created_at) has had its secret since then:
+    // GitHub's creation ping, delivered within the same whole second as created_at, proves it too.
+    const unchanged = hook.updated_at !== undefined && hook.updated_at === hook.created_at;
+    const changed = hook.updated_at ? Date.parse(hook.updated_at) - (unchanged ? 1 : 0) : -Infinity;
+    const limit = hook.updated_at ? PROOF_DELIVERIES : 1;
+    const { items: recent } = await listDeliveries(client, target, hook.id, {
+        per_page: limit,
+        limit,
+        until: (delivery) => Date.parse(delivery.delivered_at) <= changed
+    });
+    if (recent.length === 0)
+        return { checked: [], note: "no delivery newer than the hook's last change" };
+    const checked = [];
+    for (const item of recent) {
+        const delivery = await getDelivery(client, target, hook.id, Number(item.id));
+        checked.push(Number(delivery.id));
+        const matched = await signerOf(delivery, candidates);
+        if (matched)
+            return { matched, delivery_id: Number(delivery.id), delivery, checked, note: `delivery ${delivery.id} is signed with it` };
+    }
+    const which = checked.length === 1 ? `delivery ${checked[0]} is` : `deliveries ${checked.join(', ')} are`;
+    return { checked, note: `${which} signed with none of the secrets given` };
+}
+/**
+ * Proves that the hook's stored secret equals `secret` without writing it ({@link identifySecret}
+ * with that one candidate).
+ * @returns proven, a note saying which delivery proved it or why nothing could, and the delivery
+ *   that proved it (whose `status_code` says whether the receiver accepted it)
+ */
+async function proveSecret(client, target, hook, secret) {
+    const match = await identifySecret(client, target, hook, { secret });
+    if (match.matched)
+        return { proven: true, note: match.note, delivery: match.delivery };
+    if (match.checked.length === 0)
+        return { proven: false, note: "no delivery newer than the hook's last change to prove it with" };
+    const which = match.checked.length === 1 ? `delivery ${match.checked[0]} does` : `deliveries ${match.checked.join(', ')} do`;
+    return { proven: false, note: `${which} not verify with it` };
+}
+
+;// CONCATENATED MODULE: ./src/jobs/audit.ts
+/**
+ * `operation: audit-secret`: which secret each hook signs with, told from signed deliveries
+ * ({@link identifySecret}) and, when a hook has none to check, from a ping it is sent. Nothing is
+ * written but those pings.
+ */
+
+
+
+
+
+/** Every verdict, in the order a summary lists them. */
+const VERDICTS = ['current', 'previous', 'unknown', 'none', 'unproven'];
+/**
+ * Audits one hook: `none` when GitHub stores no secret; otherwise the secret that signed the newest
+ * checkable delivery made after the hook's `updated_at`; with no such delivery, an active hook is
+ * pinged (`ping_if_needed`) and the ping's signature decides. Costs 1 GET of deliveries + 1 GET per
+ * delivery checked; a ping adds 1 POST + the polls + 1 GET. A ping the run refuses (`max_writes`,
+ * `fail_fast`: {@link RunLimit}) leaves the hook `unproven` with `not_audited` set.
+ * @param clock the clock of the polls for the ping's delivery
+ */
+async function auditHook(client, target, hook, options, clock = model/* realClock */.dQ) {
+    const base = { hook_id: hook.id, url: hook.config.url ?? '' };
+    if (!hook.config.secret)
+        return { ...base, verdict: 'none', note: 'GitHub stores no secret for this hook (config.secret is absent): its deliveries are not signed' };
+    const candidates = { current: options.secret, previous: options.previous_secret };
+    const match = await identifySecret(client, target, hook, candidates);
+    if (match.matched) {
+        return {
+            ...base,
+            verdict: match.matched,
+            proved_by: match.delivery_id,
+            note: `delivery ${match.delivery_id} is signed with the ${match.matched} secret`
+        };
+    }
+    if (match.checked.length > 0)
+        return { ...base, verdict: 'unknown', note: match.note };
+    if (!options.ping_if_needed) {
+        const would_ping = github_scopes/* SCOPE_TRAITS */.ty[target.scope].ping && hook.active;
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: "no delivery since the hook's last change, and ping_if_needed is false",
+            ...(would_ping ? { would_ping } : {})
+        };
+    }
+    if (!github_scopes/* SCOPE_TRAITS */.ty[target.scope].ping) {
+        return { ...base, verdict: 'unproven', note: "no delivery to check, and a GitHub App's webhook cannot be pinged: its next delivery will tell" };
+    }
+    if (!hook.active) {
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: "no delivery since the hook's last change, and it is inactive: GitHub sends it nothing, not even a ping"
+        };
+    }
+    const ping = { event: 'ping', timeout_ms: options.timeout_ms };
+    let delivery;
+    try {
+        delivery = await sendAndAwait(client, target, hook.id, () => endpoints_ping(client, target, hook.id), ping, clock);
+    }
+    catch (error) {
+        if (!(error instanceof model/* RunLimit */.bp))
+            throw error;
+        // The run refused the ping (max_writes, fail_fast): this hook is not audited, and says so.
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: `not audited: no delivery since the hook's last change, and its ping was ${error.message.replace(/^not (written|run to its end): /, 'refused: ')}`,
+            not_audited: error.message
+        };
+    }
+    if (!delivery) {
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: `no delivery since the hook's last change; it was pinged, but GitHub recorded no delivery within ${options.timeout_ms / 1000} s`
+        };
+    }
+    const signer = await signerOf(delivery, candidates);
+    const note = signer
+        ? `ping delivery ${delivery.id} is signed with the ${signer} secret`
+        : `ping delivery ${delivery.id} is signed with none of the secrets given`;
+    return { ...base, verdict: signer ?? 'unknown', proved_by: Number(delivery.id), note };
+}
+/**
+ * Audits the hook named by `ref`, or every hook of the target when `ref` is undefined, one after the
+ * other (REST "Get a … webhook" / "List … webhooks", then {@link auditHook} each).
+ * @returns the hooks audited, in id order, and their audits
+ * @throws HookLookupError when `ref` names no hook or several
+ */
+async function auditTarget(client, target, ref, options, clock = model/* realClock */.dQ) {
+    const found = await selectHooks(client, target, ref);
+    const audits = [];
+    for (const hook of found)
+        audits.push(await auditHook(client, target, hook, options, clock));
+    return { hooks: found, audits };
+}
+
+;// CONCATENATED MODULE: ./src/jobs/health.ts
+/**
+ * Delivery health (`operation: report`): pure figures computed from the deliveries the REST API lists
+ * for each hook ("List deliveries for a … webhook", REST schema `hook-delivery-item`), within a time
+ * window. Nothing here calls the API.
+ *
+ * Conventions, for every function of this module:
+ * - The window is half-open: a delivery counts when `since ≤ delivered_at < until`. A delivery whose
+ *   `delivered_at` does not parse is outside every window.
+ * - A delivery succeeded when its receiver answered 2xx ({@link succeeded}); status code 0 ("failed to
+ *   connect", a timeout) is a failure.
+ * - Durations are the API's `duration`, in SECONDS; so are all duration figures here.
+ * - Percentiles are nearest-rank ({@link nearestRank}): always one of the values measured, never an
+ *   interpolation.
+ */
+
+/** At most this many hours in a {@link hourlySeries}: the newest ones. 72 h covers github.com's 3-day delivery retention. */
+const MAX_HOURS = 72;
+const HOUR_MS = 3_600_000;
+/**
+ * The nearest-rank `p`th percentile of `values`: the smallest value such that at least `p` % of the
+ * values are ≤ it, i.e. the `⌈p·n/100⌉`th smallest (p50 of `[1, 2, 3, 4]` is 2, p95 of 20 values
+ * the 19th smallest, p100 the largest).
+ * @param values any order; not modified
+ * @param p in (0, 100]
+ * @returns one of `values`, or null when `values` is empty
+ * @throws RangeError when `p` is outside (0, 100]
+ */
+function nearestRank(values, p) {
+    if (!(p > 0 && p <= 100))
+        throw new RangeError(`percentile ${p} is outside (0, 100]`);
+    if (values.length === 0)
+        return null;
+    const sorted = [...values].sort((a, b) => a - b);
+    // p·n is exact for the integer p used here, so the quotient is not pushed past an integer by rounding.
+    return sorted[Math.max(0, Math.ceil((p * sorted.length) / 100) - 1)];
+}
+/** True when the delivery's `delivered_at` lies in the half-open window. */
+function inWindow(delivery, window) {
+    const time = Date.parse(delivery.delivered_at);
+    return time >= window.since.getTime() && time < window.until.getTime();
+}
+/** Newest first: by `delivered_at`, then by id (ids grow with time; deliveries of one second are told apart by it). */
+function newestFirst(a, b) {
+    return Date.parse(b.delivered_at) - Date.parse(a.delivered_at) || Number(b.id) - Number(a.id);
+}
+/** Counts by key, most frequent first, then by key; an own-property object whatever the keys. */
+function tally(keys) {
+    const counts = new Map();
+    for (const key of keys)
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+    return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+}
+/**
+ * The delivery health of one hook: every figure of {@link HookReport} over the deliveries within
+ * `window` (half-open, `since ≤ delivered_at < until`; the others are ignored).
+ * @param info the hook as the caller names it; copied into the report
+ * @param deliveries the hook's deliveries as the API lists them (newest first; the order is not relied on)
+ * @param window the time window
+ * @returns the report; a hook without delivery in the window is `quiet`, with null rate, durations and last success
+ */
+function hookReport(info, deliveries, window) {
+    const inside = deliveries.filter((delivery) => inWindow(delivery, window)).sort(newestFirst);
+    const guids = new Set(inside.map((delivery) => delivery.guid)).size;
+    const failed_guids = failedGuids(inside).length;
+    const durations = inside.map((delivery) => delivery.duration).filter((duration) => Number.isFinite(duration));
+    const failures = inside.filter((delivery) => !succeeded(delivery));
+    const streak = inside.findIndex(succeeded);
+    return {
+        target: info.target,
+        hook_id: info.hook_id,
+        url: info.url,
+        active: info.active,
+        deliveries: inside.length,
+        guids,
+        failed_guids,
+        success_rate: guids === 0 ? null : (guids - failed_guids) / guids,
+        duration_p50: nearestRank(durations, 50),
+        duration_p95: nearestRank(durations, 95),
+        duration_max: durations.length === 0 ? null : Math.max(...durations),
+        last_success: inside.find(succeeded)?.delivered_at ?? null,
+        failing_streak: streak === -1 ? inside.length : streak,
+        failures_by_status: tally(failures.map((delivery) => `${delivery.status_code} ${delivery.status}`.trim())),
+        by_event: tally(inside.map((delivery) => delivery.event)),
+        inactive: !info.active,
+        quiet: inside.length === 0
+    };
+}
+/**
+ * The success rate over every guid of every hook: `Σ (guids - failed_guids) / Σ guids`, a fraction in
+ * [0, 1]. An event delivered to two hooks has one guid but counts once per hook (two deliveries to
+ * get through). Null when no hook has a guid.
+ */
+function overallSuccessRate(reports) {
+    const guids = reports.reduce((sum, report) => sum + report.guids, 0);
+    const failed = reports.reduce((sum, report) => sum + report.failed_guids, 0);
+    return guids === 0 ? null : (guids - failed) / guids;
+}
+/**
+ * The reports, worst hook first (a new array; `reports` is not modified). Order:
+ * 1. longest `failing_streak` first (a hook failing right now);
+ * 2. lowest `success_rate` first; hooks without a rate (no guid: quiet) after every hook with one;
+ * 3. most `failed_guids` first;
+ * 4. then, as a tie-break, `target`, `url` and `hook_id` ascending, so the order is deterministic.
+ */
+function worstFirst(reports) {
+    const rate = (report) => report.success_rate ?? Infinity;
+    const text = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+    return [...reports].sort((a, b) => b.failing_streak - a.failing_streak ||
+        (rate(a) === rate(b) ? 0 : rate(a) < rate(b) ? -1 : 1) ||
+        b.failed_guids - a.failed_guids ||
+        text(a.target, b.target) ||
+        text(a.url, b.url) ||
+        (a.hook_id ?? -1) - (b.hook_id ?? -1));
+}
+/** `HH:00` or `MM-DD HH:00` of an hour's start, UTC. */
+function hourLabel(start, withDate) {
+    const iso = new Date(start).toISOString(); // 2026-06-12T09:00:00.000Z
+    return `${withDate ? `${iso.slice(5, 10)} ` : ''}${iso.slice(11, 13)}:00`;
+}
+/**
+ * Deliveries per hour over all hooks (for the charts of the job summary). The hours are whole UTC
+ * hours, from the one holding `since` to the one holding the last instant before `until`; when that
+ * makes more than {@link MAX_HOURS} (72), only the newest 72 are kept and older deliveries are left
+ * out. A delivery counts in the hour holding its `delivered_at`, when it lies in the window
+ * (`since ≤ delivered_at < until`). `succeeded` and `failed` count deliveries (every attempt), not
+ * guids; `p95` is nearest-rank over the hour's durations, in SECONDS, null for an hour without delivery.
+ * @param deliveries any hooks' deliveries, any order
+ * @returns one entry per hour in every array (at least one hour)
+ * @throws RangeError when `since` or `until` is not a valid date, or `until` is not after `since`
+ */
+function hourlySeries(deliveries, window) {
+    const since = window.since.getTime();
+    const until = window.until.getTime();
+    if (Number.isNaN(since) || Number.isNaN(until) || until <= since) {
+        throw new RangeError(`hourlySeries: the window must end after it starts (since ${window.since}, until ${window.until})`);
+    }
+    const end = Math.ceil(until / HOUR_MS) * HOUR_MS; // the end of the hour holding until's last instant
+    const first = Math.max(Math.floor(since / HOUR_MS) * HOUR_MS, end - MAX_HOURS * HOUR_MS);
+    const count = (end - first) / HOUR_MS;
+    const starts = Array.from({ length: count }, (_, index) => first + index * HOUR_MS);
+    const ok = new Array(count).fill(0);
+    const failed = new Array(count).fill(0);
+    const durations = starts.map(() => []);
+    for (const delivery of deliveries) {
+        const time = Date.parse(delivery.delivered_at);
+        if (!(time >= Math.max(since, first) && time < until))
+            continue;
+        const index = Math.floor((time - first) / HOUR_MS);
+        if (succeeded(delivery))
+            ok[index] += 1;
+        else
+            failed[index] += 1;
+        if (Number.isFinite(delivery.duration))
+            durations[index].push(delivery.duration);
+    }
+    return {
+        hours: starts.map((start) => hourLabel(start, count > 24)),
+        starts: starts.map((start) => new Date(start).toISOString()),
+        succeeded: ok,
+        failed,
+        p95: durations.map((values) => nearestRank(values, 95))
+    };
+}
+/**
+ * The window that covers every one of `windows`: from the earliest `since` to the latest `until`
+ * (a fleet run's targets each end their window when they start, so the windows differ).
+ * @throws RangeError when `windows` is empty
+ */
+function coveringWindow(windows) {
+    if (windows.length === 0)
+        throw new RangeError('coveringWindow: no window');
+    const since = Math.min(...windows.map((window) => window.since.getTime()));
+    const until = Math.max(...windows.map((window) => window.until.getTime()));
+    return { since: new Date(since), until: new Date(until) };
+}
+/**
+ * Deliveries per hour over the reports of a whole run (every target of a fleet run, or the one of a
+ * single-target run), for the charts of the job summary: each target's deliveries count within ITS
+ * window, exactly those its figures count, on the hours of the window covering them all
+ * ({@link coveringWindow}). So every delivery in a report's figures is in the series, whichever
+ * target it belongs to — as long as it is within the newest {@link MAX_HOURS} hours (see
+ * {@link hourlySeries}, whose shapes and units this returns).
+ * @throws RangeError when `parts` is empty, or the covering window does not end after it starts
+ */
+function runSeries(parts) {
+    const window = coveringWindow(parts.map((part) => part.window));
+    return hourlySeries(parts.flatMap((part) => part.deliveries.filter((delivery) => inWindow(delivery, part.window))), window);
+}
+
 ;// CONCATENATED MODULE: ./node_modules/csv-stringify/lib/utils/get.js
 // Lodash implementation of `get`
 
@@ -39670,13 +41761,7 @@ const stringify = function (records, opts = {}) {
 
 
 
-// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
-var mod = __nccwpck_require__(1916);
-// EXTERNAL MODULE: ./src/hooks.ts
-var src_hooks = __nccwpck_require__(5987);
-// EXTERNAL MODULE: ./src/target.ts
-var src_target = __nccwpck_require__(6746);
-;// CONCATENATED MODULE: ./src/inventory.ts
+;// CONCATENATED MODULE: ./src/jobs/inventory.ts
 /**
  * Inventory: every webhook a repository or an organization has, and what is wrong with each
  * ({@link FINDINGS}). Read-only: it sends only GETs (REST "List repository webhooks" /
@@ -39684,7 +41769,7 @@ var src_target = __nccwpck_require__(6746);
  * webhook" with one item, since organization hooks carry no `last_response`).
  *
  * Secret safety: a hook's URL is kept only redacted ({@link redact}: the URL-credential rule of
- * ./redact.ts), and its secret only as `secret_set`; nothing this module returns or writes (the
+ * ../github/redact.ts), and its secret only as `secret_set`; nothing this module returns or writes (the
  * CSV included) holds either.
  */
 
@@ -39692,8 +41777,7 @@ var src_target = __nccwpck_require__(6746);
 
 
 
-/** Every finding the inventory reports, by id (the values input `fail_on` accepts). */
-const FINDINGS = ['no-secret', 'insecure-ssl', 'plain-http', 'url-credentials', 'inactive', 'failing', 'duplicate-url', 'all-events'];
+
 /** What each finding means, one line (for the job summary and the docs). */
 const FINDING_TEXT = {
     'no-secret': 'no secret is set: anyone who knows the URL can send forged payloads that the receiver cannot tell apart',
@@ -39810,8 +41894,8 @@ function bySeverity(findings) {
  * The last response of an organization hook: its newest delivery (REST "List deliveries for an
  * organization webhook", `per_page=1`), or null when it has none within GitHub's retention.
  */
-async function newestDelivery(client, target, hook_id) {
-    const { items } = await (0,src_hooks/* listDeliveries */.N8)(client, target, hook_id, { per_page: 1, limit: 1 });
+async function inventory_newestDelivery(client, target, hook_id) {
+    const { items } = await listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 });
     const newest = items[0];
     if (newest === undefined)
         return null;
@@ -39830,11 +41914,11 @@ async function newestDelivery(client, target, hook_id) {
  *   see its hooks: `admin:repo_hook` / `admin:org_hook`, or the "Webhooks" read permission)
  */
 async function inventoryTarget(client, target) {
-    if (target.scope === 'app' || !src_target/* SCOPE_TRAITS */.ty[target.scope].hooks) {
-        throw new Error(`The inventory covers repository and organization webhooks, not ${(0,src_target/* describeTarget */.ff)(target)}.`);
+    if (target.scope === 'app' || !github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks) {
+        throw new Error(`The inventory covers repository and organization webhooks, not ${(0,github_scopes/* describeTarget */.ff)(target)}.`);
     }
     const where = target.scope === 'repo' ? 'repository' : 'organization';
-    const { items: hooks } = await (0,src_hooks/* listHooks */.xP)(client, target, { per_page: 100 });
+    const { items: hooks } = await listHooks(client, target, { per_page: 100 });
     const urlCount = new Map();
     for (const hook of hooks) {
         const url = hook.config.url ?? '';
@@ -39847,7 +41931,7 @@ async function inventoryTarget(client, target) {
         const last_response = await lastResponseOf(client, target, hook);
         const entry = {
             where,
-            target: (0,src_target/* targetName */.je)(target),
+            target: (0,github_scopes/* targetName */.je)(target),
             hook_id: hook.id,
             name: typeof hook.name === 'string' && hook.name !== '' ? hook.name : 'web',
             url: (0,redact/* redact */.E$)(rawUrl),
@@ -39872,9 +41956,9 @@ async function inventoryTarget(client, target) {
 }
 /** A hook's last response: `last_response` of a repository hook, the newest delivery of an organization hook. */
 async function lastResponseOf(client, target, hook) {
-    if (src_target/* SCOPE_TRAITS */.ty[target.scope].lastResponse && 'last_response' in hook && hook.last_response)
+    if (github_scopes/* SCOPE_TRAITS */.ty[target.scope].lastResponse && 'last_response' in hook && hook.last_response)
         return readLastResponse(hook.last_response);
-    return newestDelivery(client, target, hook.id);
+    return inventory_newestDelivery(client, target, hook.id);
 }
 /** The rank of a hook's worst finding in {@link SEVERITY}; {@link SEVERITY}.length when it has none. */
 function worstRank(hook) {
@@ -39885,12 +41969,12 @@ function worstRank(hook) {
  * in {@link SEVERITY}, then by how many findings they have (more first); hooks that tie keep their
  * order. Returns a new array; the input is not changed.
  */
-function worstFirst(hooks) {
+function inventory_worstFirst(hooks) {
     return [...hooks].sort((a, b) => worstRank(a) - worstRank(b) || b.findings.length - a.findings.length);
 }
 /** How many hooks have each finding: every id of {@link FINDINGS} present, 0 when no hook has it. */
 function findingCounts(hooks) {
-    const counts = Object.fromEntries(FINDINGS.map((finding) => [finding, 0]));
+    const counts = Object.fromEntries(model/* FINDINGS */.TG.map((finding) => [finding, 0]));
     for (const hook of hooks)
         for (const finding of new Set(hook.findings))
             counts[finding]++;
@@ -39975,650 +42059,287 @@ function inventoryCsv(hooks) {
     ]);
     return stringify(rows, { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'unix', escape_formulas: true });
 }
+
+;// CONCATENATED MODULE: ./src/jobs/ensure.ts
 /**
- * Reads input `name` (`fail_on`): finding ids of {@link FINDINGS} separated by commas, spaces or new
- * lines, case-insensitive; duplicates dropped; blank → none.
- * @returns the findings, in {@link FINDINGS} order
- * @throws Error naming the input and each unknown id, with the closest known id
- *   (`fastest-levenshtein`) when it is near: `Input 'fail_on' has an unknown finding 'no-secrets'
- *   (did you mean 'no-secret'?); it accepts no-secret, insecure-ssl, …`
+ * Declarative hooks: `ensure` (the hook must exist with these settings) and `ensure-absent`.
+ *
+ * `ensure` reads the target's hooks once, writes only the fields that differ (events/active through
+ * `PATCH …/hooks/{hook_id}` without `config`, config fields through `PATCH …/hooks/{hook_id}/config`),
+ * and proves a given secret from a signed delivery instead of re-sending it ({@link proveSecret}).
+ * After it creates a hook it waits for the ping GitHub sends a new hook on its own (`verify`); after
+ * it writes the secret of an existing hook it pings the hook. Either way the receiver's answer is
+ * known now, and the next run proves the secret from that ping instead of writing it again.
  */
-function findingIds(raw, name) {
-    const words = raw
-        .split(/[\s,]+/)
-        .map((word) => word.trim())
-        .filter((word) => word !== '');
-    const known = FINDINGS;
-    const unknown = words.filter((word) => !known.includes(word.toLowerCase()));
-    if (unknown.length > 0) {
-        const named = unknown.map((word) => {
-            const typed = word.toLowerCase();
-            const near = (0,mod/* closest */.kp)(typed, [...known]);
-            return (0,mod/* distance */.Io)(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${word}' (did you mean '${near}'?)` : `'${word}'`;
-        });
-        throw new Error(`Input '${name}' has ${unknown.length === 1 ? 'an unknown finding' : 'unknown findings'} ${named.join(', ')}; it accepts ${FINDINGS.join(', ')}.`);
+
+
+
+
+
+
+/**
+ * The action's create defaults applied to the given fields: events `["push"]`, active, `json`,
+ * `insecure_ssl` `"0"`; with `hookFields` false (a GitHub App's hook), events and active are left out.
+ */
+function wantedSettings(config, fields, hookFields = true) {
+    return {
+        url: config.url,
+        events: hookFields ? (fields.events ?? ['push']) : undefined,
+        active: hookFields ? (fields.active ?? true) : undefined,
+        content_type: config.content_type ?? 'json',
+        insecure_ssl: config.insecure_ssl ?? '0',
+        secret: config.secret
+    };
+}
+/** The config fields compared by `ensure` (the secret is handled by the proof). */
+const CONFIG_FIELDS = ['url', 'content_type', 'insecure_ssl'];
+/**
+ * The differences between a hook and the wanted settings, secret excluded: `url`, `content_type`,
+ * `insecure_ssl` (config), then `events` (as sets) and `active`.
+ */
+function diffHook(hook, wanted) {
+    const changes = [];
+    for (const field of CONFIG_FIELDS) {
+        if (wanted[field] === undefined)
+            continue;
+        const from = field === 'insecure_ssl' ? String(hook.config.insecure_ssl ?? '0') : hook.config[field];
+        if (from !== wanted[field])
+            changes.push({ field, from: from ?? null, to: wanted[field] });
     }
-    const given = new Set(words.map((word) => word.toLowerCase()));
-    return FINDINGS.filter((finding) => given.has(finding));
+    if (wanted.events && !sameEvents(hook.events, wanted.events))
+        changes.push({ field: 'events', from: hook.events, to: wanted.events });
+    if (wanted.active !== undefined && hook.active !== wanted.active)
+        changes.push({ field: 'active', from: hook.active, to: wanted.active });
+    return changes;
 }
-
-// EXTERNAL MODULE: ./src/input-values.ts + 1 modules
-var input_values = __nccwpck_require__(558);
-// EXTERNAL MODULE: ./src/input-operations.ts
-var input_operations = __nccwpck_require__(2250);
-// EXTERNAL MODULE: ./src/input-targets.ts
-var input_targets = __nccwpck_require__(3708);
-// EXTERNAL MODULE: ./src/input-credentials.ts
-var input_credentials = __nccwpck_require__(9388);
-;// CONCATENATED MODULE: ./src/input-helper.ts
 /**
- * The one module that turns the raw action inputs (strings from `action.yml`) into one typed,
- * validated {@link WebhookRequest} ({@link getRequest}). Every input is checked here, before the
- * first API request; an invalid input throws an {@link InputError} that names the input and what it
- * accepts. Along the flow: ./input-credentials.ts masks the secrets first (`maskSecretInputs`, called
- * by main.ts before anything else), then `getRequest` parses each value (./input-values.ts), resolves
- * the target or the repository selection (./input-targets.ts), checks the connection and its
- * credentials (./input-credentials.ts) and what the chosen operation needs and reads
- * (./input-operations.ts), and fills in the defaults.
+ * The hook `ref` names among hooks already listed: the one with `hook_id` (and `url`, when both are
+ * given), or the only one with `url`; a `false` result means "look it up" (none, or several).
  */
-
-
-
-
-
-
-
-
-
-
-
-/** Invalid input: `problems` names each bad input and what it accepts. */
-class InputError extends Error {
-    problems;
-    /** Where each problem is in a file (same order as `problems`), for annotations on it; absent for inputs. */
-    places;
-    constructor(problems, places) {
-        super(problems.length === 1 ? problems[0] : `${problems.length} invalid inputs:\n- ${problems.join('\n- ')}`);
-        this.name = 'InputError';
-        this.problems = problems;
-        if (places)
-            this.places = places;
+function pick(listed, ref) {
+    const matches = listed.filter((hook) => 'hook_id' in ref ? hook.id === ref.hook_id && (ref.url === undefined || hook.config.url === ref.url) : hook.config.url === ref.url);
+    return matches.length === 1 ? matches[0] : false;
+}
+/**
+ * Finds the hook by id or by its exact `config.url` (several → HookLookupError). By id, GitHub's 404
+ * may also mean "no permission" or "no such repository": the hook counts as absent only when the
+ * target's hooks can be listed (one more request, on the absent path only). By id and url, the
+ * hook found must have that url.
+ * @throws HookLookupError (several hooks with the url; `hook_id` and `url` naming different hooks)
+ */
+async function findHook(client, target, ref) {
+    if (!github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks)
+        return getHook(client, target, SINGLE_HOOK_ID); // a GitHub App's one webhook
+    if (ref === undefined)
+        throw new Error('internal error: no hook named (hook_id or url)');
+    if ('hook_id' in ref) {
+        try {
+            const { hook_id, url } = ref;
+            return await (url === undefined ? getHook(client, target, hook_id) : getNamedHook(client, target, { hook_id, url }));
+        }
+        catch (error) {
+            if (!((0,api_error/* isApiError */.d7)(error) && error.status === 404))
+                throw error;
+            await listHooks(client, target, { per_page: 1, limit: 1 }); // throws the 403/404 of a target we may not see
+            return undefined;
+        }
     }
-}
-/** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
-const DEFAULT_PER_PAGE = 100;
-/** Default `retries` of every request. */
-const DEFAULT_RETRIES = 3;
-/** Default `wait_timeout` of `ping` / `test`, in seconds. */
-const DEFAULT_WAIT_TIMEOUT = 60;
-/** Default `max_redeliveries` of `redeliver-failed`. */
-const DEFAULT_MAX_REDELIVERIES = 50;
-/** Default `since` of `redeliver-failed`: 24 hours back, in milliseconds. */
-const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000;
-/** Default `limit` of `list-deliveries` (GitHub keeps deliveries for a few days; there may be thousands). */
-const DEFAULT_DELIVERIES_LIMIT = 100;
-/** Default `request_timeout`: seconds one HTTP request (each attempt) may take. */
-const DEFAULT_REQUEST_TIMEOUT = 30;
-/** Default `file`: the webhooks file of `plan`, `apply` and `export`. */
-const DEFAULT_FILE = '.github/webhooks.yml';
-/**
- * Accepts a path whose folder exists and that is not itself a folder (input `inventory_file`): the
- * file is written there, after every request (a folder would fail that write with EISDIR).
- * @throws Error naming the input and what it accepts
- */
-function fileInExistingFolder(raw, name) {
-    const folder = (0,external_node_path_.dirname)(raw);
-    if ((0,external_node_fs_.existsSync)(raw) && (0,external_node_fs_.statSync)(raw).isDirectory()) {
-        throw new Error(`Input '${name}' is '${raw}', which is a folder; it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
-    }
-    if ((0,external_node_fs_.existsSync)(folder) && (0,external_node_fs_.statSync)(folder).isDirectory())
-        return raw;
-    throw new Error(`Input '${name}' is '${raw}', in a folder that does not exist (${folder}); it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
-}
-/** True when `path` (input `file`) is a file; else records the problem. */
-function isFile(path, problems) {
-    if ((0,external_node_fs_.existsSync)(path) && (0,external_node_fs_.statSync)(path).isFile())
-        return true;
-    problems.push(`Input 'file' is '${path}', which is not a file; it accepts the path of a webhooks file (YAML, see docs/webhooks-as-code.md), relative to the workspace, default ${DEFAULT_FILE}.`);
-    return false;
-}
-/**
- * Reads and validates the webhooks file of a `plan` / `apply` request (src/webhooks-file.ts, loaded
- * here: `yaml` and `ajv` are bundled in a chunk of their own) and masks its secrets, before any
- * request. With `secrets_optional` (`plan`), an unset `secret_env` variable is no problem: that
- * entry's secret is not checked.
- * @throws InputError with the file's problems, each naming the file (relative to `GITHUB_WORKSPACE`),
- *   the line and the key, and their places for annotations
- */
-async function loadWebhooksFile(spec, env = process.env) {
-    const { maskWebhooksFileSecrets, readWebhooksFile, WebhooksFileError } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(632)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3632));
     try {
-        const file = readWebhooksFile(spec.path, env, undefined, {
-            allow_unknown_events: spec.allow_unknown_events,
-            secrets_optional: spec.secrets_optional === true
-        });
-        maskWebhooksFileSecrets(file, env);
-        return file;
+        return (await resolveHook(client, target, ref)).hook;
     }
     catch (error) {
-        if (error instanceof WebhooksFileError)
-            throw new InputError(error.problems, error.details.map(({ file, line, column }) => ({ file, line, column })));
+        if (error instanceof HookLookupError && error.matches === 0)
+            return undefined;
         throw error;
     }
 }
-/** Default `rate_limit_wait`: seconds the run may wait for the primary rate limit's reset (10 minutes). */
-const DEFAULT_RATE_LIMIT_WAIT = 600;
-/** Default `canary` of `rotate-secret`: hooks rotated first, alone. */
-const DEFAULT_CANARY = 1;
-/** Default `batch_size` of `rotate-secret`. */
-const DEFAULT_BATCH_SIZE = 10;
-/** Default `max_failures` of `rotate-secret`. */
-const DEFAULT_MAX_FAILURES = 1;
 /**
- * The fixed defaults that `action.yml` declares (`default:`), as the runner passes them. The runner
- * sets an input with a default on EVERY run, so a value equal to its default counts as unset: it gets
- * no "ignored" warning and does not count as given (e.g. as a change for `update`). An input whose
- * being set changes what happens (`repository`, `since`, `limit`, `events`…) has no default there.
- * Each value is the one the code takes when the input is unset; __tests__/reference.test.ts checks
- * that this map and action.yml agree and that setting each default changes nothing. `api_url`'s
- * default, `${{ github.api_url }}`, is not fixed: the code falls back to `GITHUB_API_URL` itself.
+ * `operation: ensure`: the hook named by `ref` exists with the wanted settings.
+ * - absent → `POST …/hooks` (by `hook_id` alone it cannot be created: error);
+ * - present → writes only what differs; in sync → no write at all;
+ * - `POST` answered 422 "Hook already exists" (a concurrent creator, or this POST's own retry after a
+ *   lost answer) → lists again and converges on the hook found, writing what differs and the secret
+ *   (it cannot be known which secret that hook was created with), so there is never a second hook;
+ * - with `options.verify`, for an active hook: after a creation, the wait for the ping GitHub sends a
+ *   new hook ({@link waitForDelivery}: no request but the polls); after a secret write,
+ *   {@link pingAfterWrite}, whose `delivered_after` (the hook's `updated_at`) leaves out older pings.
+ * With `options.dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
+ * @throws HookLookupError when several hooks have the URL (set `hook_id`), `hook_id` names no hook,
+ *   or `hook_id` and `url` name different hooks
  */
-const ACTION_DEFAULTS = {
-    scope: 'repo',
-    include_archived: 'false',
-    include_forks: 'true',
-    fail_fast: 'false',
-    allow_unknown_events: 'false',
-    fail_on_quiet: 'false',
-    ping_if_needed: 'true',
-    fail_on_mismatch: 'true',
-    canary: String(DEFAULT_CANARY),
-    batch_size: String(DEFAULT_BATCH_SIZE),
-    max_failures: String(DEFAULT_MAX_FAILURES),
-    rotate_unknown: 'false',
-    file: DEFAULT_FILE,
-    fail_on_drift: 'false',
-    dry_run: 'false',
-    max_redeliveries: String(DEFAULT_MAX_REDELIVERIES),
-    wait: 'true',
-    wait_timeout: String(DEFAULT_WAIT_TIMEOUT),
-    fail_on_delivery_error: 'true',
-    verify: 'true',
-    per_page: String(DEFAULT_PER_PAGE),
-    retries: String(DEFAULT_RETRIES),
-    request_timeout: String(DEFAULT_REQUEST_TIMEOUT),
-    rate_limit_wait: String(DEFAULT_RATE_LIMIT_WAIT),
-    ghes_rate_limit_factor: '1',
-    api_version: input_values/* KNOWN_API_VERSIONS */.ti[0]
-};
-/**
- * Builds the validated request from the inputs.
- *
- * Defaults that depend on the workflow: `repository` falls back to `GITHUB_REPOSITORY`, `org` to the
- * repository owner, `api_url` to `GITHUB_API_URL` then `https://api.github.com`. An input equal to its
- * fixed default in action.yml ({@link ACTION_DEFAULTS}) counts as unset.
- *
- * @param read input reader, `core.getInput` by default (tests pass their own)
- * @param env environment for the workflow fallbacks, `process.env` by default
- * @throws InputError listing every invalid input; nothing has been requested from GitHub then.
- */
-function getRequest(read = core/* getInput */.V4, env = process.env) {
-    const started_at = new Date();
-    const problems = [];
-    const warnings = [];
-    // Unset, or set to its action.yml default (which the runner always sets): undefined.
-    const input = (name) => {
-        const value = read(name);
-        return value === '' || (Object.hasOwn(ACTION_DEFAULTS, name) && value === ACTION_DEFAULTS[name]) ? undefined : value;
-    };
-    /** Runs a parser and records its error as a problem; undefined when the input is unset or invalid. */
-    const parse = (name, parser) => {
-        const raw = input(name);
-        if (raw === undefined)
-            return undefined;
+async function ensureHook(client, target, ref, wanted, options) {
+    const { dryRun, clock = model/* realClock */.dQ } = options;
+    let hook = (ref && options.listed && pick(options.listed, ref)) || (await findHook(client, target, ref));
+    let result;
+    if (hook) {
+        result = await converge(client, target, hook, wanted, dryRun, false);
+    }
+    else {
+        // A target's one webhook (a GitHub App's) is always found: only a named hook can be missing.
+        if (ref === undefined)
+            throw new Error('internal error: no hook named, and none found');
+        if ('hook_id' in ref) {
+            throw new HookLookupError(`Webhook ${ref.hook_id} does not exist on ${(0,github_scopes/* describeTarget */.ff)(target)}; leave 'hook_id' unset to create the hook by 'url'.`);
+        }
+        if (wanted.url === undefined)
+            throw new Error('internal error: ensure by url without a url');
+        const changes = creationChanges({ ...wanted, url: wanted.url });
+        if (dryRun)
+            return { outcome: 'created', changes, secret_proof: wanted.secret === undefined ? 'not-given' : 'would-write' };
         try {
-            return parser(raw, name);
+            const { hook: created } = await createHook(client, target, {
+                config: { url: wanted.url, content_type: wanted.content_type, insecure_ssl: wanted.insecure_ssl, secret: wanted.secret },
+                fields: { events: wanted.events, active: wanted.active }
+            });
+            result = {
+                outcome: 'created',
+                changes,
+                secret_proof: wanted.secret === undefined ? 'not-given' : 'written',
+                hook: created,
+                hook_id: created.id
+            };
         }
         catch (error) {
-            problems.push(error.message);
-            return undefined;
-        }
-    };
-    const operation = parse('operation', (0,input_values/* oneOf */.yL)(input_operations/* OPERATIONS */.xb));
-    if (input('operation') === undefined)
-        problems.push(`Input 'operation' is required; it accepts ${(0,input_values/* list */.p_)(input_operations/* OPERATIONS */.xb)}.`);
-    const scope = parse('scope', (0,input_values/* oneOf */.yL)(['repo', 'org', 'app'])) ?? 'repo';
-    const file_path = input('file') ?? DEFAULT_FILE;
-    const allowUnknown = parse('allow_unknown_events', input_values/* boolean */.zM) === true;
-    const webhooksFile = operation !== undefined && input_operations/* FILE_OPERATIONS */.yj.includes(operation) && isFile(file_path, problems) ? file_path : undefined;
-    const repositories = parse('repositories', input_targets/* repositoryPatterns */.kG);
-    const target = repositories || webhooksFile || (operation && input_operations/* FILE_OPERATIONS */.yj.includes(operation)) ? undefined : (0,input_targets/* oneTarget */["in"])(scope, input, env, problems);
-    const targets = webhooksFile
-        ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown, secrets_optional: operation === 'plan' }
-        : repositories
-            ? { kind: 'repositories', selection: (0,input_targets/* parseSelection */.gO)(repositories, scope, parse, input, problems) }
-            : target && { kind: 'one', target };
-    const hookId = parse('hook_id', input_values/* positiveInteger */.Cq);
-    const url = parse('url', input_values/* httpUrl */.q3);
-    const secrets = (0,input_credentials/* hookSecrets */.Bj)(read, problems);
-    const config = {
-        content_type: parse('content_type', (0,input_values/* oneOf */.yL)(['json', 'form'])),
-        insecure_ssl: parse('insecure_ssl', (0,input_values/* oneOf */.yL)(['0', '1'])),
-        secret: secrets.secret
-    };
-    const hook_fields = {
-        events: parse('events', input_values/* eventList */.$q),
-        add_events: parse('add_events', input_values/* eventList */.$q),
-        remove_events: parse('remove_events', input_values/* eventList */.$q),
-        active: parse('active', input_values/* boolean */.zM)
-    };
-    const request = {
-        writes: false,
-        fail_fast: parse('fail_fast', input_values/* boolean */.zM) ?? false,
-        max_writes: parse('max_writes', input_values/* positiveInteger */.Cq),
-        hook_fields,
-        config,
-        delivery_id: parse('delivery_id', input_values/* positiveInteger */.Cq),
-        status: parse('status', (0,input_values/* oneOf */.yL)(['success', 'failure'])),
-        per_page: parse('per_page', (0,input_values/* integerIn */.wo)(1, 100)) ?? DEFAULT_PER_PAGE,
-        limit: parse('limit', input_values/* positiveInteger */.Cq),
-        dry_run: parse('dry_run', input_values/* boolean */.zM) ?? false,
-        wait: parse('wait', input_values/* boolean */.zM) ?? true,
-        wait_timeout: parse('wait_timeout', (0,input_values/* seconds */.YA)(600)) ?? DEFAULT_WAIT_TIMEOUT,
-        fail_on_delivery_error: parse('fail_on_delivery_error', input_values/* boolean */.zM) ?? true,
-        verify: parse('verify', input_values/* boolean */.zM) ?? true,
-        since: parse('since', input_values/* pointInTime */.XS),
-        max_redeliveries: parse('max_redeliveries', input_values/* positiveInteger */.Cq) ?? DEFAULT_MAX_REDELIVERIES,
-        previous_secret: secrets.previous_secret,
-        ping_if_needed: parse('ping_if_needed', input_values/* boolean */.zM) ?? true,
-        fail_on_mismatch: parse('fail_on_mismatch', input_values/* boolean */.zM) ?? true,
-        canary: parse('canary', (0,input_values/* integerIn */.wo)(0, 1000)) ?? DEFAULT_CANARY,
-        batch_size: parse('batch_size', input_values/* positiveInteger */.Cq) ?? DEFAULT_BATCH_SIZE,
-        max_failures: parse('max_failures', input_values/* positiveInteger */.Cq) ?? DEFAULT_MAX_FAILURES,
-        rotate_unknown: parse('rotate_unknown', input_values/* boolean */.zM) ?? false,
-        fail_below: parse('fail_below', input_values/* fraction */.zO),
-        fail_on_quiet: parse('fail_on_quiet', input_values/* boolean */.zM) ?? false,
-        file: file_path,
-        also_org: (operation === 'export' || operation === 'inventory') && repositories ? parse('org', input_targets/* organizationLogin */.p1) : undefined,
-        inventory_file: parse('inventory_file', fileInExistingFolder) ?? (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-inventory.csv'),
-        fail_on: parse('fail_on', findingIds) ?? [],
-        fail_on_drift: parse('fail_on_drift', input_values/* boolean */.zM) ?? false,
-        retries: parse('retries', (0,input_values/* integerIn */.wo)(0, 10)) ?? DEFAULT_RETRIES,
-        started_at,
-        connection: {
-            token: read('token'),
-            api_url: parse('api_url', input_values/* httpUrl */.q3)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
-            api_version: parse('api_version', input_values/* apiVersion */.XV) ?? input_values/* KNOWN_API_VERSIONS */.ti[0],
-            request_timeout: parse('request_timeout', (0,input_values/* seconds */.YA)(600)) ?? DEFAULT_REQUEST_TIMEOUT,
-            rate_limit_wait: parse('rate_limit_wait', (0,input_values/* secondsOrZero */.hM)(3600)) ?? DEFAULT_RATE_LIMIT_WAIT,
-            ghes_rate_limit_factor: parse('ghes_rate_limit_factor', input_values/* factor */.Gt) ?? 1
-        },
-        warnings
-    };
-    (0,input_credentials/* checkConnection */.jo)(scope, request.connection, input, problems, warnings);
-    if (parse('allow_unknown_events', input_values/* boolean */.zM) !== true) {
-        // Only for an operation that sends them; an ignored input gets its warning below instead.
-        const sent = operation === undefined ? [] : input_operations/* OPERATION_INPUTS */.gE[operation].uses;
-        for (const name of ['events', 'add_events', 'remove_events'].filter((input) => sent.includes(input))) {
-            const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !input_values/* KNOWN_EVENTS */._Y.has(event));
-            if (unknown.length > 0)
-                problems.push((0,input_values/* unknownEvents */.W)(name, unknown));
+            hook = (0,api_error/* isHookAlreadyExists */.yJ)(error) ? await findHook(client, target, ref) : undefined;
+            if (!hook)
+                throw error;
+            result = await converge(client, target, hook, wanted, dryRun, true);
+            result.note = `GitHub answered 422 "Hook already exists" to the create: webhook ${hook.id} (created ${hook.created_at}) was adopted and converged`;
         }
     }
-    if (request.since !== undefined && request.since > started_at) {
-        problems.push(`Input 'since' is ${request.since.toISOString()}, in the future; it accepts a time in the past or a duration back from now (30m, 6h, 3d).`);
-    }
-    if (operation !== undefined) {
-        (0,input_operations/* checkOperation */.M5)(operation, scope, request, problems, warnings, input);
-        const dryRun = (0,input_operations/* dryRunProblem */.o6)(operation, request);
-        if (dryRun !== undefined)
-            problems.push(dryRun);
-        if (targets?.kind === 'repositories')
-            (0,input_targets/* checkFleet */.zJ)(operation, targets.selection, request, problems, warnings, input);
-    }
-    if (targets?.kind !== 'repositories') {
-        // A file's entries are a fleet too: fail_fast and max_writes apply to them.
-        const fleetWide = targets?.kind === 'file' ? ['fail_fast', 'max_writes'] : [];
-        for (const name of input_operations/* FLEET_INPUTS */.JI.filter((name) => name !== 'repositories' && !fleetWide.includes(name) && input(name) !== undefined)) {
-            warnings.push(`Input '${name}' is ignored without 'repositories' (it applies to a run over several repositories).`);
+    // Any write moves updated_at: a hook whose secret is managed is verified again, so the next run
+    // can prove the secret from a delivery newer than the write instead of writing it once more.
+    const wrote = result.outcome === 'created' || result.secret_proof === 'written' || (result.outcome === 'updated' && wanted.secret !== undefined);
+    // A hook that cannot be pinged (a GitHub App's) is proven by its next delivery instead.
+    if (options.verify && github_scopes/* SCOPE_TRAITS */.ty[target.scope].ping && !dryRun && wrote && result.hook) {
+        if (result.hook.active) {
+            const { id, updated_at } = result.hook;
+            const timeout_ms = options.verify.timeout_ms;
+            try {
+                result.verification = {
+                    // A hook just created: GitHub's own creation ping (no second write); a secret written: a ping.
+                    delivery: result.outcome === 'created'
+                        ? await waitForDelivery(client, target, id, { after: 0, event: 'ping', timeout_ms }, clock)
+                        : await pingAfterWrite(client, target, id, { delivered_after: updated_at, timeout_ms }, clock)
+                };
+            }
+            catch (error) {
+                // The write stands and is reported; only its verification failed.
+                result.verification = { error: (0,api_error/* errorText */.kc)(error) };
+            }
+        }
+        else {
+            result.note = [result.note, 'not verified with a ping: the hook is inactive (active: false), so GitHub delivers nothing to it']
+                .filter(Boolean)
+                .join('; ');
         }
     }
-    if (problems.length > 0 || operation === undefined || targets === undefined)
-        throw new InputError(problems);
-    const { uses } = input_operations/* OPERATION_INPUTS */.gE[operation];
-    // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
-    // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
-    // A GitHub App's one webhook is never named: url is always the url to write.
-    const single = targets.kind === 'one' && !src_target/* SCOPE_TRAITS */.ty[targets.target.scope].hooks;
-    const moves = (hookId !== undefined || single) && input_operations/* URL_MOVERS */.XJ.includes(operation);
-    if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves))
-        config.url = url;
-    if (input_operations/* CONFIG_WRITERS */.ee.includes(operation))
-        (0,input_operations/* warnUnsafe */.Vp)(config, warnings);
-    if (uses.includes('hook_id') && !single) {
-        request.hook =
-            hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined;
+    return result;
+}
+/** The changes of a creation: every wanted field from `null` (the secret as `none` → `set`). */
+function creationChanges(wanted) {
+    const changes = [
+        { field: 'url', from: null, to: wanted.url },
+        { field: 'content_type', from: null, to: wanted.content_type },
+        { field: 'insecure_ssl', from: null, to: wanted.insecure_ssl },
+        { field: 'events', from: null, to: wanted.events },
+        { field: 'active', from: null, to: wanted.active }
+    ];
+    if (wanted.secret !== undefined)
+        changes.push({ field: 'secret', from: 'none', to: 'set' });
+    return changes;
+}
+/**
+ * Brings an existing hook to the wanted settings, writing only what differs. The secret is proven
+ * when it can be, else written; `adopted` (a hook found after a 422 on create) always gets it written.
+ */
+async function converge(client, target, hook, wanted, dryRun, adopted) {
+    const changes = diffHook(hook, wanted);
+    const config = {};
+    const fields = {};
+    for (const change of changes) {
+        if (change.field === 'events')
+            fields.events = wanted.events;
+        else if (change.field === 'active')
+            fields.active = wanted.active;
+        else if (change.field === 'url')
+            config.url = wanted.url;
+        else if (change.field === 'content_type')
+            config.content_type = wanted.content_type;
+        else if (change.field === 'insecure_ssl')
+            config.insecure_ssl = wanted.insecure_ssl;
     }
-    if (operation === 'list-deliveries')
-        request.limit ??= DEFAULT_DELIVERIES_LIMIT;
-    if (!uses.includes('dry_run'))
-        request.dry_run = false;
-    request.writes = (0,input_operations/* mayWrite */.J)(operation, request);
-    if (operation === 'redeliver-failed' || operation === 'report')
-        request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS);
-    if (request.since !== undefined)
-        request.since = clampSince(request.since, request.connection.api_url, started_at, warnings);
-    return { operation, targets, ...request };
-}
-/**
- * GitHub keeps deliveries for {@link deliveryRetentionDays} days (3 on github.com, 7 on GHES): an
- * older `since` is clamped to that bound, with a warning.
- */
-function clampSince(since, api_url, now, warnings) {
-    const days = (0,model/* deliveryRetentionDays */.G$)(api_url);
-    const oldest = new Date(now.getTime() - days * 86400_000);
-    if (since >= oldest)
-        return since;
-    warnings.push(`Input 'since' (${since.toISOString()}) is older than GitHub keeps deliveries (${days} days for this API); using ${oldest.toISOString()} instead.`);
-    return oldest;
-}
-
-// EXTERNAL MODULE: ./src/deliveries.ts
-var src_deliveries = __nccwpck_require__(9763);
-// EXTERNAL MODULE: ./src/secrets.ts + 1 modules
-var secrets = __nccwpck_require__(7368);
-;// CONCATENATED MODULE: ./src/audit.ts
-/**
- * `operation: audit-secret`: which secret each hook signs with, told from signed deliveries
- * ({@link identifySecret}) and, when a hook has none to check, from a ping it is sent. Nothing is
- * written but those pings.
- */
-
-
-
-
-
-/** Every verdict, in the order a summary lists them. */
-const VERDICTS = ['current', 'previous', 'unknown', 'none', 'unproven'];
-/**
- * Audits one hook: `none` when GitHub stores no secret; otherwise the secret that signed the newest
- * checkable delivery made after the hook's `updated_at`; with no such delivery, an active hook is
- * pinged (`ping_if_needed`) and the ping's signature decides. Costs 1 GET of deliveries + 1 GET per
- * delivery checked; a ping adds 1 POST + the polls + 1 GET. A ping the run refuses (`max_writes`,
- * `fail_fast`: {@link RunLimit}) leaves the hook `unproven` with `not_audited` set.
- * @param clock the clock of the polls for the ping's delivery
- */
-async function auditHook(client, target, hook, options, clock = model/* realClock */.dQ) {
-    const base = { hook_id: hook.id, url: hook.config.url ?? '' };
-    if (!hook.config.secret)
-        return { ...base, verdict: 'none', note: 'GitHub stores no secret for this hook (config.secret is absent): its deliveries are not signed' };
-    const candidates = { current: options.secret, previous: options.previous_secret };
-    const match = await (0,secrets/* identifySecret */.pI)(client, target, hook, candidates);
-    if (match.matched) {
-        return {
-            ...base,
-            verdict: match.matched,
-            proved_by: match.delivery_id,
-            note: `delivery ${match.delivery_id} is signed with the ${match.matched} secret`
-        };
-    }
-    if (match.checked.length > 0)
-        return { ...base, verdict: 'unknown', note: match.note };
-    if (!options.ping_if_needed) {
-        const would_ping = src_target/* SCOPE_TRAITS */.ty[target.scope].ping && hook.active;
-        return {
-            ...base,
-            verdict: 'unproven',
-            note: "no delivery since the hook's last change, and ping_if_needed is false",
-            ...(would_ping ? { would_ping } : {})
-        };
-    }
-    if (!src_target/* SCOPE_TRAITS */.ty[target.scope].ping) {
-        return { ...base, verdict: 'unproven', note: "no delivery to check, and a GitHub App's webhook cannot be pinged: its next delivery will tell" };
-    }
-    if (!hook.active) {
-        return {
-            ...base,
-            verdict: 'unproven',
-            note: "no delivery since the hook's last change, and it is inactive: GitHub sends it nothing, not even a ping"
-        };
-    }
-    const ping = { event: 'ping', timeout_ms: options.timeout_ms };
-    let delivery;
-    try {
-        delivery = await (0,src_deliveries/* sendAndAwait */.iv)(client, target, hook.id, () => src_hooks/* ping */.hU(client, target, hook.id), ping, clock);
-    }
-    catch (error) {
-        if (!(error instanceof model/* RunLimit */.bp))
-            throw error;
-        // The run refused the ping (max_writes, fail_fast): this hook is not audited, and says so.
-        return {
-            ...base,
-            verdict: 'unproven',
-            note: `not audited: no delivery since the hook's last change, and its ping was ${error.message.replace(/^not (written|run to its end): /, 'refused: ')}`,
-            not_audited: error.message
-        };
-    }
-    if (!delivery) {
-        return {
-            ...base,
-            verdict: 'unproven',
-            note: `no delivery since the hook's last change; it was pinged, but GitHub recorded no delivery within ${options.timeout_ms / 1000} s`
-        };
-    }
-    const signer = await (0,secrets/* signerOf */.Kv)(delivery, candidates);
-    const note = signer
-        ? `ping delivery ${delivery.id} is signed with the ${signer} secret`
-        : `ping delivery ${delivery.id} is signed with none of the secrets given`;
-    return { ...base, verdict: signer ?? 'unknown', proved_by: Number(delivery.id), note };
-}
-/**
- * Audits the hook named by `ref`, or every hook of the target when `ref` is undefined, one after the
- * other (REST "Get a … webhook" / "List … webhooks", then {@link auditHook} each).
- * @returns the hooks audited, in id order, and their audits
- * @throws HookLookupError when `ref` names no hook or several
- */
-async function auditTarget(client, target, ref, options, clock = model/* realClock */.dQ) {
-    const found = await src_hooks/* selectHooks */.db(client, target, ref);
-    const audits = [];
-    for (const hook of found)
-        audits.push(await auditHook(client, target, hook, options, clock));
-    return { hooks: found, audits };
-}
-
-;// CONCATENATED MODULE: ./src/report.ts
-/**
- * Delivery health (`operation: report`): pure figures computed from the deliveries the REST API lists
- * for each hook ("List deliveries for a … webhook", REST schema `hook-delivery-item`), within a time
- * window. Nothing here calls the API.
- *
- * Conventions, for every function of this module:
- * - The window is half-open: a delivery counts when `since ≤ delivered_at < until`. A delivery whose
- *   `delivered_at` does not parse is outside every window.
- * - A delivery succeeded when its receiver answered 2xx ({@link succeeded}); status code 0 ("failed to
- *   connect", a timeout) is a failure.
- * - Durations are the API's `duration`, in SECONDS; so are all duration figures here.
- * - Percentiles are nearest-rank ({@link nearestRank}): always one of the values measured, never an
- *   interpolation.
- */
-
-/** At most this many hours in a {@link hourlySeries}: the newest ones. 72 h covers github.com's 3-day delivery retention. */
-const MAX_HOURS = 72;
-const HOUR_MS = 3_600_000;
-/**
- * The nearest-rank `p`th percentile of `values`: the smallest value such that at least `p` % of the
- * values are ≤ it, i.e. the `⌈p·n/100⌉`th smallest (p50 of `[1, 2, 3, 4]` is 2, p95 of 20 values
- * the 19th smallest, p100 the largest).
- * @param values any order; not modified
- * @param p in (0, 100]
- * @returns one of `values`, or null when `values` is empty
- * @throws RangeError when `p` is outside (0, 100]
- */
-function nearestRank(values, p) {
-    if (!(p > 0 && p <= 100))
-        throw new RangeError(`percentile ${p} is outside (0, 100]`);
-    if (values.length === 0)
-        return null;
-    const sorted = [...values].sort((a, b) => a - b);
-    // p·n is exact for the integer p used here, so the quotient is not pushed past an integer by rounding.
-    return sorted[Math.max(0, Math.ceil((p * sorted.length) / 100) - 1)];
-}
-/** True when the delivery's `delivered_at` lies in the half-open window. */
-function inWindow(delivery, window) {
-    const time = Date.parse(delivery.delivered_at);
-    return time >= window.since.getTime() && time < window.until.getTime();
-}
-/** Newest first: by `delivered_at`, then by id (ids grow with time; deliveries of one second are told apart by it). */
-function newestFirst(a, b) {
-    return Date.parse(b.delivered_at) - Date.parse(a.delivered_at) || Number(b.id) - Number(a.id);
-}
-/** Counts by key, most frequent first, then by key; an own-property object whatever the keys. */
-function tally(keys) {
-    const counts = new Map();
-    for (const key of keys)
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-    return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
-}
-/**
- * The delivery health of one hook: every figure of {@link HookReport} over the deliveries within
- * `window` (half-open, `since ≤ delivered_at < until`; the others are ignored).
- * @param info the hook as the caller names it; copied into the report
- * @param deliveries the hook's deliveries as the API lists them (newest first; the order is not relied on)
- * @param window the time window
- * @returns the report; a hook without delivery in the window is `quiet`, with null rate, durations and last success
- */
-function hookReport(info, deliveries, window) {
-    const inside = deliveries.filter((delivery) => inWindow(delivery, window)).sort(newestFirst);
-    const guids = new Set(inside.map((delivery) => delivery.guid)).size;
-    const failed_guids = (0,src_deliveries/* failedGuids */.yB)(inside).length;
-    const durations = inside.map((delivery) => delivery.duration).filter((duration) => Number.isFinite(duration));
-    const failures = inside.filter((delivery) => !(0,src_deliveries/* succeeded */.gq)(delivery));
-    const streak = inside.findIndex(src_deliveries/* succeeded */.gq);
-    return {
-        target: info.target,
-        hook_id: info.hook_id,
-        url: info.url,
-        active: info.active,
-        deliveries: inside.length,
-        guids,
-        failed_guids,
-        success_rate: guids === 0 ? null : (guids - failed_guids) / guids,
-        duration_p50: nearestRank(durations, 50),
-        duration_p95: nearestRank(durations, 95),
-        duration_max: durations.length === 0 ? null : Math.max(...durations),
-        last_success: inside.find(src_deliveries/* succeeded */.gq)?.delivered_at ?? null,
-        failing_streak: streak === -1 ? inside.length : streak,
-        failures_by_status: tally(failures.map((delivery) => `${delivery.status_code} ${delivery.status}`.trim())),
-        by_event: tally(inside.map((delivery) => delivery.event)),
-        inactive: !info.active,
-        quiet: inside.length === 0
-    };
-}
-/**
- * The success rate over every guid of every hook: `Σ (guids - failed_guids) / Σ guids`, a fraction in
- * [0, 1]. An event delivered to two hooks has one guid but counts once per hook (two deliveries to
- * get through). Null when no hook has a guid.
- */
-function overallSuccessRate(reports) {
-    const guids = reports.reduce((sum, report) => sum + report.guids, 0);
-    const failed = reports.reduce((sum, report) => sum + report.failed_guids, 0);
-    return guids === 0 ? null : (guids - failed) / guids;
-}
-/**
- * The reports, worst hook first (a new array; `reports` is not modified). Order:
- * 1. longest `failing_streak` first (a hook failing right now);
- * 2. lowest `success_rate` first; hooks without a rate (no guid: quiet) after every hook with one;
- * 3. most `failed_guids` first;
- * 4. then, as a tie-break, `target`, `url` and `hook_id` ascending, so the order is deterministic.
- */
-function report_worstFirst(reports) {
-    const rate = (report) => report.success_rate ?? Infinity;
-    const text = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-    return [...reports].sort((a, b) => b.failing_streak - a.failing_streak ||
-        (rate(a) === rate(b) ? 0 : rate(a) < rate(b) ? -1 : 1) ||
-        b.failed_guids - a.failed_guids ||
-        text(a.target, b.target) ||
-        text(a.url, b.url) ||
-        (a.hook_id ?? -1) - (b.hook_id ?? -1));
-}
-/** `HH:00` or `MM-DD HH:00` of an hour's start, UTC. */
-function hourLabel(start, withDate) {
-    const iso = new Date(start).toISOString(); // 2026-06-12T09:00:00.000Z
-    return `${withDate ? `${iso.slice(5, 10)} ` : ''}${iso.slice(11, 13)}:00`;
-}
-/**
- * Deliveries per hour over all hooks (for the charts of the job summary). The hours are whole UTC
- * hours, from the one holding `since` to the one holding the last instant before `until`; when that
- * makes more than {@link MAX_HOURS} (72), only the newest 72 are kept and older deliveries are left
- * out. A delivery counts in the hour holding its `delivered_at`, when it lies in the window
- * (`since ≤ delivered_at < until`). `succeeded` and `failed` count deliveries (every attempt), not
- * guids; `p95` is nearest-rank over the hour's durations, in SECONDS, null for an hour without delivery.
- * @param deliveries any hooks' deliveries, any order
- * @returns one entry per hour in every array (at least one hour)
- * @throws RangeError when `since` or `until` is not a valid date, or `until` is not after `since`
- */
-function hourlySeries(deliveries, window) {
-    const since = window.since.getTime();
-    const until = window.until.getTime();
-    if (Number.isNaN(since) || Number.isNaN(until) || until <= since) {
-        throw new RangeError(`hourlySeries: the window must end after it starts (since ${window.since}, until ${window.until})`);
-    }
-    const end = Math.ceil(until / HOUR_MS) * HOUR_MS; // the end of the hour holding until's last instant
-    const first = Math.max(Math.floor(since / HOUR_MS) * HOUR_MS, end - MAX_HOURS * HOUR_MS);
-    const count = (end - first) / HOUR_MS;
-    const starts = Array.from({ length: count }, (_, index) => first + index * HOUR_MS);
-    const ok = new Array(count).fill(0);
-    const failed = new Array(count).fill(0);
-    const durations = starts.map(() => []);
-    for (const delivery of deliveries) {
-        const time = Date.parse(delivery.delivered_at);
-        if (!(time >= Math.max(since, first) && time < until))
-            continue;
-        const index = Math.floor((time - first) / HOUR_MS);
-        if ((0,src_deliveries/* succeeded */.gq)(delivery))
-            ok[index] += 1;
+    let secret_proof = 'not-given';
+    let secret_note;
+    let proof;
+    if (wanted.secret !== undefined) {
+        let proven = false;
+        // An inactive hook that stays inactive gets no delivery, not even a ping: its secret can never be
+        // proven, and writing it on every run would never settle. It is written at creation and activation.
+        const dormant = !adopted && hook.config.secret && Object.keys(config).length === 0 && !hook.active && wanted.active === false;
+        if (adopted)
+            secret_note = 'the adopted hook may hold another secret';
+        else if (!hook.config.secret)
+            secret_note = 'the hook had no secret';
+        else if (dormant)
+            secret_note = 'unproven: inactive (GitHub delivers nothing to an inactive hook; the secret is written when it is activated)';
+        // Also when other config fields change (a moved url): a proven secret is not sent again, the
+        // config endpoint merges, and the hook read back after the write tells whether GitHub kept it.
         else
-            failed[index] += 1;
-        if (Number.isFinite(delivery.duration))
-            durations[index].push(delivery.duration);
+            ({ proven, note: secret_note, delivery: proof } = await proveSecret(client, target, hook, wanted.secret));
+        if (proven) {
+            secret_proof = 'proven';
+        }
+        else if (dormant) {
+            secret_proof = 'unproven';
+        }
+        else {
+            secret_proof = dryRun ? 'would-write' : 'written';
+            config.secret = wanted.secret;
+            changes.push({ field: 'secret', from: hook.config.secret ? 'unproven' : 'none', to: 'set' });
+        }
     }
-    return {
-        hours: starts.map((start) => hourLabel(start, count > 24)),
-        starts: starts.map((start) => new Date(start).toISOString()),
-        succeeded: ok,
-        failed,
-        p95: durations.map((values) => nearestRank(values, 95))
-    };
+    const refused = secret_proof === 'proven' && proof && !(proof.status_code >= 200 && proof.status_code < 300) ? proof : undefined;
+    const result = { changes, secret_proof, secret_note, hook_id: hook.id, ...(refused ? { refused_proof: refused } : {}) };
+    if (changes.length === 0)
+        return { ...result, outcome: 'unchanged', hook };
+    let updated = dryRun ? hook : await updateHook(client, target, hook.id, { fields, config }, hook);
+    if (!dryRun && secret_proof === 'proven' && Object.keys(config).length > 0 && !updated.config.secret) {
+        // GitHub is not documented to keep the secret when the url changes; if the hook read back has
+        // none, the proven secret is written at once, so the move never leaves the hook unsigned.
+        await updateHookConfig(client, target, hook.id, { secret: wanted.secret });
+        updated = { ...updated, config: { ...updated.config, secret: '********' } };
+        result.secret_proof = 'written';
+        result.secret_note = `${secret_note ?? 'proven'}; GitHub dropped it with the config change, so it was written again`;
+        changes.push({ field: 'secret', from: 'none', to: 'set' });
+    }
+    return { ...result, outcome: 'updated', hook: updated };
 }
 /**
- * The window that covers every one of `windows`: from the earliest `since` to the latest `until`
- * (a fleet run's targets each end their window when they start, so the windows differ).
- * @throws RangeError when `windows` is empty
+ * `operation: ensure-absent`: deletes the hook named by `ref` if it exists (`deleted`), or does
+ * nothing (`absent`). A hook that someone else deletes between the lookup and the DELETE (GitHub
+ * answers 404, and the hook is gone) ends `absent` too. With `dryRun`, no DELETE is sent.
+ * @throws HookLookupError when several hooks have the URL (set `hook_id`), or `hook_id` and `url`
+ *   name different hooks; RequestError when GitHub refuses the DELETE (403, or 404 for a hook still there)
  */
-function coveringWindow(windows) {
-    if (windows.length === 0)
-        throw new RangeError('coveringWindow: no window');
-    const since = Math.min(...windows.map((window) => window.since.getTime()));
-    const until = Math.max(...windows.map((window) => window.until.getTime()));
-    return { since: new Date(since), until: new Date(until) };
-}
-/**
- * Deliveries per hour over the reports of a whole run (every target of a fleet run, or the one of a
- * single-target run), for the charts of the job summary: each target's deliveries count within ITS
- * window, exactly those its figures count, on the hours of the window covering them all
- * ({@link coveringWindow}). So every delivery in a report's figures is in the series, whichever
- * target it belongs to — as long as it is within the newest {@link MAX_HOURS} hours (see
- * {@link hourlySeries}, whose shapes and units this returns).
- * @throws RangeError when `parts` is empty, or the covering window does not end after it starts
- */
-function runSeries(parts) {
-    const window = coveringWindow(parts.map((part) => part.window));
-    return hourlySeries(parts.flatMap((part) => part.deliveries.filter((delivery) => inWindow(delivery, part.window))), window);
+async function ensureAbsent(client, target, ref, dryRun) {
+    const hook = await findHook(client, target, ref);
+    if (!hook)
+        return { outcome: 'absent', changes: [], secret_proof: 'not-given' };
+    const done = dryRun ? 'deleted' : await deleteHook(client, target, hook.id, true);
+    if (done === 'gone') {
+        return {
+            outcome: 'absent',
+            changes: [],
+            secret_proof: 'not-given',
+            hook_id: hook.id,
+            note: `webhook ${hook.id} was deleted by someone else during this step`
+        };
+    }
+    return { outcome: 'deleted', changes: [], secret_proof: 'not-given', hook_id: hook.id, hook };
 }
 
-// EXTERNAL MODULE: ./src/ensure.ts
-var src_ensure = __nccwpck_require__(653);
-;// CONCATENATED MODULE: ./src/operations.ts
+;// CONCATENATED MODULE: ./src/jobs/operations.ts
 /**
  * Dispatches a validated request to the hooks endpoints and describes what happened as an
  * {@link OperationResult}, which `outputs.ts` turns into step outputs and the job summary.
@@ -40634,32 +42355,32 @@ var src_ensure = __nccwpck_require__(653);
 /** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
 const HOOK_HANDLERS = {
     get: async (client, { target }, { hook_id, hook }) => {
-        const found = hook ?? (await src_hooks/* getHook */.Yn(client, target, hook_id));
-        return { message: `${(0,src_target/* describeHook */.PY)(target, hook_id, true)}.`, outcome: 'found', hook_id, hook: found };
+        const found = hook ?? (await getHook(client, target, hook_id));
+        return { message: `${(0,github_scopes/* describeHook */.PY)(target, hook_id, true)}.`, outcome: 'found', hook_id, hook: found };
     },
     update: async (client, { target, hook_fields, config }, { hook_id, hook }) => {
-        const updated = await src_hooks/* updateHook */.p$(client, target, hook_id, { fields: hook_fields, config }, hook);
-        return { message: `Updated ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`, outcome: 'updated', changed: true, hook_id, hook: updated };
+        const updated = await updateHook(client, target, hook_id, { fields: hook_fields, config }, hook);
+        return { message: `Updated ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}.`, outcome: 'updated', changed: true, hook_id, hook: updated };
     },
     delete: async (client, { target }, { hook_id, hook }) => {
-        const done = await src_hooks/* deleteHook */.$3(client, target, hook_id, hook !== undefined);
+        const done = await deleteHook(client, target, hook_id, hook !== undefined);
         const what = done === 'deleted' ? 'Deleted' : 'Did not delete: someone else deleted';
         return {
-            message: `${what} ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`,
+            message: `${what} ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}.`,
             outcome: done === 'deleted' ? 'deleted' : 'gone',
             changed: done === 'deleted',
             hook_id
         };
     },
     'get-config': async (client, { target }, { hook_id }) => {
-        const config = await src_hooks/* getHookConfig */.eb(client, target, hook_id);
-        return { message: `Configuration of ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`, outcome: 'found', hook_id, config };
+        const config = await getHookConfig(client, target, hook_id);
+        return { message: `Configuration of ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}.`, outcome: 'found', hook_id, config };
     },
     'update-config': async (client, { target, config }, { hook_id }) => {
-        const updated = await src_hooks/* updateHookConfig */.ZW(client, target, hook_id, config);
+        const updated = await updateHookConfig(client, target, hook_id, config);
         const fields = Object.keys(config).filter((key) => config[key] !== undefined);
         return {
-            message: `Updated ${fields.join(', ')} in the configuration of ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`,
+            message: `Updated ${fields.join(', ')} in the configuration of ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}.`,
             outcome: 'updated',
             changed: true,
             hook_id,
@@ -40667,10 +42388,10 @@ const HOOK_HANDLERS = {
         };
     },
     'list-deliveries': async (client, { target, per_page, limit, status, since }, { hook_id }) => {
-        const { items: deliveries, truncated } = await src_hooks/* listDeliveries */.N8(client, target, hook_id, { per_page, limit, status, since });
+        const { items: deliveries, truncated } = await listDeliveries(client, target, hook_id, { per_page, limit, status, since });
         const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '');
         return {
-            message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of ${(0,src_target/* describeHook */.PY)(target, hook_id)} (newest first).`,
+            message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of ${(0,github_scopes/* describeHook */.PY)(target, hook_id)} (newest first).`,
             outcome: 'listed',
             hook_id,
             deliveries,
@@ -40681,9 +42402,9 @@ const HOOK_HANDLERS = {
         };
     },
     'get-delivery': async (client, { target, delivery_id }, { hook_id }) => {
-        const delivery = await src_hooks/* getDelivery */.ZJ(client, target, hook_id, required(delivery_id));
+        const delivery = await getDelivery(client, target, hook_id, required(delivery_id));
         return {
-            message: `Delivery ${delivery.id} (${delivery.event}) of ${(0,src_target/* describeHook */.PY)(target, hook_id)}: ${delivery.status_code} ${delivery.status}.`,
+            message: `Delivery ${delivery.id} (${delivery.event}) of ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}: ${delivery.status_code} ${delivery.status}.`,
             outcome: 'found',
             hook_id,
             delivery,
@@ -40691,9 +42412,9 @@ const HOOK_HANDLERS = {
         };
     },
     redeliver: async (client, { target, delivery_id }, { hook_id }) => {
-        await src_hooks/* redeliver */.Db(client, target, hook_id, required(delivery_id));
+        await redeliver(client, target, hook_id, required(delivery_id));
         return {
-            message: `Asked GitHub to redeliver delivery ${delivery_id} of ${(0,src_target/* describeHook */.PY)(target, hook_id)}.`,
+            message: `Asked GitHub to redeliver delivery ${delivery_id} of ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}.`,
             outcome: 'redelivered',
             hook_id,
             delivery_id
@@ -40703,13 +42424,13 @@ const HOOK_HANDLERS = {
     test: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock),
     'redeliver-failed': async (client, { target, since, max_redeliveries }, { hook_id }) => {
         const from = required(since);
-        const report = await (0,src_deliveries/* redeliverFailed */.qy)(client, target, hook_id, { since: from, max: max_redeliveries });
+        const report = await redeliverFailed(client, target, hook_id, { since: from, max: max_redeliveries });
         const capped = report.failed.length > max_redeliveries ? ` (capped by max_redeliveries ${max_redeliveries}; run again for the rest)` : '';
         const refused = report.errors.length > 0
             ? `GitHub refused ${count(report.errors.length, 'redelivery', 'redeliveries')}:\n- ${report.errors.join('\n- ')}`
             : undefined;
         return {
-            message: `${(0,src_target/* describeHook */.PY)(target, hook_id, true)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
+            message: `${(0,github_scopes/* describeHook */.PY)(target, hook_id, true)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
                 `${count(report.failed.length, 'guid')} never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
             outcome: report.redelivered.length > 0 ? 'redelivered' : 'none-failed',
             hook_id,
@@ -40727,10 +42448,10 @@ const HOOK_HANDLERS = {
  */
 async function sendAndWait(client, request, { hook_id, hook }, event, clock) {
     const { target } = request;
-    const send = event === 'ping' ? src_hooks/* ping */.hU : src_hooks/* testPush */.VC;
-    const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to ${(0,src_target/* describeHook */.PY)(target, hook_id)}`;
+    const send = event === 'ping' ? endpoints_ping : testPush;
+    const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}`;
     if (event === 'push' && (hook || request.wait)) {
-        const events = (hook ?? (await src_hooks/* getHook */.Yn(client, target, hook_id))).events;
+        const events = (hook ?? (await getHook(client, target, hook_id))).events;
         if (!events.includes('push') && !events.includes('*')) {
             await send(client, target, hook_id);
             const warning = `Webhook ${hook_id} is not subscribed to push (events: ${events.join(', ')}): GitHub sends no test delivery, so there is nothing to wait for.`;
@@ -40742,7 +42463,7 @@ async function sendAndWait(client, request, { hook_id, hook }, event, clock) {
         return { message: `${asked}; not waiting for the delivery (wait: false).`, outcome: 'sent', hook_id };
     }
     const options = { event, timeout_ms: request.wait_timeout * 1000 };
-    const delivery = await (0,src_deliveries/* sendAndAwait */.iv)(client, target, hook_id, () => send(client, target, hook_id), options, clock);
+    const delivery = await sendAndAwait(client, target, hook_id, () => send(client, target, hook_id), options, clock);
     const judged = judgeDelivery(request, hook_id, event, delivery);
     return { message: `${asked}${judged.message}.`, outcome: 'delivered', hook_id, ...judged.result };
 }
@@ -40761,7 +42482,7 @@ function judgeDelivery(request, hook_id, event, delivery) {
     const answer = delivery.status_code === 0 ? `could not be reached (${delivery.status})` : `answered ${delivery.status_code} ${delivery.status}`;
     const result = { delivery, delivery_id: Number(delivery.id) };
     const message = `: delivery ${delivery.id}, the receiver ${answer} (after ${delivery.duration} s)`;
-    if ((0,src_deliveries/* succeeded */.gq)(delivery))
+    if (succeeded(delivery))
         return { message, result };
     const body = delivery.response.payload ? ` Response body: ${delivery.response.payload.slice(0, 300)}` : '';
     const why = delivery.status_code === 0 ? answer : `answered ${delivery.status_code} (${delivery.status}), not 2xx`;
@@ -40783,7 +42504,7 @@ function judgeDelivery(request, hook_id, event, delivery) {
 async function runOperation(client, target, webhookRequest, clock = model/* realClock */.dQ) {
     const dispatched = await dispatch(client, { ...webhookRequest, target }, clock);
     // A target's one webhook (a GitHub App's) has no id to report.
-    const result = src_target/* SCOPE_TRAITS */.ty[target.scope].hooks ? dispatched : { ...dispatched, hook_id: undefined };
+    const result = github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks ? dispatched : { ...dispatched, hook_id: undefined };
     // A result that fails the step says so in its outcome word, unless the word already is a failing one.
     return result.failure && !FAILING_OUTCOMES.includes(result.outcome) ? { ...result, outcome: 'failed' } : result;
 }
@@ -40802,28 +42523,28 @@ async function dispatch(client, request, clock) {
         throw new Error(`internal error: ${operation} runs through the webhooks file's plan`);
     if (operation === 'inventory') {
         const found = await inventoryTarget(client, target);
-        return { message: `${count(found.length, 'webhook')} of ${(0,src_target/* describeTarget */.ff)(target)} inventoried.`, outcome: 'inventoried', inventory: found };
+        return { message: `${count(found.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)} inventoried.`, outcome: 'inventoried', inventory: found };
     }
     if (operation === 'list' || operation === 'export') {
         // `export` reads every hook of each target (all pages); the file is written from all of them at the end.
         if (operation === 'export') {
-            const { items: all } = await src_hooks/* listHooks */.xP(client, target, { per_page: 100 });
-            return { message: `${count(all.length, 'webhook')} of ${(0,src_target/* describeTarget */.ff)(target)} read for export.`, outcome: 'read', hooks: all };
+            const { items: all } = await listHooks(client, target, { per_page: 100 });
+            return { message: `${count(all.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)} read for export.`, outcome: 'read', hooks: all };
         }
-        const { items: list, truncated } = await src_hooks/* listHooks */.xP(client, target, { per_page: request.per_page, limit: request.limit });
+        const { items: list, truncated } = await listHooks(client, target, { per_page: request.per_page, limit: request.limit });
         const notice = truncated
-            ? `Stopped at limit ${request.limit}: ${(0,src_target/* describeTarget */.ff)(target)} has more webhooks; raise 'limit' to see them.`
+            ? `Stopped at limit ${request.limit}: ${(0,github_scopes/* describeTarget */.ff)(target)} has more webhooks; raise 'limit' to see them.`
             : undefined;
-        return { message: `${count(list.length, 'webhook')} of ${(0,src_target/* describeTarget */.ff)(target)}.`, outcome: 'listed', hooks: list, truncated, notice };
+        return { message: `${count(list.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)}.`, outcome: 'listed', hooks: list, truncated, notice };
     }
     if (operation === 'create') {
-        const { hook, adopted } = await src_hooks/* createHook */.ab(client, target, { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields }, request.started_at);
+        const { hook, adopted } = await createHook(client, target, { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields }, request.started_at);
         const how = adopted ? ' (its answer was lost; the retry found the hook it had created)' : '';
-        return { message: `Created ${(0,src_target/* describeHook */.PY)(target, hook.id)}${how}.`, outcome: 'created', changed: true, hook_id: hook.id, hook };
+        return { message: `Created ${(0,github_scopes/* describeHook */.PY)(target, hook.id)}${how}.`, outcome: 'created', changed: true, hook_id: hook.id, hook };
     }
     if (operation === 'ensure') {
         const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined;
-        const ensure = await (0,src_ensure/* ensureHook */.O8)(client, target, request.hook, (0,src_ensure/* wantedSettings */.X)(request.config, request.hook_fields, src_target/* SCOPE_TRAITS */.ty[target.scope].hooks), {
+        const ensure = await ensureHook(client, target, request.hook, wantedSettings(request.config, request.hook_fields, github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks), {
             dryRun: request.dry_run,
             verify,
             clock
@@ -40857,10 +42578,10 @@ async function dispatch(client, request, clock) {
         return { ...result, message: `${result.message} Verified ${how}${judged.message || ''}.`, ...judged.result };
     }
     if (operation === 'ensure-absent') {
-        const ensure = await (0,src_ensure/* ensureAbsent */.GV)(client, target, required(request.hook), request.dry_run);
+        const ensure = await ensureAbsent(client, target, required(request.hook), request.dry_run);
         return { message: describeEnsure(request, ensure), ...ensureOutcome(ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
     }
-    const resolved = await src_hooks/* resolveHook */.OI(client, target, request.hook);
+    const resolved = await resolveHook(client, target, request.hook);
     return HOOK_HANDLERS[operation](client, request, resolved, clock);
 }
 /**
@@ -40879,13 +42600,13 @@ async function auditOperation(client, request, clock) {
     const tally = VERDICTS.map((verdict) => [verdict, audits.filter((audit) => audit.verdict === verdict).length])
         .filter(([, n]) => n > 0)
         .map(([verdict, n]) => `${n} ${verdict}`);
-    const message = `${count(audits.length, 'webhook')} of ${(0,src_target/* describeTarget */.ff)(target)}${tally.length > 0 ? `: ${tally.join(', ')}` : ''}.`;
+    const message = `${count(audits.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)}${tally.length > 0 ? `: ${tally.join(', ')}` : ''}.`;
     const mismatched = audits.filter((audit) => audit.verdict !== 'current');
     const result = { message, outcome: 'audited', hooks: audited, audit: audits };
     if (mismatched.length === 0 || !request.fail_on_mismatch)
         return result;
     const which = mismatched.map((audit) => `webhook ${audit.hook_id} (${audit.url}): ${audit.verdict} — ${audit.note}`);
-    const failure = `${count(mismatched.length, 'webhook')} of ${(0,src_target/* describeTarget */.ff)(target)} ${mismatched.length === 1 ? 'does' : 'do'} not sign with the current secret: ${which.join('; ')}.`;
+    const failure = `${count(mismatched.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)} ${mismatched.length === 1 ? 'does' : 'do'} not sign with the current secret: ${which.join('; ')}.`;
     return { ...result, outcome: 'mismatch', failure };
 }
 /**
@@ -40899,20 +42620,20 @@ async function reportOperation(client, request) {
     const window = { since: required(request.since), until: new Date() };
     const reports = [];
     const deliveries = [];
-    for (const hook of await src_hooks/* selectHooks */.db(client, target, request.hook)) {
-        const { items } = await src_hooks/* listDeliveries */.N8(client, target, hook.id, { per_page: 100, since: window.since });
+    for (const hook of await selectHooks(client, target, request.hook)) {
+        const { items } = await listDeliveries(client, target, hook.id, { per_page: 100, since: window.since });
         deliveries.push(...items);
-        const hook_id = src_target/* SCOPE_TRAITS */.ty[target.scope].hooks ? hook.id : undefined;
-        reports.push(hookReport({ target: (0,src_target/* describeTarget */.ff)(target), hook_id, url: hook.config.url ?? '', active: hook.active }, items, window));
+        const hook_id = github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks ? hook.id : undefined;
+        reports.push(hookReport({ target: (0,github_scopes/* describeTarget */.ff)(target), hook_id, url: hook.config.url ?? '', active: hook.active }, items, window));
     }
     const rate = overallSuccessRate(reports);
     const failing = reports.filter((report) => report.failed_guids > 0).length;
     const quiet = reports.filter((report) => report.quiet).length;
-    const message = `${count(reports.length, 'webhook')} of ${(0,src_target/* describeTarget */.ff)(target)} since ${window.since.toISOString()}: ` +
+    const message = `${count(reports.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)} since ${window.since.toISOString()}: ` +
         `${count(deliveries.length, 'delivery', 'deliveries')}, success rate ${percent(rate)}` +
         `${failing > 0 ? `, ${failing} with guids that never got a 2xx` : ''}${quiet > 0 ? `, ${quiet} quiet` : ''}.`;
     const problems = reports.flatMap((report) => {
-        const name = (0,src_target/* describeHook */.PY)(target, report.hook_id);
+        const name = (0,github_scopes/* describeHook */.PY)(target, report.hook_id);
         const low = request.fail_below !== undefined && report.success_rate !== null && report.success_rate < request.fail_below;
         return [
             ...(low ? [`${name}: success rate ${percent(report.success_rate)} is below fail_below (${percent(request.fail_below ?? 0)})`] : []),
@@ -40932,7 +42653,7 @@ function ensureOutcome(ensure) {
 }
 /** `Webhook 12 of repository o/r: updated (2 changes: events, secret); secret written (…).` plus a dry-run note. */
 function describeEnsure({ target, dry_run }, ensure) {
-    const which = ensure.hook_id === undefined ? `The webhook of ${(0,src_target/* describeTarget */.ff)(target)}` : (0,src_target/* describeHook */.PY)(target, ensure.hook_id, true);
+    const which = ensure.hook_id === undefined ? `The webhook of ${(0,github_scopes/* describeTarget */.ff)(target)}` : (0,github_scopes/* describeHook */.PY)(target, ensure.hook_id, true);
     const fields = ensure.changes.map((change) => change.field).join(', ');
     const changes = ensure.outcome === 'updated' ? ` (${count(ensure.changes.length, 'change')}: ${fields})` : '';
     const proof = ensure.secret_proof === 'would-write' ? 'would be written' : ensure.secret_proof;
@@ -40952,7 +42673,7 @@ function required(value) {
     return value;
 }
 
-;// CONCATENATED MODULE: ./src/rotate.ts
+;// CONCATENATED MODULE: ./src/jobs/rotate.ts
 /**
  * `operation: rotate-secret`: a new secret for every hook named, without downtime and without ever
  * destroying a secret it cannot put back. A survey first proves which secret each hook signs with
@@ -40981,17 +42702,17 @@ function required(value) {
 async function evidenceFor(client, target, hook, after, secret, others, timeout_ms, clock) {
     const passed = [];
     try {
-        if (src_target/* SCOPE_TRAITS */.ty[target.scope].ping) {
+        if (github_scopes/* SCOPE_TRAITS */.ty[target.scope].ping) {
             await model/* realClock */.dQ.sleep(1000);
-            await src_hooks/* ping */.hU(client, target, hook.id);
+            await endpoints_ping(client, target, hook.id);
         }
         const deadline = clock.now() + timeout_ms;
         let last = after;
         while (clock.now() < deadline) {
-            const delivery = await (0,src_deliveries/* waitForDelivery */.vu)(client, target, hook.id, { after: last, timeout_ms: deadline - clock.now() }, clock);
+            const delivery = await waitForDelivery(client, target, hook.id, { after: last, timeout_ms: deadline - clock.now() }, clock);
             if (!delivery)
                 break;
-            if ((await (0,secrets/* signerOf */.Kv)(delivery, { wanted: secret, ...others })) === 'wanted')
+            if ((await signerOf(delivery, { wanted: secret, ...others })) === 'wanted')
                 return { delivery, passed };
             passed.push(Number(delivery.id));
             last = Number(delivery.id);
@@ -41003,10 +42724,10 @@ async function evidenceFor(client, target, hook, after, secret, others, timeout_
     }
 }
 /** Why the evidence does not confirm a secret, or undefined when it does (its delivery was answered 2xx). */
-function refusalOf(evidence, which, timeout_ms) {
+function rotate_refusalOf(evidence, which, timeout_ms) {
     const { delivery, passed, error } = evidence;
     if (delivery)
-        return (0,src_deliveries/* succeeded */.gq)(delivery) ? undefined : `the receiver answered ${answer(delivery)} to delivery ${delivery.id}, signed with ${which}`;
+        return succeeded(delivery) ? undefined : `the receiver answered ${answer(delivery)} to delivery ${delivery.id}, signed with ${which}`;
     const older = passed.length > 0 ? ` (deliveries ${passed.join(', ')} were signed with an older secret: sent before the write took effect)` : '';
     if (error)
         return `the verification could not conclude: ${error}${older}`;
@@ -41028,7 +42749,7 @@ function refusalOf(evidence, which, timeout_ms) {
 async function rotateHook(client, target, hook, verdict, options, clock = model/* realClock */.dQ) {
     const { secret, timeout_ms } = options;
     const previous = verdict === 'previous' ? options.previous_secret : undefined;
-    const check = src_target/* SCOPE_TRAITS */.ty[target.scope].ping ? 'ping it' : 'wait for its next delivery';
+    const check = github_scopes/* SCOPE_TRAITS */.ty[target.scope].ping ? 'ping it' : 'wait for its next delivery';
     if (options.dryRun) {
         const back = previous
             ? ', and back to previous_secret if the receiver does not answer 2xx'
@@ -41039,8 +42760,8 @@ async function rotateHook(client, target, hook, verdict, options, clock = model/
             note: `would write the new secret through PATCH …/config and ${check}${back}`
         };
     }
-    const after = Number((await (0,src_deliveries/* newestDelivery */.HS)(client, target, hook.id))?.id ?? 0);
-    await src_hooks/* updateHookConfig */.ZW(client, target, hook.id, { secret });
+    const after = Number((await newestDelivery(client, target, hook.id))?.id ?? 0);
+    await updateHookConfig(client, target, hook.id, { secret });
     if (!hook.active) {
         // GitHub delivers nothing to an inactive hook, not even a ping: nothing can verify the new secret,
         // and nothing can go wrong with it until the hook is activated. A leaked secret is replaced anyway.
@@ -41049,7 +42770,7 @@ async function rotateHook(client, target, hook, verdict, options, clock = model/
     }
     const others = { previous: options.previous_secret };
     const evidence = await evidenceFor(client, target, hook, after, secret, others, timeout_ms, clock);
-    const problem = refusalOf(evidence, 'the new secret', timeout_ms);
+    const problem = rotate_refusalOf(evidence, 'the new secret', timeout_ms);
     if (!problem) {
         const delivery = evidence.delivery;
         const note = `new secret written; delivery ${delivery.id}, signed with it, was answered ${answer(delivery)}`;
@@ -41065,14 +42786,14 @@ async function rotateHook(client, target, hook, verdict, options, clock = model/
         };
     }
     try {
-        await src_hooks/* updateHookConfig */.ZW(client, target, hook.id, { secret: previous });
+        await updateHookConfig(client, target, hook.id, { secret: previous });
     }
     catch (error) {
         throw (0,api_error/* withContext */.eQ)(error, `New secret written; ${problem}; writing previous_secret back failed, so the hook has the NEW secret.`);
     }
     const last = Math.max(after, idOf(evidence.delivery) ?? 0, ...evidence.passed);
     const back = await evidenceFor(client, target, hook, last, previous, { new: secret }, timeout_ms, clock);
-    const backProblem = refusalOf(back, 'previous_secret', timeout_ms);
+    const backProblem = rotate_refusalOf(back, 'previous_secret', timeout_ms);
     const written = `new secret written; ${problem}; previous_secret written back`;
     if (!backProblem) {
         const delivery = back.delivery;
@@ -41113,8 +42834,8 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
         ping_if_needed: !options.dryRun,
         timeout_ms: options.timeout_ms
     };
-    const surveyState = (0,src_fleet/* fleetState */.If)(targets.length);
-    const survey = await (0,src_fleet/* runFleet */.gI)(targets.map((target) => ({ target })), makeClient, async (client, { target }) => {
+    const surveyState = fleetState(targets.length);
+    const survey = await runFleet(targets.map((target) => ({ target })), makeClient, async (client, { target }) => {
         const { hooks: found, audits } = await auditTarget(client, target, ref, surveyOptions, clock);
         return { message: '', outcome: 'surveyed', hooks: found, audit: audits };
     }, {
@@ -41125,20 +42846,20 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
         onResult: (result, done, total) => options.onSurveyed?.(surveyLine(result, done, total))
     });
     const total = survey.results.reduce((sum, result) => sum + (result.result === 'surveyed' ? (result.operation?.hooks?.length ?? 0) : 1), 0);
-    const state = { ...(0,src_fleet/* fleetState */.If)(total), stoppedBy: surveyState.stoppedBy };
+    const state = { ...fleetState(total), stoppedBy: surveyState.stoppedBy };
     const run = { ...fleet, state };
     const results = [];
     const pending = [];
     const settle = (target, hook, result, ok, note) => {
-        const hook_id = src_target/* SCOPE_TRAITS */.ty[target.scope].hooks ? hook.id : undefined;
-        const message = `${(0,src_target/* describeHook */.PY)(target, hook.id, true)}: ${result}; ${note}.`;
-        const done = { target, name: (0,src_target/* targetName */.je)(target), hook_id, result, ok, changed: false };
+        const hook_id = github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks ? hook.id : undefined;
+        const message = `${(0,github_scopes/* describeHook */.PY)(target, hook.id, true)}: ${result}; ${note}.`;
+        const done = { target, name: (0,github_scopes/* targetName */.je)(target), hook_id, result, ok, changed: false };
         const operation = { message, outcome: result, hook_id, ...(ok ? {} : { failure: message }) };
-        results.push((0,src_fleet/* report */.z8)({ ...done, ...(ok ? {} : { error: note }), operation }, run, state));
+        results.push(report({ ...done, ...(ok ? {} : { error: note }), operation }, run, state));
     };
     for (const surveyed of survey.results) {
         if (surveyed.result !== 'surveyed') {
-            results.push((0,src_fleet/* report */.z8)(surveyed, run, state));
+            results.push(report(surveyed, run, state));
             continue;
         }
         const audits = surveyed.operation?.audit ?? [];
@@ -41153,7 +42874,7 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
             }
             else if (audit.not_audited) {
                 const skipped = { target, name: surveyed.name, hook_id: hook.id, result: 'skipped', ok: false, changed: false, error: audit.not_audited };
-                results.push((0,src_fleet/* report */.z8)(skipped, run, state));
+                results.push(report(skipped, run, state));
             }
             else if (audit.verdict === 'previous' ||
                 audit.verdict === 'none' ||
@@ -41171,7 +42892,7 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
         const rotation = await rotateHook(client, target, hook, audit.verdict, options, clock);
         const failed = rotation.outcome === 'failed' || rotation.outcome === 'rolled-back';
         const unsafe = audit.verdict === 'unknown' || audit.verdict === 'unproven' ? ` (rotate_unknown: the hook was ${audit.verdict}; no rollback was possible)` : '';
-        const message = `${(0,src_target/* describeHook */.PY)(target, hook.id, true)}: ${rotation.outcome}; ${rotation.note}${unsafe}.`;
+        const message = `${(0,github_scopes/* describeHook */.PY)(target, hook.id, true)}: ${rotation.outcome}; ${rotation.note}${unsafe}.`;
         return {
             message,
             outcome: rotation.outcome,
@@ -41191,12 +42912,12 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
             stop = `not rotated: fail_fast stopped the run after ${state.stoppedBy} failed`;
         if (stop !== undefined) {
             for (const item of batch) {
-                const skipped = { target: item.target, name: (0,src_target/* targetName */.je)(item.target), hook_id: item.hook.id, result: 'skipped', ok: false, changed: false };
-                results.push((0,src_fleet/* report */.z8)({ ...skipped, error: stop }, run, state));
+                const skipped = { target: item.target, name: (0,github_scopes/* targetName */.je)(item.target), hook_id: item.hook.id, result: 'skipped', ok: false, changed: false };
+                results.push(report({ ...skipped, error: stop }, run, state));
             }
             continue;
         }
-        const done = await (0,src_fleet/* runFleet */.gI)(batch, makeClient, rotate, run);
+        const done = await runFleet(batch, makeClient, rotate, run);
         results.push(...done.results);
         failures += done.counts.failed;
         if (index === 0 && options.canary > 0 && !done.results.every((result) => result.ok)) {
@@ -41206,9 +42927,9 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
             stop = `not rotated: ${failures} ${failures === 1 ? 'hook' : 'hooks'} failed or were rolled back (max_failures ${options.max_failures})`;
         }
     }
-    const order = new Map(targets.map((target, index) => [(0,src_target/* targetName */.je)(target), index]));
+    const order = new Map(targets.map((target, index) => [(0,github_scopes/* targetName */.je)(target), index]));
     results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0) || (a.hook_id ?? 0) - (b.hook_id ?? 0));
-    return { results, counts: (0,src_fleet/* countResults */.aD)(results) };
+    return { results, counts: countResults(results) };
 }
 /** `[survey 3/40] octo-org/api: 2 webhooks (1 previous, 1 current)`, or the survey's failure, or `absent`. */
 function surveyLine(result, done, total) {
@@ -41229,7 +42950,7 @@ function batches(items, plan) {
     return groups.filter((group) => group.length > 0);
 }
 
-;// CONCATENATED MODULE: ./src/charts.ts
+;// CONCATENATED MODULE: ./src/report/charts.ts
 /** GitHub's (Primer) green, red and blue: succeeded, failed, durations. */
 const GREEN = '#2da44e';
 const RED = '#cf222e';
@@ -41318,9 +43039,434 @@ function durationChart(series, options = {}) {
     ]);
 }
 
-// EXTERNAL MODULE: ./src/plan.ts
-var src_plan = __nccwpck_require__(2464);
-;// CONCATENATED MODULE: ./src/outputs.ts
+// EXTERNAL MODULE: ./src/github/selection.ts
+var selection = __nccwpck_require__(7429);
+;// CONCATENATED MODULE: ./src/jobs/plan.ts
+
+
+
+
+
+
+
+
+
+/** Every plan action, in the order a summary lists them (changes first). */
+const PLAN_ACTIONS = ['create', 'move-url', 'update', 'write-secret', 'delete', 'ambiguous', 'failed', 'unchanged'];
+/** The actions that write a hook of an entry (not a deletion): on one target they run before its deletions. */
+const WRITING = new Set(['create', 'move-url', 'update', 'write-secret']);
+/** The note of an entry whose `secret_env` variable is unset during `plan`: its secret is not checked. */
+const SECRET_NOT_CHECKED = 'not checked (no secret in this run)';
+/** The settings an entry asks for, as `ensure` takes them. */
+function wantedOf(entry) {
+    return {
+        url: entry.url,
+        events: entry.events,
+        active: entry.active,
+        content_type: entry.content_type,
+        insecure_ssl: entry.insecure_ssl,
+        secret: entry.secret
+    };
+}
+/**
+ * The targets each entry covers: its organization, or the repositories its rules select. Archived
+ * repositories are left out for `plan` as for `apply` (GitHub answers 403 to any write there, so a
+ * plan that showed them would not be what apply does), even with `include_archived: true`, which is
+ * said through `warn`.
+ * @throws SelectionError when a rule selects nothing; RequestError on API errors
+ */
+async function coveredTargets(client, file, warn) {
+    const covered = new Map();
+    for (const entry of file.hooks) {
+        if (entry.org !== undefined)
+            covered.set(entry, [{ scope: 'org', org: entry.org }]);
+        else if (entry.repositories) {
+            const { targets, report } = await (0,selection/* selectRepositories */.XZ)(client, entry.repositories, { writes: true });
+            covered.set(entry, targets);
+            if (entry.repositories.include_archived && report.left_out.archived > 0) {
+                const count = report.left_out.archived;
+                warn(`${file.path}: entry '${entry.name}' sets include_archived: true, but archived repositories are read-only on GitHub (it answers 403 to any hook write there): plan and apply leave out ${count} archived ${count === 1 ? 'repository' : 'repositories'}.`);
+            }
+        }
+    }
+    return covered;
+}
+/**
+ * Computes the plan of a webhooks file: lists each covered target's hooks once, then, per (entry,
+ * target), what `ensure` would do in a dry run; then the deletions `prune` asks for. Writes nothing.
+ * A target whose hooks cannot be listed (403, 404) is `failed` for each of its entries, and an entry
+ * with several hooks at its `url` on a target is `ambiguous` there (naming the hook ids): the other
+ * targets and entries are planned as usual.
+ * Costs: the selection's list requests, 1 GET per target (its hooks, listed once for all its
+ * entries), plus, where a secret is to be proven, the deliveries it reads (1 list + up to 3 GET), and
+ * for an absent hook the lookup `ensure` makes to be sure it is absent.
+ * @throws Error when two entries could claim one hook on one target (the same URL through `url` or
+ *   `previous_urls`), before any hooks request; SelectionError; RateLimitStop when GitHub stopped the
+ *   run; RequestError while listing repositories
+ */
+async function computePlan(client, file, options = {}) {
+    const covered = await coveredTargets(client, file, options.warn ?? (() => { }));
+    const byTarget = new Map();
+    for (const [entry, targets] of covered) {
+        for (const target of targets) {
+            const key = targetKey(target);
+            const slot = byTarget.get(key) ?? { target, entries: [] };
+            for (const other of slot.entries) {
+                const clash = claimClash(other, entry);
+                if (clash) {
+                    throw new Error(`${file.path}: entries '${other.name}' (line ${other.line}) and '${entry.name}' (line ${entry.line}) could both claim one hook on ${(0,github_scopes/* describeTarget */.ff)(target)}: ${clash}. A hook belongs to one entry: merge the two entries, keep the target in one of them (an exclusion such as "!${(0,github_scopes/* targetName */.je)(target)}"), or drop the URL from previous_urls.`);
+                }
+            }
+            slot.entries.push(entry);
+            byTarget.set(key, slot);
+        }
+    }
+    const plan = [];
+    for (const { target, entries } of byTarget.values()) {
+        let live;
+        try {
+            live = (await listHooks(client, target, { per_page: 100 })).items;
+        }
+        catch (error) {
+            if (error instanceof RateLimitStop)
+                throw error;
+            const why = `its webhooks could not be listed: ${planError(error, target)}`;
+            for (const entry of entries)
+                plan.push({ name: entry.name, target, action: 'failed', changes: [], url: entry.url, error: why });
+            continue;
+        }
+        for (const entry of entries) {
+            const atUrl = live.filter((hook) => hook.config.url === entry.url);
+            if (atUrl.length > 1) {
+                const ids = atUrl.map((hook) => hook.id);
+                plan.push({
+                    name: entry.name,
+                    target,
+                    action: 'ambiguous',
+                    changes: [],
+                    url: entry.url,
+                    error: `${ids.length} webhooks (${ids.join(', ')}) are at the entry's url; a webhooks file holds one hook per url and target and names no hook_id: delete all but one (operation: delete with hook_id), then plan again`
+                });
+                continue;
+            }
+            try {
+                plan.push(await planEntry(client, target, entry, live));
+            }
+            catch (error) {
+                if (error instanceof RateLimitStop)
+                    throw error;
+                plan.push({ name: entry.name, target, action: 'failed', changes: [], url: entry.url, error: planError(error, target) });
+            }
+        }
+        const declared = new Set(entries.flatMap((entry) => [entry.url, ...entry.previous_urls]));
+        for (const hook of live) {
+            const url = hook.config.url ?? '';
+            if (declared.has(url) || !file.prune.some((glob) => (0,model/* urlGlobMatches */.Ph)(glob, url)))
+                continue;
+            plan.push({ name: 'prune', target, action: 'delete', changes: [], hook_id: hook.id, url, note: 'matches prune and no entry declares it' });
+        }
+    }
+    return plan;
+}
+/**
+ * Why two entries on one target could claim the same hook (one's `url` or `previous_urls` is the
+ * other's `url` or in its `previous_urls`), naming the keys but not the URL; undefined when they cannot.
+ */
+function claimClash(a, b) {
+    const keyOf = (entry, url) => (url === entry.url ? 'url' : 'previous_urls');
+    const claimed = new Set([b.url, ...b.previous_urls].map(model/* sameUrl */.cl));
+    for (const url of [a.url, ...a.previous_urls]) {
+        if (claimed.has((0,model/* sameUrl */.cl)(url)))
+            return `the ${keyOf(a, url)} of '${a.name}' is the ${keyOf(b, url)} of '${b.name}'`;
+    }
+    return undefined;
+}
+/** An error of planning one target, as its plan item says it: GitHub's answer with the permission hint, or the message. */
+function planError(error, target) {
+    if ((0,api_error/* isApiError */.d7)(error))
+        return (0,api_error/* describeApiError */.gg)(error, target.scope).replace(/\n/g, ' ');
+    return error instanceof Error ? error.message : String(error);
+}
+/** The plan item of one entry on one target whose hooks are `live`. */
+async function planEntry(client, target, entry, live) {
+    const atUrl = live.some((hook) => hook.config.url === entry.url);
+    const moved = atUrl ? undefined : live.find((hook) => entry.previous_urls.includes(hook.config.url ?? ''));
+    const ref = moved ? { hook_id: moved.id } : { url: entry.url };
+    const dry = await ensureHook(client, target, ref, wantedOf(entry), { dryRun: true, listed: live });
+    // A plan run without the secret (its variable unset): everything else is planned, the secret is
+    // not checked, and a creation would set it.
+    const unchecked = entry.secret_env !== undefined && entry.secret === undefined;
+    // A creation, or a hook that GitHub shows without any secret, gets the secret from apply: that much
+    // is known without it.
+    const bare = unchecked && (dry.outcome === 'created' || (dry.hook !== undefined && !dry.hook.config.secret));
+    const changes = bare ? [...dry.changes, { field: 'secret', from: 'none', to: 'set' }] : dry.changes;
+    const refused = dry.refused_proof;
+    const finding = refused
+        ? `the receiver ${refused.status_code === 0 ? `could not be reached (${refused.status})` : `answered ${refused.status_code}`} to the delivery that proves the secret: ensure fails on it (delivery ${refused.id})`
+        : undefined;
+    const action = moved
+        ? 'move-url'
+        : dry.outcome === 'created'
+            ? 'create'
+            : changes.length === 0
+                ? 'unchanged'
+                : changes.every((change) => change.field === 'secret')
+                    ? 'write-secret'
+                    : 'update';
+    return {
+        name: entry.name,
+        target,
+        action,
+        changes,
+        hook_id: dry.hook_id,
+        url: entry.url,
+        note: unchecked ? SECRET_NOT_CHECKED : dry.secret_note,
+        ...(finding ? { finding } : {})
+    };
+}
+/** Counts per plan action, every action present (0 when none). */
+function planCounts(plan) {
+    return Object.fromEntries(PLAN_ACTIONS.map((action) => [action, plan.filter((item) => item.action === action).length]));
+}
+/**
+ * Carries out a plan, target by target: per item that changes something, `ensure` (creating,
+ * updating, writing the secret where it is not proven, verified by GitHub's creation ping or a ping,
+ * so that the next plan proves it), the URL move (`PATCH …/hooks/{hook_id}/config` with the new
+ * `url`, then `ensure`), or the deletion. On each target the creations, moves and updates go first,
+ * and its deletions only once every one of them succeeded: a deletion after a failed, refused or
+ * skipped write is `skipped` with the reason, so that a target never loses its old hook to a new one
+ * that was not made (a URL renamed under `prune`). Runs as a fleet of targets: `max_writes` counts a
+ * target's writes as one (its create and delete together), `fail_fast` and the pacing apply.
+ * `ambiguous` and `failed` plan items are reported `failed` with their reason, and nothing is
+ * written for them.
+ * @param fleet `onResult` is told each plan item's result, `done` of `plan.length`
+ * @returns one result per plan item, in the plan's order (`unchanged` ones reported as they are), and the totals
+ */
+async function applyPlan(plan, file, makeClient, options, fleet) {
+    const entries = new Map(file.hooks.map((entry) => [entry.name, entry]));
+    const verify = { timeout_ms: options.timeout_ms };
+    const groups = new Map();
+    for (const item of plan) {
+        const group = groups.get(targetKey(item.target)) ?? { target: item.target, items: [] };
+        group.items.push(item);
+        groups.set(targetKey(item.target), group);
+    }
+    const baseOf = (item) => ({
+        target: item.target,
+        name: (0,github_scopes/* targetName */.je)(item.target),
+        hook_id: item.hook_id,
+        changed: false,
+        ok: false
+    });
+    const carryOut = async (client, item) => {
+        const where = `${item.name} on ${(0,github_scopes/* describeTarget */.ff)(item.target)}`;
+        if (item.action === 'delete') {
+            await deleteHook(client, item.target, item.hook_id, true);
+            return { message: `${where}: deleted webhook ${item.hook_id} (${item.url}).`, outcome: 'deleted', changed: true, hook_id: item.hook_id };
+        }
+        const entry = entries.get(item.name);
+        if (!entry)
+            throw new Error(`internal error: no entry '${item.name}'`);
+        const ref = item.action === 'move-url' ? { hook_id: item.hook_id } : { url: entry.url };
+        const done = await ensureHook(client, item.target, ref, wantedOf(entry), { dryRun: false, verify, clock: options.clock });
+        const verified = done.verification?.delivery;
+        const failure = done.verification?.error ??
+            (verified && !(verified.status_code >= 200 && verified.status_code < 300) ? `the receiver answered ${verified.status_code}` : undefined);
+        const message = `${where}: ${item.action} (${done.outcome}; secret ${done.secret_proof}).`;
+        return {
+            message,
+            outcome: DONE[item.action],
+            changed: done.outcome !== 'unchanged',
+            hook_id: done.hook_id,
+            ensure: done,
+            ...(failure ? { failure: `${where}: written, but its verification failed: ${failure}` } : {})
+        };
+    };
+    /** The results of one target's items, as its run left them. */
+    const applied = new Map();
+    const runTarget = async (client, group) => {
+        const results = new Map();
+        applied.set(targetKey(group.target), results);
+        let wrote = false;
+        client.hook.after('request', (_response, request) => {
+            if (request.method !== 'GET')
+                wrote = true;
+        });
+        let blocked;
+        const order = (item) => (item.action === 'delete' ? 1 : 0);
+        for (const item of [...group.items].sort((a, b) => order(a) - order(b))) {
+            if (!WRITING.has(item.action) && item.action !== 'delete') {
+                results.set(item, settledResult(item));
+                continue;
+            }
+            if (item.action === 'delete' && blocked !== undefined) {
+                results.set(item, {
+                    ...baseOf(item),
+                    result: 'skipped',
+                    error: `not deleted: ${blocked}, so webhook ${item.hook_id} stays until a run where it succeeds`
+                });
+                continue;
+            }
+            let result;
+            try {
+                const operation = await carryOut(client, item);
+                const done = {
+                    ...baseOf(item),
+                    hook_id: operation.hook_id ?? item.hook_id,
+                    result: operation.outcome,
+                    changed: operation.changed ?? false,
+                    operation
+                };
+                result = operation.failure ? { ...done, error: operation.failure } : { ...done, ok: true };
+            }
+            catch (error) {
+                result = thrownResult(baseOf(item), error, { wrote });
+            }
+            results.set(item, result);
+            if (WRITING.has(item.action) && !result.ok)
+                blocked ??= `${item.name}'s ${item.action} on this target ended ${result.result}${result.error ? ` (${result.error.split('\n')[0]})` : ''}`;
+        }
+        const failed = [...results.values()].filter(isFailure);
+        return {
+            message: `${(0,github_scopes/* describeTarget */.ff)(group.target)}: applied.`,
+            outcome: 'applied',
+            changed: [...results.values()].some((result) => result.changed),
+            ...(failed.length > 0 ? { failure: failed.map((result) => result.error).join('; ') } : {})
+        };
+    };
+    /** The results of a target's items: as its run left them, or all as the target's (skipped before it ran, or thrown). */
+    const itemResults = (group, outcome) => {
+        const results = applied.get(targetKey(group.target));
+        return group.items.map((item) => {
+            const result = results?.get(item);
+            if (result)
+                return result;
+            if (!WRITING.has(item.action) && item.action !== 'delete')
+                return settledResult(item);
+            return { ...baseOf(item), result: outcome.result === 'applied' ? 'skipped' : outcome.result, error: outcome.error, thrown: outcome.thrown };
+        });
+    };
+    let done = 0;
+    const list = [...groups.values()];
+    const ran = await runFleet(list, makeClient, runTarget, {
+        ...fleet,
+        state: undefined,
+        onResult: (result) => {
+            const group = list.find((candidate) => targetKey(candidate.target) === targetKey(result.target));
+            if (group)
+                for (const item of itemResults(group, result))
+                    fleet.onResult?.(item, ++done, plan.length);
+        }
+    });
+    const byItem = new Map();
+    for (const [index, group] of list.entries()) {
+        const results = itemResults(group, ran.results[index]);
+        group.items.forEach((item, k) => byItem.set(item, results[k]));
+    }
+    const results = plan.map((item) => byItem.get(item));
+    return { results, counts: countResults(results) };
+}
+/** The result of a plan item that writes nothing: `unchanged` (ok), or its `ambiguous` / `failed` outcome with the reason. */
+function settledResult(item) {
+    const base = { target: item.target, name: (0,github_scopes/* targetName */.je)(item.target), hook_id: item.hook_id, changed: false };
+    const where = `${item.name} on ${(0,github_scopes/* describeTarget */.ff)(item.target)}`;
+    if (item.action === 'unchanged') {
+        return { ...base, result: 'unchanged', ok: true, operation: { message: `${where}: unchanged.`, outcome: 'unchanged', hook_id: item.hook_id } };
+    }
+    const message = `${where}: ${item.action}, nothing written: ${item.error ?? ''}`;
+    return { ...base, result: item.action, ok: false, error: message, operation: { message, outcome: item.action, failure: message } };
+}
+/** The result word of an applied plan action. */
+const DONE = {
+    create: 'created',
+    'move-url': 'moved',
+    update: 'updated',
+    'write-secret': 'secret-written',
+    delete: 'deleted',
+    ambiguous: 'ambiguous',
+    failed: 'failed',
+    unchanged: 'unchanged'
+};
+/** `octo-org/api`, or the organization's login: one key per target. */
+function targetKey(target) {
+    return `${target.scope}:${(0,github_scopes/* targetName */.je)(target)}`.toLowerCase();
+}
+/**
+ * Groups the hooks read from each target into entries of a webhooks file ({@link ExportEntry}):
+ * identical hooks of repositories become one entry listing its repositories; an organization's hook
+ * is an entry of its own. Names come from the URL's host and path, made unique (`deploy-example-com`,
+ * `…-2`); `secret_env` is the name in upper case with `_SECRET`.
+ * Hooks whose URL carries credentials (the README's URL-credential rule, {@link urlCredentials}) are
+ * left out: the file is meant to be committed. So are hooks that share their URL with another hook of
+ * the same target (GitHub allows it when their events differ, or as an exact duplicate): a webhooks
+ * file holds one hook per URL and target, so any way to write them would be refused by `plan` (or
+ * make it `ambiguous`); they stay as they are, untouched by a plan of the file (an export writes no `prune`).
+ * @param read the hooks of each target, as the `export` operation read them
+ * @returns the entries; the hooks left out for credentials (`repository octo-org/api webhook 12`);
+ *   those left out for a shared URL (`repository octo-org/api webhooks 12, 13`), one line per URL and
+ *   target; and those left out for having no URL (legacy service hooks, `config: {}`)
+ */
+function exportEntries(read) {
+    const groups = new Map();
+    const used = new Set();
+    const left_out = [];
+    const shared_url = [];
+    const no_url = [];
+    for (const { target, hooks: everyHook } of read) {
+        // A legacy service hook (config {}) has no URL a file could declare: left out, and said.
+        for (const hook of everyHook)
+            if (!hook.config.url)
+                no_url.push(`${(0,github_scopes/* describeTarget */.ff)(target)} webhook ${hook.id} ("${hook.name}")`);
+        const found = everyHook.filter((hook) => hook.config.url);
+        const atUrl = new Map();
+        // Hooks whose URLs are one URL once serialized (`https://h?x`, `https://h/?x`) share it: plan would refuse both.
+        for (const hook of found)
+            atUrl.set((0,model/* sameUrl */.cl)(hook.config.url ?? ''), [...(atUrl.get((0,model/* sameUrl */.cl)(hook.config.url ?? '')) ?? []), hook.id]);
+        for (const ids of atUrl.values())
+            if (ids.length > 1)
+                shared_url.push(`${(0,github_scopes/* describeTarget */.ff)(target)} webhooks ${ids.join(', ')}`);
+        for (const hook of found) {
+            const url = hook.config.url ?? '';
+            if ((atUrl.get((0,model/* sameUrl */.cl)(url))?.length ?? 0) > 1)
+                continue;
+            // A URL that carries credentials would put them in a file meant for a repository: left out, and said.
+            if ((0,redact/* urlCredentials */.O4)(url).length > 0) {
+                left_out.push(`${(0,github_scopes/* describeTarget */.ff)(target)} webhook ${hook.id}`);
+                continue;
+            }
+            const settings = {
+                url,
+                events: [...hook.events].sort(),
+                content_type: hook.config.content_type === 'form' ? 'form' : 'json',
+                insecure_ssl: String(hook.config.insecure_ssl ?? '0') === '1' ? '1' : '0',
+                active: hook.active,
+                secret_set: Boolean(hook.config.secret)
+            };
+            const key = JSON.stringify([target.scope === 'org' ? `org:${target.org}` : 'repos', settings]);
+            const group = groups.get(key);
+            if (group && target.scope === 'repo') {
+                group.repositories?.push((0,github_scopes/* targetName */.je)(target));
+                continue;
+            }
+            const base = `${URL.parse(url)?.hostname ?? 'hook'}${URL.parse(url)?.pathname ?? ''}`
+                .toLowerCase()
+                .replace(/[^a-z0-9]+/g, '-')
+                .replace(/^-|-$/g, '') || 'hook';
+            let name = base;
+            for (let n = 2; used.has(name); n++)
+                name = `${base}-${n}`;
+            used.add(name);
+            const where = target.scope === 'org' ? { org: target.org } : { repositories: [(0,github_scopes/* targetName */.je)(target)] };
+            const upper = name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+            // An environment variable's name does not start with a digit (a host such as 10.0.0.7).
+            const secret_env = /^[A-Z_]/.test(upper) ? `${upper}_SECRET` : `HOOK_${upper}_SECRET`;
+            groups.set(key, { name, ...settings, ...where, secret_env });
+        }
+    }
+    return { entries: [...groups.values()], left_out, shared_url, no_url };
+}
+
+;// CONCATENATED MODULE: ./src/report/outputs.ts
 /**
  * Sets the step outputs and writes the job summary from an {@link OperationResult}.
  * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
@@ -41392,7 +43538,7 @@ async function writeSummary(request, target, result) {
     if (!hasSummaryFile())
         return;
     const summary = core/* summary */.z
-        .addHeading(`Webhooks: ${request.operation} on ${outputs_escape((0,src_target/* describeTarget */.ff)(target))}`, 3)
+        .addHeading(`Webhooks: ${request.operation} on ${outputs_escape((0,github_scopes/* describeTarget */.ff)(target))}`, 3)
         .addRaw(`<p>${outputs_escape(result.message)}</p>`, true);
     if (result.failure)
         summary.addRaw(`<p>❌ ${outputs_escape(result.failure)}</p>`, true);
@@ -41404,7 +43550,7 @@ async function writeSummary(request, target, result) {
         summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)]);
     const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined);
     // Organization hooks have no last_response: the column is shown for repositories only.
-    const lastResponse = src_target/* SCOPE_TRAITS */.ty[target.scope].lastResponse;
+    const lastResponse = github_scopes/* SCOPE_TRAITS */.ty[target.scope].lastResponse;
     if (hookList?.length === 0)
         summary.addRaw('<p>No webhooks.</p>', true);
     else if (hookList)
@@ -41440,7 +43586,7 @@ async function writeFailureSummary(request, problems) {
 /** `repository octo/hello`, `organization octo`, or `repositories octo-org/svc-*, !octo-org/svc-legacy`. */
 function describeTargets(targets) {
     if (targets.kind === 'one')
-        return (0,src_target/* describeTarget */.ff)(targets.target);
+        return (0,github_scopes/* describeTarget */.ff)(targets.target);
     if (targets.kind === 'file')
         return `the targets of ${targets.path}`;
     // A heading, not a list: thousands of names given one by one would fill the job summary.
@@ -41451,7 +43597,7 @@ function describeTargets(targets) {
 /** A target's result as an entry of the `results` output: `{ repository, result, hook_id, error }` (`organization` for an organization). */
 function resultEntry(result) {
     const hook_ids = result.operation?.hooks?.map((hook) => hook.id);
-    return { ...(0,src_target/* targetFields */.lU)(result.target), result: result.result, hook_id: result.hook_id, error: result.error, hook_ids };
+    return { ...(0,github_scopes/* targetFields */.lU)(result.target), result: result.result, hook_id: result.hook_id, error: result.error, hook_ids };
 }
 /**
  * Sets the outputs of a run over targets: `results` (JSON list, one {@link resultEntry} per target,
@@ -41486,7 +43632,7 @@ function setReportOutputs(results) {
     const reports = results.flatMap((result) => result.operation?.report?.hooks ?? []);
     if (!results.some((result) => result.operation?.report))
         return;
-    const ordered = report_worstFirst(reports);
+    const ordered = worstFirst(reports);
     core/* setOutput */.uH('report', (0,redact/* redact */.E$)(JSON.stringify(ordered)));
     const rate = overallSuccessRate(reports);
     core/* setOutput */.uH('success_rate', rate === null ? '' : String(Math.round(rate * 10000) / 10000));
@@ -41512,7 +43658,7 @@ function addReports(summary, results) {
     const reported = results.flatMap((result) => (result.operation?.report ? [result.operation.report] : []));
     if (reported.length === 0)
         return;
-    const reports = report_worstFirst(reported.flatMap((report) => report.hooks));
+    const reports = worstFirst(reported.flatMap((report) => report.hooks));
     if (reports.length === 0) {
         summary.addRaw('<p>No webhooks.</p>', true);
         return;
@@ -41527,7 +43673,7 @@ function addReports(summary, results) {
 /** Rows of the report table; the full list is in the `report` output. */
 const REPORT_ROWS = 50;
 /** The header of the report table. */
-const reportHeader = () => header('webhook', 'url', 'success rate', 'guids', 'never 2xx', 'failing streak', 'duration p50 / p95 / max (s)', 'last success', 'failures', 'events');
+const reportHeader = () => outputs_header('webhook', 'url', 'success rate', 'guids', 'never 2xx', 'failing streak', 'duration p50 / p95 / max (s)', 'last success', 'failures', 'events');
 /** One hook of the report: its figures, with ⚠️ for failures and 💤 for a quiet or inactive hook. */
 function reportRow(report) {
     const seconds = (value) => (value === null ? '—' : String(value));
@@ -41557,7 +43703,7 @@ function auditEntries(results) {
     if (!results.some((result) => result.operation?.audit))
         return undefined;
     return results.flatMap((result) => (result.operation?.audit ?? []).map(({ hook_id, url, verdict, proved_by, note }) => ({
-        ...(0,src_target/* targetFields */.lU)(result.target),
+        ...(0,github_scopes/* targetFields */.lU)(result.target),
         hook_id,
         url,
         verdict,
@@ -41580,7 +43726,7 @@ function logResult(result, done, total) {
  * the first line of its error, and once the token hint that the errors call for (401, 403, 404).
  */
 function fleetFailure(request, results) {
-    const failed = results.filter(src_fleet/* isFailure */.N6);
+    const failed = results.filter(isFailure);
     const shown = failed.slice(0, FAILURES_LISTED).map((result) => `- ${result.name}: ${(result.error ?? '').split('\n')[0]}`);
     const more = failed.length > FAILURES_LISTED ? [`- … and ${failed.length - FAILURES_LISTED} more (see the results output and the job summary)`] : [];
     const hints = new Set(failed.map((result) => (0,api_error/* tokenHint */.jE)(result.thrown, result.target.scope)).filter((hint) => hint !== undefined));
@@ -41593,7 +43739,7 @@ function fleetFailure(request, results) {
 function itemCount(request, results) {
     const perHook = request.operation === 'rotate-secret';
     const counted = perHook ? results.filter((result) => result.result !== 'absent') : results;
-    const noun = perHook ? 'webhook' : src_target/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun;
+    const noun = perHook ? 'webhook' : github_scopes/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun;
     const plural = noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`;
     return `${counted.length} ${counted.length === 1 ? noun : plural}`;
 }
@@ -41624,7 +43770,7 @@ const FLEET_ROWS_BYTES = 192 * 1024;
 async function writeFleetSummary(request, selected, results, counts) {
     if (!hasSummaryFile())
         return;
-    const rank = (result) => ((0,src_fleet/* isFailure */.N6)(result) ? 0 : result.result === 'skipped' ? 1 : result.changed ? 2 : 3);
+    const rank = (result) => (isFailure(result) ? 0 : result.result === 'skipped' ? 1 : result.changed ? 2 : 3);
     const rows = results
         .map((result, index) => ({ result, index }))
         .sort((a, b) => rank(a.result) - rank(b.result) || a.index - b.index)
@@ -41633,14 +43779,14 @@ async function writeFleetSummary(request, selected, results, counts) {
         .addHeading(`Webhooks: ${request.operation} on ${outputs_escape(describeTargets(request.targets))}`, 3)
         .addRaw(`<p>${outputs_escape(selected ?? '')}${request.dry_run ? ' Dry run: nothing was written; "changed" counts what would change.' : ''}</p>`, true)
         .addTable([
-        header('total', 'succeeded', 'changed', 'failed', 'skipped'),
+        outputs_header('total', 'succeeded', 'changed', 'failed', 'skipped'),
         [outputs_escape(itemCount(request, results)), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
     ]);
     const having = hookPresence(results);
     if (having)
         summary.addRaw(`<p>${outputs_escape(having)}</p>`, true);
     const shown = rowsWithin(rows, FLEET_ROWS_BYTES);
-    const noun = src_target/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun;
+    const noun = github_scopes/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun;
     const targets = (n) => count(n, `more ${noun}`, `more ${noun === 'repository' ? 'repositories' : `${noun}s`}`);
     summary.addTable([fleetHeader(results), ...shown.slice(0, ROWS_SHOWN)]);
     if (shown.length > ROWS_SHOWN) {
@@ -41670,12 +43816,12 @@ function addAudits(summary, results) {
     audited.forEach((result, index) => {
         if (index === ROWS_SHOWN)
             summary.addRaw(`<details><summary>${outputs_escape(count(audited.length - ROWS_SHOWN, 'more audited target'))}</summary>`, true);
-        summary.addHeading(`Secret audit: ${outputs_escape((0,src_target/* describeTarget */.ff)(result.target))}`, 4);
+        summary.addHeading(`Secret audit: ${outputs_escape((0,github_scopes/* describeTarget */.ff)(result.target))}`, 4);
         const audits = result.operation?.audit ?? [];
         if (audits.length === 0)
             summary.addRaw('<p>No webhooks.</p>', true);
         else
-            summary.addTable([header('hook', 'url', 'verdict', 'how it was told'), ...audits.map(auditRow)]);
+            summary.addTable([outputs_header('hook', 'url', 'verdict', 'how it was told'), ...audits.map(auditRow)]);
     });
     if (audited.length > ROWS_SHOWN)
         summary.addRaw('</details>', true);
@@ -41685,7 +43831,7 @@ function auditRow(audit) {
 }
 /** The header of the fleet table; its first column is named for the targets (`repository`, `organization`, `GitHub App`). */
 function fleetHeader(results) {
-    return header(src_target/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun, 'result', 'hook', 'details');
+    return outputs_header(github_scopes/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun, 'result', 'hook', 'details');
 }
 /** One repository of the fleet table: its result (❌ failed, ⏭️ skipped), hook id, and the error or the operation's message. */
 function fleetRow(result) {
@@ -41706,11 +43852,11 @@ async function writeRedacted(summary) {
 function hasSummaryFile() {
     return Boolean(process.env.GITHUB_STEP_SUMMARY);
 }
-const header = (...cells) => cells.map((data) => ({ data, header: true }));
+const outputs_header = (...cells) => cells.map((data) => ({ data, header: true }));
 /** The header of the hooks table; `last response` only where hooks have one (repositories). */
 function hookHeader(lastResponse) {
     const cells = ['id', 'url', 'events', 'active', 'content_type', 'insecure_ssl', 'secret'];
-    return header(...cells, ...(lastResponse ? ['last response'] : []));
+    return outputs_header(...cells, ...(lastResponse ? ['last response'] : []));
 }
 function hookRow(hook, lastResponse) {
     const last = 'last_response' in hook ? hook.last_response : undefined;
@@ -41729,24 +43875,24 @@ function hookRow(hook, lastResponse) {
 }
 function configRows(config) {
     return [
-        header('field', 'value'),
+        outputs_header('field', 'value'),
         ['url', code(config.url ?? '')],
         ['content_type', outputs_escape(config.content_type ?? '')],
         ['insecure_ssl', outputs_escape(String(config.insecure_ssl ?? ''))],
         ['secret', secretState(config.secret)]
     ];
 }
-const CHANGE_HEADER = header('field', 'from', 'to');
+const CHANGE_HEADER = outputs_header('field', 'from', 'to');
 /** A row of the ensure diff; a secret's from/to are the words `none`/`unproven`/`set`, never a value. */
 function changeRow(change) {
     const show = (value) => (value === null || value === undefined ? '—' : Array.isArray(value) ? value.join(', ') : String(value));
     return [outputs_escape(change.field), code(show(change.from)), code(show(change.to))];
 }
-const DELIVERY_HEADER = header('', 'id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery');
+const DELIVERY_HEADER = outputs_header('', 'id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery');
 /** A delivery: ✅ when the receiver answered 2xx, ❌ otherwise. */
 function deliveryRow(delivery) {
     return [
-        (0,src_deliveries/* succeeded */.gq)(delivery) ? '✅' : '❌',
+        succeeded(delivery) ? '✅' : '❌',
         String(delivery.id),
         outputs_escape(delivery.event),
         outputs_escape(delivery.action ?? ''),
@@ -41757,7 +43903,7 @@ function deliveryRow(delivery) {
         delivery.redelivery ? 'yes' : 'no'
     ];
 }
-const REDELIVERY_HEADER = header('guid', 'event', 'attempts seen', 'redelivered delivery', 'its status');
+const REDELIVERY_HEADER = outputs_header('guid', 'event', 'attempts seen', 'redelivered delivery', 'its status');
 /** A guid that never got a 2xx and was redelivered. */
 function redeliveryRow({ guid, newest, attempts }) {
     return [code(guid), outputs_escape(newest.event), String(attempts), String(newest.id), outputs_escape(`${newest.status_code} ${newest.status}`)];
@@ -41800,17 +43946,17 @@ function pacingLine(stats, elapsed_ms) {
     const count = (value, noun) => `${n(value)} ${noun}${value === 1 ? '' : 's'}`;
     // With ghes_rate_limit_factor above 1 the run's own budget is larger than GitHub.com's limits: the
     // line compares with that budget, so that a busy minute within it does not read as a breach.
-    const raised = stats.budget.points_per_minute > pacing/* GITHUB_LIMITS */.f_.points_per_minute;
+    const raised = stats.budget.points_per_minute > GITHUB_LIMITS.points_per_minute;
     const allowed = raised
-        ? ` (within this run's budget of ${n(stats.budget.points_per_minute)} per endpoint, raised by ghes_rate_limit_factor; GitHub.com allows ${n(pacing/* GITHUB_LIMITS */.f_.points_per_minute)})`
-        : ` (GitHub allows ${n(pacing/* GITHUB_LIMITS */.f_.points_per_minute)} per endpoint)`;
+        ? ` (within this run's budget of ${n(stats.budget.points_per_minute)} per endpoint, raised by ghes_rate_limit_factor; GitHub.com allows ${n(GITHUB_LIMITS.points_per_minute)})`
+        : ` (GitHub allows ${n(GITHUB_LIMITS.points_per_minute)} per endpoint)`;
     const allowedMs = raised
-        ? ` (within this run's budget of ${seconds(stats.budget.response_ms_per_minute)} s; GitHub.com allows ${pacing/* GITHUB_LIMITS */.f_.response_ms_per_minute / 1000} s)`
-        : ` (GitHub allows ${pacing/* GITHUB_LIMITS */.f_.response_ms_per_minute / 1000} s)`;
+        ? ` (within this run's budget of ${seconds(stats.budget.response_ms_per_minute)} s; GitHub.com allows ${GITHUB_LIMITS.response_ms_per_minute / 1000} s)`
+        : ` (GitHub allows ${GITHUB_LIMITS.response_ms_per_minute / 1000} s)`;
     const busiest = stats.busiest_route === undefined
         ? ''
         : `; busiest minute: ${count(stats.busiest_minute_points, 'point')} on ${stats.busiest_route}${allowed}, ${seconds(stats.busiest_minute_response_ms)} s of response time${allowedMs}`;
-    const waits = Object.entries(stats.waited_s).map(([reason, seconds]) => `waited ${seconds} s: ${pacing/* REASON_TEXT */.$H[reason]}`);
+    const waits = Object.entries(stats.waited_s).map(([reason, seconds]) => `waited ${seconds} s: ${REASON_TEXT[reason]}`);
     const refused = Object.values(stats.refusals).reduce((sum, count) => sum + (count ?? 0), 0);
     const tail = [refused > 0 ? `${refused} refused by GitHub` : 'none refused by GitHub', ...waits].join('; ');
     return `Paced: ${count(stats.requests, 'request')} (${count(stats.points, 'point')}) in ${(elapsed_ms / 1000).toFixed(1)} s${busiest}; ${tail}.`;
@@ -41871,8 +44017,8 @@ function planRowText(item) {
         parts.push(item.changes.map((change) => changeLine(change)).join('; '));
     if (item.action === 'unchanged' && item.note?.startsWith('unproven: inactive'))
         parts.push('secret unproven: inactive (GitHub delivers nothing to it; written at creation and activation)');
-    if (item.note === src_plan/* SECRET_NOT_CHECKED */.Tb)
-        parts.push(`secret ${src_plan/* SECRET_NOT_CHECKED */.Tb}`);
+    if (item.note === SECRET_NOT_CHECKED)
+        parts.push(`secret ${SECRET_NOT_CHECKED}`);
     if (item.finding !== undefined)
         parts.push(`⚠️ finding: ${item.finding.replace(/ \(delivery \d+\)$/, '')}`);
     return parts.join('; ');
@@ -41888,12 +44034,12 @@ function planRowTarget(item) {
         ...(item.hook_id !== undefined ? [`hook ${item.hook_id}`] : []),
         ...(item.finding?.match(/\(delivery (\d+)\)$/) ? [`delivery ${/\(delivery (\d+)\)$/.exec(item.finding)?.[1]}`] : [])
     ];
-    return `${(0,src_target/* describeTarget */.ff)(item.target)}${ids.length > 0 ? ` (${ids.join('; ')})` : ''}`;
+    return `${(0,github_scopes/* describeTarget */.ff)(item.target)}${ids.length > 0 ? ` (${ids.join('; ')})` : ''}`;
 }
 /** `36 repositories`, `1 organization`: how many targets a group covers. */
 function targetCount(items) {
     const scopes = new Set(items.map((item) => item.target.scope));
-    const noun = scopes.size === 1 ? src_target/* SCOPE_TRAITS */.ty[items[0].target.scope].noun : 'target';
+    const noun = scopes.size === 1 ? github_scopes/* SCOPE_TRAITS */.ty[items[0].target.scope].noun : 'target';
     const plural = noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : noun.endsWith('s') ? noun : `${noun}s`;
     return `${items.length.toLocaleString('en-US')} ${items.length === 1 ? noun : plural}`;
 }
@@ -41909,21 +44055,21 @@ function targetCount(items) {
  */
 function planMarkdown(plan, file, options = {}) {
     const cap = options.cap ?? PLAN_COMMENT_CAP;
-    const counts = (0,src_plan/* planCounts */.Ai)(plan);
+    const counts = planCounts(plan);
     const changing = plan.filter((item) => item.action !== 'unchanged').length;
-    const unchecked = plan.filter((item) => item.note === src_plan/* SECRET_NOT_CHECKED */.Tb).length;
+    const unchecked = plan.filter((item) => item.note === SECRET_NOT_CHECKED).length;
     const head = [
         `### Webhooks plan: ${outputs_escape(file)}`,
         '',
         changing === 0
             ? `No changes: ${plan.length.toLocaleString('en-US')} ${plan.length === 1 ? 'hook matches' : 'hooks match'} the file, secrets proven where set (an inactive hook's cannot be).`
-            : `${changing.toLocaleString('en-US')} of ${plan.length.toLocaleString('en-US')} to change: ${src_plan/* PLAN_ACTIONS */.IA.filter((action) => counts[action] > 0)
+            : `${changing.toLocaleString('en-US')} of ${plan.length.toLocaleString('en-US')} to change: ${PLAN_ACTIONS.filter((action) => counts[action] > 0)
                 .map((action) => `${counts[action].toLocaleString('en-US')} ${action}`)
                 .join(', ')}.`,
         ...(unchecked > 0
             ? [
                 '',
-                `🔒 ${unchecked.toLocaleString('en-US')} ${unchecked === 1 ? 'row has its' : 'rows have their'} secret ${src_plan/* SECRET_NOT_CHECKED */.Tb}: this plan ran without the secret variables; apply proves or writes them.`
+                `🔒 ${unchecked.toLocaleString('en-US')} ${unchecked === 1 ? 'row has its' : 'rows have their'} secret ${SECRET_NOT_CHECKED}: this plan ran without the secret variables; apply proves or writes them.`
             ]
             : []),
         ''
@@ -41961,7 +44107,7 @@ function planMarkdown(plan, file, options = {}) {
             group.items.push(item);
             groups.set(key, group);
         }
-        const ordered = [...groups.values()].sort((a, b) => src_plan/* PLAN_ACTIONS */.IA.indexOf(a.action) - src_plan/* PLAN_ACTIONS */.IA.indexOf(b.action));
+        const ordered = [...groups.values()].sort((a, b) => PLAN_ACTIONS.indexOf(a.action) - PLAN_ACTIONS.indexOf(b.action));
         if (!add(`#### ${outputs_escape(name)}`) || !add(''))
             break;
         for (const group of ordered) {
@@ -42021,7 +44167,7 @@ function changeText(value) {
 async function writePlan(plan, file) {
     const entries = plan.map((item) => ({
         name: item.name,
-        target: (0,src_target/* targetName */.je)(item.target),
+        target: (0,github_scopes/* targetName */.je)(item.target),
         action: item.action,
         changes: item.changes,
         hook_id: item.hook_id,
@@ -42030,7 +44176,7 @@ async function writePlan(plan, file) {
         ...(item.finding !== undefined ? { finding: item.finding } : {})
     }));
     core/* setOutput */.uH('plan', (0,redact/* redact */.E$)(JSON.stringify(entries)));
-    core/* setOutput */.uH('plan_counts', JSON.stringify((0,src_plan/* planCounts */.Ai)(plan)));
+    core/* setOutput */.uH('plan_counts', JSON.stringify(planCounts(plan)));
     const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: run } = process.env;
     const summary = server && repository && run ? `the job summary of [this run](${server}/${repository}/actions/runs/${run})` : "this run's job summary";
     // The file is what a pull-request comment can hold; the job summary holds more; the JSON output all.
@@ -42052,12 +44198,12 @@ async function writePlan(plan, file) {
  * @returns the step's failure when a hook has a finding listed in `fail_on`, else undefined
  */
 async function writeInventory(request, results) {
-    const all = worstFirst(results.flatMap((result) => result.operation?.inventory ?? []));
+    const all = inventory_worstFirst(results.flatMap((result) => result.operation?.inventory ?? []));
     const counts = findingCounts(all);
     core/* setOutput */.uH('inventory', (0,redact/* redact */.E$)(JSON.stringify(all)));
     core/* setOutput */.uH('finding_counts', JSON.stringify(counts));
     core/* setOutput */.uH('hooks_count', String(all.length));
-    // The URLs are redacted already (src/inventory.ts); redact() over CSV text would read past a URL's comma.
+    // The URLs are redacted already (src/jobs/inventory.ts); redact() over CSV text would read past a URL's comma.
     (0,external_node_fs_.writeFileSync)(request.inventory_file, inventoryCsv(all));
     core/* setOutput */.uH('inventory_file', request.inventory_file);
     const flagged = all.filter((hook) => hook.findings.length > 0);
@@ -42113,13 +44259,13 @@ async function writeInventorySummary(request, all, counts) {
         outputs_escape(hook.findings.join(', ') || '—'),
         outputs_escape(lastResponseText(hook.last_response))
     ];
-    const tableHeader = header('where', 'hook', 'url', 'findings', 'last response');
+    const tableHeader = outputs_header('where', 'hook', 'url', 'findings', 'last response');
     const summary = core/* summary */.z
         .addHeading(`Webhooks: inventory of ${outputs_escape(describeTargets(request.targets))}${request.also_org ? ` and organization ${outputs_escape(request.also_org)}` : ''}`, 3)
         .addRaw(`<p>${outputs_escape(count(all.length, 'webhook'))}, ${flagged.length} with findings.</p>`, true)
         .addTable([
-        header('finding', 'hooks', 'what it means'),
-        ...FINDINGS.map((finding) => [code(finding), String(counts[finding]), outputs_escape(FINDING_TEXT[finding])])
+        outputs_header('finding', 'hooks', 'what it means'),
+        ...model/* FINDINGS */.TG.map((finding) => [code(finding), String(counts[finding]), outputs_escape(FINDING_TEXT[finding])])
     ]);
     const rows = rowsWithin(all.map(row), INVENTORY_ROWS_BYTES);
     summary.addTable([tableHeader, ...rows.slice(0, ROWS_SHOWN)]);
@@ -42141,7 +44287,7 @@ async function writeInventorySummary(request, all, counts) {
     await writeRedacted(summary);
 }
 
-;// CONCATENATED MODULE: ./src/etags.ts
+;// CONCATENATED MODULE: ./src/github/etags.ts
 /** Whether a URL is a hooks list (`…/hooks`, any page), the only answers kept. */
 function isHooksList(url) {
     return /\/hooks$/.test(URL.parse(url)?.pathname ?? '');
@@ -42218,8 +44364,6 @@ function withEtags(factory, cache = new EtagCache()) {
 
 // EXTERNAL MODULE: ./src/webhooks.schema.json
 var webhooks_schema = __nccwpck_require__(3680);
-// EXTERNAL MODULE: ./src/selection.ts
-var selection = __nccwpck_require__(1973);
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
  * The action's run: mask secrets → validate inputs → call the hooks endpoints → set outputs and
@@ -42263,7 +44407,7 @@ async function run() {
     const guard = () => void unfinishedRunGuard(request, makeClient, started);
     process.once('beforeExit', guard);
     try {
-        (0,input_credentials/* maskSecretInputs */.q)();
+        (0,credentials/* maskSecretInputs */.q)();
         request = getRequest();
         // The webhooks file is read and validated, and its secrets masked, before anything else is printed.
         const file = request.targets.kind === 'file' ? await loadWebhooksFile(request.targets) : undefined;
@@ -42316,7 +44460,7 @@ async function unfinishedRunGuard(request, makeClient, started) {
     const problem = `internal error: the run stopped waiting with work unfinished (${holding}); ${reported.length} result${reported.length === 1 ? ' was' : 's were'} reported before it (above). Run again; please report this.`;
     core/* setFailed */.C1((0,redact/* redact */.E$)(problem));
     if (reported.length > 0)
-        setFleetOutputs(reported, (0,src_fleet/* countResults */.aD)(reported));
+        setFleetOutputs(reported, countResults(reported));
     await writeFailureSummary(request, [problem, ...reported.map((result) => `${result.name}: ${result.result}${result.error ? ` (${result.error})` : ''}`)].map(redact/* redact */.E$));
     if (makeClient)
         await writePacing(makeClient.pacer.stats(), Date.now() - started);
@@ -42325,7 +44469,7 @@ async function unfinishedRunGuard(request, makeClient, started) {
 async function runOne(request, target, makeClient, clock) {
     if (request.operation === 'rotate-secret')
         return runMany(request, [target], undefined, makeClient, clock);
-    const fleet = await (0,src_fleet/* runFleet */.gI)([{ target }], makeClient, (client, item) => runOperation(client, item.target, request, clock), { fail_fast: true });
+    const fleet = await runFleet([{ target }], makeClient, (client, item) => runOperation(client, item.target, request, clock), { fail_fast: true });
     const [{ operation: result, thrown }] = fleet.results;
     if (!result)
         throw thrown;
@@ -42362,7 +44506,7 @@ async function runMany(request, targets, selected, makeClient, clock) {
     const { options, ticker } = fleetProgress(request, makeClient, targets.length);
     const fleet = await (request.operation === 'rotate-secret'
         ? rotateSecrets(targets, makeClient, request.hook, { ...rotation(request), onSurveyed: (line) => (core/* info */.pq((0,redact/* redact */.E$)(line)), ticker.touch()) }, options, clock)
-        : (0,src_fleet/* runFleet */.gI)(targets.map((target) => ({ target })), makeClient, (client, item) => runOperation(client, item.target, request, clock), options)).finally(() => ticker.stop());
+        : runFleet(targets.map((target) => ({ target })), makeClient, (client, item) => runOperation(client, item.target, request, clock), options)).finally(() => ticker.stop());
     if (request.operation === 'export')
         await writeExport(request, fleet.results);
     if (request.operation === 'inventory') {
@@ -42391,7 +44535,7 @@ function fleetProgress(request, makeClient, total) {
     let progress = { done: 0, total };
     const ticker = progressTicker(() => {
         const pause = makeClient.pacer.pausedUntil();
-        const waiting = pause ? `; waiting until ${(0,pacing/* utcTime */.SK)(new Date(pause.until))} for ${pause.reason}` : '';
+        const waiting = pause ? `; waiting until ${utcTime(new Date(pause.until))} for ${pause.reason}` : '';
         return `${progress.done} of ${progress.total} done, ${makeClient.pacer.requests.toLocaleString('en-US')} requests sent${waiting}.`;
     });
     const options = {
@@ -42433,25 +44577,25 @@ function failFleet(request, fleet, makeClient, undone) {
  */
 async function runFile(request, file, factory, clock) {
     // The plan's hooks lists are read again by apply right before it writes: with their ETags
-    // (src/etags.ts, this run only) those reads are answered 304 when nothing changed, free of the
+    // (src/github/etags.ts, this run only) those reads are answered 304 when nothing changed, free of the
     // primary budget.
     const makeClient = withEtags(factory);
-    const plan = await (0,src_plan/* computePlan */.Ru)(makeClient(), file, { warn: (message) => core/* warning */.$e((0,redact/* redact */.E$)(message)) });
-    const counts = (0,src_plan/* planCounts */.Ai)(plan);
-    core/* info */.pq((0,redact/* redact */.E$)(`Plan of ${file.path}: ${src_plan/* PLAN_ACTIONS */.IA.map((action) => `${counts[action]} ${action}`).join(', ')}.`));
+    const plan = await computePlan(makeClient(), file, { warn: (message) => core/* warning */.$e((0,redact/* redact */.E$)(message)) });
+    const counts = planCounts(plan);
+    core/* info */.pq((0,redact/* redact */.E$)(`Plan of ${file.path}: ${PLAN_ACTIONS.map((action) => `${counts[action]} ${action}`).join(', ')}.`));
     for (const item of plan.filter((item) => item.error !== undefined)) {
-        core/* warning */.$e((0,redact/* redact */.E$)(`${item.name} on ${(0,src_target/* describeTarget */.ff)(item.target)}: ${item.action}: ${item.error}`));
+        core/* warning */.$e((0,redact/* redact */.E$)(`${item.name} on ${(0,github_scopes/* describeTarget */.ff)(item.target)}: ${item.action}: ${item.error}`));
     }
     // A refused proof writes nothing (GitHub holds the wanted secret), but the hook does not work: said, never green in silence.
     for (const item of plan.filter((item) => item.finding !== undefined)) {
-        core/* warning */.$e((0,redact/* redact */.E$)(`${item.name} on ${(0,src_target/* describeTarget */.ff)(item.target)} (webhook ${item.hook_id}): ${item.finding}`));
+        core/* warning */.$e((0,redact/* redact */.E$)(`${item.name} on ${(0,github_scopes/* describeTarget */.ff)(item.target)} (webhook ${item.hook_id}): ${item.finding}`));
     }
     await writePlan(plan, file.path);
     const drift = plan.length - counts.unchanged;
     if (request.operation === 'plan') {
         // A secret not checked (its variable unset in this run) cannot be vouched for: said, and with
         // fail_on_drift a failure, so that a drift check missing one env line does not pass green.
-        const unchecked = plan.filter((item) => item.note === src_plan/* SECRET_NOT_CHECKED */.Tb).map((item) => `${item.name} on ${(0,src_target/* describeTarget */.ff)(item.target)}`);
+        const unchecked = plan.filter((item) => item.note === SECRET_NOT_CHECKED).map((item) => `${item.name} on ${(0,github_scopes/* describeTarget */.ff)(item.target)}`);
         if (unchecked.length > 0) {
             const which = `${unchecked.slice(0, 10).join(', ')}${unchecked.length > 10 ? ` and ${unchecked.length - 10} more` : ''}`;
             const said = `${unchecked.length} of ${plan.length} planned without checking the secret (its secret_env variable is not set in this run): ${which}.`;
@@ -42469,7 +44613,7 @@ async function runFile(request, file, factory, clock) {
         return;
     }
     const { options, ticker } = fleetProgress(request, makeClient, plan.length);
-    const applied = await (0,src_plan/* applyPlan */.gj)(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop());
+    const applied = await applyPlan(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop());
     const { conditional, notModified } = makeClient.etags;
     if (conditional > 0)
         core/* info */.pq(`${notModified} of ${conditional} ${conditional === 1 ? 'hooks list' : 'hooks lists'} read again ${conditional === 1 ? 'was' : 'were'} answered 304 Not Modified (free of the primary budget).`);
@@ -42483,7 +44627,7 @@ async function runFile(request, file, factory, clock) {
  */
 async function writeExport(request, results) {
     const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []));
-    const { entries, left_out, shared_url, no_url } = (0,src_plan/* exportEntries */.Dj)(read);
+    const { entries, left_out, shared_url, no_url } = exportEntries(read);
     if (no_url.length > 0) {
         core/* warning */.$e((0,redact/* redact */.E$)(`Not exported, because they have no URL (legacy service hooks, which a webhooks file cannot declare): ${no_url.join(', ')}. They are left as they are.`));
     }
@@ -42499,7 +44643,7 @@ async function writeExport(request, results) {
         return;
     }
     (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(request.file), { recursive: true });
-    const { renderWebhooksFile, schemaUrl, WEBHOOKS_SCHEMA_REFERENCE } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(632)]).then(__nccwpck_require__.bind(__nccwpck_require__, 3632));
+    const { renderWebhooksFile, schemaUrl, WEBHOOKS_SCHEMA_REFERENCE } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(46)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2046));
     // The schema of the action's own release; without one (uses: ./, a local run), a copy next to the file.
     const schema = schemaUrl(process.env);
     if (schema === undefined)
@@ -42545,12 +44689,16 @@ function describeFailure(error, request) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   G$: () => (/* binding */ deliveryRetentionDays),
 /* harmony export */   LB: () => (/* binding */ passesOctokitAsIs),
+/* harmony export */   Ph: () => (/* binding */ urlGlobMatches),
 /* harmony export */   Q6: () => (/* binding */ SECRET_MASK),
+/* harmony export */   TG: () => (/* binding */ FINDINGS),
 /* harmony export */   bp: () => (/* binding */ RunLimit),
 /* harmony export */   cl: () => (/* binding */ sameUrl),
 /* harmony export */   dQ: () => (/* binding */ realClock),
+/* harmony export */   lD: () => (/* binding */ urlGlobProblem),
 /* harmony export */   pv: () => (/* binding */ timeScaleOf),
-/* harmony export */   vs: () => (/* binding */ scaledClock)
+/* harmony export */   vs: () => (/* binding */ scaledClock),
+/* harmony export */   xb: () => (/* binding */ OPERATIONS)
 /* harmony export */ });
 /* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8500);
 /* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_0__);
@@ -42605,7 +44753,7 @@ function scaledClock(scale) {
 /**
  * The pace of the action's own waits from the environment variable `MANAGE_WEBHOOKS_TIME_SCALE`,
  * FOR TESTS against the local emulator: a number in (0, 1] that multiplies poll intervals and the
- * retry backoff after a 5xx. Never GitHub's limits or waits (./pacing.ts). Unset or invalid: 1.
+ * retry backoff after a 5xx. Never GitHub's limits or waits (./github/pacing.ts). Unset or invalid: 1.
  */
 function timeScaleOf(env) {
     const scale = Number(env.MANAGE_WEBHOOKS_TIME_SCALE ?? '1');
@@ -42617,1414 +44765,6 @@ function timeScaleOf(env) {
  */
 function sameUrl(url) {
     return URL.parse(url)?.href ?? url;
-}
-
-
-/***/ }),
-
-/***/ 2215:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $H: () => (/* binding */ REASON_TEXT),
-/* harmony export */   CZ: () => (/* binding */ RateLimitStop),
-/* harmony export */   NE: () => (/* binding */ withDeadline),
-/* harmony export */   SK: () => (/* binding */ utcTime),
-/* harmony export */   _E: () => (/* binding */ Pacer),
-/* harmony export */   _c: () => (/* binding */ pacingBudget),
-/* harmony export */   f_: () => (/* binding */ GITHUB_LIMITS),
-/* harmony export */   j6: () => (/* binding */ RateLimitWait)
-/* harmony export */ });
-/* unused harmony exports SMOOTHING_POINTS, WindowLedger, pointsOf, routeOf, isHookCreation, MAX_REFUSALS, FALLBACK_WAIT_S, SLOW_DOWN, PRIMARY_RESERVE, retryAfterOf, refusalOf, mostInWindow, busiestMinute */
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8500);
-/* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(182);
-/**
- * The one pacing layer: every HTTP request of a run (hooks, deliveries, polls, repository lists, the
- * App's, and each retry of them) goes through one {@link Pacer}, which keeps the run inside GitHub's
- * documented rate limits and stops when GitHub says stop.
- *
- * Source: REST docs "Rate limits for the REST API" (secondary limits: concurrency, points per minute
- * per endpoint, CPU time, content creation; the primary budget and its `x-ratelimit-*` headers) and
- * "Best practices for using the REST API" (mutating requests serially and one second apart; on a
- * refusal wait for `retry-after`, or at least a minute, then back off exponentially and give up after
- * a few tries).
- *
- * The scheduler is this project's own, on an injected {@link Clock} (tests run hours of GitHub time
- * in milliseconds: `__tests__/pacing-sim.test.ts`). Every budget is a {@link WindowLedger}: the
- * times and weights of what was sent in the last window, so that no window of its length ever holds
- * more than its limit, and a request waits exactly until the oldest entry that blocks it leaves the
- * window. One queue, served in order by {@link Pacer}'s dispatcher; a request starts when:
- * 1. no pause is in force: a run-wide one GitHub asked for (`retry-after`, the primary reset), or,
- *    for a hook creation, a content-creation one;
- * 2. fewer than {@link PacingBudget.concurrency} requests are in flight;
- * 3. its route template's points fit in the last 60 s, and in the smoothing window (the same rate
- *    over a few points: no burst of a whole minute's budget, which a stricter hidden limit refuses);
- * 4. the response time of the last 60 s plus what the requests in flight reserve leaves room for its
- *    own estimate (GitHub estimates its CPU time from "the total response time of your API requests");
- * 5. a write (any method but GET, HEAD, OPTIONS): the last write sent at least
- *    {@link PacingBudget.write_spacing_ms} ago (GitHub: "wait at least one second between each
- *    request"; a write answered slower than that does not hold the next one);
- * 6. a hook creation: the creations of the last 60 s and of the last hour leave room. A creation that
- *    waits for these does not hold the write slot: other writes go on meanwhile.
- * A request that cannot start marks what blocks it, so that no later request overtakes it on that
- * budget (no starvation), while requests on other budgets go on. The dispatcher keeps one live timer
- * while anything waits on time, and fails every queued request with an internal error rather than
- * let them hang if nothing could ever release them.
- */
-
-
-/** GitHub's documented limits for REST requests (REST docs "Rate limits for the REST API"). */
-const GITHUB_LIMITS = {
-    /** Requests in flight at once (REST and GraphQL together). */
-    concurrency: 100,
-    /** Points per minute per REST endpoint: GET, HEAD, OPTIONS cost 1, POST, PATCH, PUT, DELETE 5. */
-    points_per_minute: 900,
-    /** CPU time per 60 s of real time, in MILLISECONDS, estimated by the total response time. */
-    response_ms_per_minute: 90_000,
-    /** Content-generating requests (a hook creation counts) per minute and per hour. */
-    creations_per_minute: 80,
-    creations_per_hour: 500,
-    /** Best practices: at least one second between mutating requests, in MILLISECONDS. */
-    write_spacing_ms: 1000
-};
-/**
- * The budgets on GitHub's limits: 10 requests in flight (as @octokit/plugin-throttling), 95% of the
- * points, 90% of the CPU time (response times measured here include the network, GitHub's own
- * measure does not; a request in flight reserves the average recent response time), 90% of the
- * hook creations a minute, the 500 an hour as documented (any margin there would cost a whole hour at
- * its edge; another workflow's creations meet GitHub's content-creation refusal, which pauses or
- * stops creations only), writes one second apart.
- * @param factor GitHub Enterprise Server only (input `ghes_rate_limit_factor`): multiplies every
- *   budget and divides the write spacing, for an instance whose administrator raised the limits
- */
-function pacingBudget(factor = 1) {
-    return {
-        concurrency: 10,
-        points_per_minute: Math.floor(GITHUB_LIMITS.points_per_minute * 0.95 * factor),
-        response_ms_per_minute: Math.floor(GITHUB_LIMITS.response_ms_per_minute * 0.9 * factor),
-        creations_per_minute: Math.max(1, Math.floor(GITHUB_LIMITS.creations_per_minute * 0.9 * factor)),
-        creations_per_hour: Math.max(1, Math.floor(GITHUB_LIMITS.creations_per_hour * factor)),
-        write_spacing_ms: GITHUB_LIMITS.write_spacing_ms / factor
-    };
-}
-/** The points of the smoothing window: a minute's budget is spread in steps of this many points. */
-const SMOOTHING_POINTS = 5;
-/**
- * A sliding-window budget: the send times (epoch MILLISECONDS) and weights of the last `window_ms`,
- * so that no interval of `window_ms` ever holds more than `limit`. Weights can be settled after the
- * fact ({@link WindowLedger.settle}: a response time reserved by an estimate, then measured).
- */
-class WindowLedger {
-    limit;
-    window_ms;
-    /** Entries oldest first; those before `head` have left the window. */
-    entries = [];
-    head = 0;
-    sum = 0;
-    /**
-     * @param limit the most weight in any `window_ms` (may be lowered later: {@link WindowLedger.limit})
-     * @param window_ms the window, in MILLISECONDS
-     */
-    constructor(limit, window_ms) {
-        this.limit = limit;
-        this.window_ms = window_ms;
-    }
-    /** Drops the entries that left the window by `now` (an entry at `at` counts while `now < at + window_ms`). */
-    prune(now) {
-        while (this.head < this.entries.length && this.entries[this.head].at + this.window_ms <= now)
-            this.sum -= this.entries[this.head++].weight;
-        if (this.head > 1024 && this.head * 2 > this.entries.length) {
-            this.entries.splice(0, this.head);
-            this.head = 0;
-        }
-    }
-    /** The weight in the window ending at `now`. */
-    used(now) {
-        this.prune(now);
-        return this.sum;
-    }
-    /**
-     * The earliest time at or after `now` (epoch ms) when `weight` more fits within the limit: `now`, or
-     * the moment the entry that blocks it leaves the window. Infinity when `weight` alone exceeds the limit.
-     */
-    fitsAt(now, weight) {
-        this.prune(now);
-        if (this.sum + weight <= this.limit)
-            return now;
-        if (weight > this.limit)
-            return Infinity;
-        let left = this.sum;
-        for (let i = this.head; i < this.entries.length; i++) {
-            left -= this.entries[i].weight;
-            if (left + weight <= this.limit)
-                return Math.max(now, this.entries[i].at + this.window_ms);
-        }
-        return Infinity; // unreachable: an empty window fits any weight ≤ limit
-    }
-    /** Records `weight` sent at `at` (epoch ms, not before the last entry); returns its handle for {@link WindowLedger.settle}. */
-    add(at, weight) {
-        const entry = { at, weight };
-        this.entries.push(entry);
-        this.sum += weight;
-        return entry;
-    }
-    /** Changes an entry's weight (a reserve settled to what was measured). */
-    settle(entry, weight) {
-        const index = this.entries.indexOf(entry, this.head);
-        if (index >= 0)
-            this.sum += weight - entry.weight;
-        entry.weight = weight;
-    }
-}
-/** The points a request costs: GET, HEAD and OPTIONS 1, every other method 5. */
-function pointsOf(method) {
-    return /^(GET|HEAD|OPTIONS)$/i.test(method) ? 1 : 5;
-}
-/**
- * The route template a request's URL belongs to, the key of its points budget: the path below the
- * API root, without the query, with every value replaced: `/repos/{owner}/{repo}/hooks/{id}`,
- * `/orgs/{org}/hooks`. The forms of GitHub's pagination links count as the route they page through:
- * `/repositories/1296269/hooks?page=2` is `/repos/{owner}/{repo}/hooks`, `/organizations/9919/repos`
- * is `/orgs/{org}/repos`, `/user/583231/repos` is `/users/{username}/repos`. Every method of one path
- * shares the key (whether GitHub counts per method is not documented: sharing cannot send more).
- * @param url the request's absolute URL
- * @param api_url the API root (`https://api.github.com`, `https://ghes.example.com/api/v3`)
- */
-function routeOf(url, api_url) {
-    const root = URL.parse(api_url)?.pathname.replace(/\/+$/, '') ?? '';
-    let path = URL.parse(url)?.pathname ?? url.split('?')[0];
-    if (root !== '' && path.startsWith(root))
-        path = path.slice(root.length);
-    return path
-        .replace(/^\/repositories\/\d+/, '/repos/{owner}/{repo}')
-        .replace(/^\/repos\/[^/]+\/[^/]+/, '/repos/{owner}/{repo}')
-        .replace(/^\/(?:orgs\/[^/]+|organizations\/\d+)/, '/orgs/{org}')
-        .replace(/^\/(?:users\/[^/]+|user\/\d+)/, '/users/{username}')
-        .replace(/\/\d+(?=\/|$)/g, '/{id}');
-}
-/** True for `POST /repos/{owner}/{repo}/hooks` and `POST /orgs/{org}/hooks`: a hook creation. */
-function isHookCreation(method, route) {
-    return method.toUpperCase() === 'POST' && /^\/(?:repos\/\{owner\}\/\{repo\}|orgs\/\{org\})\/hooks$/.test(route);
-}
-/** What each reason is called in messages. */
-const REASON_TEXT = {
-    secondary: "GitHub's secondary rate limit",
-    primary: "GitHub's primary rate limit (the token's hourly budget)",
-    creation: "GitHub's content-creation limit (hook creations)"
-};
-/**
- * The run stopped because GitHub said stop: a secondary limit kept refusing or asked for a wait
- * beyond `rate_limit_wait`, the primary budget ran out beyond `rate_limit_wait`, or hook creations
- * were blocked (then creations alone stop).
- *
- * It reaches the caller as it is, never taken for an answer of GitHub's ({@link passesOctokitAsIs}).
- */
-class RateLimitStop extends Error {
-    /** Which limit. */
-    reason;
-    /** When a rerun can continue (GitHub's reset, or the end of the last pause); undefined: unknown. */
-    until;
-    /** The message without "Run again after …". */
-    said;
-    /** @param until when a rerun can continue; an invalid or unrepresentable date counts as unknown */
-    constructor(reason, message, until) {
-        const known = until && Number.isFinite(until.getTime()) ? until : undefined;
-        super(known ? `${message} Run again after ${utcTime(known)}.` : message);
-        (0,_model_js__WEBPACK_IMPORTED_MODULE_1__/* .passesOctokitAsIs */ .LB)(this);
-        this.reason = reason;
-        this.until = known;
-        this.said = message;
-    }
-    /** A fresh copy, for one request: what a caller adds to its message stays its own. */
-    copy() {
-        return new RateLimitStop(this.reason, this.said, this.until);
-    }
-}
-/**
- * A request bounded by a deadline ({@link withDeadline}: a poll for a delivery within `wait_timeout`)
- * was not sent: it would have had to wait past that deadline. It reaches the caller as it is
- * ({@link passesOctokitAsIs}).
- */
-class RateLimitWait extends Error {
-    constructor(message) {
-        super(message);
-        (0,_model_js__WEBPACK_IMPORTED_MODULE_1__/* .passesOctokitAsIs */ .LB)(this);
-    }
-}
-/** The deadline (epoch ms) of each signal marked by {@link withDeadline}. */
-const deadlines = new WeakMap();
-/**
- * Marks the signal of requests bounded by a deadline (epoch MILLISECONDS; the signal aborts then):
- * when such a request would have to wait past it (GitHub asked the run to wait, or a budget is spent
- * until then), it fails at once with {@link RateLimitWait} instead of waiting until the deadline.
- * @returns the same signal
- */
-function withDeadline(signal, deadline) {
-    deadlines.set(signal, deadline);
-    return signal;
-}
-/** `2026-12-05 22:41:07 UTC`. */
-function utcTime(date) {
-    return `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-/** Refusals in a row, with no answer in between that was not one, after which the run stops. */
-const MAX_REFUSALS = 4;
-/** The first wait when a refusal has no usable `retry-after`, in SECONDS (GitHub: "at least one minute"); it doubles on each refusal in a row. */
-const FALLBACK_WAIT_S = 60;
-/** After a secondary refusal the points budget is multiplied by this (and concurrency halved). */
-const SLOW_DOWN = 0.9;
-/** Requests of the primary budget kept for targets that have written (a rotation's verification and rollback), at most. */
-const PRIMARY_RESERVE = 20;
-/** The most weight of one budget a queued request may need, for the smoothing window's limit. */
-const HEAVIEST = 5;
-/**
- * Paces the requests of one run. Make one per run; every client of the run passes its `fetch`
- * through {@link Pacer.fetch}. Call {@link Pacer.close} at the end: a request after it is refused.
- */
-class Pacer {
-    options;
-    budget;
-    /** Points per route: the 60 s window and the smoothing window. */
-    points = new Map();
-    /** The budgets as given, to come back to after a slow-down. */
-    initial;
-    /** When the last secondary refusal or step back up happened (epoch ms). */
-    lastChange = -Infinity;
-    /** Tickets in flight: their response-time entries grow with the time they have been waiting. */
-    inFlight = new Set();
-    responseTime;
-    creationsMinute;
-    creationsHour;
-    /** The last response times, in ms: a request starting reserves the longest of them (1 s before any answer). */
-    recent = [];
-    queue = [];
-    inflight = 0;
-    /** Requests started so far. */
-    started = 0;
-    lastWriteAt = -Infinity;
-    primary;
-    /**
-     * True until an answer tells the primary budget (or that it has none: an App's JWT answers), and
-     * again once its window has passed: one request at a time meanwhile, so that a budget nearly spent
-     * by another workflow is not overrun by a first burst.
-     */
-    probing = true;
-    /** A pause of every request (secondary, primary): until (epoch ms), since (the {@link Ticket.seq} of the next request to start then), why. */
-    pause;
-    /** A pause of hook creations only. */
-    creationPause;
-    /** Refusals in a row with no other answer in between, and the last wait without retry-after (s). */
-    streak = 0;
-    lastBackoffS = 0;
-    /** Content-creation refusals of creations in a row, with no creation answered in between. */
-    creationStreak = 0;
-    lastCreationBackoffS = 0;
-    stopped;
-    creationsStopped;
-    sent = [];
-    refusals = {};
-    waited = {};
-    closed = false;
-    /** The dispatcher's one timer: when it fires, and how to cancel it. */
-    timer;
-    constructor(options) {
-        // A copy: the budget slows down after a refusal.
-        this.budget = { ...options.budget };
-        this.initial = { ...options.budget };
-        this.options = {
-            ...options,
-            budget: this.budget,
-            clock: options.clock ?? { now: () => Date.now(), sleep: (ms, signal) => (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_0__.setTimeout)(ms, undefined, { signal }) }
-        };
-        this.responseTime = new WindowLedger(this.budget.response_ms_per_minute, 60_000);
-        this.creationsMinute = new WindowLedger(this.budget.creations_per_minute, 60_000);
-        this.creationsHour = new WindowLedger(this.budget.creations_per_hour, 3_600_000);
-    }
-    now() {
-        return this.options.clock.now();
-    }
-    /**
-     * The paced `fetch`: each call waits for its turn under every budget, sends once, and, when GitHub
-     * refuses it for a rate limit, waits as GitHub asks and sends it again — until the run stops.
-     * @param send the `fetch` of one attempt (with its own timeout)
-     * @param hooks.beforeSend called right before each attempt is sent, after every wait; it throws
-     *   to refuse the attempt (a fleet's `fail_fast`), which is then not sent
-     * @param hooks.finishing see {@link PacedRequest.finishing}
-     * @throws RateLimitStop when the run stopped (then and for every later request; a creation alone
-     *   when content creation is blocked); RateLimitWait for a request with a deadline that it would
-     *   pass; what `beforeSend` throws; the caller's signal's reason when it aborts a wait
-     */
-    fetch(send, hooks = {}) {
-        return async (input, init = {}) => {
-            const method = (init.method ?? 'GET').toUpperCase();
-            const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-            const request = { method, url, signal: init.signal ?? undefined, finishing: hooks.finishing };
-            for (;;) {
-                const ticket = await this.acquire(request);
-                let response;
-                try {
-                    hooks.beforeSend?.();
-                }
-                catch (error) {
-                    this.release(ticket, undefined, false);
-                    throw error;
-                }
-                try {
-                    response = await send(input, init);
-                }
-                catch (error) {
-                    this.release(ticket);
-                    throw error;
-                }
-                // A refusal is read before the request's place is freed, so that no request starts before its pause.
-                const refusal = await refusalOf(response, this.now());
-                try {
-                    if (refusal)
-                        this.refused(refusal, ticket);
-                }
-                finally {
-                    this.release(ticket, response.headers);
-                }
-                if (!refusal) {
-                    this.answered(ticket);
-                    return response;
-                }
-                await response.body?.cancel().catch(() => undefined); // the refused answer is not read: free its connection
-            }
-        };
-    }
-    /**
-     * Waits until the request may be sent under every budget, and records it as sent now.
-     * @throws RateLimitStop, RateLimitWait, the signal's reason (see {@link Pacer.fetch})
-     */
-    acquire(request) {
-        const route = routeOf(request.url, this.options.api_url);
-        const method = request.method.toUpperCase();
-        const points = pointsOf(method);
-        const signal = request.signal;
-        return new Promise((resolve, reject) => {
-            if (this.closed)
-                return reject(new Error('internal error: a request after the run ended'));
-            const job = {
-                method,
-                route,
-                points,
-                write: points > 1,
-                creation: isHookCreation(method, route),
-                finishing: request.finishing ?? (() => false),
-                signal,
-                deadline: signal ? deadlines.get(signal) : undefined,
-                resolve,
-                reject
-            };
-            if (signal) {
-                if (signal.aborted)
-                    return reject(signal.reason);
-                job.onAbort = () => {
-                    const at = this.queue.indexOf(job);
-                    if (at < 0)
-                        return;
-                    this.queue.splice(at, 1);
-                    reject(signal.reason);
-                    this.dispatch();
-                };
-                signal.addEventListener('abort', job.onAbort, { once: true });
-            }
-            this.queue.push(job);
-            this.dispatch();
-        });
-    }
-    /**
-     * A request acquired with {@link Pacer.acquire} was answered (or failed): settles its measured
-     * response time, frees its place, reads the primary budget from the answer's headers.
-     * @param sent false when the request was not sent after all (refused by `beforeSend`)
-     */
-    release(ticket, headers, sent = true) {
-        const now = this.now();
-        const response_ms = Math.max(0, now - ticket.at);
-        this.inFlight.delete(ticket);
-        this.responseTime.settle(ticket.response, response_ms);
-        if (sent) {
-            this.recent.push(response_ms);
-            if (this.recent.length > 16)
-                this.recent.shift();
-            this.sent.push({ at: ticket.at, route: ticket.route, points: ticket.points, response_ms });
-        }
-        this.inflight--;
-        if (headers) {
-            this.observe(headers);
-            this.probing = false;
-        }
-        this.dispatch();
-    }
-    /** An answer that was no refusal: the refusals in a row end. */
-    answered(ticket) {
-        this.streak = 0;
-        this.lastBackoffS = 0;
-        if (ticket.creation) {
-            this.creationStreak = 0;
-            this.lastCreationBackoffS = 0;
-        }
-    }
-    /** The wait the next request would meet at the gate, if any: a pause GitHub asked for, or the primary budget used up until its reset. `until` in epoch MILLISECONDS. */
-    pausedUntil() {
-        const now = this.now();
-        const pause = this.pause;
-        if (pause && pause.until > now)
-            return { until: pause.until, reason: REASON_TEXT[pause.reason] };
-        const primary = this.exhausted(now, false);
-        return primary ? { until: primary.reset + 1000, reason: REASON_TEXT.primary } : undefined;
-    }
-    /** Requests sent so far (each attempt counts): a cheap count for progress lines. */
-    get requests() {
-        return this.sent.length + this.inflight;
-    }
-    /** What waits in the queue now, for an internal error: e.g. `3 requests (2 on /repos/{owner}/{repo}/hooks)`. */
-    describeQueue() {
-        const byRoute = new Map();
-        for (const job of this.queue)
-            byRoute.set(job.route, (byRoute.get(job.route) ?? 0) + 1);
-        const routes = [...byRoute].map(([route, count]) => `${count} on ${route}`).join(', ');
-        return `${this.queue.length} request${this.queue.length === 1 ? '' : 's'} queued${routes ? ` (${routes})` : ''}, ${this.inflight} in flight`;
-    }
-    /** Requests queued and in flight. */
-    get pending() {
-        return this.queue.length + this.inflight;
-    }
-    /** The stop, once GitHub's refusals or the primary budget stopped the run. */
-    stop() {
-        return this.stopped;
-    }
-    /** The stop of hook creations alone (a content-creation block, the hourly budget), if any. */
-    creationStop() {
-        return this.creationsStopped;
-    }
-    /** What was sent and waited so far. */
-    stats() {
-        const busiest = busiestMinute(this.sent);
-        return {
-            requests: this.sent.length,
-            points: this.sent.reduce((sum, request) => sum + request.points, 0),
-            busiest_minute_points: busiest.points,
-            busiest_route: busiest.route,
-            busiest_minute_response_ms: busiest.response_ms,
-            refusals: { ...this.refusals },
-            waited_s: Object.fromEntries(Object.entries(this.waited).map(([reason, ms]) => [reason, Math.round(ms / 1000)])),
-            stopped: this.stopped?.message ?? this.creationsStopped?.message,
-            budget: { ...this.budget }
-        };
-    }
-    /** Ends the run's pacing: its timer stops, queued requests and later ones are refused. */
-    async close() {
-        this.closed = true;
-        this.timer?.cancel.abort();
-        this.timer = undefined;
-        this.failQueued(new Error('internal error: a request after the run ended'));
-    }
-    /** The primary budget when a request would use the last one it may (those in flight counted); undefined otherwise. */
-    exhausted(now, finishing) {
-        const primary = this.primary;
-        if (!primary || primary.reset <= now)
-            return undefined;
-        const reserve = finishing ? 0 : Math.min(PRIMARY_RESERVE, Math.floor((primary.limit ?? 0) / 100));
-        return primary.remaining - this.inflight - 1 - reserve <= 0 ? primary : undefined;
-    }
-    /** The stop that refuses `job` now, if any. */
-    stopFor(job) {
-        if (this.closed)
-            return new Error('internal error: a request after the run ended');
-        if (job.creation && this.creationsStopped)
-            return this.creationsStopped.copy();
-        if (this.stopped && !this.mayFinish(job))
-            return this.stopped.copy();
-        return undefined;
-    }
-    /**
-     * True for a request that a stop lets through: a PATCH of a target that has already written (a
-     * rotation's rollback). Its reads and pings are refused, so that its verification ends at once and
-     * the rollback goes out while the reserve lasts.
-     */
-    mayFinish(job) {
-        return job.method === 'PATCH' && job.finishing();
-    }
-    /** The points ledgers of a route. */
-    pointsOf(route) {
-        let ledgers = this.points.get(route);
-        if (!ledgers) {
-            ledgers = { minute: new WindowLedger(this.budget.points_per_minute, 60_000), smooth: new WindowLedger(HEAVIEST, this.smoothWindow()) };
-            this.points.set(route, ledgers);
-        }
-        return ledgers;
-    }
-    /** The smoothing window: {@link SMOOTHING_POINTS} points at the minute's rate, in ms. */
-    smoothWindow() {
-        return Math.ceil((60_000 * Math.max(SMOOTHING_POINTS, HEAVIEST)) / this.budget.points_per_minute);
-    }
-    /**
-     * What a request starting reserves of the response-time budget, in ms: the longest of the last 16
-     * response times (1 s before any), at most half the budget. A request in flight longer than that
-     * counts for as long as it has been in flight ({@link Pacer.dispatch}).
-     */
-    reserve() {
-        const longest = this.recent.length === 0 ? 1000 : Math.max(...this.recent);
-        return Math.max(10, Math.min(longest, Math.floor(this.budget.response_ms_per_minute / 2)));
-    }
-    /**
-     * Serves the queue in order: starts every request that may start now; fails those that are
-     * stopped, or that would wait past their deadline; arms the one timer for the earliest time a
-     * waiting request may start.
-     */
-    dispatch() {
-        if (this.closed)
-            return this.failQueued(new Error('internal error: a request after the run ended'));
-        const now = this.now();
-        for (const ticket of this.inFlight) {
-            if (now - ticket.at > ticket.response.weight)
-                this.responseTime.settle(ticket.response, now - ticket.at);
-        }
-        this.recover(now);
-        this.checkPrimary(now);
-        /** Budgets an earlier waiting request holds: no later request overtakes it there. */
-        const held = new Set();
-        let next = Infinity;
-        let waitingOnEvents = false;
-        for (let i = 0; i < this.queue.length;) {
-            const job = this.queue[i];
-            const stop = this.stopFor(job);
-            if (stop) {
-                this.drop(i, stop);
-                continue;
-            }
-            const wait = this.waitOf(job, now, held);
-            if (wait === undefined) {
-                this.start(i, now);
-                continue;
-            }
-            const stopped = this.stopFor(job); // creations may have stopped just now
-            if (stopped) {
-                this.drop(i, stopped);
-                continue;
-            }
-            if (wait.imposed && wait.until - now > this.options.rate_limit_wait * 1000) {
-                // A request the stop let through (its target has written) waits no longer than rate_limit_wait either.
-                this.drop(i, this.stopped ??
-                    new RateLimitStop(wait.imposed, `${REASON_TEXT[wait.imposed]}: a wait beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(wait.until)));
-                continue;
-            }
-            if (job.deadline !== undefined && Number.isFinite(wait.until) && wait.until > job.deadline) {
-                this.drop(i, new RateLimitWait(wait.imposed
-                    ? `${REASON_TEXT[wait.imposed]} asked to wait until ${utcTime(new Date(wait.until))}, past wait_timeout; not waiting through it.`
-                    : `the pacing of GitHub's limits (${wait.why}) would send it after wait_timeout; not waiting through it.`));
-                continue;
-            }
-            for (const key of wait.holds)
-                held.add(key);
-            if (Number.isFinite(wait.until))
-                next = Math.min(next, wait.until);
-            else
-                waitingOnEvents = true;
-            i++;
-        }
-        if (this.queue.length > 0 && next === Infinity && (!waitingOnEvents || this.inflight === 0)) {
-            // Nothing in flight and no time to wait for: nothing would ever release them.
-            this.failQueued(new Error(`internal error: the pacer would hold ${this.describeQueue()} with nothing to release them`));
-            return;
-        }
-        this.arm(next);
-    }
-    /**
-     * When `job` may start, and what it waits for; undefined when it may start now.
-     * `holds`: the budgets it holds against later requests; `imposed`: set when the wait is one GitHub asked for.
-     */
-    waitOf(job, now, held) {
-        // Waits GitHub imposed.
-        if (this.pause && this.pause.until > now)
-            return { until: this.pause.until, holds: [], imposed: this.pause.reason, why: 'a pause' };
-        const primary = this.exhausted(now, this.mayFinish(job));
-        if (primary)
-            return { until: primary.reset + 1000, holds: [], imposed: 'primary', why: 'the primary budget' };
-        if (job.creation && this.creationPause && this.creationPause.until > now)
-            return { until: this.creationPause.until, holds: ['creation'], imposed: 'creation', why: 'a content-creation pause' };
-        // A creation waiting for the creation budgets holds only them: other writes go on.
-        if (job.creation) {
-            if (held.has('creation'))
-                return { until: Infinity, holds: ['creation'], why: 'an earlier creation' };
-            const until = Math.max(this.creationsMinute.fitsAt(now, 1), this.creationsHour.fitsAt(now, 1));
-            if (until > now) {
-                if (until - now > this.options.rate_limit_wait * 1000) {
-                    this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${this.creationsHour.used(now)} hook creations in the last hour, the most GitHub allows (${this.budget.creations_per_hour}); the next fits after rate_limit_wait (${this.options.rate_limit_wait} s). Hook creations stopped; other requests go on.`, new Date(until));
-                    return { until: now, holds: [], why: 'creations stopped' }; // dropped by the caller
-                }
-                return { until, holds: ['creation'], why: 'the hook-creation budget' };
-            }
-        }
-        const keys = [`route ${job.route}`, 'response', ...(job.write ? ['write'] : [])];
-        if (keys.some((key) => held.has(key)))
-            return { until: Infinity, holds: keys, why: 'an earlier request' };
-        if (this.inflight >= (this.probing ? 1 : this.budget.concurrency))
-            return { until: Infinity, holds: keys, why: 'concurrency' };
-        const ledgers = this.pointsOf(job.route);
-        const at = {
-            points: Math.max(ledgers.minute.fitsAt(now, job.points), ledgers.smooth.fitsAt(now, job.points)),
-            response: this.responseTime.fitsAt(now, this.reserve()),
-            write: job.write ? this.lastWriteAt + this.budget.write_spacing_ms : now
-        };
-        const until = Math.max(at.points, at.response, at.write);
-        if (until <= now)
-            return undefined;
-        const holds = [
-            ...(at.points > now ? [`route ${job.route}`] : []),
-            ...(at.response > now ? ['response'] : []),
-            ...(at.write > now ? ['write'] : [])
-        ];
-        return { until, holds, why: at.points >= until ? `points on ${job.route}` : at.response >= until ? 'response time' : 'write spacing' };
-    }
-    /** Starts the queued request at `index`: records it in every budget and lets it send. */
-    start(index, now) {
-        const [job] = this.queue.splice(index, 1);
-        if (job.signal && job.onAbort)
-            job.signal.removeEventListener('abort', job.onAbort);
-        const ledgers = this.pointsOf(job.route);
-        ledgers.minute.add(now, job.points);
-        ledgers.smooth.add(now, job.points);
-        if (job.write)
-            this.lastWriteAt = now;
-        if (job.creation) {
-            this.creationsMinute.add(now, 1);
-            this.creationsHour.add(now, 1);
-        }
-        this.inflight++;
-        const response = this.responseTime.add(now, this.reserve());
-        const ticket = { route: job.route, points: job.points, write: job.write, creation: job.creation, at: now, seq: this.started++, response };
-        this.inFlight.add(ticket);
-        job.resolve(ticket);
-    }
-    /** Removes the queued request at `index`, failing it with `error`. */
-    drop(index, error) {
-        const [job] = this.queue.splice(index, 1);
-        if (job.signal && job.onAbort)
-            job.signal.removeEventListener('abort', job.onAbort);
-        job.reject(error);
-    }
-    /** Fails every queued request. */
-    failQueued(error) {
-        while (this.queue.length > 0)
-            this.drop(0, error);
-    }
-    /** Keeps one live timer for `at` (epoch ms): an earlier one than the timer set replaces it. */
-    arm(at) {
-        if (!Number.isFinite(at))
-            return;
-        if (this.timer && this.timer.at <= at)
-            return;
-        this.timer?.cancel.abort();
-        const timer = { at, cancel: new AbortController() };
-        this.timer = timer;
-        this.options.clock.sleep(Math.max(0, at - this.now()), timer.cancel.signal).then(() => {
-            if (this.timer === timer)
-                this.timer = undefined;
-            try {
-                this.dispatch();
-            }
-            catch (error) {
-                this.failQueued(new Error(`internal error: the pacer failed: ${error instanceof Error ? error.message : String(error)}`));
-            }
-        }, () => undefined // cancelled: a newer timer took over
-        );
-    }
-    /** When the primary budget is spent (reserve kept): a pause until its reset within `rate_limit_wait`, else the stop. */
-    checkPrimary(now) {
-        if (this.primary && this.primary.reset <= now) {
-            this.primary = undefined; // a new window: its budget is unknown until the next answer
-            this.probing = true;
-        }
-        const primary = this.exhausted(now, false);
-        if (!primary || (this.pause && this.pause.until > now))
-            return;
-        const until = primary.reset + 1000;
-        if (until - now > this.options.rate_limit_wait * 1000) {
-            this.stopped ??= new RateLimitStop('primary', `${REASON_TEXT.primary}: ${primary.remaining} request${primary.remaining === 1 ? '' : 's'} left until ${utcTime(new Date(primary.reset))}, beyond rate_limit_wait (${this.options.rate_limit_wait} s); stopped.`, new Date(until));
-            return;
-        }
-        if (this.queue.length === 0)
-            return; // nobody waits: the pause begins when a request comes
-        this.startPause('primary', until, `${primary.remaining} request${primary.remaining === 1 ? '' : 's'} left; every request waits for the reset`);
-        this.primary = undefined; // the next answer tells the new window
-    }
-    /**
-     * Decides what a refusal means for the run: a pause (every request, or creations), or the stop.
-     * A refusal of a request sent before the pause in force began belongs to that pause: it counts no
-     * further refusal, but its own `retry-after` still holds (the pause is made longer when it asks so).
-     */
-    refused(refusal, ticket) {
-        this.refusals[refusal.reason] = (this.refusals[refusal.reason] ?? 0) + 1;
-        const now = this.now();
-        const limit = this.options.rate_limit_wait;
-        const answered = `GitHub answered ${refusal.status} "${refusal.message}"${refusal.retry_after === undefined ? ' without retry-after' : ` with retry-after: ${refusal.retry_after}`}`;
-        /** The end of GitHub's wait (epoch ms), or undefined when GitHub named none. */
-        const asked = refusal.reason === 'primary' && refusal.reset !== undefined && refusal.reset > now
-            ? refusal.reset + 1000
-            : refusal.retry_after !== undefined
-                ? now + refusal.retry_after * 1000
-                : undefined;
-        const creation = refusal.reason === 'creation' && ticket.creation;
-        const pause = creation ? this.creationPause : this.pause;
-        if (pause && ticket.seq < pause.since) {
-            // The same episode: only a later end than the pause's counts.
-            if (asked !== undefined && asked > pause.until)
-                pause.until = asked;
-            return;
-        }
-        if (creation) {
-            this.creationStreak++;
-            const backoff = this.lastCreationBackoffS === 0 ? FALLBACK_WAIT_S : this.lastCreationBackoffS * 2;
-            if (asked === undefined)
-                this.lastCreationBackoffS = backoff;
-            const until = asked ?? now + backoff * 1000;
-            const wait = Math.ceil((until - now) / 1000);
-            const stop = (why) => (this.creationsStopped ??= new RateLimitStop('creation', `${REASON_TEXT.creation}: ${why}; ${answered}. Hook creations stopped; other requests go on.`, new Date(until)));
-            if (this.creationStreak >= MAX_REFUSALS)
-                stop(`${this.creationStreak} refusals in a row`);
-            else if (wait > limit)
-                stop(`a wait of ${wait} s, beyond rate_limit_wait (${limit} s)`);
-            else {
-                this.creationPause = { until, since: this.started };
-                this.note('creation', wait, `${answered}; hook creations wait ${wait} s`);
-            }
-            return;
-        }
-        this.streak++;
-        const backoff = this.lastBackoffS === 0 ? FALLBACK_WAIT_S : this.lastBackoffS * 2;
-        if (asked === undefined)
-            this.lastBackoffS = backoff;
-        const until = asked ?? now + backoff * 1000;
-        const wait = Math.ceil((until - now) / 1000);
-        const stop = (why) => {
-            this.stopped ??= new RateLimitStop(refusal.reason, `${REASON_TEXT[refusal.reason]}: ${why}`, new Date(until));
-            this.pause = { until, since: this.started, reason: refusal.reason }; // a request the stop lets through still waits for it
-        };
-        if (this.streak >= MAX_REFUSALS) {
-            stop(`${this.streak} refusals in a row; ${answered}. Stopped, as GitHub asks ("continuing to make requests while you are rate limited may result in the banning of your integration").`);
-            return;
-        }
-        if (wait > limit) {
-            stop(`${answered}, a wait beyond rate_limit_wait (${limit} s); stopped.`);
-            return;
-        }
-        if (refusal.reason === 'primary') {
-            this.primary = undefined; // the next answer tells the new window
-            this.startPause('primary', until, `${answered}; every request waits for the reset`);
-            return;
-        }
-        this.slowDown(now);
-        this.startPause('secondary', until, `${answered}; every request waits ${wait} s, then the run goes on more slowly`);
-    }
-    /** Pauses every request until `until` (epoch ms), and says so. */
-    startPause(reason, until, why) {
-        const now = this.now();
-        this.pause = { until, since: this.started, reason };
-        this.note(reason, (until - now) / 1000, why);
-    }
-    /** Counts a wait and tells it. */
-    note(reason, seconds, why) {
-        this.waited[reason] = (this.waited[reason] ?? 0) + seconds * 1000;
-        this.options.onWait?.(`${REASON_TEXT[reason]}: ${why} (until ${utcTime(new Date(this.now() + seconds * 1000))}).`);
-    }
-    /**
-     * After a secondary refusal: half the requests in flight (never below 3: the response-time budget
-     * needs about 1.5 on average), and {@link SLOW_DOWN} of the points a minute (never below
-     * {@link HEAVIEST}), for every route. The response-time budget stays: its margin already covers the
-     * network time in what is measured.
-     */
-    slowDown(now) {
-        this.lastChange = now;
-        const budget = this.budget;
-        budget.concurrency = Math.min(budget.concurrency, Math.max(3, Math.floor(budget.concurrency / 2)));
-        budget.points_per_minute = Math.max(HEAVIEST, Math.floor(budget.points_per_minute * SLOW_DOWN));
-        for (const ledgers of this.points.values()) {
-            ledgers.minute.limit = budget.points_per_minute;
-            ledgers.smooth.window_ms = this.smoothWindow();
-        }
-    }
-    /**
-     * Comes back up after a slow-down: each 30 s without a secondary refusal, one step (the points a
-     * minute ÷ {@link SLOW_DOWN}, one more request in flight), up to the budgets given. A stricter
-     * limit that GitHub keeps refuses again, and the run settles just below it.
-     */
-    recover(now) {
-        const budget = this.budget;
-        if (now - this.lastChange < 30_000)
-            return;
-        if (budget.points_per_minute >= this.initial.points_per_minute && budget.concurrency >= this.initial.concurrency)
-            return;
-        this.lastChange = now;
-        budget.concurrency = Math.min(this.initial.concurrency, budget.concurrency + 1);
-        budget.points_per_minute = Math.min(this.initial.points_per_minute, Math.ceil(budget.points_per_minute / SLOW_DOWN));
-        for (const ledgers of this.points.values()) {
-            ledgers.minute.limit = budget.points_per_minute;
-            ledgers.smooth.window_ms = this.smoothWindow();
-        }
-    }
-    /** Reads the primary budget from an answer's `x-ratelimit-*` headers (the lowest remaining of the newest window). */
-    observe(headers) {
-        if ((headers.get('x-ratelimit-resource') ?? 'core') !== 'core')
-            return;
-        const remaining = Number(headers.get('x-ratelimit-remaining') ?? NaN);
-        const reset = Number(headers.get('x-ratelimit-reset') ?? NaN) * 1000;
-        const limit = Number(headers.get('x-ratelimit-limit') ?? NaN);
-        if (!Number.isFinite(remaining) || !Number.isFinite(reset))
-            return;
-        const known = this.primary;
-        if (reset <= this.now())
-            return; // a window already past
-        if (!known || reset > known.reset)
-            this.primary = { remaining, reset, limit: Number.isFinite(limit) ? limit : undefined };
-        else if (reset === known.reset)
-            known.remaining = Math.min(known.remaining, remaining);
-    }
-}
-/**
- * `retry-after` in SECONDS: a whole number of seconds or an HTTP date (RFC 9110); undefined when
- * absent, empty, negative or neither.
- * @param now epoch MILLISECONDS, for a date
- */
-function retryAfterOf(value, now) {
-    const text = value?.trim() ?? '';
-    if (text === '')
-        return undefined;
-    if (/^\d+(\.\d+)?$/.test(text))
-        return Math.ceil(Number(text));
-    if (/^[+-]?[\d.eE+-]+$/.test(text))
-        return undefined; // negative or malformed number
-    const date = Date.parse(text);
-    return Number.isFinite(date) ? Math.max(0, Math.ceil((date - now) / 1000)) : undefined;
-}
-/**
- * The rate-limit refusal an answer is, if any: 403 or 429 with `x-ratelimit-remaining: 0` (primary),
- * with a message naming the secondary rate limit or an "abuse detection mechanism" (content creation
- * when it says so), any 429, or a 403 with a `retry-after`.
- * @param now epoch MILLISECONDS, to read a `retry-after` date
- */
-async function refusalOf(response, now = Date.now()) {
-    if (response.status !== 403 && response.status !== 429)
-        return undefined;
-    const text = await response
-        .clone()
-        .text()
-        .catch(() => '');
-    let message = text;
-    try {
-        message = String(JSON.parse(text).message ?? text);
-    }
-    catch {
-        // not JSON: the text itself
-    }
-    message = message.slice(0, 300);
-    const retry_after = retryAfterOf(response.headers.get('retry-after'), now);
-    // GitHub's message, or older servers' "abuse detection mechanism".
-    const secondary = /secondary rate limit|abuse detection/i.test(message);
-    if (!secondary && response.headers.get('x-ratelimit-remaining') === '0') {
-        const reset = Number(response.headers.get('x-ratelimit-reset') ?? NaN);
-        return { reason: 'primary', status: response.status, message, retry_after, reset: Number.isFinite(reset) && reset > 0 ? reset * 1000 : undefined };
-    }
-    if (secondary && /content creation/i.test(message))
-        return { reason: 'creation', status: response.status, message, retry_after };
-    // Any 429, and a 403 that names a wait whatever its message: never sent again sooner.
-    if (secondary || response.status === 429 || retry_after !== undefined)
-        return { reason: 'secondary', status: response.status, message, retry_after };
-    return undefined;
-}
-/**
- * The most weight that any `window_ms` holds (an item at `at` counts while a window's end is before
- * `at + window_ms`), for items in any order: how the busiest minute is measured, here and by the
- * tests' model of GitHub.
- * @param items send times (epoch ms) and weights
- */
-function mostInWindow(items, window_ms) {
-    const sorted = [...items].sort((a, b) => a.at - b.at);
-    let most = 0;
-    let sum = 0;
-    let first = 0;
-    for (const item of sorted) {
-        sum += item.weight;
-        while (sorted[first].at <= item.at - window_ms)
-            sum -= sorted[first++].weight;
-        most = Math.max(most, sum);
-    }
-    return most;
-}
-/** The busiest 60 s of the sends: the most points on one route, and the most summed response time. */
-function busiestMinute(sent) {
-    const byRoute = new Map();
-    for (const item of sent) {
-        const items = byRoute.get(item.route);
-        if (items)
-            items.push({ at: item.at, weight: item.points });
-        else
-            byRoute.set(item.route, [{ at: item.at, weight: item.points }]);
-    }
-    let points = 0;
-    let route;
-    for (const [key, items] of byRoute) {
-        const most = mostInWindow(items, 60_000);
-        if (most > points)
-            [points, route] = [most, key];
-    }
-    return {
-        points,
-        route,
-        response_ms: mostInWindow(sent.map((item) => ({ at: item.at, weight: item.response_ms })), 60_000)
-    };
-}
-
-
-/***/ }),
-
-/***/ 2464:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ai: () => (/* binding */ planCounts),
-/* harmony export */   Dj: () => (/* binding */ exportEntries),
-/* harmony export */   IA: () => (/* binding */ PLAN_ACTIONS),
-/* harmony export */   Ru: () => (/* binding */ computePlan),
-/* harmony export */   Tb: () => (/* binding */ SECRET_NOT_CHECKED),
-/* harmony export */   gj: () => (/* binding */ applyPlan),
-/* harmony export */   lD: () => (/* binding */ urlGlobProblem)
-/* harmony export */ });
-/* unused harmony export urlGlobMatches */
-/* harmony import */ var _ensure_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(653);
-/* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1340);
-/* harmony import */ var _fleet_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(7591);
-/* harmony import */ var _hooks_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5987);
-/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(182);
-/* harmony import */ var _pacing_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2215);
-/* harmony import */ var _selection_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1973);
-/* harmony import */ var _redact_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(6670);
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6746);
-
-
-
-
-
-
-
-
-
-/** Every plan action, in the order a summary lists them (changes first). */
-const PLAN_ACTIONS = ['create', 'move-url', 'update', 'write-secret', 'delete', 'ambiguous', 'failed', 'unchanged'];
-/** The actions that write a hook of an entry (not a deletion): on one target they run before its deletions. */
-const WRITING = new Set(['create', 'move-url', 'update', 'write-secret']);
-/** The note of an entry whose `secret_env` variable is unset during `plan`: its secret is not checked. */
-const SECRET_NOT_CHECKED = 'not checked (no secret in this run)';
-/** The settings an entry asks for, as `ensure` takes them. */
-function wantedOf(entry) {
-    return {
-        url: entry.url,
-        events: entry.events,
-        active: entry.active,
-        content_type: entry.content_type,
-        insecure_ssl: entry.insecure_ssl,
-        secret: entry.secret
-    };
-}
-/**
- * The targets each entry covers: its organization, or the repositories its rules select. Archived
- * repositories are left out for `plan` as for `apply` (GitHub answers 403 to any write there, so a
- * plan that showed them would not be what apply does), even with `include_archived: true`, which is
- * said through `warn`.
- * @throws SelectionError when a rule selects nothing; RequestError on API errors
- */
-async function coveredTargets(client, file, warn) {
-    const covered = new Map();
-    for (const entry of file.hooks) {
-        if (entry.org !== undefined)
-            covered.set(entry, [{ scope: 'org', org: entry.org }]);
-        else if (entry.repositories) {
-            const { targets, report } = await (0,_selection_js__WEBPACK_IMPORTED_MODULE_6__/* .selectRepositories */ .XZ)(client, entry.repositories, { writes: true });
-            covered.set(entry, targets);
-            if (entry.repositories.include_archived && report.left_out.archived > 0) {
-                const count = report.left_out.archived;
-                warn(`${file.path}: entry '${entry.name}' sets include_archived: true, but archived repositories are read-only on GitHub (it answers 403 to any hook write there): plan and apply leave out ${count} archived ${count === 1 ? 'repository' : 'repositories'}.`);
-            }
-        }
-    }
-    return covered;
-}
-/**
- * Computes the plan of a webhooks file: lists each covered target's hooks once, then, per (entry,
- * target), what `ensure` would do in a dry run; then the deletions `prune` asks for. Writes nothing.
- * A target whose hooks cannot be listed (403, 404) is `failed` for each of its entries, and an entry
- * with several hooks at its `url` on a target is `ambiguous` there (naming the hook ids): the other
- * targets and entries are planned as usual.
- * Costs: the selection's list requests, 1 GET per target (its hooks, listed once for all its
- * entries), plus, where a secret is to be proven, the deliveries it reads (1 list + up to 3 GET), and
- * for an absent hook the lookup `ensure` makes to be sure it is absent.
- * @throws Error when two entries could claim one hook on one target (the same URL through `url` or
- *   `previous_urls`), before any hooks request; SelectionError; RateLimitStop when GitHub stopped the
- *   run; RequestError while listing repositories
- */
-async function computePlan(client, file, options = {}) {
-    const covered = await coveredTargets(client, file, options.warn ?? (() => { }));
-    const byTarget = new Map();
-    for (const [entry, targets] of covered) {
-        for (const target of targets) {
-            const key = targetKey(target);
-            const slot = byTarget.get(key) ?? { target, entries: [] };
-            for (const other of slot.entries) {
-                const clash = claimClash(other, entry);
-                if (clash) {
-                    throw new Error(`${file.path}: entries '${other.name}' (line ${other.line}) and '${entry.name}' (line ${entry.line}) could both claim one hook on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(target)}: ${clash}. A hook belongs to one entry: merge the two entries, keep the target in one of them (an exclusion such as "!${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(target)}"), or drop the URL from previous_urls.`);
-                }
-            }
-            slot.entries.push(entry);
-            byTarget.set(key, slot);
-        }
-    }
-    const plan = [];
-    for (const { target, entries } of byTarget.values()) {
-        let live;
-        try {
-            live = (await _hooks_js__WEBPACK_IMPORTED_MODULE_3__/* .listHooks */ .xP(client, target, { per_page: 100 })).items;
-        }
-        catch (error) {
-            if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_5__/* .RateLimitStop */ .CZ)
-                throw error;
-            const why = `its webhooks could not be listed: ${planError(error, target)}`;
-            for (const entry of entries)
-                plan.push({ name: entry.name, target, action: 'failed', changes: [], url: entry.url, error: why });
-            continue;
-        }
-        for (const entry of entries) {
-            const atUrl = live.filter((hook) => hook.config.url === entry.url);
-            if (atUrl.length > 1) {
-                const ids = atUrl.map((hook) => hook.id);
-                plan.push({
-                    name: entry.name,
-                    target,
-                    action: 'ambiguous',
-                    changes: [],
-                    url: entry.url,
-                    error: `${ids.length} webhooks (${ids.join(', ')}) are at the entry's url; a webhooks file holds one hook per url and target and names no hook_id: delete all but one (operation: delete with hook_id), then plan again`
-                });
-                continue;
-            }
-            try {
-                plan.push(await planEntry(client, target, entry, live));
-            }
-            catch (error) {
-                if (error instanceof _pacing_js__WEBPACK_IMPORTED_MODULE_5__/* .RateLimitStop */ .CZ)
-                    throw error;
-                plan.push({ name: entry.name, target, action: 'failed', changes: [], url: entry.url, error: planError(error, target) });
-            }
-        }
-        const declared = new Set(entries.flatMap((entry) => [entry.url, ...entry.previous_urls]));
-        for (const hook of live) {
-            const url = hook.config.url ?? '';
-            if (declared.has(url) || !file.prune.some((glob) => urlGlobMatches(glob, url)))
-                continue;
-            plan.push({ name: 'prune', target, action: 'delete', changes: [], hook_id: hook.id, url, note: 'matches prune and no entry declares it' });
-        }
-    }
-    return plan;
-}
-/**
- * Why two entries on one target could claim the same hook (one's `url` or `previous_urls` is the
- * other's `url` or in its `previous_urls`), naming the keys but not the URL; undefined when they cannot.
- */
-function claimClash(a, b) {
-    const keyOf = (entry, url) => (url === entry.url ? 'url' : 'previous_urls');
-    const claimed = new Set([b.url, ...b.previous_urls].map(_model_js__WEBPACK_IMPORTED_MODULE_4__/* .sameUrl */ .cl));
-    for (const url of [a.url, ...a.previous_urls]) {
-        if (claimed.has((0,_model_js__WEBPACK_IMPORTED_MODULE_4__/* .sameUrl */ .cl)(url)))
-            return `the ${keyOf(a, url)} of '${a.name}' is the ${keyOf(b, url)} of '${b.name}'`;
-    }
-    return undefined;
-}
-/** An error of planning one target, as its plan item says it: GitHub's answer with the permission hint, or the message. */
-function planError(error, target) {
-    if ((0,_api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .isApiError */ .d7)(error))
-        return (0,_api_error_js__WEBPACK_IMPORTED_MODULE_1__/* .describeApiError */ .gg)(error, target.scope).replace(/\n/g, ' ');
-    return error instanceof Error ? error.message : String(error);
-}
-/** The plan item of one entry on one target whose hooks are `live`. */
-async function planEntry(client, target, entry, live) {
-    const atUrl = live.some((hook) => hook.config.url === entry.url);
-    const moved = atUrl ? undefined : live.find((hook) => entry.previous_urls.includes(hook.config.url ?? ''));
-    const ref = moved ? { hook_id: moved.id } : { url: entry.url };
-    const dry = await (0,_ensure_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureHook */ .O8)(client, target, ref, wantedOf(entry), { dryRun: true, listed: live });
-    // A plan run without the secret (its variable unset): everything else is planned, the secret is
-    // not checked, and a creation would set it.
-    const unchecked = entry.secret_env !== undefined && entry.secret === undefined;
-    // A creation, or a hook that GitHub shows without any secret, gets the secret from apply: that much
-    // is known without it.
-    const bare = unchecked && (dry.outcome === 'created' || (dry.hook !== undefined && !dry.hook.config.secret));
-    const changes = bare ? [...dry.changes, { field: 'secret', from: 'none', to: 'set' }] : dry.changes;
-    const refused = dry.refused_proof;
-    const finding = refused
-        ? `the receiver ${refused.status_code === 0 ? `could not be reached (${refused.status})` : `answered ${refused.status_code}`} to the delivery that proves the secret: ensure fails on it (delivery ${refused.id})`
-        : undefined;
-    const action = moved
-        ? 'move-url'
-        : dry.outcome === 'created'
-            ? 'create'
-            : changes.length === 0
-                ? 'unchanged'
-                : changes.every((change) => change.field === 'secret')
-                    ? 'write-secret'
-                    : 'update';
-    return {
-        name: entry.name,
-        target,
-        action,
-        changes,
-        hook_id: dry.hook_id,
-        url: entry.url,
-        note: unchecked ? SECRET_NOT_CHECKED : dry.secret_note,
-        ...(finding ? { finding } : {})
-    };
-}
-/** Counts per plan action, every action present (0 when none). */
-function planCounts(plan) {
-    return Object.fromEntries(PLAN_ACTIONS.map((action) => [action, plan.filter((item) => item.action === action).length]));
-}
-/**
- * Carries out a plan, target by target: per item that changes something, `ensure` (creating,
- * updating, writing the secret where it is not proven, verified by GitHub's creation ping or a ping,
- * so that the next plan proves it), the URL move (`PATCH …/hooks/{hook_id}/config` with the new
- * `url`, then `ensure`), or the deletion. On each target the creations, moves and updates go first,
- * and its deletions only once every one of them succeeded: a deletion after a failed, refused or
- * skipped write is `skipped` with the reason, so that a target never loses its old hook to a new one
- * that was not made (a URL renamed under `prune`). Runs as a fleet of targets: `max_writes` counts a
- * target's writes as one (its create and delete together), `fail_fast` and the pacing apply.
- * `ambiguous` and `failed` plan items are reported `failed` with their reason, and nothing is
- * written for them.
- * @param fleet `onResult` is told each plan item's result, `done` of `plan.length`
- * @returns one result per plan item, in the plan's order (`unchanged` ones reported as they are), and the totals
- */
-async function applyPlan(plan, file, makeClient, options, fleet) {
-    const entries = new Map(file.hooks.map((entry) => [entry.name, entry]));
-    const verify = { timeout_ms: options.timeout_ms };
-    const groups = new Map();
-    for (const item of plan) {
-        const group = groups.get(targetKey(item.target)) ?? { target: item.target, items: [] };
-        group.items.push(item);
-        groups.set(targetKey(item.target), group);
-    }
-    const baseOf = (item) => ({
-        target: item.target,
-        name: (0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(item.target),
-        hook_id: item.hook_id,
-        changed: false,
-        ok: false
-    });
-    const carryOut = async (client, item) => {
-        const where = `${item.name} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(item.target)}`;
-        if (item.action === 'delete') {
-            await _hooks_js__WEBPACK_IMPORTED_MODULE_3__/* .deleteHook */ .$3(client, item.target, item.hook_id, true);
-            return { message: `${where}: deleted webhook ${item.hook_id} (${item.url}).`, outcome: 'deleted', changed: true, hook_id: item.hook_id };
-        }
-        const entry = entries.get(item.name);
-        if (!entry)
-            throw new Error(`internal error: no entry '${item.name}'`);
-        const ref = item.action === 'move-url' ? { hook_id: item.hook_id } : { url: entry.url };
-        const done = await (0,_ensure_js__WEBPACK_IMPORTED_MODULE_0__/* .ensureHook */ .O8)(client, item.target, ref, wantedOf(entry), { dryRun: false, verify, clock: options.clock });
-        const verified = done.verification?.delivery;
-        const failure = done.verification?.error ??
-            (verified && !(verified.status_code >= 200 && verified.status_code < 300) ? `the receiver answered ${verified.status_code}` : undefined);
-        const message = `${where}: ${item.action} (${done.outcome}; secret ${done.secret_proof}).`;
-        return {
-            message,
-            outcome: DONE[item.action],
-            changed: done.outcome !== 'unchanged',
-            hook_id: done.hook_id,
-            ensure: done,
-            ...(failure ? { failure: `${where}: written, but its verification failed: ${failure}` } : {})
-        };
-    };
-    /** The results of one target's items, as its run left them. */
-    const applied = new Map();
-    const runTarget = async (client, group) => {
-        const results = new Map();
-        applied.set(targetKey(group.target), results);
-        let wrote = false;
-        client.hook.after('request', (_response, request) => {
-            if (request.method !== 'GET')
-                wrote = true;
-        });
-        let blocked;
-        const order = (item) => (item.action === 'delete' ? 1 : 0);
-        for (const item of [...group.items].sort((a, b) => order(a) - order(b))) {
-            if (!WRITING.has(item.action) && item.action !== 'delete') {
-                results.set(item, settledResult(item));
-                continue;
-            }
-            if (item.action === 'delete' && blocked !== undefined) {
-                results.set(item, {
-                    ...baseOf(item),
-                    result: 'skipped',
-                    error: `not deleted: ${blocked}, so webhook ${item.hook_id} stays until a run where it succeeds`
-                });
-                continue;
-            }
-            let result;
-            try {
-                const operation = await carryOut(client, item);
-                const done = {
-                    ...baseOf(item),
-                    hook_id: operation.hook_id ?? item.hook_id,
-                    result: operation.outcome,
-                    changed: operation.changed ?? false,
-                    operation
-                };
-                result = operation.failure ? { ...done, error: operation.failure } : { ...done, ok: true };
-            }
-            catch (error) {
-                result = (0,_fleet_js__WEBPACK_IMPORTED_MODULE_2__/* .thrownResult */ ._p)(baseOf(item), error, { wrote });
-            }
-            results.set(item, result);
-            if (WRITING.has(item.action) && !result.ok)
-                blocked ??= `${item.name}'s ${item.action} on this target ended ${result.result}${result.error ? ` (${result.error.split('\n')[0]})` : ''}`;
-        }
-        const failed = [...results.values()].filter(_fleet_js__WEBPACK_IMPORTED_MODULE_2__/* .isFailure */ .N6);
-        return {
-            message: `${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(group.target)}: applied.`,
-            outcome: 'applied',
-            changed: [...results.values()].some((result) => result.changed),
-            ...(failed.length > 0 ? { failure: failed.map((result) => result.error).join('; ') } : {})
-        };
-    };
-    /** The results of a target's items: as its run left them, or all as the target's (skipped before it ran, or thrown). */
-    const itemResults = (group, outcome) => {
-        const results = applied.get(targetKey(group.target));
-        return group.items.map((item) => {
-            const result = results?.get(item);
-            if (result)
-                return result;
-            if (!WRITING.has(item.action) && item.action !== 'delete')
-                return settledResult(item);
-            return { ...baseOf(item), result: outcome.result === 'applied' ? 'skipped' : outcome.result, error: outcome.error, thrown: outcome.thrown };
-        });
-    };
-    let done = 0;
-    const list = [...groups.values()];
-    const ran = await (0,_fleet_js__WEBPACK_IMPORTED_MODULE_2__/* .runFleet */ .gI)(list, makeClient, runTarget, {
-        ...fleet,
-        state: undefined,
-        onResult: (result) => {
-            const group = list.find((candidate) => targetKey(candidate.target) === targetKey(result.target));
-            if (group)
-                for (const item of itemResults(group, result))
-                    fleet.onResult?.(item, ++done, plan.length);
-        }
-    });
-    const byItem = new Map();
-    for (const [index, group] of list.entries()) {
-        const results = itemResults(group, ran.results[index]);
-        group.items.forEach((item, k) => byItem.set(item, results[k]));
-    }
-    const results = plan.map((item) => byItem.get(item));
-    return { results, counts: (0,_fleet_js__WEBPACK_IMPORTED_MODULE_2__/* .countResults */ .aD)(results) };
-}
-/** The result of a plan item that writes nothing: `unchanged` (ok), or its `ambiguous` / `failed` outcome with the reason. */
-function settledResult(item) {
-    const base = { target: item.target, name: (0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(item.target), hook_id: item.hook_id, changed: false };
-    const where = `${item.name} on ${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(item.target)}`;
-    if (item.action === 'unchanged') {
-        return { ...base, result: 'unchanged', ok: true, operation: { message: `${where}: unchanged.`, outcome: 'unchanged', hook_id: item.hook_id } };
-    }
-    const message = `${where}: ${item.action}, nothing written: ${item.error ?? ''}`;
-    return { ...base, result: item.action, ok: false, error: message, operation: { message, outcome: item.action, failure: message } };
-}
-/** The result word of an applied plan action. */
-const DONE = {
-    create: 'created',
-    'move-url': 'moved',
-    update: 'updated',
-    'write-secret': 'secret-written',
-    delete: 'deleted',
-    ambiguous: 'ambiguous',
-    failed: 'failed',
-    unchanged: 'unchanged'
-};
-/** `octo-org/api`, or the organization's login: one key per target. */
-function targetKey(target) {
-    return `${target.scope}:${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(target)}`.toLowerCase();
-}
-/**
- * Groups the hooks read from each target into entries of a webhooks file ({@link ExportEntry}):
- * identical hooks of repositories become one entry listing its repositories; an organization's hook
- * is an entry of its own. Names come from the URL's host and path, made unique (`deploy-example-com`,
- * `…-2`); `secret_env` is the name in upper case with `_SECRET`.
- * Hooks whose URL carries credentials (the README's URL-credential rule, {@link urlCredentials}) are
- * left out: the file is meant to be committed. So are hooks that share their URL with another hook of
- * the same target (GitHub allows it when their events differ, or as an exact duplicate): a webhooks
- * file holds one hook per URL and target, so any way to write them would be refused by `plan` (or
- * make it `ambiguous`); they stay as they are, untouched by a plan of the file (an export writes no `prune`).
- * @param read the hooks of each target, as the `export` operation read them
- * @returns the entries; the hooks left out for credentials (`repository octo-org/api webhook 12`);
- *   those left out for a shared URL (`repository octo-org/api webhooks 12, 13`), one line per URL and
- *   target; and those left out for having no URL (legacy service hooks, `config: {}`)
- */
-function exportEntries(read) {
-    const groups = new Map();
-    const used = new Set();
-    const left_out = [];
-    const shared_url = [];
-    const no_url = [];
-    for (const { target, hooks: everyHook } of read) {
-        // A legacy service hook (config {}) has no URL a file could declare: left out, and said.
-        for (const hook of everyHook)
-            if (!hook.config.url)
-                no_url.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(target)} webhook ${hook.id} ("${hook.name}")`);
-        const found = everyHook.filter((hook) => hook.config.url);
-        const atUrl = new Map();
-        // Hooks whose URLs are one URL once serialized (`https://h?x`, `https://h/?x`) share it: plan would refuse both.
-        for (const hook of found)
-            atUrl.set((0,_model_js__WEBPACK_IMPORTED_MODULE_4__/* .sameUrl */ .cl)(hook.config.url ?? ''), [...(atUrl.get((0,_model_js__WEBPACK_IMPORTED_MODULE_4__/* .sameUrl */ .cl)(hook.config.url ?? '')) ?? []), hook.id]);
-        for (const ids of atUrl.values())
-            if (ids.length > 1)
-                shared_url.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(target)} webhooks ${ids.join(', ')}`);
-        for (const hook of found) {
-            const url = hook.config.url ?? '';
-            if ((atUrl.get((0,_model_js__WEBPACK_IMPORTED_MODULE_4__/* .sameUrl */ .cl)(url))?.length ?? 0) > 1)
-                continue;
-            // A URL that carries credentials would put them in a file meant for a repository: left out, and said.
-            if ((0,_redact_js__WEBPACK_IMPORTED_MODULE_7__/* .urlCredentials */ .O4)(url).length > 0) {
-                left_out.push(`${(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .describeTarget */ .ff)(target)} webhook ${hook.id}`);
-                continue;
-            }
-            const settings = {
-                url,
-                events: [...hook.events].sort(),
-                content_type: hook.config.content_type === 'form' ? 'form' : 'json',
-                insecure_ssl: String(hook.config.insecure_ssl ?? '0') === '1' ? '1' : '0',
-                active: hook.active,
-                secret_set: Boolean(hook.config.secret)
-            };
-            const key = JSON.stringify([target.scope === 'org' ? `org:${target.org}` : 'repos', settings]);
-            const group = groups.get(key);
-            if (group && target.scope === 'repo') {
-                group.repositories?.push((0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(target));
-                continue;
-            }
-            const base = `${URL.parse(url)?.hostname ?? 'hook'}${URL.parse(url)?.pathname ?? ''}`
-                .toLowerCase()
-                .replace(/[^a-z0-9]+/g, '-')
-                .replace(/^-|-$/g, '') || 'hook';
-            let name = base;
-            for (let n = 2; used.has(name); n++)
-                name = `${base}-${n}`;
-            used.add(name);
-            const where = target.scope === 'org' ? { org: target.org } : { repositories: [(0,_target_js__WEBPACK_IMPORTED_MODULE_8__/* .targetName */ .je)(target)] };
-            const upper = name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
-            // An environment variable's name does not start with a digit (a host such as 10.0.0.7).
-            const secret_env = /^[A-Z_]/.test(upper) ? `${upper}_SECRET` : `HOOK_${upper}_SECRET`;
-            groups.set(key, { name, ...settings, ...where, secret_env });
-        }
-    }
-    return { entries: [...groups.values()], left_out, shared_url, no_url };
 }
 /**
  * Why `glob` is not a glob over hook URLs, or undefined when it is one: no white space; `http://` or
@@ -44074,928 +44814,33 @@ function urlGlobMatches(glob, url) {
     const rest = globRest.endsWith('/**') ? `${toRegExp(globRest.slice(0, -3), '[^/]*', '.*')}(?:/.*)?` : toRegExp(globRest, '[^/]*', '.*');
     return new RegExp(`^${toRegExp(globStart, '[^/?#@]*', '[^/?#@]*')}$`).test(urlStart) && new RegExp(`^${rest}$`, 's').test(urlRest);
 }
-
-
-/***/ }),
-
-/***/ 6670:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E$: () => (/* binding */ redact),
-/* harmony export */   O4: () => (/* binding */ urlCredentials),
-/* harmony export */   dK: () => (/* binding */ mask),
-/* harmony export */   gn: () => (/* binding */ maskUrlCredentials),
-/* harmony export */   mC: () => (/* binding */ redactUrlHashed),
-/* harmony export */   ze: () => (/* binding */ trustApiRoot)
-/* harmony export */ });
-/* unused harmony exports REDACTED, SHORT_VALUE_LENGTH, urlCredentialParts, redactUrls */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
-/**
- * Keeps secrets out of everything the step shows: the log (messages and `RUNNER_DEBUG` lines), the
- * step outputs and the job summary. Two mechanisms work together in {@link redact}:
- *
- * 1. By value: the `secret` and `token` inputs, and the URL credentials of 8+ characters, are
- *    masked ({@link mask}): the runner hides them in the log (`core.setSecret`, i.e. the workflow
- *    command `::add-mask::`, GitHub docs "Workflow commands for GitHub Actions" → "Masking a value
- *    in a log"), and {@link redact} replaces them in everything else, in their plain, JSON-escaped,
- *    HTML-escaped and percent-encoded forms. A masked value shorter than 8 characters is replaced
- *    only where it stands alone (no letter or digit on either side), so a token `t` never turns
- *    "list" into "lis***".
- * 2. By position: in every http(s) URL found in a text, the credential parts (see
- *    {@link urlCredentialParts} for the one rule) are replaced by `***` where they stand, whatever
- *    their length: `?v=1` becomes `?v=***` without touching any other `1`.
- *
- * URL credentials shorter than 8 characters are not given to the runner's mask: `::add-mask::` hides
- * a value everywhere in the log, and masking `1` or `prod` would garble every line; (2) covers them
- * inside URLs. GitHub's masking is a safety net, not a guarantee (GitHub docs "Using secrets in GitHub
- * Actions"): it misses transformed forms such as a URL-encoded password, hence this module.
- */
-
-
-/** What replaces a secret in messages, outputs and the job summary. */
-const REDACTED = '***';
-/**
- * Values shorter than this are "short": a short URL credential is neither masked in the log nor
- * replaced by value (only by position, inside URLs), and a short `secret` / `token` is replaced only
- * where it stands alone.
- */
-const SHORT_VALUE_LENGTH = 8;
-/** A URL's scheme, e.g. `https://`. */
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-/** {@link SCHEME} at a given offset (`lastIndex`). */
-const SCHEME_AT = /[A-Za-z][A-Za-z0-9+.-]*:\/\//y;
-/** Where an http(s) URL starts in a text. */
-const URL_IN_TEXT = /\bhttps?:\/\//gi;
-/** Characters of a generated path segment (unreserved, plus `=` and `+` of base64); `%XX` escapes count too. */
-const GENERATED_SEGMENT = /^(?:[A-Za-z0-9_~.=+-]|%[0-9A-Fa-f]{2})+$/;
-/** Shortest path segment taken for a generated secret (as written). */
-const GENERATED_SEGMENT_LENGTH = 16;
-/**
- * Services that carry a secret in a path segment of any shape (rule d of {@link urlCredentialParts}):
- * given the URL's host name and its path segments, the indexes of the secret segments.
- */
-const KNOWN_SERVICES = [
-    // https://hooks.slack.com/services/T…/B…/<token> (also /workflows/…, /triggers/…): everything after the 3rd segment.
-    { name: 'Slack', host: (h) => h === 'hooks.slack.com', secrets: (s) => s.map((_, i) => i).filter((i) => i >= 3) },
-    // https://discord.com/api/webhooks/<id>/<token>[/github|/slack]; also discordapp.com, ptb./canary. subdomains, /api/v10/….
-    {
-        name: 'Discord',
-        host: (h) => /(?:^|\.)discord(?:app)?\.com$/.test(h),
-        secrets: (s) => {
-            const at = s.indexOf('webhooks');
-            return s[0] === 'api' && at > 0 ? [at + 2] : [];
-        }
-    },
-    // https://hooks.zapier.com/hooks/catch/<account>/<key>/
-    { name: 'Zapier', host: (h) => h === 'hooks.zapier.com', secrets: (s) => (s[0] === 'hooks' && s[1] === 'catch' ? [3] : []) },
-    // https://maker.ifttt.com/trigger/<event>/with/key/<key>
-    {
-        name: 'IFTTT',
-        host: (h) => h === 'maker.ifttt.com',
-        secrets: (s) => {
-            const at = s.indexOf('key');
-            return at >= 0 ? [at + 1] : [];
-        }
-    }
+/** Every finding the inventory reports, by id (the values input `fail_on` accepts). */
+const FINDINGS = ['no-secret', 'insecure-ssl', 'plain-http', 'url-credentials', 'inactive', 'failing', 'duplicate-url', 'all-events'];
+/** The operations of this action; each maps to one REST hooks endpoint (see README). */
+const OPERATIONS = [
+    'list',
+    'get',
+    'create',
+    'update',
+    'delete',
+    'get-config',
+    'update-config',
+    'list-deliveries',
+    'get-delivery',
+    'redeliver',
+    'ping',
+    'test',
+    'ensure',
+    'ensure-absent',
+    'redeliver-failed',
+    'audit-secret',
+    'rotate-secret',
+    'report',
+    'plan',
+    'apply',
+    'export',
+    'inventory'
 ];
-/** The `api_url` of the request, set by {@link trustApiRoot}. */
-let apiRoot;
-/**
- * Tells the redaction which API root the step talks to (the validated `api_url`), so that its URLs
- * (repository names, page numbers, cursors) are treated as GitHub's own: only their userinfo is a credential.
- */
-function trustApiRoot(api_url) {
-    apiRoot = api_url;
-}
-/**
- * Whether a URL is GitHub's own (its host is github.com or a subdomain, a subdomain of
- * githubusercontent.com, ghe.com or a subdomain, or the host of `api_url` ({@link trustApiRoot}), `GITHUB_API_URL` or
- * `GITHUB_SERVER_URL`). Those carry repository names, commit SHAs and page numbers, never a
- * credential of the user's outside their userinfo; only rule (a) applies to them.
- */
-function isGitHubHost(host) {
-    const hostname = host.replace(/:\d*$/, '');
-    if (/(?:^|\.)github\.com$|\.githubusercontent\.com$|(?:^|\.)ghe\.com$/.test(hostname))
-        return true;
-    const roots = [apiRoot, process.env.GITHUB_API_URL, process.env.GITHUB_SERVER_URL];
-    return roots.some((root) => root !== undefined && root !== '' && hostOf(root) === host);
-}
-/** The lower-cased `host[:port]` of a URL, or undefined. */
-function hostOf(url) {
-    try {
-        return new URL(url).host.toLowerCase();
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * Query or fragment parameter names whose values are masked by value too (see {@link urlCredentials}):
- * the whole name, or its last `_` / `-` / `.` part, is a credential word (`token`, `access_token`,
- * `api-key`, `X-Amz-Signature`, `sig`, `code`…), case-insensitively.
- */
-const CREDENTIAL_NAME = /^(?:.*[_.-])?(?:token|secret|key|apikey|password|passwd|pwd|pass|sig|signature|auth|authorization|credential|credentials|session|sessionid|jwt|code|hash|hmac)$/i;
-/** Whether a path segment (as written) looks like a generated secret: rule (c) of {@link urlCredentialParts}. */
-function looksGenerated(segment) {
-    if (segment.length < GENERATED_SEGMENT_LENGTH || !GENERATED_SEGMENT.test(segment))
-        return false;
-    const plain = percentDecoded(segment);
-    return /[A-Za-z]/.test(plain) && /[0-9]/.test(plain);
-}
-/** `decodeURIComponent` that keeps a malformed escape (`%zz`) as written instead of throwing. */
-function percentDecoded(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
-}
-/** The first `char` in `text[from, to)`, or `to`. */
-function find(text, char, from, to) {
-    const at = text.indexOf(char, from);
-    return at >= 0 && at < to ? at : to;
-}
-/** In a text, `\"` and `\\` are JSON escapes inside a URL; the length of the escape at `at`, or 0. */
-function jsonEscape(text, at) {
-    return text[at] === '\\' && (text[at + 1] === '"' || text[at + 1] === '\\') ? 2 : 0;
-}
-/**
- * Reads the URL whose scheme starts at `start` and returns where it ends and its credential parts.
- * With `whole`, the URL runs to the end of `text`; otherwise (a URL inside a message, JSON or HTML)
- * its userinfo ends at the last `@` before white space, a backtick or `/ ? #` (so a password may
- * hold `' " < > &`), and the URL ends at white space, `"`, `<`, `>` or a backtick (JSON escapes `\"`
- * `\\` excepted), trailing `' . , ; : ! ? ) ] }` left out.
- */
-function scanUrl(text, start, whole) {
-    const parts = [];
-    const add = (kind, from, to, name) => {
-        if (to > from)
-            parts.push({ kind, value: text.slice(from, to), start: from, end: to, ...(name === undefined ? {} : { name }) });
-    };
-    SCHEME_AT.lastIndex = start;
-    const authority = start + (SCHEME_AT.exec(text)?.[0].length ?? 0);
-    // userinfo: up to the last `@` before the host's end. A password may hold `' " < > &`; in a text,
-    // a `"` followed by `,` `:` `}` `]` or white space ends a JSON string, so it ends the URL too, and
-    // an HTML entity (`&#39;`, `&amp;`) is one character.
-    let lastAt = -1;
-    for (let k = authority; k < text.length; k++) {
-        const c = text[k];
-        if (!whole) {
-            const entity = /^&(?:#\d+|#x[0-9a-f]+|[a-z]+);/i.exec(text.slice(k, k + 12));
-            if (entity) {
-                k += entity[0].length - 1;
-                continue;
-            }
-            if (/[\s`]/.test(c))
-                break;
-            if (c === '\\') {
-                if (jsonEscape(text, k) === 0)
-                    break;
-                k++;
-                continue;
-            }
-            if (c === '"' && (k + 1 >= text.length || /[\s,:}\]]/.test(text[k + 1])))
-                break;
-        }
-        if (c === '/' || c === '?' || c === '#')
-            break;
-        if (c === '@')
-            lastAt = k;
-    }
-    const hostStart = lastAt >= 0 ? lastAt + 1 : authority;
-    // the URL's end
-    let end = text.length;
-    if (!whole) {
-        for (end = hostStart; end < text.length; end++) {
-            if (/[\s"<>`]/.test(text[end]))
-                break;
-            if (text[end] === '\\') {
-                if (jsonEscape(text, end) === 0)
-                    break;
-                end++;
-            }
-        }
-        end = Math.min(end, text.length);
-        while (end > hostStart && /['.,;:!?)\]}]/.test(text[end - 1]))
-            end--;
-    }
-    // (a) userinfo: the user name and the password
-    if (lastAt >= 0) {
-        const colon = find(text, ':', authority, lastAt);
-        const hasPassword = colon < lastAt;
-        add('username', authority, colon);
-        if (hasPassword)
-            add('password', colon + 1, lastAt);
-    }
-    const firstOf = (chars, from) => {
-        for (let k = from; k < end; k++)
-            if (chars.includes(text[k]))
-                return k;
-        return end;
-    };
-    const pathStart = firstOf('/?#', hostStart);
-    const host = text.slice(hostStart, pathStart).toLowerCase();
-    if (isGitHubHost(host))
-        return { end, parts };
-    const queryStart = firstOf('?#', pathStart);
-    const fragmentStart = firstOf('#', queryStart);
-    // (c) generated-looking path segments, (d) known services' secret segments
-    const segments = [];
-    for (let from = pathStart + 1; from <= queryStart && pathStart < queryStart;) {
-        const to = find(text, '/', from, queryStart);
-        segments.push({ from, to });
-        from = to + 1;
-    }
-    const texts = segments.map(({ from, to }) => text.slice(from, to));
-    const hostname = host.replace(/:\d*$/, '');
-    const service = new Set(KNOWN_SERVICES.filter((known) => known.host(hostname)).flatMap((known) => known.secrets(texts)));
-    segments.forEach(({ from, to }, i) => {
-        if (service.has(i))
-            add('service', from, to);
-        else if (looksGenerated(texts[i]))
-            add('path', from, to);
-    });
-    // (b) every query value; a parameter without `=` when it looks generated
-    const pairs = (kind, from, to) => {
-        for (let item = from; item <= to;) {
-            const itemEnd = find(text, '&', item, to);
-            const eq = find(text, '=', item, itemEnd);
-            if (eq < itemEnd)
-                add(kind, eq + 1, itemEnd, text.slice(item, eq));
-            else if (kind === 'query' && looksGenerated(text.slice(item, itemEnd)))
-                add(kind, item, itemEnd);
-            item = itemEnd + 1;
-        }
-    };
-    if (queryStart < fragmentStart)
-        pairs('query', queryStart + 1, fragmentStart);
-    // (b) the fragment's values when it holds `name=value` pairs (`#access_token=…`)
-    if (fragmentStart < end && text.slice(fragmentStart, end).includes('='))
-        pairs('fragment', fragmentStart + 1, end);
-    return { end, parts };
-}
-/**
- * THE RULE: the credential parts of one URL (`url` is the whole URL, any `scheme://`; not a URL → none).
- *
- * (a) userinfo: the user name and the password (`https://<user>:<password>@host`, `https://<token>@host`,
- *     `https://<token>:x-oauth-basic@host`): either may be the secret.
- * (b) every query value, whatever the parameter's name (`?code=…`, `?sig=…`, `?X-Amz-Signature=…`,
- *     `?token=…`, `?key=…`, but also `?v=1`); a parameter without `=` when it looks generated (c); and
- *     the fragment's values when the fragment holds `name=value` pairs (`#access_token=…`).
- * (c) path segments that look generated: 16 or more characters, only letters, digits, `_ ~ . = + -`
- *     and `%XX` escapes, with at least one letter and one digit (UUIDs, Slack, Discord, Teams keys).
- * (d) known services, whatever the secret's shape: Slack `hooks.slack.com/<kind>/<team>/<id>/<token…>`
- *     (every segment after the third), Discord `discord.com` / `discordapp.com` `/api/webhooks/<id>/<token>`,
- *     Zapier `hooks.zapier.com/hooks/catch/<account>/<key>`, IFTTT `maker.ifttt.com/…/key/<key>`.
- *
- * GitHub's own URLs (see {@link isGitHubHost}: github.com, api_url…) carry only (a).
- * Never credentials: the scheme, host, port, parameter names, and other path segments
- * (`/generic-webhook-trigger/invoke`, `/services/`).
- *
- * @returns each part as written, with its offsets in `url`
- */
-function urlCredentialParts(url) {
-    return SCHEME.test(url) ? scanUrl(url, 0, true).parts : [];
-}
-/** Every http(s) URL in a text (message, JSON, HTML): its offsets and credential parts. */
-function urlsIn(text) {
-    const oneUrl = /^https?:\/\/\S*$/i.test(text); // e.g. a summary cell or output that is a hook's URL: read whole
-    return [...text.matchAll(URL_IN_TEXT)].map((match) => ({ start: match.index, ...scanUrl(text, match.index, oneUrl && match.index === 0) }));
-}
-/**
- * Replaces the credential parts ({@link urlCredentialParts}) of every http(s) URL in a text by
- * {@link REDACTED}, in place and whatever their length: `https://u:p@h/x?v=1` → `https://u:***@h/x?v=***`.
- * A text that is one URL (no white space) is read whole; a URL inside a longer text ends at white
- * space, `"`, `<`, `>` or a backtick (JSON escapes `\"` `\\` excepted), without trailing
- * `' . , ; : ! ? ) ] }`, but its password may hold any of these but white space.
- */
-function redactUrls(text) {
-    const spans = urlsIn(text)
-        .flatMap((url) => url.parts)
-        .sort((a, b) => a.start - b.start);
-    let result = '';
-    let done = 0;
-    for (const { start, end } of spans) {
-        if (end <= done)
-            continue; // inside a part already replaced (a URL in a query value)
-        result += text.slice(done, Math.max(start, done)) + (start >= done ? REDACTED : '');
-        done = end;
-    }
-    return result + text.slice(done);
-}
-/**
- * A URL for a plan row: its credential parts replaced by {@link REDACTED} as {@link redactUrls} does,
- * then `#` and 4 hex digits of a SHA-256 of those parts together (`?v=3` → `?v=***#3f2a`), so that
- * two URLs that differ only there are told apart, and the same values read the same from run to run,
- * without showing them (after a URL that has a fragment: ` (#3f2a)`). 4 hex digits say nothing useful
- * about a long random credential; a short, guessable value (`v=3`) could be found by trying
- * candidates, as the docs say. A URL without credential parts is returned as {@link redact} gives it.
- */
-function redactUrlHashed(url) {
-    const parts = urlCredentialParts(url);
-    if (parts.length === 0)
-        return redact(url);
-    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.createHash)('sha256')
-        .update(`manage-webhooks:${JSON.stringify(parts.map((part) => [part.kind, part.value]))}`)
-        .digest('hex')
-        .slice(0, 4);
-    return `${redact(url)}${url.includes('#') ? ` (#${hash})` : `#${hash}`}`;
-}
-/**
- * The URL credentials to mask by value: each credential part ({@link urlCredentialParts}) of the
- * URL as written, of its WHATWG-normalized form (`new URL(url).href`, which percent-encodes e.g.
- * `"` `<` `>` in a password) and percent-decoded (in query and fragment also with `+` as space);
- * only those of at least {@link SHORT_VALUE_LENGTH} characters, and of query and fragment values only
- * those whose parameter is named like a credential ({@link CREDENTIAL_NAME}) or that look generated
- * (the others, like shorter values, are redacted by position only, see {@link redactUrls}).
- * Not a URL → none.
- */
-function urlCredentials(url) {
-    const found = new Set();
-    // Every query value is redacted where it stands (positionally), but only those named like a
-    // credential or looking generated are masked by value: `?env=production` must not hide the word
-    // "production" from every later log line.
-    const byValue = ({ kind, name, value }) => !(kind === 'query' || kind === 'fragment') || name === undefined || CREDENTIAL_NAME.test(percentDecoded(name)) || looksGenerated(value);
-    let normalized;
-    try {
-        normalized = new URL(url).href;
-    }
-    catch {
-        normalized = undefined;
-    }
-    for (const form of normalized === undefined || normalized === url ? [url] : [url, normalized]) {
-        for (const part of urlCredentialParts(form).filter(byValue)) {
-            const { kind, value } = part;
-            found.add(value).add(percentDecoded(value));
-            if (kind === 'query' || kind === 'fragment')
-                found.add(percentDecoded(value.replace(/\+/g, ' ')));
-        }
-    }
-    return [...found].filter((value) => value.length >= SHORT_VALUE_LENGTH);
-}
-/** The values masked so far (see {@link mask}). */
-const masked = new Set();
-/**
- * Masks a value: `core.setSecret` (the runner's `::add-mask::`) and remembered for {@link redact},
- * which replaces it wherever it occurs, or, when shorter than {@link SHORT_VALUE_LENGTH}, wherever it
- * stands alone. For the `secret` and `token` inputs (always) and URL credentials of 8+ characters
- * (from {@link urlCredentials}). Blank values are ignored.
- */
-function mask(value) {
-    if (value.trim() === '')
-        return;
-    if (!masked.has(value))
-        pattern = undefined;
-    masked.add(value);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
-}
-/**
- * Masks ({@link mask}) the URL credentials ({@link urlCredentials}) of every http(s) URL in a text or
- * in the strings of a JSON-able value (e.g. hooks and deliveries from the API). A string that is one
- * URL (no white space) is read whole, so a password holding `"` `<` `>` is found too.
- */
-function maskUrlCredentials(value) {
-    const seen = new WeakSet();
-    const visit = (item) => {
-        if (typeof item === 'string') {
-            for (const { start, end } of urlsIn(item))
-                urlCredentials(item.slice(start, end)).forEach(mask);
-        }
-        else if (typeof item === 'object' && item !== null && !seen.has(item)) {
-            seen.add(item);
-            Object.values(item).forEach(visit);
-        }
-    };
-    visit(value);
-}
-/** The forms a masked value may take in a text: plain, JSON-escaped, HTML-escaped (numeric and named), percent-encoded. */
-function forms(value) {
-    const named = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-    return [
-        value,
-        JSON.stringify(value).slice(1, -1),
-        value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`),
-        value.replace(/[&<>"']/g, (char) => named[char]),
-        encodeURIComponent(value)
-    ];
-}
-/** The one regular expression of all masked values' forms, longest first; rebuilt after a {@link mask}. */
-let pattern;
-function maskedPattern() {
-    if (pattern === undefined && masked.size > 0) {
-        const alternatives = new Map();
-        for (const value of masked) {
-            for (const form of forms(value)) {
-                const literal = form.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-                alternatives.set(form, value.length >= SHORT_VALUE_LENGTH ? literal : `(?<![\\p{L}\\p{N}])${literal}(?![\\p{L}\\p{N}])`);
-            }
-        }
-        const ordered = [...alternatives].sort(([a], [b]) => b.length - a.length).map(([, source]) => source);
-        pattern = new RegExp(ordered.join('|'), 'gu');
-    }
-    return pattern;
-}
-/**
- * Redacts a text for a message, an output, the job summary or a debug line: first every masked
- * value ({@link mask}) in any of its forms, longest first (a short one only where it stands alone),
- * then the credential parts of every http(s) URL by position ({@link redactUrls}). Idempotent.
- */
-function redact(text) {
-    const byValue = maskedPattern();
-    return redactUrls(byValue ? text.replace(byValue, REDACTED) : text);
-}
-
-
-/***/ }),
-
-/***/ 7368:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  pI: () => (/* binding */ identifySecret),
-  li: () => (/* binding */ proveSecret),
-  Kv: () => (/* binding */ signerOf)
-});
-
-// UNUSED EXPORTS: PROOF_DELIVERIES, signedBodies
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:buffer"
-var external_node_buffer_ = __nccwpck_require__(4573);
-;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks-methods/dist-node/index.js
-// pkg/dist-src/node/sign.js
-
-
-// pkg/dist-src/version.js
-var VERSION = "6.0.0";
-
-// pkg/dist-src/node/sign.js
-async function sign(secret, payload) {
-  if (!secret || !payload) {
-    throw new TypeError(
-      "[@octokit/webhooks-methods] secret & payload required for sign()"
-    );
-  }
-  if (typeof payload !== "string") {
-    throw new TypeError("[@octokit/webhooks-methods] payload must be a string");
-  }
-  const algorithm = "sha256";
-  return `${algorithm}=${(0,external_node_crypto_.createHmac)(algorithm, secret).update(payload).digest("hex")}`;
-}
-sign.VERSION = VERSION;
-
-// pkg/dist-src/node/verify.js
-
-
-async function verify(secret, eventPayload, signature) {
-  if (!secret || !eventPayload || !signature) {
-    throw new TypeError(
-      "[@octokit/webhooks-methods] secret, eventPayload & signature required"
-    );
-  }
-  if (typeof eventPayload !== "string") {
-    throw new TypeError(
-      "[@octokit/webhooks-methods] eventPayload must be a string"
-    );
-  }
-  const signatureBuffer = external_node_buffer_.Buffer.from(signature);
-  const verificationBuffer = external_node_buffer_.Buffer.from(await sign(secret, eventPayload));
-  if (signatureBuffer.length !== verificationBuffer.length) {
-    return false;
-  }
-  return (0,external_node_crypto_.timingSafeEqual)(signatureBuffer, verificationBuffer);
-}
-verify.VERSION = VERSION;
-
-// pkg/dist-src/index.js
-async function verifyWithFallback(secret, payload, signature, additionalSecrets) {
-  const firstPass = await verify(secret, payload, signature);
-  if (firstPass) {
-    return true;
-  }
-  if (additionalSecrets !== void 0) {
-    for (const s of additionalSecrets) {
-      const v = await verify(s, payload, signature);
-      if (v) {
-        return v;
-      }
-    }
-  }
-  return false;
-}
-
-
-// EXTERNAL MODULE: ./src/hooks.ts
-var hooks = __nccwpck_require__(5987);
-;// CONCATENATED MODULE: ./src/secrets.ts
-/**
- * Which secret a hook signs with, told from its signed deliveries (REST: "List deliveries for a …
- * webhook", "Get a delivery for a … webhook"): GitHub never returns a stored secret (it reads
- * `********`), but every delivery carries `X-Hub-Signature-256`, HMAC-SHA256 of its body with the
- * stored secret, and the API returns the delivery's headers and payload. Recomputing the HMAC of the
- * body with a candidate secret tells whether that candidate is the stored one, without writing it.
- */
-
-
-/**
- * The bodies GitHub may have signed for a delivery whose payload the API returns parsed: GitHub
- * builds payloads in Ruby and may escape `<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026` and
- * U+2028/U+2029 as `\u2028`/`\u2029` (Rails' JSON encoding), `/` as `\/` (Ruby's `script_safe`), or
- * every non-ASCII character as `\uXXXX`; a `form` hook's body is `payload=<url-encoded JSON>`
- * (two encodings). Each of these JSON texts differs from `JSON.stringify` only inside strings.
- */
-function signedBodies(payload, contentType) {
-    const json = JSON.stringify(payload);
-    const unicode = (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-    const separators = json.replace(/[\u2028\u2029]/g, unicode);
-    const texts = [json, separators.replace(/[<>&]/g, unicode), separators.replace(/\//g, '\\/'), json.replace(/[\u0080-\uffff]/g, unicode), separators];
-    const unique = [...new Set(texts)];
-    if (!contentType.includes('x-www-form-urlencoded'))
-        return unique;
-    return [...new Set(unique.flatMap((text) => [`payload=${encodeURIComponent(text)}`, new URLSearchParams({ payload: text }).toString()]))];
-}
-/** A header of a delivery's request, whatever its case. */
-function header(headers, name) {
-    const found = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
-    return typeof found?.[1] === 'string' ? found[1] : undefined;
-}
-/** How many recent deliveries {@link identifySecret} looks at, newest first. */
-const PROOF_DELIVERIES = 3;
-/**
- * Which of the candidate secrets signed a delivery: the name of the first candidate whose
- * HMAC-SHA256 of one of the body's plausible serialisations ({@link signedBodies}) equals the
- * delivery's `X-Hub-Signature-256`, compared in constant time (`verify` of `@octokit/webhooks-methods`).
- * @param candidates secrets by name, e.g. `{ current: '…', previous: '…' }`; unset ones are skipped
- * @returns the candidate's name; undefined when none verifies or the delivery is not signed
- */
-async function signerOf(delivery, candidates) {
-    const signature = header(delivery.request.headers, 'x-hub-signature-256');
-    if (!signature)
-        return undefined;
-    const bodies = signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '');
-    for (const [name, secret] of Object.entries(candidates)) {
-        if (secret === undefined)
-            continue;
-        for (const body of bodies)
-            if (await verify(secret, body, signature))
-                return name;
-    }
-    return undefined;
-}
-/**
- * Tells which candidate secret the hook signs with, from up to {@link PROOF_DELIVERIES} recent
- * deliveries made strictly after the hook's `updated_at` (so they were signed with the secret stored
- * now), newest first — only the newest one when the hook has no `updated_at` (a GitHub App's); the first delivery that verifies with a candidate decides. A delivery that
- * verifies with none proves nothing by itself (its body may have been serialised otherwise), so the
- * next one is tried. Costs 1 GET of the list + 1 GET per delivery checked; writes nothing.
- * @param candidates secrets by name (see {@link signerOf})
- */
-async function identifySecret(client, target, hook, candidates) {
-    // Without updated_at (a GitHub App's hook), only the newest delivery tells the secret stored now.
-    // A hook never changed since its creation (updated_at = created_at) has had its secret since then:
-    // GitHub's creation ping, delivered within the same whole second as created_at, proves it too.
-    const unchanged = hook.updated_at !== undefined && hook.updated_at === hook.created_at;
-    const changed = hook.updated_at ? Date.parse(hook.updated_at) - (unchanged ? 1 : 0) : -Infinity;
-    const limit = hook.updated_at ? PROOF_DELIVERIES : 1;
-    const { items: recent } = await hooks/* listDeliveries */.N8(client, target, hook.id, {
-        per_page: limit,
-        limit,
-        until: (delivery) => Date.parse(delivery.delivered_at) <= changed
-    });
-    if (recent.length === 0)
-        return { checked: [], note: "no delivery newer than the hook's last change" };
-    const checked = [];
-    for (const item of recent) {
-        const delivery = await hooks/* getDelivery */.ZJ(client, target, hook.id, Number(item.id));
-        checked.push(Number(delivery.id));
-        const matched = await signerOf(delivery, candidates);
-        if (matched)
-            return { matched, delivery_id: Number(delivery.id), delivery, checked, note: `delivery ${delivery.id} is signed with it` };
-    }
-    const which = checked.length === 1 ? `delivery ${checked[0]} is` : `deliveries ${checked.join(', ')} are`;
-    return { checked, note: `${which} signed with none of the secrets given` };
-}
-/**
- * Proves that the hook's stored secret equals `secret` without writing it ({@link identifySecret}
- * with that one candidate).
- * @returns proven, a note saying which delivery proved it or why nothing could, and the delivery
- *   that proved it (whose `status_code` says whether the receiver accepted it)
- */
-async function proveSecret(client, target, hook, secret) {
-    const match = await identifySecret(client, target, hook, { secret });
-    if (match.matched)
-        return { proven: true, note: match.note, delivery: match.delivery };
-    if (match.checked.length === 0)
-        return { proven: false, note: "no delivery newer than the hook's last change to prove it with" };
-    const which = match.checked.length === 1 ? `delivery ${match.checked[0]} does` : `deliveries ${match.checked.join(', ')} do`;
-    return { proven: false, note: `${which} not verify with it` };
-}
-
-
-/***/ }),
-
-/***/ 1973:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   XZ: () => (/* binding */ selectRepositories),
-/* harmony export */   e9: () => (/* binding */ describeSelection),
-/* harmony export */   ib: () => (/* binding */ selectsRepository),
-/* harmony export */   zp: () => (/* binding */ SelectionError)
-/* harmony export */ });
-/* harmony import */ var picomatch__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4006);
-/* harmony import */ var picomatch__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(picomatch__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1340);
-/**
- * Turns the `repositories` input into the repositories a fleet run covers: the owners' repositories
- * listed from the API (REST docs "List organization repositories" `GET /orgs/{org}/repos`, or "List
- * repositories for a user" `GET /users/{username}/repos` when the owner is a user), matched against
- * the entries in order, narrowed by the filters (archived, forks, topics, and a custom property from
- * "List custom property values for organization repositories" `GET /orgs/{org}/properties/values`).
- * Nothing here writes; it runs before the first hooks request.
- */
-
-
-/** The `repositories` input selects nothing usable: `problems` names each entry or filter at fault. */
-class SelectionError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.join('\n'));
-        this.name = 'SelectionError';
-        this.problems = problems;
-    }
-}
-/**
- * Selects the repositories of a fleet run. Entries apply in order: `owner/name` adds that repository
- * as named (no request, no filter); `owner/glob` adds the owner's listed repositories whose name
- * matches (case-insensitively) and that pass the filters; `!entry` removes what earlier entries added.
- * Costs: per owner with a glob entry, ceil(n/100) list requests, plus as many for custom property
- * values when `property` is set.
- * @param options.writes whether the operation writes: archived repositories (read-only on GitHub)
- *   are then left out even with `include_archived`
- * @returns the repositories in the order selected, and what was listed and left out
- * @throws SelectionError when a glob entry matches no repository (saying what was listed), an owner
- *   is unknown, `property` is set for a user, or nothing is left; Octokit's `RequestError` on other
- *   API errors
- */
-async function selectRepositories(client, selection, options) {
-    const problems = [];
-    const owners = [...new Set(selection.patterns.filter((p) => p.glob && !p.exclude).map((p) => p.owner.toLowerCase()))];
-    const listed = new Map();
-    await Promise.all(owners.map(async (owner) => {
-        const found = await listOwner(client, owner, selection, problems);
-        if (found)
-            listed.set(owner, found);
-    }));
-    if (problems.length > 0)
-        throw new SelectionError(problems);
-    const report = {
-        listings: [...listed.values()].map((entry) => entry.listing),
-        left_out: { archived: 0, forks: 0, topics: 0, property: 0 }
-    };
-    const chosen = new Map();
-    for (const pattern of selection.patterns) {
-        if (pattern.exclude) {
-            for (const [key, target] of chosen)
-                if (target.scope === 'repo' && matches(pattern, target.owner, target.repo))
-                    chosen.delete(key);
-            continue;
-        }
-        if (!pattern.glob) {
-            chosen.set(`${pattern.owner}/${pattern.name}`.toLowerCase(), { scope: 'repo', owner: pattern.owner, repo: pattern.name });
-            continue;
-        }
-        const owner = listed.get(pattern.owner.toLowerCase());
-        const named = owner.repositories.filter((repository) => matches(pattern, repository.owner.login, repository.name));
-        const kept = named.filter((repository) => passes(repository, owner, selection, options.writes, report));
-        if (kept.length === 0)
-            problems.push(nothingMatched(pattern, owner, named.length, selection, options.writes));
-        for (const repository of kept) {
-            chosen.set(`${repository.owner.login}/${repository.name}`.toLowerCase(), {
-                scope: 'repo',
-                owner: repository.owner.login,
-                repo: repository.name
-            });
-        }
-    }
-    if (problems.length === 0 && chosen.size === 0) {
-        problems.push(`Input 'repositories' selects no repository: its exclusions remove everything the other entries select.`);
-    }
-    if (problems.length > 0)
-        throw new SelectionError(problems);
-    return { targets: [...chosen.values()], report };
-}
-/** One line for the log: `Selected 37 repositories (octo-org: 120 listed; left out: 3 archived, 1 fork).` */
-function describeSelection(count, report) {
-    const listed = report.listings.map((listing) => `${listing.owner}: ${listing.count} listed${listing.kind === 'user' ? ' (a user: public repositories only)' : ''}`);
-    const { archived, forks, topics, property } = report.left_out;
-    const reasons = [
-        archived > 0 ? `${archived} archived` : '',
-        forks > 0 ? `${forks} ${forks === 1 ? 'fork' : 'forks'}` : '',
-        topics > 0 ? `${topics} without the topics` : '',
-        property > 0 ? `${property} without the property value` : ''
-    ].filter((reason) => reason !== '');
-    const details = [...listed, ...(reasons.length > 0 ? [`left out: ${reasons.join(', ')}`] : [])];
-    return `Selected ${count} ${count === 1 ? 'repository' : 'repositories'}${details.length > 0 ? ` (${details.join('; ')})` : ''}.`;
-}
-/**
- * How picomatch reads a glob over repository names: case-insensitively, `*` matching a leading `.`
- * too; and, whatever the input layer let through, never as a negation (`!svc-*` would be "every name
- * but"), a brace or extglob expansion, or a POSIX class. The input layer (`repositoryPatterns`)
- * already refuses those forms; these options are the second line.
- */
-const GLOB_OPTIONS = { nocase: true, dot: true, nonegate: true, nobrace: true, noextglob: true, posix: false };
-/** True when the entry's owner is `owner` and its name (or glob) matches `name`, both case-insensitively. */
-function matches(pattern, owner, name) {
-    if (pattern.owner.toLowerCase() !== owner.toLowerCase())
-        return false;
-    return pattern.glob ? picomatch__WEBPACK_IMPORTED_MODULE_1___default().isMatch(name, pattern.name, GLOB_OPTIONS) : pattern.name.toLowerCase() === name.toLowerCase();
-}
-/**
- * Whether `selection` selects the repository `owner/name`, as far as its rules tell without listing:
- * `yes` (its last matching rule adds it: a literal name, or a glob with no filter that could leave it
- * out: no topics, no repository_property, forks included), `no` (no rule adds it, or an exclusion
- * after removes it), `maybe` (a glob adds it, but a filter could leave it out once it is listed).
- * Archived repositories, left out of writes anyway, are not considered.
- */
-function selectsRepository(selection, owner, name) {
-    let by;
-    for (const pattern of selection.patterns)
-        if (matches(pattern, owner, name))
-            by = pattern.exclude ? undefined : pattern;
-    if (by === undefined)
-        return 'no';
-    if (!by.glob)
-        return 'yes';
-    return selection.topics.length > 0 || selection.property !== undefined || !selection.include_forks ? 'maybe' : 'yes';
-}
-/** Applies the filters to a listed repository, counting what each one leaves out. */
-function passes(repository, owner, selection, writes, report) {
-    const left = report.left_out;
-    if (repository.archived && (writes || !selection.include_archived))
-        return (left.archived++, false);
-    if (repository.fork && !selection.include_forks)
-        return (left.forks++, false);
-    const topics = repository.topics ?? [];
-    if (!selection.topics.every((topic) => topics.includes(topic)))
-        return (left.topics++, false);
-    if (selection.property) {
-        const value = owner.properties?.get(`${repository.owner.login}/${repository.name}`.toLowerCase())?.get(selection.property.name);
-        const wanted = selection.property.value;
-        if (!(Array.isArray(value) ? value.includes(wanted) : value === wanted))
-            return (left.property++, false);
-    }
-    return true;
-}
-/** The problem of a glob entry that selects nothing: what was listed and which filters left the name matches out. */
-function nothingMatched(pattern, owner, named, selection, writes) {
-    const { listing } = owner;
-    const listedText = `${listing.count} ${listing.count === 1 ? 'repository' : 'repositories'} listed for ${listing.kind} ${listing.owner}`;
-    if (named === 0)
-        return `Input 'repositories': '${pattern.text}' matches none of the ${listedText}.`;
-    const filters = [
-        writes || !selection.include_archived
-            ? 'archived ones are left out' + (writes && selection.include_archived ? ' (the operation writes)' : '')
-            : '',
-        selection.include_forks ? '' : 'forks are left out (include_forks: false)',
-        selection.topics.length > 0 ? `topics: ${selection.topics.join(', ')}` : '',
-        selection.property ? `repository_property: ${selection.property.name}=${selection.property.value}` : ''
-    ].filter((filter) => filter !== '');
-    return `Input 'repositories': '${pattern.text}' matches ${named} of the ${listedText}, but the filters leave none (${filters.join('; ')}).`;
-}
-/**
- * Lists an owner's repositories, all pages: the organization's list, or on 404 the user's; with a
- * `property` filter, the organization's custom property values too. Records a problem for an owner
- * GitHub does not know and for a property filter on a user.
- */
-async function listOwner(client, owner, selection, problems) {
-    const query = { per_page: 100, sort: 'full_name' };
-    let kind = 'organization';
-    let repositories;
-    try {
-        repositories = await client.paginate('GET /orgs/{org}/repos', { org: owner, type: 'all', ...query });
-    }
-    catch (error) {
-        if (!(0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(error) || error.status !== 404)
-            throw error;
-        kind = 'user';
-        try {
-            repositories = await client.paginate('GET /users/{username}/repos', { username: owner, type: 'owner', ...query });
-        }
-        catch (userError) {
-            if (!(0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(userError) || userError.status !== 404)
-                throw userError;
-            problems.push(`Input 'repositories': GitHub knows no organization or user '${owner}' (or the token cannot see it).`);
-            return undefined;
-        }
-    }
-    const listing = { owner: repositories[0]?.owner.login ?? owner, kind, count: repositories.length };
-    if (!selection.property)
-        return { listing, repositories };
-    if (kind === 'user') {
-        problems.push(`Input 'repository_property' filters by an organization's custom properties, but '${owner}' is a user; leave it out for a user's repositories.`);
-        return undefined;
-    }
-    const values = await client.paginate('GET /orgs/{org}/properties/values', { org: owner, per_page: 100 });
-    const properties = new Map(values.map((entry) => [entry.repository_full_name.toLowerCase(), new Map(entry.properties.map((p) => [p.property_name, p.value]))]));
-    return { listing, repositories, properties };
-}
-
-
-/***/ }),
-
-/***/ 6746:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   PY: () => (/* binding */ describeHook),
-/* harmony export */   ff: () => (/* binding */ describeTarget),
-/* harmony export */   je: () => (/* binding */ targetName),
-/* harmony export */   lU: () => (/* binding */ targetFields),
-/* harmony export */   px: () => (/* binding */ scopeNoun),
-/* harmony export */   sR: () => (/* binding */ endpoint),
-/* harmony export */   ty: () => (/* binding */ SCOPE_TRAITS)
-/* harmony export */ });
-/**
- * The one module that knows the difference between repository, organization and GitHub App webhooks.
- *
- * GitHub serves the hooks API under three roots (REST docs "Repository webhooks", "Organization
- * webhooks", and "Webhooks" under "Apps"): `/repos/{owner}/{repo}/hooks…`, `/orgs/{org}/hooks…`, and
- * `/app/hook…` for the App's one webhook, authenticated as the App (a JWT). Operations name a path
- * relative to the root as if every target had hooks with ids (`/hooks/{hook_id}/config`); this module
- * turns it into the full Octokit route and its scope parameters, and says ({@link SCOPE_TRAITS})
- * what each root offers beyond config and deliveries.
- */
-/** The traits of each scope. */
-const SCOPE_TRAITS = {
-    repo: { hooks: true, ping: true, test: true, addRemoveEvents: true, lastResponse: true, noun: 'repository' },
-    org: { hooks: true, ping: true, test: false, addRemoveEvents: false, lastResponse: false, noun: 'organization' },
-    app: { hooks: false, ping: false, test: false, addRemoveEvents: false, lastResponse: false, noun: 'GitHub App' }
-};
-/** Paths that exist on the repository root only (REST docs: "Test the push repository webhook"). */
-const REPO_ONLY_PATHS = ['/hooks/{hook_id}/tests'];
-/** The paths of one hook's config and deliveries: what an App's webhook has (`/app/hook/config`, `/app/hook/deliveries…`). */
-const SINGLE_HOOK_PATH = /^\/hooks\/\{hook_id\}(\/config|\/deliveries(\/\{delivery_id\}(\/attempts)?)?)$/;
-/**
- * Builds the Octokit route of a hooks endpoint for a target.
- *
- * @example endpoint({ scope: 'org', org: 'octo-org' }, 'GET', '/hooks')
- *   // → { route: 'GET /orgs/{org}/hooks', params: { org: 'octo-org' } }
- * @example endpoint({ scope: 'app', app_id: '42' }, 'GET', '/hooks/{hook_id}/deliveries')
- *   // → { route: 'GET /app/hook/deliveries', params: {} }
- * @throws Error when the path does not exist for the target's scope (`/hooks/{hook_id}/tests` on
- *   `org`; anything but config and deliveries on `app`).
- */
-function endpoint(target, method, path) {
-    if (target.scope === 'repo') {
-        return { route: `${method} /repos/{owner}/{repo}${path}`, params: { owner: target.owner, repo: target.repo } };
-    }
-    if (target.scope === 'app') {
-        const single = SINGLE_HOOK_PATH.exec(path);
-        if (!single)
-            throw new Error(`${method} ${path} does not exist for a GitHub App's webhook (only its config and deliveries do)`);
-        return { route: `${method} /app/hook${single[1]}`, params: {} };
-    }
-    if (REPO_ONLY_PATHS.includes(path)) {
-        throw new Error(`${method} ${path} exists for repository webhooks only, not for organization webhooks`);
-    }
-    return { route: `${method} /orgs/{org}${path}`, params: { org: target.org } };
-}
-/** Human-readable name of a target for messages and the job summary: `repository octo/hello`, `organization octo`, `GitHub App 42`. */
-function describeTarget(target) {
-    return `${SCOPE_TRAITS[target.scope].noun} ${targetName(target)}`;
-}
-/**
- * A hook of a target for messages: `webhook 12 of repository octo/hello`, or for a target with one
- * webhook and no hook ids (a GitHub App) `the webhook of GitHub App 42`; `capital` for the start of a sentence.
- */
-function describeHook(target, hook_id, capital = false) {
-    const text = SCOPE_TRAITS[target.scope].hooks ? `webhook ${hook_id} of ${describeTarget(target)}` : `the webhook of ${describeTarget(target)}`;
-    return capital ? text[0].toUpperCase() + text.slice(1) : text;
-}
-/** The word GitHub uses for the target in its messages and permission names: `repository`, `organization`, `GitHub App`. */
-function scopeNoun(scope) {
-    return SCOPE_TRAITS[scope].noun;
-}
-/** A target's name as GitHub writes it: `owner/repo` for a repository, the login for an organization, the id for an App. */
-function targetName(target) {
-    return target.scope === 'repo' ? `${target.owner}/${target.repo}` : target.scope === 'org' ? target.org : target.app_id;
-}
-/** A target as fields of a JSON result: `{ repository: 'owner/repo' }`, `{ organization: 'login' }` or `{ app_id: '42' }`. */
-function targetFields(target) {
-    return target.scope === 'repo'
-        ? { repository: targetName(target) }
-        : target.scope === 'org'
-            ? { organization: target.org }
-            : { app_id: target.app_id };
-}
 
 
 /***/ }),

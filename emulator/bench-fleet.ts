@@ -14,7 +14,7 @@
  *   secret-proven rerun.
  * - The primary budget of webhooks as code: `apply` of a file whose one entry changes the events of
  *   the hook of 1,000 repositories (it plans, then re-reads each target's hooks before it writes):
- *   requests sent, those answered 304 to `If-None-Match` (src/etags.ts), and the primary requests
+ *   requests sent, those answered 304 to `If-None-Match` (src/github/etags.ts), and the primary requests
  *   spent (the emulator, like GitHub, does not count a 304).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs'

@@ -1,6 +1,6 @@
 /**
  * Switchable fault injection and GitHub's rate-limit headers for the emulator (./server.ts): what
- * the action's retry (src/client.ts) and rate-limit (src/pacing.ts) handling is tested
+ * the action's retry (src/github/client.ts) and rate-limit (src/github/pacing.ts) handling is tested
  * against.
  *
  * Answers are modelled on GitHub's docs "Rate limits for the REST API"

@@ -1,5 +1,5 @@
 /**
- * A simulation of the pacer (src/pacing.ts) against a model of GitHub's documented rate limits, on a
+ * A simulation of the pacer (src/github/pacing.ts) against a model of GitHub's documented rate limits, on a
  * virtual clock: random workloads (fast-check) of 1 to 5,000 targets, mixes of GET, POST, PATCH and
  * DELETE with hook creations among them, answer times from 10 ms to 2 s, refusals with and without
  * `retry-after`, stricter hidden limits, and primary budgets that run out and reset. Used by
@@ -12,7 +12,17 @@
  */
 import fc from 'fast-check'
 import pLimit from 'p-limit'
-import { GITHUB_LIMITS, isHookCreation, mostInWindow, Pacer, pacingBudget, pointsOf, RateLimitStop, RateLimitWait, routeOf } from '../src/pacing.js'
+import {
+  GITHUB_LIMITS,
+  isHookCreation,
+  mostInWindow,
+  Pacer,
+  pacingBudget,
+  pointsOf,
+  RateLimitStop,
+  RateLimitWait,
+  routeOf
+} from '../src/github/pacing.js'
 import { VirtualClock } from '../__tests__/helpers/virtual-clock.js'
 
 /** One request of a target's chain. */

@@ -5,14 +5,14 @@
  * where the runner's masking does not reach (a local run, a copied log).
  */
 import * as core from '@actions/core'
-import { describeApiError, isApiError } from './api-error.js'
-import { appAuthStrategy, clientFactory, type ClientFactory } from './client.js'
-import { runFleet, type FleetOptions } from './fleet.js'
+import { describeApiError, isApiError } from './github/api-error.js'
+import { appAuthStrategy, clientFactory, type ClientFactory } from './github/client.js'
+import { runFleet, type FleetOptions } from './jobs/fleet.js'
 import { scaledClock, timeScaleOf, type Clock } from './model.js'
-import { getRequest, InputError, loadWebhooksFile, type WebhookRequest } from './input-helper.js'
-import { maskSecretInputs } from './input-credentials.js'
-import { runOperation } from './operations.js'
-import { rotateSecrets, type RotationOptions, type RotationPlan } from './rotate.js'
+import { getRequest, InputError, loadWebhooksFile, type WebhookRequest } from './inputs/input-helper.js'
+import { maskSecretInputs } from './inputs/credentials.js'
+import { runOperation } from './jobs/operations.js'
+import { rotateSecrets, type RotationOptions, type RotationPlan } from './jobs/rotate.js'
 import {
   fleetFailure,
   hookPresence,
@@ -26,18 +26,18 @@ import {
   writePacing,
   writePlan,
   writeSummary
-} from './outputs.js'
-import { utcTime } from './pacing.js'
-import { withEtags } from './etags.js'
-import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts, SECRET_NOT_CHECKED } from './plan.js'
+} from './report/outputs.js'
+import { utcTime } from './github/pacing.js'
+import { withEtags } from './github/etags.js'
+import { applyPlan, computePlan, exportEntries, PLAN_ACTIONS, planCounts, SECRET_NOT_CHECKED } from './jobs/plan.js'
 import type { WebhooksFile } from './model.js'
-import { countResults, type FleetCounts, type TargetResult } from './fleet.js'
+import { countResults, type FleetCounts, type TargetResult } from './jobs/fleet.js'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import webhooksSchema from './webhooks.schema.json' with { type: 'json' }
-import { maskUrlCredentials, redact, trustApiRoot } from './redact.js'
-import { describeSelection, selectRepositories, SelectionError } from './selection.js'
-import { describeTarget, type Target } from './target.js'
+import { maskUrlCredentials, redact, trustApiRoot } from './github/redact.js'
+import { describeSelection, selectRepositories, SelectionError } from './github/selection.js'
+import { describeTarget, type Target } from './github/scopes.js'
 
 /** The results reported so far by the run in progress (for {@link unfinishedRunGuard}). */
 let reported: TargetResult[] = []
@@ -243,7 +243,7 @@ function failFleet(
  */
 async function runFile(request: WebhookRequest, file: WebhooksFile, factory: ClientFactory, clock: Clock): Promise<void> {
   // The plan's hooks lists are read again by apply right before it writes: with their ETags
-  // (src/etags.ts, this run only) those reads are answered 304 when nothing changed, free of the
+  // (src/github/etags.ts, this run only) those reads are answered 304 when nothing changed, free of the
   // primary budget.
   const makeClient = withEtags(factory)
   const plan = await computePlan(makeClient(), file, { warn: (message) => core.warning(redact(message)) })
@@ -320,7 +320,7 @@ async function writeExport(request: WebhookRequest, results: readonly TargetResu
     return
   }
   mkdirSync(dirname(request.file), { recursive: true })
-  const { renderWebhooksFile, schemaUrl, WEBHOOKS_SCHEMA_REFERENCE } = await import('./webhooks-file.js')
+  const { renderWebhooksFile, schemaUrl, WEBHOOKS_SCHEMA_REFERENCE } = await import('./inputs/webhooks-file.js')
   // The schema of the action's own release; without one (uses: ./, a local run), a copy next to the file.
   const schema = schemaUrl(process.env)
   if (schema === undefined) writeFileSync(join(dirname(request.file), 'webhooks.schema.json'), `${JSON.stringify(webhooksSchema, null, 2)}\n`)

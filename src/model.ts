@@ -8,7 +8,7 @@ import type { getOctokit } from '@actions/github'
 import type { components } from '@octokit/openapi-types'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-/** The Octokit client of `@actions/github` (`getOctokit(token, options)`), with the retry plugin, its requests paced by ./pacing.ts. */
+/** The Octokit client of `@actions/github` (`getOctokit(token, options)`), with the retry plugin, its requests paced by ./github/pacing.ts. */
 export type GitHubClient = ReturnType<typeof getOctokit>
 
 /** A webhook as the API returns it: REST schema `hook` (repository) or `org-hook` (organization). */
@@ -162,7 +162,7 @@ export function scaledClock(scale: number): Clock {
 /**
  * The pace of the action's own waits from the environment variable `MANAGE_WEBHOOKS_TIME_SCALE`,
  * FOR TESTS against the local emulator: a number in (0, 1] that multiplies poll intervals and the
- * retry backoff after a 5xx. Never GitHub's limits or waits (./pacing.ts). Unset or invalid: 1.
+ * retry backoff after a 5xx. Never GitHub's limits or waits (./github/pacing.ts). Unset or invalid: 1.
  */
 export function timeScaleOf(env: NodeJS.ProcessEnv): number {
   const scale = Number(env.MANAGE_WEBHOOKS_TIME_SCALE ?? '1')
@@ -171,7 +171,7 @@ export function timeScaleOf(env: NodeJS.ProcessEnv): number {
 
 /**
  * One hook declared in a webhooks file (`hooks:` item of `.github/webhooks.yml`, see
- * src/webhooks-file.ts), validated, with its defaults applied and its secret read from the
+ * src/inputs/webhooks-file.ts), validated, with its defaults applied and its secret read from the
  * environment. It covers either the repositories its `repositories` rules select, or the
  * organization `org` (its own hooks).
  */
@@ -212,4 +212,199 @@ export interface WebhooksFile {
  */
 export function sameUrl(url: string): string {
   return URL.parse(url)?.href ?? url
+}
+
+/**
+ * Why `glob` is not a glob over hook URLs, or undefined when it is one: no white space; `http://` or
+ * `https://`, written out; a host with at least one literal label (`*.example.com`, not `*` or
+ * `*.*`: a prune owning every host would delete hooks of every receiver); and, with its wildcards
+ * replaced, a URL that parses. `*` matches any characters but `/`, `**` any characters; every other
+ * character (`?` included) stands for itself ({@link urlGlobMatches}).
+ */
+export function urlGlobProblem(glob: string): string | undefined {
+  if (/\s/.test(glob)) return 'holds white space'
+  const match = /^(https?):\/\/([^/?#]*)/i.exec(glob)
+  if (match === null) return 'does not start with http:// or https:// (the scheme is written out, no wildcard)'
+  const authority = match[2].slice(match[2].lastIndexOf('@') + 1)
+  const port = /:[0-9*]*$/.exec(authority)?.[0] ?? ''
+  const host = authority.slice(0, authority.length - port.length)
+  if (!host.split('.').some((label) => label !== '' && !label.includes('*'))) {
+    return 'has no literal label in its host (a glob such as https://*/** would own the hooks of every receiver)'
+  }
+  // Wildcards replaced by a letter, or by a digit in the port (`http://127.0.0.1:*/**`).
+  const probe = `${glob.slice(0, match[0].length - port.length)}${port.replace(/\*+/g, '1')}${glob.slice(match[0].length)}`
+  if (!URL.canParse(probe.replace(/\*+/g, 'x'))) return 'is not a URL once its wildcards are replaced'
+  return undefined
+}
+
+/**
+ * True when `url` matches the glob over URLs `glob` (see {@link urlGlobProblem}). In the part up to
+ * the path (scheme, host, port), compared case-insensitively, `*` and `**` match any characters but
+ * `/`, `?`, `#` and `@` (so `https://*.example.com` never matches `https://evil.com?.example.com`); in
+ * the rest, compared exactly, `*` matches any characters but `/` and `**` any characters (a final
+ * `/**` matches no path too: `https://example.com/**` matches `https://example.com`). Every other
+ * character stands for itself.
+ */
+export function urlGlobMatches(glob: string, url: string): boolean {
+  const split = (text: string): [string, string] => {
+    const start = text.indexOf('://') + 3
+    const end = text.slice(start).search(/[/?#]/)
+    return end === -1 ? [text.toLowerCase(), ''] : [text.slice(0, start + end).toLowerCase(), text.slice(start + end)]
+  }
+  const toRegExp = (part: string, star: string, stars: string): string =>
+    part
+      .split(/(\*\*|\*)/)
+      .map((piece) => (piece === '**' ? stars : piece === '*' ? star : piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('')
+  const [globStart, globRest] = split(glob)
+  const [urlStart, urlRest] = split(url)
+  const rest = globRest.endsWith('/**') ? `${toRegExp(globRest.slice(0, -3), '[^/]*', '.*')}(?:/.*)?` : toRegExp(globRest, '[^/]*', '.*')
+  return new RegExp(`^${toRegExp(globStart, '[^/?#@]*', '[^/?#@]*')}$`).test(urlStart) && new RegExp(`^${rest}$`, 's').test(urlRest)
+}
+
+/** Every finding the inventory reports, by id (the values input `fail_on` accepts). */
+export const FINDINGS = ['no-secret', 'insecure-ssl', 'plain-http', 'url-credentials', 'inactive', 'failing', 'duplicate-url', 'all-events'] as const
+
+/** One finding id of {@link FINDINGS}. */
+export type Finding = (typeof FINDINGS)[number]
+
+/** One hook configuration, as `export` found it on GitHub, for {@link renderWebhooksFile}. */
+export interface ExportEntry {
+  /** The entry's name; unique among the entries. */
+  name: string
+  url: string
+  events: string[]
+  content_type: 'json' | 'form'
+  insecure_ssl: '0' | '1'
+  active: boolean
+  /** The organization whose own hook this is; set this or `repositories`. */
+  org?: string
+  /** The repositories that carry this hook, as literal `owner/name`; set this or `org`. */
+  repositories?: string[]
+  /** True when GitHub has a secret set on these hooks (it returns `********` for it). */
+  secret_set: boolean
+  /** The name of the environment variable the file should read the secret from (e.g. `DEPLOY_SECRET`). */
+  secret_env: string
+}
+
+/** Which kind of webhook: `repo` (repository webhooks), `org` (organization webhooks), `app` (a GitHub App's webhook). */
+export type Scope = 'repo' | 'org' | 'app'
+
+/** The repository, organization or GitHub App whose webhooks an operation works on. */
+export type Target = { scope: 'repo'; owner: string; repo: string } | { scope: 'org'; org: string } | { scope: 'app'; app_id: string }
+
+/** The operations of this action; each maps to one REST hooks endpoint (see README). */
+export const OPERATIONS = [
+  'list',
+  'get',
+  'create',
+  'update',
+  'delete',
+  'get-config',
+  'update-config',
+  'list-deliveries',
+  'get-delivery',
+  'redeliver',
+  'ping',
+  'test',
+  'ensure',
+  'ensure-absent',
+  'redeliver-failed',
+  'audit-secret',
+  'rotate-secret',
+  'report',
+  'plan',
+  'apply',
+  'export',
+  'inventory'
+] as const
+
+/** One of {@link OPERATIONS}. */
+export type Operation = (typeof OPERATIONS)[number]
+
+/**
+ * The targets a request names: one repository or organization (`repository` / `org`), or the
+ * repositories that `repositories` selects, which are listed from the API before the operation runs.
+ */
+export type TargetSpec =
+  | { kind: 'one'; target: Target }
+  | { kind: 'repositories'; selection: RepositorySelection }
+  /**
+   * `plan` / `apply`: the targets the webhooks file's entries cover. The file is read and validated
+   * by {@link loadWebhooksFile} (its parser and schema validator are loaded only for these operations),
+   * still before any request.
+   */
+  | { kind: 'file'; path: string; allow_unknown_events: boolean; secrets_optional: boolean }
+
+/** One fully validated request: what the action will do, built from the inputs. */
+export interface WebhookRequest {
+  operation: Operation
+  targets: TargetSpec
+  /** `plan`, `apply`, `export`: the webhooks file's path (input `file`, default `.github/webhooks.yml`). */
+  file: string
+  /** `plan`: fail the step when the plan would change anything (the scheduled drift check; default false). */
+  fail_on_drift: boolean
+  /** `export` / `inventory` over `repositories`: also the hooks of this organization (input `org`). */
+  also_org?: string
+  /** `inventory`: where the CSV goes (input `inventory_file`; default `RUNNER_TEMP/webhooks-inventory.csv`). */
+  inventory_file: string
+  /** `inventory`: findings that fail the step when any hook has one (input `fail_on`; default none). */
+  fail_on: Finding[]
+  /** True when the operation may write (POST, PATCH, DELETE); false for reads and dry runs. */
+  writes: boolean
+  /** Several repositories: stop starting new ones after the first failure (default false: go on, fail at the end). */
+  fail_fast: boolean
+  /** Several repositories: most repositories written in one run; the rest are reported `skipped`. Undefined: no limit. */
+  max_writes?: number
+  /** The hook the operation acts on; absent for `list` and `create`. */
+  hook?: HookRef
+  hook_fields: HookFields
+  config: ConfigFields
+  /** `delivery_id` for `get-delivery` and `redeliver`. */
+  delivery_id?: number
+  /** Server-side deliveries filter of `list-deliveries`: `success` (status code 200–399) or `failure` (400–599). */
+  status?: 'success' | 'failure'
+  /** Items asked per page, 1–100. */
+  per_page: number
+  /** Most items gathered across pages; undefined = all. */
+  limit?: number
+  /** `ensure` / `ensure-absent`: compute everything, send no POST, PATCH or DELETE. */
+  dry_run: boolean
+  /** `ping` / `test`: wait for the delivery and report it (default true). */
+  wait: boolean
+  /** How long `ping` / `test` / the verifying ping of `ensure` wait for the delivery, in SECONDS (default 60, at most 600). */
+  wait_timeout: number
+  /** `ping` / `test` / `ensure` (its verifying ping): fail the step when the receiver did not answer 2xx (default true). */
+  fail_on_delivery_error: boolean
+  /** `ensure`: after creating the hook or writing its secret, ping it and wait for the receiver's answer (default true). */
+  verify: boolean
+  /** `audit-secret` / `rotate-secret`: the secret receivers knew before (`previous_secret`); masked like `secret`. */
+  previous_secret?: string
+  /** `audit-secret`: ping a hook that has no delivery to check (default true). */
+  ping_if_needed: boolean
+  /** `audit-secret`: fail the step when a hook does not sign with `secret` (default true). */
+  fail_on_mismatch: boolean
+  /** `rotate-secret`: hooks rotated first, alone (default 1; 0: no canary). */
+  canary: number
+  /** `rotate-secret`: hooks rotated together after the canary (default 10). */
+  batch_size: number
+  /** `rotate-secret`: stop starting batches once this many hooks failed or were rolled back (default 1). */
+  max_failures: number
+  /** `rotate-secret`: also rotate hooks proven on neither secret, or not proven at all (default false); no rollback is possible for them. */
+  rotate_unknown: boolean
+  /** `report`: fail the step when a hook's success rate (over guids) is below this fraction (0–1); undefined: never. */
+  fail_below?: number
+  /** `report`: fail the step when a hook had no delivery in the window (default false). */
+  fail_on_quiet: boolean
+  /** Oldest delivery considered by `list-deliveries` (default: no bound) and `redeliver-failed` (default: 24 h ago). */
+  since?: Date
+  /** Most redeliveries one `redeliver-failed` run asks for (default 50). */
+  max_redeliveries: number
+  /** Retries of a request after a 5xx, a network error or a rate limit (default 3, 0–10). */
+  retries: number
+  /** When the step began (before the first request): a retried create adopts only a hook created since. */
+  started_at: Date
+  connection: Connection
+  /** Warnings about the inputs (e.g. an input the operation ignores), to log before running. */
+  warnings: string[]
 }

@@ -8,6 +8,7 @@
 import type * as core from '@actions/core'
 import { emitterEventNames } from '@octokit/webhooks'
 import { closest, distance } from 'fastest-levenshtein'
+import { FINDINGS, type Finding } from '../model.js'
 
 /** Reads one raw input, like `core.getInput`: '' when unset. */
 export type InputReader = (name: string, options?: core.InputOptions) => string
@@ -260,4 +261,33 @@ export function propertyFilter(raw: string, name: string): { name: string; value
   throw new Error(
     `Input '${name}' is '${raw}'; it accepts name=value: a custom property of the organization and the value a repository must have, e.g. team=platform.`
   )
+}
+
+/**
+ * Reads input `name` (`fail_on`): finding ids of {@link FINDINGS} separated by commas, spaces or new
+ * lines, case-insensitive; duplicates dropped; blank → none.
+ * @returns the findings, in {@link FINDINGS} order
+ * @throws Error naming the input and each unknown id, with the closest known id
+ *   (`fastest-levenshtein`) when it is near: `Input 'fail_on' has an unknown finding 'no-secrets'
+ *   (did you mean 'no-secret'?); it accepts no-secret, insecure-ssl, …`
+ */
+export function findingIds(raw: string, name: string): Finding[] {
+  const words = raw
+    .split(/[\s,]+/)
+    .map((word) => word.trim())
+    .filter((word) => word !== '')
+  const known: readonly string[] = FINDINGS
+  const unknown = words.filter((word) => !known.includes(word.toLowerCase()))
+  if (unknown.length > 0) {
+    const named = unknown.map((word) => {
+      const typed = word.toLowerCase()
+      const near = closest(typed, [...known])
+      return distance(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${word}' (did you mean '${near}'?)` : `'${word}'`
+    })
+    throw new Error(
+      `Input '${name}' has ${unknown.length === 1 ? 'an unknown finding' : 'unknown findings'} ${named.join(', ')}; it accepts ${FINDINGS.join(', ')}.`
+    )
+  }
+  const given = new Set(words.map((word) => word.toLowerCase()))
+  return FINDINGS.filter((finding) => given.has(finding))
 }

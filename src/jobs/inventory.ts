@@ -5,21 +5,16 @@
  * webhook" with one item, since organization hooks carry no `last_response`).
  *
  * Secret safety: a hook's URL is kept only redacted ({@link redact}: the URL-credential rule of
- * ./redact.ts), and its secret only as `secret_set`; nothing this module returns or writes (the
+ * ../github/redact.ts), and its secret only as `secret_set`; nothing this module returns or writes (the
  * CSV included) holds either.
  */
 import { stringify } from 'csv-stringify/sync'
-import { closest, distance } from 'fastest-levenshtein'
-import { listDeliveries, listHooks } from './hooks.js'
-import type { GitHubClient, Hook } from './model.js'
-import { redact, urlCredentials } from './redact.js'
-import { describeTarget, SCOPE_TRAITS, targetName, type Target } from './target.js'
+import { listDeliveries, listHooks } from '../github/endpoints.js'
+import { FINDINGS, type Finding, type GitHubClient, type Hook } from '../model.js'
 
-/** Every finding the inventory reports, by id (the values input `fail_on` accepts). */
-export const FINDINGS = ['no-secret', 'insecure-ssl', 'plain-http', 'url-credentials', 'inactive', 'failing', 'duplicate-url', 'all-events'] as const
-
-/** One finding id of {@link FINDINGS}. */
-export type Finding = (typeof FINDINGS)[number]
+export { FINDINGS, type Finding } from '../model.js'
+import { redact, urlCredentials } from '../github/redact.js'
+import { describeTarget, SCOPE_TRAITS, targetName, type Target } from '../github/scopes.js'
 
 /** What each finding means, one line (for the job summary and the docs). */
 export const FINDING_TEXT: Record<Finding, string> = {
@@ -343,33 +338,4 @@ export function inventoryCsv(hooks: readonly InventoryHook[]): string {
     hook.findings.join(' ')
   ])
   return stringify(rows, { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'unix', escape_formulas: true })
-}
-
-/**
- * Reads input `name` (`fail_on`): finding ids of {@link FINDINGS} separated by commas, spaces or new
- * lines, case-insensitive; duplicates dropped; blank → none.
- * @returns the findings, in {@link FINDINGS} order
- * @throws Error naming the input and each unknown id, with the closest known id
- *   (`fastest-levenshtein`) when it is near: `Input 'fail_on' has an unknown finding 'no-secrets'
- *   (did you mean 'no-secret'?); it accepts no-secret, insecure-ssl, …`
- */
-export function findingIds(raw: string, name: string): Finding[] {
-  const words = raw
-    .split(/[\s,]+/)
-    .map((word) => word.trim())
-    .filter((word) => word !== '')
-  const known: readonly string[] = FINDINGS
-  const unknown = words.filter((word) => !known.includes(word.toLowerCase()))
-  if (unknown.length > 0) {
-    const named = unknown.map((word) => {
-      const typed = word.toLowerCase()
-      const near = closest(typed, [...known])
-      return distance(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${word}' (did you mean '${near}'?)` : `'${word}'`
-    })
-    throw new Error(
-      `Input '${name}' has ${unknown.length === 1 ? 'an unknown finding' : 'unknown findings'} ${named.join(', ')}; it accepts ${FINDINGS.join(', ')}.`
-    )
-  }
-  const given = new Set(words.map((word) => word.toLowerCase()))
-  return FINDINGS.filter((finding) => given.has(finding))
 }

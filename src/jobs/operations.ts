@@ -3,15 +3,23 @@
  * {@link OperationResult}, which `outputs.ts` turns into step outputs and the job summary.
  */
 import { auditTarget, VERDICTS, type HookAudit } from './audit.js'
-import { hookReport, overallSuccessRate, type HookReport } from './report.js'
+import { hookReport, overallSuccessRate, type HookReport } from './health.js'
 import { inventoryTarget, type InventoryHook } from './inventory.js'
 import { redeliverFailed, sendAndAwait, succeeded, type RedeliverReport } from './deliveries.js'
 import { ensureAbsent, ensureHook, wantedSettings, type EnsureResult } from './ensure.js'
-import * as hooks from './hooks.js'
-import type { WebhookRequest } from './input-helper.js'
-import type { Operation } from './input-operations.js'
-import { realClock, type Clock, type Delivery, type DeliveryItem, type GitHubClient, type Hook, type HookConfig } from './model.js'
-import { describeHook, describeTarget, SCOPE_TRAITS, type Target } from './target.js'
+import * as hooks from '../github/endpoints.js'
+import {
+  realClock,
+  type Clock,
+  type Delivery,
+  type DeliveryItem,
+  type GitHubClient,
+  type Hook,
+  type HookConfig,
+  type Operation,
+  type WebhookRequest
+} from '../model.js'
+import { describeHook, describeTarget, SCOPE_TRAITS, type Target } from '../github/scopes.js'
 
 /** What an operation did; besides `message` and `outcome`, a field is set only when the operation produced it. */
 export interface OperationResult {

@@ -4,13 +4,13 @@
  * entries ({@link repositoryPatterns}: names and globs over names, checked against GitHub's naming
  * rules so that no pattern can select repositories it does not spell out) with their filters
  * ({@link parseSelection}), and the checks of a fleet run ({@link checkFleet}). Listing the
- * repositories a selection names is ./selection.ts's work, at run time.
+ * repositories a selection names is ../github/selection.ts's work, at run time.
  */
-import type { RepositoryPattern, RepositorySelection } from './model.js'
-import type { Scope, Target } from './target.js'
-import { boolean, propertyFilter, topicList, type ParseInput, type ReadInput } from './input-values.js'
-import { mayWrite, OPERATION_INPUTS, type Operation } from './input-operations.js'
-import { APP_ID } from './input-credentials.js'
+import type { RepositoryPattern, RepositorySelection } from '../model.js'
+import type { Operation, Scope, Target } from '../model.js'
+import { boolean, propertyFilter, topicList, type ParseInput, type ReadInput } from './values.js'
+import { mayWrite, OPERATION_INPUTS } from './operation-inputs.js'
+import { APP_ID } from './credentials.js'
 
 /** Owner logins: letters, digits and inner hyphens (GitHub's rule for user and organization names). */
 const LOGIN = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?'
@@ -119,7 +119,7 @@ export function repositoryPatterns(raw: string, name: string): RepositoryPattern
  * Resolves `scope`, `repository` and `org` (or, for scope `app`, `app_id`) into one target; records
  * problems. `repository` falls back to `env.GITHUB_REPOSITORY`, `org` to the repository's owner.
  * Undefined when the target is not known (each reason is a problem, or for scope `app` one of
- * `appCredentials` in ./input-credentials.ts).
+ * `appCredentials` in ./credentials.ts).
  */
 export function oneTarget(scope: Scope, input: ReadInput, env: NodeJS.ProcessEnv, problems: string[]): Target | undefined {
   if (scope === 'app') {

@@ -13,7 +13,7 @@
  *   interpolation.
  */
 import { failedGuids, succeeded } from './deliveries.js'
-import type { DeliveryItem } from './model.js'
+import type { DeliveryItem } from '../model.js'
 
 /** A time window: deliveries with `since ≤ delivered_at < until` count. */
 export interface ReportWindow {
@@ -46,7 +46,7 @@ export interface HookReport {
   /** Distinct `guid`s among them (an event and its redeliveries share one). */
   guids: number
   /**
-   * Guids none of whose attempts in the window got a 2xx, as `failedGuids` of src/deliveries.ts counts
+   * Guids none of whose attempts in the window got a 2xx, as `failedGuids` of src/jobs/deliveries.ts counts
    * them: a guid that failed and was later redelivered with a 2xx is not failed.
    */
   failed_guids: number

@@ -2,18 +2,18 @@
  * The one place that runs an operation over several targets and gathers one result per target: a
  * repository that fails does not stop the others (unless `fail_fast`), `max_writes` bounds how many
  * repositories are written, and each target reports as it finishes. Requests are paced by the run's
- * one pacer (./pacing.ts), which the clients of one factory share; `p-limit` only bounds how many
+ * one pacer (../github/pacing.ts), which the clients of one factory share; `p-limit` only bounds how many
  * targets are in progress. Once GitHub stopped the run (the pacer's {@link RateLimitStop}), targets
  * not started are `skipped`, and so is one the stop cut short before it wrote anything.
  */
 import pLimit from 'p-limit'
-import { describeApiError, isApiError } from './api-error.js'
-import type { ClientFactory } from './client.js'
-import { HookLookupError } from './hooks.js'
-import { RunLimit, type GitHubClient, type Hook } from './model.js'
+import { describeApiError, isApiError } from '../github/api-error.js'
+import type { ClientFactory } from '../github/client.js'
+import { HookLookupError } from '../github/endpoints.js'
+import { RunLimit, type GitHubClient, type Hook } from '../model.js'
 import type { OperationResult } from './operations.js'
-import { RateLimitStop } from './pacing.js'
-import { SCOPE_TRAITS, targetName, type Target } from './target.js'
+import { RateLimitStop } from '../github/pacing.js'
+import { SCOPE_TRAITS, targetName, type Target } from '../github/scopes.js'
 
 /**
  * How many targets are in progress at once. Above the pacer's 10 requests in flight, so

@@ -4,10 +4,10 @@
  * written but those pings.
  */
 import { sendAndAwait } from './deliveries.js'
-import * as hooks from './hooks.js'
-import { realClock, RunLimit, type Clock, type GitHubClient, type Hook, type HookRef } from './model.js'
+import * as hooks from '../github/endpoints.js'
+import { realClock, RunLimit, type Clock, type GitHubClient, type Hook, type HookRef } from '../model.js'
 import { identifySecret, signerOf } from './secrets.js'
-import { SCOPE_TRAITS, type Target } from './target.js'
+import { SCOPE_TRAITS, type Target } from '../github/scopes.js'
 
 /**
  * Which secret a hook signs with: `current` (the `secret` input), `previous` (`previous_secret`),

@@ -2,31 +2,31 @@
  * The one module that turns the raw action inputs (strings from `action.yml`) into one typed,
  * validated {@link WebhookRequest} ({@link getRequest}). Every input is checked here, before the
  * first API request; an invalid input throws an {@link InputError} that names the input and what it
- * accepts. Along the flow: ./input-credentials.ts masks the secrets first (`maskSecretInputs`, called
- * by main.ts before anything else), then `getRequest` parses each value (./input-values.ts), resolves
- * the target or the repository selection (./input-targets.ts), checks the connection and its
- * credentials (./input-credentials.ts) and what the chosen operation needs and reads
- * (./input-operations.ts), and fills in the defaults.
+ * accepts. Along the flow: ./credentials.ts masks the secrets first (`maskSecretInputs`, called
+ * by main.ts before anything else), then `getRequest` parses each value (./values.ts), resolves
+ * the target or the repository selection (./targets.ts), checks the connection and its
+ * credentials (./credentials.ts) and what the chosen operation needs and reads
+ * (./operation-inputs.ts), and fills in the defaults.
  */
 import * as core from '@actions/core'
 import { existsSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { findingIds, type Finding } from './inventory.js'
 import {
   deliveryRetentionDays,
+  OPERATIONS,
   type ConfigFields,
-  type Connection,
   type HookFields,
-  type HookRef,
-  type RepositorySelection,
+  type TargetSpec,
+  type WebhookRequest,
   type WebhooksFile
-} from './model.js'
-import { SCOPE_TRAITS, type Target } from './target.js'
+} from '../model.js'
+import { SCOPE_TRAITS } from '../github/scopes.js'
 import {
   apiVersion,
   boolean,
   eventList,
+  findingIds,
   factor,
   fraction,
   httpUrl,
@@ -43,7 +43,7 @@ import {
   type InputReader,
   type ParseInput,
   type ReadInput
-} from './input-values.js'
+} from './values.js'
 import {
   checkOperation,
   CONFIG_WRITERS,
@@ -52,102 +52,14 @@ import {
   mayWrite,
   dryRunProblem,
   OPERATION_INPUTS,
-  OPERATIONS,
   URL_MOVERS,
-  warnUnsafe,
-  type Operation
-} from './input-operations.js'
-import { checkFleet, oneTarget, organizationLogin, parseSelection, repositoryPatterns } from './input-targets.js'
-import { checkConnection, hookSecrets } from './input-credentials.js'
+  warnUnsafe
+} from './operation-inputs.js'
+import { checkFleet, oneTarget, organizationLogin, parseSelection, repositoryPatterns } from './targets.js'
+import { checkConnection, hookSecrets } from './credentials.js'
 
-export type { InputReader } from './input-values.js'
-
-/**
- * The targets a request names: one repository or organization (`repository` / `org`), or the
- * repositories that `repositories` selects, which are listed from the API before the operation runs.
- */
-export type TargetSpec =
-  | { kind: 'one'; target: Target }
-  | { kind: 'repositories'; selection: RepositorySelection }
-  /**
-   * `plan` / `apply`: the targets the webhooks file's entries cover. The file is read and validated
-   * by {@link loadWebhooksFile} (its parser and schema validator are loaded only for these operations),
-   * still before any request.
-   */
-  | { kind: 'file'; path: string; allow_unknown_events: boolean; secrets_optional: boolean }
-
-/** One fully validated request: what the action will do, built from the inputs. */
-export interface WebhookRequest {
-  operation: Operation
-  targets: TargetSpec
-  /** `plan`, `apply`, `export`: the webhooks file's path (input `file`, default `.github/webhooks.yml`). */
-  file: string
-  /** `plan`: fail the step when the plan would change anything (the scheduled drift check; default false). */
-  fail_on_drift: boolean
-  /** `export` / `inventory` over `repositories`: also the hooks of this organization (input `org`). */
-  also_org?: string
-  /** `inventory`: where the CSV goes (input `inventory_file`; default `RUNNER_TEMP/webhooks-inventory.csv`). */
-  inventory_file: string
-  /** `inventory`: findings that fail the step when any hook has one (input `fail_on`; default none). */
-  fail_on: Finding[]
-  /** True when the operation may write (POST, PATCH, DELETE); false for reads and dry runs. */
-  writes: boolean
-  /** Several repositories: stop starting new ones after the first failure (default false: go on, fail at the end). */
-  fail_fast: boolean
-  /** Several repositories: most repositories written in one run; the rest are reported `skipped`. Undefined: no limit. */
-  max_writes?: number
-  /** The hook the operation acts on; absent for `list` and `create`. */
-  hook?: HookRef
-  hook_fields: HookFields
-  config: ConfigFields
-  /** `delivery_id` for `get-delivery` and `redeliver`. */
-  delivery_id?: number
-  /** Server-side deliveries filter of `list-deliveries`: `success` (status code 200–399) or `failure` (400–599). */
-  status?: 'success' | 'failure'
-  /** Items asked per page, 1–100. */
-  per_page: number
-  /** Most items gathered across pages; undefined = all. */
-  limit?: number
-  /** `ensure` / `ensure-absent`: compute everything, send no POST, PATCH or DELETE. */
-  dry_run: boolean
-  /** `ping` / `test`: wait for the delivery and report it (default true). */
-  wait: boolean
-  /** How long `ping` / `test` / the verifying ping of `ensure` wait for the delivery, in SECONDS (default 60, at most 600). */
-  wait_timeout: number
-  /** `ping` / `test` / `ensure` (its verifying ping): fail the step when the receiver did not answer 2xx (default true). */
-  fail_on_delivery_error: boolean
-  /** `ensure`: after creating the hook or writing its secret, ping it and wait for the receiver's answer (default true). */
-  verify: boolean
-  /** `audit-secret` / `rotate-secret`: the secret receivers knew before (`previous_secret`); masked like `secret`. */
-  previous_secret?: string
-  /** `audit-secret`: ping a hook that has no delivery to check (default true). */
-  ping_if_needed: boolean
-  /** `audit-secret`: fail the step when a hook does not sign with `secret` (default true). */
-  fail_on_mismatch: boolean
-  /** `rotate-secret`: hooks rotated first, alone (default 1; 0: no canary). */
-  canary: number
-  /** `rotate-secret`: hooks rotated together after the canary (default 10). */
-  batch_size: number
-  /** `rotate-secret`: stop starting batches once this many hooks failed or were rolled back (default 1). */
-  max_failures: number
-  /** `rotate-secret`: also rotate hooks proven on neither secret, or not proven at all (default false); no rollback is possible for them. */
-  rotate_unknown: boolean
-  /** `report`: fail the step when a hook's success rate (over guids) is below this fraction (0–1); undefined: never. */
-  fail_below?: number
-  /** `report`: fail the step when a hook had no delivery in the window (default false). */
-  fail_on_quiet: boolean
-  /** Oldest delivery considered by `list-deliveries` (default: no bound) and `redeliver-failed` (default: 24 h ago). */
-  since?: Date
-  /** Most redeliveries one `redeliver-failed` run asks for (default 50). */
-  max_redeliveries: number
-  /** Retries of a request after a 5xx, a network error or a rate limit (default 3, 0–10). */
-  retries: number
-  /** When the step began (before the first request): a retried create adopts only a hook created since. */
-  started_at: Date
-  connection: Connection
-  /** Warnings about the inputs (e.g. an input the operation ignores), to log before running. */
-  warnings: string[]
-}
+export type { InputReader } from './values.js'
+export type { TargetSpec, WebhookRequest } from '../model.js'
 
 /** Invalid input: `problems` names each bad input and what it accepts. */
 export class InputError extends Error {
@@ -207,7 +119,7 @@ function isFile(path: string, problems: string[]): boolean {
 }
 
 /**
- * Reads and validates the webhooks file of a `plan` / `apply` request (src/webhooks-file.ts, loaded
+ * Reads and validates the webhooks file of a `plan` / `apply` request (src/inputs/webhooks-file.ts, loaded
  * here: `yaml` and `ajv` are bundled in a chunk of their own) and masks its secrets, before any
  * request. With `secrets_optional` (`plan`), an unset `secret_env` variable is no problem: that
  * entry's secret is not checked.

@@ -9,11 +9,9 @@
  * what each root offers beyond config and deliveries.
  */
 
-/** Which kind of webhook: `repo` (repository webhooks), `org` (organization webhooks), `app` (a GitHub App's webhook). */
-export type Scope = 'repo' | 'org' | 'app'
+import type { Scope, Target } from '../model.js'
 
-/** The repository, organization or GitHub App whose webhooks an operation works on. */
-export type Target = { scope: 'repo'; owner: string; repo: string } | { scope: 'org'; org: string } | { scope: 'app'; app_id: string }
+export type { Scope, Target } from '../model.js'
 
 /** What a scope's hooks API offers beyond a hook's config and deliveries. */
 export interface ScopeTraits {

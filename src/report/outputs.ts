@@ -6,16 +6,16 @@ import * as core from '@actions/core'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { tokenHint } from './api-error.js'
-import { VERDICTS, type HookAudit } from './audit.js'
+import { tokenHint } from '../github/api-error.js'
+import { VERDICTS, type HookAudit } from '../jobs/audit.js'
 import { deliveriesChart, durationChart } from './charts.js'
-import { overallSuccessRate, runSeries, worstFirst, type HookReport } from './report.js'
-import { succeeded, type FailedGuid } from './deliveries.js'
-import type { Change } from './ensure.js'
-import { isFailure, type FleetCounts, type TargetResult } from './fleet.js'
-import type { Delivery, DeliveryItem, Hook, HookConfig } from './model.js'
-import { GITHUB_LIMITS, REASON_TEXT, type PacingStats, type PauseReason } from './pacing.js'
-import { PLAN_ACTIONS, planCounts, SECRET_NOT_CHECKED, type PlanAction, type PlanItem } from './plan.js'
+import { overallSuccessRate, runSeries, worstFirst, type HookReport } from '../jobs/health.js'
+import { succeeded, type FailedGuid } from '../jobs/deliveries.js'
+import type { Change } from '../jobs/ensure.js'
+import { isFailure, type FleetCounts, type TargetResult } from '../jobs/fleet.js'
+import type { Delivery, DeliveryItem, Hook, HookConfig, TargetSpec, WebhookRequest } from '../model.js'
+import { GITHUB_LIMITS, REASON_TEXT, type PacingStats, type PauseReason } from '../github/pacing.js'
+import { PLAN_ACTIONS, planCounts, SECRET_NOT_CHECKED, type PlanAction, type PlanItem } from '../jobs/plan.js'
 import {
   FINDING_TEXT,
   FINDINGS,
@@ -27,11 +27,10 @@ import {
   readLastResponse,
   worstFirst as worstHooksFirst,
   type InventoryHook
-} from './inventory.js'
-import type { TargetSpec, WebhookRequest } from './input-helper.js'
-import { count, percent, type OperationResult } from './operations.js'
-import { redact, redactUrlHashed } from './redact.js'
-import { describeTarget, SCOPE_TRAITS, targetFields, targetName, type Target } from './target.js'
+} from '../jobs/inventory.js'
+import { count, percent, type OperationResult } from '../jobs/operations.js'
+import { redact, redactUrlHashed } from '../github/redact.js'
+import { describeTarget, SCOPE_TRAITS, targetFields, targetName, type Target } from '../github/scopes.js'
 
 type SummaryTableRow = Parameters<typeof core.summary.addTable>[0][number]
 
@@ -800,7 +799,7 @@ export async function writeInventory(request: WebhookRequest, results: readonly 
   core.setOutput('inventory', redact(JSON.stringify(all)))
   core.setOutput('finding_counts', JSON.stringify(counts))
   core.setOutput('hooks_count', String(all.length))
-  // The URLs are redacted already (src/inventory.ts); redact() over CSV text would read past a URL's comma.
+  // The URLs are redacted already (src/jobs/inventory.ts); redact() over CSV text would read past a URL's comma.
   writeFileSync(request.inventory_file, inventoryCsv(all))
   core.setOutput('inventory_file', request.inventory_file)
   const flagged = all.filter((hook) => hook.findings.length > 0)

@@ -1,5 +1,5 @@
 /**
- * Webhooks as code: `plan` and `apply` of a webhooks file (src/webhooks-file.ts), and `export` of
+ * Webhooks as code: `plan` and `apply` of a webhooks file (src/inputs/webhooks-file.ts), and `export` of
  * live hooks into one.
  *
  * A plan has one item per (entry, target): the repositories an entry's `repositories` rules select
@@ -15,18 +15,26 @@
  * invariants this keeps (docs/webhooks-as-code.md, "What always holds") are checked by the
  * model-based test __tests__/apply-model.test.ts.
  */
-import type { ClientFactory } from './client.js'
+import type { ClientFactory } from '../github/client.js'
 import { ensureHook, type Change, type WantedHook } from './ensure.js'
-import { describeApiError, isApiError } from './api-error.js'
+import { describeApiError, isApiError } from '../github/api-error.js'
 import { countResults, isFailure, runFleet, thrownResult, type FleetCounts, type FleetOptions, type TargetResult } from './fleet.js'
-import * as hooks from './hooks.js'
-import { sameUrl, type Clock, type GitHubClient, type Hook, type WebhookEntry, type WebhooksFile } from './model.js'
+import * as hooks from '../github/endpoints.js'
+import {
+  sameUrl,
+  urlGlobMatches,
+  type Clock,
+  type ExportEntry,
+  type GitHubClient,
+  type Hook,
+  type WebhookEntry,
+  type WebhooksFile
+} from '../model.js'
 import type { OperationResult } from './operations.js'
-import { RateLimitStop } from './pacing.js'
-import { selectRepositories } from './selection.js'
-import { urlCredentials } from './redact.js'
-import { describeTarget, targetName, type Target } from './target.js'
-import type { ExportEntry } from './webhooks-file.js'
+import { RateLimitStop } from '../github/pacing.js'
+import { selectRepositories } from '../github/selection.js'
+import { urlCredentials } from '../github/redact.js'
+import { describeTarget, targetName, type Target } from '../github/scopes.js'
 
 /**
  * What a plan does for one (entry, target): `create`; `update` (settings differ); `write-secret`
@@ -500,52 +508,4 @@ export function exportEntries(read: readonly { target: Target; hooks: readonly H
     }
   }
   return { entries: [...groups.values()], left_out, shared_url, no_url }
-}
-
-/**
- * Why `glob` is not a glob over hook URLs, or undefined when it is one: no white space; `http://` or
- * `https://`, written out; a host with at least one literal label (`*.example.com`, not `*` or
- * `*.*`: a prune owning every host would delete hooks of every receiver); and, with its wildcards
- * replaced, a URL that parses. `*` matches any characters but `/`, `**` any characters; every other
- * character (`?` included) stands for itself ({@link urlGlobMatches}).
- */
-export function urlGlobProblem(glob: string): string | undefined {
-  if (/\s/.test(glob)) return 'holds white space'
-  const match = /^(https?):\/\/([^/?#]*)/i.exec(glob)
-  if (match === null) return 'does not start with http:// or https:// (the scheme is written out, no wildcard)'
-  const authority = match[2].slice(match[2].lastIndexOf('@') + 1)
-  const port = /:[0-9*]*$/.exec(authority)?.[0] ?? ''
-  const host = authority.slice(0, authority.length - port.length)
-  if (!host.split('.').some((label) => label !== '' && !label.includes('*'))) {
-    return 'has no literal label in its host (a glob such as https://*/** would own the hooks of every receiver)'
-  }
-  // Wildcards replaced by a letter, or by a digit in the port (`http://127.0.0.1:*/**`).
-  const probe = `${glob.slice(0, match[0].length - port.length)}${port.replace(/\*+/g, '1')}${glob.slice(match[0].length)}`
-  if (!URL.canParse(probe.replace(/\*+/g, 'x'))) return 'is not a URL once its wildcards are replaced'
-  return undefined
-}
-
-/**
- * True when `url` matches the glob over URLs `glob` (see {@link urlGlobProblem}). In the part up to
- * the path (scheme, host, port), compared case-insensitively, `*` and `**` match any characters but
- * `/`, `?`, `#` and `@` (so `https://*.example.com` never matches `https://evil.com?.example.com`); in
- * the rest, compared exactly, `*` matches any characters but `/` and `**` any characters (a final
- * `/**` matches no path too: `https://example.com/**` matches `https://example.com`). Every other
- * character stands for itself.
- */
-export function urlGlobMatches(glob: string, url: string): boolean {
-  const split = (text: string): [string, string] => {
-    const start = text.indexOf('://') + 3
-    const end = text.slice(start).search(/[/?#]/)
-    return end === -1 ? [text.toLowerCase(), ''] : [text.slice(0, start + end).toLowerCase(), text.slice(start + end)]
-  }
-  const toRegExp = (part: string, star: string, stars: string): string =>
-    part
-      .split(/(\*\*|\*)/)
-      .map((piece) => (piece === '**' ? stars : piece === '*' ? star : piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
-      .join('')
-  const [globStart, globRest] = split(glob)
-  const [urlStart, urlRest] = split(url)
-  const rest = globRest.endsWith('/**') ? `${toRegExp(globRest.slice(0, -3), '[^/]*', '.*')}(?:/.*)?` : toRegExp(globRest, '[^/]*', '.*')
-  return new RegExp(`^${toRegExp(globStart, '[^/?#@]*', '[^/?#@]*')}$`).test(urlStart) && new RegExp(`^${rest}$`, 's').test(urlRest)
 }

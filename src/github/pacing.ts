@@ -32,7 +32,7 @@
  * let them hang if nothing could ever release them.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { passesOctokitAsIs, type Clock } from './model.js'
+import { passesOctokitAsIs, type Clock } from '../model.js'
 
 /** GitHub's documented limits for REST requests (REST docs "Rate limits for the REST API"). */
 export const GITHUB_LIMITS = {

@@ -14,7 +14,7 @@
  * over thousands of repositories keeps a few KiB per repository at most.
  */
 import type { ClientFactory, TargetClientOptions } from './client.js'
-import type { GitHubClient } from './model.js'
+import type { GitHubClient } from '../model.js'
 
 /** A GET answer as Octokit returns it. */
 interface CachedResponse {

@@ -16,7 +16,7 @@ import { getOctokit } from '@actions/github'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { defaults as actionsDefaults, GitHub } from '@actions/github/lib/utils'
 import type { createAppAuth } from '@octokit/auth-app'
-import type { Connection, GitHubClient } from './model.js'
+import type { Connection, GitHubClient } from '../model.js'
 import { Pacer, pacingBudget } from './pacing.js'
 import { redact } from './redact.js'
 

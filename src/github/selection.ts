@@ -8,8 +8,8 @@
  */
 import picomatch from 'picomatch'
 import { isApiError } from './api-error.js'
-import type { GitHubClient, RepositoryPattern, RepositorySelection } from './model.js'
-import type { Target } from './target.js'
+import type { GitHubClient, RepositoryPattern, RepositorySelection } from '../model.js'
+import type { Target } from './scopes.js'
 
 /** The fields of a listed repository (REST schema `minimal-repository`) that the selection reads. */
 interface ListedRepository {

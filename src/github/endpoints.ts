@@ -8,8 +8,8 @@
  * test pushes, redeliveries) are sent once: never repeated after a 5xx or a lost answer.
  */
 import { isApiError, isHookAlreadyExists, wasRetried, withContext } from './api-error.js'
-import type { ConfigFields, Delivery, DeliveryItem, GitHubClient, Hook, HookConfig, HookFields, HookRef } from './model.js'
-import { describeTarget, endpoint, SCOPE_TRAITS, type HooksPath, type Method, type Target } from './target.js'
+import type { ConfigFields, Delivery, DeliveryItem, GitHubClient, Hook, HookConfig, HookFields, HookRef } from '../model.js'
+import { describeTarget, endpoint, SCOPE_TRAITS, type HooksPath, type Method, type Target } from './scopes.js'
 
 /** A hook that was looked up: its id, and the hook itself when the lookup already fetched it. */
 export interface ResolvedHook {

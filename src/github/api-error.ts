@@ -3,7 +3,7 @@
  * errors, plus a hint on the token for 401/403/404 (REST docs, "Fine-grained access tokens" and
  * "OAuth app tokens and personal access tokens (classic)" of each hooks endpoint).
  */
-import { scopeNoun, type Scope } from './target.js'
+import { scopeNoun, type Scope } from './scopes.js'
 
 /** The parts of Octokit's `RequestError` (`@octokit/request-error`) this module reads. */
 interface ApiError {

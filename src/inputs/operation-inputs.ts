@@ -4,38 +4,9 @@
  * chosen operation and scope ({@link checkOperation}, {@link mayWrite}, {@link warnUnsafe}).
  * {@link INPUTS} is every input of `action.yml`; __tests__/inputs.test.ts keeps the two in step.
  */
-import type { ConfigFields, HookFields } from './model.js'
-import { SCOPE_TRAITS, type Scope } from './target.js'
-import { list, type ReadInput } from './input-values.js'
-
-/** The operations of this action; each maps to one REST hooks endpoint (see README). */
-export const OPERATIONS = [
-  'list',
-  'get',
-  'create',
-  'update',
-  'delete',
-  'get-config',
-  'update-config',
-  'list-deliveries',
-  'get-delivery',
-  'redeliver',
-  'ping',
-  'test',
-  'ensure',
-  'ensure-absent',
-  'redeliver-failed',
-  'audit-secret',
-  'rotate-secret',
-  'report',
-  'plan',
-  'apply',
-  'export',
-  'inventory'
-] as const
-
-/** One of {@link OPERATIONS}. */
-export type Operation = (typeof OPERATIONS)[number]
+import { OPERATIONS, type ConfigFields, type HookFields, type Operation } from '../model.js'
+import { SCOPE_TRAITS, type Scope } from '../github/scopes.js'
+import { list, type ReadInput } from './values.js'
 
 /** Inputs every operation reads. */
 const CONNECTION_INPUTS = [

@@ -7,10 +7,10 @@
  */
 import { createPrivateKey } from 'node:crypto'
 import * as core from '@actions/core'
-import { SECRET_MASK, type Connection } from './model.js'
-import { mask, urlCredentials } from './redact.js'
-import type { Scope } from './target.js'
-import { KNOWN_API_VERSIONS, list, type InputReader, type ReadInput } from './input-values.js'
+import { SECRET_MASK, type Connection } from '../model.js'
+import { mask, urlCredentials } from '../github/redact.js'
+import type { Scope } from '../github/scopes.js'
+import { KNOWN_API_VERSIONS, list, type InputReader, type ReadInput } from './values.js'
 
 /** What `token` must be, for the error when it is missing. */
 const TOKEN_HELP =

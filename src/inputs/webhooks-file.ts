@@ -34,13 +34,12 @@ import { isAbsolute, relative, resolve } from 'node:path'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { closest, distance } from 'fastest-levenshtein'
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml'
-import { SECRET_MASK, sameUrl, type RepositorySelection, type WebhookEntry, type WebhooksFile } from './model.js'
-import { mask, urlCredentials } from './redact.js'
-import { repositoryPatterns } from './input-targets.js'
-import { selectsRepository } from './selection.js'
-import { eventList, httpUrl, KNOWN_EVENTS, list, propertyFilter, topicList, unknownEvents } from './input-values.js'
-import schema from './webhooks.schema.json' with { type: 'json' }
-import { urlGlobProblem } from './plan.js'
+import { SECRET_MASK, sameUrl, urlGlobProblem, type ExportEntry, type RepositorySelection, type WebhookEntry, type WebhooksFile } from '../model.js'
+import { mask, urlCredentials } from '../github/redact.js'
+import { repositoryPatterns } from './targets.js'
+import { selectsRepository } from '../github/selection.js'
+import { eventList, httpUrl, KNOWN_EVENTS, list, propertyFilter, topicList, unknownEvents } from './values.js'
+import schema from '../webhooks.schema.json' with { type: 'json' }
 
 /** The input `file`'s default. */
 const DEFAULT_WEBHOOKS_FILE = '.github/webhooks.yml'
@@ -148,11 +147,11 @@ export interface ReadWebhooksFileOptions {
  *   (`^[A-Za-z_][A-Za-z0-9_]*$`);
  * - `name` not blank and unique in the file (a duplicate names the line of the first);
  * - `url` and each of `previous_urls` an absolute http:// or https:// URL (`httpUrl` of
- *   ./input-values.ts), no previous URL equal to `url`;
+ *   ./values.ts), no previous URL equal to `url`;
  * - `events`: each one name (`eventList`'s rule), known to GitHub (`KNOWN_EVENTS`, with "did you
  *   mean" from `unknownEvents`) unless `options.allow_unknown_events`; `*` for all events;
  * - `repositories`: the rules of the `repositories` input (`repositoryPatterns` of
- *   ./input-targets.ts, each item at its own line); `topics` and `repository_property` by
+ *   ./targets.ts, each item at its own line); `topics` and `repository_property` by
  *   `topicList` and `propertyFilter`;
  * - `secret_env`: the variable set and not empty (nor `********`, GitHub's mask of a stored secret);
  * - no two entries that could claim one hook: the same URL (their `url` or one of their
@@ -196,7 +195,7 @@ export function readWebhooksFile(path: string, env: NodeJS.ProcessEnv, text?: st
 }
 
 /**
- * Masks, in the log (`core.setSecret`) and for `redact` (`mask` of ./redact.ts), every secret that
+ * Masks, in the log (`core.setSecret`) and for `redact` (`mask` of ../github/redact.ts), every secret that
  * `file` read from the environment: each entry's `secret` and, when it differs, the variable's
  * untrimmed value; and the credentials of the entries' `url` and `previous_urls` (`urlCredentials`),
  * as `maskSecretInputs` does for the inputs. Call it right after {@link readWebhooksFile}, before
@@ -212,25 +211,6 @@ export function maskWebhooksFileSecrets(file: WebhooksFile, env: NodeJS.ProcessE
     }
     for (const url of [hook.url, ...hook.previous_urls]) urlCredentials(url).forEach(mask)
   }
-}
-
-/** One hook configuration, as `export` found it on GitHub, for {@link renderWebhooksFile}. */
-export interface ExportEntry {
-  /** The entry's name; unique among the entries. */
-  name: string
-  url: string
-  events: string[]
-  content_type: 'json' | 'form'
-  insecure_ssl: '0' | '1'
-  active: boolean
-  /** The organization whose own hook this is; set this or `repositories`. */
-  org?: string
-  /** The repositories that carry this hook, as literal `owner/name`; set this or `org`. */
-  repositories?: string[]
-  /** True when GitHub has a secret set on these hooks (it returns `********` for it). */
-  secret_set: boolean
-  /** The name of the environment variable the file should read the secret from (e.g. `DEPLOY_SECRET`). */
-  secret_env: string
 }
 
 /**

@@ -6,11 +6,11 @@
  * ping caused is found by noting the newest delivery id before the request and polling for a newer
  * one of the right event.
  */
-import { isApiError } from './api-error.js'
-import * as hooks from './hooks.js'
-import { realClock, type Clock, type Delivery, type DeliveryItem, type GitHubClient } from './model.js'
-import { RateLimitStop, RateLimitWait, withDeadline } from './pacing.js'
-import type { Target } from './target.js'
+import { isApiError } from '../github/api-error.js'
+import * as hooks from '../github/endpoints.js'
+import { realClock, type Clock, type Delivery, type DeliveryItem, type GitHubClient } from '../model.js'
+import { RateLimitStop, RateLimitWait, withDeadline } from '../github/pacing.js'
+import type { Target } from '../github/scopes.js'
 
 /** First poll this long after the request (ms); GitHub usually delivers within it. */
 export const FIRST_POLL_MS = 500
@@ -40,7 +40,7 @@ export async function newestDelivery(client: GitHubClient, target: Target, hook_
  *
  * The wait never outlasts `timeout_ms`: every poll and the final fetch are aborted at the deadline,
  * and a poll that fails with a 5xx or a network error is not retried but followed by the next poll
- * (another 4xx is thrown). A poll waits out a pause GitHub asked for (./pacing.ts) when it ends
+ * (another 4xx is thrown). A poll waits out a pause GitHub asked for (../github/pacing.ts) when it ends
  * before the deadline; when it ends later, the wait ends at once with {@link RateLimitWait}.
  * @param options.after the newest delivery id before the request that causes the delivery
  * @param options.event the delivery's event (`ping`, `push`); undefined: any event
