@@ -2,9 +2,10 @@
  * The import rules of src/ (docs/development.md, "Where things go"), checked by dependency-cruiser in
  * __tests__/layout.test.ts (part of `npm test`) and by `npx depcruise src` for a readable report.
  *
- * Imports point one way: main → the operation table → operations/ → jobs/ → github/ → model, with
- * report/ between operations/ and jobs/, and inputs/ beside them (inputs → github → model). Type-only
- * imports count: a circle through `import type` is a circle.
+ * Imports point one way: main → the operation table (operations.ts) → operations/ → report/ → jobs/
+ * → github/ → model.ts, and main → inputs/ → github/ → model.ts. Type-only imports count: a circle
+ * through `import type` is a circle. A folder is used through its face, its index.ts (operations/,
+ * whose modules the table lists one by one, has none).
  * @type {import('dependency-cruiser').IConfiguration}
  */
 const layer = (name, comment, path, pathNot) => ({ name, comment, severity: 'error', from: { path }, to: { path: pathNot } })
@@ -43,7 +44,28 @@ module.exports = {
       '^src/report/',
       '^src/(inputs|operations)/|^src/(main|operations|index)\\.ts$'
     ),
-    layer('only-index-runs-main', 'index.ts only calls run().', '^src/(?!index\\.ts$)', '^src/main\\.ts$')
+    layer(
+      'operations-know-no-table',
+      'An operation module knows no other operation by the table, and no input: the request comes from model.ts.',
+      '^src/operations/',
+      '^src/(main|operations|index)\\.ts$|^src/inputs/(?!webhooks-file\\.ts$)'
+    ),
+    layer('only-index-runs-main', 'index.ts only calls run().', '^src/(?!index\\.ts$)', '^src/main\\.ts$'),
+    {
+      name: 'through-the-face',
+      comment:
+        "Another folder is imported through its index.ts; only the webhooks file's reader and writer are imported by path, lazily (import()), to keep yaml and ajv out of the cold start.",
+      severity: 'error',
+      from: { path: '^src/([^/]+)/' },
+      to: { path: '^src/(github|inputs|jobs|report)/(?!index\\.ts$)', pathNot: ['^src/$1/'], dependencyTypesNot: ['dynamic-import'] }
+    },
+    {
+      name: 'top-through-the-face',
+      comment: 'main.ts and the operation table import the folders through their index.ts (the operation modules one by one).',
+      severity: 'error',
+      from: { path: '^src/[^/]+\\.ts$' },
+      to: { path: '^src/(github|inputs|jobs|report)/(?!index\\.ts$)' }
+    }
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

@@ -12,7 +12,8 @@ import type { HookTarget, StoredDelivery } from '../emulator/server.js'
 import { countResults, type TargetResult } from '../src/jobs/fleet.js'
 import { getRequest } from '../src/inputs/input-helper.js'
 import type { DeliveryItem } from '../src/model.js'
-import { writeFleetSummary } from '../src/report/outputs.js'
+import { writeFleetSummary } from '../src/report/index.js'
+import { OPERATION_TABLE } from '../src/operations.js'
 import { hookReport, type HookReport, type ReportWindow } from '../src/jobs/health.js'
 import { runAction } from './helpers/action.js'
 import { emulator, useEmulator } from './helpers/emulator.js'
@@ -219,7 +220,7 @@ describe('report', () => {
     const request = getRequest((name) => inputs[name] ?? '', {})
     const file = process.env.GITHUB_STEP_SUMMARY as string
     writeFileSync(file, '')
-    await writeFleetSummary(request, 'Selected 2 repositories.', results, countResults(results))
+    await writeFleetSummary(request, 'Selected 2 repositories.', results, countResults(results), OPERATION_TABLE[request.operation])
     const charted = chartedDeliveries(readFileSync(file, 'utf8'))
 
     // What the table counts: each repository's deliveries within its own window.

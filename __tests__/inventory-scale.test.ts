@@ -2,7 +2,7 @@
  * `inventory` at organization scale (issue "True to real GitHub"): the job summary of 5,000
  * repositories with one hook each stays under GitHub's 1 MiB per step (GitHub drops a larger one
  * whole), rows past the limit are counted and point to the CSV, which has every hook. Built in-process
- * (src/report/outputs.ts's writeInventory and writeFleetSummary, as the action's runMany calls them) rather
+ * (the inventory operation's finish, src/operations/inventory.ts, and writeFleetSummary, as the run over targets calls them) rather
  * than through 5,000 HTTP calls, to keep the suite fast; the end-to-end path is inventory-e2e.test.ts.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
@@ -11,9 +11,10 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { countResults, type TargetResult } from '../src/jobs/fleet.js'
-import type { WebhookRequest } from '../src/inputs/input-helper.js'
+import type { WebhookRequest } from '../src/model.js'
 import type { InventoryHook } from '../src/jobs/inventory.js'
-import { writeFleetSummary, writeInventory } from '../src/report/outputs.js'
+import { writeFleetSummary } from '../src/report/index.js'
+import { OPERATION_TABLE } from '../src/operations.js'
 
 const MIB = 1024 * 1024
 const dir = mkdtempSync(join(tmpdir(), 'inventory-scale-'))
@@ -84,8 +85,8 @@ test('5,000 repositories with a hook each: the job summary stays under 1 MiB and
   writeFileSync(process.env.GITHUB_STEP_SUMMARY as string, '')
   writeFileSync(process.env.GITHUB_OUTPUT as string, '')
 
-  expect(await writeInventory(request, results)).toBeUndefined()
-  await writeFleetSummary(request, `${count} repositories selected.`, results, countResults(results))
+  expect(await OPERATION_TABLE.inventory.finish?.(request, results)).toBeUndefined()
+  await writeFleetSummary(request, `${count} repositories selected.`, results, countResults(results), OPERATION_TABLE.inventory)
 
   const size = statSync(process.env.GITHUB_STEP_SUMMARY as string).size
   expect(size).toBeLessThan(MIB)

@@ -21,7 +21,7 @@ import {
   lastResponseText,
   readLastResponse,
   SEVERITY,
-  worstFirst,
+  worstHooksFirst,
   type InventoryHook
 } from '../src/jobs/inventory.js'
 import type { Target } from '../src/github/scopes.js'
@@ -177,9 +177,9 @@ describe('inventoryTarget', () => {
 })
 
 describe('orderings and counts', () => {
-  test('worstFirst: by worst finding, then by number of findings; hooks without findings last', async () => {
+  test('worstHooksFirst: by worst finding, then by number of findings; hooks without findings last', async () => {
     const { ids, all } = await inventoryOfBoth()
-    const order = worstFirst(all).map((hook) => Object.keys(ids).find((name) => ids[name] === hook.hook_id))
+    const order = worstHooksFirst(all).map((hook) => Object.keys(ids).find((name) => ids[name] === hook.hook_id))
     expect(order).toEqual([
       'allNoSecret', // no-secret + all-events: 2 findings
       'orgNone', // no-secret

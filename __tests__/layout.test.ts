@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { OPERATIONS } from '../src/model.js'
+import { OPERATION_TABLE } from '../src/operations.js'
 
 const root = new URL('..', import.meta.url).pathname
 const cli = join(root, 'node_modules/dependency-cruiser/bin/dependency-cruiser.mjs')
@@ -60,7 +62,7 @@ describe('the top of src/', () => {
     const files = readdirSync(join(root, 'src'), { withFileTypes: true })
       .filter((entry) => entry.isFile())
       .map((entry) => entry.name)
-    expect(files.sort()).toEqual(['index.ts', 'main.ts', 'model.ts', 'webhooks.schema.json'])
+    expect(files.sort()).toEqual(['index.ts', 'main.ts', 'model.ts', 'operations.ts', 'webhooks.schema.json'])
   })
 
   it('index.ts only calls run()', () => {
@@ -69,5 +71,26 @@ describe('the top of src/', () => {
       .replace(/\/\/.*$/gm, '')
       .trim()
     expect(code).toBe("import { run } from './main.js'\n\nawait run()")
+  })
+})
+
+describe('the operations', () => {
+  it('main.ts names none of them: it runs the module the operation table gives', () => {
+    const code = readFileSync(join(root, 'src/main.ts'), 'utf8')
+    const named = OPERATIONS.filter(
+      (operation) => code.includes(`'${operation}'`) || code.includes(`"${operation}"`) || code.includes(`\`${operation}\``)
+    )
+    expect(named).toEqual([])
+  })
+
+  it('are each one module of src/operations/, listed once by the table, which runs every one', () => {
+    const modules = readdirSync(join(root, 'src/operations')).filter((name) => !['operation.ts', 'run.ts', 'verdict.ts'].includes(name))
+    expect(modules.map((name) => name.replace(/\.ts$/, '')).sort()).toEqual([...OPERATIONS].sort())
+    const table = readFileSync(join(root, 'src/operations.ts'), 'utf8')
+    for (const operation of OPERATIONS) {
+      expect(table).toContain(`from './operations/${operation}.js'`)
+      const module = OPERATION_TABLE[operation]
+      expect([module.run, module.runTargets, module.runAll].filter((run) => run !== undefined)).toHaveLength(1)
+    }
   })
 })

@@ -1,5 +1,5 @@
 /**
- * Wording of the step's log and job summary (src/report/outputs.ts) that a reader could misread (issue
+ * Wording of the step's log and job summary (src/report/ and the operation modules of src/operations/) that a reader could misread (issue
  * "True to real GitHub"): the pacing line under `ghes_rate_limit_factor`, and empty table cells.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
@@ -7,8 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { countResults, type TargetResult } from '../src/jobs/fleet.js'
-import type { WebhookRequest } from '../src/inputs/input-helper.js'
-import { pacingLine, writeFleetSummary } from '../src/report/outputs.js'
+import type { WebhookRequest } from '../src/model.js'
+import { pacingLine, writeFleetSummary } from '../src/report/index.js'
+import { OPERATION_TABLE } from '../src/operations.js'
 import { pacingBudget, type PacingStats } from '../src/github/pacing.js'
 
 const stats = (factor: number, busiest: number): PacingStats => ({
@@ -55,7 +56,7 @@ test('an empty summary cell is closed (<td></td>), not left as <td><td>', async 
     targets: { kind: 'repositories', selection: { patterns: [{ text: 'octo-org/a' }] } },
     dry_run: false
   } as unknown as WebhookRequest
-  await writeFleetSummary(request, undefined, results, countResults(results))
+  await writeFleetSummary(request, undefined, results, countResults(results), OPERATION_TABLE[request.operation])
   const summary = readFileSync(summaryFile, 'utf8')
   // The hook and details cells are empty: no hook id, no message.
   expect(summary).toContain('<td><code>octo-org/a</code></td><td>listed</td><td></td><td></td></tr>')

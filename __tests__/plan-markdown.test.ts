@@ -5,7 +5,7 @@
  */
 import { describe, expect, test } from '@jest/globals'
 import type { PlanItem } from '../src/jobs/plan.js'
-import { COMMENT_LIMIT, PLAN_COMMENT_CAP, PLAN_SUMMARY_CAP, planMarkdown } from '../src/report/outputs.js'
+import { COMMENT_LIMIT, PLAN_COMMENT_CAP, PLAN_SUMMARY_CAP, planMarkdown } from '../src/operations/plan.js'
 import { redact, redactUrlHashed } from '../src/github/redact.js'
 import type { Target } from '../src/github/scopes.js'
 

@@ -2,9 +2,10 @@ import { afterAll, describe, expect, test } from '@jest/globals'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { WebhookRequest } from '../src/inputs/input-helper.js'
-import type { OperationResult } from '../src/jobs/operations.js'
-import { code, writeSummary } from '../src/report/outputs.js'
+import type { WebhookRequest } from '../src/model.js'
+import type { OperationResult } from '../src/jobs/index.js'
+import { code, writeSummary } from '../src/report/index.js'
+import { OPERATION_TABLE } from '../src/operations.js'
 import {
   mask,
   maskUrlCredentials,
@@ -382,7 +383,7 @@ describe('the job summary', () => {
         config: hook.config,
         ensure: { outcome: 'created', changes: [{ field: 'url', from: null, to: url }], secret_proof: 'written' }
       } as unknown as OperationResult
-      await writeSummary(request, target, result)
+      await writeSummary(request, target, result, OPERATION_TABLE[request.operation])
       const summary = readFileSync(file, 'utf8')
       expect(summary).toContain(`https://${REDACTED}:${REDACTED}@hooks.example.com/in/${REDACTED}?sig=${REDACTED}&#38;token=${REDACTED}`)
       for (const leak of ['Pa', '0rd', '&#38;ss', '&amp;ss', '%26ss', '5f0c6d3e', 's1g']) expect(summary).not.toContain(leak)

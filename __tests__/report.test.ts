@@ -14,7 +14,7 @@ import {
   MAX_HOURS,
   nearestRank,
   overallSuccessRate,
-  worstFirst,
+  worstReportsFirst,
   type HookReport,
   type HourlySeries
 } from '../src/jobs/health.js'
@@ -164,13 +164,13 @@ test('overallSuccessRate: over every guid of every hook', () => {
   expect(overallSuccessRate([])).toBeNull()
 })
 
-test('worstFirst: longest failing streak, then lowest rate (none last), most failed guids, then target/url/id', () => {
+test('worstReportsFirst: longest failing streak, then lowest rate (none last), most failed guids, then target/url/id', () => {
   const make = (name: string, fields: Partial<HookReport>): HookReport => ({ ...idle, target: name, ...fields })
   const halfA = make('half-a', { success_rate: 0.5, failed_guids: 1 })
   const halfB = make('half-b', { success_rate: 0.5, failed_guids: 4 })
   const halfC = make('half-c', { success_rate: 0.5, failed_guids: 1 })
   const input = [idle, quiet, halfC, busy, halfA, halfB]
-  expect(worstFirst(input).map((report) => report.target)).toEqual([
+  expect(worstReportsFirst(input).map((report) => report.target)).toEqual([
     'repository octo/hello', // streak 2
     'half-b', // 0.5, 4 failed guids
     'half-a', // 0.5, 1 failed guid, by target

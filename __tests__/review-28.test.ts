@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@jest/globals'
 import { readLastResponse } from '../src/jobs/inventory.js'
-import { pacingLine } from '../src/report/outputs.js'
+import { pacingLine } from '../src/report/index.js'
 import { pacingBudget } from '../src/github/pacing.js'
 import { exportEntries } from '../src/jobs/plan.js'
 import type { Hook } from '../src/model.js'

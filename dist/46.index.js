@@ -18,16 +18,15 @@ export const modules = {
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__webpack_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__webpack_require__.n(node_path__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var ajv__WEBPACK_IMPORTED_MODULE_10__ = __webpack_require__(2463);
-/* harmony import */ var ajv__WEBPACK_IMPORTED_MODULE_10___default = /*#__PURE__*/__webpack_require__.n(ajv__WEBPACK_IMPORTED_MODULE_10__);
+/* harmony import */ var ajv__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(2463);
+/* harmony import */ var ajv__WEBPACK_IMPORTED_MODULE_9___default = /*#__PURE__*/__webpack_require__.n(ajv__WEBPACK_IMPORTED_MODULE_9__);
 /* harmony import */ var fastest_levenshtein__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(1916);
 /* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(8815);
 /* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(182);
-/* harmony import */ var _github_redact_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(8478);
+/* harmony import */ var _github_index_js__WEBPACK_IMPORTED_MODULE_5__ = __webpack_require__(6297);
 /* harmony import */ var _targets_js__WEBPACK_IMPORTED_MODULE_6__ = __webpack_require__(4295);
-/* harmony import */ var _github_selection_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(7429);
-/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(1268);
-/* harmony import */ var _webhooks_schema_json__WEBPACK_IMPORTED_MODULE_9__ = __webpack_require__(3680);
+/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_7__ = __webpack_require__(1268);
+/* harmony import */ var _webhooks_schema_json__WEBPACK_IMPORTED_MODULE_8__ = __webpack_require__(3680);
 /**
  * The webhooks file (input `file`, default `.github/webhooks.yml`): the hooks a repository declares,
  * which the `plan` and `apply` operations compare with GitHub's and `export` writes from GitHub's.
@@ -59,7 +58,6 @@ export const modules = {
  * {@link renderWebhooksFile} writes one for `export`. A secret is never written in the file, and no
  * message repeats a secret or a URL (a URL may carry a credential).
  */
-
 
 
 
@@ -205,13 +203,13 @@ function readWebhooksFile(path, env, text, options = {}) {
 function maskWebhooksFileSecrets(file, env) {
     for (const hook of file.hooks) {
         if (hook.secret !== undefined) {
-            (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .mask */ .dK)(hook.secret);
+            (0,_github_index_js__WEBPACK_IMPORTED_MODULE_5__/* .mask */ .dK)(hook.secret);
             const raw = hook.secret_env === undefined ? undefined : env[hook.secret_env];
             if (raw !== undefined && raw !== hook.secret)
-                (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .mask */ .dK)(raw);
+                (0,_github_index_js__WEBPACK_IMPORTED_MODULE_5__/* .mask */ .dK)(raw);
         }
         for (const url of [hook.url, ...hook.previous_urls])
-            (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .urlCredentials */ .O4)(url).forEach(_github_redact_js__WEBPACK_IMPORTED_MODULE_5__/* .mask */ .dK);
+            (0,_github_index_js__WEBPACK_IMPORTED_MODULE_5__/* .urlCredentials */ .O4)(url).forEach(_github_index_js__WEBPACK_IMPORTED_MODULE_5__/* .mask */ .dK);
     }
 }
 /**
@@ -301,7 +299,7 @@ function keyText(path) {
 let validator;
 /** ./webhooks.schema.json compiled by Ajv in strict mode (formats are for editors: `url` is checked by `httpUrl`). */
 function validate(data) {
-    validator ??= new ajv__WEBPACK_IMPORTED_MODULE_10__.Ajv({ allErrors: true, strict: true, validateFormats: false }).compile(_webhooks_schema_json__WEBPACK_IMPORTED_MODULE_9__);
+    validator ??= new ajv__WEBPACK_IMPORTED_MODULE_9__.Ajv({ allErrors: true, strict: true, validateFormats: false }).compile(_webhooks_schema_json__WEBPACK_IMPORTED_MODULE_8__);
     return validator(data) ? [] : (validator.errors ?? []);
 }
 /** A plain object (a YAML mapping). */
@@ -468,7 +466,7 @@ class FileReader {
                         : shown !== undefined
                             ? `is ${shown}`
                             : `is not valid (its value is not shown${key === 'secret_env' ? ': it may be the secret itself' : ''})`;
-                this.add(path, `${what}; it accepts ${error.keyword === 'enum' ? (0,_values_js__WEBPACK_IMPORTED_MODULE_8__/* .list */ .p_)(params.allowedValues) : this.accepts(path)}`);
+                this.add(path, `${what}; it accepts ${error.keyword === 'enum' ? (0,_values_js__WEBPACK_IMPORTED_MODULE_7__/* .list */ .p_)(params.allowedValues) : this.accepts(path)}`);
             }
         }
     }
@@ -476,7 +474,7 @@ class FileReader {
     unknownKey(key, top) {
         if (key.toLowerCase() === 'secret')
             return SECRET_MESSAGE;
-        const known = Object.keys(top ? _webhooks_schema_json__WEBPACK_IMPORTED_MODULE_9__.properties : _webhooks_schema_json__WEBPACK_IMPORTED_MODULE_9__.properties.hooks.items.properties).filter((name) => name !== 'secret');
+        const known = Object.keys(top ? _webhooks_schema_json__WEBPACK_IMPORTED_MODULE_8__.properties : _webhooks_schema_json__WEBPACK_IMPORTED_MODULE_8__.properties.hooks.items.properties).filter((name) => name !== 'secret');
         const near = (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_2__/* .closest */ .kp)(key.toLowerCase(), known);
         const hint = (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_2__/* .distance */ .Io)(key.toLowerCase(), near) <= Math.max(2, Math.floor(key.length / 3)) ? ` (did you mean '${near}'?)` : '';
         return `unknown key '${key}'${hint}; it accepts ${top ? 'the top-level keys' : 'the keys of an entry:'} ${known.join(', ')}`;
@@ -542,7 +540,7 @@ class FileReader {
     /** `url` when it is an absolute http(s) URL; otherwise records the problem (without the URL). */
     url(url, path) {
         try {
-            return (0,_values_js__WEBPACK_IMPORTED_MODULE_8__/* .httpUrl */ .q3)(url, keyText(path));
+            return (0,_values_js__WEBPACK_IMPORTED_MODULE_7__/* .httpUrl */ .q3)(url, keyText(path));
         }
         catch (error) {
             this.add(path, fromInput(error, keyText(path)));
@@ -558,15 +556,15 @@ class FileReader {
             const key = keyText([...path, k]);
             try {
                 // A JSON array of one: the item is one name, never split at its commas.
-                (0,_values_js__WEBPACK_IMPORTED_MODULE_8__/* .eventList */ .$q)(JSON.stringify([item]), key);
+                (0,_values_js__WEBPACK_IMPORTED_MODULE_7__/* .eventList */ .$q)(JSON.stringify([item]), key);
             }
             catch (error) {
                 this.add([...path, k], fromInput(error, key));
                 return;
             }
             const event = item.trim();
-            if (event !== '*' && !_values_js__WEBPACK_IMPORTED_MODULE_8__/* .KNOWN_EVENTS */ ._Y.has(event) && this.options.allow_unknown_events !== true) {
-                this.add([...path, k], fromInput(new Error((0,_values_js__WEBPACK_IMPORTED_MODULE_8__/* .unknownEvents */ .W)(key, [event])), key));
+            if (event !== '*' && !_values_js__WEBPACK_IMPORTED_MODULE_7__/* .KNOWN_EVENTS */ ._Y.has(event) && this.options.allow_unknown_events !== true) {
+                this.add([...path, k], fromInput(new Error((0,_values_js__WEBPACK_IMPORTED_MODULE_7__/* .unknownEvents */ .W)(key, [event])), key));
             }
             else if (!events.includes(event)) {
                 events.push(event);
@@ -600,7 +598,7 @@ class FileReader {
                     return;
                 const key = keyText(at('topics', k));
                 try {
-                    for (const topic of (0,_values_js__WEBPACK_IMPORTED_MODULE_8__/* .topicList */ .Il)(item, key))
+                    for (const topic of (0,_values_js__WEBPACK_IMPORTED_MODULE_7__/* .topicList */ .Il)(item, key))
                         if (!topics.includes(topic))
                             topics.push(topic);
                 }
@@ -613,7 +611,7 @@ class FileReader {
         if (typeof raw.repository_property === 'string') {
             const key = keyText(at('repository_property'));
             try {
-                property = (0,_values_js__WEBPACK_IMPORTED_MODULE_8__/* .propertyFilter */ .YY)(raw.repository_property, key);
+                property = (0,_values_js__WEBPACK_IMPORTED_MODULE_7__/* .propertyFilter */ .YY)(raw.repository_property, key);
             }
             catch (error) {
                 this.add(at('repository_property'), fromInput(error, key));
@@ -692,7 +690,7 @@ function sharedTargets(a, b) {
     const named = [...b.selection.patterns, ...a.selection.patterns].filter((pattern) => !pattern.glob && !pattern.exclude);
     const shared = new Map();
     for (const { owner, name } of named) {
-        const both = [a.selection, b.selection].every((selection) => (0,_github_selection_js__WEBPACK_IMPORTED_MODULE_7__/* .selectsRepository */ .ib)(selection, owner, name) === 'yes');
+        const both = [a.selection, b.selection].every((selection) => (0,_github_index_js__WEBPACK_IMPORTED_MODULE_5__/* .selectsRepository */ .ib)(selection, owner, name) === 'yes');
         if (both && !shared.has(`${owner}/${name}`.toLowerCase()))
             shared.set(`${owner}/${name}`.toLowerCase(), `${owner}/${name}`);
     }

@@ -31865,579 +31865,73 @@ module.exports = {
 
 /***/ }),
 
-/***/ 3660:
+/***/ 6297:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   V2: () => (/* binding */ wasRetried),
-/* harmony export */   d7: () => (/* binding */ isApiError),
-/* harmony export */   eQ: () => (/* binding */ withContext),
-/* harmony export */   gg: () => (/* binding */ describeApiError),
-/* harmony export */   jE: () => (/* binding */ tokenHint),
-/* harmony export */   kc: () => (/* binding */ errorText),
-/* harmony export */   yJ: () => (/* binding */ isHookAlreadyExists)
-/* harmony export */ });
-/* unused harmony export permissionHint */
-/* harmony import */ var _scopes_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1750);
-/**
- * Turns a failed API request into a message users can act on: GitHub's own message and validation
- * errors, plus a hint on the token for 401/403/404 (REST docs, "Fine-grained access tokens" and
- * "OAuth app tokens and personal access tokens (classic)" of each hooks endpoint).
- */
 
-/** True for an error thrown by Octokit for an HTTP error status (it carries `status` and `response`). */
-function isApiError(error) {
-    return error instanceof Error && typeof error.status === 'number';
-}
-/** True for GitHub's 422 "Hook already exists on this repository/organization". */
-function isHookAlreadyExists(error) {
-    return isApiError(error) && error.status === 422 && JSON.stringify(error.response?.data ?? '').includes('already exists');
-}
-/**
- * Adds a sentence about what this step had already done, or could not tell, to an error on its way
- * up: shown as its own line under GitHub's answer ({@link describeApiError}), or appended to the
- * message of any other error.
- * @returns the same error, for `throw withContext(error, …)`
- */
-function withContext(error, sentence) {
-    if (isApiError(error))
-        (error.context ??= []).push(sentence);
-    else if (error instanceof Error)
-        error.message += ` (${sentence})`;
-    return error;
-}
-/**
- * An error as one sentence for a message that goes on: its status and message, then the context
- * this action added ({@link withContext}).
- */
-function errorText(error) {
-    if (!isApiError(error))
-        return error instanceof Error ? error.message : String(error);
-    return [`${error.status} ${error.message}`, ...(error.context ?? [])].join('. ');
-}
-/** True when the failed request had been retried (the client's retries count them in `request.retryCount`). */
-function wasRetried(error) {
-    return isApiError(error) && (error.request?.request?.retryCount ?? 0) > 0;
-}
-/**
- * The token permissions each scope needs to manage webhooks.
- * @returns one sentence naming the classic scope, the fine-grained / GitHub App permission, and
- *   that `GITHUB_TOKEN` cannot do it.
- */
-function permissionHint(scope) {
-    if (scope === 'app') {
-        return ("A GitHub App's webhook is managed as the App itself: a JWT signed with its private key ('app_id', 'private_key'), no installation token. " +
-            'A 404 means the App has no webhook set up (give it a webhook URL on its settings page), or app_id names another App.');
-    }
-    const noun = (0,_scopes_js__WEBPACK_IMPORTED_MODULE_0__/* .scopeNoun */ .px)(scope);
-    const classic = scope === 'repo' ? 'admin:repo_hook' : 'admin:org_hook';
-    const app = scope === 'repo' ? 'repository_hooks' : 'organization_hooks';
-    const owner = scope === 'org' ? ' (and the user must be an organization owner)' : '';
-    return (`The token needs permission to manage ${noun} webhooks: a classic personal access token with the '${classic}' scope${owner}, ` +
-        `or a fine-grained token / GitHub App token with the "Webhooks" ${noun} permission (GitHub App: '${app}'; read to list and inspect, write to change). ` +
-        `The workflow's default GITHUB_TOKEN cannot manage webhooks. A 404 also means the ${noun} or the hook does not exist, or the token cannot see it.`);
-}
-/**
- * Describes an API error for `core.setFailed`: `GitHub answered <status> to <METHOD path>: <message>`,
- * GitHub's validation errors (422) one per line, and a hint for 401, 403 and 404.
- * @param scope the scope of the target the request was for: the hint names its permission
- * @param options.hint false to leave out the hint on the token (a run over many repositories gives it once)
- * @returns lines joined by `\n`; the first one says what GitHub answered
- */
-function describeApiError(error, scope, options = {}) {
-    const body = (error.response?.data ?? {});
-    const where = error.request?.method && error.request.url ? ` to ${error.request.method} ${pathOf(error.request.url)}` : '';
-    // Octokit reports a request that got no answer (a timeout, a dropped connection) as status 500 with no response.
-    const answered = error.response !== undefined;
-    const lines = [
-        answered ? `GitHub answered ${error.status}${where}: ${body.message ?? error.message}` : `No answer from GitHub${where}: ${error.message}`
-    ];
-    for (const item of body.errors ?? []) {
-        lines.push(`- ${typeof item === 'string' ? item : (item.message ?? [item.resource, item.field, item.code].filter(Boolean).join(' '))}`);
-    }
-    lines.push(...(error.context ?? []));
-    const hint = options.hint === false ? undefined : tokenHint(error, scope);
-    return [...lines, ...(hint ? [hint] : [])].join('\n');
-}
-/**
- * What to check about the token after an error: for 401 that it is valid and meant for `api_url`;
- * for 403 and 404 the permission the scope needs ({@link permissionHint}); otherwise (and for the
- * 403 on an archived repository, which no token can lift) nothing.
- */
-function tokenHint(error, scope) {
-    if (!isApiError(error))
-        return undefined;
-    if (error.status === 401 && scope === 'app') {
-        return "GitHub refused the App's JWT: check that 'app_id' is the App's id (or client id), that 'private_key' is one of its current keys (not revoked), and that the runner's clock is right (a JWT is valid for 10 minutes).";
-    }
-    if (error.status === 401)
-        return "The token in 'token' is invalid or expired, or it is not a token for this API ('api_url').";
-    if ((error.status === 403 && !isReadOnlyRepository(error)) || error.status === 404)
-        return permissionHint(scope);
-    return undefined;
-}
-/** GitHub's 403 for a write to an archived repository: no token can help, so no permission hint. */
-function isReadOnlyRepository(error) {
-    return /archived so is read-only/i.test((error.response?.data ?? {}).message ?? '');
-}
-function pathOf(url) {
-    try {
-        return new URL(url).pathname;
-    }
-    catch {
-        return url;
-    }
-}
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  f_: () => (/* reexport */ GITHUB_LIMITS),
+  Or: () => (/* reexport */ HookLookupError),
+  $H: () => (/* reexport */ REASON_TEXT),
+  CZ: () => (/* reexport */ RateLimitStop),
+  j6: () => (/* reexport */ RateLimitWait),
+  ty: () => (/* reexport */ SCOPE_TRAITS),
+  zp: () => (/* reexport */ SelectionError),
+  DQ: () => (/* reexport */ appAuthStrategy),
+  Ar: () => (/* reexport */ clientFactory),
+  gg: () => (/* reexport */ describeApiError),
+  PY: () => (/* reexport */ describeHook),
+  e9: () => (/* reexport */ describeSelection),
+  ff: () => (/* reexport */ describeTarget),
+  kc: () => (/* reexport */ errorText),
+  JL: () => (/* reexport */ github_endpoints_namespaceObject),
+  d7: () => (/* reexport */ isApiError),
+  yJ: () => (/* reexport */ isHookAlreadyExists),
+  dK: () => (/* reexport */ mask),
+  gn: () => (/* reexport */ maskUrlCredentials),
+  E$: () => (/* reexport */ redact),
+  mC: () => (/* reexport */ redactUrlHashed),
+  XZ: () => (/* reexport */ selectRepositories),
+  ib: () => (/* reexport */ selectsRepository),
+  lU: () => (/* reexport */ targetFields),
+  je: () => (/* reexport */ targetName),
+  jE: () => (/* reexport */ tokenHint),
+  ze: () => (/* reexport */ trustApiRoot),
+  O4: () => (/* reexport */ urlCredentials),
+  SK: () => (/* reexport */ utcTime),
+  eQ: () => (/* reexport */ withContext),
+  NE: () => (/* reexport */ withDeadline),
+  Lt: () => (/* reexport */ withEtags)
+});
 
+// NAMESPACE OBJECT: ./src/github/endpoints.ts
+var github_endpoints_namespaceObject = {};
+__nccwpck_require__.r(github_endpoints_namespaceObject);
+__nccwpck_require__.d(github_endpoints_namespaceObject, {
+  HookLookupError: () => (HookLookupError),
+  SINGLE_HOOK_ID: () => (SINGLE_HOOK_ID),
+  createHook: () => (createHook),
+  createdSince: () => (createdSince),
+  deleteHook: () => (deleteHook),
+  getDelivery: () => (getDelivery),
+  getHook: () => (getHook),
+  getHookConfig: () => (getHookConfig),
+  getNamedHook: () => (getNamedHook),
+  listDeliveries: () => (listDeliveries),
+  listHooks: () => (listHooks),
+  mergeEvents: () => (mergeEvents),
+  ping: () => (ping),
+  redeliver: () => (redeliver),
+  resolveHook: () => (resolveHook),
+  sameEvents: () => (sameEvents),
+  selectHooks: () => (selectHooks),
+  testPush: () => (testPush),
+  updateHook: () => (updateHook),
+  updateHookConfig: () => (updateHookConfig)
+});
 
-/***/ }),
-
-/***/ 8478:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   E$: () => (/* binding */ redact),
-/* harmony export */   O4: () => (/* binding */ urlCredentials),
-/* harmony export */   dK: () => (/* binding */ mask),
-/* harmony export */   gn: () => (/* binding */ maskUrlCredentials),
-/* harmony export */   mC: () => (/* binding */ redactUrlHashed),
-/* harmony export */   ze: () => (/* binding */ trustApiRoot)
-/* harmony export */ });
-/* unused harmony exports REDACTED, SHORT_VALUE_LENGTH, urlCredentialParts, redactUrls */
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6257);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_1__);
-/**
- * Keeps secrets out of everything the step shows: the log (messages and `RUNNER_DEBUG` lines), the
- * step outputs and the job summary. Two mechanisms work together in {@link redact}:
- *
- * 1. By value: the `secret` and `token` inputs, and the URL credentials of 8+ characters, are
- *    masked ({@link mask}): the runner hides them in the log (`core.setSecret`, i.e. the workflow
- *    command `::add-mask::`, GitHub docs "Workflow commands for GitHub Actions" → "Masking a value
- *    in a log"), and {@link redact} replaces them in everything else, in their plain, JSON-escaped,
- *    HTML-escaped and percent-encoded forms. A masked value shorter than 8 characters is replaced
- *    only where it stands alone (no letter or digit on either side), so a token `t` never turns
- *    "list" into "lis***".
- * 2. By position: in every http(s) URL found in a text, the credential parts (see
- *    {@link urlCredentialParts} for the one rule) are replaced by `***` where they stand, whatever
- *    their length: `?v=1` becomes `?v=***` without touching any other `1`.
- *
- * URL credentials shorter than 8 characters are not given to the runner's mask: `::add-mask::` hides
- * a value everywhere in the log, and masking `1` or `prod` would garble every line; (2) covers them
- * inside URLs. GitHub's masking is a safety net, not a guarantee (GitHub docs "Using secrets in GitHub
- * Actions"): it misses transformed forms such as a URL-encoded password, hence this module.
- */
-
-
-/** What replaces a secret in messages, outputs and the job summary. */
-const REDACTED = '***';
-/**
- * Values shorter than this are "short": a short URL credential is neither masked in the log nor
- * replaced by value (only by position, inside URLs), and a short `secret` / `token` is replaced only
- * where it stands alone.
- */
-const SHORT_VALUE_LENGTH = 8;
-/** A URL's scheme, e.g. `https://`. */
-const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
-/** {@link SCHEME} at a given offset (`lastIndex`). */
-const SCHEME_AT = /[A-Za-z][A-Za-z0-9+.-]*:\/\//y;
-/** Where an http(s) URL starts in a text. */
-const URL_IN_TEXT = /\bhttps?:\/\//gi;
-/** Characters of a generated path segment (unreserved, plus `=` and `+` of base64); `%XX` escapes count too. */
-const GENERATED_SEGMENT = /^(?:[A-Za-z0-9_~.=+-]|%[0-9A-Fa-f]{2})+$/;
-/** Shortest path segment taken for a generated secret (as written). */
-const GENERATED_SEGMENT_LENGTH = 16;
-/**
- * Services that carry a secret in a path segment of any shape (rule d of {@link urlCredentialParts}):
- * given the URL's host name and its path segments, the indexes of the secret segments.
- */
-const KNOWN_SERVICES = [
-    // https://hooks.slack.com/services/T…/B…/<token> (also /workflows/…, /triggers/…): everything after the 3rd segment.
-    { name: 'Slack', host: (h) => h === 'hooks.slack.com', secrets: (s) => s.map((_, i) => i).filter((i) => i >= 3) },
-    // https://discord.com/api/webhooks/<id>/<token>[/github|/slack]; also discordapp.com, ptb./canary. subdomains, /api/v10/….
-    {
-        name: 'Discord',
-        host: (h) => /(?:^|\.)discord(?:app)?\.com$/.test(h),
-        secrets: (s) => {
-            const at = s.indexOf('webhooks');
-            return s[0] === 'api' && at > 0 ? [at + 2] : [];
-        }
-    },
-    // https://hooks.zapier.com/hooks/catch/<account>/<key>/
-    { name: 'Zapier', host: (h) => h === 'hooks.zapier.com', secrets: (s) => (s[0] === 'hooks' && s[1] === 'catch' ? [3] : []) },
-    // https://maker.ifttt.com/trigger/<event>/with/key/<key>
-    {
-        name: 'IFTTT',
-        host: (h) => h === 'maker.ifttt.com',
-        secrets: (s) => {
-            const at = s.indexOf('key');
-            return at >= 0 ? [at + 1] : [];
-        }
-    }
-];
-/** The `api_url` of the request, set by {@link trustApiRoot}. */
-let apiRoot;
-/**
- * Tells the redaction which API root the step talks to (the validated `api_url`), so that its URLs
- * (repository names, page numbers, cursors) are treated as GitHub's own: only their userinfo is a credential.
- */
-function trustApiRoot(api_url) {
-    apiRoot = api_url;
-}
-/**
- * Whether a URL is GitHub's own (its host is github.com or a subdomain, a subdomain of
- * githubusercontent.com, ghe.com or a subdomain, or the host of `api_url` ({@link trustApiRoot}), `GITHUB_API_URL` or
- * `GITHUB_SERVER_URL`). Those carry repository names, commit SHAs and page numbers, never a
- * credential of the user's outside their userinfo; only rule (a) applies to them.
- */
-function isGitHubHost(host) {
-    const hostname = host.replace(/:\d*$/, '');
-    if (/(?:^|\.)github\.com$|\.githubusercontent\.com$|(?:^|\.)ghe\.com$/.test(hostname))
-        return true;
-    const roots = [apiRoot, process.env.GITHUB_API_URL, process.env.GITHUB_SERVER_URL];
-    return roots.some((root) => root !== undefined && root !== '' && hostOf(root) === host);
-}
-/** The lower-cased `host[:port]` of a URL, or undefined. */
-function hostOf(url) {
-    try {
-        return new URL(url).host.toLowerCase();
-    }
-    catch {
-        return undefined;
-    }
-}
-/**
- * Query or fragment parameter names whose values are masked by value too (see {@link urlCredentials}):
- * the whole name, or its last `_` / `-` / `.` part, is a credential word (`token`, `access_token`,
- * `api-key`, `X-Amz-Signature`, `sig`, `code`…), case-insensitively.
- */
-const CREDENTIAL_NAME = /^(?:.*[_.-])?(?:token|secret|key|apikey|password|passwd|pwd|pass|sig|signature|auth|authorization|credential|credentials|session|sessionid|jwt|code|hash|hmac)$/i;
-/** Whether a path segment (as written) looks like a generated secret: rule (c) of {@link urlCredentialParts}. */
-function looksGenerated(segment) {
-    if (segment.length < GENERATED_SEGMENT_LENGTH || !GENERATED_SEGMENT.test(segment))
-        return false;
-    const plain = percentDecoded(segment);
-    return /[A-Za-z]/.test(plain) && /[0-9]/.test(plain);
-}
-/** `decodeURIComponent` that keeps a malformed escape (`%zz`) as written instead of throwing. */
-function percentDecoded(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
-}
-/** The first `char` in `text[from, to)`, or `to`. */
-function find(text, char, from, to) {
-    const at = text.indexOf(char, from);
-    return at >= 0 && at < to ? at : to;
-}
-/** In a text, `\"` and `\\` are JSON escapes inside a URL; the length of the escape at `at`, or 0. */
-function jsonEscape(text, at) {
-    return text[at] === '\\' && (text[at + 1] === '"' || text[at + 1] === '\\') ? 2 : 0;
-}
-/**
- * Reads the URL whose scheme starts at `start` and returns where it ends and its credential parts.
- * With `whole`, the URL runs to the end of `text`; otherwise (a URL inside a message, JSON or HTML)
- * its userinfo ends at the last `@` before white space, a backtick or `/ ? #` (so a password may
- * hold `' " < > &`), and the URL ends at white space, `"`, `<`, `>` or a backtick (JSON escapes `\"`
- * `\\` excepted), trailing `' . , ; : ! ? ) ] }` left out.
- */
-function scanUrl(text, start, whole) {
-    const parts = [];
-    const add = (kind, from, to, name) => {
-        if (to > from)
-            parts.push({ kind, value: text.slice(from, to), start: from, end: to, ...(name === undefined ? {} : { name }) });
-    };
-    SCHEME_AT.lastIndex = start;
-    const authority = start + (SCHEME_AT.exec(text)?.[0].length ?? 0);
-    // userinfo: up to the last `@` before the host's end. A password may hold `' " < > &`; in a text,
-    // a `"` followed by `,` `:` `}` `]` or white space ends a JSON string, so it ends the URL too, and
-    // an HTML entity (`&#39;`, `&amp;`) is one character.
-    let lastAt = -1;
-    for (let k = authority; k < text.length; k++) {
-        const c = text[k];
-        if (!whole) {
-            const entity = /^&(?:#\d+|#x[0-9a-f]+|[a-z]+);/i.exec(text.slice(k, k + 12));
-            if (entity) {
-                k += entity[0].length - 1;
-                continue;
-            }
-            if (/[\s`]/.test(c))
-                break;
-            if (c === '\\') {
-                if (jsonEscape(text, k) === 0)
-                    break;
-                k++;
-                continue;
-            }
-            if (c === '"' && (k + 1 >= text.length || /[\s,:}\]]/.test(text[k + 1])))
-                break;
-        }
-        if (c === '/' || c === '?' || c === '#')
-            break;
-        if (c === '@')
-            lastAt = k;
-    }
-    const hostStart = lastAt >= 0 ? lastAt + 1 : authority;
-    // the URL's end
-    let end = text.length;
-    if (!whole) {
-        for (end = hostStart; end < text.length; end++) {
-            if (/[\s"<>`]/.test(text[end]))
-                break;
-            if (text[end] === '\\') {
-                if (jsonEscape(text, end) === 0)
-                    break;
-                end++;
-            }
-        }
-        end = Math.min(end, text.length);
-        while (end > hostStart && /['.,;:!?)\]}]/.test(text[end - 1]))
-            end--;
-    }
-    // (a) userinfo: the user name and the password
-    if (lastAt >= 0) {
-        const colon = find(text, ':', authority, lastAt);
-        const hasPassword = colon < lastAt;
-        add('username', authority, colon);
-        if (hasPassword)
-            add('password', colon + 1, lastAt);
-    }
-    const firstOf = (chars, from) => {
-        for (let k = from; k < end; k++)
-            if (chars.includes(text[k]))
-                return k;
-        return end;
-    };
-    const pathStart = firstOf('/?#', hostStart);
-    const host = text.slice(hostStart, pathStart).toLowerCase();
-    if (isGitHubHost(host))
-        return { end, parts };
-    const queryStart = firstOf('?#', pathStart);
-    const fragmentStart = firstOf('#', queryStart);
-    // (c) generated-looking path segments, (d) known services' secret segments
-    const segments = [];
-    for (let from = pathStart + 1; from <= queryStart && pathStart < queryStart;) {
-        const to = find(text, '/', from, queryStart);
-        segments.push({ from, to });
-        from = to + 1;
-    }
-    const texts = segments.map(({ from, to }) => text.slice(from, to));
-    const hostname = host.replace(/:\d*$/, '');
-    const service = new Set(KNOWN_SERVICES.filter((known) => known.host(hostname)).flatMap((known) => known.secrets(texts)));
-    segments.forEach(({ from, to }, i) => {
-        if (service.has(i))
-            add('service', from, to);
-        else if (looksGenerated(texts[i]))
-            add('path', from, to);
-    });
-    // (b) every query value; a parameter without `=` when it looks generated
-    const pairs = (kind, from, to) => {
-        for (let item = from; item <= to;) {
-            const itemEnd = find(text, '&', item, to);
-            const eq = find(text, '=', item, itemEnd);
-            if (eq < itemEnd)
-                add(kind, eq + 1, itemEnd, text.slice(item, eq));
-            else if (kind === 'query' && looksGenerated(text.slice(item, itemEnd)))
-                add(kind, item, itemEnd);
-            item = itemEnd + 1;
-        }
-    };
-    if (queryStart < fragmentStart)
-        pairs('query', queryStart + 1, fragmentStart);
-    // (b) the fragment's values when it holds `name=value` pairs (`#access_token=…`)
-    if (fragmentStart < end && text.slice(fragmentStart, end).includes('='))
-        pairs('fragment', fragmentStart + 1, end);
-    return { end, parts };
-}
-/**
- * THE RULE: the credential parts of one URL (`url` is the whole URL, any `scheme://`; not a URL → none).
- *
- * (a) userinfo: the user name and the password (`https://<user>:<password>@host`, `https://<token>@host`,
- *     `https://<token>:x-oauth-basic@host`): either may be the secret.
- * (b) every query value, whatever the parameter's name (`?code=…`, `?sig=…`, `?X-Amz-Signature=…`,
- *     `?token=…`, `?key=…`, but also `?v=1`); a parameter without `=` when it looks generated (c); and
- *     the fragment's values when the fragment holds `name=value` pairs (`#access_token=…`).
- * (c) path segments that look generated: 16 or more characters, only letters, digits, `_ ~ . = + -`
- *     and `%XX` escapes, with at least one letter and one digit (UUIDs, Slack, Discord, Teams keys).
- * (d) known services, whatever the secret's shape: Slack `hooks.slack.com/<kind>/<team>/<id>/<token…>`
- *     (every segment after the third), Discord `discord.com` / `discordapp.com` `/api/webhooks/<id>/<token>`,
- *     Zapier `hooks.zapier.com/hooks/catch/<account>/<key>`, IFTTT `maker.ifttt.com/…/key/<key>`.
- *
- * GitHub's own URLs (see {@link isGitHubHost}: github.com, api_url…) carry only (a).
- * Never credentials: the scheme, host, port, parameter names, and other path segments
- * (`/generic-webhook-trigger/invoke`, `/services/`).
- *
- * @returns each part as written, with its offsets in `url`
- */
-function urlCredentialParts(url) {
-    return SCHEME.test(url) ? scanUrl(url, 0, true).parts : [];
-}
-/** Every http(s) URL in a text (message, JSON, HTML): its offsets and credential parts. */
-function urlsIn(text) {
-    const oneUrl = /^https?:\/\/\S*$/i.test(text); // e.g. a summary cell or output that is a hook's URL: read whole
-    return [...text.matchAll(URL_IN_TEXT)].map((match) => ({ start: match.index, ...scanUrl(text, match.index, oneUrl && match.index === 0) }));
-}
-/**
- * Replaces the credential parts ({@link urlCredentialParts}) of every http(s) URL in a text by
- * {@link REDACTED}, in place and whatever their length: `https://u:p@h/x?v=1` → `https://u:***@h/x?v=***`.
- * A text that is one URL (no white space) is read whole; a URL inside a longer text ends at white
- * space, `"`, `<`, `>` or a backtick (JSON escapes `\"` `\\` excepted), without trailing
- * `' . , ; : ! ? ) ] }`, but its password may hold any of these but white space.
- */
-function redactUrls(text) {
-    const spans = urlsIn(text)
-        .flatMap((url) => url.parts)
-        .sort((a, b) => a.start - b.start);
-    let result = '';
-    let done = 0;
-    for (const { start, end } of spans) {
-        if (end <= done)
-            continue; // inside a part already replaced (a URL in a query value)
-        result += text.slice(done, Math.max(start, done)) + (start >= done ? REDACTED : '');
-        done = end;
-    }
-    return result + text.slice(done);
-}
-/**
- * A URL for a plan row: its credential parts replaced by {@link REDACTED} as {@link redactUrls} does,
- * then `#` and 4 hex digits of a SHA-256 of those parts together (`?v=3` → `?v=***#3f2a`), so that
- * two URLs that differ only there are told apart, and the same values read the same from run to run,
- * without showing them (after a URL that has a fragment: ` (#3f2a)`). 4 hex digits say nothing useful
- * about a long random credential; a short, guessable value (`v=3`) could be found by trying
- * candidates, as the docs say. A URL without credential parts is returned as {@link redact} gives it.
- */
-function redactUrlHashed(url) {
-    const parts = urlCredentialParts(url);
-    if (parts.length === 0)
-        return redact(url);
-    const hash = (0,node_crypto__WEBPACK_IMPORTED_MODULE_1__.createHash)('sha256')
-        .update(`manage-webhooks:${JSON.stringify(parts.map((part) => [part.kind, part.value]))}`)
-        .digest('hex')
-        .slice(0, 4);
-    return `${redact(url)}${url.includes('#') ? ` (#${hash})` : `#${hash}`}`;
-}
-/**
- * The URL credentials to mask by value: each credential part ({@link urlCredentialParts}) of the
- * URL as written, of its WHATWG-normalized form (`new URL(url).href`, which percent-encodes e.g.
- * `"` `<` `>` in a password) and percent-decoded (in query and fragment also with `+` as space);
- * only those of at least {@link SHORT_VALUE_LENGTH} characters, and of query and fragment values only
- * those whose parameter is named like a credential ({@link CREDENTIAL_NAME}) or that look generated
- * (the others, like shorter values, are redacted by position only, see {@link redactUrls}).
- * Not a URL → none.
- */
-function urlCredentials(url) {
-    const found = new Set();
-    // Every query value is redacted where it stands (positionally), but only those named like a
-    // credential or looking generated are masked by value: `?env=production` must not hide the word
-    // "production" from every later log line.
-    const byValue = ({ kind, name, value }) => !(kind === 'query' || kind === 'fragment') || name === undefined || CREDENTIAL_NAME.test(percentDecoded(name)) || looksGenerated(value);
-    let normalized;
-    try {
-        normalized = new URL(url).href;
-    }
-    catch {
-        normalized = undefined;
-    }
-    for (const form of normalized === undefined || normalized === url ? [url] : [url, normalized]) {
-        for (const part of urlCredentialParts(form).filter(byValue)) {
-            const { kind, value } = part;
-            found.add(value).add(percentDecoded(value));
-            if (kind === 'query' || kind === 'fragment')
-                found.add(percentDecoded(value.replace(/\+/g, ' ')));
-        }
-    }
-    return [...found].filter((value) => value.length >= SHORT_VALUE_LENGTH);
-}
-/** The values masked so far (see {@link mask}). */
-const masked = new Set();
-/**
- * Masks a value: `core.setSecret` (the runner's `::add-mask::`) and remembered for {@link redact},
- * which replaces it wherever it occurs, or, when shorter than {@link SHORT_VALUE_LENGTH}, wherever it
- * stands alone. For the `secret` and `token` inputs (always) and URL credentials of 8+ characters
- * (from {@link urlCredentials}). Blank values are ignored.
- */
-function mask(value) {
-    if (value.trim() === '')
-        return;
-    if (!masked.has(value))
-        pattern = undefined;
-    masked.add(value);
-    _actions_core__WEBPACK_IMPORTED_MODULE_0__/* .setSecret */ .Pq(value);
-}
-/**
- * Masks ({@link mask}) the URL credentials ({@link urlCredentials}) of every http(s) URL in a text or
- * in the strings of a JSON-able value (e.g. hooks and deliveries from the API). A string that is one
- * URL (no white space) is read whole, so a password holding `"` `<` `>` is found too.
- */
-function maskUrlCredentials(value) {
-    const seen = new WeakSet();
-    const visit = (item) => {
-        if (typeof item === 'string') {
-            for (const { start, end } of urlsIn(item))
-                urlCredentials(item.slice(start, end)).forEach(mask);
-        }
-        else if (typeof item === 'object' && item !== null && !seen.has(item)) {
-            seen.add(item);
-            Object.values(item).forEach(visit);
-        }
-    };
-    visit(value);
-}
-/** The forms a masked value may take in a text: plain, JSON-escaped, HTML-escaped (numeric and named), percent-encoded. */
-function forms(value) {
-    const named = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-    return [
-        value,
-        JSON.stringify(value).slice(1, -1),
-        value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`),
-        value.replace(/[&<>"']/g, (char) => named[char]),
-        encodeURIComponent(value)
-    ];
-}
-/** The one regular expression of all masked values' forms, longest first; rebuilt after a {@link mask}. */
-let pattern;
-function maskedPattern() {
-    if (pattern === undefined && masked.size > 0) {
-        const alternatives = new Map();
-        for (const value of masked) {
-            for (const form of forms(value)) {
-                const literal = form.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-                alternatives.set(form, value.length >= SHORT_VALUE_LENGTH ? literal : `(?<![\\p{L}\\p{N}])${literal}(?![\\p{L}\\p{N}])`);
-            }
-        }
-        const ordered = [...alternatives].sort(([a], [b]) => b.length - a.length).map(([, source]) => source);
-        pattern = new RegExp(ordered.join('|'), 'gu');
-    }
-    return pattern;
-}
-/**
- * Redacts a text for a message, an output, the job summary or a debug line: first every masked
- * value ({@link mask}) in any of its forms, longest first (a short one only where it stands alone),
- * then the credential parts of every http(s) URL by position ({@link redactUrls}). Idempotent.
- */
-function redact(text) {
-    const byValue = maskedPattern();
-    return redactUrls(byValue ? text.replace(byValue, REDACTED) : text);
-}
-
-
-/***/ }),
-
-/***/ 1750:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   PY: () => (/* binding */ describeHook),
-/* harmony export */   ff: () => (/* binding */ describeTarget),
-/* harmony export */   je: () => (/* binding */ targetName),
-/* harmony export */   lU: () => (/* binding */ targetFields),
-/* harmony export */   px: () => (/* binding */ scopeNoun),
-/* harmony export */   sR: () => (/* binding */ endpoint),
-/* harmony export */   ty: () => (/* binding */ SCOPE_TRAITS)
-/* harmony export */ });
+;// CONCATENATED MODULE: ./src/github/scopes.ts
 /**
  * The one module that knows the difference between repository, organization and GitHub App webhooks.
  *
@@ -32512,2051 +32006,119 @@ function targetFields(target) {
             : { app_id: target.app_id };
 }
 
-
-/***/ }),
-
-/***/ 7429:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   XZ: () => (/* binding */ selectRepositories),
-/* harmony export */   e9: () => (/* binding */ describeSelection),
-/* harmony export */   ib: () => (/* binding */ selectsRepository),
-/* harmony export */   zp: () => (/* binding */ SelectionError)
-/* harmony export */ });
-/* harmony import */ var picomatch__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4006);
-/* harmony import */ var picomatch__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(picomatch__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _api_error_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3660);
+;// CONCATENATED MODULE: ./src/github/api-error.ts
 /**
- * Turns the `repositories` input into the repositories a fleet run covers: the owners' repositories
- * listed from the API (REST docs "List organization repositories" `GET /orgs/{org}/repos`, or "List
- * repositories for a user" `GET /users/{username}/repos` when the owner is a user), matched against
- * the entries in order, narrowed by the filters (archived, forks, topics, and a custom property from
- * "List custom property values for organization repositories" `GET /orgs/{org}/properties/values`).
- * Nothing here writes; it runs before the first hooks request.
+ * Turns a failed API request into a message users can act on: GitHub's own message and validation
+ * errors, plus a hint on the token for 401/403/404 (REST docs, "Fine-grained access tokens" and
+ * "OAuth app tokens and personal access tokens (classic)" of each hooks endpoint).
  */
 
-
-/** The `repositories` input selects nothing usable: `problems` names each entry or filter at fault. */
-class SelectionError extends Error {
-    problems;
-    constructor(problems) {
-        super(problems.join('\n'));
-        this.name = 'SelectionError';
-        this.problems = problems;
-    }
+/** True for an error thrown by Octokit for an HTTP error status (it carries `status` and `response`). */
+function isApiError(error) {
+    return error instanceof Error && typeof error.status === 'number';
+}
+/** True for GitHub's 422 "Hook already exists on this repository/organization". */
+function isHookAlreadyExists(error) {
+    return isApiError(error) && error.status === 422 && JSON.stringify(error.response?.data ?? '').includes('already exists');
 }
 /**
- * Selects the repositories of a fleet run. Entries apply in order: `owner/name` adds that repository
- * as named (no request, no filter); `owner/glob` adds the owner's listed repositories whose name
- * matches (case-insensitively) and that pass the filters; `!entry` removes what earlier entries added.
- * Costs: per owner with a glob entry, ceil(n/100) list requests, plus as many for custom property
- * values when `property` is set.
- * @param options.writes whether the operation writes: archived repositories (read-only on GitHub)
- *   are then left out even with `include_archived`
- * @returns the repositories in the order selected, and what was listed and left out
- * @throws SelectionError when a glob entry matches no repository (saying what was listed), an owner
- *   is unknown, `property` is set for a user, or nothing is left; Octokit's `RequestError` on other
- *   API errors
+ * Adds a sentence about what this step had already done, or could not tell, to an error on its way
+ * up: shown as its own line under GitHub's answer ({@link describeApiError}), or appended to the
+ * message of any other error.
+ * @returns the same error, for `throw withContext(error, …)`
  */
-async function selectRepositories(client, selection, options) {
-    const problems = [];
-    const owners = [...new Set(selection.patterns.filter((p) => p.glob && !p.exclude).map((p) => p.owner.toLowerCase()))];
-    const listed = new Map();
-    await Promise.all(owners.map(async (owner) => {
-        const found = await listOwner(client, owner, selection, problems);
-        if (found)
-            listed.set(owner, found);
-    }));
-    if (problems.length > 0)
-        throw new SelectionError(problems);
-    const report = {
-        listings: [...listed.values()].map((entry) => entry.listing),
-        left_out: { archived: 0, forks: 0, topics: 0, property: 0 }
-    };
-    const chosen = new Map();
-    for (const pattern of selection.patterns) {
-        if (pattern.exclude) {
-            for (const [key, target] of chosen)
-                if (target.scope === 'repo' && matches(pattern, target.owner, target.repo))
-                    chosen.delete(key);
-            continue;
-        }
-        if (!pattern.glob) {
-            chosen.set(`${pattern.owner}/${pattern.name}`.toLowerCase(), { scope: 'repo', owner: pattern.owner, repo: pattern.name });
-            continue;
-        }
-        const owner = listed.get(pattern.owner.toLowerCase());
-        const named = owner.repositories.filter((repository) => matches(pattern, repository.owner.login, repository.name));
-        const kept = named.filter((repository) => passes(repository, owner, selection, options.writes, report));
-        if (kept.length === 0)
-            problems.push(nothingMatched(pattern, owner, named.length, selection, options.writes));
-        for (const repository of kept) {
-            chosen.set(`${repository.owner.login}/${repository.name}`.toLowerCase(), {
-                scope: 'repo',
-                owner: repository.owner.login,
-                repo: repository.name
-            });
-        }
-    }
-    if (problems.length === 0 && chosen.size === 0) {
-        problems.push(`Input 'repositories' selects no repository: its exclusions remove everything the other entries select.`);
-    }
-    if (problems.length > 0)
-        throw new SelectionError(problems);
-    return { targets: [...chosen.values()], report };
-}
-/** One line for the log: `Selected 37 repositories (octo-org: 120 listed; left out: 3 archived, 1 fork).` */
-function describeSelection(count, report) {
-    const listed = report.listings.map((listing) => `${listing.owner}: ${listing.count} listed${listing.kind === 'user' ? ' (a user: public repositories only)' : ''}`);
-    const { archived, forks, topics, property } = report.left_out;
-    const reasons = [
-        archived > 0 ? `${archived} archived` : '',
-        forks > 0 ? `${forks} ${forks === 1 ? 'fork' : 'forks'}` : '',
-        topics > 0 ? `${topics} without the topics` : '',
-        property > 0 ? `${property} without the property value` : ''
-    ].filter((reason) => reason !== '');
-    const details = [...listed, ...(reasons.length > 0 ? [`left out: ${reasons.join(', ')}`] : [])];
-    return `Selected ${count} ${count === 1 ? 'repository' : 'repositories'}${details.length > 0 ? ` (${details.join('; ')})` : ''}.`;
+function withContext(error, sentence) {
+    if (isApiError(error))
+        (error.context ??= []).push(sentence);
+    else if (error instanceof Error)
+        error.message += ` (${sentence})`;
+    return error;
 }
 /**
- * How picomatch reads a glob over repository names: case-insensitively, `*` matching a leading `.`
- * too; and, whatever the input layer let through, never as a negation (`!svc-*` would be "every name
- * but"), a brace or extglob expansion, or a POSIX class. The input layer (`repositoryPatterns`)
- * already refuses those forms; these options are the second line.
+ * An error as one sentence for a message that goes on: its status and message, then the context
+ * this action added ({@link withContext}).
  */
-const GLOB_OPTIONS = { nocase: true, dot: true, nonegate: true, nobrace: true, noextglob: true, posix: false };
-/** True when the entry's owner is `owner` and its name (or glob) matches `name`, both case-insensitively. */
-function matches(pattern, owner, name) {
-    if (pattern.owner.toLowerCase() !== owner.toLowerCase())
-        return false;
-    return pattern.glob ? picomatch__WEBPACK_IMPORTED_MODULE_1___default().isMatch(name, pattern.name, GLOB_OPTIONS) : pattern.name.toLowerCase() === name.toLowerCase();
+function errorText(error) {
+    if (!isApiError(error))
+        return error instanceof Error ? error.message : String(error);
+    return [`${error.status} ${error.message}`, ...(error.context ?? [])].join('. ');
+}
+/** True when the failed request had been retried (the client's retries count them in `request.retryCount`). */
+function wasRetried(error) {
+    return isApiError(error) && (error.request?.request?.retryCount ?? 0) > 0;
 }
 /**
- * Whether `selection` selects the repository `owner/name`, as far as its rules tell without listing:
- * `yes` (its last matching rule adds it: a literal name, or a glob with no filter that could leave it
- * out: no topics, no repository_property, forks included), `no` (no rule adds it, or an exclusion
- * after removes it), `maybe` (a glob adds it, but a filter could leave it out once it is listed).
- * Archived repositories, left out of writes anyway, are not considered.
+ * The token permissions each scope needs to manage webhooks.
+ * @returns one sentence naming the classic scope, the fine-grained / GitHub App permission, and
+ *   that `GITHUB_TOKEN` cannot do it.
  */
-function selectsRepository(selection, owner, name) {
-    let by;
-    for (const pattern of selection.patterns)
-        if (matches(pattern, owner, name))
-            by = pattern.exclude ? undefined : pattern;
-    if (by === undefined)
-        return 'no';
-    if (!by.glob)
-        return 'yes';
-    return selection.topics.length > 0 || selection.property !== undefined || !selection.include_forks ? 'maybe' : 'yes';
-}
-/** Applies the filters to a listed repository, counting what each one leaves out. */
-function passes(repository, owner, selection, writes, report) {
-    const left = report.left_out;
-    if (repository.archived && (writes || !selection.include_archived))
-        return (left.archived++, false);
-    if (repository.fork && !selection.include_forks)
-        return (left.forks++, false);
-    const topics = repository.topics ?? [];
-    if (!selection.topics.every((topic) => topics.includes(topic)))
-        return (left.topics++, false);
-    if (selection.property) {
-        const value = owner.properties?.get(`${repository.owner.login}/${repository.name}`.toLowerCase())?.get(selection.property.name);
-        const wanted = selection.property.value;
-        if (!(Array.isArray(value) ? value.includes(wanted) : value === wanted))
-            return (left.property++, false);
-    }
-    return true;
-}
-/** The problem of a glob entry that selects nothing: what was listed and which filters left the name matches out. */
-function nothingMatched(pattern, owner, named, selection, writes) {
-    const { listing } = owner;
-    const listedText = `${listing.count} ${listing.count === 1 ? 'repository' : 'repositories'} listed for ${listing.kind} ${listing.owner}`;
-    if (named === 0)
-        return `Input 'repositories': '${pattern.text}' matches none of the ${listedText}.`;
-    const filters = [
-        writes || !selection.include_archived
-            ? 'archived ones are left out' + (writes && selection.include_archived ? ' (the operation writes)' : '')
-            : '',
-        selection.include_forks ? '' : 'forks are left out (include_forks: false)',
-        selection.topics.length > 0 ? `topics: ${selection.topics.join(', ')}` : '',
-        selection.property ? `repository_property: ${selection.property.name}=${selection.property.value}` : ''
-    ].filter((filter) => filter !== '');
-    return `Input 'repositories': '${pattern.text}' matches ${named} of the ${listedText}, but the filters leave none (${filters.join('; ')}).`;
-}
-/**
- * Lists an owner's repositories, all pages: the organization's list, or on 404 the user's; with a
- * `property` filter, the organization's custom property values too. Records a problem for an owner
- * GitHub does not know and for a property filter on a user.
- */
-async function listOwner(client, owner, selection, problems) {
-    const query = { per_page: 100, sort: 'full_name' };
-    let kind = 'organization';
-    let repositories;
-    try {
-        repositories = await client.paginate('GET /orgs/{org}/repos', { org: owner, type: 'all', ...query });
-    }
-    catch (error) {
-        if (!(0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(error) || error.status !== 404)
-            throw error;
-        kind = 'user';
-        try {
-            repositories = await client.paginate('GET /users/{username}/repos', { username: owner, type: 'owner', ...query });
-        }
-        catch (userError) {
-            if (!(0,_api_error_js__WEBPACK_IMPORTED_MODULE_0__/* .isApiError */ .d7)(userError) || userError.status !== 404)
-                throw userError;
-            problems.push(`Input 'repositories': GitHub knows no organization or user '${owner}' (or the token cannot see it).`);
-            return undefined;
-        }
-    }
-    const listing = { owner: repositories[0]?.owner.login ?? owner, kind, count: repositories.length };
-    if (!selection.property)
-        return { listing, repositories };
-    if (kind === 'user') {
-        problems.push(`Input 'repository_property' filters by an organization's custom properties, but '${owner}' is a user; leave it out for a user's repositories.`);
-        return undefined;
-    }
-    const values = await client.paginate('GET /orgs/{org}/properties/values', { org: owner, per_page: 100 });
-    const properties = new Map(values.map((entry) => [entry.repository_full_name.toLowerCase(), new Map(entry.properties.map((p) => [p.property_name, p.value]))]));
-    return { listing, repositories, properties };
-}
-
-
-/***/ }),
-
-/***/ 9407:
-/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
-
-__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8280);
-
-await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
-
-__webpack_async_result__();
-} catch(e) { __webpack_async_result__(e); } }, 1);
-
-/***/ }),
-
-/***/ 6431:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Bj: () => (/* binding */ hookSecrets),
-/* harmony export */   jo: () => (/* binding */ checkConnection),
-/* harmony export */   q: () => (/* binding */ maskSecretInputs),
-/* harmony export */   sZ: () => (/* binding */ APP_ID)
-/* harmony export */ });
-/* unused harmony exports isGitHubCloud, appPrivateKey */
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
-/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
-/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(182);
-/* harmony import */ var _github_redact_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(8478);
-/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1268);
-/**
- * The secrets and the connection of the input flow (see ./input-helper.ts): masking every secret
- * input before anything else runs ({@link maskSecretInputs}), the webhook secrets
- * ({@link hookSecrets}), the `token` or the GitHub App's credentials, and the checks of where and
- * how the action connects (`api_url`, `api_version`, `ghes_rate_limit_factor`:
- * {@link checkConnection}). No secret value is ever repeated in a message.
- */
-
-
-
-
-
-/** What `token` must be, for the error when it is missing. */
-const TOKEN_HELP = "it accepts a token allowed to manage webhooks, stored as a secret: a fine-grained personal access token or GitHub App installation token with the \"Webhooks\" repository permission (read and write) for scope 'repo' or the \"Webhooks\" organization permission for scope 'org', or a classic personal access token with the admin:repo_hook / admin:org_hook scope. The workflow's GITHUB_TOKEN can never manage webhooks.";
-/** A GitHub App's id (digits) or client id (`Iv1.…`, `Iv23…`), which GitHub takes as the JWT's issuer. */
-const APP_ID = /^(\d+|Iv[0-9A-Za-z.]+)$/;
-/**
- * Masks the secret, the previous secret, the token, the App's private key and the credentials of the
- * `url` input in the log (`core.setSecret`) and for {@link redact}. Call it before anything else runs.
- */
-function maskSecretInputs(read = _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4) {
-    for (const name of ['secret', 'previous_secret', 'token']) {
-        const raw = read(name, { trimWhitespace: false });
-        if (raw.trim() === _model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6)
-            continue; // refused later; it is no secret
-        (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(raw);
-        if (raw.trim() !== raw)
-            (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(raw.trim());
-    }
-    // The App's private key: whole, as given and with \n escapes resolved, and line by line (a log may
-    // show one line of it); its BEGIN/END lines are no secret.
-    const key = read('private_key');
-    if (key !== '') {
-        for (const value of new Set([key, appPrivateKey(key)]))
-            (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(value);
-        for (const line of appPrivateKey(key).split('\n'))
-            if (!/^-----(BEGIN|END) /.test(line.trim()))
-                (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(line.trim());
-    }
-    const url = read('url');
-    // A url that does not parse (a forgotten scheme, an unencoded `/` in a password) is masked whole.
-    if (url !== '' && !URL.canParse(url))
-        (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(url);
-    (0,_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .urlCredentials */ .O4)(url).forEach(_github_redact_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK);
-}
-/**
- * The webhook secrets: `secret` (the one the hooks should sign with) and `previous_secret` (the one
- * receivers knew before a rotation), as given (trimmed, like every input: surrounding whitespace is
- * a paste accident); undefined when unset. Records a problem for either being {@link SECRET_MASK}
- * (what GitHub returns in place of a stored secret) and for `previous_secret` equal to `secret`.
- */
-function hookSecrets(read, problems) {
-    const secret = read('secret');
-    if (secret === _model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6) {
-        problems.push(`Input 'secret' is '${_model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6}', the mask GitHub returns in place of a stored secret; it accepts the real secret (or leave it unset to keep the stored one).`);
-    }
-    const previous = read('previous_secret');
-    if (previous === _model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6) {
-        problems.push(`Input 'previous_secret' is '${_model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6}', the mask GitHub returns in place of a stored secret; it accepts the secret receivers knew before the rotation.`);
-    }
-    else if (previous !== '' && previous === secret) {
-        problems.push("Input 'previous_secret' is the same as 'secret'; it accepts the OLD secret (the one to go back to), 'secret' the new one.");
-    }
-    return {
-        secret: secret === '' || secret === _model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6 ? undefined : secret,
-        previous_secret: previous === '' || previous === _model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6 ? undefined : previous
-    };
-}
-/**
- * True for an API root of GitHub's own service: api.github.com, or `api.SUBDOMAIN.ghe.com` (GitHub
- * Enterprise Cloud with data residency), whose limits are GitHub's documented ones.
- */
-function isGitHubCloud(api_url) {
-    // However the host is written: upper case, a trailing dot (an absolute DNS name), a port.
-    const host = (URL.parse(api_url)?.hostname.toLowerCase() ?? '').replace(/\.+$/, '');
-    return host === 'api.github.com' || host === 'github.com' || host.endsWith('.github.com') || host.endsWith('.ghe.com');
-}
-/**
- * Checks the connection built from the inputs, and completes its credentials: `ghes_rate_limit_factor`
- * is refused for GitHub's own service ({@link isGitHubCloud}); an `api_version` outside
- * {@link KNOWN_API_VERSIONS} gets a warning; with scope `app` sets `connection.app` from `app_id` and
- * `private_key` ({@link appCredentials}) and clears `connection.token` (a set one gets a warning),
- * otherwise `token` is required. Records errors in `problems`, warnings in `warnings`; throws nothing.
- */
-function checkConnection(scope, connection, input, problems, warnings) {
-    if (connection.ghes_rate_limit_factor !== 1 && isGitHubCloud(connection.api_url)) {
-        problems.push(`Input 'ghes_rate_limit_factor' is set, but api_url is GitHub's own service (${connection.api_url}), whose rate limits the action always keeps; it accepts a factor only for a GitHub Enterprise Server whose administrator changed its limits.`);
-    }
-    if (!_values_js__WEBPACK_IMPORTED_MODULE_4__/* .KNOWN_API_VERSIONS */ .ti.includes(connection.api_version)) {
-        warnings.push(`Input 'api_version' is '${connection.api_version}', which this action does not know (it knows ${(0,_values_js__WEBPACK_IMPORTED_MODULE_4__/* .list */ .p_)(_values_js__WEBPACK_IMPORTED_MODULE_4__/* .KNOWN_API_VERSIONS */ .ti)}); GitHub answers 400 if it does not support it.`);
-    }
+function permissionHint(scope) {
     if (scope === 'app') {
-        connection.app = appCredentials(input, problems);
-        if (connection.token !== '')
-            warnings.push("Input 'token' is ignored with scope 'app': the action authenticates as the App (app_id, private_key).");
-        connection.token = '';
+        return ("A GitHub App's webhook is managed as the App itself: a JWT signed with its private key ('app_id', 'private_key'), no installation token. " +
+            'A 404 means the App has no webhook set up (give it a webhook URL on its settings page), or app_id names another App.');
     }
-    else if (connection.token === '') {
-        problems.push(`Input 'token' is required; ${TOKEN_HELP}`);
-    }
+    const noun = scopeNoun(scope);
+    const classic = scope === 'repo' ? 'admin:repo_hook' : 'admin:org_hook';
+    const app = scope === 'repo' ? 'repository_hooks' : 'organization_hooks';
+    const owner = scope === 'org' ? ' (and the user must be an organization owner)' : '';
+    return (`The token needs permission to manage ${noun} webhooks: a classic personal access token with the '${classic}' scope${owner}, ` +
+        `or a fine-grained token / GitHub App token with the "Webhooks" ${noun} permission (GitHub App: '${app}'; read to list and inspect, write to change). ` +
+        `The workflow's default GITHUB_TOKEN cannot manage webhooks. A 404 also means the ${noun} or the hook does not exist, or the token cannot see it.`);
 }
 /**
- * The App's credentials for scope `app`: `app_id` and `private_key` (PEM, also with literal `\n`
- * escapes as secrets often hold it), checked before any request: the key must parse as a private key
- * (node:crypto `createPrivateKey`) and be an RSA one (`asymmetricKeyType` `rsa`, PKCS#1 `BEGIN RSA
- * PRIVATE KEY` or PKCS#8 `BEGIN PRIVATE KEY`), since GitHub signs App JWTs with RS256 only (REST docs
- * "Generating a JSON Web Token (JWT) for a GitHub App"). Records a problem for each one missing or
- * malformed; the key is never repeated.
+ * Describes an API error for `core.setFailed`: `GitHub answered <status> to <METHOD path>: <message>`,
+ * GitHub's validation errors (422) one per line, and a hint for 401, 403 and 404.
+ * @param scope the scope of the target the request was for: the hint names its permission
+ * @param options.hint false to leave out the hint on the token (a run over many repositories gives it once)
+ * @returns lines joined by `\n`; the first one says what GitHub answered
  */
-function appCredentials(input, problems) {
-    const app_id = input('app_id');
-    const raw = input('private_key');
-    if (app_id === undefined)
-        problems.push("Input 'app_id' is required with scope 'app'; it accepts the App's id (a number, on its settings page) or its client id.");
-    else if (!APP_ID.test(app_id))
-        problems.push(`Input 'app_id' is '${app_id}'; it accepts the App's id (a number) or its client id (Iv…).`);
-    if (raw === undefined) {
-        problems.push("Input 'private_key' is required with scope 'app'; it accepts the App's private key (the .pem file GitHub generates), from a secret.");
-        return undefined;
+function describeApiError(error, scope, options = {}) {
+    const body = (error.response?.data ?? {});
+    const where = error.request?.method && error.request.url ? ` to ${error.request.method} ${pathOf(error.request.url)}` : '';
+    // Octokit reports a request that got no answer (a timeout, a dropped connection) as status 500 with no response.
+    const answered = error.response !== undefined;
+    const lines = [
+        answered ? `GitHub answered ${error.status}${where}: ${body.message ?? error.message}` : `No answer from GitHub${where}: ${error.message}`
+    ];
+    for (const item of body.errors ?? []) {
+        lines.push(`- ${typeof item === 'string' ? item : (item.message ?? [item.resource, item.field, item.code].filter(Boolean).join(' '))}`);
     }
-    const private_key = appPrivateKey(raw);
-    const accepts = "it accepts the PEM the App's settings page generates, -----BEGIN RSA PRIVATE KEY----- to its END line (or the same RSA key as PKCS#8, -----BEGIN PRIVATE KEY-----), with real line breaks or literal \\n";
-    let type;
+    lines.push(...(error.context ?? []));
+    const hint = options.hint === false ? undefined : tokenHint(error, scope);
+    return [...lines, ...(hint ? [hint] : [])].join('\n');
+}
+/**
+ * What to check about the token after an error: for 401 that it is valid and meant for `api_url`;
+ * for 403 and 404 the permission the scope needs ({@link permissionHint}); otherwise (and for the
+ * 403 on an archived repository, which no token can lift) nothing.
+ */
+function tokenHint(error, scope) {
+    if (!isApiError(error))
+        return undefined;
+    if (error.status === 401 && scope === 'app') {
+        return "GitHub refused the App's JWT: check that 'app_id' is the App's id (or client id), that 'private_key' is one of its current keys (not revoked), and that the runner's clock is right (a JWT is valid for 10 minutes).";
+    }
+    if (error.status === 401)
+        return "The token in 'token' is invalid or expired, or it is not a token for this API ('api_url').";
+    if ((error.status === 403 && !isReadOnlyRepository(error)) || error.status === 404)
+        return permissionHint(scope);
+    return undefined;
+}
+/** GitHub's 403 for a write to an archived repository: no token can help, so no permission hint. */
+function isReadOnlyRepository(error) {
+    return /archived so is read-only/i.test((error.response?.data ?? {}).message ?? '');
+}
+function pathOf(url) {
     try {
-        type = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createPrivateKey)(private_key).asymmetricKeyType;
+        return new URL(url).pathname;
     }
     catch {
-        problems.push(`Input 'private_key' is not a private key (its value is not shown); ${accepts}.`);
-        return undefined;
-    }
-    // GitHub App keys are RSA and the JWT is signed RS256 (RSASSA-PKCS1-v1_5): an EC, Ed25519 or RSA-PSS
-    // key would only fail at the first request ("Invalid key type").
-    if (type !== 'rsa') {
-        problems.push(`Input 'private_key' is a private key of type ${type?.toUpperCase() ?? 'unknown'} (its value is not shown), but GitHub App keys are RSA (the App's JWT is signed RS256); ${accepts}.`);
-        return undefined;
-    }
-    return app_id === undefined ? undefined : { app_id, private_key };
-}
-/** A private key as given: trimmed, and literal `\n` escapes (a key pasted into a one-line secret) turned into line breaks. */
-function appPrivateKey(raw) {
-    return raw.trim().replace(/\\n/g, '\n');
-}
-
-
-/***/ }),
-
-/***/ 6816:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   J: () => (/* binding */ mayWrite),
-/* harmony export */   JI: () => (/* binding */ FLEET_INPUTS),
-/* harmony export */   M5: () => (/* binding */ checkOperation),
-/* harmony export */   Vp: () => (/* binding */ warnUnsafe),
-/* harmony export */   XJ: () => (/* binding */ URL_MOVERS),
-/* harmony export */   ee: () => (/* binding */ CONFIG_WRITERS),
-/* harmony export */   gE: () => (/* binding */ OPERATION_INPUTS),
-/* harmony export */   o6: () => (/* binding */ dryRunProblem),
-/* harmony export */   yj: () => (/* binding */ FILE_OPERATIONS)
-/* harmony export */ });
-/* unused harmony export INPUTS */
-/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(182);
-/* harmony import */ var _github_scopes_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1750);
-/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1268);
-/**
- * The operation table of the input flow (see ./input-helper.ts): the operations of this action,
- * which inputs each needs and reads, which may write, and the checks of a request against the
- * chosen operation and scope ({@link checkOperation}, {@link mayWrite}, {@link warnUnsafe}).
- * {@link INPUTS} is every input of `action.yml`; __tests__/inputs.test.ts keeps the two in step.
- */
-
-
-
-/** Inputs every operation reads. */
-const CONNECTION_INPUTS = [
-    'operation',
-    'scope',
-    'repository',
-    'org',
-    'app_id',
-    'private_key',
-    'token',
-    'api_url',
-    'api_version',
-    'retries',
-    'request_timeout',
-    'rate_limit_wait',
-    'ghes_rate_limit_factor'
-];
-/**
- * What an operation needs of its target's hooks API ({@link SCOPE_TRAITS}): a GitHub App's webhook
- * (scope `app`) has no list, no id, no ping; only organization and repository hooks have those.
- */
-const NEEDS_TRAIT = {
-    list: 'hooks',
-    get: 'hooks',
-    create: 'hooks',
-    update: 'hooks',
-    delete: 'hooks',
-    'ensure-absent': 'hooks',
-    ping: 'ping',
-    test: 'test',
-    // Webhooks as code manages repository and organization hooks (a GitHub App's is set in its settings).
-    plan: 'hooks',
-    apply: 'hooks',
-    export: 'hooks',
-    inventory: 'hooks'
-};
-/**
- * Inputs of a fleet run (several repositories in one step): the selection and its filters, and how
- * the run goes on after a failure and how many repositories it may write. Without `repositories`
- * they are ignored with a warning.
- */
-const FLEET_INPUTS = ['repositories', 'include_archived', 'include_forks', 'topics', 'repository_property', 'fail_fast', 'max_writes'];
-/**
- * What each operation needs (an error before any request when missing) and which inputs it reads
- * besides {@link CONNECTION_INPUTS}. A set input that the chosen operation does not read is ignored
- * with a warning.
- */
-const OPERATION_INPUTS = {
-    list: { needs: [], uses: ['per_page', 'limit'] },
-    get: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
-    create: { needs: ['url'], uses: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events'] },
-    update: {
-        needs: ['hook_id|url', 'change'],
-        uses: ['hook_id', 'url', 'events', 'add_events', 'remove_events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events']
-    },
-    delete: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
-    'get-config': { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
-    'update-config': { needs: ['hook_id|url', 'change'], uses: ['hook_id', 'url', 'secret', 'content_type', 'insecure_ssl'] },
-    'list-deliveries': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'status', 'per_page', 'limit', 'since'] },
-    'get-delivery': { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'] },
-    redeliver: { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'] },
-    ping: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
-    test: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
-    ensure: {
-        needs: ['hook_id|url'],
-        uses: [
-            'hook_id',
-            'url',
-            'events',
-            'secret',
-            'content_type',
-            'insecure_ssl',
-            'active',
-            'dry_run',
-            'verify',
-            'wait_timeout',
-            'fail_on_delivery_error',
-            'allow_unknown_events'
-        ]
-    },
-    'ensure-absent': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'dry_run'] },
-    'redeliver-failed': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'since', 'max_redeliveries'] },
-    // Without hook_id or url: every hook of the target.
-    'audit-secret': { needs: ['secret'], uses: ['hook_id', 'url', 'secret', 'previous_secret', 'ping_if_needed', 'wait_timeout', 'fail_on_mismatch'] },
-    'rotate-secret': {
-        needs: ['secret'],
-        uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'rotate_unknown', 'wait_timeout', 'dry_run']
-    },
-    // Without hook_id or url: every hook of the target.
-    report: { needs: [], uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'] },
-    // Webhooks as code: the targets and hooks come from the file (input `file`), not from these inputs.
-    plan: { needs: [], uses: ['file', 'fail_on_drift', 'allow_unknown_events'] },
-    apply: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events', 'dry_run'] },
-    export: { needs: [], uses: ['file'] },
-    // Every hook of each target, with what is wrong with each; reads only.
-    inventory: { needs: [], uses: ['inventory_file', 'fail_on'] }
-};
-/** What a needed input accepts, for the error when it is missing. */
-const ACCEPTS = {
-    url: 'an absolute http(s) URL: the payload URL (config.url)',
-    hook_id: "the hook's id",
-    delivery_id: 'a delivery id (a positive integer)',
-    secret: "the secret the hooks should sign with (for 'rotate-secret', the new one); 'previous_secret' alone cannot tell which secret is current"
-};
-/** The inputs that only some operations read (a set one that the operation ignores gets a warning). */
-const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spec) => spec.uses))];
-/** Every input of `action.yml`. */
-const INPUTS = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS];
-/** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
-const READ_ONLY_OPERATIONS = [
-    'list',
-    'get',
-    'get-config',
-    'list-deliveries',
-    'get-delivery',
-    'report',
-    'plan',
-    'export',
-    'inventory'
-];
-/** Operations over a webhooks file: their targets are the file's. */
-const FILE_OPERATIONS = ['plan', 'apply'];
-/** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
-const CONFIG_WRITERS = ['create', 'update', 'update-config', 'ensure'];
-/** Operations where `url` with `hook_id` is the hook's NEW url, not a second name of the hook. */
-const URL_MOVERS = ['update', 'update-config'];
-/** Whether the operation may send a POST, PATCH or DELETE: not a read, not a dry run, not an audit without pings. */
-function mayWrite(operation, request) {
-    if (READ_ONLY_OPERATIONS.includes(operation) || request.dry_run)
-        return false;
-    return operation !== 'audit-secret' || request.ping_if_needed;
-}
-/**
- * The problem of `dry_run: true` on an operation that writes and has no dry run (`create`, `update`,
- * `delete`, `update-config`, `redeliver`, `ping`, `test`, `redeliver-failed`, and `audit-secret`
- * with `ping_if_needed`), or undefined: a dry run never writes, so such a step is refused before any
- * request instead of writing with a warning. The operations with a dry run are `ensure`,
- * `ensure-absent`, `rotate-secret` and `apply`; read-only operations ignore it.
- */
-function dryRunProblem(operation, request) {
-    if (!request.dry_run || OPERATION_INPUTS[operation].uses.includes('dry_run') || !mayWrite(operation, { ...request, dry_run: false }))
-        return undefined;
-    const instead = {
-        create: "'ensure' with dry_run",
-        update: "'ensure' with dry_run",
-        'update-config': "'ensure' with dry_run",
-        delete: "'ensure-absent' with dry_run",
-        'redeliver-failed': "'list-deliveries' with status: failure to see what would be redelivered",
-        'audit-secret': 'ping_if_needed: false (an audit that sends no ping)'
-    };
-    const hint = instead[operation] ? `; use ${instead[operation]}` : '';
-    return `Input 'dry_run' is true, but operation '${operation}' writes and has no dry run, so the step was refused before any request (dry_run never writes)${hint}, or set dry_run: false. Operations with a dry run: ensure, ensure-absent, rotate-secret, apply.`;
-}
-/**
- * Warns (into `warnings`) about config values to be written that expose the payloads:
- * `insecure_ssl: 1`, a plain `http://` payload URL (`config.url`, already checked by `httpUrl`).
- */
-function warnUnsafe(config, warnings) {
-    if (config.insecure_ssl === '1') {
-        warnings.push("Input 'insecure_ssl' is 1: GitHub will not verify the receiver's TLS certificate, so anyone between GitHub and the receiver can read and forge the payloads (man-in-the-middle). Use 0 with a valid certificate.");
-    }
-    if (config.url !== undefined && new URL(config.url).protocol === 'http:') {
-        warnings.push("Input 'url' uses plain http://: payloads (and their signature) travel unencrypted and can be read on the way. Use https:// for anything but a local test.");
+        return url;
     }
 }
-/**
- * Checks what the chosen operation needs of the scope ({@link NEEDS_TRAIT}) and of the inputs
- * ({@link OPERATION_INPUTS}), and warns about set inputs it ignores. Presence is judged on `input`
- * (the raw inputs as `getRequest` sees them); `request.hook_fields` are the parsed event settings.
- * Records each error in `problems` and each warning in `warnings`; throws nothing.
- */
-function checkOperation(operation, scope, request, problems, warnings, input) {
-    const { needs, uses } = OPERATION_INPUTS[operation];
-    const traits = _github_scopes_js__WEBPACK_IMPORTED_MODULE_1__/* .SCOPE_TRAITS */ .ty[scope];
-    const needed = NEEDS_TRAIT[operation];
-    if (operation === 'test' && scope === 'org') {
-        problems.push("Input 'operation' is 'test', which exists for repository webhooks only (POST /repos/{owner}/{repo}/hooks/{hook_id}/tests); with scope 'org' use 'ping'.");
-    }
-    else if (needed !== undefined && !traits[needed]) {
-        const works = _model_js__WEBPACK_IMPORTED_MODULE_0__/* .OPERATIONS */ .xb.filter((name) => NEEDS_TRAIT[name] === undefined || traits[NEEDS_TRAIT[name]]);
-        problems.push(`Input 'operation' is '${operation}', which does not work on the webhook of a ${traits.noun} (scope '${scope}'); it takes ${(0,_values_js__WEBPACK_IMPORTED_MODULE_2__/* .list */ .p_)(works)}.`);
-    }
-    if (!traits.hooks) {
-        // A GitHub App's one webhook: no id to name it by, no events or active state of its own.
-        for (const name of ['events', 'active', 'add_events', 'remove_events'].filter((name) => input(name) !== undefined && uses.includes(name))) {
-            problems.push(`Input '${name}' cannot be set with scope '${scope}': a ${traits.noun}'s events and active state are set in its settings on GitHub, not through its webhook.`);
-        }
-        if (input('hook_id') !== undefined)
-            warnings.push(`Input 'hook_id' is ignored with scope '${scope}': a ${traits.noun} has one webhook.`);
-    }
-    // Presence is judged on the raw inputs: an invalid value is already reported by its parser.
-    for (const need of needs) {
-        if (need === 'hook_id|url' && !traits.hooks)
-            continue; // the target's one webhook
-        if (need === 'change') {
-            const changes = uses.filter((name) => name !== 'hook_id' && (name !== 'url' || input('hook_id') !== undefined || !traits.hooks));
-            if (changes.every((name) => input(name) === undefined)) {
-                problems.push(`'${operation}' has nothing to change: set at least one of ${(0,_values_js__WEBPACK_IMPORTED_MODULE_2__/* .list */ .p_)(changes)} (url with hook_id moves the hook).`);
-            }
-            continue;
-        }
-        const names = need.split('|');
-        if (names.some((name) => input(name) !== undefined))
-            continue;
-        const accepts = names.map((name) => (names.length > 1 ? `'${name}' accepts ${ACCEPTS[name]}` : `it accepts ${ACCEPTS[name]}`));
-        problems.push(`Input ${names.map((name) => `'${name}'`).join(' or ')} is required for '${operation}'; ${accepts.join(', ')}.`);
-    }
-    const { events, add_events, remove_events } = request.hook_fields;
-    if (events !== undefined && (add_events !== undefined || remove_events !== undefined)) {
-        problems.push("Input 'events' replaces the whole list; it cannot be combined with 'add_events' or 'remove_events'.");
-    }
-    for (const name of OPTIONAL_INPUTS) {
-        // `dry_run` on an operation that writes and cannot honour it is refused instead (see dryRunProblem).
-        if (name === 'dry_run' && dryRunProblem(operation, { dry_run: input(name) !== undefined, ping_if_needed: input('ping_if_needed') !== 'false' }))
-            continue;
-        if (!uses.includes(name) && input(name) !== undefined) {
-            warnings.push(`Input '${name}' is ignored by operation '${operation}'.`);
-        }
-    }
-    // `export` over repositories also reads the organization's own hooks when `org` is given.
-    const exportsOrg = (operation === 'export' || operation === 'inventory') && input('repositories') !== undefined;
-    const org = input('org');
-    if (scope === 'repo' && org !== undefined && (operation === 'export' || operation === 'inventory') && !exportsOrg) {
-        // A warning here would let a `fail_on` gate pass over one repository while the user meant the organization.
-        problems.push(`Input 'org' is '${org}', but operation '${operation}' with scope 'repo' covers one repository, not the organization; ` +
-            `to cover the organization set repositories: '${org}/*' (its repositories' webhooks, and with org the organization's own), or scope: org (the organization's own webhooks only).`);
-    }
-    else if (scope === 'repo' && org !== undefined && !exportsOrg)
-        warnings.push("Input 'org' is ignored with scope 'repo'.");
-}
-
-
-/***/ }),
-
-/***/ 4295:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   gO: () => (/* binding */ parseSelection),
-/* harmony export */   "in": () => (/* binding */ oneTarget),
-/* harmony export */   kG: () => (/* binding */ repositoryPatterns),
-/* harmony export */   p1: () => (/* binding */ organizationLogin),
-/* harmony export */   zJ: () => (/* binding */ checkFleet)
-/* harmony export */ });
-/* unused harmony exports isRepositoryName, isNameGlob */
-/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1268);
-/* harmony import */ var _operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6816);
-/* harmony import */ var _credentials_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6431);
-
-
-
-/** Owner logins: letters, digits and inner hyphens (GitHub's rule for user and organization names). */
-const LOGIN = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
-/** What a repository name holds, for the errors of `repository` and `repositories`. */
-const NAME_RULE = "a repository name holds only letters, digits, '.', '-' and '_', and is never '.' or '..'";
-/** What a glob over repository names may use, for the error of `repositories`. */
-const GLOB_RULE = 'a glob adds only *, ? and [...] classes of those characters (e.g. [a-f0-9]; no [!...] or [^...]); !, {}, () and extglobs are refused: an exclusion is a whole entry, !owner/pattern (e.g. !octo-org/svc-legacy)';
-/**
- * True for a name GitHub can give a repository: letters, digits, `.`, `-` and `_` only, and neither
- * `.` nor `..` (which a URL would resolve as a path segment: `/repos/octo-org/.` is `/repos/octo-org`).
- */
-function isRepositoryName(name) {
-    return /^[A-Za-z0-9._-]+$/.test(name) && name !== '.' && name !== '..';
-}
-/** A character of a repository name (see {@link isRepositoryName}). */
-const NAME_CHAR = /^[A-Za-z0-9._-]$/;
-/** Both ends of a `[a-f]` range are digits, lower-case or upper-case letters, the first not after the second. */
-function isRange(from, to) {
-    return ['0-9', 'a-z', 'A-Z'].some((kind) => new RegExp(`^[${kind}]$`).test(from) && new RegExp(`^[${kind}]$`).test(to)) && from <= to;
-}
-/** True when the `[...]` class's inside (between the brackets) holds name characters and ascending ranges; `-` is literal only first or last. */
-function isNameClass(inside) {
-    if (inside === '')
-        return false;
-    for (let at = 0; at < inside.length;) {
-        if (inside[at + 1] === '-' && at + 2 < inside.length) {
-            if (!isRange(inside[at], inside[at + 2]))
-                return false;
-            at += 3;
-        }
-        else {
-            if (!NAME_CHAR.test(inside[at]) || (inside[at] === '-' && at !== 0 && at !== inside.length - 1))
-                return false;
-            at += 1;
-        }
-    }
-    return true;
-}
-/**
- * True for a glob over repository names that picomatch reads with no surprise: name characters
- * ({@link isRepositoryName}), `*`, `?`, and `[...]` classes of name characters or ascending ranges
- * (`[a-f]`, `[0-9]`). Refused: a negation (`!svc-*`, which picomatch reads as "every name but"),
- * negated classes (`[!a]`, `[^a]`), braces, parentheses and extglobs (`@(a|b)`), POSIX classes,
- * escapes, unbalanced brackets.
- */
-function isNameGlob(glob) {
-    for (let at = 0; at < glob.length;) {
-        if (glob[at] === '[') {
-            const end = glob.indexOf(']', at + 1);
-            if (end === -1 || !isNameClass(glob.slice(at + 1, end)))
-                return false;
-            at = end + 1;
-        }
-        else if (NAME_CHAR.test(glob[at]) || glob[at] === '*' || glob[at] === '?') {
-            at += 1;
-        }
-        else {
-            return false;
-        }
-    }
-    return glob !== '';
-}
-/**
- * Accepts the `repositories` entries, separated by new lines or commas (blank lines and `#` comment
- * lines are skipped): `owner/name`; `owner/glob` with `*`, `?` or `[…]` over the owner's repository
- * names (`owner/*`, `owner/svc-*`); `!owner/name` or `!owner/glob` to exclude what the earlier entries
- * selected. The owner is always written out. Duplicates are dropped.
- *
- * A name must be one GitHub can give a repository ({@link isRepositoryName}), a glob one of
- * {@link isNameGlob}: a `!` anywhere but before the owner (`octo-org/!svc-*`, which picomatch would
- * read as "every name but svc-*", a write to the wrong repositories) is refused, and so are braces,
- * parentheses, extglobs and negated classes.
- * @throws Error naming the input, each entry at fault and what the input accepts
- */
-function repositoryPatterns(raw, name) {
-    const accepts = 'it accepts entries separated by new lines or commas: owner/name, owner/glob over names (owner/*, owner/svc-*), or !owner/name, !owner/glob to exclude what earlier entries selected';
-    const entries = raw
-        .split(/\r?\n/)
-        .map((line) => line.trim())
-        .filter((line) => line !== '' && !line.startsWith('#'))
-        .flatMap((line) => line.split(','))
-        .map((entry) => entry.trim())
-        .filter((entry) => entry !== '');
-    if (entries.length === 0)
-        throw new Error(`Input '${name}' has no entry; ${accepts}.`);
-    const problems = [];
-    const patterns = [];
-    for (const text of new Set(entries)) {
-        const exclude = text.startsWith('!');
-        const body = exclude ? text.slice(1).trim() : text;
-        const match = new RegExp(`^(${LOGIN})/(.*)$`).exec(body);
-        const glob = match !== null && /[*?[\]]/.test(match[2]);
-        if (body === '')
-            problems.push("a bare '!' (it excludes nothing: write !owner/name or !owner/glob)");
-        else if (match === null)
-            problems.push(`'${text}'`);
-        else if (glob ? !isNameGlob(match[2]) : !isRepositoryName(match[2]))
-            problems.push(`'${text}' (${NAME_RULE}; ${GLOB_RULE})`);
-        else if (exclude && patterns.length === 0)
-            problems.push(`'${text}' first (an exclusion removes what EARLIER entries selected)`);
-        else
-            patterns.push({ text, owner: match[1], name: match[2], glob, exclude });
-    }
-    if (problems.length > 0)
-        throw new Error(`Input '${name}' has ${problems.join(', ')}; ${accepts}.`);
-    return patterns;
-}
-/**
- * Resolves `scope`, `repository` and `org` (or, for scope `app`, `app_id`) into one target; records
- * problems. `repository` falls back to `env.GITHUB_REPOSITORY`, `org` to the repository's owner.
- * Undefined when the target is not known (each reason is a problem, or for scope `app` one of
- * `appCredentials` in ./credentials.ts).
- */
-function oneTarget(scope, input, env, problems) {
-    if (scope === 'app') {
-        const app_id = input('app_id');
-        return app_id !== undefined && _credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .APP_ID */ .sZ.test(app_id) ? { scope, app_id } : undefined;
-    }
-    return parseTarget(scope, input, env, problems);
-}
-/** Resolves `scope`, `repository` and `org` into a target; records problems. */
-function parseTarget(scope, input, env, problems) {
-    const repository = input('repository') ?? env.GITHUB_REPOSITORY;
-    // The owner: a login (letters, digits, hyphens; `_` in an Enterprise Managed User's), never a dot
-    // segment; the name: one GitHub can give a repository, never `.` or `..` (`octo-org/.` would request
-    // /repos/octo-org/hooks).
-    const parts = repository === undefined ? null : /^([A-Za-z0-9_-]+)\/([^/]+)$/.exec(repository);
-    const match = parts !== null && isRepositoryName(parts[2]) ? parts : null;
-    if (repository !== undefined && match === null) {
-        problems.push(`Input 'repository' is '${repository}'; it accepts 'owner/name', e.g. 'octo-org/hello-world': ${NAME_RULE}.`);
-    }
-    if (scope === 'repo') {
-        if (repository === undefined) {
-            problems.push("Input 'repository' is required with scope 'repo' (outside a workflow); it accepts 'owner/name'.");
-        }
-        return match ? { scope, owner: match[1], repo: match[2] } : undefined;
-    }
-    const org = input('org') ?? match?.[1];
-    if (org === undefined) {
-        problems.push("Input 'org' is required with scope 'org' when no repository is known; it accepts an organization login.");
-        return undefined;
-    }
-    try {
-        return { scope, org: organizationLogin(org, 'org') };
-    }
-    catch (error) {
-        problems.push(error.message);
-        return undefined;
-    }
-}
-/**
- * Accepts an organization login: letters, digits and inner hyphens.
- * @throws Error naming the input and what it accepts
- */
-function organizationLogin(raw, name) {
-    if (/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(raw))
-        return raw;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts an organization login (letters, digits and inner hyphens).`);
-}
-/**
- * The selection of `repositories` (already parsed into `patterns`) with its filters
- * (`include_archived`, default false; `include_forks`, default true; `topics`; `repository_property`);
- * records problems: `repository` set too, a scope other than `repo`, a malformed `topics` or
- * `repository_property`.
- */
-function parseSelection(patterns, scope, parse, input, problems) {
-    if (input('repository') !== undefined) {
-        problems.push("Inputs 'repository' and 'repositories' are both set; set one: 'repository' names one repository, 'repositories' several (owner/name, owner/glob such as owner/svc-*, !entry to exclude).");
-    }
-    if (scope !== 'repo') {
-        problems.push(`Input 'repositories' selects repositories, so it works with scope 'repo' only; with scope '${scope}' use 'org'.`);
-    }
-    return {
-        patterns,
-        include_archived: parse('include_archived', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .boolean */ .zM) ?? false,
-        include_forks: parse('include_forks', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .boolean */ .zM) ?? true,
-        topics: parse('topics', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .topicList */ .Il) ?? [],
-        property: parse('repository_property', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .propertyFilter */ .YY)
-    };
-}
-/**
- * Checks a fleet run: ids name one hook or delivery in ONE repository, so `hook_id` and
- * `delivery_id` need `repositories` to be one `owner/name`; warns about filters that cannot apply.
- * Records errors in `problems`, warnings in `warnings`; throws nothing.
- */
-function checkFleet(operation, selection, request, problems, warnings, input) {
-    const one = selection.patterns.length === 1 && !selection.patterns[0].glob && !selection.patterns[0].exclude;
-    for (const name of ['hook_id', 'delivery_id']) {
-        if (!one && input(name) !== undefined && _operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .OPERATION_INPUTS */ .gE[operation].uses.includes(name)) {
-            problems.push(`Input '${name}' names ${name === 'hook_id' ? 'a hook' : 'a delivery'} of one repository (ids differ per repository), but 'repositories' may select several; ` +
-                (name === 'hook_id' ? "name the hook by 'url' instead, or set 'repositories' to one owner/name." : "set 'repositories' to one owner/name."));
-        }
-    }
-    const filters = ['include_archived', 'include_forks', 'topics', 'repository_property'].filter((name) => input(name) !== undefined);
-    if (filters.length > 0 && !selection.patterns.some((pattern) => pattern.glob && !pattern.exclude)) {
-        warnings.push(`${filters.map((name) => `'${name}'`).join(', ')} narrow only the repositories a glob entry lists (owner/svc-*); every entry of 'repositories' names one repository exactly, so they change nothing.`);
-    }
-    if (selection.include_archived && (0,_operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .mayWrite */ .J)(operation, request)) {
-        warnings.push(`Input 'include_archived' keeps archived repositories for operations that only read; '${operation}' writes (GitHub makes an archived repository's hooks read-only), so they are left out.`);
-    }
-}
-
-
-/***/ }),
-
-/***/ 1268:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  ti: () => (/* binding */ KNOWN_API_VERSIONS),
-  _Y: () => (/* binding */ KNOWN_EVENTS),
-  XV: () => (/* binding */ apiVersion),
-  zM: () => (/* binding */ values_boolean),
-  $q: () => (/* binding */ eventList),
-  Gt: () => (/* binding */ factor),
-  Yj: () => (/* binding */ findingIds),
-  zO: () => (/* binding */ fraction),
-  q3: () => (/* binding */ httpUrl),
-  wo: () => (/* binding */ integerIn),
-  p_: () => (/* binding */ list),
-  yL: () => (/* binding */ oneOf),
-  XS: () => (/* binding */ pointInTime),
-  Cq: () => (/* binding */ positiveInteger),
-  YY: () => (/* binding */ propertyFilter),
-  YA: () => (/* binding */ seconds),
-  hM: () => (/* binding */ secondsOrZero),
-  Il: () => (/* binding */ topicList),
-  W: () => (/* binding */ unknownEvents)
-});
-
-// UNUSED EXPORTS: didYouMean
-
-;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks/dist-bundle/index.js
-// pkg/dist-src/create-logger.js
-var createLogger = (logger = {}) => {
-  if (typeof logger.debug !== "function") {
-    logger.debug = () => {
-    };
-  }
-  if (typeof logger.info !== "function") {
-    logger.info = () => {
-    };
-  }
-  if (typeof logger.warn !== "function") {
-    logger.warn = console.warn.bind(console);
-  }
-  if (typeof logger.error !== "function") {
-    logger.error = console.error.bind(console);
-  }
-  return logger;
-};
-
-// pkg/dist-src/generated/webhook-names.js
-var emitterEventNames = [
-  "branch_protection_configuration",
-  "branch_protection_configuration.disabled",
-  "branch_protection_configuration.enabled",
-  "branch_protection_rule",
-  "branch_protection_rule.created",
-  "branch_protection_rule.deleted",
-  "branch_protection_rule.edited",
-  "check_run",
-  "check_run.completed",
-  "check_run.created",
-  "check_run.requested_action",
-  "check_run.rerequested",
-  "check_suite",
-  "check_suite.completed",
-  "check_suite.requested",
-  "check_suite.rerequested",
-  "code_scanning_alert",
-  "code_scanning_alert.appeared_in_branch",
-  "code_scanning_alert.closed_by_user",
-  "code_scanning_alert.created",
-  "code_scanning_alert.fixed",
-  "code_scanning_alert.reopened",
-  "code_scanning_alert.reopened_by_user",
-  "commit_comment",
-  "commit_comment.created",
-  "create",
-  "custom_property",
-  "custom_property.created",
-  "custom_property.deleted",
-  "custom_property.promote_to_enterprise",
-  "custom_property.updated",
-  "custom_property_values",
-  "custom_property_values.updated",
-  "delete",
-  "dependabot_alert",
-  "dependabot_alert.auto_dismissed",
-  "dependabot_alert.auto_reopened",
-  "dependabot_alert.created",
-  "dependabot_alert.dismissed",
-  "dependabot_alert.fixed",
-  "dependabot_alert.reintroduced",
-  "dependabot_alert.reopened",
-  "deploy_key",
-  "deploy_key.created",
-  "deploy_key.deleted",
-  "deployment",
-  "deployment.created",
-  "deployment_protection_rule",
-  "deployment_protection_rule.requested",
-  "deployment_review",
-  "deployment_review.approved",
-  "deployment_review.rejected",
-  "deployment_review.requested",
-  "deployment_status",
-  "deployment_status.created",
-  "discussion",
-  "discussion.answered",
-  "discussion.category_changed",
-  "discussion.closed",
-  "discussion.created",
-  "discussion.deleted",
-  "discussion.edited",
-  "discussion.labeled",
-  "discussion.locked",
-  "discussion.pinned",
-  "discussion.reopened",
-  "discussion.transferred",
-  "discussion.unanswered",
-  "discussion.unlabeled",
-  "discussion.unlocked",
-  "discussion.unpinned",
-  "discussion_comment",
-  "discussion_comment.created",
-  "discussion_comment.deleted",
-  "discussion_comment.edited",
-  "fork",
-  "github_app_authorization",
-  "github_app_authorization.revoked",
-  "gollum",
-  "installation",
-  "installation.created",
-  "installation.deleted",
-  "installation.new_permissions_accepted",
-  "installation.suspend",
-  "installation.unsuspend",
-  "installation_repositories",
-  "installation_repositories.added",
-  "installation_repositories.removed",
-  "installation_target",
-  "installation_target.renamed",
-  "issue_comment",
-  "issue_comment.created",
-  "issue_comment.deleted",
-  "issue_comment.edited",
-  "issue_dependencies",
-  "issue_dependencies.blocked_by_added",
-  "issue_dependencies.blocked_by_removed",
-  "issue_dependencies.blocking_added",
-  "issue_dependencies.blocking_removed",
-  "issues",
-  "issues.assigned",
-  "issues.closed",
-  "issues.deleted",
-  "issues.demilestoned",
-  "issues.edited",
-  "issues.labeled",
-  "issues.locked",
-  "issues.milestoned",
-  "issues.opened",
-  "issues.pinned",
-  "issues.reopened",
-  "issues.transferred",
-  "issues.typed",
-  "issues.unassigned",
-  "issues.unlabeled",
-  "issues.unlocked",
-  "issues.unpinned",
-  "issues.untyped",
-  "label",
-  "label.created",
-  "label.deleted",
-  "label.edited",
-  "marketplace_purchase",
-  "marketplace_purchase.cancelled",
-  "marketplace_purchase.changed",
-  "marketplace_purchase.pending_change",
-  "marketplace_purchase.pending_change_cancelled",
-  "marketplace_purchase.purchased",
-  "member",
-  "member.added",
-  "member.edited",
-  "member.removed",
-  "membership",
-  "membership.added",
-  "membership.removed",
-  "merge_group",
-  "merge_group.checks_requested",
-  "merge_group.destroyed",
-  "meta",
-  "meta.deleted",
-  "milestone",
-  "milestone.closed",
-  "milestone.created",
-  "milestone.deleted",
-  "milestone.edited",
-  "milestone.opened",
-  "org_block",
-  "org_block.blocked",
-  "org_block.unblocked",
-  "organization",
-  "organization.deleted",
-  "organization.member_added",
-  "organization.member_invited",
-  "organization.member_removed",
-  "organization.renamed",
-  "package",
-  "package.published",
-  "package.updated",
-  "page_build",
-  "personal_access_token_request",
-  "personal_access_token_request.approved",
-  "personal_access_token_request.cancelled",
-  "personal_access_token_request.created",
-  "personal_access_token_request.denied",
-  "ping",
-  "project",
-  "project.closed",
-  "project.created",
-  "project.deleted",
-  "project.edited",
-  "project.reopened",
-  "project_card",
-  "project_card.converted",
-  "project_card.created",
-  "project_card.deleted",
-  "project_card.edited",
-  "project_card.moved",
-  "project_column",
-  "project_column.created",
-  "project_column.deleted",
-  "project_column.edited",
-  "project_column.moved",
-  "projects_v2",
-  "projects_v2.closed",
-  "projects_v2.created",
-  "projects_v2.deleted",
-  "projects_v2.edited",
-  "projects_v2.reopened",
-  "projects_v2_item",
-  "projects_v2_item.archived",
-  "projects_v2_item.converted",
-  "projects_v2_item.created",
-  "projects_v2_item.deleted",
-  "projects_v2_item.edited",
-  "projects_v2_item.reordered",
-  "projects_v2_item.restored",
-  "projects_v2_status_update",
-  "projects_v2_status_update.created",
-  "projects_v2_status_update.deleted",
-  "projects_v2_status_update.edited",
-  "public",
-  "pull_request",
-  "pull_request.assigned",
-  "pull_request.auto_merge_disabled",
-  "pull_request.auto_merge_enabled",
-  "pull_request.closed",
-  "pull_request.converted_to_draft",
-  "pull_request.demilestoned",
-  "pull_request.dequeued",
-  "pull_request.edited",
-  "pull_request.enqueued",
-  "pull_request.labeled",
-  "pull_request.locked",
-  "pull_request.milestoned",
-  "pull_request.opened",
-  "pull_request.ready_for_review",
-  "pull_request.reopened",
-  "pull_request.review_request_removed",
-  "pull_request.review_requested",
-  "pull_request.synchronize",
-  "pull_request.unassigned",
-  "pull_request.unlabeled",
-  "pull_request.unlocked",
-  "pull_request_review",
-  "pull_request_review.dismissed",
-  "pull_request_review.edited",
-  "pull_request_review.submitted",
-  "pull_request_review_comment",
-  "pull_request_review_comment.created",
-  "pull_request_review_comment.deleted",
-  "pull_request_review_comment.edited",
-  "pull_request_review_thread",
-  "pull_request_review_thread.resolved",
-  "pull_request_review_thread.unresolved",
-  "push",
-  "registry_package",
-  "registry_package.published",
-  "registry_package.updated",
-  "release",
-  "release.created",
-  "release.deleted",
-  "release.edited",
-  "release.prereleased",
-  "release.published",
-  "release.released",
-  "release.unpublished",
-  "repository",
-  "repository.archived",
-  "repository.created",
-  "repository.deleted",
-  "repository.edited",
-  "repository.privatized",
-  "repository.publicized",
-  "repository.renamed",
-  "repository.transferred",
-  "repository.unarchived",
-  "repository_advisory",
-  "repository_advisory.published",
-  "repository_advisory.reported",
-  "repository_dispatch",
-  "repository_dispatch.sample.collected",
-  "repository_import",
-  "repository_ruleset",
-  "repository_ruleset.created",
-  "repository_ruleset.deleted",
-  "repository_ruleset.edited",
-  "repository_vulnerability_alert",
-  "repository_vulnerability_alert.create",
-  "repository_vulnerability_alert.dismiss",
-  "repository_vulnerability_alert.reopen",
-  "repository_vulnerability_alert.resolve",
-  "secret_scanning_alert",
-  "secret_scanning_alert.assigned",
-  "secret_scanning_alert.created",
-  "secret_scanning_alert.publicly_leaked",
-  "secret_scanning_alert.reopened",
-  "secret_scanning_alert.resolved",
-  "secret_scanning_alert.unassigned",
-  "secret_scanning_alert.validated",
-  "secret_scanning_alert_location",
-  "secret_scanning_alert_location.created",
-  "secret_scanning_scan",
-  "secret_scanning_scan.completed",
-  "security_advisory",
-  "security_advisory.published",
-  "security_advisory.updated",
-  "security_advisory.withdrawn",
-  "security_and_analysis",
-  "sponsorship",
-  "sponsorship.cancelled",
-  "sponsorship.created",
-  "sponsorship.edited",
-  "sponsorship.pending_cancellation",
-  "sponsorship.pending_tier_change",
-  "sponsorship.tier_changed",
-  "star",
-  "star.created",
-  "star.deleted",
-  "status",
-  "sub_issues",
-  "sub_issues.parent_issue_added",
-  "sub_issues.parent_issue_removed",
-  "sub_issues.sub_issue_added",
-  "sub_issues.sub_issue_removed",
-  "team",
-  "team.added_to_repository",
-  "team.created",
-  "team.deleted",
-  "team.edited",
-  "team.removed_from_repository",
-  "team_add",
-  "watch",
-  "watch.started",
-  "workflow_dispatch",
-  "workflow_job",
-  "workflow_job.completed",
-  "workflow_job.in_progress",
-  "workflow_job.queued",
-  "workflow_job.waiting",
-  "workflow_run",
-  "workflow_run.completed",
-  "workflow_run.in_progress",
-  "workflow_run.requested"
-];
-
-// pkg/dist-src/event-handler/validate-event-name.js
-function validateEventName(eventName, options = {}) {
-  if (typeof eventName !== "string") {
-    throw new TypeError("eventName must be of type string");
-  }
-  if (eventName === "*") {
-    throw new TypeError(
-      `Using the "*" event with the regular Webhooks.on() function is not supported. Please use the Webhooks.onAny() method instead`
-    );
-  }
-  if (eventName === "error") {
-    throw new TypeError(
-      `Using the "error" event with the regular Webhooks.on() function is not supported. Please use the Webhooks.onError() method instead`
-    );
-  }
-  if (options.onUnknownEventName === "ignore") {
-    return;
-  }
-  if (!emitterEventNames.includes(eventName)) {
-    if (options.onUnknownEventName !== "warn") {
-      throw new TypeError(
-        `"${eventName}" is not a known webhook name (https://developer.github.com/v3/activity/events/types/)`
-      );
-    } else {
-      (options.log || console).warn(
-        `"${eventName}" is not a known webhook name (https://developer.github.com/v3/activity/events/types/)`
-      );
-    }
-  }
-}
-
-// pkg/dist-src/event-handler/on.js
-function handleEventHandlers(state, webhookName, handler) {
-  if (!state.hooks[webhookName]) {
-    state.hooks[webhookName] = [];
-  }
-  state.hooks[webhookName].push(handler);
-}
-function receiverOn(state, webhookNameOrNames, handler) {
-  if (Array.isArray(webhookNameOrNames)) {
-    webhookNameOrNames.forEach(
-      (webhookName) => receiverOn(state, webhookName, handler)
-    );
-    return;
-  }
-  validateEventName(webhookNameOrNames, {
-    onUnknownEventName: "warn",
-    log: state.log
-  });
-  handleEventHandlers(state, webhookNameOrNames, handler);
-}
-function receiverOnAny(state, handler) {
-  handleEventHandlers(state, "*", handler);
-}
-function receiverOnError(state, handler) {
-  handleEventHandlers(state, "error", handler);
-}
-
-// pkg/dist-src/event-handler/wrap-error-handler.js
-function wrapErrorHandler(handler, error) {
-  let returnValue;
-  try {
-    returnValue = handler(error);
-  } catch (error2) {
-    console.log('FATAL: Error occurred in "error" event handler');
-    console.log(error2);
-  }
-  if (returnValue && returnValue.catch) {
-    returnValue.catch((error2) => {
-      console.log('FATAL: Error occurred in "error" event handler');
-      console.log(error2);
-    });
-  }
-}
-
-// pkg/dist-src/event-handler/receive.js
-function getHooks(state, eventPayloadAction, eventName) {
-  const hooks = [state.hooks[eventName], state.hooks["*"]];
-  if (eventPayloadAction) {
-    hooks.unshift(state.hooks[`${eventName}.${eventPayloadAction}`]);
-  }
-  return [].concat(...hooks.filter(Boolean));
-}
-function receiverHandle(state, event) {
-  const errorHandlers = state.hooks.error || [];
-  if (event instanceof Error) {
-    const error = Object.assign(new AggregateError([event], event.message), {
-      event
-    });
-    errorHandlers.forEach((handler) => wrapErrorHandler(handler, error));
-    return Promise.reject(error);
-  }
-  if (!event || !event.name) {
-    const error = new Error("Event name not passed");
-    throw new AggregateError([error], error.message);
-  }
-  if (!event.payload) {
-    const error = new Error("Event name not passed");
-    throw new AggregateError([error], error.message);
-  }
-  const hooks = getHooks(
-    state,
-    "action" in event.payload ? event.payload.action : null,
-    event.name
-  );
-  if (hooks.length === 0) {
-    return Promise.resolve();
-  }
-  const errors = [];
-  const promises = hooks.map((handler) => {
-    let promise = Promise.resolve(event);
-    if (state.transform) {
-      promise = promise.then(state.transform);
-    }
-    return promise.then((event2) => {
-      return handler(event2);
-    }).catch((error) => errors.push(Object.assign(error, { event })));
-  });
-  return Promise.all(promises).then(() => {
-    if (errors.length === 0) {
-      return;
-    }
-    const error = new AggregateError(
-      errors,
-      errors.map((error2) => error2.message).join("\n")
-    );
-    Object.assign(error, {
-      event
-    });
-    errorHandlers.forEach((handler) => wrapErrorHandler(handler, error));
-    throw error;
-  });
-}
-
-// pkg/dist-src/event-handler/remove-listener.js
-function removeListener(state, webhookNameOrNames, handler) {
-  if (Array.isArray(webhookNameOrNames)) {
-    webhookNameOrNames.forEach(
-      (webhookName) => removeListener(state, webhookName, handler)
-    );
-    return;
-  }
-  if (!state.hooks[webhookNameOrNames]) {
-    return;
-  }
-  for (let i = state.hooks[webhookNameOrNames].length - 1; i >= 0; i--) {
-    if (state.hooks[webhookNameOrNames][i] === handler) {
-      state.hooks[webhookNameOrNames].splice(i, 1);
-      return;
-    }
-  }
-}
-
-// pkg/dist-src/event-handler/index.js
-function createEventHandler(options) {
-  const state = {
-    hooks: {},
-    log: createLogger(options && options.log)
-  };
-  if (options && options.transform) {
-    state.transform = options.transform;
-  }
-  return {
-    on: receiverOn.bind(null, state),
-    onAny: receiverOnAny.bind(null, state),
-    onError: receiverOnError.bind(null, state),
-    removeListener: removeListener.bind(null, state),
-    receive: receiverHandle.bind(null, state)
-  };
-}
-
-// pkg/dist-src/index.js
-
-
-// pkg/dist-src/verify-and-receive.js
-
-async function verifyAndReceive(state, event) {
-  const matchesSignature = await verifyWithFallback(
-    state.secret,
-    event.payload,
-    event.signature,
-    state.additionalSecrets
-  ).catch(() => false);
-  if (!matchesSignature) {
-    const error = new Error(
-      "[@octokit/webhooks] signature does not match event payload and secret"
-    );
-    error.event = event;
-    error.status = 400;
-    return state.eventHandler.receive(error);
-  }
-  let payload;
-  try {
-    payload = JSON.parse(event.payload);
-  } catch (error) {
-    error.message = "Invalid JSON";
-    error.status = 400;
-    throw new AggregateError([error], error.message);
-  }
-  return state.eventHandler.receive({
-    id: event.id,
-    name: event.name,
-    payload
-  });
-}
-
-// pkg/dist-src/normalize-trailing-slashes.js
-function normalizeTrailingSlashes(path) {
-  let i = path.length;
-  if (i === 0) {
-    return "/";
-  }
-  while (i > 0) {
-    if (path.charCodeAt(--i) !== 47) {
-      break;
-    }
-  }
-  if (i === -1) {
-    return "/";
-  }
-  return path.slice(0, i + 1);
-}
-
-// pkg/dist-src/middleware/create-middleware.js
-var isApplicationJsonRE = /^\s*(application\/json)\s*(?:;|$)/u;
-var WEBHOOK_HEADERS = (/* unused pure expression or super */ null && ([
-  "x-github-event",
-  "x-hub-signature-256",
-  "x-github-delivery"
-]));
-function createMiddleware(options) {
-  const { handleResponse: handleResponse3, getRequestHeader: getRequestHeader3, getPayload: getPayload3 } = options;
-  return function middleware(webhooks, options2) {
-    const middlewarePath = normalizeTrailingSlashes(options2.path);
-    return async function octokitWebhooksMiddleware(request, response, next) {
-      let pathname;
-      try {
-        pathname = new URL(
-          normalizeTrailingSlashes(request.url),
-          "http://localhost"
-        ).pathname;
-      } catch (error) {
-        return handleResponse3(
-          JSON.stringify({
-            error: `Request URL could not be parsed: ${request.url}`
-          }),
-          422,
-          {
-            "content-type": "application/json"
-          },
-          response
-        );
-      }
-      if (pathname !== middlewarePath) {
-        next?.();
-        return handleResponse3(null);
-      } else if (request.method !== "POST") {
-        return handleResponse3(
-          JSON.stringify({
-            error: `Unknown route: ${request.method} ${pathname}`
-          }),
-          404,
-          {
-            "content-type": "application/json"
-          },
-          response
-        );
-      }
-      const contentType = getRequestHeader3(request, "content-type");
-      if (typeof contentType !== "string" || !isApplicationJsonRE.test(contentType)) {
-        return handleResponse3(
-          JSON.stringify({
-            error: `Unsupported "Content-Type" header value. Must be "application/json"`
-          }),
-          415,
-          {
-            "content-type": "application/json",
-            accept: "application/json"
-          },
-          response
-        );
-      }
-      const missingHeaders = WEBHOOK_HEADERS.filter((header) => {
-        return getRequestHeader3(request, header) == void 0;
-      }).join(", ");
-      if (missingHeaders) {
-        return handleResponse3(
-          JSON.stringify({
-            error: `Required headers missing: ${missingHeaders}`
-          }),
-          400,
-          {
-            "content-type": "application/json",
-            accept: "application/json"
-          },
-          response
-        );
-      }
-      const eventName = getRequestHeader3(
-        request,
-        "x-github-event"
-      );
-      const signature = getRequestHeader3(request, "x-hub-signature-256");
-      const id = getRequestHeader3(request, "x-github-delivery");
-      options2.log.debug(`${eventName} event received (id: ${id})`);
-      let didTimeout = false;
-      let timeout;
-      const timeoutPromise = new Promise((resolve) => {
-        timeout = setTimeout(() => {
-          didTimeout = true;
-          resolve(
-            handleResponse3(
-              "still processing\n",
-              202,
-              {
-                "Content-Type": "text/plain",
-                accept: "application/json"
-              },
-              response
-            )
-          );
-        }, options2.timeout);
-      });
-      const processWebhook = async () => {
-        try {
-          const payload = await getPayload3(request);
-          await webhooks.verifyAndReceive({
-            id,
-            name: eventName,
-            payload,
-            signature
-          });
-          clearTimeout(timeout);
-          if (didTimeout) return handleResponse3(null);
-          return handleResponse3(
-            "ok\n",
-            200,
-            {
-              "content-type": "text/plain",
-              accept: "application/json"
-            },
-            response
-          );
-        } catch (error) {
-          clearTimeout(timeout);
-          if (didTimeout) return handleResponse3(null);
-          const err = Array.from(error.errors)[0];
-          const errorMessage = err.message ? `${err.name}: ${err.message}` : "Error: An Unspecified error occurred";
-          const statusCode = typeof err.status !== "undefined" ? err.status : 500;
-          options2.log.error(error);
-          return handleResponse3(
-            JSON.stringify({
-              error: errorMessage
-            }),
-            statusCode,
-            {
-              "content-type": "application/json",
-              accept: "application/json"
-            },
-            response
-          );
-        }
-      };
-      return await Promise.race([timeoutPromise, processWebhook()]);
-    };
-  };
-}
-
-// pkg/dist-src/middleware/node/handle-response.js
-function handleResponse(body, status = 200, headers = {}, response) {
-  if (body === null) {
-    return false;
-  }
-  headers["content-length"] = body.length.toString();
-  response.writeHead(status, headers).end(body);
-  return true;
-}
-
-// pkg/dist-src/middleware/node/get-request-header.js
-function getRequestHeader(request, key) {
-  return request.headers[key];
-}
-
-// pkg/dist-src/concat-uint8array.js
-function concatUint8Array(data) {
-  if (data.length === 0) {
-    return new Uint8Array(0);
-  }
-  let totalLength = 0;
-  for (let i = 0; i < data.length; i++) {
-    totalLength += data[i].length;
-  }
-  if (totalLength === 0) {
-    return new Uint8Array(0);
-  }
-  const result = new Uint8Array(totalLength);
-  let offset = 0;
-  for (let i = 0; i < data.length; i++) {
-    result.set(data[i], offset);
-    offset += data[i].length;
-  }
-  return result;
-}
-
-// pkg/dist-src/middleware/node/get-payload.js
-var textDecoder = new TextDecoder("utf-8", { fatal: false });
-var decode = textDecoder.decode.bind(textDecoder);
-async function getPayload(request) {
-  if (typeof request.body === "object" && "rawBody" in request && request.rawBody instanceof Uint8Array) {
-    return decode(request.rawBody);
-  } else if (typeof request.body === "string") {
-    return request.body;
-  }
-  const payload = await getPayloadFromRequestStream(request);
-  return decode(payload);
-}
-function getPayloadFromRequestStream(request) {
-  return new Promise((resolve, reject) => {
-    let data = [];
-    request.on(
-      "error",
-      (error) => reject(new AggregateError([error], error.message))
-    );
-    request.on("data", data.push.bind(data));
-    request.on("end", () => {
-      const result = concatUint8Array(data);
-      queueMicrotask(() => resolve(result));
-    });
-  });
-}
-
-// pkg/dist-src/middleware/node/index.js
-function createNodeMiddleware(webhooks, {
-  path = "/api/github/webhooks",
-  log = createLogger(),
-  timeout = 9e3
-} = {}) {
-  return createMiddleware({
-    handleResponse,
-    getRequestHeader,
-    getPayload
-  })(webhooks, {
-    path,
-    log,
-    timeout
-  });
-}
-
-// pkg/dist-src/middleware/web/get-payload.js
-function getPayload2(request) {
-  return request.text();
-}
-
-// pkg/dist-src/middleware/web/get-request-header.js
-function getRequestHeader2(request, key) {
-  return request.headers.get(key);
-}
-
-// pkg/dist-src/middleware/web/handle-response.js
-function handleResponse2(body, status = 200, headers = {}) {
-  if (body !== null) {
-    headers["content-length"] = body.length.toString();
-  }
-  return new Response(body, {
-    status,
-    headers
-  });
-}
-
-// pkg/dist-src/middleware/web/index.js
-function createWebMiddleware(webhooks, {
-  path = "/api/github/webhooks",
-  log = createLogger(),
-  timeout = 9e3
-} = {}) {
-  return createMiddleware({
-    handleResponse: handleResponse2,
-    getRequestHeader: getRequestHeader2,
-    getPayload: getPayload2
-  })(webhooks, {
-    path,
-    log,
-    timeout
-  });
-}
-
-// pkg/dist-src/index.js
-var Webhooks = class {
-  sign;
-  verify;
-  on;
-  onAny;
-  onError;
-  removeListener;
-  receive;
-  verifyAndReceive;
-  constructor(options) {
-    if (!options || !options.secret) {
-      throw new Error("[@octokit/webhooks] options.secret required");
-    }
-    const state = {
-      eventHandler: createEventHandler(options),
-      secret: options.secret,
-      additionalSecrets: options.additionalSecrets,
-      hooks: {},
-      log: createLogger(options.log)
-    };
-    this.sign = sign.bind(null, options.secret);
-    this.verify = verify.bind(null, options.secret);
-    this.on = state.eventHandler.on;
-    this.onAny = state.eventHandler.onAny;
-    this.onError = state.eventHandler.onError;
-    this.removeListener = state.eventHandler.removeListener;
-    this.receive = state.eventHandler.receive;
-    this.verifyAndReceive = verifyAndReceive.bind(null, state);
-  }
-};
-
-
-// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
-var mod = __nccwpck_require__(1916);
-// EXTERNAL MODULE: ./src/model.ts
-var model = __nccwpck_require__(182);
-;// CONCATENATED MODULE: ./src/inputs/values.ts
-
-
-
-/** `'a', 'b' or 'c'`: the words an input accepts, for its error message. */
-function list(values) {
-    const quoted = values.map((value) => `'${value}'`);
-    return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('');
-}
-/**
- * Accepts one of the given words (exactly as written).
- * @throws Error naming the input and the words it accepts
- */
-function oneOf(values) {
-    return (raw, name) => {
-        if (values.includes(raw))
-            return raw;
-        throw new Error(`Input '${name}' is '${raw}'${didYouMean(raw, values)}; it accepts ${list(values)}.`);
-    };
-}
-/**
- * ` (did you mean 'inventory'?)` when a known value is near `raw` (3 characters or more) (`fastest-levenshtein`: at most 2
- * edits, or a third of its length, case-insensitive); '' otherwise.
- */
-function didYouMean(raw, values) {
-    if (values.length === 0 || raw.trim().length < 3)
-        return ''; // '2' is not a typo of '0'
-    const typed = raw.trim().toLowerCase();
-    const near = (0,mod/* closest */.kp)(typed, [...values]);
-    return (0,mod/* distance */.Io)(typed, near.toLowerCase()) <= Math.max(2, Math.floor(typed.length / 3)) ? ` (did you mean '${near}'?)` : '';
-}
-/**
- * Accepts a positive integer (ids, limits): digits only, at most `Number.MAX_SAFE_INTEGER`.
- * @throws Error naming the input when it is not one
- */
-function positiveInteger(raw, name) {
-    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (Number.isSafeInteger(value) && value > 0)
-        return value;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts a positive integer.`);
-}
-/**
- * Accepts an integer within [min, max] (digits only: no sign).
- * @throws Error naming the input and the range
- */
-function integerIn(min, max) {
-    return (raw, name) => {
-        const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-        if (value >= min && value <= max)
-            return value;
-        throw new Error(`Input '${name}' is '${raw}'; it accepts an integer from ${min} to ${max}.`);
-    };
-}
-/**
- * Accepts a fraction from 0 to 1 (`0.95`, `.5`, `1`), e.g. a success rate.
- * @throws Error naming the input when it is not one
- */
-function fraction(raw, name) {
-    const value = /^(0|1)?(\.\d+)?$/.test(raw) && raw !== '' && raw !== '.' ? Number(raw) : NaN;
-    if (value >= 0 && value <= 1)
-        return value;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts a number from 0 to 1, e.g. 0.95 for 95 %.`);
-}
-/**
- * Accepts a positive number of SECONDS up to `max` (fractions allowed: `1.5`), returned in seconds.
- * @throws Error naming the input and `max`
- */
-function seconds(max) {
-    return (raw, name) => {
-        const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-        if (value > 0 && value <= max)
-            return value;
-        throw new Error(`Input '${name}' is '${raw}'; it accepts a positive number of seconds up to ${max}.`);
-    };
-}
-/**
- * Seconds from 0 (no wait) up to `max`, as {@link seconds} otherwise.
- * @throws Error naming the input and `max`
- */
-function secondsOrZero(max) {
-    return (raw, name) => (raw === '0' ? 0 : seconds(max)(raw, name));
-}
-/**
- * `ghes_rate_limit_factor`: a number above 0, up to 1000, that multiplies GitHub's rate limits.
- * @throws Error naming the input when it is not one
- */
-function factor(raw, name) {
-    const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
-    if (value > 0 && value <= 1000)
-        return value;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts a number above 0 and up to 1000 that multiplies GitHub's rate limits (1: GitHub's own).`);
-}
-/** Milliseconds in one unit of a {@link pointInTime} duration. */
-const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3600_000, d: 86400_000, w: 7 * 86400_000 };
-/**
- * Accepts an ISO 8601 time (`2026-11-20T06:00:00Z`, `2026-11-20`) or a duration back from now
- * (`90s`, `30m`, `6h`, `7d`, `1w`), and returns the point in time.
- * @throws Error naming the input when it is neither
- */
-function pointInTime(raw, name) {
-    const duration = /^(\d+)\s*([smhdw])$/.exec(raw);
-    if (duration)
-        return new Date(Date.now() - Number(duration[1]) * DURATION_UNITS_MS[duration[2]]);
-    const time = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) ? Date.parse(raw) : NaN;
-    if (!Number.isNaN(time))
-        return new Date(time);
-    throw new Error(`Input '${name}' is '${raw}'; it accepts an ISO 8601 time such as 2026-11-20T06:00:00Z or a duration such as 30m, 6h or 7d.`);
-}
-/**
- * Accepts an absolute http:// or https:// URL (returned as given).
- * @throws Error naming the input, WITHOUT its value (a URL may carry a credential)
- */
-function httpUrl(raw, name) {
-    let protocol;
-    try {
-        protocol = new URL(raw).protocol;
-    }
-    catch {
-        protocol = undefined;
-    }
-    if (protocol === 'http:' || protocol === 'https:')
-        return raw;
-    // Not repeated: a URL that does not parse may still carry a credential the redaction cannot find.
-    throw new Error(`Input '${name}' is not an absolute http:// or https:// URL (its value is not shown: it may hold a credential); it accepts an absolute http:// or https:// URL.`);
-}
-/**
- * Accepts the YAML 1.2 core booleans (`true`, `True`, `TRUE`, `false`, `False`, `FALSE`), as
- * `core.getBooleanInput` does.
- * @throws Error naming the input when it is none of them
- */
-function values_boolean(raw, name) {
-    if (['true', 'True', 'TRUE'].includes(raw))
-        return true;
-    if (['false', 'False', 'FALSE'].includes(raw))
-        return false;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts true or false.`);
-}
-/** API versions GitHub documents for the hooks endpoints (`X-GitHub-Api-Version`); the first is the default. */
-const KNOWN_API_VERSIONS = ['2022-11-28', '2026-03-10'];
-/**
- * Accepts a date-shaped API version (`YYYY-MM-DD`); `getRequest` warns about versions outside
- * {@link KNOWN_API_VERSIONS}.
- * @throws Error naming the input when it is not date-shaped
- */
-function apiVersion(raw, name) {
-    if (/^\d{4}-\d{2}-\d{2}$/.test(raw))
-        return raw;
-    throw new Error(`Input '${name}' is '${raw}'; it accepts a REST API version date such as ${list(KNOWN_API_VERSIONS)}.`);
-}
-/**
- * GitHub's webhook event names (the event, without `.action`), from `@octokit/webhooks`, which
- * follows GitHub's webhooks OpenAPI description; `*` (all events) is allowed too.
- */
-const KNOWN_EVENTS = new Set(emitterEventNames.filter((name) => !name.includes('.')));
-/**
- * Accepts event names as a JSON array of strings, or separated by commas and/or new lines
- * (`push, pull_request` or one per line). `*` stands for all events. Duplicates are dropped. Only
- * the shape is checked here; names outside {@link KNOWN_EVENTS} are refused by `getRequest`
- * ({@link unknownEvents}) unless `allow_unknown_events` is set.
- * @throws Error naming the input and each malformed name
- */
-function eventList(raw, name) {
-    const accepts = `it accepts webhook event names such as push, pull_request or * (all events), separated by commas or new lines, or a JSON array of them`;
-    let names;
-    if (raw.startsWith('[')) {
-        try {
-            names = JSON.parse(raw);
-        }
-        catch {
-            names = undefined;
-        }
-        if (!Array.isArray(names) || !names.every((item) => typeof item === 'string')) {
-            throw new Error(`Input '${name}' starts with '[' but is not a JSON array of strings; ${accepts}.`);
-        }
-    }
-    else {
-        names = raw
-            .split(/\r?\n/)
-            .map((line) => line.trim().replace(/,$/, ''))
-            .filter((line) => line !== '')
-            .flatMap((line) => line.split(','));
-    }
-    const events = names.map((event) => event.trim());
-    const bad = events.filter((event) => !/^(\*|[A-Za-z][A-Za-z0-9_.-]*)$/.test(event));
-    if (bad.length > 0 || events.length === 0) {
-        const shown = bad.map((event) => (event === '' ? 'an empty name' : `'${event}'`)).join(', ') || 'no event';
-        throw new Error(`Input '${name}' has ${shown}; ${accepts}.`);
-    }
-    return [...new Set(events)];
-}
-/**
- * The error message for event names of input `name` that GitHub does not know ({@link KNOWN_EVENTS}),
- * with the closest known name for each (Levenshtein distance, `fastest-levenshtein`) when it is near.
- */
-function unknownEvents(name, events) {
-    const known = [...KNOWN_EVENTS];
-    const named = events.map((event) => {
-        const typed = event.toLowerCase().replace(/-/g, '_');
-        const near = (0,mod/* closest */.kp)(typed, known);
-        return (0,mod/* distance */.Io)(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${event}' (did you mean '${near}'?)` : `'${event}'`;
-    });
-    return (`Input '${name}' has ${events.length === 1 ? 'an unknown webhook event' : 'unknown webhook events'}: ${named.join(', ')}; ` +
-        `it accepts GitHub's webhook event names (push, pull_request, issues, … or * for all). ` +
-        `Set 'allow_unknown_events: true' for an event newer than this action knows (e.g. on GitHub Enterprise Server).`);
-}
-/**
- * Accepts repository topics separated by commas or new lines (GitHub's topic format: lower case,
- * digits, hyphens, at most 50 characters); lower-cased, duplicates dropped.
- * @throws Error naming the input and each malformed topic
- */
-function topicList(raw, name) {
-    const topics = raw
-        .split(/[\r\n,]+/)
-        .map((topic) => topic.trim().toLowerCase())
-        .filter((topic) => topic !== '');
-    const bad = topics.filter((topic) => !/^[a-z0-9][a-z0-9-]{0,49}$/.test(topic));
-    if (bad.length > 0 || topics.length === 0) {
-        throw new Error(`Input '${name}' has ${bad.map((topic) => `'${topic}'`).join(', ') || 'no topic'}; it accepts repository topics (lower-case letters, digits and hyphens, at most 50 characters), separated by commas or new lines.`);
-    }
-    return [...new Set(topics)];
-}
-/**
- * Accepts `name=value`: a custom property of the organization and the value a repository must have
- * (both trimmed; the name without whitespace).
- * @throws Error naming the input when it is not of that shape
- */
-function propertyFilter(raw, name) {
-    const at = raw.indexOf('=');
-    const property = raw.slice(0, at).trim();
-    const value = raw.slice(at + 1).trim();
-    if (at > 0 && property !== '' && value !== '' && !/\s/.test(property))
-        return { name: property, value };
-    throw new Error(`Input '${name}' is '${raw}'; it accepts name=value: a custom property of the organization and the value a repository must have, e.g. team=platform.`);
-}
-/**
- * Reads input `name` (`fail_on`): finding ids of {@link FINDINGS} separated by commas, spaces or new
- * lines, case-insensitive; duplicates dropped; blank → none.
- * @returns the findings, in {@link FINDINGS} order
- * @throws Error naming the input and each unknown id, with the closest known id
- *   (`fastest-levenshtein`) when it is near: `Input 'fail_on' has an unknown finding 'no-secrets'
- *   (did you mean 'no-secret'?); it accepts no-secret, insecure-ssl, …`
- */
-function findingIds(raw, name) {
-    const words = raw
-        .split(/[\s,]+/)
-        .map((word) => word.trim())
-        .filter((word) => word !== '');
-    const known = model/* FINDINGS */.TG;
-    const unknown = words.filter((word) => !known.includes(word.toLowerCase()));
-    if (unknown.length > 0) {
-        const named = unknown.map((word) => {
-            const typed = word.toLowerCase();
-            const near = (0,mod/* closest */.kp)(typed, [...known]);
-            return (0,mod/* distance */.Io)(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${word}' (did you mean '${near}'?)` : `'${word}'`;
-        });
-        throw new Error(`Input '${name}' has ${unknown.length === 1 ? 'an unknown finding' : 'unknown findings'} ${named.join(', ')}; it accepts ${model/* FINDINGS */.TG.join(', ')}.`);
-    }
-    const given = new Set(words.map((word) => word.toLowerCase()));
-    return model/* FINDINGS */.TG.filter((finding) => given.has(finding));
-}
-
-
-/***/ }),
-
-/***/ 8280:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
-});
 
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
 var core = __nccwpck_require__(6257);
-// EXTERNAL MODULE: ./src/github/api-error.ts
-var api_error = __nccwpck_require__(3660);
 // EXTERNAL MODULE: external "fs"
 var external_fs_ = __nccwpck_require__(9896);
 // EXTERNAL MODULE: external "os"
@@ -39007,8 +36569,425 @@ function busiestMinute(sent) {
     };
 }
 
-// EXTERNAL MODULE: ./src/github/redact.ts
-var redact = __nccwpck_require__(8478);
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/github/redact.ts
+/**
+ * Keeps secrets out of everything the step shows: the log (messages and `RUNNER_DEBUG` lines), the
+ * step outputs and the job summary. Two mechanisms work together in {@link redact}:
+ *
+ * 1. By value: the `secret` and `token` inputs, and the URL credentials of 8+ characters, are
+ *    masked ({@link mask}): the runner hides them in the log (`core.setSecret`, i.e. the workflow
+ *    command `::add-mask::`, GitHub docs "Workflow commands for GitHub Actions" → "Masking a value
+ *    in a log"), and {@link redact} replaces them in everything else, in their plain, JSON-escaped,
+ *    HTML-escaped and percent-encoded forms. A masked value shorter than 8 characters is replaced
+ *    only where it stands alone (no letter or digit on either side), so a token `t` never turns
+ *    "list" into "lis***".
+ * 2. By position: in every http(s) URL found in a text, the credential parts (see
+ *    {@link urlCredentialParts} for the one rule) are replaced by `***` where they stand, whatever
+ *    their length: `?v=1` becomes `?v=***` without touching any other `1`.
+ *
+ * URL credentials shorter than 8 characters are not given to the runner's mask: `::add-mask::` hides
+ * a value everywhere in the log, and masking `1` or `prod` would garble every line; (2) covers them
+ * inside URLs. GitHub's masking is a safety net, not a guarantee (GitHub docs "Using secrets in GitHub
+ * Actions"): it misses transformed forms such as a URL-encoded password, hence this module.
+ */
+
+
+/** What replaces a secret in messages, outputs and the job summary. */
+const REDACTED = '***';
+/**
+ * Values shorter than this are "short": a short URL credential is neither masked in the log nor
+ * replaced by value (only by position, inside URLs), and a short `secret` / `token` is replaced only
+ * where it stands alone.
+ */
+const SHORT_VALUE_LENGTH = 8;
+/** A URL's scheme, e.g. `https://`. */
+const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+/** {@link SCHEME} at a given offset (`lastIndex`). */
+const SCHEME_AT = /[A-Za-z][A-Za-z0-9+.-]*:\/\//y;
+/** Where an http(s) URL starts in a text. */
+const URL_IN_TEXT = /\bhttps?:\/\//gi;
+/** Characters of a generated path segment (unreserved, plus `=` and `+` of base64); `%XX` escapes count too. */
+const GENERATED_SEGMENT = /^(?:[A-Za-z0-9_~.=+-]|%[0-9A-Fa-f]{2})+$/;
+/** Shortest path segment taken for a generated secret (as written). */
+const GENERATED_SEGMENT_LENGTH = 16;
+/**
+ * Services that carry a secret in a path segment of any shape (rule d of {@link urlCredentialParts}):
+ * given the URL's host name and its path segments, the indexes of the secret segments.
+ */
+const KNOWN_SERVICES = [
+    // https://hooks.slack.com/services/T…/B…/<token> (also /workflows/…, /triggers/…): everything after the 3rd segment.
+    { name: 'Slack', host: (h) => h === 'hooks.slack.com', secrets: (s) => s.map((_, i) => i).filter((i) => i >= 3) },
+    // https://discord.com/api/webhooks/<id>/<token>[/github|/slack]; also discordapp.com, ptb./canary. subdomains, /api/v10/….
+    {
+        name: 'Discord',
+        host: (h) => /(?:^|\.)discord(?:app)?\.com$/.test(h),
+        secrets: (s) => {
+            const at = s.indexOf('webhooks');
+            return s[0] === 'api' && at > 0 ? [at + 2] : [];
+        }
+    },
+    // https://hooks.zapier.com/hooks/catch/<account>/<key>/
+    { name: 'Zapier', host: (h) => h === 'hooks.zapier.com', secrets: (s) => (s[0] === 'hooks' && s[1] === 'catch' ? [3] : []) },
+    // https://maker.ifttt.com/trigger/<event>/with/key/<key>
+    {
+        name: 'IFTTT',
+        host: (h) => h === 'maker.ifttt.com',
+        secrets: (s) => {
+            const at = s.indexOf('key');
+            return at >= 0 ? [at + 1] : [];
+        }
+    }
+];
+/** The `api_url` of the request, set by {@link trustApiRoot}. */
+let apiRoot;
+/**
+ * Tells the redaction which API root the step talks to (the validated `api_url`), so that its URLs
+ * (repository names, page numbers, cursors) are treated as GitHub's own: only their userinfo is a credential.
+ */
+function trustApiRoot(api_url) {
+    apiRoot = api_url;
+}
+/**
+ * Whether a URL is GitHub's own (its host is github.com or a subdomain, a subdomain of
+ * githubusercontent.com, ghe.com or a subdomain, or the host of `api_url` ({@link trustApiRoot}), `GITHUB_API_URL` or
+ * `GITHUB_SERVER_URL`). Those carry repository names, commit SHAs and page numbers, never a
+ * credential of the user's outside their userinfo; only rule (a) applies to them.
+ */
+function isGitHubHost(host) {
+    const hostname = host.replace(/:\d*$/, '');
+    if (/(?:^|\.)github\.com$|\.githubusercontent\.com$|(?:^|\.)ghe\.com$/.test(hostname))
+        return true;
+    const roots = [apiRoot, process.env.GITHUB_API_URL, process.env.GITHUB_SERVER_URL];
+    return roots.some((root) => root !== undefined && root !== '' && hostOf(root) === host);
+}
+/** The lower-cased `host[:port]` of a URL, or undefined. */
+function hostOf(url) {
+    try {
+        return new URL(url).host.toLowerCase();
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Query or fragment parameter names whose values are masked by value too (see {@link urlCredentials}):
+ * the whole name, or its last `_` / `-` / `.` part, is a credential word (`token`, `access_token`,
+ * `api-key`, `X-Amz-Signature`, `sig`, `code`…), case-insensitively.
+ */
+const CREDENTIAL_NAME = /^(?:.*[_.-])?(?:token|secret|key|apikey|password|passwd|pwd|pass|sig|signature|auth|authorization|credential|credentials|session|sessionid|jwt|code|hash|hmac)$/i;
+/** Whether a path segment (as written) looks like a generated secret: rule (c) of {@link urlCredentialParts}. */
+function looksGenerated(segment) {
+    if (segment.length < GENERATED_SEGMENT_LENGTH || !GENERATED_SEGMENT.test(segment))
+        return false;
+    const plain = percentDecoded(segment);
+    return /[A-Za-z]/.test(plain) && /[0-9]/.test(plain);
+}
+/** `decodeURIComponent` that keeps a malformed escape (`%zz`) as written instead of throwing. */
+function percentDecoded(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+/** The first `char` in `text[from, to)`, or `to`. */
+function find(text, char, from, to) {
+    const at = text.indexOf(char, from);
+    return at >= 0 && at < to ? at : to;
+}
+/** In a text, `\"` and `\\` are JSON escapes inside a URL; the length of the escape at `at`, or 0. */
+function jsonEscape(text, at) {
+    return text[at] === '\\' && (text[at + 1] === '"' || text[at + 1] === '\\') ? 2 : 0;
+}
+/**
+ * Reads the URL whose scheme starts at `start` and returns where it ends and its credential parts.
+ * With `whole`, the URL runs to the end of `text`; otherwise (a URL inside a message, JSON or HTML)
+ * its userinfo ends at the last `@` before white space, a backtick or `/ ? #` (so a password may
+ * hold `' " < > &`), and the URL ends at white space, `"`, `<`, `>` or a backtick (JSON escapes `\"`
+ * `\\` excepted), trailing `' . , ; : ! ? ) ] }` left out.
+ */
+function scanUrl(text, start, whole) {
+    const parts = [];
+    const add = (kind, from, to, name) => {
+        if (to > from)
+            parts.push({ kind, value: text.slice(from, to), start: from, end: to, ...(name === undefined ? {} : { name }) });
+    };
+    SCHEME_AT.lastIndex = start;
+    const authority = start + (SCHEME_AT.exec(text)?.[0].length ?? 0);
+    // userinfo: up to the last `@` before the host's end. A password may hold `' " < > &`; in a text,
+    // a `"` followed by `,` `:` `}` `]` or white space ends a JSON string, so it ends the URL too, and
+    // an HTML entity (`&#39;`, `&amp;`) is one character.
+    let lastAt = -1;
+    for (let k = authority; k < text.length; k++) {
+        const c = text[k];
+        if (!whole) {
+            const entity = /^&(?:#\d+|#x[0-9a-f]+|[a-z]+);/i.exec(text.slice(k, k + 12));
+            if (entity) {
+                k += entity[0].length - 1;
+                continue;
+            }
+            if (/[\s`]/.test(c))
+                break;
+            if (c === '\\') {
+                if (jsonEscape(text, k) === 0)
+                    break;
+                k++;
+                continue;
+            }
+            if (c === '"' && (k + 1 >= text.length || /[\s,:}\]]/.test(text[k + 1])))
+                break;
+        }
+        if (c === '/' || c === '?' || c === '#')
+            break;
+        if (c === '@')
+            lastAt = k;
+    }
+    const hostStart = lastAt >= 0 ? lastAt + 1 : authority;
+    // the URL's end
+    let end = text.length;
+    if (!whole) {
+        for (end = hostStart; end < text.length; end++) {
+            if (/[\s"<>`]/.test(text[end]))
+                break;
+            if (text[end] === '\\') {
+                if (jsonEscape(text, end) === 0)
+                    break;
+                end++;
+            }
+        }
+        end = Math.min(end, text.length);
+        while (end > hostStart && /['.,;:!?)\]}]/.test(text[end - 1]))
+            end--;
+    }
+    // (a) userinfo: the user name and the password
+    if (lastAt >= 0) {
+        const colon = find(text, ':', authority, lastAt);
+        const hasPassword = colon < lastAt;
+        add('username', authority, colon);
+        if (hasPassword)
+            add('password', colon + 1, lastAt);
+    }
+    const firstOf = (chars, from) => {
+        for (let k = from; k < end; k++)
+            if (chars.includes(text[k]))
+                return k;
+        return end;
+    };
+    const pathStart = firstOf('/?#', hostStart);
+    const host = text.slice(hostStart, pathStart).toLowerCase();
+    if (isGitHubHost(host))
+        return { end, parts };
+    const queryStart = firstOf('?#', pathStart);
+    const fragmentStart = firstOf('#', queryStart);
+    // (c) generated-looking path segments, (d) known services' secret segments
+    const segments = [];
+    for (let from = pathStart + 1; from <= queryStart && pathStart < queryStart;) {
+        const to = find(text, '/', from, queryStart);
+        segments.push({ from, to });
+        from = to + 1;
+    }
+    const texts = segments.map(({ from, to }) => text.slice(from, to));
+    const hostname = host.replace(/:\d*$/, '');
+    const service = new Set(KNOWN_SERVICES.filter((known) => known.host(hostname)).flatMap((known) => known.secrets(texts)));
+    segments.forEach(({ from, to }, i) => {
+        if (service.has(i))
+            add('service', from, to);
+        else if (looksGenerated(texts[i]))
+            add('path', from, to);
+    });
+    // (b) every query value; a parameter without `=` when it looks generated
+    const pairs = (kind, from, to) => {
+        for (let item = from; item <= to;) {
+            const itemEnd = find(text, '&', item, to);
+            const eq = find(text, '=', item, itemEnd);
+            if (eq < itemEnd)
+                add(kind, eq + 1, itemEnd, text.slice(item, eq));
+            else if (kind === 'query' && looksGenerated(text.slice(item, itemEnd)))
+                add(kind, item, itemEnd);
+            item = itemEnd + 1;
+        }
+    };
+    if (queryStart < fragmentStart)
+        pairs('query', queryStart + 1, fragmentStart);
+    // (b) the fragment's values when it holds `name=value` pairs (`#access_token=…`)
+    if (fragmentStart < end && text.slice(fragmentStart, end).includes('='))
+        pairs('fragment', fragmentStart + 1, end);
+    return { end, parts };
+}
+/**
+ * THE RULE: the credential parts of one URL (`url` is the whole URL, any `scheme://`; not a URL → none).
+ *
+ * (a) userinfo: the user name and the password (`https://<user>:<password>@host`, `https://<token>@host`,
+ *     `https://<token>:x-oauth-basic@host`): either may be the secret.
+ * (b) every query value, whatever the parameter's name (`?code=…`, `?sig=…`, `?X-Amz-Signature=…`,
+ *     `?token=…`, `?key=…`, but also `?v=1`); a parameter without `=` when it looks generated (c); and
+ *     the fragment's values when the fragment holds `name=value` pairs (`#access_token=…`).
+ * (c) path segments that look generated: 16 or more characters, only letters, digits, `_ ~ . = + -`
+ *     and `%XX` escapes, with at least one letter and one digit (UUIDs, Slack, Discord, Teams keys).
+ * (d) known services, whatever the secret's shape: Slack `hooks.slack.com/<kind>/<team>/<id>/<token…>`
+ *     (every segment after the third), Discord `discord.com` / `discordapp.com` `/api/webhooks/<id>/<token>`,
+ *     Zapier `hooks.zapier.com/hooks/catch/<account>/<key>`, IFTTT `maker.ifttt.com/…/key/<key>`.
+ *
+ * GitHub's own URLs (see {@link isGitHubHost}: github.com, api_url…) carry only (a).
+ * Never credentials: the scheme, host, port, parameter names, and other path segments
+ * (`/generic-webhook-trigger/invoke`, `/services/`).
+ *
+ * @returns each part as written, with its offsets in `url`
+ */
+function urlCredentialParts(url) {
+    return SCHEME.test(url) ? scanUrl(url, 0, true).parts : [];
+}
+/** Every http(s) URL in a text (message, JSON, HTML): its offsets and credential parts. */
+function urlsIn(text) {
+    const oneUrl = /^https?:\/\/\S*$/i.test(text); // e.g. a summary cell or output that is a hook's URL: read whole
+    return [...text.matchAll(URL_IN_TEXT)].map((match) => ({ start: match.index, ...scanUrl(text, match.index, oneUrl && match.index === 0) }));
+}
+/**
+ * Replaces the credential parts ({@link urlCredentialParts}) of every http(s) URL in a text by
+ * {@link REDACTED}, in place and whatever their length: `https://u:p@h/x?v=1` → `https://u:***@h/x?v=***`.
+ * A text that is one URL (no white space) is read whole; a URL inside a longer text ends at white
+ * space, `"`, `<`, `>` or a backtick (JSON escapes `\"` `\\` excepted), without trailing
+ * `' . , ; : ! ? ) ] }`, but its password may hold any of these but white space.
+ */
+function redactUrls(text) {
+    const spans = urlsIn(text)
+        .flatMap((url) => url.parts)
+        .sort((a, b) => a.start - b.start);
+    let result = '';
+    let done = 0;
+    for (const { start, end } of spans) {
+        if (end <= done)
+            continue; // inside a part already replaced (a URL in a query value)
+        result += text.slice(done, Math.max(start, done)) + (start >= done ? REDACTED : '');
+        done = end;
+    }
+    return result + text.slice(done);
+}
+/**
+ * A URL for a plan row: its credential parts replaced by {@link REDACTED} as {@link redactUrls} does,
+ * then `#` and 4 hex digits of a SHA-256 of those parts together (`?v=3` → `?v=***#3f2a`), so that
+ * two URLs that differ only there are told apart, and the same values read the same from run to run,
+ * without showing them (after a URL that has a fragment: ` (#3f2a)`). 4 hex digits say nothing useful
+ * about a long random credential; a short, guessable value (`v=3`) could be found by trying
+ * candidates, as the docs say. A URL without credential parts is returned as {@link redact} gives it.
+ */
+function redactUrlHashed(url) {
+    const parts = urlCredentialParts(url);
+    if (parts.length === 0)
+        return redact(url);
+    const hash = (0,external_node_crypto_.createHash)('sha256')
+        .update(`manage-webhooks:${JSON.stringify(parts.map((part) => [part.kind, part.value]))}`)
+        .digest('hex')
+        .slice(0, 4);
+    return `${redact(url)}${url.includes('#') ? ` (#${hash})` : `#${hash}`}`;
+}
+/**
+ * The URL credentials to mask by value: each credential part ({@link urlCredentialParts}) of the
+ * URL as written, of its WHATWG-normalized form (`new URL(url).href`, which percent-encodes e.g.
+ * `"` `<` `>` in a password) and percent-decoded (in query and fragment also with `+` as space);
+ * only those of at least {@link SHORT_VALUE_LENGTH} characters, and of query and fragment values only
+ * those whose parameter is named like a credential ({@link CREDENTIAL_NAME}) or that look generated
+ * (the others, like shorter values, are redacted by position only, see {@link redactUrls}).
+ * Not a URL → none.
+ */
+function urlCredentials(url) {
+    const found = new Set();
+    // Every query value is redacted where it stands (positionally), but only those named like a
+    // credential or looking generated are masked by value: `?env=production` must not hide the word
+    // "production" from every later log line.
+    const byValue = ({ kind, name, value }) => !(kind === 'query' || kind === 'fragment') || name === undefined || CREDENTIAL_NAME.test(percentDecoded(name)) || looksGenerated(value);
+    let normalized;
+    try {
+        normalized = new URL(url).href;
+    }
+    catch {
+        normalized = undefined;
+    }
+    for (const form of normalized === undefined || normalized === url ? [url] : [url, normalized]) {
+        for (const part of urlCredentialParts(form).filter(byValue)) {
+            const { kind, value } = part;
+            found.add(value).add(percentDecoded(value));
+            if (kind === 'query' || kind === 'fragment')
+                found.add(percentDecoded(value.replace(/\+/g, ' ')));
+        }
+    }
+    return [...found].filter((value) => value.length >= SHORT_VALUE_LENGTH);
+}
+/** The values masked so far (see {@link mask}). */
+const masked = new Set();
+/**
+ * Masks a value: `core.setSecret` (the runner's `::add-mask::`) and remembered for {@link redact},
+ * which replaces it wherever it occurs, or, when shorter than {@link SHORT_VALUE_LENGTH}, wherever it
+ * stands alone. For the `secret` and `token` inputs (always) and URL credentials of 8+ characters
+ * (from {@link urlCredentials}). Blank values are ignored.
+ */
+function mask(value) {
+    if (value.trim() === '')
+        return;
+    if (!masked.has(value))
+        pattern = undefined;
+    masked.add(value);
+    core/* setSecret */.Pq(value);
+}
+/**
+ * Masks ({@link mask}) the URL credentials ({@link urlCredentials}) of every http(s) URL in a text or
+ * in the strings of a JSON-able value (e.g. hooks and deliveries from the API). A string that is one
+ * URL (no white space) is read whole, so a password holding `"` `<` `>` is found too.
+ */
+function maskUrlCredentials(value) {
+    const seen = new WeakSet();
+    const visit = (item) => {
+        if (typeof item === 'string') {
+            for (const { start, end } of urlsIn(item))
+                urlCredentials(item.slice(start, end)).forEach(mask);
+        }
+        else if (typeof item === 'object' && item !== null && !seen.has(item)) {
+            seen.add(item);
+            Object.values(item).forEach(visit);
+        }
+    };
+    visit(value);
+}
+/** The forms a masked value may take in a text: plain, JSON-escaped, HTML-escaped (numeric and named), percent-encoded. */
+function redact_forms(value) {
+    const named = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+    return [
+        value,
+        JSON.stringify(value).slice(1, -1),
+        value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`),
+        value.replace(/[&<>"']/g, (char) => named[char]),
+        encodeURIComponent(value)
+    ];
+}
+/** The one regular expression of all masked values' forms, longest first; rebuilt after a {@link mask}. */
+let pattern;
+function maskedPattern() {
+    if (pattern === undefined && masked.size > 0) {
+        const alternatives = new Map();
+        for (const value of masked) {
+            for (const form of redact_forms(value)) {
+                const literal = form.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+                alternatives.set(form, value.length >= SHORT_VALUE_LENGTH ? literal : `(?<![\\p{L}\\p{N}])${literal}(?![\\p{L}\\p{N}])`);
+            }
+        }
+        const ordered = [...alternatives].sort(([a], [b]) => b.length - a.length).map(([, source]) => source);
+        pattern = new RegExp(ordered.join('|'), 'gu');
+    }
+    return pattern;
+}
+/**
+ * Redacts a text for a message, an output, the job summary or a debug line: first every masked
+ * value ({@link mask}) in any of its forms, longest first (a short one only where it stands alone),
+ * then the credential parts of every http(s) URL by position ({@link redactUrls}). Idempotent.
+ */
+function redact(text) {
+    const byValue = maskedPattern();
+    return redactUrls(byValue ? text.replace(byValue, REDACTED) : text);
+}
+
 ;// CONCATENATED MODULE: ./src/github/client.ts
 /**
  * The Octokit client of `@actions/github`, with retries of 5xx answers and network errors (with
@@ -39104,18 +37083,18 @@ function clientFactory(connection, options) {
             // Octokit's own messages (e.g. @octokit/auth-app's "GitHub API time and system time are
             // different") go to the step's log as workflow commands, not to the console.
             log: {
-                debug: (message) => core/* debug */.Yz((0,redact/* redact */.E$)(message)),
-                info: (message) => core/* debug */.Yz((0,redact/* redact */.E$)(message)),
-                warn: (message) => core/* warning */.$e((0,redact/* redact */.E$)(message)),
-                error: (message) => core/* error */.z3((0,redact/* redact */.E$)(message))
+                debug: (message) => core/* debug */.Yz(redact(message)),
+                info: (message) => core/* debug */.Yz(redact(message)),
+                warn: (message) => core/* warning */.$e(redact(message)),
+                error: (message) => core/* error */.z3(redact(message))
             },
             request: { fetch: pacer.fetch(timed, { beforeSend, finishing }) }
         };
         const client = withRetries(connection.app ? appClient(connection.app, octokitOptions, options.appAuth) : getOctokit(connection.token, octokitOptions), retries, timeScale);
-        client.hook.after('request', (response, request) => core/* debug */.Yz((0,redact/* redact */.E$)(`${request.method} ${response.url} → ${response.status}`)));
+        client.hook.after('request', (response, request) => core/* debug */.Yz(redact(`${request.method} ${response.url} → ${response.status}`)));
         client.hook.error('request', (error, request) => {
             const failed = error;
-            core/* debug */.Yz((0,redact/* redact */.E$)(`${request.method} ${failed.request?.url ?? request.url} → ${failed.status ?? error.message}`));
+            core/* debug */.Yz(redact(`${request.method} ${failed.request?.url ?? request.url} → ${failed.status ?? error.message}`));
             throw error;
         });
         client.hook.before('request', (request) => {
@@ -39149,6 +37128,3242 @@ function appClient(app, options, strategy) {
 /** One client of its own factory ({@link clientFactory}): for a run over one target. */
 function createClient(connection, options) {
     return clientFactory(connection, options)();
+}
+
+;// CONCATENATED MODULE: ./src/github/endpoints.ts
+/**
+ * The REST hooks endpoints, as functions of a client and a target (REST docs "Repository webhooks"
+ * and "Organization webhooks"). They never write the scope themselves: {@link endpoint} does.
+ *
+ * Secret safety: `PATCH …/hooks/{hook_id}` is never sent a `config` object (GitHub replaces the
+ * whole config then and drops a secret that is absent); config fields go through
+ * `PATCH …/hooks/{hook_id}/config`, which merges. POSTs that make GitHub send something (pings,
+ * test pushes, redeliveries) are sent once: never repeated after a 5xx or a lost answer.
+ */
+
+
+/** A hook could not be picked by its URL: none or several hooks of the target have that `config.url`. */
+class HookLookupError extends Error {
+    /** How many hooks matched: 0 (none) or more than 1; undefined when the lookup was by `hook_id`. */
+    matches;
+    constructor(message, matches) {
+        super(message);
+        this.name = 'HookLookupError';
+        this.matches = matches;
+    }
+}
+/**
+ * Sends one hooks request for the target and returns the response body.
+ * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
+ * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
+ *   (the config's payload URL) is never taken for the request URL
+ * @param request Octokit request options: {@link ONCE} for a POST that must not be repeated after a
+ *   5xx or a lost answer; `{ signal }` to bound it by a deadline
+ * @throws Octokit's `RequestError` on 4xx/5xx (a timed-out or aborted request: status 500)
+ */
+async function send(client, target, method, path, pathParams = {}, body, request) {
+    const { route, params } = endpoint(target, method, path);
+    try {
+        const response = await client.request(route, {
+            ...params,
+            ...pathParamsOf(route, pathParams),
+            ...(body === undefined ? {} : { data: body }),
+            ...(request ? { request } : {})
+        });
+        return response.data;
+    }
+    catch (error) {
+        if (request !== ONCE || !isApiError(error) || error.status < 500)
+            throw error;
+        throw withContext(error, `${method} ${path} was not repeated: GitHub may have acted on it already, and a receiver would get it twice.`);
+    }
+}
+/**
+ * The path parameters the route has: an App's webhook has no `{hook_id}` (any other parameter would
+ * be sent as a query parameter or in the body).
+ */
+function pathParamsOf(route, pathParams) {
+    return Object.fromEntries(Object.entries(pathParams).filter(([name]) => route.includes(`{${name}}`)));
+}
+/**
+ * Request options of a POST that makes GitHub send something (a ping, a test push, a redelivery):
+ * never retried after a 5xx or a lost answer, since GitHub may have sent it already and a receiver
+ * that deploys on push would act twice. Rate-limit answers are still waited out: GitHub did nothing then.
+ */
+const ONCE = { retries: 0 };
+/** The fields of an object that are set (a PATCH body carries only what changes). */
+function definedFields(fields) {
+    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+/**
+ * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
+ * cursors for deliveries), until the pages end, an empty page comes, `limit` items are gathered, or
+ * an item meets `until` (that item and the rest are left out).
+ * @param request extra Octokit request options (e.g. `{ retries: 0, signal }` for a poll)
+ */
+async function endpoints_gather(client, target, path, parameters, stop = {}, request) {
+    const { route, params } = endpoint(target, 'GET', path);
+    const { limit = Infinity, until = () => false } = stop;
+    const items = [];
+    let more = false;
+    // paginate.iterator sends only method, url and headers to the request function it is given, so
+    // request options (a poll's `retries: 0` and deadline `signal`) ride on a request function of their own.
+    const [method, url] = route.split(' ');
+    // (The overload that takes a request function types its parameters as a route string: hence `never`.)
+    const requester = request ? client.request.defaults({ request }) : client.request;
+    const { hook_id, ...query } = parameters;
+    const all = { method, url, ...params, ...(typeof hook_id === 'number' ? pathParamsOf(route, { hook_id }) : {}), ...query };
+    for await (const response of client.paginate.iterator(requester, all)) {
+        const page = response.data;
+        const end = page.findIndex(until);
+        items.push(...(end < 0 ? page : page.slice(0, end)));
+        more = end < 0 && page.length > 0 && /rel="next"/.test(response.headers.link ?? '');
+        if (page.length === 0 || end >= 0 || items.length >= limit)
+            break;
+    }
+    return { items: items.slice(0, limit), truncated: items.length > limit || (items.length === limit && more) };
+}
+/**
+ * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
+ * @param options.per_page items per request, 1–100
+ * @param options.limit most hooks gathered; undefined = all
+ * @returns the hooks, and `truncated` when `limit` left some out
+ * @throws RequestError (404 when the target does not exist or the token may not see its hooks)
+ */
+async function listHooks(client, target, options) {
+    return endpoints_gather(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit });
+}
+/**
+ * Checks that a hook fetched by `hook_id` has the `url` also given (both name one hook).
+ * @throws HookLookupError naming both when its `config.url` differs
+ */
+function checkSameHook(target, hook, url) {
+    if (url === undefined || hook.config.url === url)
+        return;
+    throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${hook.id} of ${describeTarget(target)} has the url '${hook.config.url ?? ''}', not '${url}'. ` +
+        'Give only one of them, or both for the same hook; nothing was changed.');
+}
+/**
+ * `GET …/hooks/{hook_id}` for a hook named by both `hook_id` and `url`: the hook must have that url.
+ * When GitHub answers 404 and another hook has the url, the two inputs name different hooks too.
+ * @throws HookLookupError naming both inputs; RequestError 404 when neither names a hook
+ */
+async function getNamedHook(client, target, ref) {
+    let hook;
+    try {
+        hook = await getHook(client, target, ref.hook_id);
+    }
+    catch (error) {
+        if (!(isApiError(error) && error.status === 404))
+            throw error;
+        const { items } = await listHooks(client, target, { per_page: 100 });
+        const named = items.find((candidate) => candidate.config.url === ref.url);
+        if (!named)
+            throw error;
+        throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${ref.hook_id} does not exist on ${describeTarget(target)}, and the url '${ref.url}' is webhook ${named.id}. ` +
+            'Give only one of them, or both for the same hook; nothing was changed.');
+    }
+    checkSameHook(target, hook, ref.url);
+    return hook;
+}
+/**
+ * Finds the hook an operation acts on. By `hook_id` alone: no request. By `hook_id` and `url`:
+ * `GET …/hooks/{hook_id}`, whose `config.url` must be `url`. By `url`: lists the target's hooks
+ * (100 a page) and picks the one whose `config.url` equals it exactly.
+ * @throws HookLookupError when no hook, or several hooks (GitHub allows one URL with non-overlapping
+ *   events), have that URL (the message lists the ids to choose from with `hook_id`), or when
+ *   `hook_id` and `url` name different hooks; RequestError 404 for an unknown `hook_id`.
+ */
+async function resolveHook(client, target, ref) {
+    if (!SCOPE_TRAITS[target.scope].hooks)
+        return { hook_id: SINGLE_HOOK_ID }; // the target's one webhook: nothing to look up
+    if (ref === undefined)
+        throw new Error('internal error: no hook named (hook_id or url)');
+    if ('hook_id' in ref) {
+        if (ref.url === undefined)
+            return { hook_id: ref.hook_id };
+        const hook = await getNamedHook(client, target, { hook_id: ref.hook_id, url: ref.url });
+        return { hook_id: hook.id, hook };
+    }
+    const { items: hooks } = await listHooks(client, target, { per_page: 100 });
+    const matches = hooks.filter((hook) => hook.config.url === ref.url);
+    if (matches.length === 0) {
+        throw new HookLookupError(`No webhook of ${describeTarget(target)} has the url '${ref.url}' (${hooks.length} ${hooks.length === 1 ? 'webhook' : 'webhooks'} checked); check 'url' or give 'hook_id'.`, 0);
+    }
+    if (matches.length > 1) {
+        const ids = matches.map((hook) => `${hook.id} (events: ${hook.events.join(', ')})`).join(', ');
+        throw new HookLookupError(`${matches.length} webhooks of ${describeTarget(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`, matches.length);
+    }
+    return { hook_id: matches[0].id, hook: matches[0] };
+}
+/**
+ * The hooks an operation over "one hook, or all of them" works on: the one `ref` names (fetched in
+ * full), every hook of the target when `ref` is undefined (REST "List … webhooks", all pages), or a
+ * target's one webhook (a GitHub App's).
+ * @returns the hooks, in id order
+ * @throws HookLookupError when `ref` names no hook or several
+ */
+async function selectHooks(client, target, ref) {
+    if (SCOPE_TRAITS[target.scope].hooks && ref === undefined)
+        return (await listHooks(client, target, { per_page: 100 })).items;
+    const { hook_id, hook } = await resolveHook(client, target, ref);
+    return [hook ?? (await getHook(client, target, hook_id))];
+}
+/** The id the one hook of a target without several hooks (a GitHub App's) goes by: it has none of its own. */
+const SINGLE_HOOK_ID = 0;
+/**
+ * The one webhook of a target that has no list of hooks (a GitHub App: REST "Get a webhook
+ * configuration for an app", `GET /app/hook/config`), in the shape of a hook: its config, active,
+ * no events of its own (an App's events are set in its settings), id {@link SINGLE_HOOK_ID}, and
+ * `updated_at` empty — GitHub does not say when it changed, so a secret proof can trust only its
+ * newest delivery.
+ */
+async function singleHook(client, target) {
+    const config = await getHookConfig(client, target, SINGLE_HOOK_ID);
+    const none = { code: null, status: null, message: null };
+    return {
+        id: SINGLE_HOOK_ID,
+        type: 'App',
+        name: 'web',
+        active: true,
+        events: [],
+        config,
+        updated_at: '',
+        created_at: '',
+        url: '',
+        ping_url: '',
+        deliveries_url: '',
+        test_url: '',
+        last_response: none
+    };
+}
+/**
+ * `GET …/hooks/{hook_id}`; for a target's one webhook (a GitHub App's), its config in the shape of a hook.
+ * @throws RequestError (404 when the hook does not exist or the token may not see it)
+ */
+async function getHook(client, target, hook_id) {
+    if (!SCOPE_TRAITS[target.scope].hooks)
+        return singleHook(client, target);
+    return send(client, target, 'GET', '/hooks/{hook_id}', { hook_id });
+}
+/** Events compare as sets: order and duplicates do not matter; `*` is its own value. */
+function sameEvents(a, b) {
+    const left = new Set(a);
+    const right = new Set(b);
+    return left.size === right.size && [...left].every((event) => right.has(event));
+}
+/** True when a hook was created at or after `since` (GitHub's `created_at` has whole seconds). */
+function createdSince(hook, since) {
+    return Date.parse(hook.created_at) >= Math.floor(since.getTime() / 1000) * 1000;
+}
+/**
+ * `POST …/hooks` with `name: web`. Defaults (this action's, not the raw API's): `events` `["push"]`,
+ * `active` true, `content_type` `json` (the raw API defaults to `form`), `insecure_ssl` `"0"`.
+ *
+ * A retried POST must not fail on its own success: when the first attempt created the hook but its
+ * answer was lost, the retry gets 422 "Hook already exists". With `adoptSince`, the hook with this
+ * URL is then taken as the one this POST created only when it was created at or after `adoptSince`
+ * (the step's start) with the same events, content type, TLS setting and active state; a given
+ * secret is then written to it through the config endpoint (a hook created meanwhile by someone else
+ * could hold another one). An older hook is never adopted: GitHub's 422 is thrown, as without a retry.
+ * @returns the hook, and `adopted` when it came from the 422 path
+ * @throws RequestError 422 "Hook already exists on this repository/organization" when a hook with
+ *   the same URL has overlapping events (and this request was not a retry that met its own hook).
+ */
+async function createHook(client, target, hook, adoptSince) {
+    const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config;
+    const events = hook.fields.events ?? ['push'];
+    const active = hook.fields.active ?? true;
+    try {
+        const created = await send(client, target, 'POST', '/hooks', {}, {
+            name: 'web',
+            config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
+            events,
+            active
+        });
+        return { hook: created, adopted: false };
+    }
+    catch (error) {
+        if (!(adoptSince && isHookAlreadyExists(error) && wasRetried(error)))
+            throw error;
+        // Among the hooks with the url (GitHub allows several with non-overlapping events), the one this
+        // POST created was created since the step began, with these settings; exactly one, or none is adopted.
+        const { items } = await listHooks(client, target, { per_page: 100 });
+        const mine = items.filter((candidate) => candidate.config.url === url &&
+            createdSince(candidate, adoptSince) &&
+            sameEvents(candidate.events, events) &&
+            candidate.active === active &&
+            candidate.config.content_type === content_type &&
+            String(candidate.config.insecure_ssl) === insecure_ssl &&
+            Boolean(candidate.config.secret) === (secret !== undefined));
+        if (mine.length !== 1)
+            throw error;
+        const [own] = mine;
+        if (secret !== undefined)
+            await updateHookConfig(client, target, own.id, { secret });
+        return { hook: own, adopted: true };
+    }
+}
+/**
+ * Applies `add_events` then `remove_events` to a list of events, keeping its order: what the
+ * repository endpoint does server-side, done client-side for organizations (whose endpoint lacks them).
+ */
+function mergeEvents(events, add = [], remove = []) {
+    return [...new Set([...events, ...add])].filter((event) => !remove.includes(event));
+}
+/**
+ * Updates a hook without risking its secret: config fields (`url`, `content_type`, `insecure_ssl`,
+ * `secret`) through `PATCH …/hooks/{hook_id}/config` (merges), then `events`/`add_events`/
+ * `remove_events`/`active` through `PATCH …/hooks/{hook_id}` **without** `config`. On organizations,
+ * `add_events`/`remove_events` are merged here (read the hook, write `events`). Returns the hook as
+ * it is afterwards (one more `GET` when only the config changed).
+ * @param known the hook if a lookup already fetched it (saves the read of the org merge)
+ */
+async function updateHook(client, target, hook_id, changes, known) {
+    const written = Object.keys(definedFields(changes.config));
+    if (written.length > 0)
+        await updateHookConfig(client, target, hook_id, changes.config);
+    try {
+        const { events, add_events, remove_events, active } = changes.fields;
+        let patch = { events, add_events, remove_events, active };
+        if (!SCOPE_TRAITS[target.scope].addRemoveEvents && (add_events !== undefined || remove_events !== undefined)) {
+            const current = known ?? (await getHook(client, target, hook_id));
+            patch = { events: mergeEvents(current.events, add_events, remove_events), active };
+        }
+        const body = definedFields(patch);
+        if (Object.keys(body).length === 0) {
+            // Only the config changed: the hook is read back. Its failure does not undo the write.
+            return await getHook(client, target, hook_id).catch((error) => {
+                throw withContext(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`);
+            });
+        }
+        return await send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body);
+    }
+    catch (error) {
+        if (written.length === 0 || (isApiError(error) && error.context?.length))
+            throw error;
+        throw withContext(error, `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`);
+    }
+}
+/**
+ * `DELETE …/hooks/{hook_id}` (204). GitHub's 404 means "no such hook" or "no permission", so a 404
+ * counts as the hook being gone only when the hook was `seen` to exist in this step and a
+ * `GET …/hooks/{hook_id}` now answers 404 too (it still exists → a permission problem: the 404 is thrown).
+ * @returns `deleted` (this request deleted it, or its retry met a 404 after a lost answer), or `gone`
+ *   (it was seen, and someone else deleted it before this DELETE arrived)
+ * @throws RequestError (404 for a hook not seen in this step, or still there; 403 without permission)
+ */
+async function deleteHook(client, target, hook_id, seen) {
+    try {
+        await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id });
+        return 'deleted';
+    }
+    catch (error) {
+        if (!(isApiError(error) && error.status === 404))
+            throw error;
+        if (!seen) {
+            if (!wasRetried(error))
+                throw error;
+            throw withContext(error, `The first DELETE got no answer, so this step cannot tell whether it deleted webhook ${hook_id} or the hook never existed (or the token cannot see it).`);
+        }
+        try {
+            await getHook(client, target, hook_id);
+        }
+        catch (check) {
+            if (isApiError(check) && check.status === 404)
+                return wasRetried(error) ? 'deleted' : 'gone';
+            throw check;
+        }
+        throw error;
+    }
+}
+/** `GET …/hooks/{hook_id}/config`: `url`, `content_type`, `insecure_ssl`, `secret` (`********` when set). */
+async function getHookConfig(client, target, hook_id) {
+    return send(client, target, 'GET', '/hooks/{hook_id}/config', { hook_id });
+}
+/**
+ * `PATCH …/hooks/{hook_id}/config` with only the given fields; GitHub merges them into the stored
+ * config, so an absent `secret` keeps the stored one.
+ */
+async function updateHookConfig(client, target, hook_id, config) {
+    return send(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, definedFields(config));
+}
+/**
+ * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
+ * @param options.status server-side filter: `success` (status code 200–399) or `failure` (400–599;
+ *   "failed to connect", status code 0, is in neither), or undefined for all
+ * @param options.limit most deliveries gathered; undefined = all GitHub still keeps
+ * @param options.since stop at the first delivery older than this (`delivered_at`)
+ * @param options.until stop at the first delivery that meets it (left out with the rest)
+ * @throws RequestError (404 unknown hook)
+ */
+async function listDeliveries(client, target, hook_id, options) {
+    const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) };
+    const since = options.since?.getTime() ?? -Infinity;
+    const until = (delivery) => Date.parse(delivery.delivered_at) < since || (options.until?.(delivery) ?? false);
+    return endpoints_gather(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until }, options.request);
+}
+/** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */
+async function getDelivery(client, target, hook_id, delivery_id, request) {
+    return send(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id }, undefined, request);
+}
+/**
+ * `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again,
+ * same `guid`, `redelivery: true`. Not retried after a 5xx or a lost answer, which could redeliver twice.
+ * @throws RequestError (404 unknown delivery, 422 GitHub refuses it)
+ */
+async function redeliver(client, target, hook_id, delivery_id) {
+    await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, ONCE);
+}
+/** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. Sent once ({@link ONCE}). */
+async function ping(client, target, hook_id) {
+    await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id }, undefined, ONCE);
+}
+/**
+ * `POST /repos/{owner}/{repo}/hooks/{hook_id}/tests` (204): GitHub sends the latest push again to the
+ * hook — only if it is subscribed to `push` (or `*`). Repository webhooks only. Sent once ({@link ONCE}).
+ * @throws Error for an organization target (no such endpoint).
+ */
+async function testPush(client, target, hook_id) {
+    await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id }, undefined, ONCE);
+}
+
+;// CONCATENATED MODULE: ./src/github/etags.ts
+/** Whether a URL is a hooks list (`…/hooks`, any page), the only answers kept. */
+function isHooksList(url) {
+    return /\/hooks$/.test(URL.parse(url)?.pathname ?? '');
+}
+/** The ETags and answers of one run's hooks lists, by URL; see the module comment. */
+class EtagCache {
+    answers = new Map();
+    /** Conditional requests sent (GETs with `If-None-Match`). */
+    conditional = 0;
+    /** Of those, the ones GitHub answered `304 Not Modified` (free of the primary budget). */
+    notModified = 0;
+    /**
+     * Makes `client` send a known hooks list's GET with `If-None-Match` and answer a 304 with the
+     * answer seen before (a copy: callers may change what they get); keeps each hooks list's answer
+     * that carries an `ETag`. Other requests pass through untouched.
+     * @returns the same client
+     */
+    install(client) {
+        client.hook.wrap('request', async (request, options) => {
+            if (options.method !== 'GET')
+                return request(options);
+            const { url } = client.request.endpoint.parse(options);
+            if (!isHooksList(url))
+                return request(options);
+            const known = this.answers.get(url);
+            if (!known)
+                return this.keep(url, await request(options));
+            this.conditional++;
+            // before-after-hook binds the same options object to every hook of the chain: set the header on
+            // it (a copy passed to `request` would be ignored).
+            options.headers['if-none-match'] = known.etag;
+            try {
+                return this.keep(url, await request(options));
+            }
+            catch (error) {
+                if (error.status !== 304)
+                    throw error;
+                this.notModified++;
+                return structuredClone(known.response);
+            }
+        });
+        return client;
+    }
+    /**
+     * Keeps an answer that has an ETag and is a whole list: no `rel="next"` and fewer items than a page
+     * holds. A full page keeps its body (and so its ETag) when a hook is added past it, while its `Link`
+     * would gain a next page: a 304 for it would hide that hook (found by the hostile review of issue 28).
+     * Returns the answer.
+     */
+    keep(url, response) {
+        const etag = response.headers.etag;
+        const link = String(response.headers.link ?? '');
+        const perPage = Number(URL.parse(url)?.searchParams.get('per_page') ?? 30);
+        const whole = !/rel="next"/.test(link) && Array.isArray(response.data) && response.data.length < perPage;
+        if (!whole)
+            this.answers.delete(url);
+        else if (typeof etag === 'string' && response.status === 200) {
+            this.answers.set(url, {
+                etag,
+                response: structuredClone({ status: response.status, url: response.url, headers: response.headers, data: response.data })
+            });
+        }
+        return response;
+    }
+}
+/**
+ * A client factory whose clients share `cache` ({@link EtagCache}) on top of `factory`'s (same pacer).
+ * One per run: never kept across runs.
+ */
+function withEtags(factory, cache = new EtagCache()) {
+    const make = (options) => cache.install(factory(options));
+    return Object.assign(make, { pacer: factory.pacer, etags: cache });
+}
+
+// EXTERNAL MODULE: ./node_modules/picomatch/index.js
+var picomatch = __nccwpck_require__(4006);
+var picomatch_default = /*#__PURE__*/__nccwpck_require__.n(picomatch);
+;// CONCATENATED MODULE: ./src/github/selection.ts
+/**
+ * Turns the `repositories` input into the repositories a fleet run covers: the owners' repositories
+ * listed from the API (REST docs "List organization repositories" `GET /orgs/{org}/repos`, or "List
+ * repositories for a user" `GET /users/{username}/repos` when the owner is a user), matched against
+ * the entries in order, narrowed by the filters (archived, forks, topics, and a custom property from
+ * "List custom property values for organization repositories" `GET /orgs/{org}/properties/values`).
+ * Nothing here writes; it runs before the first hooks request.
+ */
+
+
+/** The `repositories` input selects nothing usable: `problems` names each entry or filter at fault. */
+class SelectionError extends Error {
+    problems;
+    constructor(problems) {
+        super(problems.join('\n'));
+        this.name = 'SelectionError';
+        this.problems = problems;
+    }
+}
+/**
+ * Selects the repositories of a fleet run. Entries apply in order: `owner/name` adds that repository
+ * as named (no request, no filter); `owner/glob` adds the owner's listed repositories whose name
+ * matches (case-insensitively) and that pass the filters; `!entry` removes what earlier entries added.
+ * Costs: per owner with a glob entry, ceil(n/100) list requests, plus as many for custom property
+ * values when `property` is set.
+ * @param options.writes whether the operation writes: archived repositories (read-only on GitHub)
+ *   are then left out even with `include_archived`
+ * @returns the repositories in the order selected, and what was listed and left out
+ * @throws SelectionError when a glob entry matches no repository (saying what was listed), an owner
+ *   is unknown, `property` is set for a user, or nothing is left; Octokit's `RequestError` on other
+ *   API errors
+ */
+async function selectRepositories(client, selection, options) {
+    const problems = [];
+    const owners = [...new Set(selection.patterns.filter((p) => p.glob && !p.exclude).map((p) => p.owner.toLowerCase()))];
+    const listed = new Map();
+    await Promise.all(owners.map(async (owner) => {
+        const found = await listOwner(client, owner, selection, problems);
+        if (found)
+            listed.set(owner, found);
+    }));
+    if (problems.length > 0)
+        throw new SelectionError(problems);
+    const report = {
+        listings: [...listed.values()].map((entry) => entry.listing),
+        left_out: { archived: 0, forks: 0, topics: 0, property: 0 }
+    };
+    const chosen = new Map();
+    for (const pattern of selection.patterns) {
+        if (pattern.exclude) {
+            for (const [key, target] of chosen)
+                if (target.scope === 'repo' && matches(pattern, target.owner, target.repo))
+                    chosen.delete(key);
+            continue;
+        }
+        if (!pattern.glob) {
+            chosen.set(`${pattern.owner}/${pattern.name}`.toLowerCase(), { scope: 'repo', owner: pattern.owner, repo: pattern.name });
+            continue;
+        }
+        const owner = listed.get(pattern.owner.toLowerCase());
+        const named = owner.repositories.filter((repository) => matches(pattern, repository.owner.login, repository.name));
+        const kept = named.filter((repository) => passes(repository, owner, selection, options.writes, report));
+        if (kept.length === 0)
+            problems.push(nothingMatched(pattern, owner, named.length, selection, options.writes));
+        for (const repository of kept) {
+            chosen.set(`${repository.owner.login}/${repository.name}`.toLowerCase(), {
+                scope: 'repo',
+                owner: repository.owner.login,
+                repo: repository.name
+            });
+        }
+    }
+    if (problems.length === 0 && chosen.size === 0) {
+        problems.push(`Input 'repositories' selects no repository: its exclusions remove everything the other entries select.`);
+    }
+    if (problems.length > 0)
+        throw new SelectionError(problems);
+    return { targets: [...chosen.values()], report };
+}
+/** One line for the log: `Selected 37 repositories (octo-org: 120 listed; left out: 3 archived, 1 fork).` */
+function describeSelection(count, report) {
+    const listed = report.listings.map((listing) => `${listing.owner}: ${listing.count} listed${listing.kind === 'user' ? ' (a user: public repositories only)' : ''}`);
+    const { archived, forks, topics, property } = report.left_out;
+    const reasons = [
+        archived > 0 ? `${archived} archived` : '',
+        forks > 0 ? `${forks} ${forks === 1 ? 'fork' : 'forks'}` : '',
+        topics > 0 ? `${topics} without the topics` : '',
+        property > 0 ? `${property} without the property value` : ''
+    ].filter((reason) => reason !== '');
+    const details = [...listed, ...(reasons.length > 0 ? [`left out: ${reasons.join(', ')}`] : [])];
+    return `Selected ${count} ${count === 1 ? 'repository' : 'repositories'}${details.length > 0 ? ` (${details.join('; ')})` : ''}.`;
+}
+/**
+ * How picomatch reads a glob over repository names: case-insensitively, `*` matching a leading `.`
+ * too; and, whatever the input layer let through, never as a negation (`!svc-*` would be "every name
+ * but"), a brace or extglob expansion, or a POSIX class. The input layer (`repositoryPatterns`)
+ * already refuses those forms; these options are the second line.
+ */
+const GLOB_OPTIONS = { nocase: true, dot: true, nonegate: true, nobrace: true, noextglob: true, posix: false };
+/** True when the entry's owner is `owner` and its name (or glob) matches `name`, both case-insensitively. */
+function matches(pattern, owner, name) {
+    if (pattern.owner.toLowerCase() !== owner.toLowerCase())
+        return false;
+    return pattern.glob ? picomatch_default().isMatch(name, pattern.name, GLOB_OPTIONS) : pattern.name.toLowerCase() === name.toLowerCase();
+}
+/**
+ * Whether `selection` selects the repository `owner/name`, as far as its rules tell without listing:
+ * `yes` (its last matching rule adds it: a literal name, or a glob with no filter that could leave it
+ * out: no topics, no repository_property, forks included), `no` (no rule adds it, or an exclusion
+ * after removes it), `maybe` (a glob adds it, but a filter could leave it out once it is listed).
+ * Archived repositories, left out of writes anyway, are not considered.
+ */
+function selectsRepository(selection, owner, name) {
+    let by;
+    for (const pattern of selection.patterns)
+        if (matches(pattern, owner, name))
+            by = pattern.exclude ? undefined : pattern;
+    if (by === undefined)
+        return 'no';
+    if (!by.glob)
+        return 'yes';
+    return selection.topics.length > 0 || selection.property !== undefined || !selection.include_forks ? 'maybe' : 'yes';
+}
+/** Applies the filters to a listed repository, counting what each one leaves out. */
+function passes(repository, owner, selection, writes, report) {
+    const left = report.left_out;
+    if (repository.archived && (writes || !selection.include_archived))
+        return (left.archived++, false);
+    if (repository.fork && !selection.include_forks)
+        return (left.forks++, false);
+    const topics = repository.topics ?? [];
+    if (!selection.topics.every((topic) => topics.includes(topic)))
+        return (left.topics++, false);
+    if (selection.property) {
+        const value = owner.properties?.get(`${repository.owner.login}/${repository.name}`.toLowerCase())?.get(selection.property.name);
+        const wanted = selection.property.value;
+        if (!(Array.isArray(value) ? value.includes(wanted) : value === wanted))
+            return (left.property++, false);
+    }
+    return true;
+}
+/** The problem of a glob entry that selects nothing: what was listed and which filters left the name matches out. */
+function nothingMatched(pattern, owner, named, selection, writes) {
+    const { listing } = owner;
+    const listedText = `${listing.count} ${listing.count === 1 ? 'repository' : 'repositories'} listed for ${listing.kind} ${listing.owner}`;
+    if (named === 0)
+        return `Input 'repositories': '${pattern.text}' matches none of the ${listedText}.`;
+    const filters = [
+        writes || !selection.include_archived
+            ? 'archived ones are left out' + (writes && selection.include_archived ? ' (the operation writes)' : '')
+            : '',
+        selection.include_forks ? '' : 'forks are left out (include_forks: false)',
+        selection.topics.length > 0 ? `topics: ${selection.topics.join(', ')}` : '',
+        selection.property ? `repository_property: ${selection.property.name}=${selection.property.value}` : ''
+    ].filter((filter) => filter !== '');
+    return `Input 'repositories': '${pattern.text}' matches ${named} of the ${listedText}, but the filters leave none (${filters.join('; ')}).`;
+}
+/**
+ * Lists an owner's repositories, all pages: the organization's list, or on 404 the user's; with a
+ * `property` filter, the organization's custom property values too. Records a problem for an owner
+ * GitHub does not know and for a property filter on a user.
+ */
+async function listOwner(client, owner, selection, problems) {
+    const query = { per_page: 100, sort: 'full_name' };
+    let kind = 'organization';
+    let repositories;
+    try {
+        repositories = await client.paginate('GET /orgs/{org}/repos', { org: owner, type: 'all', ...query });
+    }
+    catch (error) {
+        if (!isApiError(error) || error.status !== 404)
+            throw error;
+        kind = 'user';
+        try {
+            repositories = await client.paginate('GET /users/{username}/repos', { username: owner, type: 'owner', ...query });
+        }
+        catch (userError) {
+            if (!isApiError(userError) || userError.status !== 404)
+                throw userError;
+            problems.push(`Input 'repositories': GitHub knows no organization or user '${owner}' (or the token cannot see it).`);
+            return undefined;
+        }
+    }
+    const listing = { owner: repositories[0]?.owner.login ?? owner, kind, count: repositories.length };
+    if (!selection.property)
+        return { listing, repositories };
+    if (kind === 'user') {
+        problems.push(`Input 'repository_property' filters by an organization's custom properties, but '${owner}' is a user; leave it out for a user's repositories.`);
+        return undefined;
+    }
+    const values = await client.paginate('GET /orgs/{org}/properties/values', { org: owner, per_page: 100 });
+    const properties = new Map(values.map((entry) => [entry.repository_full_name.toLowerCase(), new Map(entry.properties.map((p) => [p.property_name, p.value]))]));
+    return { listing, repositories, properties };
+}
+
+;// CONCATENATED MODULE: ./src/github/index.ts
+/**
+ * GitHub, as the jobs see it: the paced Octokit client (./client.ts, ./pacing.ts, ./etags.ts), the
+ * hooks endpoints (./endpoints.ts), the scopes (./scopes.ts, the one module that knows them), the
+ * repositories a selection names (./selection.ts), what an API error means (./api-error.ts), and
+ * what must never be printed (./redact.ts). The rest of this folder stays inside.
+ */
+
+
+
+
+
+
+
+
+
+
+
+/***/ }),
+
+/***/ 9407:
+/***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
+
+__nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6348);
+
+await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
+
+__webpack_async_result__();
+} catch(e) { __webpack_async_result__(e); } }, 1);
+
+/***/ }),
+
+/***/ 6431:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bj: () => (/* binding */ hookSecrets),
+/* harmony export */   jo: () => (/* binding */ checkConnection),
+/* harmony export */   q: () => (/* binding */ maskSecretInputs),
+/* harmony export */   sZ: () => (/* binding */ APP_ID)
+/* harmony export */ });
+/* unused harmony exports isGitHubCloud, appPrivateKey */
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
+/* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
+/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(182);
+/* harmony import */ var _github_index_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6297);
+/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1268);
+/**
+ * The secrets and the connection of the input flow (see ./input-helper.ts): masking every secret
+ * input before anything else runs ({@link maskSecretInputs}), the webhook secrets
+ * ({@link hookSecrets}), the `token` or the GitHub App's credentials, and the checks of where and
+ * how the action connects (`api_url`, `api_version`, `ghes_rate_limit_factor`:
+ * {@link checkConnection}). No secret value is ever repeated in a message.
+ */
+
+
+
+
+
+/** What `token` must be, for the error when it is missing. */
+const TOKEN_HELP = "it accepts a token allowed to manage webhooks, stored as a secret: a fine-grained personal access token or GitHub App installation token with the \"Webhooks\" repository permission (read and write) for scope 'repo' or the \"Webhooks\" organization permission for scope 'org', or a classic personal access token with the admin:repo_hook / admin:org_hook scope. The workflow's GITHUB_TOKEN can never manage webhooks.";
+/** A GitHub App's id (digits) or client id (`Iv1.…`, `Iv23…`), which GitHub takes as the JWT's issuer. */
+const APP_ID = /^(\d+|Iv[0-9A-Za-z.]+)$/;
+/**
+ * Masks the secret, the previous secret, the token, the App's private key and the credentials of the
+ * `url` input in the log (`core.setSecret`) and for {@link redact}. Call it before anything else runs.
+ */
+function maskSecretInputs(read = _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4) {
+    for (const name of ['secret', 'previous_secret', 'token']) {
+        const raw = read(name, { trimWhitespace: false });
+        if (raw.trim() === _model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6)
+            continue; // refused later; it is no secret
+        (0,_github_index_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(raw);
+        if (raw.trim() !== raw)
+            (0,_github_index_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(raw.trim());
+    }
+    // The App's private key: whole, as given and with \n escapes resolved, and line by line (a log may
+    // show one line of it); its BEGIN/END lines are no secret.
+    const key = read('private_key');
+    if (key !== '') {
+        for (const value of new Set([key, appPrivateKey(key)]))
+            (0,_github_index_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(value);
+        for (const line of appPrivateKey(key).split('\n'))
+            if (!/^-----(BEGIN|END) /.test(line.trim()))
+                (0,_github_index_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(line.trim());
+    }
+    const url = read('url');
+    // A url that does not parse (a forgotten scheme, an unencoded `/` in a password) is masked whole.
+    if (url !== '' && !URL.canParse(url))
+        (0,_github_index_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK)(url);
+    (0,_github_index_js__WEBPACK_IMPORTED_MODULE_3__/* .urlCredentials */ .O4)(url).forEach(_github_index_js__WEBPACK_IMPORTED_MODULE_3__/* .mask */ .dK);
+}
+/**
+ * The webhook secrets: `secret` (the one the hooks should sign with) and `previous_secret` (the one
+ * receivers knew before a rotation), as given (trimmed, like every input: surrounding whitespace is
+ * a paste accident); undefined when unset. Records a problem for either being {@link SECRET_MASK}
+ * (what GitHub returns in place of a stored secret) and for `previous_secret` equal to `secret`.
+ */
+function hookSecrets(read, problems) {
+    const secret = read('secret');
+    if (secret === _model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6) {
+        problems.push(`Input 'secret' is '${_model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6}', the mask GitHub returns in place of a stored secret; it accepts the real secret (or leave it unset to keep the stored one).`);
+    }
+    const previous = read('previous_secret');
+    if (previous === _model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6) {
+        problems.push(`Input 'previous_secret' is '${_model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6}', the mask GitHub returns in place of a stored secret; it accepts the secret receivers knew before the rotation.`);
+    }
+    else if (previous !== '' && previous === secret) {
+        problems.push("Input 'previous_secret' is the same as 'secret'; it accepts the OLD secret (the one to go back to), 'secret' the new one.");
+    }
+    return {
+        secret: secret === '' || secret === _model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6 ? undefined : secret,
+        previous_secret: previous === '' || previous === _model_js__WEBPACK_IMPORTED_MODULE_2__/* .SECRET_MASK */ .Q6 ? undefined : previous
+    };
+}
+/**
+ * True for an API root of GitHub's own service: api.github.com, or `api.SUBDOMAIN.ghe.com` (GitHub
+ * Enterprise Cloud with data residency), whose limits are GitHub's documented ones.
+ */
+function isGitHubCloud(api_url) {
+    // However the host is written: upper case, a trailing dot (an absolute DNS name), a port.
+    const host = (URL.parse(api_url)?.hostname.toLowerCase() ?? '').replace(/\.+$/, '');
+    return host === 'api.github.com' || host === 'github.com' || host.endsWith('.github.com') || host.endsWith('.ghe.com');
+}
+/**
+ * Checks the connection built from the inputs, and completes its credentials: `ghes_rate_limit_factor`
+ * is refused for GitHub's own service ({@link isGitHubCloud}); an `api_version` outside
+ * {@link KNOWN_API_VERSIONS} gets a warning; with scope `app` sets `connection.app` from `app_id` and
+ * `private_key` ({@link appCredentials}) and clears `connection.token` (a set one gets a warning),
+ * otherwise `token` is required. Records errors in `problems`, warnings in `warnings`; throws nothing.
+ */
+function checkConnection(scope, connection, input, problems, warnings) {
+    if (connection.ghes_rate_limit_factor !== 1 && isGitHubCloud(connection.api_url)) {
+        problems.push(`Input 'ghes_rate_limit_factor' is set, but api_url is GitHub's own service (${connection.api_url}), whose rate limits the action always keeps; it accepts a factor only for a GitHub Enterprise Server whose administrator changed its limits.`);
+    }
+    if (!_values_js__WEBPACK_IMPORTED_MODULE_4__/* .KNOWN_API_VERSIONS */ .ti.includes(connection.api_version)) {
+        warnings.push(`Input 'api_version' is '${connection.api_version}', which this action does not know (it knows ${(0,_values_js__WEBPACK_IMPORTED_MODULE_4__/* .list */ .p_)(_values_js__WEBPACK_IMPORTED_MODULE_4__/* .KNOWN_API_VERSIONS */ .ti)}); GitHub answers 400 if it does not support it.`);
+    }
+    if (scope === 'app') {
+        connection.app = appCredentials(input, problems);
+        if (connection.token !== '')
+            warnings.push("Input 'token' is ignored with scope 'app': the action authenticates as the App (app_id, private_key).");
+        connection.token = '';
+    }
+    else if (connection.token === '') {
+        problems.push(`Input 'token' is required; ${TOKEN_HELP}`);
+    }
+}
+/**
+ * The App's credentials for scope `app`: `app_id` and `private_key` (PEM, also with literal `\n`
+ * escapes as secrets often hold it), checked before any request: the key must parse as a private key
+ * (node:crypto `createPrivateKey`) and be an RSA one (`asymmetricKeyType` `rsa`, PKCS#1 `BEGIN RSA
+ * PRIVATE KEY` or PKCS#8 `BEGIN PRIVATE KEY`), since GitHub signs App JWTs with RS256 only (REST docs
+ * "Generating a JSON Web Token (JWT) for a GitHub App"). Records a problem for each one missing or
+ * malformed; the key is never repeated.
+ */
+function appCredentials(input, problems) {
+    const app_id = input('app_id');
+    const raw = input('private_key');
+    if (app_id === undefined)
+        problems.push("Input 'app_id' is required with scope 'app'; it accepts the App's id (a number, on its settings page) or its client id.");
+    else if (!APP_ID.test(app_id))
+        problems.push(`Input 'app_id' is '${app_id}'; it accepts the App's id (a number) or its client id (Iv…).`);
+    if (raw === undefined) {
+        problems.push("Input 'private_key' is required with scope 'app'; it accepts the App's private key (the .pem file GitHub generates), from a secret.");
+        return undefined;
+    }
+    const private_key = appPrivateKey(raw);
+    const accepts = "it accepts the PEM the App's settings page generates, -----BEGIN RSA PRIVATE KEY----- to its END line (or the same RSA key as PKCS#8, -----BEGIN PRIVATE KEY-----), with real line breaks or literal \\n";
+    let type;
+    try {
+        type = (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.createPrivateKey)(private_key).asymmetricKeyType;
+    }
+    catch {
+        problems.push(`Input 'private_key' is not a private key (its value is not shown); ${accepts}.`);
+        return undefined;
+    }
+    // GitHub App keys are RSA and the JWT is signed RS256 (RSASSA-PKCS1-v1_5): an EC, Ed25519 or RSA-PSS
+    // key would only fail at the first request ("Invalid key type").
+    if (type !== 'rsa') {
+        problems.push(`Input 'private_key' is a private key of type ${type?.toUpperCase() ?? 'unknown'} (its value is not shown), but GitHub App keys are RSA (the App's JWT is signed RS256); ${accepts}.`);
+        return undefined;
+    }
+    return app_id === undefined ? undefined : { app_id, private_key };
+}
+/** A private key as given: trimmed, and literal `\n` escapes (a key pasted into a one-line secret) turned into line breaks. */
+function appPrivateKey(raw) {
+    return raw.trim().replace(/\\n/g, '\n');
+}
+
+
+/***/ }),
+
+/***/ 6816:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   J: () => (/* binding */ mayWrite),
+/* harmony export */   JI: () => (/* binding */ FLEET_INPUTS),
+/* harmony export */   M5: () => (/* binding */ checkOperation),
+/* harmony export */   Vp: () => (/* binding */ warnUnsafe),
+/* harmony export */   XJ: () => (/* binding */ URL_MOVERS),
+/* harmony export */   ee: () => (/* binding */ CONFIG_WRITERS),
+/* harmony export */   gE: () => (/* binding */ OPERATION_INPUTS),
+/* harmony export */   o6: () => (/* binding */ dryRunProblem),
+/* harmony export */   yj: () => (/* binding */ FILE_OPERATIONS)
+/* harmony export */ });
+/* unused harmony export INPUTS */
+/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(182);
+/* harmony import */ var _github_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6297);
+/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1268);
+/**
+ * The operation table of the input flow (see ./input-helper.ts): the operations of this action,
+ * which inputs each needs and reads, which may write, and the checks of a request against the
+ * chosen operation and scope ({@link checkOperation}, {@link mayWrite}, {@link warnUnsafe}).
+ * {@link INPUTS} is every input of `action.yml`; __tests__/inputs.test.ts keeps the two in step.
+ */
+
+
+
+/** Inputs every operation reads. */
+const CONNECTION_INPUTS = [
+    'operation',
+    'scope',
+    'repository',
+    'org',
+    'app_id',
+    'private_key',
+    'token',
+    'api_url',
+    'api_version',
+    'retries',
+    'request_timeout',
+    'rate_limit_wait',
+    'ghes_rate_limit_factor'
+];
+/**
+ * What an operation needs of its target's hooks API ({@link SCOPE_TRAITS}): a GitHub App's webhook
+ * (scope `app`) has no list, no id, no ping; only organization and repository hooks have those.
+ */
+const NEEDS_TRAIT = {
+    list: 'hooks',
+    get: 'hooks',
+    create: 'hooks',
+    update: 'hooks',
+    delete: 'hooks',
+    'ensure-absent': 'hooks',
+    ping: 'ping',
+    test: 'test',
+    // Webhooks as code manages repository and organization hooks (a GitHub App's is set in its settings).
+    plan: 'hooks',
+    apply: 'hooks',
+    export: 'hooks',
+    inventory: 'hooks'
+};
+/**
+ * Inputs of a fleet run (several repositories in one step): the selection and its filters, and how
+ * the run goes on after a failure and how many repositories it may write. Without `repositories`
+ * they are ignored with a warning.
+ */
+const FLEET_INPUTS = ['repositories', 'include_archived', 'include_forks', 'topics', 'repository_property', 'fail_fast', 'max_writes'];
+/**
+ * What each operation needs (an error before any request when missing) and which inputs it reads
+ * besides {@link CONNECTION_INPUTS}. A set input that the chosen operation does not read is ignored
+ * with a warning.
+ */
+const OPERATION_INPUTS = {
+    list: { needs: [], uses: ['per_page', 'limit'] },
+    get: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
+    create: { needs: ['url'], uses: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events'] },
+    update: {
+        needs: ['hook_id|url', 'change'],
+        uses: ['hook_id', 'url', 'events', 'add_events', 'remove_events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events']
+    },
+    delete: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
+    'get-config': { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
+    'update-config': { needs: ['hook_id|url', 'change'], uses: ['hook_id', 'url', 'secret', 'content_type', 'insecure_ssl'] },
+    'list-deliveries': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'status', 'per_page', 'limit', 'since'] },
+    'get-delivery': { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'] },
+    redeliver: { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'] },
+    ping: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
+    test: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
+    ensure: {
+        needs: ['hook_id|url'],
+        uses: [
+            'hook_id',
+            'url',
+            'events',
+            'secret',
+            'content_type',
+            'insecure_ssl',
+            'active',
+            'dry_run',
+            'verify',
+            'wait_timeout',
+            'fail_on_delivery_error',
+            'allow_unknown_events'
+        ]
+    },
+    'ensure-absent': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'dry_run'] },
+    'redeliver-failed': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'since', 'max_redeliveries'] },
+    // Without hook_id or url: every hook of the target.
+    'audit-secret': { needs: ['secret'], uses: ['hook_id', 'url', 'secret', 'previous_secret', 'ping_if_needed', 'wait_timeout', 'fail_on_mismatch'] },
+    'rotate-secret': {
+        needs: ['secret'],
+        uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'rotate_unknown', 'wait_timeout', 'dry_run']
+    },
+    // Without hook_id or url: every hook of the target.
+    report: { needs: [], uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'] },
+    // Webhooks as code: the targets and hooks come from the file (input `file`), not from these inputs.
+    plan: { needs: [], uses: ['file', 'fail_on_drift', 'allow_unknown_events'] },
+    apply: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events', 'dry_run'] },
+    export: { needs: [], uses: ['file'] },
+    // Every hook of each target, with what is wrong with each; reads only.
+    inventory: { needs: [], uses: ['inventory_file', 'fail_on'] }
+};
+/** What a needed input accepts, for the error when it is missing. */
+const ACCEPTS = {
+    url: 'an absolute http(s) URL: the payload URL (config.url)',
+    hook_id: "the hook's id",
+    delivery_id: 'a delivery id (a positive integer)',
+    secret: "the secret the hooks should sign with (for 'rotate-secret', the new one); 'previous_secret' alone cannot tell which secret is current"
+};
+/** The inputs that only some operations read (a set one that the operation ignores gets a warning). */
+const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spec) => spec.uses))];
+/** Every input of `action.yml`. */
+const INPUTS = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS];
+/** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
+const READ_ONLY_OPERATIONS = [
+    'list',
+    'get',
+    'get-config',
+    'list-deliveries',
+    'get-delivery',
+    'report',
+    'plan',
+    'export',
+    'inventory'
+];
+/** Operations over a webhooks file: their targets are the file's. */
+const FILE_OPERATIONS = ['plan', 'apply'];
+/** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
+const CONFIG_WRITERS = ['create', 'update', 'update-config', 'ensure'];
+/** Operations where `url` with `hook_id` is the hook's NEW url, not a second name of the hook. */
+const URL_MOVERS = ['update', 'update-config'];
+/** Whether the operation may send a POST, PATCH or DELETE: not a read, not a dry run, not an audit without pings. */
+function mayWrite(operation, request) {
+    if (READ_ONLY_OPERATIONS.includes(operation) || request.dry_run)
+        return false;
+    return operation !== 'audit-secret' || request.ping_if_needed;
+}
+/**
+ * The problem of `dry_run: true` on an operation that writes and has no dry run (`create`, `update`,
+ * `delete`, `update-config`, `redeliver`, `ping`, `test`, `redeliver-failed`, and `audit-secret`
+ * with `ping_if_needed`), or undefined: a dry run never writes, so such a step is refused before any
+ * request instead of writing with a warning. The operations with a dry run are `ensure`,
+ * `ensure-absent`, `rotate-secret` and `apply`; read-only operations ignore it.
+ */
+function dryRunProblem(operation, request) {
+    if (!request.dry_run || OPERATION_INPUTS[operation].uses.includes('dry_run') || !mayWrite(operation, { ...request, dry_run: false }))
+        return undefined;
+    const instead = {
+        create: "'ensure' with dry_run",
+        update: "'ensure' with dry_run",
+        'update-config': "'ensure' with dry_run",
+        delete: "'ensure-absent' with dry_run",
+        'redeliver-failed': "'list-deliveries' with status: failure to see what would be redelivered",
+        'audit-secret': 'ping_if_needed: false (an audit that sends no ping)'
+    };
+    const hint = instead[operation] ? `; use ${instead[operation]}` : '';
+    return `Input 'dry_run' is true, but operation '${operation}' writes and has no dry run, so the step was refused before any request (dry_run never writes)${hint}, or set dry_run: false. Operations with a dry run: ensure, ensure-absent, rotate-secret, apply.`;
+}
+/**
+ * Warns (into `warnings`) about config values to be written that expose the payloads:
+ * `insecure_ssl: 1`, a plain `http://` payload URL (`config.url`, already checked by `httpUrl`).
+ */
+function warnUnsafe(config, warnings) {
+    if (config.insecure_ssl === '1') {
+        warnings.push("Input 'insecure_ssl' is 1: GitHub will not verify the receiver's TLS certificate, so anyone between GitHub and the receiver can read and forge the payloads (man-in-the-middle). Use 0 with a valid certificate.");
+    }
+    if (config.url !== undefined && new URL(config.url).protocol === 'http:') {
+        warnings.push("Input 'url' uses plain http://: payloads (and their signature) travel unencrypted and can be read on the way. Use https:// for anything but a local test.");
+    }
+}
+/**
+ * Checks what the chosen operation needs of the scope ({@link NEEDS_TRAIT}) and of the inputs
+ * ({@link OPERATION_INPUTS}), and warns about set inputs it ignores. Presence is judged on `input`
+ * (the raw inputs as `getRequest` sees them); `request.hook_fields` are the parsed event settings.
+ * Records each error in `problems` and each warning in `warnings`; throws nothing.
+ */
+function checkOperation(operation, scope, request, problems, warnings, input) {
+    const { needs, uses } = OPERATION_INPUTS[operation];
+    const traits = _github_index_js__WEBPACK_IMPORTED_MODULE_1__/* .SCOPE_TRAITS */ .ty[scope];
+    const needed = NEEDS_TRAIT[operation];
+    if (operation === 'test' && scope === 'org') {
+        problems.push("Input 'operation' is 'test', which exists for repository webhooks only (POST /repos/{owner}/{repo}/hooks/{hook_id}/tests); with scope 'org' use 'ping'.");
+    }
+    else if (needed !== undefined && !traits[needed]) {
+        const works = _model_js__WEBPACK_IMPORTED_MODULE_0__/* .OPERATIONS */ .xb.filter((name) => NEEDS_TRAIT[name] === undefined || traits[NEEDS_TRAIT[name]]);
+        problems.push(`Input 'operation' is '${operation}', which does not work on the webhook of a ${traits.noun} (scope '${scope}'); it takes ${(0,_values_js__WEBPACK_IMPORTED_MODULE_2__/* .list */ .p_)(works)}.`);
+    }
+    if (!traits.hooks) {
+        // A GitHub App's one webhook: no id to name it by, no events or active state of its own.
+        for (const name of ['events', 'active', 'add_events', 'remove_events'].filter((name) => input(name) !== undefined && uses.includes(name))) {
+            problems.push(`Input '${name}' cannot be set with scope '${scope}': a ${traits.noun}'s events and active state are set in its settings on GitHub, not through its webhook.`);
+        }
+        if (input('hook_id') !== undefined)
+            warnings.push(`Input 'hook_id' is ignored with scope '${scope}': a ${traits.noun} has one webhook.`);
+    }
+    // Presence is judged on the raw inputs: an invalid value is already reported by its parser.
+    for (const need of needs) {
+        if (need === 'hook_id|url' && !traits.hooks)
+            continue; // the target's one webhook
+        if (need === 'change') {
+            const changes = uses.filter((name) => name !== 'hook_id' && (name !== 'url' || input('hook_id') !== undefined || !traits.hooks));
+            if (changes.every((name) => input(name) === undefined)) {
+                problems.push(`'${operation}' has nothing to change: set at least one of ${(0,_values_js__WEBPACK_IMPORTED_MODULE_2__/* .list */ .p_)(changes)} (url with hook_id moves the hook).`);
+            }
+            continue;
+        }
+        const names = need.split('|');
+        if (names.some((name) => input(name) !== undefined))
+            continue;
+        const accepts = names.map((name) => (names.length > 1 ? `'${name}' accepts ${ACCEPTS[name]}` : `it accepts ${ACCEPTS[name]}`));
+        problems.push(`Input ${names.map((name) => `'${name}'`).join(' or ')} is required for '${operation}'; ${accepts.join(', ')}.`);
+    }
+    const { events, add_events, remove_events } = request.hook_fields;
+    if (events !== undefined && (add_events !== undefined || remove_events !== undefined)) {
+        problems.push("Input 'events' replaces the whole list; it cannot be combined with 'add_events' or 'remove_events'.");
+    }
+    for (const name of OPTIONAL_INPUTS) {
+        // `dry_run` on an operation that writes and cannot honour it is refused instead (see dryRunProblem).
+        if (name === 'dry_run' && dryRunProblem(operation, { dry_run: input(name) !== undefined, ping_if_needed: input('ping_if_needed') !== 'false' }))
+            continue;
+        if (!uses.includes(name) && input(name) !== undefined) {
+            warnings.push(`Input '${name}' is ignored by operation '${operation}'.`);
+        }
+    }
+    // `export` over repositories also reads the organization's own hooks when `org` is given.
+    const exportsOrg = (operation === 'export' || operation === 'inventory') && input('repositories') !== undefined;
+    const org = input('org');
+    if (scope === 'repo' && org !== undefined && (operation === 'export' || operation === 'inventory') && !exportsOrg) {
+        // A warning here would let a `fail_on` gate pass over one repository while the user meant the organization.
+        problems.push(`Input 'org' is '${org}', but operation '${operation}' with scope 'repo' covers one repository, not the organization; ` +
+            `to cover the organization set repositories: '${org}/*' (its repositories' webhooks, and with org the organization's own), or scope: org (the organization's own webhooks only).`);
+    }
+    else if (scope === 'repo' && org !== undefined && !exportsOrg)
+        warnings.push("Input 'org' is ignored with scope 'repo'.");
+}
+
+
+/***/ }),
+
+/***/ 4295:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   gO: () => (/* binding */ parseSelection),
+/* harmony export */   "in": () => (/* binding */ oneTarget),
+/* harmony export */   kG: () => (/* binding */ repositoryPatterns),
+/* harmony export */   p1: () => (/* binding */ organizationLogin),
+/* harmony export */   zJ: () => (/* binding */ checkFleet)
+/* harmony export */ });
+/* unused harmony exports isRepositoryName, isNameGlob */
+/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1268);
+/* harmony import */ var _operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6816);
+/* harmony import */ var _credentials_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6431);
+
+
+
+/** Owner logins: letters, digits and inner hyphens (GitHub's rule for user and organization names). */
+const LOGIN = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+/** What a repository name holds, for the errors of `repository` and `repositories`. */
+const NAME_RULE = "a repository name holds only letters, digits, '.', '-' and '_', and is never '.' or '..'";
+/** What a glob over repository names may use, for the error of `repositories`. */
+const GLOB_RULE = 'a glob adds only *, ? and [...] classes of those characters (e.g. [a-f0-9]; no [!...] or [^...]); !, {}, () and extglobs are refused: an exclusion is a whole entry, !owner/pattern (e.g. !octo-org/svc-legacy)';
+/**
+ * True for a name GitHub can give a repository: letters, digits, `.`, `-` and `_` only, and neither
+ * `.` nor `..` (which a URL would resolve as a path segment: `/repos/octo-org/.` is `/repos/octo-org`).
+ */
+function isRepositoryName(name) {
+    return /^[A-Za-z0-9._-]+$/.test(name) && name !== '.' && name !== '..';
+}
+/** A character of a repository name (see {@link isRepositoryName}). */
+const NAME_CHAR = /^[A-Za-z0-9._-]$/;
+/** Both ends of a `[a-f]` range are digits, lower-case or upper-case letters, the first not after the second. */
+function isRange(from, to) {
+    return ['0-9', 'a-z', 'A-Z'].some((kind) => new RegExp(`^[${kind}]$`).test(from) && new RegExp(`^[${kind}]$`).test(to)) && from <= to;
+}
+/** True when the `[...]` class's inside (between the brackets) holds name characters and ascending ranges; `-` is literal only first or last. */
+function isNameClass(inside) {
+    if (inside === '')
+        return false;
+    for (let at = 0; at < inside.length;) {
+        if (inside[at + 1] === '-' && at + 2 < inside.length) {
+            if (!isRange(inside[at], inside[at + 2]))
+                return false;
+            at += 3;
+        }
+        else {
+            if (!NAME_CHAR.test(inside[at]) || (inside[at] === '-' && at !== 0 && at !== inside.length - 1))
+                return false;
+            at += 1;
+        }
+    }
+    return true;
+}
+/**
+ * True for a glob over repository names that picomatch reads with no surprise: name characters
+ * ({@link isRepositoryName}), `*`, `?`, and `[...]` classes of name characters or ascending ranges
+ * (`[a-f]`, `[0-9]`). Refused: a negation (`!svc-*`, which picomatch reads as "every name but"),
+ * negated classes (`[!a]`, `[^a]`), braces, parentheses and extglobs (`@(a|b)`), POSIX classes,
+ * escapes, unbalanced brackets.
+ */
+function isNameGlob(glob) {
+    for (let at = 0; at < glob.length;) {
+        if (glob[at] === '[') {
+            const end = glob.indexOf(']', at + 1);
+            if (end === -1 || !isNameClass(glob.slice(at + 1, end)))
+                return false;
+            at = end + 1;
+        }
+        else if (NAME_CHAR.test(glob[at]) || glob[at] === '*' || glob[at] === '?') {
+            at += 1;
+        }
+        else {
+            return false;
+        }
+    }
+    return glob !== '';
+}
+/**
+ * Accepts the `repositories` entries, separated by new lines or commas (blank lines and `#` comment
+ * lines are skipped): `owner/name`; `owner/glob` with `*`, `?` or `[…]` over the owner's repository
+ * names (`owner/*`, `owner/svc-*`); `!owner/name` or `!owner/glob` to exclude what the earlier entries
+ * selected. The owner is always written out. Duplicates are dropped.
+ *
+ * A name must be one GitHub can give a repository ({@link isRepositoryName}), a glob one of
+ * {@link isNameGlob}: a `!` anywhere but before the owner (`octo-org/!svc-*`, which picomatch would
+ * read as "every name but svc-*", a write to the wrong repositories) is refused, and so are braces,
+ * parentheses, extglobs and negated classes.
+ * @throws Error naming the input, each entry at fault and what the input accepts
+ */
+function repositoryPatterns(raw, name) {
+    const accepts = 'it accepts entries separated by new lines or commas: owner/name, owner/glob over names (owner/*, owner/svc-*), or !owner/name, !owner/glob to exclude what earlier entries selected';
+    const entries = raw
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#'))
+        .flatMap((line) => line.split(','))
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== '');
+    if (entries.length === 0)
+        throw new Error(`Input '${name}' has no entry; ${accepts}.`);
+    const problems = [];
+    const patterns = [];
+    for (const text of new Set(entries)) {
+        const exclude = text.startsWith('!');
+        const body = exclude ? text.slice(1).trim() : text;
+        const match = new RegExp(`^(${LOGIN})/(.*)$`).exec(body);
+        const glob = match !== null && /[*?[\]]/.test(match[2]);
+        if (body === '')
+            problems.push("a bare '!' (it excludes nothing: write !owner/name or !owner/glob)");
+        else if (match === null)
+            problems.push(`'${text}'`);
+        else if (glob ? !isNameGlob(match[2]) : !isRepositoryName(match[2]))
+            problems.push(`'${text}' (${NAME_RULE}; ${GLOB_RULE})`);
+        else if (exclude && patterns.length === 0)
+            problems.push(`'${text}' first (an exclusion removes what EARLIER entries selected)`);
+        else
+            patterns.push({ text, owner: match[1], name: match[2], glob, exclude });
+    }
+    if (problems.length > 0)
+        throw new Error(`Input '${name}' has ${problems.join(', ')}; ${accepts}.`);
+    return patterns;
+}
+/**
+ * Resolves `scope`, `repository` and `org` (or, for scope `app`, `app_id`) into one target; records
+ * problems. `repository` falls back to `env.GITHUB_REPOSITORY`, `org` to the repository's owner.
+ * Undefined when the target is not known (each reason is a problem, or for scope `app` one of
+ * `appCredentials` in ./credentials.ts).
+ */
+function oneTarget(scope, input, env, problems) {
+    if (scope === 'app') {
+        const app_id = input('app_id');
+        return app_id !== undefined && _credentials_js__WEBPACK_IMPORTED_MODULE_2__/* .APP_ID */ .sZ.test(app_id) ? { scope, app_id } : undefined;
+    }
+    return parseTarget(scope, input, env, problems);
+}
+/** Resolves `scope`, `repository` and `org` into a target; records problems. */
+function parseTarget(scope, input, env, problems) {
+    const repository = input('repository') ?? env.GITHUB_REPOSITORY;
+    // The owner: a login (letters, digits, hyphens; `_` in an Enterprise Managed User's), never a dot
+    // segment; the name: one GitHub can give a repository, never `.` or `..` (`octo-org/.` would request
+    // /repos/octo-org/hooks).
+    const parts = repository === undefined ? null : /^([A-Za-z0-9_-]+)\/([^/]+)$/.exec(repository);
+    const match = parts !== null && isRepositoryName(parts[2]) ? parts : null;
+    if (repository !== undefined && match === null) {
+        problems.push(`Input 'repository' is '${repository}'; it accepts 'owner/name', e.g. 'octo-org/hello-world': ${NAME_RULE}.`);
+    }
+    if (scope === 'repo') {
+        if (repository === undefined) {
+            problems.push("Input 'repository' is required with scope 'repo' (outside a workflow); it accepts 'owner/name'.");
+        }
+        return match ? { scope, owner: match[1], repo: match[2] } : undefined;
+    }
+    const org = input('org') ?? match?.[1];
+    if (org === undefined) {
+        problems.push("Input 'org' is required with scope 'org' when no repository is known; it accepts an organization login.");
+        return undefined;
+    }
+    try {
+        return { scope, org: organizationLogin(org, 'org') };
+    }
+    catch (error) {
+        problems.push(error.message);
+        return undefined;
+    }
+}
+/**
+ * Accepts an organization login: letters, digits and inner hyphens.
+ * @throws Error naming the input and what it accepts
+ */
+function organizationLogin(raw, name) {
+    if (/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/.test(raw))
+        return raw;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts an organization login (letters, digits and inner hyphens).`);
+}
+/**
+ * The selection of `repositories` (already parsed into `patterns`) with its filters
+ * (`include_archived`, default false; `include_forks`, default true; `topics`; `repository_property`);
+ * records problems: `repository` set too, a scope other than `repo`, a malformed `topics` or
+ * `repository_property`.
+ */
+function parseSelection(patterns, scope, parse, input, problems) {
+    if (input('repository') !== undefined) {
+        problems.push("Inputs 'repository' and 'repositories' are both set; set one: 'repository' names one repository, 'repositories' several (owner/name, owner/glob such as owner/svc-*, !entry to exclude).");
+    }
+    if (scope !== 'repo') {
+        problems.push(`Input 'repositories' selects repositories, so it works with scope 'repo' only; with scope '${scope}' use 'org'.`);
+    }
+    return {
+        patterns,
+        include_archived: parse('include_archived', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .boolean */ .zM) ?? false,
+        include_forks: parse('include_forks', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .boolean */ .zM) ?? true,
+        topics: parse('topics', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .topicList */ .Il) ?? [],
+        property: parse('repository_property', _values_js__WEBPACK_IMPORTED_MODULE_0__/* .propertyFilter */ .YY)
+    };
+}
+/**
+ * Checks a fleet run: ids name one hook or delivery in ONE repository, so `hook_id` and
+ * `delivery_id` need `repositories` to be one `owner/name`; warns about filters that cannot apply.
+ * Records errors in `problems`, warnings in `warnings`; throws nothing.
+ */
+function checkFleet(operation, selection, request, problems, warnings, input) {
+    const one = selection.patterns.length === 1 && !selection.patterns[0].glob && !selection.patterns[0].exclude;
+    for (const name of ['hook_id', 'delivery_id']) {
+        if (!one && input(name) !== undefined && _operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .OPERATION_INPUTS */ .gE[operation].uses.includes(name)) {
+            problems.push(`Input '${name}' names ${name === 'hook_id' ? 'a hook' : 'a delivery'} of one repository (ids differ per repository), but 'repositories' may select several; ` +
+                (name === 'hook_id' ? "name the hook by 'url' instead, or set 'repositories' to one owner/name." : "set 'repositories' to one owner/name."));
+        }
+    }
+    const filters = ['include_archived', 'include_forks', 'topics', 'repository_property'].filter((name) => input(name) !== undefined);
+    if (filters.length > 0 && !selection.patterns.some((pattern) => pattern.glob && !pattern.exclude)) {
+        warnings.push(`${filters.map((name) => `'${name}'`).join(', ')} narrow only the repositories a glob entry lists (owner/svc-*); every entry of 'repositories' names one repository exactly, so they change nothing.`);
+    }
+    if (selection.include_archived && (0,_operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .mayWrite */ .J)(operation, request)) {
+        warnings.push(`Input 'include_archived' keeps archived repositories for operations that only read; '${operation}' writes (GitHub makes an archived repository's hooks read-only), so they are left out.`);
+    }
+}
+
+
+/***/ }),
+
+/***/ 1268:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  ti: () => (/* binding */ KNOWN_API_VERSIONS),
+  _Y: () => (/* binding */ KNOWN_EVENTS),
+  XV: () => (/* binding */ apiVersion),
+  zM: () => (/* binding */ values_boolean),
+  $q: () => (/* binding */ eventList),
+  Gt: () => (/* binding */ factor),
+  Yj: () => (/* binding */ findingIds),
+  zO: () => (/* binding */ fraction),
+  q3: () => (/* binding */ httpUrl),
+  wo: () => (/* binding */ integerIn),
+  p_: () => (/* binding */ list),
+  yL: () => (/* binding */ oneOf),
+  XS: () => (/* binding */ pointInTime),
+  Cq: () => (/* binding */ positiveInteger),
+  YY: () => (/* binding */ propertyFilter),
+  YA: () => (/* binding */ seconds),
+  hM: () => (/* binding */ secondsOrZero),
+  Il: () => (/* binding */ topicList),
+  W: () => (/* binding */ unknownEvents)
+});
+
+// UNUSED EXPORTS: didYouMean
+
+;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks/dist-bundle/index.js
+// pkg/dist-src/create-logger.js
+var createLogger = (logger = {}) => {
+  if (typeof logger.debug !== "function") {
+    logger.debug = () => {
+    };
+  }
+  if (typeof logger.info !== "function") {
+    logger.info = () => {
+    };
+  }
+  if (typeof logger.warn !== "function") {
+    logger.warn = console.warn.bind(console);
+  }
+  if (typeof logger.error !== "function") {
+    logger.error = console.error.bind(console);
+  }
+  return logger;
+};
+
+// pkg/dist-src/generated/webhook-names.js
+var emitterEventNames = [
+  "branch_protection_configuration",
+  "branch_protection_configuration.disabled",
+  "branch_protection_configuration.enabled",
+  "branch_protection_rule",
+  "branch_protection_rule.created",
+  "branch_protection_rule.deleted",
+  "branch_protection_rule.edited",
+  "check_run",
+  "check_run.completed",
+  "check_run.created",
+  "check_run.requested_action",
+  "check_run.rerequested",
+  "check_suite",
+  "check_suite.completed",
+  "check_suite.requested",
+  "check_suite.rerequested",
+  "code_scanning_alert",
+  "code_scanning_alert.appeared_in_branch",
+  "code_scanning_alert.closed_by_user",
+  "code_scanning_alert.created",
+  "code_scanning_alert.fixed",
+  "code_scanning_alert.reopened",
+  "code_scanning_alert.reopened_by_user",
+  "commit_comment",
+  "commit_comment.created",
+  "create",
+  "custom_property",
+  "custom_property.created",
+  "custom_property.deleted",
+  "custom_property.promote_to_enterprise",
+  "custom_property.updated",
+  "custom_property_values",
+  "custom_property_values.updated",
+  "delete",
+  "dependabot_alert",
+  "dependabot_alert.auto_dismissed",
+  "dependabot_alert.auto_reopened",
+  "dependabot_alert.created",
+  "dependabot_alert.dismissed",
+  "dependabot_alert.fixed",
+  "dependabot_alert.reintroduced",
+  "dependabot_alert.reopened",
+  "deploy_key",
+  "deploy_key.created",
+  "deploy_key.deleted",
+  "deployment",
+  "deployment.created",
+  "deployment_protection_rule",
+  "deployment_protection_rule.requested",
+  "deployment_review",
+  "deployment_review.approved",
+  "deployment_review.rejected",
+  "deployment_review.requested",
+  "deployment_status",
+  "deployment_status.created",
+  "discussion",
+  "discussion.answered",
+  "discussion.category_changed",
+  "discussion.closed",
+  "discussion.created",
+  "discussion.deleted",
+  "discussion.edited",
+  "discussion.labeled",
+  "discussion.locked",
+  "discussion.pinned",
+  "discussion.reopened",
+  "discussion.transferred",
+  "discussion.unanswered",
+  "discussion.unlabeled",
+  "discussion.unlocked",
+  "discussion.unpinned",
+  "discussion_comment",
+  "discussion_comment.created",
+  "discussion_comment.deleted",
+  "discussion_comment.edited",
+  "fork",
+  "github_app_authorization",
+  "github_app_authorization.revoked",
+  "gollum",
+  "installation",
+  "installation.created",
+  "installation.deleted",
+  "installation.new_permissions_accepted",
+  "installation.suspend",
+  "installation.unsuspend",
+  "installation_repositories",
+  "installation_repositories.added",
+  "installation_repositories.removed",
+  "installation_target",
+  "installation_target.renamed",
+  "issue_comment",
+  "issue_comment.created",
+  "issue_comment.deleted",
+  "issue_comment.edited",
+  "issue_dependencies",
+  "issue_dependencies.blocked_by_added",
+  "issue_dependencies.blocked_by_removed",
+  "issue_dependencies.blocking_added",
+  "issue_dependencies.blocking_removed",
+  "issues",
+  "issues.assigned",
+  "issues.closed",
+  "issues.deleted",
+  "issues.demilestoned",
+  "issues.edited",
+  "issues.labeled",
+  "issues.locked",
+  "issues.milestoned",
+  "issues.opened",
+  "issues.pinned",
+  "issues.reopened",
+  "issues.transferred",
+  "issues.typed",
+  "issues.unassigned",
+  "issues.unlabeled",
+  "issues.unlocked",
+  "issues.unpinned",
+  "issues.untyped",
+  "label",
+  "label.created",
+  "label.deleted",
+  "label.edited",
+  "marketplace_purchase",
+  "marketplace_purchase.cancelled",
+  "marketplace_purchase.changed",
+  "marketplace_purchase.pending_change",
+  "marketplace_purchase.pending_change_cancelled",
+  "marketplace_purchase.purchased",
+  "member",
+  "member.added",
+  "member.edited",
+  "member.removed",
+  "membership",
+  "membership.added",
+  "membership.removed",
+  "merge_group",
+  "merge_group.checks_requested",
+  "merge_group.destroyed",
+  "meta",
+  "meta.deleted",
+  "milestone",
+  "milestone.closed",
+  "milestone.created",
+  "milestone.deleted",
+  "milestone.edited",
+  "milestone.opened",
+  "org_block",
+  "org_block.blocked",
+  "org_block.unblocked",
+  "organization",
+  "organization.deleted",
+  "organization.member_added",
+  "organization.member_invited",
+  "organization.member_removed",
+  "organization.renamed",
+  "package",
+  "package.published",
+  "package.updated",
+  "page_build",
+  "personal_access_token_request",
+  "personal_access_token_request.approved",
+  "personal_access_token_request.cancelled",
+  "personal_access_token_request.created",
+  "personal_access_token_request.denied",
+  "ping",
+  "project",
+  "project.closed",
+  "project.created",
+  "project.deleted",
+  "project.edited",
+  "project.reopened",
+  "project_card",
+  "project_card.converted",
+  "project_card.created",
+  "project_card.deleted",
+  "project_card.edited",
+  "project_card.moved",
+  "project_column",
+  "project_column.created",
+  "project_column.deleted",
+  "project_column.edited",
+  "project_column.moved",
+  "projects_v2",
+  "projects_v2.closed",
+  "projects_v2.created",
+  "projects_v2.deleted",
+  "projects_v2.edited",
+  "projects_v2.reopened",
+  "projects_v2_item",
+  "projects_v2_item.archived",
+  "projects_v2_item.converted",
+  "projects_v2_item.created",
+  "projects_v2_item.deleted",
+  "projects_v2_item.edited",
+  "projects_v2_item.reordered",
+  "projects_v2_item.restored",
+  "projects_v2_status_update",
+  "projects_v2_status_update.created",
+  "projects_v2_status_update.deleted",
+  "projects_v2_status_update.edited",
+  "public",
+  "pull_request",
+  "pull_request.assigned",
+  "pull_request.auto_merge_disabled",
+  "pull_request.auto_merge_enabled",
+  "pull_request.closed",
+  "pull_request.converted_to_draft",
+  "pull_request.demilestoned",
+  "pull_request.dequeued",
+  "pull_request.edited",
+  "pull_request.enqueued",
+  "pull_request.labeled",
+  "pull_request.locked",
+  "pull_request.milestoned",
+  "pull_request.opened",
+  "pull_request.ready_for_review",
+  "pull_request.reopened",
+  "pull_request.review_request_removed",
+  "pull_request.review_requested",
+  "pull_request.synchronize",
+  "pull_request.unassigned",
+  "pull_request.unlabeled",
+  "pull_request.unlocked",
+  "pull_request_review",
+  "pull_request_review.dismissed",
+  "pull_request_review.edited",
+  "pull_request_review.submitted",
+  "pull_request_review_comment",
+  "pull_request_review_comment.created",
+  "pull_request_review_comment.deleted",
+  "pull_request_review_comment.edited",
+  "pull_request_review_thread",
+  "pull_request_review_thread.resolved",
+  "pull_request_review_thread.unresolved",
+  "push",
+  "registry_package",
+  "registry_package.published",
+  "registry_package.updated",
+  "release",
+  "release.created",
+  "release.deleted",
+  "release.edited",
+  "release.prereleased",
+  "release.published",
+  "release.released",
+  "release.unpublished",
+  "repository",
+  "repository.archived",
+  "repository.created",
+  "repository.deleted",
+  "repository.edited",
+  "repository.privatized",
+  "repository.publicized",
+  "repository.renamed",
+  "repository.transferred",
+  "repository.unarchived",
+  "repository_advisory",
+  "repository_advisory.published",
+  "repository_advisory.reported",
+  "repository_dispatch",
+  "repository_dispatch.sample.collected",
+  "repository_import",
+  "repository_ruleset",
+  "repository_ruleset.created",
+  "repository_ruleset.deleted",
+  "repository_ruleset.edited",
+  "repository_vulnerability_alert",
+  "repository_vulnerability_alert.create",
+  "repository_vulnerability_alert.dismiss",
+  "repository_vulnerability_alert.reopen",
+  "repository_vulnerability_alert.resolve",
+  "secret_scanning_alert",
+  "secret_scanning_alert.assigned",
+  "secret_scanning_alert.created",
+  "secret_scanning_alert.publicly_leaked",
+  "secret_scanning_alert.reopened",
+  "secret_scanning_alert.resolved",
+  "secret_scanning_alert.unassigned",
+  "secret_scanning_alert.validated",
+  "secret_scanning_alert_location",
+  "secret_scanning_alert_location.created",
+  "secret_scanning_scan",
+  "secret_scanning_scan.completed",
+  "security_advisory",
+  "security_advisory.published",
+  "security_advisory.updated",
+  "security_advisory.withdrawn",
+  "security_and_analysis",
+  "sponsorship",
+  "sponsorship.cancelled",
+  "sponsorship.created",
+  "sponsorship.edited",
+  "sponsorship.pending_cancellation",
+  "sponsorship.pending_tier_change",
+  "sponsorship.tier_changed",
+  "star",
+  "star.created",
+  "star.deleted",
+  "status",
+  "sub_issues",
+  "sub_issues.parent_issue_added",
+  "sub_issues.parent_issue_removed",
+  "sub_issues.sub_issue_added",
+  "sub_issues.sub_issue_removed",
+  "team",
+  "team.added_to_repository",
+  "team.created",
+  "team.deleted",
+  "team.edited",
+  "team.removed_from_repository",
+  "team_add",
+  "watch",
+  "watch.started",
+  "workflow_dispatch",
+  "workflow_job",
+  "workflow_job.completed",
+  "workflow_job.in_progress",
+  "workflow_job.queued",
+  "workflow_job.waiting",
+  "workflow_run",
+  "workflow_run.completed",
+  "workflow_run.in_progress",
+  "workflow_run.requested"
+];
+
+// pkg/dist-src/event-handler/validate-event-name.js
+function validateEventName(eventName, options = {}) {
+  if (typeof eventName !== "string") {
+    throw new TypeError("eventName must be of type string");
+  }
+  if (eventName === "*") {
+    throw new TypeError(
+      `Using the "*" event with the regular Webhooks.on() function is not supported. Please use the Webhooks.onAny() method instead`
+    );
+  }
+  if (eventName === "error") {
+    throw new TypeError(
+      `Using the "error" event with the regular Webhooks.on() function is not supported. Please use the Webhooks.onError() method instead`
+    );
+  }
+  if (options.onUnknownEventName === "ignore") {
+    return;
+  }
+  if (!emitterEventNames.includes(eventName)) {
+    if (options.onUnknownEventName !== "warn") {
+      throw new TypeError(
+        `"${eventName}" is not a known webhook name (https://developer.github.com/v3/activity/events/types/)`
+      );
+    } else {
+      (options.log || console).warn(
+        `"${eventName}" is not a known webhook name (https://developer.github.com/v3/activity/events/types/)`
+      );
+    }
+  }
+}
+
+// pkg/dist-src/event-handler/on.js
+function handleEventHandlers(state, webhookName, handler) {
+  if (!state.hooks[webhookName]) {
+    state.hooks[webhookName] = [];
+  }
+  state.hooks[webhookName].push(handler);
+}
+function receiverOn(state, webhookNameOrNames, handler) {
+  if (Array.isArray(webhookNameOrNames)) {
+    webhookNameOrNames.forEach(
+      (webhookName) => receiverOn(state, webhookName, handler)
+    );
+    return;
+  }
+  validateEventName(webhookNameOrNames, {
+    onUnknownEventName: "warn",
+    log: state.log
+  });
+  handleEventHandlers(state, webhookNameOrNames, handler);
+}
+function receiverOnAny(state, handler) {
+  handleEventHandlers(state, "*", handler);
+}
+function receiverOnError(state, handler) {
+  handleEventHandlers(state, "error", handler);
+}
+
+// pkg/dist-src/event-handler/wrap-error-handler.js
+function wrapErrorHandler(handler, error) {
+  let returnValue;
+  try {
+    returnValue = handler(error);
+  } catch (error2) {
+    console.log('FATAL: Error occurred in "error" event handler');
+    console.log(error2);
+  }
+  if (returnValue && returnValue.catch) {
+    returnValue.catch((error2) => {
+      console.log('FATAL: Error occurred in "error" event handler');
+      console.log(error2);
+    });
+  }
+}
+
+// pkg/dist-src/event-handler/receive.js
+function getHooks(state, eventPayloadAction, eventName) {
+  const hooks = [state.hooks[eventName], state.hooks["*"]];
+  if (eventPayloadAction) {
+    hooks.unshift(state.hooks[`${eventName}.${eventPayloadAction}`]);
+  }
+  return [].concat(...hooks.filter(Boolean));
+}
+function receiverHandle(state, event) {
+  const errorHandlers = state.hooks.error || [];
+  if (event instanceof Error) {
+    const error = Object.assign(new AggregateError([event], event.message), {
+      event
+    });
+    errorHandlers.forEach((handler) => wrapErrorHandler(handler, error));
+    return Promise.reject(error);
+  }
+  if (!event || !event.name) {
+    const error = new Error("Event name not passed");
+    throw new AggregateError([error], error.message);
+  }
+  if (!event.payload) {
+    const error = new Error("Event name not passed");
+    throw new AggregateError([error], error.message);
+  }
+  const hooks = getHooks(
+    state,
+    "action" in event.payload ? event.payload.action : null,
+    event.name
+  );
+  if (hooks.length === 0) {
+    return Promise.resolve();
+  }
+  const errors = [];
+  const promises = hooks.map((handler) => {
+    let promise = Promise.resolve(event);
+    if (state.transform) {
+      promise = promise.then(state.transform);
+    }
+    return promise.then((event2) => {
+      return handler(event2);
+    }).catch((error) => errors.push(Object.assign(error, { event })));
+  });
+  return Promise.all(promises).then(() => {
+    if (errors.length === 0) {
+      return;
+    }
+    const error = new AggregateError(
+      errors,
+      errors.map((error2) => error2.message).join("\n")
+    );
+    Object.assign(error, {
+      event
+    });
+    errorHandlers.forEach((handler) => wrapErrorHandler(handler, error));
+    throw error;
+  });
+}
+
+// pkg/dist-src/event-handler/remove-listener.js
+function removeListener(state, webhookNameOrNames, handler) {
+  if (Array.isArray(webhookNameOrNames)) {
+    webhookNameOrNames.forEach(
+      (webhookName) => removeListener(state, webhookName, handler)
+    );
+    return;
+  }
+  if (!state.hooks[webhookNameOrNames]) {
+    return;
+  }
+  for (let i = state.hooks[webhookNameOrNames].length - 1; i >= 0; i--) {
+    if (state.hooks[webhookNameOrNames][i] === handler) {
+      state.hooks[webhookNameOrNames].splice(i, 1);
+      return;
+    }
+  }
+}
+
+// pkg/dist-src/event-handler/index.js
+function createEventHandler(options) {
+  const state = {
+    hooks: {},
+    log: createLogger(options && options.log)
+  };
+  if (options && options.transform) {
+    state.transform = options.transform;
+  }
+  return {
+    on: receiverOn.bind(null, state),
+    onAny: receiverOnAny.bind(null, state),
+    onError: receiverOnError.bind(null, state),
+    removeListener: removeListener.bind(null, state),
+    receive: receiverHandle.bind(null, state)
+  };
+}
+
+// pkg/dist-src/index.js
+
+
+// pkg/dist-src/verify-and-receive.js
+
+async function verifyAndReceive(state, event) {
+  const matchesSignature = await verifyWithFallback(
+    state.secret,
+    event.payload,
+    event.signature,
+    state.additionalSecrets
+  ).catch(() => false);
+  if (!matchesSignature) {
+    const error = new Error(
+      "[@octokit/webhooks] signature does not match event payload and secret"
+    );
+    error.event = event;
+    error.status = 400;
+    return state.eventHandler.receive(error);
+  }
+  let payload;
+  try {
+    payload = JSON.parse(event.payload);
+  } catch (error) {
+    error.message = "Invalid JSON";
+    error.status = 400;
+    throw new AggregateError([error], error.message);
+  }
+  return state.eventHandler.receive({
+    id: event.id,
+    name: event.name,
+    payload
+  });
+}
+
+// pkg/dist-src/normalize-trailing-slashes.js
+function normalizeTrailingSlashes(path) {
+  let i = path.length;
+  if (i === 0) {
+    return "/";
+  }
+  while (i > 0) {
+    if (path.charCodeAt(--i) !== 47) {
+      break;
+    }
+  }
+  if (i === -1) {
+    return "/";
+  }
+  return path.slice(0, i + 1);
+}
+
+// pkg/dist-src/middleware/create-middleware.js
+var isApplicationJsonRE = /^\s*(application\/json)\s*(?:;|$)/u;
+var WEBHOOK_HEADERS = (/* unused pure expression or super */ null && ([
+  "x-github-event",
+  "x-hub-signature-256",
+  "x-github-delivery"
+]));
+function createMiddleware(options) {
+  const { handleResponse: handleResponse3, getRequestHeader: getRequestHeader3, getPayload: getPayload3 } = options;
+  return function middleware(webhooks, options2) {
+    const middlewarePath = normalizeTrailingSlashes(options2.path);
+    return async function octokitWebhooksMiddleware(request, response, next) {
+      let pathname;
+      try {
+        pathname = new URL(
+          normalizeTrailingSlashes(request.url),
+          "http://localhost"
+        ).pathname;
+      } catch (error) {
+        return handleResponse3(
+          JSON.stringify({
+            error: `Request URL could not be parsed: ${request.url}`
+          }),
+          422,
+          {
+            "content-type": "application/json"
+          },
+          response
+        );
+      }
+      if (pathname !== middlewarePath) {
+        next?.();
+        return handleResponse3(null);
+      } else if (request.method !== "POST") {
+        return handleResponse3(
+          JSON.stringify({
+            error: `Unknown route: ${request.method} ${pathname}`
+          }),
+          404,
+          {
+            "content-type": "application/json"
+          },
+          response
+        );
+      }
+      const contentType = getRequestHeader3(request, "content-type");
+      if (typeof contentType !== "string" || !isApplicationJsonRE.test(contentType)) {
+        return handleResponse3(
+          JSON.stringify({
+            error: `Unsupported "Content-Type" header value. Must be "application/json"`
+          }),
+          415,
+          {
+            "content-type": "application/json",
+            accept: "application/json"
+          },
+          response
+        );
+      }
+      const missingHeaders = WEBHOOK_HEADERS.filter((header) => {
+        return getRequestHeader3(request, header) == void 0;
+      }).join(", ");
+      if (missingHeaders) {
+        return handleResponse3(
+          JSON.stringify({
+            error: `Required headers missing: ${missingHeaders}`
+          }),
+          400,
+          {
+            "content-type": "application/json",
+            accept: "application/json"
+          },
+          response
+        );
+      }
+      const eventName = getRequestHeader3(
+        request,
+        "x-github-event"
+      );
+      const signature = getRequestHeader3(request, "x-hub-signature-256");
+      const id = getRequestHeader3(request, "x-github-delivery");
+      options2.log.debug(`${eventName} event received (id: ${id})`);
+      let didTimeout = false;
+      let timeout;
+      const timeoutPromise = new Promise((resolve) => {
+        timeout = setTimeout(() => {
+          didTimeout = true;
+          resolve(
+            handleResponse3(
+              "still processing\n",
+              202,
+              {
+                "Content-Type": "text/plain",
+                accept: "application/json"
+              },
+              response
+            )
+          );
+        }, options2.timeout);
+      });
+      const processWebhook = async () => {
+        try {
+          const payload = await getPayload3(request);
+          await webhooks.verifyAndReceive({
+            id,
+            name: eventName,
+            payload,
+            signature
+          });
+          clearTimeout(timeout);
+          if (didTimeout) return handleResponse3(null);
+          return handleResponse3(
+            "ok\n",
+            200,
+            {
+              "content-type": "text/plain",
+              accept: "application/json"
+            },
+            response
+          );
+        } catch (error) {
+          clearTimeout(timeout);
+          if (didTimeout) return handleResponse3(null);
+          const err = Array.from(error.errors)[0];
+          const errorMessage = err.message ? `${err.name}: ${err.message}` : "Error: An Unspecified error occurred";
+          const statusCode = typeof err.status !== "undefined" ? err.status : 500;
+          options2.log.error(error);
+          return handleResponse3(
+            JSON.stringify({
+              error: errorMessage
+            }),
+            statusCode,
+            {
+              "content-type": "application/json",
+              accept: "application/json"
+            },
+            response
+          );
+        }
+      };
+      return await Promise.race([timeoutPromise, processWebhook()]);
+    };
+  };
+}
+
+// pkg/dist-src/middleware/node/handle-response.js
+function handleResponse(body, status = 200, headers = {}, response) {
+  if (body === null) {
+    return false;
+  }
+  headers["content-length"] = body.length.toString();
+  response.writeHead(status, headers).end(body);
+  return true;
+}
+
+// pkg/dist-src/middleware/node/get-request-header.js
+function getRequestHeader(request, key) {
+  return request.headers[key];
+}
+
+// pkg/dist-src/concat-uint8array.js
+function concatUint8Array(data) {
+  if (data.length === 0) {
+    return new Uint8Array(0);
+  }
+  let totalLength = 0;
+  for (let i = 0; i < data.length; i++) {
+    totalLength += data[i].length;
+  }
+  if (totalLength === 0) {
+    return new Uint8Array(0);
+  }
+  const result = new Uint8Array(totalLength);
+  let offset = 0;
+  for (let i = 0; i < data.length; i++) {
+    result.set(data[i], offset);
+    offset += data[i].length;
+  }
+  return result;
+}
+
+// pkg/dist-src/middleware/node/get-payload.js
+var textDecoder = new TextDecoder("utf-8", { fatal: false });
+var decode = textDecoder.decode.bind(textDecoder);
+async function getPayload(request) {
+  if (typeof request.body === "object" && "rawBody" in request && request.rawBody instanceof Uint8Array) {
+    return decode(request.rawBody);
+  } else if (typeof request.body === "string") {
+    return request.body;
+  }
+  const payload = await getPayloadFromRequestStream(request);
+  return decode(payload);
+}
+function getPayloadFromRequestStream(request) {
+  return new Promise((resolve, reject) => {
+    let data = [];
+    request.on(
+      "error",
+      (error) => reject(new AggregateError([error], error.message))
+    );
+    request.on("data", data.push.bind(data));
+    request.on("end", () => {
+      const result = concatUint8Array(data);
+      queueMicrotask(() => resolve(result));
+    });
+  });
+}
+
+// pkg/dist-src/middleware/node/index.js
+function createNodeMiddleware(webhooks, {
+  path = "/api/github/webhooks",
+  log = createLogger(),
+  timeout = 9e3
+} = {}) {
+  return createMiddleware({
+    handleResponse,
+    getRequestHeader,
+    getPayload
+  })(webhooks, {
+    path,
+    log,
+    timeout
+  });
+}
+
+// pkg/dist-src/middleware/web/get-payload.js
+function getPayload2(request) {
+  return request.text();
+}
+
+// pkg/dist-src/middleware/web/get-request-header.js
+function getRequestHeader2(request, key) {
+  return request.headers.get(key);
+}
+
+// pkg/dist-src/middleware/web/handle-response.js
+function handleResponse2(body, status = 200, headers = {}) {
+  if (body !== null) {
+    headers["content-length"] = body.length.toString();
+  }
+  return new Response(body, {
+    status,
+    headers
+  });
+}
+
+// pkg/dist-src/middleware/web/index.js
+function createWebMiddleware(webhooks, {
+  path = "/api/github/webhooks",
+  log = createLogger(),
+  timeout = 9e3
+} = {}) {
+  return createMiddleware({
+    handleResponse: handleResponse2,
+    getRequestHeader: getRequestHeader2,
+    getPayload: getPayload2
+  })(webhooks, {
+    path,
+    log,
+    timeout
+  });
+}
+
+// pkg/dist-src/index.js
+var Webhooks = class {
+  sign;
+  verify;
+  on;
+  onAny;
+  onError;
+  removeListener;
+  receive;
+  verifyAndReceive;
+  constructor(options) {
+    if (!options || !options.secret) {
+      throw new Error("[@octokit/webhooks] options.secret required");
+    }
+    const state = {
+      eventHandler: createEventHandler(options),
+      secret: options.secret,
+      additionalSecrets: options.additionalSecrets,
+      hooks: {},
+      log: createLogger(options.log)
+    };
+    this.sign = sign.bind(null, options.secret);
+    this.verify = verify.bind(null, options.secret);
+    this.on = state.eventHandler.on;
+    this.onAny = state.eventHandler.onAny;
+    this.onError = state.eventHandler.onError;
+    this.removeListener = state.eventHandler.removeListener;
+    this.receive = state.eventHandler.receive;
+    this.verifyAndReceive = verifyAndReceive.bind(null, state);
+  }
+};
+
+
+// EXTERNAL MODULE: ./node_modules/fastest-levenshtein/mod.js
+var mod = __nccwpck_require__(1916);
+// EXTERNAL MODULE: ./src/model.ts
+var model = __nccwpck_require__(182);
+;// CONCATENATED MODULE: ./src/inputs/values.ts
+
+
+
+/** `'a', 'b' or 'c'`: the words an input accepts, for its error message. */
+function list(values) {
+    const quoted = values.map((value) => `'${value}'`);
+    return quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}` : quoted.join('');
+}
+/**
+ * Accepts one of the given words (exactly as written).
+ * @throws Error naming the input and the words it accepts
+ */
+function oneOf(values) {
+    return (raw, name) => {
+        if (values.includes(raw))
+            return raw;
+        throw new Error(`Input '${name}' is '${raw}'${didYouMean(raw, values)}; it accepts ${list(values)}.`);
+    };
+}
+/**
+ * ` (did you mean 'inventory'?)` when a known value is near `raw` (3 characters or more) (`fastest-levenshtein`: at most 2
+ * edits, or a third of its length, case-insensitive); '' otherwise.
+ */
+function didYouMean(raw, values) {
+    if (values.length === 0 || raw.trim().length < 3)
+        return ''; // '2' is not a typo of '0'
+    const typed = raw.trim().toLowerCase();
+    const near = (0,mod/* closest */.kp)(typed, [...values]);
+    return (0,mod/* distance */.Io)(typed, near.toLowerCase()) <= Math.max(2, Math.floor(typed.length / 3)) ? ` (did you mean '${near}'?)` : '';
+}
+/**
+ * Accepts a positive integer (ids, limits): digits only, at most `Number.MAX_SAFE_INTEGER`.
+ * @throws Error naming the input when it is not one
+ */
+function positiveInteger(raw, name) {
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (Number.isSafeInteger(value) && value > 0)
+        return value;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts a positive integer.`);
+}
+/**
+ * Accepts an integer within [min, max] (digits only: no sign).
+ * @throws Error naming the input and the range
+ */
+function integerIn(min, max) {
+    return (raw, name) => {
+        const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+        if (value >= min && value <= max)
+            return value;
+        throw new Error(`Input '${name}' is '${raw}'; it accepts an integer from ${min} to ${max}.`);
+    };
+}
+/**
+ * Accepts a fraction from 0 to 1 (`0.95`, `.5`, `1`), e.g. a success rate.
+ * @throws Error naming the input when it is not one
+ */
+function fraction(raw, name) {
+    const value = /^(0|1)?(\.\d+)?$/.test(raw) && raw !== '' && raw !== '.' ? Number(raw) : NaN;
+    if (value >= 0 && value <= 1)
+        return value;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts a number from 0 to 1, e.g. 0.95 for 95 %.`);
+}
+/**
+ * Accepts a positive number of SECONDS up to `max` (fractions allowed: `1.5`), returned in seconds.
+ * @throws Error naming the input and `max`
+ */
+function seconds(max) {
+    return (raw, name) => {
+        const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+        if (value > 0 && value <= max)
+            return value;
+        throw new Error(`Input '${name}' is '${raw}'; it accepts a positive number of seconds up to ${max}.`);
+    };
+}
+/**
+ * Seconds from 0 (no wait) up to `max`, as {@link seconds} otherwise.
+ * @throws Error naming the input and `max`
+ */
+function secondsOrZero(max) {
+    return (raw, name) => (raw === '0' ? 0 : seconds(max)(raw, name));
+}
+/**
+ * `ghes_rate_limit_factor`: a number above 0, up to 1000, that multiplies GitHub's rate limits.
+ * @throws Error naming the input when it is not one
+ */
+function factor(raw, name) {
+    const value = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+    if (value > 0 && value <= 1000)
+        return value;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts a number above 0 and up to 1000 that multiplies GitHub's rate limits (1: GitHub's own).`);
+}
+/** Milliseconds in one unit of a {@link pointInTime} duration. */
+const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3600_000, d: 86400_000, w: 7 * 86400_000 };
+/**
+ * Accepts an ISO 8601 time (`2026-11-20T06:00:00Z`, `2026-11-20`) or a duration back from now
+ * (`90s`, `30m`, `6h`, `7d`, `1w`), and returns the point in time.
+ * @throws Error naming the input when it is neither
+ */
+function pointInTime(raw, name) {
+    const duration = /^(\d+)\s*([smhdw])$/.exec(raw);
+    if (duration)
+        return new Date(Date.now() - Number(duration[1]) * DURATION_UNITS_MS[duration[2]]);
+    const time = /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(raw) ? Date.parse(raw) : NaN;
+    if (!Number.isNaN(time))
+        return new Date(time);
+    throw new Error(`Input '${name}' is '${raw}'; it accepts an ISO 8601 time such as 2026-11-20T06:00:00Z or a duration such as 30m, 6h or 7d.`);
+}
+/**
+ * Accepts an absolute http:// or https:// URL (returned as given).
+ * @throws Error naming the input, WITHOUT its value (a URL may carry a credential)
+ */
+function httpUrl(raw, name) {
+    let protocol;
+    try {
+        protocol = new URL(raw).protocol;
+    }
+    catch {
+        protocol = undefined;
+    }
+    if (protocol === 'http:' || protocol === 'https:')
+        return raw;
+    // Not repeated: a URL that does not parse may still carry a credential the redaction cannot find.
+    throw new Error(`Input '${name}' is not an absolute http:// or https:// URL (its value is not shown: it may hold a credential); it accepts an absolute http:// or https:// URL.`);
+}
+/**
+ * Accepts the YAML 1.2 core booleans (`true`, `True`, `TRUE`, `false`, `False`, `FALSE`), as
+ * `core.getBooleanInput` does.
+ * @throws Error naming the input when it is none of them
+ */
+function values_boolean(raw, name) {
+    if (['true', 'True', 'TRUE'].includes(raw))
+        return true;
+    if (['false', 'False', 'FALSE'].includes(raw))
+        return false;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts true or false.`);
+}
+/** API versions GitHub documents for the hooks endpoints (`X-GitHub-Api-Version`); the first is the default. */
+const KNOWN_API_VERSIONS = ['2022-11-28', '2026-03-10'];
+/**
+ * Accepts a date-shaped API version (`YYYY-MM-DD`); `getRequest` warns about versions outside
+ * {@link KNOWN_API_VERSIONS}.
+ * @throws Error naming the input when it is not date-shaped
+ */
+function apiVersion(raw, name) {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(raw))
+        return raw;
+    throw new Error(`Input '${name}' is '${raw}'; it accepts a REST API version date such as ${list(KNOWN_API_VERSIONS)}.`);
+}
+/**
+ * GitHub's webhook event names (the event, without `.action`), from `@octokit/webhooks`, which
+ * follows GitHub's webhooks OpenAPI description; `*` (all events) is allowed too.
+ */
+const KNOWN_EVENTS = new Set(emitterEventNames.filter((name) => !name.includes('.')));
+/**
+ * Accepts event names as a JSON array of strings, or separated by commas and/or new lines
+ * (`push, pull_request` or one per line). `*` stands for all events. Duplicates are dropped. Only
+ * the shape is checked here; names outside {@link KNOWN_EVENTS} are refused by `getRequest`
+ * ({@link unknownEvents}) unless `allow_unknown_events` is set.
+ * @throws Error naming the input and each malformed name
+ */
+function eventList(raw, name) {
+    const accepts = `it accepts webhook event names such as push, pull_request or * (all events), separated by commas or new lines, or a JSON array of them`;
+    let names;
+    if (raw.startsWith('[')) {
+        try {
+            names = JSON.parse(raw);
+        }
+        catch {
+            names = undefined;
+        }
+        if (!Array.isArray(names) || !names.every((item) => typeof item === 'string')) {
+            throw new Error(`Input '${name}' starts with '[' but is not a JSON array of strings; ${accepts}.`);
+        }
+    }
+    else {
+        names = raw
+            .split(/\r?\n/)
+            .map((line) => line.trim().replace(/,$/, ''))
+            .filter((line) => line !== '')
+            .flatMap((line) => line.split(','));
+    }
+    const events = names.map((event) => event.trim());
+    const bad = events.filter((event) => !/^(\*|[A-Za-z][A-Za-z0-9_.-]*)$/.test(event));
+    if (bad.length > 0 || events.length === 0) {
+        const shown = bad.map((event) => (event === '' ? 'an empty name' : `'${event}'`)).join(', ') || 'no event';
+        throw new Error(`Input '${name}' has ${shown}; ${accepts}.`);
+    }
+    return [...new Set(events)];
+}
+/**
+ * The error message for event names of input `name` that GitHub does not know ({@link KNOWN_EVENTS}),
+ * with the closest known name for each (Levenshtein distance, `fastest-levenshtein`) when it is near.
+ */
+function unknownEvents(name, events) {
+    const known = [...KNOWN_EVENTS];
+    const named = events.map((event) => {
+        const typed = event.toLowerCase().replace(/-/g, '_');
+        const near = (0,mod/* closest */.kp)(typed, known);
+        return (0,mod/* distance */.Io)(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${event}' (did you mean '${near}'?)` : `'${event}'`;
+    });
+    return (`Input '${name}' has ${events.length === 1 ? 'an unknown webhook event' : 'unknown webhook events'}: ${named.join(', ')}; ` +
+        `it accepts GitHub's webhook event names (push, pull_request, issues, … or * for all). ` +
+        `Set 'allow_unknown_events: true' for an event newer than this action knows (e.g. on GitHub Enterprise Server).`);
+}
+/**
+ * Accepts repository topics separated by commas or new lines (GitHub's topic format: lower case,
+ * digits, hyphens, at most 50 characters); lower-cased, duplicates dropped.
+ * @throws Error naming the input and each malformed topic
+ */
+function topicList(raw, name) {
+    const topics = raw
+        .split(/[\r\n,]+/)
+        .map((topic) => topic.trim().toLowerCase())
+        .filter((topic) => topic !== '');
+    const bad = topics.filter((topic) => !/^[a-z0-9][a-z0-9-]{0,49}$/.test(topic));
+    if (bad.length > 0 || topics.length === 0) {
+        throw new Error(`Input '${name}' has ${bad.map((topic) => `'${topic}'`).join(', ') || 'no topic'}; it accepts repository topics (lower-case letters, digits and hyphens, at most 50 characters), separated by commas or new lines.`);
+    }
+    return [...new Set(topics)];
+}
+/**
+ * Accepts `name=value`: a custom property of the organization and the value a repository must have
+ * (both trimmed; the name without whitespace).
+ * @throws Error naming the input when it is not of that shape
+ */
+function propertyFilter(raw, name) {
+    const at = raw.indexOf('=');
+    const property = raw.slice(0, at).trim();
+    const value = raw.slice(at + 1).trim();
+    if (at > 0 && property !== '' && value !== '' && !/\s/.test(property))
+        return { name: property, value };
+    throw new Error(`Input '${name}' is '${raw}'; it accepts name=value: a custom property of the organization and the value a repository must have, e.g. team=platform.`);
+}
+/**
+ * Reads input `name` (`fail_on`): finding ids of {@link FINDINGS} separated by commas, spaces or new
+ * lines, case-insensitive; duplicates dropped; blank → none.
+ * @returns the findings, in {@link FINDINGS} order
+ * @throws Error naming the input and each unknown id, with the closest known id
+ *   (`fastest-levenshtein`) when it is near: `Input 'fail_on' has an unknown finding 'no-secrets'
+ *   (did you mean 'no-secret'?); it accepts no-secret, insecure-ssl, …`
+ */
+function findingIds(raw, name) {
+    const words = raw
+        .split(/[\s,]+/)
+        .map((word) => word.trim())
+        .filter((word) => word !== '');
+    const known = model/* FINDINGS */.TG;
+    const unknown = words.filter((word) => !known.includes(word.toLowerCase()));
+    if (unknown.length > 0) {
+        const named = unknown.map((word) => {
+            const typed = word.toLowerCase();
+            const near = (0,mod/* closest */.kp)(typed, [...known]);
+            return (0,mod/* distance */.Io)(typed, near) <= Math.max(2, Math.floor(typed.length / 3)) ? `'${word}' (did you mean '${near}'?)` : `'${word}'`;
+        });
+        throw new Error(`Input '${name}' has ${unknown.length === 1 ? 'an unknown finding' : 'unknown findings'} ${named.join(', ')}; it accepts ${model/* FINDINGS */.TG.join(', ')}.`);
+    }
+    const given = new Set(words.map((word) => word.toLowerCase()));
+    return model/* FINDINGS */.TG.filter((finding) => given.has(finding));
+}
+
+
+/***/ }),
+
+/***/ 6348:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  e: () => (/* binding */ run)
+});
+
+// EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 18 modules
+var core = __nccwpck_require__(6257);
+// EXTERNAL MODULE: ./src/github/index.ts + 25 modules
+var github = __nccwpck_require__(6297);
+// EXTERNAL MODULE: ./src/model.ts
+var model = __nccwpck_require__(182);
+;// CONCATENATED MODULE: ./src/jobs/deliveries.ts
+/**
+ * Delivery verdicts and redelivery of failures, built on the REST endpoints "List deliveries for a …
+ * webhook", "Get a delivery …" and "Redeliver a delivery …".
+ *
+ * GitHub answers `POST …/pings` and `POST …/tests` with 204 and no delivery id, so the delivery a
+ * ping caused is found by noting the newest delivery id before the request and polling for a newer
+ * one of the right event.
+ */
+
+
+/** First poll this long after the request (ms); GitHub usually delivers within it. */
+const FIRST_POLL_MS = 500;
+/** Polls grow by half each time up to this interval (ms), so a verdict comes ≤ 1 s after the delivery exists. */
+const MAX_POLL_MS = 1000;
+/** Deliveries asked per poll: a small page, newest first. */
+const POLL_PAGE = 10;
+/** True when the receiver answered 2xx. "failed to connect" and timeouts have status code 0: failures. */
+function succeeded(delivery) {
+    return delivery.status_code >= 200 && delivery.status_code < 300;
+}
+/** The hook's newest delivery, or undefined when it has none (1 GET, `per_page=1`). */
+async function newestDelivery(client, target, hook_id) {
+    const { items: [newest] } = await github/* hooks.listDeliveries */.JL.listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 });
+    return newest;
+}
+/**
+ * Polls the hook's deliveries (newest first, small pages; first after {@link FIRST_POLL_MS}, then
+ * every 1.5× longer up to {@link MAX_POLL_MS}) until a delivery of `event` newer than `after`
+ * appears, then fetches it in full. Never reports an older delivery. Each poll reads pages until it
+ * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
+ *
+ * The wait never outlasts `timeout_ms`: every poll and the final fetch are aborted at the deadline,
+ * and a poll that fails with a 5xx or a network error is not retried but followed by the next poll
+ * (another 4xx is thrown). A poll waits out a pause GitHub asked for (../github/pacing.ts) when it ends
+ * before the deadline; when it ends later, the wait ends at once with {@link RateLimitWait}.
+ * @param options.after the newest delivery id before the request that causes the delivery
+ * @param options.event the delivery's event (`ping`, `push`); undefined: any event
+ * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
+ *   this ISO 8601 time counts (e.g. a hook's `updated_at`, so the delivery can prove its secret)
+ * @param options.timeout_ms how long to wait, in milliseconds
+ * @param clock the clock the waits go through (tests drive it); the real one by default
+ * @returns the delivery, or undefined when GitHub recorded none in time
+ * @throws RequestError for a 4xx answer to a poll (e.g. 404: the hook was deleted meanwhile);
+ *   RateLimitWait when GitHub's pause outlasts the wait; RateLimitStop when GitHub stopped the run
+ */
+async function waitForDelivery(client, target, hook_id, options, clock = model/* realClock */.dQ) {
+    const deadline = clock.now() + options.timeout_ms;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), options.timeout_ms);
+    const request = { retries: 0, signal: (0,github/* withDeadline */.NE)(abort.signal, deadline) };
+    const newerThan = options.delivered_after === undefined ? -Infinity : Date.parse(options.delivered_after);
+    let interval = FIRST_POLL_MS;
+    try {
+        for (;;) {
+            await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), abort.signal).catch(() => undefined);
+            if (abort.signal.aborted)
+                return undefined;
+            try {
+                const { items: newer } = await github/* hooks.listDeliveries */.JL.listDeliveries(client, target, hook_id, {
+                    per_page: POLL_PAGE,
+                    until: (delivery) => Number(delivery.id) <= options.after,
+                    request
+                });
+                const caused = newer.filter((delivery) => (options.event === undefined || delivery.event === options.event) && Date.parse(delivery.delivered_at) > newerThan);
+                const first = caused.at(-1); // the oldest new one: the one the request caused
+                if (first)
+                    return await github/* hooks.getDelivery */.JL.getDelivery(client, target, hook_id, Number(first.id), request);
+            }
+            catch (error) {
+                if (abort.signal.aborted)
+                    return undefined;
+                if (error instanceof github/* RateLimitStop */.CZ)
+                    throw error;
+                if (error instanceof github/* RateLimitWait */.j6)
+                    throw new github/* RateLimitWait */.j6(`The wait for the delivery ended: ${error.message}`);
+                // A 5xx or a network error is followed by the next poll; a 4xx is thrown.
+                if ((0,github/* isApiError */.d7)(error) && error.status < 500)
+                    throw error;
+            }
+            if (clock.now() >= deadline)
+                return undefined;
+            interval = Math.min(interval * 1.5, MAX_POLL_MS);
+        }
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/**
+ * Makes GitHub send a delivery and waits for it: notes the newest delivery id, calls `send` (a
+ * `POST …/pings` or `…/tests`, which answer 204 without an id), then {@link waitForDelivery}.
+ * Costs 1 GET + the POST + the polls + 1 GET.
+ * @returns the delivery `send` caused, or undefined when GitHub recorded none within `timeout_ms`
+ */
+async function sendAndAwait(client, target, hook_id, send, options, clock = model/* realClock */.dQ) {
+    const after = Number((await newestDelivery(client, target, hook_id))?.id ?? 0);
+    await send();
+    return waitForDelivery(client, target, hook_id, { after, ...options }, clock);
+}
+/**
+ * Pings a hook whose config was just written (created, or given a new secret) and waits for the
+ * ping's delivery, as `ping` does: so the receiver's answer is known now, and a later run can prove
+ * the secret from this ping instead of writing it again. Call it right after the write's answer: the
+ * ping goes one second later, so that GitHub's clock is past the write by a whole second (GitHub's
+ * times have whole seconds, and a proof takes only a delivery strictly newer than `updated_at`).
+ * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
+ * @param options.delivered_after only a delivery later than this ISO 8601 time counts (the hook's
+ *   `updated_at` after a creation, which leaves out the ping GitHub sends on creation)
+ * @param options.timeout_ms how long to wait for the delivery, in MILLISECONDS
+ * @param clock the clock of the polls (the one-second pause is always real: it is GitHub's clock that must pass)
+ * @returns the ping's delivery, or undefined when GitHub recorded none in time
+ */
+async function pingAfterWrite(client, target, hook_id, options, clock = model/* realClock */.dQ) {
+    await model/* realClock */.dQ.sleep(1000);
+    return sendAndAwait(client, target, hook_id, () => github/* hooks.ping */.JL.ping(client, target, hook_id), { event: 'ping', ...options }, clock);
+}
+/**
+ * Groups deliveries by `guid` and returns those none of whose attempts got a 2xx (a delivery with no
+ * status code, e.g. "failed to connect", is a failure), oldest guid first (by its first attempt).
+ */
+function failedGuids(deliveries) {
+    const groups = new Map();
+    for (const delivery of deliveries) {
+        const group = groups.get(delivery.guid) ?? { attempts: [], ok: false };
+        group.attempts.push(delivery);
+        group.ok ||= succeeded(delivery);
+        groups.set(delivery.guid, group);
+    }
+    const byId = (a, b) => Number(a.id) - Number(b.id);
+    return [...groups.entries()]
+        .filter(([, group]) => !group.ok)
+        .map(([guid, group]) => {
+        const attempts = [...group.attempts].sort(byId);
+        return { guid, newest: attempts[attempts.length - 1], attempts: attempts.length, first: attempts[0] };
+    })
+        .sort((a, b) => byId(a.first, b.first))
+        .map(({ guid, newest, attempts }) => ({ guid, newest, attempts }));
+}
+/**
+ * `operation: redeliver-failed`: walks the hook's deliveries back to `since`, finds the guids that
+ * never got a 2xx, and asks GitHub to redeliver the newest attempt of each, oldest guid first, at
+ * most `max` per run (`POST …/deliveries/{delivery_id}/attempts`). A refused redelivery is recorded
+ * in `errors` and the others still go.
+ */
+async function redeliverFailed(client, target, hook_id, options) {
+    const { items: deliveries } = await github/* hooks.listDeliveries */.JL.listDeliveries(client, target, hook_id, { since: options.since, per_page: 100 });
+    const failed = failedGuids(deliveries);
+    const redelivered = [];
+    const errors = [];
+    for (const item of failed.slice(0, options.max)) {
+        try {
+            await github/* hooks.redeliver */.JL.redeliver(client, target, hook_id, Number(item.newest.id));
+            redelivered.push(item);
+        }
+        catch (error) {
+            if (!(0,github/* isApiError */.d7)(error))
+                throw error; // not GitHub's refusal (e.g. a fleet's max_writes): the run stops here
+            errors.push(`delivery ${item.newest.id} (guid ${item.guid}): ${error.message}`);
+        }
+    }
+    return { scanned: deliveries.length, failed, redelivered, errors };
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks-methods/dist-node/index.js
+// pkg/dist-src/node/sign.js
+
+
+// pkg/dist-src/version.js
+var VERSION = "6.0.0";
+
+// pkg/dist-src/node/sign.js
+async function sign(secret, payload) {
+  if (!secret || !payload) {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] secret & payload required for sign()"
+    );
+  }
+  if (typeof payload !== "string") {
+    throw new TypeError("[@octokit/webhooks-methods] payload must be a string");
+  }
+  const algorithm = "sha256";
+  return `${algorithm}=${(0,external_node_crypto_.createHmac)(algorithm, secret).update(payload).digest("hex")}`;
+}
+sign.VERSION = VERSION;
+
+// pkg/dist-src/node/verify.js
+
+
+async function verify(secret, eventPayload, signature) {
+  if (!secret || !eventPayload || !signature) {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] secret, eventPayload & signature required"
+    );
+  }
+  if (typeof eventPayload !== "string") {
+    throw new TypeError(
+      "[@octokit/webhooks-methods] eventPayload must be a string"
+    );
+  }
+  const signatureBuffer = external_node_buffer_.Buffer.from(signature);
+  const verificationBuffer = external_node_buffer_.Buffer.from(await sign(secret, eventPayload));
+  if (signatureBuffer.length !== verificationBuffer.length) {
+    return false;
+  }
+  return (0,external_node_crypto_.timingSafeEqual)(signatureBuffer, verificationBuffer);
+}
+verify.VERSION = VERSION;
+
+// pkg/dist-src/index.js
+async function verifyWithFallback(secret, payload, signature, additionalSecrets) {
+  const firstPass = await verify(secret, payload, signature);
+  if (firstPass) {
+    return true;
+  }
+  if (additionalSecrets !== void 0) {
+    for (const s of additionalSecrets) {
+      const v = await verify(s, payload, signature);
+      if (v) {
+        return v;
+      }
+    }
+  }
+  return false;
+}
+
+
+;// CONCATENATED MODULE: ./src/jobs/secrets.ts
+/**
+ * Which secret a hook signs with, told from its signed deliveries (REST: "List deliveries for a …
+ * webhook", "Get a delivery for a … webhook"): GitHub never returns a stored secret (it reads
+ * `********`), but every delivery carries `X-Hub-Signature-256`, HMAC-SHA256 of its body with the
+ * stored secret, and the API returns the delivery's headers and payload. Recomputing the HMAC of the
+ * body with a candidate secret tells whether that candidate is the stored one, without writing it.
+ */
+
+
+/**
+ * The bodies GitHub may have signed for a delivery whose payload the API returns parsed: GitHub
+ * builds payloads in Ruby and may escape `<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026` and
+ * U+2028/U+2029 as `\u2028`/`\u2029` (Rails' JSON encoding), `/` as `\/` (Ruby's `script_safe`), or
+ * every non-ASCII character as `\uXXXX`; a `form` hook's body is `payload=<url-encoded JSON>`
+ * (two encodings). Each of these JSON texts differs from `JSON.stringify` only inside strings.
+ */
+function signedBodies(payload, contentType) {
+    const json = JSON.stringify(payload);
+    const unicode = (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    const separators = json.replace(/[\u2028\u2029]/g, unicode);
+    const texts = [json, separators.replace(/[<>&]/g, unicode), separators.replace(/\//g, '\\/'), json.replace(/[\u0080-\uffff]/g, unicode), separators];
+    const unique = [...new Set(texts)];
+    if (!contentType.includes('x-www-form-urlencoded'))
+        return unique;
+    return [...new Set(unique.flatMap((text) => [`payload=${encodeURIComponent(text)}`, new URLSearchParams({ payload: text }).toString()]))];
+}
+/** A header of a delivery's request, whatever its case. */
+function header(headers, name) {
+    const found = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
+    return typeof found?.[1] === 'string' ? found[1] : undefined;
+}
+/** How many recent deliveries {@link identifySecret} looks at, newest first. */
+const PROOF_DELIVERIES = 3;
+/**
+ * Which of the candidate secrets signed a delivery: the name of the first candidate whose
+ * HMAC-SHA256 of one of the body's plausible serialisations ({@link signedBodies}) equals the
+ * delivery's `X-Hub-Signature-256`, compared in constant time (`verify` of `@octokit/webhooks-methods`).
+ * @param candidates secrets by name, e.g. `{ current: '…', previous: '…' }`; unset ones are skipped
+ * @returns the candidate's name; undefined when none verifies or the delivery is not signed
+ */
+async function signerOf(delivery, candidates) {
+    const signature = header(delivery.request.headers, 'x-hub-signature-256');
+    if (!signature)
+        return undefined;
+    const bodies = signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '');
+    for (const [name, secret] of Object.entries(candidates)) {
+        if (secret === undefined)
+            continue;
+        for (const body of bodies)
+            if (await verify(secret, body, signature))
+                return name;
+    }
+    return undefined;
+}
+/**
+ * Tells which candidate secret the hook signs with, from up to {@link PROOF_DELIVERIES} recent
+ * deliveries made strictly after the hook's `updated_at` (so they were signed with the secret stored
+ * now), newest first — only the newest one when the hook has no `updated_at` (a GitHub App's); the first delivery that verifies with a candidate decides. A delivery that
+ * verifies with none proves nothing by itself (its body may have been serialised otherwise), so the
+ * next one is tried. Costs 1 GET of the list + 1 GET per delivery checked; writes nothing.
+ * @param candidates secrets by name (see {@link signerOf})
+ */
+async function identifySecret(client, target, hook, candidates) {
+    // Without updated_at (a GitHub App's hook), only the newest delivery tells the secret stored now.
+    // A hook never changed since its creation (updated_at = created_at) has had its secret since then:
+    // GitHub's creation ping, delivered within the same whole second as created_at, proves it too.
+    const unchanged = hook.updated_at !== undefined && hook.updated_at === hook.created_at;
+    const changed = hook.updated_at ? Date.parse(hook.updated_at) - (unchanged ? 1 : 0) : -Infinity;
+    const limit = hook.updated_at ? PROOF_DELIVERIES : 1;
+    const { items: recent } = await github/* hooks.listDeliveries */.JL.listDeliveries(client, target, hook.id, {
+        per_page: limit,
+        limit,
+        until: (delivery) => Date.parse(delivery.delivered_at) <= changed
+    });
+    if (recent.length === 0)
+        return { checked: [], note: "no delivery newer than the hook's last change" };
+    const checked = [];
+    for (const item of recent) {
+        const delivery = await github/* hooks.getDelivery */.JL.getDelivery(client, target, hook.id, Number(item.id));
+        checked.push(Number(delivery.id));
+        const matched = await signerOf(delivery, candidates);
+        if (matched)
+            return { matched, delivery_id: Number(delivery.id), delivery, checked, note: `delivery ${delivery.id} is signed with it` };
+    }
+    const which = checked.length === 1 ? `delivery ${checked[0]} is` : `deliveries ${checked.join(', ')} are`;
+    return { checked, note: `${which} signed with none of the secrets given` };
+}
+/**
+ * Proves that the hook's stored secret equals `secret` without writing it ({@link identifySecret}
+ * with that one candidate).
+ * @returns proven, a note saying which delivery proved it or why nothing could, and the delivery
+ *   that proved it (whose `status_code` says whether the receiver accepted it)
+ */
+async function proveSecret(client, target, hook, secret) {
+    const match = await identifySecret(client, target, hook, { secret });
+    if (match.matched)
+        return { proven: true, note: match.note, delivery: match.delivery };
+    if (match.checked.length === 0)
+        return { proven: false, note: "no delivery newer than the hook's last change to prove it with" };
+    const which = match.checked.length === 1 ? `delivery ${match.checked[0]} does` : `deliveries ${match.checked.join(', ')} do`;
+    return { proven: false, note: `${which} not verify with it` };
+}
+
+;// CONCATENATED MODULE: ./src/jobs/audit.ts
+/**
+ * `operation: audit-secret`: which secret each hook signs with, told from signed deliveries
+ * ({@link identifySecret}) and, when a hook has none to check, from a ping it is sent. Nothing is
+ * written but those pings.
+ */
+
+
+
+
+/** Every verdict, in the order a summary lists them. */
+const VERDICTS = ['current', 'previous', 'unknown', 'none', 'unproven'];
+/**
+ * Audits one hook: `none` when GitHub stores no secret; otherwise the secret that signed the newest
+ * checkable delivery made after the hook's `updated_at`; with no such delivery, an active hook is
+ * pinged (`ping_if_needed`) and the ping's signature decides. Costs 1 GET of deliveries + 1 GET per
+ * delivery checked; a ping adds 1 POST + the polls + 1 GET. A ping the run refuses (`max_writes`,
+ * `fail_fast`: {@link RunLimit}) leaves the hook `unproven` with `not_audited` set.
+ * @param clock the clock of the polls for the ping's delivery
+ */
+async function auditHook(client, target, hook, options, clock = model/* realClock */.dQ) {
+    const base = { hook_id: hook.id, url: hook.config.url ?? '' };
+    if (!hook.config.secret)
+        return { ...base, verdict: 'none', note: 'GitHub stores no secret for this hook (config.secret is absent): its deliveries are not signed' };
+    const candidates = { current: options.secret, previous: options.previous_secret };
+    const match = await identifySecret(client, target, hook, candidates);
+    if (match.matched) {
+        return {
+            ...base,
+            verdict: match.matched,
+            proved_by: match.delivery_id,
+            note: `delivery ${match.delivery_id} is signed with the ${match.matched} secret`
+        };
+    }
+    if (match.checked.length > 0)
+        return { ...base, verdict: 'unknown', note: match.note };
+    if (!options.ping_if_needed) {
+        const would_ping = github/* SCOPE_TRAITS */.ty[target.scope].ping && hook.active;
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: "no delivery since the hook's last change, and ping_if_needed is false",
+            ...(would_ping ? { would_ping } : {})
+        };
+    }
+    if (!github/* SCOPE_TRAITS */.ty[target.scope].ping) {
+        return { ...base, verdict: 'unproven', note: "no delivery to check, and a GitHub App's webhook cannot be pinged: its next delivery will tell" };
+    }
+    if (!hook.active) {
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: "no delivery since the hook's last change, and it is inactive: GitHub sends it nothing, not even a ping"
+        };
+    }
+    const ping = { event: 'ping', timeout_ms: options.timeout_ms };
+    let delivery;
+    try {
+        delivery = await sendAndAwait(client, target, hook.id, () => github/* hooks.ping */.JL.ping(client, target, hook.id), ping, clock);
+    }
+    catch (error) {
+        if (!(error instanceof model/* RunLimit */.bp))
+            throw error;
+        // The run refused the ping (max_writes, fail_fast): this hook is not audited, and says so.
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: `not audited: no delivery since the hook's last change, and its ping was ${error.message.replace(/^not (written|run to its end): /, 'refused: ')}`,
+            not_audited: error.message
+        };
+    }
+    if (!delivery) {
+        return {
+            ...base,
+            verdict: 'unproven',
+            note: `no delivery since the hook's last change; it was pinged, but GitHub recorded no delivery within ${options.timeout_ms / 1000} s`
+        };
+    }
+    const signer = await signerOf(delivery, candidates);
+    const note = signer
+        ? `ping delivery ${delivery.id} is signed with the ${signer} secret`
+        : `ping delivery ${delivery.id} is signed with none of the secrets given`;
+    return { ...base, verdict: signer ?? 'unknown', proved_by: Number(delivery.id), note };
+}
+/**
+ * Audits the hook named by `ref`, or every hook of the target when `ref` is undefined, one after the
+ * other (REST "Get a … webhook" / "List … webhooks", then {@link auditHook} each).
+ * @returns the hooks audited, in id order, and their audits
+ * @throws HookLookupError when `ref` names no hook or several
+ */
+async function auditTarget(client, target, ref, options, clock = model/* realClock */.dQ) {
+    const found = await github/* hooks.selectHooks */.JL.selectHooks(client, target, ref);
+    const audits = [];
+    for (const hook of found)
+        audits.push(await auditHook(client, target, hook, options, clock));
+    return { hooks: found, audits };
+}
+
+;// CONCATENATED MODULE: ./src/jobs/ensure.ts
+/**
+ * Declarative hooks: `ensure` (the hook must exist with these settings) and `ensure-absent`.
+ *
+ * `ensure` reads the target's hooks once, writes only the fields that differ (events/active through
+ * `PATCH …/hooks/{hook_id}` without `config`, config fields through `PATCH …/hooks/{hook_id}/config`),
+ * and proves a given secret from a signed delivery instead of re-sending it ({@link proveSecret}).
+ * After it creates a hook it waits for the ping GitHub sends a new hook on its own (`verify`); after
+ * it writes the secret of an existing hook it pings the hook. Either way the receiver's answer is
+ * known now, and the next run proves the secret from that ping instead of writing it again.
+ */
+
+
+
+
+/**
+ * The action's create defaults applied to the given fields: events `["push"]`, active, `json`,
+ * `insecure_ssl` `"0"`; with `hookFields` false (a GitHub App's hook), events and active are left out.
+ */
+function wantedSettings(config, fields, hookFields = true) {
+    return {
+        url: config.url,
+        events: hookFields ? (fields.events ?? ['push']) : undefined,
+        active: hookFields ? (fields.active ?? true) : undefined,
+        content_type: config.content_type ?? 'json',
+        insecure_ssl: config.insecure_ssl ?? '0',
+        secret: config.secret
+    };
+}
+/** The config fields compared by `ensure` (the secret is handled by the proof). */
+const CONFIG_FIELDS = ['url', 'content_type', 'insecure_ssl'];
+/**
+ * The differences between a hook and the wanted settings, secret excluded: `url`, `content_type`,
+ * `insecure_ssl` (config), then `events` (as sets) and `active`.
+ */
+function diffHook(hook, wanted) {
+    const changes = [];
+    for (const field of CONFIG_FIELDS) {
+        if (wanted[field] === undefined)
+            continue;
+        const from = field === 'insecure_ssl' ? String(hook.config.insecure_ssl ?? '0') : hook.config[field];
+        if (from !== wanted[field])
+            changes.push({ field, from: from ?? null, to: wanted[field] });
+    }
+    if (wanted.events && !github/* hooks.sameEvents */.JL.sameEvents(hook.events, wanted.events))
+        changes.push({ field: 'events', from: hook.events, to: wanted.events });
+    if (wanted.active !== undefined && hook.active !== wanted.active)
+        changes.push({ field: 'active', from: hook.active, to: wanted.active });
+    return changes;
+}
+/**
+ * The hook `ref` names among hooks already listed: the one with `hook_id` (and `url`, when both are
+ * given), or the only one with `url`; a `false` result means "look it up" (none, or several).
+ */
+function pick(listed, ref) {
+    const matches = listed.filter((hook) => 'hook_id' in ref ? hook.id === ref.hook_id && (ref.url === undefined || hook.config.url === ref.url) : hook.config.url === ref.url);
+    return matches.length === 1 ? matches[0] : false;
+}
+/**
+ * Finds the hook by id or by its exact `config.url` (several → HookLookupError). By id, GitHub's 404
+ * may also mean "no permission" or "no such repository": the hook counts as absent only when the
+ * target's hooks can be listed (one more request, on the absent path only). By id and url, the
+ * hook found must have that url.
+ * @throws HookLookupError (several hooks with the url; `hook_id` and `url` naming different hooks)
+ */
+async function findHook(client, target, ref) {
+    if (!github/* SCOPE_TRAITS */.ty[target.scope].hooks)
+        return github/* hooks.getHook */.JL.getHook(client, target, github/* hooks.SINGLE_HOOK_ID */.JL.SINGLE_HOOK_ID); // a GitHub App's one webhook
+    if (ref === undefined)
+        throw new Error('internal error: no hook named (hook_id or url)');
+    if ('hook_id' in ref) {
+        try {
+            const { hook_id, url } = ref;
+            return await (url === undefined ? github/* hooks.getHook */.JL.getHook(client, target, hook_id) : github/* hooks.getNamedHook */.JL.getNamedHook(client, target, { hook_id, url }));
+        }
+        catch (error) {
+            if (!((0,github/* isApiError */.d7)(error) && error.status === 404))
+                throw error;
+            await github/* hooks.listHooks */.JL.listHooks(client, target, { per_page: 1, limit: 1 }); // throws the 403/404 of a target we may not see
+            return undefined;
+        }
+    }
+    try {
+        return (await github/* hooks.resolveHook */.JL.resolveHook(client, target, ref)).hook;
+    }
+    catch (error) {
+        if (error instanceof github/* hooks.HookLookupError */.JL.HookLookupError && error.matches === 0)
+            return undefined;
+        throw error;
+    }
+}
+/**
+ * `operation: ensure`: the hook named by `ref` exists with the wanted settings.
+ * - absent → `POST …/hooks` (by `hook_id` alone it cannot be created: error);
+ * - present → writes only what differs; in sync → no write at all;
+ * - `POST` answered 422 "Hook already exists" (a concurrent creator, or this POST's own retry after a
+ *   lost answer) → lists again and converges on the hook found, writing what differs and the secret
+ *   (it cannot be known which secret that hook was created with), so there is never a second hook;
+ * - with `options.verify`, for an active hook: after a creation, the wait for the ping GitHub sends a
+ *   new hook ({@link waitForDelivery}: no request but the polls); after a secret write,
+ *   {@link pingAfterWrite}, whose `delivered_after` (the hook's `updated_at`) leaves out older pings.
+ * With `options.dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
+ * @throws HookLookupError when several hooks have the URL (set `hook_id`), `hook_id` names no hook,
+ *   or `hook_id` and `url` name different hooks
+ */
+async function ensureHook(client, target, ref, wanted, options) {
+    const { dryRun, clock = model/* realClock */.dQ } = options;
+    let hook = (ref && options.listed && pick(options.listed, ref)) || (await findHook(client, target, ref));
+    let result;
+    if (hook) {
+        result = await converge(client, target, hook, wanted, dryRun, false);
+    }
+    else {
+        // A target's one webhook (a GitHub App's) is always found: only a named hook can be missing.
+        if (ref === undefined)
+            throw new Error('internal error: no hook named, and none found');
+        if ('hook_id' in ref) {
+            throw new github/* hooks.HookLookupError */.JL.HookLookupError(`Webhook ${ref.hook_id} does not exist on ${(0,github/* describeTarget */.ff)(target)}; leave 'hook_id' unset to create the hook by 'url'.`);
+        }
+        if (wanted.url === undefined)
+            throw new Error('internal error: ensure by url without a url');
+        const changes = creationChanges({ ...wanted, url: wanted.url });
+        if (dryRun)
+            return { outcome: 'created', changes, secret_proof: wanted.secret === undefined ? 'not-given' : 'would-write' };
+        try {
+            const { hook: created } = await github/* hooks.createHook */.JL.createHook(client, target, {
+                config: { url: wanted.url, content_type: wanted.content_type, insecure_ssl: wanted.insecure_ssl, secret: wanted.secret },
+                fields: { events: wanted.events, active: wanted.active }
+            });
+            result = {
+                outcome: 'created',
+                changes,
+                secret_proof: wanted.secret === undefined ? 'not-given' : 'written',
+                hook: created,
+                hook_id: created.id
+            };
+        }
+        catch (error) {
+            hook = (0,github/* isHookAlreadyExists */.yJ)(error) ? await findHook(client, target, ref) : undefined;
+            if (!hook)
+                throw error;
+            result = await converge(client, target, hook, wanted, dryRun, true);
+            result.note = `GitHub answered 422 "Hook already exists" to the create: webhook ${hook.id} (created ${hook.created_at}) was adopted and converged`;
+        }
+    }
+    // Any write moves updated_at: a hook whose secret is managed is verified again, so the next run
+    // can prove the secret from a delivery newer than the write instead of writing it once more.
+    const wrote = result.outcome === 'created' || result.secret_proof === 'written' || (result.outcome === 'updated' && wanted.secret !== undefined);
+    // A hook that cannot be pinged (a GitHub App's) is proven by its next delivery instead.
+    if (options.verify && github/* SCOPE_TRAITS */.ty[target.scope].ping && !dryRun && wrote && result.hook) {
+        if (result.hook.active) {
+            const { id, updated_at } = result.hook;
+            const timeout_ms = options.verify.timeout_ms;
+            try {
+                result.verification = {
+                    // A hook just created: GitHub's own creation ping (no second write); a secret written: a ping.
+                    delivery: result.outcome === 'created'
+                        ? await waitForDelivery(client, target, id, { after: 0, event: 'ping', timeout_ms }, clock)
+                        : await pingAfterWrite(client, target, id, { delivered_after: updated_at, timeout_ms }, clock)
+                };
+            }
+            catch (error) {
+                // The write stands and is reported; only its verification failed.
+                result.verification = { error: (0,github/* errorText */.kc)(error) };
+            }
+        }
+        else {
+            result.note = [result.note, 'not verified with a ping: the hook is inactive (active: false), so GitHub delivers nothing to it']
+                .filter(Boolean)
+                .join('; ');
+        }
+    }
+    return result;
+}
+/** The changes of a creation: every wanted field from `null` (the secret as `none` → `set`). */
+function creationChanges(wanted) {
+    const changes = [
+        { field: 'url', from: null, to: wanted.url },
+        { field: 'content_type', from: null, to: wanted.content_type },
+        { field: 'insecure_ssl', from: null, to: wanted.insecure_ssl },
+        { field: 'events', from: null, to: wanted.events },
+        { field: 'active', from: null, to: wanted.active }
+    ];
+    if (wanted.secret !== undefined)
+        changes.push({ field: 'secret', from: 'none', to: 'set' });
+    return changes;
+}
+/**
+ * Brings an existing hook to the wanted settings, writing only what differs. The secret is proven
+ * when it can be, else written; `adopted` (a hook found after a 422 on create) always gets it written.
+ */
+async function converge(client, target, hook, wanted, dryRun, adopted) {
+    const changes = diffHook(hook, wanted);
+    const config = {};
+    const fields = {};
+    for (const change of changes) {
+        if (change.field === 'events')
+            fields.events = wanted.events;
+        else if (change.field === 'active')
+            fields.active = wanted.active;
+        else if (change.field === 'url')
+            config.url = wanted.url;
+        else if (change.field === 'content_type')
+            config.content_type = wanted.content_type;
+        else if (change.field === 'insecure_ssl')
+            config.insecure_ssl = wanted.insecure_ssl;
+    }
+    let secret_proof = 'not-given';
+    let secret_note;
+    let proof;
+    if (wanted.secret !== undefined) {
+        let proven = false;
+        // An inactive hook that stays inactive gets no delivery, not even a ping: its secret can never be
+        // proven, and writing it on every run would never settle. It is written at creation and activation.
+        const dormant = !adopted && hook.config.secret && Object.keys(config).length === 0 && !hook.active && wanted.active === false;
+        if (adopted)
+            secret_note = 'the adopted hook may hold another secret';
+        else if (!hook.config.secret)
+            secret_note = 'the hook had no secret';
+        else if (dormant)
+            secret_note = 'unproven: inactive (GitHub delivers nothing to an inactive hook; the secret is written when it is activated)';
+        // Also when other config fields change (a moved url): a proven secret is not sent again, the
+        // config endpoint merges, and the hook read back after the write tells whether GitHub kept it.
+        else
+            ({ proven, note: secret_note, delivery: proof } = await proveSecret(client, target, hook, wanted.secret));
+        if (proven) {
+            secret_proof = 'proven';
+        }
+        else if (dormant) {
+            secret_proof = 'unproven';
+        }
+        else {
+            secret_proof = dryRun ? 'would-write' : 'written';
+            config.secret = wanted.secret;
+            changes.push({ field: 'secret', from: hook.config.secret ? 'unproven' : 'none', to: 'set' });
+        }
+    }
+    const refused = secret_proof === 'proven' && proof && !(proof.status_code >= 200 && proof.status_code < 300) ? proof : undefined;
+    const result = { changes, secret_proof, secret_note, hook_id: hook.id, ...(refused ? { refused_proof: refused } : {}) };
+    if (changes.length === 0)
+        return { ...result, outcome: 'unchanged', hook };
+    let updated = dryRun ? hook : await github/* hooks.updateHook */.JL.updateHook(client, target, hook.id, { fields, config }, hook);
+    if (!dryRun && secret_proof === 'proven' && Object.keys(config).length > 0 && !updated.config.secret) {
+        // GitHub is not documented to keep the secret when the url changes; if the hook read back has
+        // none, the proven secret is written at once, so the move never leaves the hook unsigned.
+        await github/* hooks.updateHookConfig */.JL.updateHookConfig(client, target, hook.id, { secret: wanted.secret });
+        updated = { ...updated, config: { ...updated.config, secret: '********' } };
+        result.secret_proof = 'written';
+        result.secret_note = `${secret_note ?? 'proven'}; GitHub dropped it with the config change, so it was written again`;
+        changes.push({ field: 'secret', from: 'none', to: 'set' });
+    }
+    return { ...result, outcome: 'updated', hook: updated };
+}
+/**
+ * `operation: ensure-absent`: deletes the hook named by `ref` if it exists (`deleted`), or does
+ * nothing (`absent`). A hook that someone else deletes between the lookup and the DELETE (GitHub
+ * answers 404, and the hook is gone) ends `absent` too. With `dryRun`, no DELETE is sent.
+ * @throws HookLookupError when several hooks have the URL (set `hook_id`), or `hook_id` and `url`
+ *   name different hooks; RequestError when GitHub refuses the DELETE (403, or 404 for a hook still there)
+ */
+async function ensureAbsent(client, target, ref, dryRun) {
+    const hook = await findHook(client, target, ref);
+    if (!hook)
+        return { outcome: 'absent', changes: [], secret_proof: 'not-given' };
+    const done = dryRun ? 'deleted' : await github/* hooks.deleteHook */.JL.deleteHook(client, target, hook.id, true);
+    if (done === 'gone') {
+        return {
+            outcome: 'absent',
+            changes: [],
+            secret_proof: 'not-given',
+            hook_id: hook.id,
+            note: `webhook ${hook.id} was deleted by someone else during this step`
+        };
+    }
+    return { outcome: 'deleted', changes: [], secret_proof: 'not-given', hook_id: hook.id, hook };
 }
 
 ;// CONCATENATED MODULE: ./node_modules/yocto-queue/index.js
@@ -39393,406 +40608,6 @@ function validateConcurrency(concurrency) {
 	}
 }
 
-// EXTERNAL MODULE: ./src/github/scopes.ts
-var github_scopes = __nccwpck_require__(1750);
-;// CONCATENATED MODULE: ./src/github/endpoints.ts
-/**
- * The REST hooks endpoints, as functions of a client and a target (REST docs "Repository webhooks"
- * and "Organization webhooks"). They never write the scope themselves: {@link endpoint} does.
- *
- * Secret safety: `PATCH …/hooks/{hook_id}` is never sent a `config` object (GitHub replaces the
- * whole config then and drops a secret that is absent); config fields go through
- * `PATCH …/hooks/{hook_id}/config`, which merges. POSTs that make GitHub send something (pings,
- * test pushes, redeliveries) are sent once: never repeated after a 5xx or a lost answer.
- */
-
-
-/** A hook could not be picked by its URL: none or several hooks of the target have that `config.url`. */
-class HookLookupError extends Error {
-    /** How many hooks matched: 0 (none) or more than 1; undefined when the lookup was by `hook_id`. */
-    matches;
-    constructor(message, matches) {
-        super(message);
-        this.name = 'HookLookupError';
-        this.matches = matches;
-    }
-}
-/**
- * Sends one hooks request for the target and returns the response body.
- * @param pathParams the path's own parameters (`hook_id`, `delivery_id`)
- * @param body JSON request body; passed as Octokit's `data` so that a body field named `url`
- *   (the config's payload URL) is never taken for the request URL
- * @param request Octokit request options: {@link ONCE} for a POST that must not be repeated after a
- *   5xx or a lost answer; `{ signal }` to bound it by a deadline
- * @throws Octokit's `RequestError` on 4xx/5xx (a timed-out or aborted request: status 500)
- */
-async function send(client, target, method, path, pathParams = {}, body, request) {
-    const { route, params } = (0,github_scopes/* endpoint */.sR)(target, method, path);
-    try {
-        const response = await client.request(route, {
-            ...params,
-            ...pathParamsOf(route, pathParams),
-            ...(body === undefined ? {} : { data: body }),
-            ...(request ? { request } : {})
-        });
-        return response.data;
-    }
-    catch (error) {
-        if (request !== ONCE || !(0,api_error/* isApiError */.d7)(error) || error.status < 500)
-            throw error;
-        throw (0,api_error/* withContext */.eQ)(error, `${method} ${path} was not repeated: GitHub may have acted on it already, and a receiver would get it twice.`);
-    }
-}
-/**
- * The path parameters the route has: an App's webhook has no `{hook_id}` (any other parameter would
- * be sent as a query parameter or in the body).
- */
-function pathParamsOf(route, pathParams) {
-    return Object.fromEntries(Object.entries(pathParams).filter(([name]) => route.includes(`{${name}}`)));
-}
-/**
- * Request options of a POST that makes GitHub send something (a ping, a test push, a redelivery):
- * never retried after a 5xx or a lost answer, since GitHub may have sent it already and a receiver
- * that deploys on push would act twice. Rate-limit answers are still waited out: GitHub did nothing then.
- */
-const ONCE = { retries: 0 };
-/** The fields of an object that are set (a PATCH body carries only what changes). */
-function definedFields(fields) {
-    return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
-}
-/**
- * Gathers a paginated list, following `rel="next"` of the `Link` header (page numbers for hooks,
- * cursors for deliveries), until the pages end, an empty page comes, `limit` items are gathered, or
- * an item meets `until` (that item and the rest are left out).
- * @param request extra Octokit request options (e.g. `{ retries: 0, signal }` for a poll)
- */
-async function endpoints_gather(client, target, path, parameters, stop = {}, request) {
-    const { route, params } = (0,github_scopes/* endpoint */.sR)(target, 'GET', path);
-    const { limit = Infinity, until = () => false } = stop;
-    const items = [];
-    let more = false;
-    // paginate.iterator sends only method, url and headers to the request function it is given, so
-    // request options (a poll's `retries: 0` and deadline `signal`) ride on a request function of their own.
-    const [method, url] = route.split(' ');
-    // (The overload that takes a request function types its parameters as a route string: hence `never`.)
-    const requester = request ? client.request.defaults({ request }) : client.request;
-    const { hook_id, ...query } = parameters;
-    const all = { method, url, ...params, ...(typeof hook_id === 'number' ? pathParamsOf(route, { hook_id }) : {}), ...query };
-    for await (const response of client.paginate.iterator(requester, all)) {
-        const page = response.data;
-        const end = page.findIndex(until);
-        items.push(...(end < 0 ? page : page.slice(0, end)));
-        more = end < 0 && page.length > 0 && /rel="next"/.test(response.headers.link ?? '');
-        if (page.length === 0 || end >= 0 || items.length >= limit)
-            break;
-    }
-    return { items: items.slice(0, limit), truncated: items.length > limit || (items.length === limit && more) };
-}
-/**
- * `GET …/hooks`: the target's webhooks, all pages unless `limit` stops earlier.
- * @param options.per_page items per request, 1–100
- * @param options.limit most hooks gathered; undefined = all
- * @returns the hooks, and `truncated` when `limit` left some out
- * @throws RequestError (404 when the target does not exist or the token may not see its hooks)
- */
-async function listHooks(client, target, options) {
-    return endpoints_gather(client, target, '/hooks', { per_page: options.per_page }, { limit: options.limit });
-}
-/**
- * Checks that a hook fetched by `hook_id` has the `url` also given (both name one hook).
- * @throws HookLookupError naming both when its `config.url` differs
- */
-function checkSameHook(target, hook, url) {
-    if (url === undefined || hook.config.url === url)
-        return;
-    throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${hook.id} of ${(0,github_scopes/* describeTarget */.ff)(target)} has the url '${hook.config.url ?? ''}', not '${url}'. ` +
-        'Give only one of them, or both for the same hook; nothing was changed.');
-}
-/**
- * `GET …/hooks/{hook_id}` for a hook named by both `hook_id` and `url`: the hook must have that url.
- * When GitHub answers 404 and another hook has the url, the two inputs name different hooks too.
- * @throws HookLookupError naming both inputs; RequestError 404 when neither names a hook
- */
-async function getNamedHook(client, target, ref) {
-    let hook;
-    try {
-        hook = await getHook(client, target, ref.hook_id);
-    }
-    catch (error) {
-        if (!((0,api_error/* isApiError */.d7)(error) && error.status === 404))
-            throw error;
-        const { items } = await listHooks(client, target, { per_page: 100 });
-        const named = items.find((candidate) => candidate.config.url === ref.url);
-        if (!named)
-            throw error;
-        throw new HookLookupError(`Inputs 'hook_id' and 'url' name different webhooks: hook ${ref.hook_id} does not exist on ${(0,github_scopes/* describeTarget */.ff)(target)}, and the url '${ref.url}' is webhook ${named.id}. ` +
-            'Give only one of them, or both for the same hook; nothing was changed.');
-    }
-    checkSameHook(target, hook, ref.url);
-    return hook;
-}
-/**
- * Finds the hook an operation acts on. By `hook_id` alone: no request. By `hook_id` and `url`:
- * `GET …/hooks/{hook_id}`, whose `config.url` must be `url`. By `url`: lists the target's hooks
- * (100 a page) and picks the one whose `config.url` equals it exactly.
- * @throws HookLookupError when no hook, or several hooks (GitHub allows one URL with non-overlapping
- *   events), have that URL (the message lists the ids to choose from with `hook_id`), or when
- *   `hook_id` and `url` name different hooks; RequestError 404 for an unknown `hook_id`.
- */
-async function resolveHook(client, target, ref) {
-    if (!github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks)
-        return { hook_id: SINGLE_HOOK_ID }; // the target's one webhook: nothing to look up
-    if (ref === undefined)
-        throw new Error('internal error: no hook named (hook_id or url)');
-    if ('hook_id' in ref) {
-        if (ref.url === undefined)
-            return { hook_id: ref.hook_id };
-        const hook = await getNamedHook(client, target, { hook_id: ref.hook_id, url: ref.url });
-        return { hook_id: hook.id, hook };
-    }
-    const { items: hooks } = await listHooks(client, target, { per_page: 100 });
-    const matches = hooks.filter((hook) => hook.config.url === ref.url);
-    if (matches.length === 0) {
-        throw new HookLookupError(`No webhook of ${(0,github_scopes/* describeTarget */.ff)(target)} has the url '${ref.url}' (${hooks.length} ${hooks.length === 1 ? 'webhook' : 'webhooks'} checked); check 'url' or give 'hook_id'.`, 0);
-    }
-    if (matches.length > 1) {
-        const ids = matches.map((hook) => `${hook.id} (events: ${hook.events.join(', ')})`).join(', ');
-        throw new HookLookupError(`${matches.length} webhooks of ${(0,github_scopes/* describeTarget */.ff)(target)} have the url '${ref.url}': ${ids}. Set 'hook_id' to choose one.`, matches.length);
-    }
-    return { hook_id: matches[0].id, hook: matches[0] };
-}
-/**
- * The hooks an operation over "one hook, or all of them" works on: the one `ref` names (fetched in
- * full), every hook of the target when `ref` is undefined (REST "List … webhooks", all pages), or a
- * target's one webhook (a GitHub App's).
- * @returns the hooks, in id order
- * @throws HookLookupError when `ref` names no hook or several
- */
-async function selectHooks(client, target, ref) {
-    if (github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks && ref === undefined)
-        return (await listHooks(client, target, { per_page: 100 })).items;
-    const { hook_id, hook } = await resolveHook(client, target, ref);
-    return [hook ?? (await getHook(client, target, hook_id))];
-}
-/** The id the one hook of a target without several hooks (a GitHub App's) goes by: it has none of its own. */
-const SINGLE_HOOK_ID = 0;
-/**
- * The one webhook of a target that has no list of hooks (a GitHub App: REST "Get a webhook
- * configuration for an app", `GET /app/hook/config`), in the shape of a hook: its config, active,
- * no events of its own (an App's events are set in its settings), id {@link SINGLE_HOOK_ID}, and
- * `updated_at` empty — GitHub does not say when it changed, so a secret proof can trust only its
- * newest delivery.
- */
-async function singleHook(client, target) {
-    const config = await getHookConfig(client, target, SINGLE_HOOK_ID);
-    const none = { code: null, status: null, message: null };
-    return {
-        id: SINGLE_HOOK_ID,
-        type: 'App',
-        name: 'web',
-        active: true,
-        events: [],
-        config,
-        updated_at: '',
-        created_at: '',
-        url: '',
-        ping_url: '',
-        deliveries_url: '',
-        test_url: '',
-        last_response: none
-    };
-}
-/**
- * `GET …/hooks/{hook_id}`; for a target's one webhook (a GitHub App's), its config in the shape of a hook.
- * @throws RequestError (404 when the hook does not exist or the token may not see it)
- */
-async function getHook(client, target, hook_id) {
-    if (!github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks)
-        return singleHook(client, target);
-    return send(client, target, 'GET', '/hooks/{hook_id}', { hook_id });
-}
-/** Events compare as sets: order and duplicates do not matter; `*` is its own value. */
-function sameEvents(a, b) {
-    const left = new Set(a);
-    const right = new Set(b);
-    return left.size === right.size && [...left].every((event) => right.has(event));
-}
-/** True when a hook was created at or after `since` (GitHub's `created_at` has whole seconds). */
-function createdSince(hook, since) {
-    return Date.parse(hook.created_at) >= Math.floor(since.getTime() / 1000) * 1000;
-}
-/**
- * `POST …/hooks` with `name: web`. Defaults (this action's, not the raw API's): `events` `["push"]`,
- * `active` true, `content_type` `json` (the raw API defaults to `form`), `insecure_ssl` `"0"`.
- *
- * A retried POST must not fail on its own success: when the first attempt created the hook but its
- * answer was lost, the retry gets 422 "Hook already exists". With `adoptSince`, the hook with this
- * URL is then taken as the one this POST created only when it was created at or after `adoptSince`
- * (the step's start) with the same events, content type, TLS setting and active state; a given
- * secret is then written to it through the config endpoint (a hook created meanwhile by someone else
- * could hold another one). An older hook is never adopted: GitHub's 422 is thrown, as without a retry.
- * @returns the hook, and `adopted` when it came from the 422 path
- * @throws RequestError 422 "Hook already exists on this repository/organization" when a hook with
- *   the same URL has overlapping events (and this request was not a retry that met its own hook).
- */
-async function createHook(client, target, hook, adoptSince) {
-    const { url, content_type = 'json', insecure_ssl = '0', secret } = hook.config;
-    const events = hook.fields.events ?? ['push'];
-    const active = hook.fields.active ?? true;
-    try {
-        const created = await send(client, target, 'POST', '/hooks', {}, {
-            name: 'web',
-            config: { url, content_type, insecure_ssl, ...(secret === undefined ? {} : { secret }) },
-            events,
-            active
-        });
-        return { hook: created, adopted: false };
-    }
-    catch (error) {
-        if (!(adoptSince && (0,api_error/* isHookAlreadyExists */.yJ)(error) && (0,api_error/* wasRetried */.V2)(error)))
-            throw error;
-        // Among the hooks with the url (GitHub allows several with non-overlapping events), the one this
-        // POST created was created since the step began, with these settings; exactly one, or none is adopted.
-        const { items } = await listHooks(client, target, { per_page: 100 });
-        const mine = items.filter((candidate) => candidate.config.url === url &&
-            createdSince(candidate, adoptSince) &&
-            sameEvents(candidate.events, events) &&
-            candidate.active === active &&
-            candidate.config.content_type === content_type &&
-            String(candidate.config.insecure_ssl) === insecure_ssl &&
-            Boolean(candidate.config.secret) === (secret !== undefined));
-        if (mine.length !== 1)
-            throw error;
-        const [own] = mine;
-        if (secret !== undefined)
-            await updateHookConfig(client, target, own.id, { secret });
-        return { hook: own, adopted: true };
-    }
-}
-/**
- * Applies `add_events` then `remove_events` to a list of events, keeping its order: what the
- * repository endpoint does server-side, done client-side for organizations (whose endpoint lacks them).
- */
-function mergeEvents(events, add = [], remove = []) {
-    return [...new Set([...events, ...add])].filter((event) => !remove.includes(event));
-}
-/**
- * Updates a hook without risking its secret: config fields (`url`, `content_type`, `insecure_ssl`,
- * `secret`) through `PATCH …/hooks/{hook_id}/config` (merges), then `events`/`add_events`/
- * `remove_events`/`active` through `PATCH …/hooks/{hook_id}` **without** `config`. On organizations,
- * `add_events`/`remove_events` are merged here (read the hook, write `events`). Returns the hook as
- * it is afterwards (one more `GET` when only the config changed).
- * @param known the hook if a lookup already fetched it (saves the read of the org merge)
- */
-async function updateHook(client, target, hook_id, changes, known) {
-    const written = Object.keys(definedFields(changes.config));
-    if (written.length > 0)
-        await updateHookConfig(client, target, hook_id, changes.config);
-    try {
-        const { events, add_events, remove_events, active } = changes.fields;
-        let patch = { events, add_events, remove_events, active };
-        if (!github_scopes/* SCOPE_TRAITS */.ty[target.scope].addRemoveEvents && (add_events !== undefined || remove_events !== undefined)) {
-            const current = known ?? (await getHook(client, target, hook_id));
-            patch = { events: mergeEvents(current.events, add_events, remove_events), active };
-        }
-        const body = definedFields(patch);
-        if (Object.keys(body).length === 0) {
-            // Only the config changed: the hook is read back. Its failure does not undo the write.
-            return await getHook(client, target, hook_id).catch((error) => {
-                throw (0,api_error/* withContext */.eQ)(error, `The configuration of webhook ${hook_id} was changed (${written.join(', ')}); only reading the hook back failed.`);
-            });
-        }
-        return await send(client, target, 'PATCH', '/hooks/{hook_id}', { hook_id }, body);
-    }
-    catch (error) {
-        if (written.length === 0 || ((0,api_error/* isApiError */.d7)(error) && error.context?.length))
-            throw error;
-        throw (0,api_error/* withContext */.eQ)(error, `The configuration of webhook ${hook_id} was already changed: ${written.join(', ')}; its events and active state were not.`);
-    }
-}
-/**
- * `DELETE …/hooks/{hook_id}` (204). GitHub's 404 means "no such hook" or "no permission", so a 404
- * counts as the hook being gone only when the hook was `seen` to exist in this step and a
- * `GET …/hooks/{hook_id}` now answers 404 too (it still exists → a permission problem: the 404 is thrown).
- * @returns `deleted` (this request deleted it, or its retry met a 404 after a lost answer), or `gone`
- *   (it was seen, and someone else deleted it before this DELETE arrived)
- * @throws RequestError (404 for a hook not seen in this step, or still there; 403 without permission)
- */
-async function deleteHook(client, target, hook_id, seen) {
-    try {
-        await send(client, target, 'DELETE', '/hooks/{hook_id}', { hook_id });
-        return 'deleted';
-    }
-    catch (error) {
-        if (!((0,api_error/* isApiError */.d7)(error) && error.status === 404))
-            throw error;
-        if (!seen) {
-            if (!(0,api_error/* wasRetried */.V2)(error))
-                throw error;
-            throw (0,api_error/* withContext */.eQ)(error, `The first DELETE got no answer, so this step cannot tell whether it deleted webhook ${hook_id} or the hook never existed (or the token cannot see it).`);
-        }
-        try {
-            await getHook(client, target, hook_id);
-        }
-        catch (check) {
-            if ((0,api_error/* isApiError */.d7)(check) && check.status === 404)
-                return (0,api_error/* wasRetried */.V2)(error) ? 'deleted' : 'gone';
-            throw check;
-        }
-        throw error;
-    }
-}
-/** `GET …/hooks/{hook_id}/config`: `url`, `content_type`, `insecure_ssl`, `secret` (`********` when set). */
-async function getHookConfig(client, target, hook_id) {
-    return send(client, target, 'GET', '/hooks/{hook_id}/config', { hook_id });
-}
-/**
- * `PATCH …/hooks/{hook_id}/config` with only the given fields; GitHub merges them into the stored
- * config, so an absent `secret` keeps the stored one.
- */
-async function updateHookConfig(client, target, hook_id, config) {
-    return send(client, target, 'PATCH', '/hooks/{hook_id}/config', { hook_id }, definedFields(config));
-}
-/**
- * `GET …/hooks/{hook_id}/deliveries`, newest first, following the cursor of the `Link` header.
- * @param options.status server-side filter: `success` (status code 200–399) or `failure` (400–599;
- *   "failed to connect", status code 0, is in neither), or undefined for all
- * @param options.limit most deliveries gathered; undefined = all GitHub still keeps
- * @param options.since stop at the first delivery older than this (`delivered_at`)
- * @param options.until stop at the first delivery that meets it (left out with the rest)
- * @throws RequestError (404 unknown hook)
- */
-async function listDeliveries(client, target, hook_id, options) {
-    const parameters = { hook_id, per_page: options.per_page, ...(options.status ? { status: options.status } : {}) };
-    const since = options.since?.getTime() ?? -Infinity;
-    const until = (delivery) => Date.parse(delivery.delivered_at) < since || (options.until?.(delivery) ?? false);
-    return endpoints_gather(client, target, '/hooks/{hook_id}/deliveries', parameters, { limit: options.limit, until }, options.request);
-}
-/** `GET …/hooks/{hook_id}/deliveries/{delivery_id}`: the delivery with its request headers/payload and the response. */
-async function getDelivery(client, target, hook_id, delivery_id, request) {
-    return send(client, target, 'GET', '/hooks/{hook_id}/deliveries/{delivery_id}', { hook_id, delivery_id }, undefined, request);
-}
-/**
- * `POST …/hooks/{hook_id}/deliveries/{delivery_id}/attempts` (202): GitHub sends the delivery again,
- * same `guid`, `redelivery: true`. Not retried after a 5xx or a lost answer, which could redeliver twice.
- * @throws RequestError (404 unknown delivery, 422 GitHub refuses it)
- */
-async function redeliver(client, target, hook_id, delivery_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/deliveries/{delivery_id}/attempts', { hook_id, delivery_id }, undefined, ONCE);
-}
-/** `POST …/hooks/{hook_id}/pings` (204): GitHub sends a `ping` event to the hook. Sent once ({@link ONCE}). */
-async function endpoints_ping(client, target, hook_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/pings', { hook_id }, undefined, ONCE);
-}
-/**
- * `POST /repos/{owner}/{repo}/hooks/{hook_id}/tests` (204): GitHub sends the latest push again to the
- * hook — only if it is subscribed to `push` (or `*`). Repository webhooks only. Sent once ({@link ONCE}).
- * @throws Error for an organization target (no such endpoint).
- */
-async function testPush(client, target, hook_id) {
-    await send(client, target, 'POST', '/hooks/{hook_id}/tests', { hook_id }, undefined, ONCE);
-}
-
 ;// CONCATENATED MODULE: ./src/jobs/fleet.ts
 /**
  * The one place that runs an operation over several targets and gathers one result per target: a
@@ -39802,9 +40617,6 @@ async function testPush(client, target, hook_id) {
  * targets are in progress. Once GitHub stopped the run (the pacer's {@link RateLimitStop}), targets
  * not started are `skipped`, and so is one the stop cut short before it wrote anything.
  */
-
-
-
 
 
 
@@ -39837,8 +40649,8 @@ async function runFleet(items, makeClient, operation, options) {
         // A target's one webhook (a GitHub App's) has no id to report.
         const base = {
             target,
-            name: (0,github_scopes/* targetName */.je)(target),
-            hook_id: github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks ? item.hook?.id : undefined,
+            name: (0,github/* targetName */.je)(target),
+            hook_id: github/* SCOPE_TRAITS */.ty[target.scope].hooks ? item.hook?.id : undefined,
             changed: false,
             ok: false
         };
@@ -39877,7 +40689,7 @@ async function runFleet(items, makeClient, operation, options) {
         });
         try {
             const result = await operation(client, item);
-            const hook_id = github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks ? (result.hook_id ?? base.hook_id) : undefined;
+            const hook_id = github/* SCOPE_TRAITS */.ty[target.scope].hooks ? (result.hook_id ?? base.hook_id) : undefined;
             const done = { ...base, hook_id, result: result.outcome, changed: result.changed ?? false, operation: result };
             return result.failure ? { ...done, error: result.failure } : { ...done, ok: true };
         }
@@ -39904,13 +40716,13 @@ async function runFleet(items, makeClient, operation, options) {
 function thrownResult(base, error, state) {
     if (error instanceof model/* RunLimit */.bp)
         return { ...base, result: 'skipped', error: error.message };
-    if (state.absent_ok && error instanceof HookLookupError && error.matches === 0) {
+    if (state.absent_ok && error instanceof github/* HookLookupError */.Or && error.matches === 0) {
         return { ...base, result: 'absent', ok: true, error: undefined, operation: { message: `${base.name}: ${error.message}`, outcome: 'absent' } };
     }
     // GitHub stopped the run (or hook creations): nothing written here is skipped, to be continued by a rerun.
-    if (error instanceof RateLimitStop && !state.wrote)
+    if (error instanceof github/* RateLimitStop */.CZ && !state.wrote)
         return { ...base, result: 'skipped', error: `not run: ${error.message}`, thrown: error };
-    if (error instanceof RateLimitStop)
+    if (error instanceof github/* RateLimitStop */.CZ)
         return { ...base, result: 'failed', error: `stopped after a write: ${error.message}`, thrown: error };
     return { ...base, result: 'failed', error: errorText(error, base.target), thrown: error };
 }
@@ -39928,771 +40740,9 @@ function countResults(results) {
 }
 /** An error as the text of an item's result: GitHub's answer (without the token hint, given once for the run) or the message. */
 function errorText(error, target) {
-    if ((0,api_error/* isApiError */.d7)(error))
-        return (0,api_error/* describeApiError */.gg)(error, target.scope, { hint: false });
+    if ((0,github/* isApiError */.d7)(error))
+        return (0,github/* describeApiError */.gg)(error, target.scope, { hint: false });
     return error instanceof Error ? error.message : String(error);
-}
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./src/inputs/values.ts + 1 modules
-var values = __nccwpck_require__(1268);
-// EXTERNAL MODULE: ./src/inputs/operation-inputs.ts
-var operation_inputs = __nccwpck_require__(6816);
-// EXTERNAL MODULE: ./src/inputs/targets.ts
-var inputs_targets = __nccwpck_require__(4295);
-// EXTERNAL MODULE: ./src/inputs/credentials.ts
-var credentials = __nccwpck_require__(6431);
-;// CONCATENATED MODULE: ./src/inputs/input-helper.ts
-/**
- * The one module that turns the raw action inputs (strings from `action.yml`) into one typed,
- * validated {@link WebhookRequest} ({@link getRequest}). Every input is checked here, before the
- * first API request; an invalid input throws an {@link InputError} that names the input and what it
- * accepts. Along the flow: ./credentials.ts masks the secrets first (`maskSecretInputs`, called
- * by main.ts before anything else), then `getRequest` parses each value (./values.ts), resolves
- * the target or the repository selection (./targets.ts), checks the connection and its
- * credentials (./credentials.ts) and what the chosen operation needs and reads
- * (./operation-inputs.ts), and fills in the defaults.
- */
-
-
-
-
-
-
-
-
-
-
-/** Invalid input: `problems` names each bad input and what it accepts. */
-class InputError extends Error {
-    problems;
-    /** Where each problem is in a file (same order as `problems`), for annotations on it; absent for inputs. */
-    places;
-    constructor(problems, places) {
-        super(problems.length === 1 ? problems[0] : `${problems.length} invalid inputs:\n- ${problems.join('\n- ')}`);
-        this.name = 'InputError';
-        this.problems = problems;
-        if (places)
-            this.places = places;
-    }
-}
-/** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
-const DEFAULT_PER_PAGE = 100;
-/** Default `retries` of every request. */
-const DEFAULT_RETRIES = 3;
-/** Default `wait_timeout` of `ping` / `test`, in seconds. */
-const DEFAULT_WAIT_TIMEOUT = 60;
-/** Default `max_redeliveries` of `redeliver-failed`. */
-const DEFAULT_MAX_REDELIVERIES = 50;
-/** Default `since` of `redeliver-failed`: 24 hours back, in milliseconds. */
-const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000;
-/** Default `limit` of `list-deliveries` (GitHub keeps deliveries for a few days; there may be thousands). */
-const DEFAULT_DELIVERIES_LIMIT = 100;
-/** Default `request_timeout`: seconds one HTTP request (each attempt) may take. */
-const DEFAULT_REQUEST_TIMEOUT = 30;
-/** Default `file`: the webhooks file of `plan`, `apply` and `export`. */
-const DEFAULT_FILE = '.github/webhooks.yml';
-/**
- * Accepts a path whose folder exists and that is not itself a folder (input `inventory_file`): the
- * file is written there, after every request (a folder would fail that write with EISDIR).
- * @throws Error naming the input and what it accepts
- */
-function fileInExistingFolder(raw, name) {
-    const folder = (0,external_node_path_.dirname)(raw);
-    if ((0,external_node_fs_.existsSync)(raw) && (0,external_node_fs_.statSync)(raw).isDirectory()) {
-        throw new Error(`Input '${name}' is '${raw}', which is a folder; it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
-    }
-    if ((0,external_node_fs_.existsSync)(folder) && (0,external_node_fs_.statSync)(folder).isDirectory())
-        return raw;
-    throw new Error(`Input '${name}' is '${raw}', in a folder that does not exist (${folder}); it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
-}
-/** True when `path` (input `file`) is a file; else records the problem. */
-function isFile(path, problems) {
-    if ((0,external_node_fs_.existsSync)(path) && (0,external_node_fs_.statSync)(path).isFile())
-        return true;
-    problems.push(`Input 'file' is '${path}', which is not a file; it accepts the path of a webhooks file (YAML, see docs/webhooks-as-code.md), relative to the workspace, default ${DEFAULT_FILE}.`);
-    return false;
-}
-/**
- * Reads and validates the webhooks file of a `plan` / `apply` request (src/inputs/webhooks-file.ts, loaded
- * here: `yaml` and `ajv` are bundled in a chunk of their own) and masks its secrets, before any
- * request. With `secrets_optional` (`plan`), an unset `secret_env` variable is no problem: that
- * entry's secret is not checked.
- * @throws InputError with the file's problems, each naming the file (relative to `GITHUB_WORKSPACE`),
- *   the line and the key, and their places for annotations
- */
-async function loadWebhooksFile(spec, env = process.env) {
-    const { maskWebhooksFileSecrets, readWebhooksFile, WebhooksFileError } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(46)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2046));
-    try {
-        const file = readWebhooksFile(spec.path, env, undefined, {
-            allow_unknown_events: spec.allow_unknown_events,
-            secrets_optional: spec.secrets_optional === true
-        });
-        maskWebhooksFileSecrets(file, env);
-        return file;
-    }
-    catch (error) {
-        if (error instanceof WebhooksFileError)
-            throw new InputError(error.problems, error.details.map(({ file, line, column }) => ({ file, line, column })));
-        throw error;
-    }
-}
-/** Default `rate_limit_wait`: seconds the run may wait for the primary rate limit's reset (10 minutes). */
-const DEFAULT_RATE_LIMIT_WAIT = 600;
-/** Default `canary` of `rotate-secret`: hooks rotated first, alone. */
-const DEFAULT_CANARY = 1;
-/** Default `batch_size` of `rotate-secret`. */
-const DEFAULT_BATCH_SIZE = 10;
-/** Default `max_failures` of `rotate-secret`. */
-const DEFAULT_MAX_FAILURES = 1;
-/**
- * The fixed defaults that `action.yml` declares (`default:`), as the runner passes them. The runner
- * sets an input with a default on EVERY run, so a value equal to its default counts as unset: it gets
- * no "ignored" warning and does not count as given (e.g. as a change for `update`). An input whose
- * being set changes what happens (`repository`, `since`, `limit`, `events`…) has no default there.
- * Each value is the one the code takes when the input is unset; __tests__/reference.test.ts checks
- * that this map and action.yml agree and that setting each default changes nothing. `api_url`'s
- * default, `${{ github.api_url }}`, is not fixed: the code falls back to `GITHUB_API_URL` itself.
- */
-const ACTION_DEFAULTS = {
-    scope: 'repo',
-    include_archived: 'false',
-    include_forks: 'true',
-    fail_fast: 'false',
-    allow_unknown_events: 'false',
-    fail_on_quiet: 'false',
-    ping_if_needed: 'true',
-    fail_on_mismatch: 'true',
-    canary: String(DEFAULT_CANARY),
-    batch_size: String(DEFAULT_BATCH_SIZE),
-    max_failures: String(DEFAULT_MAX_FAILURES),
-    rotate_unknown: 'false',
-    file: DEFAULT_FILE,
-    fail_on_drift: 'false',
-    dry_run: 'false',
-    max_redeliveries: String(DEFAULT_MAX_REDELIVERIES),
-    wait: 'true',
-    wait_timeout: String(DEFAULT_WAIT_TIMEOUT),
-    fail_on_delivery_error: 'true',
-    verify: 'true',
-    per_page: String(DEFAULT_PER_PAGE),
-    retries: String(DEFAULT_RETRIES),
-    request_timeout: String(DEFAULT_REQUEST_TIMEOUT),
-    rate_limit_wait: String(DEFAULT_RATE_LIMIT_WAIT),
-    ghes_rate_limit_factor: '1',
-    api_version: values/* KNOWN_API_VERSIONS */.ti[0]
-};
-/**
- * Builds the validated request from the inputs.
- *
- * Defaults that depend on the workflow: `repository` falls back to `GITHUB_REPOSITORY`, `org` to the
- * repository owner, `api_url` to `GITHUB_API_URL` then `https://api.github.com`. An input equal to its
- * fixed default in action.yml ({@link ACTION_DEFAULTS}) counts as unset.
- *
- * @param read input reader, `core.getInput` by default (tests pass their own)
- * @param env environment for the workflow fallbacks, `process.env` by default
- * @throws InputError listing every invalid input; nothing has been requested from GitHub then.
- */
-function getRequest(read = core/* getInput */.V4, env = process.env) {
-    const started_at = new Date();
-    const problems = [];
-    const warnings = [];
-    // Unset, or set to its action.yml default (which the runner always sets): undefined.
-    const input = (name) => {
-        const value = read(name);
-        return value === '' || (Object.hasOwn(ACTION_DEFAULTS, name) && value === ACTION_DEFAULTS[name]) ? undefined : value;
-    };
-    /** Runs a parser and records its error as a problem; undefined when the input is unset or invalid. */
-    const parse = (name, parser) => {
-        const raw = input(name);
-        if (raw === undefined)
-            return undefined;
-        try {
-            return parser(raw, name);
-        }
-        catch (error) {
-            problems.push(error.message);
-            return undefined;
-        }
-    };
-    const operation = parse('operation', (0,values/* oneOf */.yL)(model/* OPERATIONS */.xb));
-    if (input('operation') === undefined)
-        problems.push(`Input 'operation' is required; it accepts ${(0,values/* list */.p_)(model/* OPERATIONS */.xb)}.`);
-    const scope = parse('scope', (0,values/* oneOf */.yL)(['repo', 'org', 'app'])) ?? 'repo';
-    const file_path = input('file') ?? DEFAULT_FILE;
-    const allowUnknown = parse('allow_unknown_events', values/* boolean */.zM) === true;
-    const webhooksFile = operation !== undefined && operation_inputs/* FILE_OPERATIONS */.yj.includes(operation) && isFile(file_path, problems) ? file_path : undefined;
-    const repositories = parse('repositories', inputs_targets/* repositoryPatterns */.kG);
-    const target = repositories || webhooksFile || (operation && operation_inputs/* FILE_OPERATIONS */.yj.includes(operation)) ? undefined : (0,inputs_targets/* oneTarget */["in"])(scope, input, env, problems);
-    const targets = webhooksFile
-        ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown, secrets_optional: operation === 'plan' }
-        : repositories
-            ? { kind: 'repositories', selection: (0,inputs_targets/* parseSelection */.gO)(repositories, scope, parse, input, problems) }
-            : target && { kind: 'one', target };
-    const hookId = parse('hook_id', values/* positiveInteger */.Cq);
-    const url = parse('url', values/* httpUrl */.q3);
-    const secrets = (0,credentials/* hookSecrets */.Bj)(read, problems);
-    const config = {
-        content_type: parse('content_type', (0,values/* oneOf */.yL)(['json', 'form'])),
-        insecure_ssl: parse('insecure_ssl', (0,values/* oneOf */.yL)(['0', '1'])),
-        secret: secrets.secret
-    };
-    const hook_fields = {
-        events: parse('events', values/* eventList */.$q),
-        add_events: parse('add_events', values/* eventList */.$q),
-        remove_events: parse('remove_events', values/* eventList */.$q),
-        active: parse('active', values/* boolean */.zM)
-    };
-    const request = {
-        writes: false,
-        fail_fast: parse('fail_fast', values/* boolean */.zM) ?? false,
-        max_writes: parse('max_writes', values/* positiveInteger */.Cq),
-        hook_fields,
-        config,
-        delivery_id: parse('delivery_id', values/* positiveInteger */.Cq),
-        status: parse('status', (0,values/* oneOf */.yL)(['success', 'failure'])),
-        per_page: parse('per_page', (0,values/* integerIn */.wo)(1, 100)) ?? DEFAULT_PER_PAGE,
-        limit: parse('limit', values/* positiveInteger */.Cq),
-        dry_run: parse('dry_run', values/* boolean */.zM) ?? false,
-        wait: parse('wait', values/* boolean */.zM) ?? true,
-        wait_timeout: parse('wait_timeout', (0,values/* seconds */.YA)(600)) ?? DEFAULT_WAIT_TIMEOUT,
-        fail_on_delivery_error: parse('fail_on_delivery_error', values/* boolean */.zM) ?? true,
-        verify: parse('verify', values/* boolean */.zM) ?? true,
-        since: parse('since', values/* pointInTime */.XS),
-        max_redeliveries: parse('max_redeliveries', values/* positiveInteger */.Cq) ?? DEFAULT_MAX_REDELIVERIES,
-        previous_secret: secrets.previous_secret,
-        ping_if_needed: parse('ping_if_needed', values/* boolean */.zM) ?? true,
-        fail_on_mismatch: parse('fail_on_mismatch', values/* boolean */.zM) ?? true,
-        canary: parse('canary', (0,values/* integerIn */.wo)(0, 1000)) ?? DEFAULT_CANARY,
-        batch_size: parse('batch_size', values/* positiveInteger */.Cq) ?? DEFAULT_BATCH_SIZE,
-        max_failures: parse('max_failures', values/* positiveInteger */.Cq) ?? DEFAULT_MAX_FAILURES,
-        rotate_unknown: parse('rotate_unknown', values/* boolean */.zM) ?? false,
-        fail_below: parse('fail_below', values/* fraction */.zO),
-        fail_on_quiet: parse('fail_on_quiet', values/* boolean */.zM) ?? false,
-        file: file_path,
-        also_org: (operation === 'export' || operation === 'inventory') && repositories ? parse('org', inputs_targets/* organizationLogin */.p1) : undefined,
-        inventory_file: parse('inventory_file', fileInExistingFolder) ?? (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-inventory.csv'),
-        fail_on: parse('fail_on', values/* findingIds */.Yj) ?? [],
-        fail_on_drift: parse('fail_on_drift', values/* boolean */.zM) ?? false,
-        retries: parse('retries', (0,values/* integerIn */.wo)(0, 10)) ?? DEFAULT_RETRIES,
-        started_at,
-        connection: {
-            token: read('token'),
-            api_url: parse('api_url', values/* httpUrl */.q3)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
-            api_version: parse('api_version', values/* apiVersion */.XV) ?? values/* KNOWN_API_VERSIONS */.ti[0],
-            request_timeout: parse('request_timeout', (0,values/* seconds */.YA)(600)) ?? DEFAULT_REQUEST_TIMEOUT,
-            rate_limit_wait: parse('rate_limit_wait', (0,values/* secondsOrZero */.hM)(3600)) ?? DEFAULT_RATE_LIMIT_WAIT,
-            ghes_rate_limit_factor: parse('ghes_rate_limit_factor', values/* factor */.Gt) ?? 1
-        },
-        warnings
-    };
-    (0,credentials/* checkConnection */.jo)(scope, request.connection, input, problems, warnings);
-    if (parse('allow_unknown_events', values/* boolean */.zM) !== true) {
-        // Only for an operation that sends them; an ignored input gets its warning below instead.
-        const sent = operation === undefined ? [] : operation_inputs/* OPERATION_INPUTS */.gE[operation].uses;
-        for (const name of ['events', 'add_events', 'remove_events'].filter((input) => sent.includes(input))) {
-            const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !values/* KNOWN_EVENTS */._Y.has(event));
-            if (unknown.length > 0)
-                problems.push((0,values/* unknownEvents */.W)(name, unknown));
-        }
-    }
-    if (request.since !== undefined && request.since > started_at) {
-        problems.push(`Input 'since' is ${request.since.toISOString()}, in the future; it accepts a time in the past or a duration back from now (30m, 6h, 3d).`);
-    }
-    if (operation !== undefined) {
-        (0,operation_inputs/* checkOperation */.M5)(operation, scope, request, problems, warnings, input);
-        const dryRun = (0,operation_inputs/* dryRunProblem */.o6)(operation, request);
-        if (dryRun !== undefined)
-            problems.push(dryRun);
-        if (targets?.kind === 'repositories')
-            (0,inputs_targets/* checkFleet */.zJ)(operation, targets.selection, request, problems, warnings, input);
-    }
-    if (targets?.kind !== 'repositories') {
-        // A file's entries are a fleet too: fail_fast and max_writes apply to them.
-        const fleetWide = targets?.kind === 'file' ? ['fail_fast', 'max_writes'] : [];
-        for (const name of operation_inputs/* FLEET_INPUTS */.JI.filter((name) => name !== 'repositories' && !fleetWide.includes(name) && input(name) !== undefined)) {
-            warnings.push(`Input '${name}' is ignored without 'repositories' (it applies to a run over several repositories).`);
-        }
-    }
-    if (problems.length > 0 || operation === undefined || targets === undefined)
-        throw new InputError(problems);
-    const { uses } = operation_inputs/* OPERATION_INPUTS */.gE[operation];
-    // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
-    // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
-    // A GitHub App's one webhook is never named: url is always the url to write.
-    const single = targets.kind === 'one' && !github_scopes/* SCOPE_TRAITS */.ty[targets.target.scope].hooks;
-    const moves = (hookId !== undefined || single) && operation_inputs/* URL_MOVERS */.XJ.includes(operation);
-    if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves))
-        config.url = url;
-    if (operation_inputs/* CONFIG_WRITERS */.ee.includes(operation))
-        (0,operation_inputs/* warnUnsafe */.Vp)(config, warnings);
-    if (uses.includes('hook_id') && !single) {
-        request.hook =
-            hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined;
-    }
-    if (operation === 'list-deliveries')
-        request.limit ??= DEFAULT_DELIVERIES_LIMIT;
-    if (!uses.includes('dry_run'))
-        request.dry_run = false;
-    request.writes = (0,operation_inputs/* mayWrite */.J)(operation, request);
-    if (operation === 'redeliver-failed' || operation === 'report')
-        request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS);
-    if (request.since !== undefined)
-        request.since = clampSince(request.since, request.connection.api_url, started_at, warnings);
-    return { operation, targets, ...request };
-}
-/**
- * GitHub keeps deliveries for {@link deliveryRetentionDays} days (3 on github.com, 7 on GHES): an
- * older `since` is clamped to that bound, with a warning.
- */
-function clampSince(since, api_url, now, warnings) {
-    const days = (0,model/* deliveryRetentionDays */.G$)(api_url);
-    const oldest = new Date(now.getTime() - days * 86400_000);
-    if (since >= oldest)
-        return since;
-    warnings.push(`Input 'since' (${since.toISOString()}) is older than GitHub keeps deliveries (${days} days for this API); using ${oldest.toISOString()} instead.`);
-    return oldest;
-}
-
-;// CONCATENATED MODULE: ./src/jobs/deliveries.ts
-/**
- * Delivery verdicts and redelivery of failures, built on the REST endpoints "List deliveries for a …
- * webhook", "Get a delivery …" and "Redeliver a delivery …".
- *
- * GitHub answers `POST …/pings` and `POST …/tests` with 204 and no delivery id, so the delivery a
- * ping caused is found by noting the newest delivery id before the request and polling for a newer
- * one of the right event.
- */
-
-
-
-
-/** First poll this long after the request (ms); GitHub usually delivers within it. */
-const FIRST_POLL_MS = 500;
-/** Polls grow by half each time up to this interval (ms), so a verdict comes ≤ 1 s after the delivery exists. */
-const MAX_POLL_MS = 1000;
-/** Deliveries asked per poll: a small page, newest first. */
-const POLL_PAGE = 10;
-/** True when the receiver answered 2xx. "failed to connect" and timeouts have status code 0: failures. */
-function succeeded(delivery) {
-    return delivery.status_code >= 200 && delivery.status_code < 300;
-}
-/** The hook's newest delivery, or undefined when it has none (1 GET, `per_page=1`). */
-async function newestDelivery(client, target, hook_id) {
-    const { items: [newest] } = await listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 });
-    return newest;
-}
-/**
- * Polls the hook's deliveries (newest first, small pages; first after {@link FIRST_POLL_MS}, then
- * every 1.5× longer up to {@link MAX_POLL_MS}) until a delivery of `event` newer than `after`
- * appears, then fetches it in full. Never reports an older delivery. Each poll reads pages until it
- * reaches `after`, so a busy hook's other deliveries cannot push the one awaited off the page.
- *
- * The wait never outlasts `timeout_ms`: every poll and the final fetch are aborted at the deadline,
- * and a poll that fails with a 5xx or a network error is not retried but followed by the next poll
- * (another 4xx is thrown). A poll waits out a pause GitHub asked for (../github/pacing.ts) when it ends
- * before the deadline; when it ends later, the wait ends at once with {@link RateLimitWait}.
- * @param options.after the newest delivery id before the request that causes the delivery
- * @param options.event the delivery's event (`ping`, `push`); undefined: any event
- * @param options.delivered_after only a delivery whose `delivered_at` (whole seconds) is later than
- *   this ISO 8601 time counts (e.g. a hook's `updated_at`, so the delivery can prove its secret)
- * @param options.timeout_ms how long to wait, in milliseconds
- * @param clock the clock the waits go through (tests drive it); the real one by default
- * @returns the delivery, or undefined when GitHub recorded none in time
- * @throws RequestError for a 4xx answer to a poll (e.g. 404: the hook was deleted meanwhile);
- *   RateLimitWait when GitHub's pause outlasts the wait; RateLimitStop when GitHub stopped the run
- */
-async function waitForDelivery(client, target, hook_id, options, clock = model/* realClock */.dQ) {
-    const deadline = clock.now() + options.timeout_ms;
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), options.timeout_ms);
-    const request = { retries: 0, signal: withDeadline(abort.signal, deadline) };
-    const newerThan = options.delivered_after === undefined ? -Infinity : Date.parse(options.delivered_after);
-    let interval = FIRST_POLL_MS;
-    try {
-        for (;;) {
-            await clock.sleep(Math.max(0, Math.min(interval, deadline - clock.now())), abort.signal).catch(() => undefined);
-            if (abort.signal.aborted)
-                return undefined;
-            try {
-                const { items: newer } = await listDeliveries(client, target, hook_id, {
-                    per_page: POLL_PAGE,
-                    until: (delivery) => Number(delivery.id) <= options.after,
-                    request
-                });
-                const caused = newer.filter((delivery) => (options.event === undefined || delivery.event === options.event) && Date.parse(delivery.delivered_at) > newerThan);
-                const first = caused.at(-1); // the oldest new one: the one the request caused
-                if (first)
-                    return await getDelivery(client, target, hook_id, Number(first.id), request);
-            }
-            catch (error) {
-                if (abort.signal.aborted)
-                    return undefined;
-                if (error instanceof RateLimitStop)
-                    throw error;
-                if (error instanceof RateLimitWait)
-                    throw new RateLimitWait(`The wait for the delivery ended: ${error.message}`);
-                // A 5xx or a network error is followed by the next poll; a 4xx is thrown.
-                if ((0,api_error/* isApiError */.d7)(error) && error.status < 500)
-                    throw error;
-            }
-            if (clock.now() >= deadline)
-                return undefined;
-            interval = Math.min(interval * 1.5, MAX_POLL_MS);
-        }
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-/**
- * Makes GitHub send a delivery and waits for it: notes the newest delivery id, calls `send` (a
- * `POST …/pings` or `…/tests`, which answer 204 without an id), then {@link waitForDelivery}.
- * Costs 1 GET + the POST + the polls + 1 GET.
- * @returns the delivery `send` caused, or undefined when GitHub recorded none within `timeout_ms`
- */
-async function sendAndAwait(client, target, hook_id, send, options, clock = model/* realClock */.dQ) {
-    const after = Number((await newestDelivery(client, target, hook_id))?.id ?? 0);
-    await send();
-    return waitForDelivery(client, target, hook_id, { after, ...options }, clock);
-}
-/**
- * Pings a hook whose config was just written (created, or given a new secret) and waits for the
- * ping's delivery, as `ping` does: so the receiver's answer is known now, and a later run can prove
- * the secret from this ping instead of writing it again. Call it right after the write's answer: the
- * ping goes one second later, so that GitHub's clock is past the write by a whole second (GitHub's
- * times have whole seconds, and a proof takes only a delivery strictly newer than `updated_at`).
- * Costs 1 GET (newest delivery) + 1 POST + the polls + 1 GET.
- * @param options.delivered_after only a delivery later than this ISO 8601 time counts (the hook's
- *   `updated_at` after a creation, which leaves out the ping GitHub sends on creation)
- * @param options.timeout_ms how long to wait for the delivery, in MILLISECONDS
- * @param clock the clock of the polls (the one-second pause is always real: it is GitHub's clock that must pass)
- * @returns the ping's delivery, or undefined when GitHub recorded none in time
- */
-async function pingAfterWrite(client, target, hook_id, options, clock = model/* realClock */.dQ) {
-    await model/* realClock */.dQ.sleep(1000);
-    return sendAndAwait(client, target, hook_id, () => endpoints_ping(client, target, hook_id), { event: 'ping', ...options }, clock);
-}
-/**
- * Groups deliveries by `guid` and returns those none of whose attempts got a 2xx (a delivery with no
- * status code, e.g. "failed to connect", is a failure), oldest guid first (by its first attempt).
- */
-function failedGuids(deliveries) {
-    const groups = new Map();
-    for (const delivery of deliveries) {
-        const group = groups.get(delivery.guid) ?? { attempts: [], ok: false };
-        group.attempts.push(delivery);
-        group.ok ||= succeeded(delivery);
-        groups.set(delivery.guid, group);
-    }
-    const byId = (a, b) => Number(a.id) - Number(b.id);
-    return [...groups.entries()]
-        .filter(([, group]) => !group.ok)
-        .map(([guid, group]) => {
-        const attempts = [...group.attempts].sort(byId);
-        return { guid, newest: attempts[attempts.length - 1], attempts: attempts.length, first: attempts[0] };
-    })
-        .sort((a, b) => byId(a.first, b.first))
-        .map(({ guid, newest, attempts }) => ({ guid, newest, attempts }));
-}
-/**
- * `operation: redeliver-failed`: walks the hook's deliveries back to `since`, finds the guids that
- * never got a 2xx, and asks GitHub to redeliver the newest attempt of each, oldest guid first, at
- * most `max` per run (`POST …/deliveries/{delivery_id}/attempts`). A refused redelivery is recorded
- * in `errors` and the others still go.
- */
-async function redeliverFailed(client, target, hook_id, options) {
-    const { items: deliveries } = await listDeliveries(client, target, hook_id, { since: options.since, per_page: 100 });
-    const failed = failedGuids(deliveries);
-    const redelivered = [];
-    const errors = [];
-    for (const item of failed.slice(0, options.max)) {
-        try {
-            await redeliver(client, target, hook_id, Number(item.newest.id));
-            redelivered.push(item);
-        }
-        catch (error) {
-            if (!(0,api_error/* isApiError */.d7)(error))
-                throw error; // not GitHub's refusal (e.g. a fleet's max_writes): the run stops here
-            errors.push(`delivery ${item.newest.id} (guid ${item.guid}): ${error.message}`);
-        }
-    }
-    return { scanned: deliveries.length, failed, redelivered, errors };
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:buffer"
-var external_node_buffer_ = __nccwpck_require__(4573);
-;// CONCATENATED MODULE: ./node_modules/@octokit/webhooks-methods/dist-node/index.js
-// pkg/dist-src/node/sign.js
-
-
-// pkg/dist-src/version.js
-var dist_node_VERSION = "6.0.0";
-
-// pkg/dist-src/node/sign.js
-async function sign(secret, payload) {
-  if (!secret || !payload) {
-    throw new TypeError(
-      "[@octokit/webhooks-methods] secret & payload required for sign()"
-    );
-  }
-  if (typeof payload !== "string") {
-    throw new TypeError("[@octokit/webhooks-methods] payload must be a string");
-  }
-  const algorithm = "sha256";
-  return `${algorithm}=${(0,external_node_crypto_.createHmac)(algorithm, secret).update(payload).digest("hex")}`;
-}
-sign.VERSION = dist_node_VERSION;
-
-// pkg/dist-src/node/verify.js
-
-
-async function verify(secret, eventPayload, signature) {
-  if (!secret || !eventPayload || !signature) {
-    throw new TypeError(
-      "[@octokit/webhooks-methods] secret, eventPayload & signature required"
-    );
-  }
-  if (typeof eventPayload !== "string") {
-    throw new TypeError(
-      "[@octokit/webhooks-methods] eventPayload must be a string"
-    );
-  }
-  const signatureBuffer = external_node_buffer_.Buffer.from(signature);
-  const verificationBuffer = external_node_buffer_.Buffer.from(await sign(secret, eventPayload));
-  if (signatureBuffer.length !== verificationBuffer.length) {
-    return false;
-  }
-  return (0,external_node_crypto_.timingSafeEqual)(signatureBuffer, verificationBuffer);
-}
-verify.VERSION = dist_node_VERSION;
-
-// pkg/dist-src/index.js
-async function verifyWithFallback(secret, payload, signature, additionalSecrets) {
-  const firstPass = await verify(secret, payload, signature);
-  if (firstPass) {
-    return true;
-  }
-  if (additionalSecrets !== void 0) {
-    for (const s of additionalSecrets) {
-      const v = await verify(s, payload, signature);
-      if (v) {
-        return v;
-      }
-    }
-  }
-  return false;
-}
-
-
-;// CONCATENATED MODULE: ./src/jobs/secrets.ts
-/**
- * Which secret a hook signs with, told from its signed deliveries (REST: "List deliveries for a …
- * webhook", "Get a delivery for a … webhook"): GitHub never returns a stored secret (it reads
- * `********`), but every delivery carries `X-Hub-Signature-256`, HMAC-SHA256 of its body with the
- * stored secret, and the API returns the delivery's headers and payload. Recomputing the HMAC of the
- * body with a candidate secret tells whether that candidate is the stored one, without writing it.
- */
-
-
-/**
- * The bodies GitHub may have signed for a delivery whose payload the API returns parsed: GitHub
- * builds payloads in Ruby and may escape `<`, `>`, `&` as `\u003c`, `\u003e`, `\u0026` and
- * U+2028/U+2029 as `\u2028`/`\u2029` (Rails' JSON encoding), `/` as `\/` (Ruby's `script_safe`), or
- * every non-ASCII character as `\uXXXX`; a `form` hook's body is `payload=<url-encoded JSON>`
- * (two encodings). Each of these JSON texts differs from `JSON.stringify` only inside strings.
- */
-function signedBodies(payload, contentType) {
-    const json = JSON.stringify(payload);
-    const unicode = (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-    const separators = json.replace(/[\u2028\u2029]/g, unicode);
-    const texts = [json, separators.replace(/[<>&]/g, unicode), separators.replace(/\//g, '\\/'), json.replace(/[\u0080-\uffff]/g, unicode), separators];
-    const unique = [...new Set(texts)];
-    if (!contentType.includes('x-www-form-urlencoded'))
-        return unique;
-    return [...new Set(unique.flatMap((text) => [`payload=${encodeURIComponent(text)}`, new URLSearchParams({ payload: text }).toString()]))];
-}
-/** A header of a delivery's request, whatever its case. */
-function header(headers, name) {
-    const found = Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === name);
-    return typeof found?.[1] === 'string' ? found[1] : undefined;
-}
-/** How many recent deliveries {@link identifySecret} looks at, newest first. */
-const PROOF_DELIVERIES = 3;
-/**
- * Which of the candidate secrets signed a delivery: the name of the first candidate whose
- * HMAC-SHA256 of one of the body's plausible serialisations ({@link signedBodies}) equals the
- * delivery's `X-Hub-Signature-256`, compared in constant time (`verify` of `@octokit/webhooks-methods`).
- * @param candidates secrets by name, e.g. `{ current: '…', previous: '…' }`; unset ones are skipped
- * @returns the candidate's name; undefined when none verifies or the delivery is not signed
- */
-async function signerOf(delivery, candidates) {
-    const signature = header(delivery.request.headers, 'x-hub-signature-256');
-    if (!signature)
-        return undefined;
-    const bodies = signedBodies(delivery.request.payload, header(delivery.request.headers, 'content-type') ?? '');
-    for (const [name, secret] of Object.entries(candidates)) {
-        if (secret === undefined)
-            continue;
-        for (const body of bodies)
-            if (await verify(secret, body, signature))
-                return name;
-    }
-    return undefined;
-}
-/**
- * Tells which candidate secret the hook signs with, from up to {@link PROOF_DELIVERIES} recent
- * deliveries made strictly after the hook's `updated_at` (so they were signed with the secret stored
- * now), newest first — only the newest one when the hook has no `updated_at` (a GitHub App's); the first delivery that verifies with a candidate decides. A delivery that
- * verifies with none proves nothing by itself (its body may have been serialised otherwise), so the
- * next one is tried. Costs 1 GET of the list + 1 GET per delivery checked; writes nothing.
- * @param candidates secrets by name (see {@link signerOf})
- */
-async function identifySecret(client, target, hook, candidates) {
-    // Without updated_at (a GitHub App's hook), only the newest delivery tells the secret stored now.
-    // A hook never changed since its creation (updated_at = created_at) has had its secret since then:
-    // GitHub's creation ping, delivered within the same whole second as created_at, proves it too.
-    const unchanged = hook.updated_at !== undefined && hook.updated_at === hook.created_at;
-    const changed = hook.updated_at ? Date.parse(hook.updated_at) - (unchanged ? 1 : 0) : -Infinity;
-    const limit = hook.updated_at ? PROOF_DELIVERIES : 1;
-    const { items: recent } = await listDeliveries(client, target, hook.id, {
-        per_page: limit,
-        limit,
-        until: (delivery) => Date.parse(delivery.delivered_at) <= changed
-    });
-    if (recent.length === 0)
-        return { checked: [], note: "no delivery newer than the hook's last change" };
-    const checked = [];
-    for (const item of recent) {
-        const delivery = await getDelivery(client, target, hook.id, Number(item.id));
-        checked.push(Number(delivery.id));
-        const matched = await signerOf(delivery, candidates);
-        if (matched)
-            return { matched, delivery_id: Number(delivery.id), delivery, checked, note: `delivery ${delivery.id} is signed with it` };
-    }
-    const which = checked.length === 1 ? `delivery ${checked[0]} is` : `deliveries ${checked.join(', ')} are`;
-    return { checked, note: `${which} signed with none of the secrets given` };
-}
-/**
- * Proves that the hook's stored secret equals `secret` without writing it ({@link identifySecret}
- * with that one candidate).
- * @returns proven, a note saying which delivery proved it or why nothing could, and the delivery
- *   that proved it (whose `status_code` says whether the receiver accepted it)
- */
-async function proveSecret(client, target, hook, secret) {
-    const match = await identifySecret(client, target, hook, { secret });
-    if (match.matched)
-        return { proven: true, note: match.note, delivery: match.delivery };
-    if (match.checked.length === 0)
-        return { proven: false, note: "no delivery newer than the hook's last change to prove it with" };
-    const which = match.checked.length === 1 ? `delivery ${match.checked[0]} does` : `deliveries ${match.checked.join(', ')} do`;
-    return { proven: false, note: `${which} not verify with it` };
-}
-
-;// CONCATENATED MODULE: ./src/jobs/audit.ts
-/**
- * `operation: audit-secret`: which secret each hook signs with, told from signed deliveries
- * ({@link identifySecret}) and, when a hook has none to check, from a ping it is sent. Nothing is
- * written but those pings.
- */
-
-
-
-
-
-/** Every verdict, in the order a summary lists them. */
-const VERDICTS = ['current', 'previous', 'unknown', 'none', 'unproven'];
-/**
- * Audits one hook: `none` when GitHub stores no secret; otherwise the secret that signed the newest
- * checkable delivery made after the hook's `updated_at`; with no such delivery, an active hook is
- * pinged (`ping_if_needed`) and the ping's signature decides. Costs 1 GET of deliveries + 1 GET per
- * delivery checked; a ping adds 1 POST + the polls + 1 GET. A ping the run refuses (`max_writes`,
- * `fail_fast`: {@link RunLimit}) leaves the hook `unproven` with `not_audited` set.
- * @param clock the clock of the polls for the ping's delivery
- */
-async function auditHook(client, target, hook, options, clock = model/* realClock */.dQ) {
-    const base = { hook_id: hook.id, url: hook.config.url ?? '' };
-    if (!hook.config.secret)
-        return { ...base, verdict: 'none', note: 'GitHub stores no secret for this hook (config.secret is absent): its deliveries are not signed' };
-    const candidates = { current: options.secret, previous: options.previous_secret };
-    const match = await identifySecret(client, target, hook, candidates);
-    if (match.matched) {
-        return {
-            ...base,
-            verdict: match.matched,
-            proved_by: match.delivery_id,
-            note: `delivery ${match.delivery_id} is signed with the ${match.matched} secret`
-        };
-    }
-    if (match.checked.length > 0)
-        return { ...base, verdict: 'unknown', note: match.note };
-    if (!options.ping_if_needed) {
-        const would_ping = github_scopes/* SCOPE_TRAITS */.ty[target.scope].ping && hook.active;
-        return {
-            ...base,
-            verdict: 'unproven',
-            note: "no delivery since the hook's last change, and ping_if_needed is false",
-            ...(would_ping ? { would_ping } : {})
-        };
-    }
-    if (!github_scopes/* SCOPE_TRAITS */.ty[target.scope].ping) {
-        return { ...base, verdict: 'unproven', note: "no delivery to check, and a GitHub App's webhook cannot be pinged: its next delivery will tell" };
-    }
-    if (!hook.active) {
-        return {
-            ...base,
-            verdict: 'unproven',
-            note: "no delivery since the hook's last change, and it is inactive: GitHub sends it nothing, not even a ping"
-        };
-    }
-    const ping = { event: 'ping', timeout_ms: options.timeout_ms };
-    let delivery;
-    try {
-        delivery = await sendAndAwait(client, target, hook.id, () => endpoints_ping(client, target, hook.id), ping, clock);
-    }
-    catch (error) {
-        if (!(error instanceof model/* RunLimit */.bp))
-            throw error;
-        // The run refused the ping (max_writes, fail_fast): this hook is not audited, and says so.
-        return {
-            ...base,
-            verdict: 'unproven',
-            note: `not audited: no delivery since the hook's last change, and its ping was ${error.message.replace(/^not (written|run to its end): /, 'refused: ')}`,
-            not_audited: error.message
-        };
-    }
-    if (!delivery) {
-        return {
-            ...base,
-            verdict: 'unproven',
-            note: `no delivery since the hook's last change; it was pinged, but GitHub recorded no delivery within ${options.timeout_ms / 1000} s`
-        };
-    }
-    const signer = await signerOf(delivery, candidates);
-    const note = signer
-        ? `ping delivery ${delivery.id} is signed with the ${signer} secret`
-        : `ping delivery ${delivery.id} is signed with none of the secrets given`;
-    return { ...base, verdict: signer ?? 'unknown', proved_by: Number(delivery.id), note };
-}
-/**
- * Audits the hook named by `ref`, or every hook of the target when `ref` is undefined, one after the
- * other (REST "Get a … webhook" / "List … webhooks", then {@link auditHook} each).
- * @returns the hooks audited, in id order, and their audits
- * @throws HookLookupError when `ref` names no hook or several
- */
-async function auditTarget(client, target, ref, options, clock = model/* realClock */.dQ) {
-    const found = await selectHooks(client, target, ref);
-    const audits = [];
-    for (const hook of found)
-        audits.push(await auditHook(client, target, hook, options, clock));
-    return { hooks: found, audits };
 }
 
 ;// CONCATENATED MODULE: ./src/jobs/health.ts
@@ -40800,7 +40850,7 @@ function overallSuccessRate(reports) {
  * 3. most `failed_guids` first;
  * 4. then, as a tie-break, `target`, `url` and `hook_id` ascending, so the order is deterministic.
  */
-function worstFirst(reports) {
+function worstReportsFirst(reports) {
     const rate = (report) => report.success_rate ?? Infinity;
     const text = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
     return [...reports].sort((a, b) => b.failing_streak - a.failing_streak ||
@@ -41776,8 +41826,6 @@ const stringify = function (records, opts = {}) {
 
 
 
-
-
 /** What each finding means, one line (for the job summary and the docs). */
 const FINDING_TEXT = {
     'no-secret': 'no secret is set: anyone who knows the URL can send forged payloads that the receiver cannot tell apart',
@@ -41790,7 +41838,7 @@ const FINDING_TEXT = {
     'all-events': 'the hook subscribes to every event (*): it receives far more than it probably needs'
 };
 /**
- * The findings from worst to least bad, the order of {@link worstFirst} and of each hook's
+ * The findings from worst to least bad, the order of {@link worstHooksFirst} and of each hook's
  * `findings`: forgeable payloads (`no-secret`) and leaked URL credentials first (each lets an
  * outsider act), then the transport weaknesses (`insecure-ssl`, `plain-http`), then a hook that does
  * not work (`failing`), then hygiene (`duplicate-url`, `all-events`), and last `inactive`, which is
@@ -41837,8 +41885,8 @@ function isFailing(last) {
  * Status and message are redacted ({@link redact}).
  */
 function readLastResponse(last) {
-    const status = last.status === null || last.status === undefined ? null : (0,redact/* redact */.E$)(last.status);
-    const message = last.message === null || last.message === undefined ? null : (0,redact/* redact */.E$)(last.message);
+    const status = last.status === null || last.status === undefined ? null : (0,github/* redact */.E$)(last.status);
+    const message = last.message === null || last.message === undefined ? null : (0,github/* redact */.E$)(last.message);
     if (status !== null && /^unused$/i.test(status.trim()))
         return { code: null, status: 'unused', message: null };
     if (status !== null && /^misconfigured$/i.test(status.trim())) {
@@ -41875,7 +41923,7 @@ function ownFindings(hook, rawUrl) {
         found.add('insecure-ssl');
     if (/^http:/i.test(rawUrl))
         found.add('plain-http');
-    if ((0,redact/* urlCredentials */.O4)(rawUrl).length > 0)
+    if ((0,github/* urlCredentials */.O4)(rawUrl).length > 0)
         found.add('url-credentials');
     if (!hook.active)
         found.add('inactive');
@@ -41895,11 +41943,11 @@ function bySeverity(findings) {
  * organization webhook", `per_page=1`), or null when it has none within GitHub's retention.
  */
 async function inventory_newestDelivery(client, target, hook_id) {
-    const { items } = await listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 });
+    const { items } = await github/* hooks.listDeliveries */.JL.listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 });
     const newest = items[0];
     if (newest === undefined)
         return null;
-    return { code: newest.status_code || null, status: (0,redact/* redact */.E$)(newest.status), delivered_at: newest.delivered_at };
+    return { code: newest.status_code || null, status: (0,github/* redact */.E$)(newest.status), delivered_at: newest.delivered_at };
 }
 /**
  * The inventory of one repository's or organization's webhooks: REST "List repository webhooks"
@@ -41914,11 +41962,11 @@ async function inventory_newestDelivery(client, target, hook_id) {
  *   see its hooks: `admin:repo_hook` / `admin:org_hook`, or the "Webhooks" read permission)
  */
 async function inventoryTarget(client, target) {
-    if (target.scope === 'app' || !github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks) {
-        throw new Error(`The inventory covers repository and organization webhooks, not ${(0,github_scopes/* describeTarget */.ff)(target)}.`);
+    if (target.scope === 'app' || !github/* SCOPE_TRAITS */.ty[target.scope].hooks) {
+        throw new Error(`The inventory covers repository and organization webhooks, not ${(0,github/* describeTarget */.ff)(target)}.`);
     }
     const where = target.scope === 'repo' ? 'repository' : 'organization';
-    const { items: hooks } = await listHooks(client, target, { per_page: 100 });
+    const { items: hooks } = await github/* hooks.listHooks */.JL.listHooks(client, target, { per_page: 100 });
     const urlCount = new Map();
     for (const hook of hooks) {
         const url = hook.config.url ?? '';
@@ -41931,10 +41979,10 @@ async function inventoryTarget(client, target) {
         const last_response = await lastResponseOf(client, target, hook);
         const entry = {
             where,
-            target: (0,github_scopes/* targetName */.je)(target),
+            target: (0,github/* targetName */.je)(target),
             hook_id: hook.id,
             name: typeof hook.name === 'string' && hook.name !== '' ? hook.name : 'web',
-            url: (0,redact/* redact */.E$)(rawUrl),
+            url: (0,github/* redact */.E$)(rawUrl),
             host: hostOf(rawUrl),
             events: [...hook.events],
             active: hook.active,
@@ -41956,7 +42004,7 @@ async function inventoryTarget(client, target) {
 }
 /** A hook's last response: `last_response` of a repository hook, the newest delivery of an organization hook. */
 async function lastResponseOf(client, target, hook) {
-    if (github_scopes/* SCOPE_TRAITS */.ty[target.scope].lastResponse && 'last_response' in hook && hook.last_response)
+    if (github/* SCOPE_TRAITS */.ty[target.scope].lastResponse && 'last_response' in hook && hook.last_response)
         return readLastResponse(hook.last_response);
     return inventory_newestDelivery(client, target, hook.id);
 }
@@ -41969,7 +42017,7 @@ function worstRank(hook) {
  * in {@link SEVERITY}, then by how many findings they have (more first); hooks that tie keep their
  * order. Returns a new array; the input is not changed.
  */
-function inventory_worstFirst(hooks) {
+function worstHooksFirst(hooks) {
     return [...hooks].sort((a, b) => worstRank(a) - worstRank(b) || b.findings.length - a.findings.length);
 }
 /** How many hooks have each finding: every id of {@link FINDINGS} present, 0 when no hook has it. */
@@ -42060,617 +42108,441 @@ function inventoryCsv(hooks) {
     return stringify(rows, { header: true, columns: [...CSV_COLUMNS], record_delimiter: 'unix', escape_formulas: true });
 }
 
-;// CONCATENATED MODULE: ./src/jobs/ensure.ts
+;// CONCATENATED MODULE: ./src/jobs/plan.ts
 /**
- * Declarative hooks: `ensure` (the hook must exist with these settings) and `ensure-absent`.
+ * Webhooks as code: `plan` and `apply` of a webhooks file (src/inputs/webhooks-file.ts), and `export` of
+ * live hooks into one.
  *
- * `ensure` reads the target's hooks once, writes only the fields that differ (events/active through
- * `PATCH …/hooks/{hook_id}` without `config`, config fields through `PATCH …/hooks/{hook_id}/config`),
- * and proves a given secret from a signed delivery instead of re-sending it ({@link proveSecret}).
- * After it creates a hook it waits for the ping GitHub sends a new hook on its own (`verify`); after
- * it writes the secret of an existing hook it pings the hook. Either way the receiver's answer is
- * known now, and the next run proves the secret from that ping instead of writing it again.
+ * A plan has one item per (entry, target): the repositories an entry's `repositories` rules select
+ * (REST "List organization repositories" …), or the organization it names. Each item is computed by
+ * `ensure` in a dry run ({@link ensureHook}), so a plan and `ensure` never disagree, and the secret is
+ * proven from a signed delivery instead of being rewritten (what Terraform, Otterdog and
+ * safe-settings cannot do, since GitHub never returns a secret). A hook found at one of an entry's
+ * `previous_urls` is moved (`move-url`), not recreated. A hook on a covered target whose URL matches
+ * `prune` and that no entry declares is deleted; hooks outside `prune`, and targets the file does
+ * not cover, are never touched. `apply` computes the plan again and carries it out through the run's
+ * fleet (./fleet.ts), one fleet item per target: on a target, its creations, moves and updates first,
+ * its deletions only once they all succeeded; `max_writes`, `fail_fast` and the pacing hold. The
+ * invariants this keeps (docs/webhooks-as-code.md, "What always holds") are checked by the
+ * model-based test __tests__/apply-model.test.ts.
  */
 
 
 
 
-
-
-/**
- * The action's create defaults applied to the given fields: events `["push"]`, active, `json`,
- * `insecure_ssl` `"0"`; with `hookFields` false (a GitHub App's hook), events and active are left out.
- */
-function wantedSettings(config, fields, hookFields = true) {
+/** Every plan action, in the order a summary lists them (changes first). */
+const PLAN_ACTIONS = ['create', 'move-url', 'update', 'write-secret', 'delete', 'ambiguous', 'failed', 'unchanged'];
+/** The actions that write a hook of an entry (not a deletion): on one target they run before its deletions. */
+const WRITING = new Set(['create', 'move-url', 'update', 'write-secret']);
+/** The note of an entry whose `secret_env` variable is unset during `plan`: its secret is not checked. */
+const SECRET_NOT_CHECKED = 'not checked (no secret in this run)';
+/** The settings an entry asks for, as `ensure` takes them. */
+function wantedOf(entry) {
     return {
-        url: config.url,
-        events: hookFields ? (fields.events ?? ['push']) : undefined,
-        active: hookFields ? (fields.active ?? true) : undefined,
-        content_type: config.content_type ?? 'json',
-        insecure_ssl: config.insecure_ssl ?? '0',
-        secret: config.secret
+        url: entry.url,
+        events: entry.events,
+        active: entry.active,
+        content_type: entry.content_type,
+        insecure_ssl: entry.insecure_ssl,
+        secret: entry.secret
     };
 }
-/** The config fields compared by `ensure` (the secret is handled by the proof). */
-const CONFIG_FIELDS = ['url', 'content_type', 'insecure_ssl'];
 /**
- * The differences between a hook and the wanted settings, secret excluded: `url`, `content_type`,
- * `insecure_ssl` (config), then `events` (as sets) and `active`.
+ * The targets each entry covers: its organization, or the repositories its rules select. Archived
+ * repositories are left out for `plan` as for `apply` (GitHub answers 403 to any write there, so a
+ * plan that showed them would not be what apply does), even with `include_archived: true`, which is
+ * said through `warn`.
+ * @throws SelectionError when a rule selects nothing; RequestError on API errors
  */
-function diffHook(hook, wanted) {
-    const changes = [];
-    for (const field of CONFIG_FIELDS) {
-        if (wanted[field] === undefined)
+async function coveredTargets(client, file, warn) {
+    const covered = new Map();
+    for (const entry of file.hooks) {
+        if (entry.org !== undefined)
+            covered.set(entry, [{ scope: 'org', org: entry.org }]);
+        else if (entry.repositories) {
+            const { targets, report } = await (0,github/* selectRepositories */.XZ)(client, entry.repositories, { writes: true });
+            covered.set(entry, targets);
+            if (entry.repositories.include_archived && report.left_out.archived > 0) {
+                const count = report.left_out.archived;
+                warn(`${file.path}: entry '${entry.name}' sets include_archived: true, but archived repositories are read-only on GitHub (it answers 403 to any hook write there): plan and apply leave out ${count} archived ${count === 1 ? 'repository' : 'repositories'}.`);
+            }
+        }
+    }
+    return covered;
+}
+/**
+ * Computes the plan of a webhooks file: lists each covered target's hooks once, then, per (entry,
+ * target), what `ensure` would do in a dry run; then the deletions `prune` asks for. Writes nothing.
+ * A target whose hooks cannot be listed (403, 404) is `failed` for each of its entries, and an entry
+ * with several hooks at its `url` on a target is `ambiguous` there (naming the hook ids): the other
+ * targets and entries are planned as usual.
+ * Costs: the selection's list requests, 1 GET per target (its hooks, listed once for all its
+ * entries), plus, where a secret is to be proven, the deliveries it reads (1 list + up to 3 GET), and
+ * for an absent hook the lookup `ensure` makes to be sure it is absent.
+ * @throws Error when two entries could claim one hook on one target (the same URL through `url` or
+ *   `previous_urls`), before any hooks request; SelectionError; RateLimitStop when GitHub stopped the
+ *   run; RequestError while listing repositories
+ */
+async function computePlan(client, file, options = {}) {
+    const covered = await coveredTargets(client, file, options.warn ?? (() => { }));
+    const byTarget = new Map();
+    for (const [entry, targets] of covered) {
+        for (const target of targets) {
+            const key = targetKey(target);
+            const slot = byTarget.get(key) ?? { target, entries: [] };
+            for (const other of slot.entries) {
+                const clash = claimClash(other, entry);
+                if (clash) {
+                    throw new Error(`${file.path}: entries '${other.name}' (line ${other.line}) and '${entry.name}' (line ${entry.line}) could both claim one hook on ${(0,github/* describeTarget */.ff)(target)}: ${clash}. A hook belongs to one entry: merge the two entries, keep the target in one of them (an exclusion such as "!${(0,github/* targetName */.je)(target)}"), or drop the URL from previous_urls.`);
+                }
+            }
+            slot.entries.push(entry);
+            byTarget.set(key, slot);
+        }
+    }
+    const plan = [];
+    for (const { target, entries } of byTarget.values()) {
+        let live;
+        try {
+            live = (await github/* hooks.listHooks */.JL.listHooks(client, target, { per_page: 100 })).items;
+        }
+        catch (error) {
+            if (error instanceof github/* RateLimitStop */.CZ)
+                throw error;
+            const why = `its webhooks could not be listed: ${planError(error, target)}`;
+            for (const entry of entries)
+                plan.push({ name: entry.name, target, action: 'failed', changes: [], url: entry.url, error: why });
             continue;
-        const from = field === 'insecure_ssl' ? String(hook.config.insecure_ssl ?? '0') : hook.config[field];
-        if (from !== wanted[field])
-            changes.push({ field, from: from ?? null, to: wanted[field] });
-    }
-    if (wanted.events && !sameEvents(hook.events, wanted.events))
-        changes.push({ field: 'events', from: hook.events, to: wanted.events });
-    if (wanted.active !== undefined && hook.active !== wanted.active)
-        changes.push({ field: 'active', from: hook.active, to: wanted.active });
-    return changes;
-}
-/**
- * The hook `ref` names among hooks already listed: the one with `hook_id` (and `url`, when both are
- * given), or the only one with `url`; a `false` result means "look it up" (none, or several).
- */
-function pick(listed, ref) {
-    const matches = listed.filter((hook) => 'hook_id' in ref ? hook.id === ref.hook_id && (ref.url === undefined || hook.config.url === ref.url) : hook.config.url === ref.url);
-    return matches.length === 1 ? matches[0] : false;
-}
-/**
- * Finds the hook by id or by its exact `config.url` (several → HookLookupError). By id, GitHub's 404
- * may also mean "no permission" or "no such repository": the hook counts as absent only when the
- * target's hooks can be listed (one more request, on the absent path only). By id and url, the
- * hook found must have that url.
- * @throws HookLookupError (several hooks with the url; `hook_id` and `url` naming different hooks)
- */
-async function findHook(client, target, ref) {
-    if (!github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks)
-        return getHook(client, target, SINGLE_HOOK_ID); // a GitHub App's one webhook
-    if (ref === undefined)
-        throw new Error('internal error: no hook named (hook_id or url)');
-    if ('hook_id' in ref) {
-        try {
-            const { hook_id, url } = ref;
-            return await (url === undefined ? getHook(client, target, hook_id) : getNamedHook(client, target, { hook_id, url }));
         }
-        catch (error) {
-            if (!((0,api_error/* isApiError */.d7)(error) && error.status === 404))
-                throw error;
-            await listHooks(client, target, { per_page: 1, limit: 1 }); // throws the 403/404 of a target we may not see
-            return undefined;
-        }
-    }
-    try {
-        return (await resolveHook(client, target, ref)).hook;
-    }
-    catch (error) {
-        if (error instanceof HookLookupError && error.matches === 0)
-            return undefined;
-        throw error;
-    }
-}
-/**
- * `operation: ensure`: the hook named by `ref` exists with the wanted settings.
- * - absent → `POST …/hooks` (by `hook_id` alone it cannot be created: error);
- * - present → writes only what differs; in sync → no write at all;
- * - `POST` answered 422 "Hook already exists" (a concurrent creator, or this POST's own retry after a
- *   lost answer) → lists again and converges on the hook found, writing what differs and the secret
- *   (it cannot be known which secret that hook was created with), so there is never a second hook;
- * - with `options.verify`, for an active hook: after a creation, the wait for the ping GitHub sends a
- *   new hook ({@link waitForDelivery}: no request but the polls); after a secret write,
- *   {@link pingAfterWrite}, whose `delivered_after` (the hook's `updated_at`) leaves out older pings.
- * With `options.dryRun`, no POST/PATCH/DELETE is sent and the result says what would happen.
- * @throws HookLookupError when several hooks have the URL (set `hook_id`), `hook_id` names no hook,
- *   or `hook_id` and `url` name different hooks
- */
-async function ensureHook(client, target, ref, wanted, options) {
-    const { dryRun, clock = model/* realClock */.dQ } = options;
-    let hook = (ref && options.listed && pick(options.listed, ref)) || (await findHook(client, target, ref));
-    let result;
-    if (hook) {
-        result = await converge(client, target, hook, wanted, dryRun, false);
-    }
-    else {
-        // A target's one webhook (a GitHub App's) is always found: only a named hook can be missing.
-        if (ref === undefined)
-            throw new Error('internal error: no hook named, and none found');
-        if ('hook_id' in ref) {
-            throw new HookLookupError(`Webhook ${ref.hook_id} does not exist on ${(0,github_scopes/* describeTarget */.ff)(target)}; leave 'hook_id' unset to create the hook by 'url'.`);
-        }
-        if (wanted.url === undefined)
-            throw new Error('internal error: ensure by url without a url');
-        const changes = creationChanges({ ...wanted, url: wanted.url });
-        if (dryRun)
-            return { outcome: 'created', changes, secret_proof: wanted.secret === undefined ? 'not-given' : 'would-write' };
-        try {
-            const { hook: created } = await createHook(client, target, {
-                config: { url: wanted.url, content_type: wanted.content_type, insecure_ssl: wanted.insecure_ssl, secret: wanted.secret },
-                fields: { events: wanted.events, active: wanted.active }
-            });
-            result = {
-                outcome: 'created',
-                changes,
-                secret_proof: wanted.secret === undefined ? 'not-given' : 'written',
-                hook: created,
-                hook_id: created.id
-            };
-        }
-        catch (error) {
-            hook = (0,api_error/* isHookAlreadyExists */.yJ)(error) ? await findHook(client, target, ref) : undefined;
-            if (!hook)
-                throw error;
-            result = await converge(client, target, hook, wanted, dryRun, true);
-            result.note = `GitHub answered 422 "Hook already exists" to the create: webhook ${hook.id} (created ${hook.created_at}) was adopted and converged`;
-        }
-    }
-    // Any write moves updated_at: a hook whose secret is managed is verified again, so the next run
-    // can prove the secret from a delivery newer than the write instead of writing it once more.
-    const wrote = result.outcome === 'created' || result.secret_proof === 'written' || (result.outcome === 'updated' && wanted.secret !== undefined);
-    // A hook that cannot be pinged (a GitHub App's) is proven by its next delivery instead.
-    if (options.verify && github_scopes/* SCOPE_TRAITS */.ty[target.scope].ping && !dryRun && wrote && result.hook) {
-        if (result.hook.active) {
-            const { id, updated_at } = result.hook;
-            const timeout_ms = options.verify.timeout_ms;
+        for (const entry of entries) {
+            const atUrl = live.filter((hook) => hook.config.url === entry.url);
+            if (atUrl.length > 1) {
+                const ids = atUrl.map((hook) => hook.id);
+                plan.push({
+                    name: entry.name,
+                    target,
+                    action: 'ambiguous',
+                    changes: [],
+                    url: entry.url,
+                    error: `${ids.length} webhooks (${ids.join(', ')}) are at the entry's url; a webhooks file holds one hook per url and target and names no hook_id: delete all but one (operation: delete with hook_id), then plan again`
+                });
+                continue;
+            }
             try {
-                result.verification = {
-                    // A hook just created: GitHub's own creation ping (no second write); a secret written: a ping.
-                    delivery: result.outcome === 'created'
-                        ? await waitForDelivery(client, target, id, { after: 0, event: 'ping', timeout_ms }, clock)
-                        : await pingAfterWrite(client, target, id, { delivered_after: updated_at, timeout_ms }, clock)
-                };
+                plan.push(await planEntry(client, target, entry, live));
             }
             catch (error) {
-                // The write stands and is reported; only its verification failed.
-                result.verification = { error: (0,api_error/* errorText */.kc)(error) };
+                if (error instanceof github/* RateLimitStop */.CZ)
+                    throw error;
+                plan.push({ name: entry.name, target, action: 'failed', changes: [], url: entry.url, error: planError(error, target) });
             }
         }
-        else {
-            result.note = [result.note, 'not verified with a ping: the hook is inactive (active: false), so GitHub delivers nothing to it']
-                .filter(Boolean)
-                .join('; ');
+        const declared = new Set(entries.flatMap((entry) => [entry.url, ...entry.previous_urls]));
+        for (const hook of live) {
+            const url = hook.config.url ?? '';
+            if (declared.has(url) || !file.prune.some((glob) => (0,model/* urlGlobMatches */.Ph)(glob, url)))
+                continue;
+            plan.push({ name: 'prune', target, action: 'delete', changes: [], hook_id: hook.id, url, note: 'matches prune and no entry declares it' });
         }
     }
-    return result;
-}
-/** The changes of a creation: every wanted field from `null` (the secret as `none` → `set`). */
-function creationChanges(wanted) {
-    const changes = [
-        { field: 'url', from: null, to: wanted.url },
-        { field: 'content_type', from: null, to: wanted.content_type },
-        { field: 'insecure_ssl', from: null, to: wanted.insecure_ssl },
-        { field: 'events', from: null, to: wanted.events },
-        { field: 'active', from: null, to: wanted.active }
-    ];
-    if (wanted.secret !== undefined)
-        changes.push({ field: 'secret', from: 'none', to: 'set' });
-    return changes;
+    return plan;
 }
 /**
- * Brings an existing hook to the wanted settings, writing only what differs. The secret is proven
- * when it can be, else written; `adopted` (a hook found after a 422 on create) always gets it written.
+ * Why two entries on one target could claim the same hook (one's `url` or `previous_urls` is the
+ * other's `url` or in its `previous_urls`), naming the keys but not the URL; undefined when they cannot.
  */
-async function converge(client, target, hook, wanted, dryRun, adopted) {
-    const changes = diffHook(hook, wanted);
-    const config = {};
-    const fields = {};
-    for (const change of changes) {
-        if (change.field === 'events')
-            fields.events = wanted.events;
-        else if (change.field === 'active')
-            fields.active = wanted.active;
-        else if (change.field === 'url')
-            config.url = wanted.url;
-        else if (change.field === 'content_type')
-            config.content_type = wanted.content_type;
-        else if (change.field === 'insecure_ssl')
-            config.insecure_ssl = wanted.insecure_ssl;
+function claimClash(a, b) {
+    const keyOf = (entry, url) => (url === entry.url ? 'url' : 'previous_urls');
+    const claimed = new Set([b.url, ...b.previous_urls].map(model/* sameUrl */.cl));
+    for (const url of [a.url, ...a.previous_urls]) {
+        if (claimed.has((0,model/* sameUrl */.cl)(url)))
+            return `the ${keyOf(a, url)} of '${a.name}' is the ${keyOf(b, url)} of '${b.name}'`;
     }
-    let secret_proof = 'not-given';
-    let secret_note;
-    let proof;
-    if (wanted.secret !== undefined) {
-        let proven = false;
-        // An inactive hook that stays inactive gets no delivery, not even a ping: its secret can never be
-        // proven, and writing it on every run would never settle. It is written at creation and activation.
-        const dormant = !adopted && hook.config.secret && Object.keys(config).length === 0 && !hook.active && wanted.active === false;
-        if (adopted)
-            secret_note = 'the adopted hook may hold another secret';
-        else if (!hook.config.secret)
-            secret_note = 'the hook had no secret';
-        else if (dormant)
-            secret_note = 'unproven: inactive (GitHub delivers nothing to an inactive hook; the secret is written when it is activated)';
-        // Also when other config fields change (a moved url): a proven secret is not sent again, the
-        // config endpoint merges, and the hook read back after the write tells whether GitHub kept it.
-        else
-            ({ proven, note: secret_note, delivery: proof } = await proveSecret(client, target, hook, wanted.secret));
-        if (proven) {
-            secret_proof = 'proven';
-        }
-        else if (dormant) {
-            secret_proof = 'unproven';
-        }
-        else {
-            secret_proof = dryRun ? 'would-write' : 'written';
-            config.secret = wanted.secret;
-            changes.push({ field: 'secret', from: hook.config.secret ? 'unproven' : 'none', to: 'set' });
-        }
-    }
-    const refused = secret_proof === 'proven' && proof && !(proof.status_code >= 200 && proof.status_code < 300) ? proof : undefined;
-    const result = { changes, secret_proof, secret_note, hook_id: hook.id, ...(refused ? { refused_proof: refused } : {}) };
-    if (changes.length === 0)
-        return { ...result, outcome: 'unchanged', hook };
-    let updated = dryRun ? hook : await updateHook(client, target, hook.id, { fields, config }, hook);
-    if (!dryRun && secret_proof === 'proven' && Object.keys(config).length > 0 && !updated.config.secret) {
-        // GitHub is not documented to keep the secret when the url changes; if the hook read back has
-        // none, the proven secret is written at once, so the move never leaves the hook unsigned.
-        await updateHookConfig(client, target, hook.id, { secret: wanted.secret });
-        updated = { ...updated, config: { ...updated.config, secret: '********' } };
-        result.secret_proof = 'written';
-        result.secret_note = `${secret_note ?? 'proven'}; GitHub dropped it with the config change, so it was written again`;
-        changes.push({ field: 'secret', from: 'none', to: 'set' });
-    }
-    return { ...result, outcome: 'updated', hook: updated };
+    return undefined;
 }
-/**
- * `operation: ensure-absent`: deletes the hook named by `ref` if it exists (`deleted`), or does
- * nothing (`absent`). A hook that someone else deletes between the lookup and the DELETE (GitHub
- * answers 404, and the hook is gone) ends `absent` too. With `dryRun`, no DELETE is sent.
- * @throws HookLookupError when several hooks have the URL (set `hook_id`), or `hook_id` and `url`
- *   name different hooks; RequestError when GitHub refuses the DELETE (403, or 404 for a hook still there)
- */
-async function ensureAbsent(client, target, ref, dryRun) {
-    const hook = await findHook(client, target, ref);
-    if (!hook)
-        return { outcome: 'absent', changes: [], secret_proof: 'not-given' };
-    const done = dryRun ? 'deleted' : await deleteHook(client, target, hook.id, true);
-    if (done === 'gone') {
-        return {
-            outcome: 'absent',
-            changes: [],
-            secret_proof: 'not-given',
-            hook_id: hook.id,
-            note: `webhook ${hook.id} was deleted by someone else during this step`
-        };
-    }
-    return { outcome: 'deleted', changes: [], secret_proof: 'not-given', hook_id: hook.id, hook };
+/** An error of planning one target, as its plan item says it: GitHub's answer with the permission hint, or the message. */
+function planError(error, target) {
+    if ((0,github/* isApiError */.d7)(error))
+        return (0,github/* describeApiError */.gg)(error, target.scope).replace(/\n/g, ' ');
+    return error instanceof Error ? error.message : String(error);
 }
-
-;// CONCATENATED MODULE: ./src/jobs/operations.ts
-/**
- * Dispatches a validated request to the hooks endpoints and describes what happened as an
- * {@link OperationResult}, which `outputs.ts` turns into step outputs and the job summary.
- */
-
-
-
-
-
-
-
-
-/** Handlers of the operations that act on one existing hook; the others are handled in {@link runOperation}. */
-const HOOK_HANDLERS = {
-    get: async (client, { target }, { hook_id, hook }) => {
-        const found = hook ?? (await getHook(client, target, hook_id));
-        return { message: `${(0,github_scopes/* describeHook */.PY)(target, hook_id, true)}.`, outcome: 'found', hook_id, hook: found };
-    },
-    update: async (client, { target, hook_fields, config }, { hook_id, hook }) => {
-        const updated = await updateHook(client, target, hook_id, { fields: hook_fields, config }, hook);
-        return { message: `Updated ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}.`, outcome: 'updated', changed: true, hook_id, hook: updated };
-    },
-    delete: async (client, { target }, { hook_id, hook }) => {
-        const done = await deleteHook(client, target, hook_id, hook !== undefined);
-        const what = done === 'deleted' ? 'Deleted' : 'Did not delete: someone else deleted';
-        return {
-            message: `${what} ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}.`,
-            outcome: done === 'deleted' ? 'deleted' : 'gone',
-            changed: done === 'deleted',
-            hook_id
-        };
-    },
-    'get-config': async (client, { target }, { hook_id }) => {
-        const config = await getHookConfig(client, target, hook_id);
-        return { message: `Configuration of ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}.`, outcome: 'found', hook_id, config };
-    },
-    'update-config': async (client, { target, config }, { hook_id }) => {
-        const updated = await updateHookConfig(client, target, hook_id, config);
-        const fields = Object.keys(config).filter((key) => config[key] !== undefined);
-        return {
-            message: `Updated ${fields.join(', ')} in the configuration of ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}.`,
-            outcome: 'updated',
-            changed: true,
-            hook_id,
-            config: updated
-        };
-    },
-    'list-deliveries': async (client, { target, per_page, limit, status, since }, { hook_id }) => {
-        const { items: deliveries, truncated } = await listDeliveries(client, target, hook_id, { per_page, limit, status, since });
-        const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '');
-        return {
-            message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of ${(0,github_scopes/* describeHook */.PY)(target, hook_id)} (newest first).`,
-            outcome: 'listed',
-            hook_id,
-            deliveries,
-            truncated,
-            ...(truncated
-                ? { notice: `Stopped at limit ${limit}: the webhook has more deliveries${filter}; raise 'limit' or narrow 'since' to see them.` }
-                : {})
-        };
-    },
-    'get-delivery': async (client, { target, delivery_id }, { hook_id }) => {
-        const delivery = await getDelivery(client, target, hook_id, required(delivery_id));
-        return {
-            message: `Delivery ${delivery.id} (${delivery.event}) of ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}: ${delivery.status_code} ${delivery.status}.`,
-            outcome: 'found',
-            hook_id,
-            delivery,
-            delivery_id: Number(delivery.id)
-        };
-    },
-    redeliver: async (client, { target, delivery_id }, { hook_id }) => {
-        await redeliver(client, target, hook_id, required(delivery_id));
-        return {
-            message: `Asked GitHub to redeliver delivery ${delivery_id} of ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}.`,
-            outcome: 'redelivered',
-            hook_id,
-            delivery_id
-        };
-    },
-    ping: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock),
-    test: (client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock),
-    'redeliver-failed': async (client, { target, since, max_redeliveries }, { hook_id }) => {
-        const from = required(since);
-        const report = await redeliverFailed(client, target, hook_id, { since: from, max: max_redeliveries });
-        const capped = report.failed.length > max_redeliveries ? ` (capped by max_redeliveries ${max_redeliveries}; run again for the rest)` : '';
-        const refused = report.errors.length > 0
-            ? `GitHub refused ${count(report.errors.length, 'redelivery', 'redeliveries')}:\n- ${report.errors.join('\n- ')}`
-            : undefined;
-        return {
-            message: `${(0,github_scopes/* describeHook */.PY)(target, hook_id, true)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
-                `${count(report.failed.length, 'guid')} never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
-            outcome: report.redelivered.length > 0 ? 'redelivered' : 'none-failed',
-            hook_id,
-            redeliver: report,
-            failure: refused
-        };
-    }
-};
-/**
- * `ping` / `test`: asks GitHub for the delivery and, with `wait`, waits for it and judges it: the
- * step fails (with `fail_on_delivery_error`) when the receiver did not answer 2xx or GitHub recorded
- * no delivery within `wait_timeout`. A test push to a hook not subscribed to `push` (nor `*`) is sent
- * nothing by GitHub: it warns and does not wait. Costs, waiting: 1 GET (newest id) + 1 POST + the
- * polls + 1 GET of the delivery.
- */
-async function sendAndWait(client, request, { hook_id, hook }, event, clock) {
-    const { target } = request;
-    const send = event === 'ping' ? endpoints_ping : testPush;
-    const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to ${(0,github_scopes/* describeHook */.PY)(target, hook_id)}`;
-    if (event === 'push' && (hook || request.wait)) {
-        const events = (hook ?? (await getHook(client, target, hook_id))).events;
-        if (!events.includes('push') && !events.includes('*')) {
-            await send(client, target, hook_id);
-            const warning = `Webhook ${hook_id} is not subscribed to push (events: ${events.join(', ')}): GitHub sends no test delivery, so there is nothing to wait for.`;
-            return { message: `${asked}.`, outcome: 'sent', hook_id, warning };
-        }
-    }
-    if (!request.wait) {
-        await send(client, target, hook_id);
-        return { message: `${asked}; not waiting for the delivery (wait: false).`, outcome: 'sent', hook_id };
-    }
-    const options = { event, timeout_ms: request.wait_timeout * 1000 };
-    const delivery = await sendAndAwait(client, target, hook_id, () => send(client, target, hook_id), options, clock);
-    const judged = judgeDelivery(request, hook_id, event, delivery);
-    return { message: `${asked}${judged.message}.`, outcome: 'delivered', hook_id, ...judged.result };
-}
-/**
- * The verdict on a delivery the step caused and waited for (`ping`, `test`, the verifying ping of
- * `ensure`): the delivery's outputs, and a failure (or, without `fail_on_delivery_error`, a
- * warning) when the receiver did not answer 2xx or GitHub recorded no delivery within `wait_timeout`.
- * @returns `message`, to append to the sentence that says what was asked: `: delivery N answered …` or ''
- */
-function judgeDelivery(request, hook_id, event, delivery) {
-    const blame = (problem) => (request.fail_on_delivery_error ? { failure: problem } : { warning: problem });
-    if (!delivery) {
-        const problem = `Waited ${request.wait_timeout} s for the ${event} delivery of webhook ${hook_id}: GitHub recorded no delivery. Check that the hook is active and look at its deliveries later (list-deliveries).`;
-        return { message: '', result: blame(problem) };
-    }
-    const answer = delivery.status_code === 0 ? `could not be reached (${delivery.status})` : `answered ${delivery.status_code} ${delivery.status}`;
-    const result = { delivery, delivery_id: Number(delivery.id) };
-    const message = `: delivery ${delivery.id}, the receiver ${answer} (after ${delivery.duration} s)`;
-    if (succeeded(delivery))
-        return { message, result };
-    const body = delivery.response.payload ? ` Response body: ${delivery.response.payload.slice(0, 300)}` : '';
-    const why = delivery.status_code === 0 ? answer : `answered ${delivery.status_code} (${delivery.status}), not 2xx`;
+/** The plan item of one entry on one target whose hooks are `live`. */
+async function planEntry(client, target, entry, live) {
+    const atUrl = live.some((hook) => hook.config.url === entry.url);
+    const moved = atUrl ? undefined : live.find((hook) => entry.previous_urls.includes(hook.config.url ?? ''));
+    const ref = moved ? { hook_id: moved.id } : { url: entry.url };
+    const dry = await ensureHook(client, target, ref, wantedOf(entry), { dryRun: true, listed: live });
+    // A plan run without the secret (its variable unset): everything else is planned, the secret is
+    // not checked, and a creation would set it.
+    const unchecked = entry.secret_env !== undefined && entry.secret === undefined;
+    // A creation, or a hook that GitHub shows without any secret, gets the secret from apply: that much
+    // is known without it.
+    const bare = unchecked && (dry.outcome === 'created' || (dry.hook !== undefined && !dry.hook.config.secret));
+    const changes = bare ? [...dry.changes, { field: 'secret', from: 'none', to: 'set' }] : dry.changes;
+    const refused = dry.refused_proof;
+    const finding = refused
+        ? `the receiver ${refused.status_code === 0 ? `could not be reached (${refused.status})` : `answered ${refused.status_code}`} to the delivery that proves the secret: ensure fails on it (delivery ${refused.id})`
+        : undefined;
+    const action = moved
+        ? 'move-url'
+        : dry.outcome === 'created'
+            ? 'create'
+            : changes.length === 0
+                ? 'unchanged'
+                : changes.every((change) => change.field === 'secret')
+                    ? 'write-secret'
+                    : 'update';
     return {
-        message,
-        result: {
-            ...result,
-            ...blame(`The receiver of webhook ${hook_id} ${why} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`)
-        }
+        name: entry.name,
+        target,
+        action,
+        changes,
+        hook_id: dry.hook_id,
+        url: entry.url,
+        note: unchecked ? SECRET_NOT_CHECKED : dry.secret_note,
+        ...(finding ? { finding } : {})
     };
 }
-/**
- * Runs the request's operation on one target (a repository or organization).
- * @param clock the clock of the pacing waits (polls for a delivery); the real one by default
- * @returns what happened; `failure` set when the step must fail although the requests succeeded
- *   (a receiver that did not answer 2xx)
- * @throws HookLookupError when `url` matches no hook or several; Octokit's `RequestError` on API errors.
- */
-async function runOperation(client, target, webhookRequest, clock = model/* realClock */.dQ) {
-    const dispatched = await dispatch(client, { ...webhookRequest, target }, clock);
-    // A target's one webhook (a GitHub App's) has no id to report.
-    const result = github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks ? dispatched : { ...dispatched, hook_id: undefined };
-    // A result that fails the step says so in its outcome word, unless the word already is a failing one.
-    return result.failure && !FAILING_OUTCOMES.includes(result.outcome) ? { ...result, outcome: 'failed' } : result;
-}
-/** Outcome words that already say the operation failed (`rotate-secret`'s rollback, an audit's mismatch). */
-const FAILING_OUTCOMES = ['failed', 'rolled-back', 'mismatch', 'unhealthy'];
-/** Runs the operation of a request bound to one target (see {@link runOperation}). */
-async function dispatch(client, request, clock) {
-    const { operation, target } = request;
-    if (operation === 'audit-secret')
-        return auditOperation(client, request, clock);
-    if (operation === 'report')
-        return reportOperation(client, request);
-    if (operation === 'rotate-secret')
-        throw new Error('internal error: rotate-secret runs through rotateSecrets, over all targets at once');
-    if (operation === 'plan' || operation === 'apply')
-        throw new Error(`internal error: ${operation} runs through the webhooks file's plan`);
-    if (operation === 'inventory') {
-        const found = await inventoryTarget(client, target);
-        return { message: `${count(found.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)} inventoried.`, outcome: 'inventoried', inventory: found };
-    }
-    if (operation === 'list' || operation === 'export') {
-        // `export` reads every hook of each target (all pages); the file is written from all of them at the end.
-        if (operation === 'export') {
-            const { items: all } = await listHooks(client, target, { per_page: 100 });
-            return { message: `${count(all.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)} read for export.`, outcome: 'read', hooks: all };
-        }
-        const { items: list, truncated } = await listHooks(client, target, { per_page: request.per_page, limit: request.limit });
-        const notice = truncated
-            ? `Stopped at limit ${request.limit}: ${(0,github_scopes/* describeTarget */.ff)(target)} has more webhooks; raise 'limit' to see them.`
-            : undefined;
-        return { message: `${count(list.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)}.`, outcome: 'listed', hooks: list, truncated, notice };
-    }
-    if (operation === 'create') {
-        const { hook, adopted } = await createHook(client, target, { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields }, request.started_at);
-        const how = adopted ? ' (its answer was lost; the retry found the hook it had created)' : '';
-        return { message: `Created ${(0,github_scopes/* describeHook */.PY)(target, hook.id)}${how}.`, outcome: 'created', changed: true, hook_id: hook.id, hook };
-    }
-    if (operation === 'ensure') {
-        const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined;
-        const ensure = await ensureHook(client, target, request.hook, wantedSettings(request.config, request.hook_fields, github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks), {
-            dryRun: request.dry_run,
-            verify,
-            clock
-        });
-        const result = {
-            message: describeEnsure(request, ensure),
-            ...ensureOutcome(ensure),
-            hook_id: ensure.hook_id,
-            hook: ensure.hook,
-            ensure
-        };
-        if (ensure.refused_proof && !ensure.verification && ensure.hook_id !== undefined) {
-            // The secret is proven by a delivery the receiver refused (a 401 from a receiver that checks
-            // another secret): nothing to write, but the hook does not work, and the step says so as the first run did.
-            const judged = judgeDelivery(request, ensure.hook_id, ensure.refused_proof.event, ensure.refused_proof);
-            return {
-                ...result,
-                message: `${result.message} The delivery that proves the secret was refused${judged.message}.`,
-                ...judged.result
-            };
-        }
-        if (!ensure.verification || ensure.hook_id === undefined)
-            return result;
-        if (ensure.verification.error !== undefined) {
-            const what = ensure.outcome === 'created' ? 'the wait for the ping GitHub sends a new hook' : 'its verifying ping';
-            const problem = `The webhook was ${ensure.outcome} as reported, but ${what} failed: ${ensure.verification.error}`;
-            return { ...result, ...(request.fail_on_delivery_error ? { failure: problem } : { warning: problem }) };
-        }
-        const judged = judgeDelivery(request, ensure.hook_id, 'ping', ensure.verification.delivery);
-        const how = ensure.outcome === 'created' ? 'by the ping GitHub sends a new hook' : 'with a ping';
-        return { ...result, message: `${result.message} Verified ${how}${judged.message || ''}.`, ...judged.result };
-    }
-    if (operation === 'ensure-absent') {
-        const ensure = await ensureAbsent(client, target, required(request.hook), request.dry_run);
-        return { message: describeEnsure(request, ensure), ...ensureOutcome(ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
-    }
-    const resolved = await resolveHook(client, target, request.hook);
-    return HOOK_HANDLERS[operation](client, request, resolved, clock);
+/** Counts per plan action, every action present (0 when none). */
+function planCounts(plan) {
+    return Object.fromEntries(PLAN_ACTIONS.map((action) => [action, plan.filter((item) => item.action === action).length]));
 }
 /**
- * `audit-secret` on one target: the hook `hook_id` / `url` names, or every hook; a mismatch (a hook
- * not signed with `secret`) fails the step with `fail_on_mismatch`.
+ * Carries out a plan, target by target: per item that changes something, `ensure` (creating,
+ * updating, writing the secret where it is not proven, verified by GitHub's creation ping or a ping,
+ * so that the next plan proves it), the URL move (`PATCH …/hooks/{hook_id}/config` with the new
+ * `url`, then `ensure`), or the deletion. On each target the creations, moves and updates go first,
+ * and its deletions only once every one of them succeeded: a deletion after a failed, refused or
+ * skipped write is `skipped` with the reason, so that a target never loses its old hook to a new one
+ * that was not made (a URL renamed under `prune`). Runs as a fleet of targets: `max_writes` counts a
+ * target's writes as one (its create and delete together), `fail_fast` and the pacing apply.
+ * `ambiguous` and `failed` plan items are reported `failed` with their reason, and nothing is
+ * written for them.
+ * @param fleet `onResult` is told each plan item's result, `done` of `plan.length`
+ * @returns one result per plan item, in the plan's order (`unchanged` ones reported as they are), and the totals
  */
-async function auditOperation(client, request, clock) {
-    const { target } = request;
-    const options = {
-        secret: required(request.config.secret),
-        previous_secret: request.previous_secret,
-        ping_if_needed: request.ping_if_needed,
-        timeout_ms: request.wait_timeout * 1000
-    };
-    const { hooks: audited, audits } = await auditTarget(client, target, request.hook, options, clock);
-    const tally = VERDICTS.map((verdict) => [verdict, audits.filter((audit) => audit.verdict === verdict).length])
-        .filter(([, n]) => n > 0)
-        .map(([verdict, n]) => `${n} ${verdict}`);
-    const message = `${count(audits.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)}${tally.length > 0 ? `: ${tally.join(', ')}` : ''}.`;
-    const mismatched = audits.filter((audit) => audit.verdict !== 'current');
-    const result = { message, outcome: 'audited', hooks: audited, audit: audits };
-    if (mismatched.length === 0 || !request.fail_on_mismatch)
-        return result;
-    const which = mismatched.map((audit) => `webhook ${audit.hook_id} (${audit.url}): ${audit.verdict} — ${audit.note}`);
-    const failure = `${count(mismatched.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)} ${mismatched.length === 1 ? 'does' : 'do'} not sign with the current secret: ${which.join('; ')}.`;
-    return { ...result, outcome: 'mismatch', failure };
-}
-/**
- * `report` on one target: the hook `hook_id` / `url` names, or every hook; for each, its deliveries
- * back to `since` (pages of 100; nothing written) and their health ({@link hookReport}). With
- * `fail_below` a hook whose success rate is lower fails the step; with `fail_on_quiet` a hook with no
- * delivery in the window does.
- */
-async function reportOperation(client, request) {
-    const { target } = request;
-    const window = { since: required(request.since), until: new Date() };
-    const reports = [];
-    const deliveries = [];
-    for (const hook of await selectHooks(client, target, request.hook)) {
-        const { items } = await listDeliveries(client, target, hook.id, { per_page: 100, since: window.since });
-        deliveries.push(...items);
-        const hook_id = github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks ? hook.id : undefined;
-        reports.push(hookReport({ target: (0,github_scopes/* describeTarget */.ff)(target), hook_id, url: hook.config.url ?? '', active: hook.active }, items, window));
+async function applyPlan(plan, file, makeClient, options, fleet) {
+    const entries = new Map(file.hooks.map((entry) => [entry.name, entry]));
+    const verify = { timeout_ms: options.timeout_ms };
+    const groups = new Map();
+    for (const item of plan) {
+        const group = groups.get(targetKey(item.target)) ?? { target: item.target, items: [] };
+        group.items.push(item);
+        groups.set(targetKey(item.target), group);
     }
-    const rate = overallSuccessRate(reports);
-    const failing = reports.filter((report) => report.failed_guids > 0).length;
-    const quiet = reports.filter((report) => report.quiet).length;
-    const message = `${count(reports.length, 'webhook')} of ${(0,github_scopes/* describeTarget */.ff)(target)} since ${window.since.toISOString()}: ` +
-        `${count(deliveries.length, 'delivery', 'deliveries')}, success rate ${percent(rate)}` +
-        `${failing > 0 ? `, ${failing} with guids that never got a 2xx` : ''}${quiet > 0 ? `, ${quiet} quiet` : ''}.`;
-    const problems = reports.flatMap((report) => {
-        const name = (0,github_scopes/* describeHook */.PY)(target, report.hook_id);
-        const low = request.fail_below !== undefined && report.success_rate !== null && report.success_rate < request.fail_below;
-        return [
-            ...(low ? [`${name}: success rate ${percent(report.success_rate)} is below fail_below (${percent(request.fail_below ?? 0)})`] : []),
-            ...(request.fail_on_quiet && report.quiet ? [`${name}: no delivery since ${window.since.toISOString()} (fail_on_quiet)`] : [])
-        ];
+    const baseOf = (item) => ({
+        target: item.target,
+        name: (0,github/* targetName */.je)(item.target),
+        hook_id: item.hook_id,
+        changed: false,
+        ok: false
     });
-    const result = { message, outcome: 'reported', report: { hooks: reports, deliveries, window } };
-    return problems.length === 0 ? result : { ...result, outcome: 'unhealthy', failure: `${problems.join('; ')}.` };
+    const carryOut = async (client, item) => {
+        const where = `${item.name} on ${(0,github/* describeTarget */.ff)(item.target)}`;
+        if (item.action === 'delete') {
+            await github/* hooks.deleteHook */.JL.deleteHook(client, item.target, item.hook_id, true);
+            return { message: `${where}: deleted webhook ${item.hook_id} (${item.url}).`, outcome: 'deleted', changed: true, hook_id: item.hook_id };
+        }
+        const entry = entries.get(item.name);
+        if (!entry)
+            throw new Error(`internal error: no entry '${item.name}'`);
+        const ref = item.action === 'move-url' ? { hook_id: item.hook_id } : { url: entry.url };
+        const done = await ensureHook(client, item.target, ref, wantedOf(entry), { dryRun: false, verify, clock: options.clock });
+        const verified = done.verification?.delivery;
+        const failure = done.verification?.error ??
+            (verified && !(verified.status_code >= 200 && verified.status_code < 300) ? `the receiver answered ${verified.status_code}` : undefined);
+        const message = `${where}: ${item.action} (${done.outcome}; secret ${done.secret_proof}).`;
+        return {
+            message,
+            outcome: DONE[item.action],
+            changed: done.outcome !== 'unchanged',
+            hook_id: done.hook_id,
+            ensure: done,
+            ...(failure ? { failure: `${where}: written, but its verification failed: ${failure}` } : {})
+        };
+    };
+    /** The results of one target's items, as its run left them. */
+    const applied = new Map();
+    const runTarget = async (client, group) => {
+        const results = new Map();
+        applied.set(targetKey(group.target), results);
+        let wrote = false;
+        client.hook.after('request', (_response, request) => {
+            if (request.method !== 'GET')
+                wrote = true;
+        });
+        let blocked;
+        const order = (item) => (item.action === 'delete' ? 1 : 0);
+        for (const item of [...group.items].sort((a, b) => order(a) - order(b))) {
+            if (!WRITING.has(item.action) && item.action !== 'delete') {
+                results.set(item, settledResult(item));
+                continue;
+            }
+            if (item.action === 'delete' && blocked !== undefined) {
+                results.set(item, {
+                    ...baseOf(item),
+                    result: 'skipped',
+                    error: `not deleted: ${blocked}, so webhook ${item.hook_id} stays until a run where it succeeds`
+                });
+                continue;
+            }
+            let result;
+            try {
+                const operation = await carryOut(client, item);
+                const done = {
+                    ...baseOf(item),
+                    hook_id: operation.hook_id ?? item.hook_id,
+                    result: operation.outcome,
+                    changed: operation.changed ?? false,
+                    operation
+                };
+                result = operation.failure ? { ...done, error: operation.failure } : { ...done, ok: true };
+            }
+            catch (error) {
+                result = thrownResult(baseOf(item), error, { wrote });
+            }
+            results.set(item, result);
+            if (WRITING.has(item.action) && !result.ok)
+                blocked ??= `${item.name}'s ${item.action} on this target ended ${result.result}${result.error ? ` (${result.error.split('\n')[0]})` : ''}`;
+        }
+        const failed = [...results.values()].filter(isFailure);
+        return {
+            message: `${(0,github/* describeTarget */.ff)(group.target)}: applied.`,
+            outcome: 'applied',
+            changed: [...results.values()].some((result) => result.changed),
+            ...(failed.length > 0 ? { failure: failed.map((result) => result.error).join('; ') } : {})
+        };
+    };
+    /** The results of a target's items: as its run left them, or all as the target's (skipped before it ran, or thrown). */
+    const itemResults = (group, outcome) => {
+        const results = applied.get(targetKey(group.target));
+        return group.items.map((item) => {
+            const result = results?.get(item);
+            if (result)
+                return result;
+            if (!WRITING.has(item.action) && item.action !== 'delete')
+                return settledResult(item);
+            return { ...baseOf(item), result: outcome.result === 'applied' ? 'skipped' : outcome.result, error: outcome.error, thrown: outcome.thrown };
+        });
+    };
+    let done = 0;
+    const list = [...groups.values()];
+    const ran = await runFleet(list, makeClient, runTarget, {
+        ...fleet,
+        state: undefined,
+        onResult: (result) => {
+            const group = list.find((candidate) => targetKey(candidate.target) === targetKey(result.target));
+            if (group)
+                for (const item of itemResults(group, result))
+                    fleet.onResult?.(item, ++done, plan.length);
+        }
+    });
+    const byItem = new Map();
+    for (const [index, group] of list.entries()) {
+        const results = itemResults(group, ran.results[index]);
+        group.items.forEach((item, k) => byItem.set(item, results[k]));
+    }
+    const results = plan.map((item) => byItem.get(item));
+    return { results, counts: countResults(results) };
 }
-/** A rate as a percentage with one decimal (`97.5 %`), or `n/a` when there is none. */
-function percent(rate) {
-    return rate === null || rate === undefined ? 'n/a' : `${(Math.round(rate * 1000) / 10).toString()} %`;
+/** The result of a plan item that writes nothing: `unchanged` (ok), or its `ambiguous` / `failed` outcome with the reason. */
+function settledResult(item) {
+    const base = { target: item.target, name: (0,github/* targetName */.je)(item.target), hook_id: item.hook_id, changed: false };
+    const where = `${item.name} on ${(0,github/* describeTarget */.ff)(item.target)}`;
+    if (item.action === 'unchanged') {
+        return { ...base, result: 'unchanged', ok: true, operation: { message: `${where}: unchanged.`, outcome: 'unchanged', hook_id: item.hook_id } };
+    }
+    const message = `${where}: ${item.action}, nothing written: ${item.error ?? ''}`;
+    return { ...base, result: item.action, ok: false, error: message, operation: { message, outcome: item.action, failure: message } };
 }
-/** The outcome word of `ensure` / `ensure-absent`, and whether the hook was (or, in a dry run, would be) written. */
-function ensureOutcome(ensure) {
-    return { outcome: ensure.outcome, changed: ensure.outcome !== 'unchanged' && ensure.outcome !== 'absent' };
+/** The result word of an applied plan action. */
+const DONE = {
+    create: 'created',
+    'move-url': 'moved',
+    update: 'updated',
+    'write-secret': 'secret-written',
+    delete: 'deleted',
+    ambiguous: 'ambiguous',
+    failed: 'failed',
+    unchanged: 'unchanged'
+};
+/** `octo-org/api`, or the organization's login: one key per target. */
+function targetKey(target) {
+    return `${target.scope}:${(0,github/* targetName */.je)(target)}`.toLowerCase();
 }
-/** `Webhook 12 of repository o/r: updated (2 changes: events, secret); secret written (…).` plus a dry-run note. */
-function describeEnsure({ target, dry_run }, ensure) {
-    const which = ensure.hook_id === undefined ? `The webhook of ${(0,github_scopes/* describeTarget */.ff)(target)}` : (0,github_scopes/* describeHook */.PY)(target, ensure.hook_id, true);
-    const fields = ensure.changes.map((change) => change.field).join(', ');
-    const changes = ensure.outcome === 'updated' ? ` (${count(ensure.changes.length, 'change')}: ${fields})` : '';
-    const proof = ensure.secret_proof === 'would-write' ? 'would be written' : ensure.secret_proof;
-    const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`;
-    const note = ensure.note ? `; ${ensure.note}` : '';
-    const dry = dry_run ? ' Dry run: nothing was written; this is what would happen.' : '';
-    return `${which}: ${ensure.outcome}${changes}${secret}${note}.${dry}`;
-}
-/** `1 webhook`, `2 webhooks`, `0 deliveries`: a count with its noun in the right number. */
-function count(n, singular, plural = `${singular}s`) {
-    return `${n} ${n === 1 ? singular : plural}`;
-}
-/** Narrows a value the input helper guarantees for the operation. */
-function required(value) {
-    if (value === undefined)
-        throw new Error('internal error: a required input was not validated');
-    return value;
+/**
+ * Groups the hooks read from each target into entries of a webhooks file ({@link ExportEntry}):
+ * identical hooks of repositories become one entry listing its repositories; an organization's hook
+ * is an entry of its own. Names come from the URL's host and path, made unique (`deploy-example-com`,
+ * `…-2`); `secret_env` is the name in upper case with `_SECRET`.
+ * Hooks whose URL carries credentials (the README's URL-credential rule, {@link urlCredentials}) are
+ * left out: the file is meant to be committed. So are hooks that share their URL with another hook of
+ * the same target (GitHub allows it when their events differ, or as an exact duplicate): a webhooks
+ * file holds one hook per URL and target, so any way to write them would be refused by `plan` (or
+ * make it `ambiguous`); they stay as they are, untouched by a plan of the file (an export writes no `prune`).
+ * @param read the hooks of each target, as the `export` operation read them
+ * @returns the entries; the hooks left out for credentials (`repository octo-org/api webhook 12`);
+ *   those left out for a shared URL (`repository octo-org/api webhooks 12, 13`), one line per URL and
+ *   target; and those left out for having no URL (legacy service hooks, `config: {}`)
+ */
+function exportEntries(read) {
+    const groups = new Map();
+    const used = new Set();
+    const left_out = [];
+    const shared_url = [];
+    const no_url = [];
+    for (const { target, hooks: everyHook } of read) {
+        // A legacy service hook (config {}) has no URL a file could declare: left out, and said.
+        for (const hook of everyHook)
+            if (!hook.config.url)
+                no_url.push(`${(0,github/* describeTarget */.ff)(target)} webhook ${hook.id} ("${hook.name}")`);
+        const found = everyHook.filter((hook) => hook.config.url);
+        const atUrl = new Map();
+        // Hooks whose URLs are one URL once serialized (`https://h?x`, `https://h/?x`) share it: plan would refuse both.
+        for (const hook of found)
+            atUrl.set((0,model/* sameUrl */.cl)(hook.config.url ?? ''), [...(atUrl.get((0,model/* sameUrl */.cl)(hook.config.url ?? '')) ?? []), hook.id]);
+        for (const ids of atUrl.values())
+            if (ids.length > 1)
+                shared_url.push(`${(0,github/* describeTarget */.ff)(target)} webhooks ${ids.join(', ')}`);
+        for (const hook of found) {
+            const url = hook.config.url ?? '';
+            if ((atUrl.get((0,model/* sameUrl */.cl)(url))?.length ?? 0) > 1)
+                continue;
+            // A URL that carries credentials would put them in a file meant for a repository: left out, and said.
+            if ((0,github/* urlCredentials */.O4)(url).length > 0) {
+                left_out.push(`${(0,github/* describeTarget */.ff)(target)} webhook ${hook.id}`);
+                continue;
+            }
+            const settings = {
+                url,
+                events: [...hook.events].sort(),
+                content_type: hook.config.content_type === 'form' ? 'form' : 'json',
+                insecure_ssl: String(hook.config.insecure_ssl ?? '0') === '1' ? '1' : '0',
+                active: hook.active,
+                secret_set: Boolean(hook.config.secret)
+            };
+            const key = JSON.stringify([target.scope === 'org' ? `org:${target.org}` : 'repos', settings]);
+            const group = groups.get(key);
+            if (group && target.scope === 'repo') {
+                group.repositories?.push((0,github/* targetName */.je)(target));
+                continue;
+            }
+            const base = `${URL.parse(url)?.hostname ?? 'hook'}${URL.parse(url)?.pathname ?? ''}`
+                .toLowerCase()
+                .replace(/[^a-z0-9]+/g, '-')
+                .replace(/^-|-$/g, '') || 'hook';
+            let name = base;
+            for (let n = 2; used.has(name); n++)
+                name = `${base}-${n}`;
+            used.add(name);
+            const where = target.scope === 'org' ? { org: target.org } : { repositories: [(0,github/* targetName */.je)(target)] };
+            const upper = name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+            // An environment variable's name does not start with a digit (a host such as 10.0.0.7).
+            const secret_env = /^[A-Z_]/.test(upper) ? `${upper}_SECRET` : `HOOK_${upper}_SECRET`;
+            groups.set(key, { name, ...settings, ...where, secret_env });
+        }
+    }
+    return { entries: [...groups.values()], left_out, shared_url, no_url };
 }
 
 ;// CONCATENATED MODULE: ./src/jobs/rotate.ts
@@ -42691,8 +42563,6 @@ function required(value) {
 
 
 
-
-
 /**
  * Waits for the first delivery newer than `after` that is signed with `secret` (`others` name the
  * secrets a delivery already on its way may still be signed with: they are passed over, not taken
@@ -42702,9 +42572,9 @@ function required(value) {
 async function evidenceFor(client, target, hook, after, secret, others, timeout_ms, clock) {
     const passed = [];
     try {
-        if (github_scopes/* SCOPE_TRAITS */.ty[target.scope].ping) {
+        if (github/* SCOPE_TRAITS */.ty[target.scope].ping) {
             await model/* realClock */.dQ.sleep(1000);
-            await endpoints_ping(client, target, hook.id);
+            await github/* hooks.ping */.JL.ping(client, target, hook.id);
         }
         const deadline = clock.now() + timeout_ms;
         let last = after;
@@ -42720,11 +42590,11 @@ async function evidenceFor(client, target, hook, after, secret, others, timeout_
         return { passed };
     }
     catch (error) {
-        return { passed, error: (0,api_error/* errorText */.kc)(error) };
+        return { passed, error: (0,github/* errorText */.kc)(error) };
     }
 }
 /** Why the evidence does not confirm a secret, or undefined when it does (its delivery was answered 2xx). */
-function rotate_refusalOf(evidence, which, timeout_ms) {
+function refusalOf(evidence, which, timeout_ms) {
     const { delivery, passed, error } = evidence;
     if (delivery)
         return succeeded(delivery) ? undefined : `the receiver answered ${answer(delivery)} to delivery ${delivery.id}, signed with ${which}`;
@@ -42749,7 +42619,7 @@ function rotate_refusalOf(evidence, which, timeout_ms) {
 async function rotateHook(client, target, hook, verdict, options, clock = model/* realClock */.dQ) {
     const { secret, timeout_ms } = options;
     const previous = verdict === 'previous' ? options.previous_secret : undefined;
-    const check = github_scopes/* SCOPE_TRAITS */.ty[target.scope].ping ? 'ping it' : 'wait for its next delivery';
+    const check = github/* SCOPE_TRAITS */.ty[target.scope].ping ? 'ping it' : 'wait for its next delivery';
     if (options.dryRun) {
         const back = previous
             ? ', and back to previous_secret if the receiver does not answer 2xx'
@@ -42761,7 +42631,7 @@ async function rotateHook(client, target, hook, verdict, options, clock = model/
         };
     }
     const after = Number((await newestDelivery(client, target, hook.id))?.id ?? 0);
-    await updateHookConfig(client, target, hook.id, { secret });
+    await github/* hooks.updateHookConfig */.JL.updateHookConfig(client, target, hook.id, { secret });
     if (!hook.active) {
         // GitHub delivers nothing to an inactive hook, not even a ping: nothing can verify the new secret,
         // and nothing can go wrong with it until the hook is activated. A leaked secret is replaced anyway.
@@ -42770,7 +42640,7 @@ async function rotateHook(client, target, hook, verdict, options, clock = model/
     }
     const others = { previous: options.previous_secret };
     const evidence = await evidenceFor(client, target, hook, after, secret, others, timeout_ms, clock);
-    const problem = rotate_refusalOf(evidence, 'the new secret', timeout_ms);
+    const problem = refusalOf(evidence, 'the new secret', timeout_ms);
     if (!problem) {
         const delivery = evidence.delivery;
         const note = `new secret written; delivery ${delivery.id}, signed with it, was answered ${answer(delivery)}`;
@@ -42786,14 +42656,14 @@ async function rotateHook(client, target, hook, verdict, options, clock = model/
         };
     }
     try {
-        await updateHookConfig(client, target, hook.id, { secret: previous });
+        await github/* hooks.updateHookConfig */.JL.updateHookConfig(client, target, hook.id, { secret: previous });
     }
     catch (error) {
-        throw (0,api_error/* withContext */.eQ)(error, `New secret written; ${problem}; writing previous_secret back failed, so the hook has the NEW secret.`);
+        throw (0,github/* withContext */.eQ)(error, `New secret written; ${problem}; writing previous_secret back failed, so the hook has the NEW secret.`);
     }
     const last = Math.max(after, idOf(evidence.delivery) ?? 0, ...evidence.passed);
     const back = await evidenceFor(client, target, hook, last, previous, { new: secret }, timeout_ms, clock);
-    const backProblem = rotate_refusalOf(back, 'previous_secret', timeout_ms);
+    const backProblem = refusalOf(back, 'previous_secret', timeout_ms);
     const written = `new secret written; ${problem}; previous_secret written back`;
     if (!backProblem) {
         const delivery = back.delivery;
@@ -42851,9 +42721,9 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
     const results = [];
     const pending = [];
     const settle = (target, hook, result, ok, note) => {
-        const hook_id = github_scopes/* SCOPE_TRAITS */.ty[target.scope].hooks ? hook.id : undefined;
-        const message = `${(0,github_scopes/* describeHook */.PY)(target, hook.id, true)}: ${result}; ${note}.`;
-        const done = { target, name: (0,github_scopes/* targetName */.je)(target), hook_id, result, ok, changed: false };
+        const hook_id = github/* SCOPE_TRAITS */.ty[target.scope].hooks ? hook.id : undefined;
+        const message = `${(0,github/* describeHook */.PY)(target, hook.id, true)}: ${result}; ${note}.`;
+        const done = { target, name: (0,github/* targetName */.je)(target), hook_id, result, ok, changed: false };
         const operation = { message, outcome: result, hook_id, ...(ok ? {} : { failure: message }) };
         results.push(report({ ...done, ...(ok ? {} : { error: note }), operation }, run, state));
     };
@@ -42892,7 +42762,7 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
         const rotation = await rotateHook(client, target, hook, audit.verdict, options, clock);
         const failed = rotation.outcome === 'failed' || rotation.outcome === 'rolled-back';
         const unsafe = audit.verdict === 'unknown' || audit.verdict === 'unproven' ? ` (rotate_unknown: the hook was ${audit.verdict}; no rollback was possible)` : '';
-        const message = `${(0,github_scopes/* describeHook */.PY)(target, hook.id, true)}: ${rotation.outcome}; ${rotation.note}${unsafe}.`;
+        const message = `${(0,github/* describeHook */.PY)(target, hook.id, true)}: ${rotation.outcome}; ${rotation.note}${unsafe}.`;
         return {
             message,
             outcome: rotation.outcome,
@@ -42912,7 +42782,7 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
             stop = `not rotated: fail_fast stopped the run after ${state.stoppedBy} failed`;
         if (stop !== undefined) {
             for (const item of batch) {
-                const skipped = { target: item.target, name: (0,github_scopes/* targetName */.je)(item.target), hook_id: item.hook.id, result: 'skipped', ok: false, changed: false };
+                const skipped = { target: item.target, name: (0,github/* targetName */.je)(item.target), hook_id: item.hook.id, result: 'skipped', ok: false, changed: false };
                 results.push(report({ ...skipped, error: stop }, run, state));
             }
             continue;
@@ -42927,7 +42797,7 @@ async function rotateSecrets(targets, makeClient, ref, options, fleet, clock = m
             stop = `not rotated: ${failures} ${failures === 1 ? 'hook' : 'hooks'} failed or were rolled back (max_failures ${options.max_failures})`;
         }
     }
-    const order = new Map(targets.map((target, index) => [(0,github_scopes/* targetName */.je)(target), index]));
+    const order = new Map(targets.map((target, index) => [(0,github/* targetName */.je)(target), index]));
     results.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0) || (a.hook_id ?? 0) - (b.hook_id ?? 0));
     return { results, counts: countResults(results) };
 }
@@ -42949,6 +42819,361 @@ function batches(items, plan) {
         groups.push(items.slice(at, at + plan.batch_size));
     return groups.filter((group) => group.length > 0);
 }
+
+;// CONCATENATED MODULE: ./src/jobs/index.ts
+/**
+ * The jobs: what the operations do, on a client and a target, knowing nothing of inputs or of how
+ * results are shown. The fleet runner (./fleet.ts) runs a job over many targets and gathers one
+ * {@link OperationResult} per target (./result.ts); the planner (./plan.ts) plans and applies a
+ * webhooks file; the rest are the work of one or a few operations: ensure (./ensure.ts), deliveries
+ * and their polls (./deliveries.ts), the secret proof (./secrets.ts), the audit (./audit.ts), the
+ * rotation (./rotate.ts), the inventory (./inventory.ts) and the delivery health report (./health.ts).
+ */
+
+
+
+
+
+
+
+
+
+// EXTERNAL MODULE: ./src/inputs/credentials.ts
+var credentials = __nccwpck_require__(6431);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __nccwpck_require__(3024);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/inputs/values.ts + 1 modules
+var values = __nccwpck_require__(1268);
+// EXTERNAL MODULE: ./src/inputs/operation-inputs.ts
+var operation_inputs = __nccwpck_require__(6816);
+// EXTERNAL MODULE: ./src/inputs/targets.ts
+var inputs_targets = __nccwpck_require__(4295);
+;// CONCATENATED MODULE: ./src/inputs/input-helper.ts
+/**
+ * The one module that turns the raw action inputs (strings from `action.yml`) into one typed,
+ * validated {@link WebhookRequest} ({@link getRequest}). Every input is checked here, before the
+ * first API request; an invalid input throws an {@link InputError} that names the input and what it
+ * accepts. Along the flow: ./credentials.ts masks the secrets first (`maskSecretInputs`, called
+ * by main.ts before anything else), then `getRequest` parses each value (./values.ts), resolves
+ * the target or the repository selection (./targets.ts), checks the connection and its
+ * credentials (./credentials.ts) and what the chosen operation needs and reads
+ * (./operation-inputs.ts), and fills in the defaults.
+ */
+
+
+
+
+
+
+
+
+
+
+/** Invalid input: `problems` names each bad input and what it accepts. */
+class InputError extends Error {
+    problems;
+    /** Where each problem is in a file (same order as `problems`), for annotations on it; absent for inputs. */
+    places;
+    constructor(problems, places) {
+        super(problems.length === 1 ? problems[0] : `${problems.length} invalid inputs:\n- ${problems.join('\n- ')}`);
+        this.name = 'InputError';
+        this.problems = problems;
+        if (places)
+            this.places = places;
+    }
+}
+/** Default `per_page`: the API's maximum, so that lookups and lists take the fewest requests. */
+const DEFAULT_PER_PAGE = 100;
+/** Default `retries` of every request. */
+const DEFAULT_RETRIES = 3;
+/** Default `wait_timeout` of `ping` / `test`, in seconds. */
+const DEFAULT_WAIT_TIMEOUT = 60;
+/** Default `max_redeliveries` of `redeliver-failed`. */
+const DEFAULT_MAX_REDELIVERIES = 50;
+/** Default `since` of `redeliver-failed`: 24 hours back, in milliseconds. */
+const DEFAULT_REDELIVER_SINCE_MS = 24 * 3600_000;
+/** Default `limit` of `list-deliveries` (GitHub keeps deliveries for a few days; there may be thousands). */
+const DEFAULT_DELIVERIES_LIMIT = 100;
+/** Default `request_timeout`: seconds one HTTP request (each attempt) may take. */
+const DEFAULT_REQUEST_TIMEOUT = 30;
+/** Default `file`: the webhooks file of `plan`, `apply` and `export`. */
+const DEFAULT_FILE = '.github/webhooks.yml';
+/**
+ * Accepts a path whose folder exists and that is not itself a folder (input `inventory_file`): the
+ * file is written there, after every request (a folder would fail that write with EISDIR).
+ * @throws Error naming the input and what it accepts
+ */
+function fileInExistingFolder(raw, name) {
+    const folder = (0,external_node_path_.dirname)(raw);
+    if ((0,external_node_fs_.existsSync)(raw) && (0,external_node_fs_.statSync)(raw).isDirectory()) {
+        throw new Error(`Input '${name}' is '${raw}', which is a folder; it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
+    }
+    if ((0,external_node_fs_.existsSync)(folder) && (0,external_node_fs_.statSync)(folder).isDirectory())
+        return raw;
+    throw new Error(`Input '${name}' is '${raw}', in a folder that does not exist (${folder}); it accepts the path of a file to write, in an existing folder (default: RUNNER_TEMP/webhooks-inventory.csv).`);
+}
+/** True when `path` (input `file`) is a file; else records the problem. */
+function isFile(path, problems) {
+    if ((0,external_node_fs_.existsSync)(path) && (0,external_node_fs_.statSync)(path).isFile())
+        return true;
+    problems.push(`Input 'file' is '${path}', which is not a file; it accepts the path of a webhooks file (YAML, see docs/webhooks-as-code.md), relative to the workspace, default ${DEFAULT_FILE}.`);
+    return false;
+}
+/**
+ * Reads and validates the webhooks file of a `plan` / `apply` request (src/inputs/webhooks-file.ts, loaded
+ * here: `yaml` and `ajv` are bundled in a chunk of their own) and masks its secrets, before any
+ * request. With `secrets_optional` (`plan`), an unset `secret_env` variable is no problem: that
+ * entry's secret is not checked.
+ * @throws InputError with the file's problems, each naming the file (relative to `GITHUB_WORKSPACE`),
+ *   the line and the key, and their places for annotations
+ */
+async function loadWebhooksFile(spec, env = process.env) {
+    const { maskWebhooksFileSecrets, readWebhooksFile, WebhooksFileError } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(46)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2046));
+    try {
+        const file = readWebhooksFile(spec.path, env, undefined, {
+            allow_unknown_events: spec.allow_unknown_events,
+            secrets_optional: spec.secrets_optional === true
+        });
+        maskWebhooksFileSecrets(file, env);
+        return file;
+    }
+    catch (error) {
+        if (error instanceof WebhooksFileError)
+            throw new InputError(error.problems, error.details.map(({ file, line, column }) => ({ file, line, column })));
+        throw error;
+    }
+}
+/** Default `rate_limit_wait`: seconds the run may wait for the primary rate limit's reset (10 minutes). */
+const DEFAULT_RATE_LIMIT_WAIT = 600;
+/** Default `canary` of `rotate-secret`: hooks rotated first, alone. */
+const DEFAULT_CANARY = 1;
+/** Default `batch_size` of `rotate-secret`. */
+const DEFAULT_BATCH_SIZE = 10;
+/** Default `max_failures` of `rotate-secret`. */
+const DEFAULT_MAX_FAILURES = 1;
+/**
+ * The fixed defaults that `action.yml` declares (`default:`), as the runner passes them. The runner
+ * sets an input with a default on EVERY run, so a value equal to its default counts as unset: it gets
+ * no "ignored" warning and does not count as given (e.g. as a change for `update`). An input whose
+ * being set changes what happens (`repository`, `since`, `limit`, `events`…) has no default there.
+ * Each value is the one the code takes when the input is unset; __tests__/reference.test.ts checks
+ * that this map and action.yml agree and that setting each default changes nothing. `api_url`'s
+ * default, `${{ github.api_url }}`, is not fixed: the code falls back to `GITHUB_API_URL` itself.
+ */
+const ACTION_DEFAULTS = {
+    scope: 'repo',
+    include_archived: 'false',
+    include_forks: 'true',
+    fail_fast: 'false',
+    allow_unknown_events: 'false',
+    fail_on_quiet: 'false',
+    ping_if_needed: 'true',
+    fail_on_mismatch: 'true',
+    canary: String(DEFAULT_CANARY),
+    batch_size: String(DEFAULT_BATCH_SIZE),
+    max_failures: String(DEFAULT_MAX_FAILURES),
+    rotate_unknown: 'false',
+    file: DEFAULT_FILE,
+    fail_on_drift: 'false',
+    dry_run: 'false',
+    max_redeliveries: String(DEFAULT_MAX_REDELIVERIES),
+    wait: 'true',
+    wait_timeout: String(DEFAULT_WAIT_TIMEOUT),
+    fail_on_delivery_error: 'true',
+    verify: 'true',
+    per_page: String(DEFAULT_PER_PAGE),
+    retries: String(DEFAULT_RETRIES),
+    request_timeout: String(DEFAULT_REQUEST_TIMEOUT),
+    rate_limit_wait: String(DEFAULT_RATE_LIMIT_WAIT),
+    ghes_rate_limit_factor: '1',
+    api_version: values/* KNOWN_API_VERSIONS */.ti[0]
+};
+/**
+ * Builds the validated request from the inputs.
+ *
+ * Defaults that depend on the workflow: `repository` falls back to `GITHUB_REPOSITORY`, `org` to the
+ * repository owner, `api_url` to `GITHUB_API_URL` then `https://api.github.com`. An input equal to its
+ * fixed default in action.yml ({@link ACTION_DEFAULTS}) counts as unset.
+ *
+ * @param read input reader, `core.getInput` by default (tests pass their own)
+ * @param env environment for the workflow fallbacks, `process.env` by default
+ * @throws InputError listing every invalid input; nothing has been requested from GitHub then.
+ */
+function getRequest(read = core/* getInput */.V4, env = process.env) {
+    const started_at = new Date();
+    const problems = [];
+    const warnings = [];
+    // Unset, or set to its action.yml default (which the runner always sets): undefined.
+    const input = (name) => {
+        const value = read(name);
+        return value === '' || (Object.hasOwn(ACTION_DEFAULTS, name) && value === ACTION_DEFAULTS[name]) ? undefined : value;
+    };
+    /** Runs a parser and records its error as a problem; undefined when the input is unset or invalid. */
+    const parse = (name, parser) => {
+        const raw = input(name);
+        if (raw === undefined)
+            return undefined;
+        try {
+            return parser(raw, name);
+        }
+        catch (error) {
+            problems.push(error.message);
+            return undefined;
+        }
+    };
+    const operation = parse('operation', (0,values/* oneOf */.yL)(model/* OPERATIONS */.xb));
+    if (input('operation') === undefined)
+        problems.push(`Input 'operation' is required; it accepts ${(0,values/* list */.p_)(model/* OPERATIONS */.xb)}.`);
+    const scope = parse('scope', (0,values/* oneOf */.yL)(['repo', 'org', 'app'])) ?? 'repo';
+    const file_path = input('file') ?? DEFAULT_FILE;
+    const allowUnknown = parse('allow_unknown_events', values/* boolean */.zM) === true;
+    const webhooksFile = operation !== undefined && operation_inputs/* FILE_OPERATIONS */.yj.includes(operation) && isFile(file_path, problems) ? file_path : undefined;
+    const repositories = parse('repositories', inputs_targets/* repositoryPatterns */.kG);
+    const target = repositories || webhooksFile || (operation && operation_inputs/* FILE_OPERATIONS */.yj.includes(operation)) ? undefined : (0,inputs_targets/* oneTarget */["in"])(scope, input, env, problems);
+    const targets = webhooksFile
+        ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown, secrets_optional: operation === 'plan' }
+        : repositories
+            ? { kind: 'repositories', selection: (0,inputs_targets/* parseSelection */.gO)(repositories, scope, parse, input, problems) }
+            : target && { kind: 'one', target };
+    const hookId = parse('hook_id', values/* positiveInteger */.Cq);
+    const url = parse('url', values/* httpUrl */.q3);
+    const secrets = (0,credentials/* hookSecrets */.Bj)(read, problems);
+    const config = {
+        content_type: parse('content_type', (0,values/* oneOf */.yL)(['json', 'form'])),
+        insecure_ssl: parse('insecure_ssl', (0,values/* oneOf */.yL)(['0', '1'])),
+        secret: secrets.secret
+    };
+    const hook_fields = {
+        events: parse('events', values/* eventList */.$q),
+        add_events: parse('add_events', values/* eventList */.$q),
+        remove_events: parse('remove_events', values/* eventList */.$q),
+        active: parse('active', values/* boolean */.zM)
+    };
+    const request = {
+        writes: false,
+        fail_fast: parse('fail_fast', values/* boolean */.zM) ?? false,
+        max_writes: parse('max_writes', values/* positiveInteger */.Cq),
+        hook_fields,
+        config,
+        delivery_id: parse('delivery_id', values/* positiveInteger */.Cq),
+        status: parse('status', (0,values/* oneOf */.yL)(['success', 'failure'])),
+        per_page: parse('per_page', (0,values/* integerIn */.wo)(1, 100)) ?? DEFAULT_PER_PAGE,
+        limit: parse('limit', values/* positiveInteger */.Cq),
+        dry_run: parse('dry_run', values/* boolean */.zM) ?? false,
+        wait: parse('wait', values/* boolean */.zM) ?? true,
+        wait_timeout: parse('wait_timeout', (0,values/* seconds */.YA)(600)) ?? DEFAULT_WAIT_TIMEOUT,
+        fail_on_delivery_error: parse('fail_on_delivery_error', values/* boolean */.zM) ?? true,
+        verify: parse('verify', values/* boolean */.zM) ?? true,
+        since: parse('since', values/* pointInTime */.XS),
+        max_redeliveries: parse('max_redeliveries', values/* positiveInteger */.Cq) ?? DEFAULT_MAX_REDELIVERIES,
+        previous_secret: secrets.previous_secret,
+        ping_if_needed: parse('ping_if_needed', values/* boolean */.zM) ?? true,
+        fail_on_mismatch: parse('fail_on_mismatch', values/* boolean */.zM) ?? true,
+        canary: parse('canary', (0,values/* integerIn */.wo)(0, 1000)) ?? DEFAULT_CANARY,
+        batch_size: parse('batch_size', values/* positiveInteger */.Cq) ?? DEFAULT_BATCH_SIZE,
+        max_failures: parse('max_failures', values/* positiveInteger */.Cq) ?? DEFAULT_MAX_FAILURES,
+        rotate_unknown: parse('rotate_unknown', values/* boolean */.zM) ?? false,
+        fail_below: parse('fail_below', values/* fraction */.zO),
+        fail_on_quiet: parse('fail_on_quiet', values/* boolean */.zM) ?? false,
+        file: file_path,
+        also_org: (operation === 'export' || operation === 'inventory') && repositories ? parse('org', inputs_targets/* organizationLogin */.p1) : undefined,
+        inventory_file: parse('inventory_file', fileInExistingFolder) ?? (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-inventory.csv'),
+        fail_on: parse('fail_on', values/* findingIds */.Yj) ?? [],
+        fail_on_drift: parse('fail_on_drift', values/* boolean */.zM) ?? false,
+        retries: parse('retries', (0,values/* integerIn */.wo)(0, 10)) ?? DEFAULT_RETRIES,
+        started_at,
+        connection: {
+            token: read('token'),
+            api_url: parse('api_url', values/* httpUrl */.q3)?.replace(/\/+$/, '') ?? env.GITHUB_API_URL ?? 'https://api.github.com',
+            api_version: parse('api_version', values/* apiVersion */.XV) ?? values/* KNOWN_API_VERSIONS */.ti[0],
+            request_timeout: parse('request_timeout', (0,values/* seconds */.YA)(600)) ?? DEFAULT_REQUEST_TIMEOUT,
+            rate_limit_wait: parse('rate_limit_wait', (0,values/* secondsOrZero */.hM)(3600)) ?? DEFAULT_RATE_LIMIT_WAIT,
+            ghes_rate_limit_factor: parse('ghes_rate_limit_factor', values/* factor */.Gt) ?? 1
+        },
+        warnings
+    };
+    (0,credentials/* checkConnection */.jo)(scope, request.connection, input, problems, warnings);
+    if (parse('allow_unknown_events', values/* boolean */.zM) !== true) {
+        // Only for an operation that sends them; an ignored input gets its warning below instead.
+        const sent = operation === undefined ? [] : operation_inputs/* OPERATION_INPUTS */.gE[operation].uses;
+        for (const name of ['events', 'add_events', 'remove_events'].filter((input) => sent.includes(input))) {
+            const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !values/* KNOWN_EVENTS */._Y.has(event));
+            if (unknown.length > 0)
+                problems.push((0,values/* unknownEvents */.W)(name, unknown));
+        }
+    }
+    if (request.since !== undefined && request.since > started_at) {
+        problems.push(`Input 'since' is ${request.since.toISOString()}, in the future; it accepts a time in the past or a duration back from now (30m, 6h, 3d).`);
+    }
+    if (operation !== undefined) {
+        (0,operation_inputs/* checkOperation */.M5)(operation, scope, request, problems, warnings, input);
+        const dryRun = (0,operation_inputs/* dryRunProblem */.o6)(operation, request);
+        if (dryRun !== undefined)
+            problems.push(dryRun);
+        if (targets?.kind === 'repositories')
+            (0,inputs_targets/* checkFleet */.zJ)(operation, targets.selection, request, problems, warnings, input);
+    }
+    if (targets?.kind !== 'repositories') {
+        // A file's entries are a fleet too: fail_fast and max_writes apply to them.
+        const fleetWide = targets?.kind === 'file' ? ['fail_fast', 'max_writes'] : [];
+        for (const name of operation_inputs/* FLEET_INPUTS */.JI.filter((name) => name !== 'repositories' && !fleetWide.includes(name) && input(name) !== undefined)) {
+            warnings.push(`Input '${name}' is ignored without 'repositories' (it applies to a run over several repositories).`);
+        }
+    }
+    if (problems.length > 0 || operation === undefined || targets === undefined)
+        throw new InputError(problems);
+    const { uses } = operation_inputs/* OPERATION_INPUTS */.gE[operation];
+    // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
+    // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
+    // A GitHub App's one webhook is never named: url is always the url to write.
+    const single = targets.kind === 'one' && !github/* SCOPE_TRAITS */.ty[targets.target.scope].hooks;
+    const moves = (hookId !== undefined || single) && operation_inputs/* URL_MOVERS */.XJ.includes(operation);
+    if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves))
+        config.url = url;
+    if (operation_inputs/* CONFIG_WRITERS */.ee.includes(operation))
+        (0,operation_inputs/* warnUnsafe */.Vp)(config, warnings);
+    if (uses.includes('hook_id') && !single) {
+        request.hook =
+            hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined;
+    }
+    if (operation === 'list-deliveries')
+        request.limit ??= DEFAULT_DELIVERIES_LIMIT;
+    if (!uses.includes('dry_run'))
+        request.dry_run = false;
+    request.writes = (0,operation_inputs/* mayWrite */.J)(operation, request);
+    if (operation === 'redeliver-failed' || operation === 'report')
+        request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS);
+    if (request.since !== undefined)
+        request.since = clampSince(request.since, request.connection.api_url, started_at, warnings);
+    return { operation, targets, ...request };
+}
+/**
+ * GitHub keeps deliveries for {@link deliveryRetentionDays} days (3 on github.com, 7 on GHES): an
+ * older `since` is clamped to that bound, with a warning.
+ */
+function clampSince(since, api_url, now, warnings) {
+    const days = (0,model/* deliveryRetentionDays */.G$)(api_url);
+    const oldest = new Date(now.getTime() - days * 86400_000);
+    if (since >= oldest)
+        return since;
+    warnings.push(`Input 'since' (${since.toISOString()}) is older than GitHub keeps deliveries (${days} days for this API); using ${oldest.toISOString()} instead.`);
+    return oldest;
+}
+
+;// CONCATENATED MODULE: ./src/inputs/index.ts
+/**
+ * The inputs, made into one validated request (src/model.ts `WebhookRequest`) before the first
+ * request to GitHub: secrets masked first (./credentials.ts), every input parsed and checked against
+ * the operation and scope (./input-helper.ts, ./values.ts, ./targets.ts, ./operation-inputs.ts), and
+ * the webhooks file of `plan` / `apply` read and validated (./webhooks-file.ts, loaded only for them).
+ */
+
+
+
 
 ;// CONCATENATED MODULE: ./src/report/charts.ts
 /** GitHub's (Primer) green, red and blue: succeeded, failed, durations. */
@@ -43039,465 +43264,22 @@ function durationChart(series, options = {}) {
     ]);
 }
 
-// EXTERNAL MODULE: ./src/github/selection.ts
-var selection = __nccwpck_require__(7429);
-;// CONCATENATED MODULE: ./src/jobs/plan.ts
-
-
-
-
-
-
-
-
-
-/** Every plan action, in the order a summary lists them (changes first). */
-const PLAN_ACTIONS = ['create', 'move-url', 'update', 'write-secret', 'delete', 'ambiguous', 'failed', 'unchanged'];
-/** The actions that write a hook of an entry (not a deletion): on one target they run before its deletions. */
-const WRITING = new Set(['create', 'move-url', 'update', 'write-secret']);
-/** The note of an entry whose `secret_env` variable is unset during `plan`: its secret is not checked. */
-const SECRET_NOT_CHECKED = 'not checked (no secret in this run)';
-/** The settings an entry asks for, as `ensure` takes them. */
-function wantedOf(entry) {
-    return {
-        url: entry.url,
-        events: entry.events,
-        active: entry.active,
-        content_type: entry.content_type,
-        insecure_ssl: entry.insecure_ssl,
-        secret: entry.secret
-    };
-}
-/**
- * The targets each entry covers: its organization, or the repositories its rules select. Archived
- * repositories are left out for `plan` as for `apply` (GitHub answers 403 to any write there, so a
- * plan that showed them would not be what apply does), even with `include_archived: true`, which is
- * said through `warn`.
- * @throws SelectionError when a rule selects nothing; RequestError on API errors
- */
-async function coveredTargets(client, file, warn) {
-    const covered = new Map();
-    for (const entry of file.hooks) {
-        if (entry.org !== undefined)
-            covered.set(entry, [{ scope: 'org', org: entry.org }]);
-        else if (entry.repositories) {
-            const { targets, report } = await (0,selection/* selectRepositories */.XZ)(client, entry.repositories, { writes: true });
-            covered.set(entry, targets);
-            if (entry.repositories.include_archived && report.left_out.archived > 0) {
-                const count = report.left_out.archived;
-                warn(`${file.path}: entry '${entry.name}' sets include_archived: true, but archived repositories are read-only on GitHub (it answers 403 to any hook write there): plan and apply leave out ${count} archived ${count === 1 ? 'repository' : 'repositories'}.`);
-            }
-        }
-    }
-    return covered;
-}
-/**
- * Computes the plan of a webhooks file: lists each covered target's hooks once, then, per (entry,
- * target), what `ensure` would do in a dry run; then the deletions `prune` asks for. Writes nothing.
- * A target whose hooks cannot be listed (403, 404) is `failed` for each of its entries, and an entry
- * with several hooks at its `url` on a target is `ambiguous` there (naming the hook ids): the other
- * targets and entries are planned as usual.
- * Costs: the selection's list requests, 1 GET per target (its hooks, listed once for all its
- * entries), plus, where a secret is to be proven, the deliveries it reads (1 list + up to 3 GET), and
- * for an absent hook the lookup `ensure` makes to be sure it is absent.
- * @throws Error when two entries could claim one hook on one target (the same URL through `url` or
- *   `previous_urls`), before any hooks request; SelectionError; RateLimitStop when GitHub stopped the
- *   run; RequestError while listing repositories
- */
-async function computePlan(client, file, options = {}) {
-    const covered = await coveredTargets(client, file, options.warn ?? (() => { }));
-    const byTarget = new Map();
-    for (const [entry, targets] of covered) {
-        for (const target of targets) {
-            const key = targetKey(target);
-            const slot = byTarget.get(key) ?? { target, entries: [] };
-            for (const other of slot.entries) {
-                const clash = claimClash(other, entry);
-                if (clash) {
-                    throw new Error(`${file.path}: entries '${other.name}' (line ${other.line}) and '${entry.name}' (line ${entry.line}) could both claim one hook on ${(0,github_scopes/* describeTarget */.ff)(target)}: ${clash}. A hook belongs to one entry: merge the two entries, keep the target in one of them (an exclusion such as "!${(0,github_scopes/* targetName */.je)(target)}"), or drop the URL from previous_urls.`);
-                }
-            }
-            slot.entries.push(entry);
-            byTarget.set(key, slot);
-        }
-    }
-    const plan = [];
-    for (const { target, entries } of byTarget.values()) {
-        let live;
-        try {
-            live = (await listHooks(client, target, { per_page: 100 })).items;
-        }
-        catch (error) {
-            if (error instanceof RateLimitStop)
-                throw error;
-            const why = `its webhooks could not be listed: ${planError(error, target)}`;
-            for (const entry of entries)
-                plan.push({ name: entry.name, target, action: 'failed', changes: [], url: entry.url, error: why });
-            continue;
-        }
-        for (const entry of entries) {
-            const atUrl = live.filter((hook) => hook.config.url === entry.url);
-            if (atUrl.length > 1) {
-                const ids = atUrl.map((hook) => hook.id);
-                plan.push({
-                    name: entry.name,
-                    target,
-                    action: 'ambiguous',
-                    changes: [],
-                    url: entry.url,
-                    error: `${ids.length} webhooks (${ids.join(', ')}) are at the entry's url; a webhooks file holds one hook per url and target and names no hook_id: delete all but one (operation: delete with hook_id), then plan again`
-                });
-                continue;
-            }
-            try {
-                plan.push(await planEntry(client, target, entry, live));
-            }
-            catch (error) {
-                if (error instanceof RateLimitStop)
-                    throw error;
-                plan.push({ name: entry.name, target, action: 'failed', changes: [], url: entry.url, error: planError(error, target) });
-            }
-        }
-        const declared = new Set(entries.flatMap((entry) => [entry.url, ...entry.previous_urls]));
-        for (const hook of live) {
-            const url = hook.config.url ?? '';
-            if (declared.has(url) || !file.prune.some((glob) => (0,model/* urlGlobMatches */.Ph)(glob, url)))
-                continue;
-            plan.push({ name: 'prune', target, action: 'delete', changes: [], hook_id: hook.id, url, note: 'matches prune and no entry declares it' });
-        }
-    }
-    return plan;
-}
-/**
- * Why two entries on one target could claim the same hook (one's `url` or `previous_urls` is the
- * other's `url` or in its `previous_urls`), naming the keys but not the URL; undefined when they cannot.
- */
-function claimClash(a, b) {
-    const keyOf = (entry, url) => (url === entry.url ? 'url' : 'previous_urls');
-    const claimed = new Set([b.url, ...b.previous_urls].map(model/* sameUrl */.cl));
-    for (const url of [a.url, ...a.previous_urls]) {
-        if (claimed.has((0,model/* sameUrl */.cl)(url)))
-            return `the ${keyOf(a, url)} of '${a.name}' is the ${keyOf(b, url)} of '${b.name}'`;
-    }
-    return undefined;
-}
-/** An error of planning one target, as its plan item says it: GitHub's answer with the permission hint, or the message. */
-function planError(error, target) {
-    if ((0,api_error/* isApiError */.d7)(error))
-        return (0,api_error/* describeApiError */.gg)(error, target.scope).replace(/\n/g, ' ');
-    return error instanceof Error ? error.message : String(error);
-}
-/** The plan item of one entry on one target whose hooks are `live`. */
-async function planEntry(client, target, entry, live) {
-    const atUrl = live.some((hook) => hook.config.url === entry.url);
-    const moved = atUrl ? undefined : live.find((hook) => entry.previous_urls.includes(hook.config.url ?? ''));
-    const ref = moved ? { hook_id: moved.id } : { url: entry.url };
-    const dry = await ensureHook(client, target, ref, wantedOf(entry), { dryRun: true, listed: live });
-    // A plan run without the secret (its variable unset): everything else is planned, the secret is
-    // not checked, and a creation would set it.
-    const unchecked = entry.secret_env !== undefined && entry.secret === undefined;
-    // A creation, or a hook that GitHub shows without any secret, gets the secret from apply: that much
-    // is known without it.
-    const bare = unchecked && (dry.outcome === 'created' || (dry.hook !== undefined && !dry.hook.config.secret));
-    const changes = bare ? [...dry.changes, { field: 'secret', from: 'none', to: 'set' }] : dry.changes;
-    const refused = dry.refused_proof;
-    const finding = refused
-        ? `the receiver ${refused.status_code === 0 ? `could not be reached (${refused.status})` : `answered ${refused.status_code}`} to the delivery that proves the secret: ensure fails on it (delivery ${refused.id})`
-        : undefined;
-    const action = moved
-        ? 'move-url'
-        : dry.outcome === 'created'
-            ? 'create'
-            : changes.length === 0
-                ? 'unchanged'
-                : changes.every((change) => change.field === 'secret')
-                    ? 'write-secret'
-                    : 'update';
-    return {
-        name: entry.name,
-        target,
-        action,
-        changes,
-        hook_id: dry.hook_id,
-        url: entry.url,
-        note: unchecked ? SECRET_NOT_CHECKED : dry.secret_note,
-        ...(finding ? { finding } : {})
-    };
-}
-/** Counts per plan action, every action present (0 when none). */
-function planCounts(plan) {
-    return Object.fromEntries(PLAN_ACTIONS.map((action) => [action, plan.filter((item) => item.action === action).length]));
-}
-/**
- * Carries out a plan, target by target: per item that changes something, `ensure` (creating,
- * updating, writing the secret where it is not proven, verified by GitHub's creation ping or a ping,
- * so that the next plan proves it), the URL move (`PATCH …/hooks/{hook_id}/config` with the new
- * `url`, then `ensure`), or the deletion. On each target the creations, moves and updates go first,
- * and its deletions only once every one of them succeeded: a deletion after a failed, refused or
- * skipped write is `skipped` with the reason, so that a target never loses its old hook to a new one
- * that was not made (a URL renamed under `prune`). Runs as a fleet of targets: `max_writes` counts a
- * target's writes as one (its create and delete together), `fail_fast` and the pacing apply.
- * `ambiguous` and `failed` plan items are reported `failed` with their reason, and nothing is
- * written for them.
- * @param fleet `onResult` is told each plan item's result, `done` of `plan.length`
- * @returns one result per plan item, in the plan's order (`unchanged` ones reported as they are), and the totals
- */
-async function applyPlan(plan, file, makeClient, options, fleet) {
-    const entries = new Map(file.hooks.map((entry) => [entry.name, entry]));
-    const verify = { timeout_ms: options.timeout_ms };
-    const groups = new Map();
-    for (const item of plan) {
-        const group = groups.get(targetKey(item.target)) ?? { target: item.target, items: [] };
-        group.items.push(item);
-        groups.set(targetKey(item.target), group);
-    }
-    const baseOf = (item) => ({
-        target: item.target,
-        name: (0,github_scopes/* targetName */.je)(item.target),
-        hook_id: item.hook_id,
-        changed: false,
-        ok: false
-    });
-    const carryOut = async (client, item) => {
-        const where = `${item.name} on ${(0,github_scopes/* describeTarget */.ff)(item.target)}`;
-        if (item.action === 'delete') {
-            await deleteHook(client, item.target, item.hook_id, true);
-            return { message: `${where}: deleted webhook ${item.hook_id} (${item.url}).`, outcome: 'deleted', changed: true, hook_id: item.hook_id };
-        }
-        const entry = entries.get(item.name);
-        if (!entry)
-            throw new Error(`internal error: no entry '${item.name}'`);
-        const ref = item.action === 'move-url' ? { hook_id: item.hook_id } : { url: entry.url };
-        const done = await ensureHook(client, item.target, ref, wantedOf(entry), { dryRun: false, verify, clock: options.clock });
-        const verified = done.verification?.delivery;
-        const failure = done.verification?.error ??
-            (verified && !(verified.status_code >= 200 && verified.status_code < 300) ? `the receiver answered ${verified.status_code}` : undefined);
-        const message = `${where}: ${item.action} (${done.outcome}; secret ${done.secret_proof}).`;
-        return {
-            message,
-            outcome: DONE[item.action],
-            changed: done.outcome !== 'unchanged',
-            hook_id: done.hook_id,
-            ensure: done,
-            ...(failure ? { failure: `${where}: written, but its verification failed: ${failure}` } : {})
-        };
-    };
-    /** The results of one target's items, as its run left them. */
-    const applied = new Map();
-    const runTarget = async (client, group) => {
-        const results = new Map();
-        applied.set(targetKey(group.target), results);
-        let wrote = false;
-        client.hook.after('request', (_response, request) => {
-            if (request.method !== 'GET')
-                wrote = true;
-        });
-        let blocked;
-        const order = (item) => (item.action === 'delete' ? 1 : 0);
-        for (const item of [...group.items].sort((a, b) => order(a) - order(b))) {
-            if (!WRITING.has(item.action) && item.action !== 'delete') {
-                results.set(item, settledResult(item));
-                continue;
-            }
-            if (item.action === 'delete' && blocked !== undefined) {
-                results.set(item, {
-                    ...baseOf(item),
-                    result: 'skipped',
-                    error: `not deleted: ${blocked}, so webhook ${item.hook_id} stays until a run where it succeeds`
-                });
-                continue;
-            }
-            let result;
-            try {
-                const operation = await carryOut(client, item);
-                const done = {
-                    ...baseOf(item),
-                    hook_id: operation.hook_id ?? item.hook_id,
-                    result: operation.outcome,
-                    changed: operation.changed ?? false,
-                    operation
-                };
-                result = operation.failure ? { ...done, error: operation.failure } : { ...done, ok: true };
-            }
-            catch (error) {
-                result = thrownResult(baseOf(item), error, { wrote });
-            }
-            results.set(item, result);
-            if (WRITING.has(item.action) && !result.ok)
-                blocked ??= `${item.name}'s ${item.action} on this target ended ${result.result}${result.error ? ` (${result.error.split('\n')[0]})` : ''}`;
-        }
-        const failed = [...results.values()].filter(isFailure);
-        return {
-            message: `${(0,github_scopes/* describeTarget */.ff)(group.target)}: applied.`,
-            outcome: 'applied',
-            changed: [...results.values()].some((result) => result.changed),
-            ...(failed.length > 0 ? { failure: failed.map((result) => result.error).join('; ') } : {})
-        };
-    };
-    /** The results of a target's items: as its run left them, or all as the target's (skipped before it ran, or thrown). */
-    const itemResults = (group, outcome) => {
-        const results = applied.get(targetKey(group.target));
-        return group.items.map((item) => {
-            const result = results?.get(item);
-            if (result)
-                return result;
-            if (!WRITING.has(item.action) && item.action !== 'delete')
-                return settledResult(item);
-            return { ...baseOf(item), result: outcome.result === 'applied' ? 'skipped' : outcome.result, error: outcome.error, thrown: outcome.thrown };
-        });
-    };
-    let done = 0;
-    const list = [...groups.values()];
-    const ran = await runFleet(list, makeClient, runTarget, {
-        ...fleet,
-        state: undefined,
-        onResult: (result) => {
-            const group = list.find((candidate) => targetKey(candidate.target) === targetKey(result.target));
-            if (group)
-                for (const item of itemResults(group, result))
-                    fleet.onResult?.(item, ++done, plan.length);
-        }
-    });
-    const byItem = new Map();
-    for (const [index, group] of list.entries()) {
-        const results = itemResults(group, ran.results[index]);
-        group.items.forEach((item, k) => byItem.set(item, results[k]));
-    }
-    const results = plan.map((item) => byItem.get(item));
-    return { results, counts: countResults(results) };
-}
-/** The result of a plan item that writes nothing: `unchanged` (ok), or its `ambiguous` / `failed` outcome with the reason. */
-function settledResult(item) {
-    const base = { target: item.target, name: (0,github_scopes/* targetName */.je)(item.target), hook_id: item.hook_id, changed: false };
-    const where = `${item.name} on ${(0,github_scopes/* describeTarget */.ff)(item.target)}`;
-    if (item.action === 'unchanged') {
-        return { ...base, result: 'unchanged', ok: true, operation: { message: `${where}: unchanged.`, outcome: 'unchanged', hook_id: item.hook_id } };
-    }
-    const message = `${where}: ${item.action}, nothing written: ${item.error ?? ''}`;
-    return { ...base, result: item.action, ok: false, error: message, operation: { message, outcome: item.action, failure: message } };
-}
-/** The result word of an applied plan action. */
-const DONE = {
-    create: 'created',
-    'move-url': 'moved',
-    update: 'updated',
-    'write-secret': 'secret-written',
-    delete: 'deleted',
-    ambiguous: 'ambiguous',
-    failed: 'failed',
-    unchanged: 'unchanged'
-};
-/** `octo-org/api`, or the organization's login: one key per target. */
-function targetKey(target) {
-    return `${target.scope}:${(0,github_scopes/* targetName */.je)(target)}`.toLowerCase();
-}
-/**
- * Groups the hooks read from each target into entries of a webhooks file ({@link ExportEntry}):
- * identical hooks of repositories become one entry listing its repositories; an organization's hook
- * is an entry of its own. Names come from the URL's host and path, made unique (`deploy-example-com`,
- * `…-2`); `secret_env` is the name in upper case with `_SECRET`.
- * Hooks whose URL carries credentials (the README's URL-credential rule, {@link urlCredentials}) are
- * left out: the file is meant to be committed. So are hooks that share their URL with another hook of
- * the same target (GitHub allows it when their events differ, or as an exact duplicate): a webhooks
- * file holds one hook per URL and target, so any way to write them would be refused by `plan` (or
- * make it `ambiguous`); they stay as they are, untouched by a plan of the file (an export writes no `prune`).
- * @param read the hooks of each target, as the `export` operation read them
- * @returns the entries; the hooks left out for credentials (`repository octo-org/api webhook 12`);
- *   those left out for a shared URL (`repository octo-org/api webhooks 12, 13`), one line per URL and
- *   target; and those left out for having no URL (legacy service hooks, `config: {}`)
- */
-function exportEntries(read) {
-    const groups = new Map();
-    const used = new Set();
-    const left_out = [];
-    const shared_url = [];
-    const no_url = [];
-    for (const { target, hooks: everyHook } of read) {
-        // A legacy service hook (config {}) has no URL a file could declare: left out, and said.
-        for (const hook of everyHook)
-            if (!hook.config.url)
-                no_url.push(`${(0,github_scopes/* describeTarget */.ff)(target)} webhook ${hook.id} ("${hook.name}")`);
-        const found = everyHook.filter((hook) => hook.config.url);
-        const atUrl = new Map();
-        // Hooks whose URLs are one URL once serialized (`https://h?x`, `https://h/?x`) share it: plan would refuse both.
-        for (const hook of found)
-            atUrl.set((0,model/* sameUrl */.cl)(hook.config.url ?? ''), [...(atUrl.get((0,model/* sameUrl */.cl)(hook.config.url ?? '')) ?? []), hook.id]);
-        for (const ids of atUrl.values())
-            if (ids.length > 1)
-                shared_url.push(`${(0,github_scopes/* describeTarget */.ff)(target)} webhooks ${ids.join(', ')}`);
-        for (const hook of found) {
-            const url = hook.config.url ?? '';
-            if ((atUrl.get((0,model/* sameUrl */.cl)(url))?.length ?? 0) > 1)
-                continue;
-            // A URL that carries credentials would put them in a file meant for a repository: left out, and said.
-            if ((0,redact/* urlCredentials */.O4)(url).length > 0) {
-                left_out.push(`${(0,github_scopes/* describeTarget */.ff)(target)} webhook ${hook.id}`);
-                continue;
-            }
-            const settings = {
-                url,
-                events: [...hook.events].sort(),
-                content_type: hook.config.content_type === 'form' ? 'form' : 'json',
-                insecure_ssl: String(hook.config.insecure_ssl ?? '0') === '1' ? '1' : '0',
-                active: hook.active,
-                secret_set: Boolean(hook.config.secret)
-            };
-            const key = JSON.stringify([target.scope === 'org' ? `org:${target.org}` : 'repos', settings]);
-            const group = groups.get(key);
-            if (group && target.scope === 'repo') {
-                group.repositories?.push((0,github_scopes/* targetName */.je)(target));
-                continue;
-            }
-            const base = `${URL.parse(url)?.hostname ?? 'hook'}${URL.parse(url)?.pathname ?? ''}`
-                .toLowerCase()
-                .replace(/[^a-z0-9]+/g, '-')
-                .replace(/^-|-$/g, '') || 'hook';
-            let name = base;
-            for (let n = 2; used.has(name); n++)
-                name = `${base}-${n}`;
-            used.add(name);
-            const where = target.scope === 'org' ? { org: target.org } : { repositories: [(0,github_scopes/* targetName */.je)(target)] };
-            const upper = name.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
-            // An environment variable's name does not start with a digit (a host such as 10.0.0.7).
-            const secret_env = /^[A-Z_]/.test(upper) ? `${upper}_SECRET` : `HOOK_${upper}_SECRET`;
-            groups.set(key, { name, ...settings, ...where, secret_env });
-        }
-    }
-    return { entries: [...groups.values()], left_out, shared_url, no_url };
-}
-
 ;// CONCATENATED MODULE: ./src/report/outputs.ts
 /**
- * Sets the step outputs and writes the job summary from an {@link OperationResult}.
- * The secret never appears: GitHub returns it as `********`, and the summary shows only "set" / "not set".
+ * The step outputs every operation sets: those a single run's result carries, and over a fleet
+ * `results` and the counts; an operation adds its own through its {@link Presentation}. The secret
+ * never appears: GitHub returns it as `********`, and every value is redacted.
  */
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 /**
  * Sets the outputs the result carries: `hook_id`, `hook`, `hooks`, `config`, `deliveries` (JSON),
  * and for one delivery `delivery_id`, `delivery_guid`, `delivery_status` (GitHub's text, e.g. `OK`),
- * `status_code` (the receiver's HTTP status) and `delivery` (JSON); for `ensure` / `ensure-absent`
- * `result` (created, updated, unchanged, deleted, absent), `changes` (JSON `[{field, from, to}]`) and
- * `secret_proof` (proven, written, would-write, unproven, not-given); `duration` (seconds, as GitHub reports it)
- * with a delivery (also the verifying ping of `ensure`); for `list` / `list-deliveries` `truncated`
- * (true when `limit` left items out); for `redeliver-failed` `redelivered` (count), `redelivered_ids`
- * (JSON), `failed_guids` (JSON list of the guids that never got a 2xx) and `failed_count`.
+ * `status_code` (the receiver's HTTP status), `duration` (seconds, as GitHub reports it) and
+ * `delivery` (JSON); for `list` / `list-deliveries` `truncated` (true when `limit` left items out);
+ * then the operation's own (`presentation.outputs`, e.g. `ensure`'s `result`), before the delivery's.
  */
-function setOutputs(result) {
+function setOutputs(result, presentation = {}) {
     const outputs = {
         hook_id: result.hook_id,
         hook: result.hook,
@@ -43508,49 +43290,183 @@ function setOutputs(result) {
         delivery: result.delivery,
         truncated: result.truncated
     };
-    if (result.ensure) {
-        outputs.result = result.ensure.outcome;
-        outputs.changes = result.ensure.changes;
-        outputs.secret_proof = result.ensure.secret_proof;
-    }
+    Object.assign(outputs, presentation.outputs?.(result));
     if (result.delivery) {
         outputs.delivery_guid = result.delivery.guid;
         outputs.delivery_status = result.delivery.status;
         outputs.status_code = result.delivery.status_code;
         outputs.duration = result.delivery.duration;
     }
-    if (result.redeliver) {
-        outputs.redelivered = result.redeliver.redelivered.length;
-        outputs.redelivered_ids = result.redeliver.redelivered.map((item) => Number(item.newest.id));
-        outputs.failed_guids = result.redeliver.failed.map((item) => item.guid);
-        outputs.failed_count = result.redeliver.failed.length;
-    }
     for (const [name, value] of Object.entries(outputs)) {
         if (value !== undefined)
-            core/* setOutput */.uH(name, (0,redact/* redact */.E$)(typeof value === 'string' ? value : JSON.stringify(value)));
+            core/* setOutput */.uH(name, (0,github/* redact */.E$)(typeof value === 'string' ? value : JSON.stringify(value)));
     }
 }
+/** A target's result as an entry of the `results` output: `{ repository, result, hook_id, error }` (`organization` for an organization). */
+function resultEntry(result) {
+    const hook_ids = result.operation?.hooks?.map((hook) => hook.id);
+    return { ...(0,github/* targetFields */.lU)(result.target), result: result.result, hook_id: result.hook_id, error: result.error, hook_ids };
+}
 /**
- * Writes the job summary: a heading with the operation and target, the result's message, then a
- * table of hooks, of config, of deliveries, or of one delivery — whichever the result carries.
+ * Sets the outputs of a run over targets: `results` (JSON list, one {@link resultEntry} per target,
+ * or per hook for `rotate-secret`, in the order selected; `list` adds `hook_ids`), the counts
+ * `succeeded`, `failed`, `changed`, `skipped`, and `result_counts` (JSON: how many results have each
+ * outcome word); then the operation's own (`presentation.fleetOutputs`, e.g. `audit-secret`'s `audit`).
  */
-async function writeSummary(request, target, result) {
+function setFleetOutputs(results, counts, presentation = {}) {
+    core/* setOutput */.uH('results', (0,github/* redact */.E$)(JSON.stringify(results.map(resultEntry))));
+    for (const [name, value] of Object.entries(counts))
+        core/* setOutput */.uH(name, String(value));
+    const tally = {};
+    for (const result of results)
+        tally[result.result] = (tally[result.result] ?? 0) + 1;
+    core/* setOutput */.uH('result_counts', JSON.stringify(tally));
+    for (const [name, value] of Object.entries(presentation.fleetOutputs?.(results) ?? {}))
+        core/* setOutput */.uH(name, value);
+}
+
+;// CONCATENATED MODULE: ./src/report/markup.ts
+
+/** A header row of a table: each cell a `<th>`. */
+const markup_header = (...cells) => cells.map((data) => ({ data, header: true }));
+/** Text (redacted, HTML-escaped, see {@link escape}) in a `<code>` element; '' stays ''. */
+function code(text) {
+    return text === '' ? '' : `<code>${markup_escape(text)}</code>`;
+}
+/**
+ * Makes text safe for the summary's HTML: redacts it first (`redact`: masked values, URL
+ * credentials), then escapes `& < > " '`. In this order, no escaped form of a secret (`Pa&#38;ss`)
+ * can slip past redaction; the whole summary is redacted once more before it is written.
+ */
+function markup_escape(text) {
+    return (0,github/* redact */.E$)(text).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+}
+/**
+ * Appends the summary to the job summary with every masked value (secret, token, URL credentials)
+ * redacted. An empty table cell is closed (`<td></td>`): `@actions/core` writes an empty one as a
+ * lone `<td>`.
+ */
+async function writeRedacted(summary) {
+    const text = (0,github/* redact */.E$)(summary.stringify()).replace(/<(td|th)>(?=<(?:td|th)\b|<\/tr>)/g, '<$1></$1>');
+    await summary.emptyBuffer().addRaw(text).write();
+}
+/** Outside a runner (no `GITHUB_STEP_SUMMARY`), there is no job summary to write. */
+function hasSummaryFile() {
+    return Boolean(process.env.GITHUB_STEP_SUMMARY);
+}
+/** The rows that fit in `budget` bytes (measured as their cells' UTF-8 length plus the tags), in order. */
+function rowsWithin(rows, budget) {
+    let used = 0;
+    const kept = [];
+    for (const row of rows) {
+        used += row.reduce((sum, cell) => sum + Buffer.byteLength(typeof cell === 'string' ? cell : cell.data) + 9, 9);
+        if (used > budget)
+            break;
+        kept.push(row);
+    }
+    return kept;
+}
+/** `1 webhook`, `2 webhooks`, `0 deliveries`: a count with its noun in the right number. */
+function count(n, singular, plural = `${singular}s`) {
+    return `${n} ${n === 1 ? singular : plural}`;
+}
+/** A rate as a percentage with one decimal (`97.5 %`), or `n/a` when there is none. */
+function percent(rate) {
+    return rate === null || rate === undefined ? 'n/a' : `${(Math.round(rate * 1000) / 10).toString()} %`;
+}
+
+;// CONCATENATED MODULE: ./src/report/progress.ts
+/**
+ * What a run says while it goes and when it ends: a line per target as it finishes, a progress line
+ * when nothing else was logged for a while, and how the run was paced.
+ */
+
+
+
+/** Logs a target's result as it finishes: `[37/1000] octo-org/api: unchanged (hook 12)`, why it failed, and its warning or notice. */
+function logResult(result, done, total) {
+    const hook = result.hook_id === undefined ? '' : ` (hook ${result.hook_id})`;
+    const why = result.error === undefined ? '' : ` — ${result.error.split('\n')[0]}`;
+    core/* info */.pq((0,github/* redact */.E$)(`[${done}/${total}] ${result.name}: ${result.result}${hook}${why}`));
+    if (result.operation?.warning)
+        core/* warning */.$e((0,github/* redact */.E$)(`${result.name}: ${result.operation.warning}`));
+    if (result.operation?.notice)
+        core/* notice */.lm((0,github/* redact */.E$)(`${result.name}: ${result.operation.notice}`));
+}
+/**
+ * How the run was paced, one line for the log and the job summary: requests and points sent, the
+ * busiest minute against GitHub's 900 points per endpoint, the summed response time of the busiest
+ * minute against GitHub's 90 s of CPU time (against the run's own larger budget, saying so, when
+ * `ghes_rate_limit_factor` raised it), and every wait GitHub asked for (seconds and why).
+ * @param elapsed_ms the run's wall time, in MILLISECONDS
+ */
+function pacingLine(stats, elapsed_ms) {
+    const n = (value) => value.toLocaleString('en-US');
+    const seconds = (ms) => (ms / 1000).toFixed(1);
+    const count = (value, noun) => `${n(value)} ${noun}${value === 1 ? '' : 's'}`;
+    // With ghes_rate_limit_factor above 1 the run's own budget is larger than GitHub.com's limits: the
+    // line compares with that budget, so that a busy minute within it does not read as a breach.
+    const raised = stats.budget.points_per_minute > github/* GITHUB_LIMITS */.f_.points_per_minute;
+    const allowed = raised
+        ? ` (within this run's budget of ${n(stats.budget.points_per_minute)} per endpoint, raised by ghes_rate_limit_factor; GitHub.com allows ${n(github/* GITHUB_LIMITS */.f_.points_per_minute)})`
+        : ` (GitHub allows ${n(github/* GITHUB_LIMITS */.f_.points_per_minute)} per endpoint)`;
+    const allowedMs = raised
+        ? ` (within this run's budget of ${seconds(stats.budget.response_ms_per_minute)} s; GitHub.com allows ${github/* GITHUB_LIMITS */.f_.response_ms_per_minute / 1000} s)`
+        : ` (GitHub allows ${github/* GITHUB_LIMITS */.f_.response_ms_per_minute / 1000} s)`;
+    const busiest = stats.busiest_route === undefined
+        ? ''
+        : `; busiest minute: ${count(stats.busiest_minute_points, 'point')} on ${stats.busiest_route}${allowed}, ${seconds(stats.busiest_minute_response_ms)} s of response time${allowedMs}`;
+    const waits = Object.entries(stats.waited_s).map(([reason, seconds]) => `waited ${seconds} s: ${github/* REASON_TEXT */.$H[reason]}`);
+    const refused = Object.values(stats.refusals).reduce((sum, count) => sum + (count ?? 0), 0);
+    const tail = [refused > 0 ? `${refused} refused by GitHub` : 'none refused by GitHub', ...waits].join('; ');
+    return `Paced: ${count(stats.requests, 'request')} (${count(stats.points, 'point')}) in ${(elapsed_ms / 1000).toFixed(1)} s${busiest}; ${tail}.`;
+}
+/** Logs {@link pacingLine} and appends it to the job summary, with the run's stop if GitHub stopped it. */
+async function writePacing(stats, elapsed_ms) {
+    const line = pacingLine(stats, elapsed_ms);
+    core/* info */.pq((0,github/* redact */.E$)(line));
     if (!hasSummaryFile())
         return;
-    const summary = core/* summary */.z
-        .addHeading(`Webhooks: ${request.operation} on ${outputs_escape((0,github_scopes/* describeTarget */.ff)(target))}`, 3)
-        .addRaw(`<p>${outputs_escape(result.message)}</p>`, true);
-    if (result.failure)
-        summary.addRaw(`<p>❌ ${outputs_escape(result.failure)}</p>`, true);
-    if (result.warning)
-        summary.addRaw(`<p>⚠️ ${outputs_escape(result.warning)}</p>`, true);
-    if (result.notice)
-        summary.addRaw(`<p>ℹ️ ${outputs_escape(result.notice)}</p>`, true);
-    if (result.ensure && result.ensure.changes.length > 0)
-        summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)]);
+    const summary = core/* summary */.z.addRaw(`<p>⏱️ ${markup_escape(line)}</p>`, true);
+    if (stats.stopped)
+        summary.addRaw(`<p>🛑 ${markup_escape(stats.stopped)}</p>`, true);
+    await writeRedacted(summary);
+}
+/**
+ * Logs a line every `every_ms` MILLISECONDS in which nothing else was logged by `logResult`:
+ * how far the run is, and the wait GitHub asked for if one is in force. Returns the function that
+ * stops it.
+ * @param status what to say: e.g. `120 of 1,000 repositories done, 131 requests sent`
+ */
+function progressTicker(status, every_ms = 10_000) {
+    let last = Date.now();
+    const timer = setInterval(() => {
+        if (Date.now() - last < every_ms - 50)
+            return;
+        last = Date.now();
+        core/* info */.pq((0,github/* redact */.E$)(`Still running: ${status()}`));
+    }, every_ms / 10);
+    timer.unref();
+    return { stop: () => clearInterval(timer), touch: () => (last = Date.now()) };
+}
+
+;// CONCATENATED MODULE: ./src/report/tables.ts
+/**
+ * The job-summary tables of hooks, configs and deliveries that several operations show, and the
+ * tables of one result ({@link commonTables}). A secret is never shown: GitHub reads it back as
+ * `********`, and the tables say only "set" / "not set".
+ */
+
+
+
+/**
+ * The tables of a result, whichever it carries: its hooks (or hook), its config, its deliveries, or
+ * one delivery with the start of the receiver's answer.
+ */
+function commonTables(summary, result, target) {
     const hookList = result.hooks ?? (result.hook ? [result.hook] : undefined);
     // Organization hooks have no last_response: the column is shown for repositories only.
-    const lastResponse = github_scopes/* SCOPE_TRAITS */.ty[target.scope].lastResponse;
+    const lastResponse = github/* SCOPE_TRAITS */.ty[target.scope].lastResponse;
     if (hookList?.length === 0)
         summary.addRaw('<p>No webhooks.</p>', true);
     else if (hookList)
@@ -43563,14 +43479,108 @@ async function writeSummary(request, target, result) {
         summary.addTable([DELIVERY_HEADER, ...result.deliveries.map(deliveryRow)]);
     if (result.delivery)
         addDelivery(summary, result.delivery);
-    if (result.redeliver && result.redeliver.redelivered.length > 0) {
-        summary.addTable([REDELIVERY_HEADER, ...result.redeliver.redelivered.map(redeliveryRow)]);
+}
+/** The header of the hooks table; `last response` only where hooks have one (repositories). */
+function hookHeader(lastResponse) {
+    const cells = ['id', 'url', 'events', 'active', 'content_type', 'insecure_ssl', 'secret'];
+    return markup_header(...cells, ...(lastResponse ? ['last response'] : []));
+}
+function hookRow(hook, lastResponse) {
+    const last = 'last_response' in hook ? hook.last_response : undefined;
+    const cells = [
+        String(hook.id),
+        code(hook.config.url ?? ''),
+        markup_escape(hook.events.join(', ')),
+        hook.active ? 'yes' : 'no',
+        markup_escape(hook.config.content_type ?? ''),
+        markup_escape(String(hook.config.insecure_ssl ?? '')),
+        secretState(hook.config.secret)
+    ];
+    if (!lastResponse)
+        return cells;
+    return [...cells, last ? markup_escape(lastResponseText(readLastResponse(last))) : ''];
+}
+function configRows(config) {
+    return [
+        markup_header('field', 'value'),
+        ['url', code(config.url ?? '')],
+        ['content_type', markup_escape(config.content_type ?? '')],
+        ['insecure_ssl', markup_escape(String(config.insecure_ssl ?? ''))],
+        ['secret', secretState(config.secret)]
+    ];
+}
+const CHANGE_HEADER = markup_header('field', 'from', 'to');
+/** A row of the ensure diff; a secret's from/to are the words `none`/`unproven`/`set`, never a value. */
+function changeRow(change) {
+    const show = (value) => (value === null || value === undefined ? '—' : Array.isArray(value) ? value.join(', ') : String(value));
+    return [markup_escape(change.field), code(show(change.from)), code(show(change.to))];
+}
+const DELIVERY_HEADER = markup_header('', 'id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery');
+/** A delivery: ✅ when the receiver answered 2xx, ❌ otherwise. */
+function deliveryRow(delivery) {
+    return [
+        succeeded(delivery) ? '✅' : '❌',
+        String(delivery.id),
+        markup_escape(delivery.event),
+        markup_escape(delivery.action ?? ''),
+        delivery.status_code === 0 ? '— (no answer)' : String(delivery.status_code),
+        markup_escape(delivery.status),
+        markup_escape(delivery.delivered_at),
+        code(delivery.guid),
+        delivery.redelivery ? 'yes' : 'no'
+    ];
+}
+const REDELIVERY_HEADER = markup_header('guid', 'event', 'attempts seen', 'redelivered delivery', 'its status');
+/** A guid that never got a 2xx and was redelivered. */
+function redeliveryRow({ guid, newest, attempts }) {
+    return [code(guid), markup_escape(newest.event), String(attempts), String(newest.id), markup_escape(`${newest.status_code} ${newest.status}`)];
+}
+/** One delivery: its row, then the receiver's answer (start of the body) in a details block. */
+function addDelivery(summary, delivery) {
+    summary.addTable([DELIVERY_HEADER, deliveryRow(delivery)]);
+    const body = delivery.response.payload;
+    if (body) {
+        const shown = body.length > 2000 ? `${body.slice(0, 2000)}…` : body;
+        summary.addDetails('Response body', `<pre>${markup_escape(shown)}</pre>`);
     }
+}
+/** The secret is never shown: GitHub reads it back as `********` when one is stored. */
+function secretState(secret) {
+    return secret ? 'set' : 'not set';
+}
+
+;// CONCATENATED MODULE: ./src/report/summary.ts
+/**
+ * The job summary: the frame every operation shares (a heading, the result's message and tables for
+ * one target; the totals and one row per target for a fleet; the problems of a failed step), with
+ * the operation's own section where its {@link Presentation} gives one; the wording helpers the
+ * operations use for the log and the summary. Every summary is redacted as a whole before it is written.
+ */
+
+
+
+
+
+/**
+ * Writes the job summary of a single run: a heading with the operation and target, the result's
+ * message, then its tables (`presentation.tables`, by default a table of hooks, of config, of
+ * deliveries, or of one delivery — whichever the result carries), then the operation's section.
+ */
+async function writeSummary(request, target, result, presentation = {}) {
+    if (!hasSummaryFile())
+        return;
+    const summary = core/* summary */.z
+        .addHeading(`Webhooks: ${request.operation} on ${markup_escape((0,github/* describeTarget */.ff)(target))}`, 3)
+        .addRaw(`<p>${markup_escape(result.message)}</p>`, true);
+    if (result.failure)
+        summary.addRaw(`<p>❌ ${markup_escape(result.failure)}</p>`, true);
+    if (result.warning)
+        summary.addRaw(`<p>⚠️ ${markup_escape(result.warning)}</p>`, true);
+    if (result.notice)
+        summary.addRaw(`<p>ℹ️ ${markup_escape(result.notice)}</p>`, true);
+    (presentation.tables ?? commonTables)(summary, result, target);
     const asResult = { target, name: '', result: result.outcome, ok: !result.failure, changed: false, operation: result };
-    if (result.audit)
-        addAudits(summary, [asResult]);
-    if (result.report)
-        addReports(summary, [asResult]);
+    presentation.section?.(summary, [asResult]);
     await writeRedacted(summary);
 }
 /**
@@ -43581,12 +43591,12 @@ async function writeFailureSummary(request, problems) {
     if (!hasSummaryFile())
         return;
     const title = request ? `${request.operation} on ${describeTargets(request.targets)} failed` : 'invalid inputs';
-    await writeRedacted(core/* summary */.z.addHeading(`Webhooks: ${outputs_escape(title)}`, 3).addList(problems.map((problem) => `<pre>${outputs_escape(problem)}</pre>`)));
+    await writeRedacted(core/* summary */.z.addHeading(`Webhooks: ${markup_escape(title)}`, 3).addList(problems.map((problem) => `<pre>${markup_escape(problem)}</pre>`)));
 }
 /** `repository octo/hello`, `organization octo`, or `repositories octo-org/svc-*, !octo-org/svc-legacy`. */
 function describeTargets(targets) {
     if (targets.kind === 'one')
-        return (0,github_scopes/* describeTarget */.ff)(targets.target);
+        return (0,github/* describeTarget */.ff)(targets.target);
     if (targets.kind === 'file')
         return `the targets of ${targets.path}`;
     // A heading, not a list: thousands of names given one by one would fill the job summary.
@@ -43594,152 +43604,25 @@ function describeTargets(targets) {
     const shown = patterns.slice(0, 10).join(', ');
     return `repositories ${patterns.length > 10 ? `${shown} and ${patterns.length - 10} more` : shown}`;
 }
-/** A target's result as an entry of the `results` output: `{ repository, result, hook_id, error }` (`organization` for an organization). */
-function resultEntry(result) {
-    const hook_ids = result.operation?.hooks?.map((hook) => hook.id);
-    return { ...(0,github_scopes/* targetFields */.lU)(result.target), result: result.result, hook_id: result.hook_id, error: result.error, hook_ids };
-}
-/**
- * Sets the outputs of a run over targets: `results` (JSON list, one {@link resultEntry} per target,
- * or per hook for `rotate-secret`, in the order selected; `list` adds `hook_ids`), the counts
- * `succeeded`, `failed`, `changed`, `skipped`, and `result_counts` (JSON: how many results have each
- * outcome word); for `audit-secret` also `audit` (JSON list: one {@link auditEntries} entry per hook)
- * and `verdict_counts` (JSON: how many hooks have each verdict).
- */
-function setFleetOutputs(results, counts) {
-    core/* setOutput */.uH('results', (0,redact/* redact */.E$)(JSON.stringify(results.map(resultEntry))));
-    for (const [name, value] of Object.entries(counts))
-        core/* setOutput */.uH(name, String(value));
-    const tally = {};
-    for (const result of results)
-        tally[result.result] = (tally[result.result] ?? 0) + 1;
-    core/* setOutput */.uH('result_counts', JSON.stringify(tally));
-    setReportOutputs(results);
-    const audit = auditEntries(results);
-    if (audit === undefined)
-        return;
-    core/* setOutput */.uH('audit', (0,redact/* redact */.E$)(JSON.stringify(audit)));
-    const verdicts = Object.fromEntries(VERDICTS.map((verdict) => [verdict, audit.filter((entry) => entry.verdict === verdict).length]));
-    core/* setOutput */.uH('verdict_counts', JSON.stringify(verdicts));
-}
-/**
- * The outputs of `report`: `report` (JSON list, one entry per hook, worst first), `success_rate`
- * (over all guids of all hooks, 0–1; empty when there was no delivery) and `failing_hooks` (JSON list
- * of the hooks with guids that never got a 2xx: `target`, `hook_id`, `url`, `success_rate`,
- * `failed_guids`, `failing_streak`). Nothing when no result carries a report.
- */
-function setReportOutputs(results) {
-    const reports = results.flatMap((result) => result.operation?.report?.hooks ?? []);
-    if (!results.some((result) => result.operation?.report))
-        return;
-    const ordered = worstFirst(reports);
-    core/* setOutput */.uH('report', (0,redact/* redact */.E$)(JSON.stringify(ordered)));
-    const rate = overallSuccessRate(reports);
-    core/* setOutput */.uH('success_rate', rate === null ? '' : String(Math.round(rate * 10000) / 10000));
-    const failing = ordered.filter((report) => report.failed_guids > 0);
-    const fields = failing.map(({ target, hook_id, url, success_rate, failed_guids, failing_streak }) => ({
-        target,
-        hook_id,
-        url,
-        success_rate,
-        failed_guids,
-        failing_streak
-    }));
-    core/* setOutput */.uH('failing_hooks', (0,redact/* redact */.E$)(JSON.stringify(fields)));
-}
-/**
- * The report table, worst hook first, then the charts people read faster than tables: deliveries per
- * hour (succeeded vs failed) and the p95 duration per hour, over every hook reported (Mermaid, which
- * GitHub renders in job summaries). The charts span the window of the whole run and count each
- * target's deliveries within that target's window ({@link runSeries}), so a delivery in the table is
- * in the charts.
- */
-function addReports(summary, results) {
-    const reported = results.flatMap((result) => (result.operation?.report ? [result.operation.report] : []));
-    if (reported.length === 0)
-        return;
-    const reports = worstFirst(reported.flatMap((report) => report.hooks));
-    if (reports.length === 0) {
-        summary.addRaw('<p>No webhooks.</p>', true);
-        return;
-    }
-    summary.addTable([reportHeader(), ...reports.slice(0, REPORT_ROWS).map(reportRow)]);
-    if (reports.length > REPORT_ROWS)
-        summary.addRaw(`<p>… and ${reports.length - REPORT_ROWS} more webhooks in the report output.</p>`, true);
-    // The whole run's window, not one target's: each target's window ends when it starts.
-    const series = runSeries(reported);
-    summary.addRaw(`\n\n${deliveriesChart(series)}\n\n${durationChart(series)}\n`, true);
-}
-/** Rows of the report table; the full list is in the `report` output. */
-const REPORT_ROWS = 50;
-/** The header of the report table. */
-const reportHeader = () => outputs_header('webhook', 'url', 'success rate', 'guids', 'never 2xx', 'failing streak', 'duration p50 / p95 / max (s)', 'last success', 'failures', 'events');
-/** One hook of the report: its figures, with ⚠️ for failures and 💤 for a quiet or inactive hook. */
-function reportRow(report) {
-    const seconds = (value) => (value === null ? '—' : String(value));
-    const flags = [report.failed_guids > 0 ? '⚠️' : '', report.quiet ? '💤 quiet' : '', report.inactive ? 'inactive' : ''].filter(Boolean).join(' ');
-    const list = (counts) => Object.entries(counts)
-        .sort((a, b) => b[1] - a[1])
-        .map(([key, n]) => `${key}: ${n}`)
-        .join(', ');
-    return [
-        outputs_escape(`${report.target}${report.hook_id === undefined ? '' : `, hook ${report.hook_id}`}${flags ? ` ${flags}` : ''}`),
-        code(report.url),
-        outputs_escape(percent(report.success_rate)),
-        String(report.guids),
-        String(report.failed_guids),
-        String(report.failing_streak),
-        `${seconds(report.duration_p50)} / ${seconds(report.duration_p95)} / ${seconds(report.duration_max)}`,
-        outputs_escape(report.last_success ?? '—'),
-        outputs_escape(list(report.failures_by_status)),
-        outputs_escape(list(report.by_event))
-    ];
-}
-/**
- * The audits of the results as entries of the `audit` output: `{ repository (or organization),
- * hook_id, url, verdict, proved_by, note }`, in result then hook order; undefined when no result carries one.
- */
-function auditEntries(results) {
-    if (!results.some((result) => result.operation?.audit))
-        return undefined;
-    return results.flatMap((result) => (result.operation?.audit ?? []).map(({ hook_id, url, verdict, proved_by, note }) => ({
-        ...(0,github_scopes/* targetFields */.lU)(result.target),
-        hook_id,
-        url,
-        verdict,
-        proved_by,
-        note
-    })));
-}
-/** Logs a target's result as it finishes: `[37/1000] octo-org/api: unchanged (hook 12)`, why it failed, and its warning or notice. */
-function logResult(result, done, total) {
-    const hook = result.hook_id === undefined ? '' : ` (hook ${result.hook_id})`;
-    const why = result.error === undefined ? '' : ` — ${result.error.split('\n')[0]}`;
-    core/* info */.pq((0,redact/* redact */.E$)(`[${done}/${total}] ${result.name}: ${result.result}${hook}${why}`));
-    if (result.operation?.warning)
-        core/* warning */.$e((0,redact/* redact */.E$)(`${result.name}: ${result.operation.warning}`));
-    if (result.operation?.notice)
-        core/* notice */.lm((0,redact/* redact */.E$)(`${result.name}: ${result.operation.notice}`));
-}
 /**
  * The error of a run over several targets where some failed: how many, then each failed target with
  * the first line of its error, and once the token hint that the errors call for (401, 403, 404).
  */
-function fleetFailure(request, results) {
+function fleetFailure(results, presentation = {}) {
     const failed = results.filter(isFailure);
     const shown = failed.slice(0, FAILURES_LISTED).map((result) => `- ${result.name}: ${(result.error ?? '').split('\n')[0]}`);
     const more = failed.length > FAILURES_LISTED ? [`- … and ${failed.length - FAILURES_LISTED} more (see the results output and the job summary)`] : [];
-    const hints = new Set(failed.map((result) => (0,api_error/* tokenHint */.jE)(result.thrown, result.target.scope)).filter((hint) => hint !== undefined));
-    return [`${failed.length} of ${itemCount(request, results)} failed:`, ...shown, ...more, ...hints].join('\n');
+    const hints = new Set(failed.map((result) => (0,github/* tokenHint */.jE)(result.thrown, result.target.scope)).filter((hint) => hint !== undefined));
+    return [`${failed.length} of ${itemCount(results, presentation)} failed:`, ...shown, ...more, ...hints].join('\n');
 }
 /**
  * What the results are about, counted: `3 repositories`, `1 organization`, `12 webhooks`
  * (`rotate-secret` reports per hook; a repository without the hook is no webhook, and not counted).
  */
-function itemCount(request, results) {
-    const perHook = request.operation === 'rotate-secret';
+function itemCount(results, presentation) {
+    const perHook = presentation.resultsPer === 'hook';
     const counted = perHook ? results.filter((result) => result.result !== 'absent') : results;
-    const noun = perHook ? 'webhook' : github_scopes/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun;
+    const noun = perHook ? 'webhook' : github/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun;
     const plural = noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : `${noun}s`;
     return `${counted.length} ${counted.length === 1 ? noun : plural}`;
 }
@@ -43759,7 +43642,7 @@ function hookPresence(results) {
 const FAILURES_LISTED = 20;
 /** Rows of the fleet table shown before the rest is folded into a `<details>` block. */
 const ROWS_SHOWN = 50;
-/** Bytes of HTML the fleet table may take in the job summary (rows past it counted, not written); see {@link INVENTORY_ROWS_BYTES}. */
+/** Bytes of HTML the fleet table may take in the job summary (rows past it counted, not written); see `INVENTORY_ROWS_BYTES` (src/operations/inventory.ts). */
 const FLEET_ROWS_BYTES = 192 * 1024;
 /**
  * Writes the job summary of a run over several repositories: the selection, the totals, then one row
@@ -43767,7 +43650,7 @@ const FLEET_ROWS_BYTES = 192 * 1024;
  * the rows after the first {@link ROWS_SHOWN} folded in `<details>`, rows past {@link FLEET_ROWS_BYTES}
  * not written but counted (every result is in the `results` output).
  */
-async function writeFleetSummary(request, selected, results, counts) {
+async function writeFleetSummary(request, selected, results, counts, presentation = {}) {
     if (!hasSummaryFile())
         return;
     const rank = (result) => (isFailure(result) ? 0 : result.result === 'skipped' ? 1 : result.changed ? 2 : 3);
@@ -43776,218 +43659,114 @@ async function writeFleetSummary(request, selected, results, counts) {
         .sort((a, b) => rank(a.result) - rank(b.result) || a.index - b.index)
         .map(({ result }) => fleetRow(result));
     const summary = core/* summary */.z
-        .addHeading(`Webhooks: ${request.operation} on ${outputs_escape(describeTargets(request.targets))}`, 3)
-        .addRaw(`<p>${outputs_escape(selected ?? '')}${request.dry_run ? ' Dry run: nothing was written; "changed" counts what would change.' : ''}</p>`, true)
+        .addHeading(`Webhooks: ${request.operation} on ${markup_escape(describeTargets(request.targets))}`, 3)
+        .addRaw(`<p>${markup_escape(selected ?? '')}${request.dry_run ? ' Dry run: nothing was written; "changed" counts what would change.' : ''}</p>`, true)
         .addTable([
-        outputs_header('total', 'succeeded', 'changed', 'failed', 'skipped'),
-        [outputs_escape(itemCount(request, results)), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
+        markup_header('total', 'succeeded', 'changed', 'failed', 'skipped'),
+        [markup_escape(itemCount(results, presentation)), String(counts.succeeded), String(counts.changed), String(counts.failed), String(counts.skipped)]
     ]);
     const having = hookPresence(results);
     if (having)
-        summary.addRaw(`<p>${outputs_escape(having)}</p>`, true);
+        summary.addRaw(`<p>${markup_escape(having)}</p>`, true);
     const shown = rowsWithin(rows, FLEET_ROWS_BYTES);
-    const noun = github_scopes/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun;
+    const noun = github/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun;
     const targets = (n) => count(n, `more ${noun}`, `more ${noun === 'repository' ? 'repositories' : `${noun}s`}`);
     summary.addTable([fleetHeader(results), ...shown.slice(0, ROWS_SHOWN)]);
     if (shown.length > ROWS_SHOWN) {
         summary
-            .addRaw(`<details><summary>${outputs_escape(targets(shown.length - ROWS_SHOWN))}</summary>`, true)
+            .addRaw(`<details><summary>${markup_escape(targets(shown.length - ROWS_SHOWN))}</summary>`, true)
             .addTable([fleetHeader(results), ...shown.slice(ROWS_SHOWN)])
             .addRaw('</details>', true);
     }
     if (shown.length < rows.length) {
-        summary.addRaw(`<p>${outputs_escape(`${targets(rows.length - shown.length)} not shown here (those that went well come last), to keep the job summary under GitHub's 1 MiB: every result is in the output results.`)}</p>`, true);
+        summary.addRaw(`<p>${markup_escape(`${targets(rows.length - shown.length)} not shown here (those that went well come last), to keep the job summary under GitHub's 1 MiB: every result is in the output results.`)}</p>`, true);
     }
-    addAudits(summary, results);
-    addReports(summary, results);
+    presentation.section?.(summary, results);
     await writeRedacted(summary);
-}
-/** Words for the verdicts, as a security reviewer would write them in a ticket. */
-const VERDICT_WORDS = {
-    current: '✅ signs with the current secret',
-    previous: '⚠️ still signs with the PREVIOUS secret',
-    unknown: '❌ signs with an UNKNOWN secret (neither the current nor the previous one)',
-    none: '❌ has NO secret: its deliveries are not signed',
-    unproven: '❔ unproven: no signed delivery to check'
-};
-/** The audit tables: one per target, its hooks with their verdicts and how each was told; beyond {@link ROWS_SHOWN} targets folded. */
-function addAudits(summary, results) {
-    const audited = results.filter((result) => result.operation?.audit);
-    audited.forEach((result, index) => {
-        if (index === ROWS_SHOWN)
-            summary.addRaw(`<details><summary>${outputs_escape(count(audited.length - ROWS_SHOWN, 'more audited target'))}</summary>`, true);
-        summary.addHeading(`Secret audit: ${outputs_escape((0,github_scopes/* describeTarget */.ff)(result.target))}`, 4);
-        const audits = result.operation?.audit ?? [];
-        if (audits.length === 0)
-            summary.addRaw('<p>No webhooks.</p>', true);
-        else
-            summary.addTable([outputs_header('hook', 'url', 'verdict', 'how it was told'), ...audits.map(auditRow)]);
-    });
-    if (audited.length > ROWS_SHOWN)
-        summary.addRaw('</details>', true);
-}
-function auditRow(audit) {
-    return [String(audit.hook_id), code(audit.url), outputs_escape(VERDICT_WORDS[audit.verdict]), outputs_escape(audit.note)];
 }
 /** The header of the fleet table; its first column is named for the targets (`repository`, `organization`, `GitHub App`). */
 function fleetHeader(results) {
-    return outputs_header(github_scopes/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun, 'result', 'hook', 'details');
+    return markup_header(github/* SCOPE_TRAITS */.ty[results[0]?.target.scope ?? 'repo'].noun, 'result', 'hook', 'details');
 }
 /** One repository of the fleet table: its result (❌ failed, ⏭️ skipped), hook id, and the error or the operation's message. */
 function fleetRow(result) {
     const mark = result.result === 'failed' ? '❌ ' : result.result === 'skipped' ? '⏭️ ' : '';
     const details = result.error ?? result.operation?.message ?? '';
-    return [code(result.name), `${mark}${outputs_escape(result.result)}`, result.hook_id === undefined ? '' : String(result.hook_id), outputs_escape(details)];
+    return [code(result.name), `${mark}${markup_escape(result.result)}`, result.hook_id === undefined ? '' : String(result.hook_id), markup_escape(details)];
 }
+
+;// CONCATENATED MODULE: ./src/report/index.ts
 /**
- * Appends the summary to the job summary with every masked value (secret, token, URL credentials)
- * redacted. An empty table cell is closed (`<td></td>`): `@actions/core` writes an empty one as a
- * lone `<td>`.
+ * What the step shows: its outputs (./outputs.ts), the job summary's frame and wording (./summary.ts),
+ * the tables of hooks, configs and deliveries (./tables.ts), charts (./charts.ts), and the lines a
+ * run logs as it goes (./progress.ts). An operation presents the rest itself, through a {@link Presentation}.
  */
-async function writeRedacted(summary) {
-    const text = (0,redact/* redact */.E$)(summary.stringify()).replace(/<(td|th)>(?=<(?:td|th)\b|<\/tr>)/g, '<$1></$1>');
-    await summary.emptyBuffer().addRaw(text).write();
-}
-/** Outside a runner (no `GITHUB_STEP_SUMMARY`), there is no job summary to write. */
-function hasSummaryFile() {
-    return Boolean(process.env.GITHUB_STEP_SUMMARY);
-}
-const outputs_header = (...cells) => cells.map((data) => ({ data, header: true }));
-/** The header of the hooks table; `last response` only where hooks have one (repositories). */
-function hookHeader(lastResponse) {
-    const cells = ['id', 'url', 'events', 'active', 'content_type', 'insecure_ssl', 'secret'];
-    return outputs_header(...cells, ...(lastResponse ? ['last response'] : []));
-}
-function hookRow(hook, lastResponse) {
-    const last = 'last_response' in hook ? hook.last_response : undefined;
-    const cells = [
-        String(hook.id),
-        code(hook.config.url ?? ''),
-        outputs_escape(hook.events.join(', ')),
-        hook.active ? 'yes' : 'no',
-        outputs_escape(hook.config.content_type ?? ''),
-        outputs_escape(String(hook.config.insecure_ssl ?? '')),
-        secretState(hook.config.secret)
-    ];
-    if (!lastResponse)
-        return cells;
-    return [...cells, last ? outputs_escape(lastResponseText(readLastResponse(last))) : ''];
-}
-function configRows(config) {
-    return [
-        outputs_header('field', 'value'),
-        ['url', code(config.url ?? '')],
-        ['content_type', outputs_escape(config.content_type ?? '')],
-        ['insecure_ssl', outputs_escape(String(config.insecure_ssl ?? ''))],
-        ['secret', secretState(config.secret)]
-    ];
-}
-const CHANGE_HEADER = outputs_header('field', 'from', 'to');
-/** A row of the ensure diff; a secret's from/to are the words `none`/`unproven`/`set`, never a value. */
-function changeRow(change) {
-    const show = (value) => (value === null || value === undefined ? '—' : Array.isArray(value) ? value.join(', ') : String(value));
-    return [outputs_escape(change.field), code(show(change.from)), code(show(change.to))];
-}
-const DELIVERY_HEADER = outputs_header('', 'id', 'event', 'action', 'status code', 'status', 'delivered at', 'guid', 'redelivery');
-/** A delivery: ✅ when the receiver answered 2xx, ❌ otherwise. */
-function deliveryRow(delivery) {
-    return [
-        succeeded(delivery) ? '✅' : '❌',
-        String(delivery.id),
-        outputs_escape(delivery.event),
-        outputs_escape(delivery.action ?? ''),
-        delivery.status_code === 0 ? '— (no answer)' : String(delivery.status_code),
-        outputs_escape(delivery.status),
-        outputs_escape(delivery.delivered_at),
-        code(delivery.guid),
-        delivery.redelivery ? 'yes' : 'no'
-    ];
-}
-const REDELIVERY_HEADER = outputs_header('guid', 'event', 'attempts seen', 'redelivered delivery', 'its status');
-/** A guid that never got a 2xx and was redelivered. */
-function redeliveryRow({ guid, newest, attempts }) {
-    return [code(guid), outputs_escape(newest.event), String(attempts), String(newest.id), outputs_escape(`${newest.status_code} ${newest.status}`)];
-}
-/** One delivery: its row, then the receiver's answer (start of the body) in a details block. */
-function addDelivery(summary, delivery) {
-    summary.addTable([DELIVERY_HEADER, deliveryRow(delivery)]);
-    const body = delivery.response.payload;
-    if (body) {
-        const shown = body.length > 2000 ? `${body.slice(0, 2000)}…` : body;
-        summary.addDetails('Response body', `<pre>${outputs_escape(shown)}</pre>`);
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/operations/plan.ts
+/**
+ * `plan`: what `apply` would do to make GitHub match the webhooks file, per entry and target
+ * (../jobs/plan.ts), read-only and without any secret: outputs `plan` (JSON), `plan_counts` and
+ * `plan_file` (Markdown that fits a pull-request comment), the plan in the job summary, and with
+ * `fail_on_drift` a failed step when anything would change or a secret could not be checked.
+ * `apply` (./apply.ts) computes and shows the plan the same way ({@link planFile}) before it carries it out.
+ */
+
+
+
+
+
+
+
+const plan = {
+    runAll: async (context) => {
+        const { request } = context;
+        const { plan, drift } = await planFile(context);
+        // A secret not checked (its variable unset in this run) cannot be vouched for: said, and with
+        // fail_on_drift a failure, so that a drift check missing one env line does not pass green.
+        const unchecked = plan.filter((item) => item.note === SECRET_NOT_CHECKED).map((item) => `${item.name} on ${(0,github/* describeTarget */.ff)(item.target)}`);
+        if (unchecked.length > 0) {
+            const which = `${unchecked.slice(0, 10).join(', ')}${unchecked.length > 10 ? ` and ${unchecked.length - 10} more` : ''}`;
+            const said = `${unchecked.length} of ${plan.length} planned without checking the secret (its secret_env variable is not set in this run): ${which}.`;
+            if (request.fail_on_drift)
+                core/* setFailed */.C1((0,github/* redact */.E$)(`${said} fail_on_drift cannot vouch for them: set the variables in the step's env.`));
+            else
+                core/* warning */.$e((0,github/* redact */.E$)(said));
+        }
+        if (request.fail_on_drift && drift > 0)
+            core/* setFailed */.C1((0,github/* redact */.E$)(`Drift: ${drift} of ${plan.length} would change (fail_on_drift): see the plan in the job summary.`));
     }
-}
-/** The secret is never shown: GitHub reads it back as `********` when one is stored. */
-function secretState(secret) {
-    return secret ? 'set' : 'not set';
-}
-/** Text (redacted, HTML-escaped, see {@link escape}) in a `<code>` element; '' stays ''. */
-function code(text) {
-    return text === '' ? '' : `<code>${outputs_escape(text)}</code>`;
-}
+};
 /**
- * Makes text safe for the summary's HTML: redacts it first (`redact`: masked values, URL
- * credentials), then escapes `& < > " '`. In this order, no escaped form of a secret (`Pa&#38;ss`)
- * can slip past redaction; the whole summary is redacted once more before it is written.
+ * The plan of the run's webhooks file, computed and shown: logged with its counts, a warning per
+ * target that could not be planned and per refused proof, and written out ({@link writePlan}).
+ * The plan's hooks lists are read again by `apply` right before it writes: with their ETags
+ * (../github/etags.ts, this run only) those reads are answered 304 when nothing changed, free of the
+ * primary budget; the client factory returned is the one that keeps them.
+ * @returns the plan, how many of its rows would change (`drift`), and the client factory with the ETags
  */
-function outputs_escape(text) {
-    return (0,redact/* redact */.E$)(text).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
-}
-/**
- * How the run was paced, one line for the log and the job summary: requests and points sent, the
- * busiest minute against GitHub's 900 points per endpoint, the summed response time of the busiest
- * minute against GitHub's 90 s of CPU time (against the run's own larger budget, saying so, when
- * `ghes_rate_limit_factor` raised it), and every wait GitHub asked for (seconds and why).
- * @param elapsed_ms the run's wall time, in MILLISECONDS
- */
-function pacingLine(stats, elapsed_ms) {
-    const n = (value) => value.toLocaleString('en-US');
-    const seconds = (ms) => (ms / 1000).toFixed(1);
-    const count = (value, noun) => `${n(value)} ${noun}${value === 1 ? '' : 's'}`;
-    // With ghes_rate_limit_factor above 1 the run's own budget is larger than GitHub.com's limits: the
-    // line compares with that budget, so that a busy minute within it does not read as a breach.
-    const raised = stats.budget.points_per_minute > GITHUB_LIMITS.points_per_minute;
-    const allowed = raised
-        ? ` (within this run's budget of ${n(stats.budget.points_per_minute)} per endpoint, raised by ghes_rate_limit_factor; GitHub.com allows ${n(GITHUB_LIMITS.points_per_minute)})`
-        : ` (GitHub allows ${n(GITHUB_LIMITS.points_per_minute)} per endpoint)`;
-    const allowedMs = raised
-        ? ` (within this run's budget of ${seconds(stats.budget.response_ms_per_minute)} s; GitHub.com allows ${GITHUB_LIMITS.response_ms_per_minute / 1000} s)`
-        : ` (GitHub allows ${GITHUB_LIMITS.response_ms_per_minute / 1000} s)`;
-    const busiest = stats.busiest_route === undefined
-        ? ''
-        : `; busiest minute: ${count(stats.busiest_minute_points, 'point')} on ${stats.busiest_route}${allowed}, ${seconds(stats.busiest_minute_response_ms)} s of response time${allowedMs}`;
-    const waits = Object.entries(stats.waited_s).map(([reason, seconds]) => `waited ${seconds} s: ${REASON_TEXT[reason]}`);
-    const refused = Object.values(stats.refusals).reduce((sum, count) => sum + (count ?? 0), 0);
-    const tail = [refused > 0 ? `${refused} refused by GitHub` : 'none refused by GitHub', ...waits].join('; ');
-    return `Paced: ${count(stats.requests, 'request')} (${count(stats.points, 'point')}) in ${(elapsed_ms / 1000).toFixed(1)} s${busiest}; ${tail}.`;
-}
-/** Logs {@link pacingLine} and appends it to the job summary, with the run's stop if GitHub stopped it. */
-async function writePacing(stats, elapsed_ms) {
-    const line = pacingLine(stats, elapsed_ms);
-    core/* info */.pq((0,redact/* redact */.E$)(line));
-    if (!hasSummaryFile())
-        return;
-    const summary = core/* summary */.z.addRaw(`<p>⏱️ ${outputs_escape(line)}</p>`, true);
-    if (stats.stopped)
-        summary.addRaw(`<p>🛑 ${outputs_escape(stats.stopped)}</p>`, true);
-    await writeRedacted(summary);
-}
-/**
- * Logs a line every `every_ms` MILLISECONDS in which nothing else was logged by `logResult`:
- * how far the run is, and the wait GitHub asked for if one is in force. Returns the function that
- * stops it.
- * @param status what to say: e.g. `120 of 1,000 repositories done, 131 requests sent`
- */
-function progressTicker(status, every_ms = 10_000) {
-    let last = Date.now();
-    const timer = setInterval(() => {
-        if (Date.now() - last < every_ms - 50)
-            return;
-        last = Date.now();
-        core/* info */.pq((0,redact/* redact */.E$)(`Still running: ${status()}`));
-    }, every_ms / 10);
-    timer.unref();
-    return { stop: () => clearInterval(timer), touch: () => (last = Date.now()) };
+async function planFile(context) {
+    const { file } = context;
+    if (!file)
+        throw new Error(`internal error: ${context.request.operation} without a webhooks file`);
+    const makeClient = (0,github/* withEtags */.Lt)(context.makeClient);
+    const plan = await computePlan(makeClient(), file, { warn: (message) => core/* warning */.$e((0,github/* redact */.E$)(message)) });
+    const counts = planCounts(plan);
+    core/* info */.pq((0,github/* redact */.E$)(`Plan of ${file.path}: ${PLAN_ACTIONS.map((action) => `${counts[action]} ${action}`).join(', ')}.`));
+    for (const item of plan.filter((item) => item.error !== undefined)) {
+        core/* warning */.$e((0,github/* redact */.E$)(`${item.name} on ${(0,github/* describeTarget */.ff)(item.target)}: ${item.action}: ${item.error}`));
+    }
+    // A refused proof writes nothing (GitHub holds the wanted secret), but the hook does not work: said, never green in silence.
+    for (const item of plan.filter((item) => item.finding !== undefined)) {
+        core/* warning */.$e((0,github/* redact */.E$)(`${item.name} on ${(0,github/* describeTarget */.ff)(item.target)} (webhook ${item.hook_id}): ${item.finding}`));
+    }
+    await writePlan(plan, file.path);
+    return { plan, drift: plan.length - counts.unchanged, file, makeClient };
 }
 /** A plan action in the job summary and the plan file. */
 const PLAN_SIGNS = {
@@ -44010,7 +43789,7 @@ const PLAN_SUMMARY_CAP = 800_000;
 function planRowText(item) {
     const parts = [];
     if (item.action === 'delete')
-        parts.push(`${(0,redact/* redactUrlHashed */.mC)(item.url)} (${item.note ?? 'matches prune'})`);
+        parts.push(`${(0,github/* redactUrlHashed */.mC)(item.url)} (${item.note ?? 'matches prune'})`);
     else if (item.error !== undefined)
         parts.push(item.error);
     else if (item.changes.length > 0)
@@ -44025,7 +43804,7 @@ function planRowText(item) {
 }
 /** One changed field: `events: push → push, release`; a URL with its credential values hashed. */
 function changeLine(change) {
-    const value = (v) => (change.field === 'url' && typeof v === 'string' ? (0,redact/* redactUrlHashed */.mC)(v) : changeText(v));
+    const value = (v) => (change.field === 'url' && typeof v === 'string' ? (0,github/* redactUrlHashed */.mC)(v) : changeText(v));
     return `${change.field}: ${value(change.from)} → ${value(change.to)}`;
 }
 /** `repository octo-org/api (hook 12; delivery 34)`: a row's target and the live hook it touches. */
@@ -44034,12 +43813,12 @@ function planRowTarget(item) {
         ...(item.hook_id !== undefined ? [`hook ${item.hook_id}`] : []),
         ...(item.finding?.match(/\(delivery (\d+)\)$/) ? [`delivery ${/\(delivery (\d+)\)$/.exec(item.finding)?.[1]}`] : [])
     ];
-    return `${(0,github_scopes/* describeTarget */.ff)(item.target)}${ids.length > 0 ? ` (${ids.join('; ')})` : ''}`;
+    return `${(0,github/* describeTarget */.ff)(item.target)}${ids.length > 0 ? ` (${ids.join('; ')})` : ''}`;
 }
 /** `36 repositories`, `1 organization`: how many targets a group covers. */
 function targetCount(items) {
     const scopes = new Set(items.map((item) => item.target.scope));
-    const noun = scopes.size === 1 ? github_scopes/* SCOPE_TRAITS */.ty[items[0].target.scope].noun : 'target';
+    const noun = scopes.size === 1 ? github/* SCOPE_TRAITS */.ty[items[0].target.scope].noun : 'target';
     const plural = noun.endsWith('y') ? `${noun.slice(0, -1)}ies` : noun.endsWith('s') ? noun : `${noun}s`;
     return `${items.length.toLocaleString('en-US')} ${items.length === 1 ? noun : plural}`;
 }
@@ -44059,7 +43838,7 @@ function planMarkdown(plan, file, options = {}) {
     const changing = plan.filter((item) => item.action !== 'unchanged').length;
     const unchecked = plan.filter((item) => item.note === SECRET_NOT_CHECKED).length;
     const head = [
-        `### Webhooks plan: ${outputs_escape(file)}`,
+        `### Webhooks plan: ${markup_escape(file)}`,
         '',
         changing === 0
             ? `No changes: ${plan.length.toLocaleString('en-US')} ${plan.length === 1 ? 'hook matches' : 'hooks match'} the file, secrets proven where set (an inactive hook's cannot be).`
@@ -44108,12 +43887,12 @@ function planMarkdown(plan, file, options = {}) {
             groups.set(key, group);
         }
         const ordered = [...groups.values()].sort((a, b) => PLAN_ACTIONS.indexOf(a.action) - PLAN_ACTIONS.indexOf(b.action));
-        if (!add(`#### ${outputs_escape(name)}`) || !add(''))
+        if (!add(`#### ${markup_escape(name)}`) || !add(''))
             break;
         for (const group of ordered) {
-            const what = group.text === '' ? '' : `: ${outputs_escape(group.text)}`;
+            const what = group.text === '' ? '' : `: ${markup_escape(group.text)}`;
             if (group.items.length === 1) {
-                if (!add(`- **${PLAN_SIGNS[group.action]}** ${outputs_escape(planRowTarget(group.items[0]))}${what}`))
+                if (!add(`- **${PLAN_SIGNS[group.action]}** ${markup_escape(planRowTarget(group.items[0]))}${what}`))
                     break;
                 shown++;
                 continue;
@@ -44123,7 +43902,7 @@ function planMarkdown(plan, file, options = {}) {
             if (!add(`  <details><summary>${targetCount(group.items)}</summary>`) || !add(''))
                 break;
             for (const item of group.items) {
-                if (!add(`  - ${outputs_escape(planRowTarget(item))}`))
+                if (!add(`  - ${markup_escape(planRowTarget(item))}`))
                     break;
                 shown++;
             }
@@ -44131,7 +43910,7 @@ function planMarkdown(plan, file, options = {}) {
                 break;
         }
         for (const [text, rows] of quiet)
-            add(`- **${PLAN_SIGNS.unchanged}** ${targetCount(rows)}${text === '' ? '' : `: ${outputs_escape(text)}`}`);
+            add(`- **${PLAN_SIGNS.unchanged}** ${targetCount(rows)}${text === '' ? '' : `: ${markup_escape(text)}`}`);
         add('');
         if (full)
             break;
@@ -44167,7 +43946,7 @@ function changeText(value) {
 async function writePlan(plan, file) {
     const entries = plan.map((item) => ({
         name: item.name,
-        target: (0,github_scopes/* targetName */.je)(item.target),
+        target: (0,github/* targetName */.je)(item.target),
         action: item.action,
         changes: item.changes,
         hook_id: item.hook_id,
@@ -44175,21 +43954,630 @@ async function writePlan(plan, file) {
         ...(item.error !== undefined ? { error: item.error } : {}),
         ...(item.finding !== undefined ? { finding: item.finding } : {})
     }));
-    core/* setOutput */.uH('plan', (0,redact/* redact */.E$)(JSON.stringify(entries)));
+    core/* setOutput */.uH('plan', (0,github/* redact */.E$)(JSON.stringify(entries)));
     core/* setOutput */.uH('plan_counts', JSON.stringify(planCounts(plan)));
     const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repository, GITHUB_RUN_ID: run } = process.env;
     const summary = server && repository && run ? `the job summary of [this run](${server}/${repository}/actions/runs/${run})` : "this run's job summary";
     // The file is what a pull-request comment can hold; the job summary holds more; the JSON output all.
-    const markdown = (0,redact/* redact */.E$)(planMarkdown(plan, file, { cap: PLAN_COMMENT_CAP, whole: `${summary}, and the step's JSON output \`plan\`` }));
+    const markdown = (0,github/* redact */.E$)(planMarkdown(plan, file, { cap: PLAN_COMMENT_CAP, whole: `${summary}, and the step's JSON output \`plan\`` }));
     // A folder of its own per step: a second plan step in the same job keeps the first one's file.
     const path = (0,external_node_path_.join)((0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(process.env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-plan-')), 'webhooks-plan.md');
     (0,external_node_fs_.writeFileSync)(path, markdown);
     core/* setOutput */.uH('plan_file', path);
     if (hasSummaryFile()) {
-        await core/* summary */.z.addRaw((0,redact/* redact */.E$)(planMarkdown(plan, file, { cap: PLAN_SUMMARY_CAP, whole: "the step's JSON output `plan`" })), true).write();
+        await core/* summary */.z.addRaw((0,github/* redact */.E$)(planMarkdown(plan, file, { cap: PLAN_SUMMARY_CAP, whole: "the step's JSON output `plan`" })), true).write();
     }
     return path;
 }
+
+;// CONCATENATED MODULE: ./src/operations/run.ts
+/**
+ * The run of an operation over the request's targets, the same for every operation: one target (its
+ * outputs and summary), or the repositories `repositories` selects, listed from the API first, run as
+ * a fleet (each result logged as it finishes, progress while nothing else is logged, then `results`,
+ * the counts, the fleet table, and a failed step listing what failed). An operation module says how
+ * it runs on a target ({@link OperationModule}); one that takes the whole run (`plan`, `apply`) uses
+ * {@link fleetProgress} and {@link failFleet} from here.
+ */
+
+
+
+
+
+/** The results reported so far by the run in progress (for the guard of src/main.ts, {@link reportedSoFar}). */
+let reported = [];
+/** The results the run in progress has reported so far, in the order they finished. */
+function reportedSoFar() {
+    return reported;
+}
+/** Starts a run: no result reported yet. */
+function startRun() {
+    reported = [];
+}
+/**
+ * Runs `operation` over the request's targets: the whole run when the operation takes it (`runAll`),
+ * else one target (reported as a single run unless the operation is `fleetOnly`), else the
+ * repositories `repositories` selects, with the organization `org` when the request adds it.
+ */
+async function runRequest(operation, context) {
+    const { request } = context;
+    if (operation.runAll)
+        return operation.runAll(context);
+    if (request.targets.kind === 'one' && !operation.fleetOnly)
+        return runOne(operation, context, request.targets.target);
+    if (request.targets.kind === 'one')
+        return runMany(operation, context, [request.targets.target], undefined);
+    if (request.targets.kind !== 'repositories')
+        throw new Error(`internal error: ${request.operation} has no run over ${request.targets.kind} targets`);
+    const { targets, report } = await (0,github/* selectRepositories */.XZ)(context.makeClient(), request.targets.selection, { writes: request.writes });
+    const selected = (0,github/* describeSelection */.e9)(targets.length, report);
+    core/* info */.pq((0,github/* redact */.E$)(selected));
+    // `export` and `inventory` read the organization's own hooks too when `org` is given.
+    const org = request.also_org ? [{ scope: 'org', org: request.also_org }] : [];
+    await runMany(operation, context, [...targets, ...org], selected);
+}
+/**
+ * Runs `operation` on one target with the request bound to it. A target's one webhook (a GitHub
+ * App's) has no id to report; a result that fails the step says so in its outcome word.
+ * @param clock the clock of the pacing waits (polls for a delivery); the real one by default
+ * @throws what the operation throws: HookLookupError, Octokit's `RequestError` on API errors
+ */
+async function runOnTarget(operation, client, target, webhookRequest, clock = model/* realClock */.dQ) {
+    if (!operation.run)
+        throw new Error(`internal error: ${webhookRequest.operation} does not run on one target at a time`);
+    const request = { ...webhookRequest, target };
+    const ran = await operation.run(client, request, clock);
+    const result = github/* SCOPE_TRAITS */.ty[target.scope].hooks ? ran : { ...ran, hook_id: undefined };
+    return result.failure && !FAILING_OUTCOMES.includes(result.outcome) ? { ...result, outcome: 'failed' } : result;
+}
+/** Outcome words that already say the operation failed (`rotate-secret`'s rollback, an audit's mismatch). */
+const FAILING_OUTCOMES = ['failed', 'rolled-back', 'mismatch', 'unhealthy'];
+/** One repository or organization: its outputs and summary; an error fails the step as GitHub answered it. */
+async function runOne(operation, context, target) {
+    const { request, makeClient } = context;
+    const fleet = await runFleet([{ target }], makeClient, (client, item) => runOnTarget(operation, client, item.target, request, context.clock), {
+        fail_fast: true
+    });
+    const [{ operation: result, thrown }] = fleet.results;
+    if (!result)
+        throw thrown;
+    (0,github/* maskUrlCredentials */.gn)(result); // hooks from the API may carry credentials in their URLs
+    core/* info */.pq((0,github/* redact */.E$)(result.message));
+    if (result.warning)
+        core/* warning */.$e((0,github/* redact */.E$)(result.warning));
+    if (result.notice)
+        core/* notice */.lm((0,github/* redact */.E$)(result.notice));
+    setOutputs(result, operation);
+    setFleetOutputs(fleet.results, fleet.counts, operation);
+    await writeSummary(request, target, result, operation);
+    if (result.failure)
+        core/* setFailed */.C1((0,github/* redact */.E$)(result.failure));
+}
+/**
+ * Several targets (or the hooks of one, for an operation that runs over all targets at once): each
+ * result logged as it finishes, then what the operation makes of all results (`finish`), the
+ * `results` output and counts, the summary table, and a failed step listing what failed. With
+ * exactly one result per target and one target, the outputs of a single run are set too.
+ * @param selected the line that says what `repositories` selected, for the summary
+ */
+async function runMany(operation, context, targets, selected) {
+    const { request, makeClient } = context;
+    const { options, ticker } = fleetProgress(context, targets.length);
+    const log = (line) => (core/* info */.pq((0,github/* redact */.E$)(line)), ticker.touch());
+    const fleet = await (operation.runTargets
+        ? operation.runTargets(targets, context, options, log)
+        : runFleet(targets.map((target) => ({ target })), makeClient, (client, item) => runOnTarget(operation, client, item.target, request, context.clock), options)).finally(() => ticker.stop());
+    const failure = await operation.finish?.(request, fleet.results);
+    if (failure)
+        core/* setFailed */.C1((0,github/* redact */.E$)(failure));
+    const having = hookPresence(fleet.results);
+    if (having)
+        core/* info */.pq((0,github/* redact */.E$)(having));
+    const only = operation.resultsPer !== 'hook' && fleet.results.length === 1 ? fleet.results[0].operation : undefined;
+    if (only)
+        setOutputs(only, operation);
+    setFleetOutputs(fleet.results, fleet.counts, operation);
+    await writeFleetSummary(request, selected, fleet.results, fleet.counts, operation);
+    failFleet(fleet, makeClient, 'not done', operation);
+}
+/**
+ * The fleet options of a run over several targets (`fail_fast`, `max_writes`, `absent_ok` over
+ * `repositories`) that log each result as it finishes, and the ticker that logs a progress line when
+ * nothing else was logged for 10 s (how far the run is, and the wait GitHub asked for if any). Stop
+ * the ticker when the run ends.
+ * @param total how many results the run expects
+ */
+function fleetProgress({ request, makeClient }, total) {
+    let progress = { done: 0, total };
+    const ticker = progressTicker(() => {
+        const pause = makeClient.pacer.pausedUntil();
+        const waiting = pause ? `; waiting until ${(0,github/* utcTime */.SK)(new Date(pause.until))} for ${pause.reason}` : '';
+        return `${progress.done} of ${progress.total} done, ${makeClient.pacer.requests.toLocaleString('en-US')} requests sent${waiting}.`;
+    });
+    const options = {
+        fail_fast: request.fail_fast,
+        max_writes: request.max_writes,
+        // Over many repositories, some lack the hook: a result of its own, not a failure.
+        absent_ok: request.targets.kind === 'repositories',
+        onResult(result, done, total) {
+            if (result.operation)
+                (0,github/* maskUrlCredentials */.gn)(result.operation);
+            reported.push(result);
+            logResult(result, done, total);
+            progress = { done, total };
+            ticker.touch();
+        }
+    };
+    return { options, ticker };
+}
+/**
+ * Fails the step when targets of the run failed (listing them), or when GitHub's rate limits stopped
+ * the run, or stopped hook creations with work left undone (saying how many were `undone`, e.g.
+ * `not done`, and when to run again).
+ */
+function failFleet(fleet, makeClient, undone, presentation = {}) {
+    // The run's stop, or else hook creations' (a content-creation block, the hourly budget) when it left work undone.
+    const creations = fleet.counts.skipped > 0 ? makeClient.pacer.creationStop() : undefined;
+    const stop = makeClient.pacer.stop() ?? creations;
+    if (fleet.counts.failed > 0)
+        core/* setFailed */.C1((0,github/* redact */.E$)([fleetFailure(fleet.results, presentation), ...(stop ? [stop.message] : [])].join('\n')));
+    else if (stop)
+        core/* setFailed */.C1((0,github/* redact */.E$)(`${fleet.counts.skipped} of ${fleet.results.length} ${undone}: ${stop.message}`));
+}
+
+;// CONCATENATED MODULE: ./src/operations/apply.ts
+/**
+ * `apply`: the plan of the webhooks file (computed and shown as `plan` shows it, ./plan.ts) carried
+ * out as a fleet (../jobs/plan.ts `applyPlan`): `results`, the counts and the fleet table; a failed
+ * step for what failed or what GitHub's limits left undone. With `dry_run` it stops after the plan:
+ * it is what apply would do, and nothing is written.
+ */
+
+
+
+
+
+
+const apply = {
+    runAll: async (context) => {
+        const { request, clock } = context;
+        const { plan, drift, file, makeClient } = await planFile(context);
+        if (request.dry_run) {
+            core/* info */.pq((0,github/* redact */.E$)(`Dry run: nothing was written; apply would carry out this plan (${drift} of ${plan.length} to change).`));
+            return;
+        }
+        const { options, ticker } = fleetProgress({ request, makeClient }, plan.length);
+        const applied = await applyPlan(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop());
+        const { conditional, notModified } = makeClient.etags;
+        if (conditional > 0)
+            core/* info */.pq(`${notModified} of ${conditional} ${conditional === 1 ? 'hooks list' : 'hooks lists'} read again ${conditional === 1 ? 'was' : 'were'} answered 304 Not Modified (free of the primary budget).`);
+        setFleetOutputs(applied.results, applied.counts);
+        await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts);
+        failFleet(applied, makeClient, 'not applied');
+    }
+};
+
+;// CONCATENATED MODULE: ./src/operations/operation.ts
+/**
+ * What an operation module is. Each operation of this action is one module of this folder, listed
+ * by the operation table (src/operations.ts, one line each): how it runs — on each target, over all
+ * targets at once, or as the whole run — and how it presents its results (outputs and its section of
+ * the job summary, through ../report). The run over the request's targets is ./run.ts, the same for every operation.
+ */
+
+/** Narrows a value the input helper guarantees for the operation. */
+function required(value) {
+    if (value === undefined)
+        throw new Error('internal error: a required input was not validated');
+    return value;
+}
+/**
+ * The `run` of an operation that acts on one existing hook: finds the hook `hook_id` or `url` names
+ * (GET /…/hooks/{hook_id}, or the list of hooks for a URL), then runs `handler` on it.
+ * @throws HookLookupError when `url` matches no hook or several
+ */
+function onHook(handler) {
+    return async (client, request, clock) => handler(client, request, await github/* hooks.resolveHook */.JL.resolveHook(client, request.target, request.hook), clock);
+}
+
+;// CONCATENATED MODULE: ./src/operations/audit-secret.ts
+/**
+ * `audit-secret`: which secret each hook signs with (the hook `hook_id` / `url` names, or every hook),
+ * proven from its signed deliveries, a ping where none can tell (../jobs/audit.ts). Outputs `audit`
+ * (JSON list, one entry per hook) and `verdict_counts`; the job summary has one table per target.
+ */
+
+
+
+
+const auditSecret = {
+    run: (client, request, clock) => auditOperation(client, request, clock),
+    fleetOutputs: (results) => {
+        const audit = auditEntries(results);
+        if (audit === undefined)
+            return {};
+        const verdicts = Object.fromEntries(VERDICTS.map((verdict) => [verdict, audit.filter((entry) => entry.verdict === verdict).length]));
+        return { audit: (0,github/* redact */.E$)(JSON.stringify(audit)), verdict_counts: JSON.stringify(verdicts) };
+    },
+    section: (summary, results) => addAudits(summary, results)
+};
+/**
+ * `audit-secret` on one target: the hook `hook_id` / `url` names, or every hook; a mismatch (a hook
+ * not signed with `secret`) fails the step with `fail_on_mismatch`.
+ */
+async function auditOperation(client, request, clock) {
+    const { target } = request;
+    const options = {
+        secret: required(request.config.secret),
+        previous_secret: request.previous_secret,
+        ping_if_needed: request.ping_if_needed,
+        timeout_ms: request.wait_timeout * 1000
+    };
+    const { hooks: audited, audits } = await auditTarget(client, target, request.hook, options, clock);
+    const tally = VERDICTS.map((verdict) => [verdict, audits.filter((audit) => audit.verdict === verdict).length])
+        .filter(([, n]) => n > 0)
+        .map(([verdict, n]) => `${n} ${verdict}`);
+    const message = `${count(audits.length, 'webhook')} of ${(0,github/* describeTarget */.ff)(target)}${tally.length > 0 ? `: ${tally.join(', ')}` : ''}.`;
+    const mismatched = audits.filter((audit) => audit.verdict !== 'current');
+    const result = { message, outcome: 'audited', hooks: audited, audit: audits };
+    if (mismatched.length === 0 || !request.fail_on_mismatch)
+        return result;
+    const which = mismatched.map((audit) => `webhook ${audit.hook_id} (${audit.url}): ${audit.verdict} — ${audit.note}`);
+    const failure = `${count(mismatched.length, 'webhook')} of ${(0,github/* describeTarget */.ff)(target)} ${mismatched.length === 1 ? 'does' : 'do'} not sign with the current secret: ${which.join('; ')}.`;
+    return { ...result, outcome: 'mismatch', failure };
+}
+/**
+ * The audits of the results as entries of the `audit` output: `{ repository (or organization),
+ * hook_id, url, verdict, proved_by, note }`, in result then hook order; undefined when no result carries one.
+ */
+function auditEntries(results) {
+    if (!results.some((result) => result.operation?.audit))
+        return undefined;
+    return results.flatMap((result) => (result.operation?.audit ?? []).map(({ hook_id, url, verdict, proved_by, note }) => ({
+        ...(0,github/* targetFields */.lU)(result.target),
+        hook_id,
+        url,
+        verdict,
+        proved_by,
+        note
+    })));
+}
+/** Words for the verdicts, as a security reviewer would write them in a ticket. */
+const VERDICT_WORDS = {
+    current: '✅ signs with the current secret',
+    previous: '⚠️ still signs with the PREVIOUS secret',
+    unknown: '❌ signs with an UNKNOWN secret (neither the current nor the previous one)',
+    none: '❌ has NO secret: its deliveries are not signed',
+    unproven: '❔ unproven: no signed delivery to check'
+};
+/** The audit tables: one per target, its hooks with their verdicts and how each was told; beyond {@link ROWS_SHOWN} targets folded. */
+function addAudits(summary, results) {
+    const audited = results.filter((result) => result.operation?.audit);
+    audited.forEach((result, index) => {
+        if (index === ROWS_SHOWN)
+            summary.addRaw(`<details><summary>${markup_escape(count(audited.length - ROWS_SHOWN, 'more audited target'))}</summary>`, true);
+        summary.addHeading(`Secret audit: ${markup_escape((0,github/* describeTarget */.ff)(result.target))}`, 4);
+        const audits = result.operation?.audit ?? [];
+        if (audits.length === 0)
+            summary.addRaw('<p>No webhooks.</p>', true);
+        else
+            summary.addTable([markup_header('hook', 'url', 'verdict', 'how it was told'), ...audits.map(auditRow)]);
+    });
+    if (audited.length > ROWS_SHOWN)
+        summary.addRaw('</details>', true);
+}
+function auditRow(audit) {
+    return [String(audit.hook_id), code(audit.url), markup_escape(VERDICT_WORDS[audit.verdict]), markup_escape(audit.note)];
+}
+
+;// CONCATENATED MODULE: ./src/operations/create.ts
+/**
+ * `create`: a new hook (POST /…/hooks). A create whose answer was lost and that GitHub had carried out
+ * is not repeated: the retry adopts the hook created since the step began.
+ */
+
+
+const create = {
+    run: async (client, request) => {
+        const { target } = request;
+        const { hook, adopted } = await github/* hooks.createHook */.JL.createHook(client, target, { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields }, request.started_at);
+        const how = adopted ? ' (its answer was lost; the retry found the hook it had created)' : '';
+        return { message: `Created ${(0,github/* describeHook */.PY)(target, hook.id)}${how}.`, outcome: 'created', changed: true, hook_id: hook.id, hook };
+    }
+};
+
+;// CONCATENATED MODULE: ./src/operations/delete.ts
+/** `delete`: a hook (DELETE /…/hooks/{hook_id}); one someone else deleted first is `gone`, not a failure. */
+
+
+const remove = {
+    run: onHook(async (client, { target }, { hook_id, hook }) => {
+        const done = await github/* hooks.deleteHook */.JL.deleteHook(client, target, hook_id, hook !== undefined);
+        const what = done === 'deleted' ? 'Deleted' : 'Did not delete: someone else deleted';
+        return {
+            message: `${what} ${(0,github/* describeHook */.PY)(target, hook_id)}.`,
+            outcome: done === 'deleted' ? 'deleted' : 'gone',
+            changed: done === 'deleted',
+            hook_id
+        };
+    })
+};
+
+;// CONCATENATED MODULE: ./src/operations/verdict.ts
+/**
+ * The verdict on a delivery the step caused: `ping` and `test` send one and wait for it, the
+ * verifying ping of `ensure` is judged the same way.
+ */
+
+
+/**
+ * `ping` / `test`: asks GitHub for the delivery and, with `wait`, waits for it and judges it: the
+ * step fails (with `fail_on_delivery_error`) when the receiver did not answer 2xx or GitHub recorded
+ * no delivery within `wait_timeout`. A test push to a hook not subscribed to `push` (nor `*`) is sent
+ * nothing by GitHub: it warns and does not wait. Costs, waiting: 1 GET (newest id) + 1 POST + the
+ * polls + 1 GET of the delivery.
+ */
+async function sendAndWait(client, request, { hook_id, hook }, event, clock) {
+    const { target } = request;
+    const send = event === 'ping' ? github/* hooks.ping */.JL.ping : github/* hooks.testPush */.JL.testPush;
+    const asked = `Asked GitHub to send ${event === 'ping' ? 'a ping event' : 'the latest push'} to ${(0,github/* describeHook */.PY)(target, hook_id)}`;
+    if (event === 'push' && (hook || request.wait)) {
+        const events = (hook ?? (await github/* hooks.getHook */.JL.getHook(client, target, hook_id))).events;
+        if (!events.includes('push') && !events.includes('*')) {
+            await send(client, target, hook_id);
+            const warning = `Webhook ${hook_id} is not subscribed to push (events: ${events.join(', ')}): GitHub sends no test delivery, so there is nothing to wait for.`;
+            return { message: `${asked}.`, outcome: 'sent', hook_id, warning };
+        }
+    }
+    if (!request.wait) {
+        await send(client, target, hook_id);
+        return { message: `${asked}; not waiting for the delivery (wait: false).`, outcome: 'sent', hook_id };
+    }
+    const options = { event, timeout_ms: request.wait_timeout * 1000 };
+    const delivery = await sendAndAwait(client, target, hook_id, () => send(client, target, hook_id), options, clock);
+    const judged = judgeDelivery(request, hook_id, event, delivery);
+    return { message: `${asked}${judged.message}.`, outcome: 'delivered', hook_id, ...judged.result };
+}
+/**
+ * The verdict on a delivery the step caused and waited for (`ping`, `test`, the verifying ping of
+ * `ensure`): the delivery's outputs, and a failure (or, without `fail_on_delivery_error`, a
+ * warning) when the receiver did not answer 2xx or GitHub recorded no delivery within `wait_timeout`.
+ * @returns `message`, to append to the sentence that says what was asked: `: delivery N answered …` or ''
+ */
+function judgeDelivery(request, hook_id, event, delivery) {
+    const blame = (problem) => (request.fail_on_delivery_error ? { failure: problem } : { warning: problem });
+    if (!delivery) {
+        const problem = `Waited ${request.wait_timeout} s for the ${event} delivery of webhook ${hook_id}: GitHub recorded no delivery. Check that the hook is active and look at its deliveries later (list-deliveries).`;
+        return { message: '', result: blame(problem) };
+    }
+    const answer = delivery.status_code === 0 ? `could not be reached (${delivery.status})` : `answered ${delivery.status_code} ${delivery.status}`;
+    const result = { delivery, delivery_id: Number(delivery.id) };
+    const message = `: delivery ${delivery.id}, the receiver ${answer} (after ${delivery.duration} s)`;
+    if (succeeded(delivery))
+        return { message, result };
+    const body = delivery.response.payload ? ` Response body: ${delivery.response.payload.slice(0, 300)}` : '';
+    const why = delivery.status_code === 0 ? answer : `answered ${delivery.status_code} (${delivery.status}), not 2xx`;
+    return {
+        message,
+        result: {
+            ...result,
+            ...blame(`The receiver of webhook ${hook_id} ${why} for ${delivery.event} delivery ${delivery.id} (guid ${delivery.guid}).${body}`)
+        }
+    };
+}
+
+;// CONCATENATED MODULE: ./src/operations/ensure.ts
+/**
+ * `ensure`: the hook at `url` made to match the inputs, created when missing, its secret proven from
+ * signed deliveries before it is ever written (../jobs/ensure.ts), then, with `verify`, a ping judged
+ * like `ping`'s. Outputs `result` (created, updated, unchanged, deleted, absent), `changes` (JSON
+ * `[{field, from, to}]`) and `secret_proof` (proven, written, would-write, unproven, not-given); the
+ * job summary shows the changes before the hook.
+ */
+
+
+
+
+const ensure = {
+    run: async (client, request, clock) => {
+        const { target } = request;
+        const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined;
+        const ensure = await ensureHook(client, target, request.hook, wantedSettings(request.config, request.hook_fields, github/* SCOPE_TRAITS */.ty[target.scope].hooks), {
+            dryRun: request.dry_run,
+            verify,
+            clock
+        });
+        const result = {
+            message: describeEnsure(request, ensure),
+            ...ensureOutcome(ensure),
+            hook_id: ensure.hook_id,
+            hook: ensure.hook,
+            ensure
+        };
+        if (ensure.refused_proof && !ensure.verification && ensure.hook_id !== undefined) {
+            // The secret is proven by a delivery the receiver refused (a 401 from a receiver that checks
+            // another secret): nothing to write, but the hook does not work, and the step says so as the first run did.
+            const judged = judgeDelivery(request, ensure.hook_id, ensure.refused_proof.event, ensure.refused_proof);
+            return {
+                ...result,
+                message: `${result.message} The delivery that proves the secret was refused${judged.message}.`,
+                ...judged.result
+            };
+        }
+        if (!ensure.verification || ensure.hook_id === undefined)
+            return result;
+        if (ensure.verification.error !== undefined) {
+            const what = ensure.outcome === 'created' ? 'the wait for the ping GitHub sends a new hook' : 'its verifying ping';
+            const problem = `The webhook was ${ensure.outcome} as reported, but ${what} failed: ${ensure.verification.error}`;
+            return { ...result, ...(request.fail_on_delivery_error ? { failure: problem } : { warning: problem }) };
+        }
+        const judged = judgeDelivery(request, ensure.hook_id, 'ping', ensure.verification.delivery);
+        const how = ensure.outcome === 'created' ? 'by the ping GitHub sends a new hook' : 'with a ping';
+        return { ...result, message: `${result.message} Verified ${how}${judged.message || ''}.`, ...judged.result };
+    },
+    ...ensurePresentation()
+};
+/** How `ensure` and `ensure-absent` present a result: the outputs `result`, `changes`, `secret_proof`, and the changes table first. */
+function ensurePresentation() {
+    return {
+        outputs: ({ ensure }) => (ensure ? { result: ensure.outcome, changes: ensure.changes, secret_proof: ensure.secret_proof } : {}),
+        tables: (summary, result, target) => {
+            if (result.ensure && result.ensure.changes.length > 0)
+                summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)]);
+            commonTables(summary, result, target);
+        }
+    };
+}
+/** The outcome word of `ensure` / `ensure-absent`, and whether the hook was (or, in a dry run, would be) written. */
+function ensureOutcome(ensure) {
+    return { outcome: ensure.outcome, changed: ensure.outcome !== 'unchanged' && ensure.outcome !== 'absent' };
+}
+/** `Webhook 12 of repository o/r: updated (2 changes: events, secret); secret written (…).` plus a dry-run note. */
+function describeEnsure({ target, dry_run }, ensure) {
+    const which = ensure.hook_id === undefined ? `The webhook of ${(0,github/* describeTarget */.ff)(target)}` : (0,github/* describeHook */.PY)(target, ensure.hook_id, true);
+    const fields = ensure.changes.map((change) => change.field).join(', ');
+    const changes = ensure.outcome === 'updated' ? ` (${count(ensure.changes.length, 'change')}: ${fields})` : '';
+    const proof = ensure.secret_proof === 'would-write' ? 'would be written' : ensure.secret_proof;
+    const secret = ensure.secret_proof === 'not-given' ? '' : `; secret ${proof}${ensure.secret_note ? ` (${ensure.secret_note})` : ''}`;
+    const note = ensure.note ? `; ${ensure.note}` : '';
+    const dry = dry_run ? ' Dry run: nothing was written; this is what would happen.' : '';
+    return `${which}: ${ensure.outcome}${changes}${secret}${note}.${dry}`;
+}
+
+;// CONCATENATED MODULE: ./src/operations/ensure-absent.ts
+/** `ensure-absent`: the hook `hook_id` or `url` names deleted if it exists (DELETE /…/hooks/{hook_id}); none is `absent`, not a failure. */
+
+
+
+const ensure_absent_ensureAbsent = {
+    run: async (client, request) => {
+        const ensure = await ensureAbsent(client, request.target, required(request.hook), request.dry_run);
+        return { message: describeEnsure(request, ensure), ...ensureOutcome(ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
+    },
+    ...ensurePresentation()
+};
+
+// EXTERNAL MODULE: ./src/webhooks.schema.json
+var webhooks_schema = __nccwpck_require__(3680);
+;// CONCATENATED MODULE: ./src/operations/export.ts
+/**
+ * `export`: every hook of every target read (all pages), then grouped into a webhooks file that
+ * `plan` takes back (../jobs/plan.ts `exportEntries`), written to `file` (output `file`), with the
+ * file's JSON schema next to it outside a release. The file's writer is loaded only for this
+ * operation, with its reader (../inputs/webhooks-file.ts).
+ */
+
+
+
+
+
+
+
+const exportOperation = {
+    run: async (client, { target }) => {
+        // Every hook of each target (all pages); the file is written from all of them at the end.
+        const { items: all } = await github/* hooks.listHooks */.JL.listHooks(client, target, { per_page: 100 });
+        return { message: `${count(all.length, 'webhook')} of ${(0,github/* describeTarget */.ff)(target)} read for export.`, outcome: 'read', hooks: all };
+    },
+    fleetOnly: true,
+    finish: async (request, results) => {
+        await writeExport(request, results);
+        return undefined;
+    }
+};
+/**
+ * `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output
+ * `file`); with no hook to write as an entry, no file (a file without entries is one `plan` refuses), and a warning.
+ */
+async function writeExport(request, results) {
+    const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []));
+    const { entries, left_out, shared_url, no_url } = exportEntries(read);
+    if (no_url.length > 0) {
+        core/* warning */.$e((0,github/* redact */.E$)(`Not exported, because they have no URL (legacy service hooks, which a webhooks file cannot declare): ${no_url.join(', ')}. They are left as they are.`));
+    }
+    if (shared_url.length > 0) {
+        core/* warning */.$e((0,github/* redact */.E$)(`Not exported, because they share their URL with another webhook of the same repository or organization (different events, or duplicates): ${shared_url.join('; ')}. A webhooks file holds one hook per URL and target; these are left as they are. To manage them as code, keep one webhook per URL (merge their events into one, or delete the duplicate with operation: delete and hook_id), then export again.`));
+    }
+    if (left_out.length > 0) {
+        core/* warning */.$e(`Not exported, because their URLs carry credentials that do not belong in a committed file: ${left_out.join(', ')}. Move the credential out of the URL (a receiver can check X-Hub-Signature-256 instead), then export again.`);
+    }
+    if (entries.length === 0) {
+        // A file with no entry is one plan refuses (hooks: is empty): none is written, and the step says so.
+        core/* warning */.$e((0,github/* redact */.E$)(`Nothing to export: no webhook to write as an entry was found, so ${request.file} was not written (output 'file' is empty).`));
+        return;
+    }
+    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(request.file), { recursive: true });
+    const { renderWebhooksFile, schemaUrl, WEBHOOKS_SCHEMA_REFERENCE } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(46)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2046));
+    // The schema of the action's own release; without one (uses: ./, a local run), a copy next to the file.
+    const schema = schemaUrl(process.env);
+    if (schema === undefined)
+        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)((0,external_node_path_.dirname)(request.file), 'webhooks.schema.json'), `${JSON.stringify(webhooks_schema, null, 2)}\n`);
+    (0,external_node_fs_.writeFileSync)(request.file, renderWebhooksFile(entries, undefined, schema ?? WEBHOOKS_SCHEMA_REFERENCE));
+    core/* setOutput */.uH('file', request.file);
+    const secrets = entries.filter((entry) => entry.secret_set).map((entry) => entry.secret_env);
+    core/* info */.pq((0,github/* redact */.E$)(`Exported ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} to ${request.file}${secrets.length > 0 ? `; set ${secrets.join(', ')} from your secrets before a plan` : ''}.`));
+}
+
+;// CONCATENATED MODULE: ./src/operations/get-config.ts
+/** `get-config`: a hook's configuration (GET /…/hooks/{hook_id}/config; the App's hook: GET /app/hook/config). */
+
+
+const getConfig = {
+    run: onHook(async (client, { target }, { hook_id }) => {
+        const config = await github/* hooks.getHookConfig */.JL.getHookConfig(client, target, hook_id);
+        return { message: `Configuration of ${(0,github/* describeHook */.PY)(target, hook_id)}.`, outcome: 'found', hook_id, config };
+    })
+};
+
+;// CONCATENATED MODULE: ./src/operations/get-delivery.ts
+/** `get-delivery`: one delivery in full, with the request and the receiver's answer (GET /…/hooks/{hook_id}/deliveries/{delivery_id}). */
+
+
+const getDelivery = {
+    run: onHook(async (client, { target, delivery_id }, { hook_id }) => {
+        const delivery = await github/* hooks.getDelivery */.JL.getDelivery(client, target, hook_id, required(delivery_id));
+        return {
+            message: `Delivery ${delivery.id} (${delivery.event}) of ${(0,github/* describeHook */.PY)(target, hook_id)}: ${delivery.status_code} ${delivery.status}.`,
+            outcome: 'found',
+            hook_id,
+            delivery,
+            delivery_id: Number(delivery.id)
+        };
+    })
+};
+
+;// CONCATENATED MODULE: ./src/operations/get.ts
+/** `get`: one hook (GET /…/hooks/{hook_id}), found by `hook_id` or `url`. */
+
+
+const get_get = {
+    run: onHook(async (client, { target }, { hook_id, hook }) => {
+        const found = hook ?? (await github/* hooks.getHook */.JL.getHook(client, target, hook_id));
+        return { message: `${(0,github/* describeHook */.PY)(target, hook_id, true)}.`, outcome: 'found', hook_id, hook: found };
+    })
+};
+
+;// CONCATENATED MODULE: ./src/operations/inventory.ts
+/**
+ * `inventory`: every hook of every target with its findings (../jobs/inventory.ts), the worst first:
+ * outputs `inventory`, `finding_counts`, `hooks_count` and the CSV `inventory_file`; a job summary
+ * that stays under GitHub's 1 MiB however many hooks there are; with `fail_on`, a failed step naming
+ * the hooks with those findings.
+ */
+
+
+
+
+
+
+const inventory = {
+    run: async (client, { target }) => {
+        const found = await inventoryTarget(client, target);
+        return { message: `${count(found.length, 'webhook')} of ${(0,github/* describeTarget */.ff)(target)} inventoried.`, outcome: 'inventoried', inventory: found };
+    },
+    fleetOnly: true,
+    finish: (request, results) => writeInventory(request, results)
+};
 /**
  * `inventory`: sets the outputs — `inventory` (JSON, one item per hook: where, target, hook_id, url
  * with credentials redacted, events, settings, whether a secret is set, times, last response,
@@ -44198,16 +44586,16 @@ async function writePlan(plan, file) {
  * @returns the step's failure when a hook has a finding listed in `fail_on`, else undefined
  */
 async function writeInventory(request, results) {
-    const all = inventory_worstFirst(results.flatMap((result) => result.operation?.inventory ?? []));
+    const all = worstHooksFirst(results.flatMap((result) => result.operation?.inventory ?? []));
     const counts = findingCounts(all);
-    core/* setOutput */.uH('inventory', (0,redact/* redact */.E$)(JSON.stringify(all)));
+    core/* setOutput */.uH('inventory', (0,github/* redact */.E$)(JSON.stringify(all)));
     core/* setOutput */.uH('finding_counts', JSON.stringify(counts));
     core/* setOutput */.uH('hooks_count', String(all.length));
     // The URLs are redacted already (src/jobs/inventory.ts); redact() over CSV text would read past a URL's comma.
     (0,external_node_fs_.writeFileSync)(request.inventory_file, inventoryCsv(all));
     core/* setOutput */.uH('inventory_file', request.inventory_file);
     const flagged = all.filter((hook) => hook.findings.length > 0);
-    core/* info */.pq((0,redact/* redact */.E$)(`${count(all.length, 'webhook')}, ${flagged.length} with findings; the CSV is ${request.inventory_file}.`));
+    core/* info */.pq((0,github/* redact */.E$)(`${count(all.length, 'webhook')}, ${flagged.length} with findings; the CSV is ${request.inventory_file}.`));
     if (hasSummaryFile())
         await writeInventorySummary(request, all, counts);
     const failing = request.fail_on.filter((finding) => counts[finding] > 0);
@@ -44231,18 +44619,6 @@ async function writeInventory(request, results) {
 const INVENTORY_ROWS_BYTES = 384 * 1024;
 /** Bytes of HTML the host list of the inventory may take in the job summary. */
 const HOST_LINES_BYTES = 64 * 1024;
-/** The rows that fit in `budget` bytes (measured as their cells' UTF-8 length plus the tags), in order. */
-function rowsWithin(rows, budget) {
-    let used = 0;
-    const kept = [];
-    for (const row of rows) {
-        used += row.reduce((sum, cell) => sum + Buffer.byteLength(typeof cell === 'string' ? cell : cell.data) + 9, 9);
-        if (used > budget)
-            break;
-        kept.push(row);
-    }
-    return kept;
-}
 /**
  * The job summary of `inventory`: counts by finding, the hooks with findings first (worst first; rows
  * after {@link ROWS_SHOWN} folded in `<details>`, and rows past {@link INVENTORY_ROWS_BYTES} not
@@ -44253,121 +44629,396 @@ function rowsWithin(rows, budget) {
 async function writeInventorySummary(request, all, counts) {
     const flagged = all.filter((hook) => hook.findings.length > 0);
     const row = (hook) => [
-        outputs_escape(`${hook.where} ${hook.target}`),
+        markup_escape(`${hook.where} ${hook.target}`),
         String(hook.hook_id),
-        hook.url === '' ? outputs_escape(hostLabel(hook)) : code(hook.url),
-        outputs_escape(hook.findings.join(', ') || '—'),
-        outputs_escape(lastResponseText(hook.last_response))
+        hook.url === '' ? markup_escape(hostLabel(hook)) : code(hook.url),
+        markup_escape(hook.findings.join(', ') || '—'),
+        markup_escape(lastResponseText(hook.last_response))
     ];
-    const tableHeader = outputs_header('where', 'hook', 'url', 'findings', 'last response');
+    const tableHeader = markup_header('where', 'hook', 'url', 'findings', 'last response');
     const summary = core/* summary */.z
-        .addHeading(`Webhooks: inventory of ${outputs_escape(describeTargets(request.targets))}${request.also_org ? ` and organization ${outputs_escape(request.also_org)}` : ''}`, 3)
-        .addRaw(`<p>${outputs_escape(count(all.length, 'webhook'))}, ${flagged.length} with findings.</p>`, true)
+        .addHeading(`Webhooks: inventory of ${markup_escape(describeTargets(request.targets))}${request.also_org ? ` and organization ${markup_escape(request.also_org)}` : ''}`, 3)
+        .addRaw(`<p>${markup_escape(count(all.length, 'webhook'))}, ${flagged.length} with findings.</p>`, true)
         .addTable([
-        outputs_header('finding', 'hooks', 'what it means'),
-        ...model/* FINDINGS */.TG.map((finding) => [code(finding), String(counts[finding]), outputs_escape(FINDING_TEXT[finding])])
+        markup_header('finding', 'hooks', 'what it means'),
+        ...model/* FINDINGS */.TG.map((finding) => [code(finding), String(counts[finding]), markup_escape(FINDING_TEXT[finding])])
     ]);
     const rows = rowsWithin(all.map(row), INVENTORY_ROWS_BYTES);
     summary.addTable([tableHeader, ...rows.slice(0, ROWS_SHOWN)]);
     if (rows.length > ROWS_SHOWN) {
         summary
-            .addRaw(`<details><summary>${outputs_escape(count(rows.length - ROWS_SHOWN, 'more webhook'))}</summary>`, true)
+            .addRaw(`<details><summary>${markup_escape(count(rows.length - ROWS_SHOWN, 'more webhook'))}</summary>`, true)
             .addTable([tableHeader, ...rows.slice(ROWS_SHOWN)])
             .addRaw('</details>', true);
     }
     if (rows.length < all.length) {
         const left = all.length - rows.length;
-        summary.addRaw(`<p>${outputs_escape(`${count(left, 'more webhook')} (the least bad) ${left === 1 ? 'is' : 'are'} not shown here, to keep the job summary under GitHub's 1 MiB: every hook is in the CSV, ${request.inventory_file} (output inventory_file), and in the output inventory.`)}</p>`, true);
+        summary.addRaw(`<p>${markup_escape(`${count(left, 'more webhook')} (the least bad) ${left === 1 ? 'is' : 'are'} not shown here, to keep the job summary under GitHub's 1 MiB: every hook is in the CSV, ${request.inventory_file} (output inventory_file), and in the output inventory.`)}</p>`, true);
     }
     const hosts = hostCounts(all);
-    const lines = rowsWithin(hosts.map(({ host, hooks }) => [`${outputs_escape(host)}: ${outputs_escape(count(hooks, 'hook'))}`]), HOST_LINES_BYTES).map(([line]) => line);
+    const lines = rowsWithin(hosts.map(({ host, hooks }) => [`${markup_escape(host)}: ${markup_escape(count(hooks, 'hook'))}`]), HOST_LINES_BYTES).map(([line]) => line);
     summary.addList(lines);
     if (lines.length < hosts.length)
-        summary.addRaw(`<p>${outputs_escape(count(hosts.length - lines.length, 'more host'))} in the CSV.</p>`, true);
+        summary.addRaw(`<p>${markup_escape(count(hosts.length - lines.length, 'more host'))} in the CSV.</p>`, true);
     await writeRedacted(summary);
 }
 
-;// CONCATENATED MODULE: ./src/github/etags.ts
-/** Whether a URL is a hooks list (`…/hooks`, any page), the only answers kept. */
-function isHooksList(url) {
-    return /\/hooks$/.test(URL.parse(url)?.pathname ?? '');
-}
-/** The ETags and answers of one run's hooks lists, by URL; see the module comment. */
-class EtagCache {
-    answers = new Map();
-    /** Conditional requests sent (GETs with `If-None-Match`). */
-    conditional = 0;
-    /** Of those, the ones GitHub answered `304 Not Modified` (free of the primary budget). */
-    notModified = 0;
-    /**
-     * Makes `client` send a known hooks list's GET with `If-None-Match` and answer a 304 with the
-     * answer seen before (a copy: callers may change what they get); keeps each hooks list's answer
-     * that carries an `ETag`. Other requests pass through untouched.
-     * @returns the same client
-     */
-    install(client) {
-        client.hook.wrap('request', async (request, options) => {
-            if (options.method !== 'GET')
-                return request(options);
-            const { url } = client.request.endpoint.parse(options);
-            if (!isHooksList(url))
-                return request(options);
-            const known = this.answers.get(url);
-            if (!known)
-                return this.keep(url, await request(options));
-            this.conditional++;
-            // before-after-hook binds the same options object to every hook of the chain: set the header on
-            // it (a copy passed to `request` would be ignored).
-            options.headers['if-none-match'] = known.etag;
-            try {
-                return this.keep(url, await request(options));
-            }
-            catch (error) {
-                if (error.status !== 304)
-                    throw error;
-                this.notModified++;
-                return structuredClone(known.response);
-            }
-        });
-        return client;
+;// CONCATENATED MODULE: ./src/operations/list-deliveries.ts
+/** `list-deliveries`: a hook's deliveries, newest first (GET /…/hooks/{hook_id}/deliveries), filtered by `status` and `since`, at most `limit`. */
+
+
+
+const listDeliveries = {
+    run: onHook(async (client, { target, per_page, limit, status, since }, { hook_id }) => {
+        const { items: deliveries, truncated } = await github/* hooks.listDeliveries */.JL.listDeliveries(client, target, hook_id, { per_page, limit, status, since });
+        const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '');
+        return {
+            message: `${count(deliveries.length, 'delivery', 'deliveries')}${filter} of ${(0,github/* describeHook */.PY)(target, hook_id)} (newest first).`,
+            outcome: 'listed',
+            hook_id,
+            deliveries,
+            truncated,
+            ...(truncated
+                ? { notice: `Stopped at limit ${limit}: the webhook has more deliveries${filter}; raise 'limit' or narrow 'since' to see them.` }
+                : {})
+        };
+    })
+};
+
+;// CONCATENATED MODULE: ./src/operations/list.ts
+/** `list`: the hooks of a repository or organization (GET /repos/{owner}/{repo}/hooks, GET /orgs/{org}/hooks), `per_page` a page, at most `limit`. */
+
+
+const list = {
+    run: async (client, { target, per_page, limit }) => {
+        const { items, truncated } = await github/* hooks.listHooks */.JL.listHooks(client, target, { per_page, limit });
+        const notice = truncated ? `Stopped at limit ${limit}: ${(0,github/* describeTarget */.ff)(target)} has more webhooks; raise 'limit' to see them.` : undefined;
+        return { message: `${count(items.length, 'webhook')} of ${(0,github/* describeTarget */.ff)(target)}.`, outcome: 'listed', hooks: items, truncated, notice };
     }
-    /**
-     * Keeps an answer that has an ETag and is a whole list: no `rel="next"` and fewer items than a page
-     * holds. A full page keeps its body (and so its ETag) when a hook is added past it, while its `Link`
-     * would gain a next page: a 304 for it would hide that hook (found by the hostile review of issue 28).
-     * Returns the answer.
-     */
-    keep(url, response) {
-        const etag = response.headers.etag;
-        const link = String(response.headers.link ?? '');
-        const perPage = Number(URL.parse(url)?.searchParams.get('per_page') ?? 30);
-        const whole = !/rel="next"/.test(link) && Array.isArray(response.data) && response.data.length < perPage;
-        if (!whole)
-            this.answers.delete(url);
-        else if (typeof etag === 'string' && response.status === 200) {
-            this.answers.set(url, {
-                etag,
-                response: structuredClone({ status: response.status, url: response.url, headers: response.headers, data: response.data })
-            });
+};
+
+;// CONCATENATED MODULE: ./src/operations/redeliver-failed.ts
+/**
+ * `redeliver-failed`: the deliveries of a hook since `since` whose guid never got a 2xx, each asked
+ * again once (POST …/deliveries/{delivery_id}/attempts), at most `max_redeliveries`. Outputs
+ * `redelivered` (count), `redelivered_ids` (JSON), `failed_guids` (JSON list of the guids that never
+ * got a 2xx) and `failed_count`; the job summary lists the redeliveries.
+ */
+
+
+
+
+const redeliverFailedOperation = {
+    run: onHook(async (client, { target, since, max_redeliveries }, { hook_id }) => {
+        const from = required(since);
+        const report = await redeliverFailed(client, target, hook_id, { since: from, max: max_redeliveries });
+        const capped = report.failed.length > max_redeliveries ? ` (capped by max_redeliveries ${max_redeliveries}; run again for the rest)` : '';
+        const refused = report.errors.length > 0
+            ? `GitHub refused ${count(report.errors.length, 'redelivery', 'redeliveries')}:\n- ${report.errors.join('\n- ')}`
+            : undefined;
+        return {
+            message: `${(0,github/* describeHook */.PY)(target, hook_id, true)}: ${count(report.scanned, 'delivery', 'deliveries')} since ${from.toISOString()}, ` +
+                `${count(report.failed.length, 'guid')} never got a 2xx; asked GitHub to redeliver ${report.redelivered.length}${capped}.`,
+            outcome: report.redelivered.length > 0 ? 'redelivered' : 'none-failed',
+            hook_id,
+            redeliver: report,
+            failure: refused
+        };
+    }),
+    outputs: ({ redeliver }) => redeliver
+        ? {
+            redelivered: redeliver.redelivered.length,
+            redelivered_ids: redeliver.redelivered.map((item) => Number(item.newest.id)),
+            failed_guids: redeliver.failed.map((item) => item.guid),
+            failed_count: redeliver.failed.length
         }
-        return response;
+        : {},
+    tables: (summary, result, target) => {
+        commonTables(summary, result, target);
+        if (result.redeliver && result.redeliver.redelivered.length > 0) {
+            summary.addTable([REDELIVERY_HEADER, ...result.redeliver.redelivered.map(redeliveryRow)]);
+        }
     }
+};
+
+;// CONCATENATED MODULE: ./src/operations/redeliver.ts
+/** `redeliver`: asks GitHub to send one delivery again (POST /…/hooks/{hook_id}/deliveries/{delivery_id}/attempts). */
+
+
+const redeliver = {
+    run: onHook(async (client, { target, delivery_id }, { hook_id }) => {
+        await github/* hooks.redeliver */.JL.redeliver(client, target, hook_id, required(delivery_id));
+        return {
+            message: `Asked GitHub to redeliver delivery ${delivery_id} of ${(0,github/* describeHook */.PY)(target, hook_id)}.`,
+            outcome: 'redelivered',
+            hook_id,
+            delivery_id
+        };
+    })
+};
+
+;// CONCATENATED MODULE: ./src/operations/report.ts
+/**
+ * `report`: the delivery health of each hook (the hook `hook_id` / `url` names, or every hook) over
+ * the deliveries since `since` (../jobs/health.ts); nothing is written. Outputs `report`,
+ * `success_rate` and `failing_hooks`; the job summary has the report table and charts.
+ */
+
+
+
+
+const report_report = {
+    run: (client, request) => reportOperation(client, request),
+    fleetOutputs: (results) => reportOutputs(results),
+    section: (summary, results) => addReports(summary, results)
+};
+/**
+ * `report` on one target: the hook `hook_id` / `url` names, or every hook; for each, its deliveries
+ * back to `since` (pages of 100; nothing written) and their health ({@link hookReport}). With
+ * `fail_below` a hook whose success rate is lower fails the step; with `fail_on_quiet` a hook with no
+ * delivery in the window does.
+ */
+async function reportOperation(client, request) {
+    const { target } = request;
+    const window = { since: required(request.since), until: new Date() };
+    const reports = [];
+    const deliveries = [];
+    for (const hook of await github/* hooks.selectHooks */.JL.selectHooks(client, target, request.hook)) {
+        const { items } = await github/* hooks.listDeliveries */.JL.listDeliveries(client, target, hook.id, { per_page: 100, since: window.since });
+        deliveries.push(...items);
+        const hook_id = github/* SCOPE_TRAITS */.ty[target.scope].hooks ? hook.id : undefined;
+        reports.push(hookReport({ target: (0,github/* describeTarget */.ff)(target), hook_id, url: hook.config.url ?? '', active: hook.active }, items, window));
+    }
+    const rate = overallSuccessRate(reports);
+    const failing = reports.filter((report) => report.failed_guids > 0).length;
+    const quiet = reports.filter((report) => report.quiet).length;
+    const message = `${count(reports.length, 'webhook')} of ${(0,github/* describeTarget */.ff)(target)} since ${window.since.toISOString()}: ` +
+        `${count(deliveries.length, 'delivery', 'deliveries')}, success rate ${percent(rate)}` +
+        `${failing > 0 ? `, ${failing} with guids that never got a 2xx` : ''}${quiet > 0 ? `, ${quiet} quiet` : ''}.`;
+    const problems = reports.flatMap((report) => {
+        const name = (0,github/* describeHook */.PY)(target, report.hook_id);
+        const low = request.fail_below !== undefined && report.success_rate !== null && report.success_rate < request.fail_below;
+        return [
+            ...(low ? [`${name}: success rate ${percent(report.success_rate)} is below fail_below (${percent(request.fail_below ?? 0)})`] : []),
+            ...(request.fail_on_quiet && report.quiet ? [`${name}: no delivery since ${window.since.toISOString()} (fail_on_quiet)`] : [])
+        ];
+    });
+    const result = { message, outcome: 'reported', report: { hooks: reports, deliveries, window } };
+    return problems.length === 0 ? result : { ...result, outcome: 'unhealthy', failure: `${problems.join('; ')}.` };
 }
 /**
- * A client factory whose clients share `cache` ({@link EtagCache}) on top of `factory`'s (same pacer).
- * One per run: never kept across runs.
+ * The outputs of `report`: `report` (JSON list, one entry per hook, worst first), `success_rate`
+ * (over all guids of all hooks, 0–1; empty when there was no delivery) and `failing_hooks` (JSON list
+ * of the hooks with guids that never got a 2xx: `target`, `hook_id`, `url`, `success_rate`,
+ * `failed_guids`, `failing_streak`). Nothing when no result carries a report.
  */
-function withEtags(factory, cache = new EtagCache()) {
-    const make = (options) => cache.install(factory(options));
-    return Object.assign(make, { pacer: factory.pacer, etags: cache });
+function reportOutputs(results) {
+    const reports = results.flatMap((result) => result.operation?.report?.hooks ?? []);
+    if (!results.some((result) => result.operation?.report))
+        return {};
+    const ordered = worstReportsFirst(reports);
+    const rate = overallSuccessRate(reports);
+    const failing = ordered.filter((report) => report.failed_guids > 0);
+    const fields = failing.map(({ target, hook_id, url, success_rate, failed_guids, failing_streak }) => ({
+        target,
+        hook_id,
+        url,
+        success_rate,
+        failed_guids,
+        failing_streak
+    }));
+    return {
+        report: (0,github/* redact */.E$)(JSON.stringify(ordered)),
+        success_rate: rate === null ? '' : String(Math.round(rate * 10000) / 10000),
+        failing_hooks: (0,github/* redact */.E$)(JSON.stringify(fields))
+    };
+}
+/**
+ * The report table, worst hook first, then the charts people read faster than tables: deliveries per
+ * hour (succeeded vs failed) and the p95 duration per hour, over every hook reported (Mermaid, which
+ * GitHub renders in job summaries). The charts span the window of the whole run and count each
+ * target's deliveries within that target's window ({@link runSeries}), so a delivery in the table is
+ * in the charts.
+ */
+function addReports(summary, results) {
+    const reported = results.flatMap((result) => (result.operation?.report ? [result.operation.report] : []));
+    if (reported.length === 0)
+        return;
+    const reports = worstReportsFirst(reported.flatMap((report) => report.hooks));
+    if (reports.length === 0) {
+        summary.addRaw('<p>No webhooks.</p>', true);
+        return;
+    }
+    summary.addTable([reportHeader(), ...reports.slice(0, REPORT_ROWS).map(reportRow)]);
+    if (reports.length > REPORT_ROWS)
+        summary.addRaw(`<p>… and ${reports.length - REPORT_ROWS} more webhooks in the report output.</p>`, true);
+    // The whole run's window, not one target's: each target's window ends when it starts.
+    const series = runSeries(reported);
+    summary.addRaw(`\n\n${deliveriesChart(series)}\n\n${durationChart(series)}\n`, true);
+}
+/** Rows of the report table; the full list is in the `report` output. */
+const REPORT_ROWS = 50;
+/** The header of the report table. */
+const reportHeader = () => markup_header('webhook', 'url', 'success rate', 'guids', 'never 2xx', 'failing streak', 'duration p50 / p95 / max (s)', 'last success', 'failures', 'events');
+/** One hook of the report: its figures, with ⚠️ for failures and 💤 for a quiet or inactive hook. */
+function reportRow(report) {
+    const seconds = (value) => (value === null ? '—' : String(value));
+    const flags = [report.failed_guids > 0 ? '⚠️' : '', report.quiet ? '💤 quiet' : '', report.inactive ? 'inactive' : ''].filter(Boolean).join(' ');
+    const list = (counts) => Object.entries(counts)
+        .sort((a, b) => b[1] - a[1])
+        .map(([key, n]) => `${key}: ${n}`)
+        .join(', ');
+    return [
+        markup_escape(`${report.target}${report.hook_id === undefined ? '' : `, hook ${report.hook_id}`}${flags ? ` ${flags}` : ''}`),
+        code(report.url),
+        markup_escape(percent(report.success_rate)),
+        String(report.guids),
+        String(report.failed_guids),
+        String(report.failing_streak),
+        `${seconds(report.duration_p50)} / ${seconds(report.duration_p95)} / ${seconds(report.duration_max)}`,
+        markup_escape(report.last_success ?? '—'),
+        markup_escape(list(report.failures_by_status)),
+        markup_escape(list(report.by_event))
+    ];
 }
 
-// EXTERNAL MODULE: ./src/webhooks.schema.json
-var webhooks_schema = __nccwpck_require__(3680);
+;// CONCATENATED MODULE: ./src/operations/rotate-secret.ts
+/**
+ * `rotate-secret`: every hook (or the one `hook_id` / `url` names) of every target moved to the new
+ * `secret`, a canary first, then batches, each proven with a ping and rolled back to
+ * `previous_secret` when the receiver refuses it (../jobs/rotate.ts). It runs over all targets at
+ * once and reports one result per hook.
+ */
+
+const rotateSecret = {
+    runTargets: (targets, { request, makeClient, clock }, options, log) => rotateSecrets(targets, makeClient, request.hook, { ...rotation(request), onSurveyed: log }, options, clock),
+    fleetOnly: true,
+    resultsPer: 'hook'
+};
+/** The options of `rotate-secret` from the request. */
+function rotation(request) {
+    const { secret } = request.config;
+    if (secret === undefined)
+        throw new Error('internal error: rotate-secret without a secret');
+    return {
+        secret,
+        previous_secret: request.previous_secret,
+        timeout_ms: request.wait_timeout * 1000,
+        dryRun: request.dry_run,
+        canary: request.canary,
+        batch_size: request.batch_size,
+        max_failures: request.max_failures,
+        rotate_unknown: request.rotate_unknown
+    };
+}
+
+;// CONCATENATED MODULE: ./src/operations/test.ts
+/**
+ * `test`: asks GitHub to send the latest push again (POST /repos/{owner}/{repo}/hooks/{hook_id}/tests;
+ * repositories only) and, with `wait`, waits for the delivery and judges the receiver's answer (./verdict.ts).
+ */
+
+
+const test = {
+    run: onHook((client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock))
+};
+
+;// CONCATENATED MODULE: ./src/operations/update-config.ts
+/** `update-config`: the fields given of a hook's configuration (PATCH /…/hooks/{hook_id}/config; the App's hook: PATCH /app/hook/config). */
+
+
+const updateConfig = {
+    run: onHook(async (client, { target, config }, { hook_id }) => {
+        const updated = await github/* hooks.updateHookConfig */.JL.updateHookConfig(client, target, hook_id, config);
+        const fields = Object.keys(config).filter((key) => config[key] !== undefined);
+        return {
+            message: `Updated ${fields.join(', ')} in the configuration of ${(0,github/* describeHook */.PY)(target, hook_id)}.`,
+            outcome: 'updated',
+            changed: true,
+            hook_id,
+            config: updated
+        };
+    })
+};
+
+;// CONCATENATED MODULE: ./src/operations/update.ts
+/** `update`: a hook's events, active state and config (PATCH /…/hooks/{hook_id}). */
+
+
+const update = {
+    run: onHook(async (client, { target, hook_fields, config }, { hook_id, hook }) => {
+        const updated = await github/* hooks.updateHook */.JL.updateHook(client, target, hook_id, { fields: hook_fields, config }, hook);
+        return { message: `Updated ${(0,github/* describeHook */.PY)(target, hook_id)}.`, outcome: 'updated', changed: true, hook_id, hook: updated };
+    })
+};
+
+;// CONCATENATED MODULE: ./src/operations/ping.ts
+/**
+ * `ping`: asks GitHub to send the hook a ping (POST /…/hooks/{hook_id}/pings) and, with `wait`, waits
+ * for the delivery and judges the receiver's answer (./verdict.ts).
+ */
+
+
+const ping = {
+    run: onHook((client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock))
+};
+
+;// CONCATENATED MODULE: ./src/operations.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/** Each operation's module, by the value of the input `operation`. */
+const OPERATION_TABLE = {
+    list: list,
+    get: get_get,
+    create: create,
+    update: update,
+    delete: remove,
+    'get-config': getConfig,
+    'update-config': updateConfig,
+    'list-deliveries': listDeliveries,
+    'get-delivery': getDelivery,
+    redeliver: redeliver,
+    ping: ping,
+    test: test,
+    ensure: ensure,
+    'ensure-absent': ensure_absent_ensureAbsent,
+    'redeliver-failed': redeliverFailedOperation,
+    'audit-secret': auditSecret,
+    'rotate-secret': rotateSecret,
+    report: report_report,
+    plan: plan,
+    apply: apply,
+    export: exportOperation,
+    inventory: inventory
+};
+
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
- * The action's run: mask secrets → validate inputs → call the hooks endpoints → set outputs and
- * write the job summary. Any failure fails the step with an `::error::` that says what to fix.
+ * The action's run: mask secrets → validate the inputs into one request (./inputs) → the paced
+ * client (./github) → the operation's module, from the operation table (./operations.ts), run over
+ * the request's targets (./operations/run.ts), which sets the outputs and writes the job summary
+ * (./report) → how the run was paced. It knows no operation by name. Any failure fails the step
+ * with an `::error::` that says what to fix.
  * Every message passes through `redact`, so no secret, token or URL credential is printed even
  * where the runner's masking does not reach (a local run, a copied log).
  */
@@ -44379,20 +45030,6 @@ var webhooks_schema = __nccwpck_require__(3680);
 
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-/** The results reported so far by the run in progress (for {@link unfinishedRunGuard}). */
-let reported = [];
 /**
  * Runs the action once; never throws (failures go to `core.setFailed`). Should the process be about to
  * exit while the run is still waiting for something that can never come (a defect), the step fails
@@ -44403,7 +45040,7 @@ async function run() {
     let request;
     let makeClient;
     const started = Date.now();
-    reported = [];
+    startRun();
     const guard = () => void unfinishedRunGuard(request, makeClient, started);
     process.once('beforeExit', guard);
     try {
@@ -44411,25 +45048,17 @@ async function run() {
         request = getRequest();
         // The webhooks file is read and validated, and its secrets masked, before anything else is printed.
         const file = request.targets.kind === 'file' ? await loadWebhooksFile(request.targets) : undefined;
-        (0,redact/* trustApiRoot */.ze)(request.connection.api_url);
+        (0,github/* trustApiRoot */.ze)(request.connection.api_url);
         for (const warning of request.warnings)
-            core/* warning */.$e((0,redact/* redact */.E$)(warning));
+            core/* warning */.$e((0,github/* redact */.E$)(warning));
         const timeScale = (0,model/* timeScaleOf */.pv)(process.env);
-        const appAuth = request.connection.app ? await appAuthStrategy() : undefined;
-        const onWait = (message) => core/* warning */.$e((0,redact/* redact */.E$)(message));
-        makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth, onWait });
-        const clock = (0,model/* scaledClock */.vs)(timeScale);
-        if (file)
-            await runFile(request, file, makeClient, clock);
-        else if (request.targets.kind === 'one' && request.operation !== 'export' && request.operation !== 'inventory')
-            await runOne(request, request.targets.target, makeClient, clock);
-        else if (request.targets.kind === 'one')
-            await runMany(request, [request.targets.target], undefined, makeClient, clock);
-        else
-            await runSelection(request, makeClient, clock);
+        const appAuth = request.connection.app ? await (0,github/* appAuthStrategy */.DQ)() : undefined;
+        const onWait = (message) => core/* warning */.$e((0,github/* redact */.E$)(message));
+        makeClient = (0,github/* clientFactory */.Ar)(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth, onWait });
+        await runRequest(OPERATION_TABLE[request.operation], { request, makeClient, clock: (0,model/* scaledClock */.vs)(timeScale), file });
     }
     catch (error) {
-        const problems = describeFailure(error, request).map(redact/* redact */.E$);
+        const problems = describeFailure(error, request).map(github/* redact */.E$);
         const places = error instanceof InputError ? error.places : undefined;
         if (places && places.length === problems.length) {
             // A webhooks file's problems: annotations on the file's lines, which GitHub shows on a pull request's diff.
@@ -44457,226 +45086,23 @@ async function run() {
  */
 async function unfinishedRunGuard(request, makeClient, started) {
     const holding = makeClient ? makeClient.pacer.describeQueue() : 'nothing queued in the pacer';
+    const reported = reportedSoFar();
     const problem = `internal error: the run stopped waiting with work unfinished (${holding}); ${reported.length} result${reported.length === 1 ? ' was' : 's were'} reported before it (above). Run again; please report this.`;
-    core/* setFailed */.C1((0,redact/* redact */.E$)(problem));
+    core/* setFailed */.C1((0,github/* redact */.E$)(problem));
     if (reported.length > 0)
-        setFleetOutputs(reported, countResults(reported));
-    await writeFailureSummary(request, [problem, ...reported.map((result) => `${result.name}: ${result.result}${result.error ? ` (${result.error})` : ''}`)].map(redact/* redact */.E$));
+        setFleetOutputs(reported, countResults(reported), request && OPERATION_TABLE[request.operation]);
+    await writeFailureSummary(request, [problem, ...reported.map((result) => `${result.name}: ${result.result}${result.error ? ` (${result.error})` : ''}`)].map(github/* redact */.E$));
     if (makeClient)
         await writePacing(makeClient.pacer.stats(), Date.now() - started);
 }
-/** One repository or organization: its outputs and summary; an error fails the step as GitHub answered it. */
-async function runOne(request, target, makeClient, clock) {
-    if (request.operation === 'rotate-secret')
-        return runMany(request, [target], undefined, makeClient, clock);
-    const fleet = await runFleet([{ target }], makeClient, (client, item) => runOperation(client, item.target, request, clock), { fail_fast: true });
-    const [{ operation: result, thrown }] = fleet.results;
-    if (!result)
-        throw thrown;
-    (0,redact/* maskUrlCredentials */.gn)(result); // hooks from the API may carry credentials in their URLs
-    core/* info */.pq((0,redact/* redact */.E$)(result.message));
-    if (result.warning)
-        core/* warning */.$e((0,redact/* redact */.E$)(result.warning));
-    if (result.notice)
-        core/* notice */.lm((0,redact/* redact */.E$)(result.notice));
-    setOutputs(result);
-    setFleetOutputs(fleet.results, fleet.counts);
-    await writeSummary(request, target, result);
-    if (result.failure)
-        core/* setFailed */.C1((0,redact/* redact */.E$)(result.failure));
-}
-/** The repositories `repositories` selects, listed from the API, then {@link runMany}. */
-async function runSelection(request, makeClient, clock) {
-    if (request.targets.kind !== 'repositories')
-        return;
-    const { targets, report } = await (0,selection/* selectRepositories */.XZ)(makeClient(), request.targets.selection, { writes: request.writes });
-    const selected = (0,selection/* describeSelection */.e9)(targets.length, report);
-    core/* info */.pq((0,redact/* redact */.E$)(selected));
-    // `export` and `inventory` read the organization's own hooks too when `org` is given.
-    const org = request.also_org ? [{ scope: 'org', org: request.also_org }] : [];
-    await runMany(request, [...targets, ...org], selected, makeClient, clock);
-}
-/**
- * Several targets (or the hooks of one, for `rotate-secret`): each result logged as it finishes,
- * then the `results` output and counts, the summary table, and a failed step listing what failed.
- * With exactly one result of a plain operation, the outputs of a single run are set too.
- * @param selected the line that says what `repositories` selected, for the summary
- */
-async function runMany(request, targets, selected, makeClient, clock) {
-    const { options, ticker } = fleetProgress(request, makeClient, targets.length);
-    const fleet = await (request.operation === 'rotate-secret'
-        ? rotateSecrets(targets, makeClient, request.hook, { ...rotation(request), onSurveyed: (line) => (core/* info */.pq((0,redact/* redact */.E$)(line)), ticker.touch()) }, options, clock)
-        : runFleet(targets.map((target) => ({ target })), makeClient, (client, item) => runOperation(client, item.target, request, clock), options)).finally(() => ticker.stop());
-    if (request.operation === 'export')
-        await writeExport(request, fleet.results);
-    if (request.operation === 'inventory') {
-        const failure = await writeInventory(request, fleet.results);
-        if (failure)
-            core/* setFailed */.C1((0,redact/* redact */.E$)(failure));
-    }
-    const having = hookPresence(fleet.results);
-    if (having)
-        core/* info */.pq((0,redact/* redact */.E$)(having));
-    const only = request.operation !== 'rotate-secret' && fleet.results.length === 1 ? fleet.results[0].operation : undefined;
-    if (only)
-        setOutputs(only);
-    setFleetOutputs(fleet.results, fleet.counts);
-    await writeFleetSummary(request, selected, fleet.results, fleet.counts);
-    failFleet(request, fleet, makeClient, 'not done');
-}
-/**
- * The fleet options of a run over several targets (`fail_fast`, `max_writes`, `absent_ok` over
- * `repositories`) that log each result as it finishes, and the ticker that logs a progress line when
- * nothing else was logged for 10 s (how far the run is, and the wait GitHub asked for if any). Stop
- * the ticker when the run ends.
- * @param total how many results the run expects
- */
-function fleetProgress(request, makeClient, total) {
-    let progress = { done: 0, total };
-    const ticker = progressTicker(() => {
-        const pause = makeClient.pacer.pausedUntil();
-        const waiting = pause ? `; waiting until ${utcTime(new Date(pause.until))} for ${pause.reason}` : '';
-        return `${progress.done} of ${progress.total} done, ${makeClient.pacer.requests.toLocaleString('en-US')} requests sent${waiting}.`;
-    });
-    const options = {
-        fail_fast: request.fail_fast,
-        max_writes: request.max_writes,
-        // Over many repositories, some lack the hook: a result of its own, not a failure.
-        absent_ok: request.targets.kind === 'repositories',
-        onResult(result, done, total) {
-            if (result.operation)
-                (0,redact/* maskUrlCredentials */.gn)(result.operation);
-            reported.push(result);
-            logResult(result, done, total);
-            progress = { done, total };
-            ticker.touch();
-        }
-    };
-    return { options, ticker };
-}
-/**
- * Fails the step when targets of the run failed (listing them), or when GitHub's rate limits stopped
- * the run, or stopped hook creations with work left undone (saying how many were `undone`, e.g.
- * `not done`, and when to run again).
- */
-function failFleet(request, fleet, makeClient, undone) {
-    // The run's stop, or else hook creations' (a content-creation block, the hourly budget) when it left work undone.
-    const creations = fleet.counts.skipped > 0 ? makeClient.pacer.creationStop() : undefined;
-    const stop = makeClient.pacer.stop() ?? creations;
-    if (fleet.counts.failed > 0)
-        core/* setFailed */.C1((0,redact/* redact */.E$)([fleetFailure(request, fleet.results), ...(stop ? [stop.message] : [])].join('\n')));
-    else if (stop)
-        core/* setFailed */.C1((0,redact/* redact */.E$)(`${fleet.counts.skipped} of ${fleet.results.length} ${undone}: ${stop.message}`));
-}
-/**
- * `plan` / `apply` of a webhooks file: the plan (outputs `plan`, `plan_counts`, `plan_file`, and the
- * job summary), failing the step with `fail_on_drift` when it would change anything (targets that
- * could not be planned, `ambiguous` or `failed`, count as drift); `apply` then carries it out as a
- * fleet (`results`, counts, the fleet summary). `apply` with `dry_run` stops after the plan: it is
- * what apply would do, and nothing is written.
- */
-async function runFile(request, file, factory, clock) {
-    // The plan's hooks lists are read again by apply right before it writes: with their ETags
-    // (src/github/etags.ts, this run only) those reads are answered 304 when nothing changed, free of the
-    // primary budget.
-    const makeClient = withEtags(factory);
-    const plan = await computePlan(makeClient(), file, { warn: (message) => core/* warning */.$e((0,redact/* redact */.E$)(message)) });
-    const counts = planCounts(plan);
-    core/* info */.pq((0,redact/* redact */.E$)(`Plan of ${file.path}: ${PLAN_ACTIONS.map((action) => `${counts[action]} ${action}`).join(', ')}.`));
-    for (const item of plan.filter((item) => item.error !== undefined)) {
-        core/* warning */.$e((0,redact/* redact */.E$)(`${item.name} on ${(0,github_scopes/* describeTarget */.ff)(item.target)}: ${item.action}: ${item.error}`));
-    }
-    // A refused proof writes nothing (GitHub holds the wanted secret), but the hook does not work: said, never green in silence.
-    for (const item of plan.filter((item) => item.finding !== undefined)) {
-        core/* warning */.$e((0,redact/* redact */.E$)(`${item.name} on ${(0,github_scopes/* describeTarget */.ff)(item.target)} (webhook ${item.hook_id}): ${item.finding}`));
-    }
-    await writePlan(plan, file.path);
-    const drift = plan.length - counts.unchanged;
-    if (request.operation === 'plan') {
-        // A secret not checked (its variable unset in this run) cannot be vouched for: said, and with
-        // fail_on_drift a failure, so that a drift check missing one env line does not pass green.
-        const unchecked = plan.filter((item) => item.note === SECRET_NOT_CHECKED).map((item) => `${item.name} on ${(0,github_scopes/* describeTarget */.ff)(item.target)}`);
-        if (unchecked.length > 0) {
-            const which = `${unchecked.slice(0, 10).join(', ')}${unchecked.length > 10 ? ` and ${unchecked.length - 10} more` : ''}`;
-            const said = `${unchecked.length} of ${plan.length} planned without checking the secret (its secret_env variable is not set in this run): ${which}.`;
-            if (request.fail_on_drift)
-                core/* setFailed */.C1((0,redact/* redact */.E$)(`${said} fail_on_drift cannot vouch for them: set the variables in the step's env.`));
-            else
-                core/* warning */.$e((0,redact/* redact */.E$)(said));
-        }
-        if (request.fail_on_drift && drift > 0)
-            core/* setFailed */.C1((0,redact/* redact */.E$)(`Drift: ${drift} of ${plan.length} would change (fail_on_drift): see the plan in the job summary.`));
-        return;
-    }
-    if (request.dry_run) {
-        core/* info */.pq((0,redact/* redact */.E$)(`Dry run: nothing was written; apply would carry out this plan (${drift} of ${plan.length} to change).`));
-        return;
-    }
-    const { options, ticker } = fleetProgress(request, makeClient, plan.length);
-    const applied = await applyPlan(plan, file, makeClient, { timeout_ms: request.wait_timeout * 1000, clock }, options).finally(() => ticker.stop());
-    const { conditional, notModified } = makeClient.etags;
-    if (conditional > 0)
-        core/* info */.pq(`${notModified} of ${conditional} ${conditional === 1 ? 'hooks list' : 'hooks lists'} read again ${conditional === 1 ? 'was' : 'were'} answered 304 Not Modified (free of the primary budget).`);
-    setFleetOutputs(applied.results, applied.counts);
-    await writeFleetSummary(request, `Applied the plan of ${file.path}.`, applied.results, applied.counts);
-    failFleet(request, applied, makeClient, 'not applied');
-}
-/**
- * `export`: the hooks read from every target, grouped into a webhooks file written to `file` (output
- * `file`); with no hook to write as an entry, no file (a file without entries is one `plan` refuses), and a warning.
- */
-async function writeExport(request, results) {
-    const read = results.flatMap((result) => (result.operation?.hooks ? [{ target: result.target, hooks: result.operation.hooks }] : []));
-    const { entries, left_out, shared_url, no_url } = exportEntries(read);
-    if (no_url.length > 0) {
-        core/* warning */.$e((0,redact/* redact */.E$)(`Not exported, because they have no URL (legacy service hooks, which a webhooks file cannot declare): ${no_url.join(', ')}. They are left as they are.`));
-    }
-    if (shared_url.length > 0) {
-        core/* warning */.$e((0,redact/* redact */.E$)(`Not exported, because they share their URL with another webhook of the same repository or organization (different events, or duplicates): ${shared_url.join('; ')}. A webhooks file holds one hook per URL and target; these are left as they are. To manage them as code, keep one webhook per URL (merge their events into one, or delete the duplicate with operation: delete and hook_id), then export again.`));
-    }
-    if (left_out.length > 0) {
-        core/* warning */.$e(`Not exported, because their URLs carry credentials that do not belong in a committed file: ${left_out.join(', ')}. Move the credential out of the URL (a receiver can check X-Hub-Signature-256 instead), then export again.`);
-    }
-    if (entries.length === 0) {
-        // A file with no entry is one plan refuses (hooks: is empty): none is written, and the step says so.
-        core/* warning */.$e((0,redact/* redact */.E$)(`Nothing to export: no webhook to write as an entry was found, so ${request.file} was not written (output 'file' is empty).`));
-        return;
-    }
-    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(request.file), { recursive: true });
-    const { renderWebhooksFile, schemaUrl, WEBHOOKS_SCHEMA_REFERENCE } = await Promise.all(/* import() */[__nccwpck_require__.e(225), __nccwpck_require__.e(46)]).then(__nccwpck_require__.bind(__nccwpck_require__, 2046));
-    // The schema of the action's own release; without one (uses: ./, a local run), a copy next to the file.
-    const schema = schemaUrl(process.env);
-    if (schema === undefined)
-        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)((0,external_node_path_.dirname)(request.file), 'webhooks.schema.json'), `${JSON.stringify(webhooks_schema, null, 2)}\n`);
-    (0,external_node_fs_.writeFileSync)(request.file, renderWebhooksFile(entries, undefined, schema ?? WEBHOOKS_SCHEMA_REFERENCE));
-    core/* setOutput */.uH('file', request.file);
-    const secrets = entries.filter((entry) => entry.secret_set).map((entry) => entry.secret_env);
-    core/* info */.pq((0,redact/* redact */.E$)(`Exported ${entries.length} ${entries.length === 1 ? 'entry' : 'entries'} to ${request.file}${secrets.length > 0 ? `; set ${secrets.join(', ')} from your secrets before a plan` : ''}.`));
-}
-/** The options of `rotate-secret` from the request. */
-function rotation(request) {
-    const { secret } = request.config;
-    if (secret === undefined)
-        throw new Error('internal error: rotate-secret without a secret');
-    return {
-        secret,
-        previous_secret: request.previous_secret,
-        timeout_ms: request.wait_timeout * 1000,
-        dryRun: request.dry_run,
-        canary: request.canary,
-        batch_size: request.batch_size,
-        max_failures: request.max_failures,
-        rotate_unknown: request.rotate_unknown
-    };
-}
 /** The error messages of a failure: one per invalid input, or one for an API or lookup error. */
 function describeFailure(error, request) {
-    if (error instanceof InputError || error instanceof selection/* SelectionError */.zp)
+    if (error instanceof InputError || error instanceof github/* SelectionError */.zp)
         return error.problems;
     // An API error outside a target's run: listing the repositories of `repositories`.
     const scope = request?.targets.kind === 'one' ? request.targets.target.scope : 'repo';
-    if ((0,api_error/* isApiError */.d7)(error))
-        return [(0,api_error/* describeApiError */.gg)(error, scope)];
+    if ((0,github/* isApiError */.d7)(error))
+        return [(0,github/* describeApiError */.gg)(error, scope)];
     return [error instanceof Error ? error.message : String(error)];
 }
 

@@ -19,7 +19,9 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createClient } from '../src/github/client.js'
 import { getRequest } from '../src/inputs/input-helper.js'
-import { runOperation, type OperationResult } from '../src/jobs/operations.js'
+import type { OperationResult } from '../src/jobs/index.js'
+import { OPERATION_TABLE } from '../src/operations.js'
+import { runOnTarget } from '../src/operations/run.js'
 import { benchFleet, printFleet, type FleetRow } from './bench-fleet.js'
 import { startReceiver } from './receiver.js'
 import { DIST_ENTRY, runStep } from './runner.js'
@@ -92,7 +94,8 @@ async function measure(
   const before = emulator.requests.length
   const started = performance.now()
   if (request.targets.kind !== 'one') throw new Error('bench: one repository expected')
-  const result = await runOperation(createClient(request.connection, { retries: 3 }), request.targets.target, request)
+  const client = createClient(request.connection, { retries: 3 })
+  const result = await runOnTarget(OPERATION_TABLE[request.operation], client, request.targets.target, request)
   const ms = performance.now() - started
   const made = emulator.requests.slice(before)
   const writes = made.filter((r) => r.method !== 'GET').length

@@ -8,8 +8,7 @@
 import { createPrivateKey } from 'node:crypto'
 import * as core from '@actions/core'
 import { SECRET_MASK, type Connection } from '../model.js'
-import { mask, urlCredentials } from '../github/redact.js'
-import type { Scope } from '../github/scopes.js'
+import { mask, urlCredentials, type Scope } from '../github/index.js'
 import { KNOWN_API_VERSIONS, list, type InputReader, type ReadInput } from './values.js'
 
 /** What `token` must be, for the error when it is missing. */

@@ -21,7 +21,7 @@ import {
   type WebhookRequest,
   type WebhooksFile
 } from '../model.js'
-import { SCOPE_TRAITS } from '../github/scopes.js'
+import { SCOPE_TRAITS } from '../github/index.js'
 import {
   apiVersion,
   boolean,
@@ -59,7 +59,6 @@ import { checkFleet, oneTarget, organizationLogin, parseSelection, repositoryPat
 import { checkConnection, hookSecrets } from './credentials.js'
 
 export type { InputReader } from './values.js'
-export type { TargetSpec, WebhookRequest } from '../model.js'
 
 /** Invalid input: `problems` names each bad input and what it accepts. */
 export class InputError extends Error {

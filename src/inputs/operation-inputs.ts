@@ -5,7 +5,7 @@
  * {@link INPUTS} is every input of `action.yml`; __tests__/inputs.test.ts keeps the two in step.
  */
 import { OPERATIONS, type ConfigFields, type HookFields, type Operation } from '../model.js'
-import { SCOPE_TRAITS, type Scope } from '../github/scopes.js'
+import { SCOPE_TRAITS, type Scope } from '../github/index.js'
 import { list, type ReadInput } from './values.js'
 
 /** Inputs every operation reads. */

@@ -35,9 +35,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 import { closest, distance } from 'fastest-levenshtein'
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, stringify, type Document } from 'yaml'
 import { SECRET_MASK, sameUrl, urlGlobProblem, type ExportEntry, type RepositorySelection, type WebhookEntry, type WebhooksFile } from '../model.js'
-import { mask, urlCredentials } from '../github/redact.js'
+import { mask, urlCredentials, selectsRepository } from '../github/index.js'
 import { repositoryPatterns } from './targets.js'
-import { selectsRepository } from '../github/selection.js'
 import { eventList, httpUrl, KNOWN_EVENTS, list, propertyFilter, topicList, unknownEvents } from './values.js'
 import schema from '../webhooks.schema.json' with { type: 'json' }
 

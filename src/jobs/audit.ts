@@ -4,10 +4,9 @@
  * written but those pings.
  */
 import { sendAndAwait } from './deliveries.js'
-import * as hooks from '../github/endpoints.js'
+import { hooks, SCOPE_TRAITS, type Target } from '../github/index.js'
 import { realClock, RunLimit, type Clock, type GitHubClient, type Hook, type HookRef } from '../model.js'
 import { identifySecret, signerOf } from './secrets.js'
-import { SCOPE_TRAITS, type Target } from '../github/scopes.js'
 
 /**
  * Which secret a hook signs with: `current` (the `secret` input), `previous` (`previous_secret`),

@@ -6,11 +6,8 @@
  * ping caused is found by noting the newest delivery id before the request and polling for a newer
  * one of the right event.
  */
-import { isApiError } from '../github/api-error.js'
-import * as hooks from '../github/endpoints.js'
+import { isApiError, hooks, RateLimitStop, RateLimitWait, withDeadline, type Target } from '../github/index.js'
 import { realClock, type Clock, type Delivery, type DeliveryItem, type GitHubClient } from '../model.js'
-import { RateLimitStop, RateLimitWait, withDeadline } from '../github/pacing.js'
-import type { Target } from '../github/scopes.js'
 
 /** First poll this long after the request (ms); GitHub usually delivers within it. */
 export const FIRST_POLL_MS = 500

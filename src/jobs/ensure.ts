@@ -8,12 +8,10 @@
  * it writes the secret of an existing hook it pings the hook. Either way the receiver's answer is
  * known now, and the next run proves the secret from that ping instead of writing it again.
  */
-import { errorText, isApiError, isHookAlreadyExists } from '../github/api-error.js'
+import { errorText, isApiError, isHookAlreadyExists, hooks, describeTarget, SCOPE_TRAITS, type Target } from '../github/index.js'
 import { pingAfterWrite, waitForDelivery } from './deliveries.js'
-import * as hooks from '../github/endpoints.js'
 import { proveSecret } from './secrets.js'
 import { realClock, type Clock, type ConfigFields, type Delivery, type GitHubClient, type Hook, type HookFields, type HookRef } from '../model.js'
-import { describeTarget, SCOPE_TRAITS, type Target } from '../github/scopes.js'
 
 /** The outcome word of `ensure` / `ensure-absent` (the same words in a dry run, where nothing is written). */
 export type EnsureOutcome = 'created' | 'updated' | 'unchanged' | 'deleted' | 'absent'

@@ -7,13 +7,18 @@
  * not started are `skipped`, and so is one the stop cut short before it wrote anything.
  */
 import pLimit from 'p-limit'
-import { describeApiError, isApiError } from '../github/api-error.js'
-import type { ClientFactory } from '../github/client.js'
-import { HookLookupError } from '../github/endpoints.js'
+import {
+  describeApiError,
+  isApiError,
+  type ClientFactory,
+  HookLookupError,
+  RateLimitStop,
+  SCOPE_TRAITS,
+  targetName,
+  type Target
+} from '../github/index.js'
 import { RunLimit, type GitHubClient, type Hook } from '../model.js'
-import type { OperationResult } from './operations.js'
-import { RateLimitStop } from '../github/pacing.js'
-import { SCOPE_TRAITS, targetName, type Target } from '../github/scopes.js'
+import type { OperationResult } from './result.js'
 
 /**
  * How many targets are in progress at once. Above the pacer's 10 requests in flight, so

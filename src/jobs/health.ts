@@ -186,7 +186,7 @@ export function overallSuccessRate(reports: readonly HookReport[]): number | nul
  * 3. most `failed_guids` first;
  * 4. then, as a tie-break, `target`, `url` and `hook_id` ascending, so the order is deterministic.
  */
-export function worstFirst(reports: readonly HookReport[]): HookReport[] {
+export function worstReportsFirst(reports: readonly HookReport[]): HookReport[] {
   const rate = (report: HookReport): number => report.success_rate ?? Infinity
   const text = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
   return [...reports].sort(

@@ -9,12 +9,10 @@
  * CSV included) holds either.
  */
 import { stringify } from 'csv-stringify/sync'
-import { listDeliveries, listHooks } from '../github/endpoints.js'
+import { hooks as endpoints, redact, urlCredentials, describeTarget, SCOPE_TRAITS, targetName, type Target } from '../github/index.js'
 import { FINDINGS, type Finding, type GitHubClient, type Hook } from '../model.js'
 
 export { FINDINGS, type Finding } from '../model.js'
-import { redact, urlCredentials } from '../github/redact.js'
-import { describeTarget, SCOPE_TRAITS, targetName, type Target } from '../github/scopes.js'
 
 /** What each finding means, one line (for the job summary and the docs). */
 export const FINDING_TEXT: Record<Finding, string> = {
@@ -29,7 +27,7 @@ export const FINDING_TEXT: Record<Finding, string> = {
 }
 
 /**
- * The findings from worst to least bad, the order of {@link worstFirst} and of each hook's
+ * The findings from worst to least bad, the order of {@link worstHooksFirst} and of each hook's
  * `findings`: forgeable payloads (`no-secret`) and leaked URL credentials first (each lets an
  * outsider act), then the transport weaknesses (`insecure-ssl`, `plain-http`), then a hook that does
  * not work (`failing`), then hygiene (`duplicate-url`, `all-events`), and last `inactive`, which is
@@ -174,7 +172,7 @@ function bySeverity(findings: Iterable<Finding>): Finding[] {
  * organization webhook", `per_page=1`), or null when it has none within GitHub's retention.
  */
 async function newestDelivery(client: GitHubClient, target: Target, hook_id: number): Promise<InventoryHook['last_response']> {
-  const { items } = await listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 })
+  const { items } = await endpoints.listDeliveries(client, target, hook_id, { per_page: 1, limit: 1 })
   const newest = items[0]
   if (newest === undefined) return null
   return { code: newest.status_code || null, status: redact(newest.status), delivered_at: newest.delivered_at }
@@ -197,7 +195,7 @@ export async function inventoryTarget(client: GitHubClient, target: Target): Pro
     throw new Error(`The inventory covers repository and organization webhooks, not ${describeTarget(target)}.`)
   }
   const where = target.scope === 'repo' ? 'repository' : 'organization'
-  const { items: hooks } = await listHooks(client, target, { per_page: 100 })
+  const { items: hooks } = await endpoints.listHooks(client, target, { per_page: 100 })
   const urlCount = new Map<string, number>()
   for (const hook of hooks) {
     const url = hook.config.url ?? ''
@@ -248,7 +246,7 @@ function worstRank(hook: InventoryHook): number {
  * in {@link SEVERITY}, then by how many findings they have (more first); hooks that tie keep their
  * order. Returns a new array; the input is not changed.
  */
-export function worstFirst(hooks: readonly InventoryHook[]): InventoryHook[] {
+export function worstHooksFirst(hooks: readonly InventoryHook[]): InventoryHook[] {
   return [...hooks].sort((a, b) => worstRank(a) - worstRank(b) || b.findings.length - a.findings.length)
 }
 

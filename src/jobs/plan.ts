@@ -15,11 +15,20 @@
  * invariants this keeps (docs/webhooks-as-code.md, "What always holds") are checked by the
  * model-based test __tests__/apply-model.test.ts.
  */
-import type { ClientFactory } from '../github/client.js'
+import {
+  type ClientFactory,
+  describeApiError,
+  isApiError,
+  hooks,
+  RateLimitStop,
+  selectRepositories,
+  urlCredentials,
+  describeTarget,
+  targetName,
+  type Target
+} from '../github/index.js'
 import { ensureHook, type Change, type WantedHook } from './ensure.js'
-import { describeApiError, isApiError } from '../github/api-error.js'
 import { countResults, isFailure, runFleet, thrownResult, type FleetCounts, type FleetOptions, type TargetResult } from './fleet.js'
-import * as hooks from '../github/endpoints.js'
 import {
   sameUrl,
   urlGlobMatches,
@@ -30,11 +39,7 @@ import {
   type WebhookEntry,
   type WebhooksFile
 } from '../model.js'
-import type { OperationResult } from './operations.js'
-import { RateLimitStop } from '../github/pacing.js'
-import { selectRepositories } from '../github/selection.js'
-import { urlCredentials } from '../github/redact.js'
-import { describeTarget, targetName, type Target } from '../github/scopes.js'
+import type { OperationResult } from './result.js'
 
 /**
  * What a plan does for one (entry, target): `create`; `update` (settings differ); `write-secret`

@@ -9,16 +9,13 @@
  * and the run stops once `max_failures` hooks failed. Hooks proven on the new secret are left alone,
  * so a rerun resumes where the last one stopped.
  */
-import { errorText, withContext } from '../github/api-error.js'
+import { errorText, withContext, type ClientFactory, hooks, describeHook, SCOPE_TRAITS, targetName, type Target } from '../github/index.js'
 import { auditTarget, type HookAudit } from './audit.js'
-import type { ClientFactory } from '../github/client.js'
 import { newestDelivery, succeeded, waitForDelivery } from './deliveries.js'
 import { countResults, fleetState, report, runFleet, type FleetCounts, type FleetItem, type FleetOptions, type TargetResult } from './fleet.js'
-import * as hooks from '../github/endpoints.js'
 import { realClock, type Clock, type Delivery, type GitHubClient, type Hook, type HookRef } from '../model.js'
-import type { OperationResult } from './operations.js'
+import type { OperationResult } from './result.js'
 import { signerOf } from './secrets.js'
-import { describeHook, SCOPE_TRAITS, targetName, type Target } from '../github/scopes.js'
 
 /**
  * How a hook's rotation ended:

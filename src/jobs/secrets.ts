@@ -6,9 +6,8 @@
  * body with a candidate secret tells whether that candidate is the stored one, without writing it.
  */
 import { verify } from '@octokit/webhooks-methods'
-import * as hooks from '../github/endpoints.js'
+import { hooks, type Target } from '../github/index.js'
 import type { Delivery, GitHubClient, Hook } from '../model.js'
-import type { Target } from '../github/scopes.js'
 
 /**
  * The bodies GitHub may have signed for a delivery whose payload the API returns parsed: GitHub

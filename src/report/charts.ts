@@ -14,7 +14,7 @@
  * - Numbers are written plainly (`0.25`, never `2.5e-1`): Mermaid's grammar has no exponent and no null.
  * - Titles are quoted and keep only characters that cannot end the string or the block.
  */
-import type { HourlySeries } from '../jobs/health.js'
+import type { HourlySeries } from '../jobs/index.js'
 
 /** GitHub's (Primer) green, red and blue: succeeded, failed, durations. */
 const GREEN = '#2da44e'
