@@ -13,7 +13,7 @@ import { countResults, type TargetResult } from '../src/jobs/fleet.js'
 import { getRequest } from '../src/inputs/input-helper.js'
 import type { DeliveryItem } from '../src/model.js'
 import { writeFleetSummary } from '../src/report/index.js'
-import { OPERATION_TABLE } from '../src/operations.js'
+import { OPERATION_TABLE, operationModule } from '../src/operations.js'
 import { hookReport, type HookReport, type ReportWindow } from '../src/jobs/health.js'
 import { runAction } from './helpers/action.js'
 import { emulator, useEmulator } from './helpers/emulator.js'
@@ -217,10 +217,10 @@ describe('report', () => {
       }
     })
     const inputs: Record<string, string> = { operation: 'report', repositories: 'octo-org/hello-world, octo-org/other', token: 'test-token' }
-    const request = getRequest((name) => inputs[name] ?? '', {})
+    const request = getRequest(OPERATION_TABLE, (name) => inputs[name] ?? '', {})
     const file = process.env.GITHUB_STEP_SUMMARY as string
     writeFileSync(file, '')
-    await writeFleetSummary(request, 'Selected 2 repositories.', results, countResults(results), OPERATION_TABLE[request.operation])
+    await writeFleetSummary(request, 'Selected 2 repositories.', results, countResults(results), operationModule(request.operation))
     const charted = chartedDeliveries(readFileSync(file, 'utf8'))
 
     // What the table counts: each repository's deliveries within its own window.

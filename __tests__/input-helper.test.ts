@@ -3,13 +3,14 @@ import { getRequest, InputError } from '../src/inputs/input-helper.js'
 import type { WebhookRequest } from '../src/model.js'
 import { repositoryPatterns } from '../src/inputs/targets.js'
 import { eventList } from '../src/inputs/values.js'
+import { OPERATION_TABLE } from '../src/operations.js'
 
 const ENV = { GITHUB_REPOSITORY: 'octo-org/hello-world', GITHUB_API_URL: 'https://api.github.com' }
 
 /** getRequest with the given inputs (token set unless overridden). */
 function request(inputs: Record<string, string>, env: NodeJS.ProcessEnv = ENV): WebhookRequest {
   const all: Record<string, string> = { token: 't0ken', ...inputs }
-  return getRequest((name) => all[name] ?? '', env)
+  return getRequest(OPERATION_TABLE, (name) => all[name] ?? '', env)
 }
 
 /** The problems getRequest reports for the inputs. */
@@ -87,9 +88,9 @@ describe('values', () => {
   test('secret is trimmed like every input, so a YAML block cannot smuggle the mask in', () => {
     const all: Record<string, string> = { token: 't', operation: 'update-config', hook_id: '1', secret: ' s3cret\n' }
     const reader = (name: string, options?: { trimWhitespace?: boolean }) => (options?.trimWhitespace === false ? all[name] : all[name]?.trim()) ?? ''
-    expect(getRequest(reader, ENV).config.secret).toBe('s3cret')
+    expect(getRequest(OPERATION_TABLE, reader, ENV).config.secret).toBe('s3cret')
     all.secret = '********\n'
-    expect(() => getRequest(reader, ENV)).toThrow(/Input 'secret' is '\*{8}'/)
+    expect(() => getRequest(OPERATION_TABLE, reader, ENV)).toThrow(/Input 'secret' is '\*{8}'/)
   })
   test('per_page defaults to 100; list-deliveries limit to 100; list gathers all', () => {
     expect(request({ operation: 'list' })).toMatchObject({ per_page: 100, limit: undefined })

@@ -6,9 +6,13 @@ import { describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parse } from 'yaml'
-import { INPUTS } from '../src/inputs/operation-inputs.js'
+import { inputNames } from '../src/inputs/operation-inputs.js'
+import { OPERATION_TABLE } from '../src/operations.js'
 import { runAction } from './helpers/action.js'
 import { emulator, useEmulator } from './helpers/emulator.js'
+
+/** Every input the action reads. */
+const INPUTS = inputNames(OPERATION_TABLE)
 
 useEmulator({}, 'unused')
 

@@ -8,8 +8,7 @@ import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { OPERATIONS } from '../src/model.js'
-import { OPERATION_TABLE } from '../src/operations.js'
+import { OPERATION_TABLE, OPERATIONS } from '../src/operations.js'
 
 const root = new URL('..', import.meta.url).pathname
 const cli = join(root, 'node_modules/dependency-cruiser/bin/dependency-cruiser.mjs')

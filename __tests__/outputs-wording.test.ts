@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { countResults, type TargetResult } from '../src/jobs/fleet.js'
 import type { WebhookRequest } from '../src/model.js'
 import { pacingLine, writeFleetSummary } from '../src/report/index.js'
-import { OPERATION_TABLE } from '../src/operations.js'
+import { operationModule } from '../src/operations.js'
 import { pacingBudget, type PacingStats } from '../src/github/pacing.js'
 
 const stats = (factor: number, busiest: number): PacingStats => ({
@@ -56,7 +56,7 @@ test('an empty summary cell is closed (<td></td>), not left as <td><td>', async 
     targets: { kind: 'repositories', selection: { patterns: [{ text: 'octo-org/a' }] } },
     dry_run: false
   } as unknown as WebhookRequest
-  await writeFleetSummary(request, undefined, results, countResults(results), OPERATION_TABLE[request.operation])
+  await writeFleetSummary(request, undefined, results, countResults(results), operationModule(request.operation))
   const summary = readFileSync(summaryFile, 'utf8')
   // The hook and details cells are empty: no hook id, no message.
   expect(summary).toContain('<td><code>octo-org/a</code></td><td>listed</td><td></td><td></td></tr>')

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { WebhookRequest } from '../src/model.js'
 import type { OperationResult } from '../src/jobs/index.js'
 import { code, writeSummary } from '../src/report/index.js'
-import { OPERATION_TABLE } from '../src/operations.js'
+import { operationModule } from '../src/operations.js'
 import {
   mask,
   maskUrlCredentials,
@@ -383,7 +383,7 @@ describe('the job summary', () => {
         config: hook.config,
         ensure: { outcome: 'created', changes: [{ field: 'url', from: null, to: url }], secret_proof: 'written' }
       } as unknown as OperationResult
-      await writeSummary(request, target, result, OPERATION_TABLE[request.operation])
+      await writeSummary(request, target, result, operationModule(request.operation))
       const summary = readFileSync(file, 'utf8')
       expect(summary).toContain(`https://${REDACTED}:${REDACTED}@hooks.example.com/in/${REDACTED}?sig=${REDACTED}&#38;token=${REDACTED}`)
       for (const leak of ['Pa', '0rd', '&#38;ss', '&amp;ss', '%26ss', '5f0c6d3e', 's1g']) expect(summary).not.toContain(leak)

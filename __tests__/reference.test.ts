@@ -10,8 +10,11 @@ import { parse } from 'yaml'
 import { renderInputs, renderOutputs, updateReadme, type ActionMetadata } from '../.ci/reference.mjs'
 import { ACTION_DEFAULTS, getRequest } from '../src/inputs/input-helper.js'
 import type { WebhookRequest } from '../src/model.js'
-import { INPUTS } from '../src/inputs/operation-inputs.js'
-import { OPERATIONS, type Operation } from '../src/model.js'
+import { inputNames } from '../src/inputs/operation-inputs.js'
+import { OPERATION_TABLE, OPERATIONS, type Operation } from '../src/operations.js'
+
+/** Every input the action reads. */
+const INPUTS = inputNames(OPERATION_TABLE)
 
 const actionYml = readFileSync(new URL('../action.yml', import.meta.url), 'utf8')
 const action = parse(actionYml) as Required<ActionMetadata>
@@ -61,7 +64,7 @@ const MINIMAL: Record<Operation, Record<string, string>> = {
 /** getRequest as the step would run it; the times (when the step began, `since` derived from it) left out. */
 function request(inputs: Record<string, string>): Omit<WebhookRequest, 'started_at' | 'since'> & { since?: boolean } {
   const all: Record<string, string> = { token: 't0ken', ...inputs }
-  const { started_at: _started, since, ...rest } = getRequest((name) => all[name] ?? '', ENV)
+  const { started_at: _started, since, ...rest } = getRequest(OPERATION_TABLE, (name) => all[name] ?? '', ENV)
   return { ...rest, since: since !== undefined }
 }
 

@@ -38005,27 +38005,15 @@ function appPrivateKey(raw) {
 /* harmony export */   JI: () => (/* binding */ FLEET_INPUTS),
 /* harmony export */   M5: () => (/* binding */ checkOperation),
 /* harmony export */   Vp: () => (/* binding */ warnUnsafe),
-/* harmony export */   XJ: () => (/* binding */ URL_MOVERS),
-/* harmony export */   ee: () => (/* binding */ CONFIG_WRITERS),
-/* harmony export */   gE: () => (/* binding */ OPERATION_INPUTS),
-/* harmony export */   o6: () => (/* binding */ dryRunProblem),
-/* harmony export */   yj: () => (/* binding */ FILE_OPERATIONS)
+/* harmony export */   o6: () => (/* binding */ dryRunProblem)
 /* harmony export */ });
-/* unused harmony export INPUTS */
-/* harmony import */ var _model_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(182);
-/* harmony import */ var _github_index_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6297);
-/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1268);
-/**
- * The operation table of the input flow (see ./input-helper.ts): the operations of this action,
- * which inputs each needs and reads, which may write, and the checks of a request against the
- * chosen operation and scope ({@link checkOperation}, {@link mayWrite}, {@link warnUnsafe}).
- * {@link INPUTS} is every input of `action.yml`; __tests__/inputs.test.ts keeps the two in step.
- */
-
+/* unused harmony export inputNames */
+/* harmony import */ var _github_index_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6297);
+/* harmony import */ var _values_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1268);
 
 
 /** Inputs every operation reads. */
-const CONNECTION_INPUTS = [
+const CONNECTION_INPUTS = (/* unused pure expression or super */ null && ([
     'operation',
     'scope',
     'repository',
@@ -38039,87 +38027,13 @@ const CONNECTION_INPUTS = [
     'request_timeout',
     'rate_limit_wait',
     'ghes_rate_limit_factor'
-];
-/**
- * What an operation needs of its target's hooks API ({@link SCOPE_TRAITS}): a GitHub App's webhook
- * (scope `app`) has no list, no id, no ping; only organization and repository hooks have those.
- */
-const NEEDS_TRAIT = {
-    list: 'hooks',
-    get: 'hooks',
-    create: 'hooks',
-    update: 'hooks',
-    delete: 'hooks',
-    'ensure-absent': 'hooks',
-    ping: 'ping',
-    test: 'test',
-    // Webhooks as code manages repository and organization hooks (a GitHub App's is set in its settings).
-    plan: 'hooks',
-    apply: 'hooks',
-    export: 'hooks',
-    inventory: 'hooks'
-};
+]));
 /**
  * Inputs of a fleet run (several repositories in one step): the selection and its filters, and how
  * the run goes on after a failure and how many repositories it may write. Without `repositories`
  * they are ignored with a warning.
  */
 const FLEET_INPUTS = ['repositories', 'include_archived', 'include_forks', 'topics', 'repository_property', 'fail_fast', 'max_writes'];
-/**
- * What each operation needs (an error before any request when missing) and which inputs it reads
- * besides {@link CONNECTION_INPUTS}. A set input that the chosen operation does not read is ignored
- * with a warning.
- */
-const OPERATION_INPUTS = {
-    list: { needs: [], uses: ['per_page', 'limit'] },
-    get: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
-    create: { needs: ['url'], uses: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events'] },
-    update: {
-        needs: ['hook_id|url', 'change'],
-        uses: ['hook_id', 'url', 'events', 'add_events', 'remove_events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events']
-    },
-    delete: { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
-    'get-config': { needs: ['hook_id|url'], uses: ['hook_id', 'url'] },
-    'update-config': { needs: ['hook_id|url', 'change'], uses: ['hook_id', 'url', 'secret', 'content_type', 'insecure_ssl'] },
-    'list-deliveries': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'status', 'per_page', 'limit', 'since'] },
-    'get-delivery': { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'] },
-    redeliver: { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'] },
-    ping: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
-    test: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'] },
-    ensure: {
-        needs: ['hook_id|url'],
-        uses: [
-            'hook_id',
-            'url',
-            'events',
-            'secret',
-            'content_type',
-            'insecure_ssl',
-            'active',
-            'dry_run',
-            'verify',
-            'wait_timeout',
-            'fail_on_delivery_error',
-            'allow_unknown_events'
-        ]
-    },
-    'ensure-absent': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'dry_run'] },
-    'redeliver-failed': { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'since', 'max_redeliveries'] },
-    // Without hook_id or url: every hook of the target.
-    'audit-secret': { needs: ['secret'], uses: ['hook_id', 'url', 'secret', 'previous_secret', 'ping_if_needed', 'wait_timeout', 'fail_on_mismatch'] },
-    'rotate-secret': {
-        needs: ['secret'],
-        uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'rotate_unknown', 'wait_timeout', 'dry_run']
-    },
-    // Without hook_id or url: every hook of the target.
-    report: { needs: [], uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'] },
-    // Webhooks as code: the targets and hooks come from the file (input `file`), not from these inputs.
-    plan: { needs: [], uses: ['file', 'fail_on_drift', 'allow_unknown_events'] },
-    apply: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events', 'dry_run'] },
-    export: { needs: [], uses: ['file'] },
-    // Every hook of each target, with what is wrong with each; reads only.
-    inventory: { needs: [], uses: ['inventory_file', 'fail_on'] }
-};
 /** What a needed input accepts, for the error when it is missing. */
 const ACCEPTS = {
     url: 'an absolute http(s) URL: the payload URL (config.url)',
@@ -38127,33 +38041,19 @@ const ACCEPTS = {
     delivery_id: 'a delivery id (a positive integer)',
     secret: "the secret the hooks should sign with (for 'rotate-secret', the new one); 'previous_secret' alone cannot tell which secret is current"
 };
-/** The inputs that only some operations read (a set one that the operation ignores gets a warning). */
-const OPTIONAL_INPUTS = [...new Set(Object.values(OPERATION_INPUTS).flatMap((spec) => spec.uses))];
-/** Every input of `action.yml`. */
-const INPUTS = [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...OPTIONAL_INPUTS];
-/** Operations that only read, whatever their inputs (`ensure` and `ensure-absent` read only in a dry run). */
-const READ_ONLY_OPERATIONS = [
-    'list',
-    'get',
-    'get-config',
-    'list-deliveries',
-    'get-delivery',
-    'report',
-    'plan',
-    'export',
-    'inventory'
-];
-/** Operations over a webhooks file: their targets are the file's. */
-const FILE_OPERATIONS = ['plan', 'apply'];
-/** Operations that write a hook's config: `url` becomes `config.url` (for update/update-config only with `hook_id`). */
-const CONFIG_WRITERS = ['create', 'update', 'update-config', 'ensure'];
-/** Operations where `url` with `hook_id` is the hook's NEW url, not a second name of the hook. */
-const URL_MOVERS = ['update', 'update-config'];
+/** The inputs that only some operations read (a set one that the operation ignores gets a warning), in the table's order. */
+function optionalInputs(operations) {
+    return [...new Set(Object.values(operations).flatMap((operation) => operation.inputs.uses))];
+}
+/** Every input of `action.yml`: the connection's, the fleet's, and those the operations of the table read. */
+function inputNames(operations) {
+    return [...CONNECTION_INPUTS, ...FLEET_INPUTS, ...optionalInputs(operations)];
+}
 /** Whether the operation may send a POST, PATCH or DELETE: not a read, not a dry run, not an audit without pings. */
-function mayWrite(operation, request) {
-    if (READ_ONLY_OPERATIONS.includes(operation) || request.dry_run)
+function mayWrite(spec, request) {
+    if (spec.writes === 'never' || request.dry_run)
         return false;
-    return operation !== 'audit-secret' || request.ping_if_needed;
+    return spec.writes !== 'with-pings' || request.ping_if_needed;
 }
 /**
  * The problem of `dry_run: true` on an operation that writes and has no dry run (`create`, `update`,
@@ -38162,18 +38062,10 @@ function mayWrite(operation, request) {
  * request instead of writing with a warning. The operations with a dry run are `ensure`,
  * `ensure-absent`, `rotate-secret` and `apply`; read-only operations ignore it.
  */
-function dryRunProblem(operation, request) {
-    if (!request.dry_run || OPERATION_INPUTS[operation].uses.includes('dry_run') || !mayWrite(operation, { ...request, dry_run: false }))
+function dryRunProblem(operation, spec, request) {
+    if (!request.dry_run || spec.uses.includes('dry_run') || !mayWrite(spec, { ...request, dry_run: false }))
         return undefined;
-    const instead = {
-        create: "'ensure' with dry_run",
-        update: "'ensure' with dry_run",
-        'update-config': "'ensure' with dry_run",
-        delete: "'ensure-absent' with dry_run",
-        'redeliver-failed': "'list-deliveries' with status: failure to see what would be redelivered",
-        'audit-secret': 'ping_if_needed: false (an audit that sends no ping)'
-    };
-    const hint = instead[operation] ? `; use ${instead[operation]}` : '';
+    const hint = spec.dryRunInstead ? `; use ${spec.dryRunInstead}` : '';
     return `Input 'dry_run' is true, but operation '${operation}' writes and has no dry run, so the step was refused before any request (dry_run never writes)${hint}, or set dry_run: false. Operations with a dry run: ensure, ensure-absent, rotate-secret, apply.`;
 }
 /**
@@ -38189,21 +38081,26 @@ function warnUnsafe(config, warnings) {
     }
 }
 /**
- * Checks what the chosen operation needs of the scope ({@link NEEDS_TRAIT}) and of the inputs
- * ({@link OPERATION_INPUTS}), and warns about set inputs it ignores. Presence is judged on `input`
+ * Checks what the chosen operation needs of the scope (its `trait`, or its `scopeProblems`) and of
+ * the inputs (its `needs`), and warns about set inputs it ignores. Presence is judged on `input`
  * (the raw inputs as `getRequest` sees them); `request.hook_fields` are the parsed event settings.
  * Records each error in `problems` and each warning in `warnings`; throws nothing.
  */
-function checkOperation(operation, scope, request, problems, warnings, input) {
-    const { needs, uses } = OPERATION_INPUTS[operation];
-    const traits = _github_index_js__WEBPACK_IMPORTED_MODULE_1__/* .SCOPE_TRAITS */ .ty[scope];
-    const needed = NEEDS_TRAIT[operation];
-    if (operation === 'test' && scope === 'org') {
-        problems.push("Input 'operation' is 'test', which exists for repository webhooks only (POST /repos/{owner}/{repo}/hooks/{hook_id}/tests); with scope 'org' use 'ping'.");
+function checkOperation(operation, operations, scope, request, problems, warnings, input) {
+    const spec = operations[operation].inputs;
+    const { needs, uses } = spec;
+    const traits = _github_index_js__WEBPACK_IMPORTED_MODULE_0__/* .SCOPE_TRAITS */ .ty[scope];
+    const needed = spec.trait;
+    const unfit = spec.scopeProblems?.[scope];
+    if (unfit !== undefined) {
+        problems.push(unfit);
     }
     else if (needed !== undefined && !traits[needed]) {
-        const works = _model_js__WEBPACK_IMPORTED_MODULE_0__/* .OPERATIONS */ .xb.filter((name) => NEEDS_TRAIT[name] === undefined || traits[NEEDS_TRAIT[name]]);
-        problems.push(`Input 'operation' is '${operation}', which does not work on the webhook of a ${traits.noun} (scope '${scope}'); it takes ${(0,_values_js__WEBPACK_IMPORTED_MODULE_2__/* .list */ .p_)(works)}.`);
+        const works = Object.keys(operations).filter((name) => {
+            const trait = operations[name].inputs.trait;
+            return trait === undefined || traits[trait];
+        });
+        problems.push(`Input 'operation' is '${operation}', which does not work on the webhook of a ${traits.noun} (scope '${scope}'); it takes ${(0,_values_js__WEBPACK_IMPORTED_MODULE_1__/* .list */ .p_)(works)}.`);
     }
     if (!traits.hooks) {
         // A GitHub App's one webhook: no id to name it by, no events or active state of its own.
@@ -38220,7 +38117,7 @@ function checkOperation(operation, scope, request, problems, warnings, input) {
         if (need === 'change') {
             const changes = uses.filter((name) => name !== 'hook_id' && (name !== 'url' || input('hook_id') !== undefined || !traits.hooks));
             if (changes.every((name) => input(name) === undefined)) {
-                problems.push(`'${operation}' has nothing to change: set at least one of ${(0,_values_js__WEBPACK_IMPORTED_MODULE_2__/* .list */ .p_)(changes)} (url with hook_id moves the hook).`);
+                problems.push(`'${operation}' has nothing to change: set at least one of ${(0,_values_js__WEBPACK_IMPORTED_MODULE_1__/* .list */ .p_)(changes)} (url with hook_id moves the hook).`);
             }
             continue;
         }
@@ -38234,18 +38131,19 @@ function checkOperation(operation, scope, request, problems, warnings, input) {
     if (events !== undefined && (add_events !== undefined || remove_events !== undefined)) {
         problems.push("Input 'events' replaces the whole list; it cannot be combined with 'add_events' or 'remove_events'.");
     }
-    for (const name of OPTIONAL_INPUTS) {
+    for (const name of optionalInputs(operations)) {
         // `dry_run` on an operation that writes and cannot honour it is refused instead (see dryRunProblem).
-        if (name === 'dry_run' && dryRunProblem(operation, { dry_run: input(name) !== undefined, ping_if_needed: input('ping_if_needed') !== 'false' }))
+        if (name === 'dry_run' &&
+            dryRunProblem(operation, spec, { dry_run: input(name) !== undefined, ping_if_needed: input('ping_if_needed') !== 'false' }))
             continue;
         if (!uses.includes(name) && input(name) !== undefined) {
             warnings.push(`Input '${name}' is ignored by operation '${operation}'.`);
         }
     }
     // `export` over repositories also reads the organization's own hooks when `org` is given.
-    const exportsOrg = (operation === 'export' || operation === 'inventory') && input('repositories') !== undefined;
+    const exportsOrg = spec.coversOrg === true && input('repositories') !== undefined;
     const org = input('org');
-    if (scope === 'repo' && org !== undefined && (operation === 'export' || operation === 'inventory') && !exportsOrg) {
+    if (scope === 'repo' && org !== undefined && spec.coversOrg === true && !exportsOrg) {
         // A warning here would let a `fail_on` gate pass over one repository while the user meant the organization.
         problems.push(`Input 'org' is '${org}', but operation '${operation}' with scope 'repo' covers one repository, not the organization; ` +
             `to cover the organization set repositories: '${org}/*' (its repositories' webhooks, and with org the organization's own), or scope: org (the organization's own webhooks only).`);
@@ -38458,10 +38356,10 @@ function parseSelection(patterns, scope, parse, input, problems) {
  * `delivery_id` need `repositories` to be one `owner/name`; warns about filters that cannot apply.
  * Records errors in `problems`, warnings in `warnings`; throws nothing.
  */
-function checkFleet(operation, selection, request, problems, warnings, input) {
+function checkFleet(operation, spec, selection, request, problems, warnings, input) {
     const one = selection.patterns.length === 1 && !selection.patterns[0].glob && !selection.patterns[0].exclude;
     for (const name of ['hook_id', 'delivery_id']) {
-        if (!one && input(name) !== undefined && _operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .OPERATION_INPUTS */ .gE[operation].uses.includes(name)) {
+        if (!one && input(name) !== undefined && spec.uses.includes(name)) {
             problems.push(`Input '${name}' names ${name === 'hook_id' ? 'a hook' : 'a delivery'} of one repository (ids differ per repository), but 'repositories' may select several; ` +
                 (name === 'hook_id' ? "name the hook by 'url' instead, or set 'repositories' to one owner/name." : "set 'repositories' to one owner/name."));
         }
@@ -38470,7 +38368,7 @@ function checkFleet(operation, selection, request, problems, warnings, input) {
     if (filters.length > 0 && !selection.patterns.some((pattern) => pattern.glob && !pattern.exclude)) {
         warnings.push(`${filters.map((name) => `'${name}'`).join(', ')} narrow only the repositories a glob entry lists (owner/svc-*); every entry of 'repositories' names one repository exactly, so they change nothing.`);
     }
-    if (selection.include_archived && (0,_operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .mayWrite */ .J)(operation, request)) {
+    if (selection.include_archived && (0,_operation_inputs_js__WEBPACK_IMPORTED_MODULE_1__/* .mayWrite */ .J)(spec, request)) {
         warnings.push(`Input 'include_archived' keeps archived repositories for operations that only read; '${operation}' writes (GitHub makes an archived repository's hooks read-only), so they are left out.`);
     }
 }
@@ -42999,11 +42897,13 @@ const ACTION_DEFAULTS = {
  * repository owner, `api_url` to `GITHUB_API_URL` then `https://api.github.com`. An input equal to its
  * fixed default in action.yml ({@link ACTION_DEFAULTS}) counts as unset.
  *
+ * @param operations the operation table (src/operations.ts): the operations `operation` accepts, in
+ *   its order, and what each needs of the inputs
  * @param read input reader, `core.getInput` by default (tests pass their own)
  * @param env environment for the workflow fallbacks, `process.env` by default
  * @throws InputError listing every invalid input; nothing has been requested from GitHub then.
  */
-function getRequest(read = core/* getInput */.V4, env = process.env) {
+function getRequest(operations, read = core/* getInput */.V4, env = process.env) {
     const started_at = new Date();
     const problems = [];
     const warnings = [];
@@ -43025,17 +42925,19 @@ function getRequest(read = core/* getInput */.V4, env = process.env) {
             return undefined;
         }
     };
-    const operation = parse('operation', (0,values/* oneOf */.yL)(model/* OPERATIONS */.xb));
+    const names = Object.keys(operations);
+    const operation = parse('operation', (0,values/* oneOf */.yL)(names));
     if (input('operation') === undefined)
-        problems.push(`Input 'operation' is required; it accepts ${(0,values/* list */.p_)(model/* OPERATIONS */.xb)}.`);
+        problems.push(`Input 'operation' is required; it accepts ${(0,values/* list */.p_)(names)}.`);
+    const spec = operation === undefined ? undefined : operations[operation].inputs;
     const scope = parse('scope', (0,values/* oneOf */.yL)(['repo', 'org', 'app'])) ?? 'repo';
     const file_path = input('file') ?? DEFAULT_FILE;
     const allowUnknown = parse('allow_unknown_events', values/* boolean */.zM) === true;
-    const webhooksFile = operation !== undefined && operation_inputs/* FILE_OPERATIONS */.yj.includes(operation) && isFile(file_path, problems) ? file_path : undefined;
+    const webhooksFile = spec?.file !== undefined && isFile(file_path, problems) ? file_path : undefined;
     const repositories = parse('repositories', inputs_targets/* repositoryPatterns */.kG);
-    const target = repositories || webhooksFile || (operation && operation_inputs/* FILE_OPERATIONS */.yj.includes(operation)) ? undefined : (0,inputs_targets/* oneTarget */["in"])(scope, input, env, problems);
+    const target = repositories || webhooksFile || spec?.file !== undefined ? undefined : (0,inputs_targets/* oneTarget */["in"])(scope, input, env, problems);
     const targets = webhooksFile
-        ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown, secrets_optional: operation === 'plan' }
+        ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown, secrets_optional: spec?.file === 'without-secrets' }
         : repositories
             ? { kind: 'repositories', selection: (0,inputs_targets/* parseSelection */.gO)(repositories, scope, parse, input, problems) }
             : target && { kind: 'one', target };
@@ -43080,7 +42982,7 @@ function getRequest(read = core/* getInput */.V4, env = process.env) {
         fail_below: parse('fail_below', values/* fraction */.zO),
         fail_on_quiet: parse('fail_on_quiet', values/* boolean */.zM) ?? false,
         file: file_path,
-        also_org: (operation === 'export' || operation === 'inventory') && repositories ? parse('org', inputs_targets/* organizationLogin */.p1) : undefined,
+        also_org: spec?.coversOrg && repositories ? parse('org', inputs_targets/* organizationLogin */.p1) : undefined,
         inventory_file: parse('inventory_file', fileInExistingFolder) ?? (0,external_node_path_.join)(env.RUNNER_TEMP || (0,external_node_os_namespaceObject.tmpdir)(), 'webhooks-inventory.csv'),
         fail_on: parse('fail_on', values/* findingIds */.Yj) ?? [],
         fail_on_drift: parse('fail_on_drift', values/* boolean */.zM) ?? false,
@@ -43099,7 +43001,7 @@ function getRequest(read = core/* getInput */.V4, env = process.env) {
     (0,credentials/* checkConnection */.jo)(scope, request.connection, input, problems, warnings);
     if (parse('allow_unknown_events', values/* boolean */.zM) !== true) {
         // Only for an operation that sends them; an ignored input gets its warning below instead.
-        const sent = operation === undefined ? [] : operation_inputs/* OPERATION_INPUTS */.gE[operation].uses;
+        const sent = spec?.uses ?? [];
         for (const name of ['events', 'add_events', 'remove_events'].filter((input) => sent.includes(input))) {
             const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !values/* KNOWN_EVENTS */._Y.has(event));
             if (unknown.length > 0)
@@ -43109,13 +43011,13 @@ function getRequest(read = core/* getInput */.V4, env = process.env) {
     if (request.since !== undefined && request.since > started_at) {
         problems.push(`Input 'since' is ${request.since.toISOString()}, in the future; it accepts a time in the past or a duration back from now (30m, 6h, 3d).`);
     }
-    if (operation !== undefined) {
-        (0,operation_inputs/* checkOperation */.M5)(operation, scope, request, problems, warnings, input);
-        const dryRun = (0,operation_inputs/* dryRunProblem */.o6)(operation, request);
+    if (operation !== undefined && spec !== undefined) {
+        (0,operation_inputs/* checkOperation */.M5)(operation, operations, scope, request, problems, warnings, input);
+        const dryRun = (0,operation_inputs/* dryRunProblem */.o6)(operation, spec, request);
         if (dryRun !== undefined)
             problems.push(dryRun);
         if (targets?.kind === 'repositories')
-            (0,inputs_targets/* checkFleet */.zJ)(operation, targets.selection, request, problems, warnings, input);
+            (0,inputs_targets/* checkFleet */.zJ)(operation, spec, targets.selection, request, problems, warnings, input);
     }
     if (targets?.kind !== 'repositories') {
         // A file's entries are a fleet too: fail_fast and max_writes apply to them.
@@ -43124,28 +43026,28 @@ function getRequest(read = core/* getInput */.V4, env = process.env) {
             warnings.push(`Input '${name}' is ignored without 'repositories' (it applies to a run over several repositories).`);
         }
     }
-    if (problems.length > 0 || operation === undefined || targets === undefined)
+    if (problems.length > 0 || operation === undefined || spec === undefined || targets === undefined)
         throw new InputError(problems);
-    const { uses } = operation_inputs/* OPERATION_INPUTS */.gE[operation];
+    const { uses } = spec;
     // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
     // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
     // A GitHub App's one webhook is never named: url is always the url to write.
     const single = targets.kind === 'one' && !github/* SCOPE_TRAITS */.ty[targets.target.scope].hooks;
-    const moves = (hookId !== undefined || single) && operation_inputs/* URL_MOVERS */.XJ.includes(operation);
-    if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves))
+    const moves = (hookId !== undefined || single) && spec.url === 'moves';
+    if (url !== undefined && (spec.url === 'new' || moves))
         config.url = url;
-    if (operation_inputs/* CONFIG_WRITERS */.ee.includes(operation))
+    if (spec.writesConfig)
         (0,operation_inputs/* warnUnsafe */.Vp)(config, warnings);
     if (uses.includes('hook_id') && !single) {
         request.hook =
             hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined;
     }
-    if (operation === 'list-deliveries')
+    if (spec.defaults?.includes('limit'))
         request.limit ??= DEFAULT_DELIVERIES_LIMIT;
     if (!uses.includes('dry_run'))
         request.dry_run = false;
-    request.writes = (0,operation_inputs/* mayWrite */.J)(operation, request);
-    if (operation === 'redeliver-failed' || operation === 'report')
+    request.writes = (0,operation_inputs/* mayWrite */.J)(spec, request);
+    if (spec.defaults?.includes('since'))
         request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS);
     if (request.since !== undefined)
         request.since = clampSince(request.since, request.connection.api_url, started_at, warnings);
@@ -43724,6 +43626,15 @@ function fleetRow(result) {
 
 
 const plan = {
+    inputs: {
+        // Webhooks as code: the targets and hooks come from the file (input `file`), not from these inputs;
+        // a repository or organization's hooks only (a GitHub App's is set in its settings).
+        needs: [],
+        uses: ['file', 'fail_on_drift', 'allow_unknown_events'],
+        trait: 'hooks',
+        writes: 'never',
+        file: 'without-secrets'
+    },
     runAll: async (context) => {
         const { request } = context;
         const { plan, drift } = await planFile(context);
@@ -44139,6 +44050,7 @@ function failFleet(fleet, makeClient, undone, presentation = {}) {
 
 
 const apply = {
+    inputs: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events', 'dry_run'], trait: 'hooks', writes: 'always', file: 'with-secrets' },
     runAll: async (context) => {
         const { request, clock } = context;
         const { plan, drift, file, makeClient } = await planFile(context);
@@ -44191,6 +44103,13 @@ function onHook(handler) {
 
 
 const auditSecret = {
+    inputs: {
+        // Without hook_id or url: every hook of the target.
+        needs: ['secret'],
+        uses: ['hook_id', 'url', 'secret', 'previous_secret', 'ping_if_needed', 'wait_timeout', 'fail_on_mismatch'],
+        writes: 'with-pings',
+        dryRunInstead: 'ping_if_needed: false (an audit that sends no ping)'
+    },
     run: (client, request, clock) => auditOperation(client, request, clock),
     fleetOutputs: (results) => {
         const audit = auditEntries(results);
@@ -44278,6 +44197,15 @@ function auditRow(audit) {
 
 
 const create = {
+    inputs: {
+        needs: ['url'],
+        uses: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events'],
+        trait: 'hooks',
+        writes: 'always',
+        url: 'new',
+        writesConfig: true,
+        dryRunInstead: "'ensure' with dry_run"
+    },
     run: async (client, request) => {
         const { target } = request;
         const { hook, adopted } = await github/* hooks.createHook */.JL.createHook(client, target, { config: { ...request.config, url: required(request.config.url) }, fields: request.hook_fields }, request.started_at);
@@ -44291,6 +44219,7 @@ const create = {
 
 
 const remove = {
+    inputs: { needs: ['hook_id|url'], uses: ['hook_id', 'url'], trait: 'hooks', writes: 'always', dryRunInstead: "'ensure-absent' with dry_run" },
     run: onHook(async (client, { target }, { hook_id, hook }) => {
         const done = await github/* hooks.deleteHook */.JL.deleteHook(client, target, hook_id, hook !== undefined);
         const what = done === 'deleted' ? 'Deleted' : 'Did not delete: someone else deleted';
@@ -44379,6 +44308,26 @@ function judgeDelivery(request, hook_id, event, delivery) {
 
 
 const ensure = {
+    inputs: {
+        needs: ['hook_id|url'],
+        uses: [
+            'hook_id',
+            'url',
+            'events',
+            'secret',
+            'content_type',
+            'insecure_ssl',
+            'active',
+            'dry_run',
+            'verify',
+            'wait_timeout',
+            'fail_on_delivery_error',
+            'allow_unknown_events'
+        ],
+        writes: 'always',
+        url: 'new',
+        writesConfig: true
+    },
     run: async (client, request, clock) => {
         const { target } = request;
         const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined;
@@ -44450,6 +44399,7 @@ function describeEnsure({ target, dry_run }, ensure) {
 
 
 const ensure_absent_ensureAbsent = {
+    inputs: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'dry_run'], trait: 'hooks', writes: 'always' },
     run: async (client, request) => {
         const ensure = await ensureAbsent(client, request.target, required(request.hook), request.dry_run);
         return { message: describeEnsure(request, ensure), ...ensureOutcome(ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
@@ -44474,6 +44424,7 @@ var webhooks_schema = __nccwpck_require__(3680);
 
 
 const exportOperation = {
+    inputs: { needs: [], uses: ['file'], trait: 'hooks', writes: 'never', coversOrg: true },
     run: async (client, { target }) => {
         // Every hook of each target (all pages); the file is written from all of them at the end.
         const { items: all } = await github/* hooks.listHooks */.JL.listHooks(client, target, { per_page: 100 });
@@ -44523,6 +44474,7 @@ async function writeExport(request, results) {
 
 
 const getConfig = {
+    inputs: { needs: ['hook_id|url'], uses: ['hook_id', 'url'], writes: 'never' },
     run: onHook(async (client, { target }, { hook_id }) => {
         const config = await github/* hooks.getHookConfig */.JL.getHookConfig(client, target, hook_id);
         return { message: `Configuration of ${(0,github/* describeHook */.PY)(target, hook_id)}.`, outcome: 'found', hook_id, config };
@@ -44534,6 +44486,7 @@ const getConfig = {
 
 
 const getDelivery = {
+    inputs: { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'], writes: 'never' },
     run: onHook(async (client, { target, delivery_id }, { hook_id }) => {
         const delivery = await github/* hooks.getDelivery */.JL.getDelivery(client, target, hook_id, required(delivery_id));
         return {
@@ -44551,6 +44504,7 @@ const getDelivery = {
 
 
 const get_get = {
+    inputs: { needs: ['hook_id|url'], uses: ['hook_id', 'url'], trait: 'hooks', writes: 'never' },
     run: onHook(async (client, { target }, { hook_id, hook }) => {
         const found = hook ?? (await github/* hooks.getHook */.JL.getHook(client, target, hook_id));
         return { message: `${(0,github/* describeHook */.PY)(target, hook_id, true)}.`, outcome: 'found', hook_id, hook: found };
@@ -44571,6 +44525,14 @@ const get_get = {
 
 
 const inventory = {
+    inputs: {
+        // Every hook of each target, with what is wrong with each; reads only.
+        needs: [],
+        uses: ['inventory_file', 'fail_on'],
+        trait: 'hooks',
+        writes: 'never',
+        coversOrg: true
+    },
     run: async (client, { target }) => {
         const found = await inventoryTarget(client, target);
         return { message: `${count(found.length, 'webhook')} of ${(0,github/* describeTarget */.ff)(target)} inventoried.`, outcome: 'inventoried', inventory: found };
@@ -44669,6 +44631,7 @@ async function writeInventorySummary(request, all, counts) {
 
 
 const listDeliveries = {
+    inputs: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'status', 'per_page', 'limit', 'since'], writes: 'never', defaults: ['limit'] },
     run: onHook(async (client, { target, per_page, limit, status, since }, { hook_id }) => {
         const { items: deliveries, truncated } = await github/* hooks.listDeliveries */.JL.listDeliveries(client, target, hook_id, { per_page, limit, status, since });
         const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '');
@@ -44690,6 +44653,7 @@ const listDeliveries = {
 
 
 const list = {
+    inputs: { needs: [], uses: ['per_page', 'limit'], trait: 'hooks', writes: 'never' },
     run: async (client, { target, per_page, limit }) => {
         const { items, truncated } = await github/* hooks.listHooks */.JL.listHooks(client, target, { per_page, limit });
         const notice = truncated ? `Stopped at limit ${limit}: ${(0,github/* describeTarget */.ff)(target)} has more webhooks; raise 'limit' to see them.` : undefined;
@@ -44709,6 +44673,13 @@ const list = {
 
 
 const redeliverFailedOperation = {
+    inputs: {
+        needs: ['hook_id|url'],
+        uses: ['hook_id', 'url', 'since', 'max_redeliveries'],
+        writes: 'always',
+        defaults: ['since'],
+        dryRunInstead: "'list-deliveries' with status: failure to see what would be redelivered"
+    },
     run: onHook(async (client, { target, since, max_redeliveries }, { hook_id }) => {
         const from = required(since);
         const report = await redeliverFailed(client, target, hook_id, { since: from, max: max_redeliveries });
@@ -44746,6 +44717,7 @@ const redeliverFailedOperation = {
 
 
 const redeliver = {
+    inputs: { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'], writes: 'always' },
     run: onHook(async (client, { target, delivery_id }, { hook_id }) => {
         await github/* hooks.redeliver */.JL.redeliver(client, target, hook_id, required(delivery_id));
         return {
@@ -44768,6 +44740,13 @@ const redeliver = {
 
 
 const report_report = {
+    inputs: {
+        // Without hook_id or url: every hook of the target.
+        needs: [],
+        uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'],
+        writes: 'never',
+        defaults: ['since']
+    },
     run: (client, request) => reportOperation(client, request),
     fleetOutputs: (results) => reportOutputs(results),
     section: (summary, results) => addReports(summary, results)
@@ -44891,6 +44870,11 @@ function reportRow(report) {
  */
 
 const rotateSecret = {
+    inputs: {
+        needs: ['secret'],
+        uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'rotate_unknown', 'wait_timeout', 'dry_run'],
+        writes: 'always'
+    },
     runTargets: (targets, { request, makeClient, clock }, options, log) => rotateSecrets(targets, makeClient, request.hook, { ...rotation(request), onSurveyed: log }, options, clock),
     fleetOnly: true,
     resultsPer: 'hook'
@@ -44920,6 +44904,15 @@ function rotation(request) {
 
 
 const test = {
+    inputs: {
+        needs: ['hook_id|url'],
+        uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'],
+        trait: 'test',
+        writes: 'always',
+        scopeProblems: {
+            org: "Input 'operation' is 'test', which exists for repository webhooks only (POST /repos/{owner}/{repo}/hooks/{hook_id}/tests); with scope 'org' use 'ping'."
+        }
+    },
     run: onHook((client, request, resolved, clock) => sendAndWait(client, request, resolved, 'push', clock))
 };
 
@@ -44928,6 +44921,14 @@ const test = {
 
 
 const updateConfig = {
+    inputs: {
+        needs: ['hook_id|url', 'change'],
+        uses: ['hook_id', 'url', 'secret', 'content_type', 'insecure_ssl'],
+        writes: 'always',
+        url: 'moves',
+        writesConfig: true,
+        dryRunInstead: "'ensure' with dry_run"
+    },
     run: onHook(async (client, { target, config }, { hook_id }) => {
         const updated = await github/* hooks.updateHookConfig */.JL.updateHookConfig(client, target, hook_id, config);
         const fields = Object.keys(config).filter((key) => config[key] !== undefined);
@@ -44946,6 +44947,15 @@ const updateConfig = {
 
 
 const update = {
+    inputs: {
+        needs: ['hook_id|url', 'change'],
+        uses: ['hook_id', 'url', 'events', 'add_events', 'remove_events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events'],
+        trait: 'hooks',
+        writes: 'always',
+        url: 'moves',
+        writesConfig: true,
+        dryRunInstead: "'ensure' with dry_run"
+    },
     run: onHook(async (client, { target, hook_fields, config }, { hook_id, hook }) => {
         const updated = await github/* hooks.updateHook */.JL.updateHook(client, target, hook_id, { fields: hook_fields, config }, hook);
         return { message: `Updated ${(0,github/* describeHook */.PY)(target, hook_id)}.`, outcome: 'updated', changed: true, hook_id, hook: updated };
@@ -44960,10 +44970,17 @@ const update = {
 
 
 const ping = {
+    inputs: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'wait', 'wait_timeout', 'fail_on_delivery_error'], trait: 'ping', writes: 'always' },
     run: onHook((client, request, resolved, clock) => sendAndWait(client, request, resolved, 'ping', clock))
 };
 
 ;// CONCATENATED MODULE: ./src/operations.ts
+/**
+ * The operation table: every value of the input `operation`, one line each, with the module that
+ * declares what it needs of the inputs, runs it and presents it (src/operations/, one module per
+ * operation). The order here is the order the inputs' errors list the operations in. Adding an
+ * operation is its module, its line here, `action.yml` and its page in docs/.
+ */
 
 
 
@@ -45011,6 +45028,17 @@ const OPERATION_TABLE = {
     export: exportOperation,
     inventory: inventory
 };
+/** The operations, in the table's order. */
+const OPERATIONS = Object.keys(OPERATION_TABLE);
+/**
+ * The module of the operation `name` (a validated request's).
+ * @throws Error (internal) for a name the table does not have: the inputs are checked against it first
+ */
+function operationModule(name) {
+    if (!Object.hasOwn(OPERATION_TABLE, name))
+        throw new Error(`internal error: no operation '${name}' in the operation table`);
+    return OPERATION_TABLE[name];
+}
 
 ;// CONCATENATED MODULE: ./src/main.ts
 /**
@@ -45045,7 +45073,7 @@ async function run() {
     process.once('beforeExit', guard);
     try {
         (0,credentials/* maskSecretInputs */.q)();
-        request = getRequest();
+        request = getRequest(OPERATION_TABLE);
         // The webhooks file is read and validated, and its secrets masked, before anything else is printed.
         const file = request.targets.kind === 'file' ? await loadWebhooksFile(request.targets) : undefined;
         (0,github/* trustApiRoot */.ze)(request.connection.api_url);
@@ -45055,7 +45083,7 @@ async function run() {
         const appAuth = request.connection.app ? await (0,github/* appAuthStrategy */.DQ)() : undefined;
         const onWait = (message) => core/* warning */.$e((0,github/* redact */.E$)(message));
         makeClient = (0,github/* clientFactory */.Ar)(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth, onWait });
-        await runRequest(OPERATION_TABLE[request.operation], { request, makeClient, clock: (0,model/* scaledClock */.vs)(timeScale), file });
+        await runRequest(operationModule(request.operation), { request, makeClient, clock: (0,model/* scaledClock */.vs)(timeScale), file });
     }
     catch (error) {
         const problems = describeFailure(error, request).map(github/* redact */.E$);
@@ -45090,7 +45118,7 @@ async function unfinishedRunGuard(request, makeClient, started) {
     const problem = `internal error: the run stopped waiting with work unfinished (${holding}); ${reported.length} result${reported.length === 1 ? ' was' : 's were'} reported before it (above). Run again; please report this.`;
     core/* setFailed */.C1((0,github/* redact */.E$)(problem));
     if (reported.length > 0)
-        setFleetOutputs(reported, countResults(reported), request && OPERATION_TABLE[request.operation]);
+        setFleetOutputs(reported, countResults(reported), request && operationModule(request.operation));
     await writeFailureSummary(request, [problem, ...reported.map((result) => `${result.name}: ${result.result}${result.error ? ` (${result.error})` : ''}`)].map(github/* redact */.E$));
     if (makeClient)
         await writePacing(makeClient.pacer.stats(), Date.now() - started);
@@ -45123,8 +45151,7 @@ function describeFailure(error, request) {
 /* harmony export */   dQ: () => (/* binding */ realClock),
 /* harmony export */   lD: () => (/* binding */ urlGlobProblem),
 /* harmony export */   pv: () => (/* binding */ timeScaleOf),
-/* harmony export */   vs: () => (/* binding */ scaledClock),
-/* harmony export */   xb: () => (/* binding */ OPERATIONS)
+/* harmony export */   vs: () => (/* binding */ scaledClock)
 /* harmony export */ });
 /* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8500);
 /* harmony import */ var node_timers_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_timers_promises__WEBPACK_IMPORTED_MODULE_0__);
@@ -45242,31 +45269,6 @@ function urlGlobMatches(glob, url) {
 }
 /** Every finding the inventory reports, by id (the values input `fail_on` accepts). */
 const FINDINGS = ['no-secret', 'insecure-ssl', 'plain-http', 'url-credentials', 'inactive', 'failing', 'duplicate-url', 'all-events'];
-/** The operations of this action; each maps to one REST hooks endpoint (see README). */
-const OPERATIONS = [
-    'list',
-    'get',
-    'create',
-    'update',
-    'delete',
-    'get-config',
-    'update-config',
-    'list-deliveries',
-    'get-delivery',
-    'redeliver',
-    'ping',
-    'test',
-    'ensure',
-    'ensure-absent',
-    'redeliver-failed',
-    'audit-secret',
-    'rotate-secret',
-    'report',
-    'plan',
-    'apply',
-    'export',
-    'inventory'
-];
 
 
 /***/ }),

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url'
 import { createClient } from '../src/github/client.js'
 import { getRequest } from '../src/inputs/input-helper.js'
 import type { OperationResult } from '../src/jobs/index.js'
-import { OPERATION_TABLE } from '../src/operations.js'
+import { OPERATION_TABLE, operationModule } from '../src/operations.js'
 import { runOnTarget } from '../src/operations/run.js'
 import { benchFleet, printFleet, type FleetRow } from './bench-fleet.js'
 import { startReceiver } from './receiver.js'
@@ -90,12 +90,12 @@ async function measure(
   target?: { requests: number; writes: number }
 ): Promise<[Row, OperationResult]> {
   const all: Record<string, string> = { repository: 'octo-org/hello-world', token: 'test-token', api_url: emulator.url, ...inputs }
-  const request = getRequest((name) => all[name] ?? '', {})
+  const request = getRequest(OPERATION_TABLE, (name) => all[name] ?? '', {})
   const before = emulator.requests.length
   const started = performance.now()
   if (request.targets.kind !== 'one') throw new Error('bench: one repository expected')
   const client = createClient(request.connection, { retries: 3 })
-  const result = await runOnTarget(OPERATION_TABLE[request.operation], client, request.targets.target, request)
+  const result = await runOnTarget(operationModule(request.operation), client, request.targets.target, request)
   const ms = performance.now() - started
   const made = emulator.requests.slice(before)
   const writes = made.filter((r) => r.method !== 'GET').length

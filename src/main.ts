@@ -21,7 +21,7 @@ import {
 import { countResults } from './jobs/index.js'
 import { getRequest, InputError, loadWebhooksFile, maskSecretInputs } from './inputs/index.js'
 import { scaledClock, timeScaleOf, type WebhookRequest } from './model.js'
-import { OPERATION_TABLE } from './operations.js'
+import { OPERATION_TABLE, operationModule } from './operations.js'
 import { reportedSoFar, runRequest, startRun } from './operations/run.js'
 import { setFleetOutputs, writeFailureSummary, writePacing } from './report/index.js'
 
@@ -40,7 +40,7 @@ export async function run(): Promise<void> {
   process.once('beforeExit', guard)
   try {
     maskSecretInputs()
-    request = getRequest()
+    request = getRequest(OPERATION_TABLE)
     // The webhooks file is read and validated, and its secrets masked, before anything else is printed.
     const file = request.targets.kind === 'file' ? await loadWebhooksFile(request.targets) : undefined
     trustApiRoot(request.connection.api_url)
@@ -49,7 +49,7 @@ export async function run(): Promise<void> {
     const appAuth = request.connection.app ? await appAuthStrategy() : undefined
     const onWait = (message: string): void => core.warning(redact(message))
     makeClient = clientFactory(request.connection, { retries: request.retries, dryRun: request.dry_run, timeScale, appAuth, onWait })
-    await runRequest(OPERATION_TABLE[request.operation], { request, makeClient, clock: scaledClock(timeScale), file })
+    await runRequest(operationModule(request.operation), { request, makeClient, clock: scaledClock(timeScale), file })
   } catch (error) {
     const problems = describeFailure(error, request).map(redact)
     const places = error instanceof InputError ? error.places : undefined
@@ -81,7 +81,7 @@ async function unfinishedRunGuard(request: WebhookRequest | undefined, makeClien
   const reported = reportedSoFar()
   const problem = `internal error: the run stopped waiting with work unfinished (${holding}); ${reported.length} result${reported.length === 1 ? ' was' : 's were'} reported before it (above). Run again; please report this.`
   core.setFailed(redact(problem))
-  if (reported.length > 0) setFleetOutputs(reported, countResults(reported), request && OPERATION_TABLE[request.operation])
+  if (reported.length > 0) setFleetOutputs(reported, countResults(reported), request && operationModule(request.operation))
   await writeFailureSummary(
     request,
     [problem, ...reported.map((result) => `${result.name}: ${result.result}${result.error ? ` (${result.error})` : ''}`)].map(redact)

@@ -293,34 +293,40 @@ export type Scope = 'repo' | 'org' | 'app'
 /** The repository, organization or GitHub App whose webhooks an operation works on. */
 export type Target = { scope: 'repo'; owner: string; repo: string } | { scope: 'org'; org: string } | { scope: 'app'; app_id: string }
 
-/** The operations of this action; each maps to one REST hooks endpoint (see README). */
-export const OPERATIONS = [
-  'list',
-  'get',
-  'create',
-  'update',
-  'delete',
-  'get-config',
-  'update-config',
-  'list-deliveries',
-  'get-delivery',
-  'redeliver',
-  'ping',
-  'test',
-  'ensure',
-  'ensure-absent',
-  'redeliver-failed',
-  'audit-secret',
-  'rotate-secret',
-  'report',
-  'plan',
-  'apply',
-  'export',
-  'inventory'
-] as const
+/** A need that one of several inputs meets (`hook_id|url`), or `change`: at least one setting to change. */
+export type InputNeed = 'url' | 'hook_id|url' | 'delivery_id' | 'change' | 'secret'
 
-/** One of {@link OPERATIONS}. */
-export type Operation = (typeof OPERATIONS)[number]
+/**
+ * What an operation needs of the inputs, declared by its module (src/operations/) and checked by
+ * src/inputs/ before the first request.
+ */
+export interface OperationInputs {
+  /** What it needs: an error before any request when missing. */
+  needs: readonly InputNeed[]
+  /** The inputs it reads besides the connection's and the fleet's; a set input it does not read is ignored with a warning. */
+  uses: readonly string[]
+  /** What it needs of the target's hooks API (a scope's trait, src/github/scopes.ts): several hooks with ids, pings, test pushes. */
+  trait?: 'hooks' | 'ping' | 'test'
+  /** Whether it may send a POST, PATCH or DELETE: never (it only reads), always (unless a dry run), or only with `ping_if_needed`. */
+  writes: 'never' | 'always' | 'with-pings'
+  /** Its targets are a webhooks file's entries (input `file`); `without-secrets`: the file's secret variables may be unset (`plan`). */
+  file?: 'with-secrets' | 'without-secrets'
+  /** What `url` is besides the hook's name: the new hook's URL (`new`), or with `hook_id` the hook's new URL (`moves`). */
+  url?: 'new' | 'moves'
+  /** It writes a hook's config: values that expose the payloads (`insecure_ssl: 1`, plain http) get a warning. */
+  writesConfig?: boolean
+  /** Over `repositories`, it also covers the organization `org`'s own hooks. */
+  coversOrg?: boolean
+  /** Inputs it gives a default of its own when unset: `limit` (100 deliveries), `since` (24 hours back). */
+  defaults?: readonly ('limit' | 'since')[]
+  /** What to use instead when `dry_run` is set on it and it has no dry run, for the error that refuses the step. */
+  dryRunInstead?: string
+  /** The error for a scope the operation does not exist on, where the scope's traits alone would not say why. */
+  scopeProblems?: Partial<Record<Scope, string>>
+}
+
+/** The operations the inputs are checked against: each one's {@link OperationInputs}, by its name (the operation table, src/operations.ts). */
+export type OperationInputTable = Readonly<Record<string, { readonly inputs: OperationInputs }>>
 
 /**
  * The targets a request names: one repository or organization (`repository` / `org`), or the
@@ -338,7 +344,8 @@ export type TargetSpec =
 
 /** One fully validated request: what the action will do, built from the inputs. */
 export interface WebhookRequest {
-  operation: Operation
+  /** The operation, one of the operation table's names (src/operations.ts). */
+  operation: string
   targets: TargetSpec
   /** `plan`, `apply`, `export`: the webhooks file's path (input `file`, default `.github/webhooks.yml`). */
   file: string

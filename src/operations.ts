@@ -1,10 +1,9 @@
 /**
  * The operation table: every value of the input `operation`, one line each, with the module that
- * runs and presents it (src/operations/, one module per operation). Adding an operation is its
- * module, its line here, its name in the inputs' list (src/model.ts `OPERATIONS`), its inputs
- * (src/inputs/operation-inputs.ts), `action.yml` and its page in docs/.
+ * declares what it needs of the inputs, runs it and presents it (src/operations/, one module per
+ * operation). The order here is the order the inputs' errors list the operations in. Adding an
+ * operation is its module, its line here, `action.yml` and its page in docs/.
  */
-import type { Operation } from './model.js'
 import { apply } from './operations/apply.js'
 import { auditSecret } from './operations/audit-secret.js'
 import { create } from './operations/create.js'
@@ -30,7 +29,7 @@ import { update } from './operations/update.js'
 import { ping } from './operations/ping.js'
 
 /** Each operation's module, by the value of the input `operation`. */
-export const OPERATION_TABLE: Readonly<Record<Operation, OperationModule>> = {
+export const OPERATION_TABLE = {
   list,
   get,
   create,
@@ -53,4 +52,19 @@ export const OPERATION_TABLE: Readonly<Record<Operation, OperationModule>> = {
   apply,
   export: exportOperation,
   inventory
+} satisfies Record<string, OperationModule>
+
+/** The value of the input `operation`: one of the table's names. */
+export type Operation = keyof typeof OPERATION_TABLE
+
+/** The operations, in the table's order. */
+export const OPERATIONS = Object.keys(OPERATION_TABLE) as Operation[]
+
+/**
+ * The module of the operation `name` (a validated request's).
+ * @throws Error (internal) for a name the table does not have: the inputs are checked against it first
+ */
+export function operationModule(name: string): OperationModule {
+  if (!Object.hasOwn(OPERATION_TABLE, name)) throw new Error(`internal error: no operation '${name}' in the operation table`)
+  return OPERATION_TABLE[name as Operation]
 }

@@ -6,4 +6,4 @@
  */
 export { maskSecretInputs } from './credentials.js'
 export { ACTION_DEFAULTS, getRequest, InputError, loadWebhooksFile, type InputReader } from './input-helper.js'
-export { INPUTS } from './operation-inputs.js'
+export { inputNames } from './operation-inputs.js'

@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import {
   deliveryRetentionDays,
-  OPERATIONS,
   type ConfigFields,
   type HookFields,
+  type OperationInputTable,
   type TargetSpec,
   type WebhookRequest,
   type WebhooksFile
@@ -44,17 +44,7 @@ import {
   type ParseInput,
   type ReadInput
 } from './values.js'
-import {
-  checkOperation,
-  CONFIG_WRITERS,
-  FILE_OPERATIONS,
-  FLEET_INPUTS,
-  mayWrite,
-  dryRunProblem,
-  OPERATION_INPUTS,
-  URL_MOVERS,
-  warnUnsafe
-} from './operation-inputs.js'
+import { checkOperation, FLEET_INPUTS, mayWrite, dryRunProblem, warnUnsafe } from './operation-inputs.js'
 import { checkFleet, oneTarget, organizationLogin, parseSelection, repositoryPatterns } from './targets.js'
 import { checkConnection, hookSecrets } from './credentials.js'
 
@@ -201,11 +191,13 @@ export const ACTION_DEFAULTS: Readonly<Record<string, string>> = {
  * repository owner, `api_url` to `GITHUB_API_URL` then `https://api.github.com`. An input equal to its
  * fixed default in action.yml ({@link ACTION_DEFAULTS}) counts as unset.
  *
+ * @param operations the operation table (src/operations.ts): the operations `operation` accepts, in
+ *   its order, and what each needs of the inputs
  * @param read input reader, `core.getInput` by default (tests pass their own)
  * @param env environment for the workflow fallbacks, `process.env` by default
  * @throws InputError listing every invalid input; nothing has been requested from GitHub then.
  */
-export function getRequest(read: InputReader = core.getInput, env: NodeJS.ProcessEnv = process.env): WebhookRequest {
+export function getRequest(operations: OperationInputTable, read: InputReader = core.getInput, env: NodeJS.ProcessEnv = process.env): WebhookRequest {
   const started_at = new Date()
   const problems: string[] = []
   const warnings: string[] = []
@@ -226,18 +218,19 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     }
   }
 
-  const operation = parse('operation', oneOf(OPERATIONS))
-  if (input('operation') === undefined) problems.push(`Input 'operation' is required; it accepts ${list(OPERATIONS)}.`)
+  const names = Object.keys(operations)
+  const operation = parse('operation', oneOf(names))
+  if (input('operation') === undefined) problems.push(`Input 'operation' is required; it accepts ${list(names)}.`)
+  const spec = operation === undefined ? undefined : operations[operation].inputs
   const scope = parse('scope', oneOf(['repo', 'org', 'app'] as const)) ?? 'repo'
 
   const file_path = input('file') ?? DEFAULT_FILE
   const allowUnknown = parse('allow_unknown_events', boolean) === true
-  const webhooksFile = operation !== undefined && FILE_OPERATIONS.includes(operation) && isFile(file_path, problems) ? file_path : undefined
+  const webhooksFile = spec?.file !== undefined && isFile(file_path, problems) ? file_path : undefined
   const repositories = parse('repositories', repositoryPatterns)
-  const target =
-    repositories || webhooksFile || (operation && FILE_OPERATIONS.includes(operation)) ? undefined : oneTarget(scope, input, env, problems)
+  const target = repositories || webhooksFile || spec?.file !== undefined ? undefined : oneTarget(scope, input, env, problems)
   const targets: TargetSpec | undefined = webhooksFile
-    ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown, secrets_optional: operation === 'plan' }
+    ? { kind: 'file', path: webhooksFile, allow_unknown_events: allowUnknown, secrets_optional: spec?.file === 'without-secrets' }
     : repositories
       ? { kind: 'repositories', selection: parseSelection(repositories, scope, parse, input, problems) }
       : target && { kind: 'one', target }
@@ -283,7 +276,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
     fail_below: parse('fail_below', fraction),
     fail_on_quiet: parse('fail_on_quiet', boolean) ?? false,
     file: file_path,
-    also_org: (operation === 'export' || operation === 'inventory') && repositories ? parse('org', organizationLogin) : undefined,
+    also_org: spec?.coversOrg && repositories ? parse('org', organizationLogin) : undefined,
     inventory_file: parse('inventory_file', fileInExistingFolder) ?? join(env.RUNNER_TEMP || tmpdir(), 'webhooks-inventory.csv'),
     fail_on: parse('fail_on', findingIds) ?? [],
     fail_on_drift: parse('fail_on_drift', boolean) ?? false,
@@ -302,7 +295,7 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
   checkConnection(scope, request.connection, input, problems, warnings)
   if (parse('allow_unknown_events', boolean) !== true) {
     // Only for an operation that sends them; an ignored input gets its warning below instead.
-    const sent = operation === undefined ? [] : OPERATION_INPUTS[operation].uses
+    const sent = spec?.uses ?? []
     for (const name of (['events', 'add_events', 'remove_events'] as const).filter((input) => sent.includes(input))) {
       const unknown = (hook_fields[name] ?? []).filter((event) => event !== '*' && !KNOWN_EVENTS.has(event))
       if (unknown.length > 0) problems.push(unknownEvents(name, unknown))
@@ -314,11 +307,11 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
       `Input 'since' is ${request.since.toISOString()}, in the future; it accepts a time in the past or a duration back from now (30m, 6h, 3d).`
     )
   }
-  if (operation !== undefined) {
-    checkOperation(operation, scope, request, problems, warnings, input)
-    const dryRun = dryRunProblem(operation, request)
+  if (operation !== undefined && spec !== undefined) {
+    checkOperation(operation, operations, scope, request, problems, warnings, input)
+    const dryRun = dryRunProblem(operation, spec, request)
     if (dryRun !== undefined) problems.push(dryRun)
-    if (targets?.kind === 'repositories') checkFleet(operation, targets.selection, request, problems, warnings, input)
+    if (targets?.kind === 'repositories') checkFleet(operation, spec, targets.selection, request, problems, warnings, input)
   }
   if (targets?.kind !== 'repositories') {
     // A file's entries are a fleet too: fail_fast and max_writes apply to them.
@@ -327,24 +320,24 @@ export function getRequest(read: InputReader = core.getInput, env: NodeJS.Proces
       warnings.push(`Input '${name}' is ignored without 'repositories' (it applies to a run over several repositories).`)
     }
   }
-  if (problems.length > 0 || operation === undefined || targets === undefined) throw new InputError(problems)
+  if (problems.length > 0 || operation === undefined || spec === undefined || targets === undefined) throw new InputError(problems)
 
-  const { uses } = OPERATION_INPUTS[operation]
+  const { uses } = spec
   // `url` is the new hook's URL for `create`, the hook's new URL with `hook_id` for update/update-config,
   // and otherwise the hook's name: with `hook_id` too, both must name the same hook (checked before any write).
   // A GitHub App's one webhook is never named: url is always the url to write.
   const single = targets.kind === 'one' && !SCOPE_TRAITS[targets.target.scope].hooks
-  const moves = (hookId !== undefined || single) && URL_MOVERS.includes(operation)
-  if (url !== undefined && (operation === 'create' || operation === 'ensure' || moves)) config.url = url
-  if (CONFIG_WRITERS.includes(operation)) warnUnsafe(config, warnings)
+  const moves = (hookId !== undefined || single) && spec.url === 'moves'
+  if (url !== undefined && (spec.url === 'new' || moves)) config.url = url
+  if (spec.writesConfig) warnUnsafe(config, warnings)
   if (uses.includes('hook_id') && !single) {
     request.hook =
       hookId !== undefined ? { hook_id: hookId, ...(url !== undefined && !moves ? { url } : {}) } : url !== undefined ? { url } : undefined
   }
-  if (operation === 'list-deliveries') request.limit ??= DEFAULT_DELIVERIES_LIMIT
+  if (spec.defaults?.includes('limit')) request.limit ??= DEFAULT_DELIVERIES_LIMIT
   if (!uses.includes('dry_run')) request.dry_run = false
-  request.writes = mayWrite(operation, request)
-  if (operation === 'redeliver-failed' || operation === 'report') request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS)
+  request.writes = mayWrite(spec, request)
+  if (spec.defaults?.includes('since')) request.since ??= new Date(started_at.getTime() - DEFAULT_REDELIVER_SINCE_MS)
   if (request.since !== undefined) request.since = clampSince(request.since, request.connection.api_url, started_at, warnings)
   return { operation, targets, ...request }
 }

@@ -6,10 +6,9 @@
  * ({@link parseSelection}), and the checks of a fleet run ({@link checkFleet}). Listing the
  * repositories a selection names is ../github/selection.ts's work, at run time.
  */
-import type { RepositoryPattern, RepositorySelection } from '../model.js'
-import type { Operation, Scope, Target } from '../model.js'
+import type { OperationInputs, RepositoryPattern, RepositorySelection, Scope, Target } from '../model.js'
 import { boolean, propertyFilter, topicList, type ParseInput, type ReadInput } from './values.js'
-import { mayWrite, OPERATION_INPUTS } from './operation-inputs.js'
+import { mayWrite } from './operation-inputs.js'
 import { APP_ID } from './credentials.js'
 
 /** Owner logins: letters, digits and inner hyphens (GitHub's rule for user and organization names). */
@@ -204,7 +203,8 @@ export function parseSelection(
  * Records errors in `problems`, warnings in `warnings`; throws nothing.
  */
 export function checkFleet(
-  operation: Operation,
+  operation: string,
+  spec: OperationInputs,
   selection: RepositorySelection,
   request: { dry_run: boolean; ping_if_needed: boolean },
   problems: string[],
@@ -213,7 +213,7 @@ export function checkFleet(
 ): void {
   const one = selection.patterns.length === 1 && !selection.patterns[0].glob && !selection.patterns[0].exclude
   for (const name of ['hook_id', 'delivery_id']) {
-    if (!one && input(name) !== undefined && OPERATION_INPUTS[operation].uses.includes(name)) {
+    if (!one && input(name) !== undefined && spec.uses.includes(name)) {
       problems.push(
         `Input '${name}' names ${name === 'hook_id' ? 'a hook' : 'a delivery'} of one repository (ids differ per repository), but 'repositories' may select several; ` +
           (name === 'hook_id' ? "name the hook by 'url' instead, or set 'repositories' to one owner/name." : "set 'repositories' to one owner/name.")
@@ -226,7 +226,7 @@ export function checkFleet(
       `${filters.map((name) => `'${name}'`).join(', ')} narrow only the repositories a glob entry lists (owner/svc-*); every entry of 'repositories' names one repository exactly, so they change nothing.`
     )
   }
-  if (selection.include_archived && mayWrite(operation, request)) {
+  if (selection.include_archived && mayWrite(spec, request)) {
     warnings.push(
       `Input 'include_archived' keeps archived repositories for operations that only read; '${operation}' writes (GitHub makes an archived repository's hooks read-only), so they are left out.`
     )

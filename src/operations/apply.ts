@@ -13,6 +13,7 @@ import { planFile } from './plan.js'
 import { failFleet, fleetProgress } from './run.js'
 
 export const apply: OperationModule = {
+  inputs: { needs: [], uses: ['file', 'wait_timeout', 'allow_unknown_events', 'dry_run'], trait: 'hooks', writes: 'always', file: 'with-secrets' },
   runAll: async (context) => {
     const { request, clock } = context
     const { plan, drift, file, makeClient } = await planFile(context)

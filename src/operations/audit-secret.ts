@@ -10,6 +10,13 @@ import type { Clock, GitHubClient } from '../model.js'
 import { required, type OperationModule, type TargetRequest } from './operation.js'
 
 export const auditSecret: OperationModule = {
+  inputs: {
+    // Without hook_id or url: every hook of the target.
+    needs: ['secret'],
+    uses: ['hook_id', 'url', 'secret', 'previous_secret', 'ping_if_needed', 'wait_timeout', 'fail_on_mismatch'],
+    writes: 'with-pings',
+    dryRunInstead: 'ping_if_needed: false (an audit that sends no ping)'
+  },
   run: (client, request, clock) => auditOperation(client, request, clock),
   fleetOutputs: (results): Record<string, string> => {
     const audit = auditEntries(results)

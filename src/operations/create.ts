@@ -6,6 +6,15 @@ import { describeHook, hooks } from '../github/index.js'
 import { required, type OperationModule } from './operation.js'
 
 export const create: OperationModule = {
+  inputs: {
+    needs: ['url'],
+    uses: ['url', 'events', 'secret', 'content_type', 'insecure_ssl', 'active', 'allow_unknown_events'],
+    trait: 'hooks',
+    writes: 'always',
+    url: 'new',
+    writesConfig: true,
+    dryRunInstead: "'ensure' with dry_run"
+  },
   run: async (client, request) => {
     const { target } = request
     const { hook, adopted } = await hooks.createHook(

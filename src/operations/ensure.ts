@@ -12,6 +12,26 @@ import type { OperationModule, TargetRequest } from './operation.js'
 import { judgeDelivery } from './verdict.js'
 
 export const ensure: OperationModule = {
+  inputs: {
+    needs: ['hook_id|url'],
+    uses: [
+      'hook_id',
+      'url',
+      'events',
+      'secret',
+      'content_type',
+      'insecure_ssl',
+      'active',
+      'dry_run',
+      'verify',
+      'wait_timeout',
+      'fail_on_delivery_error',
+      'allow_unknown_events'
+    ],
+    writes: 'always',
+    url: 'new',
+    writesConfig: true
+  },
   run: async (client, request, clock) => {
     const { target } = request
     const verify = request.verify ? { timeout_ms: request.wait_timeout * 1000 } : undefined

@@ -15,6 +15,7 @@ import webhooksSchema from '../webhooks.schema.json' with { type: 'json' }
 import type { OperationModule } from './operation.js'
 
 export const exportOperation: OperationModule = {
+  inputs: { needs: [], uses: ['file'], trait: 'hooks', writes: 'never', coversOrg: true },
   run: async (client, { target }) => {
     // Every hook of each target (all pages); the file is written from all of them at the end.
     const { items: all } = await hooks.listHooks(client, target, { per_page: 100 })

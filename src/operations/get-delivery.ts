@@ -3,6 +3,7 @@ import { describeHook, hooks } from '../github/index.js'
 import { onHook, required, type OperationModule } from './operation.js'
 
 export const getDelivery: OperationModule = {
+  inputs: { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'], writes: 'never' },
   run: onHook(async (client, { target, delivery_id }, { hook_id }) => {
     const delivery = await hooks.getDelivery(client, target, hook_id, required(delivery_id))
     return {

@@ -36,6 +36,14 @@ import {
 import type { OperationModule } from './operation.js'
 
 export const inventory: OperationModule = {
+  inputs: {
+    // Every hook of each target, with what is wrong with each; reads only.
+    needs: [],
+    uses: ['inventory_file', 'fail_on'],
+    trait: 'hooks',
+    writes: 'never',
+    coversOrg: true
+  },
   run: async (client, { target }) => {
     const found = await inventoryTarget(client, target)
     return { message: `${count(found.length, 'webhook')} of ${describeTarget(target)} inventoried.`, outcome: 'inventoried', inventory: found }

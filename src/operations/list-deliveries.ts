@@ -4,6 +4,7 @@ import { count } from '../report/index.js'
 import { onHook, type OperationModule } from './operation.js'
 
 export const listDeliveries: OperationModule = {
+  inputs: { needs: ['hook_id|url'], uses: ['hook_id', 'url', 'status', 'per_page', 'limit', 'since'], writes: 'never', defaults: ['limit'] },
   run: onHook(async (client, { target, per_page, limit, status, since }, { hook_id }) => {
     const { items: deliveries, truncated } = await hooks.listDeliveries(client, target, hook_id, { per_page, limit, status, since })
     const filter = (status ? ` with status ${status}` : '') + (since ? ` since ${since.toISOString()}` : '')

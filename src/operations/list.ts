@@ -4,6 +4,7 @@ import { count } from '../report/index.js'
 import type { OperationModule } from './operation.js'
 
 export const list: OperationModule = {
+  inputs: { needs: [], uses: ['per_page', 'limit'], trait: 'hooks', writes: 'never' },
   run: async (client, { target, per_page, limit }) => {
     const { items, truncated } = await hooks.listHooks(client, target, { per_page, limit })
     const notice = truncated ? `Stopped at limit ${limit}: ${describeTarget(target)} has more webhooks; raise 'limit' to see them.` : undefined

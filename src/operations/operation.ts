@@ -6,7 +6,7 @@
  */
 import { hooks, type ClientFactory, type ResolvedHook } from '../github/index.js'
 import type { FleetCounts, FleetOptions, OperationResult, TargetResult } from '../jobs/index.js'
-import type { Clock, GitHubClient, Target, WebhookRequest, WebhooksFile } from '../model.js'
+import type { Clock, GitHubClient, OperationInputs, Target, WebhookRequest, WebhooksFile } from '../model.js'
 import type { Presentation } from '../report/index.js'
 
 /** A request bound to one of its targets: what an operation runs with on that target. */
@@ -29,10 +29,12 @@ export interface FleetRun {
 }
 
 /**
- * One operation. Exactly one of `run`, `runTargets` and `runAll` says how it runs; the rest of the
- * fields are its presentation ({@link Presentation}) and what it does once every target has run.
+ * One operation: what it needs of the inputs, how it runs (exactly one of `run`, `runTargets` and
+ * `runAll`), what it does once every target has run, and its presentation ({@link Presentation}).
  */
 export interface OperationModule extends Presentation {
+  /** What it needs of the inputs and what it reads, checked before the first request (src/inputs/). */
+  inputs: OperationInputs
   /**
    * Runs the operation on one target (a repository or organization, or a GitHub App).
    * @returns what happened; `failure` set when the step must fail although the requests succeeded

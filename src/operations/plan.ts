@@ -16,6 +16,15 @@ import { escape, hasSummaryFile } from '../report/index.js'
 import type { OperationModule, RunContext } from './operation.js'
 
 export const plan: OperationModule = {
+  inputs: {
+    // Webhooks as code: the targets and hooks come from the file (input `file`), not from these inputs;
+    // a repository or organization's hooks only (a GitHub App's is set in its settings).
+    needs: [],
+    uses: ['file', 'fail_on_drift', 'allow_unknown_events'],
+    trait: 'hooks',
+    writes: 'never',
+    file: 'without-secrets'
+  },
   runAll: async (context) => {
     const { request } = context
     const { plan, drift } = await planFile(context)

@@ -10,6 +10,13 @@ import { commonTables, count, REDELIVERY_HEADER, redeliveryRow } from '../report
 import { onHook, required, type OperationModule } from './operation.js'
 
 export const redeliverFailedOperation: OperationModule = {
+  inputs: {
+    needs: ['hook_id|url'],
+    uses: ['hook_id', 'url', 'since', 'max_redeliveries'],
+    writes: 'always',
+    defaults: ['since'],
+    dryRunInstead: "'list-deliveries' with status: failure to see what would be redelivered"
+  },
   run: onHook(async (client, { target, since, max_redeliveries }, { hook_id }) => {
     const from = required(since)
     const report = await redeliverFailed(client, target, hook_id, { since: from, max: max_redeliveries })

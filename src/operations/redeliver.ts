@@ -3,6 +3,7 @@ import { describeHook, hooks } from '../github/index.js'
 import { onHook, required, type OperationModule } from './operation.js'
 
 export const redeliver: OperationModule = {
+  inputs: { needs: ['hook_id|url', 'delivery_id'], uses: ['hook_id', 'url', 'delivery_id'], writes: 'always' },
   run: onHook(async (client, { target, delivery_id }, { hook_id }) => {
     await hooks.redeliver(client, target, hook_id, required(delivery_id))
     return {

@@ -18,6 +18,13 @@ import type { DeliveryItem, GitHubClient } from '../model.js'
 import { required, type OperationModule, type TargetRequest } from './operation.js'
 
 export const report: OperationModule = {
+  inputs: {
+    // Without hook_id or url: every hook of the target.
+    needs: [],
+    uses: ['hook_id', 'url', 'since', 'fail_below', 'fail_on_quiet'],
+    writes: 'never',
+    defaults: ['since']
+  },
   run: (client, request) => reportOperation(client, request),
   fleetOutputs: (results) => reportOutputs(results),
   section: (summary, results) => addReports(summary, results)

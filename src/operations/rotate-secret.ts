@@ -9,6 +9,11 @@ import type { WebhookRequest } from '../model.js'
 import type { OperationModule } from './operation.js'
 
 export const rotateSecret: OperationModule = {
+  inputs: {
+    needs: ['secret'],
+    uses: ['hook_id', 'url', 'secret', 'previous_secret', 'canary', 'batch_size', 'max_failures', 'rotate_unknown', 'wait_timeout', 'dry_run'],
+    writes: 'always'
+  },
   runTargets: (targets, { request, makeClient, clock }, options, log) =>
     rotateSecrets(targets, makeClient, request.hook, { ...rotation(request), onSurveyed: log }, options, clock),
   fleetOnly: true,
