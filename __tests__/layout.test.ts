@@ -3,7 +3,8 @@
  * included, and imports pointing one way, as .dependency-cruiser.cjs states them; the few files at
  * the top of src/; index.ts that only calls run().
  */
-import { describe, expect, it } from '@jest/globals'
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals'
+import { Window } from 'happy-dom'
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -91,5 +92,33 @@ describe('the operations', () => {
       const module = OPERATION_TABLE[operation]
       expect([module.run, module.runTargets, module.runAll].filter((run) => run !== undefined)).toHaveLength(1)
     }
+  })
+})
+
+describe('docs/development.md', () => {
+  const doc = readFileSync(join(root, 'docs/development.md'), 'utf8')
+  const diagram = /```mermaid\n([\s\S]*?)```/.exec(doc)?.[1] ?? ''
+  let dom: Window
+  beforeAll(() => {
+    // Mermaid builds DOMPurify from `window` when it loads (see __tests__/report.test.ts).
+    dom = new Window()
+    Object.assign(globalThis, { window: dom, document: dom.document })
+  })
+  afterAll(async () => {
+    await dom.happyDOM.close()
+  })
+
+  it('draws the flow as one Mermaid diagram that names every folder and top file of src/', async () => {
+    const entries = readdirSync(join(root, 'src'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() || entry.name.endsWith('.ts'))
+      .map((entry) => (entry.isDirectory() ? `${entry.name}/` : entry.name))
+    expect(entries.filter((name) => !diagram.includes(`["${name}<br/>`))).toEqual([])
+    const { default: mermaid } = await import('mermaid')
+    mermaid.initialize({ startOnLoad: false })
+    await expect(mermaid.parse(diagram)).resolves.toBeTruthy()
+  })
+
+  it('says where a new operation, a new scope and a new finding go', () => {
+    for (const question of ['**A new operation**', '**A new scope**', '**A new finding of `inventory`**']) expect(doc).toContain(question)
   })
 })
