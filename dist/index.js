@@ -42758,8 +42758,9 @@ var inputs_targets = __nccwpck_require__(4295);
  * accepts. Along the flow: ./credentials.ts masks the secrets first (`maskSecretInputs`, called
  * by main.ts before anything else), then `getRequest` parses each value (./values.ts), resolves
  * the target or the repository selection (./targets.ts), checks the connection and its
- * credentials (./credentials.ts) and what the chosen operation needs and reads
- * (./operation-inputs.ts), and fills in the defaults.
+ * credentials (./credentials.ts) and what the chosen operation declares it needs and reads (its
+ * `inputs` in the operation table it is given, checked by ./operation-inputs.ts), and fills in the
+ * defaults. It knows no operation by name.
  */
 
 
@@ -43455,8 +43456,8 @@ function secretState(secret) {
 /**
  * The job summary: the frame every operation shares (a heading, the result's message and tables for
  * one target; the totals and one row per target for a fleet; the problems of a failed step), with
- * the operation's own section where its {@link Presentation} gives one; the wording helpers the
- * operations use for the log and the summary. Every summary is redacted as a whole before it is written.
+ * the operation's own tables and section where its {@link Presentation} gives them, and the step's
+ * error when targets of a fleet failed. Every summary is redacted as a whole before it is written.
  */
 
 

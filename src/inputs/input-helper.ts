@@ -5,8 +5,9 @@
  * accepts. Along the flow: ./credentials.ts masks the secrets first (`maskSecretInputs`, called
  * by main.ts before anything else), then `getRequest` parses each value (./values.ts), resolves
  * the target or the repository selection (./targets.ts), checks the connection and its
- * credentials (./credentials.ts) and what the chosen operation needs and reads
- * (./operation-inputs.ts), and fills in the defaults.
+ * credentials (./credentials.ts) and what the chosen operation declares it needs and reads (its
+ * `inputs` in the operation table it is given, checked by ./operation-inputs.ts), and fills in the
+ * defaults. It knows no operation by name.
  */
 import * as core from '@actions/core'
 import { existsSync, statSync } from 'node:fs'

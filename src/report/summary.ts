@@ -1,8 +1,8 @@
 /**
  * The job summary: the frame every operation shares (a heading, the result's message and tables for
  * one target; the totals and one row per target for a fleet; the problems of a failed step), with
- * the operation's own section where its {@link Presentation} gives one; the wording helpers the
- * operations use for the log and the summary. Every summary is redacted as a whole before it is written.
+ * the operation's own tables and section where its {@link Presentation} gives them, and the step's
+ * error when targets of a fleet failed. Every summary is redacted as a whole before it is written.
  */
 import * as core from '@actions/core'
 import { describeTarget, SCOPE_TRAITS, tokenHint } from '../github/index.js'
