@@ -3,9 +3,9 @@
  * secret kept or proven (read from the emulator's raw state, not the API), dry runs, the 422 race.
  */
 import { describe, expect, test } from '@jest/globals'
-import { ensureHook, wantedSettings } from '../src/jobs/ensure.js'
+import { ensureHook, wantedSettings } from '../src/jobs/index.js'
 import { createClient } from '../src/github/client.js'
-import type { Target } from '../src/github/scopes.js'
+import type { Target } from '../src/github/index.js'
 import { runAction } from './helpers/action.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 

@@ -9,7 +9,7 @@ import { FLEET_EXTRA_REPOS, fleetSeed, fleetServiceRepo, fleetUserRepo, type Fle
 import { runStep, type StepRun } from '../emulator/runner.js'
 import { FLEET_CONCURRENCY } from '../src/jobs/fleet.js'
 import type { GitHubClient } from '../src/model.js'
-import { selectRepositories } from '../src/github/selection.js'
+import { selectRepositories } from '../src/github/index.js'
 import { runAction } from './helpers/action.js'
 import { emulator, receiver, useEmulator } from './helpers/emulator.js'
 

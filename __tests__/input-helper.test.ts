@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals'
-import { getRequest, InputError } from '../src/inputs/input-helper.js'
+import { getRequest, InputError } from '../src/inputs/index.js'
 import type { WebhookRequest } from '../src/model.js'
 import { repositoryPatterns } from '../src/inputs/targets.js'
 import { eventList } from '../src/inputs/values.js'

@@ -24,7 +24,7 @@ import {
   worstHooksFirst,
   type InventoryHook
 } from '../src/jobs/inventory.js'
-import type { Target } from '../src/github/scopes.js'
+import type { Target } from '../src/github/index.js'
 import { emulator, useEmulator } from './helpers/emulator.js'
 
 useEmulator({}, 'inventory-receiver-s3cret')

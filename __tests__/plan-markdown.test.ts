@@ -4,10 +4,9 @@
  * a short stable hash, and the cap under GitHub's 65,536-character comment limit, with 5,000 targets.
  */
 import { describe, expect, test } from '@jest/globals'
-import type { PlanItem } from '../src/jobs/plan.js'
+import type { PlanItem } from '../src/jobs/index.js'
 import { COMMENT_LIMIT, PLAN_COMMENT_CAP, PLAN_SUMMARY_CAP, planMarkdown } from '../src/operations/plan.js'
-import { redact, redactUrlHashed } from '../src/github/redact.js'
-import type { Target } from '../src/github/scopes.js'
+import { redact, redactUrlHashed, type Target } from '../src/github/index.js'
 
 const repo = (i: number): Target => ({ scope: 'repo', owner: 'octo-org', repo: `service-${String(i).padStart(4, '0')}` })
 const URL_ = 'https://deploy.example.com/github'

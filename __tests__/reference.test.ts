@@ -8,9 +8,8 @@ import { describe, expect, test } from '@jest/globals'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 import { renderInputs, renderOutputs, updateReadme, type ActionMetadata } from '../.ci/reference.mjs'
-import { ACTION_DEFAULTS, getRequest } from '../src/inputs/input-helper.js'
+import { ACTION_DEFAULTS, getRequest, inputNames } from '../src/inputs/index.js'
 import type { WebhookRequest } from '../src/model.js'
-import { inputNames } from '../src/inputs/operation-inputs.js'
 import { OPERATION_TABLE, OPERATIONS, type Operation } from '../src/operations.js'
 
 /** Every input the action reads. */

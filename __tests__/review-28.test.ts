@@ -4,10 +4,9 @@
  * (no URL) instead of writing a file plan refuses; the pacing line says "1 request".
  */
 import { expect, test } from '@jest/globals'
-import { readLastResponse } from '../src/jobs/inventory.js'
+import { readLastResponse, exportEntries } from '../src/jobs/index.js'
 import { pacingLine } from '../src/report/index.js'
 import { pacingBudget } from '../src/github/pacing.js'
-import { exportEntries } from '../src/jobs/plan.js'
 import type { Hook } from '../src/model.js'
 
 test("a misconfigured hook's receiver status comes from GitHub's 'Invalid HTTP Response: NNN' only, never from an address or a port", () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path'
 import { Ajv } from 'ajv'
 import { parseDocument } from 'yaml'
 import { urlGlobMatches, urlGlobProblem, type ExportEntry, type WebhookEntry } from '../src/model.js'
-import { redact } from '../src/github/redact.js'
+import { redact } from '../src/github/index.js'
 import {
   maskWebhooksFileSecrets,
   readWebhooksFile,
