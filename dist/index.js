@@ -36251,8 +36251,10 @@ class Pacer {
             }
         }
         const keys = [`route ${job.route}`, 'response', ...(job.write ? ['write'] : [])];
+        // Behind an earlier request on one budget, it waits there: it holds no other budget, so that a later
+        // request on another route is not held up by a queue it is not in (the response-time budget is shared).
         if (keys.some((key) => held.has(key)))
-            return { until: Infinity, holds: keys, why: 'an earlier request' };
+            return { until: Infinity, holds: [], why: 'an earlier request' };
         if (this.inflight >= (this.probing ? 1 : this.budget.concurrency))
             return { until: Infinity, holds: keys, why: 'concurrency' };
         const ledgers = this.pointsOf(job.route);
