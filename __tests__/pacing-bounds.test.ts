@@ -9,6 +9,7 @@ import { describe, expect, test } from '@jest/globals'
 import { isGitHubCloud } from '../src/inputs/credentials.js'
 import { Pacer, pacingBudget, RateLimitStop, RateLimitWait, retryAfterOf, withDeadline, type PacingBudget } from '../src/github/pacing.js'
 import { VirtualClock } from './helpers/virtual-clock.js'
+import { checkRun, simulate, type Workload } from '../emulator/pacing-sim.js'
 
 const API = 'https://api.github.com'
 const SECONDARY = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
@@ -199,5 +200,32 @@ describe('deadlines, stops and guards', () => {
       expect(isGitHubCloud(url)).toBe(true)
     }
     expect(isGitHubCloud('https://ghes.example.com/api/v3')).toBe(false)
+  })
+})
+
+describe('found by the simulation (emulator/pacing-sim.ts), kept as plain cases', () => {
+  test('a request queued behind another on its route holds up no other route (seed -2052915619, shrunk)', async () => {
+    // 11 targets, each reading its deliveries, then its hooks. The 6th to 11th deliveries reads wait for
+    // their route's smoothing window; they held the shared response-time budget too, so the first hooks
+    // reads, free to go at 20 ms, waited 341 ms behind them: 1,073 ms in all, over 1.25 × the 733 ms floor.
+    const workload: Workload = {
+      targets: 11,
+      patterns: [
+        [
+          { method: 'GET', path: '/hooks/1/deliveries' },
+          { method: 'GET', path: '/hooks' }
+        ]
+      ],
+      refusals: [],
+      hidden: undefined,
+      primary: { limit: 5000, window_s: 3600 },
+      rate_limit_wait: 600,
+      seed: 0,
+      answer_ms: { lo: 10, hi: 10 }
+    }
+    const run = await simulate(workload)
+    expect(checkRun(run)).toEqual([])
+    const hooksReads = run.received.filter((request) => request.route.endsWith('/hooks')).map((request) => request.at - run.received[0].at)
+    expect(hooksReads[0]).toBeLessThanOrEqual(20)
   })
 })
