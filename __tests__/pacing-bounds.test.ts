@@ -7,50 +7,9 @@
  */
 import { describe, expect, test } from '@jest/globals'
 import { isGitHubCloud } from '../src/inputs/credentials.js'
-import { Pacer, pacingBudget, RateLimitStop, RateLimitWait, retryAfterOf, withDeadline, type PacingBudget } from '../src/github/pacing.js'
-import { VirtualClock } from './helpers/virtual-clock.js'
+import { RateLimitStop, RateLimitWait, retryAfterOf, withDeadline } from '../src/github/pacing.js'
+import { API, refusal, virtual } from './helpers/virtual-pacer.js'
 import { checkRun, simulate, type Workload } from '../emulator/pacing-sim.js'
-
-const API = 'https://api.github.com'
-const SECONDARY = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
-const refusal = (retryAfter?: string) =>
-  new Response(JSON.stringify({ message: SECONDARY }), { status: 403, headers: retryAfter === undefined ? {} : { 'retry-after': retryAfter } })
-
-/** A Pacer on a virtual clock over a stand-in GitHub whose nth answer (from 0) is `answer(n)`, after `answer_ms`. */
-function virtual(
-  answer: (n: number, method: string, url: string) => Response,
-  options: { budget?: Partial<PacingBudget>; rate_limit_wait?: number; answer_ms?: number } = {}
-) {
-  const clock = new VirtualClock()
-  const start = clock.now()
-  const sent: { at: number; method: string; url: string }[] = []
-  const waits: string[] = []
-  const pacer = new Pacer({
-    api_url: API,
-    budget: { ...pacingBudget(), ...options.budget },
-    rate_limit_wait: options.rate_limit_wait ?? 600,
-    onWait: (message) => waits.push(message),
-    clock
-  })
-  const send: typeof fetch = async (input, init) => {
-    const method = init?.method ?? 'GET'
-    sent.push({ at: clock.now() - start, method, url: String(input) })
-    const response = answer(sent.length - 1, method, String(input))
-    await clock.sleep(options.answer_ms ?? 50)
-    return response
-  }
-  const fetch = pacer.fetch(send)
-  const call = (path: string, method = 'GET', init: RequestInit = {}) => fetch(`${API}${path}`, { method, ...init })
-  /** Runs `work` to its end on the virtual clock; resolves to what it settled with (an error as a value). */
-  const run = <T>(work: Promise<T>) =>
-    clock.run(
-      work.then(
-        (value) => value,
-        (error: unknown) => error
-      )
-    )
-  return { pacer, sent, waits, call, run, clock, start, elapsed: () => clock.now() - start }
-}
 
 describe('retry-after is kept, never cut nor overrun', () => {
   test('retry-after: 1200 twice (rate_limit_wait 3600): each retry goes exactly 1200 s after its refusal', async () => {

@@ -4,49 +4,8 @@
  * H1 slow answers; H2 fleet-like pace; H3 a huge retry-after; H4/H4b a 403 with retry-after whatever its message; H5 primary refusals without reset double; H6 close() mid-run; H7 a finishing request after a stop.
  */
 import { describe, expect, test } from '@jest/globals'
-import { mostInWindow, Pacer, pacingBudget, RateLimitStop, type PacingBudget } from '../src/github/pacing.js'
-import { VirtualClock } from './helpers/virtual-clock.js'
-
-const API = 'https://api.github.com'
-const SECONDARY = 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.'
-const refusal = (retryAfter?: string, message = SECONDARY, status = 403, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify({ message }), { status, headers: retryAfter === undefined ? headers : { ...headers, 'retry-after': retryAfter } })
-
-function virtual(
-  answer: (n: number, method: string, url: string) => Response,
-  options: { budget?: Partial<PacingBudget>; rate_limit_wait?: number; answer_ms?: number | ((n: number) => number) } = {}
-) {
-  const clock = new VirtualClock()
-  const start = clock.now()
-  const sent: { at: number; method: string; url: string; ms: number }[] = []
-  const waits: string[] = []
-  const pacer = new Pacer({
-    api_url: API,
-    budget: { ...pacingBudget(), ...options.budget },
-    rate_limit_wait: options.rate_limit_wait ?? 600,
-    onWait: (message) => waits.push(message),
-    clock
-  })
-  const send: typeof fetch = async (input, init) => {
-    const method = init?.method ?? 'GET'
-    const n = sent.length
-    const ms = typeof options.answer_ms === 'function' ? options.answer_ms(n) : (options.answer_ms ?? 50)
-    sent.push({ at: clock.now() - start, method, url: String(input), ms })
-    const response = answer(n, method, String(input))
-    await clock.sleep(ms)
-    return response
-  }
-  const fetch = pacer.fetch(send)
-  const call = (path: string, method = 'GET', init: RequestInit = {}) => fetch(`${API}${path}`, { method, ...init })
-  const run = <T>(work: Promise<T>) =>
-    clock.run(
-      work.then(
-        (v) => v,
-        (e: unknown) => e
-      )
-    )
-  return { pacer, sent, waits, call, run, clock, start, elapsed: () => clock.now() - start }
-}
+import { mostInWindow, RateLimitStop } from '../src/github/pacing.js'
+import { refusal, virtual } from './helpers/virtual-pacer.js'
 
 describe('hostile', () => {
   test('H1 slow answers (25 s each): response time per 60 s stays <= 81 s', async () => {
