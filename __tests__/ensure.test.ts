@@ -7,7 +7,7 @@ import { ensureHook, wantedSettings } from '../src/jobs/index.js'
 import { createClient } from '../src/github/client.js'
 import type { Target } from '../src/github/index.js'
 import { runAction } from './helpers/action.js'
-import { emulator, receiver, useEmulator } from './helpers/emulator.js'
+import { emulator, emulatorConnection, receiver, useEmulator } from './helpers/emulator.js'
 
 const SECRET = 'ensure-s3cret'
 useEmulator({}, SECRET)
@@ -174,18 +174,7 @@ describe.each([
   })
 
   test('a moved url with the secret proven writes only the url; were GitHub to drop the secret with it, the proven secret is written back', async () => {
-    const octokit = () =>
-      createClient(
-        {
-          token: 'test-token',
-          api_url: emulator.url,
-          api_version: '2022-11-28',
-          request_timeout: 30,
-          rate_limit_wait: 600,
-          ghes_rate_limit_factor: 1
-        },
-        { retries: 0 }
-      )
+    const octokit = () => createClient(emulatorConnection(1), { retries: 0 })
     const move = async (dropSecret: boolean, to: string) => {
       const stored = emulator.addHook(target, { url: `${to}&old=1`, secret: SECRET, content_type: 'json', events: ['push'] })
       const later = new Date(Date.parse(stored.updated_at) + 2000).toISOString().replace(/\.\d+Z$/, 'Z')
@@ -301,17 +290,7 @@ describe.each([
     let release: () => void = () => undefined
     const barrier = new Promise<void>((resolve) => (release = resolve))
     const racer = () => {
-      const octokit = createClient(
-        {
-          token: 'test-token',
-          api_url: emulator.url,
-          api_version: '2022-11-28',
-          request_timeout: 30,
-          rate_limit_wait: 600,
-          ghes_rate_limit_factor: 1
-        },
-        { retries: 0 }
-      )
+      const octokit = createClient(emulatorConnection(1), { retries: 0 })
       octokit.hook.after('request', (_response, options) => {
         if (options.method === 'GET' && ++listed === 2) release()
       })

@@ -12,18 +12,10 @@ import type { HookTarget } from '../emulator/server.js'
 import { clientFactory, withEtags } from '../src/github/index.js'
 import { applyPlan, computePlan } from '../src/jobs/index.js'
 import { readWebhooksFile } from '../src/inputs/webhooks-file.js'
-import { emulator, receiver, useEmulator } from './helpers/emulator.js'
+import { emulator, emulatorConnection, receiver, useEmulator } from './helpers/emulator.js'
 
 useEmulator({ repos: [], ...fleetSeed({ count: 1, userCount: 0 }) }, 'r28-s3cret')
 const repo = (i: number): HookTarget => ({ owner: 'octo-org', repo: fleetServiceRepo(i).name })
-const connection = () => ({
-  token: 'test-token',
-  api_url: emulator.url,
-  api_version: '2022-11-28',
-  request_timeout: 30,
-  rate_limit_wait: 600,
-  ghes_rate_limit_factor: 100
-})
 
 for (const etags of [false, true])
   test(`apply after another writer added the entry's hook on page 2 (etags ${etags})`, async () => {
@@ -35,7 +27,7 @@ for (const etags of [false, true])
       `hooks:\n  - name: deploy\n    url: ${receiver.url}\n    events: [push]\n    repositories: ['octo-org/${fleetServiceRepo(0).name}']\n`
     )
     const file = readWebhooksFile(path, {})
-    const base = clientFactory(connection(), { retries: 0 })
+    const base = clientFactory(emulatorConnection(), { retries: 0 })
     const makeClient = etags ? withEtags(base) : base
     const plan = await computePlan(makeClient(), file)
     emulator.addHook(repo(0), { url: receiver.url, events: ['pull_request'], content_type: 'json' })

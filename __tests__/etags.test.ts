@@ -14,24 +14,16 @@ import { runStep } from '../emulator/runner.js'
 import type { HookTarget } from '../emulator/server.js'
 import { clientFactory, withEtags, type Target } from '../src/github/index.js'
 import { listHooks } from '../src/github/endpoints.js'
-import { emulator, receiver, useEmulator } from './helpers/emulator.js'
+import { emulator, emulatorConnection, receiver, useEmulator } from './helpers/emulator.js'
 import { LONG_AGO } from './helpers/trust.js'
 
 useEmulator({ repos: [], ...fleetSeed({ count: 3, userCount: 0 }) }, 'etags-receiver-s3cret')
 
 const repo = (i: number): HookTarget => ({ owner: 'octo-org', repo: fleetServiceRepo(i).name })
-const connection = () => ({
-  token: 'test-token',
-  api_url: emulator.url,
-  api_version: '2022-11-28',
-  request_timeout: 30,
-  rate_limit_wait: 600,
-  ghes_rate_limit_factor: 100
-})
 
 test('a hooks list read again is answered 304 and the earlier answer used; a changed list is read in full', async () => {
   const first = emulator.addHook(repo(0), { url: 'https://a.example.com/hook' })
-  const makeClient = withEtags(clientFactory(connection(), { retries: 0 }))
+  const makeClient = withEtags(clientFactory(emulatorConnection(), { retries: 0 }))
   const target: Target = { scope: 'repo', owner: 'octo-org', repo: fleetServiceRepo(0).name }
   const read = async (): Promise<number[]> => (await listHooks(makeClient(), target, { per_page: 100 })).items.map((hook) => hook.id)
 

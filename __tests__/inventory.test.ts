@@ -25,7 +25,7 @@ import {
   type InventoryHook
 } from '../src/jobs/inventory.js'
 import type { Target } from '../src/github/index.js'
-import { emulator, useEmulator } from './helpers/emulator.js'
+import { emulator, emulatorConnection, useEmulator } from './helpers/emulator.js'
 
 useEmulator({}, 'inventory-receiver-s3cret')
 
@@ -34,18 +34,7 @@ const ORG: Target = { scope: 'org', org: 'octo-org' }
 const SECRET = 'inventory-hook-S3cret-value'
 const CREDENTIAL_URL = 'https://user:pa55@creds.example.net/hook?token=abc123def456'
 
-const client = () =>
-  createClient(
-    {
-      token: 'test-token',
-      api_url: emulator.url,
-      api_version: '2022-11-28',
-      request_timeout: 30,
-      rate_limit_wait: 600,
-      ghes_rate_limit_factor: 100
-    },
-    { retries: 0 }
-  )
+const client = () => createClient(emulatorConnection(), { retries: 0 })
 
 const ago = (minutes: number): string => new Date(Date.now() - minutes * 60_000).toISOString().replace(/\.\d+Z$/, 'Z')
 

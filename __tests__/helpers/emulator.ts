@@ -6,10 +6,20 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from '@jest/globals'
 import { startReceiver, type Receiver } from '../../emulator/receiver.js'
 import { startEmulator, type Emulator, type EmulatorOptions } from '../../emulator/server.js'
+import type { Connection } from '../../src/model.js'
 
 /** The test file's emulator and receiver (live bindings: set before the file's first test). */
 export let emulator: Emulator
 export let receiver: Receiver
+
+/**
+ * The connection of an in-process client to the test file's emulator: a test token, the default API
+ * version and timeouts, and `ghes_rate_limit_factor` 100 (the emulator stands for an Enterprise
+ * Server with raised limits) unless a test sets GitHub's own pace (1).
+ */
+export function emulatorConnection(ghes_rate_limit_factor = 100): Connection {
+  return { token: 'test-token', api_url: emulator.url, api_version: '2022-11-28', request_timeout: 30, rate_limit_wait: 600, ghes_rate_limit_factor }
+}
 
 /**
  * Registers the jest hooks that start, reset, check and stop the emulator and receiver.
