@@ -44310,6 +44310,15 @@ function judgeDelivery(request, hook_id, event, delivery) {
 
 
 
+/** How `ensure` and `ensure-absent` present a result: the outputs `result`, `changes`, `secret_proof`, and the changes table first. */
+const ENSURE_PRESENTATION = {
+    outputs: ({ ensure }) => (ensure ? { result: ensure.outcome, changes: ensure.changes, secret_proof: ensure.secret_proof } : {}),
+    tables: (summary, result, target) => {
+        if (result.ensure && result.ensure.changes.length > 0)
+            summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)]);
+        commonTables(summary, result, target);
+    }
+};
 const ensure = {
     inputs: {
         needs: ['hook_id|url'],
@@ -44367,19 +44376,8 @@ const ensure = {
         const how = ensure.outcome === 'created' ? 'by the ping GitHub sends a new hook' : 'with a ping';
         return { ...result, message: `${result.message} Verified ${how}${judged.message || ''}.`, ...judged.result };
     },
-    ...ensurePresentation()
+    ...ENSURE_PRESENTATION
 };
-/** How `ensure` and `ensure-absent` present a result: the outputs `result`, `changes`, `secret_proof`, and the changes table first. */
-function ensurePresentation() {
-    return {
-        outputs: ({ ensure }) => (ensure ? { result: ensure.outcome, changes: ensure.changes, secret_proof: ensure.secret_proof } : {}),
-        tables: (summary, result, target) => {
-            if (result.ensure && result.ensure.changes.length > 0)
-                summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)]);
-            commonTables(summary, result, target);
-        }
-    };
-}
 /** The outcome word of `ensure` / `ensure-absent`, and whether the hook was (or, in a dry run, would be) written. */
 function ensureOutcome(ensure) {
     return { outcome: ensure.outcome, changed: ensure.outcome !== 'unchanged' && ensure.outcome !== 'absent' };
@@ -44407,7 +44405,7 @@ const ensure_absent_ensureAbsent = {
         const ensure = await ensureAbsent(client, request.target, required(request.hook), request.dry_run);
         return { message: describeEnsure(request, ensure), ...ensureOutcome(ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure };
     },
-    ...ensurePresentation()
+    ...ENSURE_PRESENTATION
 };
 
 // EXTERNAL MODULE: ./src/webhooks.schema.json

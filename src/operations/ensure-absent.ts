@@ -1,6 +1,6 @@
 /** `ensure-absent`: the hook `hook_id` or `url` names deleted if it exists (DELETE /…/hooks/{hook_id}); none is `absent`, not a failure. */
 import { ensureAbsent as ensureHookAbsent } from '../jobs/index.js'
-import { describeEnsure, ensureOutcome, ensurePresentation } from './ensure.js'
+import { describeEnsure, ensureOutcome, ENSURE_PRESENTATION } from './ensure.js'
 import { required, type OperationModule } from './operation.js'
 
 export const ensureAbsent: OperationModule = {
@@ -9,5 +9,5 @@ export const ensureAbsent: OperationModule = {
     const ensure = await ensureHookAbsent(client, request.target, required(request.hook), request.dry_run)
     return { message: describeEnsure(request, ensure), ...ensureOutcome(ensure), hook_id: ensure.hook_id, hook: ensure.hook, ensure }
   },
-  ...ensurePresentation()
+  ...ENSURE_PRESENTATION
 }

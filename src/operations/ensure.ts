@@ -11,6 +11,15 @@ import { CHANGE_HEADER, changeRow, commonTables, count, type Presentation } from
 import type { OperationModule, TargetRequest } from './operation.js'
 import { judgeDelivery } from './verdict.js'
 
+/** How `ensure` and `ensure-absent` present a result: the outputs `result`, `changes`, `secret_proof`, and the changes table first. */
+export const ENSURE_PRESENTATION: Presentation = {
+  outputs: ({ ensure }) => (ensure ? { result: ensure.outcome, changes: ensure.changes, secret_proof: ensure.secret_proof } : {}),
+  tables: (summary, result, target) => {
+    if (result.ensure && result.ensure.changes.length > 0) summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)])
+    commonTables(summary, result, target)
+  }
+}
+
 export const ensure: OperationModule = {
   inputs: {
     needs: ['hook_id|url'],
@@ -73,18 +82,7 @@ export const ensure: OperationModule = {
     const how = ensure.outcome === 'created' ? 'by the ping GitHub sends a new hook' : 'with a ping'
     return { ...result, message: `${result.message} Verified ${how}${judged.message || ''}.`, ...judged.result }
   },
-  ...ensurePresentation()
-}
-
-/** How `ensure` and `ensure-absent` present a result: the outputs `result`, `changes`, `secret_proof`, and the changes table first. */
-export function ensurePresentation(): Presentation {
-  return {
-    outputs: ({ ensure }) => (ensure ? { result: ensure.outcome, changes: ensure.changes, secret_proof: ensure.secret_proof } : {}),
-    tables: (summary, result, target) => {
-      if (result.ensure && result.ensure.changes.length > 0) summary.addTable([CHANGE_HEADER, ...result.ensure.changes.map(changeRow)])
-      commonTables(summary, result, target)
-    }
-  }
+  ...ENSURE_PRESENTATION
 }
 
 /** The outcome word of `ensure` / `ensure-absent`, and whether the hook was (or, in a dry run, would be) written. */
